@@ -1,0 +1,78 @@
+"""The base of every lifecycle aggregate: each of its events is one signed
+statement of the log.
+
+An aggregate is opened by the first statement about its subject (a case, a
+person, a group …) and records every later statement about it. Its state is
+derived from those statements alone, so replaying the log rebuilds it. Each
+stored aggregate event carries the canonical statement (the Merkle leaf), the
+statement's content id and its position in the log, which is how tampering
+with the stored rows is detected.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any, Self
+from uuid import UUID, uuid5
+
+from eventsourcing.domain import Aggregate
+
+AGGREGATE_NAMESPACE = UUID("6a0b7f3e-93c4-4d1b-9b0e-1c2f5e8a7d40")
+
+
+class LedgerAggregate(Aggregate):
+    """An aggregate whose events are the log's signed statements."""
+
+    kind = "aggregate"  # no annotation: an annotated aggregate becomes a dataclass
+
+    class Opened(Aggregate.Created):
+        key: str
+        leaf: str
+        leaf_index: int
+        event_id: str
+
+    class Recorded(Aggregate.Event):
+        leaf: str
+        leaf_index: int
+        event_id: str
+
+        def apply(self, aggregate: Aggregate) -> None:
+            assert isinstance(aggregate, LedgerAggregate)
+            aggregate._absorb(self.leaf, self.leaf_index, self.event_id)
+
+    def __init__(self, key: str, leaf: str, leaf_index: int, event_id: str) -> None:
+        self.key = key
+        self.event_ids: list[str] = []
+        self.setup()
+        self._absorb(leaf, leaf_index, event_id)
+
+    @classmethod
+    def id_for(cls, key: str) -> UUID:
+        """Aggregate ids are derived from the subject's public key (e.g. the case number)."""
+        return uuid5(AGGREGATE_NAMESPACE, f"{cls.kind}:{key}")
+
+    @classmethod
+    def open(cls, key: str, *, leaf: str, leaf_index: int, event_id: str) -> Self:
+        return cls._create(
+            cls.Opened,
+            id=cls.id_for(key),
+            key=key,
+            leaf=leaf,
+            leaf_index=leaf_index,
+            event_id=event_id,
+        )
+
+    def record(self, *, leaf: str, leaf_index: int, event_id: str) -> None:
+        self.trigger_event(self.Recorded, leaf=leaf, leaf_index=leaf_index, event_id=event_id)
+
+    def _absorb(self, leaf: str, leaf_index: int, event_id: str) -> None:
+        statement = json.loads(leaf)
+        self.event_ids.append(event_id)
+        self.when(statement, event_id, leaf_index)
+
+    def setup(self) -> None:
+        """Initialise the lifecycle's state before its first statement."""
+
+    def when(self, statement: dict[str, Any], event_id: str, leaf_index: int) -> None:
+        """Evolve the state by one statement (already checked against the rules)."""
+        raise NotImplementedError

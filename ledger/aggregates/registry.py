@@ -1,0 +1,117 @@
+"""The registry of institutions, their roles and keys, and the ledger's policy.
+
+It is opened by the genesis statement ``ledger.chartered`` and changed only by
+``key.registered``, ``key.revoked``, ``head.appointed`` and ``head.removed``.
+Because it is an aggregate of the log, "who may sign what" is always decided
+from the registry *as of that position in the log*.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from ledger.aggregates.base import LedgerAggregate
+from ledger.crypto import b64decode, key_id_for_raw
+from ledger.sealing import sealing_key_id_for_raw
+
+REGISTRY_KEY = "charter"
+
+
+@dataclass
+class KeyRecord:
+    key_id: str
+    institution: str
+    purpose: str  # "signing" or "sealing"
+    public_raw: bytes
+    registered_at: int
+    revoked_at: int | None = None
+    revocation_reason: str | None = None
+
+    @property
+    def active(self) -> bool:
+        return self.revoked_at is None
+
+
+@dataclass
+class Institution:
+    id: str
+    name: str
+    role: str
+    key_ids: list[str] = field(default_factory=list)
+
+
+class Registry(LedgerAggregate):
+    kind = "registry"
+
+    def setup(self) -> None:
+        self.name = ""
+        self.origin = ""
+        self.log_key = ""
+        self.institutions: dict[str, Institution] = {}
+        self.keys: dict[str, KeyRecord] = {}
+        self.policy: dict[str, Any] = {}
+        self.head: dict[str, Any] | None = None
+        self.former_heads: list[dict[str, Any]] = []
+
+    # --- queries -----------------------------------------------------------
+    def role_of(self, institution: str) -> str | None:
+        inst = self.institutions.get(institution)
+        return inst.role if inst else None
+
+    def institutions_with_role(self, role: str) -> list[Institution]:
+        return [i for i in self.institutions.values() if i.role == role]
+
+    def active_sealing_keys(self, institution: str) -> dict[str, bytes]:
+        inst = self.institutions.get(institution)
+        if inst is None:
+            return {}
+        return {
+            kid: self.keys[kid].public_raw
+            for kid in inst.key_ids
+            if self.keys[kid].purpose == "sealing" and self.keys[kid].active
+        }
+
+    def signing_keys(self) -> dict[str, bytes]:
+        return {k.key_id: k.public_raw for k in self.keys.values() if k.purpose == "signing"}
+
+    # --- evolution -----------------------------------------------------------
+    def _add_key(self, institution: str, public_key: str, purpose: str, at: int) -> None:
+        raw = b64decode(public_key, field="public_key", length=32)
+        kid = key_id_for_raw(raw) if purpose == "signing" else sealing_key_id_for_raw(raw)
+        self.keys[kid] = KeyRecord(kid, institution, purpose, raw, registered_at=at)
+        self.institutions[institution].key_ids.append(kid)
+
+    def when(self, statement: dict[str, Any], event_id: str, leaf_index: int) -> None:
+        data = statement["data"]
+        kind = statement["type"]
+        if kind == "ledger.chartered":
+            self.name = data["name"]
+            self.origin = data["origin"]
+            self.log_key = data["log_key"]
+            self.policy = dict(data["policy"])
+            for inst in data["institutions"]:
+                self.institutions[inst["id"]] = Institution(inst["id"], inst["name"], inst["role"])
+                for pub in inst["signing_keys"]:
+                    self._add_key(inst["id"], pub, "signing", leaf_index)
+                for pub in inst.get("sealing_keys", []):
+                    self._add_key(inst["id"], pub, "sealing", leaf_index)
+        elif kind == "key.registered":
+            inst_id = data["institution"]
+            if inst_id not in self.institutions:
+                self.institutions[inst_id] = Institution(
+                    inst_id, data.get("institution_name") or inst_id, data["role"]
+                )
+            self._add_key(inst_id, data["public_key"], data["purpose"], leaf_index)
+        elif kind == "key.revoked":
+            record = self.keys[data["key_id"]]
+            record.revoked_at = leaf_index
+            record.revocation_reason = data["reason"]
+        elif kind == "head.appointed":
+            if self.head is not None:
+                self.former_heads.append(self.head)
+            self.head = {**data, "appointed_by": event_id, "occurred_at": statement["occurred_at"]}
+        elif kind == "head.removed":
+            if self.head is not None:
+                self.former_heads.append({**self.head, "removed_by": event_id})
+            self.head = None

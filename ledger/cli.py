@@ -1,0 +1,376 @@
+"""The ``ledger`` command: composes the core for recorders, auditors and mirrors.
+
+Every command takes ``--db`` (a SQLite file path or a ``postgresql+psycopg://``
+URL; env ``LEDGER_DB``) and, where it signs, ``--keys`` (a keys directory; env
+``LEDGER_KEYS``). Errors are reported in one place (``run``): a LedgerError
+prints its message (with line and field) and exits with the error's code.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any, Callable, Iterator, Optional, TypeVar
+
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+from rich.table import Table
+
+from ledger.errors import LedgerError
+
+app = typer.Typer(
+    name="ledger",
+    help="The Ceasefire Ledger: a signed, append-only, verifiable ledger of promised consequences.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+)
+console = Console()
+err_console = Console(stderr=True)
+F = TypeVar("F", bound=Callable[..., Any])
+
+DbOption = typer.Option("ledger.db", "--db", envvar="LEDGER_DB", help="SQLite file or PostgreSQL URL")
+KeysOption = typer.Option(Path("keys"), "--keys", envvar="LEDGER_KEYS", help="Keys directory")
+PassphraseOption = typer.Option(
+    None, "--passphrase-env", help="Name of an environment variable holding the key passphrase"
+)
+
+
+def fail(exc: LedgerError) -> None:
+    err_console.print(f"[bold red]error[/] ({exc.code}): {exc}", highlight=False, soft_wrap=True)
+    raise typer.Exit(exc.exit_code)
+
+
+def handles_errors(func: F) -> F:
+    """Map LedgerError to a clear message and the error's exit code (the one place)."""
+    import functools
+
+    @functools.wraps(func)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return func(*args, **kwargs)
+        except LedgerError as exc:
+            fail(exc)
+
+    return wrapper  # type: ignore[return-value]
+
+
+def utc_now() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+def passphrase(env_name: Optional[str]) -> bytes | None:
+    import os
+
+    if not env_name:
+        return None
+    value = os.environ.get(env_name)
+    if value is None:
+        raise LedgerError(f"environment variable {env_name} is not set", field="--passphrase-env")
+    return value.encode("utf-8")
+
+
+def open_keyring(keys: Path, passphrase_env: Optional[str] = None) -> Any:
+    from ledger.keyring import Keyring
+
+    return Keyring(keys, passphrase(passphrase_env))
+
+
+def open_ledger(db: str, keys: Path | None = None, passphrase_env: Optional[str] = None) -> Any:
+    from ledger.service import Ledger
+
+    log_key = None
+    if keys is not None and (keys / "log.key").exists():
+        log_key = open_keyring(keys, passphrase_env).log_key()
+    return Ledger.open(db, log_key=log_key)
+
+
+def progress_bar(description: str) -> Progress:
+    return Progress(
+        TextColumn("[progress.description]{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeRemainingColumn(),
+        console=err_console,
+        transient=False,
+    )
+
+
+# --- init / keys -------------------------------------------------------------------
+@app.command()
+@handles_errors
+def init(
+    db: str = DbOption,
+    keys: Path = KeysOption,
+    origin: str = typer.Option(
+        "karachi.ceasefire-ledger.example/log", help="The log's origin (checkpoint first line)"
+    ),
+    passphrase_env: Optional[str] = PassphraseOption,
+) -> None:
+    """Create a new ledger: keys for the demo institutions, the charter, a first checkpoint."""
+    from ledger.keyring import Keyring
+    from ledger.service import Ledger
+    from ledger.statements import format_time
+
+    kr = Keyring.create(keys, origin=origin, passphrase=passphrase(passphrase_env))
+    now = utc_now()
+    with Ledger.open(db, log_key=kr.log_key()) as ledger:
+        if ledger.size:
+            raise LedgerError(f"{db} already holds a ledger of {ledger.size} events")
+        charter = kr.sign(kr.charter_draft(format_time(now)), now=now)
+        ledger.append([charter])
+        cp = ledger.sign_checkpoint()
+    console.print(f"Chartered ledger [bold]{origin}[/] in {db}")
+    console.print(f"Keys for {', '.join(kr.institutions)} in {keys}/ (private keys mode 0600)")
+    console.print(f"Charter event {charter.event_id}; checkpoint at size {cp.size}")
+
+
+@app.command("keys")
+@handles_errors
+def keys_command(db: str = DbOption) -> None:
+    """List the institutions, their roles and keys, as the ledger records them now."""
+    with open_ledger(db) as ledger:
+        registry = ledger.registry()
+        if registry is None:
+            raise LedgerError("the ledger has no charter yet: run `ledger init`")
+        table = Table(title=f"Institutions and keys of {registry.origin}")
+        for col in ("institution", "role", "key id", "purpose", "status", "since"):
+            table.add_column(col)
+        for inst in registry.institutions.values():
+            for kid in inst.key_ids:
+                k = registry.keys[kid]
+                status = "active" if k.active else f"revoked at {k.revoked_at} ({k.revocation_reason})"
+                table.add_row(inst.id, inst.role, kid, k.purpose, status, str(k.registered_at))
+        console.print(table)
+        console.print(f"Log key (checkpoints): {registry.log_key}")
+
+
+# --- recording ------------------------------------------------------------------
+def _load_json_option(value: str, name: str) -> Any:
+    text = Path(value[1:]).read_text("utf-8") if value.startswith("@") else value
+    try:
+        return json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise LedgerError(f"invalid JSON: {exc.msg} at column {exc.colno}", field=name) from exc
+
+
+@app.command()
+@handles_errors
+def record(
+    event_type: str = typer.Argument(..., metavar="TYPE", help="Event type, e.g. arrest.made"),
+    recorder: str = typer.Option(..., "--as", help="Recording institution (its key signs)"),
+    data: str = typer.Option("{}", help="Public data as JSON, or @file.json"),
+    sealed: Optional[str] = typer.Option(None, help="Personal details as JSON (sealed before storing)"),
+    occurred_at: Optional[str] = typer.Option(None, help="When it happened (UTC, …Z); default now"),
+    ref: list[str] = typer.Option([], "--ref", help="Id of an earlier event this refers to"),
+    db: str = DbOption,
+    keys: Path = KeysOption,
+    passphrase_env: Optional[str] = PassphraseOption,
+) -> None:
+    """Sign a statement with a local key and append it."""
+    from ledger.statements import Draft, format_time
+
+    kr = open_keyring(keys, passphrase_env)
+    now = utc_now()
+    draft = Draft(
+        type=event_type,
+        recorder=recorder,
+        occurred_at=occurred_at or format_time(now),
+        data=_load_json_option(data, "--data"),
+        refs=list(ref),
+        sealed=_load_json_option(sealed, "--sealed") if sealed else None,
+    )
+    statement = kr.sign(draft, now=now)
+    with open_ledger(db) as ledger:
+        (appended,) = ledger.append([statement])
+    console.print(f"Recorded {appended.type} as event [bold]{appended.event_id}[/] at position {appended.leaf_index}")
+
+
+def _read_lines(path: Path) -> Iterator[tuple[int, str]]:
+    try:
+        handle = path.open("rb")
+    except OSError as exc:
+        raise LedgerError(f"cannot read {path}: {exc.strerror}") from exc
+    with handle:
+        for number, raw in enumerate(handle, start=1):
+            try:
+                text = raw.decode("utf-8")
+            except UnicodeDecodeError as exc:
+                raise LedgerError(f"not valid UTF-8 ({exc.reason})", line=number) from exc
+            if text.strip():
+                yield number, text.rstrip("\n")
+
+
+@app.command("import")
+@handles_errors
+def import_command(
+    file: Path = typer.Argument(..., help="JSON Lines: signed statements, or drafts with --sign-drafts"),
+    sign_drafts: bool = typer.Option(False, help="Sign unsigned drafts with the local keys"),
+    batch_size: int = typer.Option(1000, min=1, max=100_000, help="Statements per atomic batch"),
+    db: str = DbOption,
+    keys: Path = KeysOption,
+    passphrase_env: Optional[str] = PassphraseOption,
+) -> None:
+    """Append many statements; each batch is all-or-nothing and the first bad line is reported."""
+    from ledger.importing import import_lines
+
+    kr = open_keyring(keys, passphrase_env) if sign_drafts else None
+    total_lines = sum(1 for _ in _read_lines(file))
+    with open_ledger(db) as ledger, progress_bar("import") as bar:
+        task = bar.add_task(f"importing {file.name}", total=total_lines)
+        before = ledger.size
+        try:
+            import_lines(
+                ledger,
+                _read_lines(file),
+                keyring=kr,
+                batch_size=batch_size,
+                on_batch=lambda n: bar.advance(task, n),
+            )
+        finally:
+            stored = ledger.size - before
+        console.print(f"Imported {stored} statements; the log now holds {ledger.size}")
+
+
+@app.command()
+@handles_errors
+def export(
+    out: Path = typer.Argument(..., help="Directory to write the public log into"),
+    db: str = DbOption,
+) -> None:
+    """Write the whole public log (JSON Lines) with its latest checkpoint and log key."""
+    from ledger.exporting import export_ledger
+
+    with open_ledger(db) as ledger, progress_bar("export") as bar:
+        task = bar.add_task("exporting", total=ledger.size)
+        manifest = export_ledger(ledger, out, on_progress=lambda n: bar.update(task, completed=n))
+    console.print(f"Exported {manifest['size']} events to {out}/ (root {manifest['root']})")
+
+
+# --- checkpoints and proofs -------------------------------------------------------
+@app.command()
+@handles_errors
+def checkpoint(
+    db: str = DbOption, keys: Path = KeysOption, passphrase_env: Optional[str] = PassphraseOption
+) -> None:
+    """Sign a checkpoint (C2SP signed note) for the current tree."""
+    with open_ledger(db, keys, passphrase_env) as ledger:
+        cp = ledger.sign_checkpoint()
+    sys.stdout.write(cp.note)
+
+
+@app.command()
+@handles_errors
+def prove(
+    event_id: Optional[str] = typer.Argument(None, help="Event to prove included"),
+    from_size: Optional[int] = typer.Option(None, "--from", help="Older tree size"),
+    to_size: Optional[int] = typer.Option(None, "--to", help="Newer tree size"),
+    db: str = DbOption,
+) -> None:
+    """Inclusion proof (C2SP tlog-proof) for an event, or a consistency proof between sizes."""
+    from ledger.proofs import consistency_proof_text
+
+    with open_ledger(db) as ledger:
+        if event_id is not None:
+            if from_size is not None or to_size is not None:
+                raise LedgerError("give an event id or --from/--to, not both")
+            sys.stdout.write(ledger.tlog_proof(event_id))
+            return
+        if from_size is None or to_size is None:
+            raise LedgerError("give an event id, or both --from and --to")
+        sys.stdout.write(consistency_proof_text(ledger, from_size, to_size))
+
+
+@app.command()
+@handles_errors
+def verify(
+    db: str = DbOption,
+    export_dir: Optional[Path] = typer.Option(None, "--export", help="Verify an exported log instead"),
+    as_json: bool = typer.Option(False, "--json", help="Print the report as JSON"),
+) -> None:
+    """Re-check everything: signatures, roles, rules, ids, sequence, Merkle root, checkpoints."""
+    from ledger.verify import describe, verify_store
+
+    if export_dir is not None:
+        from ledger.exporting import verify_export
+
+        with progress_bar("verify") as bar:
+            task = bar.add_task("verifying export", total=None)
+            report = verify_export(export_dir, progress=lambda n, t: bar.update(task, completed=n, total=t))
+    else:
+        from ledger.store import Store
+
+        store = Store(db)
+        try:
+            with progress_bar("verify") as bar:
+                task = bar.add_task("verifying", total=store.max_notification_id())
+                report = verify_store(store, progress=lambda n, t: bar.update(task, completed=n, total=t))
+        finally:
+            store.close()
+    if as_json:
+        console.print_json(json.dumps(describe(report)))
+    else:
+        for problem in report.problems:
+            err_console.print(f"[red]✗[/] {problem}", highlight=False, soft_wrap=True)
+        status = "[green]OK[/]" if report.ok else f"[red]FAILED ({len(report.problems)} problems)[/]"
+        console.print(
+            f"{status}: {report.events} events, root {report.root.hex()},"
+            f" {report.checkpoints} checkpoints verified"
+            + (f" (latest at size {report.latest_checkpoint_size})" if report.latest_checkpoint_size is not None else "")
+        )
+    if not report.ok:
+        raise typer.Exit(5)
+
+
+# --- vocabulary and sealed data ---------------------------------------------------
+@app.command()
+def schema() -> None:
+    """Print the JSON Schema of the statement envelope and every event type."""
+    from ledger.vocabulary.schema import vocabulary_json_schema
+
+    sys.stdout.write(json.dumps(vocabulary_json_schema(), indent=2, ensure_ascii=False) + "\n")
+
+
+@app.command()
+@handles_errors
+def unseal(
+    event_id: str = typer.Argument(..., help="Event whose sealed part to open"),
+    key: Path = typer.Option(..., "--key", help="Your sealing key file (e.g. keys/court.seal.key)"),
+    db: str = DbOption,
+    passphrase_env: Optional[str] = PassphraseOption,
+) -> None:
+    """Show the personal details sealed in an event, to a holder of a recipient key."""
+    from ledger.keyring import sealing_context
+    from ledger.sealing import load_sealing_key, unseal as open_sealed
+
+    private = load_sealing_key(key, passphrase(passphrase_env))
+    with open_ledger(db) as ledger:
+        row = ledger.locate(event_id)
+        statement = json.loads(ledger.leaf_text(row.leaf_index))
+    if "sealed" not in statement:
+        raise LedgerError(f"event {event_id} has no sealed part")
+    details = open_sealed(statement["sealed"], private, sealing_context(statement["type"], statement["recorder"]))
+    console.print_json(json.dumps(details, ensure_ascii=False))
+
+
+def _register_extensions() -> None:
+    """Commands that live in their own modules (simulation, reports, serving, …)."""
+    import importlib
+
+    for module in ("ledger.commands.simulate", "ledger.commands.report", "ledger.commands.serve", "ledger.commands.demo"):
+        try:
+            mod = importlib.import_module(module)
+        except ModuleNotFoundError as exc:
+            if exc.name != module:
+                raise
+            continue
+        mod.register(app)
+
+
+_register_extensions()
+
+
+def main() -> None:  # pragma: no cover - console entry point
+    app()

@@ -1,0 +1,129 @@
+"""Signing keys: Ed25519 key pairs, key ids, signatures and key files.
+
+A key id is derived from the public key (the first 8 bytes of SHA-256 of the
+raw key, in hex), so a key id names exactly one public key and anyone can check
+that a registered id matches its key. Key files hold PKCS#8 PEM, are created
+with mode 0600 and may be protected by a passphrase.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import os
+from pathlib import Path
+
+from cryptography.exceptions import InvalidSignature as _CryptoInvalidSignature
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric.ed25519 import (
+    Ed25519PrivateKey,
+    Ed25519PublicKey,
+)
+
+from ledger.errors import LedgerError
+
+
+class KeyFileError(LedgerError):
+    code = "key_file_error"
+
+
+def b64encode(data: bytes) -> str:
+    """Standard base64 with padding: the encoding used in statements and notes."""
+    return base64.b64encode(data).decode("ascii")
+
+
+def b64decode(text: str, *, field: str = "value", length: int | None = None) -> bytes:
+    """Strict standard base64; raises LedgerError naming the field when invalid."""
+    try:
+        raw = base64.b64decode(text.encode("ascii"), validate=True)
+    except (ValueError, UnicodeEncodeError) as exc:
+        raise LedgerError(f"not valid base64: {exc}", field=field) from exc
+    if length is not None and len(raw) != length:
+        raise LedgerError(f"expected {length} bytes, got {len(raw)}", field=field)
+    return raw
+
+
+def generate_signing_key() -> Ed25519PrivateKey:
+    return Ed25519PrivateKey.generate()
+
+
+def raw_public_key(key: Ed25519PublicKey) -> bytes:
+    return key.public_bytes(serialization.Encoding.Raw, serialization.PublicFormat.Raw)
+
+
+def public_key_text(key: Ed25519PublicKey) -> str:
+    """The public key as it appears in the charter and key registrations."""
+    return b64encode(raw_public_key(key))
+
+
+def public_key_from_text(text: str, *, field: str = "public_key") -> Ed25519PublicKey:
+    return Ed25519PublicKey.from_public_bytes(b64decode(text, field=field, length=32))
+
+
+def key_id_for_raw(raw: bytes) -> str:
+    return hashlib.sha256(raw).digest()[:8].hex()
+
+
+def key_id(key: Ed25519PublicKey) -> str:
+    """The key id of a public key: hex of the first 8 bytes of SHA-256 of its raw bytes."""
+    return key_id_for_raw(raw_public_key(key))
+
+
+def sign(key: Ed25519PrivateKey, message: bytes) -> str:
+    return b64encode(key.sign(message))
+
+
+def verify_raw(public_raw: bytes, message: bytes, signature: bytes) -> bool:
+    """True when ``signature`` is a valid Ed25519 signature of ``message``.
+
+    Takes raw bytes so that it can run in worker processes cheaply.
+    """
+    try:
+        Ed25519PublicKey.from_public_bytes(public_raw).verify(signature, message)
+    except (_CryptoInvalidSignature, ValueError):
+        return False
+    return True
+
+
+def _write_private_file(path: Path, data: bytes) -> None:
+    """Create ``path`` with mode 0600 from the start (never world-readable)."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    try:
+        os.write(fd, data)
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+    os.replace(tmp, path)
+
+
+def save_signing_key(path: Path, key: Ed25519PrivateKey, passphrase: bytes | None = None) -> None:
+    encryption: serialization.KeySerializationEncryption
+    if passphrase:
+        encryption = serialization.BestAvailableEncryption(passphrase)
+    else:
+        encryption = serialization.NoEncryption()
+    pem = key.private_bytes(
+        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, encryption
+    )
+    _write_private_file(Path(path), pem)
+
+
+def load_signing_key(path: Path, passphrase: bytes | None = None) -> Ed25519PrivateKey:
+    path = Path(path)
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        raise KeyFileError(f"cannot read key file {path}: {exc.strerror}") from exc
+    try:
+        key = serialization.load_pem_private_key(data, password=passphrase or None)
+    except TypeError as exc:
+        if passphrase:
+            raise KeyFileError(f"key file {path} is not passphrase-protected") from exc
+        raise KeyFileError(f"key file {path} is passphrase-protected: give the passphrase") from exc
+    except ValueError as exc:
+        raise KeyFileError(f"cannot load key file {path}: wrong passphrase or not a key") from exc
+    if not isinstance(key, Ed25519PrivateKey):
+        raise KeyFileError(f"key file {path} does not hold an Ed25519 signing key")
+    return key

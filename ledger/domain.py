@@ -1,0 +1,291 @@
+"""Deciding whether a statement may join the log, and which lifecycle records it.
+
+The decision is the same wherever it is taken: when a recorder appends, when a
+mirror follows, and when ``ledger verify`` replays the whole log from nothing.
+It depends only on the statement, whether its signature verified, and the state
+of the log before it (the *world*), so replaying the log re-checks every
+role/key decision as of its position.
+
+Order of checks, each a clear error: event type known; signing key known and
+belonging to the recorder; key not revoked; the recorder's role may record the
+type; signature valid; data fields typed as declared; sealed part present and
+well-formed where personal details are required; references point at earlier
+events; times plausible; then the lifecycle's own rules.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any, Protocol, TypeVar
+from uuid import UUID
+
+from ledger.aggregates.base import LedgerAggregate
+from ledger.aggregates.registry import REGISTRY_KEY, Registry
+from ledger.errors import (
+    CaseRuleViolation,
+    ClockSkew,
+    InvalidSignature,
+    ReplayedStatement,
+    RevokedKey,
+    UnauthorizedRole,
+    UnknownKey,
+    UnknownReference,
+)
+from ledger.statements import Statement
+from ledger.vocabulary.base import EventData, spec_for
+
+A = TypeVar("A", bound=LedgerAggregate)
+
+DEFAULT_MAX_SKEW = timedelta(minutes=5)
+
+
+@dataclass(frozen=True)
+class EventInfo:
+    """What the log knows about an earlier event, for references and rules."""
+
+    event_id: str
+    leaf_index: int
+    type: str
+    recorder: str
+    occurred_at: str
+    aggregate_id: UUID
+
+
+@dataclass
+class Entry:
+    """A statement on its way into the log, at a known position."""
+
+    statement: Statement
+    leaf_index: int
+    signature_ok: bool
+    leaf: str = field(default="")
+
+    def __post_init__(self) -> None:
+        if not self.leaf:
+            self.leaf = self.statement.leaf_bytes().decode("utf-8")
+
+    @property
+    def event_id(self) -> str:
+        return self.statement.event_id
+
+
+class World(Protocol):
+    """The log's state before the statements being decided."""
+
+    def load(self, cls: type[A], aggregate_id: UUID) -> A | None: ...
+
+    def event_info(self, event_id: str) -> EventInfo | None: ...
+
+
+class Decision:
+    """A unit of work over a batch: aggregates touched and events added so far.
+
+    Handlers look things up through it (so a batch sees its own earlier
+    statements) and record the statement on exactly one aggregate.
+    """
+
+    def __init__(self, world: World) -> None:
+        self.world = world
+        self.touched: dict[UUID, LedgerAggregate] = {}
+        self.new_events: dict[str, EventInfo] = {}
+        self._entry: Entry | None = None
+        self._recorded_on: LedgerAggregate | None = None
+
+    # --- lookups -------------------------------------------------------------
+    def get(self, cls: type[A], key: str) -> A | None:
+        agg_id = cls.id_for(key)
+        agg = self.touched.get(agg_id)
+        if agg is None:
+            agg = self.world.load(cls, agg_id)
+            if agg is not None:
+                self.touched[agg_id] = agg
+        if agg is not None and not isinstance(agg, cls):
+            return None
+        return agg  # type: ignore[return-value]
+
+    def require(self, cls: type[A], key: str, *, field: str, what: str) -> A:
+        agg = self.get(cls, key)
+        if agg is None:
+            raise UnknownReference(f"no {what} {key!r} is recorded in the ledger", field=field)
+        return agg
+
+    def event_info(self, event_id: str) -> EventInfo | None:
+        return self.new_events.get(event_id) or self.world.event_info(event_id)
+
+    def require_event(
+        self, event_id: str, *, field: str, types: tuple[str, ...] | None = None
+    ) -> EventInfo:
+        info = self.event_info(event_id)
+        if info is None:
+            raise UnknownReference(f"event {event_id} is not in the ledger", field=field)
+        if types is not None and info.type not in types:
+            raise CaseRuleViolation(
+                f"event {event_id} is a {info.type}, expected {' or '.join(types)}", field=field
+            )
+        return info
+
+    @property
+    def registry(self) -> Registry:
+        reg = self.get(Registry, REGISTRY_KEY)
+        if reg is None:
+            raise CaseRuleViolation("the ledger has no charter yet: record ledger.chartered first")
+        return reg
+
+    @property
+    def entry(self) -> Entry:
+        assert self._entry is not None
+        return self._entry
+
+    # --- recording -----------------------------------------------------------
+    def open(self, cls: type[A], key: str) -> A:
+        """Open a new lifecycle with the current statement as its first event."""
+        if self.get(cls, key) is not None:
+            raise CaseRuleViolation(f"{cls.kind} {key!r} is already recorded", field="data")
+        e = self.entry
+        agg = cls.open(key, leaf=e.leaf, leaf_index=e.leaf_index, event_id=e.event_id)
+        self.touched[agg.id] = agg
+        self._mark(agg)
+        return agg
+
+    def record(self, agg: LedgerAggregate) -> None:
+        """Record the current statement on an existing lifecycle."""
+        e = self.entry
+        agg.record(leaf=e.leaf, leaf_index=e.leaf_index, event_id=e.event_id)
+        self.touched[agg.id] = agg
+        self._mark(agg)
+
+    def _mark(self, agg: LedgerAggregate) -> None:
+        if self._recorded_on is not None:
+            raise AssertionError("a statement is recorded on exactly one lifecycle")
+        self._recorded_on = agg
+
+    # --- the decision ----------------------------------------------------------
+    def decide(self, entry: Entry, *, now: datetime | None = None) -> EventInfo:
+        """Check ``entry`` against every rule; on success record it and return its info.
+
+        On failure raises a LedgerError and records nothing for this entry.
+        """
+        st = entry.statement
+        spec = spec_for(st.type)
+        if self.event_info(st.event_id) is not None:
+            raise ReplayedStatement(
+                f"statement {st.event_id} is already in the ledger", event_id=st.event_id
+            )
+        if st.type == "ledger.chartered":
+            self._authorise_charter(entry)
+        else:
+            self._authorise(entry, spec.roles)
+        data = spec.validate(st.body["data"])
+        self._check_sealed(entry, spec.sealed_required)
+        for i, ref in enumerate(st.refs):
+            self.require_event(ref, field=f"refs[{i}]")
+        self._check_times(entry, now)
+        self._entry = entry
+        self._recorded_on = None
+        try:
+            spec.handler(entry, data, self)
+            if self._recorded_on is None:
+                raise AssertionError(f"handler for {st.type} recorded nothing")
+            info = EventInfo(
+                event_id=st.event_id,
+                leaf_index=entry.leaf_index,
+                type=st.type,
+                recorder=st.recorder,
+                occurred_at=st.body["occurred_at"],
+                aggregate_id=self._recorded_on.id,
+            )
+        finally:
+            self._entry = None
+        self.new_events[st.event_id] = info
+        return info
+
+    def _authorise_charter(self, entry: Entry) -> None:
+        st = entry.statement
+        if entry.leaf_index != 0 or self.get(Registry, REGISTRY_KEY) is not None:
+            raise CaseRuleViolation(
+                "ledger.chartered is the genesis statement and can only be the first", field="type"
+            )
+        if not entry.signature_ok:
+            raise InvalidSignature(
+                "the charter's signature does not verify with the key it names", field="signature"
+            )
+        spec_roles = spec_for(st.type).roles
+        for inst in st.body["data"].get("institutions", []):
+            if isinstance(inst, dict) and inst.get("id") == st.recorder:
+                if inst.get("role") not in spec_roles:
+                    raise UnauthorizedRole(
+                        f"role {inst.get('role')!r} may not charter the ledger", field="recorder"
+                    )
+                return
+        raise UnknownKey("the charter's recorder is not one of its institutions", field="recorder")
+
+    def _authorise(self, entry: Entry, roles: frozenset[str]) -> None:
+        st = entry.statement
+        registry = self.registry
+        key = registry.keys.get(st.key_id)
+        if key is None or key.purpose != "signing":
+            raise UnknownKey(f"key {st.key_id} is not a registered signing key", field="key_id")
+        if key.institution != st.recorder:
+            raise UnknownKey(
+                f"key {st.key_id} belongs to {key.institution}, not {st.recorder}", field="key_id"
+            )
+        if not key.active:
+            raise RevokedKey(
+                f"key {st.key_id} was revoked at log position {key.revoked_at}"
+                f" ({key.revocation_reason})",
+                field="key_id",
+            )
+        role = registry.role_of(st.recorder)
+        if role not in roles:
+            raise UnauthorizedRole(
+                f"{st.recorder} (role {role}) may not record {st.type};"
+                f" only {', '.join(sorted(roles))} may",
+                field="type",
+            )
+        if not entry.signature_ok:
+            raise InvalidSignature(
+                f"signature does not verify with key {st.key_id}", field="signature"
+            )
+        if registry.origin and st.body["ledger"] != registry.origin:
+            raise CaseRuleViolation(
+                f"statement is for ledger {st.body['ledger']!r}, this is {registry.origin!r}",
+                field="ledger",
+            )
+
+    def _check_sealed(self, entry: Entry, required: bool) -> None:
+        sealed = entry.statement.sealed
+        if sealed is None:
+            if required:
+                raise CaseRuleViolation(
+                    f"{entry.statement.type} carries personal details: a sealed part is required",
+                    field="sealed",
+                )
+            return
+        from ledger.sealing_policy import check_sealed_part
+
+        check_sealed_part(sealed, entry.statement, self)
+
+    def _check_times(self, entry: Entry, now: datetime | None) -> None:
+        st = entry.statement
+        skew = timedelta(seconds=int(self._policy().get("max_clock_skew_seconds", 300)))
+        if st.occurred_at > st.recorded_at + skew:
+            raise ClockSkew("occurred_at is after recorded_at", field="occurred_at")
+        if now is not None and st.recorded_at > now + skew:
+            raise ClockSkew(
+                f"recorded_at {st.body['recorded_at']} is in the future"
+                f" (server time {now:%Y-%m-%dT%H:%M:%SZ}, allowed skew {skew})",
+                field="recorded_at",
+            )
+
+    def _policy(self) -> dict[str, Any]:
+        reg = self.get(Registry, REGISTRY_KEY)
+        if reg is None:
+            if self._entry is None:
+                return {}
+            return dict(self._entry.statement.body["data"].get("policy", {}))
+        return reg.policy
+
+
+def check_data(spec_name: str, data: dict[str, Any]) -> EventData:
+    return spec_for(spec_name).validate(data)

@@ -1,0 +1,42 @@
+"""Who a sealed part must be readable by.
+
+The charter's policy names the institutions whose keys every sealed part must
+be encrypted to (by default the special court and the citizens' committee). A
+statement whose sealed part leaves one of them out is refused: otherwise a
+recorder could hide personal details from the very bodies that audit them.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from ledger.errors import CaseRuleViolation, SealingError
+from ledger.sealing import sealed_recipients, validate_envelope
+from ledger.statements import Statement
+
+if TYPE_CHECKING:
+    from ledger.domain import Decision
+
+DEFAULT_RECIPIENTS = ("court", "committee")
+
+
+def required_recipient_roles(policy: dict[str, Any]) -> tuple[str, ...]:
+    return tuple(policy.get("sealing_recipients", DEFAULT_RECIPIENTS))
+
+
+def check_sealed_part(sealed: dict[str, Any], statement: Statement, decision: "Decision") -> None:
+    try:
+        validate_envelope(sealed)
+    except SealingError as exc:
+        raise SealingError(exc.message, field=f"sealed.{exc.field}" if exc.field else "sealed")
+    registry = decision.registry
+    recipients = set(sealed_recipients(sealed))
+    for role in required_recipient_roles(registry.policy):
+        for inst in registry.institutions_with_role(role):
+            keys = registry.active_sealing_keys(inst.id)
+            if keys and not recipients & keys.keys():
+                raise CaseRuleViolation(
+                    f"the sealed part is not readable by {inst.name} ({role}):"
+                    f" encrypt it to one of its sealing keys {sorted(keys)}",
+                    field="sealed.recipients",
+                )

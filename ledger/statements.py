@@ -1,0 +1,250 @@
+"""The signed statement: the one envelope every event in the ledger travels in.
+
+A statement is a JSON object with exactly these members::
+
+    v            1 (format version)
+    ledger       the log's origin, so a statement cannot be replayed into another ledger
+    type         the event type, e.g. "arrest.made" (the vocabulary is the contract)
+    recorder     id of the institution making the statement
+    key_id       id of the recorder's signing key (derived from the public key)
+    occurred_at  when the fact happened (RFC 3339, UTC, "Z")
+    recorded_at  when the recorder signed it (RFC 3339, UTC, "Z")
+    data         public data, typed per event type
+    sealed       optional: personal details encrypted to the court and committee
+    refs         ids of earlier events this one refers to (may be empty)
+    signature    Ed25519 signature (base64) over the RFC 8785 canonical JSON
+                 of every other member
+
+The event id is the SHA-256 (hex) of that same canonical body, so it is derived
+from content: the same statement always has the same id and cannot be recorded
+twice. The Merkle leaf is the canonical JSON of the whole statement, signature
+included.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from typing import Any
+
+import rfc8785
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
+from ledger.crypto import b64decode, key_id, sign
+from ledger.errors import MalformedStatement
+
+FORMAT_VERSION = 1
+BODY_FIELDS = (
+    "v",
+    "ledger",
+    "type",
+    "recorder",
+    "key_id",
+    "occurred_at",
+    "recorded_at",
+    "data",
+    "sealed",
+    "refs",
+)
+REQUIRED_FIELDS = frozenset(BODY_FIELDS) - {"sealed"}
+ALL_FIELDS = frozenset(BODY_FIELDS) | {"signature"}
+MAX_STATEMENT_BYTES = 64 * 1024
+
+
+def canonical_json(obj: Any) -> bytes:
+    """RFC 8785 (JCS) canonical JSON bytes."""
+    try:
+        return rfc8785.dumps(obj)
+    except (rfc8785.CanonicalizationError, TypeError, ValueError) as exc:
+        raise MalformedStatement(f"cannot canonicalise: {exc}") from exc
+
+
+def format_time(moment: datetime) -> str:
+    """RFC 3339 in UTC with a trailing Z and whole seconds: the only form accepted."""
+    if moment.tzinfo is None:
+        raise ValueError("naive datetime: times in the ledger are always UTC")
+    return moment.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def parse_time(text: Any, *, field: str) -> datetime:
+    if not isinstance(text, str) or len(text) != 20 or not text.endswith("Z"):
+        raise MalformedStatement(
+            f"expected a UTC time like 2026-03-01T10:00:00Z, got {text!r}", field=field
+        )
+    try:
+        return datetime.strptime(text, "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=timezone.utc)
+    except ValueError as exc:
+        raise MalformedStatement(f"not a valid time: {text!r}", field=field) from exc
+
+
+def event_id_of(body: dict[str, Any]) -> str:
+    return hashlib.sha256(canonical_json(body)).hexdigest()
+
+
+def _check_id_list(value: Any, *, field: str) -> list[str]:
+    if not isinstance(value, list):
+        raise MalformedStatement("expected a list of event ids", field=field)
+    for i, item in enumerate(value):
+        if not isinstance(item, str) or len(item) != 64 or not _is_lower_hex(item):
+            raise MalformedStatement(
+                "expected a 64-character lowercase hex event id", field=f"{field}[{i}]"
+            )
+    if len(set(value)) != len(value):
+        raise MalformedStatement("the same event is referred to twice", field=field)
+    return value
+
+
+def _is_lower_hex(text: str) -> bool:
+    return all(c in "0123456789abcdef" for c in text)
+
+
+@dataclass(frozen=True)
+class Statement:
+    """A parsed, shape-checked statement. Its signature is *not* yet verified."""
+
+    body: dict[str, Any]
+    signature: str
+    event_id: str
+    signed_bytes: bytes = field(repr=False)
+
+    @property
+    def type(self) -> str:
+        return str(self.body["type"])
+
+    @property
+    def recorder(self) -> str:
+        return str(self.body["recorder"])
+
+    @property
+    def key_id(self) -> str:
+        return str(self.body["key_id"])
+
+    @property
+    def data(self) -> dict[str, Any]:
+        return dict(self.body["data"])
+
+    @property
+    def sealed(self) -> dict[str, Any] | None:
+        sealed = self.body.get("sealed")
+        return dict(sealed) if sealed is not None else None
+
+    @property
+    def refs(self) -> list[str]:
+        return list(self.body["refs"])
+
+    @property
+    def occurred_at(self) -> datetime:
+        return parse_time(self.body["occurred_at"], field="occurred_at")
+
+    @property
+    def recorded_at(self) -> datetime:
+        return parse_time(self.body["recorded_at"], field="recorded_at")
+
+    def to_dict(self) -> dict[str, Any]:
+        return {**self.body, "signature": self.signature}
+
+    def leaf_bytes(self) -> bytes:
+        """The Merkle leaf: canonical JSON of the whole signed statement.
+
+        Equal to ``canonical_json(self.to_dict())`` but built from the already
+        canonical body: in RFC 8785 member order the top-level ``signature``
+        sorts just before ``type`` and ``v``, which always close the body.
+        """
+        cut = self.signed_bytes.rfind(b',"type":"')
+        return b"".join(
+            (
+                self.signed_bytes[:cut],
+                b',"signature":"',
+                self.signature.encode("ascii"),
+                b'"',
+                self.signed_bytes[cut:],
+            )
+        )
+
+
+def parse_statement(obj: Any) -> Statement:
+    """Check the envelope's shape and compute the content id.
+
+    Raises MalformedStatement naming the field at fault. Event-type-specific
+    fields are checked later by the vocabulary.
+    """
+    if not isinstance(obj, dict):
+        raise MalformedStatement("a statement must be a JSON object")
+    missing = sorted((REQUIRED_FIELDS | {"signature"}) - obj.keys())
+    if missing:
+        raise MalformedStatement("missing required field", field=missing[0])
+    extra = sorted(obj.keys() - ALL_FIELDS)
+    if extra:
+        raise MalformedStatement("unknown field in statement envelope", field=extra[0])
+    if obj["v"] != FORMAT_VERSION or isinstance(obj["v"], bool):
+        raise MalformedStatement(f"unsupported format version {obj['v']!r}", field="v")
+    for name in ("ledger", "type", "recorder", "key_id", "signature"):
+        if not isinstance(obj[name], str) or not obj[name]:
+            raise MalformedStatement("expected a non-empty string", field=name)
+    parse_time(obj["occurred_at"], field="occurred_at")
+    parse_time(obj["recorded_at"], field="recorded_at")
+    if not isinstance(obj["data"], dict):
+        raise MalformedStatement("expected an object", field="data")
+    if "sealed" in obj and not isinstance(obj["sealed"], dict):
+        raise MalformedStatement("expected an object (a sealed envelope)", field="sealed")
+    _check_id_list(obj["refs"], field="refs")
+    b64decode(obj["signature"], field="signature", length=64)
+    body = {k: obj[k] for k in BODY_FIELDS if k in obj}
+    signed = canonical_json(body)
+    return Statement(
+        body=body,
+        signature=obj["signature"],
+        event_id=hashlib.sha256(signed).hexdigest(),
+        signed_bytes=signed,
+    )
+
+
+def parse_statement_json(text: str | bytes) -> Statement:
+    """Parse one statement from JSON text, refusing oversize or invalid input."""
+    if len(text) > MAX_STATEMENT_BYTES:
+        raise MalformedStatement(
+            f"statement is {len(text)} bytes; the limit is {MAX_STATEMENT_BYTES}"
+        )
+    try:
+        obj = json.loads(text)
+    except UnicodeDecodeError as exc:
+        raise MalformedStatement(f"not valid UTF-8: {exc.reason}") from exc
+    except json.JSONDecodeError as exc:
+        raise MalformedStatement(
+            f"invalid JSON: {exc.msg} at line {exc.lineno} column {exc.colno}"
+        ) from exc
+    except RecursionError as exc:
+        raise MalformedStatement("invalid JSON: nested too deeply") from exc
+    return parse_statement(obj)
+
+
+@dataclass
+class Draft:
+    """An unsigned statement, ready to be signed by a recorder's key."""
+
+    type: str
+    recorder: str
+    occurred_at: str
+    data: dict[str, Any]
+    refs: list[str] = field(default_factory=list)
+    sealed: dict[str, Any] | None = None
+    recorded_at: str | None = None
+
+    def sign(self, *, ledger: str, key: Ed25519PrivateKey, now: datetime) -> Statement:
+        body: dict[str, Any] = {
+            "v": FORMAT_VERSION,
+            "ledger": ledger,
+            "type": self.type,
+            "recorder": self.recorder,
+            "key_id": key_id(key.public_key()),
+            "occurred_at": self.occurred_at,
+            "recorded_at": self.recorded_at or format_time(now),
+            "data": self.data,
+            "refs": list(self.refs),
+        }
+        if self.sealed is not None:
+            body["sealed"] = self.sealed
+        signed = canonical_json(body)
+        return parse_statement({**body, "signature": sign(key, signed)})

@@ -1,0 +1,198 @@
+"""Governance: the charter, keys, and the head of the Ceasefire department.
+
+The citizens' committee charters the ledger, registers and revokes keys, and
+appoints and removes the department's head (the essay's recommendation: the
+committee "must demand and obtain the right to appoint and replace the head").
+An institution may also revoke its own key, e.g. when it is lost.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Literal
+
+from pydantic import Field, StringConstraints, model_validator
+
+from ledger.aggregates.registry import REGISTRY_KEY, Registry
+from ledger.domain import Decision, Entry
+from ledger.errors import CaseRuleViolation, UnauthorizedRole
+from ledger.vocabulary.base import ROLES, EventData, Name, Ref, Text, UtcTime, event_type
+
+AREA = "governance"
+PublicKey = str
+KeyId = Annotated[str, StringConstraints(pattern=r"^[0-9a-f]{16,64}$")]
+Role = Literal["committee", "police", "prosecutor", "court", "interrupters"]
+
+
+class Policy(EventData):
+    custody_limit_hours: int = Field(default=24, ge=1, le=720)
+    remand_limit_days: int = Field(default=15, ge=1, le=365)
+    max_clock_skew_seconds: int = Field(default=300, ge=0, le=86400)
+    sealing_recipients: list[Role] = Field(default_factory=lambda: ["court", "committee"])
+
+
+class CharterInstitution(EventData):
+    id: Ref
+    name: Name
+    role: Role
+    signing_keys: list[PublicKey] = Field(min_length=1)
+    sealing_keys: list[PublicKey] = Field(default_factory=list)
+
+
+class LedgerChartered(EventData):
+    name: Name
+    origin: Name
+    log_key: Name = Field(description="The log's signed-note verifier key (vkey)")
+    institutions: list[CharterInstitution] = Field(min_length=1)
+    policy: Policy
+
+    @model_validator(mode="after")
+    def _unique_ids(self) -> "LedgerChartered":
+        ids = [i.id for i in self.institutions]
+        if len(ids) != len(set(ids)):
+            raise ValueError("institution ids must be unique")
+        roles = {i.role for i in self.institutions}
+        if "committee" not in roles:
+            raise ValueError("a charter needs the citizens' committee")
+        return self
+
+
+class KeyRegistered(EventData):
+    institution: Ref
+    public_key: PublicKey
+    purpose: Literal["signing", "sealing"]
+    reason: Text
+    role: Role | None = Field(default=None, description="Only for a new institution")
+    institution_name: Name | None = None
+
+
+class KeyRevoked(EventData):
+    key_id: KeyId
+    reason: Text
+
+
+class HeadAppointed(EventData):
+    head: Ref = Field(description="Public pseudonym of the appointed head")
+    term_start: UtcTime
+    term_end: UtcTime | None = None
+    reason: Text
+
+
+class HeadRemoved(EventData):
+    head: Ref
+    reason: Text
+
+
+def _check_key(entry: Entry, registry: Registry, public_key: str) -> None:
+    from ledger.crypto import b64decode, key_id_for_raw
+
+    raw = b64decode(public_key, field="data.public_key", length=32)
+    if key_id_for_raw(raw) in registry.keys:
+        raise CaseRuleViolation("this key is already registered", field="data.public_key")
+
+
+def _on_chartered(entry: Entry, data: LedgerChartered, d: Decision) -> None:
+    from ledger.crypto import b64decode, key_id_for_raw
+
+    seen: set[str] = set()
+    for i, inst in enumerate(data.institutions):
+        for j, pub in enumerate(inst.signing_keys + inst.sealing_keys):
+            kid = key_id_for_raw(
+                b64decode(pub, field=f"data.institutions[{i}].keys[{j}]", length=32)
+            )
+            if kid in seen:
+                raise CaseRuleViolation(
+                    "the same key is listed twice", field=f"data.institutions[{i}]"
+                )
+            seen.add(kid)
+    d.open(Registry, REGISTRY_KEY)
+
+
+def _on_key_registered(entry: Entry, data: KeyRegistered, d: Decision) -> None:
+    registry = d.registry
+    _check_key(entry, registry, data.public_key)
+    if data.institution not in registry.institutions and data.role is None:
+        raise CaseRuleViolation(
+            f"institution {data.institution!r} is new: give its role", field="data.role"
+        )
+    if data.institution in registry.institutions and data.role not in (
+        None,
+        registry.role_of(data.institution),
+    ):
+        raise CaseRuleViolation(
+            "an institution's role cannot be changed by registering a key", field="data.role"
+        )
+    d.record(registry)
+
+
+def _on_key_revoked(entry: Entry, data: KeyRevoked, d: Decision) -> None:
+    registry = d.registry
+    record = registry.keys.get(data.key_id)
+    if record is None:
+        raise CaseRuleViolation(f"key {data.key_id} is not registered", field="data.key_id")
+    if not record.active:
+        raise CaseRuleViolation(f"key {data.key_id} is already revoked", field="data.key_id")
+    st = entry.statement
+    if registry.role_of(st.recorder) != "committee" and record.institution != st.recorder:
+        raise UnauthorizedRole(
+            "an institution may revoke only its own keys; the committee may revoke any",
+            field="data.key_id",
+        )
+    d.record(registry)
+
+
+def _on_head_appointed(entry: Entry, data: HeadAppointed, d: Decision) -> None:
+    registry = d.registry
+    if registry.head is not None:
+        raise CaseRuleViolation(
+            f"{registry.head['head']} is still head: record head.removed first", field="data.head"
+        )
+    d.record(registry)
+
+
+def _on_head_removed(entry: Entry, data: HeadRemoved, d: Decision) -> None:
+    registry = d.registry
+    if registry.head is None or registry.head["head"] != data.head:
+        raise CaseRuleViolation(f"{data.head} is not the current head", field="data.head")
+    d.record(registry)
+
+
+event_type(
+    "ledger.chartered",
+    area=AREA,
+    summary="Genesis: the institutions, their roles and public keys, and the policy.",
+    data=LedgerChartered,
+    roles=("committee",),
+    handler=_on_chartered,
+)
+event_type(
+    "key.registered",
+    area=AREA,
+    summary="A new signing or sealing key for an institution (or a new institution).",
+    data=KeyRegistered,
+    roles=("committee",),
+    handler=_on_key_registered,
+)
+event_type(
+    "key.revoked",
+    area=AREA,
+    summary="A key stops being valid from this position on; earlier statements stay valid.",
+    data=KeyRevoked,
+    roles=ROLES,
+    handler=_on_key_revoked,
+)
+event_type(
+    "head.appointed",
+    area=AREA,
+    summary="The committee appoints the head of the Ceasefire department.",
+    data=HeadAppointed,
+    roles=("committee",),
+    handler=_on_head_appointed,
+)
+event_type(
+    "head.removed",
+    area=AREA,
+    summary="The committee removes the head of the Ceasefire department.",
+    data=HeadRemoved,
+    roles=("committee",),
+    handler=_on_head_removed,
+)
