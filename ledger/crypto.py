@@ -20,7 +20,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import (
     Ed25519PublicKey,
 )
 
-from ledger.errors import LedgerError
+from ledger.errors import LedgerError, MalformedStatement
 
 
 class KeyFileError(LedgerError):
@@ -37,9 +37,9 @@ def b64decode(text: str, *, field: str = "value", length: int | None = None) -> 
     try:
         raw = base64.b64decode(text.encode("ascii"), validate=True)
     except (ValueError, UnicodeEncodeError) as exc:
-        raise LedgerError(f"not valid base64: {exc}", field=field) from exc
+        raise MalformedStatement(f"not valid base64: {exc}", field=field) from exc
     if length is not None and len(raw) != length:
-        raise LedgerError(f"expected {length} bytes, got {len(raw)}", field=field)
+        raise MalformedStatement(f"expected {length} bytes, got {len(raw)}", field=field)
     return raw
 
 

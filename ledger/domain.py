@@ -38,6 +38,7 @@ from ledger.vocabulary.base import EventData, spec_for
 A = TypeVar("A", bound=LedgerAggregate)
 
 DEFAULT_MAX_SKEW = timedelta(minutes=5)
+_REGISTRY_ID = Registry.id_for(REGISTRY_KEY)
 
 
 @dataclass(frozen=True)
@@ -104,6 +105,15 @@ class Decision:
             return None
         return agg  # type: ignore[return-value]
 
+    def get_by_id(self, aggregate_id: UUID) -> LedgerAggregate | None:
+        """The lifecycle with this id, whatever its kind (to correct an earlier event)."""
+        agg = self.touched.get(aggregate_id)
+        if agg is None:
+            agg = self.world.load(LedgerAggregate, aggregate_id)
+            if agg is not None:
+                self.touched[aggregate_id] = agg
+        return agg
+
     def require(self, cls: type[A], key: str, *, field: str, what: str) -> A:
         agg = self.get(cls, key)
         if agg is None:
@@ -127,7 +137,9 @@ class Decision:
 
     @property
     def registry(self) -> Registry:
-        reg = self.get(Registry, REGISTRY_KEY)
+        reg = self.touched.get(_REGISTRY_ID)
+        if not isinstance(reg, Registry):
+            reg = self.get(Registry, REGISTRY_KEY)
         if reg is None:
             raise CaseRuleViolation("the ledger has no charter yet: record ledger.chartered first")
         return reg
@@ -279,12 +291,10 @@ class Decision:
             )
 
     def _policy(self) -> dict[str, Any]:
-        reg = self.get(Registry, REGISTRY_KEY)
-        if reg is None:
-            if self._entry is None:
-                return {}
-            return dict(self._entry.statement.body["data"].get("policy", {}))
-        return reg.policy
+        reg = self.touched.get(_REGISTRY_ID)
+        if not isinstance(reg, Registry):
+            reg = self.get(Registry, REGISTRY_KEY)
+        return reg.policy if reg is not None else {}
 
 
 def check_data(spec_name: str, data: dict[str, Any]) -> EventData:

@@ -25,7 +25,9 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 from dataclasses import dataclass, field
+from functools import cached_property
 from datetime import datetime, timezone
 from typing import Any
 
@@ -68,13 +70,16 @@ def format_time(moment: datetime) -> str:
     return moment.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
+_TIME_SHAPE = re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ\Z")
+
+
 def parse_time(text: Any, *, field: str) -> datetime:
-    if not isinstance(text, str) or len(text) != 20 or not text.endswith("Z"):
+    if not isinstance(text, str) or not _TIME_SHAPE.match(text):
         raise MalformedStatement(
             f"expected a UTC time like 2026-03-01T10:00:00Z, got {text!r}", field=field
         )
     try:
-        return datetime.strptime(text, "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=timezone.utc)
+        return datetime.fromisoformat(text)
     except ValueError as exc:
         raise MalformedStatement(f"not a valid time: {text!r}", field=field) from exc
 
@@ -134,11 +139,11 @@ class Statement:
     def refs(self) -> list[str]:
         return list(self.body["refs"])
 
-    @property
+    @cached_property
     def occurred_at(self) -> datetime:
         return parse_time(self.body["occurred_at"], field="occurred_at")
 
-    @property
+    @cached_property
     def recorded_at(self) -> datetime:
         return parse_time(self.body["recorded_at"], field="recorded_at")
 
@@ -207,10 +212,13 @@ def parse_statement_json(text: str | bytes) -> Statement:
         raise MalformedStatement(
             f"statement is {len(text)} bytes; the limit is {MAX_STATEMENT_BYTES}"
         )
+    if isinstance(text, bytes):
+        try:
+            text = text.decode("utf-8")
+        except UnicodeDecodeError as exc:
+            raise MalformedStatement(f"not valid UTF-8: {exc.reason} at byte {exc.start}") from exc
     try:
         obj = json.loads(text)
-    except UnicodeDecodeError as exc:
-        raise MalformedStatement(f"not valid UTF-8: {exc.reason}") from exc
     except json.JSONDecodeError as exc:
         raise MalformedStatement(
             f"invalid JSON: {exc.msg} at line {exc.lineno} column {exc.colno}"

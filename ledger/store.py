@@ -85,7 +85,7 @@ class LedgerApplication(Application[UUID]):
 
     name = "ledger"
     env = {
-        "PERSISTENCE_MODULE": "eventsourcing_sqlalchemy",
+        "PERSISTENCE_MODULE": "ledger.persistence:LedgerSQLAlchemyFactory",
         "AGGREGATE_CACHE_MAXSIZE": "200000",
         # One writer at a time holds the log's lock and evicts what others
         # changed (see Store.catch_up), so cached aggregates are current.

@@ -9,6 +9,8 @@ fail, because CI must exercise it.
 from __future__ import annotations
 
 import os
+import shutil
+import subprocess
 import uuid
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
@@ -20,6 +22,8 @@ from ledger.keyring import Keyring
 from ledger.service import Ledger
 from ledger.statements import Draft, Statement
 
+GO_SOURCE = Path(__file__).resolve().parent / "go" / "verifier"
+GOPATH = "/usr/share/gocode"
 PG_BASE = os.environ.get("LEDGER_TEST_PG", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
 START = datetime(2026, 3, 1, 9, 0, tzinfo=timezone.utc)
 
@@ -164,3 +168,21 @@ def sqlite_ledger(sqlite_url: str, keyring: Keyring, clock: Clock) -> Iterator[L
     lg = chartered_ledger(sqlite_url, keyring, clock)
     yield lg
     lg.close()
+
+
+@pytest.fixture(scope="session")
+def go_verifier(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Build tests/go/verifier once per session with the Debian x/mod sources."""
+    go = shutil.which("go")
+    if go is None:
+        pytest.fail("the Go toolchain is required for these tests (apt-get install golang-go)")
+    out = tmp_path_factory.mktemp("go-verifier")
+    env = dict(os.environ, GO111MODULE="off", GOPATH=GOPATH, CGO_ENABLED="0")
+    env.setdefault("GOCACHE", str(out / "gocache"))
+    result = subprocess.run(
+        [go, "build", "-o", str(out / "verifier"), "."],
+        cwd=GO_SOURCE, env=env, capture_output=True, text=True, timeout=300,
+    )
+    if result.returncode != 0:
+        pytest.fail(f"building the Go verifier failed:\n{result.stderr}")
+    return out / "verifier"

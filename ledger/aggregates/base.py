@@ -12,12 +12,18 @@ with the stored rows is detected.
 from __future__ import annotations
 
 import json
+from functools import lru_cache
 from typing import Any, Self
 from uuid import UUID, uuid5
 
 from eventsourcing.domain import Aggregate
 
 AGGREGATE_NAMESPACE = UUID("6a0b7f3e-93c4-4d1b-9b0e-1c2f5e8a7d40")
+
+
+@lru_cache(maxsize=200_000)
+def _aggregate_id(kind: str, key: str) -> UUID:
+    return uuid5(AGGREGATE_NAMESPACE, f"{kind}:{key}")
 
 
 class LedgerAggregate(Aggregate):
@@ -49,7 +55,7 @@ class LedgerAggregate(Aggregate):
     @classmethod
     def id_for(cls, key: str) -> UUID:
         """Aggregate ids are derived from the subject's public key (e.g. the case number)."""
-        return uuid5(AGGREGATE_NAMESPACE, f"{cls.kind}:{key}")
+        return _aggregate_id(cls.kind, key)
 
     @classmethod
     def open(cls, key: str, *, leaf: str, leaf_index: int, event_id: str) -> Self:

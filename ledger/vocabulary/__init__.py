@@ -6,6 +6,14 @@ import importlib
 
 AREAS = (
     "governance",
+    "registry",
+    "promises",
+    "incidents",
+    "enforcement",
+    "court",
+    "interruption",
+    "audit",
+    "corrections",
 )
 
 _loaded = False

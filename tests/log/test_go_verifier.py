@@ -11,8 +11,6 @@ from __future__ import annotations
 
 import base64
 import json
-import os
-import shutil
 import subprocess
 from pathlib import Path
 from typing import Any
@@ -26,28 +24,8 @@ from ledger.log.merkle import MerkleTree, leaf_hash
 from ledger.log.note import NoteSigner
 from ledger.log.proof_format import format_proof
 
-GO_SOURCE = Path(__file__).resolve().parent.parent / "go" / "verifier"
-GOPATH = "/usr/share/gocode"
 ORIGIN = "ledger.example/log"
 N = 1000
-
-
-@pytest.fixture(scope="session")
-def go_verifier(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """Build tests/go/verifier once per session with the Debian x/mod sources."""
-    go = shutil.which("go")
-    if go is None:
-        pytest.fail("the Go toolchain is required for these tests (apt-get install golang-go)")
-    out = tmp_path_factory.mktemp("go-verifier")
-    env = dict(os.environ, GO111MODULE="off", GOPATH=GOPATH, CGO_ENABLED="0")
-    env.setdefault("GOCACHE", str(out / "gocache"))
-    result = subprocess.run(
-        [go, "build", "-o", str(out / "verifier"), "."],
-        cwd=GO_SOURCE, env=env, capture_output=True, text=True, timeout=300,
-    )
-    if result.returncode != 0:
-        pytest.fail(f"building the Go verifier failed:\n{result.stderr}")
-    return out / "verifier"
 
 
 def run_verify(binary: Path, payload: dict[str, Any], tmp_path: Path) -> subprocess.CompletedProcess[str]:

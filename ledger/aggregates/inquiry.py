@@ -1,0 +1,61 @@
+"""The committee's inquiry into one event (usually a release): requests for an
+explanation, the explanations given, and the findings.
+
+Keyed by the subject's event id. An inquiry is *open* from a request until a
+finding is recorded; a new request reopens it. Only an institution with an
+open request may answer (and may add to its answer until the finding), so
+nobody can pad the record with unrequested "explanations".
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ledger.aggregates.lifecycle import Lifecycle
+
+
+class Inquiry(Lifecycle):
+    kind = "inquiry"
+    identity_fields = ("subject",)
+
+    def reset(self) -> None:
+        self.requests: list[dict[str, Any]] = []
+        self.explanations: list[dict[str, Any]] = []
+        self.findings: list[dict[str, Any]] = []
+        self.addressed: set[str] = set()
+        self.answered: set[str] = set()
+
+    # --- queries ---------------------------------------------------------------
+    @property
+    def is_open(self) -> bool:
+        """A request was made and no finding has been recorded since."""
+        return bool(self.addressed)
+
+    def is_addressed_to(self, institution: str) -> bool:
+        """Whether the open inquiry asked ``institution`` for an explanation."""
+        return institution in self.addressed
+
+    @property
+    def unanswered(self) -> set[str]:
+        """Institutions asked in the open inquiry that have not answered yet."""
+        return self.addressed - self.answered
+
+    @property
+    def finding(self) -> str | None:
+        """The latest finding, if any."""
+        return str(self.findings[-1]["finding"]) if self.findings else None
+
+    # --- evolution -------------------------------------------------------------
+    def evolve(self, statement: dict[str, Any], event_id: str, leaf_index: int) -> None:
+        kind, data, at = statement["type"], statement["data"], statement["occurred_at"]
+        item = {**data, "occurred_at": at, "recorder": statement["recorder"], "event_id": event_id}
+        if kind == "explanation.requested":
+            self.requests.append(item)
+            self.addressed.add(data["addressed_to"])
+        elif kind == "explanation.given":
+            self.explanations.append(item)
+            self.answered.add(statement["recorder"])
+        elif kind == "audit.finding_recorded":
+            self.findings.append(item)
+            self.addressed.clear()
+            self.answered.clear()

@@ -1,0 +1,185 @@
+"""The ``ledger`` command as a recorder, an operator and a journalist use it."""
+
+from __future__ import annotations
+
+import json
+import os
+import stat
+from pathlib import Path
+from typing import Any
+
+import pytest
+from typer.testing import CliRunner
+
+from ledger.cli import app
+from ledger.log.merkle import leaf_hash
+from ledger.log.note import NoteVerifier
+from ledger.log.proof_format import parse_proof, verify_tlog_proof
+from ledger.service import Ledger
+
+runner = CliRunner()
+HEAD = {"head": "H-1", "term_start": "2026-03-01T00:00:00Z", "reason": "appointed"}
+
+
+def ledger_cli(workdir: Path, db: str, *args: str) -> Any:
+    return runner.invoke(app, [args[0], "--db", db, *args[1:]], env={"LEDGER_KEYS": str(workdir / "keys")},
+                         catch_exceptions=False)
+
+
+@pytest.fixture
+def workdir(tmp_path: Path, db_url: str) -> tuple[Path, str]:
+    result = ledger_cli(tmp_path, db_url, "init", "--keys", str(tmp_path / "keys"))
+    assert result.exit_code == 0, result.output
+    return tmp_path, db_url
+
+
+def size_of(db: str) -> int:
+    with Ledger.open(db) as lg:
+        return lg.size
+
+
+def test_init_creates_private_keys_readable_only_by_their_owner(workdir: tuple[Path, str]) -> None:
+    path, _ = workdir
+    key_files = sorted((path / "keys").glob("*.key"))
+    assert len(key_files) == 11  # log key + a signing and a sealing key for 5 institutions
+    for key_file in key_files:
+        assert stat.S_IMODE(os.stat(key_file).st_mode) == 0o600, key_file
+
+
+def test_record_signs_and_appends_and_keys_lists_the_registry(workdir: tuple[Path, str]) -> None:
+    path, db = workdir
+    result = ledger_cli(path, db, "record", "head.appointed", "--as", "committee", "--data", json.dumps(HEAD))
+    assert result.exit_code == 0, result.output
+    assert "at position 1" in result.output
+    listing = ledger_cli(path, db, "keys")
+    assert "prosecutor" in listing.output and "active" in listing.output
+
+
+def test_record_by_a_role_that_may_not_is_refused_with_exit_code_and_message(workdir: tuple[Path, str]) -> None:
+    path, db = workdir
+    result = ledger_cli(path, db, "record", "head.appointed", "--as", "police", "--data", json.dumps(HEAD))
+    assert result.exit_code == 2
+    assert "police (role police) may not record head.appointed" in result.output
+    assert size_of(db) == 1
+
+
+def test_record_with_invalid_json_data_is_refused(workdir: tuple[Path, str]) -> None:
+    path, db = workdir
+    result = ledger_cli(path, db, "record", "head.appointed", "--as", "committee", "--data", "{head:")
+    assert result.exit_code == 2 and "invalid JSON" in result.output and "--data" in result.output
+
+
+def write_jsonl(path: Path, lines: list[Any]) -> Path:
+    path.write_text("\n".join(x if isinstance(x, str) else json.dumps(x) for x in lines) + "\n", "utf-8")
+    return path
+
+
+def drafts(n: int) -> list[dict[str, Any]]:
+    out = []
+    for i in range(n):
+        out.append({"type": "head.appointed", "recorder": "committee", "occurred_at": "2026-03-01T10:00:00Z",
+                    "data": {**HEAD, "head": f"H-{i}"}})
+        out.append({"type": "head.removed", "recorder": "committee", "occurred_at": "2026-03-01T11:00:00Z",
+                    "data": {"head": f"H-{i}", "reason": "rotation"}})
+    return out
+
+
+def test_import_signs_drafts_with_local_keys_when_told_to(workdir: tuple[Path, str]) -> None:
+    path, db = workdir
+    file = write_jsonl(path / "drafts.jsonl", drafts(150))
+    refused = ledger_cli(path, db, "import", str(file))
+    assert refused.exit_code == 2 and "line 1" in refused.output
+    result = ledger_cli(path, db, "import", str(file), "--sign-drafts", "--batch-size", "64")
+    assert result.exit_code == 0, result.output
+    assert size_of(db) == 301
+
+
+def test_import_reports_the_first_bad_line_and_stores_nothing_of_its_batch(workdir: tuple[Path, str]) -> None:
+    path, db = workdir
+    lines: list[Any] = drafts(5)
+    lines[6] = {**lines[6], "data": {"head": "H-3"}}  # missing term_start and reason
+    file = write_jsonl(path / "bad.jsonl", lines)
+    result = ledger_cli(path, db, "import", str(file), "--sign-drafts")
+    assert result.exit_code == 2
+    assert "line 7" in result.output
+    assert "data.term_start" in result.output
+    assert size_of(db) == 1
+
+
+def test_import_refuses_invalid_json_naming_the_line(workdir: tuple[Path, str]) -> None:
+    path, db = workdir
+    file = write_jsonl(path / "broken.jsonl", [*drafts(1), "{\"type\": "])
+    result = ledger_cli(path, db, "import", str(file), "--sign-drafts")
+    assert result.exit_code == 2 and "line 3" in result.output and "invalid JSON" in result.output
+    assert size_of(db) == 1
+
+
+def test_export_then_import_into_an_empty_database_reproduces_the_root(workdir: tuple[Path, str], tmp_path: Path) -> None:
+    path, db = workdir
+    ledger_cli(path, db, "import", str(write_jsonl(path / "d.jsonl", drafts(20))), "--sign-drafts")
+    assert ledger_cli(path, db, "checkpoint").exit_code == 0
+    out = tmp_path / "export"
+    assert ledger_cli(path, db, "export", str(out)).exit_code == 0
+    manifest = json.loads((out / "manifest.json").read_text())
+    restored_db = str(tmp_path / "restored.db")
+    result = ledger_cli(path, restored_db, "import", str(out / "log.jsonl"))
+    assert result.exit_code == 0, result.output
+    with Ledger.open(restored_db) as restored:
+        assert restored.root().hex() == manifest["root"]
+    verified = ledger_cli(path, db, "verify", "--export", str(out))
+    assert verified.exit_code == 0, verified.output
+
+
+def test_a_tampered_export_fails_offline_verification(workdir: tuple[Path, str], tmp_path: Path) -> None:
+    path, db = workdir
+    ledger_cli(path, db, "import", str(write_jsonl(path / "d.jsonl", drafts(3))), "--sign-drafts")
+    ledger_cli(path, db, "checkpoint")
+    out = tmp_path / "export"
+    ledger_cli(path, db, "export", str(out))
+    lines = (out / "log.jsonl").read_text().splitlines()
+    lines[2] = lines[2].replace("rotation", "scandal")
+    (out / "log.jsonl").write_text("\n".join(lines) + "\n")
+    result = ledger_cli(path, db, "verify", "--export", str(out))
+    assert result.exit_code == 5
+    assert "position 2" in result.output
+
+
+def test_prove_gives_a_tlog_proof_a_journalist_can_check_with_the_log_key(workdir: tuple[Path, str]) -> None:
+    path, db = workdir
+    ledger_cli(path, db, "import", str(write_jsonl(path / "d.jsonl", drafts(10))), "--sign-drafts")
+    ledger_cli(path, db, "checkpoint")
+    with Ledger.open(db) as lg:
+        target = list(lg.events())[7]
+    result = ledger_cli(path, db, "prove", target.event_id or "")
+    assert result.exit_code == 0, result.output
+    proof = parse_proof(result.output)
+    verifier = NoteVerifier.from_vkey((path / "keys" / "log.vkey").read_text().strip())
+    checkpoint = verify_tlog_proof(proof, leaf_hash(target.leaf.encode()), [verifier])
+    assert checkpoint.size == 21 and proof.index == 7
+
+
+def test_prove_consistency_between_two_sizes(workdir: tuple[Path, str]) -> None:
+    from ledger.log.merkle import verify_consistency
+    import base64
+
+    path, db = workdir
+    ledger_cli(path, db, "import", str(write_jsonl(path / "d.jsonl", drafts(10))), "--sign-drafts")
+    result = ledger_cli(path, db, "prove", "--from", "5", "--to", "21")
+    assert result.exit_code == 0, result.output
+    lines = result.output.splitlines()
+    old_root = base64.b64decode(lines[1].split()[2])
+    new_root = base64.b64decode(lines[2].split()[2])
+    end = lines.index("") if "" in lines else len(lines)
+    hashes = [base64.b64decode(x) for x in lines[3:end]]
+    assert hashes
+    verify_consistency(5, 21, old_root, new_root, hashes)
+    bad = ledger_cli(path, db, "prove", "--from", "5", "--to", "99")
+    assert bad.exit_code == 2 and "tree size" in bad.output
+
+
+def test_verify_passes_on_an_untouched_ledger_and_prints_the_root(workdir: tuple[Path, str]) -> None:
+    path, db = workdir
+    result = ledger_cli(path, db, "verify")
+    assert result.exit_code == 0, result.output
+    with Ledger.open(db) as lg:
+        assert lg.root().hex() in result.output.replace("\n", "")
