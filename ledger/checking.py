@@ -13,10 +13,11 @@ from __future__ import annotations
 import json
 import multiprocessing
 import os
+from collections import deque
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, replace
 from multiprocessing.pool import Pool
-from collections import deque
-from typing import Iterable, Iterator, Sequence, TypeVar
+from typing import TypeVar
 
 from ledger import errors
 from ledger.crypto import b64decode, key_id_for_raw, verify_raw
@@ -143,7 +144,7 @@ class Checker:
             results = self._get_pool().imap(_check_chunk, tasks())
         for checked_chunk in results:
             payloads = pending.popleft()
-            yield from zip(payloads, checked_chunk)
+            yield from zip(payloads, checked_chunk, strict=True)
 
     def close(self) -> None:
         if self._pool is not None:

@@ -10,9 +10,10 @@ from __future__ import annotations
 
 import json
 import sys
-from datetime import datetime, timezone
+from collections.abc import Callable, Iterator
+from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any, Callable, Iterator, Optional, TypeVar
+from typing import Any, TypeVar
 
 import typer
 from rich.console import Console
@@ -58,10 +59,10 @@ def handles_errors(func: F) -> F:
 
 
 def utc_now() -> datetime:
-    return datetime.now(timezone.utc)
+    return datetime.now(UTC)
 
 
-def passphrase(env_name: Optional[str]) -> bytes | None:
+def passphrase(env_name: str | None) -> bytes | None:
     import os
 
     if not env_name:
@@ -72,13 +73,13 @@ def passphrase(env_name: Optional[str]) -> bytes | None:
     return value.encode("utf-8")
 
 
-def open_keyring(keys: Path, passphrase_env: Optional[str] = None) -> Any:
+def open_keyring(keys: Path, passphrase_env: str | None = None) -> Any:
     from ledger.keyring import Keyring
 
     return Keyring(keys, passphrase(passphrase_env))
 
 
-def open_ledger(db: str, keys: Path | None = None, passphrase_env: Optional[str] = None) -> Any:
+def open_ledger(db: str, keys: Path | None = None, passphrase_env: str | None = None) -> Any:
     from ledger.service import Ledger
 
     log_key = None
@@ -107,7 +108,7 @@ def init(
     origin: str = typer.Option(
         "karachi.ceasefire-ledger.example/log", help="The log's origin (checkpoint first line)"
     ),
-    passphrase_env: Optional[str] = PassphraseOption,
+    passphrase_env: str | None = PassphraseOption,
 ) -> None:
     """Create a new ledger: keys for the demo institutions, the charter, a first checkpoint."""
     from ledger.keyring import Keyring
@@ -162,12 +163,12 @@ def record(
     event_type: str = typer.Argument(..., metavar="TYPE", help="Event type, e.g. arrest.made"),
     recorder: str = typer.Option(..., "--as", help="Recording institution (its key signs)"),
     data: str = typer.Option("{}", help="Public data as JSON, or @file.json"),
-    sealed: Optional[str] = typer.Option(None, help="Personal details as JSON (sealed before storing)"),
-    occurred_at: Optional[str] = typer.Option(None, help="When it happened (UTC, …Z); default now"),
+    sealed: str | None = typer.Option(None, help="Personal details as JSON (sealed before storing)"),
+    occurred_at: str | None = typer.Option(None, help="When it happened (UTC, …Z); default now"),
     ref: list[str] = typer.Option([], "--ref", help="Id of an earlier event this refers to"),
     db: str = DbOption,
     keys: Path = KeysOption,
-    passphrase_env: Optional[str] = PassphraseOption,
+    passphrase_env: str | None = PassphraseOption,
 ) -> None:
     """Sign a statement with a local key and append it."""
     from ledger.statements import Draft, format_time
@@ -211,7 +212,7 @@ def import_command(
     batch_size: int = typer.Option(1000, min=1, max=100_000, help="Statements per atomic batch"),
     db: str = DbOption,
     keys: Path = KeysOption,
-    passphrase_env: Optional[str] = PassphraseOption,
+    passphrase_env: str | None = PassphraseOption,
 ) -> None:
     """Append many statements; each batch is all-or-nothing and the first bad line is reported."""
     from ledger.importing import import_lines
@@ -253,7 +254,7 @@ def export(
 @app.command()
 @handles_errors
 def checkpoint(
-    db: str = DbOption, keys: Path = KeysOption, passphrase_env: Optional[str] = PassphraseOption
+    db: str = DbOption, keys: Path = KeysOption, passphrase_env: str | None = PassphraseOption
 ) -> None:
     """Sign a checkpoint (C2SP signed note) for the current tree."""
     with open_ledger(db, keys, passphrase_env) as ledger:
@@ -264,9 +265,9 @@ def checkpoint(
 @app.command()
 @handles_errors
 def prove(
-    event_id: Optional[str] = typer.Argument(None, help="Event to prove included"),
-    from_size: Optional[int] = typer.Option(None, "--from", help="Older tree size"),
-    to_size: Optional[int] = typer.Option(None, "--to", help="Newer tree size"),
+    event_id: str | None = typer.Argument(None, help="Event to prove included"),
+    from_size: int | None = typer.Option(None, "--from", help="Older tree size"),
+    to_size: int | None = typer.Option(None, "--to", help="Newer tree size"),
     db: str = DbOption,
 ) -> None:
     """Inclusion proof (C2SP tlog-proof) for an event, or a consistency proof between sizes."""
@@ -287,7 +288,7 @@ def prove(
 @handles_errors
 def verify(
     db: str = DbOption,
-    export_dir: Optional[Path] = typer.Option(None, "--export", help="Verify an exported log instead"),
+    export_dir: Path | None = typer.Option(None, "--export", help="Verify an exported log instead"),
     as_json: bool = typer.Option(False, "--json", help="Print the report as JSON"),
 ) -> None:
     """Re-check everything: signatures, roles, rules, ids, sequence, Merkle root, checkpoints."""
@@ -339,11 +340,12 @@ def unseal(
     event_id: str = typer.Argument(..., help="Event whose sealed part to open"),
     key: Path = typer.Option(..., "--key", help="Your sealing key file (e.g. keys/court.seal.key)"),
     db: str = DbOption,
-    passphrase_env: Optional[str] = PassphraseOption,
+    passphrase_env: str | None = PassphraseOption,
 ) -> None:
     """Show the personal details sealed in an event, to a holder of a recipient key."""
     from ledger.keyring import sealing_context
-    from ledger.sealing import load_sealing_key, unseal as open_sealed
+    from ledger.sealing import load_sealing_key
+    from ledger.sealing import unseal as open_sealed
 
     private = load_sealing_key(key, passphrase(passphrase_env))
     with open_ledger(db) as ledger:

@@ -103,7 +103,7 @@ class Decision:
                 self.touched[agg_id] = agg
         if agg is not None and not isinstance(agg, cls):
             return None
-        return agg  # type: ignore[return-value]
+        return agg
 
     def get_by_id(self, aggregate_id: UUID) -> LedgerAggregate | None:
         """The lifecycle with this id, whatever its kind (to correct an earlier event)."""

@@ -31,7 +31,7 @@ class LedgerError(Exception):
         self.event_id = event_id
         self.line = line
 
-    def at_line(self, line: int) -> "LedgerError":
+    def at_line(self, line: int) -> LedgerError:
         """Return the same error, located at a line of an import file."""
         self.line = line
         return self

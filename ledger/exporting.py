@@ -14,8 +14,9 @@ Sealed parts stay sealed: the export is exactly what the public may read.
 from __future__ import annotations
 
 import json
+from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Callable, Iterator
+from typing import TYPE_CHECKING, Any
 
 from ledger.errors import LedgerError, NotFound
 from ledger.reading import StoredLeaf
@@ -28,7 +29,7 @@ NOTE_SEPARATOR = "\n\n"
 
 
 def export_ledger(
-    ledger: "Ledger", out: Path, *, on_progress: Callable[[int], None] | None = None
+    ledger: Ledger, out: Path, *, on_progress: Callable[[int], None] | None = None
 ) -> dict[str, Any]:
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
@@ -94,7 +95,7 @@ def _export_leaves(path: Path) -> Iterator[tuple[StoredLeaf, str]]:
             yield StoredLeaf(index + 1, index, None, text, "", ""), text
 
 
-def verify_export(directory: Path, *, progress: "Progress | None" = None) -> "VerifyReport":
+def verify_export(directory: Path, *, progress: Progress | None = None) -> VerifyReport:
     """Replay an exported log through every rule and check its checkpoints."""
     from ledger.verify import verify_leaves
 

@@ -9,8 +9,9 @@ line and field, and nothing of its batch is stored.
 from __future__ import annotations
 
 import json
-from datetime import datetime, timezone
-from typing import TYPE_CHECKING, Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING
 
 from ledger.checking import Checked
 from ledger.errors import LedgerError, MalformedStatement
@@ -56,7 +57,7 @@ def draft_from_json(obj: object, *, line: int) -> Draft:
 
 
 def signed_lines(
-    lines: Iterable[tuple[int, str]], keyring: "Keyring | None", now: datetime
+    lines: Iterable[tuple[int, str]], keyring: Keyring | None, now: datetime
 ) -> Iterator[tuple[int, str | bytes]]:
     """Pass signed statements through; sign drafts when a keyring is given."""
     for number, text in lines:
@@ -73,21 +74,23 @@ def signed_lines(
         try:
             statement = keyring.sign(draft_from_json(obj, line=number), now=now)
         except LedgerError as exc:
-            raise exc.at_line(number) if exc.line is None else exc
+            if exc.line is None:
+                exc.at_line(number)
+            raise
         yield number, statement.leaf_bytes()
 
 
 def import_lines(
-    ledger: "Ledger",
+    ledger: Ledger,
     lines: Iterable[tuple[int, str]],
     *,
-    keyring: "Keyring | None" = None,
+    keyring: Keyring | None = None,
     batch_size: int = 1000,
     on_batch: Callable[[int], None] | None = None,
     now: datetime | None = None,
-) -> list["Appended"]:
+) -> list[Appended]:
     """Append every line, batch by batch. Returns what was appended."""
-    moment = now or datetime.now(timezone.utc)
+    moment = now or datetime.now(UTC)
     appended: list[Appended] = []
     batch: list[Checked] = []
     stream = ledger.checker.check_stream(signed_lines(lines, keyring, moment), ledger.signing_keys())

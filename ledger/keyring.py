@@ -103,7 +103,7 @@ class Keyring:
         origin: str = DEMO_ORIGIN,
         institutions: tuple[tuple[str, str, str], ...] = DEMO_INSTITUTIONS,
         passphrase: bytes | None = None,
-    ) -> "Keyring":
+    ) -> Keyring:
         directory = Path(directory)
         if (directory / "keyring.json").exists():
             raise KeyringError(f"{directory} already holds a keyring; refusing to overwrite keys")
@@ -215,4 +215,4 @@ class Keyring:
 
 def sealing_context(event_type: str, recorder: str) -> bytes:
     """The AAD binding a sealed part to its statement's type and recorder."""
-    return f"ceasefire-ledger/sealed/v1\n{event_type}\n{recorder}".encode("utf-8")
+    return f"ceasefire-ledger/sealed/v1\n{event_type}\n{recorder}".encode()

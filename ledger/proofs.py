@@ -18,7 +18,7 @@ if TYPE_CHECKING:
 HEADER = "ceasefire-ledger/consistency-proof@v1"
 
 
-def consistency_proof_text(ledger: "Ledger", old_size: int, new_size: int) -> str:
+def consistency_proof_text(ledger: Ledger, old_size: int, new_size: int) -> str:
     proof = ledger.consistency_proof(old_size, new_size)
     lines = [HEADER, f"old {old_size} {base64.b64encode(ledger.tree.root(old_size)).decode()}",
              f"new {new_size} {base64.b64encode(ledger.tree.root(new_size)).decode()}"]

@@ -57,7 +57,7 @@ import re
 import secrets
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Any, Final
+from typing import Any, Final, cast
 
 import rfc8785
 from cryptography.exceptions import InvalidTag, UnsupportedAlgorithm
@@ -465,7 +465,7 @@ def unseal(envelope: object, private_key: X25519PrivateKey, aad: bytes) -> dict[
     validate_envelope(envelope)
     assert isinstance(envelope, dict)  # narrowed by validate_envelope
     kid = sealing_key_id(private_key.public_key())
-    for index, entry in enumerate(envelope["recipients"]):
+    for index, entry in enumerate(envelope["recipients"]):  # noqa: B007 (used after the loop)
         if entry["kid"] == kid:
             break
     else:
@@ -493,7 +493,7 @@ def unseal(envelope: object, private_key: X25519PrivateKey, aad: bytes) -> dict[
         raise SealingError("the sealed content is not valid JSON", field="ciphertext") from exc
     if not canonical:
         raise SealingError("the sealed content is not a canonical JSON object", field="ciphertext")
-    return data
+    return cast("dict[str, Any]", data)
 
 
 def save_sealing_key(

@@ -24,11 +24,11 @@ def required_recipient_roles(policy: dict[str, Any]) -> tuple[str, ...]:
     return tuple(policy.get("sealing_recipients", DEFAULT_RECIPIENTS))
 
 
-def check_sealed_part(sealed: dict[str, Any], statement: Statement, decision: "Decision") -> None:
+def check_sealed_part(sealed: dict[str, Any], statement: Statement, decision: Decision) -> None:
     try:
         validate_envelope(sealed)
     except SealingError as exc:
-        raise SealingError(exc.message, field=f"sealed.{exc.field}" if exc.field else "sealed")
+        raise SealingError(exc.message, field=f"sealed.{exc.field}" if exc.field else "sealed") from exc
     registry = decision.registry
     recipients = set(sealed_recipients(sealed))
     for role in required_recipient_roles(registry.policy):

@@ -10,10 +10,9 @@ state is restored from the database.
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
-from datetime import datetime, timezone
-from pathlib import Path
-from typing import Callable, Iterable, Sequence
+from datetime import UTC, datetime
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
@@ -32,7 +31,7 @@ Clock = Callable[[], datetime]
 
 
 def utc_now() -> datetime:
-    return datetime.now(timezone.utc)
+    return datetime.now(UTC)
 
 
 @dataclass(frozen=True)
@@ -71,14 +70,14 @@ class Ledger:
     @classmethod
     def open(
         cls, db: str, *, log_key: Ed25519PrivateKey | None = None, clock: Clock = utc_now
-    ) -> "Ledger":
+    ) -> Ledger:
         return cls(Store(db), log_key=log_key, clock=clock)
 
     def close(self) -> None:
         self.checker.close()
         self.store.close()
 
-    def __enter__(self) -> "Ledger":
+    def __enter__(self) -> Ledger:
         return self
 
     def __exit__(self, *exc: object) -> None:
@@ -156,7 +155,7 @@ class Ledger:
                         aggregate_id=str(info.aggregate_id),
                         notification_id=nid,
                     )
-                    for e, info, nid in zip(entries, infos, notification_ids)
+                    for e, info, nid in zip(entries, infos, notification_ids, strict=True)
                 ]
                 self.store.insert_leaves(session, rows)
             except BaseException:
@@ -165,7 +164,7 @@ class Ledger:
                 self.store.evict(list(decision.touched))
                 self.store.forget_event_infos()
                 raise
-        for row, info in zip(rows, infos):
+        for row, info in zip(rows, infos, strict=True):
             self._hashes.append(row.leaf_hash)
             self.tree.append(row.leaf_hash)
             self.store.remember_event_info(info)
@@ -270,7 +269,7 @@ class Ledger:
             return event.leaf
         raise NotFound(f"no event at log position {leaf_index}")
 
-    def events(self, start: int = 0, limit: int | None = None) -> Iterable["StoredLeaf"]:
+    def events(self, start: int = 0, limit: int | None = None) -> Iterable[StoredLeaf]:
         """Stored statements in log order, from log position ``start``."""
         from ledger.reading import stored_leaves
 

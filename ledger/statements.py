@@ -27,8 +27,8 @@ import hashlib
 import json
 import re
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from functools import cached_property
-from datetime import datetime, timezone
 from typing import Any
 
 import rfc8785
@@ -67,7 +67,7 @@ def format_time(moment: datetime) -> str:
     """RFC 3339 in UTC with a trailing Z and whole seconds: the only form accepted."""
     if moment.tzinfo is None:
         raise ValueError("naive datetime: times in the ledger are always UTC")
-    return moment.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 _TIME_SHAPE = re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ\Z")

@@ -18,10 +18,11 @@ from __future__ import annotations
 import fcntl
 import os
 from collections import OrderedDict
+from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Iterable, Iterator, Sequence
+from typing import Any
 from uuid import UUID
 
 from eventsourcing.application import AggregateNotFoundError, Application
@@ -267,7 +268,7 @@ class Store:
 
     def load(self, cls: type[A], aggregate_id: UUID) -> A | None:
         try:
-            agg = self.app.repository.get(aggregate_id)
+            agg: LedgerAggregate = self.app.repository.get(aggregate_id)
         except AggregateNotFoundError:
             return None
         return agg if isinstance(agg, cls) else None

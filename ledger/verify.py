@@ -19,8 +19,9 @@ Every problem names the event (id and log position) it concerns.
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
-from typing import Any, Callable, Iterable, Iterator, Sequence
+from typing import Any
 from uuid import UUID
 
 from ledger.aggregates.base import LedgerAggregate

@@ -158,7 +158,7 @@ class CosignatureVerifier:
             raise ProofError(
                 f"a cosignature is {COSIGNATURE_SIZE} bytes after the key ID, got {len(signature)}"
             )
-        (timestamp,) = struct.unpack(">Q", signature[:8])
+        timestamp = int.from_bytes(signature[:8], "big")
         if timestamp > _MAX_TIMESTAMP:
             raise ProofError("cosignature timestamp exceeds 2^63-1")
         try:

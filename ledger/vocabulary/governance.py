@@ -23,11 +23,15 @@ KeyId = Annotated[str, StringConstraints(pattern=r"^[0-9a-f]{16,64}$")]
 Role = Literal["committee", "police", "prosecutor", "court", "interrupters"]
 
 
+def _default_recipients() -> list[Role]:
+    return ["court", "committee"]
+
+
 class Policy(EventData):
     custody_limit_hours: int = Field(default=24, ge=1, le=720)
     remand_limit_days: int = Field(default=15, ge=1, le=365)
     max_clock_skew_seconds: int = Field(default=300, ge=0, le=86400)
-    sealing_recipients: list[Role] = Field(default_factory=lambda: ["court", "committee"])
+    sealing_recipients: list[Role] = Field(default_factory=_default_recipients)
 
 
 class CharterInstitution(EventData):
@@ -46,7 +50,7 @@ class LedgerChartered(EventData):
     policy: Policy
 
     @model_validator(mode="after")
-    def _unique_ids(self) -> "LedgerChartered":
+    def _unique_ids(self) -> LedgerChartered:
         ids = [i.id for i in self.institutions]
         if len(ids) != len(set(ids)):
             raise ValueError("institution ids must be unique")
