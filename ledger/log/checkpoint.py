@@ -63,7 +63,7 @@ class Checkpoint:
         return "\n".join(lines) + "\n"
 
     @classmethod
-    def parse(cls, text: str) -> "Checkpoint":
+    def parse(cls, text: str) -> Checkpoint:
         """Parse checkpoint note text strictly; raise ProofError if malformed."""
         if not isinstance(text, str):
             raise ProofError("checkpoint text must be a string")

@@ -89,7 +89,7 @@ class CosignatureSigner:
         """Verifier key ``name+hex8+base64(0x04 || pubkey)``."""
         return format_vkey(self._name, SIG_TYPE_COSIGNATURE_V1, self._public)
 
-    def verifier(self) -> "CosignatureVerifier":
+    def verifier(self) -> CosignatureVerifier:
         """The matching verifier."""
         return CosignatureVerifier(self._name, self._key.public_key())
 
@@ -125,7 +125,7 @@ class CosignatureVerifier:
         self._key_hash = key_hash(name, SIG_TYPE_COSIGNATURE_V1, self._public)
 
     @classmethod
-    def from_vkey(cls, vkey: str) -> "CosignatureVerifier":
+    def from_vkey(cls, vkey: str) -> CosignatureVerifier:
         """Build from a verifier key of signature type 0x04."""
         name, _, sig_type, key = parse_vkey(vkey)
         if sig_type != SIG_TYPE_COSIGNATURE_V1:

@@ -81,7 +81,7 @@ class Frontier:
         self._hashes: list[bytes] = []
 
     @classmethod
-    def from_hashes(cls, size: int, hashes: Sequence[bytes]) -> "Frontier":
+    def from_hashes(cls, size: int, hashes: Sequence[bytes]) -> Frontier:
         """Restore a frontier persisted with ``size`` and ``hashes()``.
 
         Raises ProofError if the number of hashes does not match ``size``.

@@ -164,7 +164,7 @@ class NoteSigner:
         """The verifier key to publish: ``name+hex8+base64(0x01 || pubkey)``."""
         return format_vkey(self._name, SIG_TYPE_ED25519, self._public)
 
-    def verifier(self) -> "NoteVerifier":
+    def verifier(self) -> NoteVerifier:
         """The matching verifier."""
         return NoteVerifier(self._name, self._key.public_key())
 
@@ -183,7 +183,7 @@ class NoteVerifier:
         self._key_hash = key_hash(name, SIG_TYPE_ED25519, public_key_bytes(public_key))
 
     @classmethod
-    def from_vkey(cls, vkey: str) -> "NoteVerifier":
+    def from_vkey(cls, vkey: str) -> NoteVerifier:
         """Build from a verifier key string; only signature type 0x01 is accepted."""
         name, _, sig_type, key = parse_vkey(vkey)
         if sig_type != SIG_TYPE_ED25519:
