@@ -132,6 +132,7 @@ class Store:
         except Exception as exc:  # driver errors differ by backend
             raise StorageUnavailable(f"cannot open the database {self._safe_url()}: {exc}") from exc
         self._info_cache: OrderedDict[str, EventInfo | None] = OrderedDict()
+        self._known_aggregates: set[UUID] | None = None
 
     def _safe_url(self) -> str:
         return self.url.split("@")[-1] if "@" in self.url else self.url
@@ -266,7 +267,17 @@ class Store:
     def forget_event_infos(self) -> None:
         self._info_cache.clear()
 
+    def _known(self) -> set[UUID]:
+        """Ids of every aggregate in the log, so a new subject costs no query."""
+        if self._known_aggregates is None:
+            with self.engine.connect() as conn:
+                rows = conn.execute(select(leaves_table.c.aggregate_id).distinct())
+                self._known_aggregates = {UUID(r[0]) for r in rows}
+        return self._known_aggregates
+
     def load(self, cls: type[A], aggregate_id: UUID) -> A | None:
+        if aggregate_id not in self._known():
+            return None
         try:
             agg: LedgerAggregate = self.app.repository.get(aggregate_id)
         except AggregateNotFoundError:
@@ -286,6 +297,7 @@ class Store:
             key=lambda e: e.leaf_index,  # type: ignore[attr-defined]
         )
         recordings = self.app.save(*events)
+        self._known().update(agg.id for agg in aggregates)
         cache = self.app.repository.cache
         if cache is not None:
             for agg in aggregates:
@@ -293,11 +305,13 @@ class Store:
         return [r.notification.id for r in recordings]
 
     def evict(self, aggregate_ids: Sequence[UUID | str]) -> None:
+        known = self._known()
         cache = self.app.repository.cache
-        if cache is None:
-            return
         for agg_id in aggregate_ids:
             key = agg_id if isinstance(agg_id, UUID) else UUID(agg_id)
+            known.add(key)  # written by another writer, or by a batch that failed: look it up
+            if cache is None:
+                continue
             try:
                 cache.get(key, evict=True)
             except KeyError:
