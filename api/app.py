@@ -1,0 +1,93 @@
+"""The HTTP API of the Ceasefire Ledger: recorders write, everyone reads and verifies.
+
+``create_app(settings)`` builds an application around one ledger database.
+Recorders (police, prosecutors, the court registry, interrupters, the
+committee) POST signed statements; the public, the committee, the court and
+mirrors read the log, its checkpoints, proofs, tiles and reports. When the
+settings name a site directory, the static public site is served at ``/``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import importlib
+from collections.abc import AsyncIterator
+
+from fastapi import FastAPI
+from fastapi.staticfiles import StaticFiles
+
+from api.errors import install_error_handlers
+from api.gate import open_gate
+from api.settings import Settings
+from api.signer import CheckpointSigner
+
+ROUTERS = ("events", "proofs", "checkpoints", "tiles", "cases", "audit", "reports")
+
+DESCRIPTION = """
+An append-only, signed, verifiable public ledger of promised consequences.
+
+* **Recording** — institutions POST signed statements to `/v1/events`; the signature is
+  the authentication. The committee's actions (requesting explanations, recording
+  findings, appointing the head) are statements posted the same way.
+* **Reading** — the public log (`/v1/events`), signed checkpoints (`/v1/checkpoint`,
+  `/checkpoint`), inclusion and consistency proofs (`/v1/proofs/...`), C2SP tlog-tiles
+  (`/tile/...`), reports, the audit queue and case histories.
+* **Errors** — RFC 9457 `application/problem+json` with a stable `code`.
+"""
+
+
+def _routers() -> list[object]:
+    """The area routers present in this installation, in a fixed order."""
+    found = []
+    for name in ROUTERS:
+        try:
+            module = importlib.import_module(f"api.routes.{name}")
+        except ModuleNotFoundError as exc:
+            if exc.name != f"api.routes.{name}":
+                raise
+            continue
+        found.append(module.router)
+    return found
+
+
+def create_app(settings: Settings) -> FastAPI:
+    """An application over the ledger at ``settings.db`` (opened when the app starts)."""
+
+    @contextlib.asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        gate = open_gate(settings)
+        app.state.gate = gate
+        app.state.signer = None
+        task: asyncio.Task[None] | None = None
+        if gate.can_sign_checkpoints:
+            signer = CheckpointSigner(gate, settings.checkpoint_interval, settings.clock)
+            app.state.signer = signer
+            task = asyncio.create_task(signer.run())
+        try:
+            yield
+        finally:
+            if task is not None:
+                task.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await task
+            gate.close()
+
+    app = FastAPI(
+        title="Ceasefire Ledger",
+        version="1",
+        description=DESCRIPTION,
+        lifespan=lifespan,
+    )
+    app.state.settings = settings
+    install_error_handlers(app)
+    for router in _routers():
+        app.include_router(router)  # type: ignore[arg-type]
+    if settings.site_dir is not None:
+        app.mount("/", StaticFiles(directory=settings.site_dir, html=True), name="site")
+    return app
+
+
+def app_from_env() -> FastAPI:
+    """The factory ``ledger serve`` gives uvicorn (workers read ``LEDGER_*`` settings)."""
+    return create_app(Settings.from_env())

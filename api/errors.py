@@ -1,0 +1,142 @@
+"""The one place where refusals become HTTP answers: RFC 9457 problem details.
+
+Every ``LedgerError`` (and the few errors only the HTTP edge can raise: body
+too large, wrong content type, malformed tile path) is answered as
+``application/problem+json`` with a stable ``code`` and a ``type`` URI built
+from it, the error's ``http_status``, the message as ``detail`` and, where
+known, the ``field`` at fault and the ``index`` of a batch item. Request
+validation errors and unknown routes get the same shape, so a client never
+has to parse two error formats, and bad input never becomes a 500.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from ledger.errors import LedgerError
+
+PROBLEM_BASE = "https://ceasefire-ledger.example/problems/"
+PROBLEM_JSON = "application/problem+json"
+
+TITLES = {
+    400: "Bad request",
+    401: "Not signed by a known key",
+    403: "Not allowed",
+    404: "Not found",
+    405: "Method not allowed",
+    406: "Not acceptable",
+    409: "Conflict",
+    413: "Request too large",
+    415: "Unsupported media type",
+    422: "Refused by the ledger's rules",
+    500: "Server error",
+    503: "Storage unavailable",
+}
+
+
+class PayloadTooLarge(LedgerError):
+    """The request body is larger than the server accepts."""
+
+    code = "payload_too_large"
+    http_status = 413
+
+
+class UnsupportedMediaType(LedgerError):
+    """Statements are posted as JSON only."""
+
+    code = "unsupported_media_type"
+    http_status = 415
+
+
+class BatchTooLarge(LedgerError):
+    code = "batch_too_large"
+    http_status = 413
+
+
+class MalformedTilePath(LedgerError):
+    """A tile path that is not in the C2SP tlog-tiles form."""
+
+    code = "malformed_tile_path"
+
+
+class NoCheckpointSigner(LedgerError):
+    """A checkpoint was requested from a server that does not hold the log key."""
+
+    code = "no_checkpoint_signer"
+    http_status = 503
+
+
+def problem(
+    status: int,
+    code: str,
+    detail: str,
+    *,
+    field: str | None = None,
+    index: int | None = None,
+    extra: dict[str, Any] | None = None,
+    headers: dict[str, str] | None = None,
+) -> JSONResponse:
+    """An RFC 9457 problem+json response."""
+    body: dict[str, Any] = {
+        "type": PROBLEM_BASE + code,
+        "title": TITLES.get(status, "Error"),
+        "status": status,
+        "detail": detail,
+        "code": code,
+    }
+    if field is not None:
+        body["field"] = field
+    if index is not None:
+        body["index"] = index
+    if extra:
+        body.update(extra)
+    return JSONResponse(body, status_code=status, media_type=PROBLEM_JSON, headers=headers)
+
+
+def ledger_problem(exc: LedgerError) -> JSONResponse:
+    """The answer for any LedgerError; ``line`` is the 0-based batch index at the edge."""
+    extra = {"event_id": exc.event_id} if exc.event_id else None
+    return problem(
+        exc.http_status,
+        exc.code,
+        exc.message,
+        field=exc.field,
+        index=exc.line,
+        extra=extra,
+    )
+
+
+async def _on_ledger_error(request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, LedgerError)
+    return ledger_problem(exc)
+
+
+async def _on_validation_error(request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, RequestValidationError)
+    errors = exc.errors()
+    first = errors[0] if errors else {}
+    loc = [str(p) for p in first.get("loc", ())]
+    field = ".".join(loc[1:] if len(loc) > 1 else loc) or None
+    detail = str(first.get("msg", "invalid request"))
+    return problem(422 if loc[:1] == ["body"] else 400, "invalid_request", detail, field=field)
+
+
+async def _on_http_error(request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, StarletteHTTPException)
+    codes = {404: "not_found", 405: "method_not_allowed", 406: "not_acceptable"}
+    code = codes.get(exc.status_code, f"http_{exc.status_code}")
+    detail = exc.detail if isinstance(exc.detail, str) else "request refused"
+    if exc.status_code == 404 and detail == "Not Found":
+        detail = f"nothing at {request.url.path}"
+    return problem(exc.status_code, code, detail, headers=getattr(exc, "headers", None))
+
+
+def install_error_handlers(app: FastAPI) -> None:
+    app.add_exception_handler(LedgerError, _on_ledger_error)
+    app.add_exception_handler(RequestValidationError, _on_validation_error)
+    app.add_exception_handler(StarletteHTTPException, _on_http_error)

@@ -1,0 +1,121 @@
+"""Inclusion and consistency proofs, as JSON or as C2SP tlog-proof text.
+
+Proofs are computed against signed checkpoints so that a reader can check them
+with the log's public key alone (``ledger verify``, Go's ``sumdb/tlog``, the
+public site's verify page).
+"""
+
+from __future__ import annotations
+
+import base64
+from typing import Annotated
+
+from fastapi import APIRouter, Path, Query, Request
+from fastapi.responses import PlainTextResponse, Response
+
+from api.deps import GateDep
+from api.gate import LedgerGate
+from api.schemas import EVENT_ID_PATTERN, PROBLEM_RESPONSES, ConsistencyProof, InclusionProof
+from api.wants import prefers
+from ledger.errors import NotFound, ProofError
+from ledger.log.proof_format import format_proof
+from ledger.service import Ledger
+
+router = APIRouter(prefix="/v1/proofs", tags=["proofs"])
+
+TLOG_PROOF = "text/plain; charset=utf-8"
+EventIdPath = Annotated[str, Path(pattern=EVENT_ID_PATTERN)]
+SizeQuery = Annotated[int | None, Query(ge=1, le=2**62, description="Tree size (default: latest checkpoint)")]
+
+
+def _b64(h: bytes) -> str:
+    return base64.b64encode(h).decode("ascii")
+
+
+def inclusion(gate: LedgerGate, event_id: str, size: int | None) -> InclusionProof:
+    """The proof of ``event_id`` in the tree of ``size`` (default: the latest checkpoint)."""
+    with gate.use() as ledger:
+        cp = ledger.latest_checkpoint()
+        target = size if size is not None else (cp.size if cp else None)
+        if target is None:
+            raise NotFound("no checkpoint has been signed yet")
+    with gate.current(target) as ledger:
+        if target > ledger.size:
+            raise NotFound(f"the log holds {ledger.size} events, fewer than {target}")
+        index, tree_size, hashes = ledger.inclusion_proof(event_id, target)
+        note = cp.note if cp is not None and cp.size == tree_size else _note_at(ledger, tree_size)
+    return InclusionProof(
+        event_id=event_id,
+        leaf_index=index,
+        tree_size=tree_size,
+        hashes=[_b64(h) for h in hashes],
+        checkpoint=note,
+    )
+
+
+def _note_at(ledger: Ledger, size: int) -> str | None:
+    try:
+        return ledger.checkpoint_at(size).note
+    except NotFound:
+        return None
+
+
+def tlog_proof_text(proof: InclusionProof) -> PlainTextResponse:
+    if proof.checkpoint is None:
+        raise NotFound(f"no checkpoint was signed at tree size {proof.tree_size}")
+    text = format_proof(proof.leaf_index, [base64.b64decode(h) for h in proof.hashes], proof.checkpoint)
+    return PlainTextResponse(text, media_type=TLOG_PROOF)
+
+
+@router.get(
+    "/inclusion/{event_id}.tlog-proof",
+    summary="Inclusion proof as a C2SP tlog-proof file",
+    response_class=PlainTextResponse,
+    responses={200: {"content": {"text/plain": {}}}, **PROBLEM_RESPONSES},
+)
+def inclusion_tlog_proof(gate: GateDep, event_id: EventIdPath, size: SizeQuery = None) -> Response:
+    return tlog_proof_text(inclusion(gate, event_id, size))
+
+
+@router.get(
+    "/inclusion/{event_id}",
+    summary="Inclusion proof of an event (JSON, or tlog-proof text with Accept: text/plain)",
+    response_model=InclusionProof,
+    responses={200: {"content": {"text/plain": {}}}, **PROBLEM_RESPONSES},
+)
+def inclusion_proof(
+    request: Request, gate: GateDep, event_id: EventIdPath, size: SizeQuery = None
+) -> InclusionProof | Response:
+    proof = inclusion(gate, event_id, size)
+    if prefers(request, "text/plain"):
+        return tlog_proof_text(proof)
+    return proof
+
+
+@router.get(
+    "/consistency",
+    summary="Consistency proof between two tree sizes",
+    response_model=ConsistencyProof,
+    response_model_by_alias=True,
+    responses=PROBLEM_RESPONSES,
+)
+def consistency_proof(
+    gate: GateDep,
+    from_size: Annotated[int, Query(alias="from", ge=0, le=2**62)],
+    to_size: Annotated[int, Query(alias="to", ge=0, le=2**62)],
+) -> ConsistencyProof:
+    if from_size > to_size:
+        raise ProofError("need from <= to", field="from")
+    with gate.current(to_size) as ledger:
+        if to_size > ledger.size:
+            raise NotFound(f"the log holds {ledger.size} events, fewer than {to_size}")
+        hashes = ledger.consistency_proof(from_size, to_size)
+        notes = [n for n in (_note_at(ledger, from_size), _note_at(ledger, to_size)) if n is not None]
+        return ConsistencyProof(
+            from_size=from_size,
+            to_size=to_size,
+            from_root=_b64(ledger.tree.root(from_size)),
+            to_root=_b64(ledger.tree.root(to_size)),
+            hashes=[_b64(h) for h in hashes],
+            checkpoints=notes,
+        )

@@ -1,0 +1,145 @@
+"""Request and response shapes at the HTTP edge (documented in the OpenAPI schema).
+
+Statements themselves are not modelled here: the core parses and checks them
+(``ledger.statements``, ``ledger.vocabulary``); the request schemas below only
+describe them for clients and for generated documentation.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pydantic import BaseModel, Field
+
+EVENT_ID_PATTERN = r"^[0-9a-f]{64}$"
+REF_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9._:-]{0,63}$"
+
+STATEMENT_SCHEMA: dict[str, Any] = {
+    "type": "object",
+    "description": (
+        "A signed statement (see docs/events.md): the recorder's signature over the RFC 8785"
+        " canonical JSON of every other member."
+    ),
+    "required": [
+        "v", "ledger", "type", "recorder", "key_id", "occurred_at", "recorded_at",
+        "data", "refs", "signature",
+    ],
+    "properties": {
+        "v": {"type": "integer", "enum": [1]},
+        "ledger": {"type": "string"},
+        "type": {"type": "string", "examples": ["arrest.made"]},
+        "recorder": {"type": "string", "examples": ["police"]},
+        "key_id": {"type": "string"},
+        "occurred_at": {"type": "string", "examples": ["2026-03-01T10:00:00Z"]},
+        "recorded_at": {"type": "string", "examples": ["2026-03-01T10:05:00Z"]},
+        "data": {"type": "object"},
+        "sealed": {"type": "object"},
+        "refs": {"type": "array", "items": {"type": "string", "pattern": EVENT_ID_PATTERN}},
+        "signature": {"type": "string"},
+    },
+}
+
+RECORD_REQUEST_BODY: dict[str, Any] = {
+    "required": True,
+    "content": {
+        "application/json": {
+            "schema": {
+                "oneOf": [
+                    STATEMENT_SCHEMA,
+                    {
+                        "type": "object",
+                        "required": ["statements"],
+                        "properties": {
+                            "statements": {"type": "array", "items": STATEMENT_SCHEMA, "minItems": 1}
+                        },
+                        "additionalProperties": False,
+                    },
+                ]
+            }
+        }
+    },
+}
+
+
+class CheckpointRef(BaseModel):
+    """A signed checkpoint: the tree size and the C2SP signed note."""
+
+    size: int
+    note: str
+
+
+class CheckpointOut(CheckpointRef):
+    root: str = Field(description="Root hash, base64")
+    signed_at: str
+
+
+class Recorded(BaseModel):
+    """Where a statement stands in the log."""
+
+    event_id: str
+    leaf_index: int
+
+
+class RecordedOne(Recorded):
+    checkpoint: CheckpointRef | None = Field(
+        description="A signed checkpoint that includes the statement, if one exists yet"
+    )
+    included_by: str | None = Field(
+        description="Time by which a checkpoint including the statement will be signed"
+        " (null when this server does not sign checkpoints)"
+    )
+
+
+class RecordedBatch(BaseModel):
+    events: list[Recorded]
+    checkpoint: CheckpointRef | None
+    included_by: str | None
+
+
+class LoggedEvent(BaseModel):
+    event_id: str
+    leaf_index: int
+    statement: dict[str, Any]
+
+
+class EventPage(BaseModel):
+    items: list[LoggedEvent]
+    tree_size: int
+    next: str | None = Field(description="Link to the next page, null at the end of the log")
+
+
+class InclusionProof(BaseModel):
+    event_id: str
+    leaf_index: int
+    tree_size: int
+    hashes: list[str] = Field(description="Proof hashes, base64, the leaf's sibling first")
+    checkpoint: str | None = Field(description="Signed checkpoint note at tree_size, if one exists")
+
+
+class ConsistencyProof(BaseModel):
+    from_size: int = Field(alias="from")
+    to_size: int = Field(alias="to")
+    from_root: str
+    to_root: str
+    hashes: list[str]
+    checkpoints: list[str]
+
+    model_config = {"populate_by_name": True}
+
+
+class Problem(BaseModel):
+    """RFC 9457 problem details."""
+
+    type: str
+    title: str
+    status: int
+    detail: str
+    code: str
+    field: str | None = None
+    index: int | None = None
+
+
+PROBLEM_RESPONSES: dict[int | str, dict[str, Any]] = {
+    status: {"model": Problem, "content": {"application/problem+json": {}}}
+    for status in (400, 401, 403, 404, 409, 413, 415, 422)
+}
