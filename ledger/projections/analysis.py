@@ -1,0 +1,380 @@
+"""Every report computed from one ``Facts``: computed once per tree size, on demand.
+
+``Analysis`` holds the shared intermediate results (case files, flags with
+their status, unexplained releases, triggers, custody spells) so that the
+promises, equality, officer and court reports agree with one another. Report
+builders turn them into ``ReportTable``s that carry the tree size and root.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from functools import cached_property
+from typing import Any
+
+from ledger.errors import NotFound
+from ledger.projections import court, custody, equality, interruption, officers, promises, releases
+from ledger.projections.casework import CaseFile, all_case_files
+from ledger.projections.facts import Facts, bulk
+from ledger.projections.flagging import Flag, with_status
+from ledger.projections.tables import ReportTable
+
+REPORTS = ("promises", "groups", "releases", "custody", "officers", "court", "interruption")
+SUPPRESSION_NOTE = (
+    "Rates with a denominator below 5 are suppressed: the count is shown, never a bare percentage."
+)
+DISPARITY_NOTE = "A disparity is a question, not proof: see the methodology for what each figure can and cannot show."
+
+
+class Analysis:
+    def __init__(self, facts: Facts, tree_size: int, root: str) -> None:
+        self.facts = facts
+        self.tree_size = tree_size
+        self.root = root
+        self.as_of = facts.as_of
+
+    @cached_property
+    def files(self) -> dict[str, CaseFile]:
+        return all_case_files(self.facts)
+
+    @cached_property
+    def flags(self) -> list[Flag]:
+        raised = releases.release_flags(self.facts, self.files) + custody.custody_flags(
+            self.facts, self.files
+        )
+        return with_status(self.facts, raised)
+
+    @cached_property
+    def unexplained(self) -> dict[str, list[str]]:
+        return releases.unexplained_releases(self.flags)
+
+    @cached_property
+    def triggers(self) -> list[dict[str, Any]]:
+        return promises.evaluate_triggers(self.facts, self.files, self.unexplained)
+
+    @cached_property
+    def spells(self) -> list[dict[str, Any]]:
+        return equality.spell_records(self.facts, self.files, self.unexplained)
+
+    @cached_property
+    def group_rows(self) -> list[dict[str, Any]]:
+        return equality.group_rows(self.facts, self.triggers, self.spells)
+
+    @cached_property
+    def flags_by_subject(self) -> dict[str, list[str]]:
+        out: dict[str, list[str]] = {}
+        for flag in self.flags:
+            out.setdefault(flag.subject, []).append(flag.rule)
+        return out
+
+    def table(
+        self,
+        name: str,
+        columns: list[str],
+        rows: list[dict[str, Any]],
+        notes: list[str] | None = None,
+        extra: dict[str, Any] | None = None,
+    ) -> ReportTable:
+        return ReportTable(
+            name, self.tree_size, self.root, self.as_of, columns, rows, notes or [], extra or {}
+        )
+
+    def report(self, name: str) -> ReportTable:
+        builder: Callable[[Analysis], ReportTable] | None = BUILDERS.get(name)
+        if builder is None:
+            raise NotFound(f"no report named {name!r}; reports are: {', '.join(REPORTS)}")
+        with bulk():
+            return builder(self)
+
+    def flag_rows(self, status: str | None = None, rule: str | None = None) -> list[dict[str, Any]]:
+        return [
+            f.to_row()
+            for f in self.flags
+            if (status is None or f.status == status) and (rule is None or f.rule == rule)
+        ]
+
+
+def _requirement_cells(trigger: dict[str, Any]) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for step in ("arrest", "enforcement", "charge"):
+        req = trigger[step] or {"status": "not_due", "deadline": None, "event": None}
+        out[f"{step}_status"] = req["status"]
+        out[f"{step}_deadline"] = req["deadline"]
+        out[f"{step}_event"] = req["event"]
+    return out
+
+
+def promises_report(a: Analysis) -> ReportTable:
+    rows = [
+        {
+            k: t[k]
+            for k in (
+                "warning",
+                "incident",
+                "trigger_event",
+                "shot_at",
+                "trigger",
+                "groups",
+                "outcome",
+            )
+        }
+        | _requirement_cells(t)
+        | {
+            "undone_by": t["undone_by"],
+            "hours_to_arrest": t["hours_to_arrest"],
+            "derived_from": t["derived_from"],
+        }
+        for t in a.triggers
+    ]
+    warnings = []
+    for key, event_id in a.facts.warnings.items():
+        mine = [t for t in a.triggers if t["warning"] == key]
+        warnings.append(
+            {
+                "warning": key,
+                "event": event_id,
+                "groups": a.facts.events[event_id]["data"].get("groups"),
+                **promises.promise_summary(mine),
+            }
+        )
+    columns = [
+        "warning",
+        "incident",
+        "trigger_event",
+        "shot_at",
+        "trigger",
+        "groups",
+        "outcome",
+        "arrest_status",
+        "arrest_deadline",
+        "arrest_event",
+        "enforcement_status",
+        "enforcement_deadline",
+        "enforcement_event",
+        "charge_status",
+        "charge_deadline",
+        "charge_event",
+        "undone_by",
+        "hours_to_arrest",
+    ]
+    return a.table(
+        "promises",
+        columns,
+        rows,
+        [
+            f"as_of {a.as_of}: the latest occurred_at in the log; deadlines after it are pending.",
+            "broken: a deadline passed without the consequence, or an arrest ended in an unexplained release.",
+        ],
+        {"warnings": warnings, "summary": promises.promise_summary(a.triggers)},
+    )
+
+
+def groups_report(a: Analysis) -> ReportTable:
+    groups = [r["group"] for r in a.group_rows]
+    columns = [
+        "group",
+        "name",
+        "triggers",
+        "kept",
+        "kept_late",
+        "broken",
+        "pending",
+        "kept_rate",
+        "arrest_rate",
+        "median_hours_to_arrest",
+        "spells",
+        "release_rate",
+        "unexplained_release_rate",
+        "unexplained_release_rate_ratio",
+        "release_rate_ratio",
+        "charge_rate",
+        "conviction_rate",
+    ]
+    return a.table(
+        "groups",
+        columns,
+        a.group_rows,
+        [
+            SUPPRESSION_NOTE,
+            DISPARITY_NOTE,
+            "Rate ratios compare a group with all others (Katz log interval; 0.5 added to each cell when a count is 0).",
+            "Tests across groups are Holm-corrected as one family; the method of each is named.",
+        ],
+        {
+            "tests": equality.group_tests(a.triggers, a.spells, groups),
+            "km_time_to_arrest_hours": equality.km_curves(a.triggers, groups),
+        },
+    )
+
+
+FLAG_COLUMNS = [
+    "flag",
+    "rule",
+    "severity",
+    "status",
+    "finding",
+    "case",
+    "person",
+    "subject_event",
+    "occurred_at",
+    "description",
+    "evidence",
+]
+
+
+def _flag_counts(rows: list[dict[str, Any]]) -> dict[str, dict[str, int]]:
+    out: dict[str, dict[str, int]] = {}
+    for r in rows:
+        out.setdefault(r["rule"], {}).setdefault(r["status"], 0)
+        out[r["rule"]][r["status"]] += 1
+    return out
+
+
+def releases_report(a: Analysis) -> ReportTable:
+    rows = [r for r in a.flag_rows() if r["rule"].startswith("release.")]
+    released = sum(1 for s in a.spells if s["released"])
+    return a.table(
+        "releases",
+        FLAG_COLUMNS,
+        rows,
+        [
+            "A flag never disappears: a committee finding changes its status.",
+            f"{released} releases recorded; {len(a.unexplained)} unexplained (a basis rule raised and no finding"
+            " that it was explained).",
+        ],
+        {"counts": _flag_counts(rows), "unexplained_releases": a.unexplained},
+    )
+
+
+def custody_report(a: Analysis) -> ReportTable:
+    rows = [r for r in a.flag_rows() if r["rule"].startswith("custody.")]
+    limits = a.facts.policy
+    return a.table(
+        "custody",
+        FLAG_COLUMNS,
+        rows,
+        [
+            f"Custody limit {limits['custody_limit_hours']} hours before production (s.61 CrPC);"
+            f" total remand limit {limits['remand_limit_days']} days (s.167 CrPC), from the charter's policy.",
+            "extra.holdings lists everyone in custody at as_of.",
+        ],
+        {"counts": _flag_counts(rows), "holdings": custody.current_holdings(a.facts, a.files)},
+    )
+
+
+def officers_report(a: Analysis) -> ReportTable:
+    rows = officers.release_authorisations(a.spells)
+    return a.table(
+        "officers",
+        ["officer", "group", "releases", "unexplained_releases"],
+        rows,
+        [
+            "Retaliation signals (extra.retaliation_signals) compare transfers of arresting officers within"
+            f" {officers.WINDOW_DAYS} days after arrests of a group's members with the base rate after any"
+            " other arrest. A signal is a question for the committee, not a finding."
+        ],
+        {"retaliation_signals": officers.retaliation_signals(a.facts, a.spells)},
+    )
+
+
+def court_report(a: Analysis) -> ReportTable:
+    durations = court.case_durations(a.facts, a.files)
+    columns = [
+        "group",
+        "cases",
+        *court.STAGES,
+        "awaiting_charge",
+        "awaiting_verdict",
+        "conviction_rate",
+        "adjournments",
+    ]
+    return a.table(
+        "court",
+        columns,
+        court.court_rows(durations),
+        [
+            "Durations in days: n, median, interquartile range, over cases that reached the step.",
+            SUPPRESSION_NOTE,
+        ],
+    )
+
+
+def interruption_report(a: Analysis) -> ReportTable:
+    columns = [
+        "area",
+        "shootings",
+        "killed",
+        "injured",
+        "mediations",
+        "agreements",
+        "ongoing",
+        "failed",
+        "hospital_responses",
+        "victims_reached",
+        "community_responses",
+        "community_participants",
+    ]
+    return a.table("interruption", columns, interruption.interruption_rows(a.facts))
+
+
+BUILDERS: dict[str, Callable[[Analysis], ReportTable]] = {
+    "promises": promises_report,
+    "groups": groups_report,
+    "releases": releases_report,
+    "custody": custody_report,
+    "officers": officers_report,
+    "court": court_report,
+    "interruption": interruption_report,
+}
+
+
+def group_detail(a: Analysis, group: str) -> dict[str, Any]:
+    """A group's page: its warnings, triggers and outcomes, KM curve vs all others, releases and flags."""
+    if group not in a.facts.groups and not any(r["group"] == group for r in a.group_rows):
+        raise NotFound(f"no group {group!r} is registered in the ledger")
+    from ledger.projections.statistics import kaplan_meier, logrank
+
+    mine = [t for t in a.triggers if group in t["groups"]]
+    others = [t for t in a.triggers if group not in t["groups"]]
+    d1, o1 = equality.durations_of(mine)
+    d0, o0 = equality.durations_of(others)
+    row = next((r for r in a.group_rows if r["group"] == group), None)
+    warnings = [
+        {
+            "warning": k,
+            "event": e,
+            **{
+                f: a.facts.events[e]["data"].get(f)
+                for f in (
+                    "effective_from",
+                    "effective_until",
+                    "deadlines",
+                    "covered_acts",
+                    "covers_attacks_on_groups",
+                )
+            },
+        }
+        for k, e in a.facts.warnings.items()
+        if group in a.facts.events[e]["data"].get("groups", [])
+    ]
+    member_spells = [s for s in a.spells if group in s["groups"]]
+    flags = [f.to_row() for f in a.flags if group in a.facts.groups_of(f.person, f.occurred_at)]
+    registered = a.facts.events[a.facts.groups[group]] if group in a.facts.groups else None
+    return {
+        "group": group,
+        "tree_size": a.tree_size,
+        "root": a.root,
+        "as_of": a.as_of,
+        "registered": registered["data"] if registered else None,
+        "summary": row,
+        "warnings": warnings,
+        "triggers": mine,
+        "outcomes": promises.promise_summary(mine),
+        "km_time_to_arrest_hours": {
+            "group": kaplan_meier(d1, o1),
+            "all_others": kaplan_meier(d0, o0),
+        },
+        "logrank_vs_others": logrank(d1 + d0, o1 + o0, ["group"] * len(d1) + ["others"] * len(d0)),
+        "releases": [s for s in member_spells if s["released"]],
+        "flags": flags,
+    }

@@ -1,0 +1,133 @@
+"""Flags: what the committee must look at, and where its inquiry stands.
+
+A flag is raised by a rule (``release.no_basis``, ``custody.past_24h``, …) about
+one *subject* event (the release or the arrest). Its status follows the
+committee's workflow on that subject (the audit area keys inquiries by the
+subject event id): ``open`` → ``explanation_requested`` → ``explained`` →
+``finding_recorded``. A flag never disappears: a finding only changes its status.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from ledger.projections.facts import Facts
+
+SEVERITY_ORDER = {"critical": 0, "high": 1, "medium": 2, "low": 3}
+
+RULES: dict[str, tuple[str, str]] = {
+    "release.no_basis": ("high", "Released with legal basis 'none': no lawful basis recorded."),
+    "release.on_instructions": (
+        "critical",
+        "Released on someone's instructions, not on a lawful basis.",
+    ),
+    "release.order_not_found": (
+        "high",
+        "The order named is not a court order, bail grant or verdict.",
+    ),
+    "release.order_mismatch": ("high", "The order named is for another person or another case."),
+    "release.order_after_release": ("high", "The order named was issued after the release."),
+    "release.s169_no_magistrate_order": (
+        "medium",
+        "Released under s.169 with no magistrate's order on the case within 7 days.",
+    ),
+    "release.before_production": (
+        "medium",
+        "Released before being produced before a magistrate, and not on a court order.",
+    ),
+    "release.rearrested_for_new_shooting": (
+        "high",
+        "The person released was later arrested for a shooting that happened after the release.",
+    ),
+    "custody.past_24h": (
+        "high",
+        "Held past the custody limit without production before a magistrate (s.61).",
+    ),
+    "custody.remand_over_15_days": ("high", "Total remand granted exceeds the limit (s.167)."),
+}
+"""Rule id → (severity, what it means). Rule ids are shared with the simulator and the site."""
+
+BASIS_RULES = frozenset(
+    {
+        "release.no_basis",
+        "release.on_instructions",
+        "release.order_not_found",
+        "release.order_mismatch",
+        "release.order_after_release",
+        "release.s169_no_magistrate_order",
+    }
+)
+"""Rules that say a release's lawful basis is missing: a release raising one is *unexplained*
+unless the committee finds it explained."""
+
+
+@dataclass
+class Flag:
+    rule: str
+    subject: str
+    case: str
+    person: str
+    occurred_at: str
+    evidence: dict[str, Any]
+    derived_from: list[str]
+    status: str = "open"
+    finding: str | None = None
+    inquiry: list[str] = field(default_factory=list)
+
+    @property
+    def severity(self) -> str:
+        return RULES[self.rule][0]
+
+    @property
+    def flag_id(self) -> str:
+        return f"{self.rule}:{self.subject}"
+
+    def to_row(self) -> dict[str, Any]:
+        return {
+            "flag": self.flag_id,
+            "rule": self.rule,
+            "severity": self.severity,
+            "status": self.status,
+            "finding": self.finding,
+            "case": self.case,
+            "person": self.person,
+            "subject_event": self.subject,
+            "occurred_at": self.occurred_at,
+            "description": RULES[self.rule][1],
+            "evidence": self.evidence,
+            "inquiry": self.inquiry,
+            "derived_from": self.derived_from,
+        }
+
+
+def inquiry_status(facts: Facts, subject: str) -> tuple[str, str | None, list[str]]:
+    """(status, finding, inquiry event ids) of the committee's workflow on a subject event."""
+    status, finding = "open", None
+    ids = facts.inquiries.get(subject, [])
+    for event_id in ids:
+        event = facts.events[event_id]
+        kind = event["type"]
+        if kind == "audit.finding_recorded":
+            status, finding = "finding_recorded", event["data"].get("finding")
+        elif kind == "explanation.given" and status != "finding_recorded":
+            status = "explained"
+        elif kind == "explanation.requested" and status == "open":
+            status = "explanation_requested"
+    return status, finding, list(ids)
+
+
+def with_status(facts: Facts, flags: list[Flag]) -> list[Flag]:
+    for flag in flags:
+        flag.status, flag.finding, flag.inquiry = inquiry_status(facts, flag.subject)
+        flag.derived_from = _unique(flag.derived_from + flag.inquiry)
+    return sorted(
+        flags, key=lambda f: (f.occurred_at, SEVERITY_ORDER[f.severity], f.rule, f.subject)
+    )
+
+
+def _unique(ids: list[str]) -> list[str]:
+    seen: dict[str, None] = {}
+    for i in ids:
+        seen.setdefault(i, None)
+    return list(seen)

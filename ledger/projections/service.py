@@ -1,0 +1,191 @@
+"""Reports: the one facade the CLI, the API and the public site read figures from.
+
+``Reports(ledger)`` keeps the facts current through the runner (snapshots and
+tracking in the ledger's database); ``Reports.from_export(dir)`` recomputes the
+same facts from an export's ``log.jsonl`` with no database at all. Both give
+identical reports at the same tree size: every table names the ``tree_size``
+and ``root`` it reflects and ``as_of`` (the latest ``occurred_at`` in the log).
+Reports are computed lazily and cached per tree size.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+from collections.abc import Iterator
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from ledger.errors import LedgerError, NotFound, TamperDetected
+from ledger.log.merkle import MerkleTree, leaf_hash
+from ledger.projections import cases
+from ledger.projections.analysis import Analysis, group_detail
+from ledger.projections.facts import Facts, bulk
+from ledger.projections.tables import ReportTable
+
+if TYPE_CHECKING:
+    from ledger.service import Ledger
+
+__all__ = ["Reports", "ReportTable", "statements_from_export"]
+
+
+class _LedgerProver:
+    def __init__(self, ledger: Ledger) -> None:
+        self.ledger = ledger
+
+    def inclusion(self, event_id: str, leaf_index: int) -> dict[str, Any] | None:
+        checkpoint = self.ledger.latest_checkpoint()
+        if checkpoint is None or leaf_index >= checkpoint.size:
+            return None
+        proof = self.ledger.tree.inclusion_proof(leaf_index, checkpoint.size)
+        return _proof(leaf_index, checkpoint.size, proof)
+
+
+class _ExportProver:
+    def __init__(self, tree: MerkleTree, checkpoint_size: int | None) -> None:
+        self.tree = tree
+        self.checkpoint_size = checkpoint_size
+
+    def inclusion(self, event_id: str, leaf_index: int) -> dict[str, Any] | None:
+        if self.checkpoint_size is None or leaf_index >= self.checkpoint_size:
+            return None
+        return _proof(
+            leaf_index,
+            self.checkpoint_size,
+            self.tree.inclusion_proof(leaf_index, self.checkpoint_size),
+        )
+
+
+def _proof(leaf_index: int, size: int, hashes: list[bytes]) -> dict[str, Any]:
+    return {
+        "leaf_index": leaf_index,
+        "tree_size": size,
+        "hashes": [base64.b64encode(h).decode("ascii") for h in hashes],
+    }
+
+
+def statements_from_export(path: Path) -> Iterator[tuple[dict[str, Any], bytes]]:
+    """(statement with event_id and leaf_index, raw leaf bytes) for each line of an export's log.jsonl."""
+    from ledger.statements import parse_statement
+
+    try:
+        handle = path.open("rb")
+    except OSError as exc:
+        raise NotFound(f"cannot read {path}: {exc.strerror}") from exc
+    with handle:
+        for index, raw in enumerate(handle):
+            leaf = raw.rstrip(b"\n")
+            try:
+                obj = json.loads(leaf)
+                event_id = parse_statement(obj).event_id
+            except (ValueError, LedgerError) as exc:
+                raise TamperDetected(f"{path} line {index + 1} is not a statement: {exc}") from exc
+            obj["event_id"] = event_id
+            obj["leaf_index"] = index
+            yield obj, leaf
+
+
+class Reports:
+    """Every report over one ledger (live) or one export (recomputed)."""
+
+    def __init__(self, ledger: Ledger) -> None:
+        from ledger.projections.runner import FactsRunner
+
+        self._ledger: Ledger | None = ledger
+        self._runner: FactsRunner | None = FactsRunner(ledger.store)
+        self._prover: cases.Prover = _LedgerProver(ledger)
+        self._facts = self._runner.facts
+        self._analysis: Analysis | None = None
+        self.tree_size = 0
+        self.root_hex = ""
+        self.as_of = ""
+        self.refresh()
+
+    @classmethod
+    def from_export(cls, directory: Path) -> Reports:
+        """Recompute from an export directory (log.jsonl, checkpoint): no database."""
+        directory = Path(directory)
+        if not (directory / "log.jsonl").exists():
+            raise LedgerError(f"{directory} is not an export (no log.jsonl)")
+        hashes: list[bytes] = []
+        facts = Facts()
+        with bulk():
+            for statement, leaf in statements_from_export(directory / "log.jsonl"):
+                hashes.append(leaf_hash(leaf))
+                facts.apply(statement)
+        tree = MerkleTree(lambda start, end: hashes[start:end], size=len(hashes))
+        checkpoint_size = _export_checkpoint_size(directory, tree)
+        self = cls.__new__(cls)
+        self._ledger = None
+        self._runner = None
+        self._prover = _ExportProver(tree, checkpoint_size)
+        self._facts = facts
+        self._analysis = None
+        self.tree_size = facts.count
+        self.root_hex = tree.root(facts.count).hex()
+        self.as_of = facts.as_of
+        return self
+
+    def refresh(self) -> None:
+        """Catch up with the log (live only; an export does not change)."""
+        if self._ledger is None or self._runner is None:
+            return
+        self._ledger.refresh()
+        self._runner.catch_up()
+        self._facts = self._runner.facts
+        if self._facts.count > self._ledger.size:
+            self._ledger.refresh()
+        if self._facts.count != self.tree_size or self._analysis is None:
+            self.tree_size = self._facts.count
+            self.root_hex = self._ledger.tree.root(self.tree_size).hex()
+            self.as_of = self._facts.as_of
+            self._analysis = None
+
+    @property
+    def facts(self) -> Facts:
+        return self._facts
+
+    def analysis(self) -> Analysis:
+        if self._analysis is None or self._analysis.tree_size != self.tree_size:
+            self._analysis = Analysis(self._facts, self.tree_size, self.root_hex)
+        return self._analysis
+
+    def report(self, name: str) -> ReportTable:
+        return self.analysis().report(name)
+
+    def flags(self, status: str | None = None, rule: str | None = None) -> list[dict[str, Any]]:
+        return self.analysis().flag_rows(status, rule)
+
+    def _stamp(self, body: dict[str, Any]) -> dict[str, Any]:
+        return {"tree_size": self.tree_size, "root": self.root_hex, "as_of": self.as_of, **body}
+
+    def case_history(self, case: str) -> dict[str, Any]:
+        a = self.analysis()
+        return self._stamp(cases.case_history(self._facts, case, self._prover, a.flags_by_subject))
+
+    def person_history(self, person: str) -> dict[str, Any]:
+        a = self.analysis()
+        return self._stamp(
+            cases.person_history(self._facts, person, self._prover, a.flags_by_subject)
+        )
+
+    def group_detail(self, group: str) -> dict[str, Any]:
+        return group_detail(self.analysis(), group)
+
+
+def _export_checkpoint_size(directory: Path, tree: MerkleTree) -> int | None:
+    """The export's latest checkpoint size, after checking its root against the leaves."""
+    from ledger.log.checkpoint import Checkpoint
+
+    path = directory / "checkpoint"
+    if not path.exists():
+        return None
+    note = path.read_text("utf-8")
+    body = note.split("\n\n", 1)[0] + "\n"
+    checkpoint = Checkpoint.parse(body)
+    if checkpoint.size > tree.size or tree.root(checkpoint.size) != checkpoint.root_hash:
+        raise TamperDetected(
+            f"the export's checkpoint (size {checkpoint.size}) does not match its log.jsonl:"
+            " run `ledger verify --export` to see what differs"
+        )
+    return checkpoint.size

@@ -1,0 +1,84 @@
+"""The custody clock: production within the policy's limit (s.61), total remand (s.167)."""
+
+from __future__ import annotations
+
+from ledger.projections.analysis import Analysis
+from ledger.projections.custody import current_holdings
+from tests.projections.builders import CityLog, at
+
+
+def custody_rules(log: CityLog) -> list[tuple[str, str]]:
+    return [
+        (f.rule, f.subject)
+        for f in Analysis(log.facts(), 1, "00").flags
+        if f.rule.startswith("custody.")
+    ]
+
+
+def test_production_within_24_hours_raises_no_custody_flag() -> None:
+    log = CityLog()
+    log.arrest("FIR-1", "P-1", at(hours=0))
+    log.produce("FIR-1", "P-1", at(hours=23), remand_days=7)
+    log.tick(at(days=5))
+    assert custody_rules(log) == []
+
+
+def test_held_past_24_hours_without_production_is_flagged_on_the_arrest() -> None:
+    log = CityLog()
+    arrest = log.arrest("FIR-1", "P-1", at(hours=0))
+    log.tick(at(hours=24))
+    assert custody_rules(log) == []  # exactly at the limit: not past it
+    log.tick(at(hours=25))
+    assert custody_rules(log) == [("custody.past_24h", arrest)]
+
+
+def test_late_production_is_still_flagged() -> None:
+    log = CityLog()
+    arrest = log.arrest("FIR-1", "P-1", at(hours=0))
+    log.produce("FIR-1", "P-1", at(hours=30))
+    assert custody_rules(log) == [("custody.past_24h", arrest)]
+
+
+def test_the_limit_comes_from_the_charter_policy() -> None:
+    log = CityLog(custody_limit_hours=48)
+    log.arrest("FIR-1", "P-1", at(hours=0))
+    log.produce("FIR-1", "P-1", at(hours=30))
+    assert custody_rules(log) == []
+
+
+def test_release_within_the_limit_is_not_a_custody_flag() -> None:
+    log = CityLog()
+    log.arrest("FIR-1", "P-1", at(hours=0))
+    log.release("FIR-1", "P-1", at(hours=5), "s169_bond")
+    log.tick(at(days=3))
+    assert custody_rules(log) == []
+
+
+def test_total_remand_over_15_days_is_flagged_once() -> None:
+    log = CityLog()
+    arrest = log.arrest("FIR-1", "P-1", at(hours=0))
+    log.produce("FIR-1", "P-1", at(hours=10), remand_days=8)
+    log.produce("FIR-1", "P-1", at(days=8), remand_days=7)
+    assert custody_rules(log) == []  # 15 days: at the limit
+    crossing = log.produce("FIR-1", "P-1", at(days=15), remand_days=3)
+    log.produce("FIR-1", "P-1", at(days=18), remand_days=3)
+    flags = [
+        f for f in Analysis(log.facts(), 1, "00").flags if f.rule == "custody.remand_over_15_days"
+    ]
+    assert [
+        (f.subject, f.evidence["crossed_by"], f.evidence["remand_days_total"]) for f in flags
+    ] == [(arrest, crossing, 18)]
+
+
+def test_current_holdings_list_only_people_still_in_custody() -> None:
+    log = CityLog()
+    log.arrest("FIR-1", "P-1", at(hours=0))
+    log.arrest("FIR-2", "P-2", at(hours=0))
+    log.produce("FIR-2", "P-2", at(hours=5))
+    log.release("FIR-2", "P-2", at(hours=6), "s169_bond")
+    log.tick(at(hours=30))
+    facts = log.facts()
+    rows = current_holdings(facts, Analysis(facts, 1, "00").files)
+    assert [(r["case"], r["hours_in_custody"], r["past_limit_unproduced"]) for r in rows] == [
+        ("FIR-1", 30.0, True)
+    ]
