@@ -21,6 +21,7 @@ from api.errors import install_error_handlers
 from api.gate import open_gate
 from api.settings import Settings
 from api.signer import CheckpointSigner
+from ledger.integrity import require_intact
 
 ROUTERS = ("events", "proofs", "checkpoints", "tiles", "cases", "audit", "reports")
 
@@ -57,6 +58,12 @@ def create_app(settings: Settings) -> FastAPI:
     @contextlib.asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         gate = open_gate(settings)
+        try:  # refuse to serve a database edited behind the program's back
+            with gate.use() as ledger:
+                require_intact(ledger.store)
+        except BaseException:
+            gate.close()
+            raise
         app.state.gate = gate
         app.state.signer = None
         task: asyncio.Task[None] | None = None

@@ -76,6 +76,8 @@ async def read_json(request: Request, *, limit: int, max_depth: int) -> Any:
         ) from exc
     except RecursionError as exc:
         raise MalformedStatement(f"JSON nested deeper than {max_depth} levels") from exc
+    except ValueError as exc:  # e.g. an integer longer than Python's conversion limit
+        raise MalformedStatement(f"invalid JSON: {exc}") from exc
     if nesting_depth(value) > max_depth:
         raise MalformedStatement(f"JSON nested deeper than {max_depth} levels")
     return value

@@ -136,6 +136,11 @@ def keys_command(db: str = DbOption) -> None:
         registry = ledger.registry()
         if registry is None:
             raise LedgerError("the ledger has no charter yet: run `ledger init`")
+        from collections import Counter
+
+        from ledger.integrity import statements_by_revoked_keys
+
+        marked = Counter(m.key_id for m in statements_by_revoked_keys(ledger.store))
         table = Table(title=f"Institutions and keys of {registry.origin}")
         for col in ("institution", "role", "key id", "purpose", "status", "since"):
             table.add_column(col)
@@ -143,9 +148,13 @@ def keys_command(db: str = DbOption) -> None:
             for kid in inst.key_ids:
                 k = registry.keys[kid]
                 status = "active" if k.active else f"revoked at {k.revoked_at} ({k.revocation_reason})"
+                if not k.active:
+                    status += f"; signed {marked[kid]} earlier statements (see keys-revoked)"
                 table.add_row(inst.id, inst.role, kid, k.purpose, status, str(k.registered_at))
         console.print(table)
         console.print(f"Log key (checkpoints): {registry.log_key}")
+        for valid_from, vkey in registry.log_keys[:-1]:
+            console.print(f"Earlier log key (checkpoints from size {valid_from}): {vkey}")
 
 
 # --- recording ------------------------------------------------------------------
@@ -240,13 +249,16 @@ def import_command(
 def export(
     out: Path = typer.Argument(..., help="Directory to write the public log into"),
     db: str = DbOption,
+    keys: Path = KeysOption,
 ) -> None:
     """Write the whole public log (JSON Lines) with its latest checkpoint and log key."""
     from ledger.exporting import export_ledger
 
     with open_ledger(db) as ledger, progress_bar("export") as bar:
         task = bar.add_task("exporting", total=ledger.size)
-        manifest = export_ledger(ledger, out, on_progress=lambda n: bar.update(task, completed=n))
+        manifest = export_ledger(
+            ledger, out, on_progress=lambda n: bar.update(task, completed=n), keys_dir=keys
+        )
     console.print(f"Exported {manifest['size']} events to {out}/ (root {manifest['root']})")
 
 
@@ -290,6 +302,9 @@ def verify(
     db: str = DbOption,
     export_dir: Path | None = typer.Option(None, "--export", help="Verify an exported log instead"),
     as_json: bool = typer.Option(False, "--json", help="Print the report as JSON"),
+    witness: list[str] = typer.Option(
+        [], "--witness", help="With --export: a witness vkey whose cosignature is required"
+    ),
 ) -> None:
     """Re-check everything: signatures, roles, rules, ids, sequence, Merkle root, checkpoints."""
     from ledger.verify import describe, verify_store
@@ -299,7 +314,15 @@ def verify(
 
         with progress_bar("verify") as bar:
             task = bar.add_task("verifying export", total=None)
-            report = verify_export(export_dir, progress=lambda n, t: bar.update(task, completed=n, total=t))
+            report = verify_export(
+                export_dir,
+                progress=lambda n, t: bar.update(task, completed=n, total=t),
+                witness_vkeys=witness,
+            )
+        from ledger.witnessing.offline import check_cosigned_export
+
+        summary = check_cosigned_export(export_dir, witness).summary()
+        err_console.print(f"Witnesses: {summary}", highlight=False, soft_wrap=True)
     else:
         from ledger.store import Store
 
@@ -361,7 +384,11 @@ def _register_extensions() -> None:
     """Commands that live in their own modules (simulation, reports, serving, …)."""
     import importlib
 
-    for module in ("ledger.commands.simulate", "ledger.commands.report", "ledger.commands.serve", "ledger.commands.demo"):
+    for module in (
+        "ledger.commands.simulate", "ledger.commands.report", "ledger.commands.serve",
+        "ledger.commands.demo", "ledger.commands.keys", "ledger.commands.restore",
+        "ledger.commands.witness", "ledger.commands.mirror", "ledger.commands.site",
+    ):
         try:
             mod = importlib.import_module(module)
         except ModuleNotFoundError as exc:

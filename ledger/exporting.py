@@ -7,6 +7,8 @@ An export directory holds::
     checkpoint        the latest signed checkpoint note
     log.vkey          the log's verifier key (as named in the charter)
     manifest.json     origin, size, root, latest checkpoint size
+    published.txt     checkpoints cosigned by a quorum of witnesses (if any)
+    witnesses.json    the ledger's witnesses and quorum (if configured)
 
 Sealed parts stay sealed: the export is exactly what the public may read.
 """
@@ -14,7 +16,7 @@ Sealed parts stay sealed: the export is exactly what the public may read.
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -29,7 +31,11 @@ NOTE_SEPARATOR = "\n\n"
 
 
 def export_ledger(
-    ledger: Ledger, out: Path, *, on_progress: Callable[[int], None] | None = None
+    ledger: Ledger,
+    out: Path,
+    *,
+    on_progress: Callable[[int], None] | None = None,
+    keys_dir: Path | None = None,
 ) -> dict[str, Any]:
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
@@ -57,6 +63,9 @@ def export_ledger(
         "checkpoint_size": latest.size if latest else None,
     }
     (out / "manifest.json").write_text(json.dumps(manifest, indent=2) + "\n", "utf-8")
+    from ledger.witnessing.offline import export_witnessing
+
+    export_witnessing(ledger, out, keys_dir, size)
     if on_progress:
         on_progress(size)
     return manifest
@@ -95,13 +104,23 @@ def _export_leaves(path: Path) -> Iterator[tuple[StoredLeaf, str]]:
             yield StoredLeaf(index + 1, index, None, text, "", ""), text
 
 
-def verify_export(directory: Path, *, progress: Progress | None = None) -> VerifyReport:
-    """Replay an exported log through every rule and check its checkpoints."""
-    from ledger.verify import verify_leaves
+def verify_export(
+    directory: Path, *, progress: Progress | None = None, witness_vkeys: Sequence[str] = ()
+) -> VerifyReport:
+    """Replay an exported log through every rule and check its checkpoints.
+
+    Published checkpoints are checked for cosignatures from ``witness_vkeys``
+    (each must have cosigned), or else from the quorum of the bundled witnesses.
+    """
+    from ledger.verify import Problem, verify_leaves
+    from ledger.witnessing.offline import check_cosigned_export
 
     directory = Path(directory)
     if not (directory / "log.jsonl").exists():
         raise LedgerError(f"{directory} is not an export (no log.jsonl)")
     notes_path = directory / "checkpoints.txt"
     notes = split_notes(notes_path.read_text("utf-8")) if notes_path.exists() else []
-    return verify_leaves(_export_leaves(directory / "log.jsonl"), notes, progress=progress)
+    report = verify_leaves(_export_leaves(directory / "log.jsonl"), notes, progress=progress)
+    cosigned = check_cosigned_export(directory, witness_vkeys)
+    report.problems.extend(Problem("witness", message) for message in cosigned.problems)
+    return report

@@ -10,16 +10,21 @@ state is restored from the database.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from typing import Any
+from uuid import UUID
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+from sqlalchemy import event as sqlalchemy_events
+from sqlalchemy.exc import IntegrityError
 
 from ledger.aggregates.registry import REGISTRY_KEY, Registry
 from ledger.checking import Checked, Checker
 from ledger.domain import Decision, Entry, EventInfo
-from ledger.errors import LedgerError, NotFound, ProofError
+from ledger.errors import LedgerError, NotFound, ProofError, StorageUnavailable
 from ledger.log.checkpoint import Checkpoint
 from ledger.log.merkle import MerkleTree, leaf_hash
 from ledger.log.note import NoteSigner, NoteVerifier, open_note, sign_note
@@ -32,6 +37,48 @@ Clock = Callable[[], datetime]
 
 def utc_now() -> datetime:
     return datetime.now(UTC)
+
+
+def _connection_lost(context: Any) -> None:
+    """SQLAlchemy ``handle_error`` hook: a lost or refused connection is StorageUnavailable.
+
+    Installed on the engine so that every database call the ledger's users
+    make (appends, lookups, reads) reports an outage the same way; the pool
+    still invalidates the dead connection before the error is raised.
+    """
+    from sqlalchemy.exc import InterfaceError, OperationalError
+
+    error = context.sqlalchemy_exception
+    message = str(context.original_exception).lower()
+    sqlite = context.dialect is not None and context.dialect.name == "sqlite"
+    if context.is_disconnect or (
+        isinstance(error, (OperationalError, InterfaceError))
+        and (not sqlite or "locked" in message or "unable to open" in message)
+    ):
+        raise StorageUnavailable(
+            "the database is unavailable, nothing was stored; retry later"
+            f" ({type(context.original_exception).__name__})"
+        )
+
+
+@contextmanager
+def storage_available() -> Iterator[None]:
+    """Report a lost or refused database connection as StorageUnavailable.
+
+    The driver's and eventsourcing's connection errors differ by backend; a
+    recorder only needs to know that nothing was stored and to retry later
+    (a retry of the same statement is idempotent).
+    """
+    from eventsourcing.persistence import InterfaceError as EsInterfaceError
+    from eventsourcing.persistence import OperationalError as EsOperationalError
+    from sqlalchemy.exc import InterfaceError, OperationalError
+
+    try:
+        yield
+    except (OperationalError, InterfaceError, EsOperationalError, EsInterfaceError) as exc:
+        raise StorageUnavailable(
+            f"the database is unavailable, nothing was stored; retry later ({type(exc).__name__})"
+        ) from exc
 
 
 @dataclass(frozen=True)
@@ -59,6 +106,8 @@ class Ledger:
         checker: Checker | None = None,
     ) -> None:
         self.store = store
+        if not sqlalchemy_events.contains(store.engine, "handle_error", _connection_lost):
+            sqlalchemy_events.listen(store.engine, "handle_error", _connection_lost)
         self.clock = clock
         self.checker = checker or Checker()
         self._log_key = log_key
@@ -111,59 +160,76 @@ class Ledger:
     # --- appending -------------------------------------------------------------
     def append(self, statements: Sequence[Statement]) -> list[Appended]:
         """Verify and append statements as one all-or-nothing batch."""
-        keys = self.signing_keys()
+        with storage_available():
+            keys = self.signing_keys()
         lines = [st.leaf_bytes() for st in statements]
         return self.append_checked(list(self.checker.check(lines, keys, first_line=None)))
 
     def append_lines(self, lines: Sequence[str | bytes], *, first_line: int = 1) -> list[Appended]:
         """Parse, verify and append JSON lines as one all-or-nothing batch."""
-        checked = list(self.checker.check(lines, self.signing_keys(), first_line=first_line))
+        with storage_available():
+            keys = self.signing_keys()
+        checked = list(self.checker.check(lines, keys, first_line=first_line))
         return self.append_checked(checked)
 
     def append_checked(self, checked: Sequence[Checked]) -> list[Appended]:
         for c in checked:
             c.raise_error()
-        with self.store.write_transaction() as session:
-            self._catch_up(session)
-            statements = [c.statement for c in checked if c.statement is not None]
-            ids = [st.event_id for st in statements] + [r for st in statements for r in st.refs]
-            self.store.prefetch_event_infos(ids)
-            decision = Decision(self.store)
-            now = self.clock()
-            entries: list[Entry] = []
-            infos: list[EventInfo] = []
-            try:
-                for offset, c in enumerate(checked):
-                    assert c.statement is not None
-                    entry = Entry(c.statement, self.size + offset, c.signature_ok)
-                    try:
-                        infos.append(decision.decide(entry, now=now))
-                    except LedgerError as exc:
-                        exc.line = exc.line if exc.line is not None else c.line
-                        exc.event_id = exc.event_id or c.statement.event_id
-                        raise
-                    entries.append(entry)
-                notification_ids = self.store.save_in_log_order(decision.touched.values())
-                rows = [
-                    LeafRow(
-                        leaf_index=e.leaf_index,
-                        event_id=e.event_id,
-                        leaf_hash=leaf_hash(e.leaf.encode("utf-8")),
-                        type=info.type,
-                        recorder=info.recorder,
-                        occurred_at=info.occurred_at,
-                        aggregate_id=str(info.aggregate_id),
-                        notification_id=nid,
-                    )
-                    for e, info, nid in zip(entries, infos, notification_ids, strict=True)
-                ]
-                self.store.insert_leaves(session, rows)
-            except BaseException:
-                # Aggregates were changed in memory (and maybe put in the cache):
-                # forget them so the next read comes from what was committed.
-                self.store.evict(list(decision.touched))
-                self.store.forget_event_infos()
-                raise
+        with storage_available():
+            return self._append_checked(checked)
+
+    def _append_checked(self, checked: Sequence[Checked]) -> list[Appended]:
+        """Decide and store under the writer lock; on any failure forget what was decided."""
+        touched: list[UUID] = []
+        try:
+            with self.store.write_transaction() as session:
+                self._catch_up(session)
+                statements = [c.statement for c in checked if c.statement is not None]
+                ids = [st.event_id for st in statements] + [r for st in statements for r in st.refs]
+                self.store.prefetch_event_infos(ids)
+                decision = Decision(self.store)
+                now = self.clock()
+                entries: list[Entry] = []
+                infos: list[EventInfo] = []
+                try:
+                    for offset, c in enumerate(checked):
+                        assert c.statement is not None
+                        entry = Entry(c.statement, self.size + offset, c.signature_ok)
+                        try:
+                            infos.append(decision.decide(entry, now=now))
+                        except LedgerError as exc:
+                            exc.line = exc.line if exc.line is not None else c.line
+                            exc.event_id = exc.event_id or c.statement.event_id
+                            raise
+                        entries.append(entry)
+                    notification_ids = self.store.save_in_log_order(decision.touched.values())
+                    rows = [
+                        LeafRow(
+                            leaf_index=e.leaf_index,
+                            event_id=e.event_id,
+                            leaf_hash=leaf_hash(e.leaf.encode("utf-8")),
+                            type=info.type,
+                            recorder=info.recorder,
+                            occurred_at=info.occurred_at,
+                            aggregate_id=str(info.aggregate_id),
+                            notification_id=nid,
+                        )
+                        for e, info, nid in zip(entries, infos, notification_ids, strict=True)
+                    ]
+                    self.store.insert_leaves(session, rows)
+                except BaseException:
+                    # Aggregates were changed in memory (and maybe put in the cache):
+                    # forget them so the next read comes from what was committed.
+                    self.store.evict(list(decision.touched))
+                    self.store.forget_event_infos()
+                    raise
+                touched = list(decision.touched)
+        except BaseException:
+            # The commit itself failed (e.g. the connection was lost): cached
+            # aggregates may hold events that were never stored.
+            self.store.evict(touched)
+            self.store.forget_event_infos()
+            raise
         for row, info in zip(rows, infos, strict=True):
             self._hashes.append(row.leaf_hash)
             self.tree.append(row.leaf_hash)
@@ -200,11 +266,12 @@ class Ledger:
             raise LedgerError("this command needs the log's private key (keys/log.key)")
         return NoteSigner(self.origin, self._log_key)
 
-    def log_verifier(self) -> NoteVerifier:
+    def log_verifier(self, size: int | None = None) -> NoteVerifier:
+        """The log key that signs checkpoints of tree ``size`` (default: the current key)."""
         reg = self.registry()
         if reg is None:
             raise NotFound("the ledger has no charter yet")
-        return NoteVerifier.from_vkey(reg.log_key)
+        return NoteVerifier.from_vkey(reg.log_key if size is None else reg.log_key_at(size))
 
     def sign_checkpoint(self) -> SignedCheckpoint:
         """Sign a checkpoint for the current tree (or return the latest if unchanged)."""
@@ -216,7 +283,11 @@ class Ledger:
         body = Checkpoint(self.origin, self.size, root).to_text()
         note = sign_note(body, [self.log_signer()])
         signed_at = format_time(self.clock())
-        self.store.insert_checkpoint(self.size, root, note, signed_at)
+        try:
+            self.store.insert_checkpoint(self.size, root, note, signed_at)
+        except IntegrityError:
+            # Another process signed this very size first: its checkpoint stands.
+            return self.checkpoint_at(self.size)
         return SignedCheckpoint(self.size, root, note, signed_at)
 
     def latest_checkpoint(self) -> SignedCheckpoint | None:

@@ -225,6 +225,8 @@ def parse_statement_json(text: str | bytes) -> Statement:
         ) from exc
     except RecursionError as exc:
         raise MalformedStatement("invalid JSON: nested too deeply") from exc
+    except ValueError as exc:  # e.g. an integer of more than 4300 digits
+        raise MalformedStatement(f"invalid JSON: {exc}") from exc
     return parse_statement(obj)
 
 

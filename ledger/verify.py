@@ -31,7 +31,7 @@ from ledger.domain import A, Decision, Entry, EventInfo
 from ledger.errors import LedgerError
 from ledger.log.checkpoint import Checkpoint
 from ledger.log.merkle import MerkleTree, leaf_hash, verify_consistency
-from ledger.log.note import NoteVerifier, open_note
+from ledger.log.note import NoteVerifier, open_note, parse_note
 from ledger.reading import StoredLeaf, walk_notifications
 from ledger.store import Store
 
@@ -248,12 +248,11 @@ def _check_checkpoints(
         if notes or report.events:
             replayer.problem("charter", "the log has no valid charter, so no log key to check", None, None)
         return
-    verifier = NoteVerifier.from_vkey(registry.log_key)
     previous: Checkpoint | None = None
     for n, note in enumerate(notes):
         report.checkpoints += 1
         try:
-            cp = Checkpoint.parse(open_note(note, [verifier]).text)
+            cp = Checkpoint.parse(open_note(note, [_log_verifier_for(note, registry)]).text)
         except LedgerError as exc:
             replayer.problem("checkpoint", f"checkpoint #{n + 1} does not verify: {exc}", None, None)
             continue
@@ -289,6 +288,12 @@ def _check_checkpoints(
                 replayer.problem("consistency", f"checkpoint {cp.size} does not extend {previous.size}: {exc}", None, None)
         previous = cp
         report.latest_checkpoint_size = cp.size
+
+
+def _log_verifier_for(note: str, registry: Registry) -> NoteVerifier:
+    """The log key valid at the size the note claims (keys rotate by key.registered)."""
+    size = Checkpoint.parse(parse_note(note).text).size
+    return NoteVerifier.from_vkey(registry.log_key_at(size))
 
 
 def _first_changed(replayer: Replayer, size: int) -> int | None:

@@ -48,6 +48,9 @@ class Registry(LedgerAggregate):
         self.name = ""
         self.origin = ""
         self.log_key = ""
+        # (first tree size it signs, vkey): the charter's key from size 0, each
+        # rotation's key from the size that includes its key.registered statement.
+        self.log_keys: list[tuple[int, str]] = []
         self.institutions: dict[str, Institution] = {}
         self.keys: dict[str, KeyRecord] = {}
         self.policy: dict[str, Any] = {}
@@ -72,6 +75,14 @@ class Registry(LedgerAggregate):
             if self.keys[kid].purpose == "sealing" and self.keys[kid].active
         }
 
+    def log_key_at(self, size: int) -> str:
+        """The log key (vkey) that signs checkpoints of tree size ``size``."""
+        current = self.log_key
+        for valid_from, vkey in self.log_keys:
+            if valid_from <= size:
+                current = vkey
+        return current
+
     def signing_keys(self) -> dict[str, bytes]:
         return {k.key_id: k.public_raw for k in self.keys.values() if k.purpose == "signing"}
 
@@ -89,6 +100,7 @@ class Registry(LedgerAggregate):
             self.name = data["name"]
             self.origin = data["origin"]
             self.log_key = data["log_key"]
+            self.log_keys = [(0, data["log_key"])]
             self.policy = dict(data["policy"])
             for inst in data["institutions"]:
                 self.institutions[inst["id"]] = Institution(inst["id"], inst["name"], inst["role"])
@@ -96,6 +108,9 @@ class Registry(LedgerAggregate):
                     self._add_key(inst["id"], pub, "signing", leaf_index)
                 for pub in inst.get("sealing_keys", []):
                     self._add_key(inst["id"], pub, "sealing", leaf_index)
+        elif kind == "key.registered" and data["purpose"] == "log":
+            self.log_key = data["vkey"]
+            self.log_keys.append((leaf_index + 1, data["vkey"]))
         elif kind == "key.registered":
             inst_id = data["institution"]
             if inst_id not in self.institutions:

@@ -63,10 +63,20 @@ class LedgerChartered(EventData):
 class KeyRegistered(EventData):
     institution: Ref
     public_key: PublicKey
-    purpose: Literal["signing", "sealing"]
+    purpose: Literal["signing", "sealing", "log"]
     reason: Text
     role: Role | None = Field(default=None, description="Only for a new institution")
     institution_name: Name | None = None
+    vkey: Name | None = Field(
+        default=None,
+        description="Purpose log only: the new checkpoint key as a signed-note verifier key",
+    )
+
+    @model_validator(mode="after")
+    def _vkey_only_for_log_keys(self) -> KeyRegistered:
+        if (self.purpose == "log") != (self.vkey is not None):
+            raise ValueError("a vkey is given exactly when the purpose is log")
+        return self
 
 
 class KeyRevoked(EventData):
@@ -111,8 +121,39 @@ def _on_chartered(entry: Entry, data: LedgerChartered, d: Decision) -> None:
     d.open(Registry, REGISTRY_KEY)
 
 
+def _check_log_key(registry: Registry, data: KeyRegistered) -> None:
+    """A new log key is named for the log's origin and holds the key given as public_key."""
+    from ledger.crypto import b64decode
+    from ledger.errors import ProofError
+    from ledger.log.note import NoteVerifier, parse_vkey
+
+    raw = b64decode(data.public_key, field="data.public_key", length=32)
+    try:
+        NoteVerifier.from_vkey(data.vkey or "")
+        name, _, _, key = parse_vkey(data.vkey or "")
+    except ProofError as exc:
+        raise CaseRuleViolation(f"not a signed-note verifier key: {exc}", field="data.vkey") from exc
+    if name != registry.origin:
+        raise CaseRuleViolation(
+            f"a log key must be named for the log's origin {registry.origin!r}", field="data.vkey"
+        )
+    if key != raw:
+        raise CaseRuleViolation("the vkey does not hold data.public_key", field="data.vkey")
+    if any(vkey == data.vkey for _, vkey in registry.log_keys):
+        raise CaseRuleViolation("this log key is already registered", field="data.vkey")
+    if registry.role_of(data.institution) != "committee":
+        raise CaseRuleViolation(
+            "a log key is held by the committee: name it as the institution",
+            field="data.institution",
+        )
+
+
 def _on_key_registered(entry: Entry, data: KeyRegistered, d: Decision) -> None:
     registry = d.registry
+    if data.purpose == "log":
+        _check_log_key(registry, data)
+        d.record(registry)
+        return
     _check_key(entry, registry, data.public_key)
     if data.institution not in registry.institutions and data.role is None:
         raise CaseRuleViolation(
@@ -171,7 +212,7 @@ event_type(
 event_type(
     "key.registered",
     area=AREA,
-    summary="A new signing or sealing key for an institution (or a new institution).",
+    summary="A new signing or sealing key for an institution (or a new institution), or a new log key.",
     data=KeyRegistered,
     roles=("committee",),
     handler=_on_key_registered,

@@ -1,0 +1,238 @@
+"""A mirror: follow a ledger over HTTP, re-check everything, keep a servable copy.
+
+The mirror reads only ``GET /checkpoint`` and C2SP tiles. For each new
+checkpoint it verifies the log's signature (with the given log key, or the
+key named by the charter at leaf 0, trusted on first use), fetches the entry
+bundles it lacks and the matching level-0 hash tiles (which must hash the
+same entries), computes the root the new entries give *before* storing them,
+and refuses a checkpoint whose root differs, that is smaller than, or has
+another root at the same size as the last one it verified. The entries are
+then appended through ``Ledger.append_lines``, so every signature, role and
+lifecycle rule is checked again, and the signed note is stored beside them:
+``ledger serve --db mirror.db`` serves the copy.
+
+Any inconsistency raises ``HistoryConflict`` naming both checkpoints. With a
+witness the mirror cosigns what it verified and records conflicts as evidence.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import httpx
+
+from ledger.errors import LedgerError, ProofError, TamperDetected
+from ledger.log.checkpoint import Checkpoint, open_checkpoint
+from ledger.log.merkle import leaf_hash, verify_consistency
+from ledger.log.note import NoteVerifier, parse_note
+from ledger.service import Ledger, utc_now
+from ledger.statements import format_time
+from ledger.witnessing.tiles import (
+    TILE_WIDTH,
+    parse_entry_bundle,
+    split_hash_tile,
+    tile_path,
+)
+from ledger.witnessing.witness import Witness
+
+
+class HistoryConflict(TamperDetected):
+    """The followed log showed something that cannot extend what was verified before."""
+
+    code = "history_conflict"
+    exit_code = 6
+
+    def __init__(self, message: str, *, verified_note: str | None = None, presented_note: str | None = None) -> None:
+        super().__init__(message)
+        self.verified_note = verified_note
+        self.presented_note = presented_note
+
+
+@dataclass(frozen=True)
+class Synced:
+    size: int
+    appended: int
+    note: str
+    cosignature: str | None = None
+
+
+def _describe(note: str) -> str:
+    cp = Checkpoint.parse(parse_note(note).text)
+    return f"checkpoint {cp.origin} size {cp.size} root {base64.b64encode(cp.root_hash).decode()}"
+
+
+class Mirror:
+    """Follows one ledger into a local ledger database."""
+
+    def __init__(
+        self,
+        url: str,
+        ledger: Ledger,
+        *,
+        log_vkey: str | None = None,
+        witness: Witness | None = None,
+        http: httpx.Client | None = None,
+        say: Callable[[str], None] = lambda _message: None,
+    ) -> None:
+        self.url = url.rstrip("/")
+        self.ledger = ledger
+        self.log_vkey = log_vkey
+        self.witness = witness
+        self.http = http or httpx.Client(timeout=30.0)
+        self.say = say
+
+    def _get(self, path: str) -> bytes:
+        try:
+            response = self.http.get(f"{self.url}/{path}")
+        except httpx.HTTPError as exc:
+            raise LedgerError(f"cannot reach {self.url}/{path}: {exc}") from exc
+        if response.status_code != 200:
+            raise LedgerError(f"{self.url}/{path} answered {response.status_code}: {response.text[:200]}")
+        return response.content
+
+    # --- the log key --------------------------------------------------------------
+    def _verifier(self, size: int) -> NoteVerifier:
+        if self.ledger.size > 0:
+            charter_key = self.ledger.registry()
+            if charter_key is not None:
+                if self.log_vkey is not None and self.log_vkey != charter_key.log_key:
+                    raise HistoryConflict(
+                        f"the charter names log key {charter_key.log_key}, not the given {self.log_vkey}"
+                    )
+                return NoteVerifier.from_vkey(charter_key.log_key)
+        if self.log_vkey is not None:
+            return NoteVerifier.from_vkey(self.log_vkey)
+        if size == 0:
+            raise LedgerError("the log is empty: there is no charter to take its key from")
+        bundle = self._get(tile_path("entries", 0, min(TILE_WIDTH, size)))
+        first = parse_entry_bundle(bundle, min(TILE_WIDTH, size))[0]
+        try:
+            charter = json.loads(first)
+            vkey = str(charter["data"]["log_key"]) if charter["type"] == "ledger.chartered" else ""
+        except (ValueError, KeyError, TypeError):
+            vkey = ""
+        if not vkey:
+            raise LedgerError("leaf 0 is not a charter naming the log key: give --log-key")
+        self.say(f"Trusting the log key named by the charter at leaf 0 (trust on first use): {vkey}")
+        self.log_vkey = vkey
+        return NoteVerifier.from_vkey(vkey)
+
+    # --- one round ------------------------------------------------------------------
+    def sync_once(self) -> Synced:
+        """Fetch the latest checkpoint and everything up to it; HistoryConflict on any conflict."""
+        note = self._get("checkpoint").decode("utf-8")
+        try:
+            unverified = Checkpoint.parse(parse_note(note).text)
+            cp = open_checkpoint(note, [self._verifier(unverified.size)])
+        except ProofError as exc:
+            raise HistoryConflict(f"the served checkpoint does not verify with the log key: {exc}",
+                                  presented_note=note) from None
+        self.ledger.refresh()
+        previous = self.ledger.latest_checkpoint()
+        if previous is not None:
+            self._check_against(Checkpoint.parse(parse_note(previous.note).text), previous.note, cp, note)
+            if previous.size == cp.size:
+                return Synced(cp.size, 0, previous.note, self._cosign(previous.note, cp))
+        start = self.ledger.size
+        if start > cp.size:
+            raise self._conflict("rollback", previous.note if previous else None, note,
+                                 f"this mirror already holds {start} entries")
+        appended = self._fetch_and_append(cp, note, previous.note if previous else None)
+        self.ledger.store.insert_checkpoint(cp.size, cp.root_hash, note, format_time(utc_now()))
+        return Synced(cp.size, appended, note, self._cosign(note, cp))
+
+    def _check_against(self, old: Checkpoint, old_note: str, new: Checkpoint, new_note: str) -> None:
+        if new.origin != old.origin:
+            raise self._conflict("fork", old_note, new_note, "the origin changed")
+        if new.size < old.size:
+            raise self._conflict("rollback", old_note, new_note, "the tree shrank")
+        if new.size == old.size and new.root_hash != old.root_hash:
+            raise self._conflict("fork", old_note, new_note, "two roots for the same size")
+
+    def _conflict(self, kind: str, verified: str | None, presented: str, why: str) -> HistoryConflict:
+        message = f"{_describe(presented)} conflicts ({why})"
+        if verified is not None:
+            message += f" with {_describe(verified)} verified before: the log shows two histories"
+        if self.witness is not None and verified is not None:
+            try:
+                evidence = self.witness.record_conflict(kind, presented, why)
+                message += f"; kept as evidence #{evidence.id}"
+            except LedgerError:
+                pass
+        message += f"\n--- verified before ---\n{verified or '(none)'}\n--- presented now ---\n{presented}"
+        return HistoryConflict(message, verified_note=verified, presented_note=presented)
+
+    def _fetch_and_append(self, cp: Checkpoint, note: str, previous_note: str | None) -> int:
+        start = self.ledger.size
+        frontier = self.ledger.tree.frontier
+        batches: list[tuple[int, list[bytes]]] = []
+        for index in range(start // TILE_WIDTH, -(-cp.size // TILE_WIDTH)):
+            first = index * TILE_WIDTH
+            width = min(TILE_WIDTH, cp.size - first)
+            try:
+                entries = parse_entry_bundle(self._get(tile_path("entries", index, width)), width)
+                hashes = split_hash_tile(self._get(tile_path(0, index, width)), width)
+            except ProofError as exc:
+                raise HistoryConflict(f"tile {index} of {_describe(note)} is malformed: {exc}") from None
+            held = self.ledger.tree.tile_hashes(0, index, start - first) if start > first else []
+            for offset, (entry, served) in enumerate(zip(entries, hashes, strict=True)):
+                if leaf_hash(entry) != served:
+                    raise HistoryConflict(
+                        f"the hash tile disagrees with entry {first + offset} served for {_describe(note)}"
+                    )
+                if offset < len(held):
+                    if served != held[offset]:
+                        raise self._conflict("fork", previous_note, note,
+                                             f"entry {first + offset} differs from the copy held here")
+                    continue
+                frontier.append(served)
+            batches.append((first, [e for i, e in enumerate(entries) if first + i >= start]))
+        if frontier.root() != cp.root_hash:
+            raise self._conflict("not_extending", previous_note, note,
+                                 f"the served entries {start}..{cp.size - 1} do not give the signed root")
+        appended = 0
+        for first, lines in batches:
+            if not lines:
+                continue
+            try:
+                self.ledger.append_lines(lines, first_line=max(first, start) + 1)
+            except LedgerError as exc:
+                raise HistoryConflict(
+                    f"the log at {_describe(note)} holds an entry the ledger's rules refuse: {exc}"
+                ) from None
+            appended += len(lines)
+        if self.ledger.root() != cp.root_hash:
+            raise HistoryConflict(f"after appending, the local root differs from {_describe(note)}")
+        if previous_note is not None:
+            old = Checkpoint.parse(parse_note(previous_note).text)
+            verify_consistency(old.size, cp.size, old.root_hash, cp.root_hash,
+                               self.ledger.consistency_proof(old.size, cp.size))
+        return appended
+
+    def _cosign(self, note: str, cp: Checkpoint) -> str | None:
+        if self.witness is None:
+            return None
+        if cp.origin not in self.witness.logs():
+            assert self.log_vkey is not None or self.ledger.registry() is not None
+            vkey = self.log_vkey or self.ledger.registry().log_key  # type: ignore[union-attr]
+            self.witness.add_log(cp.origin, vkey)
+        state = self.witness.state(cp.origin)
+        old = state.size if state else 0
+        proof = self.ledger.consistency_proof(old, cp.size) if 0 < old < cp.size else []
+        return self.witness.add_checkpoint(old, proof, note)[0]
+
+    def follow(self, *, interval: float, once: bool, rounds: int | None = None) -> Synced:
+        """Sync, then keep polling every ``interval`` seconds (``once``: one round)."""
+        done = 0
+        while True:
+            result = self.sync_once()
+            done += 1
+            if result.appended:
+                self.say(f"Verified {_describe(result.note)} (+{result.appended} entries)")
+            if once or (rounds is not None and done >= rounds):
+                return result
+            time.sleep(interval)

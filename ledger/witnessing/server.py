@@ -1,0 +1,106 @@
+"""The witness over HTTP: ``POST /add-checkpoint`` (c2sp.org/tlog-witness), plain ASGI.
+
+The core imports no web framework, so this is a small ASGI application any
+ASGI server (``ledger witness serve`` uses uvicorn) can run. Status codes:
+200 with cosignature lines, 400 malformed request, 403 not signed by the
+log's key, 404 unknown log, 409 old size mismatch or conflicting root (body:
+the latest cosigned size, ``text/x.tlog.size``), 422 consistency proof fails.
+``GET /`` answers the witness's name and verifier key.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Awaitable, Callable, MutableMapping
+from typing import Any
+
+from ledger.errors import LedgerError
+from ledger.witnessing.protocol import SIZE_CONTENT_TYPE, parse_add_checkpoint
+from ledger.witnessing.witness import OldSizeConflict, Witness
+
+Scope = MutableMapping[str, Any]
+Message = MutableMapping[str, Any]
+Receive = Callable[[], Awaitable[Message]]
+Send = Callable[[Message], Awaitable[None]]
+
+MAX_BODY_BYTES = 64 * 1024
+"""An old-size line, 63 proof lines and a checkpoint with its signatures fit easily."""
+
+
+class WitnessApp:
+    """ASGI application serving one ``Witness``."""
+
+    def __init__(self, witness: Witness) -> None:
+        self.witness = witness
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "lifespan":
+            await _lifespan(receive, send)
+            return
+        if scope["type"] != "http":
+            return
+        path, method = scope["path"], scope["method"]
+        if path == "/add-checkpoint":
+            if method != "POST":
+                await _answer(send, 405, "add-checkpoint takes POST\n", extra=[(b"allow", b"POST")])
+                return
+            body = await _read_body(receive)
+            if body is None:
+                await _answer(send, 413, f"the request body is over {MAX_BODY_BYTES} bytes\n")
+                return
+            status, text, content_type = await asyncio.to_thread(self.add_checkpoint, body)
+            await _answer(send, status, text, content_type)
+        elif path == "/" and method == "GET":
+            await _answer(send, 200, f"{self.witness.name}\n{self.witness.vkey}\n")
+        else:
+            await _answer(send, 404, "not found: this witness serves POST /add-checkpoint\n")
+
+    def add_checkpoint(self, body: bytes) -> tuple[int, str, str]:
+        """(status, body, content type) for one add-checkpoint request."""
+        try:
+            request = parse_add_checkpoint(body)
+            lines = self.witness.add_checkpoint(request.old_size, request.proof, request.note)
+        except OldSizeConflict as exc:
+            return 409, f"{exc.known_size}\n", SIZE_CONTENT_TYPE
+        except LedgerError as exc:
+            return exc.http_status, f"{exc}\n", "text/plain; charset=utf-8"
+        return 200, "".join(lines), "text/plain; charset=utf-8"
+
+
+async def _lifespan(receive: Receive, send: Send) -> None:
+    while True:
+        message = await receive()
+        if message["type"] == "lifespan.startup":
+            await send({"type": "lifespan.startup.complete"})
+        elif message["type"] == "lifespan.shutdown":
+            await send({"type": "lifespan.shutdown.complete"})
+            return
+
+
+async def _read_body(receive: Receive) -> bytes | None:
+    chunks: list[bytes] = []
+    size = 0
+    while True:
+        message = await receive()
+        if message["type"] == "http.disconnect":
+            return b"".join(chunks)
+        chunk = message.get("body", b"")
+        size += len(chunk)
+        if size > MAX_BODY_BYTES:
+            return None
+        chunks.append(chunk)
+        if not message.get("more_body", False):
+            return b"".join(chunks)
+
+
+async def _answer(
+    send: Send,
+    status: int,
+    text: str,
+    content_type: str = "text/plain; charset=utf-8",
+    extra: list[tuple[bytes, bytes]] | None = None,
+) -> None:
+    body = text.encode("utf-8")
+    headers = [(b"content-type", content_type.encode()), (b"content-length", str(len(body)).encode())]
+    await send({"type": "http.response.start", "status": status, "headers": headers + (extra or [])})
+    await send({"type": "http.response.body", "body": body})
