@@ -1,0 +1,25 @@
+Feature: The public website tells a journalist whether promises were kept, equally, and lets her check it
+  A journalist in Karachi reads the site built from the signed log. She wants to know whether the
+  promise made to each group was kept, to read it in Urdu, and to check that what she reads is in
+  the signed log without trusting the website.
+
+  Background:
+    Given the Lyari front and the Kemari dock gang were warned, and each was the subject of a shooting
+    And the public site was built from the latest signed checkpoint
+
+  Scenario: A journalist reads whether promises were kept per group
+    When she opens the English home page
+    Then she sees the number of promises kept and broken
+    And the Kemari dock gang's promise is shown as kept and the Lyari front's as broken
+    And the page names the checkpoint's tree size and root
+
+  Scenario: A journalist switches to Urdu
+    When she opens the English home page
+    And she switches the language to Urdu
+    Then the page is in Urdu and reads right to left
+
+  Scenario: A journalist verifies a release in her browser
+    When she opens the verify page for the release of the Lyari front's member
+    Then the page says the event is valid
+    When she changes the legal basis in the statement and verifies again
+    Then the page says the event is invalid

@@ -1,0 +1,116 @@
+"""Steps for features/public_site.feature: a real signed ledger, the built site, Debian's Chromium."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from pytest_bdd import given, scenarios, then, when
+
+from ledger.service import Ledger
+from public_site.build import build_site
+from public_site.source import open_ledger_source
+from tests.conftest import Clock, Recorder
+from tests.site.browser import PageWatch, SiteServer, launch
+from tests.site.city import record_hostile_city
+
+scenarios("public_site.feature")
+
+
+@pytest.fixture
+def journalist() -> Iterator[dict[str, Any]]:
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = launch(playwright)
+        page = browser.new_page(viewport={"width": 1280, "height": 800})
+        yield {"page": page}
+        browser.close()
+
+
+@given("the Lyari front and the Kemari dock gang were warned, and each was the subject of a shooting",
+       target_fixture="city")
+def city(ledger: Ledger, recorder: Recorder, clock: Clock) -> dict[str, str]:
+    return record_hostile_city(ledger, recorder, clock).ids
+
+
+@given("the public site was built from the latest signed checkpoint", target_fixture="site")
+def site(ledger: Ledger, tmp_path: Path, journalist: dict[str, Any]) -> Iterator[dict[str, Any]]:
+    source = open_ledger_source(ledger)
+    try:
+        build_site(source, tmp_path / "site")
+    finally:
+        source.close()
+    checkpoint = ledger.latest_checkpoint()
+    with SiteServer(tmp_path / "site") as server:
+        journalist["watch"] = PageWatch(journalist["page"], server.url)
+        yield {"url": server.url, "checkpoint": checkpoint}
+
+
+@when("she opens the English home page")
+def open_home(journalist: dict[str, Any], site: dict[str, Any]) -> None:
+    journalist["page"].goto(site["url"] + "en/index.html")
+
+
+@then("she sees the number of promises kept and broken")
+def sees_headline(journalist: dict[str, Any]) -> None:
+    headline = journalist["page"].inner_text(".headline")
+    assert "promises kept" in headline and "promises broken" in headline
+
+
+@then("the Kemari dock gang's promise is shown as kept and the Lyari front's as broken")
+def per_group(journalist: dict[str, Any]) -> None:
+    page = journalist["page"]
+    kemari = page.locator("table tbody tr", has_text="Kemari Dock Gang").inner_text().split("\t")
+    lyari = page.locator("table tbody tr", has_text="Lyari").first.inner_text().split("\t")
+    assert kemari[1].strip() == "1" and kemari[3].strip() == "0", kemari
+    assert lyari[1].strip() == "0" and lyari[3].strip() == "1", lyari
+
+
+@then("the page names the checkpoint's tree size and root")
+def names_checkpoint(journalist: dict[str, Any], site: dict[str, Any]) -> None:
+    stamp = journalist["page"].inner_text(".stamp")
+    assert str(site["checkpoint"].size) in stamp and site["checkpoint"].root.hex()[:16] in stamp
+    assert not journalist["watch"].errors and not journalist["watch"].dialogs
+
+
+@when("she switches the language to Urdu")
+def switch(journalist: dict[str, Any]) -> None:
+    journalist["page"].click("a.switch-to-ur")
+
+
+@then("the page is in Urdu and reads right to left")
+def in_urdu(journalist: dict[str, Any]) -> None:
+    page = journalist["page"]
+    assert page.url.endswith("/ur/index.html")
+    assert page.evaluate("[document.documentElement.lang, getComputedStyle(document.body).direction]") == ["ur", "rtl"]
+    assert "وعدے" in page.inner_text("h1")
+
+
+@when("she opens the verify page for the release of the Lyari front's member")
+def open_verify(journalist: dict[str, Any], site: dict[str, Any], city: dict[str, str]) -> None:
+    journalist["page"].goto(site["url"] + f"en/verify.html#{city['release1']}")
+
+
+def _result(page: Any) -> str:
+    page.wait_for_selector("#verify-result[data-state='valid'], #verify-result[data-state='invalid']")
+    return str(page.get_attribute("#verify-result", "data-state"))
+
+
+@then("the page says the event is valid")
+def says_valid(journalist: dict[str, Any]) -> None:
+    assert _result(journalist["page"]) == "valid"
+
+
+@when("she changes the legal basis in the statement and verifies again")
+def tamper(journalist: dict[str, Any]) -> None:
+    page = journalist["page"]
+    page.fill("#leaf-text", page.input_value("#leaf-text").replace("on_instructions", "bail_s497"))
+    page.click("#verify-button")
+
+
+@then("the page says the event is invalid")
+def says_invalid(journalist: dict[str, Any]) -> None:
+    assert _result(journalist["page"]) == "invalid"

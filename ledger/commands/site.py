@@ -1,0 +1,66 @@
+"""``ledger site build OUT``: the public website, as static files, from a ledger or an export.
+
+The site states figures as of the latest signed checkpoint (see
+``public_site.source``); ``--witness`` names witness verifier keys whose
+cosignatures on that checkpoint the site reports. Serve the result with
+``ledger serve --site OUT`` or any static host.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import typer
+
+if TYPE_CHECKING:
+    from public_site.build import BuildResult
+    from public_site.source import SiteSource
+
+
+def register(app: typer.Typer) -> None:
+    from ledger.cli import DbOption, console, handles_errors
+
+    site_app = typer.Typer(help="The public website (static, English and Urdu).", no_args_is_help=True)
+
+    @site_app.command("build")
+    @handles_errors
+    def build(
+        out: Path = typer.Argument(..., help="Directory to write the site into (created if missing)"),
+        db: str = DbOption,
+        from_export: Path | None = typer.Option(
+            None, "--from-export", help="Build from an export directory (log.jsonl, checkpoint, log.vkey) instead"
+        ),
+        witness: list[str] = typer.Option(
+            [], "--witness", help="A witness verifier key (name+id+key) whose cosignature to report; repeatable"
+        ),
+    ) -> None:
+        """Build the public site as of the latest signed checkpoint."""
+        from public_site.source import open_export_source, open_ledger_source
+
+        if from_export is not None:
+            source = open_export_source(from_export, list(witness))
+            result = _build(source, out)
+        else:
+            from ledger.cli import open_ledger
+
+            with open_ledger(db) as ledger:
+                source = open_ledger_source(ledger, list(witness))
+                result = _build(source, out)
+        console.print(
+            f"Built {result.pages} pages and {result.proofs} proofs in {out}/ at tree size {source.size}"
+            f" ({result.files_written} files written, {result.files_unchanged} unchanged,"
+            f" {result.files_removed} removed) in {result.seconds:.1f}s"
+        )
+
+    app.add_typer(site_app, name="site")
+
+
+def _build(source: "SiteSource", out: Path) -> "BuildResult":
+    """Build, and always remove the source's scratch copy of the log."""
+    from public_site.build import build_site
+
+    try:
+        return build_site(source, out)
+    finally:
+        source.close()

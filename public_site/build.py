@@ -1,0 +1,234 @@
+"""Build the public website: static files from the projections as of one signed checkpoint.
+
+``build_site(source, out)`` renders every page in English (``/en/``) and Urdu
+(``/ur/``) with Jinja2 (autoescape on for every template, HTML and XML
+alike), draws the charts, and writes the data a reader needs to check what
+they read: the checkpoint, the log key, the whole public log, one inclusion
+proof per event, and every report as CSV and JSON. Links are relative, so the
+directory can be hosted under any path. Writing is incremental (see
+``public_site.output``).
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from jinja2 import Environment, FileSystemLoader, StrictUndefined
+
+from public_site import charts, labels
+from public_site.i18n import LANGUAGES, Formatter, Language, translations
+from public_site.output import SiteWriter
+from public_site.pages import REPORT_NAMES, SiteData, file_slug, iter_group_ids
+from public_site.proofs import write_proofs
+from public_site.source import SiteSource
+
+HERE = Path(__file__).resolve().parent
+TEMPLATES = HERE / "templates"
+STATIC = HERE / "static"
+METHODOLOGY = HERE.parent / "docs" / "methodology.md"
+FONT_FILES = {
+    "NotoNastaliqUrdu-Regular.ttf": Path("/usr/share/fonts/truetype/noto/NotoNastaliqUrdu-Regular.ttf"),
+    "NotoNastaliqUrdu-Bold.ttf": Path("/usr/share/fonts/truetype/noto/NotoNastaliqUrdu-Bold.ttf"),
+}
+"""Fonts copied from Debian's fonts-noto-core when installed; otherwise the system font stack is used."""
+
+KM_HOURS = (12, 24, 48, 72, 168)
+"""Hours at which the tables beside the time-to-arrest charts read the curves."""
+
+
+def survival_at(curve: list[dict[str, Any]], hours: float) -> float | None:
+    """Share with no arrest yet just after ``hours`` (None when nobody was followed that long)."""
+    value = 1.0
+    for point in curve:
+        if point["time"] > hours:
+            return value
+        value = point["survival"]
+    return value if curve and (curve[-1]["time"] >= hours or value == 0.0) else None
+
+
+SECTION_PAGES = ("index", "groups", "promises", "releases", "custody", "officers", "court", "interruption",
+                 "cases", "methodology", "verify", "downloads")
+
+
+@dataclass
+class BuildResult:
+    pages: int
+    files_written: int
+    files_unchanged: int
+    files_removed: int
+    proofs: int
+    seconds: float
+
+
+def make_environment(language: Language) -> Environment:
+    """A Jinja2 environment for one language: autoescape always on, the language's catalog installed."""
+    env = Environment(loader=FileSystemLoader(str(TEMPLATES)), autoescape=True, undefined=StrictUndefined,
+                      extensions=["jinja2.ext.i18n"], trim_blocks=True, lstrip_blocks=True)
+    env.install_gettext_translations(translations(language.code), newstyle=True)  # type: ignore[attr-defined]
+    return env
+
+
+def render_methodology(path: Path) -> str | None:
+    """docs/methodology.md as HTML; raw HTML in the Markdown is escaped, never passed through."""
+    if not path.exists():
+        return None
+    from markdown_it import MarkdownIt
+
+    md = MarkdownIt("commonmark", {"html": False, "linkify": False}).enable("table")
+    return str(md.render(path.read_text("utf-8")))
+
+
+class SiteBuilder:
+    """Renders one source into one output directory."""
+
+    def __init__(self, source: SiteSource, out: Path, methodology: Path = METHODOLOGY) -> None:
+        self.source = source
+        self.writer = SiteWriter(out)
+        self.data = SiteData(source.reports)
+        self.methodology_html = render_methodology(methodology)
+        self.pages = 0
+        self.fonts: list[str] = []
+        self.group_pages = set(iter_group_ids(self.data))
+        self.recent_events: list[str] = []
+
+    # --- shared context -----------------------------------------------------------
+    def checkpoint_context(self) -> dict[str, Any]:
+        cp = self.source.checkpoint
+        import base64
+
+        return {"origin": cp.origin, "size": cp.size, "root_hex": cp.root_hash.hex(),
+                "root_b64": base64.b64encode(cp.root_hash).decode("ascii"), "signed_at": self.source.signed_at,
+                "note": self.source.checkpoint_note, "vkey": self.source.log_vkey.strip(),
+                "witnesses": self.source.witnesses, "as_of": self.source.reports.as_of}
+
+    def render(self, env: Environment, language: Language, template: str, path: str, **context: Any) -> None:
+        depth = path.count("/")
+        fmt = Formatter(language)
+        gettext: Callable[[str], str] = translations(language.code).gettext
+
+        def label(table: dict[str, str], code: Any) -> str:
+            return gettext(table[code]) if code in table else str(code)
+
+        html = env.get_template(template).render(
+            lang=language, languages=LANGUAGES, base="../" * depth, path=path.split("/", 1)[1] if "/" in path else path,
+            fmt=fmt, label=label, L=labels, cp=self.checkpoint_context(), file_slug=file_slug,
+            group_name=self.data.group_name, group_pages=self.group_pages, fonts=self.fonts,
+            survival_at=survival_at, km_hours=KM_HOURS, **context)
+        self.writer.write(path, html)
+        self.pages += 1
+
+    # --- steps ----------------------------------------------------------------------
+    def write_static(self) -> None:
+        for item in sorted(STATIC.rglob("*")):
+            if item.is_file():
+                self.writer.copy(f"static/{item.relative_to(STATIC).as_posix()}", item)
+        faces = []
+        for name, source in FONT_FILES.items():
+            if source.exists():
+                self.writer.copy(f"static/fonts/{name}", source)
+                self.fonts.append(name)
+                weight = "700" if "Bold" in name else "400"
+                faces.append(f'@font-face {{ font-family: "Noto Nastaliq Urdu"; font-weight: {weight};'
+                             f' font-display: swap; src: local("Noto Nastaliq Urdu"), url("fonts/{name}"); }}')
+        self.writer.write("static/fonts.css", "/* Urdu fonts copied at build time from Debian's fonts-noto-core. */\n"
+                          + "\n".join(faces) + "\n")
+
+    def write_data(self) -> int:
+        cp = self.checkpoint_context()
+        self.writer.write("data/checkpoint", self.source.checkpoint_note)
+        self.writer.write("data/log.vkey", cp["vkey"] + "\n")
+        self.writer.copy("data/log.jsonl", self.source.leaves_path)
+        for name in REPORT_NAMES:
+            table = self.data.tables[name]
+            self.writer.write(f"data/reports/{name}.json", json.dumps(table.to_json(), ensure_ascii=False, indent=1))
+            self.writer.write(f"data/reports/{name}.csv", table.to_csv())
+        self.writer.write("data/flags.json", json.dumps(self.data.flags, ensure_ascii=False, indent=1))
+        self.writer.write("data/manifest.json", json.dumps(
+            {"origin": cp["origin"], "tree_size": cp["size"], "root": cp["root_hex"], "as_of": cp["as_of"],
+             "reports": list(REPORT_NAMES)}, indent=1))
+        ids = list(write_proofs(self.writer, self.source.leaves(), cp["size"], self.source.checkpoint.root_hash))
+        self.recent_events = ids[-12:][::-1]
+        return len(ids)
+
+    def write_charts(self, language: Language, env: Environment) -> None:
+        fmt = Formatter(language)
+        _ = translations(language.code).gettext
+        outcome_labels = {k: _(v) for k, v in labels.OUTCOMES.items()}
+        rows = self.data.tables["groups"].rows
+        self.writer.write(f"charts/{language.code}/outcomes-by-group.svg", charts.outcomes_by_group(
+            rows, outcome_labels, _("Promises kept and broken, by group"),
+            _("Stacked bars: for each group, how many triggering shootings ended with the promise kept, kept late, broken or still pending."),
+            _("Triggering shootings")))
+        self.writer.write(f"charts/{language.code}/outcomes-by-month.svg", charts.monthly_outcomes(
+            self.data.monthly(), fmt.month, outcome_labels, _("Promises by month of the shooting"),
+            _("Stacked columns: for each month, the triggering shootings and how their promises turned out."),
+            _("Triggering shootings")))
+        km = self.data.tables["groups"].extra.get("km_time_to_arrest_hours", {})
+        self.writer.write(f"charts/{language.code}/time-to-arrest.svg", charts.time_to_arrest(
+            [(self.data.group_name(g), curve) for g, curve in km.items()],
+            _("Time to arrest after a triggering shooting"),
+            _("Kaplan-Meier curves: the share of triggering shootings with nobody arrested yet, by hours since the shooting, one line per group."),
+            _("Hours since the shooting"), _("Share with no arrest yet")))
+        for group in iter_group_ids(self.data):
+            detail = self.data.reports.group_detail(group)
+            curves = detail["km_time_to_arrest_hours"]
+            self.writer.write(f"charts/{language.code}/group-{file_slug(group)}-time-to-arrest.svg", charts.time_to_arrest(
+                [(self.data.group_name(group), curves["group"]), (_("All other groups"), curves["all_others"])],
+                _("Time to arrest: this group against all others"),
+                _("Kaplan-Meier curves: the share of triggering shootings with nobody arrested yet, by hours since the shooting."),
+                _("Hours since the shooting"), _("Share with no arrest yet")))
+
+    def write_pages(self, language: Language, env: Environment) -> None:
+        code = language.code
+        d = self.data
+        self.render(env, language, "home.html", f"{code}/index.html", page="index", home=d.home(),
+                    recent_events=self.recent_events)
+        self.render(env, language, "groups.html", f"{code}/groups.html", page="groups", **d.groups())
+        for group in iter_group_ids(d):
+            self.render(env, language, "group.html", f"{code}/groups/{file_slug(group)}.html", page="groups",
+                        g=d.group(group))
+        self.render(env, language, "promises.html", f"{code}/promises.html", page="promises", **d.promises())
+        self.render(env, language, "flags.html", f"{code}/releases.html", page="releases", **d.flag_page("releases"))
+        self.render(env, language, "flags.html", f"{code}/custody.html", page="custody", **d.flag_page("custody"))
+        self.render(env, language, "officers.html", f"{code}/officers.html", page="officers", **d.officers())
+        self.render(env, language, "court.html", f"{code}/court.html", page="court", **d.table_page("court"))
+        self.render(env, language, "interruption.html", f"{code}/interruption.html", page="interruption",
+                    **d.table_page("interruption"))
+        self.render(env, language, "cases.html", f"{code}/cases.html", page="cases", cases=self.case_rows)
+        for case in d.case_ids():
+            self.render(env, language, "case.html", f"{code}/cases/{file_slug(case)}.html", page="cases",
+                        c=self.case_details[case])
+        self.render(env, language, "methodology.html", f"{code}/methodology.html", page="methodology",
+                    methodology=self.methodology_html, notes={n: d.tables[n].notes for n in REPORT_NAMES})
+        self.render(env, language, "verify.html", f"{code}/verify.html", page="verify",
+                    recent_events=self.recent_events)
+        self.render(env, language, "downloads.html", f"{code}/downloads.html", page="downloads",
+                    reports=REPORT_NAMES)
+
+    def build(self) -> BuildResult:
+        started = time.perf_counter()
+        self.write_static()
+        proofs = self.write_data()
+        self.case_rows = self.data.cases()
+        self.case_details = {case: self.data.case(case) for case in self.data.case_ids()}
+        environments = {language.code: make_environment(language) for language in LANGUAGES}
+        for language in LANGUAGES:
+            env = environments[language.code]
+            self.write_charts(language, env)
+            self.write_pages(language, env)
+        en = LANGUAGES[0]
+        self.render(environments["en"], en, "root.html", "index.html", page="root")
+        self.render(environments["en"], en, "feed.xml", "feed.xml", page="feed", entries=self.data.feed_entries())
+        removed = self.writer.finish()
+        return BuildResult(self.pages, self.writer.written, self.writer.unchanged, removed, proofs,
+                           time.perf_counter() - started)
+
+
+def build_site(source: SiteSource, out: Path, methodology: Path = METHODOLOGY) -> BuildResult:
+    """Build the whole site from ``source`` into ``out`` (incrementally)."""
+    return SiteBuilder(source, Path(out), methodology).build()

@@ -1,0 +1,97 @@
+"""English and Urdu: the UI catalogs and locale-aware numbers and dates.
+
+UI strings are marked in templates (``_("…")``) and in ``labels.py``
+(``N_("…")``), extracted with ``pybabel extract -F public_site/babel.cfg``
+into ``public_site/locale/messages.pot``, and translated in
+``public_site/locale/<lang>/LC_MESSAGES/messages.po``. The ``.po`` files are
+compiled in memory at every build (no generated ``.mo`` needs to be checked
+in, so a fresh clone builds). Numbers, percentages and dates go through Babel
+with the page's locale (``en``, ``ur_PK``). Data (group names, areas, reasons)
+is never translated: it is shown as recorded.
+"""
+
+from __future__ import annotations
+
+import io
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+from babel import Locale
+from babel.dates import format_date, format_datetime
+from babel.messages.mofile import write_mo
+from babel.messages.pofile import read_po
+from babel.numbers import format_decimal, format_percent
+from babel.support import Translations
+
+LOCALE_DIR = Path(__file__).resolve().parent / "locale"
+
+
+@dataclass(frozen=True)
+class Language:
+    code: str
+    """Path segment and HTML ``lang``: ``en`` or ``ur``."""
+    babel: str
+    """Babel/CLDR locale used for numbers and dates."""
+    direction: str
+    native_name: str
+
+
+LANGUAGES: tuple[Language, ...] = (
+    Language("en", "en", "ltr", "English"),
+    Language("ur", "ur_PK", "rtl", "اردو"),
+)
+
+
+@cache
+def translations(code: str) -> Translations:
+    """The compiled catalog of a language (English falls back to the msgids)."""
+    po_path = LOCALE_DIR / code / "LC_MESSAGES" / "messages.po"
+    with po_path.open("rb") as handle:
+        catalog = read_po(handle, locale=code)
+    buffer = io.BytesIO()
+    write_mo(buffer, catalog)
+    buffer.seek(0)
+    return Translations(buffer)
+
+
+def parse_moment(value: str) -> datetime:
+    """A ledger time ("YYYY-MM-DDTHH:MM:SSZ") as an aware datetime."""
+    return datetime.fromisoformat(value.replace("Z", "+00:00"))
+
+
+class Formatter:
+    """Numbers, percentages and dates in one language, for templates and charts."""
+
+    def __init__(self, language: Language) -> None:
+        self.language = language
+        self.locale = Locale.parse(language.babel)
+
+    def number(self, value: Any, digits: int = 0) -> str:
+        if value is None:
+            return "–"
+        pattern = "#,##0" + ("." + "0" * digits if digits else "")
+        return str(format_decimal(value, format=pattern, locale=self.locale))
+
+    def percent(self, value: Any, digits: int = 0) -> str:
+        if value is None:
+            return "–"
+        pattern = "#,##0" + ("." + "0" * digits if digits else "") + "%"
+        return str(format_percent(value, format=pattern, locale=self.locale))
+
+    def day(self, value: str | date | None, form: str = "medium") -> str:
+        if not value:
+            return "–"
+        moment = parse_moment(value) if isinstance(value, str) else value
+        return str(format_date(moment, format=form, locale=self.locale))
+
+    def moment(self, value: str | None) -> str:
+        if not value:
+            return "–"
+        return str(format_datetime(parse_moment(value), format="medium", tzinfo=UTC, locale=self.locale)) + " UTC"
+
+    def month(self, value: str) -> str:
+        """A "YYYY-MM" month as the locale names it."""
+        return str(format_date(date(int(value[:4]), int(value[5:7]), 1), format="MMM y", locale=self.locale))

@@ -1,0 +1,176 @@
+"""What each page shows, taken from the reports (never computed anew, never invented).
+
+Each function returns the template context of one page from a ``Reports``
+pinned at the checkpoint. Where a page needs a fact the report rows do not
+carry (the groups a flagged person belonged to at the time, the area of the
+shooting behind an arrest), it is read from the same projections' facts.
+Case timelines are the projections' own ``case_history``; proofs are not
+embedded in pages (every event links to the verify page, which fetches its
+proof file).
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Iterator
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from ledger.projections.service import Reports
+
+REPORT_NAMES = ("promises", "groups", "releases", "custody", "officers", "court", "interruption")
+
+
+def file_slug(ref: str) -> str:
+    """A public identifier as a file name: ':' (allowed in refs, a scheme separator in URLs) becomes '~'."""
+    return ref.replace(":", "~")
+
+
+class SiteData:
+    """The reports once, and the derived lookups every page shares."""
+
+    def __init__(self, reports: Reports) -> None:
+        self.reports = reports
+        self.tables = {name: reports.report(name) for name in REPORT_NAMES}
+        self.facts = reports.facts
+        self.group_names = {r["group"]: r["name"] for r in self.tables["groups"].rows}
+        self.flags = [self._place(f) for f in self.tables["releases"].rows + self.tables["custody"].rows]
+        self.flags.sort(key=lambda f: (f["occurred_at"], f["flag"]), reverse=True)
+
+    def group_name(self, group: str) -> str:
+        return str(self.group_names.get(group, group))
+
+    def _area_of_case(self, case: str) -> str | None:
+        for event in self.facts.case_events(case):
+            if event["type"] != "arrest.made":
+                continue
+            for incident in event["data"].get("incidents", []):
+                reported = self.facts.incidents.get(incident, {}).get("reported")
+                if reported and reported in self.facts.events:
+                    return str(self.facts.events[reported]["data"].get("area"))
+            return str(event["data"].get("station")) if event["data"].get("station") else None
+        return None
+
+    def _place(self, flag: dict[str, Any]) -> dict[str, Any]:
+        groups = self.facts.groups_of(flag["person"], flag["occurred_at"]) if flag.get("person") else []
+        return {**flag, "groups": groups, "area": self._area_of_case(flag["case"])}
+
+    # --- pages ------------------------------------------------------------------------
+    def home(self) -> dict[str, Any]:
+        promises = self.tables["promises"]
+        month = self.reports.as_of[:7]
+        this_month = [r for r in promises.rows if r["shot_at"][:7] == month]
+        per_group: dict[str, Counter[str]] = {}
+        for row in this_month:
+            for g in row["groups"]:
+                per_group.setdefault(g, Counter())[row["outcome"]] += 1
+        return {
+            "summary": promises.extra.get("summary", {}),
+            "month": month,
+            "month_summary": Counter(r["outcome"] for r in this_month),
+            "groups": self.tables["groups"].rows,
+            "group_month": {g: dict(c) for g, c in per_group.items()},
+            "latest_flags": self.flags[:8],
+            "flag_count": len(self.flags),
+            "open_flags": sum(1 for f in self.flags if f["status"] == "open"),
+        }
+
+    def monthly(self) -> list[tuple[str, dict[str, int]]]:
+        """Triggers per month of the shooting, by outcome, every month from the first to as_of."""
+        counts: dict[str, Counter[str]] = {}
+        for row in self.tables["promises"].rows:
+            counts.setdefault(row["shot_at"][:7], Counter())[row["outcome"]] += 1
+        if not counts:
+            return []
+        first, last = min(counts), max(max(counts), self.reports.as_of[:7])
+        out: list[tuple[str, dict[str, int]]] = []
+        year, month = int(first[:4]), int(first[5:7])
+        while f"{year:04d}-{month:02d}" <= last:
+            key = f"{year:04d}-{month:02d}"
+            out.append((key, dict(counts.get(key, Counter()))))
+            year, month = (year + 1, 1) if month == 12 else (year, month + 1)
+        return out
+
+    def groups(self) -> dict[str, Any]:
+        table = self.tables["groups"]
+        return {"rows": table.rows, "notes": table.notes, "tests": table.extra.get("tests", []),
+                "km": table.extra.get("km_time_to_arrest_hours", {})}
+
+    def group(self, group: str) -> dict[str, Any]:
+        detail = self.reports.group_detail(group)
+        releases = [self._release_row(s) for s in detail["releases"]]
+        flags = [self._place(f) for f in detail["flags"]]
+        return {**detail, "releases": releases, "flags": flags, "name": self.group_name(group)}
+
+    def _release_row(self, spell: dict[str, Any]) -> dict[str, Any]:
+        release = self.facts.events.get(spell["release"] or "")
+        data = release["data"] if release else {}
+        return {"case": spell["case"], "person": spell["person"], "event": spell["release"],
+                "at": release["occurred_at"] if release else None, "legal_basis": data.get("legal_basis"),
+                "officer": spell.get("authorising_officer"), "unexplained": spell["unexplained_release"]}
+
+    def promises(self) -> dict[str, Any]:
+        table = self.tables["promises"]
+        return {"warnings": table.extra.get("warnings", []), "rows": table.rows, "notes": table.notes,
+                "summary": table.extra.get("summary", {})}
+
+    def flag_page(self, name: str) -> dict[str, Any]:
+        table = self.tables[name]
+        prefix = "release." if name == "releases" else "custody."
+        rows = [f for f in self.flags if f["rule"].startswith(prefix)]
+        by_rule: dict[str, Counter[str]] = {}
+        for f in rows:
+            by_rule.setdefault(f["rule"], Counter())[f["status"]] += 1
+        return {"rows": rows, "notes": table.notes, "by_rule": {k: dict(v) for k, v in sorted(by_rule.items())},
+                "holdings": table.extra.get("holdings", []),
+                "rules": sorted({f["rule"] for f in rows}),
+                "areas": sorted({f["area"] for f in rows if f["area"]}),
+                "flag_groups": sorted({g for f in rows for g in f["groups"]})}
+
+    def officers(self) -> dict[str, Any]:
+        table = self.tables["officers"]
+        return {"rows": table.rows, "notes": table.notes, "signals": table.extra.get("retaliation_signals", [])}
+
+    def table_page(self, name: str) -> dict[str, Any]:
+        table = self.tables[name]
+        return {"rows": table.rows, "notes": table.notes, "columns": table.columns}
+
+    def case_ids(self) -> list[str]:
+        return sorted(c for c in self.facts.case_mentions if c)
+
+    def cases(self) -> list[dict[str, Any]]:
+        flagged = Counter(f["case"] for f in self.flags)
+        out = []
+        for case in self.case_ids():
+            info = self.facts.cases.get(case, {})
+            person = info.get("person")
+            first = self.facts.events[self.facts.case_mentions[case][0]]
+            out.append({"case": case, "slug": file_slug(case), "person": person,
+                        "groups": self.facts.groups_of(person, first["occurred_at"]) if person else [],
+                        "opened": first["occurred_at"], "events": len(self.facts.case_mentions[case]),
+                        "flags": flagged.get(case, 0)})
+        return out
+
+    def case(self, case: str) -> dict[str, Any]:
+        from ledger.projections import cases
+
+        analysis = self.reports.analysis()
+        history = cases.case_history(self.facts, case, None, analysis.flags_by_subject)
+        flags = [f for f in self.flags if f["case"] == case]
+        return {**history, "flags": flags}
+
+    def feed_entries(self, limit: int = 200) -> list[dict[str, Any]]:
+        """New flags and broken promises, newest first."""
+        entries = [{"kind": "flag", "at": f["occurred_at"], "id": f["flag"], "row": f} for f in self.flags]
+        for row in self.tables["promises"].rows:
+            if row["outcome"] == "broken":
+                entries.append({"kind": "broken", "at": row["shot_at"],
+                                "id": f"{row['warning']}:{row['incident']}", "row": row})
+        entries.sort(key=lambda e: (e["at"], e["id"]), reverse=True)
+        return entries[:limit]
+
+
+def iter_group_ids(data: SiteData) -> Iterator[str]:
+    for row in data.tables["groups"].rows:
+        if row["group"] in data.facts.groups:
+            yield row["group"]

@@ -1,0 +1,175 @@
+"""What the site is built from: the reports, the log and its checkpoint, at one tree size.
+
+The site states figures *as of the latest signed checkpoint*, so a reader can
+check every figure against a signed tree head. ``SiteSource`` pins that size:
+
+* from a live ledger (``open_ledger_source``): when the projections already
+  stand at the checkpoint's size they are used as they are (the runner's
+  snapshots make this fast); when the ledger has grown past the checkpoint, the
+  first ``size`` statements are written to a scratch export and recomputed, so
+  no figure mentions an event the checkpoint does not commit to;
+* from an export directory (``open_export_source``): the same, from
+  ``log.jsonl`` and ``checkpoint`` alone, with no database.
+
+Witness cosignatures on the checkpoint are checked against the witness keys
+the publisher names (``witness_vkeys``); unknown signature lines are listed as
+unverified, never as witnesses.
+"""
+
+from __future__ import annotations
+
+import shutil
+import tempfile
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from ledger.errors import LedgerError, NotFound, ProofError
+from ledger.log.checkpoint import Checkpoint
+from ledger.log.note import NoteVerifier, open_note, parse_note
+
+if TYPE_CHECKING:
+    from ledger.projections.service import Reports
+    from ledger.service import Ledger
+
+
+class SiteSourceError(LedgerError):
+    """The ledger or export cannot be published (no checkpoint, bad witness key, …)."""
+
+    code = "site_source"
+
+
+@dataclass(frozen=True)
+class Witness:
+    """A witness key the publisher trusts, and whether it cosigned this checkpoint."""
+
+    name: str
+    key_id: str
+    vkey: str
+    cosigned: bool
+    timestamp: int | None
+
+
+@dataclass
+class SiteSource:
+    """Reports, leaves and the signed checkpoint, all at ``checkpoint.size``."""
+
+    reports: Reports
+    checkpoint: Checkpoint
+    checkpoint_note: str
+    log_vkey: str
+    signed_at: str | None
+    leaves_path: Path
+    witnesses: list[Witness] = field(default_factory=list)
+    scratch: Path | None = None
+
+    @property
+    def size(self) -> int:
+        return self.checkpoint.size
+
+    def leaves(self) -> Iterator[bytes]:
+        """The first ``size`` Merkle leaves (canonical statements), in log order."""
+        with self.leaves_path.open("rb") as handle:
+            for n, raw in enumerate(handle):
+                if n >= self.size:
+                    return
+                yield raw.rstrip(b"\n")
+
+    def close(self) -> None:
+        if self.scratch is not None:
+            shutil.rmtree(self.scratch, ignore_errors=True)
+            self.scratch = None
+
+
+def check_checkpoint(note: str, log_vkey: str) -> Checkpoint:
+    """Verify the log's signature on the note and parse the checkpoint it signs."""
+    try:
+        opened = open_note(note, [NoteVerifier.from_vkey(log_vkey.strip())])
+    except ProofError as exc:
+        raise SiteSourceError(f"the latest checkpoint does not verify with the log key: {exc}") from exc
+    return Checkpoint.parse(opened.text)
+
+
+def witnesses_of(note: str, witness_vkeys: list[str]) -> list[Witness]:
+    """Each named witness key, with whether (and when) it cosigned ``note``."""
+    from ledger.log.cosignature import CosignatureVerifier
+
+    parsed = parse_note(note)
+    out: list[Witness] = []
+    for vkey in witness_vkeys:
+        try:
+            verifier = CosignatureVerifier.from_vkey(vkey.strip())
+        except ProofError as exc:
+            raise SiteSourceError(f"witness key {vkey.strip()!r} is not a cosignature/v1 key: {exc}") from exc
+        stamp: int | None = None
+        for sig in parsed.signatures:
+            if sig.name == verifier.name and sig.key_hash == verifier.key_hash:
+                try:
+                    stamp = verifier.timestamp_of(parsed.text.encode("utf-8"), sig.signature)
+                except ProofError:
+                    stamp = None
+        out.append(Witness(verifier.name, verifier.key_hash.hex(), verifier.vkey, stamp is not None, stamp))
+    return out
+
+
+def _write_prefix(lines: Iterator[bytes], size: int, path: Path) -> int:
+    written = 0
+    with path.open("wb") as handle:
+        for leaf in lines:
+            if written >= size:
+                break
+            handle.write(leaf + b"\n")
+            written += 1
+    return written
+
+
+def open_ledger_source(ledger: Ledger, witness_vkeys: list[str] | None = None) -> SiteSource:
+    """Pin a live ledger to its latest signed checkpoint."""
+    from ledger.projections.service import Reports
+
+    ledger.refresh()
+    latest = ledger.latest_checkpoint()
+    if latest is None:
+        raise SiteSourceError("the ledger has no signed checkpoint yet: run `ledger checkpoint` first")
+    registry = ledger.registry()
+    if registry is None:
+        raise NotFound("the ledger has no charter yet")
+    checkpoint = check_checkpoint(latest.note, registry.log_key)
+    scratch = Path(tempfile.mkdtemp(prefix="ledger-site-"))
+    leaves_path = scratch / "log.jsonl"
+    _write_prefix((s.leaf.encode("utf-8") for s in ledger.events()), checkpoint.size, leaves_path)
+    reports = Reports(ledger)
+    if reports.tree_size != checkpoint.size:
+        (scratch / "checkpoint").write_text(latest.note, "utf-8")
+        reports = Reports.from_export(scratch)
+    return SiteSource(reports, checkpoint, latest.note, registry.log_key, latest.signed_at, leaves_path,
+                      witnesses_of(latest.note, witness_vkeys or []), scratch)
+
+
+def open_export_source(directory: Path, witness_vkeys: list[str] | None = None) -> SiteSource:
+    """Pin an export directory (log.jsonl, checkpoint, log.vkey) to its checkpoint."""
+    from ledger.projections.service import Reports
+
+    directory = Path(directory)
+    for name in ("log.jsonl", "checkpoint", "log.vkey"):
+        if not (directory / name).exists():
+            raise SiteSourceError(f"{directory} has no {name}: make it with `ledger export`")
+    note = (directory / "checkpoint").read_text("utf-8")
+    vkey = (directory / "log.vkey").read_text("utf-8").strip()
+    checkpoint = check_checkpoint(note, vkey)
+    with (directory / "log.jsonl").open("rb") as handle:
+        lines = sum(1 for _ in handle)
+    if lines < checkpoint.size:
+        raise SiteSourceError(f"{directory}/log.jsonl holds {lines} events, fewer than the checkpoint's {checkpoint.size}")
+    scratch: Path | None = None
+    source_dir = directory
+    if lines > checkpoint.size:
+        scratch = Path(tempfile.mkdtemp(prefix="ledger-site-"))
+        with (directory / "log.jsonl").open("rb") as handle:
+            _write_prefix((raw.rstrip(b"\n") for raw in handle), checkpoint.size, scratch / "log.jsonl")
+        (scratch / "checkpoint").write_text(note, "utf-8")
+        source_dir = scratch
+    reports = Reports.from_export(source_dir)
+    return SiteSource(reports, checkpoint, note, vkey, None, source_dir / "log.jsonl",
+                      witnesses_of(note, witness_vkeys or []), scratch)

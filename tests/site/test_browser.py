@@ -1,0 +1,194 @@
+"""The built site in a real browser (Debian's Chromium): links, languages, safety, verification, accessibility."""
+
+from __future__ import annotations
+
+import json
+import urllib.request
+from collections import deque
+from collections.abc import Iterator
+from typing import Any
+from urllib.parse import urldefrag
+
+import pytest
+
+from tests.site.browser import (
+    SCREENSHOTS,
+    PageWatch,
+    SiteServer,
+    axe_violations,
+    internal_links,
+    launch,
+)
+
+SCREENSHOT_PAGES = ("index", "groups", "promises", "releases", "verify", "cases")
+
+
+@pytest.fixture(scope="module")
+def served(hostile_site: dict[str, Any]) -> Iterator[str]:
+    with SiteServer(hostile_site["out"]) as server:
+        yield server.url
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Any]:
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        chromium = launch(playwright)
+        yield chromium
+        chromium.close()
+
+
+@pytest.fixture
+def page(browser: Any) -> Iterator[Any]:
+    context = browser.new_context(viewport={"width": 1280, "height": 800})
+    yield context.new_page()
+    context.close()
+
+
+def test_every_page_loads_without_errors_and_every_link_resolves(page: Any, served: str) -> None:
+    watch = PageWatch(page, served)
+    queue, seen_pages, assets = deque([served + "index.html"]), set(), set()
+    while queue:
+        url = queue.popleft()
+        if url in seen_pages:
+            continue
+        seen_pages.add(url)
+        page.goto(url)
+        for link in internal_links(page):
+            target = urldefrag(link)[0]
+            assert target.startswith(served), f"{url} links outside the site: {link}"
+            if target.endswith(".html") or target.endswith("/"):
+                queue.append(target)
+            else:
+                assets.add(target)
+    for asset in sorted(assets):
+        with urllib.request.urlopen(asset) as response:
+            assert response.status == 200, asset
+    assert not watch.errors, watch.errors[:5]
+    assert not watch.external, watch.external[:5]
+    assert len(seen_pages) > 30 and any("/ur/cases/" in u for u in seen_pages)
+
+
+def test_language_switch_leads_to_the_same_page_in_urdu_right_to_left(page: Any, served: str) -> None:
+    page.goto(served + "en/groups.html")
+    page.click("a.switch-to-ur")
+    assert page.url.endswith("/ur/groups.html")
+    assert page.evaluate("document.documentElement.dir") == "rtl"
+    assert page.evaluate("document.documentElement.lang") == "ur"
+    assert page.evaluate("getComputedStyle(document.body).direction") == "rtl"
+    assert "تمام گروہوں سے یکساں سلوک" in page.inner_text("h1")
+    page.click("a.switch-to-en")
+    assert page.url.endswith("/en/groups.html") and page.evaluate("document.documentElement.dir") == "ltr"
+
+
+def test_hostile_group_name_shows_as_text_and_runs_nothing(page: Any, served: str) -> None:
+    watch = PageWatch(page, served)
+    for path in ("en/groups/lyari-front.html", "en/index.html", "ur/groups.html", "en/cases/FIR-1.html",
+                 "en/releases.html"):
+        page.goto(served + path)
+        page.mouse.move(300, 300)
+        page.hover("main h1")
+    page.goto(served + "en/groups/lyari-front.html")
+    assert "<script>alert(1)</script>Lyari" in page.inner_text("h1")
+    page.goto(served + "en/cases/FIR-1.html")
+    assert "<img src=x onerror=alert(4)>" in page.inner_text("main")
+    assert watch.dialogs == []
+
+
+def _verify(page: Any, served: str, event_id: str) -> str:
+    page.goto(served + f"en/verify.html#{event_id}")
+    page.wait_for_selector("#verify-result[data-state='valid'], #verify-result[data-state='invalid']")
+    return str(page.get_attribute("#verify-result", "data-state"))
+
+
+def test_verify_page_says_valid_for_a_real_proof(page: Any, served: str, hostile_site: dict[str, Any]) -> None:
+    watch = PageWatch(page, served)
+    for name in ("g1", "release1", "mediation"):
+        assert _verify(page, served, hostile_site["ids"][name]) == "valid", page.inner_text("#verify-steps")
+    assert "Valid" in page.inner_text("#verify-result")
+    assert not watch.errors
+
+
+def test_verify_page_says_invalid_for_an_altered_statement(page: Any, served: str, hostile_site: dict[str, Any]) -> None:
+    assert _verify(page, served, hostile_site["ids"]["release1"]) == "valid"
+    leaf = page.input_value("#leaf-text")
+    page.fill("#leaf-text", leaf.replace('"legal_basis":"on_instructions"', '"legal_basis":"bail_s497"'))
+    page.click("#verify-button")
+    page.wait_for_selector("#verify-result[data-state='invalid']")
+    assert "Invalid" in page.inner_text("#verify-result")
+
+
+def test_verify_page_says_invalid_for_an_altered_proof_hash(page: Any, served: str, hostile_site: dict[str, Any]) -> None:
+    def tamper(route: Any) -> None:
+        body = json.loads(route.fetch().text())
+        first = body["hashes"][0]
+        body["hashes"][0] = ("B" if first[0] != "B" else "C") + first[1:]
+        route.fulfill(status=200, content_type="application/json", body=json.dumps(body))
+
+    page.route("**/data/proofs/*.json", tamper)
+    assert _verify(page, served, hostile_site["ids"]["arrest2"]) == "invalid"
+    assert "root" in page.inner_text("#verify-result")
+
+
+def test_verify_page_says_invalid_for_an_altered_checkpoint_signature(
+        page: Any, served: str, hostile_site: dict[str, Any]) -> None:
+    def tamper(route: Any) -> None:
+        note = route.fetch().text()
+        head, _, signature = note.rpartition(" ")
+        flipped = ("A" if signature[10] != "A" else "B")
+        route.fulfill(status=200, content_type="text/plain", body=head + " " + signature[:10] + flipped + signature[11:])
+
+    page.route("**/data/checkpoint", tamper)
+    assert _verify(page, served, hostile_site["ids"]["g2"]) == "invalid"
+    assert "signature" in page.inner_text("#verify-result")
+
+
+def test_flag_filters_work_with_script_and_the_table_is_complete_without(browser: Any, served: str) -> None:
+    with_js = browser.new_context()
+    page = with_js.new_page()
+    page.goto(served + "en/releases.html")
+    rows = page.locator("#flag-table tbody tr[data-rule]")
+    total = rows.count()
+    assert total >= 2 and page.is_visible("#flag-filters")
+    page.select_option("select[data-filter='severity']", "critical")
+    visible = [r for r in rows.all() if r.is_visible()]
+    assert 0 < len(visible) < total and all(r.get_attribute("data-severity") == "critical" for r in visible)
+    with_js.close()
+    without_js = browser.new_context(java_script_enabled=False)
+    page = without_js.new_page()
+    page.goto(served + "en/releases.html")
+    assert not page.is_visible("#flag-filters")
+    assert sum(1 for r in page.locator("#flag-table tbody tr[data-rule]").all() if r.is_visible()) == total
+    without_js.close()
+
+
+@pytest.mark.parametrize("lang", ["en", "ur"])
+def test_main_pages_have_no_serious_accessibility_violations(page: Any, served: str, lang: str) -> None:
+    problems = {}
+    for name in ("index", "groups", "promises", "releases", "custody", "officers", "court", "interruption",
+                 "cases", "methodology", "verify", "downloads", "groups/lyari-front", "cases/FIR-1"):
+        page.goto(served + f"{lang}/{name}.html")
+        found = axe_violations(page)
+        if found:
+            problems[name] = found
+    assert not problems, problems
+
+
+def test_screenshots_at_desktop_and_phone_widths(browser: Any, simulated_site: dict[str, Any]) -> None:
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    with SiteServer(simulated_site["out"]) as server:
+        for width, height, tag in ((1280, 800, "desktop"), (390, 844, "phone")):
+            context = browser.new_context(viewport={"width": width, "height": height})
+            page = context.new_page()
+            watch = PageWatch(page, server.url)
+            for lang in ("en", "ur"):
+                for name in SCREENSHOT_PAGES:
+                    page.goto(server.url + f"{lang}/{name}.html")
+                    page.wait_for_load_state("networkidle")
+                    scroll = page.evaluate("document.documentElement.scrollWidth")
+                    assert scroll <= width + 1, f"{lang}/{name} scrolls sideways at {width}px ({scroll}px)"
+                    page.screenshot(path=str(SCREENSHOTS / f"{tag}-{lang}-{name}.png"), full_page=True)
+            context.close()
+            assert not watch.errors, watch.errors[:5]
+    assert len(list(SCREENSHOTS.glob("*.png"))) >= 2 * 2 * len(SCREENSHOT_PAGES)

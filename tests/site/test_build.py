@@ -1,0 +1,179 @@
+"""The site generator: what it publishes, what it never publishes, and how it rebuilds."""
+
+from __future__ import annotations
+
+import base64
+import json
+import re
+from pathlib import Path
+from typing import Any
+
+from babel.messages.pofile import read_po
+from typer.testing import CliRunner
+
+from ledger.cli import app
+from ledger.exporting import export_ledger
+from ledger.service import Ledger
+from public_site.build import build_site
+from public_site.i18n import LOCALE_DIR
+from public_site.proofs import audit_path, event_id_of_leaf, tree_levels
+from public_site.source import open_export_source, open_ledger_source
+from tests.conftest import Recorder
+from tests.site.city import HOSTILE_NAME, HOSTILE_REASON, SEALED_VALUES, site_files
+from tests.site.conftest import build_from
+
+MAIN_PAGES = ("index", "groups", "promises", "releases", "custody", "officers", "court", "interruption",
+              "cases", "methodology", "verify", "downloads")
+
+
+def test_every_main_page_exists_in_english_and_urdu(hostile_site: dict[str, Any]) -> None:
+    out: Path = hostile_site["out"]
+    for lang in ("en", "ur"):
+        for page in MAIN_PAGES:
+            assert (out / lang / f"{page}.html").is_file(), f"{lang}/{page}.html"
+    assert (out / "en" / "groups" / "lyari-front.html").is_file()
+    assert (out / "ur" / "groups" / "kemari~dock.html").is_file()
+    assert (out / "en" / "cases" / "FIR-1.html").is_file()
+    assert (out / "feed.xml").is_file() and (out / "index.html").is_file()
+
+
+def test_every_page_states_the_checkpoint_it_was_built_from(hostile_site: dict[str, Any]) -> None:
+    with Ledger.open(hostile_site["db"]) as ledger:
+        checkpoint = ledger.latest_checkpoint()
+    assert checkpoint is not None
+    for page in (hostile_site["out"] / "en").rglob("*.html"):
+        text = page.read_text("utf-8")
+        assert checkpoint.root.hex()[:16] in text, page
+        assert f"<strong>{checkpoint.size}</strong>" in text, page
+
+
+def test_urdu_pages_are_right_to_left_and_localised(hostile_site: dict[str, Any]) -> None:
+    text = (hostile_site["out"] / "ur" / "index.html").read_text("utf-8")
+    assert '<html lang="ur" dir="rtl">' in text
+    assert "کیا وعدے سب کے ساتھ برابر پورے ہو رہے ہیں؟" in text
+    assert 'href="../en/index.html"' in text
+
+
+def test_hostile_names_and_reasons_are_escaped_everywhere(hostile_site: dict[str, Any]) -> None:
+    raw = ["<script>alert(1)</script>", "onmouseover=alert(2) x=", "<img src=x onerror=alert(4)>", "<b>bold</b>"]
+    for path in site_files(hostile_site["out"]):
+        if path.suffix not in (".html", ".xml", ".svg"):
+            continue
+        text = path.read_text("utf-8")
+        for needle in raw:
+            assert needle not in text.replace('" onmouseover', "").replace("&#34; onmouseover", ""), (path, needle)
+        assert "<script>alert" not in text, path
+    group_page = (hostile_site["out"] / "en" / "groups" / "lyari-front.html").read_text("utf-8")
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;Lyari" in group_page
+    assert HOSTILE_NAME not in group_page
+    case_page = (hostile_site["out"] / "en" / "cases" / "FIR-1.html").read_text("utf-8")
+    assert HOSTILE_REASON not in case_page and "&lt;img src=x onerror=alert(4)&gt;" in case_page
+
+
+def test_nothing_sealed_is_published_by_the_hostile_city(hostile_site: dict[str, Any]) -> None:
+    for path in site_files(hostile_site["out"]):
+        data = path.read_bytes()
+        for value in SEALED_VALUES:
+            assert value.encode("utf-8") not in data, (path, value)
+
+
+def test_nothing_sealed_is_published_from_a_simulated_city(simulated_site: dict[str, Any]) -> None:
+    values = [v for v in simulated_site["manifest"]["sealed_values"] if isinstance(v, str) and len(v) >= 4]
+    assert values, "the simulator's manifest lists its sealed values"
+    pattern = re.compile("|".join(re.escape(v) for v in sorted(set(values), key=len, reverse=True)).encode("utf-8"))
+    files = site_files(simulated_site["out"])
+    assert len(files) > simulated_site["manifest"]["tree_size"]
+    for path in files:
+        found = pattern.search(path.read_bytes())
+        assert found is None, (path, found.group(0) if found else None)
+
+
+def test_proof_files_agree_with_the_ledgers_own_inclusion_proofs(hostile_site: dict[str, Any]) -> None:
+    with Ledger.open(hostile_site["db"]) as ledger:
+        checkpoint = ledger.latest_checkpoint()
+        assert checkpoint is not None
+        for event_id in hostile_site["ids"].values():
+            proof = json.loads((hostile_site["out"] / "data" / "proofs" / f"{event_id}.json").read_text("utf-8"))
+            index, size, hashes = ledger.inclusion_proof(event_id)
+            assert (proof["leaf_index"], proof["tree_size"]) == (index, size) == (proof["leaf_index"], checkpoint.size)
+            assert [base64.b64decode(h) for h in proof["hashes"]] == hashes
+            assert proof["leaf"] == ledger.leaf_text(index)
+            assert event_id_of_leaf(proof["leaf"].encode("utf-8")) == event_id
+
+
+def test_bottom_up_levels_give_rfc6962_roots_and_paths_for_every_size() -> None:
+    from ledger.log.merkle import MerkleTree, leaf_hash
+
+    leaves = [leaf_hash(f"leaf {i}".encode()) for i in range(37)]
+    tree = MerkleTree(lambda a, b: leaves[a:b], size=len(leaves))
+    for size in range(1, 38):
+        levels = tree_levels(leaves[:size])
+        assert levels[-1][0] == tree.root(size)
+        for index in range(size):
+            assert audit_path(levels, index) == tree.inclusion_proof(index, size)
+
+
+def test_rebuilding_an_unchanged_ledger_rewrites_nothing(hostile_site: dict[str, Any], tmp_path: Path) -> None:
+    first = build_from(hostile_site["db"], tmp_path / "site")
+    second = build_from(hostile_site["db"], tmp_path / "site")
+    assert first.files_written > 0
+    assert second.files_written == 0 and second.files_removed == 0
+    assert second.files_unchanged == first.files_written
+
+
+def test_a_ledger_grown_past_its_checkpoint_is_published_as_of_the_checkpoint(
+        ledger: Ledger, recorder: Recorder, tmp_path: Path) -> None:
+    ledger.append([recorder.sign("group.registered", "police", {"group": "g-1", "name": "First", "kind": "other",
+                                                                 "area": "Lyari", "affiliation": None})])
+    checkpoint = ledger.sign_checkpoint()
+    ledger.append([recorder.sign("group.registered", "police", {"group": "g-2", "name": "Unsigned Yet",
+                                                                 "kind": "other", "area": "Lyari", "affiliation": None})])
+    source = open_ledger_source(ledger)
+    try:
+        result = build_site(source, tmp_path / "site")
+    finally:
+        source.close()
+    assert result.proofs == checkpoint.size == 2
+    manifest = json.loads((tmp_path / "site" / "data" / "manifest.json").read_text("utf-8"))
+    assert manifest["tree_size"] == 2 and manifest["root"] == checkpoint.root.hex()
+    assert (tmp_path / "site" / "en" / "groups" / "g-1.html").exists()
+    assert not (tmp_path / "site" / "en" / "groups" / "g-2.html").exists()
+    assert "Unsigned Yet" not in (tmp_path / "site" / "data" / "log.jsonl").read_text("utf-8")
+
+
+def test_a_site_built_from_an_export_matches_the_site_built_from_the_ledger(
+        hostile_site: dict[str, Any], tmp_path: Path) -> None:
+    with Ledger.open(hostile_site["db"]) as ledger:
+        export_ledger(ledger, tmp_path / "export")
+    source = open_export_source(tmp_path / "export")
+    try:
+        build_site(source, tmp_path / "site")
+    finally:
+        source.close()
+    def without_signing_time(text: str) -> str:  # only the database knows when a checkpoint was signed
+        return re.sub(r'<div class="wrap stamp".*?</div>', "", text, flags=re.S)
+
+    for page in ("en/index.html", "ur/groups.html", "en/releases.html", "data/reports/groups.csv", "feed.xml",
+                 "data/checkpoint", "data/log.jsonl"):
+        ours = (tmp_path / "site" / page).read_text("utf-8")
+        assert without_signing_time(ours) == without_signing_time((hostile_site["out"] / page).read_text("utf-8")), page
+
+
+def test_cli_builds_the_site_and_refuses_a_ledger_without_checkpoint(
+        hostile_site: dict[str, Any], tmp_path: Path) -> None:
+    runner = CliRunner()
+    result = runner.invoke(app, ["site", "build", str(tmp_path / "site"), "--db", hostile_site["db"]])
+    assert result.exit_code == 0, result.output
+    assert "Built" in result.output and (tmp_path / "site" / "en" / "verify.html").exists()
+    empty = runner.invoke(app, ["site", "build", str(tmp_path / "other"), "--db", str(tmp_path / "none.db")])
+    assert empty.exit_code != 0
+
+
+def test_every_ui_string_has_an_urdu_translation() -> None:
+    with (LOCALE_DIR / "messages.pot").open("rb") as handle:
+        template = {m.id for m in read_po(handle) if m.id}
+    with (LOCALE_DIR / "ur" / "LC_MESSAGES" / "messages.po").open("rb") as handle:
+        urdu = {m.id: m.string for m in read_po(handle) if m.id}
+    assert template <= set(urdu), sorted(template - set(urdu))[:5]
+    untranslated = [k for k, v in urdu.items() if not v]
+    assert not untranslated, untranslated[:5]
