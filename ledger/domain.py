@@ -155,7 +155,13 @@ class Decision:
         if self.get(cls, key) is not None:
             raise CaseRuleViolation(f"{cls.kind} {key!r} is already recorded", field="data")
         e = self.entry
-        agg = cls.open(key, leaf=e.leaf, leaf_index=e.leaf_index, event_id=e.event_id)
+        agg = cls.open(
+            key,
+            leaf=e.leaf,
+            leaf_index=e.leaf_index,
+            event_id=e.event_id,
+            timestamp=e.statement.recorded_at,
+        )
         self.touched[agg.id] = agg
         self._mark(agg)
         return agg
@@ -163,7 +169,9 @@ class Decision:
     def record(self, agg: LedgerAggregate) -> None:
         """Record the current statement on an existing lifecycle."""
         e = self.entry
-        agg.record(leaf=e.leaf, leaf_index=e.leaf_index, event_id=e.event_id)
+        agg.record(
+            leaf=e.leaf, leaf_index=e.leaf_index, event_id=e.event_id, timestamp=e.statement.recorded_at
+        )
         self.touched[agg.id] = agg
         self._mark(agg)
 

@@ -1,10 +1,13 @@
 """eventsourcing-sqlalchemy, with the event rows inserted in one statement per batch.
 
 The stock recorder adds one ORM object per event and flushes; for a ledger that
-imports statements in batches of a thousand, a single Core ``INSERT … RETURNING
-id`` (SQLAlchemy's "insertmanyvalues", ordered by parameter position) stores the
-same rows in the same order with the same notification ids at a fraction of the
-cost. Everything else (tables, locking, notifications, reading) is the library's.
+imports statements in batches of a thousand, one Core ``executemany`` stores the
+same rows in the same order at a fraction of the cost. The notification ids are
+assigned here, consecutively after the largest stored id: the recorder holds the
+table's exclusive lock (PostgreSQL) or the database's single write lock
+(SQLite) for the whole transaction, so no other writer can take them, and every
+write to this table goes through this recorder. Everything else (tables,
+locking, notifications, reading) is the library's.
 """
 
 from __future__ import annotations
@@ -15,7 +18,7 @@ from typing import Any
 from eventsourcing.persistence import StoredEvent
 from eventsourcing_sqlalchemy.factory import SQLAlchemyFactory
 from eventsourcing_sqlalchemy.recorders import SQLAlchemyApplicationRecorder
-from sqlalchemy import insert
+from sqlalchemy import func, insert, select, text
 from sqlalchemy.orm import Session
 
 
@@ -27,19 +30,27 @@ class BatchInsertApplicationRecorder(SQLAlchemyApplicationRecorder):
             return []
         table = self.events_record_cls.__table__
         self._lock_table(session)
-        result = session.execute(
-            insert(table).returning(table.c.id, sort_by_parameter_order=True),
+        first = int(session.execute(select(func.max(table.c.id))).scalar() or 0) + 1
+        ids = list(range(first, first + len(stored_events)))
+        session.execute(
+            insert(table),
             [
                 {
+                    "id": notification_id,
                     "originator_id": e.originator_id,
                     "originator_version": e.originator_version,
                     "topic": e.topic,
                     "state": e.state,
                 }
-                for e in stored_events
+                for notification_id, e in zip(ids, stored_events, strict=True)
             ],
         )
-        ids = [int(row[0]) for row in result]
+        if session.get_bind().dialect.name == "postgresql":
+            # Keep the column's sequence in step, for any tool that inserts by default.
+            session.execute(
+                text("SELECT setval(pg_get_serial_sequence(:t, 'id'), :v)"),
+                {"t": table.fullname, "v": ids[-1]},
+            )
         self._notify_channel(session)
         return ids
 

@@ -55,8 +55,42 @@ ALL_FIELDS = frozenset(BODY_FIELDS) | {"signature"}
 MAX_STATEMENT_BYTES = 64 * 1024
 
 
+_SAFE_INTEGER = 2**53
+
+
+def _plain(value: Any) -> bool:
+    """True when Python's own JSON encoder already writes RFC 8785 form.
+
+    That holds for strings, booleans, null, integers of magnitude below 2**53
+    and lists and objects of them whose keys are ASCII (so that sorting by code
+    point equals RFC 8785's sorting by UTF-16 code unit). Numbers with a
+    fraction or exponent need the ECMAScript number form and go the long way.
+    """
+    kind = type(value)
+    if kind is str or kind is bool or value is None:
+        return True
+    if kind is int:
+        return -_SAFE_INTEGER < value < _SAFE_INTEGER
+    if kind is dict:
+        return all(type(k) is str and k.isascii() and _plain(v) for k, v in value.items())
+    if kind is list:
+        return all(_plain(v) for v in value)
+    return False
+
+
 def canonical_json(obj: Any) -> bytes:
-    """RFC 8785 (JCS) canonical JSON bytes."""
+    """RFC 8785 (JCS) canonical JSON bytes.
+
+    Statements are almost always "plain" JSON (see ``_plain``), for which the C
+    encoder gives the same bytes as a full RFC 8785 implementation several
+    times faster; anything else is canonicalised by ``rfc8785``. A property
+    test holds the two to the same output.
+    """
+    if _plain(obj):
+        try:
+            return json.dumps(obj, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode("utf-8")
+        except UnicodeEncodeError:
+            pass  # a lone surrogate: rfc8785 reports it
     try:
         return rfc8785.dumps(obj)
     except (rfc8785.CanonicalizationError, TypeError, ValueError) as exc:

@@ -296,7 +296,9 @@ class Store:
             (e for agg in aggregates for e in agg.collect_events()),
             key=lambda e: e.leaf_index,  # type: ignore[attr-defined]
         )
-        recordings = self.app.save(*events)
+        # The event store directly: Application.save() would only re-collect
+        # these events, checking each against a runtime Protocol on the way.
+        recordings = self.app.events.put(events)
         self._known().update(agg.id for agg in aggregates)
         cache = self.app.repository.cache
         if cache is not None:

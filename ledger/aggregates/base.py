@@ -12,6 +12,7 @@ with the stored rows is detected.
 from __future__ import annotations
 
 import json
+from datetime import datetime
 from functools import lru_cache
 from typing import Any, Self
 from uuid import UUID, uuid5
@@ -58,7 +59,10 @@ class LedgerAggregate(Aggregate):
         return _aggregate_id(cls.kind, key)
 
     @classmethod
-    def open(cls, key: str, *, leaf: str, leaf_index: int, event_id: str) -> Self:
+    def open(
+        cls, key: str, *, leaf: str, leaf_index: int, event_id: str, timestamp: datetime | None = None
+    ) -> Self:
+        """Open the lifecycle; the event's timestamp is the statement's recorded_at."""
         return cls._create(
             cls.Opened,
             id=cls.id_for(key),
@@ -66,10 +70,15 @@ class LedgerAggregate(Aggregate):
             leaf=leaf,
             leaf_index=leaf_index,
             event_id=event_id,
+            timestamp=timestamp,
         )
 
-    def record(self, *, leaf: str, leaf_index: int, event_id: str) -> None:
-        self.trigger_event(self.Recorded, leaf=leaf, leaf_index=leaf_index, event_id=event_id)
+    def record(
+        self, *, leaf: str, leaf_index: int, event_id: str, timestamp: datetime | None = None
+    ) -> None:
+        self.trigger_event(
+            self.Recorded, leaf=leaf, leaf_index=leaf_index, event_id=event_id, timestamp=timestamp
+        )
 
     def _absorb(self, leaf: str, leaf_index: int, event_id: str) -> None:
         statement = json.loads(leaf)

@@ -106,3 +106,28 @@ def test_arbitrary_input_raises_only_malformed_statement(data: Any) -> None:
         parse_statement_json(data)
     except MalformedStatement:
         pass
+
+
+unicode_text = st.text(alphabet=st.characters(blacklist_categories=("Cs",)), max_size=20)
+any_json = st.recursive(
+    st.one_of(st.none(), st.booleans(), st.integers(-(2**60), 2**60), unicode_text,
+              st.floats(allow_nan=False, allow_infinity=False)),
+    lambda children: st.one_of(
+        st.lists(children, max_size=4), st.dictionaries(unicode_text, children, max_size=4)
+    ),
+    max_leaves=15,
+)
+
+
+@settings(max_examples=400, deadline=None)
+@given(value=any_json)
+def test_canonical_json_is_byte_for_byte_rfc8785(value: Any) -> None:
+    import rfc8785
+
+    try:
+        expected = rfc8785.dumps(value)
+    except (rfc8785.CanonicalizationError, ValueError, TypeError):
+        with pytest.raises(MalformedStatement):
+            canonical_json(value)
+        return
+    assert canonical_json(value) == expected
