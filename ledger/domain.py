@@ -16,6 +16,7 @@ events; times plausible; then the lifecycle's own rules.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import lru_cache
 from datetime import datetime, timedelta
 from typing import Any, Protocol, TypeVar
 from uuid import UUID
@@ -161,6 +162,7 @@ class Decision:
             leaf_index=e.leaf_index,
             event_id=e.event_id,
             timestamp=e.statement.recorded_at,
+            parsed=e.statement.to_dict(),
         )
         self.touched[agg.id] = agg
         self._mark(agg)
@@ -170,7 +172,11 @@ class Decision:
         """Record the current statement on an existing lifecycle."""
         e = self.entry
         agg.record(
-            leaf=e.leaf, leaf_index=e.leaf_index, event_id=e.event_id, timestamp=e.statement.recorded_at
+            leaf=e.leaf,
+            leaf_index=e.leaf_index,
+            event_id=e.event_id,
+            timestamp=e.statement.recorded_at,
+            parsed=e.statement.to_dict(),
         )
         self.touched[agg.id] = agg
         self._mark(agg)
@@ -288,7 +294,7 @@ class Decision:
 
     def _check_times(self, entry: Entry, now: datetime | None) -> None:
         st = entry.statement
-        skew = timedelta(seconds=int(self._policy().get("max_clock_skew_seconds", 300)))
+        skew = _skew(int(self._policy().get("max_clock_skew_seconds", 300)))
         if st.occurred_at > st.recorded_at + skew:
             raise ClockSkew("occurred_at is after recorded_at", field="occurred_at")
         if now is not None and st.recorded_at > now + skew:
@@ -303,6 +309,11 @@ class Decision:
         if not isinstance(reg, Registry):
             reg = self.get(Registry, REGISTRY_KEY)
         return reg.policy if reg is not None else {}
+
+
+@lru_cache(maxsize=16)
+def _skew(seconds: int) -> timedelta:
+    return timedelta(seconds=seconds)
 
 
 def check_data(spec_name: str, data: dict[str, Any]) -> EventData:

@@ -28,7 +28,6 @@ import json
 import re
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from functools import cached_property
 from typing import Any
 
 import rfc8785
@@ -147,6 +146,8 @@ class Statement:
     signature: str
     event_id: str
     signed_bytes: bytes = field(repr=False)
+    occurred: datetime = field(repr=False, compare=False)
+    recorded: datetime = field(repr=False, compare=False)
 
     @property
     def type(self) -> str:
@@ -173,13 +174,13 @@ class Statement:
     def refs(self) -> list[str]:
         return list(self.body["refs"])
 
-    @cached_property
+    @property
     def occurred_at(self) -> datetime:
-        return parse_time(self.body["occurred_at"], field="occurred_at")
+        return self.occurred
 
-    @cached_property
+    @property
     def recorded_at(self) -> datetime:
-        return parse_time(self.body["recorded_at"], field="recorded_at")
+        return self.recorded
 
     def to_dict(self) -> dict[str, Any]:
         return {**self.body, "signature": self.signature}
@@ -222,8 +223,8 @@ def parse_statement(obj: Any) -> Statement:
     for name in ("ledger", "type", "recorder", "key_id", "signature"):
         if not isinstance(obj[name], str) or not obj[name]:
             raise MalformedStatement("expected a non-empty string", field=name)
-    parse_time(obj["occurred_at"], field="occurred_at")
-    parse_time(obj["recorded_at"], field="recorded_at")
+    occurred = parse_time(obj["occurred_at"], field="occurred_at")
+    recorded = parse_time(obj["recorded_at"], field="recorded_at")
     if not isinstance(obj["data"], dict):
         raise MalformedStatement("expected an object", field="data")
     if "sealed" in obj and not isinstance(obj["sealed"], dict):
@@ -237,6 +238,8 @@ def parse_statement(obj: Any) -> Statement:
         signature=obj["signature"],
         event_id=hashlib.sha256(signed).hexdigest(),
         signed_bytes=signed,
+        occurred=occurred,
+        recorded=recorded,
     )
 
 

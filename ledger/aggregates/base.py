@@ -12,6 +12,8 @@ with the stored rows is detected.
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import datetime
 from functools import lru_cache
 from typing import Any, Self
@@ -20,6 +22,22 @@ from uuid import UUID, uuid5
 from eventsourcing.domain import Aggregate
 
 AGGREGATE_NAMESPACE = UUID("6a0b7f3e-93c4-4d1b-9b0e-1c2f5e8a7d40")
+
+
+_PARSED: dict[str, dict[str, Any]] = {}
+"""Statements already parsed by the caller of open/record, by event id (see _absorb)."""
+
+
+@contextmanager
+def _parsed_hint(event_id: str, parsed: dict[str, Any] | None) -> Iterator[None]:
+    if parsed is None:
+        yield
+        return
+    _PARSED[event_id] = parsed
+    try:
+        yield
+    finally:
+        _PARSED.pop(event_id, None)
 
 
 @lru_cache(maxsize=200_000)
@@ -60,28 +78,49 @@ class LedgerAggregate(Aggregate):
 
     @classmethod
     def open(
-        cls, key: str, *, leaf: str, leaf_index: int, event_id: str, timestamp: datetime | None = None
+        cls,
+        key: str,
+        *,
+        leaf: str,
+        leaf_index: int,
+        event_id: str,
+        timestamp: datetime | None = None,
+        parsed: dict[str, Any] | None = None,
     ) -> Self:
-        """Open the lifecycle; the event's timestamp is the statement's recorded_at."""
-        return cls._create(
-            cls.Opened,
-            id=cls.id_for(key),
-            key=key,
-            leaf=leaf,
-            leaf_index=leaf_index,
-            event_id=event_id,
-            timestamp=timestamp,
-        )
+        """Open the lifecycle; the event's timestamp is the statement's recorded_at.
+
+        ``parsed`` is the statement as a dict when the caller already holds it
+        (it must equal ``json.loads(leaf)``), which spares parsing it again.
+        """
+        with _parsed_hint(event_id, parsed):
+            return cls._create(
+                cls.Opened,
+                id=cls.id_for(key),
+                key=key,
+                leaf=leaf,
+                leaf_index=leaf_index,
+                event_id=event_id,
+                timestamp=timestamp,
+            )
 
     def record(
-        self, *, leaf: str, leaf_index: int, event_id: str, timestamp: datetime | None = None
+        self,
+        *,
+        leaf: str,
+        leaf_index: int,
+        event_id: str,
+        timestamp: datetime | None = None,
+        parsed: dict[str, Any] | None = None,
     ) -> None:
-        self.trigger_event(
-            self.Recorded, leaf=leaf, leaf_index=leaf_index, event_id=event_id, timestamp=timestamp
-        )
+        with _parsed_hint(event_id, parsed):
+            self.trigger_event(
+                self.Recorded, leaf=leaf, leaf_index=leaf_index, event_id=event_id, timestamp=timestamp
+            )
 
     def _absorb(self, leaf: str, leaf_index: int, event_id: str) -> None:
-        statement = json.loads(leaf)
+        statement = _PARSED.pop(event_id, None)
+        if statement is None:
+            statement = json.loads(leaf)
         self.event_ids.append(event_id)
         self.when(statement, event_id, leaf_index)
 
