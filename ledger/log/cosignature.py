@@ -25,10 +25,10 @@ from ledger.log.checkpoint import Checkpoint
 from ledger.log.note import (
     NoteSignature,
     decode_base64,
+    ed25519_vkey,
     format_vkey,
     is_valid_key_name,
     key_hash,
-    parse_vkey,
     public_key_bytes,
 )
 
@@ -127,18 +127,7 @@ class CosignatureVerifier:
     @classmethod
     def from_vkey(cls, vkey: str) -> CosignatureVerifier:
         """Build from a verifier key of signature type 0x04."""
-        name, _, sig_type, key = parse_vkey(vkey)
-        if sig_type != SIG_TYPE_COSIGNATURE_V1:
-            raise ProofError(
-                f"verifier key of type 0x{sig_type:02x} is not a cosignature/v1 key (0x04)"
-            )
-        if len(key) != 32:
-            raise ProofError("a cosignature verifier key must hold a 32-byte Ed25519 key")
-        try:
-            public = Ed25519PublicKey.from_public_bytes(key)
-        except ValueError:
-            raise ProofError("invalid Ed25519 public key") from None
-        return cls(name, public)
+        return cls(*ed25519_vkey(vkey, SIG_TYPE_COSIGNATURE_V1, "a cosignature/v1 key"))
 
     @property
     def name(self) -> str:

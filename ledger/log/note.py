@@ -139,6 +139,19 @@ def parse_vkey(vkey: str) -> tuple[str, bytes, int, bytes]:
     return name, bytes.fromhex(hash_hex), key[0], key[1:]
 
 
+def ed25519_vkey(vkey: str, sig_type: int, what: str) -> tuple[str, Ed25519PublicKey]:
+    """The name and Ed25519 public key of a verifier key of the given signature type."""
+    name, _, found_type, key = parse_vkey(vkey)
+    if found_type != sig_type:
+        raise ProofError(f"verifier key of type 0x{found_type:02x} is not {what} (0x{sig_type:02x})")
+    if len(key) != 32:
+        raise ProofError(f"{what} must hold a 32-byte Ed25519 public key")
+    try:
+        return name, Ed25519PublicKey.from_public_bytes(key)
+    except ValueError:
+        raise ProofError("invalid Ed25519 public key") from None
+
+
 class NoteSigner:
     """Signs note text with an Ed25519 key under a key name (type 0x01)."""
 
@@ -185,18 +198,7 @@ class NoteVerifier:
     @classmethod
     def from_vkey(cls, vkey: str) -> NoteVerifier:
         """Build from a verifier key string; only signature type 0x01 is accepted."""
-        name, _, sig_type, key = parse_vkey(vkey)
-        if sig_type != SIG_TYPE_ED25519:
-            raise ProofError(
-                f"verifier key of type 0x{sig_type:02x} is not an Ed25519 note key (0x01)"
-            )
-        if len(key) != 32:
-            raise ProofError("an Ed25519 verifier key must hold a 32-byte public key")
-        try:
-            public = Ed25519PublicKey.from_public_bytes(key)
-        except ValueError:
-            raise ProofError("invalid Ed25519 public key") from None
-        return cls(name, public)
+        return cls(*ed25519_vkey(vkey, SIG_TYPE_ED25519, "an Ed25519 note key"))
 
     @property
     def name(self) -> str:
