@@ -3,8 +3,9 @@
 ``build_site(source, out)`` renders every page in English (``/en/``) and Urdu
 (``/ur/``) with Jinja2 (autoescape on for every template, HTML and XML
 alike), draws the charts, and writes the data a reader needs to check what
-they read: the checkpoint, the log key, the whole public log, one inclusion
-proof per event, and every report as CSV and JSON. Links are relative, so the
+they read: the checkpoint, the log key, the whole public log, the log as
+C2SP tlog-tiles (from which the verify page computes any event's inclusion
+proof), and every report as CSV and JSON. Links are relative, so the
 directory can be hosted under any path. Writing is incremental (see
 ``public_site.output``).
 """
@@ -21,10 +22,11 @@ from typing import Any
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
 
 from public_site import charts, labels
+from public_site.case_pages import CasePages
 from public_site.i18n import LANGUAGES, Formatter, Language, translations
 from public_site.output import SiteWriter
 from public_site.pages import REPORT_NAMES, SiteData, file_slug, iter_group_ids
-from public_site.proofs import write_proofs
+from public_site.proofs import id_prefix_length, write_tiles
 from public_site.source import SiteSource
 
 HERE = Path(__file__).resolve().parent
@@ -93,6 +95,7 @@ class SiteBuilder:
         self.methodology_html = render_methodology(methodology)
         self.pages = 0
         self.fonts: list[str] = []
+        self.checkpoint = self.checkpoint_context()
         self.group_pages = set(iter_group_ids(self.data))
         self.recent_events: list[str] = []
 
@@ -106,7 +109,7 @@ class SiteBuilder:
                 "note": self.source.checkpoint_note, "vkey": self.source.log_vkey.strip(),
                 "witnesses": self.source.witnesses, "as_of": self.source.reports.as_of}
 
-    def render(self, env: Environment, language: Language, template: str, path: str, **context: Any) -> None:
+    def render_html(self, env: Environment, language: Language, template: str, path: str, **context: Any) -> str:
         depth = path.count("/")
         fmt = Formatter(language)
         gettext: Callable[[str], str] = translations(language.code).gettext
@@ -114,13 +117,27 @@ class SiteBuilder:
         def label(table: dict[str, str], code: Any) -> str:
             return gettext(table[code]) if code in table else str(code)
 
-        html = env.get_template(template).render(
+        return env.get_template(template).render(
             lang=language, languages=LANGUAGES, base="../" * depth, path=path.split("/", 1)[1] if "/" in path else path,
-            fmt=fmt, label=label, L=labels, cp=self.checkpoint_context(), file_slug=file_slug,
+            fmt=fmt, label=label, L=labels, cp=self.checkpoint, file_slug=file_slug,
             group_name=self.data.group_name, group_pages=self.group_pages, fonts=self.fonts,
             survival_at=survival_at, km_hours=KM_HOURS, **context)
-        self.writer.write(path, html)
+
+    def render(self, env: Environment, language: Language, template: str, path: str, **context: Any) -> None:
+        self.writer.write(path, self.render_html(env, language, template, path, **context))
         self.pages += 1
+
+    def write_case_pages(self, environments: dict[str, Environment]) -> None:
+        """Every case page in every language; each case's timeline is assembled once for all languages."""
+        renderers = [CasePages(environments[language.code], language, self.render_html(
+            environments[language.code], language, "case.html", f"{language.code}/cases/@@SLUG@@.html",
+            page="cases")) for language in LANGUAGES]
+        for case in self.data.case_ids():
+            detail = self.data.case(case)
+            slug = file_slug(case)
+            for language, renderer in zip(LANGUAGES, renderers, strict=True):
+                self.writer.write(f"{language.code}/cases/{slug}.html", renderer.page(detail))
+                self.pages += 1
 
     # --- steps ----------------------------------------------------------------------
     def write_static(self) -> None:
@@ -150,8 +167,9 @@ class SiteBuilder:
         self.writer.write("data/flags.json", json.dumps(self.data.flags, ensure_ascii=False, indent=1))
         self.writer.write("data/manifest.json", json.dumps(
             {"origin": cp["origin"], "tree_size": cp["size"], "root": cp["root_hex"], "as_of": cp["as_of"],
-             "reports": list(REPORT_NAMES)}, indent=1))
-        ids = list(write_proofs(self.writer, self.source.leaves(), cp["size"], self.source.checkpoint.root_hash))
+             "reports": list(REPORT_NAMES), "tiles": "tile/", "ids": "ids/",
+             "id_prefix_length": id_prefix_length(cp["size"])}, indent=1))
+        ids = write_tiles(self.writer, self.source.leaves(), cp["size"], self.source.checkpoint.root_hash)
         self.recent_events = ids[-12:][::-1]
         return len(ids)
 
@@ -200,13 +218,10 @@ class SiteBuilder:
         self.render(env, language, "interruption.html", f"{code}/interruption.html", page="interruption",
                     **d.table_page("interruption"))
         self.render(env, language, "cases.html", f"{code}/cases.html", page="cases", cases=self.case_rows)
-        for case in d.case_ids():
-            self.render(env, language, "case.html", f"{code}/cases/{file_slug(case)}.html", page="cases",
-                        c=self.case_details[case])
         self.render(env, language, "methodology.html", f"{code}/methodology.html", page="methodology",
                     methodology=self.methodology_html, notes={n: d.tables[n].notes for n in REPORT_NAMES})
         self.render(env, language, "verify.html", f"{code}/verify.html", page="verify",
-                    recent_events=self.recent_events)
+                    recent_events=self.recent_events, id_prefix=id_prefix_length(self.source.size))
         self.render(env, language, "downloads.html", f"{code}/downloads.html", page="downloads",
                     reports=REPORT_NAMES)
 
@@ -215,12 +230,12 @@ class SiteBuilder:
         self.write_static()
         proofs = self.write_data()
         self.case_rows = self.data.cases()
-        self.case_details = {case: self.data.case(case) for case in self.data.case_ids()}
         environments = {language.code: make_environment(language) for language in LANGUAGES}
         for language in LANGUAGES:
             env = environments[language.code]
             self.write_charts(language, env)
             self.write_pages(language, env)
+        self.write_case_pages(environments)
         en = LANGUAGES[0]
         self.render(environments["en"], en, "root.html", "index.html", page="root")
         self.render(environments["en"], en, "feed.xml", "feed.xml", page="feed", entries=self.data.feed_entries())

@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from babel import Locale
-from babel.dates import format_date, format_datetime
+from babel.dates import format_date, format_datetime, format_time
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 from babel.numbers import format_decimal, format_percent
@@ -68,10 +68,16 @@ class Formatter:
     def __init__(self, language: Language) -> None:
         self.language = language
         self.locale = Locale.parse(language.babel)
+        self._group = str(self.locale.number_symbols["latn"]["group"])
+        self._glue = str(self.locale.datetime_formats["medium"]).replace("'", "")
+        self._days: dict[str, str] = {}
+        self._times: dict[str, str] = {}
 
     def number(self, value: Any, digits: int = 0) -> str:
         if value is None:
             return "–"
+        if not digits and type(value) is int and value >= 0:  # the common case, without Babel's pattern parser
+            return format(value, ",").replace(",", self._group)
         pattern = "#,##0" + ("." + "0" * digits if digits else "")
         return str(format_decimal(value, format=pattern, locale=self.locale))
 
@@ -88,9 +94,20 @@ class Formatter:
         return str(format_date(moment, format=form, locale=self.locale))
 
     def moment(self, value: str | None) -> str:
+        """Date and time as Babel's "medium" datetime, from per-day and per-time caches (timelines repeat both)."""
         if not value:
             return "–"
-        return str(format_datetime(parse_moment(value), format="medium", tzinfo=UTC, locale=self.locale)) + " UTC"
+        if len(value) != 20 or value[10] != "T" or value[19] != "Z":
+            return str(format_datetime(parse_moment(value), format="medium", tzinfo=UTC, locale=self.locale)) + " UTC"
+        day, clock = value[:10], value[11:19]
+        day_text = self._days.get(day)
+        if day_text is None:
+            day_text = self._days[day] = str(format_date(parse_moment(value), format="medium", locale=self.locale))
+        time_text = self._times.get(clock)
+        if time_text is None:
+            time_text = self._times[clock] = str(format_time(parse_moment(value), format="medium", tzinfo=UTC,
+                                                             locale=self.locale))
+        return self._glue.replace("{0}", time_text).replace("{1}", day_text) + " UTC"
 
     def month(self, value: str) -> str:
         """A "YYYY-MM" month as the locale names it."""

@@ -14,6 +14,7 @@ import hashlib
 import json
 import os
 import shutil
+from collections.abc import Callable
 from pathlib import Path
 
 STATE_FILE = ".site-state.json"
@@ -54,6 +55,26 @@ class SiteWriter:
         if self._previous.get(relative) == digest and os.path.exists(path):
             self.unchanged += 1
             return False
+        with open(path, "wb") as handle:
+            handle.write(data)
+        self.written += 1
+        return True
+
+    def write_keyed(self, relative: str, key: str, produce: Callable[[], str | bytes]) -> bool:
+        """Write what ``produce`` returns unless the previous build wrote ``relative`` under the same ``key``.
+
+        For large files whose content is fixed by a short key (an entry bundle by
+        its subtree hash, a page by the digest of its inputs): an unchanged file
+        costs neither producing nor hashing its content.
+        """
+        recorded = f"key:{key}"
+        self._current[relative] = recorded
+        path = self._target(relative)
+        if self._previous.get(relative) == recorded and os.path.exists(path):
+            self.unchanged += 1
+            return False
+        content = produce()
+        data = content.encode("utf-8") if isinstance(content, str) else content
         with open(path, "wb") as handle:
             handle.write(data)
         self.written += 1

@@ -36,6 +36,9 @@ class SiteData:
         self.group_names = {r["group"]: r["name"] for r in self.tables["groups"].rows}
         self.flags = [self._place(f) for f in self.tables["releases"].rows + self.tables["custody"].rows]
         self.flags.sort(key=lambda f: (f["occurred_at"], f["flag"]), reverse=True)
+        self.flags_by_case: dict[str, list[dict[str, Any]]] = {}
+        for f in self.flags:
+            self.flags_by_case.setdefault(f["case"], []).append(f)
 
     def group_name(self, group: str) -> str:
         return str(self.group_names.get(group, group))
@@ -156,8 +159,7 @@ class SiteData:
 
         analysis = self.reports.analysis()
         history = cases.case_history(self.facts, case, None, analysis.flags_by_subject)
-        flags = [f for f in self.flags if f["case"] == case]
-        return {**history, "flags": flags}
+        return {**history, "flags": self.flags_by_case.get(case, [])}
 
     def feed_entries(self, limit: int = 200) -> list[dict[str, Any]]:
         """New flags and broken promises, newest first."""

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import urllib.request
 from collections import deque
 from collections.abc import Iterator
@@ -119,14 +118,14 @@ def test_verify_page_says_invalid_for_an_altered_statement(page: Any, served: st
     assert "Invalid" in page.inner_text("#verify-result")
 
 
-def test_verify_page_says_invalid_for_an_altered_proof_hash(page: Any, served: str, hostile_site: dict[str, Any]) -> None:
+def test_verify_page_says_invalid_for_an_altered_hash_tile(page: Any, served: str, hostile_site: dict[str, Any]) -> None:
     def tamper(route: Any) -> None:
-        body = json.loads(route.fetch().text())
-        first = body["hashes"][0]
-        body["hashes"][0] = ("B" if first[0] != "B" else "C") + first[1:]
-        route.fulfill(status=200, content_type="application/json", body=json.dumps(body))
+        body = bytearray(route.fetch().body())
+        for at in range(0, len(body), 32):  # one bit of every stored hash
+            body[at] ^= 1
+        route.fulfill(status=200, content_type="application/octet-stream", body=bytes(body))
 
-    page.route("**/data/proofs/*.json", tamper)
+    page.route("**/data/tile/0/**", tamper)
     assert _verify(page, served, hostile_site["ids"]["arrest2"]) == "invalid"
     assert "root" in page.inner_text("#verify-result")
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import base64
 import json
 import re
 from pathlib import Path
@@ -16,7 +15,16 @@ from ledger.exporting import export_ledger
 from ledger.service import Ledger
 from public_site.build import build_site
 from public_site.i18n import LOCALE_DIR
-from public_site.proofs import audit_path, event_id_of_leaf, tree_levels
+from public_site.output import SiteWriter
+from public_site.proofs import (
+    audit_path,
+    entry_bundle,
+    event_id_of_leaf,
+    id_prefix_length,
+    tile_path,
+    tree_levels,
+    write_tiles,
+)
 from public_site.source import open_export_source, open_ledger_source
 from tests.conftest import Recorder
 from tests.site.city import HOSTILE_NAME, HOSTILE_REASON, SEALED_VALUES, site_files
@@ -82,23 +90,48 @@ def test_nothing_sealed_is_published_from_a_simulated_city(simulated_site: dict[
     assert values, "the simulator's manifest lists its sealed values"
     pattern = re.compile("|".join(re.escape(v) for v in sorted(set(values), key=len, reverse=True)).encode("utf-8"))
     files = site_files(simulated_site["out"])
-    assert len(files) > simulated_site["manifest"]["tree_size"]
+    assert any("tile/entries" in path.as_posix() for path in files), "the log's entry bundles are scanned too"
     for path in files:
         found = pattern.search(path.read_bytes())
         assert found is None, (path, found.group(0) if found else None)
 
 
-def test_proof_files_agree_with_the_ledgers_own_inclusion_proofs(hostile_site: dict[str, Any]) -> None:
+def test_tiles_agree_with_the_ledgers_own_tiles_and_leaves(hostile_site: dict[str, Any]) -> None:
+    out: Path = hostile_site["out"]
     with Ledger.open(hostile_site["db"]) as ledger:
         checkpoint = ledger.latest_checkpoint()
         assert checkpoint is not None
+        size = checkpoint.size
+        assert 0 < size < 256
+        assert (out / "data" / "tile" / "0" / f"000.p/{size}").read_bytes() == b"".join(
+            ledger.tree.tile_hashes(0, 0, size))
+        bundle = (out / "data" / "tile" / "entries" / f"000.p/{size}").read_bytes()
+        assert bundle == entry_bundle([ledger.leaf_text(i).encode("utf-8") for i in range(size)])
+        prefix = json.loads((out / "data" / "manifest.json").read_text("utf-8"))["id_prefix_length"]
         for event_id in hostile_site["ids"].values():
-            proof = json.loads((hostile_site["out"] / "data" / "proofs" / f"{event_id}.json").read_text("utf-8"))
-            index, size, hashes = ledger.inclusion_proof(event_id)
-            assert (proof["leaf_index"], proof["tree_size"]) == (index, size) == (proof["leaf_index"], checkpoint.size)
-            assert [base64.b64decode(h) for h in proof["hashes"]] == hashes
-            assert proof["leaf"] == ledger.leaf_text(index)
-            assert event_id_of_leaf(proof["leaf"].encode("utf-8")) == event_id
+            shard = json.loads((out / "data" / "ids" / f"{event_id[:prefix]}.json").read_text("utf-8"))
+            index, proof_size, _ = ledger.inclusion_proof(event_id)
+            assert shard[event_id] == index and proof_size == size
+            assert event_id_of_leaf(ledger.leaf_text(index).encode("utf-8")) == event_id
+
+
+def test_tiles_of_a_larger_log_match_tlog_tiles_full_and_partial(tmp_path: Path) -> None:
+    from ledger.log.merkle import MerkleTree, leaf_hash
+
+    texts = [json.dumps({"n": i, "signature": f"s{i}", "type": "t", "v": 1}, separators=(",", ":")).encode()
+             for i in range(256 * 256 + 300)]
+    hashes = [leaf_hash(t) for t in texts]
+    tree = MerkleTree(lambda a, b: hashes[a:b], size=len(hashes))
+    writer = SiteWriter(tmp_path)
+    ids = write_tiles(writer, texts, len(texts), tree.root())
+    assert len(ids) == len(texts) and id_prefix_length(len(texts)) == 3
+    tiles = tmp_path / "data" / "tile"
+    for level, index, width, path in ((0, 0, 256, "0/000"), (0, 256, 256, "0/256"), (0, 257, 44, "0/257.p/44"),
+                                      (1, 0, 256, "1/000"), (1, 1, 1, "1/001.p/1"), (2, 0, 1, "2/000.p/1")):
+        assert (tiles / path).read_bytes() == b"".join(tree.tile_hashes(level, index, width)), path
+    assert tile_path(None, 1234067, 256) == "data/tile/entries/x001/x234/067"
+    assert (tiles / "entries" / "257.p" / "44").read_bytes() == entry_bundle(texts[257 * 256:])
+    assert not (tiles / "3").exists()
 
 
 def test_bottom_up_levels_give_rfc6962_roots_and_paths_for_every_size() -> None:
