@@ -1,7 +1,8 @@
 """Dependencies of the routes: the ledger, the clock, the settings, the signer.
 
 They come from the application's state, set up by ``create_app``'s lifespan,
-so each app (and each test) has its own.
+so each app (and each test) has its own. They are ``async`` so that FastAPI
+resolves them on the event loop, without a trip through the thread pool.
 """
 
 from __future__ import annotations
@@ -16,24 +17,25 @@ from api.settings import Settings
 from api.signer import CheckpointSigner
 
 
-def get_settings(request: Request) -> Settings:
+async def get_settings(request: Request) -> Settings:
     settings: Settings = request.app.state.settings
     return settings
 
 
-def get_gate(request: Request) -> LedgerGate:
+async def get_gate(request: Request) -> LedgerGate:
     gate: LedgerGate = request.app.state.gate
     return gate
 
 
-def get_signer(request: Request) -> CheckpointSigner | None:
+async def get_signer(request: Request) -> CheckpointSigner | None:
     signer: CheckpointSigner | None = request.app.state.signer
     return signer
 
 
-def get_now(request: Request) -> datetime:
+async def get_now(request: Request) -> datetime:
     """The server's clock, read once per request."""
-    return get_settings(request).clock()
+    settings: Settings = request.app.state.settings
+    return settings.clock()
 
 
 SettingsDep = Annotated[Settings, Depends(get_settings)]

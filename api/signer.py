@@ -75,6 +75,8 @@ class CheckpointSigner:
             except IntegrityError:
                 # Another worker signed the same tree size at the same moment.
                 return ledger.latest_checkpoint()
+            finally:
+                self.gate.caches.invalidate_checkpoints()
 
     async def wait_for(self, size: int, timeout: float) -> SignedCheckpoint | None:
         """Wait until a checkpoint of at least ``size`` is signed; None on timeout."""

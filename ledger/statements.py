@@ -69,7 +69,7 @@ def _plain(value: Any) -> bool:
     if kind is str or kind is bool or value is None:
         return True
     if kind is int:
-        return -_SAFE_INTEGER < value < _SAFE_INTEGER
+        return bool(-_SAFE_INTEGER < value < _SAFE_INTEGER)
     if kind is dict:
         return all(type(k) is str and k.isascii() and _plain(v) for k, v in value.items())
     if kind is list:

@@ -10,6 +10,7 @@ institution's role may record its type.
 
 from __future__ import annotations
 
+import json
 from typing import Annotated, Any
 
 import anyio.to_thread
@@ -18,6 +19,7 @@ from fastapi import APIRouter, Path, Query, Request, Response
 from api import reading, recording
 from api.body import read_json
 from api.deps import GateDep, NowDep, SettingsDep, SignerDep
+from api.gate import LedgerGate
 from api.schemas import (
     EVENT_ID_PATTERN,
     PROBLEM_RESPONSES,
@@ -108,34 +110,73 @@ async def record_events(
     )
 
 
+def page_items(gate: LedgerGate, start: int, limit: int, size: int) -> tuple[bytes, int | None]:
+    """The JSON array of events at ``start ..`` (at most ``limit``) and the last one's position.
+
+    Blocking (database). A full page never changes and is remembered.
+    """
+    stored = reading.leaves(gate.ledger, start, limit) if start < size else []
+    items = [
+        LoggedEvent(event_id=s.event_id or "", leaf_index=s.leaf_index or 0, statement=s.statement())
+        for s in stored
+    ]
+    body = b"[" + b",".join(item.model_dump_json().encode("utf-8") for item in items) + b"]"
+    last = items[-1].leaf_index if items else None
+    if len(items) == limit:
+        gate.caches.pages.put((start, limit), (body, last), len(body))
+    return body, last
+
+
+def leaf_count(gate: LedgerGate) -> int:
+    """How many events the log holds (blocking: may query the database)."""
+    token = gate.caches.version.token()
+    size = gate.caches.leaf_count.get(token)
+    if size is None:
+        size = gate.ledger.store.leaf_count()  # the store's own connection: no lock needed
+        gate.caches.leaf_count.put(token, size)
+    return size
+
+
 @router.get(
     "/events",
     summary="The public log, page by page",
     response_model=EventPage,
     responses=PROBLEM_RESPONSES,
 )
-def list_events(
+async def list_events(
     request: Request,
     gate: GateDep,
     settings: SettingsDep,
     after: int | None = Query(None, ge=0, le=2**62, description="Start after this leaf index"),
     limit: int = Query(100, ge=1, le=1000, description="Events per page"),
-) -> EventPage:
+) -> Response:
     start = 0 if after is None else after + 1
     limit = min(limit, settings.max_page_size)
-    with gate.use() as ledger:
-        size = ledger.store.leaf_count()
-        stored = reading.leaves(ledger, start, limit) if start < size else []
-    items = [
-        LoggedEvent(event_id=s.event_id or "", leaf_index=s.leaf_index or 0, statement=s.statement())
-        for s in stored
-    ]
+    size = gate.caches.leaf_count.get(gate.caches.version.token())
+    if size is None:
+        size = await anyio.to_thread.run_sync(leaf_count, gate)
+    page = gate.caches.pages.get((start, limit))
+    if page is None:
+        page = await anyio.to_thread.run_sync(page_items, gate, start, limit, size)
+    items, last = page
     next_link = None
-    if items and items[-1].leaf_index + 1 < size:
-        next_link = str(
-            request.url.replace_query_params(after=items[-1].leaf_index, limit=limit)
-        )
-    return EventPage(items=items, tree_size=size, next=next_link)
+    if last is not None and last + 1 < size:
+        next_link = str(request.url.replace_query_params(after=last, limit=limit))
+    body = b'{"items":%b,"tree_size":%d,"next":%b}' % (items, size, json.dumps(next_link).encode())
+    return Response(body, media_type="application/json")
+
+
+def event_json(gate: LedgerGate, event_id: str) -> bytes:
+    """The event's JSON answer (blocking: reads the database; remembered, it never changes)."""
+    row = gate.ledger.locate(event_id)
+    stored = reading.leaf_at(gate.ledger, row.leaf_index)
+    if stored is None:
+        raise NotFound(f"event {event_id} is not in the ledger")
+    body = LoggedEvent(
+        event_id=row.event_id, leaf_index=row.leaf_index, statement=stored.statement()
+    ).model_dump_json().encode("utf-8")
+    gate.caches.events.put(event_id, body, len(body))
+    return body
 
 
 @router.get(
@@ -144,13 +185,11 @@ def list_events(
     response_model=LoggedEvent,
     responses=PROBLEM_RESPONSES,
 )
-def get_event(
+async def get_event(
     gate: GateDep,
     event_id: Annotated[str, Path(pattern=EVENT_ID_PATTERN)],
-) -> LoggedEvent:
-    with gate.use() as ledger:
-        row = ledger.locate(event_id)
-        stored = reading.leaf_at(ledger, row.leaf_index)
-    if stored is None:
-        raise NotFound(f"event {event_id} is not in the ledger")
-    return LoggedEvent(event_id=row.event_id, leaf_index=row.leaf_index, statement=stored.statement())
+) -> Response:
+    body = gate.caches.events.get(event_id)
+    if body is None:
+        body = await anyio.to_thread.run_sync(event_json, gate, event_id)
+    return Response(body, media_type="application/json")

@@ -10,11 +10,13 @@ from __future__ import annotations
 import base64
 from typing import Annotated
 
+import anyio.to_thread
 from fastapi import APIRouter, Path, Query, Request
 from fastapi.responses import PlainTextResponse, Response
 
 from api.deps import GateDep
 from api.gate import LedgerGate
+from api.routes.checkpoints import cached_latest, latest
 from api.schemas import EVENT_ID_PATTERN, PROBLEM_RESPONSES, ConsistencyProof, InclusionProof
 from api.wants import prefers
 from ledger.errors import NotFound, ProofError
@@ -33,24 +35,46 @@ def _b64(h: bytes) -> str:
 
 
 def inclusion(gate: LedgerGate, event_id: str, size: int | None) -> InclusionProof:
-    """The proof of ``event_id`` in the tree of ``size`` (default: the latest checkpoint)."""
-    with gate.use() as ledger:
-        cp = ledger.latest_checkpoint()
-        target = size if size is not None else (cp.size if cp else None)
-        if target is None:
-            raise NotFound("no checkpoint has been signed yet")
-    with gate.current(target) as ledger:
-        if target > ledger.size:
-            raise NotFound(f"the log holds {ledger.size} events, fewer than {target}")
-        index, tree_size, hashes = ledger.inclusion_proof(event_id, target)
-        note = cp.note if cp is not None and cp.size == tree_size else _note_at(ledger, tree_size)
-    return InclusionProof(
+    """The proof of ``event_id`` in the tree of ``size`` (default: the latest checkpoint).
+
+    Blocking (database, tree). A proof against a signed checkpoint never
+    changes, so it is remembered by (event, size).
+    """
+    cp = None
+    if size is None:
+        cp = latest(gate)
+        size = cp.size
+    found = gate.caches.proofs.get((event_id, size))
+    if isinstance(found, InclusionProof):
+        return found
+    with gate.current(size) as ledger:
+        if size > ledger.size:
+            raise NotFound(f"the log holds {ledger.size} events, fewer than {size}")
+        index, tree_size, hashes = ledger.inclusion_proof(event_id, size)
+    note = cp.note if cp is not None and cp.size == tree_size else _note_at(gate.ledger, tree_size)
+    proof = InclusionProof(
         event_id=event_id,
         leaf_index=index,
         tree_size=tree_size,
         hashes=[_b64(h) for h in hashes],
         checkpoint=note,
     )
+    if note is not None:  # without a checkpoint at that size yet, the answer may still change
+        gate.caches.proofs.put((event_id, tree_size), proof)
+    return proof
+
+
+async def inclusion_async(gate: LedgerGate, event_id: str, size: int | None) -> InclusionProof:
+    """``inclusion`` answered on the event loop when remembered, in a thread otherwise."""
+    target = size
+    if target is None:
+        cp = cached_latest(gate)
+        target = cp.size if cp is not None else None
+    if target is not None:
+        found = gate.caches.proofs.get((event_id, target))
+        if isinstance(found, InclusionProof):
+            return found
+    return await anyio.to_thread.run_sync(inclusion, gate, event_id, size)
 
 
 def _note_at(ledger: Ledger, size: int) -> str | None:
@@ -73,8 +97,8 @@ def tlog_proof_text(proof: InclusionProof) -> PlainTextResponse:
     response_class=PlainTextResponse,
     responses={200: {"content": {"text/plain": {}}}, **PROBLEM_RESPONSES},
 )
-def inclusion_tlog_proof(gate: GateDep, event_id: EventIdPath, size: SizeQuery = None) -> Response:
-    return tlog_proof_text(inclusion(gate, event_id, size))
+async def inclusion_tlog_proof(gate: GateDep, event_id: EventIdPath, size: SizeQuery = None) -> Response:
+    return tlog_proof_text(await inclusion_async(gate, event_id, size))
 
 
 @router.get(
@@ -83,10 +107,10 @@ def inclusion_tlog_proof(gate: GateDep, event_id: EventIdPath, size: SizeQuery =
     response_model=InclusionProof,
     responses={200: {"content": {"text/plain": {}}}, **PROBLEM_RESPONSES},
 )
-def inclusion_proof(
+async def inclusion_proof(
     request: Request, gate: GateDep, event_id: EventIdPath, size: SizeQuery = None
 ) -> InclusionProof | Response:
-    proof = inclusion(gate, event_id, size)
+    proof = await inclusion_async(gate, event_id, size)
     if prefers(request, "text/plain"):
         return tlog_proof_text(proof)
     return proof

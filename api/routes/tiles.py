@@ -7,7 +7,8 @@
 
 N is written as 3-digit path elements, all but the last prefixed with ``x``
 (1234067 → ``x001/x234/067``). Only tiles within the latest checkpoint are
-served; full tiles never change and are cached as immutable.
+served; full tiles never change: they are cached as immutable by clients and
+kept in memory here (a full tile once served is within every later checkpoint).
 """
 
 from __future__ import annotations
@@ -15,13 +16,15 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+import anyio.to_thread
 from fastapi import APIRouter
 from fastapi.responses import PlainTextResponse, Response
 
 from api import reading
 from api.deps import GateDep, SettingsDep
 from api.errors import MalformedTilePath
-from api.routes.checkpoints import CHECKPOINT_CACHE, latest, served_note
+from api.gate import LedgerGate
+from api.routes.checkpoints import latest, served_note_response
 from api.schemas import PROBLEM_RESPONSES
 from ledger.errors import NotFound
 from ledger.log.merkle import TILE_HEIGHT
@@ -100,8 +103,26 @@ def entry_bundle(leaves: list[str]) -> bytes:
     response_class=PlainTextResponse,
     responses={200: {"content": {"text/plain": {}}}, **PROBLEM_RESPONSES},
 )
-def tiles_checkpoint(gate: GateDep, settings: SettingsDep) -> PlainTextResponse:
-    return PlainTextResponse(served_note(gate, settings), headers={"Cache-Control": CHECKPOINT_CACHE})
+async def tiles_checkpoint(gate: GateDep, settings: SettingsDep) -> PlainTextResponse:
+    return await served_note_response(gate, settings)
+
+
+def tile_body(gate: LedgerGate, address: TileAddress, tile_path: str) -> bytes:
+    """The tile's bytes, if it is within the latest checkpoint (blocking: database and tree)."""
+    cp = latest(gate)
+    available = _available_width(address, cp.size)
+    if available < address.width:
+        raise NotFound(f"tile {tile_path} is not within the latest checkpoint (size {cp.size})")
+    if address.level is None:
+        start = address.index * TILE_WIDTH
+        leaves = [s.leaf for s in reading.leaves(gate.ledger, start, address.width)]
+        body = entry_bundle(leaves)
+    else:
+        with gate.current(cp.size) as ledger:
+            body = b"".join(ledger.tree.tile_hashes(address.level, address.index, address.width))
+    if address.is_full:
+        gate.caches.tiles.put(address, body, len(body))
+    return body
 
 
 @router.get(
@@ -110,18 +131,10 @@ def tiles_checkpoint(gate: GateDep, settings: SettingsDep) -> PlainTextResponse:
     response_class=Response,
     responses={200: {"content": {"application/octet-stream": {}}}, **PROBLEM_RESPONSES},
 )
-def tile(tile_path: str, gate: GateDep) -> Response:
+async def tile(tile_path: str, gate: GateDep) -> Response:
     address = parse_tile_path(tile_path)
-    cp = latest(gate)
-    available = _available_width(address, cp.size)
-    if available < address.width:
-        raise NotFound(f"tile {tile_path} is not within the latest checkpoint (size {cp.size})")
-    with gate.current(cp.size) as ledger:
-        if address.level is None:
-            start = address.index * TILE_WIDTH
-            leaves = [s.leaf for s in reading.leaves(ledger, start, address.width)]
-            body = entry_bundle(leaves)
-        else:
-            body = b"".join(ledger.tree.tile_hashes(address.level, address.index, address.width))
+    body = gate.caches.tiles.get(address) if address.is_full else None
+    if body is None:
+        body = await anyio.to_thread.run_sync(tile_body, gate, address, tile_path)
     cache = FULL_TILE_CACHE if address.is_full else PARTIAL_TILE_CACHE
     return Response(body, media_type="application/octet-stream", headers={"Cache-Control": cache})

@@ -1,0 +1,160 @@
+"""What a read answer may reuse: small LRU caches of what an append-only log never changes.
+
+* an event's JSON by its id (a statement never changes once at a position);
+* an inclusion proof for (event, tree size) once a checkpoint exists at that
+  size (proofs and checkpoints at a given size are immutable);
+* full tiles and full entry bundles (tlog-tiles: immutable by design);
+* the items of a full page of the log (positions never change);
+* the number of events, valid while the database has not changed;
+* the latest checkpoint, valid while the database has not changed.
+
+Only the latest checkpoint and the number of events can go stale. ``DatabaseVersion`` tells, without a
+query, whether anything was committed to a SQLite database since a value was
+read (``PRAGMA data_version`` on a connection of its own, which changes on any
+other connection's commit, in this process or another). On other databases it
+has no cheap answer, and the latest checkpoint is read every time.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+import threading
+from collections import OrderedDict
+from collections.abc import Hashable
+from dataclasses import dataclass, field
+from typing import Generic, TypeVar
+
+V = TypeVar("V")
+
+
+class LRU(Generic[V]):
+    """A thread-safe least-recently-used map bounded by entries and by total weight (bytes)."""
+
+    def __init__(self, max_items: int, max_weight: int | None = None) -> None:
+        self.max_items = max_items
+        self.max_weight = max_weight
+        self._items: OrderedDict[Hashable, tuple[V, int]] = OrderedDict()
+        self._weight = 0
+        self._lock = threading.Lock()
+        self.hits = 0
+        self.misses = 0
+
+    def get(self, key: Hashable) -> V | None:
+        with self._lock:
+            found = self._items.get(key)
+            if found is None:
+                self.misses += 1
+                return None
+            self._items.move_to_end(key)
+            self.hits += 1
+            return found[0]
+
+    def put(self, key: Hashable, value: V, weight: int = 0) -> None:
+        """Remember ``value``; a value heavier than the whole budget is not kept."""
+        if self.max_weight is not None and weight > self.max_weight:
+            return
+        with self._lock:
+            old = self._items.pop(key, None)
+            if old is not None:
+                self._weight -= old[1]
+            self._items[key] = (value, weight)
+            self._weight += weight
+            while len(self._items) > self.max_items or (
+                self.max_weight is not None and self._weight > self.max_weight
+            ):
+                _, (_, dropped) = self._items.popitem(last=False)
+                self._weight -= dropped
+
+    def clear(self) -> None:
+        with self._lock:
+            self._items.clear()
+            self._weight = 0
+
+    def __len__(self) -> int:
+        return len(self._items)
+
+
+class DatabaseVersion:
+    """A token that changes whenever anything is committed to the database.
+
+    ``token()`` is None when the database offers no cheap way to tell (not
+    SQLite, or the file cannot be opened): callers then must not cache.
+    """
+
+    def __init__(self, url: str) -> None:
+        self._conn: sqlite3.Connection | None = None
+        self._lock = threading.Lock()
+        if url.startswith("sqlite:///") and ":memory:" not in url:
+            path = url.removeprefix("sqlite:///")
+            try:
+                self._conn = sqlite3.connect(path, check_same_thread=False, isolation_level=None)
+            except sqlite3.Error:
+                self._conn = None
+
+    def token(self) -> int | None:
+        """The current version, or None if unknown. Costs microseconds, no query planning."""
+        if self._conn is None:
+            return None
+        with self._lock:
+            try:
+                row = self._conn.execute("PRAGMA data_version").fetchone()
+            except sqlite3.Error:
+                return None
+        return int(row[0])
+
+    def close(self) -> None:
+        with self._lock:
+            if self._conn is not None:
+                self._conn.close()
+                self._conn = None
+
+
+@dataclass
+class Versioned(Generic[V]):
+    """One value read at a database version; stale as soon as the version moves."""
+
+    _value: tuple[Hashable, V] | None = field(default=None)
+    _lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def get(self, token: Hashable | None) -> V | None:
+        if token is None:
+            return None
+        with self._lock:
+            held = self._value
+        if held is None or held[0] != token:
+            return None
+        return held[1]
+
+    def put(self, token: Hashable | None, value: V) -> None:
+        """Keep ``value`` read at ``token`` (taken *before* reading, so a racing commit invalidates it)."""
+        if token is None:
+            return
+        with self._lock:
+            self._value = (token, value)
+
+    def clear(self) -> None:
+        with self._lock:
+            self._value = None
+
+
+class ReadCaches:
+    """The caches one API process keeps for readers (see the module docstring)."""
+
+    def __init__(self, db_url: str) -> None:
+        self.version = DatabaseVersion(db_url)
+        self.events: LRU[bytes] = LRU(4096, max_weight=32 * 1024 * 1024)
+        self.proofs: LRU[object] = LRU(4096)
+        self.tiles: LRU[bytes] = LRU(512, max_weight=64 * 1024 * 1024)
+        self.pages: LRU[tuple[bytes, int | None]] = LRU(1024, max_weight=32 * 1024 * 1024)
+        self.leaf_count: Versioned[int] = Versioned()
+        self.latest_checkpoint: Versioned[object] = Versioned()
+        self.served_note: Versioned[str] = Versioned()
+
+    def invalidate_checkpoints(self) -> None:
+        """This process signed a checkpoint: the latest one changed."""
+        self.latest_checkpoint.clear()
+        self.served_note.clear()
+
+    def close(self) -> None:
+        self.version.close()
+
