@@ -10,9 +10,12 @@ exactly after the last event the snapshot holds (a snapshot of an older
 ``STATE_VERSION`` is dropped with its position, and the facts rebuilt) (exactly once: recording the
 same position twice is refused by the tracking table).
 
-Snapshots are taken when the projection has caught up and, while catching up,
-every ``SNAPSHOT_EVERY`` events or half the facts' size if larger (so their
-total cost stays linear in the log's length).
+Snapshots are taken while catching up every ``SNAPSHOT_EVERY`` events or half
+the facts' size if larger (so their total cost stays linear in the log's
+length), and when a catch-up ends with a tail of at least 1% of the facts
+unsaved. A snapshot costs time in proportion to the whole log, so one new
+event on a large log is folded in memory and not snapshotted: a restart simply
+folds that short tail again from the last snapshot's position.
 
 ``FactsRunner.catch_up`` drives the projection synchronously by reading the
 application's notification log from the tracked position and decoding each
@@ -153,6 +156,10 @@ class FactsProjection(Projection[FactsView]):
         if self._since_snapshot >= max(SNAPSHOT_EVERY, self.facts.count // 2):
             self.snapshot()
 
+    def tail_worth_saving(self) -> bool:
+        """True when the events folded since the last snapshot are at least 1% of all."""
+        return self._since_snapshot > 0 and self._since_snapshot * 100 >= self.facts.count
+
     def snapshot(self) -> None:
         """Persist the facts with the last processed position, if anything is unsaved."""
         if self._unsaved is None:
@@ -187,7 +194,7 @@ class FactsRunner:
     def catch_up(self, limit: int | None = None) -> int:
         """Process what the log holds beyond the last position; return how many events.
 
-        ``limit`` stops early (for tests of restarts); a snapshot is taken at the end.
+        ``limit`` stops early (for tests of restarts).
         """
         with bulk():
             return self._catch_up(limit)
@@ -206,6 +213,6 @@ class FactsRunner:
                 self.projection.process_event(mapper.to_domain_event(notification), tracking)
                 self._last_seen = notification.id
                 done += 1
-        if self.snapshots:
+        if self.snapshots and self.projection.tail_worth_saving():
             self.projection.snapshot()
         return done

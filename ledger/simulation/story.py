@@ -37,6 +37,10 @@ DEADLINES = {"arrest_hours": 72, "enforcement_days": 14, "charge_days": 30}
 PLACES = ("a tea stall", "the vegetable market", "a bus stop", "a CNG station", "the main chowk",
           "a wedding hall", "a mobile phone shop", "the football ground", "a mosque gate", "a school van stop")
 TRANSFER_TITLES = ("DIG South", "DIG West", "DIG East", "Additional IG Karachi")
+OFFICERS_PER_AREA = 3
+"""Ceasefire Unit officers per area in the default city; a larger city has more (see ``_setup``)."""
+POSTED_OUT = ("Special Branch, Thatta district", "Thatta")
+"""(station, area) outside the city where a retaliation transfer sends an officer."""
 
 
 @dataclass
@@ -123,7 +127,7 @@ class City:
                 "group": g.slug, "name": g.name, "kind": g.kind, "area": g.area, "affiliation": g.affiliation})
         areas = sorted({g.area for g in self.groups} | {"Saddar"})
         for area in areas:
-            for _ in range(3):
+            for _ in range(OFFICERS_PER_AREA * max(1, math.ceil(self.config.scale))):
                 officer, sealed = self.cast.officer(area)
                 self.officers.append(officer)
                 self.plan("officer.registered", "police", t + hours(3), {
@@ -175,31 +179,41 @@ class City:
         return None
 
     # --- officers ------------------------------------------------------------------------
+    def on_duty(self) -> list[OfficerProfile]:
+        """Officers serving in the city's stations with no transfer pending: who may arrest."""
+        return [o for o in self.officers if o.area in AREAS and not o.transfer_pending]
+
     def pick_officer(self, area: str, at: datetime) -> OfficerProfile:
-        free = [o for o in self.officers if not o.transfer_pending]
+        free = self.on_duty()
         here = [o for o in free if o.area == area] or free or self.officers
         officer = self.rng.choice(here)
         officer.last_arrest = (at - self.start).total_seconds()
         return officer
 
     def transfer(self, officer: OfficerProfile, at: datetime, *, reason: str, title: str,
-                 to_station: str | None = None, key: str | None = None) -> bool:
+                 to_station: str | None = None, to_area: str | None = None, key: str | None = None) -> bool:
+        """Plan ``officer``'s move from the station he serves at now; False if not planned.
+
+        The officer's station and area change only once the transfer is planned,
+        so the next transfer starts from where this one ends (the ledger refuses
+        a transfer from a station the officer has left, or to the same station).
+        """
+        officer.transfer_pending = False
         if to_station is None:
-            area = self.rng.choice([a for a in AREAS if a != officer.area])
-            to_station = self.rng.choice(AREAS[area])
-        else:
-            area = officer.area
+            to_area = self.rng.choice([a for a in AREAS if a != officer.area])
+            to_station = self.rng.choice(AREAS[to_area])
+        if to_station == officer.station:
+            return False
         planned = self.plan("officer.transferred", "police", at, {
             "officer": officer.ref, "from_station": officer.station, "to_station": to_station,
             "order_ref": f"TO-{at.year}-{self.next('transfer'):04d}", "ordered_by": title, "reason": reason}, key=key)
         if planned:
-            officer.station, officer.area = to_station, area
-        officer.transfer_pending = False
+            officer.station, officer.area = to_station, to_area or officer.area
         return planned
 
     def _routine_transfer(self, at: datetime) -> None:
-        idle = [o for o in self.officers if not o.transfer_pending
-                and (at - self.start).total_seconds() - o.last_arrest > days(45).total_seconds()]
+        idle = [o for o in self.on_duty()
+                if (at - self.start).total_seconds() - o.last_arrest > days(45).total_seconds()]
         if idle:
             self.transfer(self.rng.choice(idle), at, title=self.rng.choice(TRANSFER_TITLES),
                           reason=self.rng.choice(("Routine posting on completion of tenure.",
@@ -207,7 +221,12 @@ class City:
         self.timeline.later(at + days(self.rng.uniform(25, 50)), self._routine_transfer)
 
     def retaliate(self, officer: OfficerProfile, arrest: Link, group: str, at: datetime) -> None:
-        """Plant: the officer who arrested a favoured member is moved within weeks."""
+        """Plant: the officer who arrested a favoured member is moved out of the city within weeks.
+
+        Posted out, he arrests nobody again, so he is never moved twice for this.
+        """
+        if officer.transfer_pending or officer.area not in AREAS:
+            return
         officer.transfer_pending = True
         when = at + days(self.rng.uniform(10, 25))
         key = f"retaliation:{officer.ref}:{self.next('retaliation')}"
@@ -215,7 +234,7 @@ class City:
         def move(now: datetime) -> None:
             if self.transfer(officer, now, title="Additional IG Karachi", key=key,
                              reason="Transferred on administrative grounds.",
-                             to_station="Special Branch, Thatta district"):
+                             to_station=POSTED_OUT[0], to_area=POSTED_OUT[1]):
                 self.manifest.add("retaliation_transfer",
                                   f"{officer.ref} arrested a member of {group} and was transferred"
                                   f" {(now - at).days} days later.",
@@ -369,7 +388,11 @@ class City:
     def _enforce(self, at: datetime, trigger: Trigger, shooter: GroupProfile) -> None:
         rng = self.rng
         if shooter.slug == self.favoured and rng.random() < 0.5:
-            trigger.undo("no_enforcement")
+            deadline = at + days(DEADLINES["enforcement_days"])
+            if deadline <= self.end:
+                trigger.undo("no_enforcement")
+            else:  # not broken yet: the deadline runs past the end, so the promise is pending
+                trigger.due.append(deadline)
             return
         when = at + days(rng.uniform(2, 10))
         trigger.due.append(when)
