@@ -133,6 +133,7 @@ class Facts:
         return facts
 
     def _reset_indexes(self) -> None:
+        self._stale = False
         self.policy: dict[str, Any] = dict(DEFAULT_POLICY)
         self.institutions: dict[str, str] = {}
         self.groups: dict[str, str] = {}
@@ -154,8 +155,15 @@ class Facts:
         self.person_mentions: dict[str, list[str]] = {}
 
     # --- applying --------------------------------------------------------------------
-    def apply(self, statement: dict[str, Any]) -> None:
-        """Fold one stored statement (with ``event_id`` and ``leaf_index``) into the facts."""
+    def apply(self, statement: dict[str, Any], *, settle: bool = True) -> None:
+        """Fold one stored statement (with ``event_id`` and ``leaf_index``) into the facts.
+
+        A correction or retraction changes what earlier statements mean, so
+        the indexes are refolded from all statements. Bulk callers pass
+        ``settle=False`` and call ``settle()`` once at the end: until then later
+        statements are only recorded, and one refold serves every correction in
+        the batch (otherwise a log with c corrections costs c full refolds).
+        """
         event_id = str(statement["event_id"])
         event: Event = {
             "id": event_id,
@@ -180,13 +188,22 @@ class Facts:
             self.as_of = event["occurred_at"]
         if event["type"] in CORRECTION_TYPES:
             self._correct(event)
-            self._refold()
-        else:
+            self._stale = True
+        elif not self._stale:
             self._fold(event)
+        if settle:
+            self.settle()
+
+    def settle(self) -> None:
+        """Bring the indexes up to date after corrections applied with ``settle=False``."""
+        if self._stale:
+            self._refold()
+            self._stale = False
 
     def apply_all(self, statements: Iterable[dict[str, Any]]) -> Facts:
         for statement in statements:
-            self.apply(statement)
+            self.apply(statement, settle=False)
+        self.settle()
         return self
 
     def _correct(self, event: Event) -> None:

@@ -150,7 +150,7 @@ class FactsProjection(Projection[FactsView]):
         statement = json.loads(domain_event.leaf)
         statement["event_id"] = domain_event.event_id
         statement["leaf_index"] = domain_event.leaf_index
-        self.facts.apply(statement)
+        self.facts.apply(statement, settle=False)
         self._unsaved = tracking
         self._since_snapshot += 1
         if self._since_snapshot >= max(SNAPSHOT_EVERY, self.facts.count // 2):
@@ -189,6 +189,7 @@ class FactsRunner:
 
     @property
     def facts(self) -> Facts:
+        self.projection.facts.settle()
         return self.projection.facts
 
     def catch_up(self, limit: int | None = None) -> int:
@@ -213,6 +214,7 @@ class FactsRunner:
                 self.projection.process_event(mapper.to_domain_event(notification), tracking)
                 self._last_seen = notification.id
                 done += 1
+        self.projection.facts.settle()
         if self.snapshots and self.projection.tail_worth_saving():
             self.projection.snapshot()
         return done

@@ -112,7 +112,8 @@ class Reports:
         with bulk():
             for statement, leaf in statements_from_export(directory / "log.jsonl"):
                 hashes.append(leaf_hash(leaf))
-                facts.apply(statement)
+                facts.apply(statement, settle=False)
+            facts.settle()
         tree = MerkleTree(lambda start, end: hashes[start:end], size=len(hashes))
         checkpoint_size = _export_checkpoint_size(directory, tree)
         self = cls.__new__(cls)

@@ -83,12 +83,34 @@ def test_small_two_by_two_uses_fisher_exact() -> None:
     assert result["p_value"] == pytest.approx(1 / 30, abs=1e-9)
 
 
-def test_small_larger_tables_use_a_reproducible_permutation_test() -> None:
+def test_small_larger_tables_use_an_exact_test_over_every_table_with_the_margins() -> None:
+    # 3x2 table, 5 successes among 15: the exact conditional p-value is the
+    # hypergeometric probability of every allocation at least as extreme.
+    from math import comb
+
     counts = [(4, 5), (0, 5), (1, 5)]
+    result = compare_rates(counts)
+    assert result["method"].startswith("exact test")
+
+    def chi2(a: int, b: int, c: int) -> float:
+        expected = 5 * 5 / 15
+        return sum((x - expected) ** 2 / expected + ((5 - x) - (5 - expected)) ** 2 / (5 - expected)
+                   for x in (a, b, c))
+
+    observed = chi2(4, 0, 1)
+    p = sum(comb(5, a) * comb(5, b) * comb(5, 5 - a - b) / comb(15, 5)
+            for a in range(6) for b in range(6) if 0 <= 5 - a - b <= 5 and chi2(a, b, 5 - a - b) >= observed - 1e-9)
+    assert result["p_value"] == pytest.approx(p, rel=1e-9)
+    assert result["p_value"] == pytest.approx(0.050949, abs=1e-6)
+
+
+def test_tables_too_large_to_enumerate_use_a_reproducible_permutation_test() -> None:
+    counts = [(30, 500), (10, 400), (40, 300), (0, 600), (3, 450), (1, 200), (50, 300), (2, 100)]
+    counts = [(k, n) for k, n in counts] + [(1, 3)]
     first, second = compare_rates(counts), compare_rates(counts)
     assert first["method"].startswith("permutation test")
     assert first == second
-    assert 0 < first["p_value"] < 0.05
+    assert first["p_value"] < 0.001
 
 
 def test_log_rank_separates_clearly_different_groups() -> None:
