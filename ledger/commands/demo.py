@@ -14,6 +14,7 @@ from __future__ import annotations
 import shutil
 from datetime import timedelta
 from pathlib import Path
+
 import typer
 
 
@@ -59,7 +60,13 @@ def _record_city(db: Path, keys: Path, manifest: Path, *, seed: int, months: int
     from ledger.cli import console, progress_bar
     from ledger.keyring import Keyring
     from ledger.service import Ledger
-    from ledger.simulation import CityConfig, default_start, estimate_events, simulate, write_manifest
+    from ledger.simulation import (
+        CityConfig,
+        default_start,
+        estimate_events,
+        simulate,
+        write_manifest,
+    )
     from ledger.statements import format_time
 
     if keys.exists():
@@ -152,7 +159,10 @@ def _build_site(db: str, out: Path) -> None:
             result = build_site(source, out)
         finally:
             source.close()
-    console.print(f"Built the public site: {result.pages} pages in English and Urdu, {result.proofs} proofs")
+    console.print(
+        f"Built the public site: {result.pages} pages in English and Urdu;"
+        f" {result.proofs} events verifiable in the browser"
+    )
 
 
 def _serve(db: str, keys: Path, site: Path, host: str, port: int) -> None:
