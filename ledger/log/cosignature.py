@@ -23,6 +23,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import (
 from ledger.errors import ProofError
 from ledger.log.checkpoint import Checkpoint
 from ledger.log.note import (
+    NamedEd25519Key,
     NoteSignature,
     decode_base64,
     ed25519_vkey,
@@ -58,8 +59,10 @@ def _unix_now() -> int:
     return int(time.time())
 
 
-class CosignatureSigner:
-    """A witness key; usable as a note signer (timestamps from ``clock``)."""
+class CosignatureSigner(NamedEd25519Key):
+    """A witness key (type 0x04); usable as a note signer (timestamps from ``clock``)."""
+
+    sig_type = SIG_TYPE_COSIGNATURE_V1
 
     def __init__(
         self,
@@ -67,27 +70,8 @@ class CosignatureSigner:
         private_key: Ed25519PrivateKey,
         clock: Callable[[], int] = _unix_now,
     ) -> None:
-        if not is_valid_key_name(name):
-            raise ProofError(f"invalid cosigner name {name!r}")
-        self._name = name
-        self._key = private_key
-        self._public = public_key_bytes(private_key.public_key())
-        self._key_hash = key_hash(name, SIG_TYPE_COSIGNATURE_V1, self._public)
+        super().__init__(name, private_key)
         self._clock = clock
-
-    @property
-    def name(self) -> str:
-        return self._name
-
-    @property
-    def key_hash(self) -> bytes:
-        """SHA-256(name || "\\n" || 0x04 || public key)[:4]."""
-        return self._key_hash
-
-    @property
-    def vkey(self) -> str:
-        """Verifier key ``name+hex8+base64(0x04 || pubkey)``."""
-        return format_vkey(self._name, SIG_TYPE_COSIGNATURE_V1, self._public)
 
     def verifier(self) -> CosignatureVerifier:
         """The matching verifier."""

@@ -152,8 +152,15 @@ def ed25519_vkey(vkey: str, sig_type: int, what: str) -> tuple[str, Ed25519Publi
         raise ProofError("invalid Ed25519 public key") from None
 
 
-class NoteSigner:
-    """Signs note text with an Ed25519 key under a key name (type 0x01)."""
+class NamedEd25519Key:
+    """An Ed25519 private key under a key name, for one signature type.
+
+    Holds what notes and cosignatures share: the name, the key hash
+    (first 4 bytes of SHA-256(name || "\\n" || type || public key)) and the
+    verifier key string ``name+hex8+base64(type || pubkey)``.
+    """
+
+    sig_type = SIG_TYPE_ED25519
 
     def __init__(self, name: str, private_key: Ed25519PrivateKey) -> None:
         if not is_valid_key_name(name):
@@ -161,7 +168,7 @@ class NoteSigner:
         self._name = name
         self._key = private_key
         self._public = public_key_bytes(private_key.public_key())
-        self._key_hash = key_hash(name, SIG_TYPE_ED25519, self._public)
+        self._key_hash = key_hash(name, self.sig_type, self._public)
 
     @property
     def name(self) -> str:
@@ -169,13 +176,16 @@ class NoteSigner:
 
     @property
     def key_hash(self) -> bytes:
-        """First 4 bytes of SHA-256(name || "\\n" || 0x01 || public key)."""
         return self._key_hash
 
     @property
     def vkey(self) -> str:
-        """The verifier key to publish: ``name+hex8+base64(0x01 || pubkey)``."""
-        return format_vkey(self._name, SIG_TYPE_ED25519, self._public)
+        """The verifier key to publish."""
+        return format_vkey(self._name, self.sig_type, self._public)
+
+
+class NoteSigner(NamedEd25519Key):
+    """Signs note text with an Ed25519 key under a key name (type 0x01)."""
 
     def verifier(self) -> NoteVerifier:
         """The matching verifier."""

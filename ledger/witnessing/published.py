@@ -21,9 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from sqlalchemy import (
-    BigInteger,
     Column,
-    Integer,
     MetaData,
     String,
     Table,
@@ -38,10 +36,10 @@ from ledger.errors import ProofError
 from ledger.log.checkpoint import Checkpoint
 from ledger.log.cosignature import verify_cosignature
 from ledger.log.note import parse_note
+from ledger.store import BigId
 from ledger.witnessing.policy import load_policy
 
 metadata = MetaData()
-BigId = BigInteger().with_variant(Integer(), "sqlite")
 
 published_table = Table(
     "ledger_published_checkpoints",
