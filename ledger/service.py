@@ -280,9 +280,10 @@ class Ledger:
         if latest is not None and latest.size == self.size:
             return latest
         root = self.root()
-        body = Checkpoint(self.origin, self.size, root).to_text()
+        now = self.clock()
+        body = Checkpoint.at_time(self.origin, self.size, root, now).to_text()
         note = sign_note(body, [self.log_signer()])
-        signed_at = format_time(self.clock())
+        signed_at = format_time(now)
         try:
             self.store.insert_checkpoint(self.size, root, note, signed_at)
         except IntegrityError:

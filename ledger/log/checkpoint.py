@@ -12,6 +12,7 @@ import base64
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from datetime import UTC, datetime
 
 from ledger.errors import ProofError
 from ledger.log.merkle import HASH_SIZE
@@ -25,6 +26,8 @@ from ledger.log.note import (
 )
 
 _SIZE_RE = re.compile(r"0|[1-9][0-9]*")
+_TIME_PREFIX = "time "
+_TIME_RE = re.compile(r"time (\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z)")
 _MAX_SIZE = (1 << 63) - 1
 
 
@@ -55,6 +58,27 @@ class Checkpoint:
         for ext in self.extensions:
             if not isinstance(ext, str) or not ext or "\n" in ext or not is_clean_text(ext):
                 raise ProofError("checkpoint extension lines must be non-empty single lines")
+
+    @classmethod
+    def at_time(cls, origin: str, size: int, root_hash: bytes, signed_at: datetime) -> Checkpoint:
+        """A checkpoint carrying the log's signing time as the extension line ``time <UTC>``.
+
+        Deadlines (an arrest promised within 72 hours, a production within 24)
+        are judged at a *signed* time: the time in the latest checkpoint, which
+        the log key signs together with the tree head, and which witnesses and
+        mirrors therefore see exactly as the site does.
+        """
+        stamp = signed_at.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+        return cls(origin, size, root_hash, (_TIME_PREFIX + stamp,))
+
+    @property
+    def signed_time(self) -> datetime | None:
+        """The time the log signed this checkpoint at, if the checkpoint carries one."""
+        for ext in self.extensions:
+            match = _TIME_RE.fullmatch(ext)
+            if match:
+                return datetime.strptime(match.group(1), "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=UTC)
+        return None
 
     def to_text(self) -> str:
         """The note text: origin, decimal size, base64 root, extensions, final newline."""
