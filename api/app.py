@@ -21,7 +21,6 @@ from api.errors import install_error_handlers
 from api.gate import open_gate
 from api.settings import Settings
 from api.signer import CheckpointSigner
-from ledger.integrity import require_intact
 
 ROUTERS = ("events", "proofs", "checkpoints", "tiles", "cases", "audit", "reports")
 
@@ -60,7 +59,7 @@ def create_app(settings: Settings) -> FastAPI:
         gate = open_gate(settings)
         try:  # refuse to serve a database edited behind the program's back
             with gate.use() as ledger:
-                require_intact(ledger.store)
+                ledger.verify_before_acting()
         except BaseException:
             gate.close()
             raise

@@ -7,19 +7,14 @@ the leaf index for the positions wanted and then only their notifications.
 
 from __future__ import annotations
 
-from ledger.reading import StoredLeaf, decode_notification
+from ledger.reading import StoredLeaf
 from ledger.service import Ledger
 
 
 def leaves(ledger: Ledger, start: int, limit: int) -> list[StoredLeaf]:
-    """Stored statements at log positions ``start .. start+limit-1`` (fewer at the log's end)."""
-    rows = ledger.store.leaf_rows(start, start + limit)
-    if not rows:
-        return []
-    first, last = rows[0].notification_id, rows[-1].notification_id
-    wanted = {r.notification_id for r in rows}
-    notifications = ledger.store.notifications(start=first, limit=last - first + 1)
-    return [decode_notification(ledger.store, n) for n in notifications if n.id in wanted]
+    """Stored statements at log positions ``start .. start+limit-1`` (fewer at the log's end),
+    each checked to be the statement its id names (``Ledger.read_leaves``)."""
+    return ledger.read_leaves(start, limit)
 
 
 def leaf_at(ledger: Ledger, leaf_index: int) -> StoredLeaf | None:

@@ -78,9 +78,27 @@ def check_one(number: int | None, line: str | bytes, keys: dict[str, bytes]) -> 
     return Checked(number, st, sig_ok)
 
 
-def _check_chunk(args: tuple[int | None, Sequence[str | bytes], dict[str, bytes]]) -> list[Checked]:
-    first, lines, keys = args
-    return [check_one(None if first is None else first + i, line, keys) for i, line in enumerate(lines)]
+def parse_one(number: int | None, line: str | bytes) -> Checked:
+    """Parse without verifying the signature: for statements a verified checkpoint covers.
+
+    The checkpoint's signature and its root (recomputed from these very bytes)
+    show the log signed over exactly these statements, and the log signs only
+    what it verified; ``ledger verify`` still re-checks every signature.
+    """
+    try:
+        return Checked(number, parse_statement_json(line), True)
+    except LedgerError as exc:
+        return Checked(number, None, False, (type(exc).__name__, exc.message, exc.field))
+
+
+def _check_chunk(args: tuple[int | None, Sequence[str | bytes], dict[str, bytes], int]) -> list[Checked]:
+    """Check a chunk; its first ``covered`` lines lie under a verified checkpoint."""
+    first, lines, keys, covered = args
+    checked = []
+    for i, line in enumerate(lines):
+        number = None if first is None else first + i
+        checked.append(parse_one(number, line) if i < covered else check_one(number, line, keys))
+    return checked
 
 
 def _as_text(line: str | bytes) -> str:
@@ -92,6 +110,8 @@ class Checker:
 
     def __init__(self, processes: int | None = None) -> None:
         self.processes = processes or max(1, min(os.cpu_count() or 1, 4))
+        if multiprocessing.current_process().daemon:
+            self.processes = 1  # a pool's worker may not start a pool of its own
         self._pool: Pool | None = None
 
     def _get_pool(self) -> Pool:
@@ -107,7 +127,7 @@ class Checker:
             keys = dict(keys)
             for line in lines:
                 keys.update(keys_declared_in(_as_text(line)))
-            yield from _check_chunk((first_line, lines, keys))
+            yield from _check_chunk((first_line, lines, keys, 0))
             return
         for number, checked in self.check_stream(
             ((None if first_line is None else first_line + i, line) for i, line in enumerate(lines)), keys
@@ -119,23 +139,28 @@ class Checker:
         items: Iterable[tuple[T, str | bytes]],
         keys: dict[str, bytes],
         first_line: int = 1,
+        *,
+        covered: int = 0,
     ) -> Iterator[tuple[T, Checked]]:
         """Check a stream of (payload, line) pairs, keeping the workers ahead of the reader.
 
         Keys a chunk declares (charter, key registrations) are added to the
-        cumulative key map sent with that chunk and every later one.
+        cumulative key map sent with that chunk and every later one. The first
+        ``covered`` items lie under a verified checkpoint: they are parsed, and
+        their signatures not checked again (see ``parse_one``).
         """
         known = dict(keys)
         pending: deque[list[T]] = deque()
 
-        def tasks() -> Iterator[tuple[int, Sequence[str | bytes], dict[str, bytes]]]:
+        def tasks() -> Iterator[tuple[int, Sequence[str | bytes], dict[str, bytes], int]]:
             number = first_line
             for chunk in _chunks(items, CHUNK):
                 lines = [line for _, line in chunk]
+                left = max(0, covered - (number - first_line))
                 for line in lines:
                     known.update(keys_declared_in(_as_text(line)))
                 pending.append([payload for payload, _ in chunk])
-                yield number, lines, dict(known)
+                yield number, lines, dict(known) if left < len(lines) else {}, left
                 number += len(chunk)
 
         if self.processes == 1:

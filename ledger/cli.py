@@ -20,7 +20,7 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 from rich.table import Table
 
-from ledger.errors import LedgerError
+from ledger.errors import LedgerError, NoSuchLedger
 
 app = typer.Typer(
     name="ledger",
@@ -79,9 +79,33 @@ def open_keyring(keys: Path, passphrase_env: str | None = None) -> Any:
     return Keyring(keys, passphrase(passphrase_env))
 
 
+def require_existing_ledger(db: str) -> None:
+    """A SQLite path that does not exist is a mistake, not a new empty ledger.
+
+    Only the commands that create a ledger (``init``, ``simulate --init``,
+    ``restore``, ``demo``) may create the file; every other command would
+    otherwise create an empty database and report on it as if it were real.
+    """
+    if "://" in db:
+        return
+    path = Path(db).expanduser()
+    if not path.is_file():
+        raise NoSuchLedger(
+            f"there is no ledger at {db}: check --db (or LEDGER_DB), or create one with"
+            f" `ledger init --db {db}` (or `ledger simulate --init`, `ledger restore`)",
+            field="--db",
+        )
+
+
 def open_ledger(db: str, keys: Path | None = None, passphrase_env: str | None = None) -> Any:
+    """Open an existing ledger; with ``keys``, holding the log key to sign checkpoints.
+
+    Anything that writes or signs through it first verifies what is stored
+    (``Ledger.verify_before_acting``, invoked by the ledger itself).
+    """
     from ledger.service import Ledger
 
+    require_existing_ledger(db)
     log_key = None
     if keys is not None and (keys / "log.key").exists():
         log_key = open_keyring(keys, passphrase_env).log_key()
@@ -326,6 +350,7 @@ def verify(
     else:
         from ledger.store import Store
 
+        require_existing_ledger(db)
         store = Store(db)
         try:
             with progress_bar("verify") as bar:
@@ -336,8 +361,7 @@ def verify(
     if as_json:
         console.print_json(json.dumps(describe(report)))
     else:
-        for problem in report.problems:
-            err_console.print(f"[red]✗[/] {problem}", highlight=False, soft_wrap=True)
+        _print_problems(report)
         status = "[green]OK[/]" if report.ok else f"[red]FAILED ({len(report.problems)} problems)[/]"
         console.print(
             f"{status}: {report.events} events, root {report.root.hex()},"
@@ -346,6 +370,32 @@ def verify(
         )
     if not report.ok:
         raise typer.Exit(5)
+
+
+def _print_problems(report: Any, shown: int = 20) -> None:
+    """The first cause first, then a few more, then a count of the rest by kind.
+
+    One deleted row makes every later position, reference and checkpoint
+    disagree; thousands of lines would bury the cause (``--json`` lists all).
+    """
+    from collections import Counter
+
+    first = report.first_cause()
+    if first is None:
+        return
+    err_console.print(f"[red]✗ first cause:[/] {first}", highlight=False, soft_wrap=True)
+    rest = [p for p in report.problems if p is not first]
+    for problem in rest[:shown]:
+        err_console.print(f"[red]✗[/] {problem}", highlight=False, soft_wrap=True)
+    left = rest[shown:]
+    if left:
+        counts = ", ".join(f"{n} {kind}" for kind, n in Counter(p.kind for p in left).most_common())
+        err_console.print(
+            f"… and {len(left)} more problems ({counts}), most following from the first cause;"
+            " `ledger verify --json` lists them all",
+            highlight=False,
+            soft_wrap=True,
+        )
 
 
 # --- vocabulary and sealed data ---------------------------------------------------
@@ -372,8 +422,7 @@ def unseal(
 
     private = load_sealing_key(key, passphrase(passphrase_env))
     with open_ledger(db) as ledger:
-        row = ledger.locate(event_id)
-        statement = json.loads(ledger.leaf_text(row.leaf_index))
+        statement = ledger.statement_leaf(event_id).statement()
     if "sealed" not in statement:
         raise LedgerError(f"event {event_id} has no sealed part")
     details = open_sealed(statement["sealed"], private, sealing_context(statement["type"], statement["recorder"]))
@@ -401,5 +450,33 @@ def _register_extensions() -> None:
 _register_extensions()
 
 
-def main() -> None:  # pragma: no cover - console entry point
-    app()
+def main() -> None:
+    """The console entry point: a one-line message for any failure, never a traceback.
+
+    ``LedgerError`` is mapped in ``handles_errors`` with its own exit code; anything
+    else is a defect and exits 70 (EX_SOFTWARE) with the exception named.
+    ``--debug`` (anywhere on the line) shows the traceback instead.
+    """
+    debug = "--debug" in sys.argv[1:]
+    if debug:
+        sys.argv.remove("--debug")
+    try:
+        app()
+    except KeyboardInterrupt:
+        err_console.print("interrupted; nothing half-stored (each batch is all-or-nothing)")
+        raise SystemExit(130) from None
+    except LedgerError as exc:
+        if debug:
+            raise
+        err_console.print(f"[bold red]error[/] ({exc.code}): {exc}", highlight=False, soft_wrap=True)
+        raise SystemExit(exc.exit_code) from None
+    except Exception as exc:
+        if debug:
+            raise
+        err_console.print(
+            f"[bold red]error[/] (internal): {type(exc).__name__}: {exc}."
+            " This is a defect in the ledger program; run again with --debug for details",
+            highlight=False,
+            soft_wrap=True,
+        )
+        raise SystemExit(70) from None

@@ -124,6 +124,14 @@ class StorageUnavailable(LedgerError):
     exit_code = 4
 
 
+class NoSuchLedger(LedgerError):
+    """A command was pointed at a ledger database that does not exist."""
+
+    code = "no_such_ledger"
+    http_status = 404
+    exit_code = 2
+
+
 class TamperDetected(LedgerError):
     """The stored log does not match its signatures, ids, sequence or checkpoints."""
 

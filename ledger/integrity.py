@@ -1,18 +1,24 @@
-"""Fast integrity checks a server runs before it serves, and questions about revoked keys.
+"""The check before acting, and questions about revoked keys.
 
-``ledger verify`` replays the whole log through every signature and rule; that
-is the full answer and can take minutes. A server starting up needs a quicker
-answer to "has the database been edited behind the program's back since the
-last checkpoint was signed?", and must refuse to take writes when it has,
-because appending to a tampered log would bury the evidence under new
-checkpoints. ``check_store`` compares, without verifying statement signatures:
+Nothing unverified is trusted, served, unsealed or signed over. Before a
+server starts, and before any command writes or signs, ``check_store``
+verifies the stored ledger exactly as ``ledger verify`` does, with one saving:
+statements under the latest checkpoint whose root matches the stored leaves
+are not signature-checked again (the log signed over exactly those bytes, and
+the log signs only what it verified; the checkpoint's own signature is
+checked). Everything else is checked in full:
 
-* the stored events' log positions, which must run 0, 1, 2, … without gaps;
-* each event's leaf hash and content id with the leaf index table;
-* the latest signed checkpoint: its signature (with the log key valid at its
-  size), and its root against the root recomputed from the stored leaves.
+* every statement after that checkpoint: signature, key and role as of its
+  position, the lifecycle rules;
+* every stored column beside every leaf (event store and leaf index),
+  recomputed from the leaves and compared;
+* every checkpoint row against its signed note, every checkpoint's root
+  against the stored leaves, and each against the one before;
+* with ``log_vkey`` (the operator's own log key, from ``keys/``), that the
+  log key the verified charter names is that key: a database replaced by a
+  whole other, self-consistent ledger is refused too.
 
-Every problem names the event (id and log position) it concerns.
+``require_intact`` raises ``TamperDetected`` naming the first cause.
 
 ``statements_by_revoked_keys`` answers the committee's question "which
 statements were signed by a key that was later revoked?": they stay valid
@@ -22,179 +28,78 @@ statements were signed by a key that was later revoked?": they stay valid
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from ledger.aggregates.registry import REGISTRY_KEY, Registry
-from ledger.errors import LedgerError, TamperDetected
+from ledger.checking import Checker
+from ledger.errors import TamperDetected
 from ledger.log.checkpoint import Checkpoint
-from ledger.log.merkle import leaf_hash, root_of
-from ledger.log.note import NoteVerifier, open_note
+from ledger.log.merkle import MerkleTree
+from ledger.log.note import NoteVerifier, parse_note
 from ledger.reading import walk_notifications
 from ledger.store import Store
-from ledger.verify import Problem
+from ledger.verify import Problem, VerifyReport, verify_store
 
 
-@dataclass
-class IntegrityReport:
-    """What the start-up check found: the size it saw and every problem."""
+def covered_size(store: Store) -> int:
+    """The size of the latest stored checkpoint whose root the stored leaf index reproduces.
 
-    events: int = 0
-    checkpoint_size: int | None = None
-    problems: list[Problem] = field(default_factory=list)
-
-    @property
-    def ok(self) -> bool:
-        return not self.problems
-
-    def summary(self) -> str:
-        """One message naming the first problems (for a log line or an error)."""
-        shown = "; ".join(str(p) for p in self.problems[:3])
-        more = len(self.problems) - 3
-        return shown + (f"; and {more} more" if more > 0 else "")
-
-
-def check_store(store: Store) -> IntegrityReport:
-    """Compare events, leaf index and latest checkpoint (no signature replay)."""
-    report = IntegrityReport()
-    hashes: list[bytes] = []
-    ids: list[str | None] = []
-    for stored in walk_notifications(store):
-        position = len(hashes)
-        if stored.leaf_index != position:
-            report.problems.append(
-                Problem(
-                    "sequence",
-                    f"the event stored after position {position - 1} claims position"
-                    f" {stored.leaf_index}: rows were deleted, inserted or reordered",
-                    position,
-                    stored.event_id,
-                )
-            )
-        hashes.append(leaf_hash(stored.leaf.encode("utf-8")))
-        ids.append(stored.event_id)
-    report.events = len(hashes)
-    _compare_leaf_table(store, hashes, ids, report)
-    _compare_latest_checkpoint(store, hashes, ids, report)
-    return report
-
-
-def require_intact(store: Store) -> IntegrityReport:
-    """Raise TamperDetected naming the event when the start-up check fails."""
-    report = check_store(store)
-    if not report.ok:
-        first = report.problems[0]
-        raise TamperDetected(
-            f"the stored log does not match its index or its signed checkpoint: {report.summary()}."
-            " Refusing to record; run `ledger verify` for the full report",
-            event_id=first.event_id,
-        )
-    return report
-
-
-def _compare_leaf_table(
-    store: Store, hashes: list[bytes], ids: list[str | None], report: IntegrityReport
-) -> None:
-    rows = store.leaf_rows()
-    for i, row in enumerate(rows):
-        if row.leaf_index != i:
-            report.problems.append(
-                Problem("leaf-table", f"the leaf index skips to position {row.leaf_index}", i, row.event_id)
-            )
-            return
-        if i >= len(hashes):
-            report.problems.append(
-                Problem("leaf-table", "the leaf index lists an event the event store does not hold", i, row.event_id)
-            )
-            return
-        if row.leaf_hash != hashes[i] or row.event_id != ids[i]:
-            report.problems.append(
-                Problem(
-                    "leaf-table",
-                    "the stored event differs from its leaf index entry (hash or id):"
-                    " the event or the index was edited",
-                    i,
-                    ids[i] or row.event_id,
-                )
-            )
-    if len(rows) < len(hashes):
-        report.problems.append(
-            Problem(
-                "leaf-table",
-                f"the leaf index holds {len(rows)} positions, the event store {len(hashes)}",
-                len(rows),
-                ids[len(rows)],
-            )
-        )
-
-
-def _compare_latest_checkpoint(
-    store: Store, hashes: list[bytes], ids: list[str | None], report: IntegrityReport
-) -> None:
-    latest = store.latest_checkpoint()
-    if latest is None:
-        return
-    size, root, note, _ = latest
-    report.checkpoint_size = size
-    registry = store.load(Registry, Registry.id_for(REGISTRY_KEY))
-    if registry is None:
-        report.problems.append(Problem("checkpoint", "a checkpoint is stored but the log has no charter"))
-        return
-    try:
-        signed = Checkpoint.parse(open_note(note, [NoteVerifier.from_vkey(registry.log_key_at(size))]).text)
-    except LedgerError as exc:
-        report.problems.append(Problem("checkpoint", f"the latest checkpoint (size {size}) does not verify: {exc}"))
-        return
-    if (signed.size, signed.root_hash) != (size, root):
-        report.problems.append(
-            Problem("checkpoint", f"the checkpoint row of size {size} disagrees with its signed note")
-        )
-    if signed.size > len(hashes):
-        report.problems.append(
-            Problem(
-                "checkpoint",
-                f"the latest checkpoint covers {signed.size} events but only {len(hashes)} are stored:"
-                " events were deleted",
-                len(hashes),
-                None,
-            )
-        )
-        return
-    if root_of(hashes[: signed.size]) != signed.root_hash:
-        first = min((p.leaf_index for p in report.problems if p.leaf_index is not None), default=None)
-        if first is None:
-            first = _first_forged(store, registry, hashes, signed.size)
-        report.problems.append(
-            Problem(
-                "checkpoint",
-                f"the root of the first {signed.size} stored events differs from the signed"
-                " checkpoint: history was changed after it was signed",
-                first,
-                ids[first] if first is not None and first < len(ids) else None,
-            )
-        )
-
-
-def _first_forged(store: Store, registry: Registry, hashes: list[bytes], size: int) -> int | None:
-    """Where history changed, when events and index were edited consistently.
-
-    The change lies after the last stored checkpoint whose root still matches;
-    within that range the first statement whose signature fails is the forgery.
+    Only a candidate: ``verify_store`` then recomputes every leaf hash from the
+    events, compares the leaf index, and verifies that checkpoint's signature,
+    so a leaf index edited to match a checkpoint is caught there.
     """
-    from ledger.checking import check_one
-
-    good = 0
-    for cp_size, cp_root, _, _ in store.checkpoints():
-        if cp_size <= size and root_of(hashes[:cp_size]) == cp_root:
-            good = max(good, cp_size)
-    keys = {k.key_id: k.public_raw for k in registry.keys.values() if k.purpose == "signing"}
-    for stored in walk_notifications(store):
-        position = stored.leaf_index
-        if position is None or not good <= position < size:
+    hashes = store.leaf_hashes()
+    tree = MerkleTree(lambda s, e: hashes[s:e], size=0)
+    for h in hashes:
+        tree.append(h)
+    for size, root, note, _ in reversed(store.checkpoints()):
+        if size > tree.size or tree.root(size) != root:
             continue
-        checked = check_one(position, stored.leaf, keys)
-        if not checked.signature_ok or checked.statement is None or checked.statement.event_id != stored.event_id:
-            return position
-    return None
+        try:
+            signed = Checkpoint.parse(parse_note(note).text)
+        except Exception:  # an unreadable note: not a candidate; verify_store names it
+            continue
+        if (signed.size, signed.root_hash) == (size, root):
+            return size
+    return 0
+
+
+def check_store(
+    store: Store, *, log_public: bytes | None = None, checker: Checker | None = None
+) -> VerifyReport:
+    """Everything ``ledger verify`` checks, signatures under a matching checkpoint excepted.
+
+    ``log_public``: the raw Ed25519 public key of the log key this operator holds.
+    """
+    report = verify_store(store, checker=checker, covered=covered_size(store))
+    if log_public is not None and report.log_key is not None:
+        if NoteVerifier.from_vkey(report.log_key).public_raw != log_public:
+            report.problems.append(
+                Problem(
+                    "log-key",
+                    f"the ledger's charter names the log key {report.log_key}, not the key this"
+                    " operator signs with: the database holds another ledger",
+                    None,
+                    None,
+                    "ledger_events",
+                )
+            )
+    return report
+
+
+def require_intact(
+    store: Store, *, log_public: bytes | None = None, checker: Checker | None = None
+) -> VerifyReport:
+    """Raise TamperDetected naming the first cause when the check before acting fails."""
+    report = check_store(store, log_public=log_public, checker=checker)
+    if not report.ok:
+        first = report.first_cause()
+        raise TamperDetected(
+            f"the stored ledger does not verify, refusing to act on it: {report.summary()}."
+            " Run `ledger verify` for the full report",
+            event_id=first.event_id if first else None,
+        )
+    return report
 
 
 @dataclass(frozen=True)

@@ -29,6 +29,8 @@ class StoredLeaf:
     leaf: str
     originator_id: str
     topic: str
+    originator_version: int = 0
+    state: bytes = b""
 
     def statement(self) -> dict[str, Any]:
         return dict(json.loads(self.leaf))
@@ -50,6 +52,8 @@ def decode_notification(store: Store, notification: Any) -> StoredLeaf:
         leaf=leaf if isinstance(leaf, str) else "",
         originator_id=str(notification.originator_id),
         topic=str(notification.topic),
+        originator_version=int(notification.originator_version),
+        state=bytes(notification.state),
     )
 
 

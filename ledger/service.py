@@ -24,13 +24,14 @@ from sqlalchemy.exc import IntegrityError
 from ledger.aggregates.registry import REGISTRY_KEY, Registry
 from ledger.checking import Checked, Checker
 from ledger.domain import Decision, Entry, EventInfo
-from ledger.errors import LedgerError, NotFound, ProofError, StorageUnavailable
+from ledger.errors import LedgerError, NotFound, ProofError, StorageUnavailable, TamperDetected
 from ledger.log.checkpoint import Checkpoint
-from ledger.log.merkle import MerkleTree, leaf_hash
+from ledger.log.merkle import MerkleTree, leaf_hash, verify_consistency
 from ledger.log.note import NoteSigner, NoteVerifier, open_note, sign_note
 from ledger.log.proof_format import format_proof
 from ledger.statements import Statement, format_time
 from ledger.store import LeafRow, Store
+from ledger.verify import VerifyReport
 
 Clock = Callable[[], datetime]
 
@@ -111,7 +112,16 @@ class Ledger:
         self.clock = clock
         self.checker = checker or Checker()
         self._log_key = log_key
-        self._hashes: list[bytes] = store.leaf_hashes()
+        self._hashes: list[bytes] = []
+        self.tree = MerkleTree(self._leaf_hashes, size=0)
+        self._load_tree()
+        self._verified: VerifyReport | None = None
+        self.verified_size = 0
+        """How much of the log this process has verified (by ``verify_before_acting`` or
+        by deciding it itself); nothing beyond it is acted on, served or signed over."""
+
+    def _load_tree(self) -> None:
+        self._hashes = self.store.leaf_hashes()
         self.tree = MerkleTree(self._leaf_hashes, size=0)
         for h in self._hashes:
             self.tree.append(h)
@@ -157,6 +167,40 @@ class Ledger:
         reg = self.registry()
         return reg.signing_keys() if reg else {}
 
+    # --- verifying before acting ------------------------------------------------
+    def verify_before_acting(self, *, checker: Checker | None = None) -> VerifyReport:
+        """Verify the stored ledger before it is acted on; raise TamperDetected if it fails.
+
+        Signatures, keys and roles as of each position and the lifecycle rules of
+        every statement after the latest checkpoint that matches; every stored
+        column beside every leaf; every checkpoint; and, when this process holds
+        the log key, that it is the key the verified charter names.
+        """
+        from ledger.integrity import require_intact
+
+        with storage_available():
+            report = require_intact(self.store, log_public=self._log_public(), checker=checker or self.checker)
+            self.store.evict_all()
+            self.store.forget_event_infos()
+            self._load_tree()
+        if self.tree.size < report.events or self.tree.root(report.events) != report.root:
+            raise TamperDetected(
+                "the leaf index changed while the ledger was being verified; refusing to act on it."
+                " Run `ledger verify`"
+            )
+        self.verified_size = report.events
+        self._verified = report
+        return report
+
+    def _log_public(self) -> bytes | None:
+        if self._log_key is None:
+            return None
+        return self._log_key.public_key().public_bytes_raw()
+
+    def _require_verified(self) -> None:
+        if self._verified is None or self.verified_size < self.size:
+            self.verify_before_acting()
+
     # --- appending -------------------------------------------------------------
     def append(self, statements: Sequence[Statement]) -> list[Appended]:
         """Verify and append statements as one all-or-nothing batch."""
@@ -184,6 +228,9 @@ class Ledger:
         try:
             with self.store.write_transaction() as session:
                 self._catch_up(session)
+                # Under the writer lock nobody else appends: what others stored is
+                # verified (on other connections) before anything is decided on it.
+                self._require_verified()
                 statements = [c.statement for c in checked if c.statement is not None]
                 ids = [st.event_id for st in statements] + [r for st in statements for r in st.refs]
                 self.store.prefetch_event_infos(ids)
@@ -234,6 +281,7 @@ class Ledger:
             self._hashes.append(row.leaf_hash)
             self.tree.append(row.leaf_hash)
             self.store.remember_event_info(info)
+        self.verified_size = self.size
         return [Appended(r.event_id, r.leaf_index, r.type) for r in rows]
 
     def _catch_up(self, session: object) -> None:
@@ -248,7 +296,10 @@ class Ledger:
         self.store.forget_event_infos()
         for row in new_rows:
             if row.leaf_index != self.size:
-                raise LedgerError(f"log position {self.size} is missing from the leaf index")
+                raise TamperDetected(
+                    f"log position {self.size} is missing from the leaf index; refusing to act."
+                    " Run `ledger verify`"
+                )
             self._hashes.append(row.leaf_hash)
             self.tree.append(row.leaf_hash)
 
@@ -274,15 +325,29 @@ class Ledger:
         return NoteVerifier.from_vkey(reg.log_key if size is None else reg.log_key_at(size))
 
     def sign_checkpoint(self) -> SignedCheckpoint:
-        """Sign a checkpoint for the current tree (or return the latest if unchanged)."""
+        """Sign a checkpoint for the current tree (or return the latest if unchanged).
+
+        Only over a verified log, and only a tree that extends the last checkpoint
+        signed: its signature is checked with the log key valid at its size, and
+        the consistency proof from it to the new tree is verified before signing.
+        """
         self.refresh()
+        self._require_verified()
         latest = self.latest_checkpoint()
         if latest is not None and latest.size == self.size:
             return latest
+        signer = self.log_signer()
+        if self.log_verifier(self.size).vkey != signer.vkey:
+            raise LedgerError(
+                f"this log key is not the one the ledger's charter names for tree size {self.size}"
+                f" ({self.log_verifier(self.size).vkey}): refusing to sign"
+            )
+        if latest is not None:
+            self._require_extends(latest)
         root = self.root()
         now = self.clock()
         body = Checkpoint.at_time(self.origin, self.size, root, now).to_text()
-        note = sign_note(body, [self.log_signer()])
+        note = sign_note(body, [signer])
         signed_at = format_time(now)
         try:
             self.store.insert_checkpoint(self.size, root, note, signed_at)
@@ -290,6 +355,28 @@ class Ledger:
             # Another process signed this very size first: its checkpoint stands.
             return self.checkpoint_at(self.size)
         return SignedCheckpoint(self.size, root, note, signed_at)
+
+    def _require_extends(self, latest: SignedCheckpoint) -> None:
+        """Refuse to sign a tree that does not extend the last signed checkpoint."""
+        try:
+            signed = verify_checkpoint_note(latest.note, self.log_verifier(latest.size))
+        except LedgerError as exc:
+            raise TamperDetected(
+                f"the last stored checkpoint (size {latest.size}) does not verify: {exc}; refusing to sign"
+            ) from exc
+        if signed.size > self.size:
+            raise TamperDetected(
+                f"the last checkpoint covers {signed.size} events but the log holds {self.size}:"
+                " refusing to sign a shorter history"
+            )
+        proof = self.tree.consistency_proof(signed.size, self.size)
+        try:
+            verify_consistency(signed.size, self.size, signed.root_hash, self.root(), proof)
+        except LedgerError as exc:
+            raise TamperDetected(
+                f"the log of size {self.size} does not extend the last checkpoint (size {signed.size}):"
+                f" {exc}; refusing to sign"
+            ) from exc
 
     def latest_checkpoint(self) -> SignedCheckpoint | None:
         row = self.store.latest_checkpoint()
@@ -334,6 +421,70 @@ class Ledger:
                 f"need 0 <= from <= to <= {self.size} (the tree size); got {old_size} and {new_size}"
             )
         return self.tree.consistency_proof(old_size, new_size)
+
+    def read_leaves(self, start: int, limit: int) -> list[StoredLeaf]:
+        """Statements at positions ``start .. start+limit-1``, each checked before it is served.
+
+        The leaf index finds the rows; what comes back must be what was asked
+        for: the stored statement at the position the index names, whose
+        content id (recomputed from the leaf) is the index's id and whose leaf
+        hash is the one in this process's Merkle tree. Anything else is
+        TamperDetected naming the event: a different person's sealed details
+        are never shown under an id.
+        """
+        from ledger.reading import decode_notification
+
+        rows = self.store.leaf_rows(start, start + limit)
+        if not rows:
+            return []
+        first, last = rows[0].notification_id, rows[-1].notification_id
+        by_nid = {
+            n.id: n
+            for n in self.store.notifications(start=first, limit=max(1, min(last - first + 1, 10 * limit)))
+        }
+        found = []
+        for row in rows:
+            notification = by_nid.get(row.notification_id)
+            stored = decode_notification(self.store, notification) if notification is not None else None
+            self._check_read(row, stored)
+            assert stored is not None
+            found.append(stored)
+        return found
+
+    def _check_read(self, row: LeafRow, stored: StoredLeaf | None) -> None:
+        from ledger.statements import parse_statement_json
+
+        problem = None
+        if stored is None or stored.leaf_index != row.leaf_index:
+            problem = "the leaf index points at a stored event of another position"
+        else:
+            leaf = stored.leaf.encode("utf-8")
+            try:
+                content_id = parse_statement_json(leaf).event_id
+            except LedgerError:
+                content_id = None
+            if content_id != row.event_id or stored.event_id != row.event_id:
+                problem = f"the stored statement hashes to {content_id}, not to the id asked for"
+            elif row.leaf_index < len(self._hashes) and leaf_hash(leaf) != self._hashes[row.leaf_index]:
+                problem = "the stored statement is not the leaf of the verified Merkle tree"
+        if problem is not None:
+            raise TamperDetected(
+                f"event {row.event_id} (position {row.leaf_index}): {problem}; refusing to serve it."
+                " Run `ledger verify`",
+                event_id=row.event_id,
+            )
+
+    def statement_leaf(self, event_id: str) -> StoredLeaf:
+        """The stored statement with this id, checked to be exactly that statement."""
+        row = self.locate(event_id)
+        (stored,) = self.read_leaves(row.leaf_index, 1) or (None,)
+        if stored is None or stored.event_id != event_id:
+            raise TamperDetected(
+                f"event {event_id}: the leaf index names position {row.leaf_index}, which holds"
+                " another statement; refusing to serve it",
+                event_id=event_id,
+            )
+        return stored
 
     def leaf_text(self, leaf_index: int) -> str:
         """The stored canonical statement at a log position."""

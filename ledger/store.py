@@ -187,6 +187,17 @@ class Store:
         with self.engine.connect() as conn:
             return [LeafRow(*row) for row in conn.execute(stmt)]
 
+    def leaf_rows_after(self, after: int, limit: int) -> list[LeafRow]:
+        """Up to ``limit`` leaf index rows with positions greater than ``after``, in order."""
+        stmt = (
+            select(leaves_table)
+            .where(leaves_table.c.leaf_index > after)
+            .order_by(leaves_table.c.leaf_index)
+            .limit(limit)
+        )
+        with self.engine.connect() as conn:
+            return [LeafRow(*row) for row in conn.execute(stmt)]
+
     def leaf_hashes(self, start: int = 0, session: Session | None = None) -> list[bytes]:
         stmt = (
             select(leaves_table.c.leaf_hash)
@@ -330,6 +341,10 @@ class Store:
 
     def decode(self, notification: Notification) -> Any:
         return self.app.mapper.to_domain_event(notification)
+
+    def has_notification(self, notification_id: int) -> bool:
+        """Whether the event store holds a row with this notification id."""
+        return bool(self.app.recorder.select_notifications(start=notification_id, limit=1, stop=notification_id))
 
     def max_notification_id(self) -> int:
         return int(self.app.recorder.max_notification_id() or 0)

@@ -19,8 +19,11 @@ Every problem names the event (id and log position) it concerns.
 
 from __future__ import annotations
 
+import json
+from collections import Counter
+from itertools import takewhile
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from typing import Any
 from uuid import UUID
 
@@ -33,17 +36,20 @@ from ledger.log.checkpoint import Checkpoint
 from ledger.log.merkle import MerkleTree, leaf_hash, verify_consistency
 from ledger.log.note import NoteVerifier, open_note, parse_note
 from ledger.reading import StoredLeaf, walk_notifications
-from ledger.store import Store
+from ledger.store import LeafRow, Store
 
 Progress = Callable[[int, int], None]
 
 
 @dataclass(frozen=True)
 class Problem:
+    """One thing that does not match: what, where in the log, and which stored column."""
+
     kind: str
     message: str
     leaf_index: int | None = None
     event_id: str | None = None
+    column: str | None = None
 
     def __str__(self) -> str:
         where = []
@@ -51,6 +57,8 @@ class Problem:
             where.append(f"position {self.leaf_index}")
         if self.event_id:
             where.append(f"event {self.event_id}")
+        if self.column:
+            where.append(f"column {self.column}")
         return f"[{self.kind}] {', '.join(where)}: {self.message}" if where else f"[{self.kind}] {self.message}"
 
 
@@ -60,11 +68,38 @@ class VerifyReport:
     root: bytes = b""
     checkpoints: int = 0
     latest_checkpoint_size: int | None = None
+    log_key: str | None = None
+    """The log key (signed-note vkey) the replayed registry names last."""
+    covered: int = 0
+    """Positions under a verified checkpoint whose signatures were not checked again."""
     problems: list[Problem] = field(default_factory=list)
 
     @property
     def ok(self) -> bool:
         return not self.problems
+
+    def first_cause(self) -> Problem | None:
+        """The problem at the earliest log position (others often follow from it)."""
+        if not self.problems:
+            return None
+        placed = [p for p in self.problems if p.leaf_index is not None]
+        return min(placed, key=lambda p: p.leaf_index or 0) if placed else self.problems[0]
+
+    def summary(self, shown: int = 3) -> str:
+        """The first cause, then a count of the rest by kind (one deleted row breaks much)."""
+        first = self.first_cause()
+        if first is None:
+            return "no problems"
+        rest = [p for p in self.problems if p is not first]
+        text = f"first cause: {first}"
+        others = [str(p) for p in rest[: max(0, shown - 1)]]
+        if others:
+            text += "; then " + "; ".join(others)
+        more = len(rest) - len(others)
+        if more > 0:
+            counts = Counter(p.kind for p in rest[len(others):])
+            text += f"; and {more} more ({', '.join(f'{n} {k}' for k, n in counts.most_common())})"
+        return text
 
 
 class MemoryWorld:
@@ -92,22 +127,29 @@ class MemoryWorld:
 
 
 class Replayer:
-    """Replays statements in order through the rules, collecting problems."""
+    """Replays statements in order through the rules, collecting problems.
 
-    def __init__(self, report: VerifyReport) -> None:
+    With ``columns`` (a database's stored rows), every column stored beside
+    each leaf is recomputed from the leaf and the replay and compared.
+    """
+
+    def __init__(self, report: VerifyReport, columns: StoredColumns | None = None) -> None:
         self.world = MemoryWorld()
         self.report = report
+        self.columns = columns
         self.hashes: list[bytes] = []
         self.event_ids: list[str | None] = []
         self.expected = 0
 
-    def problem(self, kind: str, message: str, index: int | None, event_id: str | None) -> None:
-        self.report.problems.append(Problem(kind, message, index, event_id))
+    def problem(
+        self, kind: str, message: str, index: int | None, event_id: str | None, column: str | None = None
+    ) -> None:
+        self.report.problems.append(Problem(kind, message, index, event_id, column))
 
     def take(self, stored: StoredLeaf, checked: Checked) -> None:
         index = stored.leaf_index
         if index is None:
-            self.problem("unreadable", "a stored row cannot be decoded", self.expected, stored.event_id)
+            self.problem("unreadable", "a stored row cannot be decoded", self.expected, stored.event_id, "ledger_events.state")
         elif index != self.expected:
             if index > self.expected:
                 self.problem(
@@ -115,6 +157,7 @@ class Replayer:
                     f"log positions {self.expected}..{index - 1} are missing: rows were deleted",
                     self.expected,
                     None,
+                    "ledger_events (id, state)",
                 )
             else:
                 self.problem(
@@ -123,16 +166,21 @@ class Replayer:
                     " rows were inserted or reordered",
                     index,
                     stored.event_id,
+                    "ledger_events (id, state)",
                 )
         position = self.expected
         self.expected += 1
         leaf_bytes = stored.leaf.encode("utf-8")
-        self.hashes.append(leaf_hash(leaf_bytes))
+        digest = leaf_hash(leaf_bytes)
+        self.hashes.append(digest)
         self.event_ids.append(stored.event_id)
+        at = index if index is not None else position
         st = checked.statement
         if checked.error is not None or st is None:
             message = checked.error[1] if checked.error else "unparseable statement"
             self.problem("malformed", f"stored statement does not parse: {message}", position, stored.event_id)
+            if self.columns is not None:
+                self.columns.compare(self, at, stored, digest, None, None, [])
             return
         if stored.event_id is not None and st.event_id != stored.event_id:
             self.problem(
@@ -141,16 +189,150 @@ class Replayer:
                 " the statement was edited",
                 position,
                 stored.event_id,
+                "ledger_events.state",
             )
         if st.leaf_bytes() != leaf_bytes:
             self.problem("not-canonical", "the stored statement is not in canonical form", position, st.event_id)
         decision = Decision(self.world)
         try:
-            decision.decide(Entry(st, position, checked.signature_ok, stored.leaf))
+            info: EventInfo | None = decision.decide(Entry(st, position, checked.signature_ok, stored.leaf))
         except LedgerError as exc:
             self.problem(exc.code, str(exc), position, st.event_id)
+            info = None
+        events = [e for agg in decision.touched.values() for e in agg.collect_events()] if info else []
+        if info is not None:
+            self.world.commit(decision)
+        if self.columns is not None:
+            self.columns.compare(self, at, stored, digest, st, info, events)
+
+
+class StoredColumns:
+    """Every column a database stores beside the leaves, recomputed and compared.
+
+    The signed leaf bytes are the truth. The event store's ``originator_id``,
+    ``originator_version``, ``topic`` and ``state``, and every column of the
+    leaf index, are what the program acts on when it loads a lifecycle or looks
+    up a reference; each is recomputed here from the leaf and the replay (the
+    aggregate event the rules would store now, through the application's own
+    mapper) and any difference is named by table and column.
+    """
+
+    def __init__(self, store: Store, upto: int) -> None:
+        self.store = store
+        self.upto = upto
+        self.mapper = store.app.mapper
+        self._buffer: dict[int, LeafRow] = {}
+        self._after = -1
+        self._done = False
+
+    def _leaf_row(self, position: int) -> LeafRow | None:
+        while not self._done and self._after < position:
+            page = self.store.leaf_rows_after(self._after, 2000)
+            if not page:
+                self._done = True
+                break
+            for row in page:
+                self._buffer[row.leaf_index] = row
+            self._after = page[-1].leaf_index
+        return self._buffer.pop(position, None)
+
+    def compare(
+        self,
+        replayer: Replayer,
+        position: int,
+        stored: StoredLeaf,
+        digest: bytes,
+        st: Any,
+        info: EventInfo | None,
+        events: Sequence[Any],
+    ) -> None:
+        event_id = st.event_id if st is not None else stored.event_id
+        self._compare_event_row(replayer, position, stored, event_id, events)
+        row = self._leaf_row(position)
+        if row is None:
+            replayer.problem(
+                "leaf-table", "the leaf index has no row for this event", position, event_id,
+                "ledger_leaves (leaf_index)",
+            )
             return
-        self.world.commit(decision)
+        expected: dict[str, Any] = {
+            "leaf_index": position,
+            "event_id": event_id,
+            "leaf_hash": digest,
+            "notification_id": stored.notification_id,
+        }
+        if st is not None:
+            expected.update(type=st.type, recorder=st.recorder, occurred_at=st.body["occurred_at"])
+        if info is not None:
+            expected["aggregate_id"] = str(info.aggregate_id)
+        for name, want in expected.items():
+            have = getattr(row, name)
+            if have != want:
+                replayer.problem(
+                    "leaf-table",
+                    f"stored {_show(have)}, the signed statement gives {_show(want)}",
+                    position,
+                    event_id,
+                    f"ledger_leaves.{name}",
+                )
+
+    def _compare_event_row(
+        self, replayer: Replayer, position: int, stored: StoredLeaf, event_id: str | None, events: Sequence[Any]
+    ) -> None:
+        if len(events) != 1:
+            return  # the statement broke a rule: already reported, nothing to recompute
+        want = self.mapper.to_stored_event(events[0])
+        checks = {
+            "originator_id": (stored.originator_id, str(want.originator_id)),
+            "originator_version": (stored.originator_version, want.originator_version),
+            "topic": (stored.topic, want.topic),
+        }
+        for name, (have, expected) in checks.items():
+            if have != expected:
+                replayer.problem(
+                    "event-store",
+                    f"stored {_show(have)}, the replayed log gives {_show(expected)}",
+                    position,
+                    event_id,
+                    f"ledger_events.{name}",
+                )
+        if _json_or_none(stored.state) != _json_or_none(want.state):
+            replayer.problem(
+                "event-store",
+                "the stored aggregate event differs from the one the signed statement gives",
+                position,
+                event_id,
+                "ledger_events.state",
+            )
+
+    def rest(self, replayer: Replayer) -> None:
+        """Leaf index rows that no stored event accounts for."""
+        self._leaf_row(1 << 62)
+        for index in sorted(self._buffer):
+            row = self._buffer[index]
+            if row.notification_id > self.upto and self.store.has_notification(row.notification_id):
+                continue  # appended (event and leaf in one transaction) while this check ran
+            replayer.problem(
+                "leaf-table",
+                "the leaf index lists an event the event store does not hold",
+                index,
+                row.event_id,
+                "ledger_leaves (leaf_index) / ledger_events (id)",
+            )
+
+
+def _show(value: Any) -> str:
+    if isinstance(value, bytes):
+        return value.hex()[:16] + "…"
+    text = repr(value)
+    return text if len(text) <= 60 else text[:57] + "…"
+
+
+def _json_or_none(raw: bytes) -> Any:
+    try:
+        return json.loads(raw)
+    except ValueError:
+        return None
 
 
 def _with_progress(
@@ -166,19 +348,27 @@ def verify_leaves(
     items: Iterable[tuple[StoredLeaf, str]],
     notes: Sequence[str],
     *,
-    checkpoint_rows: Sequence[tuple[int, bytes]] | None = None,
-    leaf_table: Callable[[Replayer], None] | None = None,
+    checkpoint_rows: Sequence[tuple[int, bytes, str]] | None = None,
+    columns: StoredColumns | None = None,
     checker: Checker | None = None,
     progress: Progress | None = None,
     total: int | None = None,
+    covered: int = 0,
 ) -> VerifyReport:
-    """Replay statements in log order and check the signed checkpoints over them."""
-    report = VerifyReport()
-    replayer = Replayer(report)
+    """Replay statements in log order and check the signed checkpoints over them.
+
+    ``covered``: the first positions lie under a checkpoint whose root matched
+    the stored leaves; their signatures are not checked again (the checkpoint's
+    own signature is, below). Everything else is checked in full.
+    """
+    report = VerifyReport(covered=covered)
+    replayer = Replayer(report, columns)
     own_checker = checker is None
     checker = checker or Checker()
     try:
-        for stored, checked in checker.check_stream(_with_progress(items, progress, total), {}):
+        for stored, checked in checker.check_stream(
+            _with_progress(items, progress, total), {}, covered=covered
+        ):
             replayer.take(stored, checked)
     finally:
         if own_checker:
@@ -186,59 +376,51 @@ def verify_leaves(
     report.events = len(replayer.hashes)
     if progress is not None:
         progress(report.events, total or report.events)
-    if leaf_table is not None:
-        leaf_table(replayer)
+    if columns is not None:
+        columns.rest(replayer)
     tree = MerkleTree(lambda s, e: replayer.hashes[s:e], size=0)
     for h in replayer.hashes:
         tree.append(h)
     report.root = tree.root()
     _check_checkpoints(notes, checkpoint_rows, tree, replayer, report)
+    if covered and (report.latest_checkpoint_size or 0) < covered:
+        replayer.problem(
+            "checkpoint",
+            f"no checkpoint of size {covered} or more verified, yet its signatures were taken as checked",
+            None,
+            None,
+        )
     return report
 
 
-def verify_store(store: Store, *, checker: Checker | None = None, progress: Progress | None = None) -> VerifyReport:
-    """Verify the ledger stored in a database, including its leaf index table."""
-    rows = store.checkpoints()
+def verify_store(
+    store: Store,
+    *,
+    checker: Checker | None = None,
+    progress: Progress | None = None,
+    covered: int = 0,
+) -> VerifyReport:
+    """Verify the ledger stored in a database: leaves, rules, every stored column, checkpoints."""
+    rows = store.checkpoints()  # before the bound below: each covers events stored by then
+    upto = store.max_notification_id()  # what other writers append meanwhile is not judged
     return verify_leaves(
-        ((stored, stored.leaf) for stored in walk_notifications(store)),
+        (
+            (stored, stored.leaf)
+            for stored in takewhile(lambda row: row.notification_id <= upto, walk_notifications(store))
+        ),
         [note for _, _, note, _ in rows],
-        checkpoint_rows=[(size, root) for size, root, _, _ in rows],
-        leaf_table=lambda replayer: _check_leaf_table(store, replayer),
+        checkpoint_rows=[(size, root, signed_at) for size, root, _, signed_at in rows],
+        columns=StoredColumns(store, upto),
         checker=checker,
         progress=progress,
-        total=store.max_notification_id(),
+        total=upto,
+        covered=covered,
     )
-
-
-def _check_leaf_table(store: Store, replayer: Replayer) -> None:
-    rows = store.leaf_rows()
-    n = len(replayer.hashes)
-    for i, row in enumerate(rows):
-        if row.leaf_index != i:
-            replayer.problem("leaf-table", f"leaf index table skips to position {row.leaf_index}", i, row.event_id)
-            break
-        if i >= n:
-            replayer.problem("leaf-table", "the leaf index lists an event the event store does not hold", i, row.event_id)
-            continue
-        if row.leaf_hash != replayer.hashes[i] or row.event_id != replayer.event_ids[i]:
-            replayer.problem(
-                "leaf-table",
-                "the leaf index disagrees with the stored event (hash or id)",
-                i,
-                replayer.event_ids[i] or row.event_id,
-            )
-    if len(rows) < n:
-        replayer.problem(
-            "leaf-table",
-            f"the leaf index holds {len(rows)} positions, the event store {n}",
-            len(rows),
-            replayer.event_ids[len(rows)],
-        )
 
 
 def _check_checkpoints(
     notes: Sequence[str],
-    rows: Sequence[tuple[int, bytes]] | None,
+    rows: Sequence[tuple[int, bytes, str]] | None,
     tree: MerkleTree,
     replayer: Replayer,
     report: VerifyReport,
@@ -248,16 +430,21 @@ def _check_checkpoints(
         if notes or report.events:
             replayer.problem("charter", "the log has no valid charter, so no log key to check", None, None)
         return
+    report.log_key = registry.log_key
     previous: Checkpoint | None = None
     for n, note in enumerate(notes):
         report.checkpoints += 1
         try:
             cp = Checkpoint.parse(open_note(note, [_log_verifier_for(note, registry)]).text)
         except LedgerError as exc:
-            replayer.problem("checkpoint", f"checkpoint #{n + 1} does not verify: {exc}", None, None)
+            size = rows[n][0] if rows is not None else n + 1
+            replayer.problem(
+                "checkpoint", f"checkpoint of size {size} does not verify: {exc}", None, None,
+                "ledger_checkpoints.note",
+            )
             continue
-        if rows is not None and rows[n] != (cp.size, cp.root_hash):
-            replayer.problem("checkpoint", f"checkpoint row {rows[n][0]} disagrees with its signed note", None, None)
+        if rows is not None:
+            _compare_checkpoint_row(rows[n], cp, replayer)
         if cp.origin != registry.origin:
             replayer.problem("checkpoint", f"checkpoint {cp.size} is for origin {cp.origin!r}", None, None)
         if cp.size > tree.size:
@@ -278,7 +465,8 @@ def _check_checkpoints(
                 first_bad,
                 replayer.event_ids[first_bad] if first_bad is not None else None,
             )
-        elif previous is not None:
+            continue
+        if previous is not None:
             try:
                 verify_consistency(
                     previous.size, cp.size, previous.root_hash, cp.root_hash,
@@ -288,6 +476,27 @@ def _check_checkpoints(
                 replayer.problem("consistency", f"checkpoint {cp.size} does not extend {previous.size}: {exc}", None, None)
         previous = cp
         report.latest_checkpoint_size = cp.size
+
+
+def _compare_checkpoint_row(row: tuple[int, bytes, str], cp: Checkpoint, replayer: Replayer) -> None:
+    """The checkpoint table's columns are derived from the signed note: compare each."""
+    size, root, signed_at = row
+    signed_time = cp.signed_time
+    expected: list[tuple[str, object, object]] = [
+        ("tree_size", size, cp.size),
+        ("root_hash", root, cp.root_hash),
+    ]
+    if signed_time is not None:
+        expected.append(("signed_at", signed_at, signed_time.strftime("%Y-%m-%dT%H:%M:%SZ")))
+    for name, have, want in expected:
+        if have != want:
+            replayer.problem(
+                "checkpoint",
+                f"checkpoint row of size {size}: stored {_show(have)}, its signed note gives {_show(want)}",
+                None,
+                None,
+                f"ledger_checkpoints ({name}, note)",
+            )
 
 
 def _log_verifier_for(note: str, registry: Registry) -> NoteVerifier:

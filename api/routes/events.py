@@ -168,12 +168,9 @@ async def list_events(
 
 def event_json(gate: LedgerGate, event_id: str) -> bytes:
     """The event's JSON answer (blocking: reads the database; remembered, it never changes)."""
-    row = gate.ledger.locate(event_id)
-    stored = reading.leaf_at(gate.ledger, row.leaf_index)
-    if stored is None:
-        raise NotFound(f"event {event_id} is not in the ledger")
+    stored = gate.ledger.statement_leaf(event_id)
     body = LoggedEvent(
-        event_id=row.event_id, leaf_index=row.leaf_index, statement=stored.statement()
+        event_id=event_id, leaf_index=stored.leaf_index or 0, statement=stored.statement()
     ).model_dump_json().encode("utf-8")
     gate.caches.events.put(event_id, body, len(body))
     return body

@@ -159,10 +159,11 @@ def restore(directory: Path, db: str) -> CheckedExport:
         )
         if ledger.root() != checked.root:
             raise ExportRefused("the restored log's root differs from the export's manifest")
-        signed_at = format_time(ledger.clock())
+        restored_at = ledger.clock()
         for note in checked.notes:
             cp = Checkpoint.parse(parse_note(note).text)
             if cp.size <= ledger.size and ledger.tree.root(cp.size) == cp.root_hash:
+                signed_at = format_time(cp.signed_time or restored_at)
                 ledger.store.insert_checkpoint(cp.size, cp.root_hash, note, signed_at)
     return checked
 

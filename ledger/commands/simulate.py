@@ -60,6 +60,9 @@ def register(app: typer.Typer) -> None:
         if init:
             keyring = Keyring.create(keys, passphrase=secret)
         else:
+            from ledger.cli import require_existing_ledger
+
+            require_existing_ledger(db)
             keyring = Keyring(keys, secret)
         with Ledger.open(db, log_key=keyring.log_key()) as ledger:
             if init:

@@ -222,6 +222,11 @@ class NoteVerifier:
     def vkey(self) -> str:
         return format_vkey(self._name, SIG_TYPE_ED25519, public_key_bytes(self._key))
 
+    @property
+    def public_raw(self) -> bytes:
+        """The raw 32-byte Ed25519 public key."""
+        return public_key_bytes(self._key)
+
     def verify(self, message: bytes, signature: bytes) -> bool:
         if len(signature) != 64:
             return False

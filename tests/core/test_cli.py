@@ -122,6 +122,12 @@ def test_export_then_import_into_an_empty_database_reproduces_the_root(workdir: 
     assert ledger_cli(path, db, "export", str(out)).exit_code == 0
     manifest = json.loads((out / "manifest.json").read_text())
     restored_db = str(tmp_path / "restored.db")
+    refused = ledger_cli(path, restored_db, "import", str(out / "log.jsonl"))
+    assert refused.exit_code == 2 and "there is no ledger at" in refused.output
+    assert not Path(restored_db).exists(), "a mistyped --db must not create a database"
+    import sqlite3
+
+    sqlite3.connect(restored_db).close()  # an empty database, made on purpose
     result = ledger_cli(path, restored_db, "import", str(out / "log.jsonl"))
     assert result.exit_code == 0, result.output
     with Ledger.open(restored_db) as restored:

@@ -100,7 +100,7 @@ def test_the_last_events_deleted_from_events_and_index_are_detected(
 @pytest.mark.postgres
 def test_an_untouched_ledger_passes_the_start_up_check(filled: Ledger) -> None:  # noqa: F811
     report = require_intact(filled.store)
-    assert report.events == 9 and report.checkpoint_size == 9
+    assert report.events == 9 and report.latest_checkpoint_size == 9
 
 
 @pytest.mark.postgres
