@@ -53,7 +53,7 @@ SEVERITY = {
 RULES = {
     "release.no_basis": N_("Released with no lawful basis"),
     "release.on_instructions": N_("Released on someone's instructions"),
-    "release.order_not_found": N_("The order named is not a court order"),
+    "release.order_not_found": N_("The order named is not in the log"),
     "release.order_mismatch": N_("The order named is for another person or case"),
     "release.order_after_release": N_("The order came after the release"),
     "release.s169_no_magistrate_order": N_("Section 169 release without a magistrate's order"),
@@ -61,6 +61,12 @@ RULES = {
     "release.rearrested_for_new_shooting": N_("Released, then arrested for a new shooting"),
     "custody.past_24h": N_("Held past the custody limit without production"),
     "custody.remand_over_15_days": N_("Remand over the legal limit"),
+    "release.order_wrong_kind": N_("The order named is of the wrong kind for the basis"),
+    "release.sentence_not_recorded": N_("Sentence served, but no conviction or sentence recorded"),
+    "release.s496_bail_non_bailable": N_("Section 496 bail in a non-bailable offence"),
+    "release.police_bail_prohibited": N_("Police bail for an offence that excludes it"),
+    "custody.remand_order_too_long": N_("A remand order longer than the law allows at one time"),
+    "custody.held_past_remand": N_("Held after the remand expired or was refused"),
 }
 
 TRIGGERS = {

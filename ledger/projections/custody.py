@@ -1,58 +1,175 @@
-"""The custody clock: production within the limit (s.61), total remand (s.167), who is held now.
+"""The custody clock: production within the limit, remand within its limits, nobody
+held by the police after a remand expired or was refused, who is held now.
 
-Limits come from the charter's policy (``custody_limit_hours``,
-``remand_limit_days``), not from constants, so a ledger chartered with other
-limits is judged by them.
+* production within 24 hours of arrest, the journey to the court excluded
+  (Constitution Art. 10(2), CrPC s.61; ATA s.21-E(1) for Anti-Terrorism Court
+  cases);
+* police (physical) remand at most 15 days in the whole (CrPC s.167(2)); in an
+  Anti-Terrorism Court case at most 30 days at one time (ATA s.21-E(1));
+  judicial custody at most 15 days at a time (s.344);
+* once a police remand has expired or was refused, the person is produced again
+  or released: the police may hold nobody without a magistrate's authority
+  beyond the same 24 hours (Art. 10(2), s.61).
+
+The 24-hour and 15-day limits come from the charter's policy
+(``custody_limit_hours``, ``remand_limit_days``), so a ledger chartered with
+other limits is judged by them.
 """
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from typing import Any
 
-from ledger.projections.casework import CaseFile
-from ledger.projections.facts import HOUR, Facts, seconds
+from ledger.projections.casework import CaseFile, Spell
+from ledger.projections.facts import DAY, HOUR, Event, Facts, seconds
 from ledger.projections.flagging import Flag
+from ledger.projections.law import ATA_REMAND_DAYS, S344_REMAND_DAYS, is_ata_case, police_remand
+from ledger.statements import format_time
+
+
+def _journey_hours(production: Event | None) -> float:
+    minutes = production["data"].get("journey_minutes") if production else None
+    return float(minutes or 0) / 60.0
+
+
+def _custody_flag(
+    rule: str, case: CaseFile, spell: Spell, at: str, evidence: dict[str, Any], ids: list[str]
+) -> Flag:
+    arrest = spell.arrest
+    return Flag(
+        rule=rule,
+        subject=arrest["id"],
+        case=case.case,
+        person=spell.person,
+        occurred_at=at,
+        evidence={"arrest": arrest["id"], **evidence},
+        derived_from=[arrest["id"], *ids],
+    )
+
+
+def _production_flag(facts: Facts, case: CaseFile, spell: Spell, limit_h: float) -> list[Flag]:
+    first = spell.productions[0] if spell.productions else None
+    held_until = first["occurred_at"] if first else spell.end or facts.as_of
+    journey = _journey_hours(first)
+    held_hours = (seconds(held_until) - seconds(spell.start)) / HOUR - journey
+    if held_hours <= limit_h:
+        return []
+    return [
+        _custody_flag(
+            "custody.past_24h",
+            case,
+            spell,
+            spell.start,
+            {
+                "arrested_at": spell.start,
+                "produced_at": first["occurred_at"] if first else None,
+                "released_at": spell.end,
+                "journey_hours_excluded": round(journey, 2),
+                "hours_without_production": round(held_hours, 2),
+                "limit_hours": limit_h,
+                "missing": "custody.produced within the limit"
+                if first is None
+                else "production within the limit (it came late)",
+            },
+            ([first["id"]] if first else []) + ([spell.release["id"]] if spell.release else []),
+        )
+    ]
+
+
+def _order_length_flags(case: CaseFile, spell: Spell, ata: bool) -> list[Flag]:
+    flags: list[Flag] = []
+    for produced in spell.productions:
+        data = produced["data"]
+        if not data.get("remand_granted"):
+            continue
+        days = int(data.get("remand_days", 0))
+        if police_remand(produced):
+            if not ata:
+                continue  # judged by the s.167 total below
+            limit, law = ATA_REMAND_DAYS, "ATA s.21-E(1)"
+        else:
+            limit, law = S344_REMAND_DAYS, "CrPC s.344"
+        if days > limit:
+            flags.append(
+                _custody_flag(
+                    "custody.remand_order_too_long",
+                    case,
+                    spell,
+                    produced["occurred_at"],
+                    {
+                        "production": produced["id"],
+                        "custody": data.get("custody") or "police",
+                        "remand_days": days,
+                        "limit_days": limit,
+                        "missing": f"a remand of at most {limit} days at a time ({law})",
+                    },
+                    [produced["id"]],
+                )
+            )
+            break
+    return flags
+
+
+def _past_remand_flag(facts: Facts, case: CaseFile, spell: Spell, grace_h: float) -> list[Flag]:
+    """After each production, police custody is authorised until the remand expires
+    (none if refused); judicial custody is the court's, not checked here. The next
+    production or the release must come within the grace after that."""
+    productions = spell.productions
+    for n, produced in enumerate(productions):
+        data = produced["data"]
+        if data.get("remand_granted") and not police_remand(produced):
+            continue
+        start = seconds(produced["occurred_at"])
+        authorised = start + (int(data.get("remand_days", 0)) * DAY if data.get("remand_granted") else 0)
+        following = productions[n + 1]["occurred_at"] if n + 1 < len(productions) else None
+        ended = following or spell.end or facts.as_of
+        over = (seconds(ended) - authorised) / HOUR
+        if over <= grace_h:
+            continue
+        refused = not data.get("remand_granted")
+        return [
+            _custody_flag(
+                "custody.held_past_remand",
+                case,
+                spell,
+                produced["occurred_at"],
+                {
+                    "production": produced["id"],
+                    "remand": "refused" if refused else f"{data.get('remand_days')} days of police remand",
+                    "authority_ended_at": produced["occurred_at"] if refused else _time(authorised),
+                    "held_until": ended if following or spell.end else None,
+                    "hours_past_authority": round(over, 2),
+                    "grace_hours": grace_h,
+                    "missing": "a new production or the release within the grace after the remand "
+                    + ("was refused" if refused else "expired"),
+                },
+                [produced["id"]] + ([spell.release["id"]] if spell.release else []),
+            )
+        ]
+    return []
+
+
+def _time(moment: float) -> str:
+    return format_time(datetime.fromtimestamp(moment, UTC))
 
 
 def custody_flags(facts: Facts, files: dict[str, CaseFile]) -> list[Flag]:
-    """custody.past_24h per spell and custody.remand_over_15_days per case (subject: the arrest)."""
+    """Production, remand-length and past-remand flags per spell; the s.167 total per
+    case (subject: the arrest)."""
     limit_h = float(facts.policy["custody_limit_hours"])
     limit_days = int(facts.policy["remand_limit_days"])
     flags: list[Flag] = []
     for case in files.values():
+        ata = is_ata_case(case.arrests, case.charges)
         remand_total = 0
-        remand_flagged = False
+        remand_flagged = ata  # the ATA's remand is judged per order (s.21-E), not in total
         for spell in case.spells:
-            arrest = spell.arrest
-            first_production = spell.productions[0]["occurred_at"] if spell.productions else None
-            held_until = first_production or spell.end or facts.as_of
-            held_hours = (seconds(held_until) - seconds(spell.start)) / HOUR
-            if held_hours > limit_h:
-                flags.append(
-                    Flag(
-                        rule="custody.past_24h",
-                        subject=arrest["id"],
-                        case=case.case,
-                        person=spell.person,
-                        occurred_at=spell.start,
-                        evidence={
-                            "arrest": arrest["id"],
-                            "arrested_at": spell.start,
-                            "produced_at": first_production,
-                            "released_at": spell.end,
-                            "hours_without_production": round(held_hours, 2),
-                            "limit_hours": limit_h,
-                            "missing": "custody.produced within the limit"
-                            if first_production is None
-                            else "production within the limit (it came late)",
-                        },
-                        derived_from=[arrest["id"]]
-                        + ([spell.productions[0]["id"]] if spell.productions else [])
-                        + ([spell.release["id"]] if spell.release else []),
-                    )
-                )
+            flags += _production_flag(facts, case, spell, limit_h)
+            flags += _order_length_flags(case, spell, ata)
+            flags += _past_remand_flag(facts, case, spell, limit_h)
             for produced in spell.productions:
-                if produced["data"].get("remand_granted"):
+                if police_remand(produced):
                     remand_total += int(produced["data"].get("remand_days", 0))
                 if remand_total > limit_days and not remand_flagged:
                     remand_flagged = True
@@ -60,30 +177,29 @@ def custody_flags(facts: Facts, files: dict[str, CaseFile]) -> list[Flag]:
                         p["id"]
                         for s in case.spells
                         for p in s.productions
-                        if p["occurred_at"] <= produced["occurred_at"]
+                        if p["occurred_at"] <= produced["occurred_at"] and police_remand(p)
                     ]
                     flags.append(
-                        Flag(
-                            rule="custody.remand_over_15_days",
-                            subject=arrest["id"],
-                            case=case.case,
-                            person=spell.person,
-                            occurred_at=produced["occurred_at"],
-                            evidence={
-                                "arrest": arrest["id"],
+                        _custody_flag(
+                            "custody.remand_over_15_days",
+                            case,
+                            spell,
+                            produced["occurred_at"],
+                            {
                                 "remand_days_total": remand_total,
                                 "limit_days": limit_days,
                                 "crossed_by": produced["id"],
                                 "productions": productions,
+                                "missing": f"police remand of at most {limit_days} days in the whole (s.167(2))",
                             },
-                            derived_from=[arrest["id"], *productions],
+                            productions,
                         )
                     )
     return flags
 
 
 def current_holdings(facts: Facts, files: dict[str, CaseFile]) -> list[dict[str, Any]]:
-    """Everyone in custody at ``as_of``: how long, produced or not, remand so far."""
+    """Everyone in custody at ``as_of``: how long, produced or not, police remand so far."""
     limit_h = float(facts.policy["custody_limit_hours"])
     rows: list[dict[str, Any]] = []
     for case in files.values():
@@ -91,7 +207,7 @@ def current_holdings(facts: Facts, files: dict[str, CaseFile]) -> list[dict[str,
             int(p["data"].get("remand_days", 0))
             for s in case.spells
             for p in s.productions
-            if p["data"].get("remand_granted")
+            if police_remand(p)
         )
         for spell in case.spells:
             if spell.release is not None:

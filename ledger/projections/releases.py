@@ -12,6 +12,14 @@ from typing import Any
 from ledger.projections.casework import CaseFile, Spell
 from ledger.projections.facts import DAY, ORDER_TYPES, Event, Facts, seconds
 from ledger.projections.flagging import BASIS_RULES, Flag
+from ledger.projections.law import (
+    NO_ORDER_BEFORE_PRODUCTION,
+    ORDER_FOR_BASIS,
+    describe_order,
+    offence_key,
+    order_fits,
+    prohibited,
+)
 
 S169_GRACE_DAYS = 7
 
@@ -35,28 +43,56 @@ def _flag(
     )
 
 
+def _counted_order(facts: Facts, order_id: str | None) -> Event | None:
+    """The order statement named, if it is in the log, counts, and is an order."""
+    order = facts.event(order_id) if order_id else None
+    if order is None or order["type"] not in ORDER_TYPES or not facts.counts(order_id or ""):
+        return None
+    return order
+
+
 def _order_rules(facts: Facts, spell: Spell, release: Event) -> list[Flag]:
+    """The order a release cites must be in the log, of the kind its basis rests on,
+    for this person and case, and issued before the release."""
     data = release["data"]
     order_id = data.get("order_event")
     if not order_id:
         return []
-    order = facts.event(order_id)
-    if order is None or order["type"] not in ORDER_TYPES or not facts.counts(order_id):
-        found = None if order is None else order["type"]
-        why = "retracted" if order is not None and not facts.counts(order_id) else f"is {found}"
+    order = _counted_order(facts, order_id)
+    if order is None:
+        found = facts.event(order_id)
+        if found is None:
+            why = "is not in the log"
+        elif not facts.counts(order_id):
+            why = "was retracted"
+        else:
+            why = f"is a {found['type']}, not an order"
         return [
             _flag(
                 "release.order_not_found",
                 spell,
                 release,
-                {
-                    "order_event": order_id,
-                    "missing": f"a court order, bail grant or verdict (the event {why})",
-                },
-                [order_id] if order else [],
+                {"order_event": order_id, "missing": f"a court order, bail grant or verdict (the event {why})"},
+                [order_id] if found else [],
             )
         ]
     flags: list[Flag] = []
+    basis = str(data.get("legal_basis"))
+    if not order_fits(basis, order):
+        kind, field, values = ORDER_FOR_BASIS[basis]
+        flags.append(
+            _flag(
+                "release.order_wrong_kind",
+                spell,
+                release,
+                {
+                    "order_event": order_id,
+                    "order_is": describe_order(order),
+                    "missing": f"a {kind} with {field} {' or '.join(sorted(values))} for a release under {basis}",
+                },
+                [order_id],
+            )
+        )
     od = order["data"]
     if od.get("case") != spell.case or od.get("person") != spell.person:
         flags.append(
@@ -88,6 +124,102 @@ def _order_rules(facts: Facts, spell: Spell, release: Event) -> list[Flag]:
             )
         )
     return flags
+
+
+def _sentence_rule(case: CaseFile, spell: Spell, release: Event) -> list[Flag]:
+    """A release on ``sentence_complete`` needs a conviction and a sentence in the case,
+    both before the release."""
+    if release["data"].get("legal_basis") != "sentence_complete":
+        return []
+    at = release["occurred_at"]
+    verdict = case.verdict
+    convicted = (
+        verdict is not None
+        and verdict["data"].get("verdict") == "convicted"
+        and verdict["occurred_at"] <= at
+    )
+    sentences = [s for s in case.sentences if s["occurred_at"] <= at]
+    if convicted and sentences:
+        return []
+    missing = [w for w, have in (("a conviction", convicted), ("a sentence", bool(sentences))) if not have]
+    return [
+        _flag(
+            "release.sentence_not_recorded",
+            spell,
+            release,
+            {"missing": " and ".join(missing) + f" in case {case.case} before the release"},
+            [],
+        )
+    ]
+
+
+def _offences(case: CaseFile, spell: Spell, at: str) -> list[str]:
+    """Offences named by the spell's arrest and by charges filed before ``at``."""
+    named = [str(o) for o in spell.arrest["data"].get("offences", [])]
+    for charge in case.charges:
+        if charge["occurred_at"] <= at:
+            named += [str(c) for c in charge["data"].get("charges", [])]
+    out: list[str] = []
+    for offence in named:
+        key = offence_key(offence)
+        if key not in out:
+            out.append(key)
+    return out
+
+
+def _bail_section(facts: Facts, release: Event) -> str | None:
+    """The bail section a release relies on: its basis, or the section of the bail
+    grant it cites."""
+    basis = str(release["data"].get("legal_basis"))
+    if basis in ("police_bail_s496", "bail_s496", "police_bail_s497"):
+        return basis
+    order = _counted_order(facts, release["data"].get("order_event"))
+    if order is not None and order["type"] == "bail.granted" and order["data"].get("section") == "s496":
+        return "bail_s496"
+    return None
+
+
+def _bail_rules(facts: Facts, case: CaseFile, spell: Spell, release: Event) -> list[Flag]:
+    """s.496 bail only outside non-bailable offences; police bail under s.497 never for
+    offences punishable with death, imprisonment for life or ten years."""
+    section = _bail_section(facts, release)
+    if section is None:
+        return []
+    offences = _offences(case, spell, release["occurred_at"])
+    excluded = prohibited(offences)
+    if section == "police_bail_s497":
+        if offences and not excluded:
+            return []
+        why = (
+            f"the case names {', '.join(excluded)}" if excluded else "the FIR names no offence"
+        )
+        return [
+            _flag(
+                "release.police_bail_prohibited",
+                spell,
+                release,
+                {"offences": offences, "missing": f"an offence police may bail under s.497(1) ({why})"},
+                [],
+            )
+        ]
+    declared = spell.arrest["data"].get("offences_bailable") is True
+    if offences and declared and not excluded:
+        return []
+    if excluded:
+        why = f"the case names the non-bailable {', '.join(excluded)}"
+    elif not offences:
+        why = "the FIR names no offence"
+    else:
+        why = "the FIR does not record the offences as bailable"
+    return [
+        _flag(
+            "release.s496_bail_non_bailable",
+            spell,
+            release,
+            {"offences": offences, "missing": f"a bailable offence for bail under s.496 ({why})"},
+            [],
+        )
+    ]
 
 
 def _instruction_rule(case: CaseFile, spell: Spell, release: Event) -> list[Flag]:
@@ -147,11 +279,13 @@ def _s169_rule(facts: Facts, case: CaseFile, spell: Spell, release: Event) -> li
 
 
 def _before_production_rule(facts: Facts, spell: Spell, release: Event) -> list[Flag]:
+    """A release before any production is lawful on a bond or police bail (s.63) or on a
+    counted court order; anything else is flagged."""
     if spell.productions:
         return []
-    order_id = release["data"].get("order_event")
-    order = facts.event(order_id) if order_id else None
-    if order is not None and order["type"] in ORDER_TYPES and facts.counts(order_id or ""):
+    if release["data"].get("legal_basis") in NO_ORDER_BEFORE_PRODUCTION:
+        return []
+    if _counted_order(facts, release["data"].get("order_event")) is not None:
         return []
     return [
         _flag(
@@ -161,7 +295,7 @@ def _before_production_rule(facts: Facts, spell: Spell, release: Event) -> list[
             {
                 "arrest": spell.arrest["id"],
                 "arrested_at": spell.start,
-                "missing": "custody.produced in this custody spell, or a court order",
+                "missing": "custody.produced in this custody spell, a bond or police bail, or a court order",
             },
             [spell.arrest["id"]],
         )
@@ -225,6 +359,8 @@ def release_flags(facts: Facts, files: dict[str, CaseFile]) -> list[Flag]:
             flags += _instruction_rule(case, spell, release)
             flags += _order_rules(facts, spell, release)
             flags += _s169_rule(facts, case, spell, release)
+            flags += _sentence_rule(case, spell, release)
+            flags += _bail_rules(facts, case, spell, release)
             flags += _before_production_rule(facts, spell, release)
             flags += _rearrest_rule(facts, files, spell, release)
     return flags

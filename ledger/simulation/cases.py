@@ -28,7 +28,11 @@ ADJOURNMENTS = (("prosecution_not_ready", 25), ("witness_absent", 25), ("defence
                 ("judge_unavailable", 10), ("accused_not_produced", 10), ("file_not_available", 10), ("other", 5))
 INSTRUCTING_TITLES = ("Office of the Provincial Home Minister", "MPA of the area", "SSP West",
                       "Party sector in-charge")
-BAD_ORDER = ("release.order_mismatch", "release.order_after_release", "release.order_not_found")
+BAD_ORDER = ("release.order_mismatch", "release.order_after_release", "release.order_not_found",
+             "release.order_wrong_kind", "release.s496_bail_non_bailable")
+MURDER = ["PPC 302", "PPC 324", "PPC 34"]
+MISSING_ORDER = "0" * 63 + "1"
+"""An event id no statement has: a release citing it cites an order not in the log."""
 
 
 @dataclass
@@ -42,6 +46,9 @@ class CaseState:
     trigger: Trigger | None
     custody_until: datetime | None = None  # released at (None: still held at the end)
     productions: list[str] = field(default_factory=list)
+    ata: bool = False
+    police_bail: bool = False
+    judicial_from: datetime | None = None  # sent to judicial custody at (bail comes later)
 
     @property
     def arrest(self) -> Link:
@@ -87,12 +94,18 @@ class CaseWriter:
         officer = c.pick_officer(group.area, at)
         case = f"FIR-{at.year}-{c.next('case'):05d}"
         s = CaseState(case, person, group, officer, at, group.slug == c.favoured, trigger)
+        if rearrest_of is None and not s.favoured:
+            s.police_bail = trigger is None and self._want("police_bail_bailable", at)
+            s.ata = not s.police_bail and self._want("ata_remand_30_days", at)
+        offences = ["PPC 147"] if s.police_bail else MURDER + (["ATA 7"] if s.ata else [])
         c.plan("arrest.made", "police", at, {
             "case": case, "person": person, "incidents": [incident],
             "grounds": c.rng.choice(("Named in the FIR by the complainant; pistol recovered at arrest.",
                                      "Identified on CCTV; arrested at his residence.",
-                                     "Arrested on the information of a co-accused.")) + " (PPC 302/324/34)",
-            "officer": officer.ref, "station": officer.station}, key=s.arrest.key)
+                                     "Arrested on the information of a co-accused."))
+            + (" Rioting at the scene; no firearm recovered." if s.police_bail else f" ({'/'.join(offences)})"),
+            "officer": officer.ref, "station": officer.station, "offences": offences,
+            "offences_bailable": s.police_bail, "anti_terrorism_act": s.ata}, key=s.arrest.key)
         if rearrest_of is not None:
             old_case, release = rearrest_of
             c.manifest.flag("release.rearrested_for_new_shooting", case=old_case, person=person, event=release,
@@ -104,17 +117,34 @@ class CaseWriter:
             c.retaliate(officer, s.arrest, group.slug, at)
         self._after_arrest(s, charge_by)
 
-    def _produce(self, s: CaseState, at: datetime, remand: int) -> Link:
+    def _produce(self, s: CaseState, at: datetime, remand: int, *, judicial: bool = False) -> Link:
         key = f"prod:{s.case}:{len(s.productions)}"
         s.productions.append(key)
+        court = "Anti-Terrorism Court II, Karachi" if s.ata else self._magistrate(s)
         self.city.plan("custody.produced", "police", at, {
-            "case": s.case, "person": s.person, "magistrate": self._magistrate(s),
+            "case": s.case, "person": s.person, "magistrate": court,
             "remand_granted": remand > 0, "remand_days": remand,
-            "order_number": self._order_number("REM", at) if remand else None}, key=key)
+            "order_number": self._order_number("REM", at) if remand else None,
+            "custody": ("judicial" if judicial else "police") if remand else None}, key=key)
         return Link(key)
 
     def _after_arrest(self, s: CaseState, charge_by: datetime | None) -> None:
         c, at = self.city, s.arrested
+        if s.police_bail:
+            release = self._release(s, at + hours(self._u(3, 10)), "police_bail_s496", None,
+                                    reasons="Bailed at the police station under s.496: the FIR names a bailable"
+                                            " offence only.")
+            if release is not None:
+                c.manifest.lawful("police_bail_bailable", case=s.case, person=s.person, event=release,
+                                  description=f"{s.person} was bailed at the station in a bailable offence.")
+            return
+        if s.ata:
+            produced = min(at + hours(self._u(2, 20)), c.end - timedelta(minutes=30))
+            c.manifest.lawful("ata_remand_30_days", case=s.case, person=s.person, event=s.arrest,
+                              description=f"{s.person}'s case is before an Anti-Terrorism Court, which remanded"
+                                          " him to police custody for 30 days (ATA s.21-E).")
+            self._charged(s, produced, charge_by)
+            return
         late = self._want("custody.past_24h", at)
         produced = at + hours(self._u(28, 40) if late else self._u(2, 20))
         produced = min(produced, c.end - timedelta(minutes=30))
@@ -129,8 +159,23 @@ class CaseWriter:
         if basis is not None:
             self._unexplained(s, produced, basis)
             return
+        if self._want("custody.held_past_remand", at):
+            if s.trigger is not None:  # released on bond, no charge follows: the promise is broken
+                s.trigger.undo("released_on_bond_no_charge")
+            self._produce(s, produced, 3)
+            self._s169(s, produced + days(3) + hours(self._u(30, 60)), order=True, past_remand=True)
+            return
+        if not late and self._want("bond_within_24h", at):
+            if s.trigger is not None:  # lawful, but no charge follows: the promise is broken
+                s.trigger.undo("released_on_bond_no_charge")
+            self._s169(s, at + hours(self._u(4, 12)), order=True, lawful_bond=True)
+            return
         if not late and self._want("release.before_production", at):
-            self._s169(s, at + hours(self._u(4, 12)), order=True, before_production=True)
+            self._before_production(s, at + hours(self._u(4, 12)))
+            return
+        if self._want("release.sentence_not_recorded", at):
+            self._produce(s, produced, 5)
+            self._not_served(s, produced + days(self._u(1, 3)))
             return
         if self._want("release.s169_no_magistrate_order", at):
             self._produce(s, produced, 3)
@@ -160,12 +205,13 @@ class CaseWriter:
     # --- release routes --------------------------------------------------------------------
     def _release(self, s: CaseState, at: datetime, basis: str, order: Link | None, *,
                  order_number: str | None = None, reasons: str | None = None,
-                 instructions_from: str | None = None, occurred: datetime | None = None) -> Link | None:
+                 instructions_from: str | None = None, occurred: datetime | None = None,
+                 missing_order: bool = False) -> Link | None:
         key = f"release:{s.case}"
         text = reasons or f"Released under {basis.replace('_', ' ')} as ordered."
         planned = self.city.plan("release.recorded", "police", at, {
             "case": s.case, "person": s.person, "authorising_officer": s.officer.ref, "legal_basis": basis,
-            "order_event": order, "order_number": order_number, "reasons": text,
+            "order_event": MISSING_ORDER if missing_order else order, "order_number": order_number, "reasons": text,
             "instructions_from": instructions_from}, key=key, refs=[order] if order else None, occurred=occurred)
         if not planned:
             return None
@@ -209,7 +255,27 @@ class CaseWriter:
             c.timeline.later(at + days(self._u(10, 30)), lambda now: c.shooting(
                 now, forced=(s.person, s.group), rearrest_of=(s.case, release)))
 
-    def _s169(self, s: CaseState, at: datetime, *, order: bool, before_production: bool = False) -> None:
+    def _before_production(self, s: CaseState, at: datetime) -> None:
+        title = self.city.rng.choice(INSTRUCTING_TITLES)
+        release = self._release(s, at, "on_instructions", None, instructions_from=title,
+                                reasons=f"Released from the lock-up on the instructions of the {title}.")
+        if release is None:
+            return
+        self.city.manifest.flag("release.before_production", case=s.case, person=s.person, event=release,
+                                description=f"{s.person} was released {(at - s.arrested).total_seconds() / 3600:.0f}"
+                                            " hours after arrest, before any production, on no bond, bail or order.")
+        self._flagged(s, "release.on_instructions", release, at,
+                      f"{s.person} ({s.group.slug}) was released from the lock-up on instructions.")
+
+    def _not_served(self, s: CaseState, at: datetime) -> None:
+        release = self._release(s, at, "sentence_complete", None,
+                                reasons="Released on completing the sentence.")
+        if release is not None:
+            self._flagged(s, "release.sentence_not_recorded", release, at,
+                          f"{s.person} was released as having served a sentence in a case with no verdict.")
+
+    def _s169(self, s: CaseState, at: datetime, *, order: bool, lawful_bond: bool = False,
+              past_remand: bool = False) -> None:
         release = self._release(s, at, "s169_bond", None,
                                 reasons="Released on bond under s.169: the evidence is insufficient to send"
                                         " the accused up for trial; reasons recorded in the case diary.")
@@ -218,10 +284,15 @@ class CaseWriter:
         if order:
             self._court_order(s, at + days(self._u(1, 5)), "release",
                               "The magistrate accepts the s.169 report and confirms the release on bond.")
-        if before_production:
-            self._flagged(s, "release.before_production", release, at,
-                          f"{s.person} was released {(at - s.arrested).total_seconds() / 3600:.0f} hours after"
-                          " arrest, before any production before a magistrate.")
+        if lawful_bond:
+            self.city.manifest.lawful("bond_within_24h", case=s.case, person=s.person, event=release,
+                                      description=f"{s.person} was released on bond under s.169"
+                                                  f" {(at - s.arrested).total_seconds() / 3600:.0f} hours after"
+                                                  " arrest, before production: lawful (s.63).")
+        elif past_remand:
+            self.city.manifest.flag("custody.held_past_remand", case=s.case, person=s.person, event=s.arrest,
+                                    description=f"{s.person} was held by the police more than a day after his"
+                                                " 3-day remand expired.")
         elif not order:
             self._flagged(s, "release.s169_no_magistrate_order", release, at,
                           f"{s.person} was released on an s.169 bond; no magistrate's order followed.")
@@ -229,11 +300,11 @@ class CaseWriter:
     # --- the charged case ----------------------------------------------------------------
     def _charged(self, s: CaseState, produced: datetime, charge_by: datetime | None) -> None:
         c, rng = self.city, self.city.rng
-        over = self._want("custody.remand_over_15_days", s.arrested)
-        first = 8 if over else rng.randint(4, 7)
+        over = not s.ata and self._want("custody.remand_over_15_days", s.arrested)
+        first = 30 if s.ata else 8 if over else rng.randint(4, 7)
         self._produce(s, produced, first)
         held_until = produced + days(first)
-        if over or rng.random() < 0.4:
+        if not s.ata and (over or rng.random() < 0.4):
             second = 9 if over else rng.randint(2, min(7, 15 - first))
             again = held_until - hours(self._u(1, 4))
             self._produce(s, again, second)
@@ -241,6 +312,8 @@ class CaseWriter:
             if over:
                 c.manifest.flag("custody.remand_over_15_days", case=s.case, person=s.person, event=s.arrest,
                                 description=f"{s.person} was remanded for {first + second} days in all.")
+        s.judicial_from = held_until - hours(self._u(1, 4))
+        self._produce(s, s.judicial_from, 14, judicial=True)
         c.plan("custody.transferred", "police", held_until, {
             "case": s.case, "person": s.person, "from_facility": f"{s.officer.station} lock-up",
             "to_facility": rng.choice(PRISONS), "reason": "Sent to judicial custody by the magistrate."})
@@ -267,9 +340,11 @@ class CaseWriter:
             dates.append(dates[-1] + days(self._u(14, 35)))
         decided = dates[-1]
         bail_at = charged + days(self._u(10, 60))
+        if s.judicial_from is not None:
+            bail_at = max(bail_at, s.judicial_from + days(self._u(1, 5)))
         earlier_bail = any(b[0] < bail_at for b in self.recent_bails)
-        bad = next((k for k in BAD_ORDER if c.patterns.want(k, charged)
-                    and (earlier_bail or k != "release.order_mismatch")), None)
+        bad = None if s.ata else next((k for k in BAD_ORDER if c.patterns.want(k, charged)
+                                       and (earlier_bail or k != "release.order_mismatch")), None)
         if (bad or rng.random() < 0.45) and bail_at + days(2) < decided:
             if bad:
                 c.patterns.plant(bad, charged)
@@ -291,7 +366,7 @@ class CaseWriter:
 
     def _bail(self, s: CaseState, charged: datetime, at: datetime, bad: str | None) -> None:
         c, rng = self.city, self.city.rng
-        section = rng.choice(("s497", "s497", "s496"))
+        section = "ata_21d" if s.ata else "s496" if bad == "release.s496_bail_non_bailable" else "s497"
         if rng.random() < 0.3:
             c.plan("bail.denied", "court", charged + (at - charged) / 2, {
                 "case": s.case, "person": s.person, "section": section,
@@ -313,13 +388,19 @@ class CaseWriter:
             occurred = at - hours(self._u(6, 30))
             release_at = at + hours(self._u(2, 10))
         elif bad == "release.order_not_found":
-            order = Link(s.productions[0])
+            order = None
+        elif bad == "release.order_wrong_kind":
+            order = self._court_order(s, at - hours(self._u(2, 20)), "transfer",
+                                      "The accused is to be moved to the Central Prison for the hearing.")
         self.recent_bails = (self.recent_bails + [(at, s.case, key)])[-50:]
-        release = self._release(s, release_at, f"bail_{section}", order, order_number=number, occurred=occurred,
-                                reasons=f"Released on bail granted under {section.replace('s', 's.')}.")
+        basis = "bail_ata_21d" if s.ata else f"bail_{section}"
+        release = self._release(s, release_at, basis, order, order_number=number, occurred=occurred,
+                                reasons=f"Released on bail granted under {section.replace('s', 's.')}.",
+                                missing_order=bad == "release.order_not_found")
         if release is not None and bad is not None:
-            self._flagged(s, bad, release, release_at, f"{s.person}'s release on bail rests on a wrong order"
-                                                       f" ({bad.split('.')[1].replace('_', ' ')}).")
+            what = "is s.496 bail in a murder case" if bad == "release.s496_bail_non_bailable" \
+                else f"rests on a wrong order ({bad.split('.')[1].replace('_', ' ')})"
+            self._flagged(s, bad, release, release_at, f"{s.person}'s release on bail {what}.")
 
     def _decide(self, s: CaseState, at: datetime, outcome: str, judge: str) -> None:
         c, rng = self.city, self.city.rng

@@ -26,9 +26,20 @@ FLAG_RULES = (
     "release.s169_no_magistrate_order",
     "release.before_production",
     "release.rearrested_for_new_shooting",
+    "release.order_wrong_kind",
+    "release.sentence_not_recorded",
+    "release.s496_bail_non_bailable",
     "custody.past_24h",
     "custody.remand_over_15_days",
+    "custody.held_past_remand",
 )
+LAWFUL_KINDS = (
+    "ata_remand_30_days",
+    "police_bail_bailable",
+    "bond_within_24h",
+)
+"""Lawful cases planted next to the flags, where a careless rule would flag: the
+projections must raise no flag on their case."""
 
 
 @dataclass
@@ -49,6 +60,11 @@ class ManifestBuilder:
         if rule not in FLAG_RULES:
             raise ValueError(f"unknown flag rule {rule}")
         self.add("flag", description, rule=rule, case=case, person=person, event_id=event, **extra)
+
+    def lawful(self, kind: str, *, case: str, person: str, event: Any, description: str) -> None:
+        if kind not in LAWFUL_KINDS:
+            raise ValueError(f"unknown lawful pattern {kind}")
+        self.add("lawful", description, lawful=kind, case=case, person=person, event_id=event)
 
     def flags(self, rule: str | None = None) -> list[dict[str, Any]]:
         return [p for p in self.patterns if p["kind"] == "flag" and (rule is None or p["rule"] == rule)]

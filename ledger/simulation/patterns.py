@@ -7,10 +7,14 @@ in the manifest with the event it concerns:
   "on instructions" or with no basis far more often than anyone else;
 * a retaliation transfer: an officer who arrested a favoured member is moved
   within weeks;
-* one of each flag (custody past 24 hours, remand over 15 days, orders that do
-  not match, orders after the release, s.169 bonds without a magistrate's
-  order, a release before production, a released person re-arrested for a new
-  shooting);
+* one of each flag (custody past 24 hours, remand over 15 days, held past an
+  expired remand, orders that do not match, come after the release, are not in
+  the log or are of the wrong kind, s.169 bonds without a magistrate's order,
+  s.496 bail in a murder case, a "sentence served" with no verdict, a release
+  before production, a released person re-arrested for a new shooting);
+* one of each lawful case a careless rule would flag (an Anti-Terrorism Court
+  case remanded for 30 days, police-station bail in a bailable offence, a
+  release on bond within 24 hours), named in the manifest as ``lawful``;
 * a broken promise (a trigger nobody acted on) and pending ones at the end.
 
 ``Patterns`` decides *when* each one-off pattern is planted: once, in the
@@ -39,6 +43,13 @@ ONE_OFF = (
     "release.s169_no_magistrate_order",
     "release.before_production",
     "release.rearrested_for_new_shooting",
+    "release.order_wrong_kind",
+    "release.sentence_not_recorded",
+    "release.s496_bail_non_bailable",
+    "custody.held_past_remand",
+    "ata_remand_30_days",
+    "police_bail_bailable",
+    "bond_within_24h",
     "retaliation_transfer",
     "broken_promise",
     "correction",

@@ -21,7 +21,9 @@ from ledger.vocabulary.enforcement import require_case, require_same_person
 from ledger.vocabulary.registry import require_person
 
 AREA = "court"
-BailSection = Literal["s496", "s497", "s498"]
+BailSection = Literal["s496", "s497", "s498", "ata_21d"]
+"""CrPC s.496 (bailable offence), s.497 (non-bailable), s.498 (High Court or Court
+of Session, also before arrest), or ATA s.21-D (an Anti-Terrorism Court)."""
 
 
 # --- data -----------------------------------------------------------------------------------
@@ -178,8 +180,14 @@ def _on_charge_withdrawn(entry: Entry, data: ChargeWithdrawn, d: Decision) -> No
 
 
 def _on_bail(entry: Entry, data: BailGranted | BailDenied, d: Decision) -> None:
-    """The case must exist and concern the person; each order number once per case.
-    Bail before arrest (s.498) is allowed."""
+    """Each order number once per case; an existing case must concern the person.
+    Pre-arrest bail under s.498 comes before any arrest, so a s.498 order opens
+    the case for a registered person; any other bail needs the case."""
+    case = d.get(Case, data.case)
+    if case is None and data.section == "s498":
+        require_person(d, data.person, field="data.person")
+        d.open(Case, data.case)
+        return
     case = require_case(d, data.case)
     require_same_person(case, data.person)
     _new_order_number(case, data.order_number)
@@ -258,7 +266,7 @@ event_type(
 event_type(
     "bail.granted",
     area=AREA,
-    summary="The court grants bail under s.496, s.497 or s.498.",
+    summary="The court grants bail under s.496, s.497, s.498 (also before arrest) or ATA s.21-D.",
     data=BailGranted,
     roles=("court",),
     handler=_on_bail,

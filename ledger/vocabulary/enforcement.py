@@ -9,11 +9,16 @@ with no legal basis or "on instructions", custody past the 24-hour limit
 (CrPC s.61), a release before production — because hiding those is the harm
 the ledger exists to prevent. Projections flag them.
 
-Legal bases of a release (Code of Criminal Procedure 1898):
+Legal bases of a release (Code of Criminal Procedure 1898; Anti-Terrorism Act 1997):
 
-- ``bail_s496`` bail in a bailable offence (s.496); ``bail_s497`` bail in a
-  non-bailable offence (s.497); ``bail_s498`` bail by the High Court or Court
-  of Session, including before arrest (s.498);
+- ``bail_s496`` bail by a court in a bailable offence (s.496); ``bail_s497`` bail
+  by a court in a non-bailable offence (s.497); ``bail_s498`` bail by the High
+  Court or Court of Session, including before arrest (s.498); ``bail_ata_21d``
+  bail by an Anti-Terrorism Court (ATA s.21-D);
+- ``police_bail_s496`` / ``police_bail_s497`` bail taken by the officer in
+  charge of the police station, which ss.496 and 497(1) allow ("arrested or
+  detained without warrant by an officer incharge of a police-station"): no
+  court order, judged against the offences the FIR names;
 - ``remand_refused`` the magistrate refused remand (s.167);
 - ``s169_bond`` released by the officer in charge on a bond for lack of
   evidence (s.169: reasons recorded, magistrate informed);
@@ -25,7 +30,8 @@ Legal bases of a release (Code of Criminal Procedure 1898):
 - ``withdrawal_s494`` the prosecutor withdrew with the court's consent (s.494);
 - ``compounding_s345`` the offence was compounded (s.345; has the effect of an
   acquittal);
-- ``sentence_complete`` the sentence was served;
+- ``sentence_complete`` the sentence was served (needs a conviction and a
+  sentence in the case);
 - ``none`` / ``on_instructions`` no lawful basis was given — recorded and flagged.
 
 A basis that rests on an order must name the order's event (``order_event``).
@@ -60,6 +66,9 @@ LegalBasis = Literal[
     "withdrawal_s494",
     "compounding_s345",
     "sentence_complete",
+    "police_bail_s496",
+    "police_bail_s497",
+    "bail_ata_21d",
     "none",
     "on_instructions",
 ]
@@ -75,9 +84,19 @@ ORDER_REQUIRED: frozenset[str] = frozenset(
         "acquittal_at_trial",
         "withdrawal_s494",
         "compounding_s345",
+        "bail_ata_21d",
     }
 )
-"""Legal bases that rest on an order of a court: the release must name its event."""
+"""Legal bases that rest on an order of a court: the release must name its event.
+
+A basis that is not here either needs no order (``s169_bond``, police bail by the
+officer in charge of the station under s.496/s.497) or rests on statements other
+than an order (``sentence_complete`` needs a conviction and a sentence in the case),
+or is no lawful basis at all."""
+CustodyKind = Literal["police", "judicial"]
+"""Where a magistrate or court sends the person: police (physical) remand under
+s.167 (or ATA s.21-E), or judicial custody in jail (s.344 once the case is before
+the court)."""
 
 
 # --- data -----------------------------------------------------------------------------------
@@ -88,6 +107,20 @@ class ArrestMade(EventData):
     grounds: Text
     officer: Ref = Field(description="The arresting officer")
     station: Name
+    offences: list[Name] = Field(
+        default_factory=list,
+        description='Sections the FIR names, e.g. "PPC 302"; judges police bail (s.496/s.497)',
+    )
+    offences_bailable: bool | None = Field(
+        default=None,
+        description="Whether the FIR records every offence named as bailable (Schedule II);"
+        " police bail under s.496 needs true",
+    )
+    anti_terrorism_act: bool = Field(
+        default=False,
+        description="The case is under the Anti-Terrorism Act 1997, before an Anti-Terrorism"
+        " Court: production, remand (s.21-E) and bail (s.21-D) follow that Act",
+    )
 
 
 class CustodyProduced(EventData):
@@ -97,6 +130,25 @@ class CustodyProduced(EventData):
     remand_granted: bool
     remand_days: int = Field(ge=0, le=365)
     order_number: Ref | None = None
+    custody: CustodyKind | None = Field(
+        default=None,
+        description="Where a granted remand sends the person: police (physical remand, the"
+        " default) or judicial custody",
+    )
+    journey_minutes: int | None = Field(
+        default=None,
+        ge=0,
+        le=4320,
+        description="Time needed for the journey from the place of arrest to the court, which"
+        " Art. 10(2) and s.61 exclude from the 24 hours",
+    )
+
+    @field_validator("custody")
+    @classmethod
+    def _custody_needs_remand(cls, custody: str | None, info: ValidationInfo) -> str | None:
+        if custody is not None and info.data.get("remand_granted") is False:
+            raise ValueError("remand was not granted: no custody can be ordered")
+        return custody
 
     @field_validator("remand_days")
     @classmethod
@@ -141,8 +193,8 @@ class ReleaseRecorded(EventData):
     order_event: EventId | None = Field(
         default=None,
         validate_default=True,
-        description="The order the release rests on; required for bail, remand refused,"
-        " s.63 discharge, acquittal, withdrawal and compounding",
+        description="The order the release rests on; required for court bail, remand refused,"
+        " s.63 discharge, acquittal, withdrawal and compounding (not for police bail)",
     )
     order_number: Ref | None = None
     reasons: Text
@@ -262,13 +314,13 @@ def _on_enforcement_action(entry: Entry, data: EnforcementAction, d: Decision) -
 
 def _on_release_recorded(entry: Entry, data: ReleaseRecorded, d: Decision) -> None:
     """The person must be in custody in the case; the authorising officer must be
-    registered; an order event named must be in the log. A wrong, late or other
-    person's order, no basis, or "on instructions" are recorded and flagged later."""
+    registered. The order named is not looked up here: an order that is not in the
+    log, of the wrong kind, late, or another person's, no basis, or "on
+    instructions" are possible and suspicious, so they are recorded and flagged
+    (``ledger.projections.releases``), never refused."""
     case = require_case(d, data.case)
     require_custody(entry, case, data.person, step="release")
     require_officer(d, data.authorising_officer, field="data.authorising_officer")
-    if data.order_event is not None:
-        d.require_event(data.order_event, field="data.order_event")
     d.record(case)
 
 
@@ -297,6 +349,9 @@ event_type(
         "grounds": "Named by two eyewitnesses; pistol recovered at arrest (PPC 302, 324).",
         "officer": "OFF-3",
         "station": "Kalakot police station",
+        "offences": ["PPC 302", "PPC 324"],
+        "offences_bailable": False,
+        "anti_terrorism_act": True,
     },
 )
 event_type(
@@ -313,6 +368,8 @@ event_type(
         "remand_granted": True,
         "remand_days": 7,
         "order_number": "JM14-REM-2026-311",
+        "custody": "police",
+        "journey_minutes": 90,
     },
 )
 event_type(

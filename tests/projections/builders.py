@@ -190,6 +190,7 @@ class CityLog:
         when: str,
         incidents: list[str] | None = None,
         officer: str = "OFF-1",
+        **extra: Any,
     ) -> str:
         return self.add(
             "arrest.made",
@@ -201,11 +202,14 @@ class CityLog:
                 "grounds": "named",
                 "officer": officer,
                 "station": "Kalakot",
+                **extra,
             },
             when,
         )
 
-    def produce(self, case: str, person: str, when: str, remand_days: int = 0) -> str:
+    def produce(
+        self, case: str, person: str, when: str, remand_days: int = 0, **extra: Any
+    ) -> str:
         return self.add(
             "custody.produced",
             "police",
@@ -216,6 +220,7 @@ class CityLog:
                 "remand_granted": remand_days > 0,
                 "remand_days": remand_days,
                 "order_number": None,
+                **extra,
             },
             when,
         )
@@ -237,14 +242,14 @@ class CityLog:
             when,
         )
 
-    def bail(self, case: str, person: str, when: str) -> str:
+    def bail(self, case: str, person: str, when: str, section: str = "s497") -> str:
         return self.add(
             "bail.granted",
             "court",
             {
                 "case": case,
                 "person": person,
-                "section": "s497",
+                "section": section,
                 "order_number": "BAIL-1",
                 "judge": "J-1",
                 "conditions": "c",
@@ -278,11 +283,31 @@ class CityLog:
             when,
         )
 
-    def charge(self, case: str, person: str, when: str) -> str:
+    def charge(
+        self, case: str, person: str, when: str, charges: list[str] | None = None
+    ) -> str:
         return self.add(
             "charge.filed",
             "prosecution",
-            {"case": case, "person": person, "charges": ["PPC 302"], "prosecutor": "PR-1"},
+            {"case": case, "person": person, "charges": charges or ["PPC 302"], "prosecutor": "PR-1"},
+            when,
+        )
+
+    def verdict(
+        self, case: str, person: str, when: str, verdict: str = "convicted", section: str = "trial"
+    ) -> str:
+        return self.add(
+            "verdict.delivered",
+            "court",
+            {"case": case, "person": person, "verdict": verdict, "section": section, "judge": "J-1"},
+            when,
+        )
+
+    def sentence(self, case: str, person: str, when: str, months: int = 3) -> str:
+        return self.add(
+            "sentence.imposed",
+            "court",
+            {"case": case, "person": person, "sentence": "s", "custodial_months": months, "judge": "J-1"},
             when,
         )
 

@@ -82,3 +82,85 @@ def test_current_holdings_list_only_people_still_in_custody() -> None:
     assert [(r["case"], r["hours_in_custody"], r["past_limit_unproduced"]) for r in rows] == [
         ("FIR-1", 30.0, True)
     ]
+
+
+def test_journey_time_recorded_at_production_is_excluded_from_the_24_hours() -> None:
+    log = CityLog()
+    log.arrest("FIR-1", "P-1", at(hours=0))
+    log.produce("FIR-1", "P-1", at(hours=27), remand_days=3, journey_minutes=240)
+    assert custody_rules(log) == []
+
+
+def test_journey_time_shorter_than_the_delay_does_not_excuse_late_production() -> None:
+    log = CityLog()
+    arrest = log.arrest("FIR-1", "P-1", at(hours=0))
+    log.produce("FIR-1", "P-1", at(hours=27), remand_days=3, journey_minutes=120)
+    assert custody_rules(log) == [("custody.past_24h", arrest)]
+
+
+def test_held_by_police_after_the_remand_expired_is_flagged() -> None:
+    log = CityLog()
+    arrest = log.arrest("FIR-1", "P-1", at(hours=0))
+    log.produce("FIR-1", "P-1", at(hours=10), remand_days=3)
+    log.tick(at(days=4, hours=10))  # 3 days of remand + 24 hours: at the limit
+    assert custody_rules(log) == []
+    log.tick(at(days=4, hours=11))
+    assert custody_rules(log) == [("custody.held_past_remand", arrest)]
+
+
+def test_held_by_police_after_remand_was_refused_is_flagged() -> None:
+    log = CityLog()
+    arrest = log.arrest("FIR-1", "P-1", at(hours=0))
+    log.produce("FIR-1", "P-1", at(hours=10), remand_days=0)
+    log.release("FIR-1", "P-1", at(days=3), "s169_bond")
+    rules = [f for f in Analysis(log.facts(), 1, "00").flags if f.rule == "custody.held_past_remand"]
+    assert [(f.subject, f.evidence["remand"]) for f in rules] == [(arrest, "refused")]
+
+
+def test_produced_again_before_the_remand_expired_is_not_flagged() -> None:
+    log = CityLog()
+    log.arrest("FIR-1", "P-1", at(hours=0))
+    log.produce("FIR-1", "P-1", at(hours=10), remand_days=3)
+    log.produce("FIR-1", "P-1", at(days=3), remand_days=10, custody="judicial")
+    log.tick(at(days=40))
+    assert custody_rules(log) == []
+
+
+def test_judicial_custody_does_not_count_toward_the_15_days_of_police_remand() -> None:
+    log = CityLog()
+    log.arrest("FIR-1", "P-1", at(hours=0))
+    log.produce("FIR-1", "P-1", at(hours=10), remand_days=10)
+    log.produce("FIR-1", "P-1", at(days=10), remand_days=14, custody="judicial")
+    assert custody_rules(log) == []
+
+
+def test_judicial_remand_over_15_days_at_a_time_is_flagged() -> None:
+    log = CityLog()
+    arrest = log.arrest("FIR-1", "P-1", at(hours=0))
+    log.produce("FIR-1", "P-1", at(hours=10), remand_days=16, custody="judicial")
+    assert custody_rules(log) == [("custody.remand_order_too_long", arrest)]
+
+
+def test_anti_terrorism_case_remanded_for_30_days_is_not_flagged() -> None:
+    log = CityLog()
+    log.arrest("FIR-1", "P-1", at(hours=0), anti_terrorism_act=True)
+    log.produce("FIR-1", "P-1", at(hours=10), remand_days=30)
+    log.produce("FIR-1", "P-1", at(days=30), remand_days=14, custody="judicial")
+    assert custody_rules(log) == []
+
+
+def test_ordinary_case_remanded_for_30_days_is_flagged() -> None:
+    log = CityLog()
+    arrest = log.arrest("FIR-1", "P-1", at(hours=0))
+    log.produce("FIR-1", "P-1", at(hours=10), remand_days=30)
+    log.produce("FIR-1", "P-1", at(days=30), remand_days=14, custody="judicial")
+    assert custody_rules(log) == [("custody.remand_over_15_days", arrest)]
+
+
+def test_anti_terrorism_remand_over_30_days_at_once_is_flagged() -> None:
+    log = CityLog()
+    arrest = log.arrest("FIR-1", "P-1", at(hours=0))
+    log.charge("FIR-1", "P-1", at(hours=5), charges=["PPC 302", "ATA 7"])
+    log.produce("FIR-1", "P-1", at(hours=10), remand_days=31)
+    log.tick(at(days=31))
+    assert custody_rules(log) == [("custody.remand_order_too_long", arrest)]

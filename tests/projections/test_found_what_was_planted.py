@@ -10,7 +10,8 @@ import pytest
 
 from ledger.keyring import Keyring
 from ledger.projections.service import Reports
-from ledger.simulation import CityConfig, simulate
+from ledger.simulation import FLAG_RULES, CityConfig, simulate
+from ledger.simulation.manifest import LAWFUL_KINDS
 from tests.conftest import Clock, chartered_ledger
 
 CITY = CityConfig(start=datetime(2025, 9, 1, tzinfo=UTC), seed=3, months=6, groups=4)
@@ -38,11 +39,7 @@ def test_every_planted_flag_is_raised_on_its_event_case_and_person(
     reports, manifest = planted
     raised = {(f["rule"], f["subject_event"]): f for f in reports.flags()}
     wanted = patterns(manifest, "flag")
-    assert {p["rule"] for p in wanted} >= {
-        "release.on_instructions",
-        "release.no_basis",
-        "custody.past_24h",
-    }
+    assert {p["rule"] for p in wanted} == set(FLAG_RULES)
     for p in wanted:
         flag = raised.get((p["rule"], p["event_id"]))
         assert flag is not None, f"planted {p['rule']} on {p['event_id']} was not raised"
@@ -60,6 +57,16 @@ def test_no_flag_is_raised_that_the_manifest_did_not_plant(
         if (f["rule"], f["subject_event"]) not in wanted
     ]
     assert extra == []
+
+
+def test_lawful_cases_planted_where_a_careless_rule_would_flag_raise_no_flag(
+    planted: tuple[Reports, dict[str, Any]],
+) -> None:
+    reports, manifest = planted
+    lawful = patterns(manifest, "lawful")
+    assert {p["lawful"] for p in lawful} == set(LAWFUL_KINDS)
+    flagged_cases = {f["case"] for f in reports.flags()}
+    assert [p["lawful"] for p in lawful if p["case"] in flagged_cases] == []
 
 
 def test_flag_status_matches_the_committee_inquiries_planted(

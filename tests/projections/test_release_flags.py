@@ -83,7 +83,7 @@ def test_order_for_another_person_is_a_mismatch() -> None:
 def test_order_issued_after_the_release_is_flagged() -> None:
     log = CityLog()
     arrested(log)
-    release_id_placeholder = log.order("FIR-1", "P-1", at(days=3))
+    release_id_placeholder = log.order("FIR-1", "P-1", at(days=3), kind="remand_refused")
     # the release names an order that (by its occurred_at) came a day later
     release = log.release(
         "FIR-1", "P-1", at(days=2), "remand_refused", order_event=release_id_placeholder
@@ -110,23 +110,33 @@ def test_s169_bond_with_magistrate_order_within_seven_days_is_not_flagged() -> N
     assert rules_for(log, release) == set()
 
 
-def test_release_before_production_without_court_order_is_flagged() -> None:
+def test_release_before_production_without_bond_bail_or_court_order_is_flagged() -> None:
     log = CityLog()
     log.person("P-1")
     arrest = log.arrest("FIR-1", "P-1", at(hours=1))
+    release = log.release("FIR-1", "P-1", at(hours=5), "on_instructions")
+    log.tick(at(days=30))
+    flags = [f for f in Analysis(log.facts(), 1, "00").flags if f.subject == release]
+    assert {f.rule for f in flags} == {"release.before_production", "release.on_instructions"}
+    production = next(f for f in flags if f.rule == "release.before_production")
+    assert production.evidence["arrest"] == arrest
+
+
+def test_lawful_release_on_bond_within_24_hours_before_production_is_not_flagged() -> None:
+    log = CityLog()
+    log.person("P-1")
+    log.arrest("FIR-1", "P-1", at(hours=1))
     release = log.release("FIR-1", "P-1", at(hours=5), "s169_bond")
     log.order("FIR-1", "P-1", at(days=1), kind="other")
     log.tick(at(days=30))
-    flags = [f for f in Analysis(log.facts(), 1, "00").flags if f.subject == release]
-    assert [f.rule for f in flags] == ["release.before_production"]
-    assert flags[0].evidence["arrest"] == arrest
+    assert rules_for(log, release) == set()
 
 
 def test_release_before_production_on_a_court_order_is_not_flagged() -> None:
     log = CityLog()
     log.person("P-1")
     log.arrest("FIR-1", "P-1", at(hours=1))
-    order = log.order("FIR-1", "P-1", at(hours=3))
+    order = log.order("FIR-1", "P-1", at(hours=3), kind="remand_refused")
     release = log.release("FIR-1", "P-1", at(hours=5), "remand_refused", order_event=order)
     assert rules_for(log, release) == set()
 
@@ -189,3 +199,128 @@ def test_flag_status_follows_the_committee_workflow_and_never_disappears() -> No
         at(days=5),
     )
     assert status() == [("finding_recorded", "unlawful")]
+
+
+def test_release_citing_an_order_not_in_the_log_is_flagged_not_found() -> None:
+    log = CityLog()
+    arrested(log)
+    release = log.release("FIR-1", "P-1", at(days=2), "bail_s497", order_event="ab" * 32)
+    flags = [f for f in Analysis(log.facts(), 1, "00").flags if f.subject == release]
+    assert [f.rule for f in flags] == ["release.order_not_found"]
+    assert "not in the log" in flags[0].evidence["missing"]
+
+
+def test_bail_release_citing_a_non_bail_order_is_flagged_wrong_kind() -> None:
+    log = CityLog()
+    arrested(log)
+    order = log.order("FIR-1", "P-1", at(days=1), kind="remand")
+    release = log.release("FIR-1", "P-1", at(days=2), "bail_s497", order_event=order)
+    flags = [f for f in Analysis(log.facts(), 1, "00").flags if f.subject == release]
+    assert [f.rule for f in flags] == ["release.order_wrong_kind"]
+    assert flags[0].evidence["order_is"] == "court order of kind remand"
+
+
+def test_bail_release_citing_bail_under_another_section_is_flagged_wrong_kind() -> None:
+    log = CityLog()
+    arrested(log)
+    bail = log.bail("FIR-1", "P-1", at(days=1), section="s498")
+    release = log.release("FIR-1", "P-1", at(days=2), "bail_s497", order_event=bail)
+    assert rules_for(log, release) == {"release.order_wrong_kind"}
+
+
+def test_acquittal_release_resting_on_a_conviction_is_flagged_wrong_kind() -> None:
+    log = CityLog()
+    arrested(log)
+    log.charge("FIR-1", "P-1", at(days=3))
+    verdict = log.verdict("FIR-1", "P-1", at(days=40), verdict="convicted")
+    release = log.release("FIR-1", "P-1", at(days=41), "acquittal_at_trial", order_event=verdict)
+    assert rules_for(log, release) == {"release.order_wrong_kind"}
+
+
+def test_acquittal_release_resting_on_an_acquittal_is_not_flagged() -> None:
+    log = CityLog()
+    arrested(log)
+    log.charge("FIR-1", "P-1", at(days=3))
+    verdict = log.verdict("FIR-1", "P-1", at(days=40), verdict="acquitted", section="s265k")
+    release = log.release("FIR-1", "P-1", at(days=41), "acquittal_s265k", order_event=verdict)
+    assert rules_for(log, release) == set()
+
+
+def test_release_on_sentence_complete_with_no_verdict_is_flagged() -> None:
+    log = CityLog()
+    arrested(log)
+    release = log.release("FIR-1", "P-1", at(days=2), "sentence_complete")
+    flags = [f for f in Analysis(log.facts(), 1, "00").flags if f.subject == release]
+    assert [f.rule for f in flags] == ["release.sentence_not_recorded"]
+    assert flags[0].evidence["missing"].startswith("a conviction and a sentence")
+
+
+def test_release_on_sentence_complete_after_conviction_and_sentence_is_not_flagged() -> None:
+    log = CityLog()
+    arrested(log)
+    log.charge("FIR-1", "P-1", at(days=3))
+    log.verdict("FIR-1", "P-1", at(days=40))
+    log.sentence("FIR-1", "P-1", at(days=45))
+    release = log.release("FIR-1", "P-1", at(days=140), "sentence_complete")
+    assert rules_for(log, release) == set()
+
+
+def test_court_s496_bail_in_a_murder_case_is_flagged() -> None:
+    log = CityLog()
+    log.person("P-1")
+    log.arrest("FIR-1", "P-1", at(hours=1), offences=["PPC 302(b)", "PPC 34"])
+    log.produce("FIR-1", "P-1", at(hours=10), remand_days=3)
+    bail = log.bail("FIR-1", "P-1", at(days=2), section="s496")
+    release = log.release("FIR-1", "P-1", at(days=2, hours=2), "bail_s496", order_event=bail)
+    flags = [f for f in Analysis(log.facts(), 1, "00").flags if f.subject == release]
+    assert [f.rule for f in flags] == ["release.s496_bail_non_bailable"]
+    assert "PPC 302" in flags[0].evidence["missing"]
+
+
+def test_s496_bail_with_no_offence_recorded_is_flagged() -> None:
+    log = CityLog()
+    arrested(log)
+    bail = log.bail("FIR-1", "P-1", at(days=2), section="s496")
+    release = log.release("FIR-1", "P-1", at(days=2, hours=2), "bail_s496", order_event=bail)
+    assert rules_for(log, release) == {"release.s496_bail_non_bailable"}
+
+
+def test_police_station_bail_in_a_bailable_offence_is_not_flagged() -> None:
+    log = CityLog()
+    log.person("P-1")
+    log.arrest("FIR-1", "P-1", at(hours=1), offences=["PPC 147"], offences_bailable=True)
+    release = log.release("FIR-1", "P-1", at(hours=6), "police_bail_s496")
+    log.tick(at(days=30))
+    assert rules_for(log, release) == set()
+
+
+def test_police_station_bail_in_a_murder_case_is_flagged_even_if_marked_bailable() -> None:
+    log = CityLog()
+    log.person("P-1")
+    log.arrest("FIR-1", "P-1", at(hours=1), offences=["PPC 324"], offences_bailable=True)
+    release = log.release("FIR-1", "P-1", at(hours=6), "police_bail_s496")
+    assert rules_for(log, release) == {"release.s496_bail_non_bailable"}
+
+
+def test_police_bail_under_s497_for_an_offence_punishable_with_death_is_flagged() -> None:
+    log = CityLog()
+    log.person("P-1")
+    log.arrest("FIR-1", "P-1", at(hours=1), offences=["PPC 302"])
+    release = log.release("FIR-1", "P-1", at(hours=6), "police_bail_s497")
+    assert rules_for(log, release) == {"release.police_bail_prohibited"}
+
+
+def test_police_bail_under_s497_outside_the_prohibitory_clause_is_not_flagged() -> None:
+    log = CityLog()
+    log.person("P-1")
+    log.arrest("FIR-1", "P-1", at(hours=1), offences=["PPC 381-A"])
+    release = log.release("FIR-1", "P-1", at(hours=6), "police_bail_s497")
+    assert rules_for(log, release) == set()
+
+
+def test_every_flag_row_says_what_happened_and_which_law_it_breaks() -> None:
+    log = CityLog()
+    arrested(log)
+    log.release("FIR-1", "P-1", at(days=2), "sentence_complete")
+    rows = [f.to_row() for f in Analysis(log.facts(), 1, "00").flags]
+    assert rows and all(r["description"] and r["law"] for r in rows)

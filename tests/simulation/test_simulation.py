@@ -61,7 +61,9 @@ def test_manifest_names_every_planted_pattern_with_events_in_the_log(
     patterns = result.manifest["patterns"]
     kinds = {p["kind"] for p in patterns}
     assert {"favoured_group", "retaliation_transfer", "broken_promise", "flag"} <= kinds
-    assert {p["rule"] for p in patterns if p["kind"] == "flag"} == set(FLAG_RULES)
+    # a city this small has no room for every pattern: the six-month city of
+    # tests/projections/test_found_what_was_planted.py plants them all
+    assert {p["rule"] for p in patterns if p["kind"] == "flag"} <= set(FLAG_RULES)
     expected_type = {"event_id": None, "arrest_event": "arrest.made", "transfer_event": "officer.transferred",
                      "trigger_event": "shooting.reported", "rearrest_event": "arrest.made",
                      "subject": "release.recorded"}
@@ -102,7 +104,7 @@ def test_unplanted_arrests_are_produced_within_24_hours_and_remanded_at_most_15_
     city: tuple[Ledger, SimulationResult, list[dict[str, Any]]],
 ) -> None:
     _, result, log = city
-    flagged = {p["case"] for p in result.manifest["patterns"] if p["kind"] == "flag"}
+    flagged = {p["case"] for p in result.manifest["patterns"] if p["kind"] in ("flag", "lawful")}
     arrests = {st["data"]["case"]: _at(st) for st in log if st["type"] == "arrest.made"}
     productions: dict[str, list[dict[str, Any]]] = {}
     for st in log:
@@ -114,7 +116,8 @@ def test_unplanted_arrests_are_produced_within_24_hours_and_remanded_at_most_15_
         produced = productions.get(case, [])
         assert produced, case
         assert _at(produced[0]) - arrested <= timedelta(hours=24), case
-        assert sum(p["data"]["remand_days"] for p in produced) <= 15, case
+        police = [p for p in produced if p["data"].get("custody") != "judicial"]
+        assert sum(p["data"]["remand_days"] for p in police) <= 15, case
 
 
 def test_sealed_details_never_appear_in_the_public_log(

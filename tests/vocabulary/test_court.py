@@ -75,6 +75,24 @@ def test_bail_in_a_case_never_opened_is_refused(city: Scene) -> None:
     refused(city.refuse("bail.granted", case="FIR-404"), UnknownReference, "data.case")
 
 
+def test_pre_arrest_bail_under_s498_opens_the_case(city: Scene) -> None:
+    city.record("bail.granted", case="FIR-500", person="P-17", section="s498")
+    city.arrest(case="FIR-500")
+    city.record("release.recorded", case="FIR-500", person="P-17", legal_basis="bail_s498",
+                order_event=city.record("court.order_issued", case="FIR-500", person="P-17",
+                                        order_number="ORD-9", kind="release"))
+
+
+def test_pre_arrest_bail_for_an_unregistered_person_is_refused(city: Scene) -> None:
+    err = city.refuse("bail.granted", case="FIR-501", person="P-404", section="s498")
+    refused(err, UnknownReference, "data.person")
+
+
+def test_bail_by_an_anti_terrorism_court_under_s21d_is_recorded(city: Scene) -> None:
+    city.arrest()
+    city.record("bail.granted", case=CASE, person="P-17", section="ata_21d")
+
+
 def test_the_same_order_number_twice_in_a_case_is_refused(city: Scene) -> None:
     city.arrest()
     city.record("bail.granted", case=CASE)

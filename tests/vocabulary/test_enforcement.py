@@ -85,10 +85,48 @@ def test_release_on_bail_without_naming_the_order_is_refused(city: Scene) -> Non
     refused(err, MalformedStatement, "data.order_event")
 
 
-def test_release_naming_an_order_not_in_the_log_is_refused(city: Scene) -> None:
+def test_release_naming_an_order_not_in_the_log_is_recorded_for_the_committee(
+    city: Scene,
+) -> None:
     city.arrest()
-    err = city.refuse("release.recorded", case=CASE, order_event="ab" * 32)
-    refused(err, UnknownReference, "data.order_event")
+    city.record("release.recorded", case=CASE, order_event="ab" * 32)
+    assert case_of(city).releases[0]["order_event"] == "ab" * 32
+
+
+@pytest.mark.parametrize("basis", ["police_bail_s496", "police_bail_s497"])
+def test_police_station_bail_is_recorded_by_the_police_without_a_court_order(
+    city: Scene, basis: str
+) -> None:
+    city.arrest()
+    city.record("release.recorded", case=CASE, person="P-17", legal_basis=basis,
+                order_event=None, order_number=None)
+    assert case_of(city).releases[0]["legal_basis"] == basis
+
+
+def test_ata_bail_release_without_the_courts_order_is_refused(city: Scene) -> None:
+    city.arrest()
+    err = city.refuse("release.recorded", case=CASE, legal_basis="bail_ata_21d", order_event=None)
+    refused(err, MalformedStatement, "data.order_event")
+
+
+def test_judicial_custody_without_a_granted_remand_is_refused(city: Scene) -> None:
+    city.arrest()
+    err = city.refuse("custody.produced", case=CASE, person="P-17", remand_granted=False,
+                      remand_days=0, custody="judicial")
+    refused(err, MalformedStatement, "data.custody")
+
+
+def test_arrest_of_an_anti_terrorism_case_with_its_offences_is_recorded(city: Scene) -> None:
+    city.arrest()
+    arrest = case_of(city).arrests[0]
+    assert arrest["anti_terrorism_act"] is True and arrest["offences"] == ["PPC 302", "PPC 324"]
+
+
+def test_arrest_recorded_without_the_new_optional_fields_stays_valid(city: Scene) -> None:
+    city.record("arrest.made", case="FIR-300", person="P-18", offences=...,
+                offences_bailable=..., anti_terrorism_act=...)
+    arrest = case_of(city, "FIR-300").arrests[0]
+    assert "offences" not in arrest and "anti_terrorism_act" not in arrest
 
 
 def test_release_pointing_at_a_wrong_order_is_recorded(city: Scene) -> None:
