@@ -10,7 +10,7 @@ Feature: The public website tells a journalist whether promises were kept, equal
   Scenario: A journalist reads whether promises were kept per group
     When she opens the English home page
     Then she sees the number of promises kept and broken
-    And the Kemari dock gang's promise is shown as kept and the Lyari front's as broken
+    And the Kemari dock gang's promise is shown as kept, the unpursued attack on it as broken, and the Lyari front's as broken
     And the page names the checkpoint's tree size and root
 
   Scenario: A journalist switches to Urdu

@@ -105,9 +105,12 @@ class SiteBuilder:
         import base64
 
         return {"origin": cp.origin, "size": cp.size, "root_hex": cp.root_hash.hex(),
-                "root_b64": base64.b64encode(cp.root_hash).decode("ascii"), "signed_at": self.source.signed_at,
+                "root_b64": base64.b64encode(cp.root_hash).decode("ascii"),
+                "signed_at": cp.signed_time.strftime("%Y-%m-%dT%H:%M:%SZ") if cp.signed_time else None,
                 "note": self.source.checkpoint_note, "vkey": self.source.log_vkey.strip(),
-                "witnesses": self.source.witnesses, "as_of": self.source.reports.as_of}
+                "witnesses": self.source.witnesses, "as_of": self.source.reports.as_of,
+                "as_of_source": self.source.reports.evaluation.source,
+                "as_of_explanation": self.source.reports.evaluation.explanation}
 
     def render_html(self, env: Environment, language: Language, template: str, path: str, **context: Any) -> str:
         depth = path.count("/")
@@ -167,6 +170,7 @@ class SiteBuilder:
         self.writer.write("data/flags.json", json.dumps(self.data.flags, ensure_ascii=False, indent=1))
         self.writer.write("data/manifest.json", json.dumps(
             {"origin": cp["origin"], "tree_size": cp["size"], "root": cp["root_hex"], "as_of": cp["as_of"],
+             "as_of_source": cp["as_of_source"], "as_of_explanation": cp["as_of_explanation"],
              "reports": list(REPORT_NAMES), "tiles": "tile/", "ids": "ids/",
              "id_prefix_length": id_prefix_length(cp["size"])}, indent=1))
         ids = write_tiles(self.writer, self.source.leaves(), cp["size"], self.source.checkpoint.root_hash)

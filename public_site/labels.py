@@ -32,7 +32,7 @@ STEP_STATUS = {
 FLAG_STATUS = {
     "open": N_("Open"),
     "explanation_requested": N_("Explanation requested"),
-    "explained": N_("Explained"),
+    "explanation_given": N_("Explanation given (awaiting the committee's finding)"),
     "finding_recorded": N_("Finding recorded"),
 }
 
@@ -105,13 +105,39 @@ ENTRY_STATUS = {
 
 TEST_METRICS = {
     "promise_kept": N_("Promise kept"),
-    "arrest": N_("Arrest by the deadline"),
+    "arrest_on_time": N_("Arrest on time"),
     "release": N_("Release"),
     "unexplained_release": N_("Unexplained release"),
     "charge": N_("Charge"),
     "conviction": N_("Conviction"),
     "time_to_arrest": N_("Time to arrest"),
+    "time_to_charge": N_("Time to charge"),
+    "time_to_verdict": N_("Time to verdict"),
+    "time_to_release": N_("Time to release"),
 }
+
+AS_OF_SOURCES = {
+    "checkpoint": N_("the time signed in the checkpoint"),
+    "requested": N_("the time requested when the site was built"),
+    "latest_event": N_("the time of the latest event, because the checkpoint carries no usable signed time"),
+}
+
+NOT_TESTABLE = {
+    reason: reason
+    for reason in (
+        N_("fewer than two groups with data"),
+        N_("no variation: every case has the same outcome"),
+        N_("fewer than two groups with cases"),
+        N_("no event yet: every case is still open (censored)"),
+        N_("no variation to compare: at every event time at most one group was at risk, or every case at risk had the event at once"),
+        N_("the log-rank variance cannot be inverted on these data"),
+        N_("the log-rank statistic is undefined on these data"),
+        N_("no transfer of an officer is recorded"),
+        N_("no officer time follows an arrest of this group's members"),
+        N_("all officer time follows an arrest of this group's members: no base to compare"),
+    )
+}
+"""Why a statistic could not be computed, as the projections say it (``statistics.not_testable``)."""
 
 COURT_STAGES = {
     "arrest_to_charge": N_("Arrest to charge"),

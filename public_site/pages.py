@@ -167,7 +167,7 @@ class SiteData:
         for row in self.tables["promises"].rows:
             if row["outcome"] == "broken":
                 entries.append({"kind": "broken", "at": row["shot_at"],
-                                "id": f"{row['warning']}:{row['incident']}", "row": row})
+                                "id": f"{row['incident']}:{row['group']}:{row['trigger']}", "row": row})
         entries.sort(key=lambda e: (e["at"], e["id"]), reverse=True)
         return entries[:limit]
 

@@ -124,8 +124,10 @@ def _write_prefix(lines: Iterator[bytes], size: int, path: Path) -> int:
     return written
 
 
-def open_ledger_source(ledger: Ledger, witness_vkeys: list[str] | None = None) -> SiteSource:
-    """Pin a live ledger to its latest signed checkpoint."""
+def open_ledger_source(
+    ledger: Ledger, witness_vkeys: list[str] | None = None, as_of: str | None = None
+) -> SiteSource:
+    """Pin a live ledger to its latest signed checkpoint (deadlines judged at its time unless ``as_of``)."""
     from ledger.projections.service import Reports
 
     ledger.refresh()
@@ -139,15 +141,18 @@ def open_ledger_source(ledger: Ledger, witness_vkeys: list[str] | None = None) -
     scratch = Path(tempfile.mkdtemp(prefix="ledger-site-"))
     leaves_path = scratch / "log.jsonl"
     _write_prefix((s.leaf.encode("utf-8") for s in ledger.events()), checkpoint.size, leaves_path)
-    reports = Reports(ledger)
+    reports = Reports(ledger, as_of)
     if reports.tree_size != checkpoint.size:
         (scratch / "checkpoint").write_text(latest.note, "utf-8")
-        reports = Reports.from_export(scratch)
+        (scratch / "log.vkey").write_text(registry.log_key.strip() + "\n", "utf-8")
+        reports = Reports.from_export(scratch, as_of)
     return SiteSource(reports, checkpoint, latest.note, registry.log_key, latest.signed_at, leaves_path,
                       witnesses_of(latest.note, witness_vkeys or []), scratch)
 
 
-def open_export_source(directory: Path, witness_vkeys: list[str] | None = None) -> SiteSource:
+def open_export_source(
+    directory: Path, witness_vkeys: list[str] | None = None, as_of: str | None = None
+) -> SiteSource:
     """Pin an export directory (log.jsonl, checkpoint, log.vkey) to its checkpoint."""
     from ledger.projections.service import Reports
 
@@ -169,7 +174,8 @@ def open_export_source(directory: Path, witness_vkeys: list[str] | None = None) 
         with (directory / "log.jsonl").open("rb") as handle:
             _write_prefix((raw.rstrip(b"\n") for raw in handle), checkpoint.size, scratch / "log.jsonl")
         (scratch / "checkpoint").write_text(note, "utf-8")
+        (scratch / "log.vkey").write_text(vkey + "\n", "utf-8")
         source_dir = scratch
-    reports = Reports.from_export(source_dir)
+    reports = Reports.from_export(source_dir, as_of)
     return SiteSource(reports, checkpoint, note, vkey, None, source_dir / "log.jsonl",
                       witnesses_of(note, witness_vkeys or []), scratch)

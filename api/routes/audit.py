@@ -19,7 +19,7 @@ from api.schemas import PROBLEM_RESPONSES
 
 router = APIRouter(prefix="/v1/audit", tags=["audit"])
 
-FlagStatus = Literal["open", "explanation_requested", "explained", "finding_recorded"]
+FlagStatus = Literal["open", "explanation_requested", "explanation_given", "finding_recorded"]
 
 QUEUE_DESCRIPTION = """
 Flags raised by the rules (e.g. `release.on_instructions`, `release.no_basis`,

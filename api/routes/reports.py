@@ -1,14 +1,16 @@
 """Reports for the public, journalists and the committee: JSON, or CSV with Accept: text/csv.
 
 Every report names the tree size and root hash it was computed from, so a
-reader can tie each figure to a signed checkpoint.
+reader can tie each figure to a signed checkpoint, and the time its deadlines
+were judged at with where that time came from (``as_of``, ``as_of_source``:
+the time signed in the latest checkpoint unless ``?as_of=`` asks for another).
 """
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, Query, Request
 from fastapi.responses import Response
 
 from api.deps import GateDep
@@ -26,8 +28,21 @@ ReportName = Literal["promises", "groups", "releases", "custody", "officers", "c
     summary="A report over the whole log (JSON, or CSV with Accept: text/csv)",
     responses={200: {"content": {"text/csv": {}}}, **PROBLEM_RESPONSES},
 )
-def report(name: ReportName, request: Request, gate: GateDep) -> Any:
-    table = with_reports(gate, lambda reports: reports.report(name))
+def report(
+    name: ReportName,
+    request: Request,
+    gate: GateDep,
+    as_of: Annotated[
+        str | None,
+        Query(
+            pattern=r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z$",
+            max_length=20,
+            description="Judge deadlines at this UTC time (not before the latest event);"
+            " default: the time signed in the latest checkpoint",
+        ),
+    ] = None,
+) -> Any:
+    table = with_reports(gate, lambda reports: reports.report(name, as_of))
     if prefers(request, "text/csv"):
         return Response(
             table.to_csv(),
@@ -36,6 +51,8 @@ def report(name: ReportName, request: Request, gate: GateDep) -> Any:
                 "Content-Disposition": f'attachment; filename="{name}-{table.tree_size}.csv"',
                 "X-Tree-Size": str(table.tree_size),
                 "X-Root-Hash": table.root,
+                "X-As-Of": table.as_of,
+                "X-As-Of-Source": table.as_of_source,
             },
         )
     return table.to_json()

@@ -60,12 +60,14 @@ def sees_headline(journalist: dict[str, Any]) -> None:
     assert "promises kept" in headline and "promises broken" in headline
 
 
-@then("the Kemari dock gang's promise is shown as kept and the Lyari front's as broken")
+@then("the Kemari dock gang's promise is shown as kept, the unpursued attack on it as broken,"
+      " and the Lyari front's as broken")
 def per_group(journalist: dict[str, Any]) -> None:
     page = journalist["page"]
     kemari = page.locator("table tbody tr", has_text="Kemari Dock Gang").inner_text().split("\t")
     lyari = page.locator("table tbody tr", has_text="Lyari").first.inner_text().split("\t")
-    assert kemari[1].strip() == "1" and kemari[3].strip() == "0", kemari
+    # the Lyari front's shooting at the protected Kemari gang counts under the group attacked
+    assert kemari[1].strip() == "1" and kemari[3].strip() == "1", kemari
     assert lyari[1].strip() == "0" and lyari[3].strip() == "1", lyari
 
 

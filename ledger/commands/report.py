@@ -38,6 +38,11 @@ def register(app: typer.Typer) -> None:
         from_export: Path | None = typer.Option(
             None, "--from-export", help="Recompute from an export directory instead of the database"
         ),
+        as_of: str | None = typer.Option(
+            None,
+            "--as-of",
+            help="Judge deadlines at this UTC time (2026-03-01T00:00:00Z); default: the latest checkpoint's signed time",
+        ),
         db: str = DbOption,
     ) -> None:
         """Reports over the ledger: promises kept, equality across groups, flags, custody, court, histories."""
@@ -51,16 +56,20 @@ def register(app: typer.Typer) -> None:
             raise LedgerError(f"report {what} takes no id")
         if what not in REPORTS and what not in ("case", "person"):
             raise LedgerError(f"no report named {what!r}; {WHAT_HELP}")
+        if as_of is not None:
+            from ledger.projections.evaluation import parse_as_of
+
+            as_of = parse_as_of(as_of)
         if from_export is not None:
             from ledger.projections.service import Reports
 
-            _show(Reports.from_export(from_export), what, subject, as_csv, as_json)
+            _show(Reports.from_export(from_export, as_of), what, subject, as_csv, as_json)
             return
         from ledger.cli import open_ledger
         from ledger.projections.service import Reports
 
         with open_ledger(db) as ledger:
-            _show(Reports(ledger), what, subject, as_csv, as_json)
+            _show(Reports(ledger, as_of), what, subject, as_csv, as_json)
 
 
 def _show(reports: Any, what: str, subject: str | None, as_csv: bool, as_json: bool) -> None:
@@ -96,7 +105,7 @@ def _print_table(console: Any, table: Any) -> None:
     columns = [
         c for c in table.columns if c not in HIDDEN and not c.endswith(("_event", "_deadline"))
     ]
-    rich_table = Table(title=f"{table.name} (as of {table.as_of})", show_lines=False)
+    rich_table = Table(title=f"{table.name} (as of {table.as_of}, {table.as_of_source})", show_lines=False)
     for column in columns:
         rich_table.add_column(column.replace("_", " "), overflow="fold")
     for row in table.rows:
@@ -107,14 +116,18 @@ def _print_table(console: Any, table: Any) -> None:
     if "tests" in table.extra:
         for test in table.extra["tests"]:
             p = (
-                "not tested"
+                "not testable"
                 if test["p_value"] is None
-                else f"p = {test['p_value']:.4g}, Holm {test['p_holm']:.4g}"
+                else f"p {_p(test['p_text'])}, Holm {_p(test['p_holm_text'])}"
             )
             console.print(f"  {test['metric']}: {p} — {test['method']}", highlight=False)
     console.print(
         f"tree size {table.tree_size}, root {table.root}", highlight=False, soft_wrap=True
     )
+
+
+def _p(text: str) -> str:
+    return text if text.startswith("<") else f"= {text}"
 
 
 def _short(text: str) -> str:

@@ -34,23 +34,30 @@ def register(app: typer.Typer) -> None:
         witness: list[str] = typer.Option(
             [], "--witness", help="A witness verifier key (name+id+key) whose cosignature to report; repeatable"
         ),
+        as_of: str | None = typer.Option(
+            None, "--as-of", help="Judge deadlines at this UTC time; default: the checkpoint's signed time"
+        ),
     ) -> None:
         """Build the public site as of the latest signed checkpoint."""
         from public_site.source import open_export_source, open_ledger_source
 
+        if as_of is not None:
+            from ledger.projections.evaluation import parse_as_of
+
+            as_of = parse_as_of(as_of)
         if from_export is not None:
-            source = open_export_source(from_export, list(witness))
+            source = open_export_source(from_export, list(witness), as_of)
             result = _build(source, out)
         else:
             from ledger.cli import open_ledger
 
             with open_ledger(db) as ledger:
-                source = open_ledger_source(ledger, list(witness))
+                source = open_ledger_source(ledger, list(witness), as_of)
                 result = _build(source, out)
         console.print(
             f"Built {result.pages} pages and {result.proofs} proofs in {out}/ at tree size {source.size}"
             f" ({result.files_written} files written, {result.files_unchanged} unchanged,"
-            f" {result.files_removed} removed) in {result.seconds:.1f}s"
+            f" {result.files_removed} removed) in {result.seconds:.1f}s; {source.reports.evaluation.explanation}"
         )
 
     app.add_typer(site_app, name="site")

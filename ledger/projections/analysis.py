@@ -15,6 +15,7 @@ from typing import Any
 from ledger.errors import NotFound
 from ledger.projections import court, custody, equality, interruption, officers, promises, releases
 from ledger.projections.casework import CaseFile, all_case_files
+from ledger.projections.evaluation import EvaluationTime, choose
 from ledger.projections.facts import Facts, bulk
 from ledger.projections.flagging import Flag, with_status
 from ledger.projections.tables import ReportTable
@@ -27,11 +28,14 @@ DISPARITY_NOTE = "A disparity is a question, not proof: see the methodology for 
 
 
 class Analysis:
-    def __init__(self, facts: Facts, tree_size: int, root: str) -> None:
+    def __init__(
+        self, facts: Facts, tree_size: int, root: str, evaluation: EvaluationTime | None = None
+    ) -> None:
         self.facts = facts
         self.tree_size = tree_size
         self.root = root
-        self.as_of = facts.as_of
+        self.evaluation = evaluation or choose(facts.as_of, checkpoint_problem="no checkpoint was given")
+        self.as_of = self.evaluation.at
 
     @cached_property
     def files(self) -> dict[str, CaseFile]:
@@ -50,15 +54,19 @@ class Analysis:
 
     @cached_property
     def triggers(self) -> list[dict[str, Any]]:
-        return promises.evaluate_triggers(self.facts, self.files, self.unexplained)
+        return promises.evaluate_triggers(self.facts, self.files, self.unexplained, self.as_of)
 
     @cached_property
     def spells(self) -> list[dict[str, Any]]:
-        return equality.spell_records(self.facts, self.files, self.unexplained)
+        return equality.spell_records(self.facts, self.files, self.unexplained, self.as_of)
+
+    @cached_property
+    def cases(self) -> list[dict[str, Any]]:
+        return equality.case_records(self.facts, self.files, self.as_of)
 
     @cached_property
     def group_rows(self) -> list[dict[str, Any]]:
-        return equality.group_rows(self.facts, self.triggers, self.spells)
+        return equality.group_rows(self.facts, self.triggers, self.spells, self.cases)
 
     @cached_property
     def flags_by_subject(self) -> dict[str, list[str]]:
@@ -76,7 +84,16 @@ class Analysis:
         extra: dict[str, Any] | None = None,
     ) -> ReportTable:
         return ReportTable(
-            name, self.tree_size, self.root, self.as_of, columns, rows, notes or [], extra or {}
+            name,
+            self.tree_size,
+            self.root,
+            self.as_of,
+            columns,
+            rows,
+            [self.evaluation.explanation + "."] + (notes or []),
+            extra or {},
+            self.evaluation.source,
+            self.evaluation.explanation,
         )
 
     def report(self, name: str) -> ReportTable:
@@ -114,7 +131,9 @@ def promises_report(a: Analysis) -> ReportTable:
                 "trigger_event",
                 "shot_at",
                 "trigger",
+                "group",
                 "groups",
+                "warnings",
                 "outcome",
             )
         }
@@ -128,7 +147,7 @@ def promises_report(a: Analysis) -> ReportTable:
     ]
     warnings = []
     for key, event_id in a.facts.warnings.items():
-        mine = [t for t in a.triggers if t["warning"] == key]
+        mine = [t for t in a.triggers if key in t["warnings"]]
         warnings.append(
             {
                 "warning": key,
@@ -143,7 +162,8 @@ def promises_report(a: Analysis) -> ReportTable:
         "trigger_event",
         "shot_at",
         "trigger",
-        "groups",
+        "group",
+        "warnings",
         "outcome",
         "arrest_status",
         "arrest_deadline",
@@ -162,8 +182,10 @@ def promises_report(a: Analysis) -> ReportTable:
         columns,
         rows,
         [
-            f"as_of {a.as_of}: the latest occurred_at in the log; deadlines after it are pending.",
-            "broken: a deadline passed without the consequence, or an arrest ended in an unexplained release.",
+            "One row per trigger: a (shooting, group) pair, counted once however many warnings cover it;"
+            " an attack on a protected group counts under the group attacked.",
+            "broken: a deadline passed without the consequence, or an arrest ended in an unexplained release;"
+            " pending: a deadline is still ahead of the time judged at.",
         ],
         {"warnings": warnings, "summary": promises.promise_summary(a.triggers)},
     )
@@ -180,15 +202,21 @@ def groups_report(a: Analysis) -> ReportTable:
         "broken",
         "pending",
         "kept_rate",
-        "arrest_rate",
+        "arrest_on_time_rate",
+        "arrests_late",
         "median_hours_to_arrest",
         "spells",
         "release_rate",
         "unexplained_release_rate",
         "unexplained_release_rate_ratio",
         "release_rate_ratio",
+        "cases",
         "charge_rate",
         "conviction_rate",
+        "time_to_arrest",
+        "time_to_charge",
+        "time_to_verdict",
+        "time_to_release",
     ]
     return a.table(
         "groups",
@@ -197,11 +225,16 @@ def groups_report(a: Analysis) -> ReportTable:
         [
             SUPPRESSION_NOTE,
             DISPARITY_NOTE,
+            "Rates count decided records only, with the pending ones beside them: release rates over custody"
+            " spells released or held to a verdict, charge rates over cases charged or released uncharged,"
+            " conviction rates over cases with a verdict.",
+            "Times to arrest (hours), charge, verdict and release (days) are Kaplan-Meier estimates with open"
+            " records censored at the time judged at; a median of None is not yet reached.",
             "Rate ratios compare a group with all others (Katz log interval; 0.5 added to each cell when a count is 0).",
-            "Tests across groups are Holm-corrected as one family; the method of each is named.",
+            "Tests across groups are exact where feasible, named, and Holm-corrected as one family.",
         ],
         {
-            "tests": equality.group_tests(a.triggers, a.spells, groups),
+            "tests": equality.group_tests(a.triggers, a.spells, a.cases, groups),
             "km_time_to_arrest_hours": equality.km_curves(a.triggers, groups),
         },
     )
@@ -269,16 +302,17 @@ def officers_report(a: Analysis) -> ReportTable:
         ["officer", "group", "releases", "unexplained_releases"],
         rows,
         [
-            "Retaliation signals (extra.retaliation_signals) compare transfers of arresting officers within"
-            f" {officers.WINDOW_DAYS} days after arrests of a group's members with the base rate after any"
-            " other arrest. A signal is a question for the committee, not a finding."
+            "Retaliation signals (extra.retaliation_signals) count transfers, one each: of all transfers, how"
+            f" many came within {officers.WINDOW_DAYS} days after the transferred officer arrested a member of"
+            " the group, against the share of officer time those windows take (exact binomial test,"
+            " one-sided), Holm-corrected across groups. A signal is a question for the committee, not a finding."
         ],
-        {"retaliation_signals": officers.retaliation_signals(a.facts, a.spells)},
+        {"retaliation_signals": officers.retaliation_signals(a.facts, a.spells, a.as_of)},
     )
 
 
 def court_report(a: Analysis) -> ReportTable:
-    durations = court.case_durations(a.facts, a.files)
+    durations = court.case_durations(a.facts, a.files, a.as_of)
     columns = [
         "group",
         "cases",
@@ -293,7 +327,8 @@ def court_report(a: Analysis) -> ReportTable:
         columns,
         court.court_rows(durations),
         [
-            "Durations in days: n, median, interquartile range, over cases that reached the step.",
+            "Durations in days from the stage's start: Kaplan-Meier median over the cases that reached the"
+            " start, with the cases still waiting censored at the time judged at (median None: not yet reached).",
             SUPPRESSION_NOTE,
         ],
     )
@@ -336,8 +371,8 @@ def group_detail(a: Analysis, group: str) -> dict[str, Any]:
 
     mine = [t for t in a.triggers if group in t["groups"]]
     others = [t for t in a.triggers if group not in t["groups"]]
-    d1, o1 = equality.durations_of(mine)
-    d0, o0 = equality.durations_of(others)
+    d1, o1 = equality.arrest_durations(mine)
+    d0, o0 = equality.arrest_durations(others)
     row = next((r for r in a.group_rows if r["group"] == group), None)
     warnings = [
         {
@@ -364,12 +399,17 @@ def group_detail(a: Analysis, group: str) -> dict[str, Any]:
         "group": group,
         "tree_size": a.tree_size,
         "root": a.root,
-        "as_of": a.as_of,
+        **a.evaluation.to_json(),
         "registered": registered["data"] if registered else None,
         "summary": row,
         "warnings": warnings,
         "triggers": mine,
         "outcomes": promises.promise_summary(mine),
+        "crackdown": promises.promise_summary([t for t in mine if t["trigger"] == promises.BY_MEMBER]),
+        "protection": {
+            "protected": any(w["covers_attacks_on_groups"] for w in warnings),
+            **promises.promise_summary([t for t in mine if t["trigger"] == promises.ATTACK]),
+        },
         "km_time_to_arrest_hours": {
             "group": kaplan_meier(d1, o1),
             "all_others": kaplan_meier(d0, o0),

@@ -1,10 +1,16 @@
 """The road through court: arrest → charge → first hearing → verdict, by group.
 
-Durations are in days, per case (the first arrest, the first charge, the first
-hearing, the verdict), summarised per group as n, median and interquartile
-range; only cases that reached a step count for it (open cases are listed in
-``extra`` as still waiting, not dropped silently). Adjournment reasons are
-counted per group; conviction rates carry Wilson intervals.
+One record per case (one accused in one FIR), counted under the groups of the
+person at the first arrest. Each stage is a time-to-event in days over the
+cases that reached the stage's start (every arrested case for arrest → charge
+and arrest → verdict; charged cases for charge → first hearing; heard cases for
+first hearing → verdict): a case that has not yet reached the stage's end is
+*censored* at the time judged at, not dropped, so a group whose few decided
+cases were quick but whose many waiting cases are slow is not shown as fast.
+Each stage shows the Kaplan–Meier median (None while more than half still
+wait), how many reached the end and how many still wait. Adjournment reasons
+are counted per group; conviction rates are over cases with a verdict, with
+the cases still awaiting one beside them.
 """
 
 from __future__ import annotations
@@ -14,7 +20,7 @@ from typing import Any
 from ledger.projections.casework import CaseFile
 from ledger.projections.equality import NO_GROUP
 from ledger.projections.facts import DAY, Facts, seconds
-from ledger.projections.statistics import quartiles, rate
+from ledger.projections.statistics import rate, survival
 
 STAGES = (
     "arrest_to_charge",
@@ -22,50 +28,58 @@ STAGES = (
     "first_hearing_to_verdict",
     "arrest_to_verdict",
 )
+STAGE_ENDS = {
+    "arrest_to_charge": ("arrested", "charged"),
+    "charge_to_first_hearing": ("charged", "heard"),
+    "first_hearing_to_verdict": ("heard", "decided"),
+    "arrest_to_verdict": ("arrested", "decided"),
+}
 
 
-def _days(a: str | None, b: str | None) -> float | None:
-    if a is None or b is None:
-        return None
-    return (seconds(b) - seconds(a)) / DAY
-
-
-def case_durations(facts: Facts, files: dict[str, CaseFile]) -> list[dict[str, Any]]:
+def case_durations(facts: Facts, files: dict[str, CaseFile], as_of: str) -> list[dict[str, Any]]:
+    """Per case: when it reached each step (or None) and each stage's days, censored at ``as_of``."""
+    judged = seconds(as_of) if as_of else 0.0
     out = []
     for case in files.values():
         arrest = case.first_arrest
         if arrest is None:
             continue
-        arrested = arrest["occurred_at"]
-        charged = case.charges[0]["occurred_at"] if case.charges else None
-        heard = case.hearings[0]["occurred_at"] if case.hearings else None
-        decided = case.verdict["occurred_at"] if case.verdict else None
-        out.append(
-            {
-                "case": case.case,
-                "groups": facts.groups_of(case.person, arrested) or [NO_GROUP],
-                "arrest_to_charge": _days(arrested, charged),
-                "charge_to_first_hearing": _days(charged, heard),
-                "first_hearing_to_verdict": _days(heard, decided),
-                "arrest_to_verdict": _days(arrested, decided),
-                "verdict": case.verdict["data"].get("verdict") if case.verdict else None,
-                "adjournments": [
-                    h["data"].get("adjournment_reason") or "other"
-                    for h in case.hearings
-                    if h["data"].get("outcome") == "adjourned"
-                ],
-                "derived_from": [
-                    e["id"]
-                    for e in (
-                        arrest,
-                        *case.charges[:1],
-                        *case.hearings[:1],
-                        *([case.verdict] if case.verdict else []),
-                    )
-                ],
-            }
-        )
+        moments = {
+            "arrested": arrest["occurred_at"],
+            "charged": case.charges[0]["occurred_at"] if case.charges else None,
+            "heard": case.hearings[0]["occurred_at"] if case.hearings else None,
+            "decided": case.verdict["occurred_at"] if case.verdict else None,
+        }
+        record: dict[str, Any] = {
+            "case": case.case,
+            "groups": facts.groups_of(case.person, moments["arrested"]) or [NO_GROUP],
+            "verdict": case.verdict["data"].get("verdict") if case.verdict else None,
+        }
+        for stage, (start, end) in STAGE_ENDS.items():
+            began, ended = moments[start], moments[end]
+            if began is None:
+                record[stage] = None
+                continue
+            stop = seconds(ended) if ended is not None else judged
+            record[stage] = {"days": round(max(0.0, stop - seconds(began)) / DAY, 6), "reached": ended is not None}
+        record["adjournments"] = [
+            h["data"].get("adjournment_reason") or "other"
+            for h in case.hearings
+            if h["data"].get("outcome") == "adjourned"
+        ]
+        record["derived_from"] = [
+            e["id"]
+            for e in (arrest, *case.charges[:1], *case.hearings[:1], *([case.verdict] if case.verdict else []))
+        ]
+        out.append(record)
     return out
+
+
+def stage_summary(records: list[dict[str, Any]], stage: str) -> dict[str, Any]:
+    """Kaplan–Meier summary of one stage over the cases that reached its start."""
+    started = [r[stage] for r in records if r[stage] is not None]
+    found = survival([s["days"] for s in started], [s["reached"] for s in started])
+    return {k: v for k, v in found.items() if k != "curve"}
 
 
 def court_rows(durations: list[dict[str, Any]]) -> list[dict[str, Any]]:
@@ -84,12 +98,13 @@ def court_rows(durations: list[dict[str, Any]]) -> list[dict[str, Any]]:
                 reasons[r] = reasons.get(r, 0) + 1
         row: dict[str, Any] = {"group": group, "cases": len(mine)}
         for stage in STAGES:
-            row[stage] = quartiles([d[stage] for d in mine if d[stage] is not None])
-        row["awaiting_charge"] = sum(1 for d in mine if d["arrest_to_charge"] is None)
-        row["awaiting_verdict"] = sum(1 for d in mine if d["verdict"] is None)
-        row["conviction_rate"] = rate(
-            sum(1 for d in decided if d["verdict"] == "convicted"), len(decided)
-        )
+            row[stage] = stage_summary(mine, stage)
+        row["awaiting_charge"] = sum(1 for d in mine if not d["arrest_to_charge"]["reached"])
+        row["awaiting_verdict"] = len(mine) - len(decided)
+        row["conviction_rate"] = {
+            **rate(sum(1 for d in decided if d["verdict"] == "convicted"), len(decided)),
+            "pending": len(mine) - len(decided),
+        }
         row["adjournments"] = dict(sorted(reasons.items(), key=lambda kv: (-kv[1], kv[0])))
         row["derived_from"] = sorted({e for d in mine for e in d["derived_from"]})
         rows.append(row)

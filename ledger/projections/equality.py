@@ -1,43 +1,72 @@
 """Equal treatment across groups: outcomes, time to arrest, release, charge and conviction.
 
-Who counts for a group: a trigger counts for each group it is attributed to
-(``promises``); a custody spell counts for each group the arrested person was a
-member of when arrested; a person in no group is shown as ``(no group)`` but
-left out of the tests across groups. "All others" in a rate ratio means every
-spell or trigger not counted for that group. A disparity is a question, not
+Units (what one record is) and who counts for a group:
+
+* a *trigger* (``promises``): one (shooting, group) pair, under the group the
+  promise was made to: the shooters' group, or the group attacked;
+* a *custody spell*: one arrest to the release that ends it, under each group
+  the arrested person belonged to when arrested;
+* a *case*: one accused in one FIR, under the groups of the person at the
+  first arrest on it (charge and verdict are facts of the case, counted once
+  however many times the person was re-arrested on it).
+
+A person in no group is shown as ``(no group)`` but left out of the tests
+across groups. "All others" in a rate ratio means every record not counted
+for that group.
+
+Nothing still open is counted as finished. Every rate has a *decided*
+denominator and shows its pending count beside it (a spell still in custody,
+a case not yet charged or not yet decided); every "time to X" is a
+Kaplan–Meier estimate with the open records censored at the time judged at,
+compared across groups by the log-rank test. A disparity is a question, not
 proof: see docs/methodology.md.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from ledger.projections.casework import CaseFile
-from ledger.projections.facts import Facts
-from ledger.projections.promises import UNATTRIBUTED
+from ledger.projections.facts import DAY, Facts, seconds
 from ledger.projections.statistics import (
     compare_rates,
+    format_p,
     holm,
     kaplan_meier,
     logrank,
-    median_from_curve,
     rate,
     rate_ratio,
+    survival,
 )
 
 NO_GROUP = "(no group)"
-SPELL_METRICS = ("released", "unexplained_release", "charged", "convicted")
+Record = dict[str, Any]
+
+
+def _elapsed(start: str, end: str | None, judged: float, unit: float) -> float:
+    stop = seconds(end) if end is not None else judged
+    return round(max(0.0, stop - seconds(start)) / unit, 6)
 
 
 def spell_records(
-    facts: Facts, files: dict[str, CaseFile], unexplained: dict[str, list[str]]
-) -> list[dict[str, Any]]:
-    """One record per custody spell: groups at arrest, released, unexplained, charged, verdict."""
-    out: list[dict[str, Any]] = []
+    facts: Facts, files: dict[str, CaseFile], unexplained: dict[str, list[str]], as_of: str
+) -> list[Record]:
+    """One record per custody spell: groups at arrest, how it ended (or that it is still open).
+
+    ``release_decided`` is true when the spell ended in a release or the case
+    reached a verdict while the person was held (custody is then settled by the
+    court); otherwise the spell is pending. Time to release runs from the
+    arrest to the release, censored at the verdict or at the time judged at.
+    """
+    judged = seconds(as_of) if as_of else 0.0
+    out: list[Record] = []
     for case in files.values():
         verdict = case.verdict["data"].get("verdict") if case.verdict else None
         for spell in case.spells:
             release = spell.release
+            held_to_verdict = release is None and case.verdict is not None
+            end = release["occurred_at"] if release else (case.verdict["occurred_at"] if case.verdict else None)
             out.append(
                 {
                     "case": case.case,
@@ -51,6 +80,8 @@ def spell_records(
                     if release
                     else None,
                     "unexplained_release": bool(release and release["id"] in unexplained),
+                    "release_decided": release is not None or held_to_verdict,
+                    "days_to_release": _elapsed(spell.start, end, judged, DAY),
                     "charged": bool(case.charges),
                     "decided": verdict is not None,
                     "convicted": verdict == "convicted",
@@ -59,64 +90,123 @@ def spell_records(
     return out
 
 
-def _groups_in(
-    facts: Facts, triggers: list[dict[str, Any]], spells: list[dict[str, Any]]
-) -> list[str]:
+def case_records(facts: Facts, files: dict[str, CaseFile], as_of: str) -> list[Record]:
+    """One record per case with an arrest: charge and verdict, each decided or pending, with times.
+
+    A case's charge is *decided* when it was charged, or when the person was
+    released uncharged (not charged as of the time judged at; a later charge
+    moves it); it is pending while the person is held uncharged. Times run
+    from the first arrest, censored at the time judged at.
+    """
+    judged = seconds(as_of) if as_of else 0.0
+    out: list[Record] = []
+    for case in files.values():
+        arrest = case.first_arrest
+        if arrest is None:
+            continue
+        start = arrest["occurred_at"]
+        charged_at = case.charges[0]["occurred_at"] if case.charges else None
+        decided_at = case.verdict["occurred_at"] if case.verdict else None
+        released = case.spells[-1].release is not None
+        verdict = case.verdict["data"].get("verdict") if case.verdict else None
+        out.append(
+            {
+                "case": case.case,
+                "person": case.person,
+                "groups": facts.groups_of(case.person, start) or [NO_GROUP],
+                "arrest": arrest["id"],
+                "arrested_at": start,
+                "charged": charged_at is not None,
+                "charge_decided": charged_at is not None or released,
+                "days_to_charge": _elapsed(start, charged_at, judged, DAY),
+                "decided": verdict is not None,
+                "convicted": verdict == "convicted",
+                "days_to_verdict": _elapsed(start, decided_at, judged, DAY),
+                "verdict": verdict,
+            }
+        )
+    return out
+
+
+def _by_group(records: list[Record], group: str) -> list[Record]:
+    return [r for r in records if group in r["groups"]]
+
+
+def _rate_with_pending(records: list[Record], key: str, decided: str) -> dict[str, Any]:
+    """``key`` among the records where ``decided`` holds, with how many are still pending."""
+    done = [r for r in records if r[decided]]
+    cell = rate(sum(1 for r in done if r[key]), len(done))
+    return {**cell, "pending": len(records) - len(done)}
+
+
+def _ratio(records: list[Record], group: str, key: str, decided: str) -> dict[str, Any]:
+    done = [r for r in records if r[decided]]
+    mine = _by_group(done, group)
+    others = [r for r in done if group not in r["groups"]]
+    return rate_ratio(
+        sum(1 for r in mine if r[key]), len(mine), sum(1 for r in others if r[key]), len(others)
+    )
+
+
+def arrest_durations(triggers: list[Record]) -> tuple[list[float], list[bool]]:
+    """Hours from shooting to the first arrest; open triggers censored at the time judged at."""
+    durations = [
+        t["hours_to_arrest"] if t["hours_to_arrest"] is not None else t["hours_open"]
+        for t in triggers
+    ]
+    return durations, [t["hours_to_arrest"] is not None for t in triggers]
+
+
+def _durations(records: list[Record], days: str, happened: str) -> tuple[list[float], list[bool]]:
+    return [float(r[days]) for r in records], [bool(r[happened]) for r in records]
+
+
+TIME_TO = {
+    "arrest": ("triggers", "hours from shooting to the first arrest", None, None),
+    "charge": ("cases", "days from first arrest to the first charge", "days_to_charge", "charged"),
+    "verdict": ("cases", "days from first arrest to the verdict", "days_to_verdict", "decided"),
+    "release": ("spells", "days from arrest to release (censored at a verdict)", "days_to_release", "released"),
+}
+"""Each time-to-event: its records, what it measures, the duration and event fields."""
+
+
+def _time_to(name: str, records: list[Record]) -> tuple[list[float], list[bool]]:
+    if name == "arrest":
+        return arrest_durations(records)
+    _, _, days, happened = TIME_TO[name]
+    assert days is not None and happened is not None
+    return _durations(records, days, happened)
+
+
+def _summary(name: str, records: list[Record]) -> dict[str, Any]:
+    found = survival(*_time_to(name, records))
+    return {k: v for k, v in found.items() if k != "curve"}
+
+
+def _groups_in(facts: Facts, *families: list[Record]) -> list[str]:
     groups = list(facts.groups)
-    for record in [*triggers, *spells]:
-        for g in record["groups"]:
-            if g not in groups:
-                groups.append(g)
+    for records in families:
+        for record in records:
+            for g in record["groups"]:
+                if g not in groups:
+                    groups.append(g)
     return groups
 
 
-def _count(
-    records: list[dict[str, Any]], group: str, key: str, base: str | None = None
-) -> tuple[int, int]:
-    """(how many have ``key``, how many) among the records counted for ``group`` (and having ``base``)."""
-    mine = _by_group(records).get(group, [])
-    mine = [r for r in mine if base is None or r[base]]
-    return sum(1 for r in mine if r[key]), len(mine)
-
-
-def _count_others(
-    records: list[dict[str, Any]], group: str, key: str, base: str | None = None
-) -> tuple[int, int]:
-    """The same among every record *not* counted for ``group`` (all minus the group's own)."""
-    everyone = [r for r in records if base is None or r[base]]
-    k, n = _count(records, group, key, base)
-    return sum(1 for r in everyone if r[key]) - k, len(everyone) - n
-
-
-_GROUP_INDEX: dict[int, tuple[list[dict[str, Any]], dict[str, list[dict[str, Any]]]]] = {}
-
-
-def _by_group(records: list[dict[str, Any]]) -> dict[str, list[dict[str, Any]]]:
-    """Records indexed by group, remembered for the list being counted (the last few lists)."""
-    cached = _GROUP_INDEX.get(id(records))
-    if cached is not None and cached[0] is records:
-        return cached[1]
-    index: dict[str, list[dict[str, Any]]] = {}
-    for r in records:
-        for g in r["groups"]:
-            index.setdefault(g, []).append(r)
-    if len(_GROUP_INDEX) > 16:
-        _GROUP_INDEX.clear()
-    _GROUP_INDEX[id(records)] = (records, index)
-    return index
-
-
 def group_rows(
-    facts: Facts, triggers: list[dict[str, Any]], spells: list[dict[str, Any]]
-) -> list[dict[str, Any]]:
-    """One row per group with its outcomes, rates (Wilson), and rate ratios against all others."""
+    facts: Facts, triggers: list[Record], spells: list[Record], cases: list[Record]
+) -> list[Record]:
+    """One row per group: outcomes, rates of decided records with pending counts, times to events."""
     for t in triggers:
-        t.setdefault("arrested", t["arrest"]["status"] in ("met", "met_late"))
-        t.setdefault("arrest_due", t["arrest"]["status"] != "awaiting")
-    rows: list[dict[str, Any]] = []
-    for group in _groups_in(facts, triggers, spells):
-        mine = [t for t in triggers if group in t["groups"]]
-        curve = kaplan_meier(*durations_of(mine)) if mine else []
+        t["arrest_on_time"] = t["arrest"]["status"] == "met"
+        t["arrest_late"] = t["arrest"]["status"] == "met_late"
+        t["arrest_due"] = t["arrest"]["status"] != "awaiting"
+    families = {"triggers": triggers, "spells": spells, "cases": cases}
+    rows: list[Record] = []
+    for group in _groups_in(facts, triggers, spells, cases):
+        mine = _by_group(triggers, group)
+        my_spells = _by_group(spells, group)
+        my_cases = _by_group(cases, group)
         name = (
             facts.events[facts.groups[group]]["data"].get("name")
             if group in facts.groups
@@ -127,138 +217,123 @@ def group_rows(
             for o in ("kept", "kept_late", "broken", "pending")
         }
         decided = outcomes["kept"] + outcomes["kept_late"] + outcomes["broken"]
-        k_rel, n_sp = _count(spells, group, "released")
-        k_unx, _ = _count(spells, group, "unexplained_release")
-        k_chg, _ = _count(spells, group, "charged")
-        k_conv, n_dec = _count(spells, group, "convicted", base="decided")
-        k_arr, n_due = _count(mine, group, "arrested", base="arrest_due")
+        due = [t for t in mine if t["arrest_due"]]
+        times = {
+            f"time_to_{n}": _summary(n, _by_group(families[TIME_TO[n][0]], group)) for n in TIME_TO
+        }
         rows.append(
             {
                 "group": group,
                 "name": name,
                 "triggers": len(mine),
+                "protection_triggers": sum(1 for t in mine if t["trigger"] == "attack_on_group"),
                 **outcomes,
                 "kept_rate": rate(outcomes["kept"] + outcomes["kept_late"], decided),
-                "arrest_rate": rate(k_arr, n_due),
-                "median_hours_to_arrest": median_from_curve(curve) if len(mine) >= 5 else None,
-                "spells": n_sp,
-                "release_rate": rate(k_rel, n_sp),
-                "unexplained_release_rate": rate(k_unx, n_sp),
-                "unexplained_release_rate_ratio": rate_ratio(
-                    k_unx, n_sp, *_count_others(spells, group, "unexplained_release")
+                "arrest_on_time_rate": {
+                    **rate(sum(1 for t in due if t["arrest_on_time"]), len(due)),
+                    "pending": len(mine) - len(due),
+                },
+                "arrests_late": sum(1 for t in mine if t["arrest_late"]),
+                "median_hours_to_arrest": times["time_to_arrest"]["median"],
+                "spells": len(my_spells),
+                "release_rate": _rate_with_pending(my_spells, "released", "release_decided"),
+                "unexplained_release_rate": _rate_with_pending(
+                    my_spells, "unexplained_release", "release_decided"
                 ),
-                "release_rate_ratio": rate_ratio(
-                    k_rel, n_sp, *_count_others(spells, group, "released")
+                "unexplained_release_rate_ratio": _ratio(
+                    spells, group, "unexplained_release", "release_decided"
                 ),
-                "charge_rate": rate(k_chg, n_sp),
-                "conviction_rate": rate(k_conv, n_dec),
+                "release_rate_ratio": _ratio(spells, group, "released", "release_decided"),
+                "cases": len(my_cases),
+                "charge_rate": _rate_with_pending(my_cases, "charged", "charge_decided"),
+                "conviction_rate": _rate_with_pending(my_cases, "convicted", "decided"),
+                **times,
                 "derived_from": sorted(
                     {e for t in mine for e in t["derived_from"]}
-                    | {s["arrest"] for s in spells if group in s["groups"]}
-                    | {s["release"] for s in spells if group in s["groups"] and s["release"]}
+                    | {s["arrest"] for s in my_spells}
+                    | {s["release"] for s in my_spells if s["release"]}
                 ),
             }
         )
     return rows
 
 
-def durations_of(triggers: list[dict[str, Any]]) -> tuple[list[float], list[bool]]:
-    durations = [
-        t["hours_to_arrest"] if t["hours_to_arrest"] is not None else t["hours_open"]
-        for t in triggers
-    ]
-    observed = [t["hours_to_arrest"] is not None for t in triggers]
-    return durations, observed
-
-
-def km_curves(triggers: list[dict[str, Any]], groups: list[str]) -> dict[str, list[dict[str, Any]]]:
+def km_curves(triggers: list[Record], groups: list[str]) -> dict[str, list[dict[str, Any]]]:
     return {
-        g: kaplan_meier(*durations_of([t for t in triggers if g in t["groups"]]))
+        g: kaplan_meier(*arrest_durations(_by_group(triggers, g)))
         for g in groups
-        if any(g in t["groups"] for t in triggers)
+        if _by_group(triggers, g)
     }
 
 
-def group_tests(
-    triggers: list[dict[str, Any]], spells: list[dict[str, Any]], groups: list[str]
-) -> list[dict[str, Any]]:
-    """The family of tests across groups, each with its method, p-value and Holm-adjusted p-value."""
-    tested = [g for g in groups if g not in (NO_GROUP, UNATTRIBUTED)]
-    decided = [
-        dict(t, kept_any=t["outcome"] in ("kept", "kept_late"))
-        for t in triggers
-        if t["outcome"] != "pending"
-    ]
-    family: list[tuple[str, str, dict[str, Any]]] = []
-    family.append(
-        (
-            "promise_kept",
-            "kept or kept late, of decided triggers",
-            compare_rates([_count(decided, g, "kept_any") for g in tested]),
-        )
-    )
-    family.append(
-        (
-            "arrest",
-            "arrested, of triggers whose arrest deadline passed or were arrested",
-            compare_rates([_count(triggers, g, "arrested", base="arrest_due") for g in tested]),
-        )
-    )
-    family.append(
-        (
-            "release",
-            "released, of custody spells",
-            compare_rates([_count(spells, g, "released") for g in tested]),
-        )
-    )
-    family.append(
-        (
-            "unexplained_release",
-            "ended by an unexplained release, of custody spells",
-            compare_rates([_count(spells, g, "unexplained_release") for g in tested]),
-        )
-    )
-    family.append(
-        (
-            "charge",
-            "charged, of custody spells",
-            compare_rates([_count(spells, g, "charged") for g in tested]),
-        )
-    )
-    family.append(
-        (
-            "conviction",
-            "convicted, of decided cases",
-            compare_rates([_count(spells, g, "convicted", base="decided") for g in tested]),
-        )
-    )
+def _rate_test(records: list[Record], groups: list[str], key: str, decided: str | None) -> dict[str, Any]:
+    counts = []
+    for g in groups:
+        mine = [r for r in _by_group(records, g) if decided is None or r[decided]]
+        counts.append((sum(1 for r in mine if r[key]), len(mine)))
+    return compare_rates(counts)
+
+
+def _logrank_across(name: str, records: list[Record], groups: list[str]) -> dict[str, Any]:
     durations: list[float] = []
     observed: list[bool] = []
     labels: list[str] = []
-    for g in tested:
-        d, o = durations_of([t for t in triggers if g in t["groups"]])
+    for g in groups:
+        d, o = _time_to(name, _by_group(records, g))
         durations += d
         observed += o
         labels += [g] * len(d)
-    family.append(
-        (
-            "time_to_arrest",
-            "hours from shooting to arrest (open triggers censored)",
-            logrank(durations, observed, labels),
+    return logrank(durations, observed, labels)
+
+
+def group_tests(
+    triggers: list[Record], spells: list[Record], cases: list[Record], groups: list[str]
+) -> list[Record]:
+    """The family of tests across groups, each named, with its p-value and Holm-adjusted p-value.
+
+    Holm's step-down correction runs over the tests that could be computed
+    (those "not testable" are listed and take no part): it controls the chance
+    of any false alarm in the family without assuming the tests independent,
+    which they are not (the same cases feed several of them).
+    """
+    tested = [g for g in groups if g != NO_GROUP]
+    families = {"triggers": triggers, "spells": spells, "cases": cases}
+    kept = [dict(t, kept_any=t["outcome"] in ("kept", "kept_late")) for t in triggers]
+    family: list[tuple[str, str, Callable[[], dict[str, Any]]]] = [
+        ("promise_kept", "kept or kept late, of decided triggers (pending left out)",
+         lambda: _rate_test([t for t in kept if t["outcome"] != "pending"], tested, "kept_any", None)),
+        ("arrest_on_time", "arrested by the deadline, of triggers whose arrest deadline passed or were"
+         " arrested", lambda: _rate_test(triggers, tested, "arrest_on_time", "arrest_due")),
+        ("release", "released, of custody spells released or held to a verdict (in custody left out)",
+         lambda: _rate_test(spells, tested, "released", "release_decided")),
+        ("unexplained_release", "ended by an unexplained release, of custody spells released or held to"
+         " a verdict", lambda: _rate_test(spells, tested, "unexplained_release", "release_decided")),
+        ("charge", "charged, of cases charged or released uncharged (held uncharged left out)",
+         lambda: _rate_test(cases, tested, "charged", "charge_decided")),
+        ("conviction", "convicted, of cases with a verdict",
+         lambda: _rate_test(cases, tested, "convicted", "decided")),
+    ]
+    for name, (unit, what, _, _) in TIME_TO.items():
+        records = families[unit]
+        family.append(
+            (f"time_to_{name}", f"{what}; open records censored",
+             lambda name=name, records=records: _logrank_across(name, records, tested))  # type: ignore[misc]
         )
-    )
-    pvalues = [r["p_value"] for _, _, r in family if r["p_value"] is not None]
+    results = [(metric, what, run()) for metric, what, run in family]
+    pvalues = [r["p_value"] for _, _, r in results if r["p_value"] is not None]
     adjusted = iter(holm(pvalues))
     out = []
-    for metric, what, result in family:
+    for metric, what, result in results:
         p_holm = next(adjusted) if result["p_value"] is not None else None
         out.append(
             {
                 "metric": metric,
                 "compares": what,
                 **result,
-                "p_value": None if result["p_value"] is None else round(result["p_value"], 8),
-                "p_holm": None if p_holm is None else round(p_holm, 8),
+                "p_holm": p_holm,
+                "p_text": format_p(result["p_value"]),
+                "p_holm_text": format_p(p_holm),
+                "correction": "Holm",
                 "groups": tested,
             }
         )

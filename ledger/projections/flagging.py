@@ -3,7 +3,7 @@
 A flag is raised by a rule (``release.no_basis``, ``custody.past_24h``, …) about
 one *subject* event (the release or the arrest). Its status follows the
 committee's workflow on that subject (the audit area keys inquiries by the
-subject event id): ``open`` → ``explanation_requested`` → ``explained`` →
+subject event id): ``open`` → ``explanation_requested`` → ``explanation_given`` →
 ``finding_recorded``. A flag never disappears: a finding only changes its status.
 """
 
@@ -191,7 +191,7 @@ def inquiry_status(facts: Facts, subject: str) -> tuple[str, str | None, list[st
         if kind == "audit.finding_recorded":
             status, finding = "finding_recorded", event["data"].get("finding")
         elif kind == "explanation.given" and status != "finding_recorded":
-            status = "explained"
+            status = "explanation_given"
         elif kind == "explanation.requested" and status == "open":
             status = "explanation_requested"
     return status, finding, list(ids)

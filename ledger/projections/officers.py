@@ -2,11 +2,23 @@
 
 The essay's officers who refuse to release a party's men are transferred. The
 ledger cannot know why a transfer was ordered; it can show when transfers of
-arresting officers cluster after arrests of one group's members. For each
-group: of the arrests of its members, how many were followed within 30 days by
-a transfer of the arresting officer, against the same share for every other
-arrest (the base rate), with Fisher's exact test (one-sided: more often after
-this group's arrests). A signal is a question for the committee, not a finding.
+arresting officers cluster after arrests of one group's members.
+
+The unit is the *transfer* (one ``officer.transferred``), never the arrest: one
+transfer after five arrests is one transfer. For each group: of all transfers
+of officers under observation, how many came within 30 days after the
+transferred officer arrested a member of the group (k of n); the base rate p0
+is the share of all officer-time (each officer from registration to the time
+judged at) that lies within 30 days after such an arrest. If transfers fell
+regardless of arrests, k would follow Binomial(n, p0); the exact one-sided
+binomial test asks whether k is larger. The groups form one family, corrected
+by Holm's step-down method (family-wise error: a signal names officers to the
+committee, so a false alarm has a cost; Holm holds under any dependence
+between the groups' tests, which share officers and transfers, where
+Benjamini–Hochberg needs positive dependence). With no transfer, no arrest of
+the group's members, or no officer-time outside such windows, the test is
+"not testable" with the reason. A signal is a question for the committee, not
+a finding.
 """
 
 from __future__ import annotations
@@ -16,9 +28,10 @@ from typing import Any
 from scipy import stats as sps
 
 from ledger.projections.facts import DAY, Event, Facts, seconds
-from ledger.projections.statistics import rate
+from ledger.projections.statistics import format_p, holm, not_testable, rate, tested
 
 WINDOW_DAYS = 30
+ALPHA = 0.05
 
 
 def release_authorisations(spells: list[dict[str, Any]]) -> list[dict[str, Any]]:
@@ -48,87 +61,110 @@ def release_authorisations(spells: list[dict[str, Any]]) -> list[dict[str, Any]]
     )
 
 
-def _transfers_by_officer(facts: Facts) -> dict[str, list[Event]]:
-    out: dict[str, list[Event]] = {}
+def _observation(facts: Facts, spells: list[dict[str, Any]], judged: float) -> dict[str, tuple[float, float]]:
+    """Each officer's observed period: from registration (or first appearance) to the time judged at."""
+    start: dict[str, float] = {}
+    for officer, event_id in facts.officers.items():
+        if facts.counts(event_id):
+            start[officer] = seconds(facts.events[event_id]["occurred_at"])
+    for s in spells:
+        officer = s["officer"] or ""
+        at = seconds(facts.events[s["arrest"]]["occurred_at"])
+        start[officer] = min(start.get(officer, at), at)
     for tid in facts.transfers:
         if facts.counts(tid):
-            event = facts.events[tid]
-            out.setdefault(event["data"].get("officer", ""), []).append(event)
+            t = facts.events[tid]
+            officer = t["data"].get("officer", "")
+            start[officer] = min(start.get(officer, seconds(t["occurred_at"])), seconds(t["occurred_at"]))
+    return {o: (a, max(a, judged)) for o, a in start.items() if o}
+
+
+def _merge(intervals: list[tuple[float, float]]) -> list[tuple[float, float]]:
+    out: list[tuple[float, float]] = []
+    for a, b in sorted(intervals):
+        if out and a <= out[-1][1]:
+            out[-1] = (out[-1][0], max(out[-1][1], b))
+        else:
+            out.append((a, b))
     return out
 
 
-def arrest_transfer_pairs(facts: Facts, spells: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    """Each arrest with the first transfer of its arresting officer within the window (or none)."""
-    transfers = _transfers_by_officer(facts)
+def _transfers(facts: Facts, observed: dict[str, tuple[float, float]]) -> list[Event]:
     out = []
-    for s in spells:
-        arrest = facts.events[s["arrest"]]
-        at = seconds(arrest["occurred_at"])
-        follow = next(
-            (
-                t
-                for t in transfers.get(s["officer"] or "", [])
-                if at <= seconds(t["occurred_at"]) <= at + WINDOW_DAYS * DAY
-            ),
-            None,
-        )
-        out.append(
-            {
-                "arrest": s["arrest"],
-                "officer": s["officer"],
-                "groups": s["groups"],
-                "transfer": follow["id"] if follow else None,
-                "transferred_at": follow["occurred_at"] if follow else None,
-                "followed": follow is not None,
-            }
-        )
+    for tid in facts.transfers:
+        if not facts.counts(tid):
+            continue
+        t = facts.events[tid]
+        window = observed.get(t["data"].get("officer", ""))
+        if window is not None and window[0] <= seconds(t["occurred_at"]) <= window[1]:
+            out.append(t)
     return out
 
 
-def retaliation_signals(facts: Facts, spells: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    """Per group: transfers within 30 days after arrests of its members vs the base rate (Fisher exact)."""
-    pairs = arrest_transfer_pairs(facts, spells)
+def retaliation_signals(facts: Facts, spells: list[dict[str, Any]], as_of: str) -> list[dict[str, Any]]:
+    """Per group: transfers within 30 days after arrests of its members vs the base rate (exact binomial)."""
+    judged = seconds(as_of) if as_of else 0.0
+    observed = _observation(facts, spells, judged)
+    transfers = _transfers(facts, observed)
+    total_time = sum(b - a for a, b in observed.values())
+    window = WINDOW_DAYS * DAY
     groups: list[str] = []
-    for p in pairs:
-        for g in p["groups"]:
+    for s in spells:
+        for g in s["groups"]:
             if g not in groups:
                 groups.append(g)
     rows = []
     for group in groups:
-        mine = [p for p in pairs if group in p["groups"]]
-        others = [p for p in pairs if group not in p["groups"]]
-        k, n = sum(p["followed"] for p in mine), len(mine)
-        k0, n0 = sum(p["followed"] for p in others), len(others)
-        p_value = None
-        if n and n0:
-            p_value = float(
-                sps.fisher_exact([[k, n - k], [k0, n0 - k0]], alternative="greater").pvalue
-            )
-        followed = [p for p in mine if p["followed"]]
-        officers = sorted({p["officer"] for p in followed if p["officer"]})
+        arrests: dict[str, list[tuple[float, str]]] = {}
+        for s in spells:
+            if group in s["groups"] and s["officer"] in observed:
+                arrests.setdefault(s["officer"], []).append((seconds(facts.events[s["arrest"]]["occurred_at"]), s["arrest"]))
+        exposed_time = 0.0
+        for officer, found in arrests.items():
+            lo, hi = observed[officer]
+            clipped = [(max(lo, at), min(hi, at + window)) for at, _ in found]
+            exposed_time += sum(b - a for a, b in _merge([c for c in clipped if c[1] > c[0]]))
+        pairs = []
+        for t in transfers:
+            officer = t["data"].get("officer", "")
+            at = seconds(t["occurred_at"])
+            before = [(a, e) for a, e in arrests.get(officer, []) if a <= at <= a + window]
+            if before:
+                pairs.append({"officer": officer, "transfer_event": t["id"], "transferred_at": t["occurred_at"],
+                              "arrest_event": max(before)[1]})
+        n, k = len(transfers), len(pairs)
+        base = exposed_time / total_time if total_time > 0 else 0.0
+        if n == 0:
+            result = not_testable("no transfer of an officer is recorded")
+        elif base <= 0.0:
+            result = not_testable("no officer time follows an arrest of this group's members")
+        elif base >= 1.0:
+            result = not_testable("all officer time follows an arrest of this group's members: no base to compare")
+        else:
+            result = tested("exact binomial test, one-sided (more transfers within 30 days after this group's"
+                            " arrests than the share of officer time those 30 days take)",
+                            float(sps.binomtest(k, n, base, alternative="greater").pvalue))
         rows.append(
             {
                 "group": group,
-                "arrests": n,
-                "followed_by_transfer": k,
+                "transfers": n,
+                "transfers_after_arrests": k,
                 "share": rate(k, n),
-                "base_share": rate(k0, n0),
-                "p_value": None if p_value is None else round(p_value, 8),
-                "test": "Fisher exact, one-sided (more transfers after this group's arrests than after others)",
-                "signal": bool(k and p_value is not None and p_value < 0.05),
-                "officers": officers,
-                "pairs": [
-                    {
-                        "officer": p["officer"],
-                        "arrest_event": p["arrest"],
-                        "transfer_event": p["transfer"],
-                        "transferred_at": p["transferred_at"],
-                    }
-                    for p in followed
-                ],
-                "derived_from": sorted(
-                    {p["arrest"] for p in followed} | {p["transfer"] for p in followed}
-                ),
+                "base_rate": base,
+                "test": result["method"],
+                "testable": result["testable"],
+                "reason": result["reason"],
+                "p_value": result["p_value"],
+                "officers": sorted({p["officer"] for p in pairs}),
+                "pairs": pairs,
+                "derived_from": sorted({p["arrest_event"] for p in pairs} | {p["transfer_event"] for p in pairs}),
             }
         )
+    adjusted = iter(holm([r["p_value"] for r in rows if r["p_value"] is not None]))
+    for r in rows:
+        r["p_holm"] = next(adjusted) if r["p_value"] is not None else None
+        r["p_text"] = format_p(r["p_value"])
+        r["p_holm_text"] = format_p(r["p_holm"])
+        r["correction"] = "Holm"
+        r["signal"] = bool(r["p_holm"] is not None and r["transfers_after_arrests"] and r["p_holm"] < ALPHA)
     return rows

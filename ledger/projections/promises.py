@@ -1,31 +1,43 @@
-"""Promises kept: for every warning and every trigger, was the promise kept?
+"""Promises kept: for every trigger, was the promise kept?
 
-A *trigger* of a warning is a reported shooting that happened within the
-warning's effective period, is a covered act, and is attributed (latest counted
-``shooting.attributed``) to a member of a covered group (the attribution's
-groups, or a suspect's membership at the time of the shooting), or, when the
-warning ``covers_attacks_on_groups``, was aimed at a covered group.
+A *trigger* is one (shooting, group) pair, counted once however many warnings
+cover it:
 
-For each trigger three consequences are due, counted from the shooting:
-an arrest citing the incident within ``arrest_hours``; an enforcement action
-against the shooters' group citing the incident (or citing the warning and no
-incident: a general enforcement of the warning) within ``enforcement_days`` (due only when the shooters' group is known); a charge on
-a case opened by such an arrest within ``charge_days``. The outcome is
+* ``by_member``: the shooting is attributed (latest counted
+  ``shooting.attributed``) to a group, or to a suspect who was a member of it
+  at the time, and a warning in force covers that group and the act: the
+  promised crackdown is on this group, and the row counts under it;
+* ``attack_on_group``: the shooting was aimed at a group that a warning in
+  force protects (``covers_attacks_on_groups``): the promise that its
+  attackers are pursued the same way was made to the group attacked, and the
+  row counts under the group attacked, never under the attackers (who may
+  never have been warned).
+
+For each trigger three consequences are due, counted from the shooting: an
+arrest citing the incident within ``arrest_hours``; an enforcement action
+citing the incident (or citing one of the warnings and no incident: a general
+enforcement) within ``enforcement_days``, against the group for ``by_member``
+and against the attackers' groups for ``attack_on_group`` (due only when they
+are known); a charge on a case opened by such an arrest within
+``charge_days``. When several warnings cover the pair, the strictest deadline
+of each kind applies. The outcome is
 
 * ``broken`` if any consequence is missing after its deadline, or an arrest for
   the incident ended in an unexplained release (the promise was undone);
-* ``pending`` if not broken and some deadline is still ahead of ``as_of``;
+* ``pending`` if not broken and some deadline is still ahead of the time
+  judged at;
 * ``kept_late`` if every consequence happened but some after its deadline;
 * ``kept`` if every consequence happened by its deadline.
 
-``as_of`` is the latest ``occurred_at`` in the log, never the wall clock, so the
-same log always gives the same outcomes.
+Deadlines are judged at a signed time (``ledger.projections.evaluation``),
+never the wall clock, so the same log and checkpoint always give the same
+outcomes.
 """
 
 from __future__ import annotations
 
 from bisect import bisect_left
-from datetime import UTC
+from datetime import UTC, datetime
 from typing import Any
 
 from ledger.projections.casework import CaseFile
@@ -34,6 +46,8 @@ from ledger.projections.statistics import rate
 
 OUTCOMES = ("kept", "kept_late", "broken", "pending")
 UNATTRIBUTED = "(unattributed)"
+BY_MEMBER = "by_member"
+ATTACK = "attack_on_group"
 
 
 def acts_of(shooting: Event) -> set[str]:
@@ -59,8 +73,6 @@ def shooter_groups(facts: Facts, attribution: Event, at: str) -> list[str]:
 
 
 def _requirement(due: float, happened: Event | None, as_of: float) -> dict[str, Any]:
-    from datetime import datetime
-
     deadline = datetime.fromtimestamp(due, UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
     if happened is not None:
         late = seconds(happened["occurred_at"]) > due
@@ -78,11 +90,34 @@ def _requirement(due: float, happened: Event | None, as_of: float) -> dict[str, 
     }
 
 
+def covering_warnings(facts: Facts, group: str, shooting: Event, *, attack: bool) -> list[str]:
+    """Warnings in force at the shooting, covering its act and ``group`` (for attacks: with protection)."""
+    at = shooting["occurred_at"]
+    acts = acts_of(shooting)
+    out = []
+    for key, event_id in facts.warnings.items():
+        w = facts.events[event_id]["data"]
+        if group not in w.get("groups", []) or not (w["effective_from"] <= at <= w["effective_until"]):
+            continue
+        if not acts & set(w.get("covered_acts", [])):
+            continue
+        if attack and not w.get("covers_attacks_on_groups"):
+            continue
+        out.append(key)
+    return out
+
+
 def evaluate_triggers(
-    facts: Facts, files: dict[str, CaseFile], unexplained: dict[str, list[str]]
+    facts: Facts, files: dict[str, CaseFile], unexplained: dict[str, list[str]], as_of: str
 ) -> list[dict[str, Any]]:
-    """One row per (warning, triggering shooting), in warning then shooting order."""
-    as_of = seconds(facts.as_of) if facts.as_of else 0.0
+    """One row per trigger, in shooting order: (shooting, shooter group) or (shooting, group attacked).
+
+    A shooting covered by two warnings is still one trigger per group: the
+    warnings are listed on the row and the strictest of their deadlines
+    applies (each warning promised at least that). ``as_of`` is the time the
+    deadlines are judged at (see ``ledger.projections.evaluation``).
+    """
+    judged = seconds(as_of) if as_of else 0.0
     shootings = []
     for incident, entry in facts.incidents.items():
         reported = entry.get("reported")
@@ -91,41 +126,20 @@ def evaluate_triggers(
     shootings.sort(key=lambda pair: pair[1]["i"])
     actions = _ActionIndex(facts)
     rows: list[dict[str, Any]] = []
-    for warning_key, warning_id in facts.warnings.items():
-        warning = facts.events[warning_id]
-        w = warning["data"]
-        covered = set(w.get("groups", []))
-        for incident, shooting in shootings:
-            at = shooting["occurred_at"]
-            if not (w["effective_from"] <= at <= w["effective_until"]):
-                continue
-            if not acts_of(shooting) & set(w.get("covered_acts", [])):
-                continue
-            attribution = latest_attribution(facts, incident)
-            if attribution is None:
-                continue
-            shooters = shooter_groups(facts, attribution, at)
-            by_member = [g for g in shooters if g in covered]
-            attacked = [g for g in attribution["data"].get("target_groups", []) if g in covered]
-            if not by_member and not (w.get("covers_attacks_on_groups") and attacked):
-                continue
-            rows.append(
-                _trigger_row(
-                    facts,
-                    files,
-                    actions,
-                    unexplained,
-                    warning_key,
-                    warning,
-                    incident,
-                    shooting,
-                    attribution,
-                    shooters,
-                    by_member,
-                    attacked,
-                    as_of,
+    for incident, shooting in shootings:
+        attribution = latest_attribution(facts, incident)
+        if attribution is None:
+            continue
+        shooters = shooter_groups(facts, attribution, shooting["occurred_at"])
+        pairs = [(g, BY_MEMBER, covering_warnings(facts, g, shooting, attack=False)) for g in shooters]
+        targets = list(dict.fromkeys(attribution["data"].get("target_groups", [])))
+        pairs += [(g, ATTACK, covering_warnings(facts, g, shooting, attack=True)) for g in targets]
+        for group, kind, warnings in pairs:
+            if warnings:
+                rows.append(
+                    _trigger_row(facts, files, actions, unexplained, warnings, group, kind, incident,
+                                 shooting, attribution, shooters, judged)
                 )
-            )
     return rows
 
 
@@ -147,17 +161,18 @@ class _ActionIndex:
         for found in [*self.by_incident.values(), *self.general.values()]:
             found.sort(key=lambda a: (a["occurred_at"], a["i"]))
 
-    def first(self, incident: str, warning: str, groups: list[str], since: str) -> Event | None:
-        """The earliest action against one of ``groups`` at or after ``since`` for this incident or warning."""
+    def first(self, incident: str, warnings: list[str], groups: list[str], since: str) -> Event | None:
+        """The earliest action against one of ``groups`` at or after ``since`` for this incident or warnings."""
         candidates = [
             a for a in self.by_incident.get(incident, []) if a["data"].get("group") in groups
         ]
-        for group in groups:
-            general = self.general.get((warning, group), [])
-            times = [a["occurred_at"] for a in general]
-            at = bisect_left(times, since)
-            if at < len(general):
-                candidates.append(general[at])
+        for warning in warnings:
+            for group in groups:
+                general = self.general.get((warning, group), [])
+                times = [a["occurred_at"] for a in general]
+                at = bisect_left(times, since)
+                if at < len(general):
+                    candidates.append(general[at])
         candidates = [a for a in candidates if a["occurred_at"] >= since]
         return min(candidates, key=lambda a: (a["occurred_at"], a["i"])) if candidates else None
 
@@ -167,24 +182,28 @@ def _trigger_row(
     files: dict[str, CaseFile],
     actions: _ActionIndex,
     unexplained: dict[str, list[str]],
-    warning_key: str,
-    warning: Event,
+    warnings: list[str],
+    group: str,
+    kind: str,
     incident: str,
     shooting: Event,
     attribution: Event,
     shooters: list[str],
-    by_member: list[str],
-    attacked: list[str],
-    as_of: float,
+    judged: float,
 ) -> dict[str, Any]:
-    deadlines = warning["data"]["deadlines"]
+    issued = [facts.events[facts.warnings[w]] for w in warnings]
+    deadlines = {
+        step: min(w["data"]["deadlines"][step] for w in issued)
+        for step in ("arrest_hours", "enforcement_days", "charge_days")
+    }
     shot = seconds(shooting["occurred_at"])
     arrests = [
         facts.events[a] for a in facts.arrests_by_incident.get(incident, []) if facts.counts(a)
     ]
     arrests = [a for a in arrests if a["occurred_at"] >= shooting["occurred_at"]]
     first_arrest = arrests[0] if arrests else None
-    action = actions.first(incident, warning_key, shooters, shooting["occurred_at"])
+    against = [group] if kind == BY_MEMBER else shooters
+    action = actions.first(incident, warnings, against, shooting["occurred_at"])
     charges = sorted(
         (
             c
@@ -195,14 +214,14 @@ def _trigger_row(
         key=lambda c: (c["occurred_at"], c["i"]),
     )
     requirements = {
-        "arrest": _requirement(shot + deadlines["arrest_hours"] * HOUR, first_arrest, as_of),
+        "arrest": _requirement(shot + deadlines["arrest_hours"] * HOUR, first_arrest, judged),
         "charge": _requirement(
-            shot + deadlines["charge_days"] * DAY, charges[0] if charges else None, as_of
+            shot + deadlines["charge_days"] * DAY, charges[0] if charges else None, judged
         ),
     }
-    if shooters:
+    if against:
         requirements["enforcement"] = _requirement(
-            shot + deadlines["enforcement_days"] * DAY, action, as_of
+            shot + deadlines["enforcement_days"] * DAY, action, judged
         )
     undone_by = None
     for arrest in arrests:
@@ -225,23 +244,25 @@ def _trigger_row(
     consequence_ids = [r["event"] for r in requirements.values() if r["event"]]
     hours = (seconds(first_arrest["occurred_at"]) - shot) / HOUR if first_arrest else None
     return {
-        "warning": warning_key,
+        "warning": warnings[0],
+        "warnings": warnings,
         "incident": incident,
         "trigger_event": shooting["id"],
         "shot_at": shooting["occurred_at"],
-        "trigger": "by_member" if by_member else "attack_on_group",
-        "groups": by_member or shooters or [UNATTRIBUTED],
+        "trigger": kind,
+        "group": group,
+        "groups": [group],
         "shooter_groups": shooters,
-        "attacked_groups": attacked,
+        "attacked_groups": [group] if kind == ATTACK else [],
         "outcome": outcome,
         "arrest": requirements["arrest"],
         "enforcement": requirements.get("enforcement"),
         "charge": requirements["charge"],
         "undone_by": undone_by,
         "hours_to_arrest": round(hours, 4) if hours is not None else None,
-        "hours_open": round((as_of - shot) / HOUR, 4),
+        "hours_open": round(max(0.0, judged - shot) / HOUR, 4),
         "derived_from": [
-            warning["id"],
+            *(w["id"] for w in issued),
             shooting["id"],
             attribution["id"],
             *consequence_ids,

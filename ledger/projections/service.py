@@ -4,8 +4,12 @@
 tracking in the ledger's database); ``Reports.from_export(dir)`` recomputes the
 same facts from an export's ``log.jsonl`` with no database at all. Both give
 identical reports at the same tree size: every table names the ``tree_size``
-and ``root`` it reflects and ``as_of`` (the latest ``occurred_at`` in the log).
-Reports are computed lazily and cached per tree size.
+and ``root`` it reflects and ``as_of``, the time deadlines are judged at, with
+its source: the time requested, else the time signed in the latest checkpoint
+(read from the note after checking the log key's signature, never from an
+unsigned column), else the latest event's time, said so
+(``ledger.projections.evaluation``). Reports are computed lazily and cached
+per tree size.
 """
 
 from __future__ import annotations
@@ -20,6 +24,7 @@ from ledger.errors import LedgerError, NotFound, TamperDetected
 from ledger.log.merkle import MerkleTree, leaf_hash
 from ledger.projections import cases
 from ledger.projections.analysis import Analysis, group_detail
+from ledger.projections.evaluation import EvaluationTime, choose
 from ledger.projections.facts import Facts, bulk
 from ledger.projections.tables import ReportTable
 
@@ -88,9 +93,11 @@ def statements_from_export(path: Path) -> Iterator[tuple[dict[str, Any], bytes]]
 class Reports:
     """Every report over one ledger (live) or one export (recomputed)."""
 
-    def __init__(self, ledger: Ledger) -> None:
+    def __init__(self, ledger: Ledger, as_of: str | None = None) -> None:
         from ledger.projections.runner import FactsRunner
 
+        self.requested_as_of = as_of
+        self._checkpoint_time: tuple[Any, int | None, str | None] = (None, None, None)
         self._ledger: Ledger | None = ledger
         self._runner: FactsRunner | None = FactsRunner(ledger.store)
         self._prover: cases.Prover = _LedgerProver(ledger)
@@ -102,7 +109,7 @@ class Reports:
         self.refresh()
 
     @classmethod
-    def from_export(cls, directory: Path) -> Reports:
+    def from_export(cls, directory: Path, as_of: str | None = None) -> Reports:
         """Recompute from an export directory (log.jsonl, checkpoint): no database."""
         directory = Path(directory)
         if not (directory / "log.jsonl").exists():
@@ -117,6 +124,8 @@ class Reports:
         tree = MerkleTree(lambda start, end: hashes[start:end], size=len(hashes))
         checkpoint_size = _export_checkpoint_size(directory, tree)
         self = cls.__new__(cls)
+        self.requested_as_of = as_of
+        self._checkpoint_time = _export_checkpoint_time(directory)
         self._ledger = None
         self._runner = None
         self._prover = _ExportProver(tree, checkpoint_size)
@@ -124,8 +133,19 @@ class Reports:
         self._analysis = None
         self.tree_size = facts.count
         self.root_hex = tree.root(facts.count).hex()
-        self.as_of = facts.as_of
+        self.evaluation = self._evaluation()
+        self.as_of = self.evaluation.at
         return self
+
+    def _evaluation(self) -> EvaluationTime:
+        signed, size, problem = self._checkpoint_time
+        return choose(
+            self._facts.as_of,
+            requested=self.requested_as_of,
+            checkpoint_time=signed,
+            checkpoint_size=size,
+            checkpoint_problem=problem,
+        )
 
     def refresh(self) -> None:
         """Catch up with the log (live only; an export does not change)."""
@@ -136,10 +156,17 @@ class Reports:
         self._facts = self._runner.facts
         if self._facts.count > self._ledger.size:
             self._ledger.refresh()
-        if self._facts.count != self.tree_size or self._analysis is None:
+        checkpoint_time = _ledger_checkpoint_time(self._ledger)
+        if (
+            self._facts.count != self.tree_size
+            or self._analysis is None
+            or checkpoint_time != self._checkpoint_time
+        ):
+            self._checkpoint_time = checkpoint_time
             self.tree_size = self._facts.count
             self.root_hex = self._ledger.tree.root(self.tree_size).hex()
-            self.as_of = self._facts.as_of
+            self.evaluation = self._evaluation()
+            self.as_of = self.evaluation.at
             self._analysis = None
 
     @property
@@ -148,17 +175,24 @@ class Reports:
 
     def analysis(self) -> Analysis:
         if self._analysis is None or self._analysis.tree_size != self.tree_size:
-            self._analysis = Analysis(self._facts, self.tree_size, self.root_hex)
+            self._analysis = Analysis(self._facts, self.tree_size, self.root_hex, self.evaluation)
         return self._analysis
 
-    def report(self, name: str) -> ReportTable:
-        return self.analysis().report(name)
+    def at(self, as_of: str | None = None) -> Analysis:
+        """The analysis with deadlines judged at ``as_of`` when given (a requested time), else the default."""
+        if as_of is None or as_of == self.requested_as_of:
+            return self.analysis()
+        evaluation = choose(self._facts.as_of, requested=as_of)
+        return Analysis(self._facts, self.tree_size, self.root_hex, evaluation)
+
+    def report(self, name: str, as_of: str | None = None) -> ReportTable:
+        return self.at(as_of).report(name)
 
     def flags(self, status: str | None = None, rule: str | None = None) -> list[dict[str, Any]]:
         return self.analysis().flag_rows(status, rule)
 
     def _stamp(self, body: dict[str, Any]) -> dict[str, Any]:
-        return {"tree_size": self.tree_size, "root": self.root_hex, "as_of": self.as_of, **body}
+        return {"tree_size": self.tree_size, "root": self.root_hex, **self.evaluation.to_json(), **body}
 
     def case_history(self, case: str) -> dict[str, Any]:
         a = self.analysis()
@@ -170,8 +204,8 @@ class Reports:
             cases.person_history(self._facts, person, self._prover, a.flags_by_subject)
         )
 
-    def group_detail(self, group: str) -> dict[str, Any]:
-        return group_detail(self.analysis(), group)
+    def group_detail(self, group: str, as_of: str | None = None) -> dict[str, Any]:
+        return group_detail(self.at(as_of), group)
 
 
 def _export_checkpoint_size(directory: Path, tree: MerkleTree) -> int | None:
@@ -190,3 +224,37 @@ def _export_checkpoint_size(directory: Path, tree: MerkleTree) -> int | None:
             " run `ledger verify --export` to see what differs"
         )
     return checkpoint.size
+
+
+def _ledger_checkpoint_time(ledger: Ledger) -> tuple[Any, int | None, str | None]:
+    """(signed time, size, why not) of the ledger's latest checkpoint, read through the log key."""
+    from ledger.log.checkpoint import open_checkpoint
+
+    latest = ledger.latest_checkpoint()
+    if latest is None:
+        return None, None, "the ledger has no signed checkpoint yet"
+    try:
+        checkpoint = open_checkpoint(latest.note, [ledger.log_verifier(latest.size)], origin=ledger.origin)
+    except LedgerError as exc:
+        return None, latest.size, f"the latest checkpoint does not verify with the log key ({exc})"
+    signed = checkpoint.signed_time
+    return signed, checkpoint.size, None if signed else "the latest checkpoint carries no signed time"
+
+
+def _export_checkpoint_time(directory: Path) -> tuple[Any, int | None, str | None]:
+    """(signed time, size, why not) of an export's checkpoint, verified with the export's log.vkey."""
+    from ledger.log.checkpoint import open_checkpoint
+    from ledger.log.note import NoteVerifier
+
+    note_path, vkey_path = directory / "checkpoint", directory / "log.vkey"
+    if not note_path.exists():
+        return None, None, "the export has no checkpoint"
+    if not vkey_path.exists():
+        return None, None, "the export has no log.vkey to check its checkpoint's signature with"
+    try:
+        verifier = NoteVerifier.from_vkey(vkey_path.read_text("utf-8").strip())
+        checkpoint = open_checkpoint(note_path.read_text("utf-8"), [verifier])
+    except LedgerError as exc:
+        return None, None, f"the export's checkpoint does not verify with its log.vkey ({exc})"
+    signed = checkpoint.signed_time
+    return signed, checkpoint.size, None if signed else "the latest checkpoint carries no signed time"

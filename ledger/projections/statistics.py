@@ -2,13 +2,15 @@
 
 * rates with Wilson 95% intervals, suppressed (count shown, no percentage)
   when the denominator is below ``SUPPRESS_BELOW``;
-* a test of "same rate in every group" on an r×2 table: Pearson's chi-square
-  when every expected count is at least 5, otherwise Fisher's exact test for a
-  2×2 table or a permutation test of the chi-square statistic (fixed seed, so
-  results are reproducible) for larger tables; the method used is reported;
-* Kaplan–Meier estimates (computed here) and the log-rank test (statsmodels);
+* a test of "same rate in every group" on an r×2 table, exact wherever
+  feasible (``compare_rates``: Fisher, Freeman–Halton by enumeration, then
+  Pearson or a Monte Carlo Freeman–Halton with its floor stated); the method
+  used is named;
+* Kaplan–Meier estimates and medians (computed here) and the log-rank test
+  (statsmodels), with degenerate data reported "not testable: <reason>";
 * Holm's step-down correction across a family of tests;
-* rate ratios of one group against all others with Katz's log interval.
+* rate ratios of one group against all others with Katz's log interval;
+* p-values printed so that none reads 0 (``format_p``).
 """
 
 from __future__ import annotations
@@ -22,8 +24,6 @@ from scipy import stats as sps
 
 SUPPRESS_BELOW = 5
 Z95 = 1.959963984540054
-PERMUTATIONS = 9999
-SEED = 20260301
 
 
 def wilson(k: int, n: int, z: float = Z95) -> tuple[float, float]:
@@ -105,138 +105,137 @@ def rate_ratio(a: int, n1: int, c: int, n2: int) -> dict[str, Any]:
     }
 
 
+def not_testable(reason: str, **extra: Any) -> dict[str, Any]:
+    """A test that cannot be computed on these data, and why: never a p-value, never "no signal"."""
+    return {"method": f"not testable: {reason}", "statistic": None, "p_value": None,
+            "p_text": format_p(None), "testable": False, "reason": reason, **extra}
+
+
+def tested(method: str, p_value: float, statistic: float | None = None, **extra: Any) -> dict[str, Any]:
+    """A computed test: its name, statistic and p-value (unrounded), and the p-value as printed."""
+    p = min(1.0, max(0.0, float(p_value)))
+    return {"method": method, "statistic": None if statistic is None else round(float(statistic), 6),
+            "p_value": p, "p_text": format_p(p), "testable": True, "reason": None, **extra}
+
+
+P_FLOOR = 1e-12
+"""Below this a p-value is printed as ``< 1e-12``: floating point says nothing finer, and 0.0 is false."""
+
+
+def format_p(p: float | None) -> str:
+    """A p-value as people read it: three decimals, scientific below 0.001, ``< 1e-12`` at the floor."""
+    if p is None:
+        return "not testable"
+    if p < P_FLOOR:
+        return "< 1e-12"
+    if p < 0.001:
+        return f"{p:.2e}"
+    return f"{p:.3f}"
+
+
 def compare_rates(counts: Sequence[tuple[int, int]]) -> dict[str, Any]:
-    """Test whether k/n is the same in every row of [(k, n), …]; rows with n = 0 are left out."""
-    rows = [(k, n - k) for k, n in counts if n > 0]
-    if len(rows) < 2:
-        return {
-            "method": "not tested (fewer than two groups with data)",
-            "statistic": None,
-            "p_value": None,
-        }
-    table = np.array(rows, dtype=float)
-    if table[:, 0].sum() == 0 or table[:, 1].sum() == 0:
-        return {
-            "method": "not tested (no variation: every case has the same outcome)",
-            "statistic": None,
-            "p_value": 1.0,
-        }
-    expected = table.sum(axis=1, keepdims=True) * table.sum(axis=0, keepdims=True) / table.sum()
-    if expected.min() >= 5:
-        chi2, p, dof, _ = sps.chi2_contingency(table, correction=False)
-        return {
-            "method": f"Pearson chi-square ({dof} df; every expected count >= 5)",
-            "statistic": round(float(chi2), 6),
-            "p_value": float(p),
-        }
-    if table.shape[0] == 2:
-        res = sps.fisher_exact(table.astype(int))
-        return {
-            "method": "Fisher exact (2x2, some expected count < 5)",
-            "statistic": None,
-            "p_value": float(res.pvalue),
-        }
-    exact = _exact_chi2(table)
-    return exact if exact is not None else _permutation_chi2(table)
+    """Test whether k/n is the same in every row of [(k, n), …]; rows with n = 0 are left out.
 
-
-EXACT_LIMIT = 200_000
-"""Largest number of tables with the observed margins that the exact test enumerates."""
-
-
-def _allocations(rows: list[int], successes: int) -> list[tuple[int, ...]]:
-    """Every way to share ``successes`` among groups of the given sizes."""
-    out: list[tuple[int, ...]] = []
-    capacity = [sum(rows[i:]) for i in range(len(rows))]
-
-    def walk(i: int, left: int, prefix: tuple[int, ...]) -> None:
-        if i == len(rows) - 1:
-            out.append((*prefix, left))
-            return
-        for k in range(max(0, left - capacity[i + 1]), min(rows[i], left) + 1):
-            walk(i + 1, left - k, (*prefix, k))
-
-    walk(0, successes, ())
-    return out
-
-
-def _exact_chi2(table: np.ndarray) -> dict[str, Any] | None:
-    """Exact conditional test for an r×2 table (Freeman–Halton style, chi-square ordering).
-
-    Enumerates every table with the observed margins, weights each by its
-    multivariate hypergeometric probability and sums those at least as extreme
-    as observed. None when there are too many tables to enumerate.
+    Exact wherever feasible: Fisher's exact test for two groups; for more, the
+    Freeman–Halton test (every table with the observed margins, ordered by its
+    hypergeometric probability) when there are at most ``EXACT_LIMIT`` such
+    tables. Beyond that, Pearson's chi-square when every expected count is at
+    least 5 (checked in integers: row total × column total ≥ 5 × grand total,
+    so an expected count of exactly 5 is "at least 5"), else a Monte Carlo
+    Freeman–Halton test whose p-value floor, 1/(resamples + 1), is stated.
     """
-    rows = [int(r) for r in table.sum(axis=1)]
-    successes = int(table[:, 0].sum())
-    failures = sum(rows) - successes
-    smaller = min(successes, failures)  # the tables are as many as ways to place the rarer outcome
-    if math.comb(smaller + len(rows) - 1, len(rows) - 1) > EXACT_LIMIT:
-        return None
-    tables = _allocations(rows, successes)
-    if len(tables) > EXACT_LIMIT:
-        return None
-    drawn = np.array(tables, dtype=float)
-    sizes = np.array(rows, dtype=float)
-    log_weight = (
-        np.sum(_log_comb(sizes[None, :], drawn), axis=1)
-        - _log_comb(np.array(sum(rows), dtype=float), np.array(successes, dtype=float))
-    )
-    stats = _chi2_rows(drawn, sizes, successes)
-    observed = _chi2_stat(table)
-    p = float(np.exp(log_weight)[stats >= observed * (1 - 1e-9)].sum())
-    return {
-        "method": f"exact test of the chi-square statistic over all {len(tables)} tables with these"
-        " margins (some expected count < 5)",
-        "statistic": round(observed, 6),
-        "p_value": min(1.0, p),
-    }
+    rows = [(int(k), int(n) - int(k)) for k, n in counts if n > 0]
+    if len(rows) < 2:
+        return not_testable("fewer than two groups with data")
+    successes = sum(r[0] for r in rows)
+    failures = sum(r[1] for r in rows)
+    if successes == 0 or failures == 0:
+        return not_testable("no variation: every case has the same outcome")
+    table = np.array(rows, dtype=np.int64)
+    if len(rows) == 2:
+        res = sps.fisher_exact(table)
+        return tested("Fisher exact test (two-sided, 2x2)", float(res.pvalue))
+    sizes = [a + b for a, b in rows]
+    if _table_count(sizes, successes) <= EXACT_LIMIT:
+        return _freeman_halton_exact(sizes, [r[0] for r in rows])
+    total = successes + failures
+    if all(n * c >= 5 * total for n in sizes for c in (successes, failures)):
+        chi2, p, dof, _ = sps.chi2_contingency(table.astype(float), correction=False)
+        return tested(f"Pearson chi-square ({dof} df; every expected count >= 5; too many tables"
+                      " to enumerate)", float(p), float(chi2))
+    return _freeman_halton_monte_carlo(sizes, [r[0] for r in rows])
 
 
-def _log_comb(n: np.ndarray, k: np.ndarray) -> np.ndarray:
+EXACT_LIMIT = 1_000_000
+"""Largest number of tables with the observed margins the exact test enumerates (well under a second)."""
+RESAMPLES = 99_999
+SEED = 20260301
+
+
+def _table_count(sizes: list[int], successes: int) -> float:
+    """How many r×2 tables have these row totals and this many successes (a float: may be huge)."""
+    ways = np.zeros(successes + 1)
+    ways[0] = 1.0
+    for n in sizes:
+        ways = np.convolve(ways, np.ones(min(n, successes) + 1))[: successes + 1]
+    return float(ways[successes])
+
+
+def _allocations(sizes: list[int], successes: int) -> np.ndarray:
+    """Every way to share ``successes`` among groups of the given sizes, one row per table."""
+    left = [sum(sizes[i:]) for i in range(len(sizes))] + [0]
+    tables = np.zeros((1, 0), dtype=np.int64)
+    used = np.zeros(1, dtype=np.int64)
+    for i, n in enumerate(sizes):
+        remaining = successes - used
+        low = np.maximum(0, remaining - left[i + 1])
+        high = np.minimum(n, remaining)
+        if i == len(sizes) - 1:
+            tables = np.column_stack([tables, remaining])
+            break
+        width = high - low + 1
+        parent = np.repeat(np.arange(len(tables)), width)
+        offset = np.arange(int(width.sum())) - np.repeat(np.cumsum(width) - width, width)
+        k = low[parent] + offset
+        tables = np.column_stack([tables[parent], k])
+        used = used[parent] + k
+    return tables
+
+
+def _log_probability(sizes: np.ndarray, drawn: np.ndarray, successes: int) -> np.ndarray:
+    """Log hypergeometric probability of each table (rows of success counts) given the margins."""
     from scipy.special import gammaln
 
-    return np.asarray(gammaln(n + 1) - gammaln(k + 1) - gammaln(n - k + 1))
+    def log_comb(n: Any, k: Any) -> Any:
+        return gammaln(n + 1) - gammaln(k + 1) - gammaln(n - k + 1)
+
+    total = float(sizes.sum())
+    return np.asarray(np.sum(log_comb(sizes[None, :], drawn), axis=1) - log_comb(total, float(successes)))
 
 
-def _chi2_rows(drawn: np.ndarray, sizes: np.ndarray, successes: int) -> np.ndarray:
-    """Chi-square statistic of many r×2 tables given as success counts per group."""
-    expected = sizes[None, :] * (successes / sizes.sum())
-    expected_fail = sizes[None, :] - expected
-    with np.errstate(divide="ignore", invalid="ignore"):
-        hit = np.where(expected > 0, (drawn - expected) ** 2 / expected, 0.0)
-        miss = np.where(expected_fail > 0, ((sizes[None, :] - drawn) - expected_fail) ** 2 / expected_fail, 0.0)
-    return np.asarray((hit + miss).sum(axis=1))
+def _freeman_halton_exact(sizes: list[int], observed: list[int]) -> dict[str, Any]:
+    successes = sum(observed)
+    n = np.array(sizes, dtype=float)
+    tables = _allocations(sizes, successes)
+    logp = _log_probability(n, tables.astype(float), successes)
+    logp_obs = float(_log_probability(n, np.array([observed], dtype=float), successes)[0])
+    p = float(np.exp(logp[logp <= logp_obs + 1e-7]).sum())
+    return tested(f"Freeman-Halton exact test (all {len(tables)} tables with these margins,"
+                  " ordered by probability)", p, tables=len(tables))
 
 
-def _chi2_stat(table: np.ndarray) -> float:
-    expected = table.sum(axis=1, keepdims=True) * table.sum(axis=0, keepdims=True) / table.sum()
-    with np.errstate(divide="ignore", invalid="ignore"):
-        cells = np.where(expected > 0, (table - expected) ** 2 / expected, 0.0)
-    return float(cells.sum())
-
-
-def _permutation_chi2(table: np.ndarray) -> dict[str, Any]:
-    """Exact-in-spirit test for r×2 tables with small counts: permute outcomes across groups.
-
-    Permuting the outcomes among the observations (margins fixed) allocates the
-    successes to the groups by a multivariate hypergeometric draw, so the null
-    distribution is sampled from that directly: the cost depends on the number
-    of groups and resamples, not on how many observations there are.
-    """
-    rows = table.sum(axis=1).astype(np.int64)
-    successes = int(table[:, 0].sum())
+def _freeman_halton_monte_carlo(sizes: list[int], observed: list[int]) -> dict[str, Any]:
+    """Monte Carlo Freeman–Halton: tables drawn with the margins fixed (multivariate hypergeometric)."""
+    successes = sum(observed)
+    n = np.array(sizes, dtype=float)
     rng = np.random.default_rng(SEED)
-    drawn = rng.multivariate_hypergeometric(rows, successes, size=PERMUTATIONS).astype(float)
-    sim = _chi2_rows(drawn, rows.astype(float), successes)
-    observed = _chi2_stat(table)
-    exceed = int(np.count_nonzero(sim >= observed * (1 - 1e-12)))
-    return {
-        "method": f"permutation test of the chi-square statistic ({PERMUTATIONS} resamples, fixed seed;"
-        " some expected count < 5)",
-        "statistic": round(observed, 6),
-        "p_value": (exceed + 1) / (PERMUTATIONS + 1),
-    }
+    drawn = rng.multivariate_hypergeometric(np.array(sizes, dtype=np.int64), successes, size=RESAMPLES)
+    logp = _log_probability(n, drawn.astype(float), successes)
+    logp_obs = float(_log_probability(n, np.array([observed], dtype=float), successes)[0])
+    at_most = int(np.count_nonzero(logp <= logp_obs + 1e-7))
+    return tested(f"Monte Carlo Freeman-Halton test ({RESAMPLES} tables drawn with these margins, fixed"
+                  f" seed; too many tables to enumerate and some expected count < 5; p-value floor"
+                  f" {1 / (RESAMPLES + 1):.0e})", (at_most + 1) / (RESAMPLES + 1))
 
 
 def kaplan_meier(durations: Sequence[float], observed: Sequence[bool]) -> list[dict[str, Any]]:
@@ -275,44 +274,94 @@ def kaplan_meier(durations: Sequence[float], observed: Sequence[bool]) -> list[d
     return out
 
 
-def median_from_curve(curve: list[dict[str, Any]]) -> float | None:
-    for point in curve:
-        if point["survival"] <= 0.5:
-            return float(point["time"])
-    return None
-
-
 def logrank(
     durations: Sequence[float], observed: Sequence[bool], groups: Sequence[str]
 ) -> dict[str, Any]:
-    """Log-rank test that time-to-event is the same in every group (statsmodels ``survdiff``)."""
+    """Log-rank test that time-to-event is the same in every group (statsmodels ``survdiff``).
+
+    Degenerate data (one group, no event yet, every time tied so no group's
+    observed count can differ from its expected one) is "not testable" with
+    the reason, never an exception: ``survdiff`` inverts the variance matrix,
+    which is singular on such data.
+    """
     from statsmodels.duration.survfunc import survdiff
 
-    if len(set(groups)) < 2 or not any(observed):
-        return {
-            "method": "log-rank (not tested: fewer than two groups or no events)",
-            "statistic": None,
-            "p_value": None,
-        }
-    chi2, p = survdiff(
-        np.asarray(durations, dtype=float), np.asarray(observed, dtype=int), np.asarray(groups)
-    )
-    return {
-        "method": "log-rank (statsmodels survdiff)",
-        "statistic": round(float(chi2), 6),
-        "p_value": float(p),
-    }
+    labels = sorted(set(groups))
+    if len(labels) < 2:
+        return not_testable("fewer than two groups with cases")
+    if not any(observed):
+        return not_testable("no event yet: every case is still open (censored)")
+    t = np.asarray(durations, dtype=float)
+    e = np.asarray(observed, dtype=int)
+    g = np.asarray(groups)
+    informative = _informative_groups(t, e, g)
+    if len(informative) < 2:
+        return not_testable("no variation to compare: at every event time at most one group was at"
+                            " risk, or every case at risk had the event at once")
+    left_out = [label for label in labels if label not in informative]
+    keep = np.isin(g, informative)
+    try:
+        with np.errstate(all="ignore"):
+            chi2, p = survdiff(t[keep], e[keep], g[keep])
+    except (np.linalg.LinAlgError, ValueError, ZeroDivisionError):
+        return not_testable("the log-rank variance cannot be inverted on these data")
+    if not np.isfinite(chi2) or not np.isfinite(p):
+        return not_testable("the log-rank statistic is undefined on these data")
+    note = f"; left out, no one at risk when an event could differ: {', '.join(left_out)}" if left_out else ""
+    return tested(f"log-rank test ({len(informative) - 1} df; statsmodels survdiff{note})", float(p),
+                  float(chi2), groups_tested=informative)
 
 
-def quartiles(values: Sequence[float]) -> dict[str, Any]:
-    """n, median and interquartile range (linear interpolation), or n only when empty."""
-    if not values:
-        return {"n": 0, "median": None, "q1": None, "q3": None}
-    arr = np.asarray(values, dtype=float)
-    q1, med, q3 = np.percentile(arr, [25, 50, 75])
-    return {
-        "n": len(values),
-        "median": round(float(med), 4),
-        "q1": round(float(q1), 4),
-        "q3": round(float(q3), 4),
-    }
+def _informative_groups(t: np.ndarray, e: np.ndarray, g: np.ndarray) -> list[str]:
+    """Groups at risk at some event time where the log-rank variance is not zero.
+
+    At an event time with n at risk and d events the variance term is zero when
+    n <= 1 or d == n; a group never at risk at any other event time carries no
+    information, and keeping it makes the variance matrix singular.
+    """
+    found: set[str] = set()
+    for time in np.unique(t[e == 1]):
+        at_risk = t >= time
+        deaths = int(np.count_nonzero((t == time) & (e == 1)))
+        n = int(np.count_nonzero(at_risk))
+        if n <= 1 or deaths == n:
+            continue
+        present = set(np.unique(g[at_risk]).tolist())
+        if len(present) >= 2:
+            found |= present
+    return sorted(found)
+
+
+def survival(durations: Sequence[float], observed: Sequence[bool]) -> dict[str, Any]:
+    """Kaplan–Meier summary of one group: n, events, censored (still open), median and the curve.
+
+    The median is the first time the curve falls to 0.5 or below, or None
+    ("not reached") while more than half are still without the event.
+    """
+    curve = kaplan_meier(durations, observed) if durations else []
+    events = sum(1 for o in observed if o)
+    return {"n": len(durations), "events": events, "censored": len(durations) - events,
+            "median": km_median(durations, observed), "curve": curve}
+
+
+def km_median(durations: Sequence[float], observed: Sequence[bool]) -> float | None:
+    """The first time the Kaplan–Meier curve is at or below one half (lifelines' convention).
+
+    Computed from the unrounded product, with a tolerance of 1e-9 so that a
+    curve that is exactly one half in exact arithmetic counts as reaching it
+    whatever the floating-point order of the factors.
+    """
+    pairs = sorted(zip(durations, observed, strict=True))
+    at_risk, value, i = len(pairs), 1.0, 0
+    while i < len(pairs):
+        t, events, leaving = pairs[i][0], 0, 0
+        while i < len(pairs) and pairs[i][0] == t:
+            events += int(pairs[i][1])
+            leaving += 1
+            i += 1
+        if events:
+            value *= 1 - events / at_risk
+            if value <= 0.5 + 1e-9:
+                return float(t)
+        at_risk -= leaving
+    return None

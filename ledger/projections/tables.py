@@ -1,7 +1,8 @@
 """ReportTable: what every report hands to the CLI, the API and the public site.
 
-Each table names the tree size and root it reflects and ``as_of`` (the latest
-``occurred_at`` in the log), so a reader can check it against a checkpoint and
+Each table names the tree size and root it reflects and ``as_of``, the time
+deadlines were judged at, with where that time came from
+(``ledger.projections.evaluation``), so a reader can check it against a checkpoint and
 recompute it from an export. Rows keep structured cells (rates as dicts with
 count, denominator, interval, ``suppressed``); CSV flattens them to text.
 """
@@ -25,6 +26,8 @@ class ReportTable:
     rows: list[dict[str, Any]]
     notes: list[str] = field(default_factory=list)
     extra: dict[str, Any] = field(default_factory=dict)
+    as_of_source: str = ""
+    as_of_explanation: str = ""
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -32,6 +35,8 @@ class ReportTable:
             "tree_size": self.tree_size,
             "root": self.root,
             "as_of": self.as_of,
+            "as_of_source": self.as_of_source,
+            "as_of_explanation": self.as_of_explanation,
             "columns": list(self.columns),
             "rows": self.rows,
             "notes": list(self.notes),
@@ -62,13 +67,19 @@ def cell_text(value: Any) -> str:
         and "rate" in value
     ):
         k, n = value["count"], value["denominator"]
+        pending = f", {value['pending']} pending" if value.get("pending") else ""
         if value["suppressed"]:
-            return f"suppressed ({k}/{n})"
-        return f"{k}/{n} ({value['rate']:.3f}, {value['ci_low']:.3f}-{value['ci_high']:.3f})"
+            return f"suppressed ({k}/{n}{pending})"
+        return f"{k}/{n} ({value['rate']:.3f}, {value['ci_low']:.3f}-{value['ci_high']:.3f}){pending}"
     if isinstance(value, dict) and "ratio" in value and "ci_low" in value:
         if value["ratio"] is None:
             return f"suppressed ({value['count']}/{value['denominator']} vs {value['others_count']}/{value['others_denominator']})"
         return f"{value['ratio']:.3f} ({value['ci_low']:.3f}-{value['ci_high']:.3f})"
+    if isinstance(value, dict) and set(value) == {"n", "events", "censored", "median"}:
+        if not value["n"]:
+            return "n=0"
+        median = "not reached" if value["median"] is None else f"{value['median']:.2f}"
+        return f"n={value['n']}, median {median} ({value['events']} reached, {value['censored']} open)"
     if isinstance(value, dict) and set(value) == {"n", "median", "q1", "q3"}:
         if not value["n"]:
             return "n=0"

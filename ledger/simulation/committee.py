@@ -49,7 +49,7 @@ class Committee:
         if rng.random() < 0.65 and c.plan("explanation.given", "police", requested + days(rng.uniform(4, 13)), {
                 "subject": release, "explanation": rng.choice(EXPLANATIONS), "supporting_events": []},
                 refs=[release]):
-            status = "explained"
+            status = "explanation_given"
         if rng.random() < 0.7:
             finding = rng.choice(FINDINGS.get(rule, ("unexplained", "unlawful", "referred")))
             if c.plan("audit.finding_recorded", "committee", requested + days(rng.uniform(15, 30)), {

@@ -112,7 +112,8 @@ def test_shooting_at_a_covered_group_triggers_only_when_the_warning_covers_attac
     assert triggers(log) == []
     log.warning("W-2", ["lyari-wing"], attacks=True)
     (t,) = triggers(log)
-    assert (t["warning"], t["trigger"], t["groups"]) == ("W-2", "attack_on_group", ["other-gang"])
+    assert (t["warning"], t["trigger"], t["groups"]) == ("W-2", "attack_on_group", ["lyari-wing"])
+    assert t["shooter_groups"] == ["other-gang"]
 
 
 def test_shooting_outside_the_effective_period_is_not_a_trigger() -> None:

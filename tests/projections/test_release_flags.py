@@ -191,7 +191,7 @@ def test_flag_status_follows_the_committee_workflow_and_never_disappears() -> No
         {"subject": release, "explanation": "x", "supporting_events": []},
         at(days=4),
     )
-    assert status() == [("explained", None)]
+    assert status() == [("explanation_given", None)]
     log.add(
         "audit.finding_recorded",
         "committee",

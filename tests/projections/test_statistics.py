@@ -71,46 +71,86 @@ def test_rate_at_five_is_shown_with_its_interval() -> None:
     assert cell["ci_low"] < 0.6 < cell["ci_high"]
 
 
-def test_large_counts_use_chi_square_and_say_so() -> None:
+def _freeman_halton_by_hand(counts: list[tuple[int, int]]) -> float:
+    """Sum of the hypergeometric probabilities of every table no more probable than the observed one."""
+    from itertools import product
+
+    from scipy.stats import multivariate_hypergeom
+
+    sizes = [n for _, n in counts]
+    successes = sum(k for k, _ in counts)
+    observed = multivariate_hypergeom.pmf([k for k, _ in counts], sizes, successes)
+    total = 0.0
+    for cells in product(*(range(n + 1) for n in sizes)):
+        if sum(cells) == successes:
+            p = multivariate_hypergeom.pmf(list(cells), sizes, successes)
+            if p <= observed * (1 + 1e-7):
+                total += p
+    return float(total)
+
+
+def test_three_small_groups_use_the_freeman_halton_exact_test() -> None:
+    counts = [(4, 5), (0, 5), (1, 5)]
+    result = compare_rates(counts)
+    assert result["method"].startswith("Freeman-Halton exact test")
+    assert result["p_value"] == pytest.approx(_freeman_halton_by_hand(counts), abs=1e-9)
+
+
+def test_large_counts_still_get_an_exact_test_when_the_tables_can_be_enumerated() -> None:
     result = compare_rates([(30, 100), (50, 100), (45, 100)])
-    assert result["method"].startswith("Pearson chi-square")
+    assert result["method"].startswith("Freeman-Halton exact test")
     assert result["p_value"] < 0.05
 
 
-def test_small_two_by_two_uses_fisher_exact() -> None:
-    result = compare_rates([(3, 4), (0, 6)])
+def test_two_groups_always_use_fisher_even_at_an_expected_count_of_exactly_five() -> None:
+    # margins 10/10 and 10/10: every expected count is exactly 5.0
+    result = compare_rates([(7, 10), (3, 10)])
     assert result["method"].startswith("Fisher exact")
-    assert result["p_value"] == pytest.approx(1 / 30, abs=1e-9)
+    from scipy.stats import fisher_exact
+
+    assert result["p_value"] == pytest.approx(fisher_exact([[7, 3], [3, 7]]).pvalue, abs=1e-12)
 
 
-def test_small_larger_tables_use_an_exact_test_over_every_table_with_the_margins() -> None:
-    # 3x2 table, 5 successes among 15: the exact conditional p-value is the
-    # hypergeometric probability of every allocation at least as extreme.
-    from math import comb
-
-    counts = [(4, 5), (0, 5), (1, 5)]
+def test_tables_too_large_to_enumerate_with_large_expected_counts_use_pearson() -> None:
+    counts = [(300 + 10 * i, 1000) for i in range(8)]
     result = compare_rates(counts)
-    assert result["method"].startswith("exact test")
-
-    def chi2(a: int, b: int, c: int) -> float:
-        expected = 5 * 5 / 15
-        return sum((x - expected) ** 2 / expected + ((5 - x) - (5 - expected)) ** 2 / (5 - expected)
-                   for x in (a, b, c))
-
-    observed = chi2(4, 0, 1)
-    p = sum(comb(5, a) * comb(5, b) * comb(5, 5 - a - b) / comb(15, 5)
-            for a in range(6) for b in range(6) if 0 <= 5 - a - b <= 5 and chi2(a, b, 5 - a - b) >= observed - 1e-9)
-    assert result["p_value"] == pytest.approx(p, rel=1e-9)
-    assert result["p_value"] == pytest.approx(0.050949, abs=1e-6)
+    assert result["method"].startswith("Pearson chi-square (7 df")
 
 
-def test_tables_too_large_to_enumerate_use_a_reproducible_permutation_test() -> None:
-    counts = [(30, 500), (10, 400), (40, 300), (0, 600), (3, 450), (1, 200), (50, 300), (2, 100)]
-    counts = [(k, n) for k, n in counts] + [(1, 3)]
+def test_tables_too_large_to_enumerate_with_small_expected_counts_use_a_reproducible_monte_carlo() -> None:
+    counts = [(30, 500), (10, 400), (40, 300), (0, 600), (3, 450), (1, 200), (50, 300), (2, 100), (1, 3)]
     first, second = compare_rates(counts), compare_rates(counts)
-    assert first["method"].startswith("permutation test")
+    assert first["method"].startswith("Monte Carlo Freeman-Halton") and "floor 1e-05" in first["method"]
     assert first == second
-    assert first["p_value"] < 0.001
+    assert first["p_value"] == pytest.approx(1e-5)
+
+
+def test_no_variation_or_one_group_is_not_testable() -> None:
+    assert compare_rates([(0, 5), (0, 7)])["method"].startswith("not testable: no variation")
+    assert compare_rates([(3, 5), (0, 0)])["method"] == "not testable: fewer than two groups with data"
+    assert compare_rates([(3, 5), (0, 0)])["p_value"] is None
+
+
+def test_log_rank_on_degenerate_data_is_not_testable_instead_of_crashing() -> None:
+    # all arrests tied
+    tied = logrank([5, 5, 5, 5], [True] * 4, ["a", "a", "b", "b"])
+    assert tied["p_value"] is None and tied["method"].startswith("not testable")
+    # every case still open
+    open_ = logrank([1, 2, 3], [False] * 3, ["a", "b", "b"])
+    assert open_["reason"] == "no event yet: every case is still open (censored)"
+    # a group whose only case is recent and open: it carries no information and is left out
+    recent = logrank([10, 20, 30, 40, 1], [True, True, True, False, False], ["a", "a", "b", "b", "c"])
+    assert recent["testable"] and "left out" in recent["method"]
+
+
+def test_p_values_are_never_printed_as_zero() -> None:
+    from ledger.projections.statistics import format_p
+
+    assert format_p(0.0) == "< 1e-12"
+    assert format_p(3e-13) == "< 1e-12"
+    assert format_p(2.5e-5) == "2.50e-05"
+    assert format_p(0.04321) == "0.043"
+    assert format_p(None) == "not testable"
 
 
 def test_log_rank_separates_clearly_different_groups() -> None:
