@@ -146,7 +146,7 @@ def register(app: typer.Typer) -> None:
         from ledger.witnessing.published import witness_summary
 
         with open_ledger(db) as ledger:
-            summary = witness_summary(keys, ledger.store)
+            summary = witness_summary(keys, ledger)
         sys.stdout.write(json.dumps(summary, indent=2) + "\n")
 
     @app.command("publish")
