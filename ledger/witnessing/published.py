@@ -102,29 +102,30 @@ def record_cosignature(engine: Engine, witness_vkey: str, tree_size: int, line: 
 
 
 def last_cosigned_size(engine: Engine, witness_vkey: str) -> int:
-    """The largest size this witness cosigned for this ledger (0 if none), its line verified first.
+    """The largest size this witness cosigned for this ledger (0 if none), from verified rows only.
 
-    The row is checked against the ledger's own checkpoint at that size: a
-    row that does not verify raises TamperDetected naming it.
+    Each of the witness's rows is checked against the ledger's own checkpoint
+    at its size: a row that does not verify raises TamperDetected naming it,
+    rather than leave the answer to whichever rows were edited.
     """
     with _tables(engine).connect() as conn:
-        row = conn.execute(
-            select(cosignatures_table.c.id, cosignatures_table.c.tree_size, cosignatures_table.c.cosignature)
+        rows = conn.execute(
+            select(cosignatures_table.c.id, cosignatures_table.c.tree_size, cosignatures_table.c.cosignature,
+                   checkpoints_table.c.note)
+            .select_from(cosignatures_table.outerjoin(
+                checkpoints_table, checkpoints_table.c.tree_size == cosignatures_table.c.tree_size))
             .where(cosignatures_table.c.witness_vkey == witness_vkey)
-            .order_by(cosignatures_table.c.tree_size.desc(), cosignatures_table.c.id)
-            .limit(1)
-        ).first()
-        if row is None:
-            return 0
-        note = conn.execute(
-            select(checkpoints_table.c.note).where(checkpoints_table.c.tree_size == row[1])
-        ).scalar()
-    problem = _cosignature_row_problem(witness_vkey, str(row[2]), None if note is None else str(note))
-    if problem is not None:
-        message = f"{COSIGNATURES} row {row[0]} (size {row[1]}): {problem}"
-        log.error("refusing an unverified witness cosignature: %s", message)
-        raise TamperDetected(message)
-    return int(row[1])
+            .order_by(cosignatures_table.c.id)
+        ).all()
+    largest = 0
+    for row_id, size, line, note in rows:
+        problem = _cosignature_row_problem(witness_vkey, str(line), None if note is None else str(note))
+        if problem is not None:
+            message = f"{COSIGNATURES} row {row_id} (size {size}): {problem}"
+            log.error("refusing an unverified witness cosignature: %s", message)
+            raise TamperDetected(message)
+        largest = max(largest, int(size))
+    return largest
 
 
 def _cosignature_row_problem(witness_vkey: str, line: str, checkpoint_note: str | None) -> str | None:
