@@ -354,6 +354,7 @@ def verify_leaves(
     progress: Progress | None = None,
     total: int | None = None,
     covered: int = 0,
+    after: Callable[[Replayer, MerkleTree], None] | None = None,
 ) -> VerifyReport:
     """Replay statements in log order and check the signed checkpoints over them.
 
@@ -383,6 +384,8 @@ def verify_leaves(
         tree.append(h)
     report.root = tree.root()
     _check_checkpoints(notes, checkpoint_rows, tree, replayer, report)
+    if after is not None:
+        after(replayer, tree)
     if covered and (report.latest_checkpoint_size or 0) < covered:
         replayer.problem(
             "checkpoint",
@@ -415,7 +418,24 @@ def verify_store(
         progress=progress,
         total=upto,
         covered=covered,
+        after=lambda replayer, tree: _check_published(store, rows, replayer, tree),
     )
+
+
+def _check_published(
+    store: Store, rows: Sequence[tuple[int, bytes, str, str]], replayer: Replayer, tree: MerkleTree
+) -> None:
+    """The published (cosigned) checkpoints and witness cosignatures, against the replayed log."""
+    from ledger.witnessing.published import LedgerView, check_published
+
+    registry = replayer.world.registry()
+    view = LedgerView(
+        log_keys=list(registry.log_keys) if registry is not None else [],
+        root_at=lambda size: tree.root(size) if size <= tree.size else None,
+        signed_notes={size: note for size, _, note, _ in rows},
+    )
+    for found in check_published(store.engine, view):
+        replayer.problem("published", str(found), None, None, found.table)
 
 
 def _check_checkpoints(

@@ -13,6 +13,7 @@ from collections.abc import Hashable
 import anyio.to_thread
 from fastapi import APIRouter
 from fastapi.responses import PlainTextResponse
+from pydantic import BaseModel, Field
 
 from api.deps import GateDep, SettingsDep
 from api.gate import LedgerGate
@@ -70,18 +71,25 @@ def cached_served_note(gate: LedgerGate, settings: Settings) -> str | None:
 
 
 def served_note(gate: LedgerGate, settings: Settings) -> str:
-    """What ``/checkpoint`` serves: with witnesses configured, the latest checkpoint a quorum cosigned."""
+    """What ``/checkpoint`` serves: with witnesses configured, the latest checkpoint a quorum cosigned.
+
+    A published row is verified before it is served (log signature, the
+    ledger's own checkpoint and recomputed root at its size, cosignatures);
+    one that fails is refused with a 500 naming the table and size.
+    """
     from ledger.witnessing.policy import load_policy
-    from ledger.witnessing.published import latest_published_checkpoint
+    from ledger.witnessing.published import verified_published_note
 
     token = _served_token(gate, settings)
     note = gate.caches.served_note.get(token)
     if note is not None:
         return note
-    if not load_policy(settings.keys_dir).configured:
+    policy = load_policy(settings.keys_dir)
+    if not policy.configured:
         note = latest(gate).note
     else:
-        note = latest_published_checkpoint(gate.ledger.store)
+        with gate.use() as ledger:  # verifying may catch the tree up to the published size
+            note = verified_published_note(ledger, policy)
         if note is None:
             raise NotFound("no checkpoint has been cosigned by a quorum of witnesses yet")
     gate.caches.served_note.put(token, note)
@@ -118,3 +126,36 @@ async def checkpoint_json(gate: GateDep) -> CheckpointOut:
     return CheckpointOut(
         size=cp.size, note=cp.note, root=base64.b64encode(cp.root).decode(), signed_at=cp.signed_at
     )
+
+
+class LogKeyRotationOut(BaseModel):
+    vkey: str = Field(description="The new log key (signed-note verifier key)")
+    valid_from: int = Field(description="The first tree size it signs (the handover checkpoint's)")
+    proof: str = Field(description="C2SP tlog-proof: the rotation statement as extra, in the handover checkpoint")
+
+
+class LogKeyRotationsOut(BaseModel):
+    rotations: list[LogKeyRotationOut]
+
+
+def key_rotations(gate: LedgerGate) -> LogKeyRotationsOut:
+    """Every log key rotation with its proof, each verified before it is served (blocking)."""
+    from ledger.witnessing.rotations import rotation_proofs
+
+    registry = gate.ledger.registry()
+    needed = registry.log_keys[-1][0] if registry is not None else 0
+    with gate.current(needed) as ledger:
+        found = rotation_proofs(ledger)
+    return LogKeyRotationsOut(rotations=[
+        LogKeyRotationOut(vkey=r.rotation.new_vkey, valid_from=r.rotation.valid_from, proof=r.proof) for r in found
+    ])
+
+
+@router.get(
+    "/v1/log-key-rotations",
+    summary="The log key's rotations, as proofs a mirror or witness checks with the old key",
+    response_model=LogKeyRotationsOut,
+    responses=PROBLEM_RESPONSES,
+)
+async def log_key_rotations(gate: GateDep) -> LogKeyRotationsOut:
+    return await anyio.to_thread.run_sync(key_rotations, gate)

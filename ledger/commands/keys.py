@@ -9,8 +9,11 @@ earlier checkpoint stays verifiable with the key that was valid at its size
 
 1. the new private key is written to ``log.next.key`` (mode 0600);
 2. a last checkpoint is signed with the old key for the log as it stands;
-3. the rotation statement is appended and a checkpoint including it is signed
-   with the new key;
+3. the rotation statement is appended, carrying the old key's endorsement of
+   the new key (a signed note naming it and the size it signs from), and the
+   *handover checkpoint* including it is signed with both keys, so mirrors
+   and witnesses that trust only the old key can follow (docs/verify.md,
+   "Log key rotation");
 4. ``log.key`` is kept as ``log.retired-<key hash>.key`` and the new key takes
    its place (``log.vkey`` too), so later commands and servers sign with it.
 
@@ -25,6 +28,7 @@ from __future__ import annotations
 import json
 import os
 from pathlib import Path
+from typing import Any
 
 import typer
 
@@ -94,6 +98,7 @@ def rotate_log_key_in(
         save_signing_key,
     )
     from ledger.errors import LedgerError
+    from ledger.log.key_rotation import KeyRotation
     from ledger.log.note import NoteSigner
     from ledger.service import Ledger
     from ledger.statements import Draft, format_time
@@ -119,6 +124,8 @@ def rotate_log_key_in(
             )
         if ledger.size:
             ledger.sign_checkpoint()
+        old_signer = NoteSigner(keyring.origin, old_key)
+        endorsement = KeyRotation(keyring.origin, signer.vkey, ledger.size + 1).endorse(old_signer)
         draft = Draft(
             type="key.registered",
             recorder=keyring.committee_id(),
@@ -128,12 +135,12 @@ def rotate_log_key_in(
                 "public_key": public_key_text(new_key.public_key()),
                 "purpose": "log",
                 "vkey": signer.vkey,
+                "endorsement": endorsement,
                 "reason": reason,
             },
         )
         (appended,) = ledger.append([keyring.sign(draft, now=now)])
-    with Ledger.open(db, log_key=new_key) as ledger:
-        checkpoint = ledger.sign_checkpoint()
+        checkpoint = _sign_handover(ledger, appended.leaf_index + 1, [old_signer, signer])
     retired = keys / f"log.retired-{NoteSigner(keyring.origin, old_key).key_hash.hex()}.key"
     os.replace(keys / "log.key", retired)
     os.replace(pending, keys / "log.key")
@@ -144,3 +151,17 @@ def rotate_log_key_in(
         "valid_from": appended.leaf_index + 1,
         "checkpoint_size": checkpoint.size,
     }
+
+
+def _sign_handover(ledger: Any, size: int, signers: list[Any]) -> Any:
+    """The checkpoint of ``size`` (which includes the rotation), signed by the old and the new key."""
+    from ledger.log.checkpoint import Checkpoint, sign_checkpoint
+    from ledger.service import SignedCheckpoint
+    from ledger.statements import format_time
+
+    ledger.refresh()
+    now = ledger.clock()
+    root = ledger.tree.root(size)
+    note = sign_checkpoint(Checkpoint.at_time(ledger.origin, size, root, now), signers)
+    ledger.store.insert_checkpoint(size, root, note, format_time(now))
+    return SignedCheckpoint(size, root, note, format_time(now))

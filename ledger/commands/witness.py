@@ -6,6 +6,7 @@ A witness (the committee, the court, the press) runs::
     ledger witness add-log --dir press-witness --origin ORIGIN --vkey "$(cat keys/log.vkey)"
     ledger witness serve --dir press-witness --port 7001
     ledger witness evidence --dir press-witness
+    ledger witness add-rotation --dir press-witness --proof rotation.tlog-proof  # if not presented by `ledger publish`
 
 The ledger's operator names the witnesses and the quorum, then publishes::
 
@@ -66,7 +67,20 @@ def register(app: typer.Typer) -> None:
         Witness(directory).add_log(origin, vkey.strip())
         console.print(f"Following {origin}", highlight=False)
 
+    @witness_app.command("add-rotation")
+    @handles_errors
+    def witness_add_rotation(
+        proof: Path = typer.Option(..., "--proof", help="A rotation proof (a C2SP tlog-proof from GET /v1/log-key-rotations)"),
+        directory: Path = WitnessDirOption,
+    ) -> None:
+        """Learn a followed log's new key from its rotation, endorsed by the old key (docs/verify.md)."""
+        from ledger.witnessing.witness import Witness
+
+        vkey = Witness(directory).add_key_rotation(proof.read_text("utf-8"))
+        console.print(f"The log key is now {vkey}", highlight=False, soft_wrap=True)
+
     @witness_app.command("serve")
+    @handles_errors
     def witness_serve(
         directory: Path = WitnessDirOption,
         host: str = typer.Option("127.0.0.1", help="Address to listen on"),
@@ -79,7 +93,8 @@ def register(app: typer.Typer) -> None:
         from ledger.witnessing.server import WitnessApp
         from ledger.witnessing.witness import Witness
 
-        uvicorn.run(WitnessApp(Witness(directory)), host=host, port=port, log_level=log_level)
+        witness = Witness(directory)  # refuses a state it cannot verify before listening
+        uvicorn.run(WitnessApp(witness), host=host, port=port, log_level=log_level)
 
     @witness_app.command("evidence")
     @handles_errors
@@ -146,7 +161,7 @@ def register(app: typer.Typer) -> None:
         from ledger.witnessing.published import witness_summary
 
         with open_ledger(db) as ledger:
-            summary = witness_summary(keys, ledger.store)
+            summary = witness_summary(keys, ledger)
         sys.stdout.write(json.dumps(summary, indent=2) + "\n")
 
     @app.command("publish")

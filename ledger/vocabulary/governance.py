@@ -71,11 +71,18 @@ class KeyRegistered(EventData):
         default=None,
         description="Purpose log only: the new checkpoint key as a signed-note verifier key",
     )
+    endorsement: Annotated[str, StringConstraints(max_length=2000)] | None = Field(
+        default=None,
+        description="Purpose log only: a C2SP signed note by the current log key naming the new"
+        " key and the tree size it signs from (docs/verify.md, Log key rotation)",
+    )
 
     @model_validator(mode="after")
     def _vkey_only_for_log_keys(self) -> KeyRegistered:
         if (self.purpose == "log") != (self.vkey is not None):
             raise ValueError("a vkey is given exactly when the purpose is log")
+        if (self.purpose == "log") != (self.endorsement is not None):
+            raise ValueError("an endorsement by the current log key is given exactly when the purpose is log")
         return self
 
 
@@ -121,8 +128,13 @@ def _on_chartered(entry: Entry, data: LedgerChartered, d: Decision) -> None:
     d.open(Registry, REGISTRY_KEY)
 
 
-def _check_log_key(registry: Registry, data: KeyRegistered) -> None:
-    """A new log key is named for the log's origin and holds the key given as public_key."""
+def _check_log_key(entry: Entry, registry: Registry, data: KeyRegistered) -> None:
+    """A new log key is named for the log's origin, holds public_key, and the current log key endorsed it.
+
+    The endorsement must name this key and the size that includes this
+    statement, so mirrors and witnesses, who trust only the old key, can
+    follow the rotation (``ledger.log.key_rotation``).
+    """
     from ledger.crypto import b64decode
     from ledger.errors import ProofError
     from ledger.log.note import NoteVerifier, parse_vkey
@@ -146,12 +158,33 @@ def _check_log_key(registry: Registry, data: KeyRegistered) -> None:
             "a log key is held by the committee: name it as the institution",
             field="data.institution",
         )
+    _check_endorsement(entry, registry, data)
+
+
+def _check_endorsement(entry: Entry, registry: Registry, data: KeyRegistered) -> None:
+    from ledger.errors import ProofError
+    from ledger.log.key_rotation import open_endorsement
+
+    try:
+        rotation = open_endorsement(data.endorsement or "", registry.log_key)
+    except ProofError as exc:
+        raise UnauthorizedRole(f"the current log key did not endorse the new key: {exc}",
+                               field="data.endorsement") from exc
+    if rotation.new_vkey != data.vkey or rotation.origin != registry.origin:
+        raise UnauthorizedRole("the endorsement names another key or log than this statement",
+                               field="data.endorsement")
+    if rotation.valid_from != entry.leaf_index + 1:
+        raise CaseRuleViolation(
+            f"the endorsement makes the key valid from size {rotation.valid_from}; this statement"
+            f" would be at position {entry.leaf_index}, so it must say {entry.leaf_index + 1}",
+            field="data.endorsement",
+        )
 
 
 def _on_key_registered(entry: Entry, data: KeyRegistered, d: Decision) -> None:
     registry = d.registry
     if data.purpose == "log":
-        _check_log_key(registry, data)
+        _check_log_key(entry, registry, data)
         d.record(registry)
         return
     _check_key(entry, registry, data.public_key)

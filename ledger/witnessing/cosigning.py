@@ -5,7 +5,10 @@ configured witness with a consistency proof from the size that witness last
 cosigned (c2sp.org/tlog-witness), checks each returned cosignature against
 the witness's key, and stores the note with the cosignatures as *published*
 only when at least ``quorum`` witnesses cosigned. A witness that answers 409
-names the size it holds; the request is retried once from that size.
+names the size it holds; the request is retried once from that size. A
+witness that answers 403 may not know the log's current key yet: each key
+rotation is presented to it (its handover checkpoint to cosign, then the
+rotation proof, docs/verify.md "Log key rotation") and the request retried.
 """
 
 from __future__ import annotations
@@ -23,8 +26,8 @@ from ledger.witnessing.protocol import AddCheckpoint, parse_cosignature_lines, p
 from ledger.witnessing.published import (
     insert_published,
     last_cosigned_size,
-    published_at,
     record_cosignature,
+    verified_published_note,
 )
 
 
@@ -41,6 +44,7 @@ class WitnessAnswer:
     witness: WitnessEntry
     cosignature: str | None = None
     problem: str | None = None
+    status: int | None = None
 
 
 @dataclass
@@ -86,7 +90,8 @@ def ask_witness(
             continue
         if response.status_code != 200:
             return WitnessAnswer(
-                entry, problem=f"the witness refuses ({response.status_code}): {response.text.strip()[:300]}"
+                entry, problem=f"the witness refuses ({response.status_code}): {response.text.strip()[:300]}",
+                status=response.status_code,
             )
         return _checked_answer(ledger, entry, note, size, response.text)
     return WitnessAnswer(entry, problem="the witness keeps answering 409")
@@ -111,6 +116,37 @@ def _checked_answer(ledger: Ledger, entry: WitnessEntry, note: str, size: int, t
     return WitnessAnswer(entry, problem="no cosignature in the answer verifies with the configured key")
 
 
+def present_rotations(ledger: Ledger, entry: WitnessEntry, http: httpx.Client) -> str | None:
+    """Teach a witness the log's key rotations, oldest first; the problem, if one is refused."""
+    from ledger.witnessing.rotations import rotation_proofs
+
+    for verified in rotation_proofs(ledger):
+        size = verified.rotation.valid_from
+        if last_cosigned_size(ledger.store.engine, entry.vkey) < size:
+            answer = ask_witness(ledger, entry, ledger.checkpoint_at(size).note, size, http)
+            if answer.problem is not None:
+                return f"the handover checkpoint {size} was not cosigned: {answer.problem}"
+        try:
+            response = http.post(entry.url.rstrip("/") + "/log-key-rotation", content=verified.proof)
+        except httpx.HTTPError as exc:
+            return f"cannot reach {entry.url}: {exc}"
+        if response.status_code != 200:
+            return f"the witness refuses the key rotation at size {size} ({response.status_code}): {response.text.strip()[:300]}"
+    return None
+
+
+def _ask_learning_rotations(
+    ledger: Ledger, entry: WitnessEntry, note: str, size: int, http: httpx.Client
+) -> WitnessAnswer:
+    answer = ask_witness(ledger, entry, note, size, http)
+    if answer.status != 403:
+        return answer
+    problem = present_rotations(ledger, entry, http)
+    if problem is not None:
+        return WitnessAnswer(entry, problem=f"{answer.problem}; {problem}", status=403)
+    return ask_witness(ledger, entry, note, size, http)
+
+
 def publish(
     ledger: Ledger, policy: WitnessPolicy, *, http: httpx.Client | None = None, timeout: float = 10.0
 ) -> Publication:
@@ -123,14 +159,14 @@ def publish(
         raise LedgerError("no witnesses are configured: `ledger witnesses add NAME URL VKEY` first")
     checkpoint = ledger.sign_checkpoint()
     result = Publication(size=checkpoint.size, quorum=policy.quorum)
-    existing = published_at(ledger.store.engine, checkpoint.size)
+    existing = verified_published_note(ledger, policy, checkpoint.size)
     if existing is not None:
         result.note = existing
         return result
     client = http or httpx.Client(timeout=timeout)
     try:
         for entry in policy.witnesses:
-            result.answers.append(ask_witness(ledger, entry, checkpoint.note, checkpoint.size, client))
+            result.answers.append(_ask_learning_rotations(ledger, entry, checkpoint.note, checkpoint.size, client))
     finally:
         if http is None:
             client.close()
@@ -147,5 +183,5 @@ def publish(
     try:
         insert_published(ledger.store.engine, checkpoint.size, result.note)
     except IntegrityError:  # another publisher got there first: theirs stands
-        result.note = published_at(ledger.store.engine, checkpoint.size)
+        result.note = verified_published_note(ledger, policy, checkpoint.size)
     return result

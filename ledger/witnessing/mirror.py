@@ -27,8 +27,10 @@ import httpx
 
 from ledger.errors import LedgerError, ProofError, TamperDetected
 from ledger.log.checkpoint import Checkpoint, open_checkpoint
+from ledger.log.key_rotation import log_key_valid, verify_rotation_proof
 from ledger.log.merkle import leaf_hash, verify_consistency
 from ledger.log.note import NoteVerifier, parse_note
+from ledger.log.proof_format import parse_proof
 from ledger.service import Ledger, utc_now
 from ledger.statements import format_time
 from ledger.witnessing.tiles import (
@@ -37,6 +39,7 @@ from ledger.witnessing.tiles import (
     split_hash_tile,
     tile_path,
 )
+from ledger.witnessing.rotations import rotation_proofs
 from ledger.witnessing.witness import Witness
 
 
@@ -95,17 +98,19 @@ class Mirror:
         return response.content
 
     # --- the log key --------------------------------------------------------------
-    def _verifier(self, size: int) -> NoteVerifier:
+    def _log_keys(self, size: int) -> list[tuple[int, str]]:
+        """The log keys this mirror trusts: the chain its own copy of the log records."""
         if self.ledger.size > 0:
-            charter_key = self.ledger.registry()
-            if charter_key is not None:
-                if self.log_vkey is not None and self.log_vkey != charter_key.log_key:
+            registry = self.ledger.registry()
+            if registry is not None:
+                chain = list(registry.log_keys)
+                if self.log_vkey is not None and all(vkey != self.log_vkey for _, vkey in chain):
                     raise HistoryConflict(
-                        f"the charter names log key {charter_key.log_key}, not the given {self.log_vkey}"
+                        f"the log names the log keys {', '.join(v for _, v in chain)}, not the given {self.log_vkey}"
                     )
-                return NoteVerifier.from_vkey(charter_key.log_key)
+                return chain
         if self.log_vkey is not None:
-            return NoteVerifier.from_vkey(self.log_vkey)
+            return [(0, self.log_vkey)]
         if size == 0:
             raise LedgerError("the log is empty: there is no charter to take its key from")
         bundle = self._get(tile_path("entries", 0, min(TILE_WIDTH, size)))
@@ -119,18 +124,77 @@ class Mirror:
             raise LedgerError("leaf 0 is not a charter naming the log key: give --log-key")
         self.say(f"Trusting the log key named by the charter at leaf 0 (trust on first use): {vkey}")
         self.log_vkey = vkey
-        return NoteVerifier.from_vkey(vkey)
+        return [(0, vkey)]
+
+    def _open(self, note: str) -> Checkpoint:
+        """The checkpoint of ``note`` if a log key valid at its size signed it (ProofError otherwise)."""
+        claimed = Checkpoint.parse(parse_note(note).text)
+        valid = log_key_valid(self._log_keys(claimed.size), claimed.size)
+        return open_checkpoint(note, [NoteVerifier.from_vkey(vkey) for vkey in valid])
+
+    def _verified(self, note: str) -> Checkpoint:
+        """The served checkpoint, verified with the key valid at its size, following key rotations."""
+        try:
+            return self._open(note)
+        except ProofError as exc:
+            problem = str(exc)
+        try:
+            claimed = Checkpoint.parse(parse_note(note).text)
+        except ProofError:
+            raise HistoryConflict(f"the served checkpoint is malformed: {problem}", presented_note=note) from None
+        if self._follow_rotations(claimed.size):
+            try:
+                return self._open(note)
+            except ProofError as exc:
+                problem = str(exc)
+        raise HistoryConflict(
+            f"the served checkpoint does not verify with the log key valid at size {claimed.size}"
+            f" ({problem}), and no key rotation the old key endorsed explains it",
+            presented_note=note,
+        )
+
+    def _follow_rotations(self, size: int) -> bool:
+        """Sync through each handover checkpoint of a rotation up to ``size``; whether a key was learned.
+
+        The rotation proof must verify with the key trusted now (endorsement
+        and inclusion in the handover checkpoint); the handover is then synced
+        like any checkpoint, so the rotation statement passes the ledger's
+        rules here too, and the new key is taken from this copy of the log.
+        """
+        try:
+            listing = json.loads(self._get("v1/log-key-rotations"))
+            items = sorted(listing["rotations"], key=lambda r: int(r["valid_from"]))
+        except (LedgerError, ValueError, KeyError, TypeError):
+            return False
+        learned = False
+        for item in items:
+            chain = self._log_keys(size)
+            valid_from = int(item["valid_from"])
+            if any(vkey == item.get("vkey") for _, vkey in chain) or valid_from > size:
+                continue
+            try:
+                verified = verify_rotation_proof(str(item["proof"]), chain[-1][1])
+            except ProofError as exc:
+                raise HistoryConflict(f"the log presents a key rotation the old key did not endorse: {exc}") from None
+            handover = verified.checkpoint
+            self._advance(handover, parse_proof(verified.proof).checkpoint_note)
+            if self._log_keys(size)[-1][1] != verified.rotation.new_vkey:
+                raise HistoryConflict(
+                    f"the rotation proof names {verified.rotation.new_vkey}, this copy of the log does not register it"
+                )
+            self.say(f"Learned the log key {verified.rotation.new_vkey} (valid from size {valid_from})"
+                     " from the log's rotation, endorsed by the old key")
+            learned = True
+        return learned
 
     # --- one round ------------------------------------------------------------------
     def sync_once(self) -> Synced:
         """Fetch the latest checkpoint and everything up to it; HistoryConflict on any conflict."""
         note = self._get("checkpoint").decode("utf-8")
-        try:
-            unverified = Checkpoint.parse(parse_note(note).text)
-            cp = open_checkpoint(note, [self._verifier(unverified.size)])
-        except ProofError as exc:
-            raise HistoryConflict(f"the served checkpoint does not verify with the log key: {exc}",
-                                  presented_note=note) from None
+        return self._advance(self._verified(note), note)
+
+    def _advance(self, cp: Checkpoint, note: str) -> Synced:
+        """Sync to the verified checkpoint ``cp`` (signed ``note``)."""
         self.ledger.refresh()
         previous = self.ledger.latest_checkpoint()
         if previous is not None:
@@ -217,13 +281,26 @@ class Mirror:
         if self.witness is None:
             return None
         if cp.origin not in self.witness.logs():
-            assert self.log_vkey is not None or self.ledger.registry() is not None
-            vkey = self.log_vkey or self.ledger.registry().log_key  # type: ignore[union-attr]
-            self.witness.add_log(cp.origin, vkey)
+            self.witness.add_log(cp.origin, log_key_valid(self._log_keys(cp.size), cp.size)[-1])
+        self._teach_rotations(cp.origin)
         state = self.witness.state(cp.origin)
         old = state.size if state else 0
         proof = self.ledger.consistency_proof(old, cp.size) if 0 < old < cp.size else []
         return self.witness.add_checkpoint(old, proof, note)[0]
+
+    def _teach_rotations(self, origin: str) -> None:
+        """Give this mirror's witness the rotations it verified and the witness does not know yet."""
+        assert self.witness is not None
+        known = {vkey for _, vkey in self.witness.log_keys(origin)}
+        registry = self.ledger.registry()
+        if registry is None or all(vkey in known for _, vkey in registry.log_keys[1:]):
+            return
+        state = self.witness.state(origin)
+        for verified in rotation_proofs(self.ledger):
+            rotation = verified.rotation
+            if rotation.new_vkey not in known and state is not None and state.size >= rotation.valid_from:
+                self.witness.add_key_rotation(verified.proof)
+                known.add(rotation.new_vkey)
 
     def follow(self, *, interval: float, once: bool, rounds: int | None = None) -> Synced:
         """Sync, then keep polling every ``interval`` seconds (``once``: one round)."""

@@ -22,17 +22,22 @@ from ledger.log.checkpoint import Checkpoint
 from ledger.log.cosignature import CosignatureVerifier
 from ledger.log.note import NoteVerifier, open_note, parse_note
 from ledger.witnessing.policy import POLICY_FILE, WitnessEntry, WitnessPolicy, load_policy
-from ledger.witnessing.published import cosignatures_in, published_checkpoints
+from ledger.witnessing.published import cosignatures_in, published_checkpoints, refuse_unverified
 
 PUBLISHED_FILE = "published.txt"
 
 
 def export_witnessing(ledger: Any, out: Path, keys_dir: Path | None, size: int) -> None:
-    """Write ``published.txt`` and ``witnesses.json`` beside an export of ``size`` entries."""
+    """Write ``published.txt`` and ``witnesses.json`` beside an export of ``size`` entries.
+
+    Every published row is verified first (``refuse_unverified``): an export
+    never carries a cosigned checkpoint the ledger cannot stand behind.
+    """
+    policy = load_policy(keys_dir)
     notes = [note for tree_size, note, _ in published_checkpoints(ledger.store.engine) if tree_size <= size]
     if notes:
+        refuse_unverified(ledger, policy)
         (Path(out) / PUBLISHED_FILE).write_text("\n".join(notes), "utf-8")
-    policy = load_policy(keys_dir)
     if policy.configured:
         (Path(out) / POLICY_FILE).write_text(json.dumps(policy.to_json(), indent=2) + "\n", "utf-8")
 

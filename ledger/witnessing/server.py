@@ -6,6 +6,12 @@ ASGI server (``ledger witness serve`` uses uvicorn) can run. Status codes:
 log's key, 404 unknown log, 409 old size mismatch or conflicting root (body:
 the latest cosigned size, ``text/x.tlog.size``), 422 consistency proof fails.
 ``GET /`` answers the witness's name and verifier key.
+
+``POST /log-key-rotation`` is this ledger's extension (tlog-witness has no
+key rotation): the body is a C2SP tlog-proof of the log's key rotation
+statement (``ledger.log.key_rotation``); 200 with the new verifier key, 403
+if the old key did not endorse it or it is not in a checkpoint this witness
+cosigned, 404 unknown log, 400 malformed.
 """
 
 from __future__ import annotations
@@ -15,7 +21,7 @@ from collections.abc import Awaitable, Callable, MutableMapping
 from typing import Any
 
 from ledger.errors import LedgerError
-from ledger.witnessing.protocol import SIZE_CONTENT_TYPE, parse_add_checkpoint
+from ledger.witnessing.protocol import SIZE_CONTENT_TYPE, MalformedWitnessRequest, parse_add_checkpoint
 from ledger.witnessing.witness import OldSizeConflict, Witness
 
 Scope = MutableMapping[str, Any]
@@ -50,10 +56,20 @@ class WitnessApp:
                 return
             status, text, content_type = await asyncio.to_thread(self.add_checkpoint, body)
             await _answer(send, status, text, content_type)
+        elif path == "/log-key-rotation":
+            if method != "POST":
+                await _answer(send, 405, "log-key-rotation takes POST\n", extra=[(b"allow", b"POST")])
+                return
+            body = await _read_body(receive)
+            if body is None:
+                await _answer(send, 413, f"the request body is over {MAX_BODY_BYTES} bytes\n")
+                return
+            status, text, content_type = await asyncio.to_thread(self.add_key_rotation, body)
+            await _answer(send, status, text, content_type)
         elif path == "/" and method == "GET":
             await _answer(send, 200, f"{self.witness.name}\n{self.witness.vkey}\n")
         else:
-            await _answer(send, 404, "not found: this witness serves POST /add-checkpoint\n")
+            await _answer(send, 404, "not found: this witness serves POST /add-checkpoint and POST /log-key-rotation\n")
 
     def add_checkpoint(self, body: bytes) -> tuple[int, str, str]:
         """(status, body, content type) for one add-checkpoint request."""
@@ -65,6 +81,22 @@ class WitnessApp:
         except LedgerError as exc:
             return exc.http_status, f"{exc}\n", "text/plain; charset=utf-8"
         return 200, "".join(lines), "text/plain; charset=utf-8"
+
+
+    def add_key_rotation(self, body: bytes) -> tuple[int, str, str]:
+        """(status, body, content type) for one log-key-rotation request."""
+        try:
+            vkey = self.witness.add_key_rotation(_utf8(body))
+        except LedgerError as exc:
+            return exc.http_status, f"{exc}\n", "text/plain; charset=utf-8"
+        return 200, vkey + "\n", "text/plain; charset=utf-8"
+
+
+def _utf8(body: bytes) -> str:
+    try:
+        return body.decode("utf-8")
+    except UnicodeDecodeError:
+        raise MalformedWitnessRequest("the request body is not UTF-8") from None
 
 
 async def _lifespan(receive: Receive, send: Send) -> None:

@@ -12,8 +12,20 @@ on (size, root), so two racing requests can never roll the state back.
 A checkpoint that conflicts with one already cosigned (same size with another
 root, a smaller tree it never cosigned, or one the proof does not connect to)
 is refused and both signed notes are kept in an append-only evidence table.
-The directory holds ``witness.json`` (name, vkey), ``witness.key`` (0600) and
-``witness.db``.
+
+The log's key may rotate: a new key is learned only from the log itself,
+through ``add_key_rotation`` (``POST /log-key-rotation``): the committee's
+rotation statement, endorsed by the old key and proven included in a handover
+checkpoint this witness cosigned (``ledger.log.key_rotation``). A forged one
+is refused and kept as evidence. Each key signs the sizes it is valid for.
+
+Nothing stored is trusted on its word: when the witness opens its database,
+every cosigned note must verify with the log key valid at its size and match
+its stored size and root, every cosignature must be this witness's, every
+learned key must have its rotation proof, and the state must be the latest
+cosigned checkpoint; a witness whose database fails this refuses to start
+(``TamperedWitnessState``). The directory holds ``witness.json`` (name,
+vkey), ``witness.key`` (0600) and ``witness.db``.
 """
 
 from __future__ import annotations
@@ -30,10 +42,15 @@ from pathlib import Path
 from ledger.crypto import generate_signing_key, load_signing_key, save_signing_key
 from ledger.errors import LedgerError, NotFound, ProofError
 from ledger.log.checkpoint import Checkpoint
-from ledger.log.cosignature import CosignatureSigner
+from ledger.log.cosignature import CosignatureSigner, verify_cosignature
+from ledger.log.key_rotation import ForgedKeyRotation, log_key_valid, verify_rotation_proof
 from ledger.log.merkle import verify_consistency
 from ledger.log.note import NoteVerifier, is_valid_key_name, open_note, parse_note
+from ledger.log.proof_format import parse_proof
 from ledger.witnessing.protocol import MalformedWitnessRequest
+
+LogKeys = list[tuple[int, str]]
+"""A log's keys in order: (first tree size it signs, verifier key)."""
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS logs (
@@ -43,12 +60,15 @@ CREATE TABLE IF NOT EXISTS state (
 CREATE TABLE IF NOT EXISTS cosigned (
     id INTEGER PRIMARY KEY AUTOINCREMENT, origin TEXT NOT NULL, size INTEGER NOT NULL,
     root BLOB NOT NULL, note TEXT NOT NULL, cosignature TEXT NOT NULL, cosigned_at INTEGER NOT NULL);
+CREATE TABLE IF NOT EXISTS log_keys (
+    id INTEGER PRIMARY KEY AUTOINCREMENT, origin TEXT NOT NULL, vkey TEXT NOT NULL,
+    valid_from INTEGER NOT NULL, proof TEXT NOT NULL, added_at INTEGER NOT NULL);
 CREATE TABLE IF NOT EXISTS evidence (
     id INTEGER PRIMARY KEY AUTOINCREMENT, origin TEXT NOT NULL, kind TEXT NOT NULL,
     cosigned_note TEXT NOT NULL, presented_note TEXT NOT NULL, detail TEXT NOT NULL,
     recorded_at INTEGER NOT NULL);
 """
-_APPEND_ONLY = ("cosigned", "evidence")
+_APPEND_ONLY = ("cosigned", "evidence", "log_keys")
 
 
 class WitnessRefusal(LedgerError):
@@ -82,6 +102,21 @@ class OldSizeConflict(WitnessRefusal):
 class UnprovenExtension(WitnessRefusal):
     code = "unproven_extension"
     http_status = 422
+
+
+class RefusedKeyRotation(WitnessRefusal):
+    """A log key rotation the old key did not endorse, or not in a checkpoint this witness cosigned."""
+
+    code = "refused_key_rotation"
+    http_status = 403
+
+
+class TamperedWitnessState(LedgerError):
+    """The witness's own database does not verify: it will not cosign from it."""
+
+    code = "tampered_witness_state"
+    http_status = 500
+    exit_code = 5
 
 
 @dataclass(frozen=True)
@@ -133,6 +168,7 @@ class Witness:
                         f"CREATE TRIGGER IF NOT EXISTS {table}_no_{action.lower()} BEFORE {action}"
                         f" ON {table} BEGIN SELECT RAISE(ABORT, '{table} is append-only'); END"
                     )
+            self._check_stored_state(db)
 
     @classmethod
     def create(cls, directory: Path, name: str) -> Witness:
@@ -162,24 +198,41 @@ class Witness:
 
     # --- configuration ----------------------------------------------------------
     def add_log(self, origin: str, vkey: str) -> None:
-        """Follow the log ``origin`` whose checkpoints ``vkey`` signs."""
+        """Follow the log ``origin`` whose checkpoints ``vkey`` signs.
+
+        Naming a key again is fine if this witness already trusts it (the
+        first key, or one learned from a verified rotation); any other key
+        for a followed log is refused: a new key comes only from the log.
+        """
         verifier = NoteVerifier.from_vkey(vkey)
         if verifier.name != origin:
             raise LedgerError(f"the log key is named {verifier.name!r}, not the origin {origin!r}", field="--vkey")
         with self._connect() as db:
-            known = db.execute("SELECT vkey FROM logs WHERE origin = ?", (origin,)).fetchone()
-            if known is not None and known[0] != vkey:
-                raise LedgerError(f"this witness already follows {origin} with another key")
+            keys = _log_keys(db, origin)
+            if keys and all(known != vkey for _, known in keys):
+                raise LedgerError(
+                    f"this witness follows {origin} with the key {keys[-1][1]}; a new log key is learned only"
+                    " from the log's own rotation (`ledger publish` presents it, or"
+                    " `ledger witness add-rotation --proof FILE`)",
+                    field="--vkey",
+                )
             db.execute("INSERT OR IGNORE INTO logs VALUES (?, ?, ?)", (origin, vkey, self._clock()))
 
     def logs(self) -> dict[str, str]:
+        """Each followed origin and the log key it signs with now (the latest learned)."""
         with self._connect() as db:
-            return dict(db.execute("SELECT origin, vkey FROM logs ORDER BY origin").fetchall())
+            origins = [row[0] for row in db.execute("SELECT origin FROM logs ORDER BY origin")]
+            return {origin: _log_keys(db, origin)[-1][1] for origin in origins}
+
+    def log_keys(self, origin: str) -> LogKeys:
+        """The keys of ``origin`` this witness trusts, with the size each signs from."""
+        with self._connect() as db:
+            return _log_keys(db, origin)
 
     def state(self, origin: str) -> WitnessState | None:
+        """The latest checkpoint cosigned for ``origin``, checked against its signed note."""
         with self._connect() as db:
-            row = db.execute("SELECT origin, size, root, note FROM state WHERE origin = ?", (origin,)).fetchone()
-        return WitnessState(row[0], row[1], bytes(row[2]), row[3]) if row else None
+            return _checked_state(db, origin)
 
     def evidence(self, origin: str | None = None) -> list[Evidence]:
         query = "SELECT * FROM evidence" + (" WHERE origin = ?" if origin else "") + " ORDER BY id"
@@ -190,29 +243,84 @@ class Witness:
     # --- cosigning ----------------------------------------------------------------
     def verified_checkpoint(self, note: str) -> Checkpoint:
         """The checkpoint of a note the followed log signed (404/403/400 otherwise)."""
+        with self._connect() as db:
+            return _signed_by_log(note, db)
+
+    def add_key_rotation(self, proof: str) -> str:
+        """Learn a followed log's new key from its rotation proof; return the new key.
+
+        The proof (``ledger.log.key_rotation``) must verify with the key this
+        witness trusts now, and its handover checkpoint must be one this
+        witness cosigned, so the rotation is in the history it vouches for.
+        A rotation the log signed but the old key did not endorse is kept as
+        evidence. Presenting a rotation already learned is answered again.
+        """
         try:
-            checkpoint = Checkpoint.parse(parse_note(note).text)
+            origin = parse_proof(proof).checkpoint.origin
         except ProofError as exc:
-            raise MalformedWitnessRequest(str(exc)) from None
-        vkey = self.logs().get(checkpoint.origin)
-        if vkey is None:
-            raise UnknownLog(f"this witness does not follow the log {checkpoint.origin!r}")
+            raise MalformedWitnessRequest(f"not a C2SP tlog-proof: {exc}") from None
+        with self._connect() as db:
+            db.execute("BEGIN IMMEDIATE")
+            try:
+                vkey = self._learn_key(db, origin, proof)
+            except WitnessRefusal:
+                db.execute("COMMIT")  # keeps the evidence the refusal recorded
+                raise
+            except BaseException:
+                db.execute("ROLLBACK")
+                raise
+            db.execute("COMMIT")
+        return vkey
+
+    def _learn_key(self, db: sqlite3.Connection, origin: str, proof: str) -> str:
+        keys = _log_keys(db, origin)
+        if not keys:
+            raise UnknownLog(f"this witness does not follow the log {origin!r}")
+        known = db.execute("SELECT vkey FROM log_keys WHERE origin = ? AND proof = ?", (origin, proof)).fetchone()
+        if known is not None:
+            return str(known[0])
+        current_from, current = keys[-1]
         try:
-            open_note(note, [NoteVerifier.from_vkey(vkey)])
-        except ProofError as exc:
-            raise UntrustedCheckpoint(f"the checkpoint is not signed by the log's key: {exc}") from None
-        return checkpoint
+            verified = verify_rotation_proof(proof, current)
+        except ForgedKeyRotation as exc:
+            try:
+                open_note(parse_proof(proof).checkpoint_note, [NoteVerifier.from_vkey(current)])
+            except ProofError:
+                raise RefusedKeyRotation(f"the rotation is not signed by the log key {current}: {exc}") from None
+            state = db.execute("SELECT note FROM state WHERE origin = ?", (origin,)).fetchone()
+            self._record(db, origin, "forged_key_rotation", state[0] if state else "", proof, str(exc))
+            raise RefusedKeyRotation(f"a log-signed but forged key rotation, kept as evidence: {exc}") from None
+        cp = verified.checkpoint
+        if verified.rotation.valid_from <= current_from:
+            raise RefusedKeyRotation(
+                f"the rotation takes effect at size {verified.rotation.valid_from}, not after the current key's"
+                f" {current_from}"
+            )
+        if not _cosigned(db, origin, cp.size, cp.root_hash):
+            raise RefusedKeyRotation(
+                f"the handover checkpoint of size {cp.size} was never cosigned by this witness:"
+                " submit it to add-checkpoint first"
+            )
+        db.execute(
+            "INSERT INTO log_keys (origin, vkey, valid_from, proof, added_at) VALUES (?, ?, ?, ?, ?)",
+            (origin, verified.rotation.new_vkey, verified.rotation.valid_from, proof, self._clock()),
+        )
+        return verified.rotation.new_vkey
 
     def add_checkpoint(self, old_size: int, proof: Sequence[bytes], note: str) -> list[str]:
         """Cosign ``note`` if it extends the latest cosigned checkpoint; return the lines."""
-        cp = self.verified_checkpoint(note)
-        if old_size > cp.size:
-            raise MalformedWitnessRequest(f"old size {old_size} is larger than the checkpoint size {cp.size}")
+        try:
+            Checkpoint.parse(parse_note(note).text)
+        except ProofError as exc:
+            raise MalformedWitnessRequest(str(exc)) from None
         if old_size == 0 and proof:
             raise MalformedWitnessRequest("the consistency proof must be empty when the old size is 0")
         with self._connect() as db:
             db.execute("BEGIN IMMEDIATE")
             try:
+                cp = _signed_by_log(note, db)
+                if old_size > cp.size:
+                    raise MalformedWitnessRequest(f"old size {old_size} is larger than the checkpoint size {cp.size}")
                 lines = self._decide(db, cp, old_size, proof, note)
             except WitnessRefusal:
                 db.execute("COMMIT")  # keeps the evidence the refusal recorded
@@ -226,8 +334,7 @@ class Witness:
     def _decide(
         self, db: sqlite3.Connection, cp: Checkpoint, old_size: int, proof: Sequence[bytes], note: str
     ) -> list[str]:
-        row = db.execute("SELECT origin, size, root, note FROM state WHERE origin = ?", (cp.origin,)).fetchone()
-        state = WitnessState(row[0], row[1], bytes(row[2]), row[3]) if row else None
+        state = _checked_state(db, cp.origin)
         known = state.size if state else 0
         if state is not None and cp.size <= state.size:
             self._refuse_conflict(db, state, cp, note)
@@ -313,3 +420,143 @@ class Witness:
         with self._connect() as db:
             self._record(db, cp.origin, kind, state.note, presented_note, detail)
         return self.evidence(cp.origin)[-1]
+
+    # --- checking what is stored ----------------------------------------------------
+    def _check_stored_state(self, db: sqlite3.Connection) -> None:
+        """Refuse to run on a database whose rows do not verify (TamperedWitnessState)."""
+        where = self.directory / "witness.db"
+        try:
+            _check_rows(db, self.vkey)
+        except _BadRow as bad:
+            raise TamperedWitnessState(
+                f"{where}: table {bad.table}, row {bad.row}: {bad.why}. This witness will not cosign from a"
+                " state it cannot verify: restore witness.db from a backup, or start a new witness"
+            ) from None
+
+
+class _BadRow(Exception):
+    def __init__(self, table: str, row: object, why: str) -> None:
+        super().__init__(why)
+        self.table, self.row, self.why = table, row, why
+
+
+def _log_keys(db: sqlite3.Connection, origin: str) -> LogKeys:
+    """The keys of ``origin``: the one it was added with, then each learned from a rotation."""
+    first = db.execute("SELECT vkey FROM logs WHERE origin = ?", (origin,)).fetchone()
+    if first is None:
+        return []
+    rotated = db.execute("SELECT valid_from, vkey FROM log_keys WHERE origin = ? ORDER BY valid_from", (origin,))
+    return [(0, str(first[0]))] + [(int(size), str(vkey)) for size, vkey in rotated]
+
+
+def _open_with(keys: LogKeys, note: str) -> Checkpoint:
+    """The checkpoint of ``note`` if a key valid at its size signed it (ProofError otherwise)."""
+    claimed = Checkpoint.parse(parse_note(note).text)
+    valid = log_key_valid(keys, claimed.size)
+    if not valid:
+        raise ProofError(f"no log key is valid at size {claimed.size}")
+    return Checkpoint.parse(open_note(note, [NoteVerifier.from_vkey(v) for v in valid]).text)
+
+
+def _signed_by_log(note: str, db: sqlite3.Connection) -> Checkpoint:
+    """The checkpoint of a note the followed log signed with the key valid at its size (404/403/400)."""
+    try:
+        checkpoint = Checkpoint.parse(parse_note(note).text)
+    except ProofError as exc:
+        raise MalformedWitnessRequest(str(exc)) from None
+    keys = _log_keys(db, checkpoint.origin)
+    if not keys:
+        raise UnknownLog(f"this witness does not follow the log {checkpoint.origin!r}")
+    try:
+        return _open_with(keys, note)
+    except ProofError as exc:
+        raise UntrustedCheckpoint(
+            f"the checkpoint is not signed by the log's key valid at size {checkpoint.size}: {exc}"
+            " (a new log key is learned from the log's rotation: POST /log-key-rotation)"
+        ) from None
+
+
+def _cosigned(db: sqlite3.Connection, origin: str, size: int, root: bytes) -> bool:
+    found = db.execute(
+        "SELECT 1 FROM cosigned WHERE origin = ? AND size = ? AND root = ? LIMIT 1", (origin, size, root)
+    ).fetchone()
+    return found is not None
+
+
+def _checked_state(db: sqlite3.Connection, origin: str) -> WitnessState | None:
+    """The stored state of ``origin``, after checking its note signs its size and root."""
+    row = db.execute("SELECT origin, size, root, note FROM state WHERE origin = ?", (origin,)).fetchone()
+    if row is None:
+        return None
+    state = WitnessState(row[0], row[1], bytes(row[2]), row[3])
+    try:
+        _check_note_row(_log_keys(db, origin), origin, state.size, state.root, state.note)
+    except _BadRow as bad:
+        raise TamperedWitnessState(f"the witness state of {origin} does not verify: {bad.why}") from None
+    return state
+
+
+def _check_note_row(keys: LogKeys, origin: str, size: object, root: object, note: object) -> Checkpoint:
+    try:
+        cp = _open_with(keys, str(note))
+    except ProofError as exc:
+        raise _BadRow("", None, f"the stored note does not verify with the log key valid at its size: {exc}") from None
+    if (cp.origin, cp.size, cp.root_hash) != (origin, size, bytes(root) if isinstance(root, bytes) else root):
+        raise _BadRow("", None, "the stored origin, size or root differs from the signed note")
+    return cp
+
+
+def _check_rows(db: sqlite3.Connection, own_vkey: str) -> None:
+    """Every row a decision rests on, re-verified; _BadRow names the first that fails."""
+    from ledger.log.cosignature import CosignatureVerifier
+
+    mine = CosignatureVerifier.from_vkey(own_vkey)
+    origins = {str(o): str(v) for o, v in db.execute("SELECT origin, vkey FROM logs")}
+    for origin, vkey in origins.items():
+        try:
+            if NoteVerifier.from_vkey(vkey).name != origin:
+                raise ProofError("the key is not named for the origin")
+        except ProofError as exc:
+            raise _BadRow("logs", origin, f"the log key is not valid: {exc}") from None
+    for table in ("state", "cosigned", "log_keys"):
+        for (origin,) in db.execute(f"SELECT DISTINCT origin FROM {table}"):
+            if origin not in origins:
+                raise _BadRow(table, origin, "a row for a log this witness does not follow")
+    for origin, first in origins.items():
+        keys: LogKeys = [(0, first)]
+        for row_id, vkey, valid_from, proof in db.execute(
+            "SELECT id, vkey, valid_from, proof FROM log_keys WHERE origin = ? ORDER BY valid_from", (origin,)
+        ).fetchall():
+            try:
+                verified = verify_rotation_proof(proof, keys[-1][1])
+            except ProofError as exc:
+                raise _BadRow("log_keys", row_id, f"the rotation proof does not verify: {exc}") from None
+            if (verified.rotation.new_vkey, verified.rotation.valid_from) != (vkey, valid_from):
+                raise _BadRow("log_keys", row_id, "the stored key or size differs from its rotation proof")
+            cp = verified.checkpoint
+            if not _cosigned(db, origin, cp.size, cp.root_hash):
+                raise _BadRow("log_keys", row_id, "the handover checkpoint is not among the cosigned ones")
+            keys.append((valid_from, vkey))
+        largest: tuple[int, bytes] | None = None
+        for row_id, size, root, note, line in db.execute(
+            "SELECT id, size, root, note, cosignature FROM cosigned WHERE origin = ? ORDER BY id", (origin,)
+        ).fetchall():
+            try:
+                cp = _check_note_row(keys, origin, size, bytes(root), note)
+                verify_cosignature(cp.to_text(), line, mine)
+            except _BadRow as bad:
+                raise _BadRow("cosigned", row_id, bad.why) from None
+            except ProofError as exc:
+                raise _BadRow("cosigned", row_id, f"the cosignature is not this witness's: {exc}") from None
+            if largest is None or size > largest[0]:
+                largest = (size, bytes(root))
+        state = db.execute("SELECT size, root, note FROM state WHERE origin = ?", (origin,)).fetchone()
+        if state is not None:
+            try:
+                _check_note_row(keys, origin, state[0], bytes(state[1]), state[2])
+            except _BadRow as bad:
+                raise _BadRow("state", origin, bad.why) from None
+            if largest != (state[0], bytes(state[1])):
+                raise _BadRow("state", origin, "the state is not the largest checkpoint this witness cosigned")
+        elif largest is not None:
+            raise _BadRow("state", origin, "the state is missing though checkpoints were cosigned")

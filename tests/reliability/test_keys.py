@@ -17,7 +17,6 @@ import json
 import logging
 import os
 import stat
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -32,6 +31,7 @@ from ledger.cli import app
 from ledger.crypto import generate_signing_key, key_id, load_signing_key, public_key_text
 from ledger.errors import ProofError, RevokedKey
 from ledger.integrity import statements_by_revoked_keys
+from ledger.keyring import Keyring
 from ledger.log.checkpoint import Checkpoint
 from ledger.log.merkle import leaf_hash
 from ledger.log.note import NoteVerifier, open_note
@@ -208,13 +208,16 @@ def test_rotating_the_log_key_keeps_earlier_checkpoints_verifiable(
     with Ledger.open(db_url) as ledger:
         checkpoints = ledger.store.checkpoints()
         rotation_size = next(s.leaf_index for s in ledger.events() if '"purpose":"log"' in s.leaf) + 1
+        assert rotation_size in [size for size, _, _, _ in checkpoints]  # the handover checkpoint
         for size, _, note, _ in checkpoints:
-            key = old_vkey if size < rotation_size else new_vkey
-            other = new_vkey if key == old_vkey else old_vkey
-            assert Checkpoint.parse(open_note(note, [NoteVerifier.from_vkey(key)]).text).size == size
-            with pytest.raises(ProofError):
-                open_note(note, [NoteVerifier.from_vkey(other)])
-            assert ledger.log_verifier(size).vkey == key
+            signers = [k for k, valid in ((old_vkey, size <= rotation_size), (new_vkey, size >= rotation_size)) if valid]
+            for vkey in (old_vkey, new_vkey):
+                if vkey in signers:
+                    assert Checkpoint.parse(open_note(note, [NoteVerifier.from_vkey(vkey)]).text).size == size
+                else:
+                    with pytest.raises(ProofError):
+                        open_note(note, [NoteVerifier.from_vkey(vkey)])
+            assert ledger.log_verifier(size).vkey == (old_vkey if size < rotation_size else new_vkey)
         first = next(iter(ledger.events()))
         proof = parse_proof(ledger.tlog_proof(first.event_id or ""))
         verify_tlog_proof(proof, leaf_hash(first.leaf.encode()), [NoteVerifier.from_vkey(new_vkey)])
@@ -228,24 +231,45 @@ def test_rotating_the_log_key_keeps_earlier_checkpoints_verifiable(
                   " ledger verify, export verification and proofs pass")
 
 
-def test_a_log_key_registration_must_name_the_log_and_hold_the_given_key(
-    ledger: Ledger, recorder: Recorder
+def test_a_log_key_registration_must_name_the_log_hold_the_given_key_and_be_endorsed_by_the_old_key(
+    ledger: Ledger, recorder: Recorder, keyring: Keyring
 ) -> None:
-    from ledger.errors import CaseRuleViolation, MalformedStatement
+    from ledger.errors import CaseRuleViolation, MalformedStatement, UnauthorizedRole
+    from ledger.log.key_rotation import KeyRotation
     from ledger.log.note import NoteSigner
 
     key = generate_signing_key()
+    vkey = NoteSigner(ledger.origin, key).vkey
+    old = NoteSigner(ledger.origin, keyring.log_key())
+    endorsement = KeyRotation(ledger.origin, vkey, ledger.size + 1).endorse(old)
     data = {"institution": "committee", "public_key": public_key_text(key.public_key()),
             "purpose": "log", "reason": "rotation"}
     with pytest.raises(MalformedStatement):
         ledger.append([recorder.sign("key.registered", "committee", data)])
+    with pytest.raises(MalformedStatement, match="endorsement"):
+        ledger.append([recorder.sign("key.registered", "committee", {**data, "vkey": vkey})])
     with pytest.raises(CaseRuleViolation, match="origin"):
         ledger.append([recorder.sign("key.registered", "committee",
-                                     {**data, "vkey": NoteSigner("other.example/log", key).vkey})])
+                                     {**data, "vkey": NoteSigner("other.example/log", key).vkey,
+                                      "endorsement": endorsement})])
     with pytest.raises(CaseRuleViolation, match="does not hold"):
         ledger.append([recorder.sign("key.registered", "committee",
-                                     {**data, "vkey": NoteSigner(ledger.origin, generate_signing_key()).vkey})])
-    ledger.append([recorder.sign("key.registered", "committee",
-                                 {**data, "vkey": NoteSigner(ledger.origin, key).vkey})])
-    assert ledger.registry().log_key == NoteSigner(ledger.origin, key).vkey  # type: ignore[union-attr]
-    assert datetime.now(UTC)  # the statement was accepted at the clock's time
+                                     {**data, "vkey": NoteSigner(ledger.origin, generate_signing_key()).vkey,
+                                      "endorsement": endorsement})])
+    self_endorsed = KeyRotation(ledger.origin, vkey, ledger.size + 1).endorse(NoteSigner(ledger.origin, key))
+    with pytest.raises(UnauthorizedRole, match="did not endorse"):
+        ledger.append([recorder.sign("key.registered", "committee",
+                                     {**data, "vkey": vkey, "endorsement": self_endorsed})])
+    other_key = KeyRotation(ledger.origin, NoteSigner(ledger.origin, generate_signing_key()).vkey,
+                            ledger.size + 1).endorse(old)
+    with pytest.raises(UnauthorizedRole, match="another key"):
+        ledger.append([recorder.sign("key.registered", "committee",
+                                     {**data, "vkey": vkey, "endorsement": other_key})])
+    wrong_size = KeyRotation(ledger.origin, vkey, ledger.size + 7).endorse(old)
+    with pytest.raises(CaseRuleViolation, match="must say"):
+        ledger.append([recorder.sign("key.registered", "committee",
+                                     {**data, "vkey": vkey, "endorsement": wrong_size})])
+    assert ledger.size == 1
+    ledger.append([recorder.sign("key.registered", "committee", {**data, "vkey": vkey, "endorsement": endorsement})])
+    assert ledger.registry().log_key == vkey  # type: ignore[union-attr]
+    assert verify_store(ledger.store).ok

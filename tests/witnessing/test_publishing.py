@@ -119,7 +119,7 @@ def test_the_api_serves_the_latest_published_checkpoint_when_witnesses_are_confi
             served = client.get(path).text
             assert served == latest_published_checkpoint(ledger.store)
             assert open_checkpoint(served, [NoteVerifier.from_vkey(keyring.log_vkey())]).size == 1
-    summary = witness_summary(keys, ledger.store)
+    summary = witness_summary(keys, ledger)
     assert summary["quorum"] == 2 and summary["published"]["size"] == 1
     assert sorted(c["witness"] for c in summary["published"]["cosignatures"]) == ["committee", "press"]
     assert [w["last_cosigned_size"] for w in summary["witnesses"]] == [1, 1]
