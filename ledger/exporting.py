@@ -145,6 +145,12 @@ def _export_leaves(path: Path) -> Iterator[tuple[StoredLeaf, str]]:
             yield StoredLeaf(index + 1, index, None, text, "", ""), text
 
 
+class ExportRefused(LedgerError):
+    """The export is incomplete, altered or inconsistent: nothing was done with it."""
+
+    code = "export_refused"
+
+
 @dataclass
 class CheckedExport:
     """What :func:`check_export` found: the replay's report with every problem, and
@@ -227,6 +233,20 @@ def check_export(
     report.problems.extend(Problem("witness", message) for message in checked.cosigned.problems)
     report.checkpoints = len(checked.notes)
     report.latest_checkpoint_size = checked.checkpoint_size
+    return checked
+
+
+def require_export(directory: Path, *, doing: str) -> CheckedExport:
+    """:func:`check_export`, as a refusal quoting every problem, for a command about to use the copy.
+
+    ``doing`` says what was not done (e.g. "nothing was restored").
+    """
+    checked = check_export(Path(directory))
+    if not checked.ok:
+        raise ExportRefused(
+            f"{directory} is not a complete, signed export; {doing}"
+            f" (`ledger verify --export` checks the same):\n{checked.problem_lines()}"
+        )
     return checked
 
 

@@ -155,15 +155,11 @@ def open_export_source(directory: Path, witness_vkeys: list[str] | None = None) 
     """
     from ledger.projections.service import Reports
 
-    from ledger.exporting import check_export
+    from ledger.exporting import require_export
 
     directory = Path(directory)
-    checked = check_export(directory)
-    if not checked.ok or checked.log_key is None:
-        raise SiteSourceError(
-            f"{directory} is not a complete, signed export (`ledger verify --export` says why):\n"
-            + checked.problem_lines()
-        )
+    checked = require_export(directory, doing="no site was built")
+    assert checked.log_key is not None  # a passing check found the log's key
     note = (directory / "checkpoint").read_text("utf-8")
     vkey = checked.log_key
     checkpoint = check_checkpoint(note, vkey)

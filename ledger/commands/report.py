@@ -52,8 +52,10 @@ def register(app: typer.Typer) -> None:
         if what not in REPORTS and what not in ("case", "person"):
             raise LedgerError(f"no report named {what!r}; {WHAT_HELP}")
         if from_export is not None:
+            from ledger.exporting import require_export
             from ledger.projections.service import Reports
 
+            require_export(from_export, doing="no report was computed")
             _show(Reports.from_export(from_export), what, subject, as_csv, as_json)
             return
         from ledger.cli import open_ledger

@@ -19,30 +19,9 @@ from pathlib import Path
 
 import typer
 
-from ledger.errors import LedgerError
-from ledger.exporting import CheckedExport
+from ledger.exporting import CheckedExport, ExportRefused, require_export
 
-
-class ExportRefused(LedgerError):
-    """The export is incomplete, altered or inconsistent: nothing was restored."""
-
-    code = "export_refused"
-
-
-def check_before_restore(directory: Path) -> CheckedExport:
-    """The export's complete check (:func:`ledger.exporting.check_export`), as a refusal.
-
-    Every problem is in the one ExportRefused, so a damaged copy is described
-    in full before anything is written.
-    """
-    from ledger.exporting import check_export
-
-    checked = check_export(Path(directory))
-    if not checked.ok:
-        raise ExportRefused(
-            f"{directory} is not a complete, signed export; nothing was restored:\n{checked.problem_lines()}"
-        )
-    return checked
+__all__ = ["ExportRefused", "restore"]
 
 
 def restore(directory: Path, db: str) -> CheckedExport:
@@ -53,7 +32,7 @@ def restore(directory: Path, db: str) -> CheckedExport:
     from ledger.service import Ledger
     from ledger.statements import format_time
 
-    checked = check_before_restore(directory)
+    checked = require_export(directory, doing="nothing was restored")
     with Ledger.open(db) as ledger:
         if ledger.size:
             raise ExportRefused(f"{db} already holds {ledger.size} events: restore into an empty database")

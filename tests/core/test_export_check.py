@@ -18,7 +18,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from typer.testing import CliRunner
 
 from ledger.cli import app
-from ledger.exporting import check_export, split_notes
+from ledger.exporting import ExportRefused, check_export, split_notes
 from ledger.log.note import NoteSigner, parse_note, sign_note
 
 runner = CliRunner()
@@ -159,11 +159,17 @@ def test_a_restore_refuses_what_verification_refuses(copy: Path, tmp_path: Path)
 
 
 def test_a_site_is_not_built_from_an_export_whose_log_key_was_replaced(copy: Path) -> None:
-    from public_site.source import SiteSourceError, open_export_source
+    from public_site.source import open_export_source
 
     another_log_key(copy)
-    with pytest.raises(SiteSourceError, match="log.vkey is not the log key"):
+    with pytest.raises(ExportRefused, match="log.vkey is not the log key"):
         open_export_source(copy)
+
+
+def test_a_report_is_not_computed_from_an_export_whose_checkpoint_was_replaced(copy: Path) -> None:
+    checkpoint_signed_by_another_key(copy)
+    result = run("report", "groups", "--from-export", str(copy), keys=copy)
+    assert result.exit_code == 2 and "export_refused" in result.said and "checkpoint does not verify" in result.said
 
 
 def test_the_check_reports_each_problem_once_per_file(copy: Path) -> None:
