@@ -51,8 +51,10 @@ JSON Schema of all of this is printed by `ledger schema`.
 
 Field types: **Ref** is a public identifier `^[A-Za-z0-9][A-Za-z0-9._:-]{0,63}$`
 (pseudonyms, case numbers, group slugs); **EventId** is 64 lowercase hex
-characters; **UtcTime** is `YYYY-MM-DDTHH:MM:SSZ`; **Text** is at most 4000
-characters; **Name** is 1 to 200 characters. Optional fields may be left out.
+characters; **UtcTime** is `YYYY-MM-DDTHH:MM:SSZ`, a time something happened;
+**PlannedTime** has the same form, a time something is due or planned; **Text**
+is at most 4000 characters; **Name** is 1 to 200 characters. Optional fields
+may be left out.
 
 ## How a statement is checked
 
@@ -64,6 +66,16 @@ and the committee; `refs` point at earlier events; times are plausible; then the
 lifecycle's own rules listed under each type. Refusals are `unauthorized_role`,
 `malformed_statement`, `unknown_reference` (a person, group, officer, case,
 incident or event that is not in the ledger) or `case_rule_violation`.
+
+Times are plausible when none is before **1947-08-14** (Pakistan's founding:
+nothing the ledger records under Pakistan's law can be older), `occurred_at`
+and every UtcTime in `data` are no later than `recorded_at` plus the charter's
+allowed clock skew (`max_clock_skew_seconds`, 5 minutes by default), every
+PlannedTime is at most 25 years after `recorded_at` (a later one is a mistyped
+year or a placeholder for "never"), and `recorded_at` is not ahead of the
+server's clock by more than the skew. Otherwise the statement is refused as
+`implausible_time` or `clock_skew`, naming the field (for example
+`data.received_at`).
 
 What is suspicious but possible is **recorded, not refused** — a release with
 legal basis `none` or `on_instructions`, custody past the 24-hour limit, a
@@ -98,7 +110,7 @@ def _type_of(prop: dict[str, Any], defs: dict[str, Any]) -> str:
         if pattern.startswith("^[0-9a-f]{64}"):
             return "EventId"
         if pattern.startswith("^\\d{4}"):
-            return "UtcTime"
+            return "PlannedTime" if prop.get("x-time") == "planned" else "UtcTime"
         if pattern.startswith("^[A-Za-z0-9]"):
             return "Ref"
         if prop.get("maxLength") == 4000:

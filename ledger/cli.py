@@ -334,19 +334,17 @@ def verify(
     from ledger.verify import describe, verify_store
 
     if export_dir is not None:
-        from ledger.exporting import verify_export
+        from ledger.exporting import check_export
 
         with progress_bar("verify") as bar:
             task = bar.add_task("verifying export", total=None)
-            report = verify_export(
+            checked = check_export(
                 export_dir,
                 progress=lambda n, t: bar.update(task, completed=n, total=t),
                 witness_vkeys=witness,
             )
-        from ledger.witnessing.offline import check_cosigned_export
-
-        summary = check_cosigned_export(export_dir, witness).summary()
-        err_console.print(f"Witnesses: {summary}", highlight=False, soft_wrap=True)
+        report = checked.report
+        err_console.print(f"Witnesses: {checked.cosigned.summary()}", highlight=False, soft_wrap=True)
     else:
         from ledger.store import Store
 

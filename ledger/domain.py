@@ -17,8 +17,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from functools import lru_cache
-from datetime import datetime, timedelta
-from typing import Any, Protocol, TypeVar
+from datetime import UTC, datetime, timedelta
+from typing import Any, Final, Protocol, TypeVar
 from uuid import UUID
 
 from ledger.aggregates.base import LedgerAggregate
@@ -26,6 +26,7 @@ from ledger.aggregates.registry import REGISTRY_KEY, Registry
 from ledger.errors import (
     CaseRuleViolation,
     ClockSkew,
+    ImplausibleTime,
     InvalidSignature,
     ReplayedStatement,
     RevokedKey,
@@ -33,12 +34,33 @@ from ledger.errors import (
     UnknownKey,
     UnknownReference,
 )
-from ledger.statements import Statement
-from ledger.vocabulary.base import EventData, spec_for
+from ledger.statements import Statement, parse_time
+from ledger.vocabulary.base import EventData, TimeKind, spec_for, times_in
 
 A = TypeVar("A", bound=LedgerAggregate)
 
 DEFAULT_MAX_SKEW = timedelta(minutes=5)
+
+EARLIEST_TIME: Final = datetime(1947, 8, 14, tzinfo=UTC)
+"""No time in a statement may be earlier than 14 August 1947, Pakistan's founding.
+
+The ledger records arrests, custody, releases and court orders under
+Pakistan's law (CrPC 1898 as the country adopted it, ATA 1997, the
+Constitution): none of them can have happened before the state existed, while
+a later floor (1990, say) would refuse an old case or order a court may
+legitimately cite. So ``0001-01-01`` or a year typed as ``1026`` is refused
+with the field named, rather than counted in a report as a fact of the Middle
+Ages.
+"""
+
+PLANNING_HORIZON: Final = timedelta(days=25 * 365)
+"""How far past its recording a planned time (a deadline, the next hearing, the end
+of a warning's period or a head's term) may lie: 25 years.
+
+Warnings run for months, terms for years, hearings are adjourned by weeks; a
+date decades ahead is a mistyped year or a placeholder meaning "never"
+(``9999-12-31``), which would silently make a promise unbreakable.
+"""
 _REGISTRY_ID = Registry.id_for(REGISTRY_KEY)
 
 
@@ -206,7 +228,7 @@ class Decision:
         self._check_sealed(entry, spec.sealed_required)
         for i, ref in enumerate(st.refs):
             self.require_event(ref, field=f"refs[{i}]")
-        self._check_times(entry, now)
+        self._check_times(entry, data, now)
         self._entry = entry
         self._recorded_on = None
         try:
@@ -292,23 +314,75 @@ class Decision:
 
         check_sealed_part(sealed, entry.statement, self)
 
-    def _check_times(self, entry: Entry, now: datetime | None) -> None:
+    def _check_times(self, entry: Entry, data: EventData, now: datetime | None) -> None:
+        """Every time in the statement is plausible; ``recorded_at`` is not ahead of ``now``.
+
+        ``recorded_at`` (within the allowed clock skew of the server's clock)
+        is the reference: a time that *happened* (``occurred_at`` and each
+        :data:`~ledger.vocabulary.base.UtcTime` in the data) may not be after
+        it, a *planned* one not more than :data:`PLANNING_HORIZON` after it,
+        and none before :data:`EARLIEST_TIME`. Replaying the log gives the same
+        answer, since all of these are signed.
+        """
         st = entry.statement
-        skew = _skew(int(self._policy().get("max_clock_skew_seconds", 300)))
-        if st.occurred_at > st.recorded_at + skew:
-            raise ClockSkew("occurred_at is after recorded_at", field="occurred_at")
-        if now is not None and st.recorded_at > now + skew:
+        if now is not None and st.recorded_at > now + self.max_skew():
             raise ClockSkew(
                 f"recorded_at {st.body['recorded_at']} is in the future"
-                f" (server time {now:%Y-%m-%dT%H:%M:%SZ}, allowed skew {skew})",
+                f" (server time {now:%Y-%m-%dT%H:%M:%SZ}, allowed skew {self.max_skew()})",
                 field="recorded_at",
             )
+        _not_before_earliest("recorded_at", st.recorded_at)
+        self._check_time("occurred_at", st.occurred_at, TimeKind.HAPPENED, st.recorded_at)
+        self.check_data_times(data, "data", st.recorded_at)
+
+    def check_data_times(self, data: EventData, prefix: str, recorded_at: datetime) -> None:
+        """The times in ``data`` (whose fields start at ``prefix``) are plausible.
+
+        Also called by ``event.corrected`` for the data it puts in place of the
+        original's, which is only typed once the original is known.
+        """
+        for path, text, kind in times_in(data, prefix):
+            self._check_time(path, parse_time(text, field=path), kind, recorded_at)
+
+    def _check_time(self, field: str, moment: datetime, kind: TimeKind, recorded_at: datetime) -> None:
+        _not_before_earliest(field, moment)
+        skew = self.max_skew()
+        if kind is TimeKind.HAPPENED and moment > recorded_at + skew:
+            raise ClockSkew(
+                f"{field} is after recorded_at: it records as done what had not yet happened"
+                f" ({_shown(moment)} > {_shown(recorded_at)} + {skew})",
+                field=field,
+            )
+        if kind is TimeKind.PLANNED and moment > recorded_at + PLANNING_HORIZON:
+            raise ImplausibleTime(
+                f"{field} {_shown(moment)} is more than 25 years after recorded_at:"
+                " a mistyped year, or a placeholder for 'never'?",
+                field=field,
+            )
+
+    def max_skew(self) -> timedelta:
+        """The clock skew the charter allows between recorders, server and statements."""
+        return _skew(int(self._policy().get("max_clock_skew_seconds", 300)))
 
     def _policy(self) -> dict[str, Any]:
         reg = self.touched.get(_REGISTRY_ID)
         if not isinstance(reg, Registry):
             reg = self.get(Registry, REGISTRY_KEY)
         return reg.policy if reg is not None else {}
+
+
+def _shown(moment: datetime) -> str:
+    """A time as statements write it; four-digit years even before 1000 (strftime may not pad)."""
+    return f"{moment.year:04d}-{moment:%m-%dT%H:%M:%SZ}"
+
+
+def _not_before_earliest(field: str, moment: datetime) -> None:
+    if moment < EARLIEST_TIME:
+        raise ImplausibleTime(
+            f"{field} {_shown(moment)} is before {EARLIEST_TIME:%Y-%m-%d}"
+            " (Pakistan's founding), the earliest time the ledger accepts: a mistyped year?",
+            field=field,
+        )
 
 
 @lru_cache(maxsize=16)

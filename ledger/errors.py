@@ -89,6 +89,13 @@ class ClockSkew(LedgerError):
     code = "clock_skew"
 
 
+class ImplausibleTime(ClockSkew):
+    """A time no statement could truly carry: before the ledger's earliest date, or
+    a deadline or planned date implausibly far ahead (a mistyped year, a placeholder)."""
+
+    code = "implausible_time"
+
+
 class CaseRuleViolation(LedgerError):
     """A lifecycle rule refuses the statement (e.g. release of someone not in custody)."""
 

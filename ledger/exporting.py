@@ -6,28 +6,47 @@ An export directory holds::
     checkpoints.txt   every signed checkpoint note, separated by blank lines
     checkpoint        the latest signed checkpoint note
     log.vkey          the log's verifier key (as named in the charter)
-    manifest.json     origin, size, root, latest checkpoint size
+    manifest.json     origin, size, root, latest checkpoint size, the files written
     published.txt     checkpoints cosigned by a quorum of witnesses (if any)
     witnesses.json    the ledger's witnesses and quorum (if configured)
 
 Sealed parts stay sealed: the export is exactly what the public may read.
+
+This module is the one home of that layout: :func:`export_ledger` writes it
+and :func:`check_export` is the one complete check of a copy, which
+``ledger verify --export`` and ``ledger restore`` run.
 """
 
 from __future__ import annotations
 
 import json
 from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Final
 
 from ledger.errors import LedgerError, NotFound
 from ledger.reading import StoredLeaf
 
 if TYPE_CHECKING:
+    from ledger.aggregates.registry import Registry
+    from ledger.log.merkle import MerkleTree
     from ledger.service import Ledger
-    from ledger.verify import Progress, VerifyReport
+    from ledger.verify import Progress, Replayer, VerifyReport
+    from ledger.witnessing.offline import CosignedExport
 
 NOTE_SEPARATOR = "\n\n"
+
+LOG_FILE: Final = "log.jsonl"
+CHECKPOINTS_FILE: Final = "checkpoints.txt"
+CHECKPOINT_FILE: Final = "checkpoint"
+VKEY_FILE: Final = "log.vkey"
+MANIFEST_FILE: Final = "manifest.json"
+REQUIRED_FILES: Final = (LOG_FILE, CHECKPOINTS_FILE, CHECKPOINT_FILE, VKEY_FILE, MANIFEST_FILE)
+"""Every export of a chartered, checkpointed ledger holds these."""
+OPTIONAL_FILES: Final = ("published.txt", "witnesses.json")
+"""Written when the ledger has published checkpoints / a witness policy; the
+manifest's ``files`` says which were."""
 
 
 def export_ledger(
@@ -39,6 +58,8 @@ def export_ledger(
 ) -> dict[str, Any]:
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
+    for name in (CHECKPOINT_FILE, VKEY_FILE, *OPTIONAL_FILES):
+        (out / name).unlink(missing_ok=True)  # written below only when there is one: none stale
     ledger.refresh()
     size = ledger.size
     with (out / "log.jsonl").open("w", encoding="utf-8") as handle:
@@ -56,19 +77,39 @@ def export_ledger(
     registry = ledger.registry()
     if registry is not None:
         (out / "log.vkey").write_text(registry.log_key + "\n", "utf-8")
-    manifest = {
-        "origin": registry.origin if registry else None,
-        "size": size,
-        "root": ledger.tree.root(size).hex(),
-        "checkpoint_size": latest.size if latest else None,
-    }
-    (out / "manifest.json").write_text(json.dumps(manifest, indent=2) + "\n", "utf-8")
     from ledger.witnessing.offline import export_witnessing
 
     export_witnessing(ledger, out, keys_dir, size)
+    files = [name for name in (*REQUIRED_FILES, *OPTIONAL_FILES) if (out / name).exists() or name == MANIFEST_FILE]
+    manifest = export_manifest(
+        registry.origin if registry else None, size, ledger.tree.root(size).hex(),
+        latest.size if latest else None, files,
+    )
+    (out / MANIFEST_FILE).write_text(json.dumps(manifest, indent=2) + "\n", "utf-8")
     if on_progress:
         on_progress(size)
     return manifest
+
+
+def export_manifest(
+    origin: str | None, size: int, root_hex: str, checkpoint_size: int | None, files: Sequence[str]
+) -> dict[str, Any]:
+    """The manifest.json of an export: what :func:`check_export` compares the copy with."""
+    return {"origin": origin, "size": size, "root": root_hex, "checkpoint_size": checkpoint_size,
+            "files": list(files)}
+
+
+def pinned_export_files(note: str, origin: str, size: int, root_hex: str, log_vkey: str) -> dict[str, str]:
+    """An export of the log up to one signed checkpoint, except ``log.jsonl`` (its first ``size``
+    leaves, which the caller copies): how the public site publishes a copy that
+    ``ledger verify --export`` accepts."""
+    manifest = export_manifest(origin, size, root_hex, size, REQUIRED_FILES)
+    return {
+        CHECKPOINTS_FILE: note,
+        CHECKPOINT_FILE: note,
+        VKEY_FILE: log_vkey.strip() + "\n",
+        MANIFEST_FILE: json.dumps(manifest, indent=2) + "\n",
+    }
 
 
 def split_notes(text: str) -> list[str]:
@@ -104,23 +145,284 @@ def _export_leaves(path: Path) -> Iterator[tuple[StoredLeaf, str]]:
             yield StoredLeaf(index + 1, index, None, text, "", ""), text
 
 
-def verify_export(
-    directory: Path, *, progress: Progress | None = None, witness_vkeys: Sequence[str] = ()
-) -> VerifyReport:
-    """Replay an exported log through every rule and check its checkpoints.
+class ExportRefused(LedgerError):
+    """The export is incomplete, altered or inconsistent: nothing was done with it."""
 
-    Published checkpoints are checked for cosignatures from ``witness_vkeys``
-    (each must have cosigned), or else from the quorum of the bundled witnesses.
+    code = "export_refused"
+
+
+@dataclass
+class CheckedExport:
+    """What :func:`check_export` found: the replay's report with every problem, and
+    what a restore needs from a copy that passed."""
+
+    report: VerifyReport
+    cosigned: CosignedExport
+    origin: str | None = None
+    log_key: str | None = None
+    """The log key the replayed log names now (never the directory's log.vkey)."""
+    checkpoint_size: int | None = None
+    notes: list[str] = field(default_factory=list)
+    """The checkpoint notes that verified, in the order of checkpoints.txt."""
+
+    @property
+    def ok(self) -> bool:
+        return self.report.ok
+
+    def problem_lines(self) -> str:
+        """Every problem on its own indented line, for a refusal that quotes them all."""
+        return "\n".join(f"  {problem}" for problem in self.report.problems)
+
+
+def check_export(
+    directory: Path, *, progress: Progress | None = None, witness_vkeys: Sequence[str] = ()
+) -> CheckedExport:
+    """The complete check of an export directory: everything, or a problem naming the file.
+
+    * the files are those of the layout: each one the manifest lists (or, for
+      an export older than that list, each required one) is present, and no
+      other file is there;
+    * ``log.jsonl`` replays through every rule (signatures, keys and roles as
+      of each position, lifecycles) and ends with a newline;
+    * at least one checkpoint of ``checkpoints.txt`` verifies with the log key
+      the *replayed log* names for its size (the charter's, or a later
+      rotation) and has the root recomputed from ``log.jsonl``: otherwise
+      nothing ties the copy to a signature, and the check fails;
+    * ``checkpoint`` is the latest of those, ``log.vkey`` is the log key the
+      log names (a key in the directory is never trusted for being there),
+      and ``manifest.json`` agrees with what was recomputed;
+    * the published checkpoints carry their witnesses' cosignatures.
+
+    Never raises for a damaged copy: every problem is in ``report.problems``,
+    each naming its file (and line). Raises LedgerError only when
+    ``directory`` is not a directory at all.
     """
-    from ledger.verify import Problem, verify_leaves
+    from ledger.verify import VerifyReport
     from ledger.witnessing.offline import check_cosigned_export
 
     directory = Path(directory)
-    if not (directory / "log.jsonl").exists():
-        raise LedgerError(f"{directory} is not an export (no log.jsonl)")
-    notes_path = directory / "checkpoints.txt"
-    notes = split_notes(notes_path.read_text("utf-8")) if notes_path.exists() else []
-    report = verify_leaves(_export_leaves(directory / "log.jsonl"), notes, progress=progress)
-    cosigned = check_cosigned_export(directory, witness_vkeys)
-    report.problems.extend(Problem("witness", message) for message in cosigned.problems)
+    if not directory.is_dir():
+        raise LedgerError(f"{directory} is not an export directory")
+    problems: list[tuple[str, str]] = []
+    manifest = _read_manifest(directory, problems)
+    _check_layout(directory, manifest, problems)
+    notes = _read_notes(directory / CHECKPOINTS_FILE)
+    captured: list[Replayer] = []
+    report = VerifyReport()
+    if (directory / LOG_FILE).is_file():
+        report = _replay(directory, notes, progress, captured)
+        if not _ends_with_newline(directory / LOG_FILE):
+            problems.append(("log", f"{LOG_FILE} does not end with a newline: the copy was cut short"))
+    checked = CheckedExport(report, check_cosigned_export(directory, witness_vkeys))
+    registry = captured[0].world.registry() if captured else None
+    if registry is not None:
+        from ledger.log.merkle import MerkleTree
+
+        hashes = captured[0].hashes
+        tree = MerkleTree(lambda start, end: hashes[start:end], size=len(hashes))
+        _check_signed(directory, notes, registry, tree, checked, problems)
+        _check_manifest_values(manifest, registry.origin, report, checked.checkpoint_size, problems)
+    else:
+        problems.append((
+            "checkpoint",
+            f"no checkpoint can be verified: {LOG_FILE} is missing or has no valid charter naming the log key",
+        ))
+    from ledger.verify import Problem
+
+    report.problems.extend(Problem(kind, message) for kind, message in problems)
+    report.problems.extend(Problem("witness", message) for message in checked.cosigned.problems)
+    report.checkpoints = len(checked.notes)
+    report.latest_checkpoint_size = checked.checkpoint_size
+    return checked
+
+
+def require_export(directory: Path, *, doing: str) -> CheckedExport:
+    """:func:`check_export`, as a refusal quoting every problem, for a command about to use the copy.
+
+    ``doing`` says what was not done (e.g. "nothing was restored").
+    """
+    checked = check_export(Path(directory))
+    if not checked.ok:
+        raise ExportRefused(
+            f"{directory} is not a complete, signed export; {doing}"
+            f" (`ledger verify --export` checks the same):\n{checked.problem_lines()}"
+        )
+    return checked
+
+
+def _read_manifest(directory: Path, problems: list[tuple[str, str]]) -> dict[str, Any] | None:
+    path = directory / MANIFEST_FILE
+    if not path.is_file():
+        return None  # named as missing by the layout check
+    try:
+        manifest = json.loads(path.read_text("utf-8"))
+    except (OSError, UnicodeDecodeError, ValueError) as exc:
+        problems.append(("manifest", f"{MANIFEST_FILE} cannot be read as JSON: {exc}"))
+        return None
+    if not isinstance(manifest, dict):
+        problems.append(("manifest", f"{MANIFEST_FILE} must hold a JSON object"))
+        return None
+    return manifest
+
+
+def _check_layout(directory: Path, manifest: dict[str, Any] | None, problems: list[tuple[str, str]]) -> None:
+    """Missing and extra files, against the manifest's list (or the required files)."""
+    listed = manifest.get("files") if manifest is not None else None
+    if listed is not None and not (isinstance(listed, list) and all(isinstance(n, str) for n in listed)):
+        problems.append(("manifest", f"{MANIFEST_FILE}: 'files' must be a list of file names"))
+        listed = None
+    expected = set(REQUIRED_FILES) | set(listed or ())
+    allowed = expected | (set() if listed is not None else set(OPTIONAL_FILES))
+    for name in sorted(set(listed or ()) - set(REQUIRED_FILES) - set(OPTIONAL_FILES)):
+        problems.append(("layout", f"{MANIFEST_FILE} lists {name!r}, which is no file of an export"))
+    present = {path.name for path in directory.iterdir()}
+    for name in sorted(expected - present):
+        problems.append(("missing", f"{name} is missing from the export"))
+    for name in sorted(present - allowed):
+        problems.append(("extra", f"{name} is in the export directory but is no part of an export"))
+
+
+def _read_notes(path: Path) -> list[str]:
+    """The notes of checkpoints.txt; none when it is missing or not text (named elsewhere)."""
+    try:
+        return split_notes(path.read_text("utf-8")) if path.is_file() else []
+    except (OSError, UnicodeDecodeError):
+        return []
+
+
+def _replay(
+    directory: Path, notes: list[str], progress: Progress | None, captured: list[Replayer]
+) -> VerifyReport:
+    """Replay log.jsonl and checkpoints.txt; problems at a position name the line."""
+    from ledger.verify import Problem, verify_leaves
+
+    # The replayer is taken from verify_leaves' after-checking hook: the registry it
+    # rebuilt is the only source of the log key and origin this check trusts.
+    report = verify_leaves(
+        _export_leaves(directory / LOG_FILE), notes, progress=progress, after=lambda replayer, _tree: captured.append(replayer)
+    )
+    located = []
+    for problem in report.problems:
+        if problem.kind in ("checkpoint", "consistency"):
+            where = f"{CHECKPOINTS_FILE}: "
+        elif problem.leaf_index is not None:
+            where = f"{LOG_FILE} line {problem.leaf_index + 1}: "
+        else:
+            where = f"{LOG_FILE}: "
+        located.append(Problem(problem.kind, where + problem.message, problem.leaf_index, problem.event_id))
+    report.problems = located
     return report
+
+
+def _ends_with_newline(path: Path) -> bool:
+    with path.open("rb") as handle:
+        if handle.seek(0, 2) == 0:
+            return True
+        handle.seek(-1, 2)
+        return handle.read(1) == b"\n"
+
+
+def _verified_checkpoint(note: str, registry: Registry, tree: MerkleTree) -> int | None:
+    """The size of ``note`` if it verifies with the log key the log names for its size
+    and its root is the recomputed root; else None."""
+    from ledger.log.checkpoint import Checkpoint
+    from ledger.log.note import NoteVerifier, open_note, parse_note
+
+    try:
+        size = Checkpoint.parse(parse_note(note).text).size
+        checkpoint = Checkpoint.parse(open_note(note, [NoteVerifier.from_vkey(registry.log_key_at(size))]).text)
+    except (LedgerError, ValueError):
+        return None
+    if checkpoint.origin != registry.origin or checkpoint.size > tree.size:
+        return None
+    return checkpoint.size if tree.root(checkpoint.size) == checkpoint.root_hash else None
+
+
+def _check_signed(
+    directory: Path, notes: list[str], registry: Registry, tree: MerkleTree, checked: CheckedExport,
+    problems: list[tuple[str, str]],
+) -> None:
+    """checkpoints.txt, checkpoint and log.vkey against the log key the replayed log names."""
+    latest: tuple[int, str] | None = None
+    for note in notes:
+        size = _verified_checkpoint(note, registry, tree)
+        if size is not None:
+            checked.notes.append(note)
+            latest = (size, note) if latest is None or size >= latest[0] else latest
+    if latest is None:
+        problems.append((
+            "checkpoint",
+            f"{CHECKPOINTS_FILE}: no checkpoint signed by the log key verifies against the root"
+            f" recomputed from {LOG_FILE}: nothing ties this copy to the log's signature",
+        ))
+    else:
+        checked.checkpoint_size = latest[0]
+    _check_latest_checkpoint(directory, registry, tree, latest, problems)
+    vkey_path = directory / VKEY_FILE
+    if vkey_path.is_file():
+        try:
+            vkey = vkey_path.read_text("utf-8").strip()
+        except (OSError, UnicodeDecodeError):
+            vkey = ""
+        if vkey != registry.log_key:
+            problems.append((
+                "log-key",
+                f"{VKEY_FILE} is not the log key the log itself names ({registry.log_key}):"
+                " it was replaced, and is not trusted",
+            ))
+    checked.origin = registry.origin
+    checked.log_key = registry.log_key
+
+
+def _check_latest_checkpoint(
+    directory: Path, registry: Registry, tree: MerkleTree, latest: tuple[int, str] | None,
+    problems: list[tuple[str, str]],
+) -> None:
+    from ledger.log.note import parse_note
+
+    path = directory / CHECKPOINT_FILE
+    if not path.is_file():
+        return  # named as missing by the layout check
+    try:
+        note = path.read_text("utf-8")
+    except (OSError, UnicodeDecodeError):
+        problems.append(("checkpoint", f"{CHECKPOINT_FILE} cannot be read as text"))
+        return
+    size = _verified_checkpoint(note, registry, tree)
+    if size is None:
+        problems.append((
+            "checkpoint",
+            f"{CHECKPOINT_FILE} does not verify with the log's key, or {LOG_FILE} does not have its"
+            " signed root: the checkpoint or the log was altered or truncated",
+        ))
+    elif latest is not None and parse_note(note).text != parse_note(latest[1]).text:
+        problems.append((
+            "checkpoint",
+            f"{CHECKPOINT_FILE} is the checkpoint at size {size}, but the latest in {CHECKPOINTS_FILE}"
+            f" is at size {latest[0]}: it was replaced",
+        ))
+
+
+def _check_manifest_values(
+    manifest: dict[str, Any] | None, origin: str, report: VerifyReport, checkpoint_size: int | None,
+    problems: list[tuple[str, str]],
+) -> None:
+    if manifest is None:
+        return
+    if manifest.get("size") != report.events:
+        problems.append((
+            "manifest",
+            f"{LOG_FILE} holds {report.events} statements, {MANIFEST_FILE} says {manifest.get('size')}:"
+            " the export is incomplete or the manifest was replaced",
+        ))
+    if manifest.get("root") != report.root.hex():
+        problems.append(("manifest", f"{MANIFEST_FILE}'s root is not the root recomputed from {LOG_FILE}"))
+    if manifest.get("origin") != origin:
+        problems.append(("manifest", f"{MANIFEST_FILE} names origin {manifest.get('origin')!r}, the charter {origin!r}"))
+    if manifest.get("checkpoint_size") != checkpoint_size:
+        problems.append((
+            "manifest",
+            f"{MANIFEST_FILE} says the latest checkpoint is at size {manifest.get('checkpoint_size')},"
+            + (f" the latest that verifies is at size {checkpoint_size}" if checkpoint_size is not None
+               else " but none verifies"),
+        ))

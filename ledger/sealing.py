@@ -12,7 +12,8 @@ Construction
 Envelope (hybrid) encryption:
 
 1. A fresh random 32-byte content key (DEK) encrypts the RFC 8785 canonical
-   JSON of the sealed dict with AES-256-GCM under a fresh random 12-byte nonce.
+   JSON of the sealed dict, *padded* (below), with AES-256-GCM under a fresh
+   random 12-byte nonce.
    The AEAD's associated data is a context string chosen by the caller (e.g.
    the statement's event type and recorder), so a sealed blob cannot be cut
    out of one statement and pasted into another: it only opens with the same
@@ -20,25 +21,49 @@ Envelope (hybrid) encryption:
 2. The DEK is wrapped to each recipient with single-shot HPKE, RFC 9180
    ``mode_base`` with the suite DHKEM(X25519, HKDF-SHA256) / HKDF-SHA256 /
    AES-256-GCM (KEM 0x0020, KDF 0x0001, AEAD 0x0002), ``info`` =
-   ``b"ceasefire-ledger/seal/v1"`` and ``aad`` = the recipient's key id, which
+   ``b"ceasefire-ledger/seal/v2"`` and ``aad`` = the recipient's key id, which
    binds each wrapped key to the entry that names it. HPKE is implemented here
    from ``cryptography`` primitives (X25519, HKDF extract/expand, AESGCM)
    following the RFC's LabeledExtract/LabeledExpand, and is checked against
    the CFRG test vector for that suite.
+
+Padding
+-------
+The ciphertext is public forever, and AES-GCM keeps lengths: unpadded, a
+sealed name's length would be readable by anyone (a three-letter name is not a
+twenty-letter one). So the canonical JSON is padded before encryption to the
+smallest of :data:`PAD_BUCKETS` (256, 1024, 4096 or 16384 bytes) that holds it
+plus one byte, or beyond the largest to the next multiple of 16384: every
+sealed part of ordinary size has one of four ciphertext lengths. The padding
+is ISO/IEC 7816-4's: one ``0x80`` byte, then ``0x00`` bytes to the bucket
+size. Removal is unambiguous whatever the content: strip the trailing zeros,
+the byte before them must be ``0x80``. A padded text that is not a bucket size,
+or whose padding is not exactly that (no ``0x80``, a non-zero byte after it,
+or a larger bucket than the content needs) is refused, so one content has one
+padded spelling.
+
+Versions
+--------
+The envelope's ``alg`` names the format. :data:`ALG` (``…+A256GCM+PAD``) is
+padded and wraps keys with ``info`` ``…/seal/v2``; it is what :func:`seal`
+writes. :data:`ALG_UNPADDED` (the first format, ``info`` ``…/seal/v1``, no
+padding) is still read, so parts sealed before padding existed open as
+before. The distinct ``info`` binds each wrapped key to its format: a padded
+part relabelled as unpadded (or the reverse) does not open.
 
 Envelope format (a JSON-safe dict; every byte string is *standard* base64 with
 padding, the encoding the rest of the ledger uses for statements and notes,
 decoded strictly: canonical form only, so one envelope has one spelling)::
 
     {
-      "alg": "HPKE-X25519-SHA256-AES256GCM+A256GCM",
+      "alg": "HPKE-X25519-SHA256-AES256GCM+A256GCM+PAD",
       "recipients": [
         {"kid": "<32 hex chars>", "enc": "<b64, 32 bytes>",
          "wrapped_key": "<b64, 48 bytes: DEK + GCM tag>"},
         ...
       ],
       "nonce": "<b64, 12 bytes>",
-      "ciphertext": "<b64, >= 16 bytes: canonical JSON + GCM tag>"
+      "ciphertext": "<b64: padded canonical JSON (a bucket size) + 16-byte GCM tag>"
     }
 
 Every failure is reported as :class:`ledger.errors.SealingError`; no public
@@ -70,7 +95,9 @@ from ledger.errors import SealingError
 
 __all__ = [
     "ALG",
+    "ALG_UNPADDED",
     "HPKE_INFO",
+    "PAD_BUCKETS",
     "generate_sealing_key",
     "load_sealing_key",
     "save_sealing_key",
@@ -81,11 +108,25 @@ __all__ = [
     "validate_envelope",
 ]
 
-ALG: Final = "HPKE-X25519-SHA256-AES256GCM+A256GCM"
-"""The only algorithm identifier this module writes or accepts."""
+ALG: Final = "HPKE-X25519-SHA256-AES256GCM+A256GCM+PAD"
+"""The algorithm identifier :func:`seal` writes: padded content (see Padding)."""
 
-HPKE_INFO: Final = b"ceasefire-ledger/seal/v1"
-"""HPKE ``info``: separates these wrapped keys from any other use of the same keys."""
+ALG_UNPADDED: Final = "HPKE-X25519-SHA256-AES256GCM+A256GCM"
+"""The first format, unpadded: still read, never written."""
+
+HPKE_INFO: Final = b"ceasefire-ledger/seal/v2"
+"""HPKE ``info`` of the padded format: separates these wrapped keys from any other use."""
+
+HPKE_INFO_UNPADDED: Final = b"ceasefire-ledger/seal/v1"
+"""HPKE ``info`` of the unpadded format."""
+
+_INFO_FOR_ALG: Final = {ALG: HPKE_INFO, ALG_UNPADDED: HPKE_INFO_UNPADDED}
+
+PAD_BUCKETS: Final = (256, 1024, 4096, 16384)
+"""Sizes (bytes of padded plaintext) a sealed part is padded to; beyond the
+largest, multiples of it."""
+
+_PAD_MARK: Final = 0x80
 
 _ENVELOPE_KEYS: Final = frozenset({"alg", "recipients", "nonce", "ciphertext"})
 _RECIPIENT_KEYS: Final = frozenset({"kid", "enc", "wrapped_key"})
@@ -307,6 +348,57 @@ def _require_aad(aad: object) -> bytes:
 
 
 # ---------------------------------------------------------------------------
+# Length-hiding padding (ISO/IEC 7816-4 to a bucket size)
+# ---------------------------------------------------------------------------
+
+
+def padded_size(content_length: int) -> int:
+    """The bucket a content of ``content_length`` bytes is padded to (mark included)."""
+    needed = content_length + 1
+    for bucket in PAD_BUCKETS:
+        if needed <= bucket:
+            return bucket
+    largest = PAD_BUCKETS[-1]
+    return -(-needed // largest) * largest
+
+
+def _is_bucket_size(length: int) -> bool:
+    return length in PAD_BUCKETS or (length > 0 and length % PAD_BUCKETS[-1] == 0)
+
+
+def pad(content: bytes) -> bytes:
+    """``content``, then ``0x80``, then zeros up to :func:`padded_size`."""
+    return content + bytes([_PAD_MARK]) + bytes(padded_size(len(content)) - len(content) - 1)
+
+
+def unpad(padded: bytes) -> bytes:
+    """Remove :func:`pad`'s padding; SealingError when it is not exactly that.
+
+    Only a holder of a recipient key ever sees the padded text, so a failure
+    here means the sealer did not follow the format: the part is refused, not
+    guessed at.
+    """
+    if not _is_bucket_size(len(padded)):
+        raise SealingError(
+            f"the sealed content's padding is malformed: {len(padded)} bytes is not a padding size",
+            field="ciphertext",
+        )
+    content = padded.rstrip(b"\x00")
+    if not content or content[-1] != _PAD_MARK:
+        raise SealingError(
+            "the sealed content's padding is malformed: no 0x80 mark before the zeros",
+            field="ciphertext",
+        )
+    content = content[:-1]
+    if padded_size(len(content)) != len(padded):
+        raise SealingError(
+            "the sealed content's padding is malformed: padded beyond the smallest size that holds it",
+            field="ciphertext",
+        )
+    return content
+
+
+# ---------------------------------------------------------------------------
 # Public API
 # ---------------------------------------------------------------------------
 
@@ -343,6 +435,9 @@ def seal(
     context the envelope is bound to (e.g. event type and recorder); the same
     bytes must be given to :func:`unseal`.
 
+    The content is padded (see Padding), so the ciphertext's length says only
+    which size bucket the details fall in.
+
     ``data`` must be a JSON object that RFC 8785 can canonicalize (string keys;
     no NaN/infinity; integers within ±2**53). Raises SealingError otherwise,
     for an empty recipient set, for a value that is not an X25519 public key,
@@ -373,7 +468,7 @@ def seal(
 
     dek = secrets.token_bytes(_DEK_LEN)
     nonce = secrets.token_bytes(_NONCE_LEN)
-    ciphertext = AESGCM(dek).encrypt(nonce, plaintext, aad)
+    ciphertext = AESGCM(dek).encrypt(nonce, pad(plaintext), aad)
     entries: list[dict[str, str]] = []
     for public_key in recipients.values():
         kid = sealing_key_id(public_key)
@@ -399,7 +494,9 @@ def validate_envelope(envelope: object) -> None:
     ledger cannot open it, but it can refuse anything that no recipient could
     open either. Checks exact key sets, types, the algorithm id, strict base64
     and byte lengths, key id syntax, at least one recipient and no repeated
-    key id. Raises SealingError naming the field at fault.
+    key id. A padded (current) envelope's ciphertext must be a padding size
+    plus the tag: lengths are part of the format, not the sealer's choice.
+    Raises SealingError naming the field at fault.
     """
     if not isinstance(envelope, dict):
         raise SealingError("a sealed envelope must be a JSON object", field="sealed")
@@ -411,12 +508,22 @@ def validate_envelope(envelope: object) -> None:
             f"sealed envelope has missing keys {missing} / unexpected keys {extra}",
             field="sealed",
         )
-    if envelope["alg"] != ALG:
-        raise SealingError(f"unsupported sealing algorithm; expected {ALG!r}", field="alg")
+    if envelope["alg"] not in _INFO_FOR_ALG:
+        raise SealingError(
+            f"unsupported sealing algorithm; expected {ALG!r} (or the earlier {ALG_UNPADDED!r})",
+            field="alg",
+        )
     if len(_b64decode(envelope["nonce"], field="nonce")) != _NONCE_LEN:
         raise SealingError(f"the nonce must be {_NONCE_LEN} bytes", field="nonce")
-    if len(_b64decode(envelope["ciphertext"], field="ciphertext")) < _TAG_LEN:
+    ciphertext_length = len(_b64decode(envelope["ciphertext"], field="ciphertext"))
+    if ciphertext_length < _TAG_LEN:
         raise SealingError("the ciphertext is too short to hold a tag", field="ciphertext")
+    if envelope["alg"] == ALG and not _is_bucket_size(ciphertext_length - _TAG_LEN):
+        raise SealingError(
+            f"the ciphertext is not padded: {ciphertext_length - _TAG_LEN} bytes is not one of the"
+            f" padding sizes {list(PAD_BUCKETS)} (or a multiple of the largest)",
+            field="ciphertext",
+        )
     recipients = envelope["recipients"]
     if not isinstance(recipients, list) or not recipients:
         raise SealingError("there must be a non-empty list of recipients", field="recipients")
@@ -456,8 +563,9 @@ def unseal(envelope: object, private_key: X25519PrivateKey, aad: bytes) -> dict[
     Finds this key's entry by key id, unwraps the content key with HPKE and
     decrypts the content. Raises SealingError when the envelope is malformed,
     when the key is not a recipient, when any part was altered, when ``aad``
-    differs from the one used to seal, or when the content is not the
-    canonical JSON object :func:`seal` writes.
+    differs from the one used to seal, when a padded part's padding is
+    malformed, or when the content is not the canonical JSON object
+    :func:`seal` writes. Parts in the earlier unpadded format open as before.
     """
     aad = _require_aad(aad)
     if not isinstance(private_key, X25519PrivateKey):
@@ -474,7 +582,8 @@ def unseal(envelope: object, private_key: X25519PrivateKey, aad: bytes) -> dict[
     enc = _b64decode(entry["enc"], field=f"{where}.enc")
     wrapped = _b64decode(entry["wrapped_key"], field=f"{where}.wrapped_key")
     try:
-        dek = _hpke_open_base(enc, private_key, HPKE_INFO, kid.encode("ascii"), wrapped)
+        info = _INFO_FOR_ALG[envelope["alg"]]
+        dek = _hpke_open_base(enc, private_key, info, kid.encode("ascii"), wrapped)
     except SealingError as exc:
         raise SealingError(exc.message, field=f"{where}.{exc.field}") from exc
     nonce = _b64decode(envelope["nonce"], field="nonce")
@@ -486,6 +595,8 @@ def unseal(envelope: object, private_key: X25519PrivateKey, aad: bytes) -> dict[
             "the sealed data does not open: it was altered or belongs to another context",
             field="ciphertext",
         ) from exc
+    if envelope["alg"] == ALG:
+        plaintext = unpad(plaintext)
     try:
         data = json.loads(plaintext.decode("utf-8"), parse_int=_parse_json_int)
         canonical = isinstance(data, dict) and rfc8785.dumps(data) == plaintext

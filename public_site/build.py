@@ -163,6 +163,7 @@ class SiteBuilder:
         self.writer.write("data/checkpoint", self.source.checkpoint_note)
         self.writer.write("data/log.vkey", cp["vkey"] + "\n")
         self.writer.copy("data/log.jsonl", self.source.leaves_path)
+        self.write_export(cp)
         for name in REPORT_NAMES:
             table = self.data.tables[name]
             self.writer.write(f"data/reports/{name}.json", json.dumps(table.to_json(), ensure_ascii=False, indent=1))
@@ -176,6 +177,15 @@ class SiteBuilder:
         ids = write_tiles(self.writer, self.source.leaves(), cp["size"], self.source.checkpoint.root_hash)
         self.recent_events = ids[-12:][::-1]
         return len(ids)
+
+    def write_export(self, cp: dict[str, Any]) -> None:
+        """``data/export/``: the log at this checkpoint in the export layout, for ``ledger verify --export``."""
+        from ledger.exporting import LOG_FILE, pinned_export_files
+
+        files = pinned_export_files(cp["note"], cp["origin"], cp["size"], cp["root_hex"], cp["vkey"])
+        for name, text in files.items():
+            self.writer.write(f"data/export/{name}", text)
+        self.writer.copy(f"data/export/{LOG_FILE}", self.source.leaves_path)
 
     def write_charts(self, language: Language, env: Environment) -> None:
         fmt = Formatter(language)

@@ -153,15 +153,20 @@ def open_ledger_source(
 def open_export_source(
     directory: Path, witness_vkeys: list[str] | None = None, as_of: str | None = None
 ) -> SiteSource:
-    """Pin an export directory (log.jsonl, checkpoint, log.vkey) to its checkpoint."""
+    """Pin an export directory to its checkpoint, once the export's complete check passed.
+
+    The log key comes from the log the check replayed, not from the directory's
+    log.vkey: a site built from a copy shows readers the key they can trust.
+    """
     from ledger.projections.service import Reports
 
+    from ledger.exporting import require_export
+
     directory = Path(directory)
-    for name in ("log.jsonl", "checkpoint", "log.vkey"):
-        if not (directory / name).exists():
-            raise SiteSourceError(f"{directory} has no {name}: make it with `ledger export`")
+    checked = require_export(directory, doing="no site was built")
+    assert checked.log_key is not None  # a passing check found the log's key
     note = (directory / "checkpoint").read_text("utf-8")
-    vkey = (directory / "log.vkey").read_text("utf-8").strip()
+    vkey = checked.log_key
     checkpoint = check_checkpoint(note, vkey)
     with (directory / "log.jsonl").open("rb") as handle:
         lines = sum(1 for _ in handle)

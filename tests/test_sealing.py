@@ -23,7 +23,10 @@ from ledger import sealing
 from ledger.errors import SealingError
 from ledger.sealing import (
     ALG,
+    ALG_UNPADDED,
     HPKE_INFO,
+    HPKE_INFO_UNPADDED,
+    PAD_BUCKETS,
     generate_sealing_key,
     load_sealing_key,
     save_sealing_key,
@@ -118,6 +121,7 @@ def test_envelope_is_json_safe_and_has_the_documented_shape() -> None:
     assert json.loads(json.dumps(ENVELOPE)) == ENVELOPE
     assert set(ENVELOPE) == {"alg", "recipients", "nonce", "ciphertext"}
     assert ENVELOPE["alg"] == ALG
+    assert len(unb64(ENVELOPE["ciphertext"])) == 256 + 16
     for entry in ENVELOPE["recipients"]:
         assert set(entry) == {"kid", "enc", "wrapped_key"}
         assert len(unb64(entry["enc"])) == 32
@@ -174,14 +178,18 @@ def test_truncated_ciphertext_is_refused() -> None:
         unseal(tampered, COURT, CONTEXT)
 
 
-def _envelope_with_content(plaintext: bytes) -> dict[str, Any]:
-    """A correctly encrypted envelope whose content is ``plaintext`` (not from seal())."""
+def _envelope_with_content(plaintext: bytes, alg: str = ALG) -> dict[str, Any]:
+    """A correctly encrypted envelope whose content is exactly ``plaintext`` (not from seal()).
+
+    ``plaintext`` is encrypted as given: for the padded format the caller pads it.
+    """
     dek = os.urandom(32)
     nonce = os.urandom(12)
     kid = sealing_key_id(PUBLIC["court"])
-    enc, wrapped = sealing._hpke_seal_base(PUBLIC["court"], HPKE_INFO, kid.encode(), dek)
+    info = HPKE_INFO if alg == ALG else HPKE_INFO_UNPADDED
+    enc, wrapped = sealing._hpke_seal_base(PUBLIC["court"], info, kid.encode(), dek)
     return {
-        "alg": ALG,
+        "alg": alg,
         "recipients": [{"kid": kid, "enc": b64(enc), "wrapped_key": b64(wrapped)}],
         "nonce": b64(nonce),
         "ciphertext": b64(AESGCM(dek).encrypt(nonce, plaintext, CONTEXT)),
@@ -193,14 +201,98 @@ def _envelope_with_content(plaintext: bytes) -> dict[str, Any]:
     [b"[1,2]", b'{"b":1,"a":2}', b'{"a": 1}', b"\xff\xfe", b"not json", b'"text"'],
 )
 def test_content_that_is_not_a_canonical_json_object_is_refused(plaintext: bytes) -> None:
-    with pytest.raises(SealingError) as info:
-        unseal(_envelope_with_content(plaintext), COURT, CONTEXT)
-    assert info.value.field == "ciphertext"
+    for envelope in (_envelope_with_content(sealing.pad(plaintext)),
+                     _envelope_with_content(plaintext, ALG_UNPADDED)):
+        with pytest.raises(SealingError) as info:
+            unseal(envelope, COURT, CONTEXT)
+        assert info.value.field == "ciphertext"
 
 
 def test_handmade_canonical_content_opens() -> None:
     """Control for the test above: the same construction with canonical content is accepted."""
-    assert unseal(_envelope_with_content(b'{"a":2,"b":1}'), COURT, CONTEXT) == {"a": 2, "b": 1}
+    content = b'{"a":2,"b":1}'
+    assert unseal(_envelope_with_content(sealing.pad(content)), COURT, CONTEXT) == {"a": 2, "b": 1}
+    assert unseal(_envelope_with_content(content, ALG_UNPADDED), COURT, CONTEXT) == {"a": 2, "b": 1}
+
+
+# --- lengths: padding ----------------------------------------------------------------------
+
+
+def ciphertext_length(envelope: dict[str, Any]) -> int:
+    return len(unb64(envelope["ciphertext"]))
+
+
+def test_names_of_different_lengths_give_ciphertexts_of_equal_length() -> None:
+    short = seal({"name": "Ali"}, PUBLIC, CONTEXT)
+    long = seal({"name": "Muhammad Abdul Rehman Khan Yousafzai", "address": "House 12, Street 4, Lyari"},
+                PUBLIC, CONTEXT)
+    assert ciphertext_length(short) == ciphertext_length(long) == 256 + 16
+
+
+@pytest.mark.parametrize("size", [0, 200, 254, 255, 256, 1023, 1024, 5000, 16383, 16384, 40000])
+def test_every_sealed_part_is_a_padding_size_and_opens(size: int) -> None:
+    data = {"n": "x" * size}
+    envelope = seal(data, PUBLIC, CONTEXT)
+    padded = ciphertext_length(envelope) - 16
+    assert padded in PAD_BUCKETS or padded % PAD_BUCKETS[-1] == 0
+    assert padded == sealing.padded_size(len(rfc8785.dumps(data)))
+    assert unseal(envelope, COURT, CONTEXT) == data
+
+
+OLD_FORMAT_KEY = "8052891528748909f3556cb722bcf336a666645954a0f30bdb5e2982c52ab241"
+OLD_FORMAT_CONTEXT = b"person.registered|police"
+OLD_FORMAT_PART: dict[str, Any] = {
+    "alg": "HPKE-X25519-SHA256-AES256GCM+A256GCM",
+    "recipients": [{"kid": "c943403000fb1a1ee766b628abe2ebec",
+                    "enc": "1euwoHnwYcUWp987Ez9ykRNe0K3JtOa6sUegbZ12Mgc=",
+                    "wrapped_key": "2boVRQdJVDUNCKzpfSb+xZD72NLhDEJN+eamVQR40SNmwDbKD+e5cJ4om97aKHgM"}],
+    "nonce": "7N2MBhWN6HqW/VGS",
+    "ciphertext": "sNYrEL7Yq/dgwmGfRzIkUiMI7lH/cK7ArdYuXDWWBcVc1uda6MjOiDKkrlBvEcUqSUl3a0vHsrf72/o=",
+}
+"""A part sealed by the first, unpadded format (kept byte for byte as it was written)."""
+
+
+def test_a_part_sealed_before_padding_still_opens() -> None:
+    from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey
+
+    key = X25519PrivateKey.from_private_bytes(bytes.fromhex(OLD_FORMAT_KEY))
+    validate_envelope(OLD_FORMAT_PART)
+    assert unseal(OLD_FORMAT_PART, key, OLD_FORMAT_CONTEXT) == {"name": "Amal Haddad", "place": "Facility 7"}
+
+
+def test_a_padded_part_relabelled_as_unpadded_does_not_open() -> None:
+    relabelled = {**ENVELOPE, "alg": ALG_UNPADDED}
+    with pytest.raises(SealingError, match="does not open"):
+        unseal(relabelled, COURT, CONTEXT)
+
+
+CONTENT = b'{"name":"Ali"}'
+
+
+@pytest.mark.parametrize(
+    ("padded", "reason"),
+    [
+        (CONTENT + bytes(256 - len(CONTENT)), "no 0x80 mark"),
+        (CONTENT + b"\x80" + bytes(254 - len(CONTENT)) + b"\x01", "no 0x80 mark"),
+        (CONTENT + b"\x80\x01" + bytes(254 - len(CONTENT)), "no 0x80 mark"),
+        (CONTENT + b"\x80" + bytes(1023 - len(CONTENT)), "smallest size"),
+        (bytes(256), "no 0x80 mark"),
+    ],
+    ids=["no-mark", "trailing-byte", "byte-after-mark", "larger-bucket", "all-zero"],
+)
+def test_a_part_whose_padding_is_malformed_is_refused(padded: bytes, reason: str) -> None:
+    with pytest.raises(SealingError, match=f"padding is malformed: .*{reason}") as info:
+        unseal(_envelope_with_content(padded), COURT, CONTEXT)
+    assert info.value.field == "ciphertext"
+
+
+def test_a_padded_part_of_no_padding_size_is_refused_without_a_key() -> None:
+    unpadded = _envelope_with_content(CONTENT + b"\x80")
+    with pytest.raises(SealingError, match="not padded") as info:
+        validate_envelope(unpadded)
+    assert info.value.field == "ciphertext"
+    with pytest.raises(SealingError, match="not padded"):
+        unseal(unpadded, COURT, CONTEXT)
 
 
 # --- confidentiality -----------------------------------------------------------------------

@@ -61,8 +61,10 @@ def register(app: typer.Typer) -> None:
 
             as_of = parse_as_of(as_of)
         if from_export is not None:
+            from ledger.exporting import require_export
             from ledger.projections.service import Reports
 
+            require_export(from_export, doing="no report was computed")
             _show(Reports.from_export(from_export, as_of), what, subject, as_csv, as_json)
             return
         from ledger.cli import open_ledger

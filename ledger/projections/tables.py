@@ -5,6 +5,12 @@ deadlines were judged at, with where that time came from
 (``ledger.projections.evaluation``), so a reader can check it against a checkpoint and
 recompute it from an export. Rows keep structured cells (rates as dicts with
 count, denominator, interval, ``suppressed``); CSV flattens them to text.
+
+``to_csv`` is the only CSV writer of the ledger (the CLI's ``--csv``, the
+API's ``text/csv`` and the site's downloads all call it), and every cell goes
+through :func:`spreadsheet_safe`: recorders write names, reasons and titles,
+and a reason that begins with ``=`` must not become a formula in the
+spreadsheet of the journalist who opens the download.
 """
 
 from __future__ import annotations
@@ -13,7 +19,12 @@ import csv
 import io
 import json
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Final
+
+FORMULA_TRIGGERS: Final = ("=", "+", "-", "@", "\t", "\r")
+"""First characters that make Excel, LibreOffice or Google Sheets read a cell as
+a formula (OWASP, "CSV Injection"): ``=``, ``+``, ``-``, ``@``, tab and carriage
+return."""
 
 
 @dataclass
@@ -44,16 +55,40 @@ class ReportTable:
         }
 
     def to_csv(self) -> str:
-        """One line per row, the table's columns plus ``derived_from``; structured cells as text."""
+        """One line per row, the table's columns plus ``derived_from``; structured cells as text.
+
+        Lines end with CRLF (RFC 4180). With that terminator the writer quotes
+        any cell holding a carriage return or a line feed; with a bare ``\\n``
+        it would leave a lone ``\\r`` unquoted, and a reader that splits rows
+        on it would see a row the table does not have.
+        """
         out = io.StringIO()
         columns = list(self.columns) + (
             ["derived_from"] if "derived_from" not in self.columns else []
         )
-        writer = csv.writer(out, lineterminator="\n")
-        writer.writerow(columns)
+        writer = csv.writer(out, lineterminator="\r\n")
+        writer.writerow([spreadsheet_safe(c) for c in columns])
         for row in self.rows:
-            writer.writerow([cell_text(row.get(c)) for c in columns])
+            writer.writerow([spreadsheet_safe(row.get(c)) for c in columns])
         return out.getvalue()
+
+
+def spreadsheet_safe(value: Any) -> str:
+    """A CSV cell that no spreadsheet will evaluate: OWASP's single-quote prefix.
+
+    Text (names, reasons, ids, and the readable forms of rates and lists) that
+    starts with one of :data:`FORMULA_TRIGGERS` gets a leading ``'``, which
+    spreadsheets show as "this is text" and a script can strip. Numbers are
+    left alone: a count or a rate written from an ``int`` or ``float`` (say
+    ``-1.5``) is a value the reader should be able to sum, and its text is
+    only digits, sign, point and exponent, which no spreadsheet runs. So a
+    recorder's string ``"-1.5"`` is quoted while the number ``-1.5`` is not:
+    the decision follows the cell's type, never its look.
+    """
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        return cell_text(value)
+    text = cell_text(value)
+    return "'" + text if text.startswith(FORMULA_TRIGGERS) else text
 
 
 def cell_text(value: Any) -> str:

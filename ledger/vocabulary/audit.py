@@ -17,7 +17,7 @@ from pydantic import AfterValidator, Field
 from ledger.aggregates.inquiry import Inquiry
 from ledger.domain import Decision, Entry
 from ledger.errors import CaseRuleViolation, UnauthorizedRole, UnknownReference
-from ledger.vocabulary.base import EventData, EventId, Ref, Text, UtcTime, event_type
+from ledger.vocabulary.base import EventData, EventId, PlannedTime, Ref, Text, event_type
 from ledger.vocabulary.registry import no_repeats
 
 AREA = "audit"
@@ -28,7 +28,7 @@ class ExplanationRequested(EventData):
     subject: EventId = Field(description="The event to be explained")
     addressed_to: Ref = Field(description="Institution id asked to explain")
     questions: Text
-    due: UtcTime
+    due: PlannedTime
 
 
 class ExplanationGiven(EventData):

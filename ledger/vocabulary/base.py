@@ -9,11 +9,13 @@ missing, extra or wrongly typed field is refused with its path.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Annotated, Any
+from enum import Enum
+from typing import TYPE_CHECKING, Annotated, Any, get_args, get_origin
 
-from pydantic import BaseModel, ConfigDict, StringConstraints, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, ValidationError
+from pydantic.fields import FieldInfo
 
 from ledger.errors import MalformedStatement, UnknownEventType
 
@@ -22,7 +24,27 @@ if TYPE_CHECKING:
 
 ROLES = ("committee", "police", "prosecutor", "court", "interrupters")
 
-UtcTime = Annotated[str, StringConstraints(pattern=r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$")]
+
+
+class TimeKind(Enum):
+    """What a time in event data stands for, which decides how late it may plausibly be.
+
+    A ``HAPPENED`` time (when an instruction was received, a corrected time of
+    the fact) is in the past when it is recorded, like ``occurred_at``. A
+    ``PLANNED`` time (a deadline, the next hearing, the end of a warning's
+    period or of a head's term) may lie ahead. ``ledger.domain`` holds both to
+    the same earliest date; see ``Decision._check_times``.
+    """
+
+    HAPPENED = "happened"
+    PLANNED = "planned"
+
+
+_UTC_TIME = StringConstraints(pattern=r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$")
+UtcTime = Annotated[str, _UTC_TIME, Field(json_schema_extra={"x-time": "happened"}), TimeKind.HAPPENED]
+"""A time something happened, no later than the statement's recording (plus skew)."""
+PlannedTime = Annotated[str, _UTC_TIME, Field(json_schema_extra={"x-time": "planned"}), TimeKind.PLANNED]
+"""A time something is due or planned, which may be after the statement's recording."""
 EventId = Annotated[str, StringConstraints(pattern=r"^[0-9a-f]{64}$")]
 Ref = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9][A-Za-z0-9._:-]{0,63}$")]
 """A public identifier chosen by a recorder: a pseudonym, case number, group slug."""
@@ -34,6 +56,43 @@ class EventData(BaseModel):
     """Base of every event type's public data: strict, closed, immutable."""
 
     model_config = ConfigDict(extra="forbid", strict=True, frozen=True)
+
+
+def _time_kind(annotation: Any) -> TimeKind | None:
+    """The TimeKind marked on a field's type, looking inside ``X | None``."""
+    if get_origin(annotation) is Annotated:
+        return next((m for m in annotation.__metadata__ if isinstance(m, TimeKind)), None)
+    for arg in get_args(annotation):
+        kind = _time_kind(arg)
+        if kind is not None:
+            return kind
+    return None
+
+
+def _field_time_kind(info: FieldInfo) -> TimeKind | None:
+    marked = next((m for m in info.metadata if isinstance(m, TimeKind)), None)
+    return marked or _time_kind(info.annotation)
+
+
+def times_in(data: BaseModel, prefix: str = "data") -> Iterator[tuple[str, str, TimeKind]]:
+    """Every time in ``data`` as ``(field path, value, kind)``, nested models and lists included.
+
+    The types are the declaration: a field typed :data:`UtcTime` or
+    :data:`PlannedTime` is found here, so a new event type's times are checked
+    without being listed anywhere else.
+    """
+    for name, info in type(data).model_fields.items():
+        value = getattr(data, name)
+        path = f"{prefix}.{name}"
+        kind = _field_time_kind(info)
+        if kind is not None and isinstance(value, str):
+            yield path, value, kind
+        elif isinstance(value, BaseModel):
+            yield from times_in(value, path)
+        elif isinstance(value, (list, tuple)):
+            for index, item in enumerate(value):
+                if isinstance(item, BaseModel):
+                    yield from times_in(item, f"{path}[{index}]")
 
 
 Handler = Callable[["Entry", Any, "Decision"], None]

@@ -76,10 +76,11 @@ def _on_corrected(entry: Entry, data: EventCorrected, d: Decision) -> None:
     lifecycle = _correctable(entry, data.original, d, "correct")
     current = lifecycle.effective(data.original)
     try:
-        spec_for(current["type"]).validate(data.corrected_data)
+        corrected = spec_for(current["type"]).validate(data.corrected_data)
     except MalformedStatement as exc:
         field = (exc.field or "data").replace("data", "data.corrected_data", 1)
         raise MalformedStatement(exc.message, field=field) from exc
+    d.check_data_times(corrected, "data.corrected_data", entry.statement.recorded_at)
     for name in lifecycle.identity_fields:
         if name in current["data"] and data.corrected_data.get(name) != current["data"][name]:
             raise CaseRuleViolation(

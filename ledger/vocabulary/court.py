@@ -16,7 +16,7 @@ from pydantic import Field, ValidationInfo, field_validator
 from ledger.aggregates.case import Case
 from ledger.domain import Decision, Entry
 from ledger.errors import CaseRuleViolation
-from ledger.vocabulary.base import EventData, EventId, Name, Ref, Text, UtcTime, event_type
+from ledger.vocabulary.base import EventData, EventId, Name, PlannedTime, Ref, Text, event_type
 from ledger.vocabulary.enforcement import require_case, require_same_person
 from ledger.vocabulary.registry import require_person
 
@@ -77,7 +77,7 @@ class HearingHeld(EventData):
         ]
         | None
     ) = Field(default=None, validate_default=True, description="Required iff adjourned")
-    next_date: UtcTime | None = None
+    next_date: PlannedTime | None = None
 
     @field_validator("adjournment_reason")
     @classmethod

@@ -15,7 +15,7 @@ from pydantic import Field, StringConstraints, model_validator
 from ledger.aggregates.registry import REGISTRY_KEY, Registry
 from ledger.domain import Decision, Entry
 from ledger.errors import CaseRuleViolation, UnauthorizedRole
-from ledger.vocabulary.base import ROLES, EventData, Name, Ref, Text, UtcTime, event_type
+from ledger.vocabulary.base import ROLES, EventData, Name, PlannedTime, Ref, Text, event_type
 
 AREA = "governance"
 PublicKey = str
@@ -93,8 +93,8 @@ class KeyRevoked(EventData):
 
 class HeadAppointed(EventData):
     head: Ref = Field(description="Public pseudonym of the appointed head")
-    term_start: UtcTime
-    term_end: UtcTime | None = None
+    term_start: PlannedTime
+    term_end: PlannedTime | None = None
     reason: Text
 
 

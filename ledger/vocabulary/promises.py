@@ -15,7 +15,7 @@ from pydantic import AfterValidator, Field, model_validator
 
 from ledger.aggregates.warning import Warning
 from ledger.domain import Decision, Entry
-from ledger.vocabulary.base import EventData, Ref, Text, UtcTime, event_type
+from ledger.vocabulary.base import EventData, PlannedTime, Ref, Text, event_type
 from ledger.vocabulary.registry import RefList, no_repeats, open_subject, require_group
 
 AREA = "promises"
@@ -32,8 +32,8 @@ class WarningIssued(EventData):
     warning: Ref
     kind: Literal["call_in", "custom_notification"]
     groups: RefList = Field(min_length=1, description="Registered groups the warning covers")
-    effective_from: UtcTime
-    effective_until: UtcTime
+    effective_from: PlannedTime
+    effective_until: PlannedTime
     covered_acts: Annotated[list[CoveredAct], AfterValidator(no_repeats)] = Field(min_length=1)
     covers_attacks_on_groups: bool = Field(
         description="Whether a shooting AT a covered group also triggers the promise"

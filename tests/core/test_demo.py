@@ -8,7 +8,7 @@ from pathlib import Path
 from typer.testing import CliRunner
 
 from ledger.cli import app
-from ledger.exporting import verify_export
+from ledger.exporting import check_export
 
 
 def test_demo_records_a_city_and_builds_everything_it_serves(tmp_path: Path) -> None:
@@ -22,7 +22,7 @@ def test_demo_records_a_city_and_builds_everything_it_serves(tmp_path: Path) -> 
     assert "Promises per group" in result.output
     manifest = json.loads((demo / "manifest.json").read_text())
     assert manifest["patterns"], "the demo city plants patterns for the projections to find"
-    assert verify_export(demo / "export").ok
+    assert check_export(demo / "export").ok
     for page in ("index.html", "en/index.html", "ur/index.html", "en/verify.html", "feed.xml"):
         assert (demo / "site" / page).is_file(), page
     assert 'dir="rtl"' in (demo / "site" / "ur" / "index.html").read_text()

@@ -3,6 +3,7 @@ what its manifest says, and never leaks a sealed detail into the public log."""
 
 from __future__ import annotations
 
+import base64
 import json
 from collections import Counter
 from collections.abc import Iterator
@@ -15,6 +16,7 @@ import pytest
 from ledger.errors import LedgerError
 from ledger.exporting import export_ledger
 from ledger.keyring import Keyring
+from ledger.sealing import PAD_BUCKETS
 from ledger.service import Ledger
 from ledger.simulation import FLAG_RULES, City, CityConfig, SimulationResult, simulate
 from ledger.verify import verify_store
@@ -129,6 +131,10 @@ def test_sealed_details_never_appear_in_the_public_log(
     public = "\n".join(json.dumps(st, ensure_ascii=False) for st in log)
     assert [s for s in secrets if s in public] == []
     assert all("sealed" in st for st in log if st["type"] in ("person.registered", "officer.registered"))
+    lengths = Counter(len(base64.b64decode(st["sealed"]["ciphertext"])) - 16 for st in log if "sealed" in st)
+    assert set(lengths) <= set(PAD_BUCKETS), f"a sealed part's length is not a padding size: {lengths}"
+    named = {len(base64.b64decode(st["sealed"]["ciphertext"])) for st in log if st["type"] == "person.registered"}
+    assert len(named) == 1, "people's names of different lengths must not give sealed parts of different lengths"
 
 
 def test_same_seed_tells_the_same_story_and_another_seed_does_not() -> None:

@@ -202,6 +202,19 @@ def test_cli_builds_the_site_and_refuses_a_ledger_without_checkpoint(
     assert empty.exit_code != 0
 
 
+def test_the_sites_export_passes_the_check_the_downloads_page_tells_readers_to_run(
+        hostile_site: dict[str, Any]) -> None:
+    from ledger.exporting import check_export
+
+    export = hostile_site["out"] / "data" / "export"
+    checked = check_export(export)
+    assert checked.ok, [str(p) for p in checked.report.problems]
+    assert checked.report.checkpoints == 1 and checked.checkpoint_size == checked.report.events > 0
+    downloads = (hostile_site["out"] / "en" / "downloads.html").read_text("utf-8")
+    for name in ("log.jsonl", "checkpoints.txt", "checkpoint", "log.vkey", "manifest.json"):
+        assert f'data/export/{name}"' in downloads, name
+
+
 def test_every_ui_string_has_an_urdu_translation() -> None:
     with (LOCALE_DIR / "messages.pot").open("rb") as handle:
         template = {m.id for m in read_po(handle) if m.id}

@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any, Iterator
 
 import pytest
+from pydantic import BaseModel
 
 from ledger.errors import LedgerError
 from ledger.keyring import Keyring
@@ -29,6 +30,14 @@ INSTITUTION_OF_ROLE = {
 }
 ROLE_PREFERENCE = ("police", "court", "prosecutor", "committee", "interrupters")
 GENESIS = "2026-02-01T00:00:00Z"
+
+
+def _happened_fields(model: type[BaseModel]) -> list[str]:
+    """The example's times of things that happened: the story moves them to its own time,
+    since the ledger refuses one later than the statement's recording."""
+    properties = model.model_json_schema().get("properties", {})
+    return [name for name, prop in properties.items()
+            if any(option.get("x-time") == "happened" for option in prop.get("anyOf", [prop]))]
 
 
 class SceneClock:
@@ -84,14 +93,16 @@ class Scene:
         if recorder is None:
             role = next(r for r in ROLE_PREFERENCE if r in spec.roles)
             recorder = INSTITUTION_OF_ROLE[role]
-        body = {**spec.example, **data}
+        occurred_at = at or self._next_time()
+        story_times = {name: occurred_at for name in _happened_fields(spec.data) if name in spec.example}
+        body = {**spec.example, **story_times, **data}
         body = {k: v for k, v in body.items() if v is not ...}  # ... drops a field
         if sealed is None and spec.sealed_required:
             sealed = dict(spec.example_sealed or {})
         return Draft(
             type=type,
             recorder=recorder,
-            occurred_at=at or self._next_time(),
+            occurred_at=occurred_at,
             data=body,
             sealed=sealed,
         )

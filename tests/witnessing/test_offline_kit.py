@@ -96,3 +96,14 @@ def test_a_checkpoint_below_the_quorum_fails_offline_verification(exported: tupl
     result = verify(out)
     assert result.exit_code == 5
     assert "1 of the 2 required witnesses (press)" in result.said
+
+
+@pytest.mark.parametrize("name", ["witnesses.json", "published.txt"])
+def test_removing_the_witness_files_does_not_switch_the_cosignature_check_off(
+    exported: tuple[Path, list[Witness]], name: str,
+) -> None:
+    out, _ = exported
+    (out / name).unlink()
+    result = verify(out)
+    assert result.exit_code == 5, result.output
+    assert f"{name} is missing from the export" in result.said
