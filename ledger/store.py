@@ -351,6 +351,20 @@ class Store:
 
     # --- checkpoints -----------------------------------------------------------
     def insert_checkpoint(self, tree_size: int, root: bytes, note: str, signed_at: str) -> None:
+        """Store a signed checkpoint; ``signed_at`` is the note's own ``time`` line when it has one.
+
+        The row's columns are derived from the note (``ledger verify`` compares
+        them): a mirror or a restore stores when the log signed, not when it copied.
+        """
+        from ledger.log.checkpoint import Checkpoint
+        from ledger.log.note import parse_note
+
+        try:
+            signed_time = Checkpoint.parse(parse_note(note).text).signed_time
+        except LedgerError:
+            signed_time = None
+        if signed_time is not None:
+            signed_at = signed_time.strftime("%Y-%m-%dT%H:%M:%SZ")
         with self.engine.begin() as conn:
             conn.execute(
                 insert(checkpoints_table).values(

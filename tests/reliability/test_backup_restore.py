@@ -9,6 +9,8 @@ naming what is wrong, leaving the target database empty.
 
 from __future__ import annotations
 
+import sqlite3
+
 import json
 import shutil
 from collections.abc import Callable, Iterator
@@ -64,7 +66,9 @@ def empty_target(db_url: str, tmp_path: Path) -> Iterator[Callable[[str], str]]:
             url, schema = fresh_pg_schema(db_url.split("?")[0])
             schemas.append(schema)
             return url
-        return str(tmp_path / f"{name}.db")
+        path = tmp_path / f"{name}.db"
+        sqlite3.connect(path).close()  # an empty database, made on purpose (a missing --db is refused)
+        return str(path)
 
     yield make
     for schema in schemas:

@@ -68,14 +68,23 @@ def current_note(ledger: Ledger, size: int) -> str:
                                 {"s": size}).scalar())
 
 
-def refused_everywhere(ledger: Ledger, keys: Path, keyring: Keyring, clock: Clock, table: str, size: int) -> str:
-    """The API refuses to serve, and ``ledger verify`` fails, each naming ``table`` and ``size``."""
+def refused_everywhere(
+    ledger: Ledger, keys: Path, keyring: Keyring, clock: Clock, table: str, size: int,
+    tamper: Callable[[], None],
+) -> str:
+    """Tampered while the API runs, the row is not served; a new server refuses to start;
+    ``ledger verify`` fails; each naming ``table`` and ``size``."""
     with TestClient(create_app(api_settings(ledger.store.url, keyring, clock, keys_dir=keys))) as client:
+        tamper()
         for path in ("/checkpoint", "/v1/checkpoint"):
             answer = client.get(path)
             assert answer.status_code == 500, answer.text
             assert answer.headers["content-type"].startswith("application/problem+json")
             assert f"{table}" in answer.json()["detail"] and f"size {size}" in answer.json()["detail"]
+    with pytest.raises(TamperDetected) as refused:
+        with TestClient(create_app(api_settings(ledger.store.url, keyring, clock, keys_dir=keys))):
+            pass
+    assert table in str(refused.value) and f"size {size}" in str(refused.value)
     result = CliRunner().invoke(cli_app, ["verify", "--db", ledger.store.url], catch_exceptions=False)
     flat = " ".join(result.output.split())
     assert result.exit_code == 5, result.output
@@ -97,8 +106,8 @@ def test_a_garbage_published_row_is_not_served_and_verify_names_it(
     published: tuple[Ledger, Path, list[Witness], int], keyring: Keyring, clock: Clock, caplog: pytest.LogCaptureFixture
 ) -> None:
     ledger, keys, _, size = published
-    edit(ledger, "UPDATE ledger_published_checkpoints SET note = 'garbage' WHERE tree_size = :s", s=size)
-    refused_everywhere(ledger, keys, keyring, clock, "ledger_published_checkpoints", size)
+    refused_everywhere(ledger, keys, keyring, clock, "ledger_published_checkpoints", size,
+                       lambda: edit(ledger, "UPDATE ledger_published_checkpoints SET note = 'garbage' WHERE tree_size = :s", s=size))
     assert any("ledger_published_checkpoints at size" in r.getMessage() for r in caplog.records)
 
 
@@ -109,9 +118,9 @@ def test_a_published_row_with_an_altered_cosignature_is_not_served(
     note = current_note(ledger, size)
     last = note.rstrip("\n").rsplit("\n", 1)[1]
     flipped = last[:-6] + ("AAAA" if last[-6:-2] != "AAAA" else "BBBB") + last[-2:]
-    edit(ledger, "UPDATE ledger_published_checkpoints SET note = :n WHERE tree_size = :s",
-         n=note.replace(last, flipped), s=size)
-    flat = refused_everywhere(ledger, keys, keyring, clock, "ledger_published_checkpoints", size)
+    flat = refused_everywhere(ledger, keys, keyring, clock, "ledger_published_checkpoints", size,
+                              lambda: edit(ledger, "UPDATE ledger_published_checkpoints SET note = :n WHERE tree_size = :s",
+         n=note.replace(last, flipped), s=size))
     assert "does not verify" in flat
 
 
@@ -123,8 +132,8 @@ def test_a_log_signed_and_cosigned_checkpoint_the_ledger_never_signed_is_not_ser
     forged = Checkpoint.at_time(ledger.origin, size, bytes(32), clock())
     note = sign_checkpoint(forged, [NoteSigner(ledger.origin, keyring.log_key())])
     note += "".join(w.signer.cosign(forged.to_text(), int(clock().timestamp())) for w in witnesses)
-    edit(ledger, "UPDATE ledger_published_checkpoints SET note = :n WHERE tree_size = :s", n=note, s=size)
-    flat = refused_everywhere(ledger, keys, keyring, clock, "ledger_published_checkpoints", size)
+    flat = refused_everywhere(ledger, keys, keyring, clock, "ledger_published_checkpoints", size,
+                              lambda: edit(ledger, "UPDATE ledger_published_checkpoints SET note = :n WHERE tree_size = :s", n=note, s=size))
     assert "differs from the ledger's own signed checkpoint" in flat
     assert "root differs from the root recomputed from the stored leaves" in flat
 
