@@ -436,6 +436,11 @@ def _check_published(
     )
     for found in check_published(store.engine, view):
         replayer.problem("published", str(found), None, None, found.table)
+    if replayer.report.ok:  # the snapshot is judged against leaves already verified
+        from ledger.projections.runner import check_snapshot
+
+        for column, message in check_snapshot(store):
+            replayer.problem("report-snapshot", message, None, None, column)
 
 
 def _check_checkpoints(

@@ -71,6 +71,7 @@ def register(app: typer.Typer) -> None:
         from ledger.projections.service import Reports
 
         with open_ledger(db) as ledger:
+            ledger.verify_before_acting()  # figures are published only from a verified log
             _show(Reports(ledger, as_of), what, subject, as_csv, as_json)
 
 

@@ -52,6 +52,7 @@ def register(app: typer.Typer) -> None:
             from ledger.cli import open_ledger
 
             with open_ledger(db) as ledger:
+                ledger.verify_before_acting()  # nothing unverified is published
                 source = open_ledger_source(ledger, list(witness), as_of)
                 result = _build(source, out)
         console.print(

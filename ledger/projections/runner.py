@@ -218,3 +218,80 @@ class FactsRunner:
         if self.snapshots and self.projection.tail_worth_saving():
             self.projection.snapshot()
         return done
+
+
+def check_snapshot(store: Store) -> list[tuple[str, str]]:
+    """Refold the verified leaves up to the stored snapshot's position and compare.
+
+    The snapshot and its tracking position are a cache of what the leaves give;
+    ``ledger verify`` (and so the check before a server starts) recomputes them,
+    and returns (column, message) for each disagreement. Nothing is written.
+    """
+    from sqlalchemy import func, inspect, select
+
+    tables = set(inspect(store.engine).get_table_names())
+    if "reports_facts_snapshot" not in tables:
+        return []
+    view = FactsView(store.app.factory.datastore)  # type: ignore[attr-defined]
+    with store.engine.connect() as conn:
+        row = conn.execute(
+            select(view.snapshots.c.state, view.snapshots.c.notification_id, view.snapshots.c.tree_size).where(
+                view.snapshots.c.application_name == store.app.name
+            )
+        ).first()
+        tracked = conn.execute(
+            select(func.max(view.tracking_table.c.notification_id)).where(
+                view.tracking_table.c.application_name == store.app.name
+            )
+        ).scalar() if "reports_tracking" in tables else None
+    if row is None:
+        return []
+    problems: list[tuple[str, str]] = []
+    try:
+        state = json.loads(zlib.decompress(bytes(row[0])))
+    except (zlib.error, ValueError):
+        return [("reports_facts_snapshot.state", "the stored report snapshot cannot be read")]
+    position = int(row[1])
+    if tracked is not None and int(tracked) != position:
+        problems.append(
+            ("reports_tracking.notification_id",
+             f"the tracked position {tracked} is not the snapshot's position {position}")
+        )
+    if state.get("version") != STATE_VERSION:
+        return problems  # an older format is dropped and rebuilt from the leaves on use
+    fresh = Facts()
+    mapper = store.app.mapper
+    start = 1
+    with bulk():
+        while start <= position:
+            page = store.notifications(start=start, limit=min(PAGE, position - start + 1))
+            if not page:
+                break
+            for notification in page:
+                if notification.id > position:
+                    break
+                event = mapper.to_domain_event(notification)
+                statement = json.loads(event.leaf)
+                statement["event_id"] = event.event_id
+                statement["leaf_index"] = event.leaf_index
+                fresh.apply(statement, settle=False)
+            start = int(page[-1].id) + 1
+    fresh.settle()
+    if int(row[2]) != fresh.count:
+        problems.append(
+            ("reports_facts_snapshot.tree_size", f"stored {row[2]}, the leaves give {fresh.count}")
+        )
+    try:
+        stored = Facts.from_state(state)
+        stored.settle()
+    except (KeyError, TypeError, ValueError, AttributeError, IndexError):
+        problems.append(
+            ("reports_facts_snapshot.state", f"the report snapshot at position {position} is inconsistent")
+        )
+        return problems
+    if json.loads(json.dumps(fresh.to_state())) != json.loads(json.dumps(stored.to_state())):
+        problems.append(
+            ("reports_facts_snapshot.state",
+             f"the report snapshot at position {position} differs from the facts its leaves give")
+        )
+    return problems
