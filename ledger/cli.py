@@ -40,7 +40,9 @@ PassphraseOption = typer.Option(
 
 
 def fail(exc: LedgerError) -> None:
-    err_console.print(f"[bold red]error[/] ({exc.code}): {exc}", highlight=False, soft_wrap=True)
+    from rich.markup import escape
+
+    err_console.print(f"[bold red]error[/] ({exc.code}): {escape(str(exc))}", highlight=False, soft_wrap=True)
     raise typer.Exit(exc.exit_code)
 
 
@@ -381,10 +383,12 @@ def _print_problems(report: Any, shown: int = 20) -> None:
     first = report.first_cause()
     if first is None:
         return
-    err_console.print(f"[red]✗ first cause:[/] {first}", highlight=False, soft_wrap=True)
+    from rich.markup import escape
+
+    err_console.print(f"[red]✗ first cause:[/] {escape(str(first))}", highlight=False, soft_wrap=True)
     rest = [p for p in report.problems if p is not first]
     for problem in rest[:shown]:
-        err_console.print(f"[red]✗[/] {problem}", highlight=False, soft_wrap=True)
+        err_console.print(f"[red]✗[/] {escape(str(problem))}", highlight=False, soft_wrap=True)
     left = rest[shown:]
     if left:
         counts = ", ".join(f"{n} {kind}" for kind, n in Counter(p.kind for p in left).most_common())
