@@ -71,6 +71,21 @@ CREATE TABLE IF NOT EXISTS evidence (
 _APPEND_ONLY = ("cosigned", "evidence", "log_keys")
 
 
+
+@contextmanager
+def _keeping_evidence(db: sqlite3.Connection) -> Iterator[None]:
+    """One immediate transaction; a refusal still commits the evidence it recorded."""
+    db.execute("BEGIN IMMEDIATE")
+    try:
+        yield
+    except WitnessRefusal:
+        db.execute("COMMIT")
+        raise
+    except BaseException:
+        db.execute("ROLLBACK")
+        raise
+    db.execute("COMMIT")
+
 class WitnessRefusal(LedgerError):
     """The witness will not cosign; ``http_status`` is the tlog-witness status code."""
 
@@ -259,17 +274,8 @@ class Witness:
             origin = parse_proof(proof).checkpoint.origin
         except ProofError as exc:
             raise MalformedWitnessRequest(f"not a C2SP tlog-proof: {exc}") from None
-        with self._connect() as db:
-            db.execute("BEGIN IMMEDIATE")
-            try:
-                vkey = self._learn_key(db, origin, proof)
-            except WitnessRefusal:
-                db.execute("COMMIT")  # keeps the evidence the refusal recorded
-                raise
-            except BaseException:
-                db.execute("ROLLBACK")
-                raise
-            db.execute("COMMIT")
+        with self._connect() as db, _keeping_evidence(db):
+            vkey = self._learn_key(db, origin, proof)
         return vkey
 
     def _learn_key(self, db: sqlite3.Connection, origin: str, proof: str) -> str:
@@ -315,20 +321,11 @@ class Witness:
             raise MalformedWitnessRequest(str(exc)) from None
         if old_size == 0 and proof:
             raise MalformedWitnessRequest("the consistency proof must be empty when the old size is 0")
-        with self._connect() as db:
-            db.execute("BEGIN IMMEDIATE")
-            try:
-                cp = _signed_by_log(note, db)
-                if old_size > cp.size:
-                    raise MalformedWitnessRequest(f"old size {old_size} is larger than the checkpoint size {cp.size}")
-                lines = self._decide(db, cp, old_size, proof, note)
-            except WitnessRefusal:
-                db.execute("COMMIT")  # keeps the evidence the refusal recorded
-                raise
-            except BaseException:
-                db.execute("ROLLBACK")
-                raise
-            db.execute("COMMIT")
+        with self._connect() as db, _keeping_evidence(db):
+            cp = _signed_by_log(note, db)
+            if old_size > cp.size:
+                raise MalformedWitnessRequest(f"old size {old_size} is larger than the checkpoint size {cp.size}")
+            lines = self._decide(db, cp, old_size, proof, note)
         return lines
 
     def _decide(
