@@ -46,25 +46,16 @@ class WitnessApp:
         if scope["type"] != "http":
             return
         path, method = scope["path"], scope["method"]
-        if path == "/add-checkpoint":
+        posts = {"/add-checkpoint": self.add_checkpoint, "/log-key-rotation": self.add_key_rotation}
+        if path in posts:
             if method != "POST":
-                await _answer(send, 405, "add-checkpoint takes POST\n", extra=[(b"allow", b"POST")])
+                await _answer(send, 405, f"{path[1:]} takes POST\n", extra=[(b"allow", b"POST")])
                 return
             body = await _read_body(receive)
             if body is None:
                 await _answer(send, 413, f"the request body is over {MAX_BODY_BYTES} bytes\n")
                 return
-            status, text, content_type = await asyncio.to_thread(self.add_checkpoint, body)
-            await _answer(send, status, text, content_type)
-        elif path == "/log-key-rotation":
-            if method != "POST":
-                await _answer(send, 405, "log-key-rotation takes POST\n", extra=[(b"allow", b"POST")])
-                return
-            body = await _read_body(receive)
-            if body is None:
-                await _answer(send, 413, f"the request body is over {MAX_BODY_BYTES} bytes\n")
-                return
-            status, text, content_type = await asyncio.to_thread(self.add_key_rotation, body)
+            status, text, content_type = await asyncio.to_thread(posts[path], body)
             await _answer(send, status, text, content_type)
         elif path == "/" and method == "GET":
             await _answer(send, 200, f"{self.witness.name}\n{self.witness.vkey}\n")
