@@ -23,7 +23,7 @@ import json
 from collections import Counter
 from itertools import takewhile
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from dataclasses import dataclass, field, fields
+from dataclasses import dataclass, field
 from typing import Any
 from uuid import UUID
 

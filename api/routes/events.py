@@ -31,7 +31,6 @@ from api.schemas import (
     RecordedBatch,
     RecordedOne,
 )
-from ledger.errors import NotFound
 from ledger.statements import format_time
 
 router = APIRouter(prefix="/v1", tags=["events"])
