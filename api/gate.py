@@ -22,10 +22,10 @@ from contextlib import contextmanager
 
 from api.caches import ReadCaches
 from api.settings import Settings
-from ledger.checking import Checker
 from ledger.crypto import load_signing_key
 from ledger.service import Ledger
-from ledger.store import Store
+from ledger.signature_pool import Checker
+from ledger.storage.sql_store import Store
 
 
 class ReadersWriterLock:

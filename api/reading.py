@@ -7,8 +7,8 @@ the leaf index for the positions wanted and then only their notifications.
 
 from __future__ import annotations
 
-from ledger.reading import StoredLeaf
 from ledger.service import Ledger
+from ledger.storage.log_reader import StoredLeaf
 
 
 def leaves(ledger: Ledger, start: int, limit: int) -> list[StoredLeaf]:

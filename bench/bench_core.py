@@ -17,7 +17,7 @@ from __future__ import annotations
 import sys
 import tempfile
 import time
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
@@ -28,11 +28,11 @@ from ledger.importing import import_lines  # noqa: E402
 from ledger.keyring import Keyring  # noqa: E402
 from ledger.service import Ledger  # noqa: E402
 from ledger.statements import Draft, format_time  # noqa: E402
-from ledger.store import Store  # noqa: E402
-from ledger.verify import verify_store  # noqa: E402
+from ledger.storage.sql_store import Store  # noqa: E402
+from ledger.verification.replay import verify_store  # noqa: E402
 
 PG = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
-START = datetime(2026, 1, 1, tzinfo=timezone.utc)
+START = datetime(2026, 1, 1, tzinfo=UTC)
 
 
 def raw_verify_rate(n: int = 20000) -> float:
@@ -41,7 +41,7 @@ def raw_verify_rate(n: int = 20000) -> float:
     messages = [b"statement %d" % i * 20 for i in range(n)]
     signatures = [key.sign(m) for m in messages]
     t = time.perf_counter()
-    for m, s in zip(messages, signatures):
+    for m, s in zip(messages, signatures, strict=False):
         public.verify(s, m)
     return n / (time.perf_counter() - t)
 

@@ -22,7 +22,7 @@ from typer.testing import CliRunner
 
 
 def simulate(directory: Path, months: int, scale: float) -> Path:
-    from ledger.cli import app
+    from cli.main import app
     from ledger.exporting import export_ledger
     from ledger.service import Ledger
 

@@ -26,13 +26,13 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Final
 
 from ledger.errors import LedgerError, NotFound
-from ledger.reading import StoredLeaf
+from ledger.storage.log_reader import StoredLeaf
 
 if TYPE_CHECKING:
     from ledger.aggregates.registry import Registry
     from ledger.log.merkle import MerkleTree
     from ledger.service import Ledger
-    from ledger.verify import Progress, Replayer, VerifyReport
+    from ledger.verification.replay import Progress, Replayer, VerifyReport
     from ledger.witnessing.offline import CosignedExport
 
 NOTE_SEPARATOR = "\n\n"
@@ -197,7 +197,7 @@ def check_export(
     each naming its file (and line). Raises LedgerError only when
     ``directory`` is not a directory at all.
     """
-    from ledger.verify import VerifyReport
+    from ledger.verification.replay import VerifyReport
     from ledger.witnessing.offline import check_cosigned_export
 
     directory = Path(directory)
@@ -227,7 +227,7 @@ def check_export(
             "checkpoint",
             f"no checkpoint can be verified: {LOG_FILE} is missing or has no valid charter naming the log key",
         ))
-    from ledger.verify import Problem
+    from ledger.verification.replay import Problem
 
     report.problems.extend(Problem(kind, message) for kind, message in problems)
     report.problems.extend(Problem("witness", message) for message in checked.cosigned.problems)
@@ -294,7 +294,7 @@ def _replay(
     directory: Path, notes: list[str], progress: Progress | None, captured: list[Replayer]
 ) -> VerifyReport:
     """Replay log.jsonl and checkpoints.txt; problems at a position name the line."""
-    from ledger.verify import Problem, verify_leaves
+    from ledger.verification.replay import Problem, verify_leaves
 
     # The replayer is taken from verify_leaves' after-checking hook: the registry it
     # rebuilt is the only source of the log key and origin this check trusts.

@@ -13,8 +13,8 @@ from collections.abc import Callable, Iterable, Iterator
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
-from ledger.checking import Checked
 from ledger.errors import LedgerError, MalformedStatement
+from ledger.signature_pool import Checked
 from ledger.statements import Draft
 
 if TYPE_CHECKING:

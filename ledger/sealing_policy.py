@@ -15,7 +15,7 @@ from ledger.sealing import sealed_recipients, validate_envelope
 from ledger.statements import Statement
 
 if TYPE_CHECKING:
-    from ledger.domain import Decision
+    from ledger.admission import Decision
 
 DEFAULT_RECIPIENTS = ("court", "committee")
 

@@ -1,7 +1,7 @@
 """The ledger as a service: append signed statements, sign checkpoints, prove.
 
 ``Ledger`` composes the store (events, leaves, checkpoints), the rules
-(``ledger.domain``), the Merkle tree and the log's signing key. Every append is
+(``ledger.admission``), the Merkle tree and the log's signing key. Every append is
 all-or-nothing: the batch's statements are decided in order, then their
 aggregate events and leaves are written in one transaction under the
 single-writer lock. If anything fails, nothing is stored and the in-memory
@@ -21,17 +21,17 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from sqlalchemy import event as sqlalchemy_events
 from sqlalchemy.exc import IntegrityError
 
+from ledger.admission import Decision, Entry, EventInfo
 from ledger.aggregates.registry import REGISTRY_KEY, Registry
-from ledger.checking import Checked, Checker
-from ledger.domain import Decision, Entry, EventInfo
 from ledger.errors import LedgerError, NotFound, ProofError, StorageUnavailable, TamperDetected
 from ledger.log.checkpoint import Checkpoint
 from ledger.log.merkle import MerkleTree, leaf_hash, verify_consistency
 from ledger.log.note import NoteSigner, NoteVerifier, open_note, sign_note
-from ledger.log.proof_format import format_proof
+from ledger.log.proof_format import format_consistency_proof, format_proof
+from ledger.signature_pool import Checked, Checker
 from ledger.statements import Statement, format_time
-from ledger.store import LeafRow, Store
-from ledger.verify import VerifyReport
+from ledger.storage.sql_store import LeafRow, Store
+from ledger.verification.replay import VerifyReport
 
 Clock = Callable[[], datetime]
 
@@ -176,7 +176,7 @@ class Ledger:
         column beside every leaf; every checkpoint; and, when this process holds
         the log key, that it is the key the verified charter names.
         """
-        from ledger.integrity import require_intact
+        from ledger.verification.before_acting import require_intact
 
         with storage_available():
             report = require_intact(self.store, log_public=self._log_public(), checker=checker or self.checker)
@@ -422,6 +422,19 @@ class Ledger:
             )
         return self.tree.consistency_proof(old_size, new_size)
 
+    def consistency_proof_text(self, old_size: int, new_size: int) -> str:
+        """The consistency proof between two sizes as text, with their signed checkpoints."""
+        proof = self.consistency_proof(old_size, new_size)
+        notes = []
+        for size in (old_size, new_size):
+            try:
+                notes.append(self.checkpoint_at(size).note)
+            except NotFound:
+                continue
+        return format_consistency_proof(
+            (old_size, self.tree.root(old_size)), (new_size, self.tree.root(new_size)), proof, notes
+        )
+
     def read_leaves(self, start: int, limit: int) -> list[StoredLeaf]:
         """Statements at positions ``start .. start+limit-1``, each checked before it is served.
 
@@ -432,7 +445,7 @@ class Ledger:
         TamperDetected naming the event: a different person's sealed details
         are never shown under an id.
         """
-        from ledger.reading import decode_notification
+        from ledger.storage.log_reader import decode_notification
 
         rows = self.store.leaf_rows(start, start + limit)
         if not rows:
@@ -494,7 +507,7 @@ class Ledger:
 
     def events(self, start: int = 0, limit: int | None = None) -> Iterable[StoredLeaf]:
         """Stored statements in log order, from log position ``start``."""
-        from ledger.reading import stored_leaves
+        from ledger.storage.log_reader import stored_leaves
 
         return stored_leaves(self.store, start=start, limit=limit)
 
@@ -504,4 +517,4 @@ def verify_checkpoint_note(note: str, verifier: NoteVerifier) -> Checkpoint:
     return Checkpoint.parse(opened.text)
 
 
-from ledger.reading import StoredLeaf  # noqa: E402  (re-export for type hints)
+from ledger.storage.log_reader import StoredLeaf  # noqa: E402  (re-export for type hints)

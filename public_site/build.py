@@ -26,8 +26,8 @@ from public_site.case_pages import CasePages
 from public_site.i18n import LANGUAGES, Formatter, Language, translations
 from public_site.output import SiteWriter
 from public_site.pages import REPORT_NAMES, SiteData, file_slug, iter_group_ids
-from public_site.proofs import id_prefix_length, write_tiles
 from public_site.source import SiteSource
+from public_site.tiles import id_prefix_length, write_tiles
 
 HERE = Path(__file__).resolve().parent
 TEMPLATES = HERE / "templates"

@@ -72,7 +72,7 @@ def outcomes_by_group(rows: Sequence[dict[str, Any]], labels: dict[str, str], ti
         values = [int(r.get(outcome, 0)) for r in shown]
         ax.barh(names, values, left=left, color=OUTCOME_COLOURS[outcome], hatch=OUTCOME_HATCH[outcome],
                 edgecolor="white", linewidth=0.6, label=labels[outcome])
-        left = [a + b for a, b in zip(left, values)]
+        left = [a + b for a, b in zip(left, values, strict=False)]
     ax.invert_yaxis()
     ax.set_xlabel(axis_label)
     ax.legend(ncol=4, loc="lower center", bbox_to_anchor=(0.5, 1.0), frameon=False, fontsize=9)
@@ -89,7 +89,7 @@ def monthly_outcomes(months: Sequence[tuple[str, dict[str, int]]], month_label: 
         values = [counts.get(outcome, 0) for _, counts in months]
         ax.bar(xs, values, bottom=bottom, color=OUTCOME_COLOURS[outcome], hatch=OUTCOME_HATCH[outcome],
                edgecolor="white", linewidth=0.6, label=labels[outcome])
-        bottom = [a + b for a, b in zip(bottom, values)]
+        bottom = [a + b for a, b in zip(bottom, values, strict=False)]
     ax.set_ylabel(axis_label)
     if len(xs) > 8:
         ax.tick_params(axis="x", labelrotation=45)

@@ -158,9 +158,8 @@ def open_export_source(
     The log key comes from the log the check replayed, not from the directory's
     log.vkey: a site built from a copy shows readers the key they can trust.
     """
-    from ledger.projections.service import Reports
-
     from ledger.exporting import require_export
+    from ledger.projections.service import Reports
 
     directory = Path(directory)
     checked = require_export(directory, doing="no site was built")

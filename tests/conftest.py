@@ -12,9 +12,10 @@ import os
 import shutil
 import subprocess
 import uuid
-from datetime import datetime, timedelta, timezone
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any
 
 import pytest
 
@@ -25,7 +26,7 @@ from ledger.statements import Draft, Statement
 GO_SOURCE = Path(__file__).resolve().parent / "go" / "verifier"
 GOPATH = "/usr/share/gocode"
 PG_BASE = os.environ.get("LEDGER_TEST_PG", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
-START = datetime(2026, 3, 1, 9, 0, tzinfo=timezone.utc)
+START = datetime(2026, 3, 1, 9, 0, tzinfo=UTC)
 
 
 class Clock:

@@ -13,7 +13,7 @@ from ledger.crypto import public_key_text
 from ledger.errors import LedgerError
 from ledger.service import Ledger
 from ledger.statements import Draft, canonical_json, parse_statement
-from ledger.verify import verify_store
+from ledger.verification.replay import verify_store
 
 scenarios("recording_signed_events.feature")
 

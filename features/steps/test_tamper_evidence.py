@@ -10,10 +10,10 @@ from pytest_bdd import given, parsers, scenarios, then, when
 from sqlalchemy import text
 from typer.testing import CliRunner
 
+from cli.main import app
 from features.steps.heads import record_heads
-from ledger.cli import app
 from ledger.service import Ledger
-from ledger.verify import VerifyReport, verify_store
+from ledger.verification.replay import VerifyReport, verify_store
 
 scenarios("tamper_evidence.feature")
 

@@ -10,13 +10,13 @@ import pytest
 from pytest_bdd import given, parsers, scenarios, then, when
 
 from api.app import create_app
-from ledger.checking import Checker
 from ledger.keyring import Keyring
 from ledger.log.checkpoint import open_checkpoint
 from ledger.log.cosignature import CosignatureVerifier
 from ledger.log.note import NoteVerifier, open_note
 from ledger.service import Ledger
-from ledger.store import Store
+from ledger.signature_pool import Checker
+from ledger.storage.sql_store import Store
 from ledger.witnessing.cosigning import QuorumNotReached, publish
 from ledger.witnessing.mirror import HistoryConflict, Mirror
 from ledger.witnessing.policy import WitnessEntry, WitnessPolicy

@@ -153,3 +153,28 @@ def verify_tlog_proof(
         leaf_hash, tlog_proof.index, checkpoint.size, list(tlog_proof.proof), checkpoint.root_hash
     )
     return checkpoint
+
+
+CONSISTENCY_HEADER = "ceasefire-ledger/consistency-proof@v1"
+
+
+def format_consistency_proof(
+    old: tuple[int, bytes], new: tuple[int, bytes], proof: Sequence[bytes], notes: Sequence[str]
+) -> str:
+    """A consistency proof as text, for people and for other tools.
+
+    The file names the two tree sizes with their roots, then the proof hashes in
+    base64, one per line, in the order RFC 9162 section 2.1.4 produces them (the
+    same order as Go's tlog.TreeProof), then each signed checkpoint of those
+    sizes that exists, after a blank line.
+    """
+    lines = [
+        CONSISTENCY_HEADER,
+        f"old {old[0]} {base64.b64encode(old[1]).decode()}",
+        f"new {new[0]} {base64.b64encode(new[1]).decode()}",
+    ]
+    lines += [base64.b64encode(h).decode() for h in proof]
+    text = "\n".join(lines) + "\n"
+    for note in notes:
+        text += "\n" + note
+    return text

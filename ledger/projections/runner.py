@@ -50,7 +50,7 @@ from sqlalchemy import (
 )
 
 from ledger.projections.facts import STATE_VERSION, Facts, bulk
-from ledger.store import Store
+from ledger.storage.sql_store import Store
 
 SNAPSHOT_EVERY = 10_000
 PAGE = 2000

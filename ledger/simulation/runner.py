@@ -2,9 +2,9 @@
 
 Every planned statement becomes a ``Draft`` signed by its institution's key
 (personal details sealed to the court, the committee and the recorder), is
-checked by ``ledger.checking.check_one`` like any imported line, and is
+checked by ``ledger.signature_pool.check_one`` like any imported line, and is
 appended by ``Ledger.append_checked`` in all-or-nothing batches, so every rule
-of ``ledger.domain`` judges it. A rule that refuses a statement stops the
+of ``ledger.admission`` judges it. A rule that refuses a statement stops the
 simulation with the rule's error: the city is wrong, or the rule is.
 
 Signing and sealing dominate the cost, so they run in 'fork' worker processes
@@ -27,9 +27,9 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from ledger.checking import Checked, check_one
 from ledger.errors import LedgerError
 from ledger.keyring import Keyring
+from ledger.signature_pool import Checked, check_one
 from ledger.simulation.config import CityConfig
 from ledger.simulation.story import City
 from ledger.simulation.timeline import Planned, resolve_links

@@ -14,8 +14,8 @@ from typing import Annotated, Literal
 
 from pydantic import AfterValidator, Field
 
+from ledger.admission import Decision, Entry
 from ledger.aggregates.inquiry import Inquiry
-from ledger.domain import Decision, Entry
 from ledger.errors import CaseRuleViolation, UnauthorizedRole, UnknownReference
 from ledger.vocabulary.base import EventData, EventId, PlannedTime, Ref, Text, event_type
 from ledger.vocabulary.registry import no_repeats

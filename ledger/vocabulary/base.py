@@ -20,7 +20,7 @@ from pydantic.fields import FieldInfo
 from ledger.errors import MalformedStatement, UnknownEventType
 
 if TYPE_CHECKING:
-    from ledger.domain import Decision, Entry
+    from ledger.admission import Decision, Entry
 
 ROLES = ("committee", "police", "prosecutor", "court", "interrupters")
 
@@ -32,7 +32,7 @@ class TimeKind(Enum):
     A ``HAPPENED`` time (when an instruction was received, a corrected time of
     the fact) is in the past when it is recorded, like ``occurred_at``. A
     ``PLANNED`` time (a deadline, the next hearing, the end of a warning's
-    period or of a head's term) may lie ahead. ``ledger.domain`` holds both to
+    period or of a head's term) may lie ahead. ``ledger.admission`` holds both to
     the same earliest date; see ``Decision._check_times``.
     """
 

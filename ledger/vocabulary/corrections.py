@@ -17,8 +17,8 @@ from typing import Any
 
 from pydantic import Field
 
+from ledger.admission import Decision, Entry
 from ledger.aggregates.lifecycle import CORRECTION_TYPES, Lifecycle
-from ledger.domain import Decision, Entry
 from ledger.errors import CaseRuleViolation, MalformedStatement, UnauthorizedRole
 from ledger.vocabulary.base import ROLES, EventData, EventId, Text, UtcTime, event_type, spec_for
 

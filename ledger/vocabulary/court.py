@@ -13,8 +13,8 @@ from typing import Literal
 
 from pydantic import Field, ValidationInfo, field_validator
 
+from ledger.admission import Decision, Entry
 from ledger.aggregates.case import Case
-from ledger.domain import Decision, Entry
 from ledger.errors import CaseRuleViolation
 from ledger.vocabulary.base import EventData, EventId, Name, PlannedTime, Ref, Text, event_type
 from ledger.vocabulary.enforcement import require_case, require_same_person

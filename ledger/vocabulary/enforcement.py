@@ -43,9 +43,9 @@ from typing import Literal
 
 from pydantic import Field, ValidationInfo, field_validator
 
+from ledger.admission import Decision, Entry
 from ledger.aggregates.case import Case
 from ledger.aggregates.warning import Warning
-from ledger.domain import Decision, Entry
 from ledger.errors import CaseRuleViolation, UnknownReference
 from ledger.vocabulary.base import EventData, EventId, Name, Ref, Text, UtcTime, event_type
 from ledger.vocabulary.incidents import require_incident

@@ -12,8 +12,8 @@ from typing import Annotated, Literal
 
 from pydantic import Field, StringConstraints, model_validator
 
+from ledger.admission import Decision, Entry
 from ledger.aggregates.registry import REGISTRY_KEY, Registry
-from ledger.domain import Decision, Entry
 from ledger.errors import CaseRuleViolation, UnauthorizedRole
 from ledger.vocabulary.base import ROLES, EventData, Name, PlannedTime, Ref, Text, event_type
 

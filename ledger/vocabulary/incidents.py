@@ -13,8 +13,8 @@ from typing import Literal
 
 from pydantic import Field, model_validator
 
+from ledger.admission import Decision, Entry
 from ledger.aggregates.incident import Incident
-from ledger.domain import Decision, Entry
 from ledger.errors import CaseRuleViolation, UnknownReference
 from ledger.vocabulary.base import EventData, Name, Ref, Text, event_type
 from ledger.vocabulary.registry import (
@@ -45,7 +45,7 @@ class ShootingAttributed(EventData):
     confidence: Literal["suspected", "probable", "confirmed"]
 
     @model_validator(mode="after")
-    def _says_something(self) -> "ShootingAttributed":
+    def _says_something(self) -> ShootingAttributed:
         if not (self.suspects or self.groups or self.target_groups):
             raise ValueError("name at least one suspect, shooters' group or target group")
         return self

@@ -13,9 +13,9 @@ from typing import Literal
 
 from pydantic import Field
 
+from ledger.admission import Decision, Entry
 from ledger.aggregates.incident import Incident
 from ledger.aggregates.mediation import Mediation
-from ledger.domain import Decision, Entry
 from ledger.errors import CaseRuleViolation
 from ledger.vocabulary.base import EventData, Name, Ref, Text, event_type
 from ledger.vocabulary.incidents import require_incident, require_not_before_incident

@@ -13,8 +13,8 @@ from typing import Annotated, Literal
 
 from pydantic import AfterValidator, Field, model_validator
 
+from ledger.admission import Decision, Entry
 from ledger.aggregates.warning import Warning
-from ledger.domain import Decision, Entry
 from ledger.vocabulary.base import EventData, PlannedTime, Ref, Text, event_type
 from ledger.vocabulary.registry import RefList, no_repeats, open_subject, require_group
 
@@ -42,7 +42,7 @@ class WarningIssued(EventData):
     terms: Text = Field(description="The promise as it was told to the groups")
 
     @model_validator(mode="after")
-    def _period(self) -> "WarningIssued":
+    def _period(self) -> WarningIssued:
         if self.effective_until <= self.effective_from:
             raise ValueError("effective_until must be after effective_from")
         return self

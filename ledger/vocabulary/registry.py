@@ -9,15 +9,16 @@ cases and a typo cannot silently create a new subject.
 
 from __future__ import annotations
 
-from typing import Annotated, Any, Callable, Literal, TypeVar
+from collections.abc import Callable
+from typing import Annotated, Any, Literal, TypeVar
 
 from pydantic import AfterValidator, Field, model_validator
 
+from ledger.admission import Decision, Entry
 from ledger.aggregates.group import Group
 from ledger.aggregates.lifecycle import Lifecycle
 from ledger.aggregates.officer import Officer
 from ledger.aggregates.person import Person
-from ledger.domain import Decision, Entry
 from ledger.errors import CaseRuleViolation, UnknownReference
 from ledger.vocabulary.base import EventData, Name, Ref, Text, event_type
 
@@ -129,7 +130,7 @@ class OfficerTransferred(EventData):
     reason: Text
 
     @model_validator(mode="after")
-    def _moves(self) -> "OfficerTransferred":
+    def _moves(self) -> OfficerTransferred:
         if self.from_station == self.to_station:
             raise ValueError("a transfer must move the officer to another station")
         return self

@@ -33,13 +33,13 @@ from ledger.log.note import NoteVerifier, parse_note
 from ledger.log.proof_format import parse_proof
 from ledger.service import Ledger, utc_now
 from ledger.statements import format_time
+from ledger.witnessing.rotations import rotation_proofs
 from ledger.witnessing.tiles import (
     TILE_WIDTH,
     parse_entry_bundle,
     split_hash_tile,
     tile_path,
 )
-from ledger.witnessing.rotations import rotation_proofs
 from ledger.witnessing.witness import Witness
 
 

@@ -49,7 +49,7 @@ from ledger.log.checkpoint import Checkpoint
 from ledger.log.cosignature import CosignatureVerifier, verify_cosignature
 from ledger.log.key_rotation import log_key_valid
 from ledger.log.note import NoteVerifier, open_note, parse_note
-from ledger.store import BigId, checkpoints_table
+from ledger.storage.sql_store import BigId, checkpoints_table
 from ledger.witnessing.policy import WitnessEntry, WitnessPolicy, load_policy
 
 log = logging.getLogger("ceasefire_ledger.witnessing")
@@ -155,7 +155,7 @@ def latest_published_checkpoint(store: Any) -> str | None:
     """The newest row's note as stored, unverified (for comparisons in checks and tests).
 
     Serve or rely on ``verified_published_note`` instead. ``store`` is a
-    ``ledger.store.Store`` (anything with an ``engine``).
+    ``ledger.storage.sql_store.Store`` (anything with an ``engine``).
     """
     with _tables(store.engine).connect() as conn:
         note = conn.execute(

@@ -11,8 +11,8 @@ from __future__ import annotations
 
 from ledger.errors import NotFound, ProofError, TamperDetected
 from ledger.log.key_rotation import VerifiedRotation, rotation_proof, verify_rotation_proof
-from ledger.reading import stored_leaves
 from ledger.service import Ledger
+from ledger.storage.log_reader import stored_leaves
 
 
 def rotation_proofs(ledger: Ledger) -> list[VerifiedRotation]:

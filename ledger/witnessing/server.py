@@ -21,7 +21,11 @@ from collections.abc import Awaitable, Callable, MutableMapping
 from typing import Any
 
 from ledger.errors import LedgerError
-from ledger.witnessing.protocol import SIZE_CONTENT_TYPE, MalformedWitnessRequest, parse_add_checkpoint
+from ledger.witnessing.protocol import (
+    SIZE_CONTENT_TYPE,
+    MalformedWitnessRequest,
+    parse_add_checkpoint,
+)
 from ledger.witnessing.witness import OldSizeConflict, Witness
 
 Scope = MutableMapping[str, Any]

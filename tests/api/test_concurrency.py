@@ -27,8 +27,8 @@ from ledger.keyring import Keyring
 from ledger.log.merkle import leaf_hash, verify_inclusion
 from ledger.service import Ledger
 from ledger.statements import Draft
-from ledger.store import Store
-from ledger.verify import verify_store
+from ledger.storage.sql_store import Store
+from ledger.verification.replay import verify_store
 from tests.conftest import START, Clock, chartered_ledger
 
 WRITERS = 4

@@ -157,7 +157,7 @@ def test_a_key_registered_earlier_in_a_batch_can_sign_later_in_it(ledger: Ledger
 def test_a_revoked_key_is_refused_after_its_revocation_and_earlier_statements_stay_valid(
     ledger: Ledger, recorder: Recorder, clock: Clock
 ) -> None:
-    from ledger.verify import verify_store
+    from ledger.verification.replay import verify_store
 
     new_key = Ed25519PrivateKey.generate()
     ledger.append([new_key_registration(recorder, new_key, institution="observers", role="committee",

@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 from typer.testing import CliRunner
 
-from ledger.cli import app
+from cli.main import app
 from ledger.log.merkle import leaf_hash
 from ledger.log.note import NoteVerifier
 from ledger.log.proof_format import parse_proof, verify_tlog_proof
@@ -165,8 +165,9 @@ def test_prove_gives_a_tlog_proof_a_journalist_can_check_with_the_log_key(workdi
 
 
 def test_prove_consistency_between_two_sizes(workdir: tuple[Path, str]) -> None:
-    from ledger.log.merkle import verify_consistency
     import base64
+
+    from ledger.log.merkle import verify_consistency
 
     path, db = workdir
     ledger_cli(path, db, "import", str(write_jsonl(path / "d.jsonl", drafts(10))), "--sign-drafts")

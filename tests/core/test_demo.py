@@ -7,7 +7,7 @@ from pathlib import Path
 
 from typer.testing import CliRunner
 
-from ledger.cli import app
+from cli.main import app
 from ledger.exporting import check_export
 
 

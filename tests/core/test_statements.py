@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Any
 
 import pytest
@@ -11,12 +11,12 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from ledger.crypto import b64decode, verify_raw, raw_public_key
+from ledger.crypto import b64decode, raw_public_key, verify_raw
 from ledger.errors import MalformedStatement
 from ledger.statements import Draft, canonical_json, parse_statement, parse_statement_json
 
 KEY = Ed25519PrivateKey.from_private_bytes(b"k" * 32)
-NOW = datetime(2026, 3, 1, tzinfo=timezone.utc)
+NOW = datetime(2026, 3, 1, tzinfo=UTC)
 
 json_scalars = st.one_of(
     st.none(), st.booleans(), st.integers(-(2**53) + 1, 2**53 - 1), st.text(max_size=30)

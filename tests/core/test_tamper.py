@@ -8,13 +8,14 @@ affected event. Runs on SQLite and PostgreSQL.
 from __future__ import annotations
 
 import json
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 import pytest
 from sqlalchemy import text
 
 from ledger.service import Ledger
-from ledger.verify import VerifyReport, verify_store
+from ledger.verification.replay import VerifyReport, verify_store
 from tests.conftest import Clock, Recorder
 
 

@@ -33,7 +33,7 @@ from sqlalchemy.exc import IntegrityError
 from ledger.errors import TamperDetected
 from ledger.keyring import Keyring
 from ledger.service import Ledger
-from ledger.verify import VerifyReport, verify_store
+from ledger.verification.replay import VerifyReport, verify_store
 from tests.conftest import Clock, Recorder, chartered_ledger
 
 CHECKPOINTED = 8
@@ -113,7 +113,7 @@ def fetch(ledger: Ledger, sql: str, **params: Any) -> list[Any]:
 
 def schema_columns(db_url: str) -> Iterator[tuple[str, str]]:
     """(table, column) of the ledger's own tables, as the database reports them."""
-    from ledger.store import Store
+    from ledger.storage.sql_store import Store
 
     store = Store(db_url)
     try:
@@ -268,7 +268,7 @@ SQLITE_COLUMNS = [
 @pytest.mark.postgres
 def test_every_table_and_column_in_the_schema_has_a_tamper_plan(db_url: str) -> None:
     """The matrix below is this list; the database's own schema must not hold more."""
-    from ledger.store import Store
+    from ledger.storage.sql_store import Store
 
     Store(db_url).close()
     found = sorted(schema_columns(db_url))

@@ -19,7 +19,7 @@ from ledger.errors import TamperDetected
 from ledger.keyring import Keyring
 from ledger.service import Ledger
 from ledger.statements import Draft
-from ledger.verify import verify_store
+from ledger.verification.replay import verify_store
 from tests.conftest import Clock, Recorder
 
 

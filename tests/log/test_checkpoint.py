@@ -41,7 +41,7 @@ def test_any_valid_checkpoint_round_trips(origin: str, size: int, root: bytes) -
     "text",
     [
         f"o\n42\n{ROOT_B64}",  # no final newline
-        f"o\n42\n",  # no root
+        "o\n42\n",  # no root
         f"\n42\n{ROOT_B64}\n",  # empty origin
         f"o\n042\n{ROOT_B64}\n",  # leading zero
         f"o\n-1\n{ROOT_B64}\n",

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from ledger.cli import app
+from cli.main import app
 from ledger.errors import NotFound
 from ledger.exporting import export_ledger
 from ledger.log.merkle import leaf_hash, verify_inclusion

@@ -118,8 +118,8 @@ def test_every_published_statistic_agrees_with_reference_libraries(seed: int) ->
     labels = [g for g in GROUPS for _ in by_group[g][0]]
     reference = multivariate_logrank_test(durations, labels, observed)
     assert tests["time_to_arrest"]["p_value"] == pytest.approx(reference.p_value, abs=1e-6)
-    for metric, key, decided in (("release", "release_rate", None), ("charge", "charge_rate", None),
-                                 ("conviction", "conviction_rate", None), ("arrest_on_time", "arrest_on_time_rate", None)):
+    for metric, key in (("release", "release_rate"), ("charge", "charge_rate"),
+                        ("conviction", "conviction_rate"), ("arrest_on_time", "arrest_on_time_rate")):
         counts = [(rows[g][key]["count"], rows[g][key]["denominator"]) for g in GROUPS if rows[g][key]["denominator"]]
         result = tests[metric]
         if result["p_value"] is None:

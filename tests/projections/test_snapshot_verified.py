@@ -12,7 +12,7 @@ from ledger.errors import TamperDetected
 from ledger.keyring import Keyring
 from ledger.projections.service import Reports
 from ledger.service import Ledger
-from ledger.verify import verify_store
+from ledger.verification.replay import verify_store
 from tests.conftest import Clock, Recorder
 
 

@@ -25,11 +25,11 @@ import httpx
 from ledger.crypto import generate_signing_key, public_key_text
 from ledger.keyring import Keyring
 from ledger.log.merkle import leaf_hash, root_of
-from ledger.reading import walk_notifications
 from ledger.service import Ledger
 from ledger.statements import Draft, Statement, format_time
-from ledger.store import Store
-from ledger.verify import verify_store
+from ledger.storage.log_reader import walk_notifications
+from ledger.storage.sql_store import Store
+from ledger.verification.replay import verify_store
 
 LEDGER_CMD = str(Path(sys.executable).parent / "ledger")
 

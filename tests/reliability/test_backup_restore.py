@@ -9,10 +9,9 @@ naming what is wrong, leaving the target database empty.
 
 from __future__ import annotations
 
-import sqlite3
-
 import json
 import shutil
+import sqlite3
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -20,7 +19,7 @@ from typing import Any
 import pytest
 from typer.testing import CliRunner
 
-from ledger.cli import app
+from cli.main import app
 from ledger.service import Ledger
 from tests.reliability.conftest import FaultLog
 from tests.reliability.support import assert_log_intact

@@ -27,10 +27,9 @@ from typer.testing import CliRunner
 
 from api.app import create_app
 from api.settings import Settings
-from ledger.cli import app
+from cli.main import app
 from ledger.crypto import generate_signing_key, key_id, load_signing_key, public_key_text
 from ledger.errors import ProofError, RevokedKey
-from ledger.integrity import statements_by_revoked_keys
 from ledger.keyring import Keyring
 from ledger.log.checkpoint import Checkpoint
 from ledger.log.merkle import leaf_hash
@@ -39,7 +38,8 @@ from ledger.log.proof_format import parse_proof, verify_tlog_proof
 from ledger.sealing import load_sealing_key
 from ledger.service import Ledger
 from ledger.statements import Draft
-from ledger.verify import verify_store
+from ledger.verification.before_acting import statements_by_revoked_keys
+from ledger.verification.replay import verify_store
 from tests.conftest import Clock, Recorder
 from tests.reliability.conftest import FaultLog
 

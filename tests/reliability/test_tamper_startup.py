@@ -3,7 +3,7 @@
 Adds to ``tests/core/test_tamper.py``: the Merkle state (the leaf index) wiped,
 a forged statement written consistently into both the events and the leaf
 index (as a careful operator would), and the last events deleted from both.
-``ledger verify`` and the fast start-up check (``ledger.integrity``) must each
+``ledger verify`` and the fast start-up check (``ledger.verification.before_acting``) must each
 detect them and name the event; ``create_app`` and ``ledger serve`` must refuse
 to serve a tampered database with a message naming it.
 """
@@ -21,12 +21,12 @@ from api.app import create_app
 from api.settings import Settings
 from ledger.crypto import generate_signing_key
 from ledger.errors import TamperDetected
-from ledger.integrity import check_store, require_intact
 from ledger.keyring import Keyring
 from ledger.log.merkle import leaf_hash
 from ledger.service import Ledger
 from ledger.statements import parse_statement
-from ledger.verify import verify_store
+from ledger.verification.before_acting import check_store, require_intact
+from ledger.verification.replay import verify_store
 from tests.core.test_tamper import execute, filled, rows  # noqa: F401  (fixture)
 from tests.reliability.conftest import FaultLog
 from tests.reliability.support import LEDGER_CMD, free_port

@@ -12,7 +12,7 @@ from ledger.service import Ledger
 from ledger.simulation import City, CityConfig, simulate
 from ledger.simulation.city import AREAS
 from ledger.simulation.story import DEADLINES
-from ledger.verify import verify_store
+from ledger.verification.replay import verify_store
 from tests.conftest import Clock, chartered_ledger
 
 NOW = datetime(2026, 3, 10, 9, 0, tzinfo=UTC)

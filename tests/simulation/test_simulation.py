@@ -19,7 +19,7 @@ from ledger.keyring import Keyring
 from ledger.sealing import PAD_BUCKETS
 from ledger.service import Ledger
 from ledger.simulation import FLAG_RULES, City, CityConfig, SimulationResult, simulate
-from ledger.verify import verify_store
+from ledger.verification.replay import verify_store
 from tests.conftest import Clock, chartered_ledger
 
 SMALL = CityConfig(start=datetime(2025, 12, 1, tzinfo=UTC), seed=6, months=3, scale=0.3)

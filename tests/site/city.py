@@ -15,7 +15,7 @@ from typing import Any
 
 from typer.testing import CliRunner
 
-from ledger.cli import app
+from cli.main import app
 from ledger.service import Ledger
 from tests.conftest import Clock, Recorder
 from tests.projections.signed_city import SignedCity

@@ -10,13 +10,14 @@ from typing import Any
 from babel.messages.pofile import read_po
 from typer.testing import CliRunner
 
-from ledger.cli import app
+from cli.main import app
 from ledger.exporting import export_ledger
 from ledger.service import Ledger
 from public_site.build import build_site
 from public_site.i18n import LOCALE_DIR
 from public_site.output import SiteWriter
-from public_site.proofs import (
+from public_site.source import open_export_source, open_ledger_source
+from public_site.tiles import (
     audit_path,
     entry_bundle,
     event_id_of_leaf,
@@ -25,7 +26,6 @@ from public_site.proofs import (
     tree_levels,
     write_tiles,
 )
-from public_site.source import open_export_source, open_ledger_source
 from tests.conftest import Recorder
 from tests.site.city import HOSTILE_NAME, HOSTILE_REASON, SEALED_VALUES, site_files
 from tests.site.conftest import build_from

@@ -7,9 +7,10 @@ log exactly as it was. The BDD steps in ``features/`` use the same class.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from datetime import datetime, timedelta
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any
 
 import pytest
 from pydantic import BaseModel
@@ -65,7 +66,7 @@ class Scene:
         self.last = parse_time("2026-03-01T00:00:00Z", field="at")
 
     @classmethod
-    def create(cls, directory: Path, db: str | None = None) -> "Scene":
+    def create(cls, directory: Path, db: str | None = None) -> Scene:
         """A new keyring in ``directory`` and a chartered ledger (SQLite there, or ``db``)."""
         keyring = Keyring.create(directory / "keys")
         clock = SceneClock()
@@ -137,7 +138,7 @@ class Scene:
         return self.ledger.leaf_text(self.ledger.locate(event_id).leaf_index)
 
     # --- the city ---------------------------------------------------------------------------
-    def city(self) -> "Scene":
+    def city(self) -> Scene:
         """Two groups, three persons (P-17, P-18 members), two officers, one shooting."""
         self.record("group.registered", group="lyari-gang", name="Lyari Gang")
         self.record("group.registered", group="kutchi-rabita", name="Kutchi Rabita", kind="ethnic")

@@ -116,7 +116,7 @@ def test_the_api_answers_an_implausible_time_with_a_problem_naming_the_field(
 def test_the_cli_refuses_an_implausible_time_with_a_non_zero_exit(tmp_path: Path) -> None:
     from typer.testing import CliRunner
 
-    from ledger.cli import app
+    from cli.main import app
 
     keys, db = tmp_path / "keys", str(tmp_path / "ledger.db")
     runner = CliRunner()

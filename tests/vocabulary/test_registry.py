@@ -12,7 +12,7 @@ from tests.vocabulary.conftest import Scene
 
 def refused(err: Exception, kind: type[Exception], field: str) -> None:
     assert type(err) is kind, f"{type(err).__name__}: {err}"
-    assert getattr(err, "field") == field, str(err)
+    assert err.field == field, str(err)
 
 
 def test_the_registry_story_is_recorded(city: Scene) -> None:

@@ -20,9 +20,8 @@ from typer.testing import CliRunner
 
 from api.app import create_app
 from api.settings import Settings
-from ledger.checking import Checker
-from ledger.cli import app as cli_app
-from ledger.commands.keys import rotate_log_key_in
+from cli.commands.keys import rotate_log_key_in
+from cli.main import app as cli_app
 from ledger.crypto import generate_signing_key, load_signing_key, public_key_text
 from ledger.keyring import Keyring
 from ledger.log.checkpoint import Checkpoint, sign_checkpoint
@@ -30,10 +29,11 @@ from ledger.log.cosignature import CosignatureVerifier, verify_cosignature
 from ledger.log.key_rotation import KeyRotation, rotation_proof
 from ledger.log.note import NoteSigner, parse_note
 from ledger.service import Ledger
-from ledger.reading import stored_leaves
+from ledger.signature_pool import Checker
 from ledger.statements import format_time
-from ledger.store import Store
-from ledger.verify import verify_store
+from ledger.storage.log_reader import stored_leaves
+from ledger.storage.sql_store import Store
+from ledger.verification.replay import verify_store
 from ledger.witnessing.cosigning import publish
 from ledger.witnessing.mirror import HistoryConflict, Mirror
 from ledger.witnessing.policy import WitnessEntry, WitnessPolicy

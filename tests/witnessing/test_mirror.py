@@ -13,13 +13,13 @@ from typer.testing import CliRunner
 
 from api.app import create_app
 from api.settings import Settings
-from ledger.checking import Checker
-from ledger.cli import app as cli_app
+from cli.main import app as cli_app
 from ledger.keyring import Keyring
 from ledger.log.cosignature import CosignatureVerifier, verify_cosignature
 from ledger.log.note import parse_note
 from ledger.service import Ledger
-from ledger.store import Store
+from ledger.signature_pool import Checker
+from ledger.storage.sql_store import Store
 from ledger.witnessing.mirror import HistoryConflict, Mirror
 from ledger.witnessing.witness import Witness
 from tests.api.conftest import api_settings

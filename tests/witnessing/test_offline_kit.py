@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 from typer.testing import CliRunner
 
-from ledger.cli import app
+from cli.main import app
 from ledger.keyring import Keyring
 from ledger.service import Ledger
 from ledger.witnessing.cosigning import publish

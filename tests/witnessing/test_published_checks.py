@@ -21,7 +21,7 @@ from sqlalchemy import text
 from typer.testing import CliRunner
 
 from api.app import create_app
-from ledger.cli import app as cli_app
+from cli.main import app as cli_app
 from ledger.errors import TamperDetected
 from ledger.keyring import Keyring
 from ledger.log.checkpoint import Checkpoint, sign_checkpoint

@@ -128,7 +128,7 @@ def test_the_api_serves_the_latest_published_checkpoint_when_witnesses_are_confi
 def test_the_witnesses_commands_write_the_policy_file(tmp_path: Path, two_witnesses: list[tuple[Witness, Served]]) -> None:
     from typer.testing import CliRunner
 
-    from ledger.cli import app
+    from cli.main import app
 
     runner = CliRunner()
     for witness, served in two_witnesses:

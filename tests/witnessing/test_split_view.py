@@ -18,13 +18,13 @@ import pytest
 from typer.testing import CliRunner
 
 from api.app import create_app
-from ledger.checking import Checker
-from ledger.cli import app as cli_app
+from cli.main import app as cli_app
 from ledger.keyring import Keyring
 from ledger.log.checkpoint import open_checkpoint
 from ledger.log.note import NoteVerifier
 from ledger.service import Ledger
-from ledger.store import Store
+from ledger.signature_pool import Checker
+from ledger.storage.sql_store import Store
 from ledger.witnessing.cosigning import QuorumNotReached, publish
 from ledger.witnessing.mirror import HistoryConflict, Mirror
 from ledger.witnessing.policy import WitnessEntry, WitnessPolicy

@@ -15,10 +15,10 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from ledger.cli import app as cli_app
+from cli.main import app as cli_app
+from ledger.crypto import generate_signing_key
 from ledger.keyring import Keyring
 from ledger.log.note import NoteSigner
-from ledger.crypto import generate_signing_key
 from ledger.service import Ledger
 from ledger.witnessing.witness import TamperedWitnessState, Witness
 from tests.conftest import Clock

@@ -19,7 +19,7 @@ if TYPE_CHECKING:
 
 
 def register(app: typer.Typer) -> None:
-    from ledger.cli import DbOption, console, handles_errors
+    from cli.main import DbOption, console, handles_errors
 
     site_app = typer.Typer(help="The public website (static, English and Urdu).", no_args_is_help=True)
 
@@ -49,7 +49,7 @@ def register(app: typer.Typer) -> None:
             source = open_export_source(from_export, list(witness), as_of)
             result = _build(source, out)
         else:
-            from ledger.cli import open_ledger
+            from cli.main import open_ledger
 
             with open_ledger(db) as ledger:
                 ledger.verify_before_acting()  # nothing unverified is published
@@ -64,7 +64,7 @@ def register(app: typer.Typer) -> None:
     app.add_typer(site_app, name="site")
 
 
-def _build(source: "SiteSource", out: Path) -> "BuildResult":
+def _build(source: SiteSource, out: Path) -> BuildResult:
     """Build, and always remove the source's scratch copy of the log."""
     from public_site.build import build_site
 

@@ -31,14 +31,14 @@ import json
 from dataclasses import dataclass
 
 from ledger.aggregates.registry import REGISTRY_KEY, Registry
-from ledger.checking import Checker
 from ledger.errors import TamperDetected
 from ledger.log.checkpoint import Checkpoint
 from ledger.log.merkle import MerkleTree
 from ledger.log.note import NoteVerifier, parse_note
-from ledger.reading import walk_notifications
-from ledger.store import Store
-from ledger.verify import Problem, VerifyReport, verify_store
+from ledger.signature_pool import Checker
+from ledger.storage.log_reader import walk_notifications
+from ledger.storage.sql_store import Store
+from ledger.verification.replay import Problem, VerifyReport, verify_store
 
 
 def covered_size(store: Store) -> int:

@@ -44,8 +44,8 @@ from sqlalchemy import (
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session
 
+from ledger.admission import A, EventInfo
 from ledger.aggregates.base import LedgerAggregate
-from ledger.domain import A, EventInfo
 from ledger.errors import LedgerError, StorageUnavailable
 
 metadata = MetaData()
@@ -86,7 +86,7 @@ class LedgerApplication(Application[UUID]):
 
     name = "ledger"
     env = {
-        "PERSISTENCE_MODULE": "ledger.persistence:LedgerSQLAlchemyFactory",
+        "PERSISTENCE_MODULE": "ledger.storage.recorder:LedgerSQLAlchemyFactory",
         "AGGREGATE_CACHE_MAXSIZE": "200000",
         # One writer at a time holds the log's lock and evicts what others
         # changed (see Store.catch_up), so cached aggregates are current.

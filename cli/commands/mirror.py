@@ -8,7 +8,7 @@ import typer
 
 
 def register(app: typer.Typer) -> None:
-    from ledger.cli import console, err_console, handles_errors
+    from cli.main import console, err_console, handles_errors
 
     @app.command("mirror")
     @handles_errors
@@ -25,9 +25,9 @@ def register(app: typer.Typer) -> None:
         Exits non-zero with both checkpoints named if the ledger ever shows a
         history that does not extend the one verified before.
         """
-        from ledger.checking import Checker
         from ledger.service import Ledger
-        from ledger.store import Store
+        from ledger.signature_pool import Checker
+        from ledger.storage.sql_store import Store
         from ledger.witnessing.mirror import Mirror
         from ledger.witnessing.witness import Witness
 

@@ -24,7 +24,7 @@ WHAT_HELP = f"One of: {', '.join(REPORTS)}, case, person"
 
 
 def register(app: typer.Typer) -> None:
-    from ledger.cli import DbOption, handles_errors
+    from cli.main import DbOption, handles_errors
 
     @app.command()
     @handles_errors
@@ -67,7 +67,7 @@ def register(app: typer.Typer) -> None:
             require_export(from_export, doing="no report was computed")
             _show(Reports.from_export(from_export, as_of), what, subject, as_csv, as_json)
             return
-        from ledger.cli import open_ledger
+        from cli.main import open_ledger
         from ledger.projections.service import Reports
 
         with open_ledger(db) as ledger:
@@ -76,7 +76,7 @@ def register(app: typer.Typer) -> None:
 
 
 def _show(reports: Any, what: str, subject: str | None, as_csv: bool, as_json: bool) -> None:
-    from ledger.cli import console
+    from cli.main import console
 
     if what in ("case", "person"):
         history = (

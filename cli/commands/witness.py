@@ -27,7 +27,7 @@ WitnessDirOption = typer.Option(Path("witness"), "--dir", envvar="LEDGER_WITNESS
 
 
 def register(app: typer.Typer) -> None:
-    from ledger.cli import (
+    from cli.main import (
         DbOption,
         KeysOption,
         PassphraseOption,

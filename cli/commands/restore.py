@@ -53,7 +53,7 @@ def restore(directory: Path, db: str) -> CheckedExport:
 
 
 def register(app: typer.Typer) -> None:
-    from ledger.cli import DbOption, handles_errors
+    from cli.main import DbOption, handles_errors
 
     @app.command("restore")
     @handles_errors
@@ -62,7 +62,7 @@ def register(app: typer.Typer) -> None:
         db: str = DbOption,
     ) -> None:
         """Restore an export into an empty database, after checking it is complete and signed."""
-        from ledger.cli import console
+        from cli.main import console
 
         checked = restore(directory, db)
         console.print(

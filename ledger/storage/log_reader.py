@@ -14,7 +14,7 @@ from typing import Any
 
 from sqlalchemy import select
 
-from ledger.store import Store, leaves_table
+from ledger.storage.sql_store import Store, leaves_table
 
 PAGE = 2000
 

@@ -16,8 +16,8 @@ events; times plausible; then the lifecycle's own rules.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from functools import lru_cache
 from datetime import UTC, datetime, timedelta
+from functools import lru_cache
 from typing import Any, Final, Protocol, TypeVar
 from uuid import UUID
 

@@ -19,7 +19,7 @@ import typer
 
 
 def register(app: typer.Typer) -> None:
-    from ledger.cli import console, handles_errors
+    from cli.main import console, handles_errors
 
     @app.command()
     @handles_errors
@@ -57,7 +57,7 @@ def register(app: typer.Typer) -> None:
 
 
 def _record_city(db: Path, keys: Path, manifest: Path, *, seed: int, months: int, scale: float) -> None:
-    from ledger.cli import console, progress_bar
+    from cli.main import console, progress_bar
     from ledger.keyring import Keyring
     from ledger.service import Ledger
     from ledger.simulation import (
@@ -94,10 +94,10 @@ def _record_city(db: Path, keys: Path, manifest: Path, *, seed: int, months: int
 
 
 def _verify(db: str) -> None:
-    from ledger.cli import console, progress_bar
+    from cli.main import console, progress_bar
     from ledger.errors import TamperDetected
-    from ledger.store import Store
-    from ledger.verify import verify_store
+    from ledger.storage.sql_store import Store
+    from ledger.verification.replay import verify_store
 
     store = Store(db)
     try:
@@ -114,7 +114,7 @@ def _verify(db: str) -> None:
 def _report(db: str) -> None:
     from rich.table import Table
 
-    from ledger.cli import console
+    from cli.main import console
     from ledger.projections.service import Reports
     from ledger.projections.tables import cell_text
     from ledger.service import Ledger
@@ -138,7 +138,7 @@ def _report(db: str) -> None:
 
 
 def _export(db: str, keys: Path, out: Path) -> None:
-    from ledger.cli import console
+    from cli.main import console
     from ledger.exporting import export_ledger
     from ledger.service import Ledger
 
@@ -148,7 +148,7 @@ def _export(db: str, keys: Path, out: Path) -> None:
 
 
 def _build_site(db: str, out: Path) -> None:
-    from ledger.cli import console
+    from cli.main import console
     from ledger.service import Ledger
     from public_site.build import build_site
     from public_site.source import open_ledger_source
@@ -170,7 +170,7 @@ def _serve(db: str, keys: Path, site: Path, host: str, port: int) -> None:
 
     import uvicorn
 
-    from ledger.cli import console
+    from cli.main import console
 
     os.environ["LEDGER_DB"] = db
     os.environ["LEDGER_KEYS"] = str(keys.resolve())

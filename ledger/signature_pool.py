@@ -5,7 +5,7 @@ Signature verification dominates the cost of importing and verifying a log
 worker processes. A worker parses a JSON line, checks the envelope, computes
 the content id and verifies the signature with the key the id names; the
 *decision* whether that key may sign at that position stays with the single
-writer (see ``ledger.domain``), so the result is the same as checking inline.
+writer (see ``ledger.admission``), so the result is the same as checking inline.
 """
 
 from __future__ import annotations

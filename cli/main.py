@@ -164,7 +164,7 @@ def keys_command(db: str = DbOption) -> None:
             raise LedgerError("the ledger has no charter yet: run `ledger init`")
         from collections import Counter
 
-        from ledger.integrity import statements_by_revoked_keys
+        from ledger.verification.before_acting import statements_by_revoked_keys
 
         marked = Counter(m.key_id for m in statements_by_revoked_keys(ledger.store))
         table = Table(title=f"Institutions and keys of {registry.origin}")
@@ -309,8 +309,6 @@ def prove(
     db: str = DbOption,
 ) -> None:
     """Inclusion proof (C2SP tlog-proof) for an event, or a consistency proof between sizes."""
-    from ledger.proofs import consistency_proof_text
-
     with open_ledger(db) as ledger:
         if event_id is not None:
             if from_size is not None or to_size is not None:
@@ -319,7 +317,7 @@ def prove(
             return
         if from_size is None or to_size is None:
             raise LedgerError("give an event id, or both --from and --to")
-        sys.stdout.write(consistency_proof_text(ledger, from_size, to_size))
+        sys.stdout.write(ledger.consistency_proof_text(from_size, to_size))
 
 
 @app.command()
@@ -333,7 +331,7 @@ def verify(
     ),
 ) -> None:
     """Re-check everything: signatures, roles, rules, ids, sequence, Merkle root, checkpoints."""
-    from ledger.verify import describe, verify_store
+    from ledger.verification.replay import describe, verify_store
 
     if export_dir is not None:
         from ledger.exporting import check_export
@@ -348,7 +346,7 @@ def verify(
         report = checked.report
         err_console.print(f"Witnesses: {checked.cosigned.summary()}", highlight=False, soft_wrap=True)
     else:
-        from ledger.store import Store
+        from ledger.storage.sql_store import Store
 
         require_existing_ledger(db)
         store = Store(db)
@@ -436,9 +434,9 @@ def _register_extensions() -> None:
     import importlib
 
     for module in (
-        "ledger.commands.simulate", "ledger.commands.report", "ledger.commands.serve",
-        "ledger.commands.demo", "ledger.commands.keys", "ledger.commands.restore",
-        "ledger.commands.witness", "ledger.commands.mirror", "ledger.commands.site",
+        "cli.commands.simulate", "cli.commands.report", "cli.commands.serve",
+        "cli.commands.demo", "cli.commands.keys", "cli.commands.restore",
+        "cli.commands.witness", "cli.commands.mirror", "cli.commands.site",
     ):
         try:
             mod = importlib.import_module(module)

@@ -15,7 +15,7 @@ import typer
 
 
 def register(app: typer.Typer) -> None:
-    from ledger.cli import DbOption, KeysOption, PassphraseOption
+    from cli.main import DbOption, KeysOption, PassphraseOption
 
     @app.command()
     def serve(
@@ -36,7 +36,7 @@ def register(app: typer.Typer) -> None:
         """Serve the HTTP API for recorders, the committee, the court and mirrors."""
         import uvicorn
 
-        from ledger.cli import err_console
+        from cli.main import err_console
 
         if site is not None and not site.is_dir():
             err_console.print(f"[bold red]error[/]: --site {site} is not a directory")

@@ -14,7 +14,7 @@ import typer
 
 
 def register(app: typer.Typer) -> None:
-    from ledger.cli import (
+    from cli.main import (
         DbOption,
         KeysOption,
         PassphraseOption,
@@ -60,7 +60,7 @@ def register(app: typer.Typer) -> None:
         if init:
             keyring = Keyring.create(keys, passphrase=secret)
         else:
-            from ledger.cli import require_existing_ledger
+            from cli.main import require_existing_ledger
 
             require_existing_ledger(db)
             keyring = Keyring(keys, secret)

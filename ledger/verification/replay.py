@@ -7,7 +7,7 @@ trusting any derived state:
   reordered behind the program's back break the sequence);
 * the statement parses, is canonical, and its content id is the stored id;
 * its signature verifies, and its key, role and lifecycle rules hold *as of
-  its position* (the whole log is replayed through ``ledger.domain`` on an
+  its position* (the whole log is replayed through ``ledger.admission`` on an
   in-memory world);
 * the leaf index table matches the events;
 * every signed checkpoint's signature verifies with the log key named in the
@@ -21,22 +21,22 @@ from __future__ import annotations
 
 import json
 from collections import Counter
-from itertools import takewhile
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
+from itertools import takewhile
 from typing import Any
 from uuid import UUID
 
+from ledger.admission import A, Decision, Entry, EventInfo
 from ledger.aggregates.base import LedgerAggregate
 from ledger.aggregates.registry import REGISTRY_KEY, Registry
-from ledger.checking import Checked, Checker
-from ledger.domain import A, Decision, Entry, EventInfo
 from ledger.errors import LedgerError
 from ledger.log.checkpoint import Checkpoint
 from ledger.log.merkle import MerkleTree, leaf_hash, verify_consistency
 from ledger.log.note import NoteVerifier, open_note, parse_note
-from ledger.reading import StoredLeaf, walk_notifications
-from ledger.store import LeafRow, Store
+from ledger.signature_pool import Checked, Checker
+from ledger.storage.log_reader import StoredLeaf, walk_notifications
+from ledger.storage.sql_store import LeafRow, Store
 
 Progress = Callable[[int, int], None]
 

@@ -1,0 +1,1 @@
+"""Storage: the event store, the leaf index and checkpoints, on SQLite or PostgreSQL."""
