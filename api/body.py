@@ -19,7 +19,9 @@ from ledger.errors import MalformedStatement
 
 def is_json_media_type(content_type: str | None) -> bool:
     media = (content_type or "").split(";", 1)[0].strip().lower()
-    return media == "application/json" or (media.startswith("application/") and media.endswith("+json"))
+    return media == "application/json" or (
+        media.startswith("application/") and media.endswith("+json")
+    )
 
 
 async def read_limited_body(request: Request, limit: int) -> bytes:
@@ -67,7 +69,9 @@ async def read_json(request: Request, *, limit: int, max_depth: int) -> Any:
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError as exc:
-        raise MalformedStatement(f"the body is not valid UTF-8 ({exc.reason} at byte {exc.start})") from exc
+        raise MalformedStatement(
+            f"the body is not valid UTF-8 ({exc.reason} at byte {exc.start})"
+        ) from exc
     try:
         value = json.loads(text, parse_constant=_reject_constant)
     except json.JSONDecodeError as exc:

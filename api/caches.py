@@ -157,4 +157,3 @@ class ReadCaches:
 
     def close(self) -> None:
         self.version.close()
-

@@ -107,8 +107,7 @@ def record(ledger: Ledger, statements: list[Statement], *, batch: bool) -> list[
         if info is not None:
             positions[event_id] = info.leaf_index
     return [
-        Outcome(st.event_id, positions[st.event_id], st.event_id in stored_now)
-        for st in statements
+        Outcome(st.event_id, positions[st.event_id], st.event_id in stored_now) for st in statements
     ]
 
 

@@ -21,8 +21,16 @@ STATEMENT_SCHEMA: dict[str, Any] = {
         " canonical JSON of every other member."
     ),
     "required": [
-        "v", "ledger", "type", "recorder", "key_id", "occurred_at", "recorded_at",
-        "data", "refs", "signature",
+        "v",
+        "ledger",
+        "type",
+        "recorder",
+        "key_id",
+        "occurred_at",
+        "recorded_at",
+        "data",
+        "refs",
+        "signature",
     ],
     "properties": {
         "v": {"type": "integer", "enum": [1]},
@@ -50,7 +58,11 @@ RECORD_REQUEST_BODY: dict[str, Any] = {
                         "type": "object",
                         "required": ["statements"],
                         "properties": {
-                            "statements": {"type": "array", "items": STATEMENT_SCHEMA, "minItems": 1}
+                            "statements": {
+                                "type": "array",
+                                "items": STATEMENT_SCHEMA,
+                                "minItems": 1,
+                            }
                         },
                         "additionalProperties": False,
                     },

@@ -54,8 +54,13 @@ def signed_groups(keyring: Keyring, count: int, prefix: str, now: datetime) -> l
                 type="group.registered",
                 recorder="police",
                 occurred_at=stamp,
-                data={"group": f"{prefix}-{i}", "name": f"Group {i}", "kind": "criminal_gang",
-                      "area": "Lyari", "affiliation": None},
+                data={
+                    "group": f"{prefix}-{i}",
+                    "name": f"Group {i}",
+                    "kind": "criminal_gang",
+                    "area": "Lyari",
+                    "affiliation": None,
+                },
             ),
             now=now,
         )
@@ -70,7 +75,9 @@ def chartered(db: Path, keyring: Keyring, now: datetime) -> Ledger:
     return ledger
 
 
-def in_process_rate(directory: Path, keyring: Keyring, statements: list[Statement], now: datetime) -> float:
+def in_process_rate(
+    directory: Path, keyring: Keyring, statements: list[Statement], now: datetime
+) -> float:
     with chartered(directory / "reference.db", keyring, now) as ledger:
         start = time.perf_counter()
         for statement in statements:
@@ -85,8 +92,20 @@ def free_port() -> int:
 
 
 def start_server(db: Path, keys: Path, port: int, workers: int) -> subprocess.Popen[bytes]:
-    command = [str(Path(sys.executable).parent / "ledger"), "serve", "--db", str(db), "--keys", str(keys),
-               "--port", str(port), "--workers", str(workers), "--checkpoint-interval", "1"]
+    command = [
+        str(Path(sys.executable).parent / "ledger"),
+        "serve",
+        "--db",
+        str(db),
+        "--keys",
+        str(keys),
+        "--port",
+        str(port),
+        "--workers",
+        str(workers),
+        "--checkpoint-interval",
+        "1",
+    ]
     server = subprocess.Popen(command)
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
@@ -139,7 +158,9 @@ class RawConnection:
     ``Content-Length`` body; enough for this server's answers.
     """
 
-    def __init__(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter, host: str) -> None:
+    def __init__(
+        self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter, host: str
+    ) -> None:
         self.reader, self.writer, self.host = reader, writer, host
 
     @classmethod
@@ -209,7 +230,9 @@ def percentile(values: list[float], q: float) -> float:
 def read_paths(ids: list[str], size: int) -> dict[str, list[str]]:
     """The reads a mirror, a witness, the site and the court make, by kind."""
     full_tiles = size // 256
-    tiles = [f"/tile/0/{n:03d}" for n in range(full_tiles)] + [f"/tile/entries/{n:03d}" for n in range(full_tiles)]
+    tiles = [f"/tile/0/{n:03d}" for n in range(full_tiles)] + [
+        f"/tile/entries/{n:03d}" for n in range(full_tiles)
+    ]
     return {
         "checkpoint": ["/v1/checkpoint", "/checkpoint"],
         "tile": tiles,
@@ -256,8 +279,12 @@ def report_reads(
     for _ in range(args.reads):
         kind = rng.choice(kinds)
         reads.append(("GET", rng.choice(by_kind[kind]), None, kind))
-    print(f"\nreads, {args.workers} worker(s), {args.client} client, load average before: {os.getloadavg()[0]:.2f}")
-    print(f"{'in flight':>9} {'kind':>10} {'req/s':>8} {'p50 ms':>8} {'p99 ms':>8} {'in-process ms':>14}")
+    print(
+        f"\nreads, {args.workers} worker(s), {args.client} client, load average before: {os.getloadavg()[0]:.2f}"
+    )
+    print(
+        f"{'in flight':>9} {'kind':>10} {'req/s':>8} {'p50 ms':>8} {'p99 ms':>8} {'in-process ms':>14}"
+    )
     holds = []
     for concurrency in args.concurrency:
         latencies, failures, elapsed = asyncio.run(
@@ -270,31 +297,47 @@ def report_reads(
             values = latencies.get(kind, [])
             if not values:
                 continue
-            print(f"{concurrency:>9} {kind:>10} {len(values) / elapsed:8.0f} {percentile(values, .5) * 1000:8.1f}"
-                  f" {percentile(values, .99) * 1000:8.1f} {reference[kind] * 1000:14.2f}")
-        p99 = percentile(everything, .99) * 1000
-        print(f"{concurrency:>9} {'all':>10} {rate:8.0f} {percentile(everything, .5) * 1000:8.1f} {p99:8.1f}"
-              f"   floor of mean latency = in flight / throughput = {concurrency / rate * 1000:.1f} ms;"
-              f" {failures} failed")
+            print(
+                f"{concurrency:>9} {kind:>10} {len(values) / elapsed:8.0f} {percentile(values, 0.5) * 1000:8.1f}"
+                f" {percentile(values, 0.99) * 1000:8.1f} {reference[kind] * 1000:14.2f}"
+            )
+        p99 = percentile(everything, 0.99) * 1000
+        print(
+            f"{concurrency:>9} {'all':>10} {rate:8.0f} {percentile(everything, 0.5) * 1000:8.1f} {p99:8.1f}"
+            f"   floor of mean latency = in flight / throughput = {concurrency / rate * 1000:.1f} ms;"
+            f" {failures} failed"
+        )
         if p99 < 50:
             holds.append(concurrency)
     print(f"load average after: {os.getloadavg()[0]:.2f}")
-    print(f"p99 < 50 ms held at: {', '.join(map(str, holds)) or 'none'} in flight;"
-          f" at 200 in flight it needs > {200 / 0.05:.0f} requests/s (mean latency 50 ms)")
+    print(
+        f"p99 < 50 ms held at: {', '.join(map(str, holds)) or 'none'} in flight;"
+        f" at 200 in flight it needs > {200 / 0.05:.0f} requests/s (mean latency 50 ms)"
+    )
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--appends", type=int, default=600)
     parser.add_argument("--append-clients", type=int, default=16)
     parser.add_argument("--reads", type=int, default=3000, help="requests per concurrency level")
-    parser.add_argument("--concurrency", type=lambda v: [int(x) for x in v.split(",")], default=[20, 100, 200])
+    parser.add_argument(
+        "--concurrency", type=lambda v: [int(x) for x in v.split(",")], default=[20, 100, 200]
+    )
     parser.add_argument("--connections", type=int, default=None, help="cap on client connections")
     parser.add_argument("--workers", type=int, default=1)
-    parser.add_argument("--client", choices=["raw", "httpx"], default="raw",
-                        help="read load generator: raw keep-alive HTTP/1.1 (cheap) or httpx")
+    parser.add_argument(
+        "--client",
+        choices=["raw", "httpx"],
+        default="raw",
+        help="read load generator: raw keep-alive HTTP/1.1 (cheap) or httpx",
+    )
     parser.add_argument("--time-limit", type=float, default=60.0)
-    parser.add_argument("--skip-appends", action="store_true", help="record the statements in-process instead")
+    parser.add_argument(
+        "--skip-appends", action="store_true", help="record the statements in-process instead"
+    )
     args = parser.parse_args()
 
     with tempfile.TemporaryDirectory(prefix="bench-api-") as tmp:
@@ -303,7 +346,9 @@ def main() -> None:
         now = datetime.now(UTC).replace(microsecond=0)
         statements = signed_groups(keyring, args.appends, "http", now)
         if not args.skip_appends:
-            reference = in_process_rate(directory, keyring, signed_groups(keyring, args.appends, "ref", now), now)
+            reference = in_process_rate(
+                directory, keyring, signed_groups(keyring, args.appends, "ref", now), now
+            )
             chartered(directory / "served.db", keyring, now).close()
         else:
             with chartered(directory / "served.db", keyring, now) as ledger:
@@ -313,23 +358,33 @@ def main() -> None:
         base = f"http://127.0.0.1:{port}"
         try:
             if not args.skip_appends:
-                jobs: list[Job] = [("POST", "/v1/events", st.to_dict(), "append") for st in statements]
+                jobs: list[Job] = [
+                    ("POST", "/v1/events", st.to_dict(), "append") for st in statements
+                ]
                 latencies, failures, elapsed = asyncio.run(
                     run_clients(jobs, base, args.append_clients, args.time_limit)
                 )
                 appended = latencies.get("append", [])
                 http_rate = len(appended) / elapsed
-                print(f"in-process Ledger.append: {reference:8.0f} events/s (one statement per append)")
-                print(f"HTTP POST /v1/events:     {http_rate:8.0f} events/s with {args.append_clients} clients,"
-                      f" {args.workers} worker(s); p50 {percentile(appended, .5) * 1000:.1f} ms,"
-                      f" p99 {percentile(appended, .99) * 1000:.1f} ms; {failures} failed")
-                print(f"ratio HTTP / in-process append rate: {http_rate / reference:.2f} (goal >= 0.30)")
+                print(
+                    f"in-process Ledger.append: {reference:8.0f} events/s (one statement per append)"
+                )
+                print(
+                    f"HTTP POST /v1/events:     {http_rate:8.0f} events/s with {args.append_clients} clients,"
+                    f" {args.workers} worker(s); p50 {percentile(appended, 0.5) * 1000:.1f} ms,"
+                    f" p99 {percentile(appended, 0.99) * 1000:.1f} ms; {failures} failed"
+                )
+                print(
+                    f"ratio HTTP / in-process append rate: {http_rate / reference:.2f} (goal >= 0.30)"
+                )
                 time.sleep(1.5)  # let the background signer cover the appended statements
             else:
                 with Ledger.open(str(directory / "served.db"), log_key=keyring.log_key()) as ledger:
                     ledger.sign_checkpoint()
             size = len(statements) + 1
-            ids = [st.event_id for st in random.Random(7).sample(statements, min(len(statements), 200))]
+            ids = [
+                st.event_id for st in random.Random(7).sample(statements, min(len(statements), 200))
+            ]
             reference_reads = in_process_reads(directory / "served.db", ids, size)
             report_reads(base, read_paths(ids, size), reference_reads, args)
         finally:

@@ -52,7 +52,11 @@ def statements(keyring: Keyring, n: int) -> list[bytes]:
     for i in range(n):
         moment = START + timedelta(minutes=i)
         if i % 2 == 0:
-            data = {"head": f"H-{i}", "term_start": format_time(moment), "reason": "appointed by the committee"}
+            data = {
+                "head": f"H-{i}",
+                "term_start": format_time(moment),
+                "reason": "appointed by the committee",
+            }
             kind = "head.appointed"
         else:
             data = {"head": f"H-{i - 1}", "reason": "term ended"}
@@ -81,10 +85,14 @@ def drop_pg(schema: str) -> None:
 
 
 def import_rate(db: str, keyring: Keyring, lines: list[bytes]) -> float:
-    with Ledger.open(db, log_key=keyring.log_key(), clock=lambda: START + timedelta(days=3650)) as ledger:
+    with Ledger.open(
+        db, log_key=keyring.log_key(), clock=lambda: START + timedelta(days=3650)
+    ) as ledger:
         ledger.append([keyring.sign(keyring.charter_draft(format_time(START)), now=START)])
         t = time.perf_counter()
-        import_lines(ledger, ((i + 1, line.decode()) for i, line in enumerate(lines)), batch_size=1000)
+        import_lines(
+            ledger, ((i + 1, line.decode()) for i, line in enumerate(lines)), batch_size=1000
+        )
         elapsed = time.perf_counter() - t
         ledger.sign_checkpoint()
         assert ledger.size == len(lines) + 1
@@ -100,11 +108,15 @@ def main() -> None:
         lines = statements(keyring, n)
         sqlite_db = str(Path(tmp) / "bench.db")
         rate = import_rate(sqlite_db, keyring, lines)
-        print(f"import on SQLite:      {rate:,.0f} statements/s = {rate / reference:.2f} x raw verify")
+        print(
+            f"import on SQLite:      {rate:,.0f} statements/s = {rate / reference:.2f} x raw verify"
+        )
         url, schema = fresh_pg_url()
         try:
             pg_rate = import_rate(url, keyring, lines)
-            print(f"import on PostgreSQL:  {pg_rate:,.0f} statements/s = {pg_rate / reference:.2f} x raw verify")
+            print(
+                f"import on PostgreSQL:  {pg_rate:,.0f} statements/s = {pg_rate / reference:.2f} x raw verify"
+            )
         finally:
             drop_pg(schema)
         store = Store(sqlite_db)
@@ -113,7 +125,9 @@ def main() -> None:
         v_rate = report.events / (time.perf_counter() - t)
         store.close()
         assert report.ok, report.problems[:3]
-        print(f"verify (SQLite):       {v_rate:,.0f} statements/s = {v_rate / reference:.2f} x raw verify")
+        print(
+            f"verify (SQLite):       {v_rate:,.0f} statements/s = {v_rate / reference:.2f} x raw verify"
+        )
 
 
 if __name__ == "__main__":

@@ -38,18 +38,32 @@ def main() -> None:
     parser.add_argument("--scale", type=float, default=1.0)
     parser.add_argument("--months", type=int, default=6)
     parser.add_argument("--workers", type=int, default=None)
-    parser.add_argument("--db", default=None, help="SQLite file or PostgreSQL URL (default: a temporary SQLite file)")
+    parser.add_argument(
+        "--db",
+        default=None,
+        help="SQLite file or PostgreSQL URL (default: a temporary SQLite file)",
+    )
     args = parser.parse_args()
     folder = Path(tempfile.mkdtemp(prefix="bench-simulate-"))
     keyring = Keyring.create(folder / "keys")
     start = default_start(args.months)
     ledger = Ledger.open(args.db or str(folder / "city.db"), log_key=keyring.log_key())
     chartered = start - timedelta(days=1)
-    ledger.append([keyring.sign(keyring.charter_draft(chartered.strftime("%Y-%m-%dT%H:%M:%SZ")),
-                                now=datetime.now(UTC))])
+    ledger.append(
+        [
+            keyring.sign(
+                keyring.charter_draft(chartered.strftime("%Y-%m-%dT%H:%M:%SZ")),
+                now=datetime.now(UTC),
+            )
+        ]
+    )
     reference = sign_rate()
-    result = simulate(ledger, keyring.directory, CityConfig(start=start, months=args.months, scale=args.scale),
-                      workers=args.workers)
+    result = simulate(
+        ledger,
+        keyring.directory,
+        CityConfig(start=start, months=args.months, scale=args.scale),
+        workers=args.workers,
+    )
     ledger.close()
     rate = result.events / result.seconds
     print(f"simulate: {result.events} events in {result.seconds:.1f} s = {rate:,.0f} events/s")

@@ -28,8 +28,20 @@ def simulate(directory: Path, months: int, scale: float) -> Path:
 
     runner = CliRunner()
     db, keys = directory / "sim.db", directory / "keys"
-    for args in (["init", "--db", str(db), "--keys", str(keys)],
-                 ["simulate", "--db", str(db), "--keys", str(keys), "--months", str(months), "--scale", str(scale)]):
+    for args in (
+        ["init", "--db", str(db), "--keys", str(keys)],
+        [
+            "simulate",
+            "--db",
+            str(db),
+            "--keys",
+            str(keys),
+            "--months",
+            str(months),
+            "--scale",
+            str(scale),
+        ],
+    ):
         result = runner.invoke(app, args)
         if result.exit_code != 0:
             raise SystemExit(result.output)
@@ -72,15 +84,23 @@ def main() -> None:
         again = time.perf_counter() - started
 
     beyond = max(full - projections, 0.0)
-    print(f"events: {events:,}; pages: {first.pages:,}; proofs: {first.proofs:,}; files: {first.files_written:,}")
+    print(
+        f"events: {events:,}; pages: {first.pages:,}; proofs: {first.proofs:,}; files: {first.files_written:,}"
+    )
     print(f"projection rebuild (reference): {projections:.2f} s")
-    print(f"site build incl. its projections: {full:.2f} s -> beyond projections {beyond:.2f} s"
-          f" = {beyond / projections:.2f}x the projection rebuild")
-    print(f"unchanged rebuild: {again:.2f} s ({second.files_written} files written,"
-          f" {second.files_unchanged:,} unchanged) = {again / projections:.2f}x the projection rebuild")
+    print(
+        f"site build incl. its projections: {full:.2f} s -> beyond projections {beyond:.2f} s"
+        f" = {beyond / projections:.2f}x the projection rebuild"
+    )
+    print(
+        f"unchanged rebuild: {again:.2f} s ({second.files_written} files written,"
+        f" {second.files_unchanged:,} unchanged) = {again / projections:.2f}x the projection rebuild"
+    )
     per_event = beyond / events
-    print(f"beyond projections per event: {per_event * 1e6:.1f} us;"
-          f" linear extrapolation to 1,000,000 events: {per_event * 1e6:.0f} s (goal: < 60 s)")
+    print(
+        f"beyond projections per event: {per_event * 1e6:.1f} us;"
+        f" linear extrapolation to 1,000,000 events: {per_event * 1e6:.0f} s (goal: < 60 s)"
+    )
 
 
 if __name__ == "__main__":

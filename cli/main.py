@@ -32,7 +32,9 @@ console = Console()
 err_console = Console(stderr=True)
 F = TypeVar("F", bound=Callable[..., Any])
 
-DbOption = typer.Option("ledger.db", "--db", envvar="LEDGER_DB", help="SQLite file or PostgreSQL URL")
+DbOption = typer.Option(
+    "ledger.db", "--db", envvar="LEDGER_DB", help="SQLite file or PostgreSQL URL"
+)
 KeysOption = typer.Option(Path("keys"), "--keys", envvar="LEDGER_KEYS", help="Keys directory")
 PassphraseOption = typer.Option(
     None, "--passphrase-env", help="Name of an environment variable holding the key passphrase"
@@ -42,7 +44,9 @@ PassphraseOption = typer.Option(
 def fail(exc: LedgerError) -> None:
     from rich.markup import escape
 
-    err_console.print(f"[bold red]error[/] ({exc.code}): {escape(str(exc))}", highlight=False, soft_wrap=True)
+    err_console.print(
+        f"[bold red]error[/] ({exc.code}): {escape(str(exc))}", highlight=False, soft_wrap=True
+    )
     raise typer.Exit(exc.exit_code)
 
 
@@ -173,7 +177,9 @@ def keys_command(db: str = DbOption) -> None:
         for inst in registry.institutions.values():
             for kid in inst.key_ids:
                 k = registry.keys[kid]
-                status = "active" if k.active else f"revoked at {k.revoked_at} ({k.revocation_reason})"
+                status = (
+                    "active" if k.active else f"revoked at {k.revoked_at} ({k.revocation_reason})"
+                )
                 if not k.active:
                     status += f"; signed {marked[kid]} earlier statements (see keys-revoked)"
                 table.add_row(inst.id, inst.role, kid, k.purpose, status, str(k.registered_at))
@@ -198,7 +204,9 @@ def record(
     event_type: str = typer.Argument(..., metavar="TYPE", help="Event type, e.g. arrest.made"),
     recorder: str = typer.Option(..., "--as", help="Recording institution (its key signs)"),
     data: str = typer.Option("{}", help="Public data as JSON, or @file.json"),
-    sealed: str | None = typer.Option(None, help="Personal details as JSON (sealed before storing)"),
+    sealed: str | None = typer.Option(
+        None, help="Personal details as JSON (sealed before storing)"
+    ),
     occurred_at: str | None = typer.Option(None, help="When it happened (UTC, …Z); default now"),
     ref: list[str] = typer.Option([], "--ref", help="Id of an earlier event this refers to"),
     db: str = DbOption,
@@ -221,7 +229,9 @@ def record(
     statement = kr.sign(draft, now=now)
     with open_ledger(db) as ledger:
         (appended,) = ledger.append([statement])
-    console.print(f"Recorded {appended.type} as event [bold]{appended.event_id}[/] at position {appended.leaf_index}")
+    console.print(
+        f"Recorded {appended.type} as event [bold]{appended.event_id}[/] at position {appended.leaf_index}"
+    )
 
 
 def _read_lines(path: Path) -> Iterator[tuple[int, str]]:
@@ -242,7 +252,9 @@ def _read_lines(path: Path) -> Iterator[tuple[int, str]]:
 @app.command("import")
 @handles_errors
 def import_command(
-    file: Path = typer.Argument(..., help="JSON Lines: signed statements, or drafts with --sign-drafts"),
+    file: Path = typer.Argument(
+        ..., help="JSON Lines: signed statements, or drafts with --sign-drafts"
+    ),
     sign_drafts: bool = typer.Option(False, help="Sign unsigned drafts with the local keys"),
     batch_size: int = typer.Option(1000, min=1, max=100_000, help="Statements per atomic batch"),
     db: str = DbOption,
@@ -344,7 +356,9 @@ def verify(
                 witness_vkeys=witness,
             )
         report = checked.report
-        err_console.print(f"Witnesses: {checked.cosigned.summary()}", highlight=False, soft_wrap=True)
+        err_console.print(
+            f"Witnesses: {checked.cosigned.summary()}", highlight=False, soft_wrap=True
+        )
     else:
         from ledger.storage.sql_store import Store
 
@@ -353,18 +367,26 @@ def verify(
         try:
             with progress_bar("verify") as bar:
                 task = bar.add_task("verifying", total=store.max_notification_id())
-                report = verify_store(store, progress=lambda n, t: bar.update(task, completed=n, total=t))
+                report = verify_store(
+                    store, progress=lambda n, t: bar.update(task, completed=n, total=t)
+                )
         finally:
             store.close()
     if as_json:
         console.print_json(json.dumps(describe(report)))
     else:
         _print_problems(report)
-        status = "[green]OK[/]" if report.ok else f"[red]FAILED ({len(report.problems)} problems)[/]"
+        status = (
+            "[green]OK[/]" if report.ok else f"[red]FAILED ({len(report.problems)} problems)[/]"
+        )
         console.print(
             f"{status}: {report.events} events, root {report.root.hex()},"
             f" {report.checkpoints} checkpoints verified"
-            + (f" (latest at size {report.latest_checkpoint_size})" if report.latest_checkpoint_size is not None else "")
+            + (
+                f" (latest at size {report.latest_checkpoint_size})"
+                if report.latest_checkpoint_size is not None
+                else ""
+            )
         )
     if not report.ok:
         raise typer.Exit(5)
@@ -383,7 +405,9 @@ def _print_problems(report: Any, shown: int = 20) -> None:
         return
     from rich.markup import escape
 
-    err_console.print(f"[red]✗ first cause:[/] {escape(str(first))}", highlight=False, soft_wrap=True)
+    err_console.print(
+        f"[red]✗ first cause:[/] {escape(str(first))}", highlight=False, soft_wrap=True
+    )
     rest = [p for p in report.problems if p is not first]
     for problem in rest[:shown]:
         err_console.print(f"[red]✗[/] {escape(str(problem))}", highlight=False, soft_wrap=True)
@@ -425,7 +449,9 @@ def unseal(
         statement = ledger.statement_leaf(event_id).statement()
     if "sealed" not in statement:
         raise LedgerError(f"event {event_id} has no sealed part")
-    details = open_sealed(statement["sealed"], private, sealing_context(statement["type"], statement["recorder"]))
+    details = open_sealed(
+        statement["sealed"], private, sealing_context(statement["type"], statement["recorder"])
+    )
     console.print_json(json.dumps(details, ensure_ascii=False))
 
 
@@ -434,9 +460,15 @@ def _register_extensions() -> None:
     import importlib
 
     for module in (
-        "cli.commands.simulate", "cli.commands.report", "cli.commands.serve",
-        "cli.commands.demo", "cli.commands.keys", "cli.commands.restore",
-        "cli.commands.witness", "cli.commands.mirror", "cli.commands.site",
+        "cli.commands.simulate",
+        "cli.commands.report",
+        "cli.commands.serve",
+        "cli.commands.demo",
+        "cli.commands.keys",
+        "cli.commands.restore",
+        "cli.commands.witness",
+        "cli.commands.mirror",
+        "cli.commands.site",
     ):
         try:
             mod = importlib.import_module(module)
@@ -468,7 +500,9 @@ def main() -> None:
     except LedgerError as exc:
         if debug:
             raise
-        err_console.print(f"[bold red]error[/] ({exc.code}): {exc}", highlight=False, soft_wrap=True)
+        err_console.print(
+            f"[bold red]error[/] ({exc.code}): {exc}", highlight=False, soft_wrap=True
+        )
         raise SystemExit(exc.exit_code) from None
     except Exception as exc:
         if debug:

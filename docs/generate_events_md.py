@@ -97,7 +97,9 @@ def _type_of(prop: dict[str, Any], defs: dict[str, Any]) -> str:
         return prop["$ref"].rsplit("/", 1)[-1]
     if "anyOf" in prop:
         kinds = [_type_of(p, defs) for p in prop["anyOf"]]
-        return " or ".join(k for k in kinds if k != "null") + (" or null" if "null" in kinds else "")
+        return " or ".join(k for k in kinds if k != "null") + (
+            " or null" if "null" in kinds else ""
+        )
     if "enum" in prop:
         return " \\| ".join(f"`{v}`" for v in prop["enum"])
     if "const" in prop:
@@ -129,7 +131,9 @@ def _fields(schema: dict[str, Any], defs: dict[str, Any]) -> list[str]:
     rows = ["| field | type | required | meaning |", "| --- | --- | --- | --- |"]
     for name, prop in schema.get("properties", {}).items():
         need = "yes" if name in required else "no"
-        rows.append(f"| `{name}` | {_type_of(prop, defs)} | {need} | {prop.get('description', '')} |")
+        rows.append(
+            f"| `{name}` | {_type_of(prop, defs)} | {need} | {prop.get('description', '')} |"
+        )
     return rows
 
 
@@ -158,7 +162,14 @@ def _section(spec: EventSpec) -> list[str]:
         example: dict[str, Any] = {"type": spec.name, "data": spec.example}
         if spec.example_sealed is not None:
             example["sealed"] = {"(before sealing)": spec.example_sealed}
-        lines += ["Example:", "", "```json", json.dumps(example, indent=2, ensure_ascii=False), "```", ""]
+        lines += [
+            "Example:",
+            "",
+            "```json",
+            json.dumps(example, indent=2, ensure_ascii=False),
+            "```",
+            "",
+        ]
     return lines
 
 

@@ -54,8 +54,12 @@ def render(records: list[dict[str, object]], generated: str) -> str:
     grouped: dict[tuple[str, str], list[dict[str, object]]] = defaultdict(list)
     for record in records:
         grouped[(str(record["fault"]), str(record["outcome"]))].append(record)
-    lines = [INTRO, f"Run of {generated}: {len(records)} records.\n",
-             "| fault injected | backend | times | outcome | test |", "| --- | --- | --- | --- | --- |"]
+    lines = [
+        INTRO,
+        f"Run of {generated}: {len(records)} records.\n",
+        "| fault injected | backend | times | outcome | test |",
+        "| --- | --- | --- | --- | --- |",
+    ]
     for (fault, outcome), group in sorted(grouped.items()):
         backends = ", ".join(sorted({str(r["backend"]) for r in group}))
         times = sum(int(str(r["count"])) for r in group)

@@ -14,5 +14,8 @@ from tests.conftest import *  # noqa: F401,F403  (fixtures are registered by imp
 def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
     if "db_url" not in metafunc.fixturenames:
         metafunc.fixturenames.append("db_url")
-    if not any(m.name == "parametrize" and "db_url" in str(m.args) for m in metafunc.definition.iter_markers()):
+    if not any(
+        m.name == "parametrize" and "db_url" in str(m.args)
+        for m in metafunc.definition.iter_markers()
+    ):
         metafunc.parametrize("db_url", ["sqlite", "postgres"], indirect=True)

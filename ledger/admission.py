@@ -344,7 +344,9 @@ class Decision:
         for path, text, kind in times_in(data, prefix):
             self._check_time(path, parse_time(text, field=path), kind, recorded_at)
 
-    def _check_time(self, field: str, moment: datetime, kind: TimeKind, recorded_at: datetime) -> None:
+    def _check_time(
+        self, field: str, moment: datetime, kind: TimeKind, recorded_at: datetime
+    ) -> None:
         _not_before_earliest(field, moment)
         skew = self.max_skew()
         if kind is TimeKind.HAPPENED and moment > recorded_at + skew:

@@ -80,10 +80,17 @@ def export_ledger(
     from ledger.witnessing.offline import export_witnessing
 
     export_witnessing(ledger, out, keys_dir, size)
-    files = [name for name in (*REQUIRED_FILES, *OPTIONAL_FILES) if (out / name).exists() or name == MANIFEST_FILE]
+    files = [
+        name
+        for name in (*REQUIRED_FILES, *OPTIONAL_FILES)
+        if (out / name).exists() or name == MANIFEST_FILE
+    ]
     manifest = export_manifest(
-        registry.origin if registry else None, size, ledger.tree.root(size).hex(),
-        latest.size if latest else None, files,
+        registry.origin if registry else None,
+        size,
+        ledger.tree.root(size).hex(),
+        latest.size if latest else None,
+        files,
     )
     (out / MANIFEST_FILE).write_text(json.dumps(manifest, indent=2) + "\n", "utf-8")
     if on_progress:
@@ -95,11 +102,18 @@ def export_manifest(
     origin: str | None, size: int, root_hex: str, checkpoint_size: int | None, files: Sequence[str]
 ) -> dict[str, Any]:
     """The manifest.json of an export: what :func:`check_export` compares the copy with."""
-    return {"origin": origin, "size": size, "root": root_hex, "checkpoint_size": checkpoint_size,
-            "files": list(files)}
+    return {
+        "origin": origin,
+        "size": size,
+        "root": root_hex,
+        "checkpoint_size": checkpoint_size,
+        "files": list(files),
+    }
 
 
-def pinned_export_files(note: str, origin: str, size: int, root_hex: str, log_vkey: str) -> dict[str, str]:
+def pinned_export_files(
+    note: str, origin: str, size: int, root_hex: str, log_vkey: str
+) -> dict[str, str]:
     """An export of the log up to one signed checkpoint, except ``log.jsonl`` (its first ``size``
     leaves, which the caller copies): how the public site publishes a copy that
     ``ledger verify --export`` accepts."""
@@ -212,7 +226,9 @@ def check_export(
     if (directory / LOG_FILE).is_file():
         report = _replay(directory, notes, progress, captured)
         if not _ends_with_newline(directory / LOG_FILE):
-            problems.append(("log", f"{LOG_FILE} does not end with a newline: the copy was cut short"))
+            problems.append(
+                ("log", f"{LOG_FILE} does not end with a newline: the copy was cut short")
+            )
     checked = CheckedExport(report, check_cosigned_export(directory, witness_vkeys))
     registry = captured[0].world.registry() if captured else None
     if registry is not None:
@@ -223,10 +239,12 @@ def check_export(
         _check_signed(directory, notes, registry, tree, checked, problems)
         _check_manifest_values(manifest, registry.origin, report, checked.checkpoint_size, problems)
     else:
-        problems.append((
-            "checkpoint",
-            f"no checkpoint can be verified: {LOG_FILE} is missing or has no valid charter naming the log key",
-        ))
+        problems.append(
+            (
+                "checkpoint",
+                f"no checkpoint can be verified: {LOG_FILE} is missing or has no valid charter naming the log key",
+            )
+        )
     from ledger.verification.replay import Problem
 
     report.problems.extend(Problem(kind, message) for kind, message in problems)
@@ -265,16 +283,22 @@ def _read_manifest(directory: Path, problems: list[tuple[str, str]]) -> dict[str
     return manifest
 
 
-def _check_layout(directory: Path, manifest: dict[str, Any] | None, problems: list[tuple[str, str]]) -> None:
+def _check_layout(
+    directory: Path, manifest: dict[str, Any] | None, problems: list[tuple[str, str]]
+) -> None:
     """Missing and extra files, against the manifest's list (or the required files)."""
     listed = manifest.get("files") if manifest is not None else None
-    if listed is not None and not (isinstance(listed, list) and all(isinstance(n, str) for n in listed)):
+    if listed is not None and not (
+        isinstance(listed, list) and all(isinstance(n, str) for n in listed)
+    ):
         problems.append(("manifest", f"{MANIFEST_FILE}: 'files' must be a list of file names"))
         listed = None
     expected = set(REQUIRED_FILES) | set(listed or ())
     allowed = expected | (set() if listed is not None else set(OPTIONAL_FILES))
     for name in sorted(set(listed or ()) - set(REQUIRED_FILES) - set(OPTIONAL_FILES)):
-        problems.append(("layout", f"{MANIFEST_FILE} lists {name!r}, which is no file of an export"))
+        problems.append(
+            ("layout", f"{MANIFEST_FILE} lists {name!r}, which is no file of an export")
+        )
     present = {path.name for path in directory.iterdir()}
     for name in sorted(expected - present):
         problems.append(("missing", f"{name} is missing from the export"))
@@ -299,7 +323,10 @@ def _replay(
     # The replayer is taken from verify_leaves' after-checking hook: the registry it
     # rebuilt is the only source of the log key and origin this check trusts.
     report = verify_leaves(
-        _export_leaves(directory / LOG_FILE), notes, progress=progress, after=lambda replayer, _tree: captured.append(replayer)
+        _export_leaves(directory / LOG_FILE),
+        notes,
+        progress=progress,
+        after=lambda replayer, _tree: captured.append(replayer),
     )
     located = []
     for problem in report.problems:
@@ -309,7 +336,9 @@ def _replay(
             where = f"{LOG_FILE} line {problem.leaf_index + 1}: "
         else:
             where = f"{LOG_FILE}: "
-        located.append(Problem(problem.kind, where + problem.message, problem.leaf_index, problem.event_id))
+        located.append(
+            Problem(problem.kind, where + problem.message, problem.leaf_index, problem.event_id)
+        )
     report.problems = located
     return report
 
@@ -330,7 +359,9 @@ def _verified_checkpoint(note: str, registry: Registry, tree: MerkleTree) -> int
 
     try:
         size = Checkpoint.parse(parse_note(note).text).size
-        checkpoint = Checkpoint.parse(open_note(note, [NoteVerifier.from_vkey(registry.log_key_at(size))]).text)
+        checkpoint = Checkpoint.parse(
+            open_note(note, [NoteVerifier.from_vkey(registry.log_key_at(size))]).text
+        )
     except (LedgerError, ValueError):
         return None
     if checkpoint.origin != registry.origin or checkpoint.size > tree.size:
@@ -339,7 +370,11 @@ def _verified_checkpoint(note: str, registry: Registry, tree: MerkleTree) -> int
 
 
 def _check_signed(
-    directory: Path, notes: list[str], registry: Registry, tree: MerkleTree, checked: CheckedExport,
+    directory: Path,
+    notes: list[str],
+    registry: Registry,
+    tree: MerkleTree,
+    checked: CheckedExport,
     problems: list[tuple[str, str]],
 ) -> None:
     """checkpoints.txt, checkpoint and log.vkey against the log key the replayed log names."""
@@ -350,11 +385,13 @@ def _check_signed(
             checked.notes.append(note)
             latest = (size, note) if latest is None or size >= latest[0] else latest
     if latest is None:
-        problems.append((
-            "checkpoint",
-            f"{CHECKPOINTS_FILE}: no checkpoint signed by the log key verifies against the root"
-            f" recomputed from {LOG_FILE}: nothing ties this copy to the log's signature",
-        ))
+        problems.append(
+            (
+                "checkpoint",
+                f"{CHECKPOINTS_FILE}: no checkpoint signed by the log key verifies against the root"
+                f" recomputed from {LOG_FILE}: nothing ties this copy to the log's signature",
+            )
+        )
     else:
         checked.checkpoint_size = latest[0]
     _check_latest_checkpoint(directory, registry, tree, latest, problems)
@@ -365,17 +402,22 @@ def _check_signed(
         except (OSError, UnicodeDecodeError):
             vkey = ""
         if vkey != registry.log_key:
-            problems.append((
-                "log-key",
-                f"{VKEY_FILE} is not the log key the log itself names ({registry.log_key}):"
-                " it was replaced, and is not trusted",
-            ))
+            problems.append(
+                (
+                    "log-key",
+                    f"{VKEY_FILE} is not the log key the log itself names ({registry.log_key}):"
+                    " it was replaced, and is not trusted",
+                )
+            )
     checked.origin = registry.origin
     checked.log_key = registry.log_key
 
 
 def _check_latest_checkpoint(
-    directory: Path, registry: Registry, tree: MerkleTree, latest: tuple[int, str] | None,
+    directory: Path,
+    registry: Registry,
+    tree: MerkleTree,
+    latest: tuple[int, str] | None,
     problems: list[tuple[str, str]],
 ) -> None:
     from ledger.log.note import parse_note
@@ -390,39 +432,60 @@ def _check_latest_checkpoint(
         return
     size = _verified_checkpoint(note, registry, tree)
     if size is None:
-        problems.append((
-            "checkpoint",
-            f"{CHECKPOINT_FILE} does not verify with the log's key, or {LOG_FILE} does not have its"
-            " signed root: the checkpoint or the log was altered or truncated",
-        ))
+        problems.append(
+            (
+                "checkpoint",
+                f"{CHECKPOINT_FILE} does not verify with the log's key, or {LOG_FILE} does not have its"
+                " signed root: the checkpoint or the log was altered or truncated",
+            )
+        )
     elif latest is not None and parse_note(note).text != parse_note(latest[1]).text:
-        problems.append((
-            "checkpoint",
-            f"{CHECKPOINT_FILE} is the checkpoint at size {size}, but the latest in {CHECKPOINTS_FILE}"
-            f" is at size {latest[0]}: it was replaced",
-        ))
+        problems.append(
+            (
+                "checkpoint",
+                f"{CHECKPOINT_FILE} is the checkpoint at size {size}, but the latest in {CHECKPOINTS_FILE}"
+                f" is at size {latest[0]}: it was replaced",
+            )
+        )
 
 
 def _check_manifest_values(
-    manifest: dict[str, Any] | None, origin: str, report: VerifyReport, checkpoint_size: int | None,
+    manifest: dict[str, Any] | None,
+    origin: str,
+    report: VerifyReport,
+    checkpoint_size: int | None,
     problems: list[tuple[str, str]],
 ) -> None:
     if manifest is None:
         return
     if manifest.get("size") != report.events:
-        problems.append((
-            "manifest",
-            f"{LOG_FILE} holds {report.events} statements, {MANIFEST_FILE} says {manifest.get('size')}:"
-            " the export is incomplete or the manifest was replaced",
-        ))
+        problems.append(
+            (
+                "manifest",
+                f"{LOG_FILE} holds {report.events} statements, {MANIFEST_FILE} says {manifest.get('size')}:"
+                " the export is incomplete or the manifest was replaced",
+            )
+        )
     if manifest.get("root") != report.root.hex():
-        problems.append(("manifest", f"{MANIFEST_FILE}'s root is not the root recomputed from {LOG_FILE}"))
+        problems.append(
+            ("manifest", f"{MANIFEST_FILE}'s root is not the root recomputed from {LOG_FILE}")
+        )
     if manifest.get("origin") != origin:
-        problems.append(("manifest", f"{MANIFEST_FILE} names origin {manifest.get('origin')!r}, the charter {origin!r}"))
+        problems.append(
+            (
+                "manifest",
+                f"{MANIFEST_FILE} names origin {manifest.get('origin')!r}, the charter {origin!r}",
+            )
+        )
     if manifest.get("checkpoint_size") != checkpoint_size:
-        problems.append((
-            "manifest",
-            f"{MANIFEST_FILE} says the latest checkpoint is at size {manifest.get('checkpoint_size')},"
-            + (f" the latest that verifies is at size {checkpoint_size}" if checkpoint_size is not None
-               else " but none verifies"),
-        ))
+        problems.append(
+            (
+                "manifest",
+                f"{MANIFEST_FILE} says the latest checkpoint is at size {manifest.get('checkpoint_size')},"
+                + (
+                    f" the latest that verifies is at size {checkpoint_size}"
+                    if checkpoint_size is not None
+                    else " but none verifies"
+                ),
+            )
+        )

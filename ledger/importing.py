@@ -67,7 +67,9 @@ def signed_lines(
         try:
             obj = json.loads(text)
         except json.JSONDecodeError as exc:
-            raise MalformedStatement(f"invalid JSON: {exc.msg} at column {exc.colno}", line=number) from exc
+            raise MalformedStatement(
+                f"invalid JSON: {exc.msg} at column {exc.colno}", line=number
+            ) from exc
         if isinstance(obj, dict) and "signature" in obj:
             yield number, text
             continue
@@ -93,7 +95,9 @@ def import_lines(
     moment = now or datetime.now(UTC)
     appended: list[Appended] = []
     batch: list[Checked] = []
-    stream = ledger.checker.check_stream(signed_lines(lines, keyring, moment), ledger.signing_keys())
+    stream = ledger.checker.check_stream(
+        signed_lines(lines, keyring, moment), ledger.signing_keys()
+    )
     for number, checked in stream:
         batch.append(_at_line(checked, number))
         if len(batch) >= batch_size:

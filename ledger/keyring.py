@@ -88,9 +88,7 @@ class Keyring:
                 f"no keyring at {self.directory} (missing keyring.json): run `ledger init` first"
             ) from exc
         self.origin: str = self.manifest["origin"]
-        self.institutions = {
-            i["id"]: InstitutionKeys(**i) for i in self.manifest["institutions"]
-        }
+        self.institutions = {i["id"]: InstitutionKeys(**i) for i in self.manifest["institutions"]}
         self._signing: dict[str, Ed25519PrivateKey] = {}
         self._sealing: dict[str, X25519PrivateKey] = {}
 

@@ -223,9 +223,7 @@ def _extract_and_expand(dh: bytes, kem_context: bytes) -> bytes:
     return _labeled_expand(_KEM_SUITE_ID, eae_prk, b"shared_secret", kem_context, _NSECRET)
 
 
-def _encap(
-    pk_r: X25519PublicKey, ephemeral: X25519PrivateKey | None = None
-) -> tuple[bytes, bytes]:
+def _encap(pk_r: X25519PublicKey, ephemeral: X25519PrivateKey | None = None) -> tuple[bytes, bytes]:
     """DHKEM Encap: returns ``(shared_secret, enc)``.
 
     ``ephemeral`` exists only so the RFC test vector (fixed ``skEm``) can be

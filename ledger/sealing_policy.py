@@ -28,7 +28,9 @@ def check_sealed_part(sealed: dict[str, Any], statement: Statement, decision: De
     try:
         validate_envelope(sealed)
     except SealingError as exc:
-        raise SealingError(exc.message, field=f"sealed.{exc.field}" if exc.field else "sealed") from exc
+        raise SealingError(
+            exc.message, field=f"sealed.{exc.field}" if exc.field else "sealed"
+        ) from exc
     registry = decision.registry
     recipients = set(sealed_recipients(sealed))
     for role in required_recipient_roles(registry.policy):

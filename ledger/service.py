@@ -179,7 +179,9 @@ class Ledger:
         from ledger.verification.before_acting import require_intact
 
         with storage_available():
-            report = require_intact(self.store, log_public=self._log_public(), checker=checker or self.checker)
+            report = require_intact(
+                self.store, log_public=self._log_public(), checker=checker or self.checker
+            )
             self.store.evict_all()
             self.store.forget_event_infos()
             self._load_tree()
@@ -395,7 +397,9 @@ class Ledger:
             raise NotFound(f"event {event_id} is not in the ledger")
         return row
 
-    def inclusion_proof(self, event_id: str, size: int | None = None) -> tuple[int, int, list[bytes]]:
+    def inclusion_proof(
+        self, event_id: str, size: int | None = None
+    ) -> tuple[int, int, list[bytes]]:
         """(leaf index, tree size, proof) against the latest checkpoint by default."""
         row = self.locate(event_id)
         if size is None:
@@ -453,12 +457,16 @@ class Ledger:
         first, last = rows[0].notification_id, rows[-1].notification_id
         by_nid = {
             n.id: n
-            for n in self.store.notifications(start=first, limit=max(1, min(last - first + 1, 10 * limit)))
+            for n in self.store.notifications(
+                start=first, limit=max(1, min(last - first + 1, 10 * limit))
+            )
         }
         found = []
         for row in rows:
             notification = by_nid.get(row.notification_id)
-            stored = decode_notification(self.store, notification) if notification is not None else None
+            stored = (
+                decode_notification(self.store, notification) if notification is not None else None
+            )
             self._check_read(row, stored)
             assert stored is not None
             found.append(stored)
@@ -478,7 +486,10 @@ class Ledger:
                 content_id = None
             if content_id != row.event_id or stored.event_id != row.event_id:
                 problem = f"the stored statement hashes to {content_id}, not to the id asked for"
-            elif row.leaf_index < len(self._hashes) and leaf_hash(leaf) != self._hashes[row.leaf_index]:
+            elif (
+                row.leaf_index < len(self._hashes)
+                and leaf_hash(leaf) != self._hashes[row.leaf_index]
+            ):
                 problem = "the stored statement is not the leaf of the verified Merkle tree"
         if problem is not None:
             raise TamperDetected(

@@ -91,7 +91,9 @@ def parse_one(number: int | None, line: str | bytes) -> Checked:
         return Checked(number, None, False, (type(exc).__name__, exc.message, exc.field))
 
 
-def _check_chunk(args: tuple[int | None, Sequence[str | bytes], dict[str, bytes], int]) -> list[Checked]:
+def _check_chunk(
+    args: tuple[int | None, Sequence[str | bytes], dict[str, bytes], int],
+) -> list[Checked]:
     """Check a chunk; its first ``covered`` lines lie under a verified checkpoint."""
     first, lines, keys, covered = args
     checked = []
@@ -130,7 +132,11 @@ class Checker:
             yield from _check_chunk((first_line, lines, keys, 0))
             return
         for number, checked in self.check_stream(
-            ((None if first_line is None else first_line + i, line) for i, line in enumerate(lines)), keys
+            (
+                (None if first_line is None else first_line + i, line)
+                for i, line in enumerate(lines)
+            ),
+            keys,
         ):
             yield checked if checked.line == number else replace(checked, line=number)
 
@@ -178,7 +184,9 @@ class Checker:
             self._pool = None
 
 
-def _chunks(items: Iterable[tuple[T, str | bytes]], size: int) -> Iterator[list[tuple[T, str | bytes]]]:
+def _chunks(
+    items: Iterable[tuple[T, str | bytes]], size: int
+) -> Iterator[list[tuple[T, str | bytes]]]:
     chunk: list[tuple[T, str | bytes]] = []
     for item in items:
         chunk.append(item)

@@ -87,7 +87,9 @@ def canonical_json(obj: Any) -> bytes:
     """
     if _plain(obj):
         try:
-            return json.dumps(obj, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode("utf-8")
+            return json.dumps(
+                obj, sort_keys=True, separators=(",", ":"), ensure_ascii=False
+            ).encode("utf-8")
         except UnicodeEncodeError:
             pass  # a lone surrogate: rfc8785 reports it
     try:

@@ -34,7 +34,9 @@ TEMPLATES = HERE / "templates"
 STATIC = HERE / "static"
 METHODOLOGY = HERE.parent / "docs" / "methodology.md"
 FONT_FILES = {
-    "NotoNastaliqUrdu-Regular.ttf": Path("/usr/share/fonts/truetype/noto/NotoNastaliqUrdu-Regular.ttf"),
+    "NotoNastaliqUrdu-Regular.ttf": Path(
+        "/usr/share/fonts/truetype/noto/NotoNastaliqUrdu-Regular.ttf"
+    ),
     "NotoNastaliqUrdu-Bold.ttf": Path("/usr/share/fonts/truetype/noto/NotoNastaliqUrdu-Bold.ttf"),
 }
 """Fonts copied from Debian's fonts-noto-core when installed; otherwise the system font stack is used."""
@@ -53,8 +55,20 @@ def survival_at(curve: list[dict[str, Any]], hours: float) -> float | None:
     return value if curve and (curve[-1]["time"] >= hours or value == 0.0) else None
 
 
-SECTION_PAGES = ("index", "groups", "promises", "releases", "custody", "officers", "court", "interruption",
-                 "cases", "methodology", "verify", "downloads")
+SECTION_PAGES = (
+    "index",
+    "groups",
+    "promises",
+    "releases",
+    "custody",
+    "officers",
+    "court",
+    "interruption",
+    "cases",
+    "methodology",
+    "verify",
+    "downloads",
+)
 
 
 @dataclass
@@ -69,8 +83,14 @@ class BuildResult:
 
 def make_environment(language: Language) -> Environment:
     """A Jinja2 environment for one language: autoescape always on, the language's catalog installed."""
-    env = Environment(loader=FileSystemLoader(str(TEMPLATES)), autoescape=True, undefined=StrictUndefined,
-                      extensions=["jinja2.ext.i18n"], trim_blocks=True, lstrip_blocks=True)
+    env = Environment(
+        loader=FileSystemLoader(str(TEMPLATES)),
+        autoescape=True,
+        undefined=StrictUndefined,
+        extensions=["jinja2.ext.i18n"],
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
     env.install_gettext_translations(translations(language.code), newstyle=True)  # type: ignore[attr-defined]
     return env
 
@@ -104,15 +124,23 @@ class SiteBuilder:
         cp = self.source.checkpoint
         import base64
 
-        return {"origin": cp.origin, "size": cp.size, "root_hex": cp.root_hash.hex(),
-                "root_b64": base64.b64encode(cp.root_hash).decode("ascii"),
-                "signed_at": cp.signed_time.strftime("%Y-%m-%dT%H:%M:%SZ") if cp.signed_time else None,
-                "note": self.source.checkpoint_note, "vkey": self.source.log_vkey.strip(),
-                "witnesses": self.source.witnesses, "as_of": self.source.reports.as_of,
-                "as_of_source": self.source.reports.evaluation.source,
-                "as_of_explanation": self.source.reports.evaluation.explanation}
+        return {
+            "origin": cp.origin,
+            "size": cp.size,
+            "root_hex": cp.root_hash.hex(),
+            "root_b64": base64.b64encode(cp.root_hash).decode("ascii"),
+            "signed_at": cp.signed_time.strftime("%Y-%m-%dT%H:%M:%SZ") if cp.signed_time else None,
+            "note": self.source.checkpoint_note,
+            "vkey": self.source.log_vkey.strip(),
+            "witnesses": self.source.witnesses,
+            "as_of": self.source.reports.as_of,
+            "as_of_source": self.source.reports.evaluation.source,
+            "as_of_explanation": self.source.reports.evaluation.explanation,
+        }
 
-    def render_html(self, env: Environment, language: Language, template: str, path: str, **context: Any) -> str:
+    def render_html(
+        self, env: Environment, language: Language, template: str, path: str, **context: Any
+    ) -> str:
         depth = path.count("/")
         fmt = Formatter(language)
         gettext: Callable[[str], str] = translations(language.code).gettext
@@ -121,20 +149,45 @@ class SiteBuilder:
             return gettext(table[code]) if code in table else str(code)
 
         return env.get_template(template).render(
-            lang=language, languages=LANGUAGES, base="../" * depth, path=path.split("/", 1)[1] if "/" in path else path,
-            fmt=fmt, label=label, L=labels, cp=self.checkpoint, file_slug=file_slug,
-            group_name=self.data.group_name, group_pages=self.group_pages, fonts=self.fonts,
-            survival_at=survival_at, km_hours=KM_HOURS, **context)
+            lang=language,
+            languages=LANGUAGES,
+            base="../" * depth,
+            path=path.split("/", 1)[1] if "/" in path else path,
+            fmt=fmt,
+            label=label,
+            L=labels,
+            cp=self.checkpoint,
+            file_slug=file_slug,
+            group_name=self.data.group_name,
+            group_pages=self.group_pages,
+            fonts=self.fonts,
+            survival_at=survival_at,
+            km_hours=KM_HOURS,
+            **context,
+        )
 
-    def render(self, env: Environment, language: Language, template: str, path: str, **context: Any) -> None:
+    def render(
+        self, env: Environment, language: Language, template: str, path: str, **context: Any
+    ) -> None:
         self.writer.write(path, self.render_html(env, language, template, path, **context))
         self.pages += 1
 
     def write_case_pages(self, environments: dict[str, Environment]) -> None:
         """Every case page in every language; each case's timeline is assembled once for all languages."""
-        renderers = [CasePages(environments[language.code], language, self.render_html(
-            environments[language.code], language, "case.html", f"{language.code}/cases/@@SLUG@@.html",
-            page="cases")) for language in LANGUAGES]
+        renderers = [
+            CasePages(
+                environments[language.code],
+                language,
+                self.render_html(
+                    environments[language.code],
+                    language,
+                    "case.html",
+                    f"{language.code}/cases/@@SLUG@@.html",
+                    page="cases",
+                ),
+            )
+            for language in LANGUAGES
+        ]
         for case in self.data.case_ids():
             detail = self.data.case(case)
             slug = file_slug(case)
@@ -153,10 +206,16 @@ class SiteBuilder:
                 self.writer.copy(f"static/fonts/{name}", source)
                 self.fonts.append(name)
                 weight = "700" if "Bold" in name else "400"
-                faces.append(f'@font-face {{ font-family: "Noto Nastaliq Urdu"; font-weight: {weight};'
-                             f' font-display: swap; src: local("Noto Nastaliq Urdu"), url("fonts/{name}"); }}')
-        self.writer.write("static/fonts.css", "/* Urdu fonts copied at build time from Debian's fonts-noto-core. */\n"
-                          + "\n".join(faces) + "\n")
+                faces.append(
+                    f'@font-face {{ font-family: "Noto Nastaliq Urdu"; font-weight: {weight};'
+                    f' font-display: swap; src: local("Noto Nastaliq Urdu"), url("fonts/{name}"); }}'
+                )
+        self.writer.write(
+            "static/fonts.css",
+            "/* Urdu fonts copied at build time from Debian's fonts-noto-core. */\n"
+            + "\n".join(faces)
+            + "\n",
+        )
 
     def write_data(self) -> int:
         cp = self.checkpoint_context()
@@ -166,15 +225,35 @@ class SiteBuilder:
         self.write_export(cp)
         for name in REPORT_NAMES:
             table = self.data.tables[name]
-            self.writer.write(f"data/reports/{name}.json", json.dumps(table.to_json(), ensure_ascii=False, indent=1))
+            self.writer.write(
+                f"data/reports/{name}.json",
+                json.dumps(table.to_json(), ensure_ascii=False, indent=1),
+            )
             self.writer.write(f"data/reports/{name}.csv", table.to_csv())
-        self.writer.write("data/flags.json", json.dumps(self.data.flags, ensure_ascii=False, indent=1))
-        self.writer.write("data/manifest.json", json.dumps(
-            {"origin": cp["origin"], "tree_size": cp["size"], "root": cp["root_hex"], "as_of": cp["as_of"],
-             "as_of_source": cp["as_of_source"], "as_of_explanation": cp["as_of_explanation"],
-             "reports": list(REPORT_NAMES), "tiles": "tile/", "ids": "ids/",
-             "id_prefix_length": id_prefix_length(cp["size"])}, indent=1))
-        ids = write_tiles(self.writer, self.source.leaves(), cp["size"], self.source.checkpoint.root_hash)
+        self.writer.write(
+            "data/flags.json", json.dumps(self.data.flags, ensure_ascii=False, indent=1)
+        )
+        self.writer.write(
+            "data/manifest.json",
+            json.dumps(
+                {
+                    "origin": cp["origin"],
+                    "tree_size": cp["size"],
+                    "root": cp["root_hex"],
+                    "as_of": cp["as_of"],
+                    "as_of_source": cp["as_of_source"],
+                    "as_of_explanation": cp["as_of_explanation"],
+                    "reports": list(REPORT_NAMES),
+                    "tiles": "tile/",
+                    "ids": "ids/",
+                    "id_prefix_length": id_prefix_length(cp["size"]),
+                },
+                indent=1,
+            ),
+        )
+        ids = write_tiles(
+            self.writer, self.source.leaves(), cp["size"], self.source.checkpoint.root_hash
+        )
         self.recent_events = ids[-12:][::-1]
         return len(ids)
 
@@ -182,7 +261,9 @@ class SiteBuilder:
         """``data/export/``: the log at this checkpoint in the export layout, for ``ledger verify --export``."""
         from ledger.exporting import LOG_FILE, pinned_export_files
 
-        files = pinned_export_files(cp["note"], cp["origin"], cp["size"], cp["root_hex"], cp["vkey"])
+        files = pinned_export_files(
+            cp["note"], cp["origin"], cp["size"], cp["root_hex"], cp["vkey"]
+        )
         for name, text in files.items():
             self.writer.write(f"data/export/{name}", text)
         self.writer.copy(f"data/export/{LOG_FILE}", self.source.leaves_path)
@@ -192,52 +273,149 @@ class SiteBuilder:
         _ = translations(language.code).gettext
         outcome_labels = {k: _(v) for k, v in labels.OUTCOMES.items()}
         rows = self.data.tables["groups"].rows
-        self.writer.write(f"charts/{language.code}/outcomes-by-group.svg", charts.outcomes_by_group(
-            rows, outcome_labels, _("Promises kept and broken, by group"),
-            _("Stacked bars: for each group, how many triggering shootings ended with the promise kept, kept late, broken or still pending."),
-            _("Triggering shootings")))
-        self.writer.write(f"charts/{language.code}/outcomes-by-month.svg", charts.monthly_outcomes(
-            self.data.monthly(), fmt.month, outcome_labels, _("Promises by month of the shooting"),
-            _("Stacked columns: for each month, the triggering shootings and how their promises turned out."),
-            _("Triggering shootings")))
+        self.writer.write(
+            f"charts/{language.code}/outcomes-by-group.svg",
+            charts.outcomes_by_group(
+                rows,
+                outcome_labels,
+                _("Promises kept and broken, by group"),
+                _(
+                    "Stacked bars: for each group, how many triggering shootings ended with the promise kept, kept late, broken or still pending."
+                ),
+                _("Triggering shootings"),
+            ),
+        )
+        self.writer.write(
+            f"charts/{language.code}/outcomes-by-month.svg",
+            charts.monthly_outcomes(
+                self.data.monthly(),
+                fmt.month,
+                outcome_labels,
+                _("Promises by month of the shooting"),
+                _(
+                    "Stacked columns: for each month, the triggering shootings and how their promises turned out."
+                ),
+                _("Triggering shootings"),
+            ),
+        )
         km = self.data.tables["groups"].extra.get("km_time_to_arrest_hours", {})
-        self.writer.write(f"charts/{language.code}/time-to-arrest.svg", charts.time_to_arrest(
-            [(self.data.group_name(g), curve) for g, curve in km.items()],
-            _("Time to arrest after a triggering shooting"),
-            _("Kaplan-Meier curves: the share of triggering shootings with nobody arrested yet, by hours since the shooting, one line per group."),
-            _("Hours since the shooting"), _("Share with no arrest yet")))
+        self.writer.write(
+            f"charts/{language.code}/time-to-arrest.svg",
+            charts.time_to_arrest(
+                [(self.data.group_name(g), curve) for g, curve in km.items()],
+                _("Time to arrest after a triggering shooting"),
+                _(
+                    "Kaplan-Meier curves: the share of triggering shootings with nobody arrested yet, by hours since the shooting, one line per group."
+                ),
+                _("Hours since the shooting"),
+                _("Share with no arrest yet"),
+            ),
+        )
         for group in iter_group_ids(self.data):
             detail = self.data.reports.group_detail(group)
             curves = detail["km_time_to_arrest_hours"]
-            self.writer.write(f"charts/{language.code}/group-{file_slug(group)}-time-to-arrest.svg", charts.time_to_arrest(
-                [(self.data.group_name(group), curves["group"]), (_("All other groups"), curves["all_others"])],
-                _("Time to arrest: this group against all others"),
-                _("Kaplan-Meier curves: the share of triggering shootings with nobody arrested yet, by hours since the shooting."),
-                _("Hours since the shooting"), _("Share with no arrest yet")))
+            self.writer.write(
+                f"charts/{language.code}/group-{file_slug(group)}-time-to-arrest.svg",
+                charts.time_to_arrest(
+                    [
+                        (self.data.group_name(group), curves["group"]),
+                        (_("All other groups"), curves["all_others"]),
+                    ],
+                    _("Time to arrest: this group against all others"),
+                    _(
+                        "Kaplan-Meier curves: the share of triggering shootings with nobody arrested yet, by hours since the shooting."
+                    ),
+                    _("Hours since the shooting"),
+                    _("Share with no arrest yet"),
+                ),
+            )
 
     def write_pages(self, language: Language, env: Environment) -> None:
         code = language.code
         d = self.data
-        self.render(env, language, "home.html", f"{code}/index.html", page="index", home=d.home(),
-                    recent_events=self.recent_events)
-        self.render(env, language, "groups.html", f"{code}/groups.html", page="groups", **d.groups())
+        self.render(
+            env,
+            language,
+            "home.html",
+            f"{code}/index.html",
+            page="index",
+            home=d.home(),
+            recent_events=self.recent_events,
+        )
+        self.render(
+            env, language, "groups.html", f"{code}/groups.html", page="groups", **d.groups()
+        )
         for group in iter_group_ids(d):
-            self.render(env, language, "group.html", f"{code}/groups/{file_slug(group)}.html", page="groups",
-                        g=d.group(group))
-        self.render(env, language, "promises.html", f"{code}/promises.html", page="promises", **d.promises())
-        self.render(env, language, "flags.html", f"{code}/releases.html", page="releases", **d.flag_page("releases"))
-        self.render(env, language, "flags.html", f"{code}/custody.html", page="custody", **d.flag_page("custody"))
-        self.render(env, language, "officers.html", f"{code}/officers.html", page="officers", **d.officers())
-        self.render(env, language, "court.html", f"{code}/court.html", page="court", **d.table_page("court"))
-        self.render(env, language, "interruption.html", f"{code}/interruption.html", page="interruption",
-                    **d.table_page("interruption"))
-        self.render(env, language, "cases.html", f"{code}/cases.html", page="cases", cases=self.case_rows)
-        self.render(env, language, "methodology.html", f"{code}/methodology.html", page="methodology",
-                    methodology=self.methodology_html, notes={n: d.tables[n].notes for n in REPORT_NAMES})
-        self.render(env, language, "verify.html", f"{code}/verify.html", page="verify",
-                    recent_events=self.recent_events, id_prefix=id_prefix_length(self.source.size))
-        self.render(env, language, "downloads.html", f"{code}/downloads.html", page="downloads",
-                    reports=REPORT_NAMES)
+            self.render(
+                env,
+                language,
+                "group.html",
+                f"{code}/groups/{file_slug(group)}.html",
+                page="groups",
+                g=d.group(group),
+            )
+        self.render(
+            env, language, "promises.html", f"{code}/promises.html", page="promises", **d.promises()
+        )
+        self.render(
+            env,
+            language,
+            "flags.html",
+            f"{code}/releases.html",
+            page="releases",
+            **d.flag_page("releases"),
+        )
+        self.render(
+            env,
+            language,
+            "flags.html",
+            f"{code}/custody.html",
+            page="custody",
+            **d.flag_page("custody"),
+        )
+        self.render(
+            env, language, "officers.html", f"{code}/officers.html", page="officers", **d.officers()
+        )
+        self.render(
+            env, language, "court.html", f"{code}/court.html", page="court", **d.table_page("court")
+        )
+        self.render(
+            env,
+            language,
+            "interruption.html",
+            f"{code}/interruption.html",
+            page="interruption",
+            **d.table_page("interruption"),
+        )
+        self.render(
+            env, language, "cases.html", f"{code}/cases.html", page="cases", cases=self.case_rows
+        )
+        self.render(
+            env,
+            language,
+            "methodology.html",
+            f"{code}/methodology.html",
+            page="methodology",
+            methodology=self.methodology_html,
+            notes={n: d.tables[n].notes for n in REPORT_NAMES},
+        )
+        self.render(
+            env,
+            language,
+            "verify.html",
+            f"{code}/verify.html",
+            page="verify",
+            recent_events=self.recent_events,
+            id_prefix=id_prefix_length(self.source.size),
+        )
+        self.render(
+            env,
+            language,
+            "downloads.html",
+            f"{code}/downloads.html",
+            page="downloads",
+            reports=REPORT_NAMES,
+        )
 
     def build(self) -> BuildResult:
         started = time.perf_counter()
@@ -252,10 +430,23 @@ class SiteBuilder:
         self.write_case_pages(environments)
         en = LANGUAGES[0]
         self.render(environments["en"], en, "root.html", "index.html", page="root")
-        self.render(environments["en"], en, "feed.xml", "feed.xml", page="feed", entries=self.data.feed_entries())
+        self.render(
+            environments["en"],
+            en,
+            "feed.xml",
+            "feed.xml",
+            page="feed",
+            entries=self.data.feed_entries(),
+        )
         removed = self.writer.finish()
-        return BuildResult(self.pages, self.writer.written, self.writer.unchanged, removed, proofs,
-                           time.perf_counter() - started)
+        return BuildResult(
+            self.pages,
+            self.writer.written,
+            self.writer.unchanged,
+            removed,
+            proofs,
+            time.perf_counter() - started,
+        )
 
 
 def build_site(source: SiteSource, out: Path, methodology: Path = METHODOLOGY) -> BuildResult:

@@ -34,7 +34,9 @@ WORDS = {
     "event": N_("Event"),
     "log_position": N_("log position"),
     "verify_event": N_("Verify event"),
-    "sealed": N_("This event also carries personal details sealed to the court and the committee; they are not published."),
+    "sealed": N_(
+        "This event also carries personal details sealed to the court and the committee; they are not published."
+    ),
 }
 MARKERS = re.compile(r"@@(TITLE|SLUG|CONTENT)@@")
 
@@ -58,11 +60,19 @@ class CasePages:
         self.entry_status = translated(labels.ENTRY_STATUS)
         self.rules = translated(labels.RULES)
         self.lang = language.code
-        self.context: dict[str, Any] = {"entries": self.entries,
-            "base": "../../", "lang": language.code, "t": translated(WORDS), "moment": fmt.moment,
-            "day": fmt.day, "number": fmt.number, "types": translated(labels.EVENT_TYPES),
-            "entry_status": translated(labels.ENTRY_STATUS), "rules": translated(labels.RULES),
-            "severity": translated(labels.SEVERITY), "flag_status": translated(labels.FLAG_STATUS),
+        self.context: dict[str, Any] = {
+            "entries": self.entries,
+            "base": "../../",
+            "lang": language.code,
+            "t": translated(WORDS),
+            "moment": fmt.moment,
+            "day": fmt.day,
+            "number": fmt.number,
+            "types": translated(labels.EVENT_TYPES),
+            "entry_status": translated(labels.ENTRY_STATUS),
+            "rules": translated(labels.RULES),
+            "severity": translated(labels.SEVERITY),
+            "flag_status": translated(labels.FLAG_STATUS),
             "findings": translated(labels.FINDINGS),
         }
 
@@ -71,12 +81,21 @@ class CasePages:
         t, out = self.words, []
         for e in events:
             event_id, status = _text(e["event_id"]), _text(e["status"])
-            badges = "" if e["status"] == "counted" else (
-                f'<span class="badge status-{status}">{_text(self.entry_status.get(e["status"], e["status"]))}</span>')
-            badges += "".join(f'<span class="badge severity-high">{_text(self.rules.get(r, r))}</span>'
-                              for r in e["flags"])
-            data = "".join(f"<dt>{_text(key)}</dt><dd>{_value(value)}</dd>"
-                           for key, value in sorted(e["data"].items(), key=_key_order))
+            badges = (
+                ""
+                if e["status"] == "counted"
+                else (
+                    f'<span class="badge status-{status}">{_text(self.entry_status.get(e["status"], e["status"]))}</span>'
+                )
+            )
+            badges += "".join(
+                f'<span class="badge severity-high">{_text(self.rules.get(r, r))}</span>'
+                for r in e["flags"]
+            )
+            data = "".join(
+                f"<dt>{_text(key)}</dt><dd>{_value(value)}</dd>"
+                for key, value in sorted(e["data"].items(), key=_key_order)
+            )
             sealed = f'<p class="sealed-note">{_text(t["sealed"])}</p>' if e["sealed"] else ""
             out.append(
                 f'<li class="entry entry-{status}">\n'
@@ -89,13 +108,16 @@ class CasePages:
                 f"  {sealed}\n"
                 f'  <p class="verify-link">{_text(t["event"])} <a class="event" href="../../{self.lang}/verify.html#'
                 f'{event_id}" title="{_text(t["verify_event"])} {event_id}"><code>{event_id[:10]}</code></a>'
-                f' · {_text(t["log_position"])} {_text(self.fmt.number(e["leaf_index"]))}</p>\n</li>\n')
+                f" · {_text(t['log_position'])} {_text(self.fmt.number(e['leaf_index']))}</p>\n</li>\n"
+            )
         return Markup("".join(out))
 
     def page(self, detail: dict[str, Any]) -> str:
-        values = {"TITLE": str(escape(f"{self.case_word} {detail['case']}")),
-                  "SLUG": str(escape(file_slug(detail["case"]))),
-                  "CONTENT": self.body.render(self.context, c=detail)}
+        values = {
+            "TITLE": str(escape(f"{self.case_word} {detail['case']}")),
+            "SLUG": str(escape(file_slug(detail["case"]))),
+            "CONTENT": self.body.render(self.context, c=detail),
+        }
         parts = self.frame
         return "".join(part if i % 2 == 0 else values[part] for i, part in enumerate(parts))
 
@@ -104,8 +126,14 @@ def _text(value: Any) -> str:
     """``markupsafe.escape`` for plain values, without building a Markup per value (the hot path of a build)."""
     if isinstance(value, Markup):
         return str(value)
-    return (str(value).replace("&", "&amp;").replace(">", "&gt;").replace("<", "&lt;")
-            .replace("'", "&#39;").replace('"', "&#34;"))
+    return (
+        str(value)
+        .replace("&", "&amp;")
+        .replace(">", "&gt;")
+        .replace("<", "&lt;")
+        .replace("'", "&#39;")
+        .replace('"', "&#34;")
+    )
 
 
 def _key_order(item: tuple[Any, Any]) -> Any:
@@ -117,7 +145,9 @@ def _key_order(item: tuple[Any, Any]) -> Any:
 def _value(value: Any) -> Markup:
     """One data value as the timeline shows it: mappings as "k: v; …", lists joined, None as a dash."""
     if isinstance(value, dict):
-        return Markup("; ").join(Markup("{}: {}").format(k, v) for k, v in sorted(value.items(), key=_key_order))
+        return Markup("; ").join(
+            Markup("{}: {}").format(k, v) for k, v in sorted(value.items(), key=_key_order)
+        )
     if isinstance(value, (list, tuple)):
         return Markup(", ").join(value)
     if value is None:

@@ -76,7 +76,9 @@ class Formatter:
     def number(self, value: Any, digits: int = 0) -> str:
         if value is None:
             return "–"
-        if not digits and type(value) is int and value >= 0:  # the common case, without Babel's pattern parser
+        if (
+            not digits and type(value) is int and value >= 0
+        ):  # the common case, without Babel's pattern parser
             return format(value, ",").replace(",", self._group)
         pattern = "#,##0" + ("." + "0" * digits if digits else "")
         return str(format_decimal(value, format=pattern, locale=self.locale))
@@ -98,17 +100,31 @@ class Formatter:
         if not value:
             return "–"
         if len(value) != 20 or value[10] != "T" or value[19] != "Z":
-            return str(format_datetime(parse_moment(value), format="medium", tzinfo=UTC, locale=self.locale)) + " UTC"
+            return (
+                str(
+                    format_datetime(
+                        parse_moment(value), format="medium", tzinfo=UTC, locale=self.locale
+                    )
+                )
+                + " UTC"
+            )
         day, clock = value[:10], value[11:19]
         day_text = self._days.get(day)
         if day_text is None:
-            day_text = self._days[day] = str(format_date(parse_moment(value), format="medium", locale=self.locale))
+            day_text = self._days[day] = str(
+                format_date(parse_moment(value), format="medium", locale=self.locale)
+            )
         time_text = self._times.get(clock)
         if time_text is None:
-            time_text = self._times[clock] = str(format_time(parse_moment(value), format="medium", tzinfo=UTC,
-                                                             locale=self.locale))
+            time_text = self._times[clock] = str(
+                format_time(parse_moment(value), format="medium", tzinfo=UTC, locale=self.locale)
+            )
         return self._glue.replace("{0}", time_text).replace("{1}", day_text) + " UTC"
 
     def month(self, value: str) -> str:
         """A "YYYY-MM" month as the locale names it."""
-        return str(format_date(date(int(value[:4]), int(value[5:7]), 1), format="MMM y", locale=self.locale))
+        return str(
+            format_date(
+                date(int(value[:4]), int(value[5:7]), 1), format="MMM y", locale=self.locale
+            )
+        )

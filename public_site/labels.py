@@ -119,7 +119,9 @@ TEST_METRICS = {
 AS_OF_SOURCES = {
     "checkpoint": N_("the time signed in the checkpoint"),
     "requested": N_("the time requested when the site was built"),
-    "latest_event": N_("the time of the latest event, because the checkpoint carries no usable signed time"),
+    "latest_event": N_(
+        "the time of the latest event, because the checkpoint carries no usable signed time"
+    ),
 }
 
 NOT_TESTABLE = {
@@ -129,7 +131,9 @@ NOT_TESTABLE = {
         N_("no variation: every case has the same outcome"),
         N_("fewer than two groups with cases"),
         N_("no event yet: every case is still open (censored)"),
-        N_("no variation to compare: at every event time at most one group was at risk, or every case at risk had the event at once"),
+        N_(
+            "no variation to compare: at every event time at most one group was at risk, or every case at risk had the event at once"
+        ),
         N_("the log-rank variance cannot be inverted on these data"),
         N_("the log-rank statistic is undefined on these data"),
         N_("no transfer of an officer is recorded"),

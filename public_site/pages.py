@@ -34,7 +34,9 @@ class SiteData:
         self.tables = {name: reports.report(name) for name in REPORT_NAMES}
         self.facts = reports.facts
         self.group_names = {r["group"]: r["name"] for r in self.tables["groups"].rows}
-        self.flags = [self._place(f) for f in self.tables["releases"].rows + self.tables["custody"].rows]
+        self.flags = [
+            self._place(f) for f in self.tables["releases"].rows + self.tables["custody"].rows
+        ]
         self.flags.sort(key=lambda f: (f["occurred_at"], f["flag"]), reverse=True)
         self.flags_by_case: dict[str, list[dict[str, Any]]] = {}
         for f in self.flags:
@@ -55,7 +57,9 @@ class SiteData:
         return None
 
     def _place(self, flag: dict[str, Any]) -> dict[str, Any]:
-        groups = self.facts.groups_of(flag["person"], flag["occurred_at"]) if flag.get("person") else []
+        groups = (
+            self.facts.groups_of(flag["person"], flag["occurred_at"]) if flag.get("person") else []
+        )
         return {**flag, "groups": groups, "area": self._area_of_case(flag["case"])}
 
     # --- pages ------------------------------------------------------------------------
@@ -96,8 +100,12 @@ class SiteData:
 
     def groups(self) -> dict[str, Any]:
         table = self.tables["groups"]
-        return {"rows": table.rows, "notes": table.notes, "tests": table.extra.get("tests", []),
-                "km": table.extra.get("km_time_to_arrest_hours", {})}
+        return {
+            "rows": table.rows,
+            "notes": table.notes,
+            "tests": table.extra.get("tests", []),
+            "km": table.extra.get("km_time_to_arrest_hours", {}),
+        }
 
     def group(self, group: str) -> dict[str, Any]:
         detail = self.reports.group_detail(group)
@@ -108,14 +116,24 @@ class SiteData:
     def _release_row(self, spell: dict[str, Any]) -> dict[str, Any]:
         release = self.facts.events.get(spell["release"] or "")
         data = release["data"] if release else {}
-        return {"case": spell["case"], "person": spell["person"], "event": spell["release"],
-                "at": release["occurred_at"] if release else None, "legal_basis": data.get("legal_basis"),
-                "officer": spell.get("authorising_officer"), "unexplained": spell["unexplained_release"]}
+        return {
+            "case": spell["case"],
+            "person": spell["person"],
+            "event": spell["release"],
+            "at": release["occurred_at"] if release else None,
+            "legal_basis": data.get("legal_basis"),
+            "officer": spell.get("authorising_officer"),
+            "unexplained": spell["unexplained_release"],
+        }
 
     def promises(self) -> dict[str, Any]:
         table = self.tables["promises"]
-        return {"warnings": table.extra.get("warnings", []), "rows": table.rows, "notes": table.notes,
-                "summary": table.extra.get("summary", {})}
+        return {
+            "warnings": table.extra.get("warnings", []),
+            "rows": table.rows,
+            "notes": table.notes,
+            "summary": table.extra.get("summary", {}),
+        }
 
     def flag_page(self, name: str) -> dict[str, Any]:
         table = self.tables[name]
@@ -124,15 +142,23 @@ class SiteData:
         by_rule: dict[str, Counter[str]] = {}
         for f in rows:
             by_rule.setdefault(f["rule"], Counter())[f["status"]] += 1
-        return {"rows": rows, "notes": table.notes, "by_rule": {k: dict(v) for k, v in sorted(by_rule.items())},
-                "holdings": table.extra.get("holdings", []),
-                "rules": sorted({f["rule"] for f in rows}),
-                "areas": sorted({f["area"] for f in rows if f["area"]}),
-                "flag_groups": sorted({g for f in rows for g in f["groups"]})}
+        return {
+            "rows": rows,
+            "notes": table.notes,
+            "by_rule": {k: dict(v) for k, v in sorted(by_rule.items())},
+            "holdings": table.extra.get("holdings", []),
+            "rules": sorted({f["rule"] for f in rows}),
+            "areas": sorted({f["area"] for f in rows if f["area"]}),
+            "flag_groups": sorted({g for f in rows for g in f["groups"]}),
+        }
 
     def officers(self) -> dict[str, Any]:
         table = self.tables["officers"]
-        return {"rows": table.rows, "notes": table.notes, "signals": table.extra.get("retaliation_signals", [])}
+        return {
+            "rows": table.rows,
+            "notes": table.notes,
+            "signals": table.extra.get("retaliation_signals", []),
+        }
 
     def table_page(self, name: str) -> dict[str, Any]:
         table = self.tables[name]
@@ -148,10 +174,17 @@ class SiteData:
             info = self.facts.cases.get(case, {})
             person = info.get("person")
             first = self.facts.events[self.facts.case_mentions[case][0]]
-            out.append({"case": case, "slug": file_slug(case), "person": person,
-                        "groups": self.facts.groups_of(person, first["occurred_at"]) if person else [],
-                        "opened": first["occurred_at"], "events": len(self.facts.case_mentions[case]),
-                        "flags": flagged.get(case, 0)})
+            out.append(
+                {
+                    "case": case,
+                    "slug": file_slug(case),
+                    "person": person,
+                    "groups": self.facts.groups_of(person, first["occurred_at"]) if person else [],
+                    "opened": first["occurred_at"],
+                    "events": len(self.facts.case_mentions[case]),
+                    "flags": flagged.get(case, 0),
+                }
+            )
         return out
 
     def case(self, case: str) -> dict[str, Any]:
@@ -163,11 +196,19 @@ class SiteData:
 
     def feed_entries(self, limit: int = 200) -> list[dict[str, Any]]:
         """New flags and broken promises, newest first."""
-        entries = [{"kind": "flag", "at": f["occurred_at"], "id": f["flag"], "row": f} for f in self.flags]
+        entries = [
+            {"kind": "flag", "at": f["occurred_at"], "id": f["flag"], "row": f} for f in self.flags
+        ]
         for row in self.tables["promises"].rows:
             if row["outcome"] == "broken":
-                entries.append({"kind": "broken", "at": row["shot_at"],
-                                "id": f"{row['incident']}:{row['group']}:{row['trigger']}", "row": row})
+                entries.append(
+                    {
+                        "kind": "broken",
+                        "at": row["shot_at"],
+                        "id": f"{row['incident']}:{row['group']}:{row['trigger']}",
+                        "row": row,
+                    }
+                )
         entries.sort(key=lambda e: (e["at"], e["id"]), reverse=True)
         return entries[:limit]
 

@@ -87,7 +87,9 @@ def check_checkpoint(note: str, log_vkey: str) -> Checkpoint:
     try:
         opened = open_note(note, [NoteVerifier.from_vkey(log_vkey.strip())])
     except ProofError as exc:
-        raise SiteSourceError(f"the latest checkpoint does not verify with the log key: {exc}") from exc
+        raise SiteSourceError(
+            f"the latest checkpoint does not verify with the log key: {exc}"
+        ) from exc
     return Checkpoint.parse(opened.text)
 
 
@@ -101,7 +103,9 @@ def witnesses_of(note: str, witness_vkeys: list[str]) -> list[Witness]:
         try:
             verifier = CosignatureVerifier.from_vkey(vkey.strip())
         except ProofError as exc:
-            raise SiteSourceError(f"witness key {vkey.strip()!r} is not a cosignature/v1 key: {exc}") from exc
+            raise SiteSourceError(
+                f"witness key {vkey.strip()!r} is not a cosignature/v1 key: {exc}"
+            ) from exc
         stamp: int | None = None
         for sig in parsed.signatures:
             if sig.name == verifier.name and sig.key_hash == verifier.key_hash:
@@ -109,7 +113,9 @@ def witnesses_of(note: str, witness_vkeys: list[str]) -> list[Witness]:
                     stamp = verifier.timestamp_of(parsed.text.encode("utf-8"), sig.signature)
                 except ProofError:
                     stamp = None
-        out.append(Witness(verifier.name, verifier.key_hash.hex(), verifier.vkey, stamp is not None, stamp))
+        out.append(
+            Witness(verifier.name, verifier.key_hash.hex(), verifier.vkey, stamp is not None, stamp)
+        )
     return out
 
 
@@ -133,7 +139,9 @@ def open_ledger_source(
     ledger.refresh()
     latest = ledger.latest_checkpoint()
     if latest is None:
-        raise SiteSourceError("the ledger has no signed checkpoint yet: run `ledger checkpoint` first")
+        raise SiteSourceError(
+            "the ledger has no signed checkpoint yet: run `ledger checkpoint` first"
+        )
     registry = ledger.registry()
     if registry is None:
         raise NotFound("the ledger has no charter yet")
@@ -146,8 +154,16 @@ def open_ledger_source(
         (scratch / "checkpoint").write_text(latest.note, "utf-8")
         (scratch / "log.vkey").write_text(registry.log_key.strip() + "\n", "utf-8")
         reports = Reports.from_export(scratch, as_of)
-    return SiteSource(reports, checkpoint, latest.note, registry.log_key, latest.signed_at, leaves_path,
-                      witnesses_of(latest.note, witness_vkeys or []), scratch)
+    return SiteSource(
+        reports,
+        checkpoint,
+        latest.note,
+        registry.log_key,
+        latest.signed_at,
+        leaves_path,
+        witnesses_of(latest.note, witness_vkeys or []),
+        scratch,
+    )
 
 
 def open_export_source(
@@ -170,16 +186,28 @@ def open_export_source(
     with (directory / "log.jsonl").open("rb") as handle:
         lines = sum(1 for _ in handle)
     if lines < checkpoint.size:
-        raise SiteSourceError(f"{directory}/log.jsonl holds {lines} events, fewer than the checkpoint's {checkpoint.size}")
+        raise SiteSourceError(
+            f"{directory}/log.jsonl holds {lines} events, fewer than the checkpoint's {checkpoint.size}"
+        )
     scratch: Path | None = None
     source_dir = directory
     if lines > checkpoint.size:
         scratch = Path(tempfile.mkdtemp(prefix="ledger-site-"))
         with (directory / "log.jsonl").open("rb") as handle:
-            _write_prefix((raw.rstrip(b"\n") for raw in handle), checkpoint.size, scratch / "log.jsonl")
+            _write_prefix(
+                (raw.rstrip(b"\n") for raw in handle), checkpoint.size, scratch / "log.jsonl"
+            )
         (scratch / "checkpoint").write_text(note, "utf-8")
         (scratch / "log.vkey").write_text(vkey + "\n", "utf-8")
         source_dir = scratch
     reports = Reports.from_export(source_dir, as_of)
-    return SiteSource(reports, checkpoint, note, vkey, None, source_dir / "log.jsonl",
-                      witnesses_of(note, witness_vkeys or []), scratch)
+    return SiteSource(
+        reports,
+        checkpoint,
+        note,
+        vkey,
+        None,
+        source_dir / "log.jsonl",
+        witnesses_of(note, witness_vkeys or []),
+        scratch,
+    )

@@ -55,7 +55,9 @@ def tree_levels(leaf_hashes: list[bytes]) -> list[list[bytes]]:
     levels = [leaf_hashes]
     level = leaf_hashes
     while len(level) > 1:
-        up = [_sha256(b"\x01" + level[i] + level[i + 1]).digest() for i in range(0, len(level) - 1, 2)]
+        up = [
+            _sha256(b"\x01" + level[i] + level[i + 1]).digest() for i in range(0, len(level) - 1, 2)
+        ]
         if len(level) % 2:
             up.append(level[-1])
         levels.append(up)
@@ -98,7 +100,9 @@ def entry_bundle(leaves: Iterable[bytes]) -> bytes:
     out = bytearray()
     for leaf in leaves:
         if len(leaf) > 0xFFFF:
-            raise ValueError(f"a statement of {len(leaf)} bytes does not fit a tlog-tiles entry (64 KiB at most)")
+            raise ValueError(
+                f"a statement of {len(leaf)} bytes does not fit a tlog-tiles entry (64 KiB at most)"
+            )
         out += len(leaf).to_bytes(2, "big") + leaf
     return bytes(out)
 
@@ -117,7 +121,9 @@ def _tile_widths(count: int) -> Iterable[tuple[int, int]]:
         yield index, min(TILE_WIDTH, count - index * TILE_WIDTH)
 
 
-def write_tiles(writer: SiteWriter, leaves: Iterable[bytes], tree_size: int, root: bytes) -> list[str]:
+def write_tiles(
+    writer: SiteWriter, leaves: Iterable[bytes], tree_size: int, root: bytes
+) -> list[str]:
     """Write the tiles, entry bundles and id shards of the first ``tree_size`` leaves; return the event ids.
 
     Raises ValueError if the leaves do not hash to the checkpoint's root: the
@@ -140,7 +146,9 @@ def write_tiles(writer: SiteWriter, leaves: Iterable[bytes], tree_size: int, roo
     for index, width in _tile_widths(tree_size):
         start = index * TILE_WIDTH
         bundle = texts[start : start + width]
-        if width == TILE_WIDTH:  # a full bundle is committed to by its subtree root, which never changes
+        if (
+            width == TILE_WIDTH
+        ):  # a full bundle is committed to by its subtree root, which never changes
             key = base64.b64encode(chunk_roots[index]).decode("ascii")
             writer.write_keyed(tile_path(None, index, width), key, lambda b=bundle: entry_bundle(b))  # type: ignore[misc]
         else:

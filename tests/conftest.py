@@ -182,7 +182,11 @@ def go_verifier(tmp_path_factory: pytest.TempPathFactory) -> Path:
     env.setdefault("GOCACHE", str(out / "gocache"))
     result = subprocess.run(
         [go, "build", "-o", str(out / "verifier"), "."],
-        cwd=GO_SOURCE, env=env, capture_output=True, text=True, timeout=300,
+        cwd=GO_SOURCE,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
     )
     if result.returncode != 0:
         pytest.fail(f"building the Go verifier failed:\n{result.stderr}")

@@ -201,8 +201,10 @@ def _envelope_with_content(plaintext: bytes, alg: str = ALG) -> dict[str, Any]:
     [b"[1,2]", b'{"b":1,"a":2}', b'{"a": 1}', b"\xff\xfe", b"not json", b'"text"'],
 )
 def test_content_that_is_not_a_canonical_json_object_is_refused(plaintext: bytes) -> None:
-    for envelope in (_envelope_with_content(sealing.pad(plaintext)),
-                     _envelope_with_content(plaintext, ALG_UNPADDED)):
+    for envelope in (
+        _envelope_with_content(sealing.pad(plaintext)),
+        _envelope_with_content(plaintext, ALG_UNPADDED),
+    ):
         with pytest.raises(SealingError) as info:
             unseal(envelope, COURT, CONTEXT)
         assert info.value.field == "ciphertext"
@@ -224,8 +226,11 @@ def ciphertext_length(envelope: dict[str, Any]) -> int:
 
 def test_names_of_different_lengths_give_ciphertexts_of_equal_length() -> None:
     short = seal({"name": "Ali"}, PUBLIC, CONTEXT)
-    long = seal({"name": "Muhammad Abdul Rehman Khan Yousafzai", "address": "House 12, Street 4, Lyari"},
-                PUBLIC, CONTEXT)
+    long = seal(
+        {"name": "Muhammad Abdul Rehman Khan Yousafzai", "address": "House 12, Street 4, Lyari"},
+        PUBLIC,
+        CONTEXT,
+    )
     assert ciphertext_length(short) == ciphertext_length(long) == 256 + 16
 
 
@@ -243,9 +248,13 @@ OLD_FORMAT_KEY = "8052891528748909f3556cb722bcf336a666645954a0f30bdb5e2982c52ab2
 OLD_FORMAT_CONTEXT = b"person.registered|police"
 OLD_FORMAT_PART: dict[str, Any] = {
     "alg": "HPKE-X25519-SHA256-AES256GCM+A256GCM",
-    "recipients": [{"kid": "c943403000fb1a1ee766b628abe2ebec",
-                    "enc": "1euwoHnwYcUWp987Ez9ykRNe0K3JtOa6sUegbZ12Mgc=",
-                    "wrapped_key": "2boVRQdJVDUNCKzpfSb+xZD72NLhDEJN+eamVQR40SNmwDbKD+e5cJ4om97aKHgM"}],
+    "recipients": [
+        {
+            "kid": "c943403000fb1a1ee766b628abe2ebec",
+            "enc": "1euwoHnwYcUWp987Ez9ykRNe0K3JtOa6sUegbZ12Mgc=",
+            "wrapped_key": "2boVRQdJVDUNCKzpfSb+xZD72NLhDEJN+eamVQR40SNmwDbKD+e5cJ4om97aKHgM",
+        }
+    ],
     "nonce": "7N2MBhWN6HqW/VGS",
     "ciphertext": "sNYrEL7Yq/dgwmGfRzIkUiMI7lH/cK7ArdYuXDWWBcVc1uda6MjOiDKkrlBvEcUqSUl3a0vHsrf72/o=",
 }
@@ -257,7 +266,10 @@ def test_a_part_sealed_before_padding_still_opens() -> None:
 
     key = X25519PrivateKey.from_private_bytes(bytes.fromhex(OLD_FORMAT_KEY))
     validate_envelope(OLD_FORMAT_PART)
-    assert unseal(OLD_FORMAT_PART, key, OLD_FORMAT_CONTEXT) == {"name": "Amal Haddad", "place": "Facility 7"}
+    assert unseal(OLD_FORMAT_PART, key, OLD_FORMAT_CONTEXT) == {
+        "name": "Amal Haddad",
+        "place": "Facility 7",
+    }
 
 
 def test_a_padded_part_relabelled_as_unpadded_does_not_open() -> None:
@@ -326,8 +338,9 @@ json_values = st.recursive(
     | st.integers(min_value=-(2**53) + 1, max_value=2**53 - 1)
     | st.floats(allow_nan=False, allow_infinity=False)
     | st.text(),
-    lambda children: st.lists(children, max_size=4)
-    | st.dictionaries(st.text(max_size=8), children, max_size=4),
+    lambda children: (
+        st.lists(children, max_size=4) | st.dictionaries(st.text(max_size=8), children, max_size=4)
+    ),
     max_leaves=12,
 )
 

@@ -29,7 +29,9 @@ committee posts signed statements to `POST /v1/events`: `explanation.requested`
 """
 
 
-@router.get("/flags", summary="The audit queue", description=QUEUE_DESCRIPTION, responses=PROBLEM_RESPONSES)
+@router.get(
+    "/flags", summary="The audit queue", description=QUEUE_DESCRIPTION, responses=PROBLEM_RESPONSES
+)
 def flags(
     gate: GateDep,
     status: FlagStatus | None = None,
@@ -37,6 +39,11 @@ def flags(
 ) -> dict[str, Any]:
     def read(reports: Any) -> dict[str, Any]:
         rows = reports.flags(status=status, rule=rule)
-        return {"tree_size": reports.tree_size, "root": reports.root_hex, "as_of": reports.as_of, "flags": rows}
+        return {
+            "tree_size": reports.tree_size,
+            "root": reports.root_hex,
+            "as_of": reports.as_of,
+            "flags": rows,
+        }
 
     return with_reports(gate, read)

@@ -44,11 +44,19 @@ def _sealed_envelope(gate: GateDep, leaf_index: int) -> dict[str, Any] | None:
     return stored.statement().get("sealed") if stored is not None else None
 
 
-@router.get("/cases/{case}/history", summary="A case's full history with proofs", responses=PROBLEM_RESPONSES)
+@router.get(
+    "/cases/{case}/history",
+    summary="A case's full history with proofs",
+    responses=PROBLEM_RESPONSES,
+)
 def case_history(case: RefPath, gate: GateDep) -> dict[str, Any]:
     return _history(gate, lambda reports: reports.case_history(case))
 
 
-@router.get("/persons/{person}/history", summary="A person's history with proofs", responses=PROBLEM_RESPONSES)
+@router.get(
+    "/persons/{person}/history",
+    summary="A person's history with proofs",
+    responses=PROBLEM_RESPONSES,
+)
 def person_history(person: RefPath, gate: GateDep) -> dict[str, Any]:
     return _history(gate, lambda reports: reports.person_history(person))

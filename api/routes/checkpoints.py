@@ -131,7 +131,9 @@ async def checkpoint_json(gate: GateDep) -> CheckpointOut:
 class LogKeyRotationOut(BaseModel):
     vkey: str = Field(description="The new log key (signed-note verifier key)")
     valid_from: int = Field(description="The first tree size it signs (the handover checkpoint's)")
-    proof: str = Field(description="C2SP tlog-proof: the rotation statement as extra, in the handover checkpoint")
+    proof: str = Field(
+        description="C2SP tlog-proof: the rotation statement as extra, in the handover checkpoint"
+    )
 
 
 class LogKeyRotationsOut(BaseModel):
@@ -146,9 +148,14 @@ def key_rotations(gate: LedgerGate) -> LogKeyRotationsOut:
     needed = registry.log_keys[-1][0] if registry is not None else 0
     with gate.current(needed) as ledger:
         found = rotation_proofs(ledger)
-    return LogKeyRotationsOut(rotations=[
-        LogKeyRotationOut(vkey=r.rotation.new_vkey, valid_from=r.rotation.valid_from, proof=r.proof) for r in found
-    ])
+    return LogKeyRotationsOut(
+        rotations=[
+            LogKeyRotationOut(
+                vkey=r.rotation.new_vkey, valid_from=r.rotation.valid_from, proof=r.proof
+            )
+            for r in found
+        ]
+    )
 
 
 @router.get(

@@ -61,7 +61,10 @@ the statement; `?wait_for_checkpoint=true` waits for that checkpoint.
     summary="Record signed statements",
     description=RECORD_DESCRIPTION,
     response_model=RecordedOne | RecordedBatch,
-    responses={200: {"description": "Already recorded (same ids and positions)"}, **PROBLEM_RESPONSES},
+    responses={
+        200: {"description": "Already recorded (same ids and positions)"},
+        **PROBLEM_RESPONSES,
+    },
     openapi_extra={"requestBody": RECORD_REQUEST_BODY},
 )
 async def record_events(
@@ -71,9 +74,13 @@ async def record_events(
     settings: SettingsDep,
     signer: SignerDep,
     now: NowDep,
-    wait_for_checkpoint: bool = Query(False, description="Answer only once a checkpoint includes it"),
+    wait_for_checkpoint: bool = Query(
+        False, description="Answer only once a checkpoint includes it"
+    ),
 ) -> RecordedOne | RecordedBatch:
-    body = await read_json(request, limit=settings.max_body_bytes, max_depth=settings.max_json_depth)
+    body = await read_json(
+        request, limit=settings.max_body_bytes, max_depth=settings.max_json_depth
+    )
     statements, batch = recording.statements_of(body, max_batch=settings.max_batch_size)
     recording.check_clock(statements, now, settings.max_clock_skew, batch)
 
@@ -91,7 +98,11 @@ async def record_events(
     needed = max(o.leaf_index for o in outcomes) + 1
     if wait_for_checkpoint and signer is not None and (latest is None or latest.size < needed):
         latest = await signer.wait_for(needed, settings.checkpoint_wait_timeout) or latest
-    checkpoint = CheckpointRef(size=latest.size, note=latest.note) if latest and latest.size >= needed else None
+    checkpoint = (
+        CheckpointRef(size=latest.size, note=latest.note)
+        if latest and latest.size >= needed
+        else None
+    )
     included_by: str | None = None
     if latest is not None and latest.size >= needed:
         included_by = latest.signed_at
@@ -105,7 +116,10 @@ async def record_events(
         )
     (one,) = outcomes
     return RecordedOne(
-        event_id=one.event_id, leaf_index=one.leaf_index, checkpoint=checkpoint, included_by=included_by
+        event_id=one.event_id,
+        leaf_index=one.leaf_index,
+        checkpoint=checkpoint,
+        included_by=included_by,
     )
 
 
@@ -116,7 +130,9 @@ def page_items(gate: LedgerGate, start: int, limit: int, size: int) -> tuple[byt
     """
     stored = reading.leaves(gate.ledger, start, limit) if start < size else []
     items = [
-        LoggedEvent(event_id=s.event_id or "", leaf_index=s.leaf_index or 0, statement=s.statement())
+        LoggedEvent(
+            event_id=s.event_id or "", leaf_index=s.leaf_index or 0, statement=s.statement()
+        )
         for s in stored
     ]
     body = b"[" + b",".join(item.model_dump_json().encode("utf-8") for item in items) + b"]"
@@ -168,9 +184,13 @@ async def list_events(
 def event_json(gate: LedgerGate, event_id: str) -> bytes:
     """The event's JSON answer (blocking: reads the database; remembered, it never changes)."""
     stored = gate.ledger.statement_leaf(event_id)
-    body = LoggedEvent(
-        event_id=event_id, leaf_index=stored.leaf_index or 0, statement=stored.statement()
-    ).model_dump_json().encode("utf-8")
+    body = (
+        LoggedEvent(
+            event_id=event_id, leaf_index=stored.leaf_index or 0, statement=stored.statement()
+        )
+        .model_dump_json()
+        .encode("utf-8")
+    )
     gate.caches.events.put(event_id, body, len(body))
     return body
 

@@ -27,7 +27,9 @@ router = APIRouter(prefix="/v1/proofs", tags=["proofs"])
 
 TLOG_PROOF = "text/plain; charset=utf-8"
 EventIdPath = Annotated[str, Path(pattern=EVENT_ID_PATTERN)]
-SizeQuery = Annotated[int | None, Query(ge=1, le=2**62, description="Tree size (default: latest checkpoint)")]
+SizeQuery = Annotated[
+    int | None, Query(ge=1, le=2**62, description="Tree size (default: latest checkpoint)")
+]
 
 
 def _b64(h: bytes) -> str:
@@ -87,7 +89,9 @@ def _note_at(ledger: Ledger, size: int) -> str | None:
 def tlog_proof_text(proof: InclusionProof) -> PlainTextResponse:
     if proof.checkpoint is None:
         raise NotFound(f"no checkpoint was signed at tree size {proof.tree_size}")
-    text = format_proof(proof.leaf_index, [base64.b64decode(h) for h in proof.hashes], proof.checkpoint)
+    text = format_proof(
+        proof.leaf_index, [base64.b64decode(h) for h in proof.hashes], proof.checkpoint
+    )
     return PlainTextResponse(text, media_type=TLOG_PROOF)
 
 
@@ -97,7 +101,9 @@ def tlog_proof_text(proof: InclusionProof) -> PlainTextResponse:
     response_class=PlainTextResponse,
     responses={200: {"content": {"text/plain": {}}}, **PROBLEM_RESPONSES},
 )
-async def inclusion_tlog_proof(gate: GateDep, event_id: EventIdPath, size: SizeQuery = None) -> Response:
+async def inclusion_tlog_proof(
+    gate: GateDep, event_id: EventIdPath, size: SizeQuery = None
+) -> Response:
     return tlog_proof_text(await inclusion_async(gate, event_id, size))
 
 
@@ -134,7 +140,9 @@ def consistency_proof(
         if to_size > ledger.size:
             raise NotFound(f"the log holds {ledger.size} events, fewer than {to_size}")
         hashes = ledger.consistency_proof(from_size, to_size)
-        notes = [n for n in (_note_at(ledger, from_size), _note_at(ledger, to_size)) if n is not None]
+        notes = [
+            n for n in (_note_at(ledger, from_size), _note_at(ledger, to_size)) if n is not None
+        ]
         return ConsistencyProof(
             from_size=from_size,
             to_size=to_size,

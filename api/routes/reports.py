@@ -20,7 +20,9 @@ from api.wants import prefers
 
 router = APIRouter(prefix="/v1/reports", tags=["reports"])
 
-ReportName = Literal["promises", "groups", "releases", "custody", "officers", "court", "interruption"]
+ReportName = Literal[
+    "promises", "groups", "releases", "custody", "officers", "court", "interruption"
+]
 
 
 @router.get(

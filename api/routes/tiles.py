@@ -55,7 +55,11 @@ class TileAddress:
 
 def parse_index(parts: list[str]) -> int:
     """Decode x001/x234/067 → 1234067 (no redundant leading groups)."""
-    if not parts or not _LAST.fullmatch(parts[-1]) or not all(_GROUP.fullmatch(p) for p in parts[:-1]):
+    if (
+        not parts
+        or not _LAST.fullmatch(parts[-1])
+        or not all(_GROUP.fullmatch(p) for p in parts[:-1])
+    ):
         raise MalformedTilePath("a tile index is 3-digit path elements like x001/x234/067")
     if len(parts) > 1 and parts[0] == "x000":
         raise MalformedTilePath("a tile index has no leading x000 element")

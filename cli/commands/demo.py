@@ -24,12 +24,16 @@ def register(app: typer.Typer) -> None:
     @app.command()
     @handles_errors
     def demo(
-        directory: Path = typer.Option(Path("demo"), "--dir", help="Where the demo's ledger, keys and site go"),
+        directory: Path = typer.Option(
+            Path("demo"), "--dir", help="Where the demo's ledger, keys and site go"
+        ),
         fresh: bool = typer.Option(False, "--fresh", help="Start over: delete the directory first"),
         seed: int = typer.Option(1, help="Random seed of the synthetic city"),
         months: int = typer.Option(6, min=1, help="Months of city life to record"),
         scale: float = typer.Option(1.0, min=0.1, help="Multiplies the number of shootings"),
-        serve: bool = typer.Option(True, "--serve/--no-serve", help="Serve the site and API when done"),
+        serve: bool = typer.Option(
+            True, "--serve/--no-serve", help="Serve the site and API when done"
+        ),
         host: str = typer.Option("127.0.0.1", help="Address to serve on"),
         port: int = typer.Option(8000, min=1, max=65535, help="Port to serve on"),
     ) -> None:
@@ -40,7 +44,9 @@ def register(app: typer.Typer) -> None:
         db = directory / "ledger.db"
         keys = directory / "keys"
         if not db.exists():
-            _record_city(db, keys, directory / "manifest.json", seed=seed, months=months, scale=scale)
+            _record_city(
+                db, keys, directory / "manifest.json", seed=seed, months=months, scale=scale
+            )
         else:
             console.print(f"Reusing the ledger in {db} (use --fresh to start over)")
         _verify(str(db))
@@ -49,14 +55,20 @@ def register(app: typer.Typer) -> None:
         site = directory / "site"
         _build_site(str(db), site)
         console.print()
-        console.print(f"Ledger:   {db}  (keys in {keys}/, manifest in {directory / 'manifest.json'})")
-        console.print(f"Export:   {directory / 'export'}/  (check it offline: ledger verify --export {directory / 'export'})")
+        console.print(
+            f"Ledger:   {db}  (keys in {keys}/, manifest in {directory / 'manifest.json'})"
+        )
+        console.print(
+            f"Export:   {directory / 'export'}/  (check it offline: ledger verify --export {directory / 'export'})"
+        )
         console.print(f"Site:     {site}/")
         if serve:
             _serve(str(db), keys, site, host, port)
 
 
-def _record_city(db: Path, keys: Path, manifest: Path, *, seed: int, months: int, scale: float) -> None:
+def _record_city(
+    db: Path, keys: Path, manifest: Path, *, seed: int, months: int, scale: float
+) -> None:
     from cli.main import console, progress_bar
     from ledger.keyring import Keyring
     from ledger.service import Ledger
@@ -79,10 +91,14 @@ def _record_city(db: Path, keys: Path, manifest: Path, *, seed: int, months: int
         draft.recorded_at = format_time(chartered)
         charter = keyring.sign(draft, now=chartered)
         ledger.append([charter])
-        console.print(f"Chartered {keyring.origin}: {', '.join(keyring.institutions)} (keys in {keys}/)")
+        console.print(
+            f"Chartered {keyring.origin}: {', '.join(keyring.institutions)} (keys in {keys}/)"
+        )
         with progress_bar("simulate") as bar:
             task = bar.add_task("recording the city", total=estimate_events(config))
-            result = simulate(ledger, keys, config, on_progress=lambda n: bar.update(task, completed=n))
+            result = simulate(
+                ledger, keys, config, on_progress=lambda n: bar.update(task, completed=n)
+            )
             bar.update(task, total=result.events, completed=result.events)
         checkpoint = ledger.sign_checkpoint()
     write_manifest(result.manifest, manifest)
@@ -103,7 +119,9 @@ def _verify(db: str) -> None:
     try:
         with progress_bar("verify") as bar:
             task = bar.add_task("verifying from nothing", total=store.max_notification_id())
-            report = verify_store(store, progress=lambda n, t: bar.update(task, completed=n, total=t))
+            report = verify_store(
+                store, progress=lambda n, t: bar.update(task, completed=n, total=t)
+            )
     finally:
         store.close()
     if not report.ok:
@@ -123,18 +141,33 @@ def _report(db: str) -> None:
         reports = Reports(ledger)
         groups = reports.report("groups")
         flags = reports.flags()
-    table = Table(title=f"Promises per group (as of {groups.as_of[:10]}, tree size {groups.tree_size})")
-    for column in ("group", "triggers", "kept", "kept late", "broken", "pending", "unexplained releases"):
+    table = Table(
+        title=f"Promises per group (as of {groups.as_of[:10]}, tree size {groups.tree_size})"
+    )
+    for column in (
+        "group",
+        "triggers",
+        "kept",
+        "kept late",
+        "broken",
+        "pending",
+        "unexplained releases",
+    ):
         table.add_column(column, justify="left" if column == "group" else "right")
     for row in groups.rows:
         table.add_row(
             str(row.get("name") or row.get("group")),
-            *(str(row.get(key, "")) for key in ("triggers", "kept", "kept_late", "broken", "pending")),
+            *(
+                str(row.get(key, ""))
+                for key in ("triggers", "kept", "kept_late", "broken", "pending")
+            ),
             cell_text(row.get("unexplained_release_rate")),
         )
     console.print(table)
     open_flags = sum(1 for f in flags if f.get("status") == "open")
-    console.print(f"{len(flags)} flagged releases and custody problems, {open_flags} still open for the committee")
+    console.print(
+        f"{len(flags)} flagged releases and custody problems, {open_flags} still open for the committee"
+    )
 
 
 def _export(db: str, keys: Path, out: Path) -> None:
@@ -176,6 +209,8 @@ def _serve(db: str, keys: Path, site: Path, host: str, port: int) -> None:
     os.environ["LEDGER_KEYS"] = str(keys.resolve())
     os.environ["LEDGER_SITE"] = str(site.resolve())
     os.environ["LEDGER_CHECKPOINT_INTERVAL"] = "1.0"
-    console.print(f"Serving the public site at http://{host}:{port}/ and the API at http://{host}:{port}/docs"
-                  " (Ctrl-C to stop)")
+    console.print(
+        f"Serving the public site at http://{host}:{port}/ and the API at http://{host}:{port}/docs"
+        " (Ctrl-C to stop)"
+    )
     uvicorn.run("api.app:app_from_env", factory=True, host=host, port=port, log_level="warning")

@@ -80,7 +80,11 @@ def register(app: typer.Typer) -> None:
             table.add_column(col)
         for m in marked:
             table.add_row(
-                str(m.leaf_index), m.event_id, m.type, m.recorder, m.key_id,
+                str(m.leaf_index),
+                m.event_id,
+                m.type,
+                m.recorder,
+                m.key_id,
                 f"{m.revoked_at} ({m.revocation_reason})",
             )
         console.print(table)
@@ -106,7 +110,9 @@ def rotate_log_key_in(
     keyring = open_keyring(keys, passphrase_env)
     pending = keys / "log.next.key"
     new_key = (
-        load_signing_key(pending, keyring.passphrase) if pending.exists() else generate_signing_key()
+        load_signing_key(pending, keyring.passphrase)
+        if pending.exists()
+        else generate_signing_key()
     )
     if not pending.exists():
         save_signing_key(pending, new_key, keyring.passphrase)

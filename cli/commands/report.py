@@ -108,7 +108,9 @@ def _print_table(console: Any, table: Any) -> None:
     columns = [
         c for c in table.columns if c not in HIDDEN and not c.endswith(("_event", "_deadline"))
     ]
-    rich_table = Table(title=f"{table.name} (as of {table.as_of}, {table.as_of_source})", show_lines=False)
+    rich_table = Table(
+        title=f"{table.name} (as of {table.as_of}, {table.as_of_source})", show_lines=False
+    )
     for column in columns:
         rich_table.add_column(column.replace("_", " "), overflow="fold")
     for row in table.rows:

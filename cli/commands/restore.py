@@ -35,12 +35,12 @@ def restore(directory: Path, db: str) -> CheckedExport:
     checked = require_export(directory, doing="nothing was restored")
     with Ledger.open(db) as ledger:
         if ledger.size:
-            raise ExportRefused(f"{db} already holds {ledger.size} events: restore into an empty database")
+            raise ExportRefused(
+                f"{db} already holds {ledger.size} events: restore into an empty database"
+            )
         lines = (directory / "log.jsonl").read_text("utf-8").splitlines()
         # One batch: the restore is all or nothing, like the check before it.
-        import_lines(
-            ledger, enumerate(lines, start=1), batch_size=max(1000, len(lines))
-        )
+        import_lines(ledger, enumerate(lines, start=1), batch_size=max(1000, len(lines)))
         if ledger.root() != checked.report.root:
             raise ExportRefused("the restored log's root differs from the export's manifest")
         restored_at = ledger.clock()
@@ -58,7 +58,9 @@ def register(app: typer.Typer) -> None:
     @app.command("restore")
     @handles_errors
     def restore_command(
-        directory: Path = typer.Argument(..., help="An export directory written by `ledger export`"),
+        directory: Path = typer.Argument(
+            ..., help="An export directory written by `ledger export`"
+        ),
         db: str = DbOption,
     ) -> None:
         """Restore an export into an empty database, after checking it is complete and signed."""

@@ -32,11 +32,19 @@ def register(app: typer.Typer) -> None:
         seed: int = typer.Option(1, help="Random seed: the same seed tells the same story"),
         months: int = typer.Option(12, min=1, help="Months of city life to record"),
         groups: int = typer.Option(8, min=1, max=10, help="Armed groups in the city"),
-        scale: float = typer.Option(1.0, help="Multiplies the number of shootings (≈150 for a million events)"),
+        scale: float = typer.Option(
+            1.0, help="Multiplies the number of shootings (≈150 for a million events)"
+        ),
         start: str | None = typer.Option(
-            None, help="First day (YYYY-MM-DD, UTC); default: so the city ends at the start of this month"),
-        manifest: Path | None = typer.Option(None, help="Write the manifest of planted patterns here"),
-        init: bool = typer.Option(False, "--init", help="Create the keys and charter first (like `ledger init`)"),
+            None,
+            help="First day (YYYY-MM-DD, UTC); default: so the city ends at the start of this month",
+        ),
+        manifest: Path | None = typer.Option(
+            None, help="Write the manifest of planted patterns here"
+        ),
+        init: bool = typer.Option(
+            False, "--init", help="Create the keys and charter first (like `ledger init`)"
+        ),
         workers: int | None = typer.Option(None, help="Signing processes (default: one per core)"),
         passphrase_env: str | None = PassphraseOption,
     ) -> None:
@@ -55,7 +63,9 @@ def register(app: typer.Typer) -> None:
             try:
                 first = datetime.strptime(start, "%Y-%m-%d").replace(tzinfo=UTC)
             except ValueError as exc:
-                raise LedgerError(f"expected a date like 2025-01-01, got {start!r}", field="--start") from exc
+                raise LedgerError(
+                    f"expected a date like 2025-01-01, got {start!r}", field="--start"
+                ) from exc
         config = CityConfig(start=first, seed=seed, months=months, groups=groups, scale=scale)
         if init:
             keyring = Keyring.create(keys, passphrase=secret)
@@ -67,15 +77,23 @@ def register(app: typer.Typer) -> None:
         with Ledger.open(db, log_key=keyring.log_key()) as ledger:
             if init:
                 if ledger.size:
-                    raise LedgerError(f"{db} already holds a ledger of {ledger.size} events; drop --init")
+                    raise LedgerError(
+                        f"{db} already holds a ledger of {ledger.size} events; drop --init"
+                    )
                 chartered = first - timedelta(days=1)
                 draft = keyring.charter_draft(format_time(chartered))
                 draft.recorded_at = format_time(chartered)
                 ledger.append([keyring.sign(draft, now=chartered)])
             with progress_bar("simulate") as bar:
                 task = bar.add_task("recording the city", total=estimate_events(config))
-                result = run(ledger, keys, config, passphrase=secret, workers=workers,
-                             on_progress=lambda n: bar.update(task, completed=n))
+                result = run(
+                    ledger,
+                    keys,
+                    config,
+                    passphrase=secret,
+                    workers=workers,
+                    on_progress=lambda n: bar.update(task, completed=n),
+                )
                 bar.update(task, total=result.events, completed=result.events)
             cp = ledger.sign_checkpoint()
         if manifest is not None:
@@ -85,7 +103,10 @@ def register(app: typer.Typer) -> None:
         console.print(
             f"Recorded {result.events} events for {len(result.manifest['groups'])} groups"
             f" from {result.manifest['start']} to {result.manifest['end']}"
-            f" in {result.seconds:.1f} s ({result.events / max(result.seconds, 1e-9):.0f} events/s)")
-        console.print(f"Planted {len(patterns)} patterns ({flags} flagged events)"
-                      + (f"; manifest in {manifest}" if manifest else ""))
+            f" in {result.seconds:.1f} s ({result.events / max(result.seconds, 1e-9):.0f} events/s)"
+        )
+        console.print(
+            f"Planted {len(patterns)} patterns ({flags} flagged events)"
+            + (f"; manifest in {manifest}" if manifest else "")
+        )
         console.print(f"Tree size {cp.size}, root {cp.root.hex()}; checkpoint signed")

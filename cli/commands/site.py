@@ -21,21 +21,31 @@ if TYPE_CHECKING:
 def register(app: typer.Typer) -> None:
     from cli.main import DbOption, console, handles_errors
 
-    site_app = typer.Typer(help="The public website (static, English and Urdu).", no_args_is_help=True)
+    site_app = typer.Typer(
+        help="The public website (static, English and Urdu).", no_args_is_help=True
+    )
 
     @site_app.command("build")
     @handles_errors
     def build(
-        out: Path = typer.Argument(..., help="Directory to write the site into (created if missing)"),
+        out: Path = typer.Argument(
+            ..., help="Directory to write the site into (created if missing)"
+        ),
         db: str = DbOption,
         from_export: Path | None = typer.Option(
-            None, "--from-export", help="Build from an export directory (log.jsonl, checkpoint, log.vkey) instead"
+            None,
+            "--from-export",
+            help="Build from an export directory (log.jsonl, checkpoint, log.vkey) instead",
         ),
         witness: list[str] = typer.Option(
-            [], "--witness", help="A witness verifier key (name+id+key) whose cosignature to report; repeatable"
+            [],
+            "--witness",
+            help="A witness verifier key (name+id+key) whose cosignature to report; repeatable",
         ),
         as_of: str | None = typer.Option(
-            None, "--as-of", help="Judge deadlines at this UTC time; default: the checkpoint's signed time"
+            None,
+            "--as-of",
+            help="Judge deadlines at this UTC time; default: the checkpoint's signed time",
         ),
     ) -> None:
         """Build the public site as of the latest signed checkpoint."""

@@ -23,7 +23,9 @@ from pathlib import Path
 
 import typer
 
-WitnessDirOption = typer.Option(Path("witness"), "--dir", envvar="LEDGER_WITNESS_DIR", help="Witness directory")
+WitnessDirOption = typer.Option(
+    Path("witness"), "--dir", envvar="LEDGER_WITNESS_DIR", help="Witness directory"
+)
 
 
 def register(app: typer.Typer) -> None:
@@ -36,8 +38,12 @@ def register(app: typer.Typer) -> None:
         open_ledger,
     )
 
-    witness_app = typer.Typer(help="Run a witness: cosign checkpoints that extend the last one.", no_args_is_help=True)
-    witnesses_app = typer.Typer(help="The witnesses this ledger asks, and the quorum it needs.", no_args_is_help=True)
+    witness_app = typer.Typer(
+        help="Run a witness: cosign checkpoints that extend the last one.", no_args_is_help=True
+    )
+    witnesses_app = typer.Typer(
+        help="The witnesses this ledger asks, and the quorum it needs.", no_args_is_help=True
+    )
     app.add_typer(witness_app, name="witness")
     app.add_typer(witnesses_app, name="witnesses")
 
@@ -51,13 +57,18 @@ def register(app: typer.Typer) -> None:
         from ledger.witnessing.witness import Witness
 
         witness = Witness.create(directory, name)
-        console.print(f"Witness {name} created in {directory}/; give the ledger this verifier key:", highlight=False)
+        console.print(
+            f"Witness {name} created in {directory}/; give the ledger this verifier key:",
+            highlight=False,
+        )
         sys.stdout.write(witness.vkey + "\n")
 
     @witness_app.command("add-log")
     @handles_errors
     def witness_add_log(
-        origin: str = typer.Option(..., "--origin", help="The log's origin (checkpoint first line)"),
+        origin: str = typer.Option(
+            ..., "--origin", help="The log's origin (checkpoint first line)"
+        ),
         vkey: str = typer.Option(..., "--vkey", help="The log's verifier key (keys/log.vkey)"),
         directory: Path = WitnessDirOption,
     ) -> None:
@@ -70,7 +81,11 @@ def register(app: typer.Typer) -> None:
     @witness_app.command("add-rotation")
     @handles_errors
     def witness_add_rotation(
-        proof: Path = typer.Option(..., "--proof", help="A rotation proof (a C2SP tlog-proof from GET /v1/log-key-rotations)"),
+        proof: Path = typer.Option(
+            ...,
+            "--proof",
+            help="A rotation proof (a C2SP tlog-proof from GET /v1/log-key-rotations)",
+        ),
         directory: Path = WitnessDirOption,
     ) -> None:
         """Learn a followed log's new key from its rotation, endorsed by the old key (docs/verify.md)."""
@@ -115,7 +130,9 @@ def register(app: typer.Typer) -> None:
             console.print("No evidence: every checkpoint this witness saw extended the last one.")
         for e in found:
             console.print(f"[bold]#{e.id} {e.kind}[/] {e.origin}: {e.detail}", highlight=False)
-            sys.stdout.write(f"--- cosigned before ---\n{e.cosigned_note}--- presented ---\n{e.presented_note}\n")
+            sys.stdout.write(
+                f"--- cosigned before ---\n{e.cosigned_note}--- presented ---\n{e.presented_note}\n"
+            )
 
     @witness_app.command("status")
     @handles_errors
@@ -127,7 +144,9 @@ def register(app: typer.Typer) -> None:
         console.print(f"{witness.name}: {witness.vkey}", highlight=False, soft_wrap=True)
         for origin in witness.logs():
             state = witness.state(origin)
-            console.print(f"  {origin}: cosigned up to size {state.size if state else 0}", highlight=False)
+            console.print(
+                f"  {origin}: cosigned up to size {state.size if state else 0}", highlight=False
+            )
 
     @witnesses_app.command("add")
     @handles_errors
@@ -142,17 +161,23 @@ def register(app: typer.Typer) -> None:
 
         policy = load_policy(keys).with_witness(WitnessEntry(name, url, vkey.strip()))
         path = save_policy(keys, policy)
-        console.print(f"{len(policy.witnesses)} witnesses, quorum {policy.quorum} ({path})", highlight=False)
+        console.print(
+            f"{len(policy.witnesses)} witnesses, quorum {policy.quorum} ({path})", highlight=False
+        )
 
     @witnesses_app.command("quorum")
     @handles_errors
-    def witnesses_quorum(n: int = typer.Argument(..., help="Cosignatures needed to publish"), keys: Path = KeysOption) -> None:
+    def witnesses_quorum(
+        n: int = typer.Argument(..., help="Cosignatures needed to publish"), keys: Path = KeysOption
+    ) -> None:
         """How many witnesses must cosign before a checkpoint is published."""
         from ledger.witnessing.policy import load_policy, save_policy
 
         policy = load_policy(keys).with_quorum(n)
         save_policy(keys, policy)
-        console.print(f"Quorum {policy.quorum} of {len(policy.witnesses)} witnesses", highlight=False)
+        console.print(
+            f"Quorum {policy.quorum} of {len(policy.witnesses)} witnesses", highlight=False
+        )
 
     @witnesses_app.command("list")
     @handles_errors
@@ -167,7 +192,9 @@ def register(app: typer.Typer) -> None:
     @app.command("publish")
     @handles_errors
     def publish_command(
-        db: str = DbOption, keys: Path = KeysOption, passphrase_env: str | None = PassphraseOption,
+        db: str = DbOption,
+        keys: Path = KeysOption,
+        passphrase_env: str | None = PassphraseOption,
         timeout: float = typer.Option(10.0, help="Seconds to wait for each witness"),
     ) -> None:
         """Sign a checkpoint, have the witnesses cosign it, publish it once the quorum has."""
@@ -179,10 +206,13 @@ def register(app: typer.Typer) -> None:
                 result = publish(ledger, load_policy(keys), timeout=timeout)
             except QuorumNotReached as exc:
                 for answer in exc.publication.answers:  # type: ignore[attr-defined]
-                    console.print(f"  {answer.witness.name}: {answer.problem or 'cosigned'}", highlight=False)
+                    console.print(
+                        f"  {answer.witness.name}: {answer.problem or 'cosigned'}", highlight=False
+                    )
                 raise
         console.print(
             f"Published checkpoint {result.size}, cosigned by {', '.join(result.cosigned_by) or 'earlier witnesses'}"
-            f" (quorum {result.quorum})", highlight=False,
+            f" (quorum {result.quorum})",
+            highlight=False,
         )
         sys.stdout.write(result.note or "")

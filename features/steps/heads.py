@@ -8,14 +8,25 @@ from typing import Any
 from ledger.service import Ledger
 
 
-def record_heads(ledger: Ledger, recorder: Any, clock: Any, pairs: int, *, checkpoint_each: bool = False) -> None:
+def record_heads(
+    ledger: Ledger, recorder: Any, clock: Any, pairs: int, *, checkpoint_each: bool = False
+) -> None:
     for i in range(pairs):
         clock.advance(minutes=1)
-        ledger.append([recorder.sign("head.appointed", "committee",
-                                     {"head": f"H-{i}", "term_start": clock.stamp(), "reason": "appointed"})])
+        ledger.append(
+            [
+                recorder.sign(
+                    "head.appointed",
+                    "committee",
+                    {"head": f"H-{i}", "term_start": clock.stamp(), "reason": "appointed"},
+                )
+            ]
+        )
         if checkpoint_each:
             ledger.sign_checkpoint()
         clock.advance(minutes=1)
-        ledger.append([recorder.sign("head.removed", "committee", {"head": f"H-{i}", "reason": "rotation"})])
+        ledger.append(
+            [recorder.sign("head.removed", "committee", {"head": f"H-{i}", "reason": "rotation"})]
+        )
         if checkpoint_each:
             ledger.sign_checkpoint()

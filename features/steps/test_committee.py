@@ -18,9 +18,16 @@ def post_statement(served: Served, type: str, recorder: str, **data: object) -> 
 @given(parsers.parse('the police posted the release of {person} "on instructions" from "{who}"'))
 def posted_release(served: Served, person: str, who: str) -> None:
     post_statement(
-        served, "release.recorded", "police", case="FIR-112-2026-KALAKOT", person=person,
-        legal_basis="on_instructions", order_event=None, order_number=None,
-        instructions_from=who, reasons="Released on a telephoned instruction.",
+        served,
+        "release.recorded",
+        "police",
+        case="FIR-112-2026-KALAKOT",
+        person=person,
+        legal_basis="on_instructions",
+        order_event=None,
+        order_number=None,
+        instructions_from=who,
+        reasons="Released on a telephoned instruction.",
     )
     assert served.answer.status_code == 201, served.answer.text
     served.ids["release"] = served.answer.json()["event_id"]
@@ -49,8 +56,13 @@ def release_flagged(served: Served, person: str, rule: str, case: str) -> None:
 @when("the committee posts a request to the police to explain the release")
 def request_explanation(served: Served) -> None:
     post_statement(
-        served, "explanation.requested", "committee", subject=served.ids["release"],
-        addressed_to="police", questions="On whose order was P-17 released?", due="2026-04-17T12:00:00Z",
+        served,
+        "explanation.requested",
+        "committee",
+        subject=served.ids["release"],
+        addressed_to="police",
+        questions="On whose order was P-17 released?",
+        due="2026-04-17T12:00:00Z",
     )
     assert served.answer.status_code == 201, served.answer.text
 
@@ -58,8 +70,12 @@ def request_explanation(served: Served) -> None:
 @when(parsers.parse('the committee posts its finding that the release was "{finding}"'))
 def record_finding(served: Served, finding: str) -> None:
     post_statement(
-        served, "audit.finding_recorded", "committee", subject=served.ids["release"],
-        finding=finding, summary="No order explains the release.",
+        served,
+        "audit.finding_recorded",
+        "committee",
+        subject=served.ids["release"],
+        finding=finding,
+        summary="No order explains the release.",
     )
     assert served.answer.status_code == 201, served.answer.text
 
@@ -67,8 +83,12 @@ def record_finding(served: Served, finding: str) -> None:
 @when(parsers.parse('the police post a finding that their own release was "{finding}"'))
 def police_finding(served: Served, finding: str) -> None:
     post_statement(
-        served, "audit.finding_recorded", "police", subject=served.ids["release"],
-        finding=finding, summary="All in order.",
+        served,
+        "audit.finding_recorded",
+        "police",
+        subject=served.ids["release"],
+        finding=finding,
+        summary="All in order.",
     )
 
 

@@ -28,7 +28,9 @@ def post(served: Served, type: str, recorder: str, **data: object) -> None:
     assert served.answer.status_code == 201, served.answer.text
 
 
-@given(parsers.parse("the police posted that {person} was produced before a magistrate in case {case}"))
+@given(
+    parsers.parse("the police posted that {person} was produced before a magistrate in case {case}")
+)
 def produced(served: Served, person: str, case: str) -> None:
     post(served, "custody.produced", "police", case=case, person=person)
 
@@ -66,7 +68,11 @@ def read_person(served: Served, person: str) -> None:
 @then("it lists the arrest, the production and the charge in log order")
 def lists_case_events(served: Served) -> None:
     events = served.answer.json()["events"]
-    types = [e["type"] for e in events if e["type"] in ("arrest.made", "custody.produced", "charge.filed")]
+    types = [
+        e["type"]
+        for e in events
+        if e["type"] in ("arrest.made", "custody.produced", "charge.filed")
+    ]
     assert types == ["arrest.made", "custody.produced", "charge.filed"]
     positions = [e["leaf_index"] for e in events]
     assert positions == sorted(positions)
@@ -86,8 +92,11 @@ def proofs_verify(served: Served) -> None:
         proof = event["proof"]
         assert proof["tree_size"] == checkpoint.size
         verify_inclusion(
-            leaf_hash(leaf_of(served, event["event_id"])), proof["leaf_index"], checkpoint.size,
-            [base64.b64decode(h) for h in proof["hashes"]], checkpoint.root_hash,
+            leaf_hash(leaf_of(served, event["event_id"])),
+            proof["leaf_index"],
+            checkpoint.size,
+            [base64.b64decode(h) for h in proof["hashes"]],
+            checkpoint.root_hash,
         )
 
 
@@ -110,7 +119,9 @@ def sealed_in_history(served: Served) -> None:
 
     name = VOCABULARY["person.registered"].example_sealed["name"]  # type: ignore[index]
     assert name not in served.answer.text
-    (registration,) = [e for e in served.answer.json()["events"] if e["type"] == "person.registered"]
+    (registration,) = [
+        e for e in served.answer.json()["events"] if e["type"] == "person.registered"
+    ]
     assert registration["sealed"] and "alg" in registration["sealed"]
     served.ids["registration"] = registration  # type: ignore[assignment]
     served.ids["name"] = name

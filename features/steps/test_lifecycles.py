@@ -57,7 +57,9 @@ def _case(story: Story, key: str) -> Case:
 @given("the Lyari and Kutchi Rabita groups are registered")
 def groups(story: Story) -> None:
     story.scene.record("group.registered", group="lyari-gang", name="Lyari Gang")
-    story.scene.record("group.registered", group="kutchi-rabita", name="Kutchi Rabita", kind="ethnic")
+    story.scene.record(
+        "group.registered", group="kutchi-rabita", name="Kutchi Rabita", kind="ethnic"
+    )
 
 
 @given("P-17 is a member of the Lyari group and P-18 of Kutchi Rabita")
@@ -80,8 +82,13 @@ def warned(story: Story, day: int) -> None:
 @given(parsers.parse("a shooting on {day:d} March was attributed to {person} of the Lyari group"))
 def shooting(story: Story, day: int, person: str) -> None:
     story.scene.record("shooting.reported", incident="INC-1", at=DAY.format(day))
-    story.scene.record("shooting.attributed", incident="INC-1", suspects=[person],
-                       groups=["lyari-gang"], target_groups=[])
+    story.scene.record(
+        "shooting.attributed",
+        incident="INC-1",
+        suspects=[person],
+        groups=["lyari-gang"],
+        target_groups=[],
+    )
 
 
 # --- enforcement ---------------------------------------------------------------------------
@@ -95,22 +102,44 @@ def arrested(story: Story, person: str, case: str, day: int) -> None:
 @given(parsers.parse("the police released {person} in case {case} on {day:d} March"))
 def released(story: Story, person: str, case: str, day: int) -> None:
     story.events["release"] = story.scene.record(
-        "release.recorded", case=case, person=person, legal_basis="none",
-        order_event=None, order_number=None, at=DAY.format(day),
+        "release.recorded",
+        case=case,
+        person=person,
+        legal_basis="none",
+        order_event=None,
+        order_number=None,
+        at=DAY.format(day),
     )
 
 
-@when(parsers.parse('the police record a release of {person} in case {case} with no legal basis'
-                    ' on instructions from "{who}"'))
+@when(
+    parsers.parse(
+        "the police record a release of {person} in case {case} with no legal basis"
+        ' on instructions from "{who}"'
+    )
+)
 def release_on_instructions(story: Story, person: str, case: str, who: str) -> None:
-    story.attempt("release.recorded", case=case, person=person, legal_basis="on_instructions",
-                  order_event=None, order_number=None, instructions_from=who)
+    story.attempt(
+        "release.recorded",
+        case=case,
+        person=person,
+        legal_basis="on_instructions",
+        order_event=None,
+        order_number=None,
+        instructions_from=who,
+    )
 
 
 @when(parsers.parse("the police record a release of {person} in case {case} with no legal basis"))
 def release_without_basis(story: Story, person: str, case: str) -> None:
-    story.attempt("release.recorded", case=case, person=person, legal_basis="none",
-                  order_event=None, order_number=None)
+    story.attempt(
+        "release.recorded",
+        case=case,
+        person=person,
+        legal_basis="none",
+        order_event=None,
+        order_number=None,
+    )
 
 
 @when(parsers.parse("the police arrest {person} in case {case} again"))
@@ -128,8 +157,11 @@ def release_on_bail(story: Story, person: str, case: str) -> None:
     story.attempt("release.recorded", case=case, person=person, order_event=story.events["bail"])
 
 
-@when(parsers.parse("the police record a release of {person} in case {case} on bail without"
-                    " naming the order"))
+@when(
+    parsers.parse(
+        "the police record a release of {person} in case {case} on bail without naming the order"
+    )
+)
 def release_on_unnamed_bail(story: Story, person: str, case: str) -> None:
     story.attempt("release.recorded", case=case, person=person, order_event=None)
 
@@ -148,7 +180,9 @@ def charge(story: Story, person: str, case: str, offence: str = "PPC 302") -> No
 
 @when(parsers.parse("the court convicts {person} in case {case}"))
 def convict(story: Story, person: str, case: str) -> None:
-    story.attempt("verdict.delivered", case=case, person=person, verdict="convicted", section="trial")
+    story.attempt(
+        "verdict.delivered", case=case, person=person, verdict="convicted", section="trial"
+    )
 
 
 @when(parsers.parse("the court sentences {person} in case {case}"))
@@ -160,15 +194,20 @@ def sentence(story: Story, person: str, case: str) -> None:
 @given("the committee asked the police to explain the release")
 @when("the committee asks the police to explain the release")
 def ask(story: Story) -> None:
-    story.attempt("explanation.requested", subject=story.events["release"],
-                  addressed_to="police", due="2026-12-01T00:00:00Z")
+    story.attempt(
+        "explanation.requested",
+        subject=story.events["release"],
+        addressed_to="police",
+        due="2026-12-01T00:00:00Z",
+    )
 
 
 @when(parsers.parse("the {institution} explain the release"))
 @when(parsers.parse("the {institution} explains the release"))
 def explain(story: Story, institution: str) -> None:
-    story.attempt("explanation.given", institution, subject=story.events["release"],
-                  supporting_events=[])
+    story.attempt(
+        "explanation.given", institution, subject=story.events["release"], supporting_events=[]
+    )
 
 
 @when(parsers.parse('the committee finds the release "{finding}"'))
@@ -183,10 +222,13 @@ def retract(story: Story, institution: str) -> None:
     story.attempt("event.retracted", institution, original=story.events["arrest"])
 
 
-@when(parsers.parse("the {institution} record a mediation between the Lyari and Kutchi Rabita groups"))
+@when(
+    parsers.parse("the {institution} record a mediation between the Lyari and Kutchi Rabita groups")
+)
 def mediation(story: Story, institution: str) -> None:
-    story.attempt("mediation.held", institution, incident="INC-1",
-                  groups=["lyari-gang", "kutchi-rabita"])
+    story.attempt(
+        "mediation.held", institution, incident="INC-1", groups=["lyari-gang", "kutchi-rabita"]
+    )
 
 
 # --- outcomes ------------------------------------------------------------------------------

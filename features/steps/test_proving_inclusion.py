@@ -56,20 +56,27 @@ def receive(journalist: dict[str, Any], position: int) -> None:
 @then("it verifies with the log's public key against the record's text")
 def verifies(ledger: Ledger, journalist: dict[str, Any]) -> None:
     proof = parse_proof(journalist["proof_text"])
-    checkpoint = verify_tlog_proof(proof, leaf_hash(journalist["record"].encode()), [log_key(ledger)])
+    checkpoint = verify_tlog_proof(
+        proof, leaf_hash(journalist["record"].encode()), [log_key(ledger)]
+    )
     assert checkpoint.size == ledger.size
 
 
 @when("I alter one word of the record's text")
 def alter(journalist: dict[str, Any]) -> None:
-    journalist["record"] = journalist["record"].replace("rotation", "promotion").replace("appointed", "dismissed")
+    journalist["record"] = (
+        journalist["record"].replace("rotation", "promotion").replace("appointed", "dismissed")
+    )
 
 
 @then("the proof does not verify")
 def does_not_verify(ledger: Ledger, journalist: dict[str, Any]) -> None:
     with pytest.raises(ProofError):
-        verify_tlog_proof(parse_proof(journalist["proof_text"]), leaf_hash(journalist["record"].encode()),
-                          [log_key(ledger)])
+        verify_tlog_proof(
+            parse_proof(journalist["proof_text"]),
+            leaf_hash(journalist["record"].encode()),
+            [log_key(ledger)],
+        )
 
 
 @given(parsers.parse("I kept the checkpoint of size {size:d}"), target_fixture="kept")
@@ -83,16 +90,31 @@ def ten_more(ledger: Ledger, recorder: Any, clock: Any) -> None:
     clock.advance(hours=1)
     for i in range(5):
         clock.advance(minutes=1)
-        ledger.append([recorder.sign("head.appointed", "committee",
-                                     {"head": f"N-{i}", "term_start": clock.stamp(), "reason": "appointed"})])
-        ledger.append([recorder.sign("head.removed", "committee", {"head": f"N-{i}", "reason": "rotation"})])
+        ledger.append(
+            [
+                recorder.sign(
+                    "head.appointed",
+                    "committee",
+                    {"head": f"N-{i}", "term_start": clock.stamp(), "reason": "appointed"},
+                )
+            ]
+        )
+        ledger.append(
+            [recorder.sign("head.removed", "committee", {"head": f"N-{i}", "reason": "rotation"})]
+        )
     ledger.sign_checkpoint()
 
 
-@then(parsers.parse("the consistency proof from {old:d} to {new:d} verifies between the two signed roots"))
+@then(
+    parsers.parse(
+        "the consistency proof from {old:d} to {new:d} verifies between the two signed roots"
+    )
+)
 def consistent(ledger: Ledger, kept: str, old: int, new: int) -> None:
     verifier = log_key(ledger)
     before = Checkpoint.parse(open_note(kept, [verifier]).text)
     after = Checkpoint.parse(open_note(ledger.checkpoint_at(new).note, [verifier]).text)
     assert (before.size, after.size) == (old, new)
-    verify_consistency(old, new, before.root_hash, after.root_hash, ledger.consistency_proof(old, new))
+    verify_consistency(
+        old, new, before.root_hash, after.root_hash, ledger.consistency_proof(old, new)
+    )

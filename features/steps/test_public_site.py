@@ -30,8 +30,10 @@ def journalist() -> Iterator[dict[str, Any]]:
         browser.close()
 
 
-@given("the Lyari front and the Kemari dock gang were warned, and each was the subject of a shooting",
-       target_fixture="city")
+@given(
+    "the Lyari front and the Kemari dock gang were warned, and each was the subject of a shooting",
+    target_fixture="city",
+)
 def city(ledger: Ledger, recorder: Recorder, clock: Clock) -> dict[str, str]:
     return record_hostile_city(ledger, recorder, clock).ids
 
@@ -60,8 +62,10 @@ def sees_headline(journalist: dict[str, Any]) -> None:
     assert "promises kept" in headline and "promises broken" in headline
 
 
-@then("the Kemari dock gang's promise is shown as kept, the unpursued attack on it as broken,"
-      " and the Lyari front's as broken")
+@then(
+    "the Kemari dock gang's promise is shown as kept, the unpursued attack on it as broken,"
+    " and the Lyari front's as broken"
+)
 def per_group(journalist: dict[str, Any]) -> None:
     page = journalist["page"]
     kemari = page.locator("table tbody tr", has_text="Kemari Dock Gang").inner_text().split("\t")
@@ -87,7 +91,9 @@ def switch(journalist: dict[str, Any]) -> None:
 def in_urdu(journalist: dict[str, Any]) -> None:
     page = journalist["page"]
     assert page.url.endswith("/ur/index.html")
-    assert page.evaluate("[document.documentElement.lang, getComputedStyle(document.body).direction]") == ["ur", "rtl"]
+    assert page.evaluate(
+        "[document.documentElement.lang, getComputedStyle(document.body).direction]"
+    ) == ["ur", "rtl"]
     assert "وعدے" in page.inner_text("h1")
 
 
@@ -97,7 +103,9 @@ def open_verify(journalist: dict[str, Any], site: dict[str, Any], city: dict[str
 
 
 def _result(page: Any) -> str:
-    page.wait_for_selector("#verify-result[data-state='valid'], #verify-result[data-state='invalid']")
+    page.wait_for_selector(
+        "#verify-result[data-state='valid'], #verify-result[data-state='invalid']"
+    )
     return str(page.get_attribute("#verify-result", "data-state"))
 
 

@@ -21,14 +21,20 @@ def revoke_police_key(served: Served) -> None:
     assert served.post(statement.to_dict()).status_code == 201
 
 
-@when(parsers.parse("the police post the arrest of {person} in case {case} and wait for a checkpoint"))
+@when(
+    parsers.parse("the police post the arrest of {person} in case {case} and wait for a checkpoint")
+)
 def post_arrest_and_wait(served: Served, person: str, case: str) -> None:
     statement = arrest(served, person, case)
     served.ids["arrest"] = statement.event_id
     served.post(statement.to_dict(), wait_for_checkpoint="true")
 
 
-@when(parsers.re(r"the (?P<institution>\w+) post the arrest of (?P<person>\S+) in case (?P<case>\S+)$"))
+@when(
+    parsers.re(
+        r"the (?P<institution>\w+) post the arrest of (?P<person>\S+) in case (?P<case>\S+)$"
+    )
+)
 def post_arrest(served: Served, institution: str, person: str, case: str) -> None:
     served.post(arrest(served, person, case, recorder=institution).to_dict())
 
@@ -38,14 +44,18 @@ def post_again(served: Served) -> None:
     served.post(served.ids["arrest_body"].to_dict())  # type: ignore[attr-defined]
 
 
-@when(parsers.parse("someone changes the arrested person to {person} without re-signing and posts it"))
+@when(
+    parsers.parse("someone changes the arrested person to {person} without re-signing and posts it")
+)
 def post_forgery(served: Served, person: str) -> None:
     body = arrest(served, "P-17", "FIR-112-2026-KALAKOT").to_dict()
     body["data"] = {**body["data"], "person": person}
     served.post(body)
 
 
-@when(parsers.parse("the police post an arrest signed {minutes:d} minutes before the server's time"))
+@when(
+    parsers.parse("the police post an arrest signed {minutes:d} minutes before the server's time")
+)
 def post_with_wrong_clock(served: Served, minutes: int) -> None:
     from datetime import timedelta
 

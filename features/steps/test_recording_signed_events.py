@@ -19,7 +19,11 @@ scenarios("recording_signed_events.feature")
 
 
 def appointment(head: str) -> dict[str, str]:
-    return {"head": head, "term_start": "2026-03-01T09:00:00Z", "reason": "appointed by the committee"}
+    return {
+        "head": head,
+        "term_start": "2026-03-01T09:00:00Z",
+        "reason": "appointed by the committee",
+    }
 
 
 @pytest.fixture
@@ -27,11 +31,15 @@ def outcome() -> dict[str, Any]:
     return {}
 
 
-@given("the ledger was chartered by the citizens' committee with the police, prosecution, court and interrupters")
+@given(
+    "the ledger was chartered by the citizens' committee with the police, prosecution, court and interrupters"
+)
 def chartered(ledger: Ledger) -> Ledger:
     registry = ledger.registry()
     assert registry is not None
-    assert {"committee", "police", "prosecution", "court", "interrupters"} <= set(registry.institutions)
+    assert {"committee", "police", "prosecution", "court", "interrupters"} <= set(
+        registry.institutions
+    )
     return ledger
 
 
@@ -104,13 +112,34 @@ def still_holds(ledger: Ledger, n: int) -> None:
     assert Ledger.open(ledger.store.url).size == n
 
 
-@given("the observers' key was registered and they recorded the appointment of H-7", target_fixture="observer_key")
+@given(
+    "the observers' key was registered and they recorded the appointment of H-7",
+    target_fixture="observer_key",
+)
 def observers_registered(ledger: Ledger, recorder: Any, clock: Any) -> Ed25519PrivateKey:
     key = Ed25519PrivateKey.generate()
-    ledger.append([recorder.sign("key.registered", "committee", {
-        "institution": "observers", "role": "committee", "institution_name": "Press observers",
-        "public_key": public_key_text(key.public_key()), "purpose": "signing", "reason": "press seat"})])
-    draft = Draft(type="head.appointed", recorder="observers", occurred_at=clock.stamp(), data=appointment("H-7"))
+    ledger.append(
+        [
+            recorder.sign(
+                "key.registered",
+                "committee",
+                {
+                    "institution": "observers",
+                    "role": "committee",
+                    "institution_name": "Press observers",
+                    "public_key": public_key_text(key.public_key()),
+                    "purpose": "signing",
+                    "reason": "press seat",
+                },
+            )
+        ]
+    )
+    draft = Draft(
+        type="head.appointed",
+        recorder="observers",
+        occurred_at=clock.stamp(),
+        data=appointment("H-7"),
+    )
     ledger.append([draft.sign(ledger=ledger.origin, key=key, now=clock())])
     return key
 
@@ -124,9 +153,15 @@ def revoke_observers(ledger: Ledger, recorder: Any) -> None:
 
 
 @when("the observers sign and submit the removal of H-7")
-def observers_remove(ledger: Ledger, observer_key: Ed25519PrivateKey, clock: Any, outcome: dict[str, Any]) -> None:
-    draft = Draft(type="head.removed", recorder="observers", occurred_at=clock.stamp(),
-                  data={"head": "H-7", "reason": "term ended"})
+def observers_remove(
+    ledger: Ledger, observer_key: Ed25519PrivateKey, clock: Any, outcome: dict[str, Any]
+) -> None:
+    draft = Draft(
+        type="head.removed",
+        recorder="observers",
+        occurred_at=clock.stamp(),
+        data={"head": "H-7", "reason": "term ended"},
+    )
     submit(ledger, draft.sign(ledger=ledger.origin, key=observer_key, now=clock()), outcome)
 
 

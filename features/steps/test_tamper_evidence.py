@@ -38,24 +38,37 @@ def notification_at(ledger: Ledger, position: int) -> tuple[int, dict[str, Any]]
     for stored in ledger.events():
         if stored.leaf_index == position:
             with ledger.store.engine.connect() as conn:
-                state = conn.execute(text("SELECT state FROM ledger_events WHERE id = :i"),
-                                     {"i": stored.notification_id}).scalar_one()
+                state = conn.execute(
+                    text("SELECT state FROM ledger_events WHERE id = :i"),
+                    {"i": stored.notification_id},
+                ).scalar_one()
             return stored.notification_id, json.loads(bytes(state))
     raise AssertionError(f"no event at position {position}")
 
 
-@when(parsers.parse("the operator edits the reason of the event at position {position:d} directly in the database"))
+@when(
+    parsers.parse(
+        "the operator edits the reason of the event at position {position:d} directly in the database"
+    )
+)
 def edit_reason(ledger: Ledger, position: int, tampered: dict[str, Any]) -> None:
     nid, state = notification_at(ledger, position)
     statement = json.loads(state["leaf"])
     statement["data"]["reason"] = "nothing to see here"
     state["leaf"] = json.dumps(statement, separators=(",", ":"), sort_keys=True)
     with ledger.store.engine.begin() as conn:
-        conn.execute(text("UPDATE ledger_events SET state = :s WHERE id = :i"), {"s": json.dumps(state).encode(), "i": nid})
+        conn.execute(
+            text("UPDATE ledger_events SET state = :s WHERE id = :i"),
+            {"s": json.dumps(state).encode(), "i": nid},
+        )
     tampered["event_id"] = state["event_id"]
 
 
-@when(parsers.parse("the operator deletes the record at position {position:d} directly in the database"))
+@when(
+    parsers.parse(
+        "the operator deletes the record at position {position:d} directly in the database"
+    )
+)
 def delete_record(ledger: Ledger, position: int) -> None:
     nid, _ = notification_at(ledger, position)
     with ledger.store.engine.begin() as conn:
@@ -71,7 +84,9 @@ def verifying_fails(ledger: Ledger) -> VerifyReport:
 
 @then(parsers.parse("the report names the event at position {position:d}"))
 def names_event(report: VerifyReport, tampered: dict[str, Any], position: int) -> None:
-    assert any(p.event_id == tampered["event_id"] and p.leaf_index == position for p in report.problems)
+    assert any(
+        p.event_id == tampered["event_id"] and p.leaf_index == position for p in report.problems
+    )
 
 
 @then(parsers.parse("the report says positions are missing from position {position:d}"))

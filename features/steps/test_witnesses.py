@@ -46,8 +46,15 @@ def started(scene: dict[str, Any], app: Any) -> Served:
     return served
 
 
-def fork_of(ledger: Ledger, branch_at: int, scene: dict[str, Any], tmp_path: Path,
-            keyring: Keyring, clock: Clock, recorder: Any) -> Ledger:
+def fork_of(
+    ledger: Ledger,
+    branch_at: int,
+    scene: dict[str, Any],
+    tmp_path: Path,
+    keyring: Keyring,
+    clock: Clock,
+    recorder: Any,
+) -> Ledger:
     """Another database holding the same first ``branch_at`` statements, then others."""
     if ledger.store.url.startswith("sqlite"):
         url = str(tmp_path / "fork.db")
@@ -64,11 +71,16 @@ def fork_of(ledger: Ledger, branch_at: int, scene: dict[str, Any], tmp_path: Pat
 
 @given("the committee and the press witness the ledger")
 def witnesses(scene: dict[str, Any], keyring: Keyring, tmp_path: Path) -> None:
-    found = [new_witness(tmp_path / n, f"{n}.example/witness", keyring) for n in ("committee", "press")]
+    found = [
+        new_witness(tmp_path / n, f"{n}.example/witness", keyring) for n in ("committee", "press")
+    ]
     urls = [started(scene, WitnessApp(w)).url for w in found]
     scene["witnesses"] = found
     scene["policy"] = WitnessPolicy(
-        tuple(WitnessEntry(w.name.split(".")[0], u, w.vkey) for w, u in zip(found, urls, strict=True)), 2
+        tuple(
+            WitnessEntry(w.name.split(".")[0], u, w.vkey) for w, u in zip(found, urls, strict=True)
+        ),
+        2,
     )
 
 
@@ -83,7 +95,9 @@ def first_publication(ledger: Ledger, scene: dict[str, Any], size: int) -> None:
 
 
 @when(parsers.parse("{count:d} more events are recorded and the operator publishes"))
-def publish_more(ledger: Ledger, recorder: Any, clock: Clock, scene: dict[str, Any], count: int) -> None:
+def publish_more(
+    ledger: Ledger, recorder: Any, clock: Clock, scene: dict[str, Any], count: int
+) -> None:
     record_heads(ledger, recorder, clock, count, prefix="LATER")
     scene["publication"] = publish(ledger, scene["policy"])
 
@@ -98,13 +112,26 @@ def both_cosigned(ledger: Ledger, scene: dict[str, Any], size: int) -> None:
 @then("the published checkpoint carries both cosignatures")
 def carries_both(ledger: Ledger, scene: dict[str, Any]) -> None:
     note = latest_published_checkpoint(ledger.store)
-    verifiers = [ledger.log_verifier()] + [CosignatureVerifier.from_vkey(w.vkey) for w in scene["witnesses"]]
+    verifiers = [ledger.log_verifier()] + [
+        CosignatureVerifier.from_vkey(w.vkey) for w in scene["witnesses"]
+    ]
     assert note is not None and len(open_note(note, verifiers).verified) == 3
 
 
-@when(parsers.parse("the operator shows the court a different history that branches off at size {size:d}"))
-def show_fork(ledger: Ledger, scene: dict[str, Any], tmp_path: Path, keyring: Keyring,
-              clock: Clock, recorder: Any, size: int) -> None:
+@when(
+    parsers.parse(
+        "the operator shows the court a different history that branches off at size {size:d}"
+    )
+)
+def show_fork(
+    ledger: Ledger,
+    scene: dict[str, Any],
+    tmp_path: Path,
+    keyring: Keyring,
+    clock: Clock,
+    recorder: Any,
+    size: int,
+) -> None:
     fork = fork_of(ledger, size, scene, tmp_path, keyring, clock, recorder)
     scene["fork"] = fork
     with pytest.raises(QuorumNotReached) as refused:
@@ -138,7 +165,9 @@ def different_histories(ledger: Ledger, scene: dict[str, Any], keyring: Keyring)
 
 
 @given("the press keeps a mirror of the ledger")
-def press_mirror(ledger: Ledger, scene: dict[str, Any], keyring: Keyring, clock: Clock, tmp_path: Path) -> None:
+def press_mirror(
+    ledger: Ledger, scene: dict[str, Any], keyring: Keyring, clock: Clock, tmp_path: Path
+) -> None:
     api = started(scene, create_app(api_settings(ledger.store.url, keyring, clock)))
     local = Ledger(Store(str(tmp_path / "press-mirror.db")), checker=Checker(processes=1))
     scene["cleanup"].insert(0, local.close)
@@ -148,8 +177,14 @@ def press_mirror(ledger: Ledger, scene: dict[str, Any], keyring: Keyring, clock:
 
 
 @when("the operator serves a different history to the mirror")
-def serve_fork(ledger: Ledger, scene: dict[str, Any], tmp_path: Path, keyring: Keyring,
-               clock: Clock, recorder: Any) -> None:
+def serve_fork(
+    ledger: Ledger,
+    scene: dict[str, Any],
+    tmp_path: Path,
+    keyring: Keyring,
+    clock: Clock,
+    recorder: Any,
+) -> None:
     fork = fork_of(ledger, 3, scene, tmp_path, keyring, clock, recorder)
     scene["fork"] = fork
     api = started(scene, create_app(api_settings(fork.store.url, keyring, clock)))

@@ -114,7 +114,11 @@ class LedgerAggregate(Aggregate):
     ) -> None:
         with _parsed_hint(event_id, parsed):
             self.trigger_event(
-                self.Recorded, leaf=leaf, leaf_index=leaf_index, event_id=event_id, timestamp=timestamp
+                self.Recorded,
+                leaf=leaf,
+                leaf_index=leaf_index,
+                event_id=event_id,
+                timestamp=timestamp,
             )
 
     def _absorb(self, leaf: str, leaf_index: int, event_id: str) -> None:

@@ -49,7 +49,7 @@ class Case(Lifecycle):
 
     @property
     def verdict(self) -> str | None:
-        """"convicted", "acquitted" or "discharged" once delivered, else None."""
+        """ "convicted", "acquitted" or "discharged" once delivered, else None."""
         return str(self.decision["verdict"]) if self.decision else None
 
     @property

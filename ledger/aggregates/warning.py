@@ -31,9 +31,10 @@ class Warning(Lifecycle):
 
     def in_effect(self, moment: str) -> bool:
         """Whether a UTC time string lies in the warning's effective period."""
-        return bool(self.terms) and self.terms["effective_from"] <= moment <= self.terms[
-            "effective_until"
-        ]
+        return (
+            bool(self.terms)
+            and self.terms["effective_from"] <= moment <= self.terms["effective_until"]
+        )
 
     def evolve(self, statement: dict[str, Any], event_id: str, leaf_index: int) -> None:
         if statement["type"] == "warning.issued":

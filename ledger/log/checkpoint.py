@@ -50,7 +50,9 @@ class Checkpoint:
             or isinstance(self.size, bool)
             or not 0 <= self.size <= _MAX_SIZE
         ):
-            raise ProofError(f"a checkpoint size must be an integer in 0..2^63-1, got {self.size!r}")
+            raise ProofError(
+                f"a checkpoint size must be an integer in 0..2^63-1, got {self.size!r}"
+            )
         if not isinstance(self.root_hash, bytes) or len(self.root_hash) != HASH_SIZE:
             raise ProofError(f"a checkpoint root hash must be {HASH_SIZE} bytes")
         if not isinstance(self.extensions, tuple):

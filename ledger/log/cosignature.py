@@ -52,7 +52,9 @@ def _check_timestamp(timestamp: int) -> None:
         or isinstance(timestamp, bool)
         or not 0 <= timestamp <= _MAX_TIMESTAMP
     ):
-        raise ProofError(f"a cosignature timestamp must be an integer in 0..2^63-1, got {timestamp!r}")
+        raise ProofError(
+            f"a cosignature timestamp must be an integer in 0..2^63-1, got {timestamp!r}"
+        )
 
 
 def _unix_now() -> int:
@@ -173,4 +175,3 @@ def verify_cosignature(
         raise ProofError(f"the cosignature is not from {verifier.name}+{verifier.key_hash.hex()}")
     Checkpoint.parse(checkpoint_text)
     return verifier.timestamp_of(checkpoint_text.encode("utf-8"), raw[4:])
-

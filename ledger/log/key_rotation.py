@@ -70,7 +70,9 @@ class KeyRotation:
     def parse(cls, text: str) -> KeyRotation:
         match = _TEXT.fullmatch(text)
         if match is None:
-            raise ForgedKeyRotation(f"an endorsement's text is {HEADER!r}, origin, new-key and valid-from lines")
+            raise ForgedKeyRotation(
+                f"an endorsement's text is {HEADER!r}, origin, new-key and valid-from lines"
+            )
         origin, vkey, size = match.groups()
         if NoteVerifier.from_vkey(vkey).name != origin:
             raise ForgedKeyRotation(f"the new key is not named for the origin {origin!r}")
@@ -79,7 +81,9 @@ class KeyRotation:
     def endorse(self, old: NoteSigner) -> str:
         """The endorsement: this rotation as a signed note by the old log key."""
         if old.name != self.origin:
-            raise ProofError(f"the old log key is named {old.name!r}, not the origin {self.origin!r}")
+            raise ProofError(
+                f"the old log key is named {old.name!r}, not the origin {self.origin!r}"
+            )
         return sign_note(self.to_text(), [old])
 
 
@@ -88,7 +92,9 @@ def open_endorsement(note: str, old_vkey: str) -> KeyRotation:
     try:
         opened = open_note(note, [NoteVerifier.from_vkey(old_vkey)])
     except ProofError as exc:
-        raise ForgedKeyRotation(f"the endorsement is not signed by the old log key {old_vkey}: {exc}") from None
+        raise ForgedKeyRotation(
+            f"the endorsement is not signed by the old log key {old_vkey}: {exc}"
+        ) from None
     return KeyRotation.parse(opened.text)
 
 
@@ -116,7 +122,9 @@ def _statement_fields(leaf: bytes) -> tuple[str, str]:
             raise ForgedKeyRotation("the proven statement is not a key.registered of purpose log")
         vkey, endorsement = data["vkey"], data["endorsement"]
     except (UnicodeDecodeError, ValueError, KeyError, TypeError):
-        raise ForgedKeyRotation("the proven statement is not a log key registration with an endorsement") from None
+        raise ForgedKeyRotation(
+            "the proven statement is not a log key registration with an endorsement"
+        ) from None
     if not isinstance(vkey, str) or not isinstance(endorsement, str):
         raise ForgedKeyRotation("the statement's vkey and endorsement must be text")
     return vkey, endorsement
@@ -136,7 +144,9 @@ def verify_rotation_proof(text: str, old_vkey: str) -> VerifiedRotation:
     if proof.extra is None:
         raise ForgedKeyRotation("the rotation proof carries no statement (its extra line)")
     try:
-        checkpoint = verify_tlog_proof(proof, leaf_hash(proof.extra), [NoteVerifier.from_vkey(old_vkey)])
+        checkpoint = verify_tlog_proof(
+            proof, leaf_hash(proof.extra), [NoteVerifier.from_vkey(old_vkey)]
+        )
     except ProofError as exc:
         raise ForgedKeyRotation(
             f"the rotation is not proven included in a checkpoint signed by the old log key: {exc}"
@@ -144,9 +154,13 @@ def verify_rotation_proof(text: str, old_vkey: str) -> VerifiedRotation:
     vkey, endorsement = _statement_fields(proof.extra)
     rotation = open_endorsement(endorsement, old_vkey)
     if rotation.new_vkey != vkey:
-        raise ForgedKeyRotation(f"the old key endorsed {rotation.new_vkey}, the statement registers {vkey}")
+        raise ForgedKeyRotation(
+            f"the old key endorsed {rotation.new_vkey}, the statement registers {vkey}"
+        )
     if rotation.origin != checkpoint.origin:
-        raise ForgedKeyRotation(f"the endorsement is for {rotation.origin!r}, the checkpoint for {checkpoint.origin!r}")
+        raise ForgedKeyRotation(
+            f"the endorsement is for {rotation.origin!r}, the checkpoint for {checkpoint.origin!r}"
+        )
     if rotation.valid_from != proof.index + 1 or checkpoint.size != rotation.valid_from:
         raise ForgedKeyRotation(
             f"the endorsement names size {rotation.valid_from}; the statement is at position {proof.index}"

@@ -89,9 +89,7 @@ class Frontier:
         _check_size(size)
         expected = bin(size).count("1")
         if len(hashes) != expected:
-            raise ProofError(
-                f"a frontier of size {size} has {expected} hashes, got {len(hashes)}"
-            )
+            raise ProofError(f"a frontier of size {size} has {expected} hashes, got {len(hashes)}")
         for i, h in enumerate(hashes):
             _check_hash(h, f"frontier hash {i}")
         frontier = cls()
@@ -307,7 +305,9 @@ class MerkleTree:
             h = self._fold(self._leaves(start, start + (1 << height)))
         else:
             # Every complete subtree of height >= 8 is memoised, so one hash here.
-            h = self._fold([self._perfect(height - 1, 2 * index), self._perfect(height - 1, 2 * index + 1)])
+            h = self._fold(
+                [self._perfect(height - 1, 2 * index), self._perfect(height - 1, 2 * index + 1)]
+            )
         self._memo[key] = h
         return h
 

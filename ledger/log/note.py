@@ -88,7 +88,9 @@ def is_clean_text(text: str) -> bool:
 
 def key_hash(name: str, sig_type: int, public_key: bytes) -> bytes:
     """Key ID: SHA-256(name || 0x0A || type || public key)[:4] (signed-note spec)."""
-    return hashlib.sha256(name.encode("utf-8") + b"\n" + bytes([sig_type]) + public_key).digest()[:4]
+    return hashlib.sha256(name.encode("utf-8") + b"\n" + bytes([sig_type]) + public_key).digest()[
+        :4
+    ]
 
 
 def decode_base64(value: str, what: str) -> bytes:
@@ -143,7 +145,9 @@ def ed25519_vkey(vkey: str, sig_type: int, what: str) -> tuple[str, Ed25519Publi
     """The name and Ed25519 public key of a verifier key of the given signature type."""
     name, _, found_type, key = parse_vkey(vkey)
     if found_type != sig_type:
-        raise ProofError(f"verifier key of type 0x{found_type:02x} is not {what} (0x{sig_type:02x})")
+        raise ProofError(
+            f"verifier key of type 0x{found_type:02x} is not {what} (0x{sig_type:02x})"
+        )
     if len(key) != 32:
         raise ProofError(f"{what} must hold a 32-byte Ed25519 public key")
     try:

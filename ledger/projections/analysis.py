@@ -34,7 +34,9 @@ class Analysis:
         self.facts = facts
         self.tree_size = tree_size
         self.root = root
-        self.evaluation = evaluation or choose(facts.as_of, checkpoint_problem="no checkpoint was given")
+        self.evaluation = evaluation or choose(
+            facts.as_of, checkpoint_problem="no checkpoint was given"
+        )
         self.as_of = self.evaluation.at
 
     @cached_property
@@ -405,7 +407,9 @@ def group_detail(a: Analysis, group: str) -> dict[str, Any]:
         "warnings": warnings,
         "triggers": mine,
         "outcomes": promises.promise_summary(mine),
-        "crackdown": promises.promise_summary([t for t in mine if t["trigger"] == promises.BY_MEMBER]),
+        "crackdown": promises.promise_summary(
+            [t for t in mine if t["trigger"] == promises.BY_MEMBER]
+        ),
         "protection": {
             "protected": any(w["covers_attacks_on_groups"] for w in warnings),
             **promises.promise_summary([t for t in mine if t["trigger"] == promises.ATTACK]),

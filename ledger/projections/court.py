@@ -61,7 +61,10 @@ def case_durations(facts: Facts, files: dict[str, CaseFile], as_of: str) -> list
                 record[stage] = None
                 continue
             stop = seconds(ended) if ended is not None else judged
-            record[stage] = {"days": round(max(0.0, stop - seconds(began)) / DAY, 6), "reached": ended is not None}
+            record[stage] = {
+                "days": round(max(0.0, stop - seconds(began)) / DAY, 6),
+                "reached": ended is not None,
+            }
         record["adjournments"] = [
             h["data"].get("adjournment_reason") or "other"
             for h in case.hearings
@@ -69,7 +72,12 @@ def case_durations(facts: Facts, files: dict[str, CaseFile], as_of: str) -> list
         ]
         record["derived_from"] = [
             e["id"]
-            for e in (arrest, *case.charges[:1], *case.hearings[:1], *([case.verdict] if case.verdict else []))
+            for e in (
+                arrest,
+                *case.charges[:1],
+                *case.hearings[:1],
+                *([case.verdict] if case.verdict else []),
+            )
         ]
         out.append(record)
     return out

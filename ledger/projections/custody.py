@@ -121,7 +121,9 @@ def _past_remand_flag(facts: Facts, case: CaseFile, spell: Spell, grace_h: float
         if data.get("remand_granted") and not police_remand(produced):
             continue
         start = seconds(produced["occurred_at"])
-        authorised = start + (int(data.get("remand_days", 0)) * DAY if data.get("remand_granted") else 0)
+        authorised = start + (
+            int(data.get("remand_days", 0)) * DAY if data.get("remand_granted") else 0
+        )
         following = productions[n + 1]["occurred_at"] if n + 1 < len(productions) else None
         ended = following or spell.end or facts.as_of
         over = (seconds(ended) - authorised) / HOUR
@@ -136,7 +138,9 @@ def _past_remand_flag(facts: Facts, case: CaseFile, spell: Spell, grace_h: float
                 produced["occurred_at"],
                 {
                     "production": produced["id"],
-                    "remand": "refused" if refused else f"{data.get('remand_days')} days of police remand",
+                    "remand": "refused"
+                    if refused
+                    else f"{data.get('remand_days')} days of police remand",
                     "authority_ended_at": produced["occurred_at"] if refused else _time(authorised),
                     "held_until": ended if following or spell.end else None,
                     "hours_past_authority": round(over, 2),

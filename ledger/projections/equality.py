@@ -66,7 +66,11 @@ def spell_records(
         for spell in case.spells:
             release = spell.release
             held_to_verdict = release is None and case.verdict is not None
-            end = release["occurred_at"] if release else (case.verdict["occurred_at"] if case.verdict else None)
+            end = (
+                release["occurred_at"]
+                if release
+                else (case.verdict["occurred_at"] if case.verdict else None)
+            )
             out.append(
                 {
                     "case": case.case,
@@ -165,7 +169,12 @@ TIME_TO = {
     "arrest": ("triggers", "hours from shooting to the first arrest", None, None),
     "charge": ("cases", "days from first arrest to the first charge", "days_to_charge", "charged"),
     "verdict": ("cases", "days from first arrest to the verdict", "days_to_verdict", "decided"),
-    "release": ("spells", "days from arrest to release (censored at a verdict)", "days_to_release", "released"),
+    "release": (
+        "spells",
+        "days from arrest to release (censored at a verdict)",
+        "days_to_release",
+        "released",
+    ),
 }
 """Each time-to-event: its records, what it measures, the duration and event fields."""
 
@@ -266,7 +275,9 @@ def km_curves(triggers: list[Record], groups: list[str]) -> dict[str, list[dict[
     }
 
 
-def _rate_test(records: list[Record], groups: list[str], key: str, decided: str | None) -> dict[str, Any]:
+def _rate_test(
+    records: list[Record], groups: list[str], key: str, decided: str | None
+) -> dict[str, Any]:
     counts = []
     for g in groups:
         mine = [r for r in _by_group(records, g) if decided is None or r[decided]]
@@ -300,24 +311,47 @@ def group_tests(
     families = {"triggers": triggers, "spells": spells, "cases": cases}
     kept = [dict(t, kept_any=t["outcome"] in ("kept", "kept_late")) for t in triggers]
     family: list[tuple[str, str, Callable[[], dict[str, Any]]]] = [
-        ("promise_kept", "kept or kept late, of decided triggers (pending left out)",
-         lambda: _rate_test([t for t in kept if t["outcome"] != "pending"], tested, "kept_any", None)),
-        ("arrest_on_time", "arrested by the deadline, of triggers whose arrest deadline passed or were"
-         " arrested", lambda: _rate_test(triggers, tested, "arrest_on_time", "arrest_due")),
-        ("release", "released, of custody spells released or held to a verdict (in custody left out)",
-         lambda: _rate_test(spells, tested, "released", "release_decided")),
-        ("unexplained_release", "ended by an unexplained release, of custody spells released or held to"
-         " a verdict", lambda: _rate_test(spells, tested, "unexplained_release", "release_decided")),
-        ("charge", "charged, of cases charged or released uncharged (held uncharged left out)",
-         lambda: _rate_test(cases, tested, "charged", "charge_decided")),
-        ("conviction", "convicted, of cases with a verdict",
-         lambda: _rate_test(cases, tested, "convicted", "decided")),
+        (
+            "promise_kept",
+            "kept or kept late, of decided triggers (pending left out)",
+            lambda: _rate_test(
+                [t for t in kept if t["outcome"] != "pending"], tested, "kept_any", None
+            ),
+        ),
+        (
+            "arrest_on_time",
+            "arrested by the deadline, of triggers whose arrest deadline passed or were arrested",
+            lambda: _rate_test(triggers, tested, "arrest_on_time", "arrest_due"),
+        ),
+        (
+            "release",
+            "released, of custody spells released or held to a verdict (in custody left out)",
+            lambda: _rate_test(spells, tested, "released", "release_decided"),
+        ),
+        (
+            "unexplained_release",
+            "ended by an unexplained release, of custody spells released or held to a verdict",
+            lambda: _rate_test(spells, tested, "unexplained_release", "release_decided"),
+        ),
+        (
+            "charge",
+            "charged, of cases charged or released uncharged (held uncharged left out)",
+            lambda: _rate_test(cases, tested, "charged", "charge_decided"),
+        ),
+        (
+            "conviction",
+            "convicted, of cases with a verdict",
+            lambda: _rate_test(cases, tested, "convicted", "decided"),
+        ),
     ]
     for name, (unit, what, _, _) in TIME_TO.items():
         records = families[unit]
         family.append(
-            (f"time_to_{name}", f"{what}; open records censored",
-             lambda name=name, records=records: _logrank_across(name, records, tested))  # type: ignore[misc]
+            (
+                f"time_to_{name}",
+                f"{what}; open records censored",
+                lambda name=name, records=records: _logrank_across(name, records, tested),
+            )  # type: ignore[misc]
         )
     results = [(metric, what, run()) for metric, what, run in family]
     pvalues = [r["p_value"] for _, _, r in results if r["p_value"] is not None]

@@ -41,7 +41,11 @@ class EvaluationTime:
     explanation: str
 
     def to_json(self) -> dict[str, Any]:
-        return {"as_of": self.at, "as_of_source": self.source, "as_of_explanation": self.explanation}
+        return {
+            "as_of": self.at,
+            "as_of_source": self.source,
+            "as_of_explanation": self.explanation,
+        }
 
 
 def parse_as_of(text: str) -> str:

@@ -81,16 +81,16 @@ RULES: dict[str, tuple[str, str, str]] = {
         "high",
         "Released on s.496 bail although the case names a non-bailable offence, or the FIR"
         " does not record the offences as bailable.",
-        "CrPC s.496 applies to \"any person other than a person accused of a non-bailable"
-        " offence\"; non-bailable offences fall under s.497.",
+        'CrPC s.496 applies to "any person other than a person accused of a non-bailable'
+        ' offence"; non-bailable offences fall under s.497.',
     ),
     "release.police_bail_prohibited": (
         "high",
         "Bailed by the police under s.497 for an offence punishable with death, imprisonment"
         " for life or ten years, or with no offence recorded.",
-        "CrPC s.497(1): such a person \"shall not be so released if there appear reasonable"
+        'CrPC s.497(1): such a person "shall not be so released if there appear reasonable'
         " grounds for believing that he has been guilty of an offence punishable with death"
-        " or imprisonment for life or imprisonment for ten years\".",
+        ' or imprisonment for life or imprisonment for ten years".',
     ),
     "custody.past_24h": (
         "high",
@@ -102,13 +102,13 @@ RULES: dict[str, tuple[str, str, str]] = {
     "custody.remand_over_15_days": (
         "high",
         "Police remand granted in the case totals more than the limit (15 days).",
-        "CrPC s.167(2): detention authorised \"for a term not exceeding fifteen days in the"
-        " whole\"; s.167(3): police custody needs recorded reasons.",
+        'CrPC s.167(2): detention authorised "for a term not exceeding fifteen days in the'
+        ' whole"; s.167(3): police custody needs recorded reasons.',
     ),
     "custody.remand_order_too_long": (
         "high",
         "A single remand order is longer than the law allows at one time.",
-        "CrPC s.344: no remand \"for a term exceeding fifteen days at a time\"; ATA"
+        'CrPC s.344: no remand "for a term exceeding fifteen days at a time"; ATA'
         " s.21-E(1): police custody up to thirty days at one time in Anti-Terrorism Court"
         " cases.",
     ),
@@ -116,8 +116,8 @@ RULES: dict[str, tuple[str, str, str]] = {
         "high",
         "Still held by the police after the remand expired or was refused, without being"
         " produced again or released.",
-        "Constitution Art. 10(2): no detention beyond 24 hours \"without the authority of a"
-        " magistrate\"; CrPC ss.61, 167 (remand) and 344 (remand by the court).",
+        'Constitution Art. 10(2): no detention beyond 24 hours "without the authority of a'
+        ' magistrate"; CrPC ss.61, 167 (remand) and 344 (remand by the court).',
     ),
 }
 """Rule id → (severity, what happened, the law it breaks). Rule ids are shared with the

@@ -63,7 +63,7 @@ _SECTION = re.compile(r"^\s*PPC\s*(?:s\.?\s*)?(\d+)", re.IGNORECASE)
 
 
 def offence_key(offence: str) -> str:
-    """"PPC 302(b)", "ppc s.302" → "PPC 302"; other laws are kept as written."""
+    """ "PPC 302(b)", "ppc s.302" → "PPC 302"; other laws are kept as written."""
     match = _SECTION.match(offence)
     return f"PPC {match.group(1)}" if match else offence.strip()
 
@@ -74,7 +74,9 @@ def is_ata_case(arrests: Iterable[Event], charges: Iterable[Event]) -> bool:
     if any(a["data"].get("anti_terrorism_act") for a in arrests):
         return True
     return any(
-        str(c).strip().upper().startswith("ATA") for ch in charges for c in ch["data"].get("charges", [])
+        str(c).strip().upper().startswith("ATA")
+        for ch in charges
+        for c in ch["data"].get("charges", [])
     )
 
 

@@ -61,7 +61,9 @@ def release_authorisations(spells: list[dict[str, Any]]) -> list[dict[str, Any]]
     )
 
 
-def _observation(facts: Facts, spells: list[dict[str, Any]], judged: float) -> dict[str, tuple[float, float]]:
+def _observation(
+    facts: Facts, spells: list[dict[str, Any]], judged: float
+) -> dict[str, tuple[float, float]]:
     """Each officer's observed period: from registration (or first appearance) to the time judged at."""
     start: dict[str, float] = {}
     for officer, event_id in facts.officers.items():
@@ -75,7 +77,9 @@ def _observation(facts: Facts, spells: list[dict[str, Any]], judged: float) -> d
         if facts.counts(tid):
             t = facts.events[tid]
             officer = t["data"].get("officer", "")
-            start[officer] = min(start.get(officer, seconds(t["occurred_at"])), seconds(t["occurred_at"]))
+            start[officer] = min(
+                start.get(officer, seconds(t["occurred_at"])), seconds(t["occurred_at"])
+            )
     return {o: (a, max(a, judged)) for o, a in start.items() if o}
 
 
@@ -101,7 +105,9 @@ def _transfers(facts: Facts, observed: dict[str, tuple[float, float]]) -> list[E
     return out
 
 
-def retaliation_signals(facts: Facts, spells: list[dict[str, Any]], as_of: str) -> list[dict[str, Any]]:
+def retaliation_signals(
+    facts: Facts, spells: list[dict[str, Any]], as_of: str
+) -> list[dict[str, Any]]:
     """Per group: transfers within 30 days after arrests of its members vs the base rate (exact binomial)."""
     judged = seconds(as_of) if as_of else 0.0
     observed = _observation(facts, spells, judged)
@@ -118,7 +124,9 @@ def retaliation_signals(facts: Facts, spells: list[dict[str, Any]], as_of: str) 
         arrests: dict[str, list[tuple[float, str]]] = {}
         for s in spells:
             if group in s["groups"] and s["officer"] in observed:
-                arrests.setdefault(s["officer"], []).append((seconds(facts.events[s["arrest"]]["occurred_at"]), s["arrest"]))
+                arrests.setdefault(s["officer"], []).append(
+                    (seconds(facts.events[s["arrest"]]["occurred_at"]), s["arrest"])
+                )
         exposed_time = 0.0
         for officer, found in arrests.items():
             lo, hi = observed[officer]
@@ -130,8 +138,14 @@ def retaliation_signals(facts: Facts, spells: list[dict[str, Any]], as_of: str) 
             at = seconds(t["occurred_at"])
             before = [(a, e) for a, e in arrests.get(officer, []) if a <= at <= a + window]
             if before:
-                pairs.append({"officer": officer, "transfer_event": t["id"], "transferred_at": t["occurred_at"],
-                              "arrest_event": max(before)[1]})
+                pairs.append(
+                    {
+                        "officer": officer,
+                        "transfer_event": t["id"],
+                        "transferred_at": t["occurred_at"],
+                        "arrest_event": max(before)[1],
+                    }
+                )
         n, k = len(transfers), len(pairs)
         base = exposed_time / total_time if total_time > 0 else 0.0
         if n == 0:
@@ -139,11 +153,15 @@ def retaliation_signals(facts: Facts, spells: list[dict[str, Any]], as_of: str) 
         elif base <= 0.0:
             result = not_testable("no officer time follows an arrest of this group's members")
         elif base >= 1.0:
-            result = not_testable("all officer time follows an arrest of this group's members: no base to compare")
+            result = not_testable(
+                "all officer time follows an arrest of this group's members: no base to compare"
+            )
         else:
-            result = tested("exact binomial test, one-sided (more transfers within 30 days after this group's"
-                            " arrests than the share of officer time those 30 days take)",
-                            float(sps.binomtest(k, n, base, alternative="greater").pvalue))
+            result = tested(
+                "exact binomial test, one-sided (more transfers within 30 days after this group's"
+                " arrests than the share of officer time those 30 days take)",
+                float(sps.binomtest(k, n, base, alternative="greater").pvalue),
+            )
         rows.append(
             {
                 "group": group,
@@ -157,7 +175,9 @@ def retaliation_signals(facts: Facts, spells: list[dict[str, Any]], as_of: str) 
                 "p_value": result["p_value"],
                 "officers": sorted({p["officer"] for p in pairs}),
                 "pairs": pairs,
-                "derived_from": sorted({p["arrest_event"] for p in pairs} | {p["transfer_event"] for p in pairs}),
+                "derived_from": sorted(
+                    {p["arrest_event"] for p in pairs} | {p["transfer_event"] for p in pairs}
+                ),
             }
         )
     adjusted = iter(holm([r["p_value"] for r in rows if r["p_value"] is not None]))
@@ -166,5 +186,7 @@ def retaliation_signals(facts: Facts, spells: list[dict[str, Any]], as_of: str) 
         r["p_text"] = format_p(r["p_value"])
         r["p_holm_text"] = format_p(r["p_holm"])
         r["correction"] = "Holm"
-        r["signal"] = bool(r["p_holm"] is not None and r["transfers_after_arrests"] and r["p_holm"] < ALPHA)
+        r["signal"] = bool(
+            r["p_holm"] is not None and r["transfers_after_arrests"] and r["p_holm"] < ALPHA
+        )
     return rows

@@ -97,7 +97,9 @@ def covering_warnings(facts: Facts, group: str, shooting: Event, *, attack: bool
     out = []
     for key, event_id in facts.warnings.items():
         w = facts.events[event_id]["data"]
-        if group not in w.get("groups", []) or not (w["effective_from"] <= at <= w["effective_until"]):
+        if group not in w.get("groups", []) or not (
+            w["effective_from"] <= at <= w["effective_until"]
+        ):
             continue
         if not acts & set(w.get("covered_acts", [])):
             continue
@@ -131,14 +133,28 @@ def evaluate_triggers(
         if attribution is None:
             continue
         shooters = shooter_groups(facts, attribution, shooting["occurred_at"])
-        pairs = [(g, BY_MEMBER, covering_warnings(facts, g, shooting, attack=False)) for g in shooters]
+        pairs = [
+            (g, BY_MEMBER, covering_warnings(facts, g, shooting, attack=False)) for g in shooters
+        ]
         targets = list(dict.fromkeys(attribution["data"].get("target_groups", [])))
         pairs += [(g, ATTACK, covering_warnings(facts, g, shooting, attack=True)) for g in targets]
         for group, kind, warnings in pairs:
             if warnings:
                 rows.append(
-                    _trigger_row(facts, files, actions, unexplained, warnings, group, kind, incident,
-                                 shooting, attribution, shooters, judged)
+                    _trigger_row(
+                        facts,
+                        files,
+                        actions,
+                        unexplained,
+                        warnings,
+                        group,
+                        kind,
+                        incident,
+                        shooting,
+                        attribution,
+                        shooters,
+                        judged,
+                    )
                 )
     return rows
 
@@ -161,7 +177,9 @@ class _ActionIndex:
         for found in [*self.by_incident.values(), *self.general.values()]:
             found.sort(key=lambda a: (a["occurred_at"], a["i"]))
 
-    def first(self, incident: str, warnings: list[str], groups: list[str], since: str) -> Event | None:
+    def first(
+        self, incident: str, warnings: list[str], groups: list[str], since: str
+    ) -> Event | None:
         """The earliest action against one of ``groups`` at or after ``since`` for this incident or warnings."""
         candidates = [
             a for a in self.by_incident.get(incident, []) if a["data"].get("group") in groups

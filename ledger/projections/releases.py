@@ -72,7 +72,10 @@ def _order_rules(facts: Facts, spell: Spell, release: Event) -> list[Flag]:
                 "release.order_not_found",
                 spell,
                 release,
-                {"order_event": order_id, "missing": f"a court order, bail grant or verdict (the event {why})"},
+                {
+                    "order_event": order_id,
+                    "missing": f"a court order, bail grant or verdict (the event {why})",
+                },
                 [order_id] if found else [],
             )
         ]
@@ -141,7 +144,9 @@ def _sentence_rule(case: CaseFile, spell: Spell, release: Event) -> list[Flag]:
     sentences = [s for s in case.sentences if s["occurred_at"] <= at]
     if convicted and sentences:
         return []
-    missing = [w for w, have in (("a conviction", convicted), ("a sentence", bool(sentences))) if not have]
+    missing = [
+        w for w, have in (("a conviction", convicted), ("a sentence", bool(sentences))) if not have
+    ]
     return [
         _flag(
             "release.sentence_not_recorded",
@@ -174,7 +179,11 @@ def _bail_section(facts: Facts, release: Event) -> str | None:
     if basis in ("police_bail_s496", "bail_s496", "police_bail_s497"):
         return basis
     order = _counted_order(facts, release["data"].get("order_event"))
-    if order is not None and order["type"] == "bail.granted" and order["data"].get("section") == "s496":
+    if (
+        order is not None
+        and order["type"] == "bail.granted"
+        and order["data"].get("section") == "s496"
+    ):
         return "bail_s496"
     return None
 
@@ -190,15 +199,16 @@ def _bail_rules(facts: Facts, case: CaseFile, spell: Spell, release: Event) -> l
     if section == "police_bail_s497":
         if offences and not excluded:
             return []
-        why = (
-            f"the case names {', '.join(excluded)}" if excluded else "the FIR names no offence"
-        )
+        why = f"the case names {', '.join(excluded)}" if excluded else "the FIR names no offence"
         return [
             _flag(
                 "release.police_bail_prohibited",
                 spell,
                 release,
-                {"offences": offences, "missing": f"an offence police may bail under s.497(1) ({why})"},
+                {
+                    "offences": offences,
+                    "missing": f"an offence police may bail under s.497(1) ({why})",
+                },
                 [],
             )
         ]

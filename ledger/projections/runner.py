@@ -235,15 +235,19 @@ def check_snapshot(store: Store) -> list[tuple[str, str]]:
     view = FactsView(store.app.factory.datastore)  # type: ignore[attr-defined]
     with store.engine.connect() as conn:
         row = conn.execute(
-            select(view.snapshots.c.state, view.snapshots.c.notification_id, view.snapshots.c.tree_size).where(
-                view.snapshots.c.application_name == store.app.name
-            )
+            select(
+                view.snapshots.c.state, view.snapshots.c.notification_id, view.snapshots.c.tree_size
+            ).where(view.snapshots.c.application_name == store.app.name)
         ).first()
-        tracked = conn.execute(
-            select(func.max(view.tracking_table.c.notification_id)).where(
-                view.tracking_table.c.application_name == store.app.name
-            )
-        ).scalar() if "reports_tracking" in tables else None
+        tracked = (
+            conn.execute(
+                select(func.max(view.tracking_table.c.notification_id)).where(
+                    view.tracking_table.c.application_name == store.app.name
+                )
+            ).scalar()
+            if "reports_tracking" in tables
+            else None
+        )
     if row is None:
         return []
     problems: list[tuple[str, str]] = []
@@ -254,8 +258,10 @@ def check_snapshot(store: Store) -> list[tuple[str, str]]:
     position = int(row[1])
     if tracked is not None and int(tracked) != position:
         problems.append(
-            ("reports_tracking.notification_id",
-             f"the tracked position {tracked} is not the snapshot's position {position}")
+            (
+                "reports_tracking.notification_id",
+                f"the tracked position {tracked} is not the snapshot's position {position}",
+            )
         )
     if state.get("version") != STATE_VERSION:
         return problems  # an older format is dropped and rebuilt from the leaves on use
@@ -286,12 +292,17 @@ def check_snapshot(store: Store) -> list[tuple[str, str]]:
         stored.settle()
     except (KeyError, TypeError, ValueError, AttributeError, IndexError):
         problems.append(
-            ("reports_facts_snapshot.state", f"the report snapshot at position {position} is inconsistent")
+            (
+                "reports_facts_snapshot.state",
+                f"the report snapshot at position {position} is inconsistent",
+            )
         )
         return problems
     if json.loads(json.dumps(fresh.to_state())) != json.loads(json.dumps(stored.to_state())):
         problems.append(
-            ("reports_facts_snapshot.state",
-             f"the report snapshot at position {position} differs from the facts its leaves give")
+            (
+                "reports_facts_snapshot.state",
+                f"the report snapshot at position {position} differs from the facts its leaves give",
+            )
         )
     return problems

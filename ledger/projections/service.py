@@ -192,7 +192,12 @@ class Reports:
         return self.analysis().flag_rows(status, rule)
 
     def _stamp(self, body: dict[str, Any]) -> dict[str, Any]:
-        return {"tree_size": self.tree_size, "root": self.root_hex, **self.evaluation.to_json(), **body}
+        return {
+            "tree_size": self.tree_size,
+            "root": self.root_hex,
+            **self.evaluation.to_json(),
+            **body,
+        }
 
     def case_history(self, case: str) -> dict[str, Any]:
         a = self.analysis()
@@ -234,11 +239,17 @@ def _ledger_checkpoint_time(ledger: Ledger) -> tuple[Any, int | None, str | None
     if latest is None:
         return None, None, "the ledger has no signed checkpoint yet"
     try:
-        checkpoint = open_checkpoint(latest.note, [ledger.log_verifier(latest.size)], origin=ledger.origin)
+        checkpoint = open_checkpoint(
+            latest.note, [ledger.log_verifier(latest.size)], origin=ledger.origin
+        )
     except LedgerError as exc:
         return None, latest.size, f"the latest checkpoint does not verify with the log key ({exc})"
     signed = checkpoint.signed_time
-    return signed, checkpoint.size, None if signed else "the latest checkpoint carries no signed time"
+    return (
+        signed,
+        checkpoint.size,
+        None if signed else "the latest checkpoint carries no signed time",
+    )
 
 
 def _export_checkpoint_time(directory: Path) -> tuple[Any, int | None, str | None]:
@@ -257,4 +268,8 @@ def _export_checkpoint_time(directory: Path) -> tuple[Any, int | None, str | Non
     except LedgerError as exc:
         return None, None, f"the export's checkpoint does not verify with its log.vkey ({exc})"
     signed = checkpoint.signed_time
-    return signed, checkpoint.size, None if signed else "the latest checkpoint carries no signed time"
+    return (
+        signed,
+        checkpoint.size,
+        None if signed else "the latest checkpoint carries no signed time",
+    )

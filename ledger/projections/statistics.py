@@ -107,15 +107,31 @@ def rate_ratio(a: int, n1: int, c: int, n2: int) -> dict[str, Any]:
 
 def not_testable(reason: str, **extra: Any) -> dict[str, Any]:
     """A test that cannot be computed on these data, and why: never a p-value, never "no signal"."""
-    return {"method": f"not testable: {reason}", "statistic": None, "p_value": None,
-            "p_text": format_p(None), "testable": False, "reason": reason, **extra}
+    return {
+        "method": f"not testable: {reason}",
+        "statistic": None,
+        "p_value": None,
+        "p_text": format_p(None),
+        "testable": False,
+        "reason": reason,
+        **extra,
+    }
 
 
-def tested(method: str, p_value: float, statistic: float | None = None, **extra: Any) -> dict[str, Any]:
+def tested(
+    method: str, p_value: float, statistic: float | None = None, **extra: Any
+) -> dict[str, Any]:
     """A computed test: its name, statistic and p-value (unrounded), and the p-value as printed."""
     p = min(1.0, max(0.0, float(p_value)))
-    return {"method": method, "statistic": None if statistic is None else round(float(statistic), 6),
-            "p_value": p, "p_text": format_p(p), "testable": True, "reason": None, **extra}
+    return {
+        "method": method,
+        "statistic": None if statistic is None else round(float(statistic), 6),
+        "p_value": p,
+        "p_text": format_p(p),
+        "testable": True,
+        "reason": None,
+        **extra,
+    }
 
 
 P_FLOOR = 1e-12
@@ -161,8 +177,12 @@ def compare_rates(counts: Sequence[tuple[int, int]]) -> dict[str, Any]:
     total = successes + failures
     if all(n * c >= 5 * total for n in sizes for c in (successes, failures)):
         chi2, p, dof, _ = sps.chi2_contingency(table.astype(float), correction=False)
-        return tested(f"Pearson chi-square ({dof} df; every expected count >= 5; too many tables"
-                      " to enumerate)", float(p), float(chi2))
+        return tested(
+            f"Pearson chi-square ({dof} df; every expected count >= 5; too many tables"
+            " to enumerate)",
+            float(p),
+            float(chi2),
+        )
     return _freeman_halton_monte_carlo(sizes, [r[0] for r in rows])
 
 
@@ -210,7 +230,9 @@ def _log_probability(sizes: np.ndarray, drawn: np.ndarray, successes: int) -> np
         return gammaln(n + 1) - gammaln(k + 1) - gammaln(n - k + 1)
 
     total = float(sizes.sum())
-    return np.asarray(np.sum(log_comb(sizes[None, :], drawn), axis=1) - log_comb(total, float(successes)))
+    return np.asarray(
+        np.sum(log_comb(sizes[None, :], drawn), axis=1) - log_comb(total, float(successes))
+    )
 
 
 def _freeman_halton_exact(sizes: list[int], observed: list[int]) -> dict[str, Any]:
@@ -220,8 +242,12 @@ def _freeman_halton_exact(sizes: list[int], observed: list[int]) -> dict[str, An
     logp = _log_probability(n, tables.astype(float), successes)
     logp_obs = float(_log_probability(n, np.array([observed], dtype=float), successes)[0])
     p = float(np.exp(logp[logp <= logp_obs + 1e-7]).sum())
-    return tested(f"Freeman-Halton exact test (all {len(tables)} tables with these margins,"
-                  " ordered by probability)", p, tables=len(tables))
+    return tested(
+        f"Freeman-Halton exact test (all {len(tables)} tables with these margins,"
+        " ordered by probability)",
+        p,
+        tables=len(tables),
+    )
 
 
 def _freeman_halton_monte_carlo(sizes: list[int], observed: list[int]) -> dict[str, Any]:
@@ -229,13 +255,18 @@ def _freeman_halton_monte_carlo(sizes: list[int], observed: list[int]) -> dict[s
     successes = sum(observed)
     n = np.array(sizes, dtype=float)
     rng = np.random.default_rng(SEED)
-    drawn = rng.multivariate_hypergeometric(np.array(sizes, dtype=np.int64), successes, size=RESAMPLES)
+    drawn = rng.multivariate_hypergeometric(
+        np.array(sizes, dtype=np.int64), successes, size=RESAMPLES
+    )
     logp = _log_probability(n, drawn.astype(float), successes)
     logp_obs = float(_log_probability(n, np.array([observed], dtype=float), successes)[0])
     at_most = int(np.count_nonzero(logp <= logp_obs + 1e-7))
-    return tested(f"Monte Carlo Freeman-Halton test ({RESAMPLES} tables drawn with these margins, fixed"
-                  f" seed; too many tables to enumerate and some expected count < 5; p-value floor"
-                  f" {1 / (RESAMPLES + 1):.0e})", (at_most + 1) / (RESAMPLES + 1))
+    return tested(
+        f"Monte Carlo Freeman-Halton test ({RESAMPLES} tables drawn with these margins, fixed"
+        f" seed; too many tables to enumerate and some expected count < 5; p-value floor"
+        f" {1 / (RESAMPLES + 1):.0e})",
+        (at_most + 1) / (RESAMPLES + 1),
+    )
 
 
 def kaplan_meier(durations: Sequence[float], observed: Sequence[bool]) -> list[dict[str, Any]]:
@@ -296,8 +327,10 @@ def logrank(
     g = np.asarray(groups)
     informative = _informative_groups(t, e, g)
     if len(informative) < 2:
-        return not_testable("no variation to compare: at every event time at most one group was at"
-                            " risk, or every case at risk had the event at once")
+        return not_testable(
+            "no variation to compare: at every event time at most one group was at"
+            " risk, or every case at risk had the event at once"
+        )
     left_out = [label for label in labels if label not in informative]
     keep = np.isin(g, informative)
     try:
@@ -307,9 +340,17 @@ def logrank(
         return not_testable("the log-rank variance cannot be inverted on these data")
     if not np.isfinite(chi2) or not np.isfinite(p):
         return not_testable("the log-rank statistic is undefined on these data")
-    note = f"; left out, no one at risk when an event could differ: {', '.join(left_out)}" if left_out else ""
-    return tested(f"log-rank test ({len(informative) - 1} df; statsmodels survdiff{note})", float(p),
-                  float(chi2), groups_tested=informative)
+    note = (
+        f"; left out, no one at risk when an event could differ: {', '.join(left_out)}"
+        if left_out
+        else ""
+    )
+    return tested(
+        f"log-rank test ({len(informative) - 1} df; statsmodels survdiff{note})",
+        float(p),
+        float(chi2),
+        groups_tested=informative,
+    )
 
 
 def _informative_groups(t: np.ndarray, e: np.ndarray, g: np.ndarray) -> list[str]:
@@ -340,8 +381,13 @@ def survival(durations: Sequence[float], observed: Sequence[bool]) -> dict[str, 
     """
     curve = kaplan_meier(durations, observed) if durations else []
     events = sum(1 for o in observed if o)
-    return {"n": len(durations), "events": events, "censored": len(durations) - events,
-            "median": km_median(durations, observed), "curve": curve}
+    return {
+        "n": len(durations),
+        "events": events,
+        "censored": len(durations) - events,
+        "median": km_median(durations, observed),
+        "curve": curve,
+    }
 
 
 def km_median(durations: Sequence[float], observed: Sequence[bool]) -> float | None:

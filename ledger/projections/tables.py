@@ -105,7 +105,9 @@ def cell_text(value: Any) -> str:
         pending = f", {value['pending']} pending" if value.get("pending") else ""
         if value["suppressed"]:
             return f"suppressed ({k}/{n}{pending})"
-        return f"{k}/{n} ({value['rate']:.3f}, {value['ci_low']:.3f}-{value['ci_high']:.3f}){pending}"
+        return (
+            f"{k}/{n} ({value['rate']:.3f}, {value['ci_low']:.3f}-{value['ci_high']:.3f}){pending}"
+        )
     if isinstance(value, dict) and "ratio" in value and "ci_low" in value:
         if value["ratio"] is None:
             return f"suppressed ({value['count']}/{value['denominator']} vs {value['others_count']}/{value['others_denominator']})"
@@ -114,7 +116,9 @@ def cell_text(value: Any) -> str:
         if not value["n"]:
             return "n=0"
         median = "not reached" if value["median"] is None else f"{value['median']:.2f}"
-        return f"n={value['n']}, median {median} ({value['events']} reached, {value['censored']} open)"
+        return (
+            f"n={value['n']}, median {median} ({value['events']} reached, {value['censored']} open)"
+        )
     if isinstance(value, dict) and set(value) == {"n", "median", "q1", "q3"}:
         if not value["n"]:
             return "n=0"

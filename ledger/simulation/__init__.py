@@ -10,5 +10,13 @@ from ledger.simulation.manifest import FLAG_RULES, write_manifest
 from ledger.simulation.runner import SimulationResult, estimate_events, simulate
 from ledger.simulation.story import City
 
-__all__ = ["City", "CityConfig", "FLAG_RULES", "SimulationResult", "default_start", "estimate_events",
-           "simulate", "write_manifest"]
+__all__ = [
+    "City",
+    "CityConfig",
+    "FLAG_RULES",
+    "SimulationResult",
+    "default_start",
+    "estimate_events",
+    "simulate",
+    "write_manifest",
+]

@@ -27,33 +27,99 @@ AREAS: dict[str, tuple[str, ...]] = {
     "Saddar": ("Preedy police station", "Artillery Maidan police station"),
     "Liaquatabad": ("Liaquatabad police station", "Sharifabad police station"),
 }
-HOSPITALS = ("Civil Hospital Karachi", "Jinnah Postgraduate Medical Centre", "Abbasi Shaheed Hospital")
+HOSPITALS = (
+    "Civil Hospital Karachi",
+    "Jinnah Postgraduate Medical Centre",
+    "Abbasi Shaheed Hospital",
+)
 PRISONS = ("Central Prison Karachi", "District Prison Malir")
 
 # (slug, public name, kind, area, affiliation): fictional organisations.
 GROUP_PROFILES: tuple[tuple[str, str, str, str, str | None], ...] = (
     ("lyari-youth-front", "Lyari Youth Front", "criminal_gang", "Lyari", None),
-    ("orangi-town-committee", "Orangi Town Committee", "political_wing", "Orangi", "Awami Haqooq Party"),
+    (
+        "orangi-town-committee",
+        "Orangi Town Committee",
+        "political_wing",
+        "Orangi",
+        "Awami Haqooq Party",
+    ),
     ("korangi-bhai-log", "Korangi Bhai Log", "criminal_gang", "Korangi", None),
     ("landhi-defence-league", "Landhi Defence League", "ethnic", "Landhi", None),
     ("malir-kachhi-ittehad", "Malir Kachhi Ittehad", "ethnic", "Malir", None),
     ("baldia-sipah", "Sipah-e-Baldia", "sectarian", "Baldia", None),
     ("kemari-dock-gang", "Kemari Dock Gang", "criminal_gang", "Kemari", None),
-    ("gulshan-students-wing", "Gulshan Students Wing", "political_wing", "Gulshan-e-Iqbal", "Qaumi Inqilab Tehreek"),
+    (
+        "gulshan-students-wing",
+        "Gulshan Students Wing",
+        "political_wing",
+        "Gulshan-e-Iqbal",
+        "Qaumi Inqilab Tehreek",
+    ),
     ("saddar-traders-guard", "Saddar Traders Guard", "other", "Saddar", None),
-    ("liaquatabad-tanzeem", "Liaquatabad Tanzeem", "political_wing", "Liaquatabad", "Muttahida Shehri Mahaz"),
+    (
+        "liaquatabad-tanzeem",
+        "Liaquatabad Tanzeem",
+        "political_wing",
+        "Liaquatabad",
+        "Muttahida Shehri Mahaz",
+    ),
 )
 FAVOURED_GROUP = "orangi-town-committee"
 """The group whose party sits in the provincial government: the planted favouritism."""
 
 FIRST_NAMES = (
-    "Muhammad", "Ahmed", "Ali", "Hassan", "Bilal", "Imran", "Kashif", "Faisal", "Zubair", "Asif",
-    "Nadeem", "Rashid", "Sajid", "Waqas", "Shahid", "Tariq", "Yasir", "Junaid", "Kamran", "Arif",
-    "Irfan", "Naveed", "Salman", "Owais", "Danish", "Adnan", "Farhan", "Rizwan", "Usman", "Zeeshan",
+    "Muhammad",
+    "Ahmed",
+    "Ali",
+    "Hassan",
+    "Bilal",
+    "Imran",
+    "Kashif",
+    "Faisal",
+    "Zubair",
+    "Asif",
+    "Nadeem",
+    "Rashid",
+    "Sajid",
+    "Waqas",
+    "Shahid",
+    "Tariq",
+    "Yasir",
+    "Junaid",
+    "Kamran",
+    "Arif",
+    "Irfan",
+    "Naveed",
+    "Salman",
+    "Owais",
+    "Danish",
+    "Adnan",
+    "Farhan",
+    "Rizwan",
+    "Usman",
+    "Zeeshan",
 )
 SURNAMES = (
-    "Baloch", "Khan", "Qureshi", "Siddiqui", "Memon", "Shaikh", "Pathan", "Abbasi", "Rajput",
-    "Ansari", "Mughal", "Jatoi", "Kachhi", "Solangi", "Brohi", "Rind", "Hashmi", "Zaidi", "Niazi",
+    "Baloch",
+    "Khan",
+    "Qureshi",
+    "Siddiqui",
+    "Memon",
+    "Shaikh",
+    "Pathan",
+    "Abbasi",
+    "Rajput",
+    "Ansari",
+    "Mughal",
+    "Jatoi",
+    "Kachhi",
+    "Solangi",
+    "Brohi",
+    "Rind",
+    "Hashmi",
+    "Zaidi",
+    "Niazi",
     "Chandio",
 )
 STREET_WORDS = ("Gali", "Lane", "Street", "Mohalla")
@@ -142,7 +208,10 @@ class Cast:
             station=r.choice(AREAS[area]),
             area=area,
         )
-        sealed = {"name": self._name(), "badge_number": f"KHI-{r.randint(10000, 99999)}-{self._officers:03d}"}
+        sealed = {
+            "name": self._name(),
+            "badge_number": f"KHI-{r.randint(10000, 99999)}-{self._officers:03d}",
+        }
         self._remember(*sealed.values())
         return profile, sealed
 

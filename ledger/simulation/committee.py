@@ -39,25 +39,51 @@ class Committee:
             return
         requested = at + days(rng.uniform(3, 10))
         due = requested + days(14)
-        if not c.plan("explanation.requested", "committee", requested, {
-                "subject": release, "addressed_to": "police", "due": due.strftime("%Y-%m-%dT%H:%M:%SZ"),
+        if not c.plan(
+            "explanation.requested",
+            "committee",
+            requested,
+            {
+                "subject": release,
+                "addressed_to": "police",
+                "due": due.strftime("%Y-%m-%dT%H:%M:%SZ"),
                 "questions": "On what legal basis, and on whose order, was the accused released? "
-                             "Place the order on record."}, refs=[release]):
+                "Place the order on record.",
+            },
+            refs=[release],
+        ):
             return
         self.asked.add(rule)
         status, finding = "explanation_requested", None
-        if rng.random() < 0.65 and c.plan("explanation.given", "police", requested + days(rng.uniform(4, 13)), {
-                "subject": release, "explanation": rng.choice(EXPLANATIONS), "supporting_events": []},
-                refs=[release]):
+        if rng.random() < 0.65 and c.plan(
+            "explanation.given",
+            "police",
+            requested + days(rng.uniform(4, 13)),
+            {"subject": release, "explanation": rng.choice(EXPLANATIONS), "supporting_events": []},
+            refs=[release],
+        ):
             status = "explanation_given"
         if rng.random() < 0.7:
             finding = rng.choice(FINDINGS.get(rule, ("unexplained", "unlawful", "referred")))
-            if c.plan("audit.finding_recorded", "committee", requested + days(rng.uniform(15, 30)), {
-                    "subject": release, "finding": finding,
-                    "summary": "The release rests on no order of a court for this person and case."},
-                    refs=[release]):
+            if c.plan(
+                "audit.finding_recorded",
+                "committee",
+                requested + days(rng.uniform(15, 30)),
+                {
+                    "subject": release,
+                    "finding": finding,
+                    "summary": "The release rests on no order of a court for this person and case.",
+                },
+                refs=[release],
+            ):
                 status = "finding_recorded"
             else:
                 finding = None
-        c.manifest.add("inquiry", f"The committee asked the police to explain a release ({rule}).",
-                       subject=release, rule=rule, status=status, finding=finding)
+        c.manifest.add(
+            "inquiry",
+            f"The committee asked the police to explain a release ({rule}).",
+            subject=release,
+            rule=rule,
+            status=status,
+            finding=finding,
+        )

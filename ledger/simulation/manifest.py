@@ -56,7 +56,9 @@ class ManifestBuilder:
         self.patterns.append(entry)
         return entry
 
-    def flag(self, rule: str, *, case: str, person: str, event: Any, description: str, **extra: Any) -> None:
+    def flag(
+        self, rule: str, *, case: str, person: str, event: Any, description: str, **extra: Any
+    ) -> None:
         if rule not in FLAG_RULES:
             raise ValueError(f"unknown flag rule {rule}")
         self.add("flag", description, rule=rule, case=case, person=person, event_id=event, **extra)
@@ -67,7 +69,9 @@ class ManifestBuilder:
         self.add("lawful", description, lawful=kind, case=case, person=person, event_id=event)
 
     def flags(self, rule: str | None = None) -> list[dict[str, Any]]:
-        return [p for p in self.patterns if p["kind"] == "flag" and (rule is None or p["rule"] == rule)]
+        return [
+            p for p in self.patterns if p["kind"] == "flag" and (rule is None or p["rule"] == rule)
+        ]
 
     def resolve(
         self, ids: dict[str, str], *, events: int, tree_size: int, sealed_values: list[str]

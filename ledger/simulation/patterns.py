@@ -61,7 +61,9 @@ ONE_OFF = (
 class Patterns:
     """Quota and timing of one-off planted patterns."""
 
-    def __init__(self, start: datetime, end: datetime, scale: float, manifest: ManifestBuilder) -> None:
+    def __init__(
+        self, start: datetime, end: datetime, scale: float, manifest: ManifestBuilder
+    ) -> None:
         self.start = start
         self.end = end
         self.manifest = manifest

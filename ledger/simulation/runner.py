@@ -67,14 +67,24 @@ def expected_event_id(draft: Draft, origin: str, key_id: str) -> str:
     """The content id an unsealed draft will have once signed (see ``Draft.sign``)."""
     if draft.sealed is not None:
         raise ValueError("a sealed statement's id depends on its ciphertext")
-    return event_id_of({
-        "v": FORMAT_VERSION, "ledger": origin, "type": draft.type, "recorder": draft.recorder,
-        "key_id": key_id, "occurred_at": draft.occurred_at, "recorded_at": draft.recorded_at,
-        "data": draft.data, "refs": list(draft.refs),
-    })
+    return event_id_of(
+        {
+            "v": FORMAT_VERSION,
+            "ledger": origin,
+            "type": draft.type,
+            "recorder": draft.recorder,
+            "key_id": key_id,
+            "occurred_at": draft.occurred_at,
+            "recorded_at": draft.recorded_at,
+            "data": draft.data,
+            "refs": list(draft.refs),
+        }
+    )
 
 
-def _start_worker(keys: Path, passphrase: bytes | None, public_keys: dict[str, bytes], now: datetime) -> None:
+def _start_worker(
+    keys: Path, passphrase: bytes | None, public_keys: dict[str, bytes], now: datetime
+) -> None:
     global _worker
     _worker = (Keyring(keys, passphrase), public_keys, now)
 
@@ -104,15 +114,21 @@ def simulate(
     began = time.perf_counter()
     keyring = Keyring(keys, passphrase)
     if ledger.size == 0:
-        raise LedgerError("the ledger has no charter yet: run `ledger init` first (or simulate --init)")
+        raise LedgerError(
+            "the ledger has no charter yet: run `ledger init` first (or simulate --init)"
+        )
     origin = ledger.origin
     if keyring.origin != origin:
-        raise LedgerError(f"the keys in {keys} are for {keyring.origin}, the ledger is {origin}", field="--keys")
+        raise LedgerError(
+            f"the keys in {keys} are for {keyring.origin}, the ledger is {origin}", field="--keys"
+        )
     now = ledger.clock()
     if config.end > now:
         raise LedgerError(
             f"the simulated months end {config.end:%Y-%m-%d}, after now ({now:%Y-%m-%d}):"
-            " choose an earlier --start or fewer --months", field="--start")
+            " choose an earlier --start or fewer --months",
+            field="--start",
+        )
     key_ids = {i.id: i.signing_key_id for i in keyring.institutions.values()}
     city = City(config)
     ids: dict[str, str] = {}
@@ -135,7 +151,8 @@ def simulate(
     pool = None
     if workers > 1:
         pool = multiprocessing.get_context("fork").Pool(
-            workers, initializer=_start_worker, initargs=(keys, passphrase, public_keys, now))
+            workers, initializer=_start_worker, initargs=(keys, passphrase, public_keys, now)
+        )
     else:
         _start_worker(keys, passphrase, public_keys, now)
     appended = 0
@@ -145,7 +162,9 @@ def simulate(
         nonlocal appended, batch
         for key, c in zip(keys_in_chunk, checked, strict=True):
             if key is not None and c.statement is not None and c.statement.event_id != ids[key]:
-                raise LedgerError(f"the statement planned as {key} was signed with an unexpected id")
+                raise LedgerError(
+                    f"the statement planned as {key} was signed with an unexpected id"
+                )
         batch.extend(checked)
         if len(batch) >= batch_size:
             appended += len(ledger.append_checked(batch))
@@ -176,6 +195,9 @@ def simulate(
         if pool is not None:
             pool.terminate()
             pool.join()
-    manifest = city.manifest.resolve(ids, events=appended, tree_size=ledger.size,
-                                     sealed_values=city.cast.sealed_values)
-    return SimulationResult(appended, ledger.size, ledger.root().hex(), manifest, time.perf_counter() - began)
+    manifest = city.manifest.resolve(
+        ids, events=appended, tree_size=ledger.size, sealed_values=city.cast.sealed_values
+    )
+    return SimulationResult(
+        appended, ledger.size, ledger.root().hex(), manifest, time.perf_counter() - began
+    )

@@ -71,7 +71,9 @@ def stored_leaves(store: Store, start: int = 0, limit: int | None = None) -> Ite
     yield from walk_notifications(store, first_nid, limit)
 
 
-def walk_notifications(store: Store, first_nid: int = 1, limit: int | None = None) -> Iterator[StoredLeaf]:
+def walk_notifications(
+    store: Store, first_nid: int = 1, limit: int | None = None
+) -> Iterator[StoredLeaf]:
     count = 0
     nid = first_nid
     while True:

@@ -344,7 +344,11 @@ class Store:
 
     def has_notification(self, notification_id: int) -> bool:
         """Whether the event store holds a row with this notification id."""
-        return bool(self.app.recorder.select_notifications(start=notification_id, limit=1, stop=notification_id))
+        return bool(
+            self.app.recorder.select_notifications(
+                start=notification_id, limit=1, stop=notification_id
+            )
+        )
 
     def max_notification_id(self) -> int:
         return int(self.app.recorder.max_notification_id() or 0)

@@ -59,7 +59,11 @@ class Problem:
             where.append(f"event {self.event_id}")
         if self.column:
             where.append(f"column {self.column}")
-        return f"[{self.kind}] {', '.join(where)}: {self.message}" if where else f"[{self.kind}] {self.message}"
+        return (
+            f"[{self.kind}] {', '.join(where)}: {self.message}"
+            if where
+            else f"[{self.kind}] {self.message}"
+        )
 
 
 @dataclass
@@ -97,7 +101,7 @@ class VerifyReport:
             text += "; then " + "; ".join(others)
         more = len(rest) - len(others)
         if more > 0:
-            counts = Counter(p.kind for p in rest[len(others):])
+            counts = Counter(p.kind for p in rest[len(others) :])
             text += f"; and {more} more ({', '.join(f'{n} {k}' for k, n in counts.most_common())})"
         return text
 
@@ -142,14 +146,25 @@ class Replayer:
         self.expected = 0
 
     def problem(
-        self, kind: str, message: str, index: int | None, event_id: str | None, column: str | None = None
+        self,
+        kind: str,
+        message: str,
+        index: int | None,
+        event_id: str | None,
+        column: str | None = None,
     ) -> None:
         self.report.problems.append(Problem(kind, message, index, event_id, column))
 
     def take(self, stored: StoredLeaf, checked: Checked) -> None:
         index = stored.leaf_index
         if index is None:
-            self.problem("unreadable", "a stored row cannot be decoded", self.expected, stored.event_id, "ledger_events.state")
+            self.problem(
+                "unreadable",
+                "a stored row cannot be decoded",
+                self.expected,
+                stored.event_id,
+                "ledger_events.state",
+            )
         elif index != self.expected:
             if index > self.expected:
                 self.problem(
@@ -178,7 +193,12 @@ class Replayer:
         st = checked.statement
         if checked.error is not None or st is None:
             message = checked.error[1] if checked.error else "unparseable statement"
-            self.problem("malformed", f"stored statement does not parse: {message}", position, stored.event_id)
+            self.problem(
+                "malformed",
+                f"stored statement does not parse: {message}",
+                position,
+                stored.event_id,
+            )
             if self.columns is not None:
                 self.columns.compare(self, at, stored, digest, None, None, [])
             return
@@ -192,14 +212,23 @@ class Replayer:
                 "ledger_events.state",
             )
         if st.leaf_bytes() != leaf_bytes:
-            self.problem("not-canonical", "the stored statement is not in canonical form", position, st.event_id)
+            self.problem(
+                "not-canonical",
+                "the stored statement is not in canonical form",
+                position,
+                st.event_id,
+            )
         decision = Decision(self.world)
         try:
-            info: EventInfo | None = decision.decide(Entry(st, position, checked.signature_ok, stored.leaf))
+            info: EventInfo | None = decision.decide(
+                Entry(st, position, checked.signature_ok, stored.leaf)
+            )
         except LedgerError as exc:
             self.problem(exc.code, str(exc), position, st.event_id)
             info = None
-        events = [e for agg in decision.touched.values() for e in agg.collect_events()] if info else []
+        events = (
+            [e for agg in decision.touched.values() for e in agg.collect_events()] if info else []
+        )
         if info is not None:
             self.world.commit(decision)
         if self.columns is not None:
@@ -251,7 +280,10 @@ class StoredColumns:
         row = self._leaf_row(position)
         if row is None:
             replayer.problem(
-                "leaf-table", "the leaf index has no row for this event", position, event_id,
+                "leaf-table",
+                "the leaf index has no row for this event",
+                position,
+                event_id,
                 "ledger_leaves (leaf_index)",
             )
             return
@@ -277,7 +309,12 @@ class StoredColumns:
                 )
 
     def _compare_event_row(
-        self, replayer: Replayer, position: int, stored: StoredLeaf, event_id: str | None, events: Sequence[Any]
+        self,
+        replayer: Replayer,
+        position: int,
+        stored: StoredLeaf,
+        event_id: str | None,
+        events: Sequence[Any],
     ) -> None:
         if len(events) != 1:
             return  # the statement broke a rule: already reported, nothing to recompute
@@ -409,7 +446,9 @@ def verify_store(
     return verify_leaves(
         (
             (stored, stored.leaf)
-            for stored in takewhile(lambda row: row.notification_id <= upto, walk_notifications(store))
+            for stored in takewhile(
+                lambda row: row.notification_id <= upto, walk_notifications(store)
+            )
         ),
         [note for _, _, note, _ in rows],
         checkpoint_rows=[(size, root, signed_at) for size, root, _, signed_at in rows],
@@ -453,7 +492,9 @@ def _check_checkpoints(
     registry = replayer.world.registry()
     if registry is None:
         if notes or report.events:
-            replayer.problem("charter", "the log has no valid charter, so no log key to check", None, None)
+            replayer.problem(
+                "charter", "the log has no valid charter, so no log key to check", None, None
+            )
         return
     report.log_key = registry.log_key
     previous: Checkpoint | None = None
@@ -464,14 +505,19 @@ def _check_checkpoints(
         except LedgerError as exc:
             size = rows[n][0] if rows is not None else n + 1
             replayer.problem(
-                "checkpoint", f"checkpoint of size {size} does not verify: {exc}", None, None,
+                "checkpoint",
+                f"checkpoint of size {size} does not verify: {exc}",
+                None,
+                None,
                 "ledger_checkpoints.note",
             )
             continue
         if rows is not None:
             _compare_checkpoint_row(rows[n], cp, replayer)
         if cp.origin != registry.origin:
-            replayer.problem("checkpoint", f"checkpoint {cp.size} is for origin {cp.origin!r}", None, None)
+            replayer.problem(
+                "checkpoint", f"checkpoint {cp.size} is for origin {cp.origin!r}", None, None
+            )
         if cp.size > tree.size:
             replayer.problem(
                 "checkpoint",
@@ -494,16 +540,26 @@ def _check_checkpoints(
         if previous is not None:
             try:
                 verify_consistency(
-                    previous.size, cp.size, previous.root_hash, cp.root_hash,
+                    previous.size,
+                    cp.size,
+                    previous.root_hash,
+                    cp.root_hash,
                     tree.consistency_proof(previous.size, cp.size),
                 )
             except LedgerError as exc:
-                replayer.problem("consistency", f"checkpoint {cp.size} does not extend {previous.size}: {exc}", None, None)
+                replayer.problem(
+                    "consistency",
+                    f"checkpoint {cp.size} does not extend {previous.size}: {exc}",
+                    None,
+                    None,
+                )
         previous = cp
         report.latest_checkpoint_size = cp.size
 
 
-def _compare_checkpoint_row(row: tuple[int, bytes, str], cp: Checkpoint, replayer: Replayer) -> None:
+def _compare_checkpoint_row(
+    row: tuple[int, bytes, str], cp: Checkpoint, replayer: Replayer
+) -> None:
     """The checkpoint table's columns are derived from the signed note: compare each."""
     size, root, signed_at = row
     signed_time = cp.signed_time
@@ -532,7 +588,11 @@ def _log_verifier_for(note: str, registry: Registry) -> NoteVerifier:
 
 def _first_changed(replayer: Replayer, size: int) -> int | None:
     """The first position among the already-reported problems, if any, below ``size``."""
-    positions = [p.leaf_index for p in replayer.report.problems if p.leaf_index is not None and p.leaf_index < size]
+    positions = [
+        p.leaf_index
+        for p in replayer.report.problems
+        if p.leaf_index is not None and p.leaf_index < size
+    ]
     return min(positions) if positions else None
 
 

@@ -25,7 +25,6 @@ if TYPE_CHECKING:
 ROLES = ("committee", "police", "prosecutor", "court", "interrupters")
 
 
-
 class TimeKind(Enum):
     """What a time in event data stands for, which decides how late it may plausibly be.
 
@@ -41,9 +40,13 @@ class TimeKind(Enum):
 
 
 _UTC_TIME = StringConstraints(pattern=r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$")
-UtcTime = Annotated[str, _UTC_TIME, Field(json_schema_extra={"x-time": "happened"}), TimeKind.HAPPENED]
+UtcTime = Annotated[
+    str, _UTC_TIME, Field(json_schema_extra={"x-time": "happened"}), TimeKind.HAPPENED
+]
 """A time something happened, no later than the statement's recording (plus skew)."""
-PlannedTime = Annotated[str, _UTC_TIME, Field(json_schema_extra={"x-time": "planned"}), TimeKind.PLANNED]
+PlannedTime = Annotated[
+    str, _UTC_TIME, Field(json_schema_extra={"x-time": "planned"}), TimeKind.PLANNED
+]
 """A time something is due or planned, which may be after the statement's recording."""
 EventId = Annotated[str, StringConstraints(pattern=r"^[0-9a-f]{64}$")]
 Ref = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9][A-Za-z0-9._:-]{0,63}$")]

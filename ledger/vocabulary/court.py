@@ -247,7 +247,12 @@ event_type(
     data=ChargeFiled,
     roles=("prosecutor",),
     handler=_on_charge_filed,
-    example={"case": _CASE, "person": "P-17", "charges": ["PPC 302", "PPC 324"], "prosecutor": "PROS-2"},
+    example={
+        "case": _CASE,
+        "person": "P-17",
+        "charges": ["PPC 302", "PPC 324"],
+        "prosecutor": "PROS-2",
+    },
 )
 event_type(
     "charge.withdrawn",
@@ -317,7 +322,13 @@ event_type(
     data=VerdictDelivered,
     roles=("court",),
     handler=_on_verdict_delivered,
-    example={"case": _CASE, "person": "P-17", "verdict": "convicted", "section": "trial", "judge": "JUDGE-ATC2"},
+    example={
+        "case": _CASE,
+        "person": "P-17",
+        "verdict": "convicted",
+        "section": "trial",
+        "judge": "JUDGE-ATC2",
+    },
 )
 event_type(
     "sentence.imposed",

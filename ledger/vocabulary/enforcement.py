@@ -223,7 +223,9 @@ class InstructionReported(EventData):
 def require_case(d: Decision, case: str, *, field: str = "data.case") -> Case:
     found = d.get(Case, case)
     if found is None:
-        raise UnknownReference(f"no case {case!r} is recorded: record arrest.made first", field=field)
+        raise UnknownReference(
+            f"no case {case!r} is recorded: record arrest.made first", field=field
+        )
     return found
 
 

@@ -82,7 +82,9 @@ class KeyRegistered(EventData):
         if (self.purpose == "log") != (self.vkey is not None):
             raise ValueError("a vkey is given exactly when the purpose is log")
         if (self.purpose == "log") != (self.endorsement is not None):
-            raise ValueError("an endorsement by the current log key is given exactly when the purpose is log")
+            raise ValueError(
+                "an endorsement by the current log key is given exactly when the purpose is log"
+            )
         return self
 
 
@@ -144,7 +146,9 @@ def _check_log_key(entry: Entry, registry: Registry, data: KeyRegistered) -> Non
         NoteVerifier.from_vkey(data.vkey or "")
         name, _, _, key = parse_vkey(data.vkey or "")
     except ProofError as exc:
-        raise CaseRuleViolation(f"not a signed-note verifier key: {exc}", field="data.vkey") from exc
+        raise CaseRuleViolation(
+            f"not a signed-note verifier key: {exc}", field="data.vkey"
+        ) from exc
     if name != registry.origin:
         raise CaseRuleViolation(
             f"a log key must be named for the log's origin {registry.origin!r}", field="data.vkey"
@@ -168,11 +172,13 @@ def _check_endorsement(entry: Entry, registry: Registry, data: KeyRegistered) ->
     try:
         rotation = open_endorsement(data.endorsement or "", registry.log_key)
     except ProofError as exc:
-        raise UnauthorizedRole(f"the current log key did not endorse the new key: {exc}",
-                               field="data.endorsement") from exc
+        raise UnauthorizedRole(
+            f"the current log key did not endorse the new key: {exc}", field="data.endorsement"
+        ) from exc
     if rotation.new_vkey != data.vkey or rotation.origin != registry.origin:
-        raise UnauthorizedRole("the endorsement names another key or log than this statement",
-                               field="data.endorsement")
+        raise UnauthorizedRole(
+            "the endorsement names another key or log than this statement", field="data.endorsement"
+        )
     if rotation.valid_from != entry.leaf_index + 1:
         raise CaseRuleViolation(
             f"the endorsement makes the key valid from size {rotation.valid_from}; this statement"

@@ -70,9 +70,13 @@ def ask_witness(
     old = last_cosigned_size(ledger.store.engine, entry.vkey)
     for _attempt in range(2):
         if old > size:
-            return WitnessAnswer(entry, problem=(
-                f"the witness cosigned a tree of {old} entries; this ledger holds {size}:"
-                " it has seen another history"))
+            return WitnessAnswer(
+                entry,
+                problem=(
+                    f"the witness cosigned a tree of {old} entries; this ledger holds {size}:"
+                    " it has seen another history"
+                ),
+            )
         proof = ledger.consistency_proof(old, size) if 0 < old < size else []
         body = AddCheckpoint(old, tuple(proof), note).body()
         try:
@@ -85,19 +89,24 @@ def ask_witness(
             except ProofError as exc:
                 return WitnessAnswer(entry, problem=f"409 with an unreadable size: {exc}")
             if known == old:
-                return WitnessAnswer(entry, problem=f"the witness refuses (409): {response.text.strip()}")
+                return WitnessAnswer(
+                    entry, problem=f"the witness refuses (409): {response.text.strip()}"
+                )
             old = known
             continue
         if response.status_code != 200:
             return WitnessAnswer(
-                entry, problem=f"the witness refuses ({response.status_code}): {response.text.strip()[:300]}",
+                entry,
+                problem=f"the witness refuses ({response.status_code}): {response.text.strip()[:300]}",
                 status=response.status_code,
             )
         return _checked_answer(ledger, entry, note, size, response.text)
     return WitnessAnswer(entry, problem="the witness keeps answering 409")
 
 
-def _checked_answer(ledger: Ledger, entry: WitnessEntry, note: str, size: int, text: str) -> WitnessAnswer:
+def _checked_answer(
+    ledger: Ledger, entry: WitnessEntry, note: str, size: int, text: str
+) -> WitnessAnswer:
     from ledger.log.note import parse_note
 
     body = parse_note(note).text
@@ -113,7 +122,9 @@ def _checked_answer(ledger: Ledger, entry: WitnessEntry, note: str, size: int, t
             continue  # a line from another key of the witness: ignored, as the spec says
         record_cosignature(ledger.store.engine, entry.vkey, size, line)
         return WitnessAnswer(entry, cosignature=line)
-    return WitnessAnswer(entry, problem="no cosignature in the answer verifies with the configured key")
+    return WitnessAnswer(
+        entry, problem="no cosignature in the answer verifies with the configured key"
+    )
 
 
 def present_rotations(ledger: Ledger, entry: WitnessEntry, http: httpx.Client) -> str | None:
@@ -127,7 +138,9 @@ def present_rotations(ledger: Ledger, entry: WitnessEntry, http: httpx.Client) -
             if answer.problem is not None:
                 return f"the handover checkpoint {size} was not cosigned: {answer.problem}"
         try:
-            response = http.post(entry.url.rstrip("/") + "/log-key-rotation", content=verified.proof)
+            response = http.post(
+                entry.url.rstrip("/") + "/log-key-rotation", content=verified.proof
+            )
         except httpx.HTTPError as exc:
             return f"cannot reach {entry.url}: {exc}"
         if response.status_code != 200:
@@ -148,7 +161,11 @@ def _ask_learning_rotations(
 
 
 def publish(
-    ledger: Ledger, policy: WitnessPolicy, *, http: httpx.Client | None = None, timeout: float = 10.0
+    ledger: Ledger,
+    policy: WitnessPolicy,
+    *,
+    http: httpx.Client | None = None,
+    timeout: float = 10.0,
 ) -> Publication:
     """Sign, collect cosignatures, and publish if the quorum is reached.
 
@@ -166,7 +183,9 @@ def publish(
     client = http or httpx.Client(timeout=timeout)
     try:
         for entry in policy.witnesses:
-            result.answers.append(_ask_learning_rotations(ledger, entry, checkpoint.note, checkpoint.size, client))
+            result.answers.append(
+                _ask_learning_rotations(ledger, entry, checkpoint.note, checkpoint.size, client)
+            )
     finally:
         if http is None:
             client.close()

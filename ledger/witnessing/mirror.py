@@ -49,7 +49,9 @@ class HistoryConflict(TamperDetected):
     code = "history_conflict"
     exit_code = 6
 
-    def __init__(self, message: str, *, verified_note: str | None = None, presented_note: str | None = None) -> None:
+    def __init__(
+        self, message: str, *, verified_note: str | None = None, presented_note: str | None = None
+    ) -> None:
         super().__init__(message)
         self.verified_note = verified_note
         self.presented_note = presented_note
@@ -94,7 +96,9 @@ class Mirror:
         except httpx.HTTPError as exc:
             raise LedgerError(f"cannot reach {self.url}/{path}: {exc}") from exc
         if response.status_code != 200:
-            raise LedgerError(f"{self.url}/{path} answered {response.status_code}: {response.text[:200]}")
+            raise LedgerError(
+                f"{self.url}/{path} answered {response.status_code}: {response.text[:200]}"
+            )
         return response.content
 
     # --- the log key --------------------------------------------------------------
@@ -122,7 +126,9 @@ class Mirror:
             vkey = ""
         if not vkey:
             raise LedgerError("leaf 0 is not a charter naming the log key: give --log-key")
-        self.say(f"Trusting the log key named by the charter at leaf 0 (trust on first use): {vkey}")
+        self.say(
+            f"Trusting the log key named by the charter at leaf 0 (trust on first use): {vkey}"
+        )
         self.log_vkey = vkey
         return [(0, vkey)]
 
@@ -141,7 +147,9 @@ class Mirror:
         try:
             claimed = Checkpoint.parse(parse_note(note).text)
         except ProofError:
-            raise HistoryConflict(f"the served checkpoint is malformed: {problem}", presented_note=note) from None
+            raise HistoryConflict(
+                f"the served checkpoint is malformed: {problem}", presented_note=note
+            ) from None
         if self._follow_rotations(claimed.size):
             try:
                 return self._open(note)
@@ -175,15 +183,19 @@ class Mirror:
             try:
                 verified = verify_rotation_proof(str(item["proof"]), chain[-1][1])
             except ProofError as exc:
-                raise HistoryConflict(f"the log presents a key rotation the old key did not endorse: {exc}") from None
+                raise HistoryConflict(
+                    f"the log presents a key rotation the old key did not endorse: {exc}"
+                ) from None
             handover = verified.checkpoint
             self._advance(handover, parse_proof(verified.proof).checkpoint_note)
             if self._log_keys(size)[-1][1] != verified.rotation.new_vkey:
                 raise HistoryConflict(
                     f"the rotation proof names {verified.rotation.new_vkey}, this copy of the log does not register it"
                 )
-            self.say(f"Learned the log key {verified.rotation.new_vkey} (valid from size {valid_from})"
-                     " from the log's rotation, endorsed by the old key")
+            self.say(
+                f"Learned the log key {verified.rotation.new_vkey} (valid from size {valid_from})"
+                " from the log's rotation, endorsed by the old key"
+            )
             learned = True
         return learned
 
@@ -198,18 +210,26 @@ class Mirror:
         self.ledger.refresh()
         previous = self.ledger.latest_checkpoint()
         if previous is not None:
-            self._check_against(Checkpoint.parse(parse_note(previous.note).text), previous.note, cp, note)
+            self._check_against(
+                Checkpoint.parse(parse_note(previous.note).text), previous.note, cp, note
+            )
             if previous.size == cp.size:
                 return Synced(cp.size, 0, previous.note, self._cosign(previous.note, cp))
         start = self.ledger.size
         if start > cp.size:
-            raise self._conflict("rollback", previous.note if previous else None, note,
-                                 f"this mirror already holds {start} entries")
+            raise self._conflict(
+                "rollback",
+                previous.note if previous else None,
+                note,
+                f"this mirror already holds {start} entries",
+            )
         appended = self._fetch_and_append(cp, note, previous.note if previous else None)
         self.ledger.store.insert_checkpoint(cp.size, cp.root_hash, note, format_time(utc_now()))
         return Synced(cp.size, appended, note, self._cosign(note, cp))
 
-    def _check_against(self, old: Checkpoint, old_note: str, new: Checkpoint, new_note: str) -> None:
+    def _check_against(
+        self, old: Checkpoint, old_note: str, new: Checkpoint, new_note: str
+    ) -> None:
         if new.origin != old.origin:
             raise self._conflict("fork", old_note, new_note, "the origin changed")
         if new.size < old.size:
@@ -217,7 +237,9 @@ class Mirror:
         if new.size == old.size and new.root_hash != old.root_hash:
             raise self._conflict("fork", old_note, new_note, "two roots for the same size")
 
-    def _conflict(self, kind: str, verified: str | None, presented: str, why: str) -> HistoryConflict:
+    def _conflict(
+        self, kind: str, verified: str | None, presented: str, why: str
+    ) -> HistoryConflict:
         message = f"{_describe(presented)} conflicts ({why})"
         if verified is not None:
             message += f" with {_describe(verified)} verified before: the log shows two histories"
@@ -227,7 +249,9 @@ class Mirror:
                 message += f"; kept as evidence #{evidence.id}"
             except LedgerError:
                 pass
-        message += f"\n--- verified before ---\n{verified or '(none)'}\n--- presented now ---\n{presented}"
+        message += (
+            f"\n--- verified before ---\n{verified or '(none)'}\n--- presented now ---\n{presented}"
+        )
         return HistoryConflict(message, verified_note=verified, presented_note=presented)
 
     def _fetch_and_append(self, cp: Checkpoint, note: str, previous_note: str | None) -> int:
@@ -241,7 +265,9 @@ class Mirror:
                 entries = parse_entry_bundle(self._get(tile_path("entries", index, width)), width)
                 hashes = split_hash_tile(self._get(tile_path(0, index, width)), width)
             except ProofError as exc:
-                raise HistoryConflict(f"tile {index} of {_describe(note)} is malformed: {exc}") from None
+                raise HistoryConflict(
+                    f"tile {index} of {_describe(note)} is malformed: {exc}"
+                ) from None
             held = self.ledger.tree.tile_hashes(0, index, start - first) if start > first else []
             for offset, (entry, served) in enumerate(zip(entries, hashes, strict=True)):
                 if leaf_hash(entry) != served:
@@ -250,14 +276,22 @@ class Mirror:
                     )
                 if offset < len(held):
                     if served != held[offset]:
-                        raise self._conflict("fork", previous_note, note,
-                                             f"entry {first + offset} differs from the copy held here")
+                        raise self._conflict(
+                            "fork",
+                            previous_note,
+                            note,
+                            f"entry {first + offset} differs from the copy held here",
+                        )
                     continue
                 frontier.append(served)
             batches.append((first, [e for i, e in enumerate(entries) if first + i >= start]))
         if frontier.root() != cp.root_hash:
-            raise self._conflict("not_extending", previous_note, note,
-                                 f"the served entries {start}..{cp.size - 1} do not give the signed root")
+            raise self._conflict(
+                "not_extending",
+                previous_note,
+                note,
+                f"the served entries {start}..{cp.size - 1} do not give the signed root",
+            )
         appended = 0
         for first, lines in batches:
             if not lines:
@@ -273,8 +307,13 @@ class Mirror:
             raise HistoryConflict(f"after appending, the local root differs from {_describe(note)}")
         if previous_note is not None:
             old = Checkpoint.parse(parse_note(previous_note).text)
-            verify_consistency(old.size, cp.size, old.root_hash, cp.root_hash,
-                               self.ledger.consistency_proof(old.size, cp.size))
+            verify_consistency(
+                old.size,
+                cp.size,
+                old.root_hash,
+                cp.root_hash,
+                self.ledger.consistency_proof(old.size, cp.size),
+            )
         return appended
 
     def _cosign(self, note: str, cp: Checkpoint) -> str | None:
@@ -298,7 +337,11 @@ class Mirror:
         state = self.witness.state(origin)
         for verified in rotation_proofs(self.ledger):
             rotation = verified.rotation
-            if rotation.new_vkey not in known and state is not None and state.size >= rotation.valid_from:
+            if (
+                rotation.new_vkey not in known
+                and state is not None
+                and state.size >= rotation.valid_from
+            ):
                 self.witness.add_key_rotation(verified.proof)
                 known.add(rotation.new_vkey)
 

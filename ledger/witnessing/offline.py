@@ -34,7 +34,11 @@ def export_witnessing(ledger: Any, out: Path, keys_dir: Path | None, size: int) 
     never carries a cosigned checkpoint the ledger cannot stand behind.
     """
     policy = load_policy(keys_dir)
-    notes = [note for tree_size, note, _ in published_checkpoints(ledger.store.engine) if tree_size <= size]
+    notes = [
+        note
+        for tree_size, note, _ in published_checkpoints(ledger.store.engine)
+        if tree_size <= size
+    ]
     if notes:
         refuse_unverified(ledger, policy)
         (Path(out) / PUBLISHED_FILE).write_text("\n".join(notes), "utf-8")
@@ -54,8 +58,10 @@ class CosignedExport:
         if not self.witnesses:
             return "no witnesses named or bundled: cosignatures not checked"
         latest = f", latest at size {self.latest_size}" if self.latest_size is not None else ""
-        return (f"{self.checked} published checkpoints cosigned by at least {self.quorum} of"
-                f" {', '.join(self.witnesses)}{latest}")
+        return (
+            f"{self.checked} published checkpoints cosigned by at least {self.quorum} of"
+            f" {', '.join(self.witnesses)}{latest}"
+        )
 
 
 def _witnesses(directory: Path, vkeys: Sequence[str]) -> tuple[list[WitnessEntry], int]:
@@ -78,10 +84,16 @@ def check_cosigned_export(directory: Path, witness_vkeys: Sequence[str] = ()) ->
     published_path = directory / PUBLISHED_FILE
     published = split_notes(published_path.read_text("utf-8")) if published_path.exists() else []
     if not published:
-        result.problems.append("the export holds no checkpoint cosigned by the witnesses (no published.txt)")
+        result.problems.append(
+            "the export holds no checkpoint cosigned by the witnesses (no published.txt)"
+        )
         return result
     signed = directory / "checkpoints.txt"
-    log_bodies = {parse_note(n).text for n in split_notes(signed.read_text("utf-8"))} if signed.exists() else set()
+    log_bodies = (
+        {parse_note(n).text for n in split_notes(signed.read_text("utf-8"))}
+        if signed.exists()
+        else set()
+    )
     try:
         log_key = NoteVerifier.from_vkey((directory / "log.vkey").read_text("utf-8").strip())
     except (OSError, LedgerError) as exc:
@@ -95,7 +107,9 @@ def check_cosigned_export(directory: Path, witness_vkeys: Sequence[str] = ()) ->
             result.problems.append(f"published checkpoint #{n} is not signed by the log key: {exc}")
             continue
         if body not in log_bodies:
-            result.problems.append(f"published checkpoint {size} is not one of the log's signed checkpoints")
+            result.problems.append(
+                f"published checkpoint {size} is not one of the log's signed checkpoints"
+            )
         try:
             found = cosignatures_in(note, entries)
         except LedgerError as exc:

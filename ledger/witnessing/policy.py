@@ -51,7 +51,9 @@ class WitnessPolicy:
         return len(self.witnesses) // 2 + 1 if self.witnesses else 0
 
     def to_json(self) -> dict[str, Any]:
-        data: dict[str, Any] = {} if self.explicit_quorum is None else {"quorum": self.explicit_quorum}
+        data: dict[str, Any] = (
+            {} if self.explicit_quorum is None else {"quorum": self.explicit_quorum}
+        )
         data["witnesses"] = [{"name": w.name, "url": w.url, "vkey": w.vkey} for w in self.witnesses]
         return data
 
@@ -72,7 +74,9 @@ class WitnessPolicy:
         return policy
 
     def check(self) -> None:
-        if self.explicit_quorum is not None and not 1 <= self.explicit_quorum <= max(1, len(self.witnesses)):
+        if self.explicit_quorum is not None and not 1 <= self.explicit_quorum <= max(
+            1, len(self.witnesses)
+        ):
             raise LedgerError(
                 f"a quorum of {self.explicit_quorum} is impossible with {len(self.witnesses)} witnesses",
                 field="quorum",
@@ -81,7 +85,9 @@ class WitnessPolicy:
     def with_witness(self, entry: WitnessEntry) -> WitnessPolicy:
         entry.verifier()
         if any(w.name == entry.name or w.vkey == entry.vkey for w in self.witnesses):
-            raise LedgerError(f"a witness named {entry.name} or with that key is already configured")
+            raise LedgerError(
+                f"a witness named {entry.name} or with that key is already configured"
+            )
         return WitnessPolicy(self.witnesses + (entry,), self.explicit_quorum)
 
     def with_quorum(self, quorum: int) -> WitnessPolicy:

@@ -54,7 +54,9 @@ def parse_add_checkpoint(body: bytes) -> AddCheckpoint:
     lines = head.split("\n")
     old_line, proof_lines = lines[0], lines[1:]
     if not old_line.startswith("old ") or not _SIZE.fullmatch(old_line[4:]):
-        raise MalformedWitnessRequest("the first line must be 'old <size>' (decimal, no leading zeros)")
+        raise MalformedWitnessRequest(
+            "the first line must be 'old <size>' (decimal, no leading zeros)"
+        )
     if len(proof_lines) > MAX_PROOF_LINES:
         raise MalformedWitnessRequest(f"at most {MAX_PROOF_LINES} consistency proof lines")
     try:

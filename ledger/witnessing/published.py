@@ -110,16 +110,26 @@ def last_cosigned_size(engine: Engine, witness_vkey: str) -> int:
     """
     with _tables(engine).connect() as conn:
         rows = conn.execute(
-            select(cosignatures_table.c.id, cosignatures_table.c.tree_size, cosignatures_table.c.cosignature,
-                   checkpoints_table.c.note)
-            .select_from(cosignatures_table.outerjoin(
-                checkpoints_table, checkpoints_table.c.tree_size == cosignatures_table.c.tree_size))
+            select(
+                cosignatures_table.c.id,
+                cosignatures_table.c.tree_size,
+                cosignatures_table.c.cosignature,
+                checkpoints_table.c.note,
+            )
+            .select_from(
+                cosignatures_table.outerjoin(
+                    checkpoints_table,
+                    checkpoints_table.c.tree_size == cosignatures_table.c.tree_size,
+                )
+            )
             .where(cosignatures_table.c.witness_vkey == witness_vkey)
             .order_by(cosignatures_table.c.id)
         ).all()
     largest = 0
     for row_id, size, line, note in rows:
-        problem = _cosignature_row_problem(witness_vkey, str(line), None if note is None else str(note))
+        problem = _cosignature_row_problem(
+            witness_vkey, str(line), None if note is None else str(note)
+        )
         if problem is not None:
             message = f"{COSIGNATURES} row {row_id} (size {size}): {problem}"
             log.error("refusing an unverified witness cosignature: %s", message)
@@ -128,12 +138,16 @@ def last_cosigned_size(engine: Engine, witness_vkey: str) -> int:
     return largest
 
 
-def _cosignature_row_problem(witness_vkey: str, line: str, checkpoint_note: str | None) -> str | None:
+def _cosignature_row_problem(
+    witness_vkey: str, line: str, checkpoint_note: str | None
+) -> str | None:
     """Why a stored cosignature does not verify over the ledger's checkpoint note, or None."""
     if checkpoint_note is None:
         return "the ledger signed no checkpoint at that size"
     try:
-        verify_cosignature(parse_note(checkpoint_note).text, line, CosignatureVerifier.from_vkey(witness_vkey))
+        verify_cosignature(
+            parse_note(checkpoint_note).text, line, CosignatureVerifier.from_vkey(witness_vkey)
+        )
     except ProofError as exc:
         return f"the cosignature does not verify with {witness_vkey}: {exc}"
     return None
@@ -141,7 +155,9 @@ def _cosignature_row_problem(witness_vkey: str, line: str, checkpoint_note: str 
 
 def insert_published(engine: Engine, tree_size: int, note: str) -> None:
     with _tables(engine).begin() as conn:
-        conn.execute(insert(published_table).values(tree_size=tree_size, note=note, published_at=_now()))
+        conn.execute(
+            insert(published_table).values(tree_size=tree_size, note=note, published_at=_now())
+        )
 
 
 def published_checkpoints(engine: Engine) -> list[tuple[int, str, str]]:
@@ -216,12 +232,18 @@ def check_published_note(
     try:
         open_note(note, [NoteVerifier.from_vkey(v) for v in valid])
     except ProofError as exc:
-        problems.append(f"the log signature does not verify with the log key valid at size {claimed.size}: {exc}")
+        problems.append(
+            f"the log signature does not verify with the log key valid at size {claimed.size}: {exc}"
+        )
     own = view.signed_notes.get(claimed.size)
     if own is None:
-        problems.append(f"the ledger signed no checkpoint of size {claimed.size} (ledger_checkpoints)")
+        problems.append(
+            f"the ledger signed no checkpoint of size {claimed.size} (ledger_checkpoints)"
+        )
     elif parse_note(own).text != parse_note(note).text:
-        problems.append("it differs from the ledger's own signed checkpoint at that size (ledger_checkpoints)")
+        problems.append(
+            "it differs from the ledger's own signed checkpoint at that size (ledger_checkpoints)"
+        )
     recomputed = view.root_at(claimed.size)
     if recomputed is None:
         problems.append(f"the ledger holds fewer than {claimed.size} entries")
@@ -252,16 +274,21 @@ def _cosignature_problems(note: str, witnesses: Sequence[WitnessEntry], quorum: 
             continue
         verified.add(entry.vkey)
     if len(verified) < quorum:
-        problems.append(f"{len(verified)} verified cosignatures of known witnesses, {quorum} required")
+        problems.append(
+            f"{len(verified)} verified cosignatures of known witnesses, {quorum} required"
+        )
     return problems
 
 
 def _stored_cosignatures(engine: Engine) -> list[tuple[int, str, int, str]]:
     with _tables(engine).connect() as conn:
         rows = conn.execute(
-            select(cosignatures_table.c.id, cosignatures_table.c.witness_vkey,
-                   cosignatures_table.c.tree_size, cosignatures_table.c.cosignature)
-            .order_by(cosignatures_table.c.id)
+            select(
+                cosignatures_table.c.id,
+                cosignatures_table.c.witness_vkey,
+                cosignatures_table.c.tree_size,
+                cosignatures_table.c.cosignature,
+            ).order_by(cosignatures_table.c.id)
         )
         return [(int(r[0]), str(r[1]), int(r[2]), str(r[3])) for r in rows]
 
@@ -282,7 +309,9 @@ def _witnesses_and_quorum(
     return [WitnessEntry(CosignatureVerifier.from_vkey(v).name, "", v) for v in vkeys], 1
 
 
-def check_published(engine: Engine, view: LedgerView, policy: WitnessPolicy | None = None) -> list[PublishedProblem]:
+def check_published(
+    engine: Engine, view: LedgerView, policy: WitnessPolicy | None = None
+) -> list[PublishedProblem]:
     """Every row of both tables that does not verify (``ledger verify`` reports them).
 
     A database without the tables (no witness ever asked) has nothing to
@@ -333,7 +362,10 @@ def verified_published_note(
     view = ledger_view(ledger)
     found: list[PublishedProblem] = []
     witnesses, quorum = _witnesses_and_quorum(ledger.store.engine, view, policy, found)
-    found += [PublishedProblem(PUBLISHED, size, m) for m in check_published_note(view, size, note, witnesses, quorum)]
+    found += [
+        PublishedProblem(PUBLISHED, size, m)
+        for m in check_published_note(view, size, note, witnesses, quorum)
+    ]
     if found:
         message = f"{PUBLISHED} at size {size} is not served: " + "; ".join(str(p) for p in found)
         log.error(message)
@@ -362,12 +394,14 @@ def cosignatures_in(note: str, witnesses: list[Any]) -> list[dict[str, Any]]:
                 timestamp = verify_cosignature(text, line, verifier)
             except ProofError:
                 continue
-            found.append({
-                "witness": entry.name,
-                "vkey": entry.vkey,
-                "timestamp": timestamp,
-                "time": datetime.fromtimestamp(timestamp, UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
-            })
+            found.append(
+                {
+                    "witness": entry.name,
+                    "vkey": entry.vkey,
+                    "timestamp": timestamp,
+                    "time": datetime.fromtimestamp(timestamp, UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
+                }
+            )
             break
     return found
 
@@ -413,7 +447,9 @@ def published_tlog_proof(ledger: Any, event_id: str, policy: WitnessPolicy | Non
 
     note = verified_published_note(ledger, policy)
     if note is None:
-        raise NotFound("no checkpoint has been cosigned by a quorum of witnesses yet: run `ledger publish`")
+        raise NotFound(
+            "no checkpoint has been cosigned by a quorum of witnesses yet: run `ledger publish`"
+        )
     size = Checkpoint.parse(parse_note(note).text).size
     index, _, proof = ledger.inclusion_proof(event_id, size)
     return format_proof(index, proof, note)

@@ -25,7 +25,9 @@ def rotation_proofs(ledger: Ledger) -> list[VerifiedRotation]:
         index = valid_from - 1
         leaf = next(iter(stored_leaves(ledger.store, index, 1)), None)
         if leaf is None or leaf.leaf_index != index:
-            raise TamperDetected(f"the log key rotation at position {index} cannot be read from the event store")
+            raise TamperDetected(
+                f"the log key rotation at position {index} cannot be read from the event store"
+            )
         try:
             handover = ledger.checkpoint_at(valid_from)
         except NotFound:
@@ -36,10 +38,15 @@ def rotation_proofs(ledger: Ledger) -> list[VerifiedRotation]:
         if ledger.size < valid_from:
             ledger.refresh()
         proof = rotation_proof(
-            leaf.leaf.encode("utf-8"), index, ledger.tree.inclusion_proof(index, valid_from), handover.note
+            leaf.leaf.encode("utf-8"),
+            index,
+            ledger.tree.inclusion_proof(index, valid_from),
+            handover.note,
         )
         try:
             found.append(verify_rotation_proof(proof, old))
         except ProofError as exc:
-            raise TamperDetected(f"the log key rotation at position {index} does not verify: {exc}") from None
+            raise TamperDetected(
+                f"the log key rotation at position {index} does not verify: {exc}"
+            ) from None
     return found

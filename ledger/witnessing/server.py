@@ -64,7 +64,11 @@ class WitnessApp:
         elif path == "/" and method == "GET":
             await _answer(send, 200, f"{self.witness.name}\n{self.witness.vkey}\n")
         else:
-            await _answer(send, 404, "not found: this witness serves POST /add-checkpoint and POST /log-key-rotation\n")
+            await _answer(
+                send,
+                404,
+                "not found: this witness serves POST /add-checkpoint and POST /log-key-rotation\n",
+            )
 
     def add_checkpoint(self, body: bytes) -> tuple[int, str, str]:
         """(status, body, content type) for one add-checkpoint request."""
@@ -76,7 +80,6 @@ class WitnessApp:
         except LedgerError as exc:
             return exc.http_status, f"{exc}\n", "text/plain; charset=utf-8"
         return 200, "".join(lines), "text/plain; charset=utf-8"
-
 
     def add_key_rotation(self, body: bytes) -> tuple[int, str, str]:
         """(status, body, content type) for one log-key-rotation request."""
@@ -128,6 +131,11 @@ async def _answer(
     extra: list[tuple[bytes, bytes]] | None = None,
 ) -> None:
     body = text.encode("utf-8")
-    headers = [(b"content-type", content_type.encode()), (b"content-length", str(len(body)).encode())]
-    await send({"type": "http.response.start", "status": status, "headers": headers + (extra or [])})
+    headers = [
+        (b"content-type", content_type.encode()),
+        (b"content-length", str(len(body)).encode()),
+    ]
+    await send(
+        {"type": "http.response.start", "status": status, "headers": headers + (extra or [])}
+    )
     await send({"type": "http.response.body", "body": body})

@@ -42,5 +42,7 @@ def parse_entry_bundle(data: bytes, expected: int) -> list[bytes]:
 
 def split_hash_tile(data: bytes, expected: int) -> list[bytes]:
     if len(data) != 32 * expected:
-        raise ProofError(f"a hash tile of width {expected} is {32 * expected} bytes, got {len(data)}")
+        raise ProofError(
+            f"a hash tile of width {expected} is {32 * expected} bytes, got {len(data)}"
+        )
     return [data[i : i + 32] for i in range(0, len(data), 32)]

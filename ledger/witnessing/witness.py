@@ -71,7 +71,6 @@ CREATE TABLE IF NOT EXISTS evidence (
 _APPEND_ONLY = ("cosigned", "evidence", "log_keys")
 
 
-
 @contextmanager
 def _keeping_evidence(db: sqlite3.Connection) -> Iterator[None]:
     """One immediate transaction; a refusal still commits the evidence it recorded."""
@@ -85,6 +84,7 @@ def _keeping_evidence(db: sqlite3.Connection) -> Iterator[None]:
         db.execute("ROLLBACK")
         raise
     db.execute("COMMIT")
+
 
 class WitnessRefusal(LedgerError):
     """The witness will not cosign; ``http_status`` is the tlog-witness status code."""
@@ -190,13 +190,17 @@ class Witness:
         """Make a new witness key pair (private key mode 0600) in ``directory``."""
         directory = Path(directory)
         if not is_valid_key_name(name):
-            raise LedgerError(f"invalid witness name {name!r}: no spaces and no '+'", field="--name")
+            raise LedgerError(
+                f"invalid witness name {name!r}: no spaces and no '+'", field="--name"
+            )
         if (directory / "witness.json").exists():
             raise LedgerError(f"{directory} already holds a witness; refusing to overwrite its key")
         key = generate_signing_key()
         save_signing_key(directory / "witness.key", key)
         vkey = CosignatureSigner(name, key).vkey
-        (directory / "witness.json").write_text(json.dumps({"name": name, "vkey": vkey}, indent=2) + "\n", "utf-8")
+        (directory / "witness.json").write_text(
+            json.dumps({"name": name, "vkey": vkey}, indent=2) + "\n", "utf-8"
+        )
         return cls(directory)
 
     @property
@@ -221,7 +225,9 @@ class Witness:
         """
         verifier = NoteVerifier.from_vkey(vkey)
         if verifier.name != origin:
-            raise LedgerError(f"the log key is named {verifier.name!r}, not the origin {origin!r}", field="--vkey")
+            raise LedgerError(
+                f"the log key is named {verifier.name!r}, not the origin {origin!r}", field="--vkey"
+            )
         with self._connect() as db:
             keys = _log_keys(db, origin)
             if keys and all(known != vkey for _, known in keys):
@@ -282,7 +288,9 @@ class Witness:
         keys = _log_keys(db, origin)
         if not keys:
             raise UnknownLog(f"this witness does not follow the log {origin!r}")
-        known = db.execute("SELECT vkey FROM log_keys WHERE origin = ? AND proof = ?", (origin, proof)).fetchone()
+        known = db.execute(
+            "SELECT vkey FROM log_keys WHERE origin = ? AND proof = ?", (origin, proof)
+        ).fetchone()
         if known is not None:
             return str(known[0])
         current_from, current = keys[-1]
@@ -292,10 +300,16 @@ class Witness:
             try:
                 open_note(parse_proof(proof).checkpoint_note, [NoteVerifier.from_vkey(current)])
             except ProofError:
-                raise RefusedKeyRotation(f"the rotation is not signed by the log key {current}: {exc}") from None
+                raise RefusedKeyRotation(
+                    f"the rotation is not signed by the log key {current}: {exc}"
+                ) from None
             state = db.execute("SELECT note FROM state WHERE origin = ?", (origin,)).fetchone()
-            self._record(db, origin, "forged_key_rotation", state[0] if state else "", proof, str(exc))
-            raise RefusedKeyRotation(f"a log-signed but forged key rotation, kept as evidence: {exc}") from None
+            self._record(
+                db, origin, "forged_key_rotation", state[0] if state else "", proof, str(exc)
+            )
+            raise RefusedKeyRotation(
+                f"a log-signed but forged key rotation, kept as evidence: {exc}"
+            ) from None
         cp = verified.checkpoint
         if verified.rotation.valid_from <= current_from:
             raise RefusedKeyRotation(
@@ -309,7 +323,13 @@ class Witness:
             )
         db.execute(
             "INSERT INTO log_keys (origin, vkey, valid_from, proof, added_at) VALUES (?, ?, ?, ?, ?)",
-            (origin, verified.rotation.new_vkey, verified.rotation.valid_from, proof, self._clock()),
+            (
+                origin,
+                verified.rotation.new_vkey,
+                verified.rotation.valid_from,
+                proof,
+                self._clock(),
+            ),
         )
         return verified.rotation.new_vkey
 
@@ -320,23 +340,34 @@ class Witness:
         except ProofError as exc:
             raise MalformedWitnessRequest(str(exc)) from None
         if old_size == 0 and proof:
-            raise MalformedWitnessRequest("the consistency proof must be empty when the old size is 0")
+            raise MalformedWitnessRequest(
+                "the consistency proof must be empty when the old size is 0"
+            )
         with self._connect() as db, _keeping_evidence(db):
             cp = _signed_by_log(note, db)
             if old_size > cp.size:
-                raise MalformedWitnessRequest(f"old size {old_size} is larger than the checkpoint size {cp.size}")
+                raise MalformedWitnessRequest(
+                    f"old size {old_size} is larger than the checkpoint size {cp.size}"
+                )
             lines = self._decide(db, cp, old_size, proof, note)
         return lines
 
     def _decide(
-        self, db: sqlite3.Connection, cp: Checkpoint, old_size: int, proof: Sequence[bytes], note: str
+        self,
+        db: sqlite3.Connection,
+        cp: Checkpoint,
+        old_size: int,
+        proof: Sequence[bytes],
+        note: str,
     ) -> list[str]:
         state = _checked_state(db, cp.origin)
         known = state.size if state else 0
         if state is not None and cp.size <= state.size:
             self._refuse_conflict(db, state, cp, note)
         if old_size != known:
-            raise OldSizeConflict(f"this witness last cosigned {cp.origin} at size {known}, not {old_size}", known)
+            raise OldSizeConflict(
+                f"this witness last cosigned {cp.origin} at size {known}, not {old_size}", known
+            )
         if state is None or state.size == cp.size:
             if proof:
                 raise UnprovenExtension("the consistency proof between equal sizes must be empty")
@@ -350,7 +381,9 @@ class Witness:
                     f"checkpoint {cp.size} is not shown to extend the cosigned checkpoint {state.size}: {exc}"
                 ) from None
         if state is None:
-            db.execute("INSERT INTO state VALUES (?, ?, ?, ?)", (cp.origin, cp.size, cp.root_hash, note))
+            db.execute(
+                "INSERT INTO state VALUES (?, ?, ?, ?)", (cp.origin, cp.size, cp.root_hash, note)
+            )
         elif state.size != cp.size:
             swapped = db.execute(
                 "UPDATE state SET size = ?, root = ?, note = ? WHERE origin = ? AND size = ? AND root = ?",
@@ -366,7 +399,9 @@ class Witness:
         )
         return [line]
 
-    def _refuse_conflict(self, db: sqlite3.Connection, state: WitnessState, cp: Checkpoint, note: str) -> None:
+    def _refuse_conflict(
+        self, db: sqlite3.Connection, state: WitnessState, cp: Checkpoint, note: str
+    ) -> None:
         """A checkpoint no larger than the cosigned one: fine only if it is the same one."""
         if cp.size == state.size and cp.root_hash == state.root:
             return
@@ -381,12 +416,18 @@ class Witness:
             (cp.origin, cp.size),
         ).fetchone()
         if earlier is not None and bytes(earlier[0]) == cp.root_hash:
-            raise OldSizeConflict(f"checkpoint {cp.size} is older than the cosigned {state.size}", state.size)
+            raise OldSizeConflict(
+                f"checkpoint {cp.size} is older than the cosigned {state.size}", state.size
+            )
         if earlier is not None:
             self._record(db, cp.origin, "fork", earlier[1], note, f"two roots for size {cp.size}")
         else:
             self._record(
-                db, cp.origin, "rollback", state.note, note,
+                db,
+                cp.origin,
+                "rollback",
+                state.note,
+                note,
                 f"a tree of {cp.size} entries after cosigning {state.size}",
             )
         raise OldSizeConflict(
@@ -394,7 +435,13 @@ class Witness:
         )
 
     def _record(
-        self, db: sqlite3.Connection, origin: str, kind: str, cosigned: str, presented: str, detail: str
+        self,
+        db: sqlite3.Connection,
+        origin: str,
+        kind: str,
+        cosigned: str,
+        presented: str,
+        detail: str,
     ) -> None:
         known = db.execute(
             "SELECT 1 FROM evidence WHERE origin = ? AND kind = ? AND cosigned_note = ? AND presented_note = ?",
@@ -442,7 +489,9 @@ def _log_keys(db: sqlite3.Connection, origin: str) -> LogKeys:
     first = db.execute("SELECT vkey FROM logs WHERE origin = ?", (origin,)).fetchone()
     if first is None:
         return []
-    rotated = db.execute("SELECT valid_from, vkey FROM log_keys WHERE origin = ? ORDER BY valid_from", (origin,))
+    rotated = db.execute(
+        "SELECT valid_from, vkey FROM log_keys WHERE origin = ? ORDER BY valid_from", (origin,)
+    )
     return [(0, str(first[0]))] + [(int(size), str(vkey)) for size, vkey in rotated]
 
 
@@ -475,30 +524,43 @@ def _signed_by_log(note: str, db: sqlite3.Connection) -> Checkpoint:
 
 def _cosigned(db: sqlite3.Connection, origin: str, size: int, root: bytes) -> bool:
     found = db.execute(
-        "SELECT 1 FROM cosigned WHERE origin = ? AND size = ? AND root = ? LIMIT 1", (origin, size, root)
+        "SELECT 1 FROM cosigned WHERE origin = ? AND size = ? AND root = ? LIMIT 1",
+        (origin, size, root),
     ).fetchone()
     return found is not None
 
 
 def _checked_state(db: sqlite3.Connection, origin: str) -> WitnessState | None:
     """The stored state of ``origin``, after checking its note signs its size and root."""
-    row = db.execute("SELECT origin, size, root, note FROM state WHERE origin = ?", (origin,)).fetchone()
+    row = db.execute(
+        "SELECT origin, size, root, note FROM state WHERE origin = ?", (origin,)
+    ).fetchone()
     if row is None:
         return None
     state = WitnessState(row[0], row[1], bytes(row[2]), row[3])
     try:
         _check_note_row(_log_keys(db, origin), origin, state.size, state.root, state.note)
     except _BadRow as bad:
-        raise TamperedWitnessState(f"the witness state of {origin} does not verify: {bad.why}") from None
+        raise TamperedWitnessState(
+            f"the witness state of {origin} does not verify: {bad.why}"
+        ) from None
     return state
 
 
-def _check_note_row(keys: LogKeys, origin: str, size: object, root: object, note: object) -> Checkpoint:
+def _check_note_row(
+    keys: LogKeys, origin: str, size: object, root: object, note: object
+) -> Checkpoint:
     try:
         cp = _open_with(keys, str(note))
     except ProofError as exc:
-        raise _BadRow("", None, f"the stored note does not verify with the log key valid at its size: {exc}") from None
-    if (cp.origin, cp.size, cp.root_hash) != (origin, size, bytes(root) if isinstance(root, bytes) else root):
+        raise _BadRow(
+            "", None, f"the stored note does not verify with the log key valid at its size: {exc}"
+        ) from None
+    if (cp.origin, cp.size, cp.root_hash) != (
+        origin,
+        size,
+        bytes(root) if isinstance(root, bytes) else root,
+    ):
         raise _BadRow("", None, "the stored origin, size or root differs from the signed note")
     return cp
 
@@ -522,21 +584,29 @@ def _check_rows(db: sqlite3.Connection, own_vkey: str) -> None:
     for origin, first in origins.items():
         keys: LogKeys = [(0, first)]
         for row_id, vkey, valid_from, proof in db.execute(
-            "SELECT id, vkey, valid_from, proof FROM log_keys WHERE origin = ? ORDER BY valid_from", (origin,)
+            "SELECT id, vkey, valid_from, proof FROM log_keys WHERE origin = ? ORDER BY valid_from",
+            (origin,),
         ).fetchall():
             try:
                 verified = verify_rotation_proof(proof, keys[-1][1])
             except ProofError as exc:
-                raise _BadRow("log_keys", row_id, f"the rotation proof does not verify: {exc}") from None
+                raise _BadRow(
+                    "log_keys", row_id, f"the rotation proof does not verify: {exc}"
+                ) from None
             if (verified.rotation.new_vkey, verified.rotation.valid_from) != (vkey, valid_from):
-                raise _BadRow("log_keys", row_id, "the stored key or size differs from its rotation proof")
+                raise _BadRow(
+                    "log_keys", row_id, "the stored key or size differs from its rotation proof"
+                )
             cp = verified.checkpoint
             if not _cosigned(db, origin, cp.size, cp.root_hash):
-                raise _BadRow("log_keys", row_id, "the handover checkpoint is not among the cosigned ones")
+                raise _BadRow(
+                    "log_keys", row_id, "the handover checkpoint is not among the cosigned ones"
+                )
             keys.append((valid_from, vkey))
         largest: tuple[int, bytes] | None = None
         for row_id, size, root, note, line in db.execute(
-            "SELECT id, size, root, note, cosignature FROM cosigned WHERE origin = ? ORDER BY id", (origin,)
+            "SELECT id, size, root, note, cosignature FROM cosigned WHERE origin = ? ORDER BY id",
+            (origin,),
         ).fetchall():
             try:
                 cp = _check_note_row(keys, origin, size, bytes(root), note)
@@ -544,16 +614,22 @@ def _check_rows(db: sqlite3.Connection, own_vkey: str) -> None:
             except _BadRow as bad:
                 raise _BadRow("cosigned", row_id, bad.why) from None
             except ProofError as exc:
-                raise _BadRow("cosigned", row_id, f"the cosignature is not this witness's: {exc}") from None
+                raise _BadRow(
+                    "cosigned", row_id, f"the cosignature is not this witness's: {exc}"
+                ) from None
             if largest is None or size > largest[0]:
                 largest = (size, bytes(root))
-        state = db.execute("SELECT size, root, note FROM state WHERE origin = ?", (origin,)).fetchone()
+        state = db.execute(
+            "SELECT size, root, note FROM state WHERE origin = ?", (origin,)
+        ).fetchone()
         if state is not None:
             try:
                 _check_note_row(keys, origin, state[0], bytes(state[1]), state[2])
             except _BadRow as bad:
                 raise _BadRow("state", origin, bad.why) from None
             if largest != (state[0], bytes(state[1])):
-                raise _BadRow("state", origin, "the state is not the largest checkpoint this witness cosigned")
+                raise _BadRow(
+                    "state", origin, "the state is not the largest checkpoint this witness cosigned"
+                )
         elif largest is not None:
             raise _BadRow("state", origin, "the state is missing though checkpoints were cosigned")

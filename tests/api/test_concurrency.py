@@ -55,7 +55,9 @@ def append_many(db: str, keys_dir: str, writer: int, count: int) -> list[tuple[s
     acknowledged = []
     with Ledger.open(db, clock=Clock()) as ledger:
         for i in range(count):
-            statement = keyring.sign(registration(keyring, f"writer {writer} key {i}", START), now=START)
+            statement = keyring.sign(
+                registration(keyring, f"writer {writer} key {i}", START), now=START
+            )
             (appended,) = ledger.append([statement])
             acknowledged.append((appended.event_id, appended.leaf_index))
     return acknowledged
@@ -75,7 +77,9 @@ def assert_one_linear_log(db: str, keyring: Keyring, acknowledged: list[tuple[st
         leaves = {s.event_id: s.leaf for s in ledger.events()}
         for event_id, _ in acknowledged:
             index, size, proof = ledger.inclusion_proof(event_id, checkpoint.size)
-            verify_inclusion(leaf_hash(leaves[event_id].encode()), index, size, proof, checkpoint.root)
+            verify_inclusion(
+                leaf_hash(leaves[event_id].encode()), index, size, proof, checkpoint.root
+            )
     store = Store(db)
     try:
         report = verify_store(store)
@@ -123,13 +127,27 @@ def test_two_uvicorn_workers_over_http_make_one_linear_log(
 ) -> None:
     now = datetime.now(UTC).replace(microsecond=0)
     with Ledger.open(postgres_url, log_key=keyring.log_key(), clock=lambda: now) as ledger:
-        ledger.append([keyring.sign(keyring.charter_draft(now.strftime("%Y-%m-%dT%H:%M:%SZ")), now=now)])
+        ledger.append(
+            [keyring.sign(keyring.charter_draft(now.strftime("%Y-%m-%dT%H:%M:%SZ")), now=now)]
+        )
     port = free_port()
     base = f"http://127.0.0.1:{port}"
     ledger_cmd = Path(sys.executable).parent / "ledger"
     server = subprocess.Popen(
-        [str(ledger_cmd), "serve", "--db", postgres_url, "--keys", str(keyring.directory),
-         "--port", str(port), "--workers", "2", "--checkpoint-interval", "0.1"],
+        [
+            str(ledger_cmd),
+            "serve",
+            "--db",
+            postgres_url,
+            "--keys",
+            str(keyring.directory),
+            "--port",
+            str(port),
+            "--workers",
+            "2",
+            "--checkpoint-interval",
+            "0.1",
+        ],
         env={**os.environ, "PYTHONUNBUFFERED": "1"},
     )
     try:
@@ -149,7 +167,11 @@ def test_two_uvicorn_workers_over_http_make_one_linear_log(
             acknowledged = list(pool.map(post, statements))
         # a retry through either worker is recognised, not stored again
         with ThreadPoolExecutor(4) as pool:
-            again = list(pool.map(lambda b: httpx.post(base + "/v1/events", json=b, timeout=30), statements[:8]))
+            again = list(
+                pool.map(
+                    lambda b: httpx.post(base + "/v1/events", json=b, timeout=30), statements[:8]
+                )
+            )
         assert [a.status_code for a in again] == [200] * 8
         assert [(a.json()["event_id"], a.json()["leaf_index"]) for a in again] == acknowledged[:8]
     finally:

@@ -42,8 +42,17 @@ def assert_problem(answer: object, status: int, code: str) -> dict[str, object]:
         (b"{}", {}, 415, "unsupported_media_type"),
     ],
     ids=[
-        "oversized", "deep-arrays", "deep-objects", "invalid-utf8", "invalid-json", "nan",
-        "empty", "not-an-object", "empty-batch", "text-plain", "no-content-type",
+        "oversized",
+        "deep-arrays",
+        "deep-objects",
+        "invalid-utf8",
+        "invalid-json",
+        "nan",
+        "empty",
+        "not-an-object",
+        "empty-batch",
+        "text-plain",
+        "no-content-type",
     ],
 )
 def test_broken_posts_are_refused_with_a_problem_and_store_nothing(
@@ -141,7 +150,9 @@ def test_unknown_routes_answer_a_not_found_problem(client: TestClient) -> None:
         "/v1/proofs/inclusion/" + "0" * 64 + "?size=0",
     ],
 )
-def test_invalid_parameters_answer_a_problem_not_a_server_error(client: TestClient, path: str) -> None:
+def test_invalid_parameters_answer_a_problem_not_a_server_error(
+    client: TestClient, path: str
+) -> None:
     answer = client.get(path)
     assert 400 <= answer.status_code < 500, answer.text
     assert answer.json()["code"] in ("invalid_request", "not_found")

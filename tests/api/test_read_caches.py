@@ -41,7 +41,9 @@ def test_a_remembered_event_and_proof_are_served_as_first_read(
     event = [client.get(f"/v1/events/{appended.event_id}") for _ in range(2)]
     proof = [client.get(f"/v1/proofs/inclusion/{appended.event_id}") for _ in range(2)]
     assert event[0].status_code == proof[0].status_code == 200
-    assert event[0].json() == event[1].json() and event[0].json()["leaf_index"] == appended.leaf_index
+    assert (
+        event[0].json() == event[1].json() and event[0].json()["leaf_index"] == appended.leaf_index
+    )
     assert proof[0].json() == proof[1].json()
 
 

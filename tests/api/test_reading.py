@@ -31,7 +31,9 @@ def test_the_log_is_paged_in_order_with_next_links(client: TestClient, recorder:
     while url:
         page = client.get(url).json()
         seen += [item["event_id"] for item in page["items"]]
-        assert [i["leaf_index"] for i in page["items"]] == list(range(len(seen) - len(page["items"]), len(seen)))
+        assert [i["leaf_index"] for i in page["items"]] == list(
+            range(len(seen) - len(page["items"]), len(seen))
+        )
         url = page["next"]
     assert seen[1:] == ids and len(seen) == 6
 
@@ -54,8 +56,11 @@ def test_inclusion_proofs_verify_as_json_and_as_tlog_proof(
         proof = client.get(f"/v1/proofs/inclusion/{event_id}").json()
         checkpoint = verify_checkpoint_note(proof["checkpoint"], verifier)
         verify_inclusion(
-            leaf, proof["leaf_index"], checkpoint.size,
-            [base64.b64decode(h) for h in proof["hashes"]], checkpoint.root_hash,
+            leaf,
+            proof["leaf_index"],
+            checkpoint.size,
+            [base64.b64decode(h) for h in proof["hashes"]],
+            checkpoint.root_hash,
         )
         for text in (
             client.get(f"/v1/proofs/inclusion/{event_id}.tlog-proof").text,
@@ -64,14 +69,19 @@ def test_inclusion_proofs_verify_as_json_and_as_tlog_proof(
             verify_tlog_proof(parse_proof(text), leaf, [verifier])
 
 
-def test_consistency_proofs_verify_between_checkpoints(client: TestClient, recorder: Recorder) -> None:
+def test_consistency_proofs_verify_between_checkpoints(
+    client: TestClient, recorder: Recorder
+) -> None:
     record(client, recorder, 2)
     old = client.get("/v1/checkpoints/latest").json()
     record(client, recorder, 3)
     new = client.get("/v1/checkpoints/latest").json()
     proof = client.get(f"/v1/proofs/consistency?from={old['size']}&to={new['size']}").json()
     verify_consistency(
-        old["size"], new["size"], base64.b64decode(old["root"]), base64.b64decode(new["root"]),
+        old["size"],
+        new["size"],
+        base64.b64decode(old["root"]),
+        base64.b64decode(new["root"]),
         [base64.b64decode(h) for h in proof["hashes"]],
     )
     assert client.get("/v1/checkpoint").text == new["note"]

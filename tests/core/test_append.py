@@ -35,7 +35,9 @@ def state(ledger: Ledger) -> tuple[int, bytes]:
     return ledger.size, ledger.root()
 
 
-def assert_refused(ledger: Ledger, statements: list[Any], error: type[LedgerError], field: str | None = None) -> LedgerError:
+def assert_refused(
+    ledger: Ledger, statements: list[Any], error: type[LedgerError], field: str | None = None
+) -> LedgerError:
     before = state(ledger)
     with pytest.raises(error) as info:
         ledger.append(statements)
@@ -50,7 +52,9 @@ def assert_refused(ledger: Ledger, statements: list[Any], error: type[LedgerErro
     return info.value
 
 
-def test_appended_statements_take_consecutive_log_positions(ledger: Ledger, recorder: Recorder) -> None:
+def test_appended_statements_take_consecutive_log_positions(
+    ledger: Ledger, recorder: Recorder
+) -> None:
     appended = ledger.append([recorder.sign("head.appointed", "committee", HEAD)])
     assert [a.leaf_index for a in appended] == [1]
     assert ledger.size == 2
@@ -84,33 +88,63 @@ def test_a_statement_signed_by_an_unknown_key_is_refused(ledger: Ledger, clock: 
     assert_refused(ledger, [statement], UnknownKey, "key_id")
 
 
-def test_a_key_signing_for_another_institution_is_refused(ledger: Ledger, keyring: Any, clock: Clock) -> None:
+def test_a_key_signing_for_another_institution_is_refused(
+    ledger: Ledger, keyring: Any, clock: Clock
+) -> None:
     draft = Draft(type="head.appointed", recorder="committee", occurred_at=clock.stamp(), data=HEAD)
     statement = draft.sign(ledger=ledger.origin, key=keyring.signing_key("police"), now=clock())
     assert_refused(ledger, [statement], UnknownKey, "key_id")
 
 
 def test_a_role_that_may_not_record_the_type_is_refused(ledger: Ledger, recorder: Recorder) -> None:
-    error = assert_refused(ledger, [recorder.sign("head.appointed", "police", HEAD)], UnauthorizedRole, "type")
+    error = assert_refused(
+        ledger, [recorder.sign("head.appointed", "police", HEAD)], UnauthorizedRole, "type"
+    )
     assert "only committee may" in str(error)
 
 
 def test_an_unknown_event_type_is_refused(ledger: Ledger, recorder: Recorder) -> None:
-    assert_refused(ledger, [recorder.sign("shooting.imagined", "police", {})], UnknownEventType, "type")
+    assert_refused(
+        ledger, [recorder.sign("shooting.imagined", "police", {})], UnknownEventType, "type"
+    )
 
 
-def test_missing_extra_and_mistyped_fields_are_refused_with_their_path(ledger: Ledger, recorder: Recorder) -> None:
+def test_missing_extra_and_mistyped_fields_are_refused_with_their_path(
+    ledger: Ledger, recorder: Recorder
+) -> None:
     missing = {k: v for k, v in HEAD.items() if k != "reason"}
-    assert_refused(ledger, [recorder.sign("head.appointed", "committee", missing)], MalformedStatement, "data.reason")
+    assert_refused(
+        ledger,
+        [recorder.sign("head.appointed", "committee", missing)],
+        MalformedStatement,
+        "data.reason",
+    )
     extra = {**HEAD, "salary": 10}
-    assert_refused(ledger, [recorder.sign("head.appointed", "committee", extra)], MalformedStatement, "data.salary")
+    assert_refused(
+        ledger,
+        [recorder.sign("head.appointed", "committee", extra)],
+        MalformedStatement,
+        "data.salary",
+    )
     mistyped = {**HEAD, "term_start": 20260301}
-    assert_refused(ledger, [recorder.sign("head.appointed", "committee", mistyped)], MalformedStatement, "data.term_start")
+    assert_refused(
+        ledger,
+        [recorder.sign("head.appointed", "committee", mistyped)],
+        MalformedStatement,
+        "data.term_start",
+    )
 
 
-def test_a_statement_recorded_in_the_future_beyond_the_skew_is_refused(ledger: Ledger, keyring: Any, clock: Clock) -> None:
-    draft = Draft(type="head.appointed", recorder="committee", occurred_at=clock.stamp(), data=HEAD,
-                  recorded_at=clock.stamp(minutes=30))
+def test_a_statement_recorded_in_the_future_beyond_the_skew_is_refused(
+    ledger: Ledger, keyring: Any, clock: Clock
+) -> None:
+    draft = Draft(
+        type="head.appointed",
+        recorder="committee",
+        occurred_at=clock.stamp(),
+        data=HEAD,
+        recorded_at=clock.stamp(minutes=30),
+    )
     statement = keyring.sign(draft, now=clock())
     assert_refused(ledger, [statement], ClockSkew, "recorded_at")
 
@@ -135,17 +169,30 @@ def test_a_second_charter_is_refused(ledger: Ledger, keyring: Any, clock: Clock)
     assert_refused(ledger, [charter], CaseRuleViolation, "type")
 
 
-def new_key_registration(recorder: Recorder, key: Ed25519PrivateKey, institution: str = "police", **extra: Any) -> Any:
-    data = {"institution": institution, "public_key": public_key_text(key.public_key()), "purpose": "signing",
-            "reason": "second recording terminal", **extra}
+def new_key_registration(
+    recorder: Recorder, key: Ed25519PrivateKey, institution: str = "police", **extra: Any
+) -> Any:
+    data = {
+        "institution": institution,
+        "public_key": public_key_text(key.public_key()),
+        "purpose": "signing",
+        "reason": "second recording terminal",
+        **extra,
+    }
     return recorder.sign("key.registered", "committee", data)
 
 
-def test_a_key_registered_earlier_in_a_batch_can_sign_later_in_it(ledger: Ledger, recorder: Recorder, clock: Clock) -> None:
+def test_a_key_registered_earlier_in_a_batch_can_sign_later_in_it(
+    ledger: Ledger, recorder: Recorder, clock: Clock
+) -> None:
     new_key = Ed25519PrivateKey.generate()
     registration = new_key_registration(recorder, new_key)
-    draft = Draft(type="key.revoked", recorder="police", occurred_at=clock.stamp(),
-                  data={"key_id": ledger.registry().institutions["police"].key_ids[0], "reason": "rotated"})
+    draft = Draft(
+        type="key.revoked",
+        recorder="police",
+        occurred_at=clock.stamp(),
+        data={"key_id": ledger.registry().institutions["police"].key_ids[0], "reason": "rotated"},
+    )
     revocation = draft.sign(ledger=ledger.origin, key=new_key, now=clock())
     ledger.append([registration, revocation])
     registry = ledger.registry()
@@ -160,18 +207,33 @@ def test_a_revoked_key_is_refused_after_its_revocation_and_earlier_statements_st
     from ledger.verification.replay import verify_store
 
     new_key = Ed25519PrivateKey.generate()
-    ledger.append([new_key_registration(recorder, new_key, institution="observers", role="committee",
-                                        institution_name="Press observers")])
+    ledger.append(
+        [
+            new_key_registration(
+                recorder,
+                new_key,
+                institution="observers",
+                role="committee",
+                institution_name="Press observers",
+            )
+        ]
+    )
     draft = Draft(type="head.appointed", recorder="observers", occurred_at=clock.stamp(), data=HEAD)
     before_revocation = draft.sign(ledger=ledger.origin, key=new_key, now=clock())
     ledger.append([before_revocation])
     registry = ledger.registry()
     assert registry is not None
     kid = registry.institutions["observers"].key_ids[0]
-    ledger.append([recorder.sign("key.revoked", "committee", {"key_id": kid, "reason": "key lost"})])
+    ledger.append(
+        [recorder.sign("key.revoked", "committee", {"key_id": kid, "reason": "key lost"})]
+    )
     clock.advance(seconds=1)
-    after = Draft(type="head.removed", recorder="observers", occurred_at=clock.stamp(),
-                  data={"head": "H-1", "reason": "x"}).sign(ledger=ledger.origin, key=new_key, now=clock())
+    after = Draft(
+        type="head.removed",
+        recorder="observers",
+        occurred_at=clock.stamp(),
+        data={"head": "H-1", "reason": "x"},
+    ).sign(ledger=ledger.origin, key=new_key, now=clock())
     error = assert_refused(ledger, [after], RevokedKey, "key_id")
     assert "key lost" in str(error)
     assert verify_store(ledger.store).ok, "the statement signed before the revocation stays valid"
@@ -195,15 +257,21 @@ def test_a_reopened_ledger_has_the_same_size_and_root(ledger: Ledger, recorder: 
         reopened.close()
 
 
-def test_a_second_writer_sees_and_continues_the_first_writers_log(ledger: Ledger, recorder: Recorder, clock: Clock) -> None:
+def test_a_second_writer_sees_and_continues_the_first_writers_log(
+    ledger: Ledger, recorder: Recorder, clock: Clock
+) -> None:
     other = Ledger.open(ledger.store.url, clock=clock)
     try:
         ledger.append([recorder.sign("head.appointed", "committee", HEAD)])
         clock.advance(seconds=1)
-        appended = other.append([recorder.sign("head.removed", "committee", {"head": "H-1", "reason": "term over"})])
+        appended = other.append(
+            [recorder.sign("head.removed", "committee", {"head": "H-1", "reason": "term over"})]
+        )
         assert appended[0].leaf_index == 2
         assert other.root() == Ledger.open(ledger.store.url).root()
         with pytest.raises(ReplayedStatement):
-            ledger.append([recorder.sign("head.removed", "committee", {"head": "H-1", "reason": "term over"})])
+            ledger.append(
+                [recorder.sign("head.removed", "committee", {"head": "H-1", "reason": "term over"})]
+            )
     finally:
         other.close()

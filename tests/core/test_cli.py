@@ -22,8 +22,12 @@ HEAD = {"head": "H-1", "term_start": "2026-03-01T00:00:00Z", "reason": "appointe
 
 
 def ledger_cli(workdir: Path, db: str, *args: str) -> Any:
-    return runner.invoke(app, [args[0], "--db", db, *args[1:]], env={"LEDGER_KEYS": str(workdir / "keys")},
-                         catch_exceptions=False)
+    return runner.invoke(
+        app,
+        [args[0], "--db", db, *args[1:]],
+        env={"LEDGER_KEYS": str(workdir / "keys")},
+        catch_exceptions=False,
+    )
 
 
 @pytest.fixture
@@ -48,16 +52,22 @@ def test_init_creates_private_keys_readable_only_by_their_owner(workdir: tuple[P
 
 def test_record_signs_and_appends_and_keys_lists_the_registry(workdir: tuple[Path, str]) -> None:
     path, db = workdir
-    result = ledger_cli(path, db, "record", "head.appointed", "--as", "committee", "--data", json.dumps(HEAD))
+    result = ledger_cli(
+        path, db, "record", "head.appointed", "--as", "committee", "--data", json.dumps(HEAD)
+    )
     assert result.exit_code == 0, result.output
     assert "at position 1" in result.output
     listing = ledger_cli(path, db, "keys")
     assert "prosecutor" in listing.output and "active" in listing.output
 
 
-def test_record_by_a_role_that_may_not_is_refused_with_exit_code_and_message(workdir: tuple[Path, str]) -> None:
+def test_record_by_a_role_that_may_not_is_refused_with_exit_code_and_message(
+    workdir: tuple[Path, str],
+) -> None:
     path, db = workdir
-    result = ledger_cli(path, db, "record", "head.appointed", "--as", "police", "--data", json.dumps(HEAD))
+    result = ledger_cli(
+        path, db, "record", "head.appointed", "--as", "police", "--data", json.dumps(HEAD)
+    )
     assert result.exit_code == 2
     assert "police (role police) may not record head.appointed" in result.output
     assert size_of(db) == 1
@@ -65,22 +75,38 @@ def test_record_by_a_role_that_may_not_is_refused_with_exit_code_and_message(wor
 
 def test_record_with_invalid_json_data_is_refused(workdir: tuple[Path, str]) -> None:
     path, db = workdir
-    result = ledger_cli(path, db, "record", "head.appointed", "--as", "committee", "--data", "{head:")
+    result = ledger_cli(
+        path, db, "record", "head.appointed", "--as", "committee", "--data", "{head:"
+    )
     assert result.exit_code == 2 and "invalid JSON" in result.output and "--data" in result.output
 
 
 def write_jsonl(path: Path, lines: list[Any]) -> Path:
-    path.write_text("\n".join(x if isinstance(x, str) else json.dumps(x) for x in lines) + "\n", "utf-8")
+    path.write_text(
+        "\n".join(x if isinstance(x, str) else json.dumps(x) for x in lines) + "\n", "utf-8"
+    )
     return path
 
 
 def drafts(n: int) -> list[dict[str, Any]]:
     out = []
     for i in range(n):
-        out.append({"type": "head.appointed", "recorder": "committee", "occurred_at": "2026-03-01T10:00:00Z",
-                    "data": {**HEAD, "head": f"H-{i}"}})
-        out.append({"type": "head.removed", "recorder": "committee", "occurred_at": "2026-03-01T11:00:00Z",
-                    "data": {"head": f"H-{i}", "reason": "rotation"}})
+        out.append(
+            {
+                "type": "head.appointed",
+                "recorder": "committee",
+                "occurred_at": "2026-03-01T10:00:00Z",
+                "data": {**HEAD, "head": f"H-{i}"},
+            }
+        )
+        out.append(
+            {
+                "type": "head.removed",
+                "recorder": "committee",
+                "occurred_at": "2026-03-01T11:00:00Z",
+                "data": {"head": f"H-{i}", "reason": "rotation"},
+            }
+        )
     return out
 
 
@@ -94,7 +120,9 @@ def test_import_signs_drafts_with_local_keys_when_told_to(workdir: tuple[Path, s
     assert size_of(db) == 301
 
 
-def test_import_reports_the_first_bad_line_and_stores_nothing_of_its_batch(workdir: tuple[Path, str]) -> None:
+def test_import_reports_the_first_bad_line_and_stores_nothing_of_its_batch(
+    workdir: tuple[Path, str],
+) -> None:
     path, db = workdir
     lines: list[Any] = drafts(5)
     lines[6] = {**lines[6], "data": {"head": "H-3"}}  # missing term_start and reason
@@ -108,13 +136,15 @@ def test_import_reports_the_first_bad_line_and_stores_nothing_of_its_batch(workd
 
 def test_import_refuses_invalid_json_naming_the_line(workdir: tuple[Path, str]) -> None:
     path, db = workdir
-    file = write_jsonl(path / "broken.jsonl", [*drafts(1), "{\"type\": "])
+    file = write_jsonl(path / "broken.jsonl", [*drafts(1), '{"type": '])
     result = ledger_cli(path, db, "import", str(file), "--sign-drafts")
     assert result.exit_code == 2 and "line 3" in result.output and "invalid JSON" in result.output
     assert size_of(db) == 1
 
 
-def test_export_then_import_into_an_empty_database_reproduces_the_root(workdir: tuple[Path, str], tmp_path: Path) -> None:
+def test_export_then_import_into_an_empty_database_reproduces_the_root(
+    workdir: tuple[Path, str], tmp_path: Path
+) -> None:
     path, db = workdir
     ledger_cli(path, db, "import", str(write_jsonl(path / "d.jsonl", drafts(20))), "--sign-drafts")
     assert ledger_cli(path, db, "checkpoint").exit_code == 0
@@ -136,7 +166,9 @@ def test_export_then_import_into_an_empty_database_reproduces_the_root(workdir: 
     assert verified.exit_code == 0, verified.output
 
 
-def test_a_tampered_export_fails_offline_verification(workdir: tuple[Path, str], tmp_path: Path) -> None:
+def test_a_tampered_export_fails_offline_verification(
+    workdir: tuple[Path, str], tmp_path: Path
+) -> None:
     path, db = workdir
     ledger_cli(path, db, "import", str(write_jsonl(path / "d.jsonl", drafts(3))), "--sign-drafts")
     ledger_cli(path, db, "checkpoint")
@@ -150,7 +182,9 @@ def test_a_tampered_export_fails_offline_verification(workdir: tuple[Path, str],
     assert "position 2" in result.output
 
 
-def test_prove_gives_a_tlog_proof_a_journalist_can_check_with_the_log_key(workdir: tuple[Path, str]) -> None:
+def test_prove_gives_a_tlog_proof_a_journalist_can_check_with_the_log_key(
+    workdir: tuple[Path, str],
+) -> None:
     path, db = workdir
     ledger_cli(path, db, "import", str(write_jsonl(path / "d.jsonl", drafts(10))), "--sign-drafts")
     ledger_cli(path, db, "checkpoint")
@@ -184,7 +218,9 @@ def test_prove_consistency_between_two_sizes(workdir: tuple[Path, str]) -> None:
     assert bad.exit_code == 2 and "tree size" in bad.output
 
 
-def test_verify_passes_on_an_untouched_ledger_and_prints_the_root(workdir: tuple[Path, str]) -> None:
+def test_verify_passes_on_an_untouched_ledger_and_prints_the_root(
+    workdir: tuple[Path, str],
+) -> None:
     path, db = workdir
     result = ledger_cli(path, db, "verify")
     assert result.exit_code == 0, result.output

@@ -14,7 +14,19 @@ from ledger.exporting import check_export
 def test_demo_records_a_city_and_builds_everything_it_serves(tmp_path: Path) -> None:
     demo = tmp_path / "demo"
     result = CliRunner().invoke(
-        app, ["demo", "--dir", str(demo), "--months", "3", "--scale", "0.3", "--seed", "6", "--no-serve"],
+        app,
+        [
+            "demo",
+            "--dir",
+            str(demo),
+            "--months",
+            "3",
+            "--scale",
+            "0.3",
+            "--seed",
+            "6",
+            "--no-serve",
+        ],
         catch_exceptions=False,
     )
     assert result.exit_code == 0, result.output
@@ -26,5 +38,7 @@ def test_demo_records_a_city_and_builds_everything_it_serves(tmp_path: Path) -> 
     for page in ("index.html", "en/index.html", "ur/index.html", "en/verify.html", "feed.xml"):
         assert (demo / "site" / page).is_file(), page
     assert 'dir="rtl"' in (demo / "site" / "ur" / "index.html").read_text()
-    again = CliRunner().invoke(app, ["demo", "--dir", str(demo), "--no-serve"], catch_exceptions=False)
+    again = CliRunner().invoke(
+        app, ["demo", "--dir", str(demo), "--no-serve"], catch_exceptions=False
+    )
     assert again.exit_code == 0 and "Reusing the ledger" in again.output

@@ -37,7 +37,17 @@ def good_export(tmp_path_factory: pytest.TempPathFactory) -> Path:
     base = tmp_path_factory.mktemp("export-check")
     keys, db = base / "keys", str(base / "ledger.db")
     assert run("init", "--db", db, "--keys", str(keys), keys=keys).exit_code == 0
-    recorded = run("record", "head.appointed", "--db", db, "--as", "committee", "--data", json.dumps(HEAD), keys=keys)
+    recorded = run(
+        "record",
+        "head.appointed",
+        "--db",
+        db,
+        "--as",
+        "committee",
+        "--data",
+        json.dumps(HEAD),
+        keys=keys,
+    )
     assert recorded.exit_code == 0, recorded.output
     assert run("checkpoint", "--db", db, keys=keys).exit_code == 0
     assert run("export", str(base / "export"), "--db", db, keys=keys).exit_code == 0
@@ -71,9 +81,17 @@ def other_log_key(out: Path) -> NoteSigner:
 def test_a_good_export_passes_with_its_signed_checkpoints_counted(good_export: Path) -> None:
     result = verify(good_export)
     assert result.exit_code == 0, result.output
-    assert "OK: 2 events" in result.said and "2 checkpoints verified (latest at size 2)" in result.said
+    assert (
+        "OK: 2 events" in result.said and "2 checkpoints verified (latest at size 2)" in result.said
+    )
     manifest = json.loads((good_export / "manifest.json").read_text())
-    assert sorted(manifest["files"]) == ["checkpoint", "checkpoints.txt", "log.jsonl", "log.vkey", "manifest.json"]
+    assert sorted(manifest["files"]) == [
+        "checkpoint",
+        "checkpoints.txt",
+        "log.jsonl",
+        "log.vkey",
+        "manifest.json",
+    ]
 
 
 def delete(name: str) -> Callable[[Path], None]:
@@ -89,7 +107,9 @@ def older_checkpoint(out: Path) -> None:
 
 
 def checkpoint_signed_by_another_key(out: Path) -> None:
-    (out / "checkpoint").write_text(resign((out / "checkpoint").read_text(), other_log_key(out)), "utf-8")
+    (out / "checkpoint").write_text(
+        resign((out / "checkpoint").read_text(), other_log_key(out)), "utf-8"
+    )
 
 
 def another_manifest(out: Path) -> None:
@@ -122,22 +142,45 @@ def checkpoints_of_another_log(out: Path) -> None:
 
 
 DAMAGE: dict[str, tuple[Callable[[Path], None], list[str]]] = {
-    "checkpoints-deleted": (delete("checkpoints.txt"), ["checkpoints.txt is missing", "no checkpoint signed by the log key"]),
-    "checkpoints-emptied": (empty("checkpoints.txt"), ["checkpoints.txt: no checkpoint signed by the log key"]),
+    "checkpoints-deleted": (
+        delete("checkpoints.txt"),
+        ["checkpoints.txt is missing", "no checkpoint signed by the log key"],
+    ),
+    "checkpoints-emptied": (
+        empty("checkpoints.txt"),
+        ["checkpoints.txt: no checkpoint signed by the log key"],
+    ),
     "checkpoints-replaced": (checkpoints_of_another_log, ["checkpoints.txt", "does not verify"]),
     "checkpoint-deleted": (delete("checkpoint"), ["checkpoint is missing"]),
     "checkpoint-emptied": (empty("checkpoint"), ["checkpoint does not verify"]),
-    "checkpoint-replaced-by-an-older-one": (older_checkpoint, ["checkpoint is the checkpoint at size 1", "replaced"]),
-    "checkpoint-signed-by-another-key": (checkpoint_signed_by_another_key, ["checkpoint does not verify"]),
+    "checkpoint-replaced-by-an-older-one": (
+        older_checkpoint,
+        ["checkpoint is the checkpoint at size 1", "replaced"],
+    ),
+    "checkpoint-signed-by-another-key": (
+        checkpoint_signed_by_another_key,
+        ["checkpoint does not verify"],
+    ),
     "manifest-deleted": (delete("manifest.json"), ["manifest.json is missing"]),
-    "manifest-replaced": (another_manifest, ["manifest.json says 1", "manifest.json says the latest checkpoint is at size 1"]),
+    "manifest-replaced": (
+        another_manifest,
+        ["manifest.json says 1", "manifest.json says the latest checkpoint is at size 1"],
+    ),
     "log-key-deleted": (delete("log.vkey"), ["log.vkey is missing"]),
     "log-key-replaced": (another_log_key, ["log.vkey is not the log key the log itself names"]),
-    "all-signatures-forged": (every_signature_forged_with_a_new_log_key,
-                              ["log.vkey is not the log key", "checkpoint does not verify",
-                               "checkpoints.txt: no checkpoint signed by the log key"]),
+    "all-signatures-forged": (
+        every_signature_forged_with_a_new_log_key,
+        [
+            "log.vkey is not the log key",
+            "checkpoint does not verify",
+            "checkpoints.txt: no checkpoint signed by the log key",
+        ],
+    ),
     "log-deleted": (delete("log.jsonl"), ["log.jsonl is missing", "no checkpoint can be verified"]),
-    "extra-file": (an_extra_file, ["README-trust-me.txt is in the export directory but is no part of an export"]),
+    "extra-file": (
+        an_extra_file,
+        ["README-trust-me.txt is in the export directory but is no part of an export"],
+    ),
 }
 
 
@@ -155,7 +198,9 @@ def test_a_removed_or_replaced_file_fails_verification_naming_it(copy: Path, dam
 def test_a_restore_refuses_what_verification_refuses(copy: Path, tmp_path: Path) -> None:
     another_log_key(copy)
     result = run("restore", str(copy), "--db", str(tmp_path / "restored.db"), keys=copy)
-    assert result.exit_code == 2 and "export_refused" in result.said and "log.vkey" in result.said, result.output
+    assert (
+        result.exit_code == 2 and "export_refused" in result.said and "log.vkey" in result.said
+    ), result.output
 
 
 def test_a_site_is_not_built_from_an_export_whose_log_key_was_replaced(copy: Path) -> None:
@@ -169,7 +214,11 @@ def test_a_site_is_not_built_from_an_export_whose_log_key_was_replaced(copy: Pat
 def test_a_report_is_not_computed_from_an_export_whose_checkpoint_was_replaced(copy: Path) -> None:
     checkpoint_signed_by_another_key(copy)
     result = run("report", "groups", "--from-export", str(copy), keys=copy)
-    assert result.exit_code == 2 and "export_refused" in result.said and "checkpoint does not verify" in result.said
+    assert (
+        result.exit_code == 2
+        and "export_refused" in result.said
+        and "checkpoint does not verify" in result.said
+    )
 
 
 def test_the_check_reports_each_problem_once_per_file(copy: Path) -> None:

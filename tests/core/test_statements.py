@@ -31,7 +31,13 @@ json_values = st.recursive(
 
 
 def signed(data: dict[str, Any], **extra: Any) -> Any:
-    draft = Draft(type="group.registered", recorder="police", occurred_at="2026-03-01T00:00:00Z", data=data, **extra)
+    draft = Draft(
+        type="group.registered",
+        recorder="police",
+        occurred_at="2026-03-01T00:00:00Z",
+        data=data,
+        **extra,
+    )
     return draft.sign(ledger="test.example/log", key=KEY, now=NOW)
 
 
@@ -52,10 +58,14 @@ def test_content_id_does_not_depend_on_member_order_or_whitespace(data: dict[str
 
 def test_signature_covers_the_canonical_body() -> None:
     statement = signed({"group": "lyari-youth-front"})
-    assert verify_raw(raw_public_key(KEY.public_key()), statement.signed_bytes, b64decode(statement.signature))
+    assert verify_raw(
+        raw_public_key(KEY.public_key()), statement.signed_bytes, b64decode(statement.signature)
+    )
     tampered = dict(statement.to_dict(), data={"group": "other"})
     reparsed = parse_statement(tampered)
-    assert not verify_raw(raw_public_key(KEY.public_key()), reparsed.signed_bytes, b64decode(statement.signature))
+    assert not verify_raw(
+        raw_public_key(KEY.public_key()), reparsed.signed_bytes, b64decode(statement.signature)
+    )
     assert reparsed.event_id != statement.event_id
 
 
@@ -110,8 +120,13 @@ def test_arbitrary_input_raises_only_malformed_statement(data: Any) -> None:
 
 unicode_text = st.text(alphabet=st.characters(blacklist_categories=("Cs",)), max_size=20)
 any_json = st.recursive(
-    st.one_of(st.none(), st.booleans(), st.integers(-(2**60), 2**60), unicode_text,
-              st.floats(allow_nan=False, allow_infinity=False)),
+    st.one_of(
+        st.none(),
+        st.booleans(),
+        st.integers(-(2**60), 2**60),
+        unicode_text,
+        st.floats(allow_nan=False, allow_infinity=False),
+    ),
     lambda children: st.one_of(
         st.lists(children, max_size=4), st.dictionaries(unicode_text, children, max_size=4)
     ),

@@ -25,15 +25,37 @@ def filled(ledger: Ledger, recorder: Recorder, clock: Clock) -> Ledger:
     ledger.sign_checkpoint()
     for n in range(3):
         clock.advance(minutes=1)
-        ledger.append([recorder.sign("head.appointed", "committee",
-                                     {"head": f"H-{n}", "term_start": clock.stamp(), "reason": "appointed"})])
+        ledger.append(
+            [
+                recorder.sign(
+                    "head.appointed",
+                    "committee",
+                    {"head": f"H-{n}", "term_start": clock.stamp(), "reason": "appointed"},
+                )
+            ]
+        )
         clock.advance(minutes=1)
-        ledger.append([recorder.sign("head.removed", "committee", {"head": f"H-{n}", "reason": "term ended"})])
+        ledger.append(
+            [recorder.sign("head.removed", "committee", {"head": f"H-{n}", "reason": "term ended"})]
+        )
         if n == 0:
             clock.advance(minutes=1)
-            ledger.append([recorder.sign("head.appointed", "committee",
-                                         {"head": "H-x", "term_start": clock.stamp(), "reason": "interim"})])
-            ledger.append([recorder.sign("head.removed", "committee", {"head": "H-x", "reason": "interim over"})])
+            ledger.append(
+                [
+                    recorder.sign(
+                        "head.appointed",
+                        "committee",
+                        {"head": "H-x", "term_start": clock.stamp(), "reason": "interim"},
+                    )
+                ]
+            )
+            ledger.append(
+                [
+                    recorder.sign(
+                        "head.removed", "committee", {"head": "H-x", "reason": "interim over"}
+                    )
+                ]
+            )
             ledger.sign_checkpoint()
     ledger.sign_checkpoint()
     assert verify_store(ledger.store).ok
@@ -42,7 +64,10 @@ def filled(ledger: Ledger, recorder: Recorder, clock: Clock) -> Ledger:
 
 def rows(ledger: Ledger) -> list[tuple[int, bytes]]:
     with ledger.store.engine.connect() as conn:
-        return [(int(r[0]), bytes(r[1])) for r in conn.execute(text("SELECT id, state FROM ledger_events ORDER BY id"))]
+        return [
+            (int(r[0]), bytes(r[1]))
+            for r in conn.execute(text("SELECT id, state FROM ledger_events ORDER BY id"))
+        ]
 
 
 def execute(ledger: Ledger, sql: str, **params: Any) -> None:
@@ -50,13 +75,19 @@ def execute(ledger: Ledger, sql: str, **params: Any) -> None:
         conn.execute(text(sql), params)
 
 
-def edit_state(ledger: Ledger, notification_id: int, change: Callable[[dict[str, Any]], None]) -> str:
+def edit_state(
+    ledger: Ledger, notification_id: int, change: Callable[[dict[str, Any]], None]
+) -> str:
     """Rewrite one stored event's serialized state; return the event id it held."""
     state = json.loads(dict(rows(ledger))[notification_id])
     event_id = state["event_id"]
     change(state)
-    execute(ledger, "UPDATE ledger_events SET state = :s WHERE id = :i",
-            s=json.dumps(state).encode(), i=notification_id)
+    execute(
+        ledger,
+        "UPDATE ledger_events SET state = :s WHERE id = :i",
+        s=json.dumps(state).encode(),
+        i=notification_id,
+    )
     return str(event_id)
 
 
@@ -120,18 +151,28 @@ def test_reordered_rows_are_detected(filled: Ledger) -> None:
 def test_an_inserted_forged_row_is_detected(filled: Ledger) -> None:
     with filled.store.engine.connect() as conn:
         originator, version, topic, state = conn.execute(
-            text("SELECT originator_id, originator_version, topic, state FROM ledger_events WHERE id = 2")
+            text(
+                "SELECT originator_id, originator_version, topic, state FROM ledger_events WHERE id = 2"
+            )
         ).one()
-        top = conn.execute(text("SELECT max(originator_version) FROM ledger_events WHERE originator_id = :o"),
-                           {"o": originator}).scalar()
+        top = conn.execute(
+            text("SELECT max(originator_version) FROM ledger_events WHERE originator_id = :o"),
+            {"o": originator},
+        ).scalar()
     forged = json.loads(bytes(state))
     statement = json.loads(forged["leaf"])
     statement["data"]["head"] = "H-forged"
     forged["leaf"] = json.dumps(statement, separators=(",", ":"), sort_keys=True)
     forged["leaf_index"] = 9
     forged["event_id"] = "f" * 64
-    execute(filled, "INSERT INTO ledger_events (originator_id, originator_version, topic, state) VALUES (:o, :v, :t, :s)",
-            o=originator, v=int(top) + 1, t=topic, s=json.dumps(forged).encode())
+    execute(
+        filled,
+        "INSERT INTO ledger_events (originator_id, originator_version, topic, state) VALUES (:o, :v, :t, :s)",
+        o=originator,
+        v=int(top) + 1,
+        t=topic,
+        s=json.dumps(forged).encode(),
+    )
     report = verify(filled)
     assert not report.ok
     assert named(report, "f" * 64)
@@ -152,7 +193,10 @@ def test_a_truncated_leaf_index_is_detected(filled: Ledger) -> None:
 
 
 def test_an_edited_checkpoint_is_detected(filled: Ledger) -> None:
-    execute(filled, "UPDATE ledger_checkpoints SET note = replace(note, '\n5\n', '\n6\n') WHERE tree_size = 5")
+    execute(
+        filled,
+        "UPDATE ledger_checkpoints SET note = replace(note, '\n5\n', '\n6\n') WHERE tree_size = 5",
+    )
     report = verify(filled)
     assert "checkpoint" in kinds(report)
 

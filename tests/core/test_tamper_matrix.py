@@ -144,11 +144,23 @@ def different(value: Any, others: list[Any]) -> list[Any]:
 
 def edit(ledger: Ledger, table: str, column: str) -> None:
     plan = PLANS[table]
-    (value,) = fetch(ledger, f"SELECT {column} FROM {table} WHERE {plan.key} = :k", k=plan.target)[0]
-    others = [r[0] for r in fetch(ledger, f"SELECT {column} FROM {table} WHERE {plan.key} <> :k", k=plan.target)]
+    (value,) = fetch(ledger, f"SELECT {column} FROM {table} WHERE {plan.key} = :k", k=plan.target)[
+        0
+    ]
+    others = [
+        r[0]
+        for r in fetch(
+            ledger, f"SELECT {column} FROM {table} WHERE {plan.key} <> :k", k=plan.target
+        )
+    ]
     for candidate in different(value, others):
         try:
-            execute(ledger, f"UPDATE {table} SET {column} = :v WHERE {plan.key} = :k", v=candidate, k=plan.target)
+            execute(
+                ledger,
+                f"UPDATE {table} SET {column} = :v WHERE {plan.key} = :k",
+                v=candidate,
+                k=plan.target,
+            )
             return
         except IntegrityError:
             continue
@@ -166,28 +178,58 @@ def change(ledger: Ledger, table: str, kind: str) -> None:
         # A copy of the target row under a new key (and, for events, a new version).
         new_key = 1_000_000
         values = {c: f":{c}" for c in cols}
-        (row,) = fetch(ledger, f"SELECT {', '.join(cols)} FROM {table} WHERE {plan.key} = :k", k=plan.target)
+        (row,) = fetch(
+            ledger, f"SELECT {', '.join(cols)} FROM {table} WHERE {plan.key} = :k", k=plan.target
+        )
         params = dict(zip(cols, row, strict=True))
         params[plan.key] = new_key
         if table == "ledger_events":
             params["originator_version"] = 1_000
         if table == "ledger_leaves":
             params["event_id"] = "f" * 64
-        execute(ledger, f"INSERT INTO {table} ({', '.join(cols)}) VALUES ({', '.join(values.values())})", **params)
+        execute(
+            ledger,
+            f"INSERT INTO {table} ({', '.join(cols)}) VALUES ({', '.join(values.values())})",
+            **params,
+        )
     elif kind == "reorder":
         # Swap every non-key column of two rows.
         rest = [c for c in cols if c != plan.key]
-        a = fetch(ledger, f"SELECT {', '.join(rest)} FROM {table} WHERE {plan.key} = :k", k=plan.target)[0]
-        b = fetch(ledger, f"SELECT {', '.join(rest)} FROM {table} WHERE {plan.key} = :k", k=plan.other)[0]
+        a = fetch(
+            ledger, f"SELECT {', '.join(rest)} FROM {table} WHERE {plan.key} = :k", k=plan.target
+        )[0]
+        b = fetch(
+            ledger, f"SELECT {', '.join(rest)} FROM {table} WHERE {plan.key} = :k", k=plan.other
+        )[0]
         parking = -7
         sets = ", ".join(f"{c} = :{c}" for c in rest)
         if table == "ledger_events":
             # (originator_id, originator_version) is unique: park one row's version first.
-            execute(ledger, "UPDATE ledger_events SET originator_version = :v WHERE id = :k", v=parking, k=plan.target)
+            execute(
+                ledger,
+                "UPDATE ledger_events SET originator_version = :v WHERE id = :k",
+                v=parking,
+                k=plan.target,
+            )
         if table == "ledger_leaves":
-            execute(ledger, "UPDATE ledger_leaves SET event_id = :v WHERE leaf_index = :k", v="parked", k=plan.target)
-        execute(ledger, f"UPDATE {table} SET {sets} WHERE {plan.key} = :k", k=plan.other, **dict(zip(rest, a, strict=True)))
-        execute(ledger, f"UPDATE {table} SET {sets} WHERE {plan.key} = :k", k=plan.target, **dict(zip(rest, b, strict=True)))
+            execute(
+                ledger,
+                "UPDATE ledger_leaves SET event_id = :v WHERE leaf_index = :k",
+                v="parked",
+                k=plan.target,
+            )
+        execute(
+            ledger,
+            f"UPDATE {table} SET {sets} WHERE {plan.key} = :k",
+            k=plan.other,
+            **dict(zip(rest, a, strict=True)),
+        )
+        execute(
+            ledger,
+            f"UPDATE {table} SET {sets} WHERE {plan.key} = :k",
+            k=plan.target,
+            **dict(zip(rest, b, strict=True)),
+        )
     else:  # pragma: no cover - KINDS is fixed above
         raise AssertionError(kind)
 
@@ -216,7 +258,13 @@ def event_ids_before(ledger: Ledger) -> dict[str, str]:
 
 
 def assert_detected_and_refused(
-    ledger: Ledger, db: str, keyring: Keyring, recorder: Recorder, table: str, column: str | None, event_id: str | None
+    ledger: Ledger,
+    db: str,
+    keyring: Keyring,
+    recorder: Recorder,
+    table: str,
+    column: str | None,
+    event_id: str | None,
 ) -> VerifyReport:
     report = verify_store(ledger.store)
     shown = [str(p) for p in report.problems]
@@ -229,8 +277,11 @@ def assert_detected_and_refused(
     try:
         with pytest.raises(TamperDetected):
             fresh.verify_before_acting()
-        st = recorder.sign("head.appointed", "committee",
-                           {"head": "H-new", "term_start": recorder.clock.stamp(), "reason": "after tamper"})
+        st = recorder.sign(
+            "head.appointed",
+            "committee",
+            {"head": "H-new", "term_start": recorder.clock.stamp(), "reason": "after tamper"},
+        )
         with pytest.raises(TamperDetected):
             fresh.append([st])
         with pytest.raises(TamperDetected):
@@ -251,17 +302,29 @@ def names(where: str | None, table: str, column: str | None) -> bool:
         return False
     if column is None:
         return True
-    return where == f"{table}.{column}" or (f"({column}" in where or f" {column})" in where or f" {column}," in where)
+    return where == f"{table}.{column}" or (
+        f"({column}" in where or f" {column})" in where or f" {column}," in where
+    )
 
 
 SQLITE_COLUMNS = [
-    ("ledger_events", "id"), ("ledger_events", "originator_id"), ("ledger_events", "originator_version"),
-    ("ledger_events", "topic"), ("ledger_events", "state"),
-    ("ledger_leaves", "leaf_index"), ("ledger_leaves", "event_id"), ("ledger_leaves", "leaf_hash"),
-    ("ledger_leaves", "type"), ("ledger_leaves", "recorder"), ("ledger_leaves", "occurred_at"),
-    ("ledger_leaves", "aggregate_id"), ("ledger_leaves", "notification_id"),
-    ("ledger_checkpoints", "tree_size"), ("ledger_checkpoints", "root_hash"),
-    ("ledger_checkpoints", "note"), ("ledger_checkpoints", "signed_at"),
+    ("ledger_events", "id"),
+    ("ledger_events", "originator_id"),
+    ("ledger_events", "originator_version"),
+    ("ledger_events", "topic"),
+    ("ledger_events", "state"),
+    ("ledger_leaves", "leaf_index"),
+    ("ledger_leaves", "event_id"),
+    ("ledger_leaves", "leaf_hash"),
+    ("ledger_leaves", "type"),
+    ("ledger_leaves", "recorder"),
+    ("ledger_leaves", "occurred_at"),
+    ("ledger_leaves", "aggregate_id"),
+    ("ledger_leaves", "notification_id"),
+    ("ledger_checkpoints", "tree_size"),
+    ("ledger_checkpoints", "root_hash"),
+    ("ledger_checkpoints", "note"),
+    ("ledger_checkpoints", "signed_at"),
 ]
 
 
@@ -286,7 +349,9 @@ def test_an_edited_column_is_named_and_every_action_refused(
         before = event_ids_before(ledger)
         edit(ledger, table, column)
         named = column if column != PLANS[table].key else None
-        assert_detected_and_refused(ledger, db_url, keyring, recorder, table, named, target_event(ledger, table, before))
+        assert_detected_and_refused(
+            ledger, db_url, keyring, recorder, table, named, target_event(ledger, table, before)
+        )
     finally:
         ledger.close()
 
@@ -302,7 +367,9 @@ def test_a_deleted_inserted_reordered_or_truncated_table_is_detected_and_refused
         before = event_ids_before(ledger)
         change(ledger, table, kind)
         if (table, kind) in UNDETECTABLE:
-            assert verify_store(ledger.store).ok, "now detected: update UNDETECTABLE and docs/verify.md"
+            assert verify_store(ledger.store).ok, (
+                "now detected: update UNDETECTABLE and docs/verify.md"
+            )
             return
         event_id = target_event(ledger, table, before) if kind in ("delete", "reorder") else None
         assert_detected_and_refused(ledger, db_url, keyring, recorder, table, None, event_id)
@@ -318,14 +385,18 @@ def test_an_edit_in_the_unchecked_tail_is_named_and_refused(
     """After the last checkpoint every signature and rule is checked again, as well as every column."""
     ledger = build(db_url, keyring, clock, recorder)
     try:
-        (event_id,) = fetch(ledger, "SELECT event_id FROM ledger_leaves WHERE notification_id = 11")[0]
+        (event_id,) = fetch(
+            ledger, "SELECT event_id FROM ledger_leaves WHERE notification_id = 11"
+        )[0]
         plan = PLANS["ledger_events"]
         PLANS["ledger_events"] = TablePlan(plan.key, plan.event_of, target=11, other=12)
         try:
             edit(ledger, "ledger_events", column)
         finally:
             PLANS["ledger_events"] = plan
-        assert_detected_and_refused(ledger, db_url, keyring, recorder, "ledger_events", column, str(event_id))
+        assert_detected_and_refused(
+            ledger, db_url, keyring, recorder, "ledger_events", column, str(event_id)
+        )
     finally:
         ledger.close()
 

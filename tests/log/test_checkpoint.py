@@ -61,7 +61,13 @@ def test_malformed_checkpoints_are_refused(text: str) -> None:
 
 
 def test_invalid_fields_are_refused_at_construction() -> None:
-    for args in (("", 1, ROOT), ("o\nx", 1, ROOT), ("o", -1, ROOT), ("o", 1, b"x"), ("o", True, ROOT)):
+    for args in (
+        ("", 1, ROOT),
+        ("o\nx", 1, ROOT),
+        ("o", -1, ROOT),
+        ("o", 1, b"x"),
+        ("o", True, ROOT),
+    ):
         with pytest.raises(ProofError):
             Checkpoint(*args)  # type: ignore[arg-type]
     with pytest.raises(ProofError):

@@ -67,7 +67,9 @@ def test_tampered_cosignatures_are_refused() -> None:
         verify_cosignature(CHECKPOINT.replace("20852163", "20852164"), line, verifier)
     raw[11] ^= 1  # timestamp
     with pytest.raises(ProofError, match="invalid cosignature"):
-        verify_cosignature(CHECKPOINT, f"— witness.example/w1 {base64.b64encode(bytes(raw)).decode()}\n", verifier)
+        verify_cosignature(
+            CHECKPOINT, f"— witness.example/w1 {base64.b64encode(bytes(raw)).decode()}\n", verifier
+        )
     with pytest.raises(ProofError, match="not from"):
         verify_cosignature(CHECKPOINT, line.replace("w1", "w2"), verifier)
 
@@ -92,10 +94,14 @@ def test_cosigner_works_as_an_extra_note_signer() -> None:
 
 def test_a_forged_cosignature_rejects_the_whole_note() -> None:
     log = NoteSigner("ledger.example/log", Ed25519PrivateKey.from_private_bytes(bytes(32)))
-    forger = CosignatureSigner("witness.example/w1", Ed25519PrivateKey.from_private_bytes(bytes(32)))
+    forger = CosignatureSigner(
+        "witness.example/w1", Ed25519PrivateKey.from_private_bytes(bytes(32))
+    )
     line = forger.cosign(CHECKPOINT, 1)
     raw = base64.b64decode(line.split(" ")[-1])
-    forged_line = "— witness.example/w1 " + base64.b64encode(witness().key_hash + raw[4:]).decode() + "\n"
+    forged_line = (
+        "— witness.example/w1 " + base64.b64encode(witness().key_hash + raw[4:]).decode() + "\n"
+    )
     note = sign_checkpoint(Checkpoint.parse(CHECKPOINT), [log]) + forged_line
     with pytest.raises(ProofError, match="invalid signature"):
         open_note(note, [log.verifier(), witness().verifier()])

@@ -27,10 +27,14 @@ ORIGIN = "ledger.example/log"
 N = 1000
 
 
-def run_verify(binary: Path, payload: dict[str, Any], tmp_path: Path) -> subprocess.CompletedProcess[str]:
+def run_verify(
+    binary: Path, payload: dict[str, Any], tmp_path: Path
+) -> subprocess.CompletedProcess[str]:
     path = tmp_path / "input.json"
     path.write_text(json.dumps(payload))
-    return subprocess.run([str(binary), "verify", str(path)], capture_output=True, text=True, timeout=60)
+    return subprocess.run(
+        [str(binary), "verify", str(path)], capture_output=True, text=True, timeout=60
+    )
 
 
 def b64(data: bytes) -> str:
@@ -46,7 +50,9 @@ def flip_b64(value: str) -> str:
 DATA = [b"leaf %d" % i for i in range(N)]
 LEAVES = [leaf_hash(d) for d in DATA]
 LOG = NoteSigner(ORIGIN, Ed25519PrivateKey.from_private_bytes(b"L" * 32))
-WITNESS = CosignatureSigner("witness.example/w1", Ed25519PrivateKey.from_private_bytes(b"W" * 32), clock=lambda: 1751700000)
+WITNESS = CosignatureSigner(
+    "witness.example/w1", Ed25519PrivateKey.from_private_bytes(b"W" * 32), clock=lambda: 1751700000
+)
 INDICES = [0, 1, 2, 255, 256, 511, 512, 500, 998, 999]
 
 
@@ -72,7 +78,9 @@ def good_payload() -> dict[str, Any]:
     }
 
 
-def test_go_accepts_our_checkpoint_cosignature_and_proofs(go_verifier: Path, tmp_path: Path) -> None:
+def test_go_accepts_our_checkpoint_cosignature_and_proofs(
+    go_verifier: Path, tmp_path: Path
+) -> None:
     result = run_verify(go_verifier, good_payload(), tmp_path)
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip() == "OK"
@@ -114,10 +122,14 @@ def test_go_rejects_a_tampered_cosignature(go_verifier: Path, tmp_path: Path) ->
     lines[cosig] = f"{name} {flip_b64(sig)}"
     payload["checkpoint"] = "\n".join(lines)
     result = run_verify(go_verifier, payload, tmp_path)
-    assert result.returncode == 1 and "invalid signature for key witness.example/w1" in result.stderr
+    assert (
+        result.returncode == 1 and "invalid signature for key witness.example/w1" in result.stderr
+    )
 
 
-def test_go_requires_the_cosignature_when_given_the_cosigner_key(go_verifier: Path, tmp_path: Path) -> None:
+def test_go_requires_the_cosignature_when_given_the_cosigner_key(
+    go_verifier: Path, tmp_path: Path
+) -> None:
     payload = good_payload()
     tree = MerkleTree(lambda s, e: LEAVES[s:e], N)
     payload["checkpoint"] = sign_checkpoint(Checkpoint(ORIGIN, N, tree.root()), [LOG])

@@ -43,27 +43,63 @@ CT_ROOTS = [
     "5dc9da79a70659a9ad559cb701ded9a2ab9d823aad2f4960cfe370eff4604328",
 ]
 CT_INCLUSION = [  # (index, size, proof)
-    (0, 8, ["96a296d224f285c67bee93c30f8a309157f0daa35dc5b87e410b78630a09cfc7",
+    (
+        0,
+        8,
+        [
+            "96a296d224f285c67bee93c30f8a309157f0daa35dc5b87e410b78630a09cfc7",
             "5f083f0a1a33ca076a95279832580db3e0ef4584bdff1f54c8a360f50de3031e",
-            "6b47aaf29ee3c2af9af889bc1fb9254dabd31177f16232dd6aab035ca39bf6e4"]),
-    (5, 8, ["bc1a0643b12e4d2d7c77918f44e0f4f79a838b6cf9ec5b5c283e1f4d88599e6b",
+            "6b47aaf29ee3c2af9af889bc1fb9254dabd31177f16232dd6aab035ca39bf6e4",
+        ],
+    ),
+    (
+        5,
+        8,
+        [
+            "bc1a0643b12e4d2d7c77918f44e0f4f79a838b6cf9ec5b5c283e1f4d88599e6b",
             "ca854ea128ed050b41b35ffc1b87b8eb2bde461e9e3b5596ece6b9d5975a0ae0",
-            "d37ee418976dd95753c1c73862b9398fa2a2cf9b4ff0fdfe8b30cd95209614b7"]),
+            "d37ee418976dd95753c1c73862b9398fa2a2cf9b4ff0fdfe8b30cd95209614b7",
+        ],
+    ),
     (2, 3, ["fac54203e7cc696cf0dfcb42c92a1d9dbaf70ad9e621f4bd8d98662f00e3c125"]),
-    (1, 5, ["6e340b9cffb37a989ca544e6bb780a2c78901d3fb33738768511a30617afa01d",
+    (
+        1,
+        5,
+        [
+            "6e340b9cffb37a989ca544e6bb780a2c78901d3fb33738768511a30617afa01d",
             "5f083f0a1a33ca076a95279832580db3e0ef4584bdff1f54c8a360f50de3031e",
-            "bc1a0643b12e4d2d7c77918f44e0f4f79a838b6cf9ec5b5c283e1f4d88599e6b"]),
+            "bc1a0643b12e4d2d7c77918f44e0f4f79a838b6cf9ec5b5c283e1f4d88599e6b",
+        ],
+    ),
 ]
 CT_CONSISTENCY = [  # (old, new, proof)
     (1, 1, []),
-    (1, 8, ["96a296d224f285c67bee93c30f8a309157f0daa35dc5b87e410b78630a09cfc7",
+    (
+        1,
+        8,
+        [
+            "96a296d224f285c67bee93c30f8a309157f0daa35dc5b87e410b78630a09cfc7",
             "5f083f0a1a33ca076a95279832580db3e0ef4584bdff1f54c8a360f50de3031e",
-            "6b47aaf29ee3c2af9af889bc1fb9254dabd31177f16232dd6aab035ca39bf6e4"]),
-    (6, 8, ["0ebc5d3437fbe2db158b9f126a1d118e308181031d0a949f8dededebc558ef6a",
+            "6b47aaf29ee3c2af9af889bc1fb9254dabd31177f16232dd6aab035ca39bf6e4",
+        ],
+    ),
+    (
+        6,
+        8,
+        [
+            "0ebc5d3437fbe2db158b9f126a1d118e308181031d0a949f8dededebc558ef6a",
             "ca854ea128ed050b41b35ffc1b87b8eb2bde461e9e3b5596ece6b9d5975a0ae0",
-            "d37ee418976dd95753c1c73862b9398fa2a2cf9b4ff0fdfe8b30cd95209614b7"]),
-    (2, 5, ["5f083f0a1a33ca076a95279832580db3e0ef4584bdff1f54c8a360f50de3031e",
-            "bc1a0643b12e4d2d7c77918f44e0f4f79a838b6cf9ec5b5c283e1f4d88599e6b"]),
+            "d37ee418976dd95753c1c73862b9398fa2a2cf9b4ff0fdfe8b30cd95209614b7",
+        ],
+    ),
+    (
+        2,
+        5,
+        [
+            "5f083f0a1a33ca076a95279832580db3e0ef4584bdff1f54c8a360f50de3031e",
+            "bc1a0643b12e4d2d7c77918f44e0f4f79a838b6cf9ec5b5c283e1f4d88599e6b",
+        ],
+    ),
 ]
 
 
@@ -88,7 +124,9 @@ def flip(h: bytes) -> bytes:
     return bytes([h[0] ^ 1]) + h[1:]
 
 
-LEAF_LISTS = st.lists(st.binary(max_size=16), max_size=70).map(lambda ds: [leaf_hash(d) for d in ds])
+LEAF_LISTS = st.lists(st.binary(max_size=16), max_size=70).map(
+    lambda ds: [leaf_hash(d) for d in ds]
+)
 
 
 def test_empty_root_is_sha256_of_nothing() -> None:
@@ -193,7 +231,9 @@ def test_every_inclusion_proof_verifies_and_any_tampering_fails() -> None:
             for other_size in (size - 1, size + 1):
                 if index < other_size <= len(leaves):
                     with pytest.raises(ProofError):
-                        verify_inclusion(leaves[index], index, other_size, proof, tree.root(other_size))
+                        verify_inclusion(
+                            leaves[index], index, other_size, proof, tree.root(other_size)
+                        )
             with pytest.raises(ProofError):
                 verify_inclusion(leaves[index], index, size, proof + [root], root)
 
@@ -204,7 +244,9 @@ def test_random_inclusion_proofs_verify(n: int, data: st.DataObject) -> None:
     tree = tree_over(leaves)
     size = data.draw(st.integers(1, n))
     index = data.draw(st.integers(0, size - 1))
-    verify_inclusion(leaves[index], index, size, tree.inclusion_proof(index, size), naive_mth(leaves[:size]))
+    verify_inclusion(
+        leaves[index], index, size, tree.inclusion_proof(index, size), naive_mth(leaves[:size])
+    )
 
 
 def test_every_consistency_proof_up_to_40_verifies_and_tampering_fails() -> None:
@@ -265,7 +307,9 @@ def test_tile_hashes_are_subtree_roots_of_256_power_leaves() -> None:
     leaves = [leaf_hash(b"t%d" % i) for i in range(256 * 3 + 5)]
     tree = tree_over(leaves)
     assert tree.tile_hashes(0, 3, 5) == leaves[768:773]
-    assert tree.tile_hashes(1, 0, 3) == [naive_mth(leaves[i * 256 : (i + 1) * 256]) for i in range(3)]
+    assert tree.tile_hashes(1, 0, 3) == [
+        naive_mth(leaves[i * 256 : (i + 1) * 256]) for i in range(3)
+    ]
     with pytest.raises(ProofError):
         tree.tile_hashes(1, 0, 4)
 
@@ -275,7 +319,12 @@ def test_proofs_over_a_million_leaves_cost_a_few_hundred_hashes() -> None:
     leaves = [hashlib.sha256(b"%d" % i).digest() for i in range(n)]
     tree = tree_over(leaves)  # warm-up: hashes every complete 256-leaf subtree once
     root = tree.root()
-    for index, size, old in ((0, n, 1), (123_457, n, 999_999), (999_999, n, 524_288), (654_321, 987_654, 37)):
+    for index, size, old in (
+        (0, n, 1),
+        (123_457, n, 999_999),
+        (999_999, n, 524_288),
+        (654_321, 987_654, 37),
+    ):
         before = tree.hash_count
         proof = tree.inclusion_proof(index, size)
         assert tree.hash_count - before <= 600, f"inclusion proof of {index} in {size}"

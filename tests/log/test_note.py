@@ -41,7 +41,10 @@ def test_vkey_round_trips_to_an_equivalent_verifier() -> None:
     s = signer()
     name, kh, alg, key = parse_vkey(s.vkey)
     assert (name, kh, alg, len(key)) == ("ledger.example/log", s.key_hash, 1, 32)
-    assert s.vkey == f"ledger.example/log+{s.key_hash.hex()}+" + base64.b64encode(b"\x01" + key).decode()
+    assert (
+        s.vkey
+        == f"ledger.example/log+{s.key_hash.hex()}+" + base64.b64encode(b"\x01" + key).decode()
+    )
     v = NoteVerifier.from_vkey(s.vkey)
     assert v.vkey == s.vkey and v.key_hash == s.key_hash
 

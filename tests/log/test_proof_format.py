@@ -16,7 +16,9 @@ from ledger.log.proof_format import HEADER, format_proof, parse_proof, verify_tl
 
 ORIGIN = "ledger.example/log"
 LOG = NoteSigner(ORIGIN, Ed25519PrivateKey.from_private_bytes(bytes(32)))
-WITNESS = CosignatureSigner("witness.example/w1", Ed25519PrivateKey.from_private_bytes(b"w" * 32), clock=lambda: 1)
+WITNESS = CosignatureSigner(
+    "witness.example/w1", Ed25519PrivateKey.from_private_bytes(b"w" * 32), clock=lambda: 1
+)
 LEAVES = [leaf_hash(b"entry %d" % i) for i in range(21)]
 TREE = MerkleTree(lambda s, e: LEAVES[s:e], len(LEAVES))
 NOTE = sign_checkpoint(Checkpoint(ORIGIN, TREE.size, TREE.root()), [LOG, WITNESS])
@@ -41,7 +43,9 @@ def test_round_trip_and_verify(index: int) -> None:
     parsed = parse_proof(proof_for(index, b"\x00\x01"))
     assert parsed.index == index and parsed.extra == b"\x00\x01"
     assert list(parsed.proof) == TREE.inclusion_proof(index)
-    cp = verify_tlog_proof(parsed, LEAVES[index], [LOG.verifier(), WITNESS.verifier()], origin=ORIGIN)
+    cp = verify_tlog_proof(
+        parsed, LEAVES[index], [LOG.verifier(), WITNESS.verifier()], origin=ORIGIN
+    )
     assert cp.size == 21 and cp.root_hash == TREE.root()
 
 
@@ -63,7 +67,9 @@ def test_tampered_proof_hash_is_refused() -> None:
 
 
 def test_policy_requires_every_given_key_by_default() -> None:
-    only_log = format_proof(2, TREE.inclusion_proof(2), sign_checkpoint(Checkpoint(ORIGIN, 21, TREE.root()), [LOG]))
+    only_log = format_proof(
+        2, TREE.inclusion_proof(2), sign_checkpoint(Checkpoint(ORIGIN, 21, TREE.root()), [LOG])
+    )
     parsed = parse_proof(only_log)
     with pytest.raises(ProofError, match="1 verified signatures of trusted keys, 2 required"):
         verify_tlog_proof(parsed, LEAVES[2], [LOG.verifier(), WITNESS.verifier()])
@@ -76,7 +82,11 @@ def test_checkpoint_signed_by_someone_else_is_refused() -> None:
     other = NoteSigner(ORIGIN, Ed25519PrivateKey.from_private_bytes(b"o" * 32))
     forged = sign_checkpoint(Checkpoint(ORIGIN, 21, TREE.root()), [other])
     with pytest.raises(ProofError, match="no signature from a known key"):
-        verify_tlog_proof(parse_proof(format_proof(1, TREE.inclusion_proof(1), forged)), LEAVES[1], [LOG.verifier()])
+        verify_tlog_proof(
+            parse_proof(format_proof(1, TREE.inclusion_proof(1), forged)),
+            LEAVES[1],
+            [LOG.verifier()],
+        )
 
 
 GOOD = proof_for(4)

@@ -207,9 +207,7 @@ class CityLog:
             when,
         )
 
-    def produce(
-        self, case: str, person: str, when: str, remand_days: int = 0, **extra: Any
-    ) -> str:
+    def produce(self, case: str, person: str, when: str, remand_days: int = 0, **extra: Any) -> str:
         return self.add(
             "custody.produced",
             "police",
@@ -283,13 +281,16 @@ class CityLog:
             when,
         )
 
-    def charge(
-        self, case: str, person: str, when: str, charges: list[str] | None = None
-    ) -> str:
+    def charge(self, case: str, person: str, when: str, charges: list[str] | None = None) -> str:
         return self.add(
             "charge.filed",
             "prosecution",
-            {"case": case, "person": person, "charges": charges or ["PPC 302"], "prosecutor": "PR-1"},
+            {
+                "case": case,
+                "person": person,
+                "charges": charges or ["PPC 302"],
+                "prosecutor": "PR-1",
+            },
             when,
         )
 
@@ -299,7 +300,13 @@ class CityLog:
         return self.add(
             "verdict.delivered",
             "court",
-            {"case": case, "person": person, "verdict": verdict, "section": section, "judge": "J-1"},
+            {
+                "case": case,
+                "person": person,
+                "verdict": verdict,
+                "section": section,
+                "judge": "J-1",
+            },
             when,
         )
 
@@ -307,7 +314,13 @@ class CityLog:
         return self.add(
             "sentence.imposed",
             "court",
-            {"case": case, "person": person, "sentence": "s", "custodial_months": months, "judge": "J-1"},
+            {
+                "case": case,
+                "person": person,
+                "sentence": "s",
+                "custodial_months": months,
+                "judge": "J-1",
+            },
             when,
         )
 

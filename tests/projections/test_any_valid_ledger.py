@@ -63,7 +63,9 @@ class AnyValidLedger(RuleBasedStateMachine):
         self.numbers += 1
         return self.numbers
 
-    def record(self, type: str, recorder: str, data: dict[str, Any], sealed: dict[str, Any] | None = None) -> bool:
+    def record(
+        self, type: str, recorder: str, data: dict[str, Any], sealed: dict[str, Any] | None = None
+    ) -> bool:
         try:
             self.ledger.append([self.recorder.sign(type, recorder, data, sealed=sealed)])
         except LedgerError:
@@ -78,7 +80,12 @@ class AnyValidLedger(RuleBasedStateMachine):
     def register_group(self, group: str, affiliation: bool) -> None:
         if group in self.groups:
             return
-        data: dict[str, Any] = {"group": group, "name": group.title(), "kind": "criminal_gang", "area": "Lyari"}
+        data: dict[str, Any] = {
+            "group": group,
+            "name": group.title(),
+            "kind": "criminal_gang",
+            "area": "Lyari",
+        }
         if affiliation:
             data["affiliation"] = "A Party"
         if self.record("group.registered", "police", data):
@@ -88,47 +95,103 @@ class AnyValidLedger(RuleBasedStateMachine):
     def register_person(self, person: str, member: int) -> None:
         if person in self.persons:
             return
-        if not self.record("person.registered", "police", {"person": person, "area": "Lyari", "birth_year": 1990},
-                           sealed={"name": "N", "id_number": "42201-0000000-1", "address": "A"}):
+        if not self.record(
+            "person.registered",
+            "police",
+            {"person": person, "area": "Lyari", "birth_year": 1990},
+            sealed={"name": "N", "id_number": "42201-0000000-1", "address": "A"},
+        ):
             return
         self.persons.append(person)
         if member < len(self.groups):
-            self.record("membership.asserted", "police", {"person": person, "group": self.groups[member],
-                                                          "role_in_group": "member", "basis": "named"})
+            self.record(
+                "membership.asserted",
+                "police",
+                {
+                    "person": person,
+                    "group": self.groups[member],
+                    "role_in_group": "member",
+                    "basis": "named",
+                },
+            )
 
-    @rule(covered=st.sets(st.integers(0, 2), min_size=1), attacks=st.booleans(), hours=st.sampled_from([1, 24, 48]))
+    @rule(
+        covered=st.sets(st.integers(0, 2), min_size=1),
+        attacks=st.booleans(),
+        hours=st.sampled_from([1, 24, 48]),
+    )
     def warn(self, covered: set[int], attacks: bool, hours: int) -> None:
         groups = [self.groups[i] for i in sorted(covered) if i < len(self.groups)]
         if not groups:
             return
-        self.record("warning.issued", "police", {
-            "warning": f"W-{self.next_number()}",
-            "kind": "call_in", "groups": groups, "effective_from": self.clock.stamp(days=-1),
-            "effective_until": self.clock.stamp(days=60), "covered_acts": ["shooting", "killing"],
-            "covers_attacks_on_groups": attacks,
-            "deadlines": {"arrest_hours": hours, "enforcement_days": 2, "charge_days": 3}, "terms": "t"})
+        self.record(
+            "warning.issued",
+            "police",
+            {
+                "warning": f"W-{self.next_number()}",
+                "kind": "call_in",
+                "groups": groups,
+                "effective_from": self.clock.stamp(days=-1),
+                "effective_until": self.clock.stamp(days=60),
+                "covered_acts": ["shooting", "killing"],
+                "covers_attacks_on_groups": attacks,
+                "deadlines": {"arrest_hours": hours, "enforcement_days": 2, "charge_days": 3},
+                "terms": "t",
+            },
+        )
 
     @rule(suspect=st.integers(0, 4), by=st.sets(st.integers(0, 2)), at=st.sets(st.integers(0, 2)))
     def shoot(self, suspect: int, by: set[int], at: set[int]) -> None:
         incident = f"INC-{len(self.incidents) + 1}"
-        if not self.record("shooting.reported", "police", {"incident": incident, "area": "Lyari", "killed": 1,
-                                                           "injured": 0, "source": "police", "description": "d"}):
+        if not self.record(
+            "shooting.reported",
+            "police",
+            {
+                "incident": incident,
+                "area": "Lyari",
+                "killed": 1,
+                "injured": 0,
+                "source": "police",
+                "description": "d",
+            },
+        ):
             return
         self.incidents.append(incident)
-        self.record("shooting.attributed", "police", {
-            "incident": incident, "suspects": [self.persons[suspect]] if suspect < len(self.persons) else [],
-            "groups": [self.groups[i] for i in sorted(by) if i < len(self.groups)],
-            "target_groups": [self.groups[i] for i in sorted(at) if i < len(self.groups)],
-            "basis": "witnesses", "confidence": "probable"})
+        self.record(
+            "shooting.attributed",
+            "police",
+            {
+                "incident": incident,
+                "suspects": [self.persons[suspect]] if suspect < len(self.persons) else [],
+                "groups": [self.groups[i] for i in sorted(by) if i < len(self.groups)],
+                "target_groups": [self.groups[i] for i in sorted(at) if i < len(self.groups)],
+                "basis": "witnesses",
+                "confidence": "probable",
+            },
+        )
 
-    @rule(person=st.integers(0, 3), incident=st.integers(0, 5), officer=st.sampled_from(["OFF-1", "OFF-2"]))
+    @rule(
+        person=st.integers(0, 3),
+        incident=st.integers(0, 5),
+        officer=st.sampled_from(["OFF-1", "OFF-2"]),
+    )
     def arrest(self, person: int, incident: int, officer: str) -> None:
         if person >= len(self.persons):
             return
         case = f"FIR-{len(self.cases) + 1}"
         incidents = [self.incidents[incident]] if incident < len(self.incidents) else []
-        if self.record("arrest.made", "police", {"case": case, "person": self.persons[person], "incidents": incidents,
-                                                 "grounds": "g", "officer": officer, "station": "Kalakot"}):
+        if self.record(
+            "arrest.made",
+            "police",
+            {
+                "case": case,
+                "person": self.persons[person],
+                "incidents": incidents,
+                "grounds": "g",
+                "officer": officer,
+                "station": "Kalakot",
+            },
+        ):
             self.cases[case] = self.persons[person]
 
     @rule(case=st.integers(0, 5), basis=st.sampled_from(["none", "on_instructions"]))
@@ -137,32 +200,68 @@ class AnyValidLedger(RuleBasedStateMachine):
         if case >= len(names) or names[case] in self.released:
             return
         name = names[case]
-        if self.record("release.recorded", "police", {
-                "case": name, "person": self.cases[name], "authorising_officer": "OFF-1", "legal_basis": basis,
-                "order_event": None, "order_number": None, "reasons": "r",
-                "instructions_from": "MPA" if basis == "on_instructions" else None}):
+        if self.record(
+            "release.recorded",
+            "police",
+            {
+                "case": name,
+                "person": self.cases[name],
+                "authorising_officer": "OFF-1",
+                "legal_basis": basis,
+                "order_event": None,
+                "order_number": None,
+                "reasons": "r",
+                "instructions_from": "MPA" if basis == "on_instructions" else None,
+            },
+        ):
             self.released.add(name)
 
     @rule(case=st.integers(0, 5))
     def charge(self, case: int) -> None:
         names = sorted(self.cases)
         if case < len(names):
-            self.record("charge.filed", "prosecution", {"case": names[case], "person": self.cases[names[case]],
-                                                        "charges": ["PPC 302"], "prosecutor": "PR-1"})
+            self.record(
+                "charge.filed",
+                "prosecution",
+                {
+                    "case": names[case],
+                    "person": self.cases[names[case]],
+                    "charges": ["PPC 302"],
+                    "prosecutor": "PR-1",
+                },
+            )
 
     @rule(case=st.integers(0, 5), verdict=st.sampled_from(["convicted", "acquitted"]))
     def decide(self, case: int, verdict: str) -> None:
         names = sorted(self.cases)
         if case < len(names) and names[case] not in self.decided:
-            if self.record("verdict.delivered", "court", {"case": names[case], "person": self.cases[names[case]],
-                                                          "verdict": verdict, "section": "trial", "judge": "J-1"}):
+            if self.record(
+                "verdict.delivered",
+                "court",
+                {
+                    "case": names[case],
+                    "person": self.cases[names[case]],
+                    "verdict": verdict,
+                    "section": "trial",
+                    "judge": "J-1",
+                },
+            ):
                 self.decided.add(names[case])
 
     @rule(officer=st.sampled_from(["OFF-1", "OFF-2"]))
     def transfer(self, officer: str) -> None:
-        self.record("officer.transferred", "police", {"officer": officer, "from_station": "Kalakot",
-                                                       "to_station": "Thatta", "order_ref": f"T-{self.next_number()}",
-                                                       "ordered_by": "DIG South", "reason": "exigencies"})
+        self.record(
+            "officer.transferred",
+            "police",
+            {
+                "officer": officer,
+                "from_station": "Kalakot",
+                "to_station": "Thatta",
+                "order_ref": f"T-{self.next_number()}",
+                "ordered_by": "DIG South",
+                "reason": "exigencies",
+            },
+        )
 
     @rule(hours=st.sampled_from([0, 0, 1, 30, 24 * 20]))
     def time_passes(self, hours: int) -> None:
@@ -206,7 +305,10 @@ class AnyValidLedger(RuleBasedStateMachine):
                 for query in ("", f"?as_of={self.clock.stamp(days=400)}"):
                     answer = client.get(f"/v1/reports/{name}{query}")
                     assert answer.status_code == 200, (name, answer.text)
-                assert client.get(f"/v1/reports/{name}", headers={"Accept": "text/csv"}).status_code == 200
+                assert (
+                    client.get(f"/v1/reports/{name}", headers={"Accept": "text/csv"}).status_code
+                    == 200
+                )
 
 
 AnyValidLedger.TestCase.settings = settings(

@@ -24,7 +24,9 @@ def city() -> CityLog:
 
 def analysis(log: CityLog, **evaluation: Any) -> Analysis:
     facts = log.facts()
-    return Analysis(facts, len(log.statements), "00", choose(facts.as_of, **evaluation) if evaluation else None)
+    return Analysis(
+        facts, len(log.statements), "00", choose(facts.as_of, **evaluation) if evaluation else None
+    )
 
 
 def row(a: Analysis, group: str) -> dict[str, Any]:
@@ -39,7 +41,11 @@ def test_a_shooting_covered_by_two_warnings_is_one_trigger_with_the_strictest_de
     log.tick(at(days=20))
     a = analysis(log)
     (t,) = a.triggers
-    assert (t["group"], t["warnings"], t["arrest"]["deadline"]) == ("lyari-wing", ["W-1", "W-2"], at(days=11))
+    assert (t["group"], t["warnings"], t["arrest"]["deadline"]) == (
+        "lyari-wing",
+        ["W-1", "W-2"],
+        at(days=11),
+    )
     assert row(a, "lyari-wing")["triggers"] == 1
     warnings = {w["warning"]: w["triggers"] for w in a.report("promises").extra["warnings"]}
     assert warnings == {"W-1": 1, "W-2": 1}
@@ -53,10 +59,16 @@ def test_an_attack_on_a_protected_group_counts_under_the_group_attacked_not_the_
     log.tick(at(days=30))
     a = analysis(log)
     (t,) = a.triggers
-    assert (t["trigger"], t["groups"], t["outcome"]) == ("attack_on_group", ["lyari-wing"], "broken")
+    assert (t["trigger"], t["groups"], t["outcome"]) == (
+        "attack_on_group",
+        ["lyari-wing"],
+        "broken",
+    )
     assert (row(a, "lyari-wing")["broken"], row(a, "lyari-wing")["protection_triggers"]) == (1, 1)
     assert (row(a, "other-gang")["triggers"], row(a, "other-gang")["broken"]) == (0, 0)
-    detail = __import__("ledger.projections.analysis", fromlist=["group_detail"]).group_detail(a, "lyari-wing")
+    detail = __import__("ledger.projections.analysis", fromlist=["group_detail"]).group_detail(
+        a, "lyari-wing"
+    )
     assert detail["protection"]["protected"] and detail["protection"]["broken"] == 1
 
 
@@ -78,7 +90,11 @@ def test_a_quiet_ledger_breaks_a_promise_once_the_signed_time_passes_the_deadlin
     assert analysis(log).triggers[0]["outcome"] == "pending"
     signed = datetime(2026, 3, 20, tzinfo=UTC)
     a = analysis(log, checkpoint_time=signed, checkpoint_size=9)
-    assert (a.as_of, a.evaluation.source, a.triggers[0]["outcome"]) == ("2026-03-20T00:00:00Z", CHECKPOINT, "broken")
+    assert (a.as_of, a.evaluation.source, a.triggers[0]["outcome"]) == (
+        "2026-03-20T00:00:00Z",
+        CHECKPOINT,
+        "broken",
+    )
     table = a.report("promises")
     assert (table.as_of, table.as_of_source) == ("2026-03-20T00:00:00Z", CHECKPOINT)
 
@@ -107,7 +123,11 @@ def test_arrests_after_the_deadline_are_counted_late_not_on_time() -> None:
         log.shooting(f"INC-{i}", at(days=10 + 20 * i), suspects=["P-1"])
         log.arrest(f"FIR-{i}", "P-1", at(days=10 + 20 * i + day), incidents=[f"INC-{i}"])
     r = row(analysis(log), "lyari-wing")
-    assert (r["arrest_on_time_rate"]["count"], r["arrest_on_time_rate"]["denominator"], r["arrests_late"]) == (1, 2, 1)
+    assert (
+        r["arrest_on_time_rate"]["count"],
+        r["arrest_on_time_rate"]["denominator"],
+        r["arrests_late"],
+    ) == (1, 2, 1)
 
 
 def test_people_still_in_custody_are_pending_not_counted_as_kept() -> None:
@@ -119,10 +139,21 @@ def test_people_still_in_custody_are_pending_not_counted_as_kept() -> None:
     log.charge("FIR-1", "M-1", at(days=4))
     a = analysis(log)
     r = row(a, "lyari-wing")
-    assert (r["release_rate"]["count"], r["release_rate"]["denominator"], r["release_rate"]["pending"]) == (1, 1, 5)
-    assert (r["unexplained_release_rate"]["count"], r["unexplained_release_rate"]["denominator"]) == (1, 1)
+    assert (
+        r["release_rate"]["count"],
+        r["release_rate"]["denominator"],
+        r["release_rate"]["pending"],
+    ) == (1, 1, 5)
+    assert (
+        r["unexplained_release_rate"]["count"],
+        r["unexplained_release_rate"]["denominator"],
+    ) == (1, 1)
     # charged: FIR-1; released uncharged: FIR-0; held uncharged: four pending
-    assert (r["charge_rate"]["count"], r["charge_rate"]["denominator"], r["charge_rate"]["pending"]) == (1, 2, 4)
+    assert (
+        r["charge_rate"]["count"],
+        r["charge_rate"]["denominator"],
+        r["charge_rate"]["pending"],
+    ) == (1, 2, 4)
     assert (r["time_to_charge"]["events"], r["time_to_charge"]["censored"]) == (1, 5)
     assert r["conviction_rate"]["pending"] == 6
 
@@ -142,8 +173,12 @@ def test_a_release_with_an_explanation_but_no_committee_finding_is_not_shown_as_
     log = city()
     log.arrest("FIR-1", "P-1", at(days=1))
     release = log.release("FIR-1", "P-1", at(days=2), "none")
-    log.add("explanation.given", "police", {"subject": release, "explanation": "x", "supporting_events": []},
-            at(days=4))
+    log.add(
+        "explanation.given",
+        "police",
+        {"subject": release, "explanation": "x", "supporting_events": []},
+        at(days=4),
+    )
     a = analysis(log)
     flags = [f for f in a.flags if f.subject == release]
     assert flags and {f.status for f in flags} == {"explanation_given"}
@@ -154,14 +189,28 @@ def test_a_release_with_an_explanation_but_no_committee_finding_is_not_shown_as_
 def officer_city(transfers: int) -> CityLog:
     log = city()
     for officer in ("OFF-1", "OFF-2"):
-        log.add("officer.registered", "police", {"officer": officer, "rank": "SI", "station": "Kalakot"}, at())
+        log.add(
+            "officer.registered",
+            "police",
+            {"officer": officer, "rank": "SI", "station": "Kalakot"},
+            at(),
+        )
     for i in range(4):
         log.person(f"M-{i}", "lyari-wing")
         log.arrest(f"FIR-{i}", f"M-{i}", at(days=100 + i), officer="OFF-1")
     for i in range(transfers):
-        log.add("officer.transferred", "police",
-                {"officer": "OFF-1", "order": f"T-{i}", "reason": "admin", "from_station": "K", "to_station": "Z"},
-                at(days=105 + i))
+        log.add(
+            "officer.transferred",
+            "police",
+            {
+                "officer": "OFF-1",
+                "order": f"T-{i}",
+                "reason": "admin",
+                "from_station": "K",
+                "to_station": "Z",
+            },
+            at(days=105 + i),
+        )
     log.tick(at(days=200))
     return log
 
@@ -174,7 +223,9 @@ def test_one_transfer_after_several_arrests_is_one_transfer() -> None:
     assert s["base_rate"] == pytest.approx(33 / 400, abs=1e-6)
     from scipy.stats import binomtest
 
-    assert s["p_value"] == pytest.approx(binomtest(1, 1, 33 / 400, alternative="greater").pvalue, abs=1e-9)
+    assert s["p_value"] == pytest.approx(
+        binomtest(1, 1, 33 / 400, alternative="greater").pvalue, abs=1e-9
+    )
     assert s["correction"] == "Holm"
 
 

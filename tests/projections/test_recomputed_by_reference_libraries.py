@@ -32,8 +32,12 @@ def city(seed: int) -> CityLog:
     log = CityLog()
     for g in GROUPS:
         log.group(g)
-    log.add("officer.registered", "police", {"officer": "OFF-1", "rank": "SI", "station": "K"}, at())
-    log.add("officer.registered", "police", {"officer": "OFF-2", "rank": "SI", "station": "K"}, at())
+    log.add(
+        "officer.registered", "police", {"officer": "OFF-1", "rank": "SI", "station": "K"}, at()
+    )
+    log.add(
+        "officer.registered", "police", {"officer": "OFF-2", "rank": "SI", "station": "K"}, at()
+    )
     people = [(f"P-{i}", GROUPS[i % 3]) for i in range(18)]
     for person, group in people:
         log.person(person, group)
@@ -46,19 +50,50 @@ def city(seed: int) -> CityLog:
         log.shooting(f"INC-{i}", at(days=day), suspects=[person], targets=target)
         if rng.random() < 0.7:
             case = f"FIR-{i}"
-            log.arrest(case, person, at(days=day + rng.choice([0.5, 1, 1, 3, 6])), incidents=[f"INC-{i}"],
-                       officer=rng.choice(["OFF-1", "OFF-2"]))
+            log.arrest(
+                case,
+                person,
+                at(days=day + rng.choice([0.5, 1, 1, 3, 6])),
+                incidents=[f"INC-{i}"],
+                officer=rng.choice(["OFF-1", "OFF-2"]),
+            )
             if rng.random() < 0.5:
                 log.charge(case, person, at(days=day + 8))
             if rng.random() < 0.4:
-                log.release(case, person, at(days=day + 9), rng.choice(["none", "on_instructions"]),
-                            instructions_from="MPA")
+                log.release(
+                    case,
+                    person,
+                    at(days=day + 9),
+                    rng.choice(["none", "on_instructions"]),
+                    instructions_from="MPA",
+                )
             elif rng.random() < 0.4:
-                log.add("verdict.delivered", "court", {"case": case, "person": person, "verdict":
-                        rng.choice(["convicted", "acquitted"]), "section": "trial", "judge": "J"}, at(days=day + 20))
+                log.add(
+                    "verdict.delivered",
+                    "court",
+                    {
+                        "case": case,
+                        "person": person,
+                        "verdict": rng.choice(["convicted", "acquitted"]),
+                        "section": "trial",
+                        "judge": "J",
+                    },
+                    at(days=day + 20),
+                )
         if rng.random() < 0.2:
-            log.add("officer.transferred", "police", {"officer": rng.choice(["OFF-1", "OFF-2"]), "order_ref": f"T{i}",
-                    "reason": "r", "from_station": "K", "to_station": "Z", "ordered_by": "DIG"}, at(days=day + 2))
+            log.add(
+                "officer.transferred",
+                "police",
+                {
+                    "officer": rng.choice(["OFF-1", "OFF-2"]),
+                    "order_ref": f"T{i}",
+                    "reason": "r",
+                    "from_station": "K",
+                    "to_station": "Z",
+                    "ordered_by": "DIG",
+                },
+                at(days=day + 2),
+            )
     log.tick(at(days=day + 30))
     return log
 
@@ -69,16 +104,27 @@ def download(log: CityLog, name: str) -> dict[str, Any]:
 
 
 def rate_cells(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    return [v for r in rows for v in r.values() if isinstance(v, dict) and "suppressed" in v and "rate" in v]
+    return [
+        v
+        for r in rows
+        for v in r.values()
+        if isinstance(v, dict) and "suppressed" in v and "rate" in v
+    ]
 
 
 def freeman_halton(counts: list[tuple[int, int]]) -> float:
     sizes = [n for _, n in counts]
     k = sum(c for c, _ in counts)
     observed = multivariate_hypergeom.pmf([c for c, _ in counts], sizes, k)
-    return float(sum(
-        p for cells in product(*(range(n + 1) for n in sizes)) if sum(cells) == k
-        for p in [multivariate_hypergeom.pmf(list(cells), sizes, k)] if p <= observed * (1 + 1e-7)))
+    return float(
+        sum(
+            p
+            for cells in product(*(range(n + 1) for n in sizes))
+            if sum(cells) == k
+            for p in [multivariate_hypergeom.pmf(list(cells), sizes, k)]
+            if p <= observed * (1 + 1e-7)
+        )
+    )
 
 
 @pytest.mark.parametrize("seed", [1, 2])
@@ -92,7 +138,8 @@ def test_every_published_statistic_agrees_with_reference_libraries(seed: int) ->
         if not cell["suppressed"]:
             low, high = proportion_confint(cell["count"], cell["denominator"], method="wilson")
             assert (cell["rate"], cell["ci_low"], cell["ci_high"]) == pytest.approx(
-                (cell["count"] / cell["denominator"], low, high), abs=1e-6)
+                (cell["count"] / cell["denominator"], low, high), abs=1e-6
+            )
             checked += 1
     rows = {r["group"]: r for r in groups["rows"]}
     as_of = seconds(promises["as_of"])
@@ -118,9 +165,17 @@ def test_every_published_statistic_agrees_with_reference_libraries(seed: int) ->
     labels = [g for g in GROUPS for _ in by_group[g][0]]
     reference = multivariate_logrank_test(durations, labels, observed)
     assert tests["time_to_arrest"]["p_value"] == pytest.approx(reference.p_value, abs=1e-6)
-    for metric, key in (("release", "release_rate"), ("charge", "charge_rate"),
-                        ("conviction", "conviction_rate"), ("arrest_on_time", "arrest_on_time_rate")):
-        counts = [(rows[g][key]["count"], rows[g][key]["denominator"]) for g in GROUPS if rows[g][key]["denominator"]]
+    for metric, key in (
+        ("release", "release_rate"),
+        ("charge", "charge_rate"),
+        ("conviction", "conviction_rate"),
+        ("arrest_on_time", "arrest_on_time_rate"),
+    ):
+        counts = [
+            (rows[g][key]["count"], rows[g][key]["denominator"])
+            for g in GROUPS
+            if rows[g][key]["denominator"]
+        ]
         result = tests[metric]
         if result["p_value"] is None:
             continue
@@ -136,11 +191,14 @@ def test_every_published_statistic_agrees_with_reference_libraries(seed: int) ->
     signals = officers["extra"]["retaliation_signals"]
     for s in signals:
         if s["p_value"] is not None:
-            expected = binomtest(s["transfers_after_arrests"], s["transfers"], s["base_rate"], alternative="greater")
+            expected = binomtest(
+                s["transfers_after_arrests"], s["transfers"], s["base_rate"], alternative="greater"
+            )
             assert s["p_value"] == pytest.approx(expected.pvalue, abs=1e-6)
             checked += 1
     held = [s for s in signals if s["p_value"] is not None]
     if held:
         assert [s["p_holm"] for s in held] == pytest.approx(
-            list(multipletests([s["p_value"] for s in held], method="holm")[1]), abs=1e-6)
+            list(multipletests([s["p_value"] for s in held], method="holm")[1]), abs=1e-6
+        )
     assert checked >= 10

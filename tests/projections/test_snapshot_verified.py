@@ -19,8 +19,15 @@ from tests.conftest import Clock, Recorder
 def snapshot_of(ledger: Ledger, recorder: Recorder, clock: Clock) -> None:
     for n in range(3):
         clock.advance(minutes=1)
-        ledger.append([recorder.sign("group.registered", "police",
-                                     {"group": f"g-{n}", "name": f"G {n}", "kind": "other", "area": "Lyari"})])
+        ledger.append(
+            [
+                recorder.sign(
+                    "group.registered",
+                    "police",
+                    {"group": f"g-{n}", "name": f"G {n}", "kind": "other", "area": "Lyari"},
+                )
+            ]
+        )
     reports = Reports(ledger)
     reports._runner.projection.snapshot()  # noqa: SLF001  (persist what was folded)
     with ledger.store.engine.connect() as conn:
@@ -28,7 +35,9 @@ def snapshot_of(ledger: Ledger, recorder: Recorder, clock: Clock) -> None:
 
 
 @pytest.mark.postgres
-def test_an_untouched_report_snapshot_verifies(ledger: Ledger, recorder: Recorder, clock: Clock) -> None:
+def test_an_untouched_report_snapshot_verifies(
+    ledger: Ledger, recorder: Recorder, clock: Clock
+) -> None:
     snapshot_of(ledger, recorder, clock)
     assert verify_store(ledger.store).ok
 
@@ -46,8 +55,10 @@ def test_an_edited_report_snapshot_is_named_and_the_server_refuses_to_start(
             events.pop(next(reversed(list(events))))
         else:
             events.pop()
-        conn.execute(text("UPDATE reports_facts_snapshot SET state = :s"),
-                     {"s": zlib.compress(json.dumps(state).encode())})
+        conn.execute(
+            text("UPDATE reports_facts_snapshot SET state = :s"),
+            {"s": zlib.compress(json.dumps(state).encode())},
+        )
     report = verify_store(ledger.store)
     assert any((p.column or "").startswith("reports_facts_snapshot") for p in report.problems), [
         str(p) for p in report.problems
@@ -62,7 +73,9 @@ def test_an_edited_report_snapshot_is_named_and_the_server_refuses_to_start(
 
 
 @pytest.mark.postgres
-def test_a_moved_tracking_position_is_named(ledger: Ledger, recorder: Recorder, clock: Clock) -> None:
+def test_a_moved_tracking_position_is_named(
+    ledger: Ledger, recorder: Recorder, clock: Clock
+) -> None:
     snapshot_of(ledger, recorder, clock)
     with ledger.store.engine.begin() as conn:
         conn.execute(text("UPDATE reports_tracking SET notification_id = notification_id + 100"))

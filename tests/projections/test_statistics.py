@@ -117,17 +117,34 @@ def test_tables_too_large_to_enumerate_with_large_expected_counts_use_pearson() 
     assert result["method"].startswith("Pearson chi-square (7 df")
 
 
-def test_tables_too_large_to_enumerate_with_small_expected_counts_use_a_reproducible_monte_carlo() -> None:
-    counts = [(30, 500), (10, 400), (40, 300), (0, 600), (3, 450), (1, 200), (50, 300), (2, 100), (1, 3)]
+def test_tables_too_large_to_enumerate_with_small_expected_counts_use_a_reproducible_monte_carlo() -> (
+    None
+):
+    counts = [
+        (30, 500),
+        (10, 400),
+        (40, 300),
+        (0, 600),
+        (3, 450),
+        (1, 200),
+        (50, 300),
+        (2, 100),
+        (1, 3),
+    ]
     first, second = compare_rates(counts), compare_rates(counts)
-    assert first["method"].startswith("Monte Carlo Freeman-Halton") and "floor 1e-05" in first["method"]
+    assert (
+        first["method"].startswith("Monte Carlo Freeman-Halton")
+        and "floor 1e-05" in first["method"]
+    )
     assert first == second
     assert first["p_value"] == pytest.approx(1e-5)
 
 
 def test_no_variation_or_one_group_is_not_testable() -> None:
     assert compare_rates([(0, 5), (0, 7)])["method"].startswith("not testable: no variation")
-    assert compare_rates([(3, 5), (0, 0)])["method"] == "not testable: fewer than two groups with data"
+    assert (
+        compare_rates([(3, 5), (0, 0)])["method"] == "not testable: fewer than two groups with data"
+    )
     assert compare_rates([(3, 5), (0, 0)])["p_value"] is None
 
 
@@ -139,7 +156,9 @@ def test_log_rank_on_degenerate_data_is_not_testable_instead_of_crashing() -> No
     open_ = logrank([1, 2, 3], [False] * 3, ["a", "b", "b"])
     assert open_["reason"] == "no event yet: every case is still open (censored)"
     # a group whose only case is recent and open: it carries no information and is left out
-    recent = logrank([10, 20, 30, 40, 1], [True, True, True, False, False], ["a", "a", "b", "b", "c"])
+    recent = logrank(
+        [10, 20, 30, 40, 1], [True, True, True, False, False], ["a", "a", "b", "b", "c"]
+    )
     assert recent["testable"] and "left out" in recent["method"]
 
 

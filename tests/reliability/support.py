@@ -50,7 +50,9 @@ def key_registration(keyring: Keyring, reason: str, now: datetime) -> Statement:
     return keyring.sign(draft, now=now)
 
 
-def signed_batches(keyring: Keyring, now: datetime, batches: int, size: int, tag: str) -> list[list[Statement]]:
+def signed_batches(
+    keyring: Keyring, now: datetime, batches: int, size: int, tag: str
+) -> list[list[Statement]]:
     return [
         [key_registration(keyring, f"{tag} batch {b} item {i}", now) for i in range(size)]
         for b in range(batches)
@@ -106,8 +108,19 @@ def free_port() -> int:
 def start_server(db: str, keys: Path, port: int, *extra: str) -> subprocess.Popen[bytes]:
     """``ledger serve`` in its own process group, so SIGKILL takes the whole server."""
     return subprocess.Popen(
-        [LEDGER_CMD, "serve", "--db", db, "--keys", str(keys), "--port", str(port),
-         "--checkpoint-interval", "0.2", *extra],
+        [
+            LEDGER_CMD,
+            "serve",
+            "--db",
+            db,
+            "--keys",
+            str(keys),
+            "--port",
+            str(port),
+            "--checkpoint-interval",
+            "0.2",
+            *extra,
+        ],
         env={**os.environ, "PYTHONUNBUFFERED": "1"},
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
@@ -120,7 +133,9 @@ def wait_until_serving(base: str, server: subprocess.Popen[bytes], timeout: floa
     while time.monotonic() < deadline:
         if server.poll() is not None:
             _, err = server.communicate()
-            raise AssertionError(f"ledger serve exited with {server.returncode}: {err.decode()[-2000:]}")
+            raise AssertionError(
+                f"ledger serve exited with {server.returncode}: {err.decode()[-2000:]}"
+            )
         try:
             httpx.get(base + "/v1/checkpoint", timeout=1)
             return

@@ -29,8 +29,12 @@ HEAD = {"head": "H-1", "term_start": "2026-03-01T00:00:00Z", "reason": "appointe
 
 
 def cli(db: str, keys: Path, *args: str) -> Any:
-    return runner.invoke(app, [args[0], "--db", db, *args[1:]], env={"LEDGER_KEYS": str(keys)},
-                         catch_exceptions=False)
+    return runner.invoke(
+        app,
+        [args[0], "--db", db, *args[1:]],
+        env={"LEDGER_KEYS": str(keys)},
+        catch_exceptions=False,
+    )
 
 
 @pytest.fixture
@@ -41,10 +45,22 @@ def exported(db_url: str, tmp_path: Path) -> tuple[str, Path, Path]:
     drafts = tmp_path / "d.jsonl"
     lines = []
     for i in range(20):
-        lines.append({"type": "head.appointed", "recorder": "committee", "occurred_at": "2026-03-01T10:00:00Z",
-                      "data": {**HEAD, "head": f"H-{i}"}})
-        lines.append({"type": "head.removed", "recorder": "committee", "occurred_at": "2026-03-01T11:00:00Z",
-                      "data": {"head": f"H-{i}", "reason": "rotation"}})
+        lines.append(
+            {
+                "type": "head.appointed",
+                "recorder": "committee",
+                "occurred_at": "2026-03-01T10:00:00Z",
+                "data": {**HEAD, "head": f"H-{i}"},
+            }
+        )
+        lines.append(
+            {
+                "type": "head.removed",
+                "recorder": "committee",
+                "occurred_at": "2026-03-01T11:00:00Z",
+                "data": {"head": f"H-{i}", "reason": "rotation"},
+            }
+        )
     drafts.write_text("".join(json.dumps(x) + "\n" for x in lines))
     assert cli(db_url, keys, "import", str(drafts), "--sign-drafts").exit_code == 0
     assert cli(db_url, keys, "checkpoint").exit_code == 0
@@ -66,7 +82,9 @@ def empty_target(db_url: str, tmp_path: Path) -> Iterator[Callable[[str], str]]:
             schemas.append(schema)
             return url
         path = tmp_path / f"{name}.db"
-        sqlite3.connect(path).close()  # an empty database, made on purpose (a missing --db is refused)
+        sqlite3.connect(
+            path
+        ).close()  # an empty database, made on purpose (a missing --db is refused)
         return str(path)
 
     yield make
@@ -81,7 +99,9 @@ def size_of(db: str) -> int:
 
 @pytest.mark.postgres
 def test_export_then_import_or_restore_reproduces_the_root(
-    exported: tuple[str, Path, Path], empty_target: Callable[[str], str], backend_name: str,
+    exported: tuple[str, Path, Path],
+    empty_target: Callable[[str], str],
+    backend_name: str,
     faults: FaultLog,
 ) -> None:
     db, keys, out = exported
@@ -98,9 +118,13 @@ def test_export_then_import_or_restore_reproduces_the_root(
         assert [c[0] for c in ledger.store.checkpoints()] == [1, 41]
     again = cli(restored, keys, "restore", str(out))
     assert again.exit_code == 2 and "empty database" in again.output
-    faults.record("backup by export, restored by import and by restore", backend_name, 2,
-                  "same root as the manifest; verify_store clean; checkpoints restored;"
-                  " restoring over a non-empty database refused")
+    faults.record(
+        "backup by export, restored by import and by restore",
+        backend_name,
+        2,
+        "same root as the manifest; verify_store clean; checkpoints restored;"
+        " restoring over a non-empty database refused",
+    )
 
 
 def truncate_lines(out: Path) -> None:
@@ -157,8 +181,11 @@ DAMAGE: dict[str, tuple[Callable[[Path], None], str]] = {
 
 @pytest.mark.postgres
 def test_a_damaged_export_is_refused_naming_the_damage_and_nothing_is_imported(
-    exported: tuple[str, Path, Path], empty_target: Callable[[str], str], tmp_path: Path,
-    backend_name: str, faults: FaultLog,
+    exported: tuple[str, Path, Path],
+    empty_target: Callable[[str], str],
+    tmp_path: Path,
+    backend_name: str,
+    faults: FaultLog,
 ) -> None:
     db, keys, out = exported
     for name, (damage, expected) in DAMAGE.items():
@@ -168,7 +195,14 @@ def test_a_damaged_export_is_refused_naming_the_damage_and_nothing_is_imported(
         target = empty_target(name)
         result = cli(target, keys, "restore", str(copy))
         assert result.exit_code == 2, (name, result.output)
-        assert "export_refused" in result.output and expected in result.output, (name, result.output)
+        assert "export_refused" in result.output and expected in result.output, (
+            name,
+            result.output,
+        )
         assert size_of(target) == 0, name
-    faults.record("damaged export restored (" + ", ".join(DAMAGE) + ")", backend_name, len(DAMAGE),
-                  "each refused with a message naming the damage; nothing imported")
+    faults.record(
+        "damaged export restored (" + ", ".join(DAMAGE) + ")",
+        backend_name,
+        len(DAMAGE),
+        "each refused with a message naming the damage; nothing imported",
+    )

@@ -34,8 +34,10 @@ def writer(db: str, keys_dir: str, number: int) -> list[tuple[str, int]]:
     acknowledged = []
     with Ledger.open(db) as ledger:
         for b in range(BATCHES_EACH):
-            batch = [key_registration(keyring, f"writer {number} batch {b} item {i}", now)
-                     for i in range(1 + (b + number) % 3)]
+            batch = [
+                key_registration(keyring, f"writer {number} batch {b} item {i}", now)
+                for i in range(1 + (b + number) % 3)
+            ]
             acknowledged += [(a.event_id, a.leaf_index) for a in ledger.append(batch)]
     return acknowledged
 
@@ -59,7 +61,9 @@ def test_processes_appending_and_checkpointing_at_once_make_one_provable_log(
     context = multiprocessing.get_context("spawn")
     with context.Pool(WRITERS + 1) as pool:
         signing = pool.apply_async(checkpointer, (db_url, str(keyring.directory), 30))
-        results = pool.starmap(writer, [(db_url, str(keyring.directory), w) for w in range(WRITERS)])
+        results = pool.starmap(
+            writer, [(db_url, str(keyring.directory), w) for w in range(WRITERS)]
+        )
         signing.get(timeout=120)
     acknowledged = [ack for result in results for ack in result]
     size, root = assert_log_intact(db_url, acknowledged=[e for e, _ in acknowledged])
@@ -70,7 +74,9 @@ def test_processes_appending_and_checkpointing_at_once_make_one_provable_log(
         latest = ledger.sign_checkpoint()
         checkpoints = ledger.store.checkpoints()
         assert len(checkpoints) >= 2
-        for (old, old_root, _, _), (new, new_root, _, _) in zip(checkpoints, checkpoints[1:], strict=False):
+        for (old, old_root, _, _), (new, new_root, _, _) in zip(
+            checkpoints, checkpoints[1:], strict=False
+        ):
             verify_consistency(old, new, old_root, new_root, ledger.consistency_proof(old, new))
         leaves = list(ledger.events())
         for stored in leaves:
@@ -78,7 +84,9 @@ def test_processes_appending_and_checkpointing_at_once_make_one_provable_log(
             verify_inclusion(leaf_hash(stored.leaf.encode()), index, tree_size, proof, latest.root)
         assert latest.root == root
     faults.record(
-        f"{WRITERS} writer processes and a checkpoint-signing process at once", backend_name, 1,
+        f"{WRITERS} writer processes and a checkpoint-signing process at once",
+        backend_name,
+        1,
         f"{len(acknowledged)} acknowledged at their positions; no gap or duplicate in {size} positions;"
         f" {len(checkpoints)} checkpoints pairwise consistent; every inclusion proof verifies",
     )

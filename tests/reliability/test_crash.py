@@ -48,7 +48,10 @@ def run_driver_until_killed(db: str, file: Path, rng: random.Random) -> tuple[in
     """Start the import driver; SIGKILL it after a random number of acks and a random pause."""
     driver = subprocess.Popen(
         [sys.executable, "-m", "tests.reliability.import_driver", db, str(file), str(BATCH)],
-        cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, start_new_session=True,
+        cwd=ROOT,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        start_new_session=True,
     )
     assert driver.stdout is not None
     start = int(driver.stdout.readline().split()[1])
@@ -89,7 +92,9 @@ def test_a_killed_bulk_import_keeps_every_acknowledged_batch_and_no_half_batch(
         assert (size - 1) % BATCH == 0
     assert kills == KILLS
     faults.record(
-        "SIGKILL of a bulk import (import_lines) at a random point", backend_name, kills,
+        "SIGKILL of a bulk import (import_lines) at a random point",
+        backend_name,
+        kills,
         f"verify_store clean; {len(acknowledged)} acknowledged statements present once each;"
         " no batch half stored; leaf index and Merkle root match a fresh Ledger",
     )
@@ -113,13 +118,29 @@ def test_a_killed_ledger_import_command_leaves_whole_batches_only(
         with Ledger.open(db_url) as ledger:
             before = ledger.size
         command = subprocess.Popen(
-            [LEDGER_CMD, "import", str(drafts), "--sign-drafts", "--batch-size", str(BATCH),
-             "--db", db_url, "--keys", str(keyring.directory)],
-            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True,
+            [
+                LEDGER_CMD,
+                "import",
+                str(drafts),
+                "--sign-drafts",
+                "--batch-size",
+                str(BATCH),
+                "--db",
+                db_url,
+                "--keys",
+                str(keyring.directory),
+            ],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+            start_new_session=True,
         )
         target = before + BATCH * rng.randint(2, 10)
         deadline = time.monotonic() + 60
-        while len(present_ids(db_url)) < target and command.poll() is None and time.monotonic() < deadline:
+        while (
+            len(present_ids(db_url)) < target
+            and command.poll() is None
+            and time.monotonic() < deadline
+        ):
             time.sleep(0.02)
         time.sleep(rng.uniform(0, 0.03))
         still_running = command.poll() is None
@@ -129,13 +150,21 @@ def test_a_killed_ledger_import_command_leaves_whole_batches_only(
         assert (size - before) % BATCH == 0, "a batch of the import is half stored"
     assert kills == 2
     faults.record(
-        "SIGKILL of `ledger import --sign-drafts` mid-import", backend_name, kills,
+        "SIGKILL of `ledger import --sign-drafts` mid-import",
+        backend_name,
+        kills,
         "verify_store clean; only whole batches stored; root matches a fresh Ledger",
     )
 
 
-def post_load(base: str, keyring: Keyring, tag: str, stop_after: int, server: subprocess.Popen[bytes],
-              rng: random.Random) -> tuple[list[str], list[list[str]]]:
+def post_load(
+    base: str,
+    keyring: Keyring,
+    tag: str,
+    stop_after: int,
+    server: subprocess.Popen[bytes],
+    rng: random.Random,
+) -> tuple[list[str], list[list[str]]]:
     """Post singles and batches of 3 from 4 threads; kill the server after ``stop_after`` acks."""
     acknowledged: list[str] = []
     sent: list[list[str]] = []
@@ -143,9 +172,15 @@ def post_load(base: str, keyring: Keyring, tag: str, stop_after: int, server: su
     posts = []
     for i in range(60):
         size = 3 if i % 2 else 1
-        statements = [key_registration(keyring, f"{tag} post {i} item {j}", now) for j in range(size)]
+        statements = [
+            key_registration(keyring, f"{tag} post {i} item {j}", now) for j in range(size)
+        ]
         sent.append([st.event_id for st in statements])
-        body = statements[0].to_dict() if size == 1 else {"statements": [st.to_dict() for st in statements]}
+        body = (
+            statements[0].to_dict()
+            if size == 1
+            else {"statements": [st.to_dict() for st in statements]}
+        )
         posts.append(body)
     pause = rng.uniform(0, 0.05)
 
@@ -174,7 +209,9 @@ def test_a_killed_api_server_keeps_every_acknowledged_append(
 ) -> None:
     now = datetime.now(UTC).replace(microsecond=0)
     with Ledger.open(db_url, log_key=keyring.log_key(), clock=lambda: now) as ledger:
-        ledger.append([keyring.sign(keyring.charter_draft(now.strftime("%Y-%m-%dT%H:%M:%SZ")), now=now)])
+        ledger.append(
+            [keyring.sign(keyring.charter_draft(now.strftime("%Y-%m-%dT%H:%M:%SZ")), now=now)]
+        )
     rng = random.Random(SEED + 2)
     all_acked: list[str] = []
     all_sent: list[list[str]] = []
@@ -183,16 +220,21 @@ def test_a_killed_api_server_keeps_every_acknowledged_append(
         port = free_port()
         server = start_server(db_url, keyring.directory, port)
         wait_until_serving(f"http://127.0.0.1:{port}", server)
-        acked, sent = post_load(f"http://127.0.0.1:{port}", keyring, f"api run {run}", rng.randint(5, 25), server, rng)
+        acked, sent = post_load(
+            f"http://127.0.0.1:{port}", keyring, f"api run {run}", rng.randint(5, 25), server, rng
+        )
         kills += 1
         assert acked, "the server acknowledged nothing before it was killed"
         all_acked += acked
         all_sent += sent
         assert_log_intact(db_url, acknowledged=all_acked, batches=all_sent)
-    assert len(present_ids(db_url)) < 1 + sum(len(b) for b in all_sent), "the kill came after all the load"
+    assert len(present_ids(db_url)) < 1 + sum(len(b) for b in all_sent), (
+        "the kill came after all the load"
+    )
     faults.record(
         "SIGKILL of `ledger serve` under HTTP load (4 clients, singles and batches of 3)",
-        backend_name, kills,
+        backend_name,
+        kills,
         f"{len(all_acked)} acknowledged statements present once each; unacknowledged batches"
         " wholly present or absent; verify_store clean; restart on the same database serves again",
     )

@@ -43,13 +43,27 @@ class PrivateCluster:
 
     def _pg_ctl(self, *args: str) -> None:
         subprocess.run(
-            ["runuser", "-u", "postgres", "--", str(PG_BIN / "pg_ctl"), "-D", str(self.directory / "data"),
-             "-l", str(self.directory / "server.log"), *args],
-            check=True, capture_output=True, timeout=60,
+            [
+                "runuser",
+                "-u",
+                "postgres",
+                "--",
+                str(PG_BIN / "pg_ctl"),
+                "-D",
+                str(self.directory / "data"),
+                "-l",
+                str(self.directory / "server.log"),
+                *args,
+            ],
+            check=True,
+            capture_output=True,
+            timeout=60,
         )
 
     def start(self) -> None:
-        self._pg_ctl("-o", f"-p {self.port} -k {self.directory} -c listen_addresses=127.0.0.1", "-w", "start")
+        self._pg_ctl(
+            "-o", f"-p {self.port} -k {self.directory} -c listen_addresses=127.0.0.1", "-w", "start"
+        )
 
     def stop(self) -> None:
         self._pg_ctl("-m", "fast", "-w", "stop")
@@ -63,9 +77,22 @@ def private_cluster() -> Iterator[PrivateCluster]:
     directory = Path(tempfile.mkdtemp(prefix="ledger-outage-", dir="/tmp"))
     shutil.chown(directory, "postgres", "postgres")
     subprocess.run(
-        ["runuser", "-u", "postgres", "--", str(PG_BIN / "initdb"), "-D", str(directory / "data"),
-         "--auth=trust", "-U", "postgres", "--no-sync"],
-        check=True, capture_output=True, timeout=120,
+        [
+            "runuser",
+            "-u",
+            "postgres",
+            "--",
+            str(PG_BIN / "initdb"),
+            "-D",
+            str(directory / "data"),
+            "--auth=trust",
+            "-U",
+            "postgres",
+            "--no-sync",
+        ],
+        check=True,
+        capture_output=True,
+        timeout=120,
     )
     cluster = PrivateCluster(directory, free_port())
     cluster.start()
@@ -92,7 +119,9 @@ def test_a_database_outage_answers_503_then_recovers_losing_and_duplicating_noth
 ) -> None:
     now = datetime.now(UTC).replace(microsecond=0)
     with Ledger.open(private_cluster.url, log_key=keyring.log_key(), clock=lambda: now) as ledger:
-        ledger.append([keyring.sign(keyring.charter_draft(now.strftime("%Y-%m-%dT%H:%M:%SZ")), now=now)])
+        ledger.append(
+            [keyring.sign(keyring.charter_draft(now.strftime("%Y-%m-%dT%H:%M:%SZ")), now=now)]
+        )
     statements = [key_registration(keyring, f"outage load {i}", now).to_dict() for i in range(30)]
     settings = Settings(db=private_cluster.url, keys_dir=keyring.directory, checkpoint_interval=0.1)
     acks: dict[str, tuple[str, int]] = {}
@@ -136,7 +165,9 @@ def test_a_database_outage_answers_503_then_recovers_losing_and_duplicating_noth
     size, _ = assert_log_intact(private_cluster.url, acknowledged=list(acks))
     assert size == 1 + len(statements)
     faults.record(
-        "PostgreSQL stopped (pg_ctl -m fast) during HTTP load, then restarted", "postgres", 1,
+        "PostgreSQL stopped (pg_ctl -m fast) during HTTP load, then restarted",
+        "postgres",
+        1,
         f"{len(refusals)} posts (and a read) during the outage answered 503 storage_unavailable"
         " (problem+json);"
         f" accepted again after restart; {replays} retries of acknowledged statements answered 200"

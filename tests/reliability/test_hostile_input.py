@@ -34,9 +34,14 @@ from tests.reliability.conftest import FaultLog
 FEW = settings(max_examples=150, deadline=None, suppress_health_check=list(HealthCheck))
 
 json_values = st.recursive(
-    st.none() | st.booleans() | st.integers(-(2**53) + 1, 2**53 - 1) | st.text(max_size=20)
+    st.none()
+    | st.booleans()
+    | st.integers(-(2**53) + 1, 2**53 - 1)
+    | st.text(max_size=20)
     | st.floats(-(2.0**53) + 1, 2.0**53 - 1, allow_nan=False),
-    lambda inner: st.lists(inner, max_size=4) | st.dictionaries(st.text(max_size=8), inner, max_size=4),
+    lambda inner: (
+        st.lists(inner, max_size=4) | st.dictionaries(st.text(max_size=8), inner, max_size=4)
+    ),
     max_leaves=20,
 )
 
@@ -69,17 +74,31 @@ def same_for_any_key_order(obj: dict[str, Any], rng: Any) -> None:
 
 def test_canonical_json_round_trips_and_ignores_key_order(faults: FaultLog) -> None:
     n = examples_of(round_trips, json_values)
-    n += examples_of(same_for_any_key_order, st.dictionaries(st.text(max_size=8), json_values, max_size=6),
-                     st.randoms(use_true_random=False))
-    faults.record("arbitrary JSON values canonicalised (RFC 8785), keys shuffled", "none (parsers)", n,
-                  "canonical bytes re-canonicalise to themselves, equal rfc8785's, ignore key order")
+    n += examples_of(
+        same_for_any_key_order,
+        st.dictionaries(st.text(max_size=8), json_values, max_size=6),
+        st.randoms(use_true_random=False),
+    )
+    faults.record(
+        "arbitrary JSON values canonicalised (RFC 8785), keys shuffled",
+        "none (parsers)",
+        n,
+        "canonical bytes re-canonicalise to themselves, equal rfc8785's, ignore key order",
+    )
 
 
 def a_statement() -> dict[str, Any]:
     return {
-        "v": 1, "ledger": "example.org/log", "type": "group.registered", "recorder": "police",
-        "key_id": "0011223344556677", "occurred_at": "2026-03-01T10:00:00Z",
-        "recorded_at": "2026-03-01T10:00:00Z", "data": {}, "refs": [], "signature": "A" * 86 + "==",
+        "v": 1,
+        "ledger": "example.org/log",
+        "type": "group.registered",
+        "recorder": "police",
+        "key_id": "0011223344556677",
+        "occurred_at": "2026-03-01T10:00:00Z",
+        "recorded_at": "2026-03-01T10:00:00Z",
+        "data": {},
+        "refs": [],
+        "signature": "A" * 86 + "==",
     }
 
 
@@ -114,8 +133,12 @@ def with_a_field_replaced(name: str, value: Any) -> None:
 def test_any_input_as_a_statement_gives_only_malformed_statement(faults: FaultLog) -> None:
     n = examples_of(only_malformed_statement, st.binary(max_size=300))
     n += examples_of(with_a_field_replaced, st.sampled_from(sorted(a_statement())), json_values)
-    faults.record("arbitrary bytes, and statements with one field replaced by any JSON, parsed", "none (parsers)", n,
-                  "only MalformedStatement (with a message) or a whole statement; never another error")
+    faults.record(
+        "arbitrary bytes, and statements with one field replaced by any JSON, parsed",
+        "none (parsers)",
+        n,
+        "only MalformedStatement (with a message) or a whole statement; never another error",
+    )
 
 
 NOTE = "example.org/log\n5\n" + "A" * 43 + "=\n\n— example.org/log " + "B" * 96 + "\n"
@@ -140,8 +163,12 @@ def test_any_text_as_a_note_checkpoint_or_proof_gives_only_proof_error(faults: F
     assert parse_note(NOTE).text.endswith("\n")  # the unmutated note is valid
     n = examples_of(only_proof_error, st.text(max_size=300))
     n += examples_of(mutated, st.integers(0, len(NOTE) - 1), st.characters(), st.booleans())
-    faults.record("arbitrary and mutated signed notes, checkpoints and tlog-proofs parsed", "none (parsers)", n,
-                  "only ProofError (with a message); never another error")
+    faults.record(
+        "arbitrary and mutated signed notes, checkpoints and tlog-proofs parsed",
+        "none (parsers)",
+        n,
+        "only ProofError (with a message); never another error",
+    )
 
 
 # --- through the API ------------------------------------------------------------
@@ -182,11 +209,17 @@ def test_hostile_posts_get_a_4xx_problem_and_store_nothing(
         assert answer.headers["content-type"] == "application/problem+json", name
         assert answer.json()["code"], name
     assert state(ledger) == before
-    faults.record("hostile POST bodies (oversized, 20k-deep nesting, invalid UTF-8, NUL bytes)",
-                  backend_name, len(HOSTILE_POSTS), "4xx problem+json each; size and root unchanged")
+    faults.record(
+        "hostile POST bodies (oversized, 20k-deep nesting, invalid UTF-8, NUL bytes)",
+        backend_name,
+        len(HOSTILE_POSTS),
+        "4xx problem+json each; size and root unchanged",
+    )
 
 
-def test_a_5000_digit_number_gets_a_problem_not_a_server_error(client: TestClient, ledger: Ledger) -> None:
+def test_a_5000_digit_number_gets_a_problem_not_a_server_error(
+    client: TestClient, ledger: Ledger
+) -> None:
     before = state(ledger)
     answer = client.post("/v1/events", content=b'{"v": 1' + b"0" * 5000 + b"}", headers=JSON)
     assert answer.status_code == 400, answer.text[:300]
@@ -219,5 +252,9 @@ def test_traversal_and_absurd_tile_paths_are_refused_with_a_problem(
         assert answer.headers["content-type"] == "application/problem+json", path
         assert b"PRIVATE KEY" not in answer.content and b"root:" not in answer.content
     assert state(ledger) == before
-    faults.record("path traversal and absurd N in tile paths", backend_name, len(TILE_PATHS),
-                  "400/404 problem+json each; no file content served; log unchanged")
+    faults.record(
+        "path traversal and absurd N in tile paths",
+        backend_name,
+        len(TILE_PATHS),
+        "400/404 problem+json each; no file content served; log unchanged",
+    )

@@ -45,10 +45,19 @@ def forge_consistently(ledger: Ledger, notification_id: int) -> str:
     forged = parse_statement(statement)
     state["leaf"] = forged.leaf_bytes().decode()
     state["event_id"] = forged.event_id
-    execute(ledger, "UPDATE ledger_events SET state = :s WHERE id = :i",
-            s=json.dumps(state).encode(), i=notification_id)
-    execute(ledger, "UPDATE ledger_leaves SET event_id = :e, leaf_hash = :h WHERE leaf_index = :p",
-            e=forged.event_id, h=leaf_hash(forged.leaf_bytes()), p=state["leaf_index"])
+    execute(
+        ledger,
+        "UPDATE ledger_events SET state = :s WHERE id = :i",
+        s=json.dumps(state).encode(),
+        i=notification_id,
+    )
+    execute(
+        ledger,
+        "UPDATE ledger_leaves SET event_id = :e, leaf_hash = :h WHERE leaf_index = :p",
+        e=forged.event_id,
+        h=leaf_hash(forged.leaf_bytes()),
+        p=state["leaf_index"],
+    )
     return forged.event_id
 
 
@@ -58,19 +67,27 @@ def named(problems: list[Any], event_id: str) -> bool:
 
 @pytest.mark.postgres
 def test_a_wiped_merkle_state_is_detected_by_verify_and_at_start_up(
-    filled: Ledger, backend_name: str, faults: FaultLog  # noqa: F811
+    filled: Ledger,
+    backend_name: str,
+    faults: FaultLog,  # noqa: F811
 ) -> None:
     execute(filled, "DELETE FROM ledger_leaves")
     assert "leaf-table" in {p.kind for p in verify_store(filled.store).problems}
     report = check_store(filled.store)
     assert not report.ok and report.problems[0].leaf_index == 0
-    faults.record("leaf index (Merkle state) wiped", backend_name, 1,
-                  "ledger verify and the start-up check both report leaf-table from position 0")
+    faults.record(
+        "leaf index (Merkle state) wiped",
+        backend_name,
+        1,
+        "ledger verify and the start-up check both report leaf-table from position 0",
+    )
 
 
 @pytest.mark.postgres
 def test_a_consistently_forged_statement_is_named_by_verify_and_at_start_up(
-    filled: Ledger, backend_name: str, faults: FaultLog  # noqa: F811
+    filled: Ledger,
+    backend_name: str,
+    faults: FaultLog,  # noqa: F811
 ) -> None:
     forged_id = forge_consistently(filled, 4)
     full = verify_store(filled.store)
@@ -80,21 +97,31 @@ def test_a_consistently_forged_statement_is_named_by_verify_and_at_start_up(
     with pytest.raises(TamperDetected) as refused:
         require_intact(filled.store)
     assert forged_id in str(refused.value) and refused.value.event_id == forged_id
-    faults.record("statement forged in both events and leaf index (re-signed by an unknown key)",
-                  backend_name, 1, "verify and the start-up check name the forged event; writes refused")
+    faults.record(
+        "statement forged in both events and leaf index (re-signed by an unknown key)",
+        backend_name,
+        1,
+        "verify and the start-up check name the forged event; writes refused",
+    )
 
 
 @pytest.mark.postgres
 def test_the_last_events_deleted_from_events_and_index_are_detected(
-    filled: Ledger, backend_name: str, faults: FaultLog  # noqa: F811
+    filled: Ledger,
+    backend_name: str,
+    faults: FaultLog,  # noqa: F811
 ) -> None:
     execute(filled, "DELETE FROM ledger_leaves WHERE leaf_index >= 7")
     execute(filled, "DELETE FROM ledger_events WHERE id >= 8")
     fast = check_store(filled.store)
     assert any("events were deleted" in p.message for p in fast.problems)
     assert not verify_store(filled.store).ok
-    faults.record("last events deleted from events and leaf index alike", backend_name, 1,
-                  "the latest checkpoint covers more events than remain: detected by both checks")
+    faults.record(
+        "last events deleted from events and leaf index alike",
+        backend_name,
+        1,
+        "the latest checkpoint covers more events than remain: detected by both checks",
+    )
 
 
 @pytest.mark.postgres
@@ -105,7 +132,10 @@ def test_an_untouched_ledger_passes_the_start_up_check(filled: Ledger) -> None: 
 
 @pytest.mark.postgres
 def test_the_api_refuses_to_start_on_a_tampered_database_naming_the_event(
-    filled: Ledger, keyring: Keyring, backend_name: str, faults: FaultLog  # noqa: F811
+    filled: Ledger,
+    keyring: Keyring,
+    backend_name: str,
+    faults: FaultLog,  # noqa: F811
 ) -> None:
     forged_id = forge_consistently(filled, 4)
     app = create_app(Settings(db=filled.store.url, keys_dir=keyring.directory))
@@ -115,10 +145,25 @@ def test_the_api_refuses_to_start_on_a_tampered_database_naming_the_event(
     assert forged_id in str(refused.value)
     port = free_port()
     served = subprocess.run(
-        [LEDGER_CMD, "serve", "--db", filled.store.url, "--keys", str(keyring.directory), "--port", str(port)],
-        capture_output=True, text=True, timeout=60,
+        [
+            LEDGER_CMD,
+            "serve",
+            "--db",
+            filled.store.url,
+            "--keys",
+            str(keyring.directory),
+            "--port",
+            str(port),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=60,
     )
     assert served.returncode != 0
     assert forged_id in served.stderr and "tamper" in served.stderr.lower()
-    faults.record("server started on a database with a forged statement", backend_name, 2,
-                  "create_app and `ledger serve` refuse to start; the message names the forged event")
+    faults.record(
+        "server started on a database with a forged statement",
+        backend_name,
+        2,
+        "create_app and `ledger serve` refuse to start; the message names the forged event",
+    )

@@ -21,7 +21,10 @@ RETALIATED_TWICE = CityConfig(start=datetime(2025, 1, 1, tzinfo=UTC), seed=1, mo
 
 
 def test_every_transfer_moves_the_officer_from_his_current_station_to_another() -> None:
-    for config in (RETALIATED_TWICE, CityConfig(start=datetime(2025, 1, 1, tzinfo=UTC), seed=2, months=12, scale=4)):
+    for config in (
+        RETALIATED_TWICE,
+        CityConfig(start=datetime(2025, 1, 1, tzinfo=UTC), seed=2, months=12, scale=4),
+    ):
         serving: dict[str, str] = {}
         transfers = 0
         for p in City(config).drafts():
@@ -40,15 +43,23 @@ def test_an_officer_posted_out_of_the_city_arrests_nobody_after() -> None:
     city = City(CityConfig(start=datetime(2025, 1, 1, tzinfo=UTC), seed=2, months=12, scale=4))
     posted_out: set[str] = set()
     for p in city.drafts():
-        if p.type == "officer.transferred" and not any(p.data["to_station"] in s for s in AREAS.values()):
+        if p.type == "officer.transferred" and not any(
+            p.data["to_station"] in s for s in AREAS.values()
+        ):
             posted_out.add(p.data["officer"])
         elif p.type == "arrest.made":
             assert p.data["officer"] not in posted_out, p.data["case"]
     assert posted_out
 
 
-IDENTITY = {"officer.registered": "officer", "person.registered": "person", "arrest.made": "case",
-            "shooting.reported": "incident", "warning.issued": "warning", "officer.transferred": "order_ref"}
+IDENTITY = {
+    "officer.registered": "officer",
+    "person.registered": "person",
+    "arrest.made": "case",
+    "shooting.reported": "incident",
+    "warning.issued": "warning",
+    "officer.transferred": "order_ref",
+}
 
 
 def test_the_roster_grows_with_the_city_and_every_reference_is_new() -> None:
@@ -73,7 +84,9 @@ def test_a_city_that_moved_one_officer_twice_is_recorded_through_the_signed_path
 ) -> None:
     ledger: Ledger = chartered_ledger(str(tmp_path / "city.db"), shared_keyring, Clock(NOW))
     try:
-        result = simulate(ledger, shared_keyring.directory, RETALIATED_TWICE, workers=2, batch_size=1000)
+        result = simulate(
+            ledger, shared_keyring.directory, RETALIATED_TWICE, workers=2, batch_size=1000
+        )
         assert result.events == ledger.size - 1 > 3000
         transfers = [p for p in result.manifest["patterns"] if p["kind"] == "retaliation_transfer"]
         assert len(transfers) >= 2
@@ -86,9 +99,19 @@ def test_a_city_that_moved_one_officer_twice_is_recorded_through_the_signed_path
 
 def test_a_missed_enforcement_is_named_broken_only_once_its_deadline_has_passed() -> None:
     city = City(CityConfig(start=datetime(2025, 9, 1, tzinfo=UTC), seed=3, months=6, groups=4))
-    shot_at = {p.data["incident"]: p.occurred or p.at for p in city.drafts() if p.type == "shooting.reported"}
-    missed = [p for p in city.manifest.patterns if p["kind"] == "broken_promise" and p["causes"] == ["no_enforcement"]]
+    shot_at = {
+        p.data["incident"]: p.occurred or p.at
+        for p in city.drafts()
+        if p.type == "shooting.reported"
+    }
+    missed = [
+        p
+        for p in city.manifest.patterns
+        if p["kind"] == "broken_promise" and p["causes"] == ["no_enforcement"]
+    ]
     assert missed
     for p in missed:
         incident = p["trigger_event"].key.removeprefix("inc:")
-        assert shot_at[incident] + timedelta(days=DEADLINES["enforcement_days"]) <= city.end, p["description"]
+        assert shot_at[incident] + timedelta(days=DEADLINES["enforcement_days"]) <= city.end, p[
+            "description"
+        ]

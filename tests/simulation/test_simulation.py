@@ -42,16 +42,30 @@ def city(
     ledger.close()
 
 
-def test_simulated_city_is_recorded_and_verifies(city: tuple[Ledger, SimulationResult, list[Any]]) -> None:
+def test_simulated_city_is_recorded_and_verifies(
+    city: tuple[Ledger, SimulationResult, list[Any]],
+) -> None:
     ledger, result, log = city
     report = verify_store(ledger.store)
     assert report.ok, report.problems[:5]
     assert result.events == ledger.size - 1 == len(log) - 1
     assert 300 < result.events < 2000
     types = Counter(st["type"] for st in log)
-    for kind in ("warning.issued", "shooting.reported", "arrest.made", "custody.produced", "release.recorded",
-                 "bail.granted", "hearing.held", "enforcement.action", "officer.transferred",
-                 "explanation.requested", "event.corrected", "event.retracted", "membership.withdrawn"):
+    for kind in (
+        "warning.issued",
+        "shooting.reported",
+        "arrest.made",
+        "custody.produced",
+        "release.recorded",
+        "bail.granted",
+        "hearing.held",
+        "enforcement.action",
+        "officer.transferred",
+        "explanation.requested",
+        "event.corrected",
+        "event.retracted",
+        "membership.withdrawn",
+    ):
         assert types[kind] > 0, kind
 
 
@@ -66,9 +80,14 @@ def test_manifest_names_every_planted_pattern_with_events_in_the_log(
     # a city this small has no room for every pattern: the six-month city of
     # tests/projections/test_found_what_was_planted.py plants them all
     assert {p["rule"] for p in patterns if p["kind"] == "flag"} <= set(FLAG_RULES)
-    expected_type = {"event_id": None, "arrest_event": "arrest.made", "transfer_event": "officer.transferred",
-                     "trigger_event": "shooting.reported", "rearrest_event": "arrest.made",
-                     "subject": "release.recorded"}
+    expected_type = {
+        "event_id": None,
+        "arrest_event": "arrest.made",
+        "transfer_event": "officer.transferred",
+        "trigger_event": "shooting.reported",
+        "rearrest_event": "arrest.made",
+        "subject": "release.recorded",
+    }
     for p in patterns:
         for name, kind in expected_type.items():
             if name in p:
@@ -78,7 +97,9 @@ def test_manifest_names_every_planted_pattern_with_events_in_the_log(
         if p["kind"] == "flag":
             wanted = "release.recorded" if p["rule"] in RELEASE_RULES else "arrest.made"
             assert by_id[p["event_id"]]["type"] == wanted
-            assert by_id[p["event_id"]]["data"]["case"] == p["case"] or p["rule"].endswith("new_shooting")
+            assert by_id[p["event_id"]]["data"]["case"] == p["case"] or p["rule"].endswith(
+                "new_shooting"
+            )
     transfer = next(p for p in patterns if p["kind"] == "retaliation_transfer")
     gap = _at(by_id[transfer["transfer_event"]]) - _at(by_id[transfer["arrest_event"]])
     assert timedelta(0) < gap <= timedelta(days=30)
@@ -94,11 +115,17 @@ def test_lawful_releases_rest_on_an_earlier_order_for_the_same_person_and_case(
     assert releases
     for st in releases:
         data = st["data"]
-        assert data["legal_basis"] not in ("none", "on_instructions") and data["instructions_from"] is None
+        assert (
+            data["legal_basis"] not in ("none", "on_instructions")
+            and data["instructions_from"] is None
+        )
         if data["order_event"] is not None:
             order = by_id[data["order_event"]]
             assert order["type"] in ("bail.granted", "court.order_issued", "verdict.delivered")
-            assert (order["data"]["case"], order["data"]["person"]) == (data["case"], data["person"])
+            assert (order["data"]["case"], order["data"]["person"]) == (
+                data["case"],
+                data["person"],
+            )
             assert order["occurred_at"] <= st["occurred_at"]
 
 
@@ -130,11 +157,23 @@ def test_sealed_details_never_appear_in_the_public_log(
     assert len(secrets) > 100
     public = "\n".join(json.dumps(st, ensure_ascii=False) for st in log)
     assert [s for s in secrets if s in public] == []
-    assert all("sealed" in st for st in log if st["type"] in ("person.registered", "officer.registered"))
-    lengths = Counter(len(base64.b64decode(st["sealed"]["ciphertext"])) - 16 for st in log if "sealed" in st)
-    assert set(lengths) <= set(PAD_BUCKETS), f"a sealed part's length is not a padding size: {lengths}"
-    named = {len(base64.b64decode(st["sealed"]["ciphertext"])) for st in log if st["type"] == "person.registered"}
-    assert len(named) == 1, "people's names of different lengths must not give sealed parts of different lengths"
+    assert all(
+        "sealed" in st for st in log if st["type"] in ("person.registered", "officer.registered")
+    )
+    lengths = Counter(
+        len(base64.b64decode(st["sealed"]["ciphertext"])) - 16 for st in log if "sealed" in st
+    )
+    assert set(lengths) <= set(PAD_BUCKETS), (
+        f"a sealed part's length is not a padding size: {lengths}"
+    )
+    named = {
+        len(base64.b64decode(st["sealed"]["ciphertext"]))
+        for st in log
+        if st["type"] == "person.registered"
+    }
+    assert len(named) == 1, (
+        "people's names of different lengths must not give sealed parts of different lengths"
+    )
 
 
 def test_same_seed_tells_the_same_story_and_another_seed_does_not() -> None:
@@ -165,7 +204,9 @@ def test_favoured_group_is_released_without_basis_far_more_often() -> None:
     assert rate_favoured > 0.5 > 0.1 > rate_others
 
 
-def test_a_city_that_would_end_in_the_future_is_refused(shared_keyring: Keyring, tmp_path: Path) -> None:
+def test_a_city_that_would_end_in_the_future_is_refused(
+    shared_keyring: Keyring, tmp_path: Path
+) -> None:
     ledger = chartered_ledger(str(tmp_path / "l.db"), shared_keyring, Clock(NOW))
     late = CityConfig(start=NOW - timedelta(days=20), months=1)
     with pytest.raises(LedgerError, match="--start|after now"):

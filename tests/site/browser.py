@@ -10,8 +10,14 @@ from pathlib import Path
 from typing import Any
 
 CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-background-networking",
-                 "--disable-component-update", "--disable-sync"]
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
 AXE = Path(__file__).resolve().parents[2] / "node_modules" / "axe-core" / "axe.min.js"
 SCREENSHOTS = Path(__file__).resolve().parents[2] / "test-artifacts" / "screenshots"
 
@@ -53,13 +59,33 @@ class PageWatch:
         self.errors: list[str] = []
         self.dialogs: list[str] = []
         self.external: list[str] = []
-        page.on("console", lambda m: self.errors.append(f"console {m.type}: {m.text}") if m.type == "error" else None)
+        page.on(
+            "console",
+            lambda m: (
+                self.errors.append(f"console {m.type}: {m.text}") if m.type == "error" else None
+            ),
+        )
         page.on("pageerror", lambda e: self.errors.append(f"page error: {e}"))
-        page.on("requestfailed", lambda r: None if r.failure == "net::ERR_ABORTED"  # cancelled by navigating on
-                else self.errors.append(f"request failed: {r.url} ({r.failure})"))
-        page.on("response", lambda r: self.errors.append(f"HTTP {r.status}: {r.url}") if r.status >= 400 else None)
-        page.on("request", lambda r: None if r.url.startswith(base_url) or r.url.startswith("data:")
-                else self.external.append(r.url))
+        page.on(
+            "requestfailed",
+            lambda r: (
+                None
+                if r.failure == "net::ERR_ABORTED"  # cancelled by navigating on
+                else self.errors.append(f"request failed: {r.url} ({r.failure})")
+            ),
+        )
+        page.on(
+            "response",
+            lambda r: self.errors.append(f"HTTP {r.status}: {r.url}") if r.status >= 400 else None,
+        )
+        page.on(
+            "request",
+            lambda r: (
+                None
+                if r.url.startswith(base_url) or r.url.startswith("data:")
+                else self.external.append(r.url)
+            ),
+        )
 
         def on_dialog(dialog: Any) -> None:
             self.dialogs.append(dialog.message)
@@ -71,9 +97,14 @@ class PageWatch:
 def axe_violations(page: Any) -> list[dict[str, Any]]:
     """Serious and critical accessibility violations found by axe-core on the loaded page."""
     page.evaluate(AXE.read_text("utf-8"))  # evaluated over DevTools: the page's CSP stays in force
-    result = page.evaluate("async () => (await axe.run(document, {resultTypes: ['violations']})).violations")
-    return [{"id": v["id"], "impact": v["impact"], "nodes": [n["target"] for n in v["nodes"]][:3]}
-            for v in result if v["impact"] in ("serious", "critical")]
+    result = page.evaluate(
+        "async () => (await axe.run(document, {resultTypes: ['violations']})).violations"
+    )
+    return [
+        {"id": v["id"], "impact": v["impact"], "nodes": [n["target"] for n in v["nodes"]][:3]}
+        for v in result
+        if v["impact"] in ("serious", "critical")
+    ]
 
 
 def internal_links(page: Any) -> Iterator[str]:

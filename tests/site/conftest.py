@@ -26,7 +26,9 @@ def build_from(db: str, out: Path) -> BuildResult:
 
 
 @pytest.fixture(scope="session")
-def hostile_site(tmp_path_factory: pytest.TempPathFactory, shared_keyring: Keyring) -> dict[str, Any]:
+def hostile_site(
+    tmp_path_factory: pytest.TempPathFactory, shared_keyring: Keyring
+) -> dict[str, Any]:
     """A small hostile city on SQLite, its site built once."""
     root = tmp_path_factory.mktemp("hostile-site")
     clock = Clock()

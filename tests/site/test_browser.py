@@ -69,7 +69,9 @@ def test_every_page_loads_without_errors_and_every_link_resolves(page: Any, serv
     assert len(seen_pages) > 30 and any("/ur/cases/" in u for u in seen_pages)
 
 
-def test_language_switch_leads_to_the_same_page_in_urdu_right_to_left(page: Any, served: str) -> None:
+def test_language_switch_leads_to_the_same_page_in_urdu_right_to_left(
+    page: Any, served: str
+) -> None:
     page.goto(served + "en/groups.html")
     page.click("a.switch-to-ur")
     assert page.url.endswith("/ur/groups.html")
@@ -78,13 +80,21 @@ def test_language_switch_leads_to_the_same_page_in_urdu_right_to_left(page: Any,
     assert page.evaluate("getComputedStyle(document.body).direction") == "rtl"
     assert "تمام گروہوں سے یکساں سلوک" in page.inner_text("h1")
     page.click("a.switch-to-en")
-    assert page.url.endswith("/en/groups.html") and page.evaluate("document.documentElement.dir") == "ltr"
+    assert (
+        page.url.endswith("/en/groups.html")
+        and page.evaluate("document.documentElement.dir") == "ltr"
+    )
 
 
 def test_hostile_group_name_shows_as_text_and_runs_nothing(page: Any, served: str) -> None:
     watch = PageWatch(page, served)
-    for path in ("en/groups/lyari-front.html", "en/index.html", "ur/groups.html", "en/cases/FIR-1.html",
-                 "en/releases.html"):
+    for path in (
+        "en/groups/lyari-front.html",
+        "en/index.html",
+        "ur/groups.html",
+        "en/cases/FIR-1.html",
+        "en/releases.html",
+    ):
         page.goto(served + path)
         page.mouse.move(300, 300)
         page.hover("main h1")
@@ -97,28 +107,40 @@ def test_hostile_group_name_shows_as_text_and_runs_nothing(page: Any, served: st
 
 def _verify(page: Any, served: str, event_id: str) -> str:
     page.goto(served + f"en/verify.html#{event_id}")
-    page.wait_for_selector("#verify-result[data-state='valid'], #verify-result[data-state='invalid']")
+    page.wait_for_selector(
+        "#verify-result[data-state='valid'], #verify-result[data-state='invalid']"
+    )
     return str(page.get_attribute("#verify-result", "data-state"))
 
 
-def test_verify_page_says_valid_for_a_real_proof(page: Any, served: str, hostile_site: dict[str, Any]) -> None:
+def test_verify_page_says_valid_for_a_real_proof(
+    page: Any, served: str, hostile_site: dict[str, Any]
+) -> None:
     watch = PageWatch(page, served)
     for name in ("g1", "release1", "mediation"):
-        assert _verify(page, served, hostile_site["ids"][name]) == "valid", page.inner_text("#verify-steps")
+        assert _verify(page, served, hostile_site["ids"][name]) == "valid", page.inner_text(
+            "#verify-steps"
+        )
     assert "Valid" in page.inner_text("#verify-result")
     assert not watch.errors
 
 
-def test_verify_page_says_invalid_for_an_altered_statement(page: Any, served: str, hostile_site: dict[str, Any]) -> None:
+def test_verify_page_says_invalid_for_an_altered_statement(
+    page: Any, served: str, hostile_site: dict[str, Any]
+) -> None:
     assert _verify(page, served, hostile_site["ids"]["release1"]) == "valid"
     leaf = page.input_value("#leaf-text")
-    page.fill("#leaf-text", leaf.replace('"legal_basis":"on_instructions"', '"legal_basis":"bail_s497"'))
+    page.fill(
+        "#leaf-text", leaf.replace('"legal_basis":"on_instructions"', '"legal_basis":"bail_s497"')
+    )
     page.click("#verify-button")
     page.wait_for_selector("#verify-result[data-state='invalid']")
     assert "Invalid" in page.inner_text("#verify-result")
 
 
-def test_verify_page_says_invalid_for_an_altered_hash_tile(page: Any, served: str, hostile_site: dict[str, Any]) -> None:
+def test_verify_page_says_invalid_for_an_altered_hash_tile(
+    page: Any, served: str, hostile_site: dict[str, Any]
+) -> None:
     def tamper(route: Any) -> None:
         body = bytearray(route.fetch().body())
         for at in range(0, len(body), 32):  # one bit of every stored hash
@@ -131,19 +153,26 @@ def test_verify_page_says_invalid_for_an_altered_hash_tile(page: Any, served: st
 
 
 def test_verify_page_says_invalid_for_an_altered_checkpoint_signature(
-        page: Any, served: str, hostile_site: dict[str, Any]) -> None:
+    page: Any, served: str, hostile_site: dict[str, Any]
+) -> None:
     def tamper(route: Any) -> None:
         note = route.fetch().text()
         head, _, signature = note.rpartition(" ")
-        flipped = ("A" if signature[10] != "A" else "B")
-        route.fulfill(status=200, content_type="text/plain", body=head + " " + signature[:10] + flipped + signature[11:])
+        flipped = "A" if signature[10] != "A" else "B"
+        route.fulfill(
+            status=200,
+            content_type="text/plain",
+            body=head + " " + signature[:10] + flipped + signature[11:],
+        )
 
     page.route("**/data/checkpoint", tamper)
     assert _verify(page, served, hostile_site["ids"]["g2"]) == "invalid"
     assert "signature" in page.inner_text("#verify-result")
 
 
-def test_flag_filters_work_with_script_and_the_table_is_complete_without(browser: Any, served: str) -> None:
+def test_flag_filters_work_with_script_and_the_table_is_complete_without(
+    browser: Any, served: str
+) -> None:
     with_js = browser.new_context()
     page = with_js.new_page()
     page.goto(served + "en/releases.html")
@@ -152,21 +181,42 @@ def test_flag_filters_work_with_script_and_the_table_is_complete_without(browser
     assert total >= 2 and page.is_visible("#flag-filters")
     page.select_option("select[data-filter='severity']", "critical")
     visible = [r for r in rows.all() if r.is_visible()]
-    assert 0 < len(visible) < total and all(r.get_attribute("data-severity") == "critical" for r in visible)
+    assert 0 < len(visible) < total and all(
+        r.get_attribute("data-severity") == "critical" for r in visible
+    )
     with_js.close()
     without_js = browser.new_context(java_script_enabled=False)
     page = without_js.new_page()
     page.goto(served + "en/releases.html")
     assert not page.is_visible("#flag-filters")
-    assert sum(1 for r in page.locator("#flag-table tbody tr[data-rule]").all() if r.is_visible()) == total
+    assert (
+        sum(1 for r in page.locator("#flag-table tbody tr[data-rule]").all() if r.is_visible())
+        == total
+    )
     without_js.close()
 
 
 @pytest.mark.parametrize("lang", ["en", "ur"])
-def test_main_pages_have_no_serious_accessibility_violations(page: Any, served: str, lang: str) -> None:
+def test_main_pages_have_no_serious_accessibility_violations(
+    page: Any, served: str, lang: str
+) -> None:
     problems = {}
-    for name in ("index", "groups", "promises", "releases", "custody", "officers", "court", "interruption",
-                 "cases", "methodology", "verify", "downloads", "groups/lyari-front", "cases/FIR-1"):
+    for name in (
+        "index",
+        "groups",
+        "promises",
+        "releases",
+        "custody",
+        "officers",
+        "court",
+        "interruption",
+        "cases",
+        "methodology",
+        "verify",
+        "downloads",
+        "groups/lyari-front",
+        "cases/FIR-1",
+    ):
         page.goto(served + f"{lang}/{name}.html")
         found = axe_violations(page)
         if found:
@@ -174,7 +224,9 @@ def test_main_pages_have_no_serious_accessibility_violations(page: Any, served: 
     assert not problems, problems
 
 
-def test_screenshots_at_desktop_and_phone_widths(browser: Any, simulated_site: dict[str, Any]) -> None:
+def test_screenshots_at_desktop_and_phone_widths(
+    browser: Any, simulated_site: dict[str, Any]
+) -> None:
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     with SiteServer(simulated_site["out"]) as server:
         for width, height, tag in ((1280, 800, "desktop"), (390, 844, "phone")):
@@ -186,8 +238,12 @@ def test_screenshots_at_desktop_and_phone_widths(browser: Any, simulated_site: d
                     page.goto(server.url + f"{lang}/{name}.html")
                     page.wait_for_load_state("networkidle")
                     scroll = page.evaluate("document.documentElement.scrollWidth")
-                    assert scroll <= width + 1, f"{lang}/{name} scrolls sideways at {width}px ({scroll}px)"
-                    page.screenshot(path=str(SCREENSHOTS / f"{tag}-{lang}-{name}.png"), full_page=True)
+                    assert scroll <= width + 1, (
+                        f"{lang}/{name} scrolls sideways at {width}px ({scroll}px)"
+                    )
+                    page.screenshot(
+                        path=str(SCREENSHOTS / f"{tag}-{lang}-{name}.png"), full_page=True
+                    )
             context.close()
             assert not watch.errors, watch.errors[:5]
     assert len(list(SCREENSHOTS.glob("*.png"))) >= 2 * 2 * len(SCREENSHOT_PAGES)

@@ -30,8 +30,20 @@ from tests.conftest import Recorder
 from tests.site.city import HOSTILE_NAME, HOSTILE_REASON, SEALED_VALUES, site_files
 from tests.site.conftest import build_from
 
-MAIN_PAGES = ("index", "groups", "promises", "releases", "custody", "officers", "court", "interruption",
-              "cases", "methodology", "verify", "downloads")
+MAIN_PAGES = (
+    "index",
+    "groups",
+    "promises",
+    "releases",
+    "custody",
+    "officers",
+    "court",
+    "interruption",
+    "cases",
+    "methodology",
+    "verify",
+    "downloads",
+)
 
 
 def test_every_main_page_exists_in_english_and_urdu(hostile_site: dict[str, Any]) -> None:
@@ -63,13 +75,20 @@ def test_urdu_pages_are_right_to_left_and_localised(hostile_site: dict[str, Any]
 
 
 def test_hostile_names_and_reasons_are_escaped_everywhere(hostile_site: dict[str, Any]) -> None:
-    raw = ["<script>alert(1)</script>", "onmouseover=alert(2) x=", "<img src=x onerror=alert(4)>", "<b>bold</b>"]
+    raw = [
+        "<script>alert(1)</script>",
+        "onmouseover=alert(2) x=",
+        "<img src=x onerror=alert(4)>",
+        "<b>bold</b>",
+    ]
     for path in site_files(hostile_site["out"]):
         if path.suffix not in (".html", ".xml", ".svg"):
             continue
         text = path.read_text("utf-8")
         for needle in raw:
-            assert needle not in text.replace('" onmouseover', "").replace("&#34; onmouseover", ""), (path, needle)
+            assert needle not in text.replace('" onmouseover', "").replace(
+                "&#34; onmouseover", ""
+            ), (path, needle)
         assert "<script>alert" not in text, path
     group_page = (hostile_site["out"] / "en" / "groups" / "lyari-front.html").read_text("utf-8")
     assert "&lt;script&gt;alert(1)&lt;/script&gt;Lyari" in group_page
@@ -86,11 +105,17 @@ def test_nothing_sealed_is_published_by_the_hostile_city(hostile_site: dict[str,
 
 
 def test_nothing_sealed_is_published_from_a_simulated_city(simulated_site: dict[str, Any]) -> None:
-    values = [v for v in simulated_site["manifest"]["sealed_values"] if isinstance(v, str) and len(v) >= 4]
+    values = [
+        v for v in simulated_site["manifest"]["sealed_values"] if isinstance(v, str) and len(v) >= 4
+    ]
     assert values, "the simulator's manifest lists its sealed values"
-    pattern = re.compile("|".join(re.escape(v) for v in sorted(set(values), key=len, reverse=True)).encode("utf-8"))
+    pattern = re.compile(
+        "|".join(re.escape(v) for v in sorted(set(values), key=len, reverse=True)).encode("utf-8")
+    )
     files = site_files(simulated_site["out"])
-    assert any("tile/entries" in path.as_posix() for path in files), "the log's entry bundles are scanned too"
+    assert any("tile/entries" in path.as_posix() for path in files), (
+        "the log's entry bundles are scanned too"
+    )
     for path in files:
         found = pattern.search(path.read_bytes())
         assert found is None, (path, found.group(0) if found else None)
@@ -104,12 +129,15 @@ def test_tiles_agree_with_the_ledgers_own_tiles_and_leaves(hostile_site: dict[st
         size = checkpoint.size
         assert 0 < size < 256
         assert (out / "data" / "tile" / "0" / f"000.p/{size}").read_bytes() == b"".join(
-            ledger.tree.tile_hashes(0, 0, size))
+            ledger.tree.tile_hashes(0, 0, size)
+        )
         bundle = (out / "data" / "tile" / "entries" / f"000.p/{size}").read_bytes()
         assert bundle == entry_bundle([ledger.leaf_text(i).encode("utf-8") for i in range(size)])
         prefix = json.loads((out / "data" / "manifest.json").read_text("utf-8"))["id_prefix_length"]
         for event_id in hostile_site["ids"].values():
-            shard = json.loads((out / "data" / "ids" / f"{event_id[:prefix]}.json").read_text("utf-8"))
+            shard = json.loads(
+                (out / "data" / "ids" / f"{event_id[:prefix]}.json").read_text("utf-8")
+            )
             index, proof_size, _ = ledger.inclusion_proof(event_id)
             assert shard[event_id] == index and proof_size == size
             assert event_id_of_leaf(ledger.leaf_text(index).encode("utf-8")) == event_id
@@ -118,19 +146,29 @@ def test_tiles_agree_with_the_ledgers_own_tiles_and_leaves(hostile_site: dict[st
 def test_tiles_of_a_larger_log_match_tlog_tiles_full_and_partial(tmp_path: Path) -> None:
     from ledger.log.merkle import MerkleTree, leaf_hash
 
-    texts = [json.dumps({"n": i, "signature": f"s{i}", "type": "t", "v": 1}, separators=(",", ":")).encode()
-             for i in range(256 * 256 + 300)]
+    texts = [
+        json.dumps(
+            {"n": i, "signature": f"s{i}", "type": "t", "v": 1}, separators=(",", ":")
+        ).encode()
+        for i in range(256 * 256 + 300)
+    ]
     hashes = [leaf_hash(t) for t in texts]
     tree = MerkleTree(lambda a, b: hashes[a:b], size=len(hashes))
     writer = SiteWriter(tmp_path)
     ids = write_tiles(writer, texts, len(texts), tree.root())
     assert len(ids) == len(texts) and id_prefix_length(len(texts)) == 3
     tiles = tmp_path / "data" / "tile"
-    for level, index, width, path in ((0, 0, 256, "0/000"), (0, 256, 256, "0/256"), (0, 257, 44, "0/257.p/44"),
-                                      (1, 0, 256, "1/000"), (1, 1, 1, "1/001.p/1"), (2, 0, 1, "2/000.p/1")):
+    for level, index, width, path in (
+        (0, 0, 256, "0/000"),
+        (0, 256, 256, "0/256"),
+        (0, 257, 44, "0/257.p/44"),
+        (1, 0, 256, "1/000"),
+        (1, 1, 1, "1/001.p/1"),
+        (2, 0, 1, "2/000.p/1"),
+    ):
         assert (tiles / path).read_bytes() == b"".join(tree.tile_hashes(level, index, width)), path
     assert tile_path(None, 1234067, 256) == "data/tile/entries/x001/x234/067"
-    assert (tiles / "entries" / "257.p" / "44").read_bytes() == entry_bundle(texts[257 * 256:])
+    assert (tiles / "entries" / "257.p" / "44").read_bytes() == entry_bundle(texts[257 * 256 :])
     assert not (tiles / "3").exists()
 
 
@@ -146,7 +184,9 @@ def test_bottom_up_levels_give_rfc6962_roots_and_paths_for_every_size() -> None:
             assert audit_path(levels, index) == tree.inclusion_proof(index, size)
 
 
-def test_rebuilding_an_unchanged_ledger_rewrites_nothing(hostile_site: dict[str, Any], tmp_path: Path) -> None:
+def test_rebuilding_an_unchanged_ledger_rewrites_nothing(
+    hostile_site: dict[str, Any], tmp_path: Path
+) -> None:
     first = build_from(hostile_site["db"], tmp_path / "site")
     second = build_from(hostile_site["db"], tmp_path / "site")
     assert first.files_written > 0
@@ -155,12 +195,39 @@ def test_rebuilding_an_unchanged_ledger_rewrites_nothing(hostile_site: dict[str,
 
 
 def test_a_ledger_grown_past_its_checkpoint_is_published_as_of_the_checkpoint(
-        ledger: Ledger, recorder: Recorder, tmp_path: Path) -> None:
-    ledger.append([recorder.sign("group.registered", "police", {"group": "g-1", "name": "First", "kind": "other",
-                                                                 "area": "Lyari", "affiliation": None})])
+    ledger: Ledger, recorder: Recorder, tmp_path: Path
+) -> None:
+    ledger.append(
+        [
+            recorder.sign(
+                "group.registered",
+                "police",
+                {
+                    "group": "g-1",
+                    "name": "First",
+                    "kind": "other",
+                    "area": "Lyari",
+                    "affiliation": None,
+                },
+            )
+        ]
+    )
     checkpoint = ledger.sign_checkpoint()
-    ledger.append([recorder.sign("group.registered", "police", {"group": "g-2", "name": "Unsigned Yet",
-                                                                 "kind": "other", "area": "Lyari", "affiliation": None})])
+    ledger.append(
+        [
+            recorder.sign(
+                "group.registered",
+                "police",
+                {
+                    "group": "g-2",
+                    "name": "Unsigned Yet",
+                    "kind": "other",
+                    "area": "Lyari",
+                    "affiliation": None,
+                },
+            )
+        ]
+    )
     source = open_ledger_source(ledger)
     try:
         result = build_site(source, tmp_path / "site")
@@ -175,7 +242,8 @@ def test_a_ledger_grown_past_its_checkpoint_is_published_as_of_the_checkpoint(
 
 
 def test_a_site_built_from_an_export_matches_the_site_built_from_the_ledger(
-        hostile_site: dict[str, Any], tmp_path: Path) -> None:
+    hostile_site: dict[str, Any], tmp_path: Path
+) -> None:
     with Ledger.open(hostile_site["db"]) as ledger:
         export_ledger(ledger, tmp_path / "export")
     source = open_export_source(tmp_path / "export")
@@ -183,27 +251,45 @@ def test_a_site_built_from_an_export_matches_the_site_built_from_the_ledger(
         build_site(source, tmp_path / "site")
     finally:
         source.close()
-    def without_signing_time(text: str) -> str:  # only the database knows when a checkpoint was signed
+
+    def without_signing_time(
+        text: str,
+    ) -> str:  # only the database knows when a checkpoint was signed
         return re.sub(r'<div class="wrap stamp".*?</div>', "", text, flags=re.S)
 
-    for page in ("en/index.html", "ur/groups.html", "en/releases.html", "data/reports/groups.csv", "feed.xml",
-                 "data/checkpoint", "data/log.jsonl"):
+    for page in (
+        "en/index.html",
+        "ur/groups.html",
+        "en/releases.html",
+        "data/reports/groups.csv",
+        "feed.xml",
+        "data/checkpoint",
+        "data/log.jsonl",
+    ):
         ours = (tmp_path / "site" / page).read_text("utf-8")
-        assert without_signing_time(ours) == without_signing_time((hostile_site["out"] / page).read_text("utf-8")), page
+        assert without_signing_time(ours) == without_signing_time(
+            (hostile_site["out"] / page).read_text("utf-8")
+        ), page
 
 
 def test_cli_builds_the_site_and_refuses_a_ledger_without_checkpoint(
-        hostile_site: dict[str, Any], tmp_path: Path) -> None:
+    hostile_site: dict[str, Any], tmp_path: Path
+) -> None:
     runner = CliRunner()
-    result = runner.invoke(app, ["site", "build", str(tmp_path / "site"), "--db", hostile_site["db"]])
+    result = runner.invoke(
+        app, ["site", "build", str(tmp_path / "site"), "--db", hostile_site["db"]]
+    )
     assert result.exit_code == 0, result.output
     assert "Built" in result.output and (tmp_path / "site" / "en" / "verify.html").exists()
-    empty = runner.invoke(app, ["site", "build", str(tmp_path / "other"), "--db", str(tmp_path / "none.db")])
+    empty = runner.invoke(
+        app, ["site", "build", str(tmp_path / "other"), "--db", str(tmp_path / "none.db")]
+    )
     assert empty.exit_code != 0
 
 
 def test_the_sites_export_passes_the_check_the_downloads_page_tells_readers_to_run(
-        hostile_site: dict[str, Any]) -> None:
+    hostile_site: dict[str, Any],
+) -> None:
     from ledger.exporting import check_export
 
     export = hostile_site["out"] / "data" / "export"

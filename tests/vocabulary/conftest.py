@@ -37,8 +37,11 @@ def _happened_fields(model: type[BaseModel]) -> list[str]:
     """The example's times of things that happened: the story moves them to its own time,
     since the ledger refuses one later than the statement's recording."""
     properties = model.model_json_schema().get("properties", {})
-    return [name for name, prop in properties.items()
-            if any(option.get("x-time") == "happened" for option in prop.get("anyOf", [prop]))]
+    return [
+        name
+        for name, prop in properties.items()
+        if any(option.get("x-time") == "happened" for option in prop.get("anyOf", [prop]))
+    ]
 
 
 class SceneClock:
@@ -95,7 +98,9 @@ class Scene:
             role = next(r for r in ROLE_PREFERENCE if r in spec.roles)
             recorder = INSTITUTION_OF_ROLE[role]
         occurred_at = at or self._next_time()
-        story_times = {name: occurred_at for name in _happened_fields(spec.data) if name in spec.example}
+        story_times = {
+            name: occurred_at for name in _happened_fields(spec.data) if name in spec.example
+        }
         body = {**spec.example, **story_times, **data}
         body = {k: v for k, v in body.items() if v is not ...}  # ... drops a field
         if sealed is None and spec.sealed_required:

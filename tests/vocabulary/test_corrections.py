@@ -17,8 +17,12 @@ def arrest_data(**changes: Any) -> dict[str, Any]:
 
 def test_correction_changes_the_effective_record_and_keeps_the_original(city: Scene) -> None:
     arrest = city.arrest(at="2026-03-03T10:00:00Z")
-    city.record("event.corrected", original=arrest, corrected_data=arrest_data(station="Kharadar"),
-                corrected_occurred_at="2026-03-03T08:00:00Z")
+    city.record(
+        "event.corrected",
+        original=arrest,
+        corrected_data=arrest_data(station="Kharadar"),
+        corrected_occurred_at="2026-03-03T08:00:00Z",
+    )
     case = case_of(city)
     assert case.arrests[0]["station"] == "Kharadar"
     assert case.custody_since == "2026-03-03T08:00:00Z"
@@ -36,19 +40,25 @@ def test_retracted_arrest_leaves_nobody_in_custody(city: Scene) -> None:
 
 def test_the_court_may_correct_a_police_record(city: Scene) -> None:
     arrest = city.arrest()
-    city.record("event.corrected", "court", original=arrest, corrected_data=arrest_data(grounds="x"))
+    city.record(
+        "event.corrected", "court", original=arrest, corrected_data=arrest_data(grounds="x")
+    )
 
 
 def test_correction_by_another_institution_is_refused(city: Scene) -> None:
     arrest = city.arrest()
-    err = city.refuse("event.corrected", "committee", original=arrest,
-                      corrected_data=arrest_data(grounds="x"))
+    err = city.refuse(
+        "event.corrected", "committee", original=arrest, corrected_data=arrest_data(grounds="x")
+    )
     refused(err, UnauthorizedRole, "recorder")
 
 
 def test_retraction_by_another_institution_is_refused(city: Scene) -> None:
-    refused(city.refuse("event.retracted", "interrupters", original=city.ids["shooting"]),
-            UnauthorizedRole, "recorder")
+    refused(
+        city.refuse("event.retracted", "interrupters", original=city.ids["shooting"]),
+        UnauthorizedRole,
+        "recorder",
+    )
 
 
 def test_correction_of_an_event_not_in_the_log_is_refused(city: Scene) -> None:

@@ -14,8 +14,13 @@ def test_the_court_story_from_charge_to_sentence_is_recorded(city: Scene) -> Non
     city.record("bail.denied", case=CASE, person="P-17")
     city.charge()
     city.record("hearing.held", case=CASE, at="2026-05-01T05:00:00Z")
-    city.record("hearing.held", case=CASE, outcome="evidence_recorded", adjournment_reason=None,
-                next_date=None)
+    city.record(
+        "hearing.held",
+        case=CASE,
+        outcome="evidence_recorded",
+        adjournment_reason=None,
+        next_date=None,
+    )
     city.record("verdict.delivered", case=CASE, person="P-17")
     city.record("sentence.imposed", case=CASE, person="P-17")
     case = case_of(city)
@@ -35,7 +40,9 @@ def test_charge_filed_by_the_police_is_refused(city: Scene) -> None:
 
 
 def test_charge_against_unregistered_person_is_refused(city: Scene) -> None:
-    refused(city.refuse("charge.filed", case="FIR-9", person="P-404"), UnknownReference, "data.person")
+    refused(
+        city.refuse("charge.filed", case="FIR-9", person="P-404"), UnknownReference, "data.person"
+    )
 
 
 def test_charge_without_offences_is_refused(city: Scene) -> None:
@@ -44,16 +51,22 @@ def test_charge_without_offences_is_refused(city: Scene) -> None:
 
 def test_withdrawing_a_charge_never_filed_is_refused(city: Scene) -> None:
     city.arrest()
-    refused(city.refuse("charge.withdrawn", case=CASE, permission_event=None),
-            CaseRuleViolation, "data.case")
+    refused(
+        city.refuse("charge.withdrawn", case=CASE, permission_event=None),
+        CaseRuleViolation,
+        "data.case",
+    )
 
 
 def test_withdrawing_a_charge_twice_is_refused(city: Scene) -> None:
     city.charge()
     city.record("charge.withdrawn", case=CASE, permission_event=None)
     assert not case_of(city).charged
-    refused(city.refuse("charge.withdrawn", case=CASE, permission_event=None),
-            CaseRuleViolation, "data.case")
+    refused(
+        city.refuse("charge.withdrawn", case=CASE, permission_event=None),
+        CaseRuleViolation,
+        "data.case",
+    )
 
 
 def test_withdrawal_citing_a_permission_not_in_the_log_is_refused(city: Scene) -> None:
@@ -78,9 +91,19 @@ def test_bail_in_a_case_never_opened_is_refused(city: Scene) -> None:
 def test_pre_arrest_bail_under_s498_opens_the_case(city: Scene) -> None:
     city.record("bail.granted", case="FIR-500", person="P-17", section="s498")
     city.arrest(case="FIR-500")
-    city.record("release.recorded", case="FIR-500", person="P-17", legal_basis="bail_s498",
-                order_event=city.record("court.order_issued", case="FIR-500", person="P-17",
-                                        order_number="ORD-9", kind="release"))
+    city.record(
+        "release.recorded",
+        case="FIR-500",
+        person="P-17",
+        legal_basis="bail_s498",
+        order_event=city.record(
+            "court.order_issued",
+            case="FIR-500",
+            person="P-17",
+            order_number="ORD-9",
+            kind="release",
+        ),
+    )
 
 
 def test_pre_arrest_bail_for_an_unregistered_person_is_refused(city: Scene) -> None:
@@ -113,8 +136,9 @@ def test_adjourned_hearing_without_a_reason_is_refused(city: Scene) -> None:
 
 def test_hearing_whose_next_date_is_in_its_past_is_refused(city: Scene) -> None:
     city.charge()
-    err = city.refuse("hearing.held", case=CASE, next_date="2026-03-01T00:00:00Z",
-                      at="2026-06-01T00:00:00Z")
+    err = city.refuse(
+        "hearing.held", case=CASE, next_date="2026-03-01T00:00:00Z", at="2026-06-01T00:00:00Z"
+    )
     refused(err, CaseRuleViolation, "data.next_date")
 
 
@@ -131,8 +155,11 @@ def test_second_verdict_in_a_case_is_refused(city: Scene) -> None:
 
 def test_conviction_under_an_acquittal_section_is_refused(city: Scene) -> None:
     city.charge()
-    refused(city.refuse("verdict.delivered", case=CASE, section="s249a"),
-            MalformedStatement, "data.section")
+    refused(
+        city.refuse("verdict.delivered", case=CASE, section="s249a"),
+        MalformedStatement,
+        "data.section",
+    )
 
 
 def test_sentence_without_a_conviction_is_refused(city: Scene) -> None:

@@ -51,7 +51,9 @@ def test_every_example_statement_matches_the_json_schema(scene: Scene, name: str
 def test_the_committed_events_md_is_up_to_date() -> None:
     result = subprocess.run(
         [sys.executable, str(ROOT / "docs" / "generate_events_md.py"), "--check"],
-        cwd=ROOT, capture_output=True, text=True,
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
     )
     assert result.returncode == 0, result.stdout + result.stderr
 
@@ -62,7 +64,7 @@ HOSTILE = [
     "\u202eevil\u202c \u200fمقتول\u200f \u200b",
     "🔫💥🕊️ family of 👨‍👩‍👧 grieves",
     "ل" * 4000,
-    "line\nbreak\ttab \\ backslash \"quote\" \u0000 nul",
+    'line\nbreak\ttab \\ backslash "quote" \u0000 nul',
 ]
 
 

@@ -56,15 +56,23 @@ def test_custody_past_24_hours_and_release_before_production_are_recorded(city: 
     city.arrest(at="2026-03-03T10:00:00Z")
     city.record("custody.produced", case=CASE, person="P-17", at="2026-03-06T10:00:00Z")
     city.arrest(case="FIR-200", person="P-18", at="2026-03-07T10:00:00Z")
-    city.record("release.recorded", case="FIR-200", person="P-18", legal_basis="none",
-                order_event=None, at="2026-03-07T12:00:00Z")
+    city.record(
+        "release.recorded",
+        case="FIR-200",
+        person="P-18",
+        legal_basis="none",
+        order_event=None,
+        at="2026-03-07T12:00:00Z",
+    )
     assert not case_of(city, "FIR-200").in_custody
 
 
 def test_release_of_person_not_in_custody_is_refused(city: Scene) -> None:
     city.arrest()
     city.record("release.recorded", case=CASE, person="P-17", legal_basis="none", order_event=None)
-    err = city.refuse("release.recorded", case=CASE, person="P-17", legal_basis="none", order_event=None)
+    err = city.refuse(
+        "release.recorded", case=CASE, person="P-17", legal_basis="none", order_event=None
+    )
     refused(err, CaseRuleViolation, "data.person")
 
 
@@ -75,7 +83,9 @@ def test_release_in_a_case_never_opened_is_refused(city: Scene) -> None:
 
 def test_release_of_another_person_than_the_accused_is_refused(city: Scene) -> None:
     city.arrest()
-    err = city.refuse("release.recorded", case=CASE, person="P-18", legal_basis="none", order_event=None)
+    err = city.refuse(
+        "release.recorded", case=CASE, person="P-18", legal_basis="none", order_event=None
+    )
     refused(err, CaseRuleViolation, "data.person")
 
 
@@ -98,8 +108,14 @@ def test_police_station_bail_is_recorded_by_the_police_without_a_court_order(
     city: Scene, basis: str
 ) -> None:
     city.arrest()
-    city.record("release.recorded", case=CASE, person="P-17", legal_basis=basis,
-                order_event=None, order_number=None)
+    city.record(
+        "release.recorded",
+        case=CASE,
+        person="P-17",
+        legal_basis=basis,
+        order_event=None,
+        order_number=None,
+    )
     assert case_of(city).releases[0]["legal_basis"] == basis
 
 
@@ -111,8 +127,14 @@ def test_ata_bail_release_without_the_courts_order_is_refused(city: Scene) -> No
 
 def test_judicial_custody_without_a_granted_remand_is_refused(city: Scene) -> None:
     city.arrest()
-    err = city.refuse("custody.produced", case=CASE, person="P-17", remand_granted=False,
-                      remand_days=0, custody="judicial")
+    err = city.refuse(
+        "custody.produced",
+        case=CASE,
+        person="P-17",
+        remand_granted=False,
+        remand_days=0,
+        custody="judicial",
+    )
     refused(err, MalformedStatement, "data.custody")
 
 
@@ -123,8 +145,14 @@ def test_arrest_of_an_anti_terrorism_case_with_its_offences_is_recorded(city: Sc
 
 
 def test_arrest_recorded_without_the_new_optional_fields_stays_valid(city: Scene) -> None:
-    city.record("arrest.made", case="FIR-300", person="P-18", offences=...,
-                offences_bailable=..., anti_terrorism_act=...)
+    city.record(
+        "arrest.made",
+        case="FIR-300",
+        person="P-18",
+        offences=...,
+        offences_bailable=...,
+        anti_terrorism_act=...,
+    )
     arrest = case_of(city, "FIR-300").arrests[0]
     assert "offences" not in arrest and "anti_terrorism_act" not in arrest
 
@@ -136,8 +164,13 @@ def test_release_pointing_at_a_wrong_order_is_recorded(city: Scene) -> None:
 
 def test_release_authorised_by_unregistered_officer_is_refused(city: Scene) -> None:
     city.arrest()
-    err = city.refuse("release.recorded", case=CASE, authorising_officer="OFF-99",
-                      legal_basis="none", order_event=None)
+    err = city.refuse(
+        "release.recorded",
+        case=CASE,
+        authorising_officer="OFF-99",
+        legal_basis="none",
+        order_event=None,
+    )
     refused(err, UnknownReference, "data.authorising_officer")
 
 
@@ -149,8 +182,13 @@ def test_release_legal_basis_outside_the_crpc_list_is_refused(city: Scene) -> No
 
 def test_release_before_the_arrest_is_refused(city: Scene) -> None:
     city.arrest(at="2026-03-05T10:00:00Z")
-    err = city.refuse("release.recorded", case=CASE, legal_basis="none", order_event=None,
-                      at="2026-03-04T10:00:00Z")
+    err = city.refuse(
+        "release.recorded",
+        case=CASE,
+        legal_basis="none",
+        order_event=None,
+        at="2026-03-04T10:00:00Z",
+    )
     refused(err, CaseRuleViolation, "occurred_at")
 
 

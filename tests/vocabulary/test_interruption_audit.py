@@ -43,8 +43,13 @@ def test_the_same_response_twice_is_refused(city: Scene) -> None:
 
 def released(city: Scene) -> str:
     city.arrest()
-    return city.record("release.recorded", case=CASE, legal_basis="on_instructions",
-                       order_event=None, instructions_from="MNA of the area")
+    return city.record(
+        "release.recorded",
+        case=CASE,
+        legal_basis="on_instructions",
+        order_event=None,
+        instructions_from="MNA of the area",
+    )
 
 
 def test_the_inquiry_into_a_release_is_recorded(city: Scene) -> None:
@@ -63,8 +68,9 @@ def test_explanation_of_an_event_not_in_the_log_is_requested_in_vain(city: Scene
 
 def test_explanation_asked_of_an_unknown_institution_is_refused(city: Scene) -> None:
     release = released(city)
-    err = city.refuse("explanation.requested", subject=release, addressed_to="isi",
-                      due="2027-01-01T00:00:00Z")
+    err = city.refuse(
+        "explanation.requested", subject=release, addressed_to="isi", due="2027-01-01T00:00:00Z"
+    )
     refused(err, UnknownReference, "data.addressed_to")
 
 
@@ -104,4 +110,6 @@ def test_explanation_citing_events_not_in_the_log_is_refused(city: Scene) -> Non
 
 def test_finding_recorded_by_the_police_is_refused(city: Scene) -> None:
     release = released(city)
-    refused(city.refuse("audit.finding_recorded", "police", subject=release), UnauthorizedRole, "type")
+    refused(
+        city.refuse("audit.finding_recorded", "police", subject=release), UnauthorizedRole, "type"
+    )

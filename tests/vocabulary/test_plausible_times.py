@@ -26,7 +26,9 @@ from tests.vocabulary.conftest import Scene
 INSTRUCTION = "instruction.reported"
 
 
-@pytest.mark.parametrize("occurred_at", ["0001-01-01T00:00:00Z", "1947-08-13T23:59:59Z", "1026-03-01T09:00:00Z"])
+@pytest.mark.parametrize(
+    "occurred_at", ["0001-01-01T00:00:00Z", "1947-08-13T23:59:59Z", "1026-03-01T09:00:00Z"]
+)
 def test_an_occurred_at_before_pakistans_founding_is_refused(
     ledger: Ledger, recorder: Recorder, occurred_at: str
 ) -> None:
@@ -36,16 +38,22 @@ def test_an_occurred_at_before_pakistans_founding_is_refused(
 
 
 def test_an_occurred_at_on_the_founding_day_is_accepted(ledger: Ledger, recorder: Recorder) -> None:
-    ledger.append([recorder.sign("head.appointed", "committee", HEAD, occurred_at="1947-08-14T00:00:00Z")])
+    ledger.append(
+        [recorder.sign("head.appointed", "committee", HEAD, occurred_at="1947-08-14T00:00:00Z")]
+    )
     assert ledger.size == 2
 
 
 def test_an_occurred_at_after_its_recording_beyond_the_skew_is_refused(
     ledger: Ledger, recorder: Recorder, clock: Clock
 ) -> None:
-    statement = recorder.sign("head.appointed", "committee", HEAD, occurred_at=clock.stamp(minutes=6))
+    statement = recorder.sign(
+        "head.appointed", "committee", HEAD, occurred_at=clock.stamp(minutes=6)
+    )
     assert_refused(ledger, [statement], ClockSkew, "occurred_at")
-    ledger.append([recorder.sign("head.appointed", "committee", HEAD, occurred_at=clock.stamp(minutes=4))])
+    ledger.append(
+        [recorder.sign("head.appointed", "committee", HEAD, occurred_at=clock.stamp(minutes=4))]
+    )
 
 
 @pytest.mark.parametrize(
@@ -66,12 +74,18 @@ def test_a_planned_time_before_the_founding_or_decades_ahead_is_refused(
 
 
 def test_a_planned_time_years_ahead_is_accepted(ledger: Ledger, recorder: Recorder) -> None:
-    ledger.append([recorder.sign("head.appointed", "committee", {**HEAD, "term_end": "2031-03-01T00:00:00Z"})])
+    ledger.append(
+        [recorder.sign("head.appointed", "committee", {**HEAD, "term_end": "2031-03-01T00:00:00Z"})]
+    )
     assert ledger.size == 2
 
 
-def test_a_date_that_does_not_exist_is_refused_not_crashed_on(ledger: Ledger, recorder: Recorder) -> None:
-    statement = recorder.sign("head.appointed", "committee", {**HEAD, "term_end": "2027-02-30T00:00:00Z"})
+def test_a_date_that_does_not_exist_is_refused_not_crashed_on(
+    ledger: Ledger, recorder: Recorder
+) -> None:
+    statement = recorder.sign(
+        "head.appointed", "committee", {**HEAD, "term_end": "2027-02-30T00:00:00Z"}
+    )
     assert_refused(ledger, [statement], MalformedStatement, "data.term_end")
 
 
@@ -89,11 +103,25 @@ def test_an_instruction_received_in_year_one_is_refused(city: Scene) -> None:
 def test_a_correction_cannot_bring_in_an_implausible_time(city: Scene) -> None:
     original = city.record(INSTRUCTION)
     example = {**VOCABULARY[INSTRUCTION].example, "received_at": "2026-03-01T00:00:00Z"}
-    bad_data = city.refuse("event.corrected", "police", original=original, reason="typo",
-                           corrected_data={**example, "received_at": "0001-01-01T00:00:00Z"})
-    assert isinstance(bad_data, ImplausibleTime) and bad_data.field == "data.corrected_data.received_at"
-    bad_time = city.refuse("event.corrected", "police", original=original, reason="typo",
-                           corrected_data=example, corrected_occurred_at="0001-01-01T00:00:00Z")
+    bad_data = city.refuse(
+        "event.corrected",
+        "police",
+        original=original,
+        reason="typo",
+        corrected_data={**example, "received_at": "0001-01-01T00:00:00Z"},
+    )
+    assert (
+        isinstance(bad_data, ImplausibleTime)
+        and bad_data.field == "data.corrected_data.received_at"
+    )
+    bad_time = city.refuse(
+        "event.corrected",
+        "police",
+        original=original,
+        reason="typo",
+        corrected_data=example,
+        corrected_occurred_at="0001-01-01T00:00:00Z",
+    )
     assert isinstance(bad_time, ImplausibleTime) and bad_time.field == "data.corrected_occurred_at"
 
 
@@ -102,7 +130,9 @@ def test_the_api_answers_an_implausible_time_with_a_problem_naming_the_field(
 ) -> None:
     from api.app import create_app
 
-    statement = recorder.sign("head.appointed", "committee", HEAD, occurred_at="0001-01-01T00:00:00Z")
+    statement = recorder.sign(
+        "head.appointed", "committee", HEAD, occurred_at="0001-01-01T00:00:00Z"
+    )
     with TestClient(create_app(api_settings(ledger.store.url, keyring, clock))) as client:
         answer = client.post("/v1/events", json={"statements": [statement.to_dict()]})
     assert answer.status_code == 400, answer.text
@@ -123,8 +153,11 @@ def test_the_cli_refuses_an_implausible_time_with_a_non_zero_exit(tmp_path: Path
     env = {"LEDGER_KEYS": str(keys)}
     assert runner.invoke(app, ["init", "--db", db, "--keys", str(keys)], env=env).exit_code == 0
     data = {**HEAD, "term_start": "0001-01-01T00:00:00Z"}
-    result = runner.invoke(app, ["record", "head.appointed", "--db", db, "--as", "committee",
-                                 "--data", json.dumps(data)], env=env)
+    result = runner.invoke(
+        app,
+        ["record", "head.appointed", "--db", db, "--as", "committee", "--data", json.dumps(data)],
+        env=env,
+    )
     assert result.exit_code == 2, result.output
     assert "data.term_start" in result.output and "1947-08-14" in result.output
     assert "Traceback" not in result.output

@@ -44,7 +44,11 @@ def test_the_same_shooting_reported_twice_is_refused(city: Scene) -> None:
 
 
 def test_negative_casualties_are_refused(city: Scene) -> None:
-    refused(city.refuse("shooting.reported", incident="I-2", killed=-1), MalformedStatement, "data.killed")
+    refused(
+        city.refuse("shooting.reported", incident="I-2", killed=-1),
+        MalformedStatement,
+        "data.killed",
+    )
 
 
 def test_attribution_of_an_unreported_shooting_is_refused(city: Scene) -> None:

@@ -72,7 +72,9 @@ def test_transfer_from_a_station_the_officer_is_not_at_is_refused(city: Scene) -
 
 def test_transfer_to_the_same_station_is_refused(city: Scene) -> None:
     err = city.refuse(
-        "officer.transferred", from_station="Kalakot police station", to_station="Kalakot police station"
+        "officer.transferred",
+        from_station="Kalakot police station",
+        to_station="Kalakot police station",
     )
     assert isinstance(err, MalformedStatement) and err.field == "data"
 

@@ -69,7 +69,9 @@ def servers() -> Iterator[Callable[[Any], Served]]:
         served.stop()
 
 
-def new_witness(directory: Path, name: str, keyring: Keyring, clock: Clock | None = None) -> Witness:
+def new_witness(
+    directory: Path, name: str, keyring: Keyring, clock: Clock | None = None
+) -> Witness:
     """A witness following the keyring's log."""
     stamp = (lambda: int(clock().timestamp())) if clock is not None else None
     witness = Witness.create(directory, name)
@@ -79,17 +81,24 @@ def new_witness(directory: Path, name: str, keyring: Keyring, clock: Clock | Non
     return witness
 
 
-def record_heads(ledger: Ledger, recorder: Any, clock: Clock, count: int, prefix: str = "H") -> None:
+def record_heads(
+    ledger: Ledger, recorder: Any, clock: Clock, count: int, prefix: str = "H"
+) -> None:
     """Append ``count`` governance statements (heads appointed and removed in turn), one per minute."""
     for i in range(count):
         clock.advance(minutes=1)
         registry = ledger.registry()
         head = registry.head if registry is not None else None
         if head is None:
-            statement = recorder.sign("head.appointed", "committee",
-                                      {"head": f"{prefix}-{i}", "term_start": clock.stamp(), "reason": "appointed"})
+            statement = recorder.sign(
+                "head.appointed",
+                "committee",
+                {"head": f"{prefix}-{i}", "term_start": clock.stamp(), "reason": "appointed"},
+            )
         else:
-            statement = recorder.sign("head.removed", "committee", {"head": head["head"], "reason": "rotation"})
+            statement = recorder.sign(
+                "head.removed", "committee", {"head": head["head"], "reason": "rotation"}
+            )
         ledger.append([statement])
 
 

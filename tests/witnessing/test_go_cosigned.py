@@ -31,21 +31,33 @@ def b64(data: bytes) -> str:
     return base64.b64encode(data).decode("ascii")
 
 
-def go_verify(binary: Path, payload: dict[str, Any], tmp_path: Path) -> subprocess.CompletedProcess[str]:
+def go_verify(
+    binary: Path, payload: dict[str, Any], tmp_path: Path
+) -> subprocess.CompletedProcess[str]:
     path = tmp_path / "input.json"
     path.write_text(json.dumps(payload))
-    return subprocess.run([str(binary), "verify", str(path)], capture_output=True, text=True, timeout=60)
+    return subprocess.run(
+        [str(binary), "verify", str(path)], capture_output=True, text=True, timeout=60
+    )
 
 
 @pytest.fixture
 def cosigned(
-    sqlite_ledger: Ledger, keyring: Keyring, recorder: object, clock: Clock,
-    tmp_path: Path, servers: Callable[[Any], Served],
+    sqlite_ledger: Ledger,
+    keyring: Keyring,
+    recorder: object,
+    clock: Clock,
+    tmp_path: Path,
+    servers: Callable[[Any], Served],
 ) -> tuple[dict[str, Any], list[Witness]]:
     ledger = sqlite_ledger
-    witnesses = [new_witness(tmp_path / n, f"{n}.example/witness", keyring) for n in ("committee", "press")]
+    witnesses = [
+        new_witness(tmp_path / n, f"{n}.example/witness", keyring) for n in ("committee", "press")
+    ]
     urls = [servers(WitnessApp(w)).url for w in witnesses]
-    policy = WitnessPolicy(tuple(WitnessEntry(w.name, u, w.vkey) for w, u in zip(witnesses, urls, strict=True)), 2)
+    policy = WitnessPolicy(
+        tuple(WitnessEntry(w.name, u, w.vkey) for w, u in zip(witnesses, urls, strict=True)), 2
+    )
     publish(ledger, policy)
     record_heads(ledger, recorder, clock, 9)
     publish(ledger, policy)
@@ -57,14 +69,20 @@ def cosigned(
         "origin": ledger.origin,
         "checkpoint": note,
         "records": [
-            {"data": b64(events[i].leaf.encode()), "index": i,
-             "proof": [b64(h) for h in ledger.tree.inclusion_proof(i, size)]}
+            {
+                "data": b64(events[i].leaf.encode()),
+                "index": i,
+                "proof": [b64(h) for h in ledger.tree.inclusion_proof(i, size)],
+            }
             for i in (0, 4, 9)
         ],
         "old_checkpoint": old_note,
         "consistency_proof": [b64(h) for h in ledger.consistency_proof(old_size, size)],
         "tlog_proofs": [
-            {"proof": published_tlog_proof(ledger, events[i].event_id or ""), "data": b64(events[i].leaf.encode())}
+            {
+                "proof": published_tlog_proof(ledger, events[i].event_id or ""),
+                "data": b64(events[i].leaf.encode()),
+            }
             for i in (3, 7)
         ],
     }
@@ -91,7 +109,9 @@ def test_go_rejects_a_tampered_witness_cosignature(
     lines[at] = f"{name} {b64(bytes(raw))}"
     payload["checkpoint"] = "\n".join(lines)
     result = go_verify(go_verifier, payload, tmp_path)
-    assert result.returncode == 1 and f"invalid signature for key {witnesses[1].name}" in result.stderr
+    assert (
+        result.returncode == 1 and f"invalid signature for key {witnesses[1].name}" in result.stderr
+    )
 
 
 def test_go_rejects_a_checkpoint_missing_a_required_witness(
@@ -99,11 +119,14 @@ def test_go_rejects_a_checkpoint_missing_a_required_witness(
 ) -> None:
     payload, witnesses = cosigned
     payload["checkpoint"] = "".join(
-        line for line in payload["checkpoint"].splitlines(keepends=True)
+        line
+        for line in payload["checkpoint"].splitlines(keepends=True)
         if not line.startswith(f"— {witnesses[0].name} ")
     )
     result = go_verify(go_verifier, payload, tmp_path)
-    assert result.returncode == 1 and f"no valid signature from {witnesses[0].name}" in result.stderr
+    assert (
+        result.returncode == 1 and f"no valid signature from {witnesses[0].name}" in result.stderr
+    )
 
 
 def test_go_rejects_a_tampered_entry_in_a_cosigned_tlog_proof(

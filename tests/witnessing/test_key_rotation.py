@@ -63,14 +63,23 @@ def network(
 ) -> Iterator[Network]:
     keys = tmp_path / "keys"
     shutil.copytree(keyring.directory, keys)
-    upstream = servers(create_app(Settings(db=ledger.store.url, clock=clock)))  # serves, signs nothing
+    upstream = servers(
+        create_app(Settings(db=ledger.store.url, clock=clock))
+    )  # serves, signs nothing
     witness = new_witness(tmp_path / "press", "press.example/witness", keyring)
     served = servers(WitnessApp(witness))
     policy = WitnessPolicy((WitnessEntry("press", served.url, witness.vkey),), 1)
     mirror_witness = Witness.create(tmp_path / "court", "court.example/mirror")
     local = Ledger(Store(str(tmp_path / "mirror.db")), checker=Checker(processes=1))
-    yield Network(ledger, keys, upstream, witness, policy, Mirror(upstream.url, local, witness=mirror_witness),
-                  mirror_witness)
+    yield Network(
+        ledger,
+        keys,
+        upstream,
+        witness,
+        policy,
+        Mirror(upstream.url, local, witness=mirror_witness),
+        mirror_witness,
+    )
     local.close()
 
 
@@ -78,7 +87,9 @@ def rotate(network: Network, clock: Clock) -> Ledger:
     """``ledger keys-rotate-log`` on the served database; the ledger reopened with the new key."""
     result = rotate_log_key_in(network.ledger.store.url, network.keys, None, "yearly rotation")
     assert result["checkpoint_size"] == result["valid_from"]
-    return Ledger.open(network.ledger.store.url, log_key=load_signing_key(network.keys / "log.key"), clock=clock)
+    return Ledger.open(
+        network.ledger.store.url, log_key=load_signing_key(network.keys / "log.key"), clock=clock
+    )
 
 
 def cosigned_by(witness: Witness, note: str, line: str | None) -> bool:
@@ -107,13 +118,30 @@ def test_after_a_rotation_mirrors_and_witnesses_follow_the_new_key_without_an_al
             assert after.size == result.size == rotated.size
             assert cosigned_by(network.mirror_witness, after.note, after.cosignature)
             assert cosigned_by(network.witness, result.note or "", result.answers[0].cosignature)
-        assert [vkey for _, vkey in network.witness.log_keys(rotated.origin)] == [old_vkey, new_vkey]
-        assert [vkey for _, vkey in network.mirror_witness.log_keys(rotated.origin)] == [old_vkey, new_vkey]
+        assert [vkey for _, vkey in network.witness.log_keys(rotated.origin)] == [
+            old_vkey,
+            new_vkey,
+        ]
+        assert [vkey for _, vkey in network.mirror_witness.log_keys(rotated.origin)] == [
+            old_vkey,
+            new_vkey,
+        ]
         assert network.mirror.ledger.registry().log_key == new_vkey  # type: ignore[union-attr]
         assert network.witness.evidence() == [] and network.mirror_witness.evidence() == []
         assert verify_store(rotated.store).ok and verify_store(network.mirror.ledger.store).ok
-        again = CliRunner().invoke(cli_app, ["witness", "add-log", "--dir", str(network.witness.directory),
-                                             "--origin", rotated.origin, "--vkey", new_vkey])
+        again = CliRunner().invoke(
+            cli_app,
+            [
+                "witness",
+                "add-log",
+                "--dir",
+                str(network.witness.directory),
+                "--origin",
+                rotated.origin,
+                "--vkey",
+                new_vkey,
+            ],
+        )
         assert again.exit_code == 0, again.output  # a key the witness learned from the log
     finally:
         rotated.close()
@@ -135,17 +163,36 @@ def test_a_checkpoint_signed_by_a_key_the_log_never_registered_raises_the_alarm(
     state = network.witness.state(ledger.origin)
     assert state is not None
     with pytest.raises(UntrustedCheckpoint):
-        network.witness.add_checkpoint(state.size, ledger.consistency_proof(state.size, ledger.size), note)
-    answer = httpx.post(network.policy.witnesses[0].url + "/add-checkpoint",
-                        content=f"old {state.size}\n\n{note}".encode())
+        network.witness.add_checkpoint(
+            state.size, ledger.consistency_proof(state.size, ledger.size), note
+        )
+    answer = httpx.post(
+        network.policy.witnesses[0].url + "/add-checkpoint",
+        content=f"old {state.size}\n\n{note}".encode(),
+    )
     assert answer.status_code in (403, 422)
-    refused = CliRunner().invoke(cli_app, ["witness", "add-log", "--dir", str(network.witness.directory),
-                                           "--origin", ledger.origin, "--vkey", rogue.vkey])
+    refused = CliRunner().invoke(
+        cli_app,
+        [
+            "witness",
+            "add-log",
+            "--dir",
+            str(network.witness.directory),
+            "--origin",
+            ledger.origin,
+            "--vkey",
+            rogue.vkey,
+        ],
+    )
     assert refused.exit_code != 0 and "learned only from the log" in refused.output
 
 
 def forge_unendorsed_rotation(
-    network: Network, recorder: Recorder, clock: Clock, monkeypatch: pytest.MonkeyPatch, keyring: Keyring
+    network: Network,
+    recorder: Recorder,
+    clock: Clock,
+    monkeypatch: pytest.MonkeyPatch,
+    keyring: Keyring,
 ) -> tuple[NoteSigner, str]:
     """Append a committee-signed rotation the old key did not endorse (rules bypassed), and its handover.
 
@@ -159,20 +206,39 @@ def forge_unendorsed_rotation(
     self_endorsed = KeyRotation(ledger.origin, new.vkey, ledger.size + 1).endorse(new)
     with monkeypatch.context() as patched:
         patched.setattr("ledger.vocabulary.governance._check_endorsement", lambda *_: None)
-        ledger.append([recorder.sign("key.registered", "committee", {
-            "institution": "committee", "public_key": public_key_text(key.public_key()), "purpose": "log",
-            "vkey": new.vkey, "endorsement": self_endorsed, "reason": "forged"})])
+        ledger.append(
+            [
+                recorder.sign(
+                    "key.registered",
+                    "committee",
+                    {
+                        "institution": "committee",
+                        "public_key": public_key_text(key.public_key()),
+                        "purpose": "log",
+                        "vkey": new.vkey,
+                        "endorsement": self_endorsed,
+                        "reason": "forged",
+                    },
+                )
+            ]
+        )
     old = NoteSigner(ledger.origin, keyring.log_key())
     body = Checkpoint.at_time(ledger.origin, ledger.size, ledger.root(), clock())
     handover = sign_checkpoint(body, [old, new])
     ledger.store.insert_checkpoint(ledger.size, ledger.root(), handover, format_time(clock()))
     leaf = next(iter(stored_leaves(ledger.store, ledger.size - 1, 1))).leaf.encode()
     index = ledger.size - 1
-    return new, rotation_proof(leaf, index, ledger.tree.inclusion_proof(index, ledger.size), handover)
+    return new, rotation_proof(
+        leaf, index, ledger.tree.inclusion_proof(index, ledger.size), handover
+    )
 
 
 def test_a_rotation_the_old_key_did_not_endorse_raises_the_alarm_at_mirrors_and_witnesses(
-    network: Network, recorder: Recorder, clock: Clock, monkeypatch: pytest.MonkeyPatch, keyring: Keyring
+    network: Network,
+    recorder: Recorder,
+    clock: Clock,
+    monkeypatch: pytest.MonkeyPatch,
+    keyring: Keyring,
 ) -> None:
     publish(network.ledger, network.policy)
     network.mirror.sync_once()
@@ -187,15 +253,20 @@ def test_a_rotation_the_old_key_did_not_endorse_raises_the_alarm_at_mirrors_and_
     witness.add_checkpoint(state.size, ledger.consistency_proof(state.size, ledger.size), handover)
     with pytest.raises(RefusedKeyRotation, match="kept as evidence"):
         witness.add_key_rotation(proof)
-    answer = httpx.post(network.policy.witnesses[0].url + "/log-key-rotation", content=proof.encode())
+    answer = httpx.post(
+        network.policy.witnesses[0].url + "/log-key-rotation", content=proof.encode()
+    )
     assert answer.status_code == 403 and "endorse" in answer.text
     assert [e.kind for e in witness.evidence()] == ["forged_key_rotation"]
     assert [vkey for _, vkey in witness.log_keys(ledger.origin)] == [keyring.log_vkey()]
     record_heads(ledger, recorder, clock, 1)
     body = Checkpoint.at_time(ledger.origin, ledger.size, ledger.root(), clock())
     with pytest.raises(UntrustedCheckpoint):
-        witness.add_checkpoint(ledger.size - 1, ledger.consistency_proof(ledger.size - 1, ledger.size),
-                               sign_checkpoint(body, [new]))
+        witness.add_checkpoint(
+            ledger.size - 1,
+            ledger.consistency_proof(ledger.size - 1, ledger.size),
+            sign_checkpoint(body, [new]),
+        )
 
 
 def test_a_witness_learns_a_rotation_only_for_a_handover_checkpoint_it_cosigned(
@@ -208,6 +279,8 @@ def test_a_witness_learns_a_rotation_only_for_a_handover_checkpoint_it_cosigned(
         with pytest.raises(RefusedKeyRotation, match="never cosigned"):
             network.witness.add_key_rotation(verified.proof)
         record_heads(rotated, recorder, clock, 1)
-        assert publish(rotated, network.policy).published  # the handover is cosigned first, then learned
+        assert publish(
+            rotated, network.policy
+        ).published  # the handover is cosigned first, then learned
     finally:
         rotated.close()

@@ -28,7 +28,9 @@ from tests.witnessing.conftest import Served, record_heads
 
 
 @pytest.fixture
-def upstream(ledger: Ledger, keyring: Keyring, clock: Clock, servers: Callable[[Any], Served]) -> Served:
+def upstream(
+    ledger: Ledger, keyring: Keyring, clock: Clock, servers: Callable[[Any], Served]
+) -> Served:
     """The ledger's HTTP API (SQLite and PostgreSQL) on loopback."""
     return servers(create_app(api_settings(ledger.store.url, keyring, clock)))
 
@@ -98,6 +100,8 @@ def test_the_mirror_command_syncs_once_and_reports_the_size(
 ) -> None:
     record_heads(ledger, recorder, clock, 2)
     ledger.sign_checkpoint()
-    result = CliRunner().invoke(cli_app, ["mirror", upstream.url, "--db", str(tmp_path / "m.db"), "--once"])
+    result = CliRunner().invoke(
+        cli_app, ["mirror", upstream.url, "--db", str(tmp_path / "m.db"), "--once"]
+    )
     assert result.exit_code == 0, result.output
     assert "Mirror at size 3" in result.output

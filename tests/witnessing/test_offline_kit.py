@@ -26,13 +26,25 @@ runner = CliRunner()
 
 @pytest.fixture
 def exported(
-    sqlite_ledger: Ledger, keyring: Keyring, recorder: object, clock: Clock,
-    tmp_path: Path, servers: Callable[[Any], Served],
+    sqlite_ledger: Ledger,
+    keyring: Keyring,
+    recorder: object,
+    clock: Clock,
+    tmp_path: Path,
+    servers: Callable[[Any], Served],
 ) -> tuple[Path, list[Witness]]:
     """An export of a ledger published twice with two witnesses (quorum 2), with no database."""
-    witnesses = [new_witness(tmp_path / n, f"{n}.example/witness", keyring) for n in ("committee", "press")]
+    witnesses = [
+        new_witness(tmp_path / n, f"{n}.example/witness", keyring) for n in ("committee", "press")
+    ]
     urls = [servers(WitnessApp(w)).url for w in witnesses]
-    policy = WitnessPolicy(tuple(WitnessEntry(w.name.split(".")[0], u, w.vkey) for w, u in zip(witnesses, urls, strict=True)), 2)
+    policy = WitnessPolicy(
+        tuple(
+            WitnessEntry(w.name.split(".")[0], u, w.vkey)
+            for w, u in zip(witnesses, urls, strict=True)
+        ),
+        2,
+    )
     keys = tmp_path / "keys"
     shutil.copytree(keyring.directory, keys)
     save_policy(keys, policy)
@@ -40,7 +52,9 @@ def exported(
     record_heads(sqlite_ledger, recorder, clock, 4)
     publish(sqlite_ledger, policy)
     out = tmp_path / "export"
-    result = runner.invoke(app, ["export", str(out), "--db", sqlite_ledger.store.url, "--keys", str(keys)])
+    result = runner.invoke(
+        app, ["export", str(out), "--db", sqlite_ledger.store.url, "--keys", str(keys)]
+    )
     assert result.exit_code == 0, result.output
     return out, witnesses
 
@@ -54,19 +68,28 @@ def verify(out: Path, *witness_keys: str) -> Any:
     return result
 
 
-def test_the_export_bundles_the_cosigned_checkpoints_and_the_witnesses(exported: tuple[Path, list[Witness]]) -> None:
+def test_the_export_bundles_the_cosigned_checkpoints_and_the_witnesses(
+    exported: tuple[Path, list[Witness]],
+) -> None:
     out, witnesses = exported
     assert (out / "published.txt").read_text().count("— press.example/witness ") == 2
     assert witnesses[0].vkey in (out / "witnesses.json").read_text()
 
 
-def test_an_untouched_export_verifies_with_the_bundled_witnesses(exported: tuple[Path, list[Witness]]) -> None:
+def test_an_untouched_export_verifies_with_the_bundled_witnesses(
+    exported: tuple[Path, list[Witness]],
+) -> None:
     result = verify(exported[0])
     assert result.exit_code == 0, result.output
-    assert "2 published checkpoints cosigned by at least 2 of committee, press, latest at size 5" in result.said
+    assert (
+        "2 published checkpoints cosigned by at least 2 of committee, press, latest at size 5"
+        in result.said
+    )
 
 
-def test_a_journalist_can_require_the_witness_she_trusts(exported: tuple[Path, list[Witness]], tmp_path: Path) -> None:
+def test_a_journalist_can_require_the_witness_she_trusts(
+    exported: tuple[Path, list[Witness]], tmp_path: Path
+) -> None:
     out, witnesses = exported
     assert verify(out, witnesses[1].vkey).exit_code == 0
     stranger = Witness.create(tmp_path / "stranger", "stranger.example/witness")
@@ -75,7 +98,9 @@ def test_a_journalist_can_require_the_witness_she_trusts(exported: tuple[Path, l
     assert "0 of the 1 required witnesses" in result.said
 
 
-def test_a_tampered_cosignature_fails_offline_verification(exported: tuple[Path, list[Witness]]) -> None:
+def test_a_tampered_cosignature_fails_offline_verification(
+    exported: tuple[Path, list[Witness]],
+) -> None:
     out, _ = exported
     lines = (out / "published.txt").read_text().split("\n")
     at = max(i for i, line in enumerate(lines) if line.startswith("— press.example/witness "))
@@ -85,13 +110,21 @@ def test_a_tampered_cosignature_fails_offline_verification(exported: tuple[Path,
     lines[at] = f"{name} {base64.b64encode(bytes(raw)).decode()}"
     (out / "published.txt").write_text("\n".join(lines))
     result = verify(out)
-    assert result.exit_code == 5 and "checkpoint 5 has valid cosignatures from 1 of the 2 required witnesses (committee)" in result.said
+    assert (
+        result.exit_code == 5
+        and "checkpoint 5 has valid cosignatures from 1 of the 2 required witnesses (committee)"
+        in result.said
+    )
 
 
-def test_a_checkpoint_below_the_quorum_fails_offline_verification(exported: tuple[Path, list[Witness]]) -> None:
+def test_a_checkpoint_below_the_quorum_fails_offline_verification(
+    exported: tuple[Path, list[Witness]],
+) -> None:
     out, _ = exported
     text = (out / "published.txt").read_text()
-    kept = [line for line in text.split("\n") if not line.startswith("— committee.example/witness ")]
+    kept = [
+        line for line in text.split("\n") if not line.startswith("— committee.example/witness ")
+    ]
     (out / "published.txt").write_text("\n".join(kept))
     result = verify(out)
     assert result.exit_code == 5
@@ -100,7 +133,8 @@ def test_a_checkpoint_below_the_quorum_fails_offline_verification(exported: tupl
 
 @pytest.mark.parametrize("name", ["witnesses.json", "published.txt"])
 def test_removing_the_witness_files_does_not_switch_the_cosignature_check_off(
-    exported: tuple[Path, list[Witness]], name: str,
+    exported: tuple[Path, list[Witness]],
+    name: str,
 ) -> None:
     out, _ = exported
     (out / name).unlink()

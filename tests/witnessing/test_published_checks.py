@@ -39,7 +39,11 @@ from tests.witnessing.conftest import Served, new_witness, record_heads
 
 @pytest.fixture
 def published(
-    ledger: Ledger, keyring: Keyring, clock: Clock, tmp_path: Path, recorder: object,
+    ledger: Ledger,
+    keyring: Keyring,
+    clock: Clock,
+    tmp_path: Path,
+    recorder: object,
     servers: Callable[[Any], Served],
 ) -> Iterator[tuple[Ledger, Path, list[Witness], int]]:
     """A ledger that published twice with a quorum of two real witnesses; its keys dir holds the policy."""
@@ -64,28 +68,43 @@ def edit(ledger: Ledger, statement: str, **values: Any) -> None:
 
 def current_note(ledger: Ledger, size: int) -> str:
     with ledger.store.engine.connect() as conn:
-        return str(conn.execute(text("SELECT note FROM ledger_published_checkpoints WHERE tree_size = :s"),
-                                {"s": size}).scalar())
+        return str(
+            conn.execute(
+                text("SELECT note FROM ledger_published_checkpoints WHERE tree_size = :s"),
+                {"s": size},
+            ).scalar()
+        )
 
 
 def refused_everywhere(
-    ledger: Ledger, keys: Path, keyring: Keyring, clock: Clock, table: str, size: int,
+    ledger: Ledger,
+    keys: Path,
+    keyring: Keyring,
+    clock: Clock,
+    table: str,
+    size: int,
     tamper: Callable[[], None],
 ) -> str:
     """Tampered while the API runs, the row is not served; a new server refuses to start;
     ``ledger verify`` fails; each naming ``table`` and ``size``."""
-    with TestClient(create_app(api_settings(ledger.store.url, keyring, clock, keys_dir=keys))) as client:
+    with TestClient(
+        create_app(api_settings(ledger.store.url, keyring, clock, keys_dir=keys))
+    ) as client:
         tamper()
         for path in ("/checkpoint", "/v1/checkpoint"):
             answer = client.get(path)
             assert answer.status_code == 500, answer.text
             assert answer.headers["content-type"].startswith("application/problem+json")
-            assert f"{table}" in answer.json()["detail"] and f"size {size}" in answer.json()["detail"]
+            assert (
+                f"{table}" in answer.json()["detail"] and f"size {size}" in answer.json()["detail"]
+            )
     with pytest.raises(TamperDetected) as refused:
         with TestClient(create_app(api_settings(ledger.store.url, keyring, clock, keys_dir=keys))):
             pass
     assert table in str(refused.value) and f"size {size}" in str(refused.value)
-    result = CliRunner().invoke(cli_app, ["verify", "--db", ledger.store.url], catch_exceptions=False)
+    result = CliRunner().invoke(
+        cli_app, ["verify", "--db", ledger.store.url], catch_exceptions=False
+    )
     flat = " ".join(result.output.split())
     assert result.exit_code == 5, result.output
     assert table in flat and f"size {size}" in flat
@@ -96,18 +115,36 @@ def test_untouched_published_checkpoints_are_served_and_verify(
     published: tuple[Ledger, Path, list[Witness], int], keyring: Keyring, clock: Clock
 ) -> None:
     ledger, keys, _, size = published
-    with TestClient(create_app(api_settings(ledger.store.url, keyring, clock, keys_dir=keys))) as client:
+    with TestClient(
+        create_app(api_settings(ledger.store.url, keyring, clock, keys_dir=keys))
+    ) as client:
         assert client.get("/checkpoint").text == current_note(ledger, size)
-    result = CliRunner().invoke(cli_app, ["verify", "--db", ledger.store.url], catch_exceptions=False)
+    result = CliRunner().invoke(
+        cli_app, ["verify", "--db", ledger.store.url], catch_exceptions=False
+    )
     assert result.exit_code == 0, result.output
 
 
 def test_a_garbage_published_row_is_not_served_and_verify_names_it(
-    published: tuple[Ledger, Path, list[Witness], int], keyring: Keyring, clock: Clock, caplog: pytest.LogCaptureFixture
+    published: tuple[Ledger, Path, list[Witness], int],
+    keyring: Keyring,
+    clock: Clock,
+    caplog: pytest.LogCaptureFixture,
 ) -> None:
     ledger, keys, _, size = published
-    refused_everywhere(ledger, keys, keyring, clock, "ledger_published_checkpoints", size,
-                       lambda: edit(ledger, "UPDATE ledger_published_checkpoints SET note = 'garbage' WHERE tree_size = :s", s=size))
+    refused_everywhere(
+        ledger,
+        keys,
+        keyring,
+        clock,
+        "ledger_published_checkpoints",
+        size,
+        lambda: edit(
+            ledger,
+            "UPDATE ledger_published_checkpoints SET note = 'garbage' WHERE tree_size = :s",
+            s=size,
+        ),
+    )
     assert any("ledger_published_checkpoints at size" in r.getMessage() for r in caplog.records)
 
 
@@ -118,9 +155,20 @@ def test_a_published_row_with_an_altered_cosignature_is_not_served(
     note = current_note(ledger, size)
     last = note.rstrip("\n").rsplit("\n", 1)[1]
     flipped = last[:-6] + ("AAAA" if last[-6:-2] != "AAAA" else "BBBB") + last[-2:]
-    flat = refused_everywhere(ledger, keys, keyring, clock, "ledger_published_checkpoints", size,
-                              lambda: edit(ledger, "UPDATE ledger_published_checkpoints SET note = :n WHERE tree_size = :s",
-         n=note.replace(last, flipped), s=size))
+    flat = refused_everywhere(
+        ledger,
+        keys,
+        keyring,
+        clock,
+        "ledger_published_checkpoints",
+        size,
+        lambda: edit(
+            ledger,
+            "UPDATE ledger_published_checkpoints SET note = :n WHERE tree_size = :s",
+            n=note.replace(last, flipped),
+            s=size,
+        ),
+    )
     assert "does not verify" in flat
 
 
@@ -132,8 +180,20 @@ def test_a_log_signed_and_cosigned_checkpoint_the_ledger_never_signed_is_not_ser
     forged = Checkpoint.at_time(ledger.origin, size, bytes(32), clock())
     note = sign_checkpoint(forged, [NoteSigner(ledger.origin, keyring.log_key())])
     note += "".join(w.signer.cosign(forged.to_text(), int(clock().timestamp())) for w in witnesses)
-    flat = refused_everywhere(ledger, keys, keyring, clock, "ledger_published_checkpoints", size,
-                              lambda: edit(ledger, "UPDATE ledger_published_checkpoints SET note = :n WHERE tree_size = :s", n=note, s=size))
+    flat = refused_everywhere(
+        ledger,
+        keys,
+        keyring,
+        clock,
+        "ledger_published_checkpoints",
+        size,
+        lambda: edit(
+            ledger,
+            "UPDATE ledger_published_checkpoints SET note = :n WHERE tree_size = :s",
+            n=note,
+            s=size,
+        ),
+    )
     assert "differs from the ledger's own signed checkpoint" in flat
     assert "root differs from the root recomputed from the stored leaves" in flat
 
@@ -143,26 +203,48 @@ def test_a_published_row_below_the_quorum_is_not_served(
 ) -> None:
     ledger, keys, witnesses, size = published
     note = current_note(ledger, size)
-    kept = [line for line in note.splitlines(keepends=True) if not line.startswith(f"— {witnesses[1].name} ")]
-    edit(ledger, "UPDATE ledger_published_checkpoints SET note = :n WHERE tree_size = :s", n="".join(kept), s=size)
-    with TestClient(create_app(api_settings(ledger.store.url, keyring, clock, keys_dir=keys))) as client:
+    kept = [
+        line
+        for line in note.splitlines(keepends=True)
+        if not line.startswith(f"— {witnesses[1].name} ")
+    ]
+    edit(
+        ledger,
+        "UPDATE ledger_published_checkpoints SET note = :n WHERE tree_size = :s",
+        n="".join(kept),
+        s=size,
+    )
+    with TestClient(
+        create_app(api_settings(ledger.store.url, keyring, clock, keys_dir=keys))
+    ) as client:
         answer = client.get("/checkpoint")
-    assert answer.status_code == 500 and "1 verified cosignatures of known witnesses, 2 required" in answer.json()["detail"]
+    assert (
+        answer.status_code == 500
+        and "1 verified cosignatures of known witnesses, 2 required" in answer.json()["detail"]
+    )
 
 
 def test_a_witness_cosignature_row_that_does_not_verify_is_not_used(
     published: tuple[Ledger, Path, list[Witness], int], keyring: Keyring, clock: Clock
 ) -> None:
     ledger, keys, witnesses, size = published
-    edit(ledger, "UPDATE ledger_witness_cosignatures SET tree_size = 1 WHERE tree_size = :s AND witness_vkey = :v",
-         s=size, v=witnesses[0].vkey)
+    edit(
+        ledger,
+        "UPDATE ledger_witness_cosignatures SET tree_size = 1 WHERE tree_size = :s AND witness_vkey = :v",
+        s=size,
+        v=witnesses[0].vkey,
+    )
     with pytest.raises(TamperDetected, match=r"ledger_witness_cosignatures row \d+ \(size 1\)"):
         last_cosigned_size(ledger.store.engine, witnesses[0].vkey)
     with pytest.raises(TamperDetected, match="ledger_witness_cosignatures row"):
         publish(ledger, load_policy(keys))
     assert last_cosigned_size(ledger.store.engine, witnesses[1].vkey) == size
-    result = CliRunner().invoke(cli_app, ["verify", "--db", ledger.store.url], catch_exceptions=False)
+    result = CliRunner().invoke(
+        cli_app, ["verify", "--db", ledger.store.url], catch_exceptions=False
+    )
     flat = " ".join(result.output.split())
-    assert result.exit_code == 5 and "ledger_witness_cosignatures row" in flat and "at size 1" in flat
+    assert (
+        result.exit_code == 5 and "ledger_witness_cosignatures row" in flat and "at size 1" in flat
+    )
     with pytest.raises(TamperDetected):
         verified_published_note(ledger)

@@ -34,7 +34,9 @@ from tests.witnessing.conftest import Served, new_witness, record_heads
 
 
 @pytest.fixture
-def two_witnesses(tmp_path: Path, keyring: Keyring, servers: Callable[[Any], Served]) -> list[tuple[Witness, Served]]:
+def two_witnesses(
+    tmp_path: Path, keyring: Keyring, servers: Callable[[Any], Served]
+) -> list[tuple[Witness, Served]]:
     found = []
     for name in ("committee", "press"):
         witness = new_witness(tmp_path / name, f"{name}.example/witness", keyring)
@@ -54,15 +56,23 @@ def test_a_checkpoint_is_published_with_the_cosignatures_once_the_quorum_signed(
     assert result.published and sorted(result.cosigned_by) == ["committee", "press"]
     note = latest_published_checkpoint(ledger.store)
     assert note == result.note
-    verifiers = [ledger.log_verifier()] + [CosignatureVerifier.from_vkey(w.vkey) for w, _ in two_witnesses]
+    verifiers = [ledger.log_verifier()] + [
+        CosignatureVerifier.from_vkey(w.vkey) for w, _ in two_witnesses
+    ]
     assert len(open_note(note, verifiers).verified) == 3
 
 
 def test_nothing_is_published_when_too_few_witnesses_cosign(
     ledger: Ledger, two_witnesses: list[tuple[Witness, Served]], tmp_path: Path
 ) -> None:
-    stranger = Witness.create(tmp_path / "court", "court.example/witness")  # does not follow this log
-    policy = WitnessPolicy(policy_of(two_witnesses[:1], 2).witnesses + (WitnessEntry("court", "http://127.0.0.1:9", stranger.vkey),), 2)
+    stranger = Witness.create(
+        tmp_path / "court", "court.example/witness"
+    )  # does not follow this log
+    policy = WitnessPolicy(
+        policy_of(two_witnesses[:1], 2).witnesses
+        + (WitnessEntry("court", "http://127.0.0.1:9", stranger.vkey),),
+        2,
+    )
     with pytest.raises(QuorumNotReached) as refused:
         publish(ledger, policy, timeout=2)
     assert "1 of 2" in str(refused.value)
@@ -86,7 +96,9 @@ def test_a_witness_whose_state_the_ledger_lost_is_caught_up_through_its_409(
     ledger: Ledger, two_witnesses: list[tuple[Witness, Served]], recorder: object, clock: Clock
 ) -> None:
     witness, _ = two_witnesses[0]
-    witness.add_checkpoint(0, [], ledger.sign_checkpoint().note)  # cosigned behind the ledger's back
+    witness.add_checkpoint(
+        0, [], ledger.sign_checkpoint().note
+    )  # cosigned behind the ledger's back
     record_heads(ledger, recorder, clock, 2)
     result = publish(ledger, policy_of(two_witnesses, 2))
     assert result.published and witness.state(ledger.origin).size == 3  # type: ignore[union-attr]
@@ -101,8 +113,12 @@ def test_published_checkpoints_cannot_be_rewritten_in_place(
 
 
 def test_the_api_serves_the_latest_published_checkpoint_when_witnesses_are_configured(
-    ledger: Ledger, keyring: Keyring, clock: Clock, tmp_path: Path,
-    two_witnesses: list[tuple[Witness, Served]], recorder: object,
+    ledger: Ledger,
+    keyring: Keyring,
+    clock: Clock,
+    tmp_path: Path,
+    two_witnesses: list[tuple[Witness, Served]],
+    recorder: object,
 ) -> None:
     keys = tmp_path / "keys"
     shutil.copytree(keyring.directory, keys)
@@ -121,11 +137,16 @@ def test_the_api_serves_the_latest_published_checkpoint_when_witnesses_are_confi
             assert open_checkpoint(served, [NoteVerifier.from_vkey(keyring.log_vkey())]).size == 1
     summary = witness_summary(keys, ledger)
     assert summary["quorum"] == 2 and summary["published"]["size"] == 1
-    assert sorted(c["witness"] for c in summary["published"]["cosignatures"]) == ["committee", "press"]
+    assert sorted(c["witness"] for c in summary["published"]["cosignatures"]) == [
+        "committee",
+        "press",
+    ]
     assert [w["last_cosigned_size"] for w in summary["witnesses"]] == [1, 1]
 
 
-def test_the_witnesses_commands_write_the_policy_file(tmp_path: Path, two_witnesses: list[tuple[Witness, Served]]) -> None:
+def test_the_witnesses_commands_write_the_policy_file(
+    tmp_path: Path, two_witnesses: list[tuple[Witness, Served]]
+) -> None:
     from typer.testing import CliRunner
 
     from cli.main import app
@@ -133,7 +154,9 @@ def test_the_witnesses_commands_write_the_policy_file(tmp_path: Path, two_witnes
     runner = CliRunner()
     for witness, served in two_witnesses:
         label = witness.name.split(".")[0]
-        result = runner.invoke(app, ["witnesses", "add", label, served.url, witness.vkey, "--keys", str(tmp_path)])
+        result = runner.invoke(
+            app, ["witnesses", "add", label, served.url, witness.vkey, "--keys", str(tmp_path)]
+        )
         assert result.exit_code == 0, result.output
     assert load_policy(tmp_path).quorum == 2  # a majority by default
     assert runner.invoke(app, ["witnesses", "quorum", "3", "--keys", str(tmp_path)]).exit_code != 0

@@ -42,14 +42,21 @@ def test_a_valid_request_gets_200_and_cosignature_lines(
     answer = http.post("/add-checkpoint", content=body(0, [], note))
     assert answer.status_code == 200
     assert answer.text.startswith("— press.example/witness ") and answer.text.endswith("\n")
-    verify_cosignature(parse_note(note).text, answer.text, CosignatureVerifier.from_vkey(witness.vkey))
+    verify_cosignature(
+        parse_note(note).text, answer.text, CosignatureVerifier.from_vkey(witness.vkey)
+    )
 
 
-def test_the_request_body_is_old_size_proof_lines_blank_line_checkpoint(sqlite_ledger: Ledger) -> None:
+def test_the_request_body_is_old_size_proof_lines_blank_line_checkpoint(
+    sqlite_ledger: Ledger,
+) -> None:
     note = sqlite_ledger.sign_checkpoint().note
     proof = [bytes([1]) * 32, bytes([2]) * 32]
     text = body(7, proof, note).decode()
-    assert text == f"old 7\n{base64.b64encode(proof[0]).decode()}\n{base64.b64encode(proof[1]).decode()}\n\n{note}"
+    assert (
+        text
+        == f"old 7\n{base64.b64encode(proof[0]).decode()}\n{base64.b64encode(proof[1]).decode()}\n\n{note}"
+    )
 
 
 def test_a_stale_old_size_gets_409_with_the_size_as_text_x_tlog_size(
@@ -79,11 +86,15 @@ def test_an_unknown_origin_gets_404_and_a_foreign_signature_403(
     from ledger.log.checkpoint import Checkpoint, sign_checkpoint
     from ledger.log.note import NoteSigner
 
-    stranger = sign_checkpoint(Checkpoint("elsewhere.example/log", 1, bytes(32)),
-                               [NoteSigner("elsewhere.example/log", generate_signing_key())])
+    stranger = sign_checkpoint(
+        Checkpoint("elsewhere.example/log", 1, bytes(32)),
+        [NoteSigner("elsewhere.example/log", generate_signing_key())],
+    )
     assert http.post("/add-checkpoint", content=body(0, [], stranger)).status_code == 404
-    forged = sign_checkpoint(Checkpoint(sqlite_ledger.origin, 1, sqlite_ledger.root()),
-                             [NoteSigner(sqlite_ledger.origin, generate_signing_key())])
+    forged = sign_checkpoint(
+        Checkpoint(sqlite_ledger.origin, 1, sqlite_ledger.root()),
+        [NoteSigner(sqlite_ledger.origin, generate_signing_key())],
+    )
     assert http.post("/add-checkpoint", content=body(0, [], forged)).status_code == 403
 
 
@@ -94,7 +105,9 @@ def test_a_proof_that_does_not_verify_gets_422(
     http.post("/add-checkpoint", content=body(0, [], sqlite_ledger.sign_checkpoint().note))
     record_heads(sqlite_ledger, recorder, clock, 3)
     proof = [bytes(32)] * len(sqlite_ledger.consistency_proof(2, 5))
-    answer = http.post("/add-checkpoint", content=body(2, proof, sqlite_ledger.sign_checkpoint().note))
+    answer = http.post(
+        "/add-checkpoint", content=body(2, proof, sqlite_ledger.sign_checkpoint().note)
+    )
     assert answer.status_code == 422
 
 

@@ -37,13 +37,22 @@ from tests.witnessing.forking import copy_database, open_copy
 
 
 def test_witnesses_refuse_a_forked_history_and_the_mirror_raises_the_alarm(
-    sqlite_ledger: Ledger, keyring: Keyring, clock: Clock, recorder: object,
-    tmp_path: Path, servers: Callable[[Any], Served],
+    sqlite_ledger: Ledger,
+    keyring: Keyring,
+    clock: Clock,
+    recorder: object,
+    tmp_path: Path,
+    servers: Callable[[Any], Served],
 ) -> None:
     ledger = sqlite_ledger
-    witnesses = [new_witness(tmp_path / n, f"{n}.example/witness", keyring) for n in ("committee", "press")]
+    witnesses = [
+        new_witness(tmp_path / n, f"{n}.example/witness", keyring) for n in ("committee", "press")
+    ]
     served = [servers(WitnessApp(w)) for w in witnesses]
-    policy = WitnessPolicy(tuple(WitnessEntry(w.name, s.url, w.vkey) for w, s in zip(witnesses, served, strict=True)), 2)
+    policy = WitnessPolicy(
+        tuple(WitnessEntry(w.name, s.url, w.vkey) for w, s in zip(witnesses, served, strict=True)),
+        2,
+    )
 
     # One history, published with both witnesses, then copied at size 3.
     record_heads(ledger, recorder, clock, 2)

@@ -90,7 +90,9 @@ def test_a_checkpoint_not_signed_by_the_log_key_is_forbidden(
     assert refused.value.http_status == 403
 
 
-def test_an_old_size_above_the_checkpoint_size_is_malformed(sqlite_ledger: Ledger, witness: Witness) -> None:
+def test_an_old_size_above_the_checkpoint_size_is_malformed(
+    sqlite_ledger: Ledger, witness: Witness
+) -> None:
     with pytest.raises(MalformedWitnessRequest):
         witness.add_checkpoint(2, [], sqlite_ledger.sign_checkpoint().note)
 
@@ -142,8 +144,12 @@ def test_evidence_and_cosigned_history_cannot_be_edited_or_deleted(
         witness.add_checkpoint(0, [], sqlite_ledger.sign_checkpoint().note)
     witness.record_conflict("fork", sqlite_ledger.sign_checkpoint().note, "recorded by hand")
     db = sqlite3.connect(witness.directory / "witness.db")
-    for statement in ("UPDATE evidence SET kind = 'none'", "DELETE FROM evidence",
-                      "UPDATE cosigned SET size = 0", "DELETE FROM cosigned"):
+    for statement in (
+        "UPDATE evidence SET kind = 'none'",
+        "DELETE FROM evidence",
+        "UPDATE cosigned SET size = 0",
+        "DELETE FROM cosigned",
+    ):
         with pytest.raises(sqlite3.IntegrityError, match="append-only"):
             db.execute(statement)
     db.close()

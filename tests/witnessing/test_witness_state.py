@@ -26,7 +26,9 @@ from tests.witnessing.conftest import new_witness, record_heads
 
 
 @pytest.fixture
-def cosigned_twice(sqlite_ledger: Ledger, tmp_path: Path, keyring: Keyring, recorder: object, clock: Clock) -> Witness:
+def cosigned_twice(
+    sqlite_ledger: Ledger, tmp_path: Path, keyring: Keyring, recorder: object, clock: Clock
+) -> Witness:
     witness = new_witness(tmp_path / "press", "press.example/witness", keyring)
     witness.add_checkpoint(0, [], sqlite_ledger.sign_checkpoint().note)
     record_heads(sqlite_ledger, recorder, clock, 2)
@@ -55,17 +57,21 @@ TAMPERING: dict[str, Callable[[str], tuple[str, ...]]] = {
     "state rolled back to an earlier cosigned checkpoint": lambda _: (
         "UPDATE state SET size = (SELECT size FROM cosigned ORDER BY id LIMIT 1),"
         " root = (SELECT root FROM cosigned ORDER BY id LIMIT 1),"
-        " note = (SELECT note FROM cosigned ORDER BY id LIMIT 1)",),
+        " note = (SELECT note FROM cosigned ORDER BY id LIMIT 1)",
+    ),
     "cosigned note swapped for another": lambda _: (
-        "UPDATE cosigned SET note = (SELECT note FROM cosigned ORDER BY id LIMIT 1) WHERE id = 2",),
+        "UPDATE cosigned SET note = (SELECT note FROM cosigned ORDER BY id LIMIT 1) WHERE id = 2",
+    ),
     "cosigned size changed": lambda _: ("UPDATE cosigned SET size = 2 WHERE id = 2",),
     "cosignature not the witness's": lambda _: (
-        "UPDATE cosigned SET cosignature = (SELECT cosignature FROM cosigned WHERE id = 1) WHERE id = 2",),
+        "UPDATE cosigned SET cosignature = (SELECT cosignature FROM cosigned WHERE id = 1) WHERE id = 2",
+    ),
     "log key replaced": lambda origin: (f"UPDATE logs SET vkey = '{other_log_key(origin)}'",),
     "state removed": lambda _: ("DELETE FROM state",),
     "key learned without a rotation": lambda origin: (
         f"INSERT INTO log_keys (origin, vkey, valid_from, proof, added_at)"
-        f" VALUES ('{origin}', '{other_log_key(origin)}', 4, 'none', 0)",),
+        f" VALUES ('{origin}', '{other_log_key(origin)}', 4, 'none', 0)",
+    ),
 }
 
 
@@ -74,10 +80,14 @@ def test_a_tampered_witness_state_is_refused_with_a_clear_message(
     cosigned_twice: Witness, sqlite_ledger: Ledger, tampering: str
 ) -> None:
     edit(cosigned_twice, *TAMPERING[tampering](sqlite_ledger.origin))
-    with pytest.raises(TamperedWitnessState, match=r"witness\.db: table \w+, row .*restore witness\.db"):
+    with pytest.raises(
+        TamperedWitnessState, match=r"witness\.db: table \w+, row .*restore witness\.db"
+    ):
         Witness(cosigned_twice.directory)
     for command in ("status", "evidence"):
-        result = CliRunner().invoke(cli_app, ["witness", command, "--dir", str(cosigned_twice.directory)])
+        result = CliRunner().invoke(
+            cli_app, ["witness", command, "--dir", str(cosigned_twice.directory)]
+        )
         assert result.exit_code == 5, result.output
         assert "will not cosign from a state it cannot verify" in " ".join(result.output.split())
         assert "Traceback" not in result.output
