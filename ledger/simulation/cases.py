@@ -13,13 +13,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import TYPE_CHECKING
 
 from ledger.simulation.city import PRISONS, GroupProfile, OfficerProfile
+from ledger.simulation.planning import Planner, Trigger
 from ledger.simulation.timeline import Link, days, hours
-
-if TYPE_CHECKING:
-    from ledger.simulation.story import City, Trigger
 
 DISTRICTS = {
     "Lyari": "South",
@@ -81,7 +78,7 @@ class CaseState:
 
 
 class CaseWriter:
-    def __init__(self, city: City) -> None:
+    def __init__(self, city: Planner) -> None:
         self.city = city
         self.recent_bails: list[tuple[datetime, str, str]] = []  # (at, case, key)
 
@@ -651,7 +648,8 @@ class CaseWriter:
             key=key,
         ):
             return
-        order, occurred, release_at = Link(key), None, at + hours(self._u(2, 30))
+        order: Link | None = Link(key)
+        occurred, release_at = None, at + hours(self._u(2, 30))
         if bad == "release.order_mismatch":
             other = [b for b in self.recent_bails if b[1] != s.case and b[0] < at]
             order = Link(other[-1][2]) if other else order

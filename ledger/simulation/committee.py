@@ -10,12 +10,9 @@ be checked.
 from __future__ import annotations
 
 from datetime import datetime
-from typing import TYPE_CHECKING
 
+from ledger.simulation.planning import Planner
 from ledger.simulation.timeline import Link, days
-
-if TYPE_CHECKING:
-    from ledger.simulation.story import City
 
 FINDINGS = {
     "release.on_instructions": ("unlawful", "referred"),
@@ -29,7 +26,7 @@ EXPLANATIONS = (
 
 
 class Committee:
-    def __init__(self, city: City) -> None:
+    def __init__(self, city: Planner) -> None:
         self.city = city
         self.asked: set[str] = set()
 

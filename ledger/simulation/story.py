@@ -13,7 +13,7 @@ from __future__ import annotations
 import math
 import random
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -30,6 +30,7 @@ from ledger.simulation.committee import Committee
 from ledger.simulation.config import CityConfig
 from ledger.simulation.manifest import ManifestBuilder
 from ledger.simulation.patterns import Patterns
+from ledger.simulation.planning import Trigger
 from ledger.simulation.timeline import Link, Planned, Timeline, days, hours
 
 SHOOTINGS_PER_GROUP_MONTH = 5.0
@@ -59,22 +60,6 @@ class WarningPlan:
     groups: list[str]
     issued: datetime
     attacks: bool
-
-
-@dataclass
-class Trigger:
-    """A shooting a warning promised consequences for, and what was planned for it."""
-
-    incident: str
-    group: str
-    warning: str
-    at: datetime
-    due: list[datetime] = field(default_factory=list)
-    causes: list[str] = field(default_factory=list)
-
-    def undo(self, cause: str) -> None:
-        if cause not in self.causes:
-            self.causes.append(cause)
 
 
 class City:
