@@ -21,13 +21,13 @@ from typing import Any
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
 
+from ledger.log.tiles import id_prefix_length, write_tiles
 from public_site import charts, labels
 from public_site.case_pages import CasePages
 from public_site.i18n import LANGUAGES, Formatter, Language, translations
 from public_site.output import SiteWriter
 from public_site.pages import REPORT_NAMES, SiteData, file_slug, iter_group_ids
 from public_site.source import SiteSource
-from public_site.tiles import id_prefix_length, write_tiles
 
 HERE = Path(__file__).resolve().parent
 TEMPLATES = HERE / "templates"
@@ -252,7 +252,11 @@ class SiteBuilder:
             ),
         )
         ids = write_tiles(
-            self.writer, self.source.leaves(), cp["size"], self.source.checkpoint.root_hash
+            self.writer,
+            self.source.leaves(),
+            cp["size"],
+            self.source.checkpoint.root_hash,
+            under="data/",
         )
         self.recent_events = ids[-12:][::-1]
         return len(ids)
