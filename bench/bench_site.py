@@ -23,7 +23,7 @@ from typer.testing import CliRunner
 
 def simulate(directory: Path, months: int, scale: float) -> Path:
     from cli.main import app
-    from ledger.exporting import export_ledger
+    from ledger.export_layout import export_ledger
     from ledger.service import Ledger
 
     runner = CliRunner()

@@ -263,7 +263,7 @@ class SiteBuilder:
 
     def write_export(self, cp: dict[str, Any]) -> None:
         """``data/export/``: the log at this checkpoint in the export layout, for ``ledger verify --export``."""
-        from ledger.exporting import LOG_FILE, pinned_export_files
+        from ledger.export_layout import LOG_FILE, pinned_export_files
 
         files = pinned_export_files(
             cp["note"], cp["origin"], cp["size"], cp["root_hex"], cp["vkey"]

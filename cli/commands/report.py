@@ -61,7 +61,7 @@ def register(app: typer.Typer) -> None:
 
             as_of = parse_as_of(as_of)
         if from_export is not None:
-            from ledger.exporting import require_export
+            from ledger.export_layout import require_export
             from ledger.projections.service import Reports
 
             require_export(from_export, doing="no report was computed")

@@ -7,7 +7,7 @@ from pathlib import Path
 
 from sqlalchemy import select
 
-from ledger.exporting import export_ledger
+from ledger.export_layout import export_ledger
 from ledger.projections.analysis import REPORTS
 from ledger.projections.facts import Facts
 from ledger.projections.runner import FactsRunner

@@ -11,7 +11,7 @@ from babel.messages.pofile import read_po
 from typer.testing import CliRunner
 
 from cli.main import app
-from ledger.exporting import export_ledger
+from ledger.export_layout import export_ledger
 from ledger.log.tiles import entry_bundle
 from ledger.service import Ledger
 from ledger.statements import event_id_of_leaf
