@@ -22,11 +22,12 @@ from typing import Any
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
 
 from ledger.log.tiles import id_prefix_length, write_tiles
+from ledger.projections.report_names import REPORT_NAMES
 from public_site import charts, labels
 from public_site.case_pages import CasePages
 from public_site.i18n import LANGUAGES, Formatter, Language, translations
 from public_site.output import SiteWriter
-from public_site.pages import REPORT_NAMES, SiteData, file_slug, iter_group_ids
+from public_site.pages import SiteData, file_slug, iter_group_ids
 from public_site.source import SiteSource
 
 HERE = Path(__file__).resolve().parent
