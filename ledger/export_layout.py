@@ -193,18 +193,24 @@ def split_notes(text: str) -> list[str]:
     return [n for n in notes if n.strip()]
 
 
-def _export_leaves(path: Path) -> Iterator[tuple[StoredLeaf, str]]:
+def read_log(path: Path) -> Iterator[bytes]:
+    """The leaves of an export's ``log.jsonl`` in log order, each without its line's newline."""
     try:
         handle = path.open("rb")
     except OSError as exc:
         raise NotFound(f"cannot read {path}: {exc.strerror}") from exc
     with handle:
-        for index, raw in enumerate(handle):
-            try:
-                text = raw.decode("utf-8").rstrip("\n")
-            except UnicodeDecodeError:
-                text = ""
-            yield StoredLeaf(index + 1, index, None, text, "", ""), text
+        for raw in handle:
+            yield raw.rstrip(b"\n")
+
+
+def _export_leaves(path: Path) -> Iterator[tuple[StoredLeaf, str]]:
+    for index, leaf in enumerate(read_log(path)):
+        try:
+            text = leaf.decode("utf-8")
+        except UnicodeDecodeError:
+            text = ""
+        yield StoredLeaf(index + 1, index, None, text, "", ""), text
 
 
 class ExportRefused(LedgerError):

@@ -23,11 +23,18 @@ import shutil
 import tempfile
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from itertools import islice
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from ledger.errors import LedgerError, NotFound, ProofError
-from ledger.export_layout import CHECKPOINT_FILE, LOG_FILE, require_export, write_pinned_log
+from ledger.export_layout import (
+    CHECKPOINT_FILE,
+    LOG_FILE,
+    read_log,
+    require_export,
+    write_pinned_log,
+)
 from ledger.log.checkpoint import Checkpoint
 from ledger.log.note import NoteVerifier, open_note, parse_note
 
@@ -72,11 +79,7 @@ class SiteSource:
 
     def leaves(self) -> Iterator[bytes]:
         """The first ``size`` Merkle leaves (canonical statements), in log order."""
-        with self.leaves_path.open("rb") as handle:
-            for n, raw in enumerate(handle):
-                if n >= self.size:
-                    return
-                yield raw.rstrip(b"\n")
+        return islice(read_log(self.leaves_path), self.size)
 
     def close(self) -> None:
         if self.scratch is not None:
@@ -176,9 +179,7 @@ def open_export_source(
     leaves_path = directory / LOG_FILE
     if checked.report.events > checkpoint.size:
         scratch = Path(tempfile.mkdtemp(prefix="ledger-site-"))
-        with leaves_path.open("rb") as handle:
-            leaves = (raw.rstrip(b"\n") for raw in handle)
-            leaves_path = write_pinned_log(scratch, leaves, checkpoint.size, note, vkey)
+        leaves_path = write_pinned_log(scratch, read_log(leaves_path), checkpoint.size, note, vkey)
     reports = Reports.from_export(leaves_path.parent, as_of)
     return SiteSource(
         reports,

@@ -20,8 +20,8 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from ledger.errors import LedgerError, NotFound, TamperDetected
-from ledger.export_layout import CHECKPOINT_FILE, LOG_FILE, VKEY_FILE
+from ledger.errors import LedgerError, TamperDetected
+from ledger.export_layout import CHECKPOINT_FILE, LOG_FILE, VKEY_FILE, read_log
 from ledger.log.merkle import MerkleTree, leaf_hash
 from ledger.projections import cases
 from ledger.projections.analysis import Analysis, group_detail
@@ -74,21 +74,15 @@ def statements_from_export(path: Path) -> Iterator[tuple[dict[str, Any], bytes]]
     """(statement with event_id and leaf_index, raw leaf bytes) for each line of an export's log.jsonl."""
     from ledger.statements import parse_statement
 
-    try:
-        handle = path.open("rb")
-    except OSError as exc:
-        raise NotFound(f"cannot read {path}: {exc.strerror}") from exc
-    with handle:
-        for index, raw in enumerate(handle):
-            leaf = raw.rstrip(b"\n")
-            try:
-                obj = json.loads(leaf)
-                event_id = parse_statement(obj).event_id
-            except (ValueError, LedgerError) as exc:
-                raise TamperDetected(f"{path} line {index + 1} is not a statement: {exc}") from exc
-            obj["event_id"] = event_id
-            obj["leaf_index"] = index
-            yield obj, leaf
+    for index, leaf in enumerate(read_log(path)):
+        try:
+            obj = json.loads(leaf)
+            event_id = parse_statement(obj).event_id
+        except (ValueError, LedgerError) as exc:
+            raise TamperDetected(f"{path} line {index + 1} is not a statement: {exc}") from exc
+        obj["event_id"] = event_id
+        obj["leaf_index"] = index
+        yield obj, leaf
 
 
 class Reports:
