@@ -22,8 +22,9 @@ from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from ledger.projections.analysis import REPORTS, Analysis
+from ledger.projections.analysis import Analysis
 from ledger.projections.facts import Facts
+from ledger.projections.report_names import REPORT_NAMES
 
 START = datetime(2025, 1, 1, tzinfo=UTC)
 GROUPS = [f"group-{i}" for i in range(8)]
@@ -250,7 +251,7 @@ def measure(n: int) -> None:
     folded = time.perf_counter() - began
     analysis = Analysis(facts, facts.count, "00" * 32)
     began = time.perf_counter()
-    sizes = {name: len(analysis.report(name).rows) for name in REPORTS}
+    sizes = {name: len(analysis.report(name).rows) for name in REPORT_NAMES}
     reported = time.perf_counter() - began
     rebuild = folded + reported
     print(

@@ -23,7 +23,7 @@ from typer.testing import CliRunner
 
 def simulate(directory: Path, months: int, scale: float) -> Path:
     from cli.main import app
-    from ledger.exporting import export_ledger
+    from ledger.export_layout import export_ledger
     from ledger.service import Ledger
 
     runner = CliRunner()
@@ -56,7 +56,7 @@ def main() -> None:
     parser.add_argument("--scale", type=float, default=1.0)
     args = parser.parse_args()
 
-    from ledger.projections.analysis import REPORTS
+    from ledger.projections.report_names import REPORT_NAMES
     from ledger.projections.service import Reports
     from public_site.build import build_site
     from public_site.source import open_export_source
@@ -66,7 +66,7 @@ def main() -> None:
         export = simulate(root, args.months, args.scale)
         started = time.perf_counter()
         reports = Reports.from_export(export)
-        for name in REPORTS:
+        for name in REPORT_NAMES:
             reports.report(name)
         projections = time.perf_counter() - started
         events = reports.tree_size

@@ -290,7 +290,7 @@ def export(
     keys: Path = KeysOption,
 ) -> None:
     """Write the whole public log (JSON Lines) with its latest checkpoint and log key."""
-    from ledger.exporting import export_ledger
+    from ledger.export_layout import export_ledger
 
     with open_ledger(db) as ledger, progress_bar("export") as bar:
         task = bar.add_task("exporting", total=ledger.size)
@@ -346,7 +346,7 @@ def verify(
     from ledger.verification.replay import describe, verify_store
 
     if export_dir is not None:
-        from ledger.exporting import check_export
+        from ledger.export_layout import check_export
 
         with progress_bar("verify") as bar:
             task = bar.add_task("verifying export", total=None)

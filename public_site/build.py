@@ -21,13 +21,14 @@ from typing import Any
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
 
+from ledger.log.tiles import id_prefix_length, write_tiles
+from ledger.projections.report_names import REPORT_NAMES
 from public_site import charts, labels
 from public_site.case_pages import CasePages
 from public_site.i18n import LANGUAGES, Formatter, Language, translations
 from public_site.output import SiteWriter
-from public_site.pages import REPORT_NAMES, SiteData, file_slug, iter_group_ids
+from public_site.pages import SiteData, file_slug, iter_group_ids
 from public_site.source import SiteSource
-from public_site.tiles import id_prefix_length, write_tiles
 
 HERE = Path(__file__).resolve().parent
 TEMPLATES = HERE / "templates"
@@ -252,14 +253,18 @@ class SiteBuilder:
             ),
         )
         ids = write_tiles(
-            self.writer, self.source.leaves(), cp["size"], self.source.checkpoint.root_hash
+            self.writer,
+            self.source.leaves(),
+            cp["size"],
+            self.source.checkpoint.root_hash,
+            under="data/",
         )
         self.recent_events = ids[-12:][::-1]
         return len(ids)
 
     def write_export(self, cp: dict[str, Any]) -> None:
         """``data/export/``: the log at this checkpoint in the export layout, for ``ledger verify --export``."""
-        from ledger.exporting import LOG_FILE, pinned_export_files
+        from ledger.export_layout import LOG_FILE, pinned_export_files
 
         files = pinned_export_files(
             cp["note"], cp["origin"], cp["size"], cp["root_hex"], cp["vkey"]

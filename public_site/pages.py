@@ -15,10 +15,11 @@ from collections import Counter
 from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any
 
+from ledger.projections.report_names import REPORT_NAMES
+
 if TYPE_CHECKING:
     from ledger.projections.service import Reports
-
-REPORT_NAMES = ("promises", "groups", "releases", "custody", "officers", "court", "interruption")
+    from ledger.projections.tables import ReportTable
 
 
 def file_slug(ref: str) -> str:
@@ -31,7 +32,7 @@ class SiteData:
 
     def __init__(self, reports: Reports) -> None:
         self.reports = reports
-        self.tables = {name: reports.report(name) for name in REPORT_NAMES}
+        self.tables: dict[str, ReportTable] = {name: reports.report(name) for name in REPORT_NAMES}
         self.facts = reports.facts
         self.group_names = {r["group"]: r["name"] for r in self.tables["groups"].rows}
         self.flags = [

@@ -9,7 +9,8 @@ check every figure against a signed tree head. ``SiteSource`` pins that size:
   first ``size`` statements are written to a scratch export and recomputed, so
   no figure mentions an event the checkpoint does not commit to;
 * from an export directory (``open_export_source``): the same, from
-  ``log.jsonl`` and ``checkpoint`` alone, with no database.
+  ``log.jsonl`` and ``checkpoint`` alone, with no database, once the export's
+  one complete check (``ledger.export_layout.check_export``) passed.
 
 Witness cosignatures on the checkpoint are checked against the witness keys
 the publisher names (``witness_vkeys``); unknown signature lines are listed as
@@ -22,10 +23,18 @@ import shutil
 import tempfile
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from itertools import islice
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from ledger.errors import LedgerError, NotFound, ProofError
+from ledger.export_layout import (
+    CHECKPOINT_FILE,
+    LOG_FILE,
+    read_log,
+    require_export,
+    write_pinned_log,
+)
 from ledger.log.checkpoint import Checkpoint
 from ledger.log.note import NoteVerifier, open_note, parse_note
 
@@ -70,11 +79,7 @@ class SiteSource:
 
     def leaves(self) -> Iterator[bytes]:
         """The first ``size`` Merkle leaves (canonical statements), in log order."""
-        with self.leaves_path.open("rb") as handle:
-            for n, raw in enumerate(handle):
-                if n >= self.size:
-                    return
-                yield raw.rstrip(b"\n")
+        return islice(read_log(self.leaves_path), self.size)
 
     def close(self) -> None:
         if self.scratch is not None:
@@ -119,17 +124,6 @@ def witnesses_of(note: str, witness_vkeys: list[str]) -> list[Witness]:
     return out
 
 
-def _write_prefix(lines: Iterator[bytes], size: int, path: Path) -> int:
-    written = 0
-    with path.open("wb") as handle:
-        for leaf in lines:
-            if written >= size:
-                break
-            handle.write(leaf + b"\n")
-            written += 1
-    return written
-
-
 def open_ledger_source(
     ledger: Ledger, witness_vkeys: list[str] | None = None, as_of: str | None = None
 ) -> SiteSource:
@@ -147,12 +141,10 @@ def open_ledger_source(
         raise NotFound("the ledger has no charter yet")
     checkpoint = check_checkpoint(latest.note, registry.log_key)
     scratch = Path(tempfile.mkdtemp(prefix="ledger-site-"))
-    leaves_path = scratch / "log.jsonl"
-    _write_prefix((s.leaf.encode("utf-8") for s in ledger.events()), checkpoint.size, leaves_path)
+    leaves = (s.leaf.encode("utf-8") for s in ledger.events())
+    leaves_path = write_pinned_log(scratch, leaves, checkpoint.size, latest.note, registry.log_key)
     reports = Reports(ledger, as_of)
     if reports.tree_size != checkpoint.size:
-        (scratch / "checkpoint").write_text(latest.note, "utf-8")
-        (scratch / "log.vkey").write_text(registry.log_key.strip() + "\n", "utf-8")
         reports = Reports.from_export(scratch, as_of)
     return SiteSource(
         reports,
@@ -174,40 +166,28 @@ def open_export_source(
     The log key comes from the log the check replayed, not from the directory's
     log.vkey: a site built from a copy shows readers the key they can trust.
     """
-    from ledger.exporting import require_export
     from ledger.projections.service import Reports
 
     directory = Path(directory)
     checked = require_export(directory, doing="no site was built")
     assert checked.log_key is not None  # a passing check found the log's key
-    note = (directory / "checkpoint").read_text("utf-8")
+    note = (directory / CHECKPOINT_FILE).read_text("utf-8")
     vkey = checked.log_key
     checkpoint = check_checkpoint(note, vkey)
-    with (directory / "log.jsonl").open("rb") as handle:
-        lines = sum(1 for _ in handle)
-    if lines < checkpoint.size:
-        raise SiteSourceError(
-            f"{directory}/log.jsonl holds {lines} events, fewer than the checkpoint's {checkpoint.size}"
-        )
+    # A passing check replayed every line and found the checkpoint's root among them.
     scratch: Path | None = None
-    source_dir = directory
-    if lines > checkpoint.size:
+    leaves_path = directory / LOG_FILE
+    if checked.report.events > checkpoint.size:
         scratch = Path(tempfile.mkdtemp(prefix="ledger-site-"))
-        with (directory / "log.jsonl").open("rb") as handle:
-            _write_prefix(
-                (raw.rstrip(b"\n") for raw in handle), checkpoint.size, scratch / "log.jsonl"
-            )
-        (scratch / "checkpoint").write_text(note, "utf-8")
-        (scratch / "log.vkey").write_text(vkey + "\n", "utf-8")
-        source_dir = scratch
-    reports = Reports.from_export(source_dir, as_of)
+        leaves_path = write_pinned_log(scratch, read_log(leaves_path), checkpoint.size, note, vkey)
+    reports = Reports.from_export(leaves_path.parent, as_of)
     return SiteSource(
         reports,
         checkpoint,
         note,
         vkey,
         None,
-        source_dir / "log.jsonl",
+        leaves_path,
         witnesses_of(note, witness_vkeys or []),
         scratch,
     )

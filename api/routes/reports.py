@@ -8,7 +8,7 @@ the time signed in the latest checkpoint unless ``?as_of=`` asks for another).
 
 from __future__ import annotations
 
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import Response
@@ -17,12 +17,9 @@ from api.deps import GateDep
 from api.reporting import with_reports
 from api.schemas import PROBLEM_RESPONSES
 from api.wants import prefers
+from ledger.projections.report_names import ReportName
 
 router = APIRouter(prefix="/v1/reports", tags=["reports"])
-
-ReportName = Literal[
-    "promises", "groups", "releases", "custody", "officers", "court", "interruption"
-]
 
 
 @router.get(

@@ -172,7 +172,7 @@ def _report(db: str) -> None:
 
 def _export(db: str, keys: Path, out: Path) -> None:
     from cli.main import console
-    from ledger.exporting import export_ledger
+    from ledger.export_layout import export_ledger
     from ledger.service import Ledger
 
     with Ledger.open(db) as ledger:

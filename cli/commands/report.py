@@ -16,11 +16,11 @@ from typing import Any
 
 import typer
 
-from ledger.projections.analysis import REPORTS
+from ledger.projections.report_names import HISTORY_NAMES, REPORT_NAMES
 
 HIDDEN = frozenset({"evidence", "derived_from", "description", "flag", "name"})
 """Columns the readable table leaves to --csv/--json (ids, evidence, long text)."""
-WHAT_HELP = f"One of: {', '.join(REPORTS)}, case, person"
+WHAT_HELP = f"One of: {', '.join(REPORT_NAMES + HISTORY_NAMES)}"
 
 
 def register(app: typer.Typer) -> None:
@@ -50,18 +50,18 @@ def register(app: typer.Typer) -> None:
 
         if as_csv and as_json:
             raise LedgerError("choose --csv or --json, not both")
-        if what in ("case", "person") and not subject:
+        if what in HISTORY_NAMES and not subject:
             raise LedgerError(f"give the {what} id: ledger report {what} ID")
-        if what not in ("case", "person") and subject:
+        if what not in HISTORY_NAMES and subject:
             raise LedgerError(f"report {what} takes no id")
-        if what not in REPORTS and what not in ("case", "person"):
+        if what not in REPORT_NAMES + HISTORY_NAMES:
             raise LedgerError(f"no report named {what!r}; {WHAT_HELP}")
         if as_of is not None:
             from ledger.projections.evaluation import parse_as_of
 
             as_of = parse_as_of(as_of)
         if from_export is not None:
-            from ledger.exporting import require_export
+            from ledger.export_layout import require_export
             from ledger.projections.service import Reports
 
             require_export(from_export, doing="no report was computed")
@@ -78,7 +78,7 @@ def register(app: typer.Typer) -> None:
 def _show(reports: Any, what: str, subject: str | None, as_csv: bool, as_json: bool) -> None:
     from cli.main import console
 
-    if what in ("case", "person"):
+    if what in HISTORY_NAMES:
         history = (
             reports.case_history(subject) if what == "case" else reports.person_history(subject)
         )

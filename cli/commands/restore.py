@@ -2,7 +2,7 @@
 
 A backup is only as good as its check. Before anything is written, the export
 gets the complete check ``ledger verify --export`` runs
-(:func:`ledger.exporting.check_export`): its files against its manifest, every
+(:func:`ledger.export_layout.check_export`): its files against its manifest, every
 statement replayed through the rules, its checkpoints and ``log.vkey`` against
 the log key the log itself names, the manifest against what was recomputed.
 
@@ -19,7 +19,7 @@ from pathlib import Path
 
 import typer
 
-from ledger.exporting import CheckedExport, ExportRefused, require_export
+from ledger.export_layout import CheckedExport, ExportRefused, require_export
 
 __all__ = ["ExportRefused", "restore"]
 

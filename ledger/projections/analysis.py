@@ -18,9 +18,9 @@ from ledger.projections.casework import CaseFile, all_case_files
 from ledger.projections.evaluation import EvaluationTime, choose
 from ledger.projections.facts import Facts, bulk
 from ledger.projections.flagging import Flag, with_status
+from ledger.projections.report_names import REPORT_NAMES
 from ledger.projections.tables import ReportTable
 
-REPORTS = ("promises", "groups", "releases", "custody", "officers", "court", "interruption")
 SUPPRESSION_NOTE = (
     "Rates with a denominator below 5 are suppressed: the count is shown, never a bare percentage."
 )
@@ -101,7 +101,7 @@ class Analysis:
     def report(self, name: str) -> ReportTable:
         builder: Callable[[Analysis], ReportTable] | None = BUILDERS.get(name)
         if builder is None:
-            raise NotFound(f"no report named {name!r}; reports are: {', '.join(REPORTS)}")
+            raise NotFound(f"no report named {name!r}; reports are: {', '.join(REPORT_NAMES)}")
         with bulk():
             return builder(self)
 

@@ -20,7 +20,8 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from ledger.errors import LedgerError, NotFound, TamperDetected
+from ledger.errors import LedgerError, TamperDetected
+from ledger.export_layout import CHECKPOINT_FILE, LOG_FILE, VKEY_FILE, read_log
 from ledger.log.merkle import MerkleTree, leaf_hash
 from ledger.projections import cases
 from ledger.projections.analysis import Analysis, group_detail
@@ -73,21 +74,15 @@ def statements_from_export(path: Path) -> Iterator[tuple[dict[str, Any], bytes]]
     """(statement with event_id and leaf_index, raw leaf bytes) for each line of an export's log.jsonl."""
     from ledger.statements import parse_statement
 
-    try:
-        handle = path.open("rb")
-    except OSError as exc:
-        raise NotFound(f"cannot read {path}: {exc.strerror}") from exc
-    with handle:
-        for index, raw in enumerate(handle):
-            leaf = raw.rstrip(b"\n")
-            try:
-                obj = json.loads(leaf)
-                event_id = parse_statement(obj).event_id
-            except (ValueError, LedgerError) as exc:
-                raise TamperDetected(f"{path} line {index + 1} is not a statement: {exc}") from exc
-            obj["event_id"] = event_id
-            obj["leaf_index"] = index
-            yield obj, leaf
+    for index, leaf in enumerate(read_log(path)):
+        try:
+            obj = json.loads(leaf)
+            event_id = parse_statement(obj).event_id
+        except (ValueError, LedgerError) as exc:
+            raise TamperDetected(f"{path} line {index + 1} is not a statement: {exc}") from exc
+        obj["event_id"] = event_id
+        obj["leaf_index"] = index
+        yield obj, leaf
 
 
 class Reports:
@@ -112,12 +107,12 @@ class Reports:
     def from_export(cls, directory: Path, as_of: str | None = None) -> Reports:
         """Recompute from an export directory (log.jsonl, checkpoint): no database."""
         directory = Path(directory)
-        if not (directory / "log.jsonl").exists():
-            raise LedgerError(f"{directory} is not an export (no log.jsonl)")
+        if not (directory / LOG_FILE).exists():
+            raise LedgerError(f"{directory} is not an export (no {LOG_FILE})")
         hashes: list[bytes] = []
         facts = Facts()
         with bulk():
-            for statement, leaf in statements_from_export(directory / "log.jsonl"):
+            for statement, leaf in statements_from_export(directory / LOG_FILE):
                 hashes.append(leaf_hash(leaf))
                 facts.apply(statement, settle=False)
             facts.settle()
@@ -217,7 +212,7 @@ def _export_checkpoint_size(directory: Path, tree: MerkleTree) -> int | None:
     """The export's latest checkpoint size, after checking its root against the leaves."""
     from ledger.log.checkpoint import Checkpoint
 
-    path = directory / "checkpoint"
+    path = directory / CHECKPOINT_FILE
     if not path.exists():
         return None
     note = path.read_text("utf-8")
@@ -225,7 +220,7 @@ def _export_checkpoint_size(directory: Path, tree: MerkleTree) -> int | None:
     checkpoint = Checkpoint.parse(body)
     if checkpoint.size > tree.size or tree.root(checkpoint.size) != checkpoint.root_hash:
         raise TamperDetected(
-            f"the export's checkpoint (size {checkpoint.size}) does not match its log.jsonl:"
+            f"the export's checkpoint (size {checkpoint.size}) does not match its {LOG_FILE}:"
             " run `ledger verify --export` to see what differs"
         )
     return checkpoint.size
@@ -257,16 +252,16 @@ def _export_checkpoint_time(directory: Path) -> tuple[Any, int | None, str | Non
     from ledger.log.checkpoint import open_checkpoint
     from ledger.log.note import NoteVerifier
 
-    note_path, vkey_path = directory / "checkpoint", directory / "log.vkey"
+    note_path, vkey_path = directory / CHECKPOINT_FILE, directory / VKEY_FILE
     if not note_path.exists():
         return None, None, "the export has no checkpoint"
     if not vkey_path.exists():
-        return None, None, "the export has no log.vkey to check its checkpoint's signature with"
+        return None, None, f"the export has no {VKEY_FILE} to check its checkpoint's signature with"
     try:
         verifier = NoteVerifier.from_vkey(vkey_path.read_text("utf-8").strip())
         checkpoint = open_checkpoint(note_path.read_text("utf-8"), [verifier])
     except LedgerError as exc:
-        return None, None, f"the export's checkpoint does not verify with its log.vkey ({exc})"
+        return None, None, f"the export's checkpoint does not verify with its {VKEY_FILE} ({exc})"
     signed = checkpoint.signed_time
     return (
         signed,

@@ -31,15 +31,15 @@ from ledger.log.key_rotation import log_key_valid, verify_rotation_proof
 from ledger.log.merkle import leaf_hash, verify_consistency
 from ledger.log.note import NoteVerifier, parse_note
 from ledger.log.proof_format import parse_proof
-from ledger.service import Ledger, utc_now
-from ledger.statements import format_time
-from ledger.witnessing.rotations import rotation_proofs
-from ledger.witnessing.tiles import (
+from ledger.log.tiles import (
     TILE_WIDTH,
     parse_entry_bundle,
     split_hash_tile,
     tile_path,
 )
+from ledger.service import Ledger, utc_now
+from ledger.statements import format_time
+from ledger.witnessing.rotations import rotation_proofs
 from ledger.witnessing.witness import Witness
 
 
@@ -117,7 +117,7 @@ class Mirror:
             return [(0, self.log_vkey)]
         if size == 0:
             raise LedgerError("the log is empty: there is no charter to take its key from")
-        bundle = self._get(tile_path("entries", 0, min(TILE_WIDTH, size)))
+        bundle = self._get(tile_path(None, 0, min(TILE_WIDTH, size)))
         first = parse_entry_bundle(bundle, min(TILE_WIDTH, size))[0]
         try:
             charter = json.loads(first)
@@ -262,7 +262,7 @@ class Mirror:
             first = index * TILE_WIDTH
             width = min(TILE_WIDTH, cp.size - first)
             try:
-                entries = parse_entry_bundle(self._get(tile_path("entries", index, width)), width)
+                entries = parse_entry_bundle(self._get(tile_path(None, index, width)), width)
                 hashes = split_hash_tile(self._get(tile_path(0, index, width)), width)
             except ProofError as exc:
                 raise HistoryConflict(

@@ -8,7 +8,7 @@ from pathlib import Path
 from typer.testing import CliRunner
 
 from cli.main import app
-from ledger.exporting import check_export
+from ledger.export_layout import check_export
 
 
 def test_demo_records_a_city_and_builds_everything_it_serves(tmp_path: Path) -> None:

@@ -13,7 +13,13 @@ from hypothesis import strategies as st
 
 from ledger.crypto import b64decode, raw_public_key, verify_raw
 from ledger.errors import MalformedStatement
-from ledger.statements import Draft, canonical_json, parse_statement, parse_statement_json
+from ledger.statements import (
+    Draft,
+    canonical_json,
+    event_id_of_leaf,
+    parse_statement,
+    parse_statement_json,
+)
 
 KEY = Ed25519PrivateKey.from_private_bytes(b"k" * 32)
 NOW = datetime(2026, 3, 1, tzinfo=UTC)
@@ -46,6 +52,13 @@ def signed(data: dict[str, Any], **extra: Any) -> Any:
 def test_leaf_is_the_canonical_json_of_the_whole_signed_statement(data: dict[str, Any]) -> None:
     statement = signed(data)
     assert statement.leaf_bytes() == canonical_json(statement.to_dict())
+
+
+@settings(max_examples=150, deadline=None)
+@given(data=st.dictionaries(st.text(max_size=10), json_values, max_size=6))
+def test_a_leafs_content_id_is_read_without_parsing_it(data: dict[str, Any]) -> None:
+    statement = signed({**data, "signature": "a nested member of the same name"})
+    assert event_id_of_leaf(statement.leaf_bytes()) == statement.event_id
 
 
 @settings(max_examples=100, deadline=None)

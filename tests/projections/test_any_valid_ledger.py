@@ -26,7 +26,7 @@ from hypothesis.stateful import RuleBasedStateMachine, initialize, rule
 
 from ledger.errors import LedgerError
 from ledger.keyring import Keyring
-from ledger.projections.analysis import REPORTS
+from ledger.projections.report_names import REPORT_NAMES
 from tests.conftest import Clock, Recorder, chartered_ledger
 
 _KEYRING: Keyring | None = None
@@ -287,7 +287,7 @@ class AnyValidLedger(RuleBasedStateMachine):
         self.ledger.sign_checkpoint()
         reports = Reports(self.ledger)
         assert reports.evaluation.source == "checkpoint" and reports.tree_size >= 2
-        for name in REPORTS:
+        for name in REPORT_NAMES:
             table = reports.report(name)
             table.to_csv()
             assert table.as_of == reports.as_of
@@ -301,7 +301,7 @@ class AnyValidLedger(RuleBasedStateMachine):
         assert (self.scratch / "site" / "ur" / "groups.html").exists()
         app = create_app(api_settings(self.db, keyring(), self.clock))
         with TestClient(app) as client:
-            for name in REPORTS:
+            for name in REPORT_NAMES:
                 for query in ("", f"?as_of={self.clock.stamp(days=400)}"):
                     answer = client.get(f"/v1/reports/{name}{query}")
                     assert answer.status_code == 200, (name, answer.text)

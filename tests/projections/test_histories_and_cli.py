@@ -11,7 +11,7 @@ from typer.testing import CliRunner
 
 from cli.main import app
 from ledger.errors import NotFound
-from ledger.exporting import export_ledger
+from ledger.export_layout import export_ledger
 from ledger.log.merkle import leaf_hash, verify_inclusion
 from ledger.projections.service import Reports
 from ledger.service import Ledger

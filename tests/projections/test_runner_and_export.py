@@ -7,9 +7,9 @@ from pathlib import Path
 
 from sqlalchemy import select
 
-from ledger.exporting import export_ledger
-from ledger.projections.analysis import REPORTS
+from ledger.export_layout import export_ledger
 from ledger.projections.facts import Facts
+from ledger.projections.report_names import REPORT_NAMES
 from ledger.projections.runner import FactsRunner
 from ledger.projections.service import Reports
 from ledger.service import Ledger
@@ -19,12 +19,12 @@ from tests.projections.signed_city import SignedCity, record_city
 
 
 def everything(reports: Reports) -> dict[str, object]:
-    out: dict[str, object] = {name: reports.report(name).to_json() for name in REPORTS}
+    out: dict[str, object] = {name: reports.report(name).to_json() for name in REPORT_NAMES}
     out["flags"] = reports.flags()
     out["case"] = reports.case_history("FIR-2")
     out["person"] = reports.person_history("P-1")
     out["group"] = reports.group_detail("lyari-wing")
-    out["csv"] = [reports.report(name).to_csv() for name in REPORTS]
+    out["csv"] = [reports.report(name).to_csv() for name in REPORT_NAMES]
     return json.loads(json.dumps(out))
 
 

@@ -14,7 +14,7 @@ from typing import Any
 import pytest
 
 from ledger.errors import LedgerError
-from ledger.exporting import export_ledger
+from ledger.export_layout import export_ledger
 from ledger.keyring import Keyring
 from ledger.sealing import PAD_BUCKETS
 from ledger.service import Ledger

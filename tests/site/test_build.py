@@ -11,21 +11,13 @@ from babel.messages.pofile import read_po
 from typer.testing import CliRunner
 
 from cli.main import app
-from ledger.exporting import export_ledger
+from ledger.export_layout import export_ledger
+from ledger.log.tiles import entry_bundle
 from ledger.service import Ledger
+from ledger.statements import event_id_of_leaf
 from public_site.build import build_site
 from public_site.i18n import LOCALE_DIR
-from public_site.output import SiteWriter
 from public_site.source import open_export_source, open_ledger_source
-from public_site.tiles import (
-    audit_path,
-    entry_bundle,
-    event_id_of_leaf,
-    id_prefix_length,
-    tile_path,
-    tree_levels,
-    write_tiles,
-)
 from tests.conftest import Recorder
 from tests.site.city import HOSTILE_NAME, HOSTILE_REASON, SEALED_VALUES, site_files
 from tests.site.conftest import build_from
@@ -143,47 +135,6 @@ def test_tiles_agree_with_the_ledgers_own_tiles_and_leaves(hostile_site: dict[st
             assert event_id_of_leaf(ledger.leaf_text(index).encode("utf-8")) == event_id
 
 
-def test_tiles_of_a_larger_log_match_tlog_tiles_full_and_partial(tmp_path: Path) -> None:
-    from ledger.log.merkle import MerkleTree, leaf_hash
-
-    texts = [
-        json.dumps(
-            {"n": i, "signature": f"s{i}", "type": "t", "v": 1}, separators=(",", ":")
-        ).encode()
-        for i in range(256 * 256 + 300)
-    ]
-    hashes = [leaf_hash(t) for t in texts]
-    tree = MerkleTree(lambda a, b: hashes[a:b], size=len(hashes))
-    writer = SiteWriter(tmp_path)
-    ids = write_tiles(writer, texts, len(texts), tree.root())
-    assert len(ids) == len(texts) and id_prefix_length(len(texts)) == 3
-    tiles = tmp_path / "data" / "tile"
-    for level, index, width, path in (
-        (0, 0, 256, "0/000"),
-        (0, 256, 256, "0/256"),
-        (0, 257, 44, "0/257.p/44"),
-        (1, 0, 256, "1/000"),
-        (1, 1, 1, "1/001.p/1"),
-        (2, 0, 1, "2/000.p/1"),
-    ):
-        assert (tiles / path).read_bytes() == b"".join(tree.tile_hashes(level, index, width)), path
-    assert tile_path(None, 1234067, 256) == "data/tile/entries/x001/x234/067"
-    assert (tiles / "entries" / "257.p" / "44").read_bytes() == entry_bundle(texts[257 * 256 :])
-    assert not (tiles / "3").exists()
-
-
-def test_bottom_up_levels_give_rfc6962_roots_and_paths_for_every_size() -> None:
-    from ledger.log.merkle import MerkleTree, leaf_hash
-
-    leaves = [leaf_hash(f"leaf {i}".encode()) for i in range(37)]
-    tree = MerkleTree(lambda a, b: leaves[a:b], size=len(leaves))
-    for size in range(1, 38):
-        levels = tree_levels(leaves[:size])
-        assert levels[-1][0] == tree.root(size)
-        for index in range(size):
-            assert audit_path(levels, index) == tree.inclusion_proof(index, size)
-
-
 def test_rebuilding_an_unchanged_ledger_rewrites_nothing(
     hostile_site: dict[str, Any], tmp_path: Path
 ) -> None:
@@ -290,7 +241,7 @@ def test_cli_builds_the_site_and_refuses_a_ledger_without_checkpoint(
 def test_the_sites_export_passes_the_check_the_downloads_page_tells_readers_to_run(
     hostile_site: dict[str, Any],
 ) -> None:
-    from ledger.exporting import check_export
+    from ledger.export_layout import check_export
 
     export = hostile_site["out"] / "data" / "export"
     checked = check_export(export)

@@ -5,7 +5,8 @@
 //	                               a consistency proof, cosignatures and tlog-proof
 //	                               files; print OK and exit 0, or exit 1 with why
 //	verifier vectors <N>           print roots, proofs and tiles computed by Go's
-//	                               tlog over leaves "leaf 0".."leaf N-1" as JSON
+//	                               tlog over leaves "leaf 0".."leaf N-1", and
+//	                               Go's tile paths, as JSON
 //
 // x/mod/sumdb/note only knows Ed25519 (type 0x01) keys, so cosignature/v1
 // (type 0x04) keys are verified by a note.Verifier written here from the C2SP
@@ -301,12 +302,35 @@ type tileVector struct {
 	Data  []byte `json:"data"`
 }
 
+type pathVector struct {
+	Level int    `json:"level"`
+	Index int64  `json:"index"`
+	Width int    `json:"width"`
+	Path  string `json:"path"`
+}
+
 type vectorSet struct {
 	N           int64                `json:"n"`
 	Roots       map[string]tlog.Hash `json:"roots"`
 	Inclusion   []inclusionVector    `json:"inclusion"`
 	Consistency []consistencyVector  `json:"consistency"`
 	Tiles       []tileVector         `json:"tiles"`
+	Paths       []pathVector         `json:"paths"`
+}
+
+// tilePaths gives Go's path of tiles at every level (-1: the entry bundle),
+// full and partial, with indexes of one to seven 3-digit path elements.
+func tilePaths() []pathVector {
+	var out []pathVector
+	for _, l := range []int{-1, 0, 1, 2, 63} {
+		for _, n := range []int64{0, 1, 999, 1000, 1001, 1234067, 999999999, 1 << 40, 1<<55 - 1} {
+			for _, w := range []int{1, 44, 255, 256} {
+				t := tlog.Tile{H: 8, L: l, N: n, W: w}
+				out = append(out, pathVector{l, n, w, t.Path()})
+			}
+		}
+	}
+	return out
 }
 
 func within(values []int64, lo, hi int64) []int64 {
@@ -388,6 +412,7 @@ func vectors(n int64) error {
 		}
 		vs.Tiles = append(vs.Tiles, tileVector{t.L, t.N, t.W, data})
 	}
+	vs.Paths = tilePaths()
 	enc := json.NewEncoder(os.Stdout)
 	return enc.Encode(vs)
 }

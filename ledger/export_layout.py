@@ -1,4 +1,4 @@
-"""The public log as files, and verifying such a copy with no server or database.
+"""The export layout: the public log as files, written and checked here and nowhere else.
 
 An export directory holds::
 
@@ -12,28 +12,37 @@ An export directory holds::
 
 Sealed parts stay sealed: the export is exactly what the public may read.
 
-This module is the one home of that layout: :func:`export_ledger` writes it
-and :func:`check_export` is the one complete check of a copy, which
-``ledger verify --export`` and ``ledger restore`` run.
+This module is the one home of that layout: the file names are defined here,
+:func:`export_ledger` writes it and :func:`check_export` is the one complete
+check of a copy, which ``ledger verify --export``, ``ledger restore``,
+``ledger report --from-export`` and ``ledger site build --from-export`` run.
+The witnesses' part of that check is what a journalist runs on a laptop,
+offline: each published checkpoint is one of the log's own signed checkpoints
+and carries enough valid cosignatures, from every witness key given with
+``--witness``, or else from the quorum of the bundled witnesses.
 """
 
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Final
 
 from ledger.errors import LedgerError, NotFound
+from ledger.log.checkpoint import Checkpoint
+from ledger.log.cosignature import CosignatureVerifier
+from ledger.log.note import NoteVerifier, open_note, parse_note
 from ledger.storage.log_reader import StoredLeaf
+from ledger.witnessing.policy import POLICY_FILE, WitnessEntry, WitnessPolicy, load_policy
+from ledger.witnessing.published import cosignatures_in, published_checkpoints, refuse_unverified
 
 if TYPE_CHECKING:
     from ledger.aggregates.registry import Registry
     from ledger.log.merkle import MerkleTree
     from ledger.service import Ledger
     from ledger.verification.replay import Progress, Replayer, VerifyReport
-    from ledger.witnessing.offline import CosignedExport
 
 NOTE_SEPARATOR = "\n\n"
 
@@ -42,9 +51,12 @@ CHECKPOINTS_FILE: Final = "checkpoints.txt"
 CHECKPOINT_FILE: Final = "checkpoint"
 VKEY_FILE: Final = "log.vkey"
 MANIFEST_FILE: Final = "manifest.json"
+PUBLISHED_FILE: Final = "published.txt"
+WITNESSES_FILE: Final = POLICY_FILE
+"""The ledger's witness policy, bundled as the same file the keys directory holds."""
 REQUIRED_FILES: Final = (LOG_FILE, CHECKPOINTS_FILE, CHECKPOINT_FILE, VKEY_FILE, MANIFEST_FILE)
 """Every export of a chartered, checkpointed ledger holds these."""
-OPTIONAL_FILES: Final = ("published.txt", "witnesses.json")
+OPTIONAL_FILES: Final = (PUBLISHED_FILE, WITNESSES_FILE)
 """Written when the ledger has published checkpoints / a witness policy; the
 manifest's ``files`` says which were."""
 
@@ -62,7 +74,7 @@ def export_ledger(
         (out / name).unlink(missing_ok=True)  # written below only when there is one: none stale
     ledger.refresh()
     size = ledger.size
-    with (out / "log.jsonl").open("w", encoding="utf-8") as handle:
+    with (out / LOG_FILE).open("w", encoding="utf-8") as handle:
         for n, stored in enumerate(ledger.events(), start=1):
             if n > size:
                 break
@@ -70,16 +82,14 @@ def export_ledger(
             if on_progress and n % 1000 == 0:
                 on_progress(n)
     notes = [row[2] for row in ledger.store.checkpoints() if row[0] <= size]
-    (out / "checkpoints.txt").write_text("\n".join(notes), "utf-8")
+    (out / CHECKPOINTS_FILE).write_text("\n".join(notes), "utf-8")
     latest = ledger.latest_checkpoint()
     if latest is not None and latest.size <= size:
-        (out / "checkpoint").write_text(latest.note, "utf-8")
+        (out / CHECKPOINT_FILE).write_text(latest.note, "utf-8")
     registry = ledger.registry()
     if registry is not None:
-        (out / "log.vkey").write_text(registry.log_key + "\n", "utf-8")
-    from ledger.witnessing.offline import export_witnessing
-
-    export_witnessing(ledger, out, keys_dir, size)
+        (out / VKEY_FILE).write_text(registry.log_key + "\n", "utf-8")
+    _export_witnessing(ledger, out, keys_dir, size)
     files = [
         name
         for name in (*REQUIRED_FILES, *OPTIONAL_FILES)
@@ -96,6 +106,25 @@ def export_ledger(
     if on_progress:
         on_progress(size)
     return manifest
+
+
+def _export_witnessing(ledger: Ledger, out: Path, keys_dir: Path | None, size: int) -> None:
+    """Write ``published.txt`` and ``witnesses.json`` beside an export of ``size`` entries.
+
+    Every published row is verified first (``refuse_unverified``): an export
+    never carries a cosigned checkpoint the ledger cannot stand behind.
+    """
+    policy = load_policy(keys_dir)
+    notes = [
+        note
+        for tree_size, note, _ in published_checkpoints(ledger.store.engine)
+        if tree_size <= size
+    ]
+    if notes:
+        refuse_unverified(ledger, policy)
+        (out / PUBLISHED_FILE).write_text("\n".join(notes), "utf-8")
+    if policy.configured:
+        (out / WITNESSES_FILE).write_text(json.dumps(policy.to_json(), indent=2) + "\n", "utf-8")
 
 
 def export_manifest(
@@ -126,6 +155,25 @@ def pinned_export_files(
     }
 
 
+def write_pinned_log(
+    out: Path, leaves: Iterable[bytes], size: int, note: str, log_vkey: str
+) -> Path:
+    """The first ``size`` leaves with the checkpoint that signs them and the log key, in the
+    export layout: what ``Reports.from_export`` recomputes the reports of. Returns the log's path.
+    """
+    log_path = out / LOG_FILE
+    written = 0
+    with log_path.open("wb") as handle:
+        for leaf in leaves:
+            if written >= size:
+                break
+            handle.write(leaf + b"\n")
+            written += 1
+    (out / CHECKPOINT_FILE).write_text(note, "utf-8")
+    (out / VKEY_FILE).write_text(log_vkey.strip() + "\n", "utf-8")
+    return log_path
+
+
 def split_notes(text: str) -> list[str]:
     """Signed notes concatenated by ``export``: each ends with its signature lines."""
     notes: list[str] = []
@@ -145,24 +193,50 @@ def split_notes(text: str) -> list[str]:
     return [n for n in notes if n.strip()]
 
 
-def _export_leaves(path: Path) -> Iterator[tuple[StoredLeaf, str]]:
+def read_log(path: Path) -> Iterator[bytes]:
+    """The leaves of an export's ``log.jsonl`` in log order, each without its line's newline."""
     try:
         handle = path.open("rb")
     except OSError as exc:
         raise NotFound(f"cannot read {path}: {exc.strerror}") from exc
     with handle:
-        for index, raw in enumerate(handle):
-            try:
-                text = raw.decode("utf-8").rstrip("\n")
-            except UnicodeDecodeError:
-                text = ""
-            yield StoredLeaf(index + 1, index, None, text, "", ""), text
+        for raw in handle:
+            yield raw.rstrip(b"\n")
+
+
+def _export_leaves(path: Path) -> Iterator[tuple[StoredLeaf, str]]:
+    for index, leaf in enumerate(read_log(path)):
+        try:
+            text = leaf.decode("utf-8")
+        except UnicodeDecodeError:
+            text = ""
+        yield StoredLeaf(index + 1, index, None, text, "", ""), text
 
 
 class ExportRefused(LedgerError):
     """The export is incomplete, altered or inconsistent: nothing was done with it."""
 
     code = "export_refused"
+
+
+@dataclass
+class CosignedExport:
+    """What the witnesses' part of :func:`check_export` found."""
+
+    problems: list[str] = field(default_factory=list)
+    checked: int = 0
+    quorum: int = 0
+    witnesses: list[str] = field(default_factory=list)
+    latest_size: int | None = None
+
+    def summary(self) -> str:
+        if not self.witnesses:
+            return "no witnesses named or bundled: cosignatures not checked"
+        latest = f", latest at size {self.latest_size}" if self.latest_size is not None else ""
+        return (
+            f"{self.checked} published checkpoints cosigned by at least {self.quorum} of"
+            f" {', '.join(self.witnesses)}{latest}"
+        )
 
 
 @dataclass
@@ -212,7 +286,6 @@ def check_export(
     ``directory`` is not a directory at all.
     """
     from ledger.verification.replay import VerifyReport
-    from ledger.witnessing.offline import check_cosigned_export
 
     directory = Path(directory)
     if not directory.is_dir():
@@ -229,7 +302,7 @@ def check_export(
             problems.append(
                 ("log", f"{LOG_FILE} does not end with a newline: the copy was cut short")
             )
-    checked = CheckedExport(report, check_cosigned_export(directory, witness_vkeys))
+    checked = CheckedExport(report, _check_cosigned(directory, witness_vkeys))
     registry = captured[0].world.registry() if captured else None
     if registry is not None:
         from ledger.log.merkle import MerkleTree
@@ -354,9 +427,6 @@ def _ends_with_newline(path: Path) -> bool:
 def _verified_checkpoint(note: str, registry: Registry, tree: MerkleTree) -> int | None:
     """The size of ``note`` if it verifies with the log key the log names for its size
     and its root is the recomputed root; else None."""
-    from ledger.log.checkpoint import Checkpoint
-    from ledger.log.note import NoteVerifier, open_note, parse_note
-
     try:
         size = Checkpoint.parse(parse_note(note).text).size
         checkpoint = Checkpoint.parse(
@@ -420,8 +490,6 @@ def _check_latest_checkpoint(
     latest: tuple[int, str] | None,
     problems: list[tuple[str, str]],
 ) -> None:
-    from ledger.log.note import parse_note
-
     path = directory / CHECKPOINT_FILE
     if not path.is_file():
         return  # named as missing by the layout check
@@ -489,3 +557,63 @@ def _check_manifest_values(
                 ),
             )
         )
+
+
+def _witnesses(directory: Path, vkeys: Sequence[str]) -> tuple[list[WitnessEntry], int]:
+    if vkeys:
+        entries = [WitnessEntry(CosignatureVerifier.from_vkey(v).name, "", v) for v in vkeys]
+        return entries, len(entries)
+    policy: WitnessPolicy = load_policy(directory)  # the bundled witnesses.json, if any
+    return list(policy.witnesses), policy.quorum
+
+
+def _check_cosigned(directory: Path, witness_vkeys: Sequence[str]) -> CosignedExport:
+    """The published checkpoints against the witness keys given, or the bundled quorum."""
+    entries, quorum = _witnesses(directory, witness_vkeys)
+    result = CosignedExport(quorum=quorum, witnesses=[e.name for e in entries])
+    if not entries:
+        return result
+    published_path = directory / PUBLISHED_FILE
+    published = split_notes(published_path.read_text("utf-8")) if published_path.exists() else []
+    if not published:
+        result.problems.append(
+            f"the export holds no checkpoint cosigned by the witnesses (no {PUBLISHED_FILE})"
+        )
+        return result
+    signed = directory / CHECKPOINTS_FILE
+    log_bodies = (
+        {parse_note(n).text for n in split_notes(signed.read_text("utf-8"))}
+        if signed.exists()
+        else set()
+    )
+    try:
+        log_key = NoteVerifier.from_vkey((directory / VKEY_FILE).read_text("utf-8").strip())
+    except (OSError, LedgerError) as exc:
+        result.problems.append(f"no usable {VKEY_FILE} in the export: {exc}")
+        return result
+    for n, note in enumerate(published, 1):
+        try:
+            body = open_note(note, [log_key]).text
+            size = Checkpoint.parse(body).size
+        except LedgerError as exc:
+            result.problems.append(f"published checkpoint #{n} is not signed by the log key: {exc}")
+            continue
+        if body not in log_bodies:
+            result.problems.append(
+                f"published checkpoint {size} is not one of the log's signed checkpoints"
+            )
+        try:
+            found = cosignatures_in(note, entries)
+        except LedgerError as exc:
+            result.problems.append(f"published checkpoint {size}: {exc}")
+            continue
+        if len(found) < quorum:
+            names = ", ".join(c["witness"] for c in found) or "none"
+            result.problems.append(
+                f"published checkpoint {size} has valid cosignatures from {len(found)} of the {quorum}"
+                f" required witnesses ({names})"
+            )
+            continue
+        result.checked += 1
+        result.latest_size = size
+    return result
