@@ -35,9 +35,7 @@ def export_witnessing(ledger: Any, out: Path, keys_dir: Path | None, size: int) 
     """
     policy = load_policy(keys_dir)
     notes = [
-        note
-        for tree_size, note, _ in published_checkpoints(ledger.store.engine)
-        if tree_size <= size
+        note for tree_size, note, _ in published_checkpoints(ledger.store) if tree_size <= size
     ]
     if notes:
         refuse_unverified(ledger, policy)
