@@ -37,8 +37,7 @@ from eventsourcing.persistence import Tracking
 from eventsourcing.projection import Projection
 
 from ledger.projections.facts import STATE_VERSION, Facts, bulk
-from ledger.storage.port import AlreadyStored, LogStore
-from ledger.storage.snapshots import ReportSnapshotTable
+from ledger.storage.port import AlreadyStored, LogStore, ReportSnapshots
 
 SNAPSHOT_EVERY = 10_000
 PAGE = 2000
@@ -48,7 +47,7 @@ def _encode(facts: Facts) -> bytes:
     return zlib.compress(json.dumps(facts.to_state(), separators=(",", ":")).encode("utf-8"), 1)
 
 
-def _load(view: ReportSnapshotTable, application_name: str) -> tuple[Facts, int] | None:
+def _load(view: ReportSnapshots, application_name: str) -> tuple[Facts, int] | None:
     """The stored facts and the notification id they reflect; an older format is dropped."""
     loaded = view.load(application_name)
     if loaded is None:
@@ -60,13 +59,14 @@ def _load(view: ReportSnapshotTable, application_name: str) -> tuple[Facts, int]
     return Facts.from_state(state), loaded[1]
 
 
-class FactsProjection(Projection[ReportSnapshotTable]):
+class FactsProjection(Projection[Any]):
     """Folds every stored statement into ``Facts``; snapshots with its tracking position."""
 
     name = "reports"
 
-    def __init__(self, view: ReportSnapshotTable, application_name: str = "ledger") -> None:
+    def __init__(self, view: ReportSnapshots, application_name: str = "ledger") -> None:
         super().__init__(view)
+        self.snapshots = view
         loaded = _load(view, application_name)
         self.facts = loaded[0] if loaded else Facts()
         self.position: int | None = loaded[1] if loaded else None
@@ -92,7 +92,7 @@ class FactsProjection(Projection[ReportSnapshotTable]):
         if self._unsaved is None:
             return
         try:
-            self.view.save(
+            self.snapshots.save(
                 _encode(self.facts),
                 self.facts.count,
                 self._unsaved.application_name,

@@ -17,7 +17,7 @@ import fcntl
 import os
 from collections import OrderedDict
 from collections.abc import Iterable, Iterator, Sequence
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -144,7 +144,7 @@ class Store:
         self.app.close()
         self.engine.dispose()
 
-    def available(self) -> Iterator[None]:
+    def available(self) -> AbstractContextManager[None]:
         return storage_available()
 
     # --- transactions and the writer lock ----------------------------------------

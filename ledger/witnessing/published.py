@@ -248,7 +248,7 @@ def verified_published_note(
     in its place. Without a configured ``policy`` the witnesses are those
     whose stored cosignatures verify, and one of them must have cosigned.
     """
-    row = ledger.store.published_note(tree_size)
+    row: tuple[int, str] | None = ledger.store.published_note(tree_size)
     if row is None:
         return None
     size, note = row
