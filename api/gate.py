@@ -25,7 +25,7 @@ from api.settings import Settings
 from ledger.crypto import load_signing_key
 from ledger.service import Ledger
 from ledger.signature_pool import Checker
-from ledger.storage.sql_store import Store
+from ledger.storage import open_store
 
 
 class ReadersWriterLock:
@@ -121,6 +121,6 @@ def open_gate(settings: Settings) -> LedgerGate:
     key_file = settings.log_key_file
     log_key = load_signing_key(key_file, settings.passphrase) if key_file else None
     ledger = Ledger(
-        Store(settings.db), log_key=log_key, clock=settings.clock, checker=Checker(processes=1)
+        open_store(settings.db), log_key=log_key, clock=settings.clock, checker=Checker(processes=1)
     )
     return LedgerGate(ledger)

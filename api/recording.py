@@ -4,7 +4,8 @@ A post holds one statement or a batch. Every statement is parsed and checked
 against the server's clock first; then, under the process's ledger gate, those
 already in the log are acknowledged with their position (a retry is never
 stored twice) and the rest are appended in one all-or-nothing batch through
-``Ledger.append``, which checks signatures, keys, roles and lifecycle rules.
+``Ledger.record``, the path ``ledger import`` takes too, which checks
+signatures, keys, roles and lifecycle rules.
 """
 
 from __future__ import annotations
@@ -16,12 +17,9 @@ from typing import Any
 from api.errors import BatchTooLarge
 from ledger.errors import (
     ClockSkew,
-    InvalidSignature,
     LedgerError,
     MalformedStatement,
-    ReplayedStatement,
 )
-from ledger.log.merkle import leaf_hash
 from ledger.service import Ledger
 from ledger.statements import Statement, parse_statement
 
@@ -80,34 +78,15 @@ def check_clock(statements: list[Statement], now: datetime, skew: timedelta, bat
 def record(ledger: Ledger, statements: list[Statement], *, batch: bool) -> list[Outcome]:
     """Append what is new, acknowledge what is known; all or nothing. Call under the gate."""
     unique = list({st.event_id: st for st in statements}.values())
-    ids = [st.event_id for st in unique]
-    for attempt in range(3):
-        ledger.store.prefetch_event_infos(ids)
-        known = {i: ledger.store.event_info(i) for i in ids}
-        new = [st for st in unique if known[st.event_id] is None]
-        try:
-            appended = ledger.append(new) if new else []
-            break
-        except ReplayedStatement:
-            # Another process stored one of them since we looked: look again.
-            ledger.store.forget_event_infos()
-            if attempt == 2:
-                raise
-        except LedgerError as exc:
-            _located(exc, statements, batch)
-            raise
     try:
-        _check_same_signature(ledger, [st for st in unique if known[st.event_id] is not None])
+        recorded = ledger.append(unique, acknowledge_known=True)
     except LedgerError as exc:
         _located(exc, statements, batch)
         raise
-    positions = {a.event_id: a.leaf_index for a in appended}
-    stored_now = set(positions)
-    for event_id, info in known.items():
-        if info is not None:
-            positions[event_id] = info.leaf_index
+    by_id = {r.event_id: r for r in recorded}
     return [
-        Outcome(st.event_id, positions[st.event_id], st.event_id in stored_now) for st in statements
+        Outcome(st.event_id, by_id[st.event_id].leaf_index, by_id[st.event_id].stored_now)
+        for st in statements
     ]
 
 
@@ -117,16 +96,3 @@ def _located(exc: LedgerError, statements: list[Statement], batch: bool) -> Ledg
     if batch and exc.event_id is not None:
         exc.line = next((i for i, st in enumerate(statements) if st.event_id == exc.event_id), None)
     return exc
-
-
-def _check_same_signature(ledger: Ledger, known: list[Statement]) -> None:
-    """A retry must be the very statement recorded, not its body under another signature."""
-    for st in known:
-        row = ledger.store.leaf_by_event_id(st.event_id)
-        if row is not None and row.leaf_hash != leaf_hash(st.leaf_bytes()):
-            raise InvalidSignature(
-                f"statement {st.event_id} is recorded with a different signature;"
-                " this copy's signature is not the recorded one",
-                field="signature",
-                event_id=st.event_id,
-            )

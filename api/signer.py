@@ -16,12 +16,12 @@ import time
 from datetime import datetime, timedelta
 
 import anyio.to_thread
-from sqlalchemy.exc import IntegrityError
 
 from api.gate import LedgerGate
 from api.settings import Clock
 from ledger.errors import LedgerError
 from ledger.service import SignedCheckpoint
+from ledger.storage.port import AlreadyStored
 
 log = logging.getLogger("ceasefire_ledger.api")
 
@@ -72,7 +72,7 @@ class CheckpointSigner:
                 return None
             try:
                 return ledger.sign_checkpoint()
-            except IntegrityError:
+            except AlreadyStored:
                 # Another worker signed the same tree size at the same moment.
                 return ledger.latest_checkpoint()
             finally:

@@ -360,10 +360,10 @@ def verify(
             f"Witnesses: {checked.cosigned.summary()}", highlight=False, soft_wrap=True
         )
     else:
-        from ledger.storage.sql_store import Store
+        from ledger.storage import open_store
 
         require_existing_ledger(db)
-        store = Store(db)
+        store = open_store(db)
         try:
             with progress_bar("verify") as bar:
                 task = bar.add_task("verifying", total=store.max_notification_id())

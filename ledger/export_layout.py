@@ -117,7 +117,7 @@ def _export_witnessing(ledger: Ledger, out: Path, keys_dir: Path | None, size: i
     policy = load_policy(keys_dir)
     notes = [
         note
-        for tree_size, note, _ in published_checkpoints(ledger.store.engine)
+        for tree_size, note, _ in published_checkpoints(ledger.store)
         if tree_size <= size
     ]
     if notes:

@@ -101,12 +101,12 @@ def import_lines(
     for number, checked in stream:
         batch.append(_at_line(checked, number))
         if len(batch) >= batch_size:
-            appended.extend(ledger.append_checked(batch))
+            appended.extend(ledger.record(batch))
             if on_batch:
                 on_batch(len(batch))
             batch = []
     if batch:
-        appended.extend(ledger.append_checked(batch))
+        appended.extend(ledger.record(batch))
         if on_batch:
             on_batch(len(batch))
     return appended

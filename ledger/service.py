@@ -10,27 +10,30 @@ state is restored from the database.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any
 from uuid import UUID
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
-from sqlalchemy import event as sqlalchemy_events
-from sqlalchemy.exc import IntegrityError
 
 from ledger.admission import Decision, Entry, EventInfo
 from ledger.aggregates.registry import REGISTRY_KEY, Registry
-from ledger.errors import LedgerError, NotFound, ProofError, StorageUnavailable, TamperDetected
+from ledger.errors import (
+    InvalidSignature,
+    LedgerError,
+    NotFound,
+    ProofError,
+    TamperDetected,
+)
 from ledger.log.checkpoint import Checkpoint
 from ledger.log.merkle import MerkleTree, leaf_hash, verify_consistency
 from ledger.log.note import NoteSigner, NoteVerifier, open_note, sign_note
 from ledger.log.proof_format import format_consistency_proof, format_proof
 from ledger.signature_pool import Checked, Checker
 from ledger.statements import Statement, format_time
-from ledger.storage.sql_store import LeafRow, Store
+from ledger.storage import open_store
+from ledger.storage.port import AlreadyStored, LeafRow, LogStore, StoredLeaf
 from ledger.verification.replay import VerifyReport
 
 Clock = Callable[[], datetime]
@@ -40,53 +43,14 @@ def utc_now() -> datetime:
     return datetime.now(UTC)
 
 
-def _connection_lost(context: Any) -> None:
-    """SQLAlchemy ``handle_error`` hook: a lost or refused connection is StorageUnavailable.
-
-    Installed on the engine so that every database call the ledger's users
-    make (appends, lookups, reads) reports an outage the same way; the pool
-    still invalidates the dead connection before the error is raised.
-    """
-    from sqlalchemy.exc import InterfaceError, OperationalError
-
-    error = context.sqlalchemy_exception
-    message = str(context.original_exception).lower()
-    sqlite = context.dialect is not None and context.dialect.name == "sqlite"
-    if context.is_disconnect or (
-        isinstance(error, (OperationalError, InterfaceError))
-        and (not sqlite or "locked" in message or "unable to open" in message)
-    ):
-        raise StorageUnavailable(
-            "the database is unavailable, nothing was stored; retry later"
-            f" ({type(context.original_exception).__name__})"
-        )
-
-
-@contextmanager
-def storage_available() -> Iterator[None]:
-    """Report a lost or refused database connection as StorageUnavailable.
-
-    The driver's and eventsourcing's connection errors differ by backend; a
-    recorder only needs to know that nothing was stored and to retry later
-    (a retry of the same statement is idempotent).
-    """
-    from eventsourcing.persistence import InterfaceError as EsInterfaceError
-    from eventsourcing.persistence import OperationalError as EsOperationalError
-    from sqlalchemy.exc import InterfaceError, OperationalError
-
-    try:
-        yield
-    except (OperationalError, InterfaceError, EsOperationalError, EsInterfaceError) as exc:
-        raise StorageUnavailable(
-            f"the database is unavailable, nothing was stored; retry later ({type(exc).__name__})"
-        ) from exc
-
-
 @dataclass(frozen=True)
 class Appended:
+    """A recorded statement's id and position; ``stored_now`` is False for one already in the log."""
+
     event_id: str
     leaf_index: int
     type: str
+    stored_now: bool = True
 
 
 @dataclass(frozen=True)
@@ -100,15 +64,13 @@ class SignedCheckpoint:
 class Ledger:
     def __init__(
         self,
-        store: Store,
+        store: LogStore,
         *,
         log_key: Ed25519PrivateKey | None = None,
         clock: Clock = utc_now,
         checker: Checker | None = None,
     ) -> None:
         self.store = store
-        if not sqlalchemy_events.contains(store.engine, "handle_error", _connection_lost):
-            sqlalchemy_events.listen(store.engine, "handle_error", _connection_lost)
         self.clock = clock
         self.checker = checker or Checker()
         self._log_key = log_key
@@ -130,7 +92,7 @@ class Ledger:
     def open(
         cls, db: str, *, log_key: Ed25519PrivateKey | None = None, clock: Clock = utc_now
     ) -> Ledger:
-        return cls(Store(db), log_key=log_key, clock=clock)
+        return cls(open_store(db), log_key=log_key, clock=clock)
 
     def close(self) -> None:
         self.checker.close()
@@ -178,7 +140,7 @@ class Ledger:
         """
         from ledger.verification.before_acting import require_intact
 
-        with storage_available():
+        with self.store.available():
             report = require_intact(
                 self.store, log_public=self._log_public(), checker=checker or self.checker
             )
@@ -204,36 +166,97 @@ class Ledger:
             self.verify_before_acting()
 
     # --- appending -------------------------------------------------------------
-    def append(self, statements: Sequence[Statement]) -> list[Appended]:
-        """Verify and append statements as one all-or-nothing batch."""
-        with storage_available():
+    def append(
+        self, statements: Sequence[Statement], *, acknowledge_known: bool = False
+    ) -> list[Appended]:
+        """Verify and append statements as one all-or-nothing batch (see ``record``)."""
+        with self.store.available():
             keys = self.signing_keys()
         lines = [st.leaf_bytes() for st in statements]
-        return self.append_checked(list(self.checker.check(lines, keys, first_line=None)))
+        checked = list(self.checker.check(lines, keys, first_line=None))
+        return self.record(checked, acknowledge_known=acknowledge_known)
 
     def append_lines(self, lines: Sequence[str | bytes], *, first_line: int = 1) -> list[Appended]:
         """Parse, verify and append JSON lines as one all-or-nothing batch."""
-        with storage_available():
+        with self.store.available():
             keys = self.signing_keys()
         checked = list(self.checker.check(lines, keys, first_line=first_line))
         return self.append_checked(checked)
 
     def append_checked(self, checked: Sequence[Checked]) -> list[Appended]:
-        for c in checked:
-            c.raise_error()
-        with storage_available():
-            return self._append_checked(checked)
+        """Append checked statements as one all-or-nothing batch (a replay is refused)."""
+        return self.record(checked)
 
-    def _append_checked(self, checked: Sequence[Checked]) -> list[Appended]:
+    def record(
+        self, checked: Sequence[Checked], *, acknowledge_known: bool = False
+    ) -> list[Appended]:
+        """Decide and store a batch in one unit of work: the path of every append.
+
+        ``ledger import`` and ``POST /v1/events`` both come here. With
+        ``acknowledge_known`` a statement already in the log is not an error
+        but acknowledged at its position (a client's retry is never stored
+        twice): which ones are known is settled under the writer lock, after
+        catching up with other writers, so no other process can store one in
+        between. Such a retry must be the very statement recorded; a copy under
+        another signature is refused, after the new ones are stored.
+        """
+        known: dict[str, EventInfo] = {}
+        if acknowledge_known:
+            with self.store.available():
+                known = self._known_infos(checked)
+        for c in checked:
+            if _event_id(c) not in known:
+                c.raise_error()
+        if checked and len(known) == len(checked):
+            appended = [self._acknowledged(known[_event_id(c) or ""]) for c in checked]
+        else:
+            with self.store.available():
+                appended = self._append_checked(checked, acknowledge_known)
+        self._check_same_leaves(checked, {a.event_id for a in appended if not a.stored_now})
+        return appended
+
+    def _known_infos(self, checked: Sequence[Checked]) -> dict[str, EventInfo]:
+        """What the log already holds of a batch, by content id (one query for the batch)."""
+        ids = [i for i in map(_event_id, checked) if i is not None]
+        self.store.prefetch_event_infos(ids)
+        infos = {i: self.store.event_info(i) for i in ids}
+        return {i: info for i, info in infos.items() if info is not None}
+
+    @staticmethod
+    def _acknowledged(info: EventInfo) -> Appended:
+        return Appended(info.event_id, info.leaf_index, info.type, stored_now=False)
+
+    def _check_same_leaves(self, checked: Sequence[Checked], known: set[str]) -> None:
+        """A retry must be the very statement recorded, not its body under another signature."""
+        for c in checked:
+            st = c.statement
+            if st is None or st.event_id not in known:
+                continue
+            row = self.store.leaf_by_event_id(st.event_id)
+            if row is not None and row.leaf_hash != leaf_hash(st.leaf_bytes()):
+                raise InvalidSignature(
+                    f"statement {st.event_id} is recorded with a different signature;"
+                    " this copy's signature is not the recorded one",
+                    field="signature",
+                    event_id=st.event_id,
+                )
+
+    def _append_checked(
+        self, checked: Sequence[Checked], acknowledge_known: bool = False
+    ) -> list[Appended]:
         """Decide and store under the writer lock; on any failure forget what was decided."""
         touched: list[UUID] = []
         try:
-            with self.store.write_transaction() as session:
-                self._catch_up(session)
+            with self.store.unit_of_work() as work:
+                self._catch_up(work.leaf_rows_from(self.size))
                 # Under the writer lock nobody else appends: what others stored is
                 # verified (on other connections) before anything is decided on it.
                 self._require_verified()
-                statements = [c.statement for c in checked if c.statement is not None]
+                known = self._known_infos(checked) if acknowledge_known else {}
+                new = [c for c in checked if _event_id(c) not in known]
+                for c in new:
+                    c.raise_error()
+                statements = [c.statement for c in new if c.statement is not None]
                 ids = [st.event_id for st in statements] + [r for st in statements for r in st.refs]
                 self.store.prefetch_event_infos(ids)
                 decision = Decision(self.store)
@@ -241,7 +264,7 @@ class Ledger:
                 entries: list[Entry] = []
                 infos: list[EventInfo] = []
                 try:
-                    for offset, c in enumerate(checked):
+                    for offset, c in enumerate(new):
                         assert c.statement is not None
                         entry = Entry(c.statement, self.size + offset, c.signature_ok)
                         try:
@@ -251,7 +274,7 @@ class Ledger:
                             exc.event_id = exc.event_id or c.statement.event_id
                             raise
                         entries.append(entry)
-                    notification_ids = self.store.save_in_log_order(decision.touched.values())
+                    notification_ids = work.save_in_log_order(decision.touched.values())
                     rows = [
                         LeafRow(
                             leaf_index=e.leaf_index,
@@ -265,7 +288,7 @@ class Ledger:
                         )
                         for e, info, nid in zip(entries, infos, notification_ids, strict=True)
                     ]
-                    self.store.insert_leaves(session, rows)
+                    work.insert_leaves(rows)
                 except BaseException:
                     # Aggregates were changed in memory (and maybe put in the cache):
                     # forget them so the next read comes from what was committed.
@@ -284,14 +307,12 @@ class Ledger:
             self.tree.append(row.leaf_hash)
             self.store.remember_event_info(info)
         self.verified_size = self.size
-        return [Appended(r.event_id, r.leaf_index, r.type) for r in rows]
+        stored = {r.event_id: Appended(r.event_id, r.leaf_index, r.type) for r in rows}
+        stored.update((i, self._acknowledged(info)) for i, info in known.items())
+        return [stored[_event_id(c) or ""] for c in checked]
 
-    def _catch_up(self, session: object) -> None:
+    def _catch_up(self, new_rows: Sequence[LeafRow]) -> None:
         """Take in what other writers appended since this process last looked."""
-        from sqlalchemy.orm import Session
-
-        assert isinstance(session, Session)
-        new_rows = self.store.new_leaf_rows(session, self.size)
         if not new_rows:
             return
         self.store.evict([r.aggregate_id for r in new_rows])
@@ -307,11 +328,7 @@ class Ledger:
 
     def refresh(self) -> None:
         """Catch up with other writers outside a write (for readers)."""
-        with self.store.engine.connect() as conn:
-            from sqlalchemy.orm import Session
-
-            with Session(bind=conn) as session:
-                self._catch_up(session)
+        self._catch_up(self.store.leaf_rows(self.size))
 
     # --- checkpoints ---------------------------------------------------------
     def log_signer(self) -> NoteSigner:
@@ -353,7 +370,7 @@ class Ledger:
         signed_at = format_time(now)
         try:
             self.store.insert_checkpoint(self.size, root, note, signed_at)
-        except IntegrityError:
+        except AlreadyStored:
             # Another process signed this very size first: its checkpoint stands.
             return self.checkpoint_at(self.size)
         return SignedCheckpoint(self.size, root, note, signed_at)
@@ -523,9 +540,10 @@ class Ledger:
         return stored_leaves(self.store, start=start, limit=limit)
 
 
+def _event_id(checked: Checked) -> str | None:
+    return checked.statement.event_id if checked.statement is not None else None
+
+
 def verify_checkpoint_note(note: str, verifier: NoteVerifier) -> Checkpoint:
     opened = open_note(note, [verifier])
     return Checkpoint.parse(opened.text)
-
-
-from ledger.storage.log_reader import StoredLeaf  # noqa: E402  (re-export for type hints)

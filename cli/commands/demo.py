@@ -112,10 +112,10 @@ def _record_city(
 def _verify(db: str) -> None:
     from cli.main import console, progress_bar
     from ledger.errors import TamperDetected
-    from ledger.storage.sql_store import Store
+    from ledger.storage import open_store
     from ledger.verification.replay import verify_store
 
-    store = Store(db)
+    store = open_store(db)
     try:
         with progress_bar("verify") as bar:
             task = bar.add_task("verifying from nothing", total=store.max_notification_id())

@@ -64,10 +64,10 @@ def register(app: typer.Typer) -> None:
         from rich.table import Table
 
         from cli.main import console
-        from ledger.storage.sql_store import Store
+        from ledger.storage import open_store
         from ledger.verification.before_acting import statements_by_revoked_keys
 
-        store = Store(db)
+        store = open_store(db)
         try:
             marked = statements_by_revoked_keys(store)
         finally:

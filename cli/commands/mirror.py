@@ -37,12 +37,12 @@ def register(app: typer.Typer) -> None:
         """
         from ledger.service import Ledger
         from ledger.signature_pool import Checker
-        from ledger.storage.sql_store import Store
+        from ledger.storage import open_store
         from ledger.witnessing.mirror import Mirror
         from ledger.witnessing.witness import Witness
 
         witness = Witness(witness_dir) if witness_dir is not None else None
-        ledger = Ledger(Store(db), checker=Checker(processes=1))
+        ledger = Ledger(open_store(db), checker=Checker(processes=1))
         try:
             mirror = Mirror(
                 url,

@@ -150,7 +150,7 @@ def refused_with_evidence(ledger: Ledger, scene: dict[str, Any]) -> None:
 
 @then("nothing new is published")
 def nothing_new(ledger: Ledger, scene: dict[str, Any]) -> None:
-    assert [size for size, _, _ in published_checkpoints(ledger.store.engine)] == [5]
+    assert [size for size, _, _ in published_checkpoints(ledger.store)] == [5]
     assert latest_published_checkpoint(scene["fork"].store) is None
 
 

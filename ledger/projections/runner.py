@@ -3,8 +3,8 @@
 ``FactsProjection`` is an ``eventsourcing.projection.Projection``: its
 ``process_event(domain_event, tracking)`` folds the statement the stored
 aggregate event carries (``leaf``, ``event_id``, ``leaf_index``) into
-``Facts``. Its view, ``FactsView``, is a ``SQLAlchemyTrackingRecorder`` that
-also keeps one snapshot of the facts: the snapshot and the tracking position
+``Facts``. Its view, ``ReportSnapshotTable`` (``ledger.storage.snapshots``),
+is a tracking recorder that also keeps one snapshot of the facts: the snapshot and the tracking position
 are written in ONE transaction, so after a restart the projection resumes
 exactly after the last event the snapshot holds (a snapshot of an older
 ``STATE_VERSION`` is dropped with its position, and the facts rebuilt) (exactly once: recording the
@@ -23,7 +23,8 @@ notification with the application's mapper, exactly as an
 ``ApplicationSubscription`` does; it works on SQLite and PostgreSQL alike
 (eventsourcing's threaded ``ProjectionRunner`` needs PostgreSQL's LISTEN/NOTIFY,
 and the classes here also fit it: ``ProjectionRunner(application_class=
-LedgerApplication, projection_class=FactsProjection, view_class=FactsView, env=…)``).
+LedgerApplication, projection_class=FactsProjection,
+view_class=ReportSnapshotTable, env=…)``).
 """
 
 from __future__ import annotations
@@ -32,115 +33,41 @@ import json
 import zlib
 from typing import Any
 
-from eventsourcing.persistence import IntegrityError, Tracking
+from eventsourcing.persistence import Tracking
 from eventsourcing.projection import Projection
-from eventsourcing_sqlalchemy.datastore import SQLAlchemyDatastore
-from eventsourcing_sqlalchemy.recorders import SQLAlchemyTrackingRecorder
-from sqlalchemy import (
-    BigInteger,
-    Column,
-    Integer,
-    LargeBinary,
-    MetaData,
-    String,
-    Table,
-    delete,
-    insert,
-    select,
-)
 
 from ledger.projections.facts import STATE_VERSION, Facts, bulk
-from ledger.storage.sql_store import Store
+from ledger.storage.port import AlreadyStored, LogStore, ReportSnapshots
 
 SNAPSHOT_EVERY = 10_000
 PAGE = 2000
-BigId = BigInteger().with_variant(Integer(), "sqlite")
 
 
-class FactsView(SQLAlchemyTrackingRecorder):
-    """Tracking positions plus the latest facts snapshot, written together."""
-
-    def __init__(
-        self,
-        datastore: SQLAlchemyDatastore,
-        *,
-        tracking_table_name: str = "reports_tracking",
-        schema_name: str | None = None,
-        **kwargs: Any,
-    ) -> None:
-        super().__init__(
-            datastore, tracking_table_name=tracking_table_name, schema_name=schema_name, **kwargs
-        )
-        self.snapshots = Table(
-            "reports_facts_snapshot",
-            MetaData(schema=schema_name),
-            Column("application_name", String(32), primary_key=True),
-            Column("notification_id", BigId, nullable=False),
-            Column("tree_size", BigId, nullable=False),
-            Column("state", LargeBinary, nullable=False),
-        )
-
-    def create_table(self) -> None:
-        super().create_table()
-        assert self.datastore.engine is not None
-        self.snapshots.create(self.datastore.engine, checkfirst=True)
-
-    def save_snapshot(self, facts: Facts, tracking: Tracking) -> None:
-        """Store the facts and the tracking position in one transaction (or neither)."""
-        blob = zlib.compress(json.dumps(facts.to_state(), separators=(",", ":")).encode("utf-8"), 1)
-        with self.transaction(commit=True) as session:
-            self._insert_tracking(session, tracking)
-            session.execute(
-                delete(self.snapshots).where(
-                    self.snapshots.c.application_name == tracking.application_name
-                )
-            )
-            session.execute(
-                insert(self.snapshots).values(
-                    application_name=tracking.application_name,
-                    notification_id=tracking.notification_id,
-                    tree_size=facts.count,
-                    state=blob,
-                )
-            )
-
-    def load_snapshot(self, application_name: str) -> tuple[Facts, int] | None:
-        """The stored facts and the notification id they reflect, if any."""
-        with self.transaction(commit=False) as session:
-            row = session.execute(
-                select(self.snapshots.c.state, self.snapshots.c.notification_id).where(
-                    self.snapshots.c.application_name == application_name
-                )
-            ).first()
-        if row is None:
-            return None
-        state = json.loads(zlib.decompress(bytes(row[0])))
-        if state.get("version") != STATE_VERSION:
-            self.reset(application_name)
-            return None
-        return Facts.from_state(state), int(row[1])
-
-    def reset(self, application_name: str) -> None:
-        """Forget the snapshot and the position together (the facts will be rebuilt from zero)."""
-        with self.transaction(commit=True) as session:
-            session.execute(
-                delete(self.snapshots).where(self.snapshots.c.application_name == application_name)
-            )
-            session.execute(
-                delete(self.tracking_table).where(
-                    self.tracking_table.c.application_name == application_name
-                )
-            )
+def _encode(facts: Facts) -> bytes:
+    return zlib.compress(json.dumps(facts.to_state(), separators=(",", ":")).encode("utf-8"), 1)
 
 
-class FactsProjection(Projection[FactsView]):
+def _load(view: ReportSnapshots, application_name: str) -> tuple[Facts, int] | None:
+    """The stored facts and the notification id they reflect; an older format is dropped."""
+    loaded = view.load(application_name)
+    if loaded is None:
+        return None
+    state = json.loads(zlib.decompress(loaded[0]))
+    if state.get("version") != STATE_VERSION:
+        view.reset(application_name)
+        return None
+    return Facts.from_state(state), loaded[1]
+
+
+class FactsProjection(Projection[Any]):
     """Folds every stored statement into ``Facts``; snapshots with its tracking position."""
 
     name = "reports"
 
-    def __init__(self, view: FactsView, application_name: str = "ledger") -> None:
+    def __init__(self, view: ReportSnapshots, application_name: str = "ledger") -> None:
         super().__init__(view)
-        loaded = view.load_snapshot(application_name)
+        self.snapshots = view
+        loaded = _load(view, application_name)
         self.facts = loaded[0] if loaded else Facts()
         self.position: int | None = loaded[1] if loaded else None
         self._unsaved: Tracking | None = None
@@ -165,8 +92,13 @@ class FactsProjection(Projection[FactsView]):
         if self._unsaved is None:
             return
         try:
-            self.view.save_snapshot(self.facts, self._unsaved)
-        except IntegrityError:
+            self.snapshots.save(
+                _encode(self.facts),
+                self.facts.count,
+                self._unsaved.application_name,
+                self._unsaved.notification_id,
+            )
+        except AlreadyStored:
             # Another process already recorded this position (or a later one):
             # its snapshot is as good as ours, and nothing is counted twice.
             pass
@@ -178,11 +110,10 @@ class FactsProjection(Projection[FactsView]):
 class FactsRunner:
     """Keeps a ``FactsProjection`` current with a ledger store, synchronously."""
 
-    def __init__(self, store: Store, *, snapshots: bool = True) -> None:
+    def __init__(self, store: LogStore, *, snapshots: bool = True) -> None:
         self.store = store
-        self.app_name = store.app.name
-        self.view = FactsView(store.app.factory.datastore)  # type: ignore[attr-defined]
-        self.view.create_table()
+        self.app_name = store.application_name
+        self.view = store.report_snapshots()
         self.projection = FactsProjection(self.view, self.app_name)
         self.snapshots = snapshots
         self._last_seen = self.projection.position or 0
@@ -202,7 +133,6 @@ class FactsRunner:
 
     def _catch_up(self, limit: int | None) -> int:
         done = 0
-        mapper = self.store.app.mapper
         while limit is None or done < limit:
             page = self.store.notifications(
                 start=self._last_seen + 1, limit=PAGE if limit is None else min(PAGE, limit - done)
@@ -211,7 +141,7 @@ class FactsRunner:
                 break
             for notification in page:
                 tracking = Tracking(self.app_name, notification.id)
-                self.projection.process_event(mapper.to_domain_event(notification), tracking)
+                self.projection.process_event(self.store.decode(notification), tracking)
                 self._last_seen = notification.id
                 done += 1
         self.projection.facts.settle()
@@ -220,43 +150,23 @@ class FactsRunner:
         return done
 
 
-def check_snapshot(store: Store) -> list[tuple[str, str]]:
+def check_snapshot(store: LogStore) -> list[tuple[str, str]]:
     """Refold the verified leaves up to the stored snapshot's position and compare.
 
     The snapshot and its tracking position are a cache of what the leaves give;
     ``ledger verify`` (and so the check before a server starts) recomputes them,
     and returns (column, message) for each disagreement. Nothing is written.
     """
-    from sqlalchemy import func, inspect, select
-
-    tables = set(inspect(store.engine).get_table_names())
-    if "reports_facts_snapshot" not in tables:
-        return []
-    view = FactsView(store.app.factory.datastore)  # type: ignore[attr-defined]
-    with store.engine.connect() as conn:
-        row = conn.execute(
-            select(
-                view.snapshots.c.state, view.snapshots.c.notification_id, view.snapshots.c.tree_size
-            ).where(view.snapshots.c.application_name == store.app.name)
-        ).first()
-        tracked = (
-            conn.execute(
-                select(func.max(view.tracking_table.c.notification_id)).where(
-                    view.tracking_table.c.application_name == store.app.name
-                )
-            ).scalar()
-            if "reports_tracking" in tables
-            else None
-        )
+    row = store.stored_report_snapshot()
     if row is None:
         return []
     problems: list[tuple[str, str]] = []
     try:
-        state = json.loads(zlib.decompress(bytes(row[0])))
+        state = json.loads(zlib.decompress(row.state))
     except (zlib.error, ValueError):
         return [("reports_facts_snapshot.state", "the stored report snapshot cannot be read")]
-    position = int(row[1])
-    if tracked is not None and int(tracked) != position:
+    position, tracked = row.notification_id, row.tracked
+    if tracked is not None and tracked != position:
         problems.append(
             (
                 "reports_tracking.notification_id",
@@ -266,7 +176,6 @@ def check_snapshot(store: Store) -> list[tuple[str, str]]:
     if state.get("version") != STATE_VERSION:
         return problems  # an older format is dropped and rebuilt from the leaves on use
     fresh = Facts()
-    mapper = store.app.mapper
     start = 1
     with bulk():
         while start <= position:
@@ -276,16 +185,19 @@ def check_snapshot(store: Store) -> list[tuple[str, str]]:
             for notification in page:
                 if notification.id > position:
                     break
-                event = mapper.to_domain_event(notification)
+                event = store.decode(notification)
                 statement = json.loads(event.leaf)
                 statement["event_id"] = event.event_id
                 statement["leaf_index"] = event.leaf_index
                 fresh.apply(statement, settle=False)
             start = int(page[-1].id) + 1
     fresh.settle()
-    if int(row[2]) != fresh.count:
+    if row.tree_size != fresh.count:
         problems.append(
-            ("reports_facts_snapshot.tree_size", f"stored {row[2]}, the leaves give {fresh.count}")
+            (
+                "reports_facts_snapshot.tree_size",
+                f"stored {row.tree_size}, the leaves give {fresh.count}",
+            )
         )
     try:
         stored = Facts.from_state(state)

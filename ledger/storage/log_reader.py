@@ -7,36 +7,17 @@ verify, projections) walk it page by page.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterator
-from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import select
+from ledger.storage.port import LogStore, StoredLeaf
 
-from ledger.storage.sql_store import Store, leaves_table
+__all__ = ["StoredLeaf", "decode_notification", "stored_leaves", "walk_notifications"]
 
 PAGE = 2000
 
 
-@dataclass(frozen=True)
-class StoredLeaf:
-    """One stored statement as the event store holds it."""
-
-    notification_id: int
-    leaf_index: int | None
-    event_id: str | None
-    leaf: str
-    originator_id: str
-    topic: str
-    originator_version: int = 0
-    state: bytes = b""
-
-    def statement(self) -> dict[str, Any]:
-        return dict(json.loads(self.leaf))
-
-
-def decode_notification(store: Store, notification: Any) -> StoredLeaf:
+def decode_notification(store: LogStore, notification: Any) -> StoredLeaf:
     """Decode without trusting the row: missing attributes become None."""
     try:
         event = store.decode(notification)
@@ -57,22 +38,21 @@ def decode_notification(store: Store, notification: Any) -> StoredLeaf:
     )
 
 
-def stored_leaves(store: Store, start: int = 0, limit: int | None = None) -> Iterator[StoredLeaf]:
+def stored_leaves(
+    store: LogStore, start: int = 0, limit: int | None = None
+) -> Iterator[StoredLeaf]:
     """Statements from log position ``start`` on, in log order."""
     first_nid = 1
     if start > 0:
-        with store.engine.connect() as conn:
-            nid = conn.execute(
-                select(leaves_table.c.notification_id).where(leaves_table.c.leaf_index == start)
-            ).scalar()
+        nid = store.notification_id_at(start)
         if nid is None:
             return
-        first_nid = int(nid)
+        first_nid = nid
     yield from walk_notifications(store, first_nid, limit)
 
 
 def walk_notifications(
-    store: Store, first_nid: int = 1, limit: int | None = None
+    store: LogStore, first_nid: int = 1, limit: int | None = None
 ) -> Iterator[StoredLeaf]:
     count = 0
     nid = first_nid

@@ -1,16 +1,14 @@
-"""Persistence: the eventsourcing Application and the log's index tables.
+"""The SQLAlchemy log store: the eventsourcing Application and the ledger's tables.
 
 The events themselves are stored by ``eventsourcing`` through
 ``eventsourcing-sqlalchemy`` (table ``ledger_events``), on a SQLite file by
 default or on PostgreSQL given a ``postgresql+psycopg://`` URL. Beside them, in
-the same database and written in the same transaction, the ledger keeps:
+the same database and written in the same transaction, the ledger keeps the
+tables of ``ledger.storage.schema``. ``Store`` implements the storage port
+(``ledger.storage.port.LogStore``); it is the only place that knows which
+database is behind it.
 
-* ``ledger_leaves``: one row per log position: the statement's content id
-  (unique, so a replay cannot be stored twice), its Merkle leaf hash and what
-  rules need to look up references quickly;
-* ``ledger_checkpoints``: every signed checkpoint (C2SP signed note).
-
-Nothing here updates or deletes a row: the only writes are inserts.
+Nothing here updates or deletes a row of the ledger's tables: the only writes are inserts.
 """
 
 from __future__ import annotations
@@ -19,59 +17,82 @@ import fcntl
 import os
 from collections import OrderedDict
 from collections.abc import Iterable, Iterator, Sequence
-from contextlib import contextmanager
-from dataclasses import dataclass
+from contextlib import AbstractContextManager, contextmanager
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 from uuid import UUID
 
 from eventsourcing.application import AggregateNotFoundError, Application
+from eventsourcing.persistence import InterfaceError as EsInterfaceError
 from eventsourcing.persistence import Notification
-from sqlalchemy import (
-    BigInteger,
-    Column,
-    Integer,
-    LargeBinary,
-    MetaData,
-    String,
-    Table,
-    Text,
-    func,
-    insert,
-    select,
-    text,
-)
+from eventsourcing.persistence import OperationalError as EsOperationalError
+from sqlalchemy import event as sqlalchemy_events
+from sqlalchemy import func, insert, inspect, select, text
 from sqlalchemy.engine import Engine
+from sqlalchemy.exc import IntegrityError, InterfaceError, OperationalError
 from sqlalchemy.orm import Session
 
 from ledger.admission import A, EventInfo
 from ledger.aggregates.base import LedgerAggregate
 from ledger.errors import LedgerError, StorageUnavailable
-
-metadata = MetaData()
-BigId = BigInteger().with_variant(Integer(), "sqlite")
-
-leaves_table = Table(
-    "ledger_leaves",
-    metadata,
-    Column("leaf_index", BigId, primary_key=True, autoincrement=False),
-    Column("event_id", String(64), nullable=False, unique=True),
-    Column("leaf_hash", LargeBinary(32), nullable=False),
-    Column("type", String(64), nullable=False),
-    Column("recorder", String(64), nullable=False),
-    Column("occurred_at", String(20), nullable=False),
-    Column("aggregate_id", String(36), nullable=False),
-    Column("notification_id", BigId, nullable=False),
+from ledger.storage.port import (
+    AlreadyStored,
+    CheckpointRow,
+    LeafRow,
+    StoredReportSnapshot,
 )
-
-checkpoints_table = Table(
-    "ledger_checkpoints",
+from ledger.storage.schema import (
+    checkpoints_table,
+    cosignatures_table,
+    leaves_table,
     metadata,
-    Column("tree_size", BigId, primary_key=True, autoincrement=False),
-    Column("root_hash", LargeBinary(32), nullable=False),
-    Column("note", Text, nullable=False),
-    Column("signed_at", String(20), nullable=False),
+    published_table,
+    witnessing_metadata,
 )
+from ledger.storage.snapshots import SNAPSHOTS, TRACKING, ReportSnapshotTable
+
+__all__ = ["LeafRow", "Store", "database_url", "storage_available"]
+
+
+def _connection_lost(context: Any) -> None:
+    """SQLAlchemy ``handle_error`` hook: a lost or refused connection is StorageUnavailable.
+
+    Installed on the engine so that every database call the ledger's users
+    make (appends, lookups, reads) reports an outage the same way; the pool
+    still invalidates the dead connection before the error is raised.
+    """
+    error = context.sqlalchemy_exception
+    message = str(context.original_exception).lower()
+    sqlite = context.dialect is not None and context.dialect.name == "sqlite"
+    if context.is_disconnect or (
+        isinstance(error, (OperationalError, InterfaceError))
+        and (not sqlite or "locked" in message or "unable to open" in message)
+    ):
+        raise StorageUnavailable(
+            "the database is unavailable, nothing was stored; retry later"
+            f" ({type(context.original_exception).__name__})"
+        )
+
+
+@contextmanager
+def storage_available() -> Iterator[None]:
+    """Report a lost or refused database connection as StorageUnavailable.
+
+    The driver's and eventsourcing's connection errors differ by backend; a
+    recorder only needs to know that nothing was stored and to retry later
+    (a retry of the same statement is idempotent).
+    """
+    try:
+        yield
+    except (OperationalError, InterfaceError, EsOperationalError, EsInterfaceError) as exc:
+        raise StorageUnavailable(
+            f"the database is unavailable, nothing was stored; retry later ({type(exc).__name__})"
+        ) from exc
+
+
+def _now() -> str:
+    return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 def database_url(db: str) -> str:
@@ -95,28 +116,6 @@ class LedgerApplication(Application[UUID]):
     }
 
 
-@dataclass(frozen=True)
-class LeafRow:
-    leaf_index: int
-    event_id: str
-    leaf_hash: bytes
-    type: str
-    recorder: str
-    occurred_at: str
-    aggregate_id: str
-    notification_id: int
-
-    def info(self) -> EventInfo:
-        return EventInfo(
-            event_id=self.event_id,
-            leaf_index=self.leaf_index,
-            type=self.type,
-            recorder=self.recorder,
-            occurred_at=self.occurred_at,
-            aggregate_id=UUID(self.aggregate_id),
-        )
-
-
 class Store:
     """The database behind one ledger: events, leaves, checkpoints, the writer lock."""
 
@@ -129,10 +128,14 @@ class Store:
             self.app = LedgerApplication(env={"SQLALCHEMY_URL": self.url})
             self.engine: Engine = self.app.factory.datastore.engine  # type: ignore[attr-defined]
             metadata.create_all(self.engine)
+            if not sqlalchemy_events.contains(self.engine, "handle_error", _connection_lost):
+                sqlalchemy_events.listen(self.engine, "handle_error", _connection_lost)
         except Exception as exc:  # driver errors differ by backend
             raise StorageUnavailable(f"cannot open the database {self._safe_url()}: {exc}") from exc
         self._info_cache: OrderedDict[str, EventInfo | None] = OrderedDict()
         self._known_aggregates: set[UUID] | None = None
+        self._witnessing_tables = False
+        self.application_name: str = self.app.name
 
     def _safe_url(self) -> str:
         return self.url.split("@")[-1] if "@" in self.url else self.url
@@ -141,9 +144,12 @@ class Store:
         self.app.close()
         self.engine.dispose()
 
+    def available(self) -> AbstractContextManager[None]:
+        return storage_available()
+
     # --- transactions and the writer lock ----------------------------------------
     @contextmanager
-    def write_transaction(self) -> Iterator[Session]:
+    def unit_of_work(self) -> Iterator[SqlUnitOfWork]:
         """One atomic write: the events, their leaves, under the single-writer lock.
 
         On PostgreSQL the lock is a table lock taken first in the transaction;
@@ -155,7 +161,7 @@ class Store:
             with datastore.transaction(commit=True) as session:
                 if not self.is_sqlite:
                     session.execute(text("LOCK TABLE ledger_leaves IN EXCLUSIVE MODE"))
-                yield session
+                yield SqlUnitOfWork(self, session)
 
     @contextmanager
     def _process_lock(self) -> Iterator[None]:
@@ -172,10 +178,8 @@ class Store:
             os.close(fd)
 
     # --- leaves --------------------------------------------------------------
-    def leaf_count(self, session: Session | None = None) -> int:
+    def leaf_count(self) -> int:
         stmt = select(func.count()).select_from(leaves_table)
-        if session is not None:
-            return int(session.execute(stmt).scalar_one())
         with self.engine.connect() as conn:
             return int(conn.execute(stmt).scalar_one())
 
@@ -198,43 +202,14 @@ class Store:
         with self.engine.connect() as conn:
             return [LeafRow(*row) for row in conn.execute(stmt)]
 
-    def leaf_hashes(self, start: int = 0, session: Session | None = None) -> list[bytes]:
+    def leaf_hashes(self, start: int = 0) -> list[bytes]:
         stmt = (
             select(leaves_table.c.leaf_hash)
             .where(leaves_table.c.leaf_index >= start)
             .order_by(leaves_table.c.leaf_index)
         )
-        if session is not None:
-            return [bytes(r[0]) for r in session.execute(stmt)]
         with self.engine.connect() as conn:
             return [bytes(r[0]) for r in conn.execute(stmt)]
-
-    def new_leaf_rows(self, session: Session, start: int) -> list[LeafRow]:
-        stmt = (
-            select(leaves_table)
-            .where(leaves_table.c.leaf_index >= start)
-            .order_by(leaves_table.c.leaf_index)
-        )
-        return [LeafRow(*row) for row in session.execute(stmt)]
-
-    def insert_leaves(self, session: Session, rows: Sequence[LeafRow]) -> None:
-        if rows:
-            session.execute(
-                insert(leaves_table),
-                [
-                    {
-                        "leaf_index": r.leaf_index,
-                        "event_id": r.event_id,
-                        "leaf_hash": r.leaf_hash,
-                        "type": r.type,
-                        "recorder": r.recorder,
-                        "occurred_at": r.occurred_at,
-                        "aggregate_id": r.aggregate_id,
-                        "notification_id": r.notification_id,
-                    }
-                    for r in rows
-                ],
-            )
 
     def leaf_by_event_id(self, event_id: str) -> LeafRow | None:
         with self.engine.connect() as conn:
@@ -242,6 +217,15 @@ class Store:
                 select(leaves_table).where(leaves_table.c.event_id == event_id)
             ).first()
         return LeafRow(*row) if row else None
+
+    def notification_id_at(self, leaf_index: int) -> int | None:
+        with self.engine.connect() as conn:
+            nid = conn.execute(
+                select(leaves_table.c.notification_id).where(
+                    leaves_table.c.leaf_index == leaf_index
+                )
+            ).scalar()
+        return None if nid is None else int(nid)
 
     # --- event lookups for the rules (the World protocol) ----------------------
     def event_info(self, event_id: str) -> EventInfo | None:
@@ -295,7 +279,7 @@ class Store:
             return None
         return agg if isinstance(agg, cls) else None
 
-    def save_in_log_order(self, aggregates: Iterable[LedgerAggregate]) -> list[int]:
+    def _save_in_log_order(self, aggregates: Iterable[LedgerAggregate]) -> list[int]:
         """Store the aggregates' new events in log order; return their notification ids.
 
         ``Application.save(*aggregates)`` would store them aggregate by
@@ -342,6 +326,9 @@ class Store:
     def decode(self, notification: Notification) -> Any:
         return self.app.mapper.to_domain_event(notification)
 
+    def encode(self, event: Any) -> Any:
+        return self.app.mapper.to_stored_event(event)
+
     def has_notification(self, notification_id: int) -> bool:
         """Whether the event store holds a row with this notification id."""
         return bool(
@@ -369,26 +356,163 @@ class Store:
             signed_time = None
         if signed_time is not None:
             signed_at = signed_time.strftime("%Y-%m-%dT%H:%M:%SZ")
-        with self.engine.begin() as conn:
-            conn.execute(
-                insert(checkpoints_table).values(
-                    tree_size=tree_size, root_hash=root, note=note, signed_at=signed_at
+        try:
+            with self.engine.begin() as conn:
+                conn.execute(
+                    insert(checkpoints_table).values(
+                        tree_size=tree_size, root_hash=root, note=note, signed_at=signed_at
+                    )
                 )
-            )
+        except IntegrityError as exc:
+            raise AlreadyStored(f"a checkpoint of tree size {tree_size} is stored") from exc
 
-    def checkpoints(self) -> list[tuple[int, bytes, str, str]]:
+    def checkpoints(self) -> list[CheckpointRow]:
         with self.engine.connect() as conn:
             rows = conn.execute(select(checkpoints_table).order_by(checkpoints_table.c.tree_size))
             return [(int(r[0]), bytes(r[1]), str(r[2]), str(r[3])) for r in rows]
 
-    def latest_checkpoint(self) -> tuple[int, bytes, str, str] | None:
+    def latest_checkpoint(self) -> CheckpointRow | None:
         with self.engine.connect() as conn:
             row = conn.execute(
                 select(checkpoints_table).order_by(checkpoints_table.c.tree_size.desc()).limit(1)
             ).first()
         return (int(row[0]), bytes(row[1]), str(row[2]), str(row[3])) if row else None
 
+    # --- witnesses' cosignatures and published checkpoints -----------------------------
+    def _witnessing(self) -> Engine:
+        """The engine, with the witnessing tables created on first use."""
+        if not self._witnessing_tables:
+            witnessing_metadata.create_all(self.engine)
+            self._witnessing_tables = True
+        return self.engine
 
-class StorageError(LedgerError):
-    code = "storage_error"
-    http_status = 500
+    def has_published_tables(self) -> bool:
+        return self._witnessing_tables or inspect(self.engine).has_table(published_table.name)
+
+    def record_cosignature(self, witness_vkey: str, tree_size: int, line: str) -> None:
+        with self._witnessing().begin() as conn:
+            conn.execute(
+                insert(cosignatures_table).values(
+                    witness_vkey=witness_vkey,
+                    tree_size=tree_size,
+                    cosignature=line,
+                    received_at=_now(),
+                )
+            )
+
+    def cosignatures(self) -> list[tuple[int, str, int, str]]:
+        c = cosignatures_table.c
+        with self._witnessing().connect() as conn:
+            rows = conn.execute(
+                select(c.id, c.witness_vkey, c.tree_size, c.cosignature).order_by(c.id)
+            )
+            return [(int(r[0]), str(r[1]), int(r[2]), str(r[3])) for r in rows]
+
+    def cosignatures_with_checkpoints(
+        self, witness_vkey: str
+    ) -> list[tuple[int, int, str, str | None]]:
+        c = cosignatures_table.c
+        with self._witnessing().connect() as conn:
+            rows = conn.execute(
+                select(c.id, c.tree_size, c.cosignature, checkpoints_table.c.note)
+                .select_from(
+                    cosignatures_table.outerjoin(
+                        checkpoints_table, checkpoints_table.c.tree_size == c.tree_size
+                    )
+                )
+                .where(c.witness_vkey == witness_vkey)
+                .order_by(c.id)
+            ).all()
+        return [
+            (int(r[0]), int(r[1]), str(r[2]), None if r[3] is None else str(r[3])) for r in rows
+        ]
+
+    def insert_published(self, tree_size: int, note: str) -> None:
+        try:
+            with self._witnessing().begin() as conn:
+                conn.execute(
+                    insert(published_table).values(
+                        tree_size=tree_size, note=note, published_at=_now()
+                    )
+                )
+        except IntegrityError as exc:
+            raise AlreadyStored(
+                f"a published checkpoint of tree size {tree_size} is stored"
+            ) from exc
+
+    def published_checkpoints(self) -> list[tuple[int, str, str]]:
+        with self._witnessing().connect() as conn:
+            rows = conn.execute(select(published_table).order_by(published_table.c.tree_size))
+            return [(int(r[0]), str(r[1]), str(r[2])) for r in rows]
+
+    def published_note(self, tree_size: int | None = None) -> tuple[int, str] | None:
+        query = select(published_table.c.tree_size, published_table.c.note)
+        if tree_size is None:
+            query = query.order_by(published_table.c.tree_size.desc()).limit(1)
+        else:
+            query = query.where(published_table.c.tree_size == tree_size)
+        with self._witnessing().connect() as conn:
+            row = conn.execute(query).first()
+        return None if row is None else (int(row[0]), str(row[1]))
+
+    # --- the reports projection's snapshot ---------------------------------------------
+    def report_snapshots(self) -> ReportSnapshotTable:
+        view = ReportSnapshotTable(self.app.factory.datastore)  # type: ignore[attr-defined]
+        view.create_table()
+        return view
+
+    def stored_report_snapshot(self) -> StoredReportSnapshot | None:
+        """The snapshot row as stored; a database without the table has none (nothing is created)."""
+        tables = set(inspect(self.engine).get_table_names())
+        if SNAPSHOTS not in tables:
+            return None
+        view = ReportSnapshotTable(self.app.factory.datastore)  # type: ignore[attr-defined]
+        with self.engine.connect() as conn:
+            found = view.stored(conn, self.application_name, tracked=TRACKING in tables)
+        if found is None:
+            return None
+        row, tracked = found
+        return StoredReportSnapshot(
+            state=bytes(row[0]),
+            notification_id=int(row[1]),
+            tree_size=int(row[2]),
+            tracked=None if tracked is None else int(tracked),
+        )
+
+
+class SqlUnitOfWork:
+    """The writes of one transaction (``Store.unit_of_work``), on its session."""
+
+    def __init__(self, store: Store, session: Session) -> None:
+        self._store = store
+        self._session = session
+
+    def leaf_rows_from(self, start: int) -> list[LeafRow]:
+        stmt = (
+            select(leaves_table)
+            .where(leaves_table.c.leaf_index >= start)
+            .order_by(leaves_table.c.leaf_index)
+        )
+        return [LeafRow(*row) for row in self._session.execute(stmt)]
+
+    def save_in_log_order(self, aggregates: Iterable[LedgerAggregate]) -> list[int]:
+        return self._store._save_in_log_order(aggregates)  # noqa: SLF001  (same transaction)
+
+    def insert_leaves(self, rows: Sequence[LeafRow]) -> None:
+        if rows:
+            self._session.execute(
+                insert(leaves_table),
+                [
+                    {
+                        "leaf_index": r.leaf_index,
+                        "event_id": r.event_id,
+                        "leaf_hash": r.leaf_hash,
+                        "type": r.type,
+                        "recorder": r.recorder,
+                        "occurred_at": r.occurred_at,
+                        "aggregate_id": r.aggregate_id,
+                        "notification_id": r.notification_id,
+                    }
+                    for r in rows
+                ],
+            )

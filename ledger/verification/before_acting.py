@@ -37,7 +37,7 @@ from ledger.log.merkle import MerkleTree
 from ledger.log.note import NoteVerifier, parse_note
 from ledger.signature_pool import Checker
 from ledger.storage.log_reader import walk_notifications
-from ledger.storage.sql_store import Store
+from ledger.storage.port import LogStore as Store
 from ledger.verification.replay import Problem, VerifyReport, verify_store
 
 

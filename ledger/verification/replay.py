@@ -36,7 +36,8 @@ from ledger.log.merkle import MerkleTree, leaf_hash, verify_consistency
 from ledger.log.note import NoteVerifier, open_note, parse_note
 from ledger.signature_pool import Checked, Checker
 from ledger.storage.log_reader import StoredLeaf, walk_notifications
-from ledger.storage.sql_store import LeafRow, Store
+from ledger.storage.port import LeafRow
+from ledger.storage.port import LogStore as Store
 
 Progress = Callable[[int, int], None]
 
@@ -249,7 +250,6 @@ class StoredColumns:
     def __init__(self, store: Store, upto: int) -> None:
         self.store = store
         self.upto = upto
-        self.mapper = store.app.mapper
         self._buffer: dict[int, LeafRow] = {}
         self._after = -1
         self._done = False
@@ -318,7 +318,7 @@ class StoredColumns:
     ) -> None:
         if len(events) != 1:
             return  # the statement broke a rule: already reported, nothing to recompute
-        want = self.mapper.to_stored_event(events[0])
+        want = self.store.encode(events[0])
         checks = {
             "originator_id": (stored.originator_id, str(want.originator_id)),
             "originator_version": (stored.originator_version, want.originator_version),
@@ -473,7 +473,7 @@ def _check_published(
         root_at=lambda size: tree.root(size) if size <= tree.size else None,
         signed_notes={size: note for size, _, note, _ in rows},
     )
-    for found in check_published(store.engine, view):
+    for found in check_published(store, view):
         replayer.problem("published", str(found), None, None, found.table)
     if replayer.report.ok:  # the snapshot is judged against leaves already verified
         from ledger.projections.runner import check_snapshot

@@ -16,17 +16,15 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 import httpx
-from sqlalchemy.exc import IntegrityError
 
 from ledger.errors import LedgerError, ProofError
 from ledger.log.cosignature import verify_cosignature
 from ledger.service import Ledger
+from ledger.storage.port import AlreadyStored
 from ledger.witnessing.policy import WitnessEntry, WitnessPolicy
 from ledger.witnessing.protocol import AddCheckpoint, parse_cosignature_lines, parse_size_answer
 from ledger.witnessing.published import (
-    insert_published,
     last_cosigned_size,
-    record_cosignature,
     verified_published_note,
 )
 
@@ -67,7 +65,7 @@ def ask_witness(
     ledger: Ledger, entry: WitnessEntry, note: str, size: int, http: httpx.Client
 ) -> WitnessAnswer:
     """One witness's cosignature on ``note`` (of tree ``size``), or why there is none."""
-    old = last_cosigned_size(ledger.store.engine, entry.vkey)
+    old = last_cosigned_size(ledger.store, entry.vkey)
     for _attempt in range(2):
         if old > size:
             return WitnessAnswer(
@@ -120,7 +118,7 @@ def _checked_answer(
             verify_cosignature(body, line, verifier)
         except ProofError:
             continue  # a line from another key of the witness: ignored, as the spec says
-        record_cosignature(ledger.store.engine, entry.vkey, size, line)
+        ledger.store.record_cosignature(entry.vkey, size, line)
         return WitnessAnswer(entry, cosignature=line)
     return WitnessAnswer(
         entry, problem="no cosignature in the answer verifies with the configured key"
@@ -133,7 +131,7 @@ def present_rotations(ledger: Ledger, entry: WitnessEntry, http: httpx.Client) -
 
     for verified in rotation_proofs(ledger):
         size = verified.rotation.valid_from
-        if last_cosigned_size(ledger.store.engine, entry.vkey) < size:
+        if last_cosigned_size(ledger.store, entry.vkey) < size:
             answer = ask_witness(ledger, entry, ledger.checkpoint_at(size).note, size, http)
             if answer.problem is not None:
                 return f"the handover checkpoint {size} was not cosigned: {answer.problem}"
@@ -200,7 +198,7 @@ def publish(
         raise error
     result.note = checkpoint.note + "".join(lines)
     try:
-        insert_published(ledger.store.engine, checkpoint.size, result.note)
-    except IntegrityError:  # another publisher got there first: theirs stands
+        ledger.store.insert_published(checkpoint.size, result.note)
+    except AlreadyStored:  # another publisher got there first: theirs stands
         result.note = verified_published_note(ledger, policy, checkpoint.size)
     return result

@@ -25,116 +25,40 @@ fails; ``witness_summary`` is what the public site's verify page shows.
 from __future__ import annotations
 
 import logging
-import weakref
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import (
-    Column,
-    MetaData,
-    String,
-    Table,
-    Text,
-    insert,
-    inspect,
-    select,
-)
-from sqlalchemy.engine import Engine
-
 from ledger.errors import ProofError, TamperDetected
 from ledger.log.checkpoint import Checkpoint
 from ledger.log.cosignature import CosignatureVerifier, verify_cosignature
 from ledger.log.key_rotation import log_key_valid
 from ledger.log.note import NoteVerifier, open_note, parse_note
-from ledger.storage.sql_store import BigId, checkpoints_table
+from ledger.storage.port import LogStore
+from ledger.storage.schema import COSIGNATURES, PUBLISHED
 from ledger.witnessing.policy import WitnessEntry, WitnessPolicy, load_policy
 
 log = logging.getLogger("ceasefire_ledger.witnessing")
 
-PUBLISHED = "ledger_published_checkpoints"
-COSIGNATURES = "ledger_witness_cosignatures"
 
-metadata = MetaData()
-
-published_table = Table(
-    PUBLISHED,
-    metadata,
-    Column("tree_size", BigId, primary_key=True, autoincrement=False),
-    Column("note", Text, nullable=False),
-    Column("published_at", String(20), nullable=False),
-)
-
-cosignatures_table = Table(
-    COSIGNATURES,
-    metadata,
-    Column("id", BigId, primary_key=True, autoincrement=True),
-    Column("witness_vkey", String(300), nullable=False, index=True),
-    Column("tree_size", BigId, nullable=False),
-    Column("cosignature", Text, nullable=False),
-    Column("received_at", String(20), nullable=False),
-)
-
-_created: weakref.WeakSet[Engine] = weakref.WeakSet()
-
-
-def _tables(engine: Engine) -> Engine:
-    """The engine, with these tables created on first use (``metadata.create_all``)."""
-    if engine not in _created:
-        metadata.create_all(engine)
-        _created.add(engine)
-    return engine
-
-
-def _now() -> str:
-    return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
-
-
-def record_cosignature(engine: Engine, witness_vkey: str, tree_size: int, line: str) -> None:
-    with _tables(engine).begin() as conn:
-        conn.execute(
-            insert(cosignatures_table).values(
-                witness_vkey=witness_vkey, tree_size=tree_size, cosignature=line, received_at=_now()
-            )
-        )
-
-
-def last_cosigned_size(engine: Engine, witness_vkey: str) -> int:
+def last_cosigned_size(store: LogStore, witness_vkey: str) -> int:
     """The largest size this witness cosigned for this ledger (0 if none), from verified rows only.
 
     Each of the witness's rows is checked against the ledger's own checkpoint
     at its size: a row that does not verify raises TamperDetected naming it,
     rather than leave the answer to whichever rows were edited.
     """
-    with _tables(engine).connect() as conn:
-        rows = conn.execute(
-            select(
-                cosignatures_table.c.id,
-                cosignatures_table.c.tree_size,
-                cosignatures_table.c.cosignature,
-                checkpoints_table.c.note,
-            )
-            .select_from(
-                cosignatures_table.outerjoin(
-                    checkpoints_table,
-                    checkpoints_table.c.tree_size == cosignatures_table.c.tree_size,
-                )
-            )
-            .where(cosignatures_table.c.witness_vkey == witness_vkey)
-            .order_by(cosignatures_table.c.id)
-        ).all()
+    rows = store.cosignatures_with_checkpoints(witness_vkey)
     largest = 0
     for row_id, size, line, note in rows:
-        problem = _cosignature_row_problem(
-            witness_vkey, str(line), None if note is None else str(note)
-        )
+        problem = _cosignature_row_problem(witness_vkey, line, note)
         if problem is not None:
             message = f"{COSIGNATURES} row {row_id} (size {size}): {problem}"
             log.error("refusing an unverified witness cosignature: %s", message)
             raise TamperDetected(message)
-        largest = max(largest, int(size))
+        largest = max(largest, size)
     return largest
 
 
@@ -153,31 +77,18 @@ def _cosignature_row_problem(
     return None
 
 
-def insert_published(engine: Engine, tree_size: int, note: str) -> None:
-    with _tables(engine).begin() as conn:
-        conn.execute(
-            insert(published_table).values(tree_size=tree_size, note=note, published_at=_now())
-        )
+def published_checkpoints(store: LogStore) -> list[tuple[int, str, str]]:
+    """(tree size, cosigned note, published at), oldest first, as stored (unverified)."""
+    return store.published_checkpoints()
 
 
-def published_checkpoints(engine: Engine) -> list[tuple[int, str, str]]:
-    """(tree size, cosigned note, published at), oldest first."""
-    with _tables(engine).connect() as conn:
-        rows = conn.execute(select(published_table).order_by(published_table.c.tree_size))
-        return [(int(r[0]), str(r[1]), str(r[2])) for r in rows]
-
-
-def latest_published_checkpoint(store: Any) -> str | None:
+def latest_published_checkpoint(store: LogStore) -> str | None:
     """The newest row's note as stored, unverified (for comparisons in checks and tests).
 
-    Serve or rely on ``verified_published_note`` instead. ``store`` is a
-    ``ledger.storage.sql_store.Store`` (anything with an ``engine``).
+    Serve or rely on ``verified_published_note`` instead.
     """
-    with _tables(store.engine).connect() as conn:
-        note = conn.execute(
-            select(published_table.c.note).order_by(published_table.c.tree_size.desc()).limit(1)
-        ).scalar()
-    return str(note) if note is not None else None
+    row = store.published_note()
+    return row[1] if row is not None else None
 
 
 class PublishedCheckpointInvalid(TamperDetected):
@@ -280,25 +191,15 @@ def _cosignature_problems(note: str, witnesses: Sequence[WitnessEntry], quorum: 
     return problems
 
 
-def _stored_cosignatures(engine: Engine) -> list[tuple[int, str, int, str]]:
-    with _tables(engine).connect() as conn:
-        rows = conn.execute(
-            select(
-                cosignatures_table.c.id,
-                cosignatures_table.c.witness_vkey,
-                cosignatures_table.c.tree_size,
-                cosignatures_table.c.cosignature,
-            ).order_by(cosignatures_table.c.id)
-        )
-        return [(int(r[0]), str(r[1]), int(r[2]), str(r[3])) for r in rows]
-
-
 def _witnesses_and_quorum(
-    engine: Engine, view: LedgerView, policy: WitnessPolicy | None, problems: list[PublishedProblem]
+    store: LogStore,
+    view: LedgerView,
+    policy: WitnessPolicy | None,
+    problems: list[PublishedProblem],
 ) -> tuple[list[WitnessEntry], int]:
     """The configured witnesses; with no policy at hand, those whose stored cosignatures verify (quorum 1)."""
     vkeys: list[str] = []
-    for row_id, vkey, size, line in _stored_cosignatures(engine):
+    for row_id, vkey, size, line in store.cosignatures():
         why = _cosignature_row_problem(vkey, line, view.signed_notes.get(size))
         if why is not None:
             problems.append(PublishedProblem(COSIGNATURES, size, why, row_id))
@@ -310,18 +211,18 @@ def _witnesses_and_quorum(
 
 
 def check_published(
-    engine: Engine, view: LedgerView, policy: WitnessPolicy | None = None
+    store: LogStore, view: LedgerView, policy: WitnessPolicy | None = None
 ) -> list[PublishedProblem]:
     """Every row of both tables that does not verify (``ledger verify`` reports them).
 
     A database without the tables (no witness ever asked) has nothing to
     check, and is not written to.
     """
-    if engine not in _created and not inspect(engine).has_table(PUBLISHED):
+    if not store.has_published_tables():
         return []
     problems: list[PublishedProblem] = []
-    witnesses, quorum = _witnesses_and_quorum(engine, view, policy, problems)
-    for tree_size, note, _ in published_checkpoints(engine):
+    witnesses, quorum = _witnesses_and_quorum(store, view, policy, problems)
+    for tree_size, note, _ in store.published_checkpoints():
         for message in check_published_note(view, tree_size, note, witnesses, quorum):
             problems.append(PublishedProblem(PUBLISHED, tree_size, message))
     return problems
@@ -347,21 +248,15 @@ def verified_published_note(
     in its place. Without a configured ``policy`` the witnesses are those
     whose stored cosignatures verify, and one of them must have cosigned.
     """
-    with _tables(ledger.store.engine).connect() as conn:
-        query = select(published_table.c.tree_size, published_table.c.note)
-        if tree_size is None:
-            query = query.order_by(published_table.c.tree_size.desc()).limit(1)
-        else:
-            query = query.where(published_table.c.tree_size == tree_size)
-        row = conn.execute(query).first()
+    row: tuple[int, str] | None = ledger.store.published_note(tree_size)
     if row is None:
         return None
-    size, note = int(row[0]), str(row[1])
+    size, note = row
     if ledger.size < size:
         ledger.refresh()
     view = ledger_view(ledger)
     found: list[PublishedProblem] = []
-    witnesses, quorum = _witnesses_and_quorum(ledger.store.engine, view, policy, found)
+    witnesses, quorum = _witnesses_and_quorum(ledger.store, view, policy, found)
     found += [
         PublishedProblem(PUBLISHED, size, m)
         for m in check_published_note(view, size, note, witnesses, quorum)
@@ -375,7 +270,7 @@ def verified_published_note(
 
 def refuse_unverified(ledger: Any, policy: WitnessPolicy | None) -> None:
     """Raise PublishedCheckpointInvalid if any row of either table does not verify."""
-    problems = check_published(ledger.store.engine, ledger_view(ledger), policy)
+    problems = check_published(ledger.store, ledger_view(ledger), policy)
     if problems:
         message = "published checkpoints do not verify: " + "; ".join(str(p) for p in problems)
         log.error(message)
@@ -428,7 +323,7 @@ def witness_summary(keys_dir: Path | None, ledger: Any) -> dict[str, Any]:
                 "name": w.name,
                 "url": w.url,
                 "vkey": w.vkey,
-                "last_cosigned_size": last_cosigned_size(store.engine, w.vkey),
+                "last_cosigned_size": last_cosigned_size(store, w.vkey),
             }
             for w in policy.witnesses
         ],

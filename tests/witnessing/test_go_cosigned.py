@@ -61,7 +61,7 @@ def cosigned(
     publish(ledger, policy)
     record_heads(ledger, recorder, clock, 9)
     publish(ledger, policy)
-    (old_size, old_note, _), (size, note, _) = published_checkpoints(ledger.store.engine)
+    (old_size, old_note, _), (size, note, _) = published_checkpoints(ledger.store)
     events = list(ledger.events())
     payload = {
         "log_vkey": keyring.log_vkey(),

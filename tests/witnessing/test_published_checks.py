@@ -235,10 +235,10 @@ def test_a_witness_cosignature_row_that_does_not_verify_is_not_used(
         v=witnesses[0].vkey,
     )
     with pytest.raises(TamperDetected, match=r"ledger_witness_cosignatures row \d+ \(size 1\)"):
-        last_cosigned_size(ledger.store.engine, witnesses[0].vkey)
+        last_cosigned_size(ledger.store, witnesses[0].vkey)
     with pytest.raises(TamperDetected, match="ledger_witness_cosignatures row"):
         publish(ledger, load_policy(keys))
-    assert last_cosigned_size(ledger.store.engine, witnesses[1].vkey) == size
+    assert last_cosigned_size(ledger.store, witnesses[1].vkey) == size
     result = CliRunner().invoke(
         cli_app, ["verify", "--db", ledger.store.url], catch_exceptions=False
     )

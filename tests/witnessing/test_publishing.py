@@ -86,9 +86,9 @@ def test_each_witness_gets_a_proof_from_the_size_it_last_cosigned(
     publish(ledger, policy)
     record_heads(ledger, recorder, clock, 3)
     publish(ledger, policy)
-    assert [size for size, _, _ in published_checkpoints(ledger.store.engine)] == [1, 4]
+    assert [size for size, _, _ in published_checkpoints(ledger.store)] == [1, 4]
     for witness, _ in two_witnesses:
-        assert last_cosigned_size(ledger.store.engine, witness.vkey) == 4
+        assert last_cosigned_size(ledger.store, witness.vkey) == 4
         assert witness.state(ledger.origin).size == 4  # type: ignore[union-attr]
 
 
