@@ -12,6 +12,7 @@ from __future__ import annotations
 from typing import Any
 
 from ledger.aggregates.lifecycle import Lifecycle
+from ledger.vocabulary.base import Recorded
 
 
 class Inquiry(Lifecycle):
@@ -45,17 +46,12 @@ class Inquiry(Lifecycle):
         """The latest finding, if any."""
         return str(self.findings[-1]["finding"]) if self.findings else None
 
-    # --- evolution -------------------------------------------------------------
-    def evolve(self, statement: dict[str, Any], event_id: str, leaf_index: int) -> None:
-        kind, data, at = statement["type"], statement["data"], statement["occurred_at"]
-        item = {**data, "occurred_at": at, "recorder": statement["recorder"], "event_id": event_id}
-        if kind == "explanation.requested":
-            self.requests.append(item)
-            self.addressed.add(data["addressed_to"])
-        elif kind == "explanation.given":
-            self.explanations.append(item)
-            self.answered.add(statement["recorder"])
-        elif kind == "audit.finding_recorded":
-            self.findings.append(item)
-            self.addressed.clear()
-            self.answered.clear()
+    # --- evolution (the functions are declared with each event type, ledger.vocabulary) ----
+    def item(self, event: Recorded) -> dict[str, Any]:
+        """A request, explanation or finding as the inquiry keeps it."""
+        return {
+            **event.signed,
+            "occurred_at": event.occurred_at,
+            "recorder": event.recorder,
+            "event_id": event.event_id,
+        }

@@ -12,15 +12,13 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from enum import Enum
-from typing import TYPE_CHECKING, Annotated, Any, get_args, get_origin
+from functools import singledispatch
+from typing import Annotated, Any, get_args, get_origin, get_type_hints
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, ValidationError
 from pydantic.fields import FieldInfo
 
 from ledger.errors import MalformedStatement, UnknownEventType
-
-if TYPE_CHECKING:
-    from ledger.admission import Decision, Entry
 
 ROLES = ("committee", "police", "prosecutor", "court", "interrupters")
 
@@ -61,6 +59,15 @@ class EventData(BaseModel):
     model_config = ConfigDict(extra="forbid", strict=True, frozen=True)
 
 
+class Amendment(EventData):
+    """Base of the data of a statement that changes what an earlier one means.
+
+    A correction or retraction is recorded on the lifecycle of the statement it
+    amends and makes that lifecycle replay its history; everything else is
+    folded as it comes.
+    """
+
+
 def _time_kind(annotation: Any) -> TimeKind | None:
     """The TimeKind marked on a field's type, looking inside ``X | None``."""
     if get_origin(annotation) is Annotated:
@@ -98,7 +105,45 @@ def times_in(data: BaseModel, prefix: str = "data") -> Iterator[tuple[str, str, 
                     yield from times_in(item, f"{path}[{index}]")
 
 
-Handler = Callable[["Entry", Any, "Decision"], None]
+Handler = Callable[..., None]
+"""A rule handler, ``(entry, data, decision) -> None``: it checks the statement against
+its lifecycle and records it on exactly one (see ``ledger.admission``)."""
+
+
+@dataclass(frozen=True, slots=True)
+class Recorded:
+    """One statement as a fold sees it, besides its typed data.
+
+    ``signed`` is the public data exactly as signed (or as corrected): what a
+    lifecycle keeps, so its state holds no field the recorder did not write.
+    """
+
+    type: str
+    signed: dict[str, Any]
+    occurred_at: str
+    recorder: str
+    event_id: str
+    leaf_index: int
+
+
+@singledispatch
+def evolve(data: EventData, state: Any, event: Recorded) -> None:
+    """How one statement changes the state of the lifecycle it was recorded on.
+
+    Each event type registers exactly one, next to its rule handler (the
+    ``evolve`` argument of :func:`event_type`); the aggregates and the
+    projections' facts both fold with these.
+    """
+    raise NotImplementedError(f"{type(data).__name__} has no evolve function")
+
+
+@singledispatch
+def index(data: EventData, facts: Any, event: Recorded) -> None:
+    """What the projections' facts keep about one statement beyond lifecycle state.
+
+    Registered per data type by ``ledger.projections.facts``; a type without
+    one adds nothing to the facts' indexes.
+    """
 
 
 @dataclass(frozen=True)
@@ -118,6 +163,11 @@ class EventSpec:
     sealed_required: bool = False
     example: dict[str, Any] = field(default_factory=dict)
     example_sealed: dict[str, Any] | None = None
+
+    @property
+    def lifecycle(self) -> type:
+        """The state this type's evolve function changes (a lifecycle or the registry)."""
+        return lifecycle_of(self.data)
 
     def validate(self, data: dict[str, Any]) -> EventData:
         try:
@@ -139,12 +189,18 @@ def event_type(
     data: type[EventData],
     roles: tuple[str, ...],
     handler: Handler,
+    evolve: Callable[[Any, Any, Recorded], None],
     sealed_fields: tuple[str, ...] = (),
     sealed_required: bool = False,
     example: dict[str, Any] | None = None,
     example_sealed: dict[str, Any] | None = None,
 ) -> EventSpec:
-    """Declare an event type and add it to the vocabulary."""
+    """Declare an event type and add it to the vocabulary, with its rules and its fold.
+
+    ``handler`` decides whether a statement may be recorded and on which
+    lifecycle; ``evolve`` is how it then changes that lifecycle's state. The
+    second parameter of ``evolve`` is annotated with the lifecycle it changes.
+    """
     unknown = set(roles) - set(ROLES)
     if unknown:
         raise ValueError(f"{name}: unknown roles {sorted(unknown)}")
@@ -162,8 +218,44 @@ def event_type(
         example=example or {},
         example_sealed=example_sealed,
     )
+    _register_evolve(data, evolve)
     VOCABULARY[name] = spec
     return spec
+
+
+def _register_evolve(data: type[EventData], function: Callable[[Any, Any, Recorded], None]) -> None:
+    if evolve.dispatch(data) is not evolve.dispatch(EventData):
+        # Several types may share one function (bail granted or denied), never one data class.
+        raise ValueError(f"{data.__name__} already has an evolve function")
+    evolve.register(data, function)
+
+
+def lifecycle_of(data: type[EventData]) -> type:
+    """The class annotated as the state of ``data``'s evolve function."""
+    function = evolve.dispatch(data)
+    hints = get_type_hints(function)
+    names = [n for n in function.__code__.co_varnames[: function.__code__.co_argcount]]
+    state = hints.get(names[1]) if len(names) > 1 else None
+    if not isinstance(state, type):
+        raise TypeError(f"the evolve function of {data.__name__} does not name its state's class")
+    return state
+
+
+def fold(state: Any, statement: dict[str, Any], event_id: str, leaf_index: int) -> None:
+    """Evolve ``state`` by one statement (the dict the log stores), typed by its event type."""
+    spec = spec_for(statement["type"])
+    evolve(
+        spec.validate(statement["data"]),
+        state,
+        Recorded(
+            type=statement["type"],
+            signed=statement["data"],
+            occurred_at=statement["occurred_at"],
+            recorder=statement["recorder"],
+            event_id=event_id,
+            leaf_index=leaf_index,
+        ),
+    )
 
 
 def spec_for(type_name: str) -> EventSpec:
