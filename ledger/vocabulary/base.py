@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from enum import Enum
-from functools import singledispatch
+from functools import cache, singledispatch
 from typing import Annotated, Any, get_args, get_origin, get_type_hints
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, ValidationError
@@ -138,11 +138,13 @@ def evolve(data: EventData, state: Any, event: Recorded) -> None:
 
 
 @singledispatch
-def index(data: EventData, facts: Any, event: Recorded) -> None:
+def index(facts: Any, event: dict[str, Any]) -> None:
     """What the projections' facts keep about one statement beyond lifecycle state.
 
-    Registered per data type by ``ledger.projections.facts``; a type without
-    one adds nothing to the facts' indexes.
+    Registered on each data class by ``ledger.projections.facts`` and looked up
+    with ``index.dispatch(spec.data)``: the facts fold statements as the log
+    stores them, so the function gets the stored event, not typed data. A type
+    without one adds nothing to the facts' indexes.
     """
 
 
@@ -228,8 +230,10 @@ def _register_evolve(data: type[EventData], function: Callable[[Any, Any, Record
         # Several types may share one function (bail granted or denied), never one data class.
         raise ValueError(f"{data.__name__} already has an evolve function")
     evolve.register(data, function)
+    lifecycle_of.cache_clear()
 
 
+@cache
 def lifecycle_of(data: type[EventData]) -> type:
     """The class annotated as the state of ``data``'s evolve function."""
     function = evolve.dispatch(data)
@@ -239,6 +243,17 @@ def lifecycle_of(data: type[EventData]) -> type:
     if not isinstance(state, type):
         raise TypeError(f"the evolve function of {data.__name__} does not name its state's class")
     return state
+
+
+def types_of(*data: type[EventData]) -> frozenset[str]:
+    """The names of the event types declared with these data classes."""
+    from ledger.vocabulary import load_all
+
+    load_all()
+    found = frozenset(spec.name for spec in VOCABULARY.values() if spec.data in data)
+    if len(found) != len(data):
+        raise ValueError(f"not every one of {[d.__name__ for d in data]} is a declared type")
+    return found
 
 
 def fold(state: Any, statement: dict[str, Any], event_id: str, leaf_index: int) -> None:
