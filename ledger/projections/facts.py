@@ -21,6 +21,14 @@ events when one arrives (corrections are rare; everything else is O(1)).
 
 The state is plain JSON (``to_state``/``from_state``), so the runner can store
 a snapshot beside its tracking position.
+
+No list of event type names lives here. Whether a statement is a step of a
+case, a statement about the ledger itself or an amendment is read from the
+vocabulary: from the lifecycle its evolve function changes (a ``Case``, the
+``Registry``) and from its data class (an ``Amendment``). What each type adds to
+the indexes is registered on its data class with ``index``, beside the
+lifecycles' evolve functions in the same registry. Facts fold statements as the
+log stores them, so these functions read the event's data as a dict.
 """
 
 from __future__ import annotations
@@ -265,8 +273,6 @@ class Facts:
 
 
 # --- what the facts keep per event type, beyond the lifecycles' state ---------------------------
-# Registered on the vocabulary's data classes (the one registry of event types); the facts
-# fold statements as stored, so each function reads the event's data as a dict.
 
 
 @index.register(LedgerChartered)

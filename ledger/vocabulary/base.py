@@ -9,6 +9,7 @@ missing, extra or wrongly typed field is refused with its path.
 
 from __future__ import annotations
 
+import inspect
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from enum import Enum
@@ -131,8 +132,9 @@ def evolve(data: EventData, state: Any, event: Recorded) -> None:
     """How one statement changes the state of the lifecycle it was recorded on.
 
     Each event type registers exactly one, next to its rule handler (the
-    ``evolve`` argument of :func:`event_type`); the aggregates and the
-    projections' facts both fold with these.
+    ``evolve`` argument of :func:`event_type`). The aggregates fold with these,
+    and the projections' facts read from them which lifecycle a type belongs to
+    (see :func:`lifecycle_of`) instead of keeping lists of type names.
     """
     raise NotImplementedError(f"{type(data).__name__} has no evolve function")
 
@@ -237,9 +239,8 @@ def _register_evolve(data: type[EventData], function: Callable[[Any, Any, Record
 def lifecycle_of(data: type[EventData]) -> type:
     """The class annotated as the state of ``data``'s evolve function."""
     function = evolve.dispatch(data)
-    hints = get_type_hints(function)
-    names = [n for n in function.__code__.co_varnames[: function.__code__.co_argcount]]
-    state = hints.get(names[1]) if len(names) > 1 else None
+    names = list(inspect.signature(function).parameters)
+    state = get_type_hints(function).get(names[1]) if len(names) > 1 else None
     if not isinstance(state, type):
         raise TypeError(f"the evolve function of {data.__name__} does not name its state's class")
     return state
