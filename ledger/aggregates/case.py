@@ -78,9 +78,4 @@ class Case(Lifecycle):
         person = event.signed.get("person")
         if self.person is None and person:
             self.person = str(person)
-        return {
-            **event.signed,
-            "type": event.type,
-            "occurred_at": event.occurred_at,
-            "event_id": event.event_id,
-        }
+        return event.kept(with_type=True)

@@ -12,7 +12,6 @@ from __future__ import annotations
 from typing import Any
 
 from ledger.aggregates.lifecycle import Lifecycle
-from ledger.vocabulary.base import Recorded
 
 
 class Inquiry(Lifecycle):
@@ -45,13 +44,3 @@ class Inquiry(Lifecycle):
     def finding(self) -> str | None:
         """The latest finding, if any."""
         return str(self.findings[-1]["finding"]) if self.findings else None
-
-    # --- evolution (the functions are declared with each event type, ledger.vocabulary) ----
-    def item(self, event: Recorded) -> dict[str, Any]:
-        """A request, explanation or finding as the inquiry keeps it."""
-        return {
-            **event.signed,
-            "occurred_at": event.occurred_at,
-            "recorder": event.recorder,
-            "event_id": event.event_id,
-        }

@@ -97,17 +97,17 @@ def _on_finding_recorded(entry: Entry, data: AuditFindingRecorded, d: Decision) 
 def _evolve_explanation_requested(
     data: ExplanationRequested, inquiry: Inquiry, event: Recorded
 ) -> None:
-    inquiry.requests.append(inquiry.item(event))
+    inquiry.requests.append(event.kept(with_recorder=True))
     inquiry.addressed.add(data.addressed_to)
 
 
 def _evolve_explanation_given(data: ExplanationGiven, inquiry: Inquiry, event: Recorded) -> None:
-    inquiry.explanations.append(inquiry.item(event))
+    inquiry.explanations.append(event.kept(with_recorder=True))
     inquiry.answered.add(event.recorder)
 
 
 def _evolve_finding_recorded(data: AuditFindingRecorded, inquiry: Inquiry, event: Recorded) -> None:
-    inquiry.findings.append(inquiry.item(event))
+    inquiry.findings.append(event.kept(with_recorder=True))
     inquiry.addressed.clear()
     inquiry.answered.clear()
 

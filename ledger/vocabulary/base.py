@@ -126,6 +126,17 @@ class Recorded:
     event_id: str
     leaf_index: int
 
+    def kept(self, *, with_type: bool = False, with_recorder: bool = False) -> dict[str, Any]:
+        """The statement as a lifecycle keeps it: its signed data, when it happened, its id."""
+        item = dict(self.signed)
+        if with_type:
+            item["type"] = self.type
+        item["occurred_at"] = self.occurred_at
+        if with_recorder:
+            item["recorder"] = self.recorder
+        item["event_id"] = self.event_id
+        return item
+
 
 @singledispatch
 def evolve(data: EventData, state: Any, event: Recorded) -> None:

@@ -363,11 +363,7 @@ def _evolve_custody_transferred(data: CustodyTransferred, case: Case, event: Rec
 
 
 def _evolve_enforcement_action(data: EnforcementAction, group: Group, event: Recorded) -> None:
-    group.actions[data.action] = {
-        **event.signed,
-        "occurred_at": event.occurred_at,
-        "event_id": event.event_id,
-    }
+    group.actions[data.action] = event.kept()
 
 
 def _evolve_release_recorded(data: ReleaseRecorded, case: Case, event: Recorded) -> None:

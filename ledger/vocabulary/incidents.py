@@ -99,9 +99,7 @@ def _evolve_shooting_reported(data: ShootingReported, incident: Incident, event:
 def _evolve_shooting_attributed(
     data: ShootingAttributed, incident: Incident, event: Recorded
 ) -> None:
-    incident.attributions.append(
-        {**event.signed, "occurred_at": event.occurred_at, "event_id": event.event_id}
-    )
+    incident.attributions.append(event.kept())
 
 
 event_type(

@@ -87,21 +87,14 @@ def _on_community_response(entry: Entry, data: CommunityResponse, d: Decision) -
 
 # --- evolution: how each statement changes the lifecycle it is recorded on ----------------
 def _evolve_mediation_held(data: MediationHeld, mediation: Mediation, event: Recorded) -> None:
-    mediation.sessions.append(
-        {**event.signed, "occurred_at": event.occurred_at, "event_id": event.event_id}
-    )
+    mediation.sessions.append(event.kept())
 
 
 def _evolve_response(
     data: HospitalResponse | CommunityResponse, incident: Incident, event: Recorded
 ) -> None:
     """The interrupters' latest response of each kind to a shooting."""
-    incident.responses[data.response] = {
-        **event.signed,
-        "type": event.type,
-        "occurred_at": event.occurred_at,
-        "event_id": event.event_id,
-    }
+    incident.responses[data.response] = event.kept(with_type=True)
 
 
 event_type(

@@ -228,9 +228,7 @@ def _evolve_officer_registered(data: OfficerRegistered, officer: Officer, event:
 def _evolve_officer_transferred(
     data: OfficerTransferred, officer: Officer, event: Recorded
 ) -> None:
-    officer.transfers.append(
-        {**event.signed, "occurred_at": event.occurred_at, "event_id": event.event_id}
-    )
+    officer.transfers.append(event.kept())
     officer.station = data.to_station
 
 
