@@ -34,6 +34,7 @@ from ledger.errors import (
     UnknownKey,
     UnknownReference,
 )
+from ledger.sealing_policy import check_sealed_part
 from ledger.statements import Statement, parse_time
 from ledger.vocabulary.base import EventData, TimeKind, spec_for, times_in
 
@@ -310,9 +311,7 @@ class Decision:
                     field="sealed",
                 )
             return
-        from ledger.sealing_policy import check_sealed_part
-
-        check_sealed_part(sealed, entry.statement, self)
+        check_sealed_part(sealed, entry.statement, self.registry)
 
     def _check_times(self, entry: Entry, data: EventData, now: datetime | None) -> None:
         """Every time in the statement is plausible; ``recorded_at`` is not ahead of ``now``.

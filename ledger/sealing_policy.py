@@ -8,14 +8,12 @@ recorder could hide personal details from the very bodies that audit them.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
+from ledger.aggregates.registry import Registry
 from ledger.errors import CaseRuleViolation, SealingError
 from ledger.sealing import sealed_recipients, validate_envelope
 from ledger.statements import Statement
-
-if TYPE_CHECKING:
-    from ledger.admission import Decision
 
 DEFAULT_RECIPIENTS = ("court", "committee")
 
@@ -24,14 +22,17 @@ def required_recipient_roles(policy: dict[str, Any]) -> tuple[str, ...]:
     return tuple(policy.get("sealing_recipients", DEFAULT_RECIPIENTS))
 
 
-def check_sealed_part(sealed: dict[str, Any], statement: Statement, decision: Decision) -> None:
+def check_sealed_part(sealed: dict[str, Any], statement: Statement, registry: Registry) -> None:
+    """The sealed part is a well-formed envelope readable by every required recipient.
+
+    ``registry`` is the registry as of the statement's position in the log.
+    """
     try:
         validate_envelope(sealed)
     except SealingError as exc:
         raise SealingError(
             exc.message, field=f"sealed.{exc.field}" if exc.field else "sealed"
         ) from exc
-    registry = decision.registry
     recipients = set(sealed_recipients(sealed))
     for role in required_recipient_roles(registry.policy):
         for inst in registry.institutions_with_role(role):

@@ -13,8 +13,7 @@ from __future__ import annotations
 from typing import Any
 
 from ledger.aggregates.lifecycle import Lifecycle
-
-ORDER_TYPES = ("bail.granted", "bail.denied", "court.order_issued")
+from ledger.vocabulary.base import Recorded
 
 
 class Case(Lifecycle):
@@ -73,36 +72,10 @@ class Case(Lifecycle):
             return None
         return self.effective(event_id)
 
-    # --- evolution -------------------------------------------------------------
-    def evolve(self, statement: dict[str, Any], event_id: str, leaf_index: int) -> None:
-        kind, data, at = statement["type"], statement["data"], statement["occurred_at"]
-        item = {**data, "type": kind, "occurred_at": at, "event_id": event_id}
-        if self.person is None and data.get("person"):
-            self.person = str(data["person"])
-        if kind == "arrest.made":
-            self.arrests.append(item)
-            self.in_custody = True
-            self.custody_since = at
-        elif kind == "custody.produced":
-            self.productions.append(item)
-        elif kind == "custody.transferred":
-            self.transfers.append(item)
-        elif kind == "release.recorded":
-            self.releases.append(item)
-            self.in_custody = False
-            self.custody_since = None
-        elif kind == "instruction.reported":
-            self.instructions.append(item)
-        elif kind == "charge.filed":
-            self.charges.append({**item, "withdrawn": False})
-        elif kind == "charge.withdrawn":
-            for charge in self.charges:
-                charge["withdrawn"] = True
-        elif kind in ORDER_TYPES:
-            self.orders.append(item)
-        elif kind == "hearing.held":
-            self.hearings.append(item)
-        elif kind == "verdict.delivered":
-            self.decision = item
-        elif kind == "sentence.imposed":
-            self.sentence = item
+    # --- evolution (the functions are declared with each event type, ledger.vocabulary) ----
+    def step_taken(self, event: Recorded) -> dict[str, Any]:
+        """A step recorded on this case, as the case keeps it; the first to name the person sets it."""
+        person = event.signed.get("person")
+        if self.person is None and person:
+            self.person = str(person)
+        return event.kept(with_type=True)

@@ -36,27 +36,10 @@ class Group(Lifecycle):
         """Whether ``person`` is a current member (asserted and not withdrawn)."""
         return person in self.members
 
-    def role_of(self, person: str) -> str | None:
+    def role_in_group(self, person: str) -> str | None:
+        """The current member's role (member, leader or associate), None if not a member."""
         member = self.members.get(person)
         return str(member["role_in_group"]) if member else None
 
     def has_action(self, action: str) -> bool:
         return action in self.actions
-
-    # --- evolution -------------------------------------------------------------
-    def evolve(self, statement: dict[str, Any], event_id: str, leaf_index: int) -> None:
-        kind, data, at = statement["type"], statement["data"], statement["occurred_at"]
-        if kind == "group.registered":
-            self.name = data["name"]
-            self.group_kind = data["kind"]
-            self.area = data["area"]
-            self.affiliation = data.get("affiliation")
-            self.registered_at = at
-        elif kind == "membership.asserted":
-            self.members[data["person"]] = {**data, "since": at, "event_id": event_id}
-        elif kind == "membership.withdrawn":
-            member = self.members.pop(data["person"], None)
-            if member is not None:
-                self.former_members.append({**member, "until": at, "reason": data["reason"]})
-        elif kind == "enforcement.action":
-            self.actions[data["action"]] = {**data, "occurred_at": at, "event_id": event_id}

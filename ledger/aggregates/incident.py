@@ -46,19 +46,3 @@ class Incident(Lifecycle):
 
     def has_response(self, response: str) -> bool:
         return response in self.responses
-
-    # --- evolution -------------------------------------------------------------
-    def evolve(self, statement: dict[str, Any], event_id: str, leaf_index: int) -> None:
-        kind, data, at = statement["type"], statement["data"], statement["occurred_at"]
-        if kind == "shooting.reported":
-            self.report = dict(data)
-            self.happened_at = at
-        elif kind == "shooting.attributed":
-            self.attributions.append({**data, "occurred_at": at, "event_id": event_id})
-        elif kind in ("hospital.response", "community.response"):
-            self.responses[data["response"]] = {
-                **data,
-                "type": kind,
-                "occurred_at": at,
-                "event_id": event_id,
-            }

@@ -44,18 +44,3 @@ class Inquiry(Lifecycle):
     def finding(self) -> str | None:
         """The latest finding, if any."""
         return str(self.findings[-1]["finding"]) if self.findings else None
-
-    # --- evolution -------------------------------------------------------------
-    def evolve(self, statement: dict[str, Any], event_id: str, leaf_index: int) -> None:
-        kind, data, at = statement["type"], statement["data"], statement["occurred_at"]
-        item = {**data, "occurred_at": at, "recorder": statement["recorder"], "event_id": event_id}
-        if kind == "explanation.requested":
-            self.requests.append(item)
-            self.addressed.add(data["addressed_to"])
-        elif kind == "explanation.given":
-            self.explanations.append(item)
-            self.answered.add(statement["recorder"])
-        elif kind == "audit.finding_recorded":
-            self.findings.append(item)
-            self.addressed.clear()
-            self.answered.clear()

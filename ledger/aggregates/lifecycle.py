@@ -11,18 +11,23 @@ state.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
 from ledger.aggregates.base import LedgerAggregate
-
-CORRECTION_TYPES = ("event.corrected", "event.retracted")
+from ledger.vocabulary.base import Amendment, Recorded, fold, spec_for
 
 
 class Lifecycle(LedgerAggregate):
-    """Base of the vocabulary's lifecycles; subclasses implement ``reset`` and ``evolve``."""
+    """Base of the vocabulary's lifecycles; subclasses implement ``reset``.
+
+    How each statement changes a lifecycle is its event type's evolve function,
+    declared with the type in ``ledger.vocabulary``.
+    """
 
     kind = "lifecycle"
-    identity_fields = ()  # data fields naming the subject: a correction may not change them
+    # Data fields naming the subject: a correction may not change them. Not annotated
+    # (an annotated aggregate becomes a dataclass), so the cast gives mypy the type.
+    identity_fields = cast("tuple[str, ...]", ())
 
     def setup(self) -> None:
         self.originals: dict[str, dict[str, Any]] = {}
@@ -60,29 +65,28 @@ class Lifecycle(LedgerAggregate):
 
     # --- evolution -------------------------------------------------------------
     def when(self, statement: dict[str, Any], event_id: str, leaf_index: int) -> None:
-        kind = statement["type"]
-        data = statement["data"]
-        if kind in CORRECTION_TYPES:
-            info = {**data, "event_id": event_id, "recorder": statement["recorder"]}
-            if kind == "event.corrected":
-                self.corrections[data["original"]] = info
-            else:
-                self.retractions[data["original"]] = info
-            self._replay()
-            return
-        self.originals[event_id] = statement
-        self.order.append((event_id, leaf_index))
-        self.evolve(statement, event_id, leaf_index)
+        if not issubclass(spec_for(statement["type"]).data, Amendment):
+            self.originals[event_id] = statement
+            self.order.append((event_id, leaf_index))
+        fold(self, statement, event_id, leaf_index)
+
+    def amend(self, amendments: dict[str, dict[str, Any]], original: str, event: Recorded) -> None:
+        """Keep a correction or retraction of ``original``, then replay the history as it stands."""
+        amendments[original] = {
+            **event.signed,
+            "event_id": event.event_id,
+            "recorder": event.recorder,
+        }
+        self._replay()
 
     def _replay(self) -> None:
         self.reset()
         for event_id, leaf_index in self.order:
             if event_id not in self.retractions:
-                self.evolve(self.effective(event_id), event_id, leaf_index)
+                fold(self, self.effective(event_id), event_id, leaf_index)
 
     def reset(self) -> None:
-        """Set the state before any statement (called again before each replay)."""
+        """Set the state before any statement (called again before each replay).
 
-    def evolve(self, statement: dict[str, Any], event_id: str, leaf_index: int) -> None:
-        """Apply one effective statement; must tolerate a history with gaps (retractions)."""
-        raise NotImplementedError
+        Evolve functions must tolerate a history with gaps (retractions).
+        """

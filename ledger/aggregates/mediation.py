@@ -27,9 +27,3 @@ class Mediation(Lifecycle):
         for session in self.sessions:
             seen.update(dict.fromkeys(session["groups"]))
         return list(seen)
-
-    def evolve(self, statement: dict[str, Any], event_id: str, leaf_index: int) -> None:
-        if statement["type"] == "mediation.held":
-            self.sessions.append(
-                {**statement["data"], "occurred_at": statement["occurred_at"], "event_id": event_id}
-            )

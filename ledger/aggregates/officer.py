@@ -25,14 +25,3 @@ class Officer(Lifecycle):
     @property
     def registered(self) -> bool:
         return self.registered_at is not None
-
-    def evolve(self, statement: dict[str, Any], event_id: str, leaf_index: int) -> None:
-        kind, data, at = statement["type"], statement["data"], statement["occurred_at"]
-        if kind == "officer.registered":
-            self.rank = data["rank"]
-            self.station = data["station"]
-            self.unit = data["unit"]
-            self.registered_at = at
-        elif kind == "officer.transferred":
-            self.transfers.append({**data, "occurred_at": at, "event_id": event_id})
-            self.station = data["to_station"]

@@ -6,8 +6,6 @@ can follow one pseudonym across cases without learning who it is.
 
 from __future__ import annotations
 
-from typing import Any
-
 from ledger.aggregates.lifecycle import Lifecycle
 
 
@@ -24,11 +22,3 @@ class Person(Lifecycle):
     @property
     def registered(self) -> bool:
         return self.registered_at is not None
-
-    def evolve(self, statement: dict[str, Any], event_id: str, leaf_index: int) -> None:
-        if statement["type"] == "person.registered":
-            data = statement["data"]
-            self.area = data.get("area")
-            self.birth_year = data.get("birth_year")
-            self.registered_at = statement["occurred_at"]
-            self.registered_by = statement["recorder"]

@@ -14,6 +14,7 @@ from typing import Any
 from ledger.aggregates.base import LedgerAggregate
 from ledger.crypto import b64decode, key_id_for_raw
 from ledger.sealing import sealing_key_id_for_raw
+from ledger.vocabulary.base import fold
 
 REGISTRY_KEY = "charter"
 
@@ -86,47 +87,16 @@ class Registry(LedgerAggregate):
     def signing_keys(self) -> dict[str, bytes]:
         return {k.key_id: k.public_raw for k in self.keys.values() if k.purpose == "signing"}
 
-    # --- evolution -----------------------------------------------------------
-    def _add_key(self, institution: str, public_key: str, purpose: str, at: int) -> None:
+    # --- evolution (the functions are declared with each event type, ledger.vocabulary) ----
+    def admit(self, institution: str, name: str, role: str) -> None:
+        """Enter an institution with its role (its keys follow)."""
+        self.institutions[institution] = Institution(institution, name, role)
+
+    def add_key(self, institution: str, public_key: str, purpose: str, at: int) -> None:
         raw = b64decode(public_key, field="public_key", length=32)
         kid = key_id_for_raw(raw) if purpose == "signing" else sealing_key_id_for_raw(raw)
         self.keys[kid] = KeyRecord(kid, institution, purpose, raw, registered_at=at)
         self.institutions[institution].key_ids.append(kid)
 
     def when(self, statement: dict[str, Any], event_id: str, leaf_index: int) -> None:
-        data = statement["data"]
-        kind = statement["type"]
-        if kind == "ledger.chartered":
-            self.name = data["name"]
-            self.origin = data["origin"]
-            self.log_key = data["log_key"]
-            self.log_keys = [(0, data["log_key"])]
-            self.policy = dict(data["policy"])
-            for inst in data["institutions"]:
-                self.institutions[inst["id"]] = Institution(inst["id"], inst["name"], inst["role"])
-                for pub in inst["signing_keys"]:
-                    self._add_key(inst["id"], pub, "signing", leaf_index)
-                for pub in inst.get("sealing_keys", []):
-                    self._add_key(inst["id"], pub, "sealing", leaf_index)
-        elif kind == "key.registered" and data["purpose"] == "log":
-            self.log_key = data["vkey"]
-            self.log_keys.append((leaf_index + 1, data["vkey"]))
-        elif kind == "key.registered":
-            inst_id = data["institution"]
-            if inst_id not in self.institutions:
-                self.institutions[inst_id] = Institution(
-                    inst_id, data.get("institution_name") or inst_id, data["role"]
-                )
-            self._add_key(inst_id, data["public_key"], data["purpose"], leaf_index)
-        elif kind == "key.revoked":
-            record = self.keys[data["key_id"]]
-            record.revoked_at = leaf_index
-            record.revocation_reason = data["reason"]
-        elif kind == "head.appointed":
-            if self.head is not None:
-                self.former_heads.append(self.head)
-            self.head = {**data, "appointed_by": event_id, "occurred_at": statement["occurred_at"]}
-        elif kind == "head.removed":
-            if self.head is not None:
-                self.former_heads.append({**self.head, "removed_by": event_id})
-            self.head = None
+        fold(self, statement, event_id, leaf_index)

@@ -35,9 +35,3 @@ class Warning(Lifecycle):
             bool(self.terms)
             and self.terms["effective_from"] <= moment <= self.terms["effective_until"]
         )
-
-    def evolve(self, statement: dict[str, Any], event_id: str, leaf_index: int) -> None:
-        if statement["type"] == "warning.issued":
-            self.terms = dict(statement["data"])
-            self.issued_at = statement["occurred_at"]
-            self.issued_by = statement["recorder"]

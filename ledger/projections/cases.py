@@ -54,7 +54,7 @@ def timeline_entry(
         "occurred_at": event["occurred_at"],
         "recorded_at": event["recorded_at"],
         "recorder": event["recorder"],
-        "recorder_role": facts.role_of(event["recorder"]),
+        "recorder_role": facts.institutions.get(event["recorder"]),
         "key_id": event["key_id"],
         "data": event["data"],
         "sealed": event["sealed"],

@@ -21,6 +21,14 @@ events when one arrives (corrections are rare; everything else is O(1)).
 
 The state is plain JSON (``to_state``/``from_state``), so the runner can store
 a snapshot beside its tracking position.
+
+No list of event type names lives here. Whether a statement is a step of a
+case, a statement about the ledger itself or an amendment is read from the
+vocabulary: from the lifecycle its evolve function changes (a ``Case``, the
+``Registry``) and from its data class (an ``Amendment``). What each type adds to
+the indexes is registered on its data class with ``index``, beside the
+lifecycles' evolve functions in the same registry. Facts fold statements as the
+log stores them, so these functions read the event's data as a dict.
 """
 
 from __future__ import annotations
@@ -32,34 +40,30 @@ from datetime import datetime
 from functools import lru_cache
 from typing import Any
 
+from ledger.aggregates.case import Case
+from ledger.aggregates.registry import Registry
+from ledger.vocabulary import load_all
+from ledger.vocabulary.audit import AuditFindingRecorded, ExplanationGiven, ExplanationRequested
+from ledger.vocabulary.base import VOCABULARY, Amendment, EventData, index, spec_for, types_of
+from ledger.vocabulary.court import BailGranted, CourtOrderIssued, VerdictDelivered
+from ledger.vocabulary.enforcement import ArrestMade, EnforcementAction
+from ledger.vocabulary.governance import KeyRegistered, LedgerChartered
+from ledger.vocabulary.incidents import ShootingAttributed, ShootingReported
+from ledger.vocabulary.interruption import CommunityResponse, HospitalResponse, MediationHeld
+from ledger.vocabulary.promises import WarningIssued
+from ledger.vocabulary.registry import (
+    GroupRegistered,
+    MembershipAsserted,
+    MembershipWithdrawn,
+    OfficerRegistered,
+    OfficerTransferred,
+    PersonRegistered,
+)
+
 STATE_VERSION = 2
 """Bumped whenever folding changes meaning: an older snapshot is then rebuilt from zero."""
-CASE_TYPES = frozenset(
-    {
-        "arrest.made",
-        "custody.produced",
-        "custody.transferred",
-        "release.recorded",
-        "instruction.reported",
-        "charge.filed",
-        "charge.withdrawn",
-        "bail.granted",
-        "bail.denied",
-        "hearing.held",
-        "verdict.delivered",
-        "sentence.imposed",
-        "court.order_issued",
-    }
-)
-ORDER_TYPES = frozenset({"court.order_issued", "bail.granted", "verdict.delivered"})
+ORDER_TYPES = types_of(CourtOrderIssued, BailGranted, VerdictDelivered)
 """Statements a release may rest on (its ``order_event``)."""
-INTERRUPTION_TYPES = frozenset({"mediation.held", "hospital.response", "community.response"})
-AUDIT_TYPES = frozenset({"explanation.requested", "explanation.given", "audit.finding_recorded"})
-CORRECTION_TYPES = frozenset({"event.corrected", "event.retracted"})
-GOVERNANCE_TYPES = frozenset(
-    {"ledger.chartered", "key.registered", "key.revoked", "head.appointed", "head.removed"}
-)
-"""Statements about the ledger itself, not the city: they do not move ``as_of``."""
 DEFAULT_POLICY = {"custody_limit_hours": 24, "remand_limit_days": 15}
 
 Event = dict[str, Any]
@@ -184,9 +188,11 @@ class Facts:
             )
         self.events[event_id] = event
         self.order.append(event_id)
-        if event["type"] not in GOVERNANCE_TYPES and event["occurred_at"] > self.as_of:
+        spec = spec_for(event["type"])
+        # Statements about the ledger itself (its registry), not the city, do not move as_of.
+        if spec.lifecycle is not Registry and event["occurred_at"] > self.as_of:
             self.as_of = event["occurred_at"]
-        if event["type"] in CORRECTION_TYPES:
+        if issubclass(spec.data, Amendment):
             self._correct(event)
             self._stale = True
         elif not self._stale:
@@ -226,7 +232,7 @@ class Facts:
         self._reset_indexes()
         for event_id in self.order:
             event = self.events[event_id]
-            if event["type"] in CORRECTION_TYPES:
+            if issubclass(spec_for(event["type"]).data, Amendment):
                 original = event["data"].get("original")
                 if original in self.events:
                     self.corrections.setdefault(original, []).append(event_id)
@@ -234,35 +240,14 @@ class Facts:
             self._fold(event)
 
     def _fold(self, event: Event) -> None:
-        kind = event["type"]
         data = event["data"]
-        eid = event["id"]
-        if kind in CASE_TYPES and isinstance(data.get("case"), str):
-            self.case_mentions.setdefault(data["case"], []).append(eid)
+        spec = spec_for(event["type"])
+        if spec.lifecycle is Case and isinstance(data.get("case"), str):
+            self.case_mentions.setdefault(data["case"], []).append(event["id"])
         if isinstance(data.get("person"), str):
-            self.person_mentions.setdefault(data["person"], []).append(eid)
-        if "retracted_by" in event:
-            return
-        if kind in CASE_TYPES:
-            case = self.cases.get(data.get("case", ""))
-            if case is None:
-                case = {"person": data.get("person"), "events": []}
-                self.cases[data.get("case", "")] = case
-            case["events"].append(eid)
-            if case["person"] is None and data.get("person"):
-                case["person"] = data["person"]
-            person = data.get("person")
-            if person:
-                cases = self.person_cases.setdefault(person, [])
-                if data["case"] not in cases:
-                    cases.append(data["case"])
-            if kind == "arrest.made":
-                for incident in data.get("incidents", []):
-                    self.arrests_by_incident.setdefault(incident, []).append(eid)
-            return
-        handler = _FOLDERS.get(kind)
-        if handler is not None:
-            handler(self, event)
+            self.person_mentions.setdefault(data["person"], []).append(event["id"])
+        if "retracted_by" not in event:
+            index.dispatch(spec.data)(self, event)
 
     # --- reading ---------------------------------------------------------------------
     def event(self, event_id: str) -> Event | None:
@@ -286,10 +271,11 @@ class Facts:
                     out.append(spell["group"])
         return out
 
-    def role_of(self, institution: str) -> str | None:
-        return self.institutions.get(institution)
+
+# --- what the facts keep per event type, beyond the lifecycles' state ---------------------------
 
 
+@index.register(LedgerChartered)
 def _on_chartered(facts: Facts, event: Event) -> None:
     data = event["data"]
     facts.policy = {**DEFAULT_POLICY, **(data.get("policy") or {})}
@@ -297,20 +283,24 @@ def _on_chartered(facts: Facts, event: Event) -> None:
         facts.institutions[inst["id"]] = inst["role"]
 
 
+@index.register(KeyRegistered)
 def _on_key_registered(facts: Facts, event: Event) -> None:
     data = event["data"]
     if data.get("role") and data.get("institution") not in facts.institutions:
         facts.institutions[data["institution"]] = data["role"]
 
 
+@index.register(GroupRegistered)
 def _on_group(facts: Facts, event: Event) -> None:
     facts.groups[event["data"]["group"]] = event["id"]
 
 
+@index.register(PersonRegistered)
 def _on_person(facts: Facts, event: Event) -> None:
     facts.persons[event["data"]["person"]] = event["id"]
 
 
+@index.register(MembershipAsserted)
 def _on_membership(facts: Facts, event: Event) -> None:
     data = event["data"]
     spells = facts.memberships.setdefault(data["person"], [])
@@ -326,6 +316,7 @@ def _on_membership(facts: Facts, event: Event) -> None:
     )
 
 
+@index.register(MembershipWithdrawn)
 def _on_withdrawal(facts: Facts, event: Event) -> None:
     data = event["data"]
     for spell in facts.memberships.get(data["person"], []):
@@ -334,14 +325,17 @@ def _on_withdrawal(facts: Facts, event: Event) -> None:
             spell["withdrawn"] = event["id"]
 
 
+@index.register(OfficerRegistered)
 def _on_officer(facts: Facts, event: Event) -> None:
     facts.officers[event["data"]["officer"]] = event["id"]
 
 
+@index.register(OfficerTransferred)
 def _on_transfer(facts: Facts, event: Event) -> None:
     facts.transfers.append(event["id"])
 
 
+@index.register(WarningIssued)
 def _on_warning(facts: Facts, event: Event) -> None:
     facts.warnings[event["data"]["warning"]] = event["id"]
 
@@ -350,44 +344,74 @@ def _incident(facts: Facts, key: str) -> dict[str, Any]:
     return facts.incidents.setdefault(key, {"reported": None, "attributions": []})
 
 
+@index.register(ShootingReported)
 def _on_shooting(facts: Facts, event: Event) -> None:
     incident = _incident(facts, event["data"]["incident"])
     if incident["reported"] is None:
         incident["reported"] = event["id"]
 
 
+@index.register(ShootingAttributed)
 def _on_attribution(facts: Facts, event: Event) -> None:
     _incident(facts, event["data"]["incident"])["attributions"].append(event["id"])
 
 
+@index.register(EnforcementAction)
 def _on_action(facts: Facts, event: Event) -> None:
     facts.actions.append(event["id"])
 
 
-def _on_interruption(facts: Facts, event: Event) -> None:
+@index.register(MediationHeld)
+def _on_mediation(facts: Facts, event: Event) -> None:
+    facts.interruption.append(event["id"])
+
+
+@index.register(HospitalResponse)
+@index.register(CommunityResponse)
+def _on_response(facts: Facts, event: Event) -> None:
     facts.interruption.append(event["id"])
     incident = event["data"].get("incident")
-    if incident and event["type"] != "mediation.held":
+    if incident:
         facts.responses_by_incident.setdefault(incident, []).append(event["id"])
 
 
+@index.register(ExplanationRequested)
+@index.register(ExplanationGiven)
+@index.register(AuditFindingRecorded)
 def _on_audit(facts: Facts, event: Event) -> None:
     facts.inquiries.setdefault(event["data"]["subject"], []).append(event["id"])
 
 
-_FOLDERS = {
-    "ledger.chartered": _on_chartered,
-    "key.registered": _on_key_registered,
-    "group.registered": _on_group,
-    "person.registered": _on_person,
-    "membership.asserted": _on_membership,
-    "membership.withdrawn": _on_withdrawal,
-    "officer.registered": _on_officer,
-    "officer.transferred": _on_transfer,
-    "warning.issued": _on_warning,
-    "shooting.reported": _on_shooting,
-    "shooting.attributed": _on_attribution,
-    "enforcement.action": _on_action,
-    **{t: _on_interruption for t in INTERRUPTION_TYPES},
-    **{t: _on_audit for t in AUDIT_TYPES},
-}
+def _on_case_step(facts: Facts, event: Event) -> None:
+    """A step of a case: every type whose evolve function changes a Case."""
+    data = event["data"]
+    case = facts.cases.get(data.get("case", ""))
+    if case is None:
+        case = {"person": data.get("person"), "events": []}
+        facts.cases[data.get("case", "")] = case
+    case["events"].append(event["id"])
+    if case["person"] is None and data.get("person"):
+        case["person"] = data["person"]
+    person = data.get("person")
+    if person:
+        cases = facts.person_cases.setdefault(person, [])
+        if data["case"] not in cases:
+            cases.append(data["case"])
+
+
+@index.register(ArrestMade)
+def _on_arrest(facts: Facts, event: Event) -> None:
+    _on_case_step(facts, event)
+    for incident in event["data"].get("incidents", []):
+        facts.arrests_by_incident.setdefault(incident, []).append(event["id"])
+
+
+def _index_case_steps() -> None:
+    load_all()
+    unindexed = index.dispatch(EventData)
+    for spec in VOCABULARY.values():
+        if spec.lifecycle is Case and index.dispatch(spec.data) is unindexed:
+            index.register(spec.data, _on_case_step)
+
+
+_index_case_steps()

@@ -17,7 +17,7 @@ from pydantic import AfterValidator, Field
 from ledger.admission import Decision, Entry
 from ledger.aggregates.inquiry import Inquiry
 from ledger.errors import CaseRuleViolation, UnauthorizedRole, UnknownReference
-from ledger.vocabulary.base import EventData, EventId, PlannedTime, Ref, Text, event_type
+from ledger.vocabulary.base import EventData, EventId, PlannedTime, Recorded, Ref, Text, event_type
 from ledger.vocabulary.registry import no_repeats
 
 AREA = "audit"
@@ -93,6 +93,25 @@ def _on_finding_recorded(entry: Entry, data: AuditFindingRecorded, d: Decision) 
     _open_or_record(d, data.subject)
 
 
+# --- evolution: how each statement changes the lifecycle it is recorded on ----------------
+def _evolve_explanation_requested(
+    data: ExplanationRequested, inquiry: Inquiry, event: Recorded
+) -> None:
+    inquiry.requests.append(event.kept(with_recorder=True))
+    inquiry.addressed.add(data.addressed_to)
+
+
+def _evolve_explanation_given(data: ExplanationGiven, inquiry: Inquiry, event: Recorded) -> None:
+    inquiry.explanations.append(event.kept(with_recorder=True))
+    inquiry.answered.add(event.recorder)
+
+
+def _evolve_finding_recorded(data: AuditFindingRecorded, inquiry: Inquiry, event: Recorded) -> None:
+    inquiry.findings.append(event.kept(with_recorder=True))
+    inquiry.addressed.clear()
+    inquiry.answered.clear()
+
+
 event_type(
     "explanation.requested",
     area=AREA,
@@ -100,6 +119,7 @@ event_type(
     data=ExplanationRequested,
     roles=("committee",),
     handler=_on_explanation_requested,
+    evolve=_evolve_explanation_requested,
     example={
         "subject": _SUBJECT,
         "addressed_to": "police",
@@ -114,6 +134,7 @@ event_type(
     data=ExplanationGiven,
     roles=("police", "prosecutor", "court", "interrupters", "committee"),
     handler=_on_explanation_given,
+    evolve=_evolve_explanation_given,
     example={
         "subject": _SUBJECT,
         "explanation": "Released on the bail order of ATC II; the order is attached.",
@@ -127,6 +148,7 @@ event_type(
     data=AuditFindingRecorded,
     roles=("committee",),
     handler=_on_finding_recorded,
+    evolve=_evolve_finding_recorded,
     example={
         "subject": _SUBJECT,
         "finding": "unexplained",

@@ -9,18 +9,17 @@ missing, extra or wrongly typed field is refused with its path.
 
 from __future__ import annotations
 
+import inspect
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from enum import Enum
-from typing import TYPE_CHECKING, Annotated, Any, get_args, get_origin
+from functools import cache, singledispatch
+from typing import Annotated, Any, get_args, get_origin, get_type_hints
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, ValidationError
 from pydantic.fields import FieldInfo
 
 from ledger.errors import MalformedStatement, UnknownEventType
-
-if TYPE_CHECKING:
-    from ledger.admission import Decision, Entry
 
 ROLES = ("committee", "police", "prosecutor", "court", "interrupters")
 
@@ -61,6 +60,15 @@ class EventData(BaseModel):
     model_config = ConfigDict(extra="forbid", strict=True, frozen=True)
 
 
+class Amendment(EventData):
+    """Base of the data of a statement that changes what an earlier one means.
+
+    A correction or retraction is recorded on the lifecycle of the statement it
+    amends and makes that lifecycle replay its history; everything else is
+    folded as it comes.
+    """
+
+
 def _time_kind(annotation: Any) -> TimeKind | None:
     """The TimeKind marked on a field's type, looking inside ``X | None``."""
     if get_origin(annotation) is Annotated:
@@ -98,7 +106,59 @@ def times_in(data: BaseModel, prefix: str = "data") -> Iterator[tuple[str, str, 
                     yield from times_in(item, f"{path}[{index}]")
 
 
-Handler = Callable[["Entry", Any, "Decision"], None]
+Handler = Callable[..., None]
+"""A rule handler, ``(entry, data, decision) -> None``: it checks the statement against
+its lifecycle and records it on exactly one (see ``ledger.admission``)."""
+
+
+@dataclass(frozen=True, slots=True)
+class Recorded:
+    """One statement as a fold sees it, besides its typed data.
+
+    ``signed`` is the public data exactly as signed (or as corrected): what a
+    lifecycle keeps, so its state holds no field the recorder did not write.
+    """
+
+    type: str
+    signed: dict[str, Any]
+    occurred_at: str
+    recorder: str
+    event_id: str
+    leaf_index: int
+
+    def kept(self, *, with_type: bool = False, with_recorder: bool = False) -> dict[str, Any]:
+        """The statement as a lifecycle keeps it: its signed data, when it happened, its id."""
+        item = dict(self.signed)
+        if with_type:
+            item["type"] = self.type
+        item["occurred_at"] = self.occurred_at
+        if with_recorder:
+            item["recorder"] = self.recorder
+        item["event_id"] = self.event_id
+        return item
+
+
+@singledispatch
+def evolve(data: EventData, state: Any, event: Recorded) -> None:
+    """How one statement changes the state of the lifecycle it was recorded on.
+
+    Each event type registers exactly one, next to its rule handler (the
+    ``evolve`` argument of :func:`event_type`). The aggregates fold with these,
+    and the projections' facts read from them which lifecycle a type belongs to
+    (see :func:`lifecycle_of`) instead of keeping lists of type names.
+    """
+    raise NotImplementedError(f"{type(data).__name__} has no evolve function")
+
+
+@singledispatch
+def index(facts: Any, event: dict[str, Any]) -> None:
+    """What the projections' facts keep about one statement beyond lifecycle state.
+
+    Registered on each data class by ``ledger.projections.facts`` and looked up
+    with ``index.dispatch(spec.data)``: the facts fold statements as the log
+    stores them, so the function gets the stored event, not typed data. A type
+    without one adds nothing to the facts' indexes.
+    """
 
 
 @dataclass(frozen=True)
@@ -118,6 +178,11 @@ class EventSpec:
     sealed_required: bool = False
     example: dict[str, Any] = field(default_factory=dict)
     example_sealed: dict[str, Any] | None = None
+
+    @property
+    def lifecycle(self) -> type:
+        """The state this type's evolve function changes (a lifecycle or the registry)."""
+        return lifecycle_of(self.data)
 
     def validate(self, data: dict[str, Any]) -> EventData:
         try:
@@ -139,12 +204,18 @@ def event_type(
     data: type[EventData],
     roles: tuple[str, ...],
     handler: Handler,
+    evolve: Callable[[Any, Any, Recorded], None],
     sealed_fields: tuple[str, ...] = (),
     sealed_required: bool = False,
     example: dict[str, Any] | None = None,
     example_sealed: dict[str, Any] | None = None,
 ) -> EventSpec:
-    """Declare an event type and add it to the vocabulary."""
+    """Declare an event type and add it to the vocabulary, with its rules and its fold.
+
+    ``handler`` decides whether a statement may be recorded and on which
+    lifecycle; ``evolve`` is how it then changes that lifecycle's state. The
+    second parameter of ``evolve`` is annotated with the lifecycle it changes.
+    """
     unknown = set(roles) - set(ROLES)
     if unknown:
         raise ValueError(f"{name}: unknown roles {sorted(unknown)}")
@@ -162,8 +233,56 @@ def event_type(
         example=example or {},
         example_sealed=example_sealed,
     )
+    _register_evolve(data, evolve)
     VOCABULARY[name] = spec
     return spec
+
+
+def _register_evolve(data: type[EventData], function: Callable[[Any, Any, Recorded], None]) -> None:
+    if evolve.dispatch(data) is not evolve.dispatch(EventData):
+        # Several types may share one function (bail granted or denied), never one data class.
+        raise ValueError(f"{data.__name__} already has an evolve function")
+    evolve.register(data, function)
+    lifecycle_of.cache_clear()
+
+
+@cache
+def lifecycle_of(data: type[EventData]) -> type:
+    """The class annotated as the state of ``data``'s evolve function."""
+    function = evolve.dispatch(data)
+    names = list(inspect.signature(function).parameters)
+    state = get_type_hints(function).get(names[1]) if len(names) > 1 else None
+    if not isinstance(state, type):
+        raise TypeError(f"the evolve function of {data.__name__} does not name its state's class")
+    return state
+
+
+def types_of(*data: type[EventData]) -> frozenset[str]:
+    """The names of the event types declared with these data classes."""
+    from ledger.vocabulary import load_all
+
+    load_all()
+    found = frozenset(spec.name for spec in VOCABULARY.values() if spec.data in data)
+    if len(found) != len(data):
+        raise ValueError(f"not every one of {[d.__name__ for d in data]} is a declared type")
+    return found
+
+
+def fold(state: Any, statement: dict[str, Any], event_id: str, leaf_index: int) -> None:
+    """Evolve ``state`` by one statement (the dict the log stores), typed by its event type."""
+    spec = spec_for(statement["type"])
+    evolve(
+        spec.validate(statement["data"]),
+        state,
+        Recorded(
+            type=statement["type"],
+            signed=statement["data"],
+            occurred_at=statement["occurred_at"],
+            recorder=statement["recorder"],
+            event_id=event_id,
+            leaf_index=leaf_index,
+        ),
+    )
 
 
 def spec_for(type_name: str) -> EventSpec:

@@ -18,15 +18,24 @@ from typing import Any
 from pydantic import Field
 
 from ledger.admission import Decision, Entry
-from ledger.aggregates.lifecycle import CORRECTION_TYPES, Lifecycle
+from ledger.aggregates.lifecycle import Lifecycle
 from ledger.errors import CaseRuleViolation, MalformedStatement, UnauthorizedRole
-from ledger.vocabulary.base import ROLES, EventData, EventId, Text, UtcTime, event_type, spec_for
+from ledger.vocabulary.base import (
+    ROLES,
+    Amendment,
+    EventId,
+    Recorded,
+    Text,
+    UtcTime,
+    event_type,
+    spec_for,
+)
 
 AREA = "corrections"
 _ORIGINAL = "3f1c9a7e5b2d4c6a8e0f1b3d5c7a9e2f4b6d8c0a1e3f5b7d9c2a4e6f8b0d1c3a"
 
 
-class EventCorrected(EventData):
+class EventCorrected(Amendment):
     original: EventId
     reason: Text = Field(min_length=1)
     corrected_data: dict[str, Any] = Field(
@@ -37,7 +46,7 @@ class EventCorrected(EventData):
     )
 
 
-class EventRetracted(EventData):
+class EventRetracted(Amendment):
     original: EventId
     reason: Text = Field(min_length=1)
 
@@ -45,7 +54,7 @@ class EventRetracted(EventData):
 def _correctable(entry: Entry, original: str, d: Decision, verb: str) -> Lifecycle:
     """The lifecycle holding ``original``, once the corrector may change it."""
     info = d.require_event(original, field="data.original")
-    if info.type in CORRECTION_TYPES:
+    if issubclass(spec_for(info.type).data, Amendment):
         raise CaseRuleViolation(
             f"cannot {verb} a {info.type}: {verb} the original statement instead",
             field="data.original",
@@ -100,6 +109,15 @@ def _on_retracted(entry: Entry, data: EventRetracted, d: Decision) -> None:
     d.record(_correctable(entry, data.original, d, "retract"))
 
 
+# --- evolution: an amendment is kept beside the original, then the history replayed ------------
+def _evolve_corrected(data: EventCorrected, lifecycle: Lifecycle, event: Recorded) -> None:
+    lifecycle.amend(lifecycle.corrections, data.original, event)
+
+
+def _evolve_retracted(data: EventRetracted, lifecycle: Lifecycle, event: Recorded) -> None:
+    lifecycle.amend(lifecycle.retractions, data.original, event)
+
+
 event_type(
     "event.corrected",
     area=AREA,
@@ -107,6 +125,7 @@ event_type(
     data=EventCorrected,
     roles=ROLES,
     handler=_on_corrected,
+    evolve=_evolve_corrected,
     example={
         "original": _ORIGINAL,
         "reason": "The order number was mistyped: ATC2-BAIL-2026-88, not -83.",
@@ -128,6 +147,7 @@ event_type(
     data=EventRetracted,
     roles=ROLES,
     handler=_on_retracted,
+    evolve=_evolve_retracted,
     example={
         "original": _ORIGINAL,
         "reason": "Recorded in the wrong case: P-17 was arrested in FIR-113, recorded there.",

@@ -16,7 +16,16 @@ from pydantic import Field, ValidationInfo, field_validator
 from ledger.admission import Decision, Entry
 from ledger.aggregates.case import Case
 from ledger.errors import CaseRuleViolation
-from ledger.vocabulary.base import EventData, EventId, Name, PlannedTime, Ref, Text, event_type
+from ledger.vocabulary.base import (
+    EventData,
+    EventId,
+    Name,
+    PlannedTime,
+    Recorded,
+    Ref,
+    Text,
+    event_type,
+)
 from ledger.vocabulary.enforcement import require_case, require_same_person
 from ledger.vocabulary.registry import require_person
 
@@ -240,6 +249,38 @@ def _on_court_order(entry: Entry, data: CourtOrderIssued, d: Decision) -> None:
 
 
 _CASE = "FIR-112-2026-KALAKOT"
+
+
+# --- evolution: how each statement changes the lifecycle it is recorded on ----------------
+def _evolve_charge_filed(data: ChargeFiled, case: Case, event: Recorded) -> None:
+    case.charges.append({**case.step_taken(event), "withdrawn": False})
+
+
+def _evolve_charge_withdrawn(data: ChargeWithdrawn, case: Case, event: Recorded) -> None:
+    case.step_taken(event)
+    for charge in case.charges:
+        charge["withdrawn"] = True
+
+
+def _evolve_order(
+    data: BailGranted | BailDenied | CourtOrderIssued, case: Case, event: Recorded
+) -> None:
+    """Bail granted or denied and other court orders are the case's orders, in log order."""
+    case.orders.append(case.step_taken(event))
+
+
+def _evolve_hearing_held(data: HearingHeld, case: Case, event: Recorded) -> None:
+    case.hearings.append(case.step_taken(event))
+
+
+def _evolve_verdict_delivered(data: VerdictDelivered, case: Case, event: Recorded) -> None:
+    case.decision = case.step_taken(event)
+
+
+def _evolve_sentence_imposed(data: SentenceImposed, case: Case, event: Recorded) -> None:
+    case.sentence = case.step_taken(event)
+
+
 event_type(
     "charge.filed",
     area=AREA,
@@ -247,6 +288,7 @@ event_type(
     data=ChargeFiled,
     roles=("prosecutor",),
     handler=_on_charge_filed,
+    evolve=_evolve_charge_filed,
     example={
         "case": _CASE,
         "person": "P-17",
@@ -261,6 +303,7 @@ event_type(
     data=ChargeWithdrawn,
     roles=("prosecutor",),
     handler=_on_charge_withdrawn,
+    evolve=_evolve_charge_withdrawn,
     example={
         "case": _CASE,
         "person": "P-17",
@@ -275,6 +318,7 @@ event_type(
     data=BailGranted,
     roles=("court",),
     handler=_on_bail,
+    evolve=_evolve_order,
     example={
         "case": _CASE,
         "person": "P-17",
@@ -291,6 +335,7 @@ event_type(
     data=BailDenied,
     roles=("court",),
     handler=_on_bail,
+    evolve=_evolve_order,
     example={
         "case": _CASE,
         "person": "P-17",
@@ -307,6 +352,7 @@ event_type(
     data=HearingHeld,
     roles=("court",),
     handler=_on_hearing_held,
+    evolve=_evolve_hearing_held,
     example={
         "case": _CASE,
         "judge": "JUDGE-ATC2",
@@ -322,6 +368,7 @@ event_type(
     data=VerdictDelivered,
     roles=("court",),
     handler=_on_verdict_delivered,
+    evolve=_evolve_verdict_delivered,
     example={
         "case": _CASE,
         "person": "P-17",
@@ -337,6 +384,7 @@ event_type(
     data=SentenceImposed,
     roles=("court",),
     handler=_on_sentence_imposed,
+    evolve=_evolve_sentence_imposed,
     example={
         "case": _CASE,
         "person": "P-17",
@@ -352,6 +400,7 @@ event_type(
     data=CourtOrderIssued,
     roles=("court",),
     handler=_on_court_order,
+    evolve=_evolve_order,
     example={
         "case": _CASE,
         "person": "P-17",

@@ -45,9 +45,19 @@ from pydantic import Field, ValidationInfo, field_validator
 
 from ledger.admission import Decision, Entry
 from ledger.aggregates.case import Case
+from ledger.aggregates.group import Group
 from ledger.aggregates.warning import Warning
 from ledger.errors import CaseRuleViolation, UnknownReference
-from ledger.vocabulary.base import EventData, EventId, Name, Ref, Text, UtcTime, event_type
+from ledger.vocabulary.base import (
+    EventData,
+    EventId,
+    Name,
+    Recorded,
+    Ref,
+    Text,
+    UtcTime,
+    event_type,
+)
 from ledger.vocabulary.incidents import require_incident
 from ledger.vocabulary.registry import RefList, require_group, require_officer, require_person
 
@@ -337,6 +347,35 @@ def _on_instruction_reported(entry: Entry, data: InstructionReported, d: Decisio
         d.record(case)
 
 
+# --- evolution: how each statement changes the lifecycle it is recorded on ----------------
+def _evolve_arrest_made(data: ArrestMade, case: Case, event: Recorded) -> None:
+    case.arrests.append(case.step_taken(event))
+    case.in_custody = True
+    case.custody_since = event.occurred_at
+
+
+def _evolve_custody_produced(data: CustodyProduced, case: Case, event: Recorded) -> None:
+    case.productions.append(case.step_taken(event))
+
+
+def _evolve_custody_transferred(data: CustodyTransferred, case: Case, event: Recorded) -> None:
+    case.transfers.append(case.step_taken(event))
+
+
+def _evolve_enforcement_action(data: EnforcementAction, group: Group, event: Recorded) -> None:
+    group.actions[data.action] = event.kept()
+
+
+def _evolve_release_recorded(data: ReleaseRecorded, case: Case, event: Recorded) -> None:
+    case.releases.append(case.step_taken(event))
+    case.in_custody = False
+    case.custody_since = None
+
+
+def _evolve_instruction_reported(data: InstructionReported, case: Case, event: Recorded) -> None:
+    case.instructions.append(case.step_taken(event))
+
+
 event_type(
     "arrest.made",
     area=AREA,
@@ -344,6 +383,7 @@ event_type(
     data=ArrestMade,
     roles=("police",),
     handler=_on_arrest_made,
+    evolve=_evolve_arrest_made,
     example={
         "case": "FIR-112-2026-KALAKOT",
         "person": "P-17",
@@ -363,6 +403,7 @@ event_type(
     data=CustodyProduced,
     roles=("police",),
     handler=_on_custody_produced,
+    evolve=_evolve_custody_produced,
     example={
         "case": "FIR-112-2026-KALAKOT",
         "person": "P-17",
@@ -381,6 +422,7 @@ event_type(
     data=CustodyTransferred,
     roles=("police",),
     handler=_on_custody_transferred,
+    evolve=_evolve_custody_transferred,
     example={
         "case": "FIR-112-2026-KALAKOT",
         "person": "P-17",
@@ -396,6 +438,7 @@ event_type(
     data=EnforcementAction,
     roles=("police",),
     handler=_on_enforcement_action,
+    evolve=_evolve_enforcement_action,
     example={
         "action": "ACT-2026-031",
         "group": "lyari-gang",
@@ -412,6 +455,7 @@ event_type(
     data=ReleaseRecorded,
     roles=("police",),
     handler=_on_release_recorded,
+    evolve=_evolve_release_recorded,
     sealed_fields=("named_persons", "details"),
     example={
         "case": "FIR-112-2026-KALAKOT",
@@ -432,6 +476,7 @@ event_type(
     data=InstructionReported,
     roles=("police",),
     handler=_on_instruction_reported,
+    evolve=_evolve_instruction_reported,
     sealed_fields=("instructed_by_name", "witnesses"),
     example={
         "case": "FIR-112-2026-KALAKOT",

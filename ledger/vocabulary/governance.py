@@ -15,7 +15,16 @@ from pydantic import Field, StringConstraints, model_validator
 from ledger.admission import Decision, Entry
 from ledger.aggregates.registry import REGISTRY_KEY, Registry
 from ledger.errors import CaseRuleViolation, UnauthorizedRole
-from ledger.vocabulary.base import ROLES, EventData, Name, PlannedTime, Ref, Text, event_type
+from ledger.vocabulary.base import (
+    ROLES,
+    EventData,
+    Name,
+    PlannedTime,
+    Recorded,
+    Ref,
+    Text,
+    event_type,
+)
 
 AREA = "governance"
 PublicKey = str
@@ -240,6 +249,55 @@ def _on_head_removed(entry: Entry, data: HeadRemoved, d: Decision) -> None:
     d.record(registry)
 
 
+# --- evolution: how each statement changes the registry ------------------------------------
+def _evolve_chartered(data: LedgerChartered, registry: Registry, event: Recorded) -> None:
+    signed = event.signed
+    registry.name = data.name
+    registry.origin = data.origin
+    registry.log_key = data.log_key
+    registry.log_keys = [(0, data.log_key)]
+    registry.policy = dict(signed["policy"])
+    for inst in data.institutions:
+        registry.admit(inst.id, inst.name, inst.role)
+        for pub in inst.signing_keys:
+            registry.add_key(inst.id, pub, "signing", event.leaf_index)
+        for pub in inst.sealing_keys:
+            registry.add_key(inst.id, pub, "sealing", event.leaf_index)
+
+
+def _evolve_key_registered(data: KeyRegistered, registry: Registry, event: Recorded) -> None:
+    if data.purpose == "log" and data.vkey is not None:
+        registry.log_key = data.vkey
+        registry.log_keys.append((event.leaf_index + 1, data.vkey))
+        return
+    if data.institution not in registry.institutions:
+        # The rule handler refuses a new institution without its role.
+        registry.admit(data.institution, data.institution_name or data.institution, data.role or "")
+    registry.add_key(data.institution, data.public_key, data.purpose, event.leaf_index)
+
+
+def _evolve_key_revoked(data: KeyRevoked, registry: Registry, event: Recorded) -> None:
+    record = registry.keys[data.key_id]
+    record.revoked_at = event.leaf_index
+    record.revocation_reason = data.reason
+
+
+def _evolve_head_appointed(data: HeadAppointed, registry: Registry, event: Recorded) -> None:
+    if registry.head is not None:
+        registry.former_heads.append(registry.head)
+    registry.head = {
+        **event.signed,
+        "appointed_by": event.event_id,
+        "occurred_at": event.occurred_at,
+    }
+
+
+def _evolve_head_removed(data: HeadRemoved, registry: Registry, event: Recorded) -> None:
+    if registry.head is not None:
+        registry.former_heads.append({**registry.head, "removed_by": event.event_id})
+    registry.head = None
+
+
 event_type(
     "ledger.chartered",
     area=AREA,
@@ -247,6 +305,7 @@ event_type(
     data=LedgerChartered,
     roles=("committee",),
     handler=_on_chartered,
+    evolve=_evolve_chartered,
 )
 event_type(
     "key.registered",
@@ -255,6 +314,7 @@ event_type(
     data=KeyRegistered,
     roles=("committee",),
     handler=_on_key_registered,
+    evolve=_evolve_key_registered,
 )
 event_type(
     "key.revoked",
@@ -263,6 +323,7 @@ event_type(
     data=KeyRevoked,
     roles=ROLES,
     handler=_on_key_revoked,
+    evolve=_evolve_key_revoked,
 )
 event_type(
     "head.appointed",
@@ -271,6 +332,7 @@ event_type(
     data=HeadAppointed,
     roles=("committee",),
     handler=_on_head_appointed,
+    evolve=_evolve_head_appointed,
 )
 event_type(
     "head.removed",
@@ -279,4 +341,5 @@ event_type(
     data=HeadRemoved,
     roles=("committee",),
     handler=_on_head_removed,
+    evolve=_evolve_head_removed,
 )

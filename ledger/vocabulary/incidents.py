@@ -16,7 +16,7 @@ from pydantic import Field, model_validator
 from ledger.admission import Decision, Entry
 from ledger.aggregates.incident import Incident
 from ledger.errors import CaseRuleViolation, UnknownReference
-from ledger.vocabulary.base import EventData, Name, Ref, Text, event_type
+from ledger.vocabulary.base import EventData, Name, Recorded, Ref, Text, event_type
 from ledger.vocabulary.registry import (
     RefList,
     open_subject,
@@ -90,6 +90,18 @@ def _on_shooting_attributed(entry: Entry, data: ShootingAttributed, d: Decision)
     d.record(incident)
 
 
+# --- evolution: how each statement changes the lifecycle it is recorded on ----------------
+def _evolve_shooting_reported(data: ShootingReported, incident: Incident, event: Recorded) -> None:
+    incident.report = dict(event.signed)
+    incident.happened_at = event.occurred_at
+
+
+def _evolve_shooting_attributed(
+    data: ShootingAttributed, incident: Incident, event: Recorded
+) -> None:
+    incident.attributions.append(event.kept())
+
+
 event_type(
     "shooting.reported",
     area=AREA,
@@ -97,6 +109,7 @@ event_type(
     data=ShootingReported,
     roles=("police", "interrupters"),
     handler=_on_shooting_reported,
+    evolve=_evolve_shooting_reported,
     example={
         "incident": "INC-2026-0412",
         "area": "Lyari",
@@ -113,6 +126,7 @@ event_type(
     data=ShootingAttributed,
     roles=("police",),
     handler=_on_shooting_attributed,
+    evolve=_evolve_shooting_attributed,
     example={
         "incident": "INC-2026-0412",
         "suspects": ["P-17"],

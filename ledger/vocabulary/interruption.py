@@ -17,7 +17,7 @@ from ledger.admission import Decision, Entry
 from ledger.aggregates.incident import Incident
 from ledger.aggregates.mediation import Mediation
 from ledger.errors import CaseRuleViolation
-from ledger.vocabulary.base import EventData, Name, Ref, Text, event_type
+from ledger.vocabulary.base import EventData, Name, Recorded, Ref, Text, event_type
 from ledger.vocabulary.incidents import require_incident, require_not_before_incident
 from ledger.vocabulary.registry import RefList, require_group
 
@@ -85,6 +85,18 @@ def _on_community_response(entry: Entry, data: CommunityResponse, d: Decision) -
     _record_response(entry, data.response, data.incident, d)
 
 
+# --- evolution: how each statement changes the lifecycle it is recorded on ----------------
+def _evolve_mediation_held(data: MediationHeld, mediation: Mediation, event: Recorded) -> None:
+    mediation.sessions.append(event.kept())
+
+
+def _evolve_response(
+    data: HospitalResponse | CommunityResponse, incident: Incident, event: Recorded
+) -> None:
+    """The interrupters' latest response of each kind to a shooting."""
+    incident.responses[data.response] = event.kept(with_type=True)
+
+
 event_type(
     "mediation.held",
     area=AREA,
@@ -92,6 +104,7 @@ event_type(
     data=MediationHeld,
     roles=("interrupters",),
     handler=_on_mediation_held,
+    evolve=_evolve_mediation_held,
     sealed_fields=("participants",),
     example={
         "mediation": "MED-2026-007",
@@ -110,6 +123,7 @@ event_type(
     data=HospitalResponse,
     roles=("interrupters",),
     handler=_on_hospital_response,
+    evolve=_evolve_response,
     example={
         "response": "HR-0412-1",
         "incident": "INC-2026-0412",
@@ -125,6 +139,7 @@ event_type(
     data=CommunityResponse,
     roles=("interrupters",),
     handler=_on_community_response,
+    evolve=_evolve_response,
     example={
         "response": "CR-0412-1",
         "incident": "INC-2026-0412",

@@ -15,7 +15,7 @@ from pydantic import AfterValidator, Field, model_validator
 
 from ledger.admission import Decision, Entry
 from ledger.aggregates.warning import Warning
-from ledger.vocabulary.base import EventData, PlannedTime, Ref, Text, event_type
+from ledger.vocabulary.base import EventData, PlannedTime, Recorded, Ref, Text, event_type
 from ledger.vocabulary.registry import RefList, no_repeats, open_subject, require_group
 
 AREA = "promises"
@@ -55,6 +55,13 @@ def _on_warning_issued(entry: Entry, data: WarningIssued, d: Decision) -> None:
     open_subject(d, Warning, data.warning, exists=lambda w: w.issued, field="data.warning")
 
 
+# --- evolution: how each statement changes the lifecycle it is recorded on ----------------
+def _evolve_warning_issued(data: WarningIssued, warning: Warning, event: Recorded) -> None:
+    warning.terms = dict(event.signed)
+    warning.issued_at = event.occurred_at
+    warning.issued_by = event.recorder
+
+
 event_type(
     "warning.issued",
     area=AREA,
@@ -62,6 +69,7 @@ event_type(
     data=WarningIssued,
     roles=("police", "committee"),
     handler=_on_warning_issued,
+    evolve=_evolve_warning_issued,
     example={
         "warning": "W-2026-LYARI-1",
         "kind": "call_in",

@@ -20,7 +20,7 @@ from ledger.aggregates.lifecycle import Lifecycle
 from ledger.aggregates.officer import Officer
 from ledger.aggregates.person import Person
 from ledger.errors import CaseRuleViolation, UnknownReference
-from ledger.vocabulary.base import EventData, Name, Ref, Text, event_type
+from ledger.vocabulary.base import EventData, Name, Recorded, Ref, Text, event_type
 
 AREA = "registry"
 L = TypeVar("L", bound=Lifecycle)
@@ -152,7 +152,7 @@ def _on_membership_asserted(entry: Entry, data: MembershipAsserted, d: Decision)
     (a different role updates it, e.g. member to leader)."""
     require_person(d, data.person, field="data.person")
     group = require_group(d, data.group, field="data.group")
-    if group.role_of(data.person) == data.role_in_group:
+    if group.role_in_group(data.person) == data.role_in_group:
         raise CaseRuleViolation(
             f"{data.person} is already recorded as {data.role_in_group} of {data.group}",
             field="data.person",
@@ -188,6 +188,50 @@ def _on_officer_transferred(entry: Entry, data: OfficerTransferred, d: Decision)
     d.record(officer)
 
 
+# --- evolution: how each statement changes the lifecycle it is recorded on ----------------
+def _evolve_group_registered(data: GroupRegistered, group: Group, event: Recorded) -> None:
+    group.name = data.name
+    group.group_kind = data.kind
+    group.area = data.area
+    group.affiliation = data.affiliation
+    group.registered_at = event.occurred_at
+
+
+def _evolve_person_registered(data: PersonRegistered, person: Person, event: Recorded) -> None:
+    person.area = data.area
+    person.birth_year = data.birth_year
+    person.registered_at = event.occurred_at
+    person.registered_by = event.recorder
+
+
+def _evolve_membership_asserted(data: MembershipAsserted, group: Group, event: Recorded) -> None:
+    group.members[data.person] = {
+        **event.signed,
+        "since": event.occurred_at,
+        "event_id": event.event_id,
+    }
+
+
+def _evolve_membership_withdrawn(data: MembershipWithdrawn, group: Group, event: Recorded) -> None:
+    member = group.members.pop(data.person, None)
+    if member is not None:
+        group.former_members.append({**member, "until": event.occurred_at, "reason": data.reason})
+
+
+def _evolve_officer_registered(data: OfficerRegistered, officer: Officer, event: Recorded) -> None:
+    officer.rank = data.rank
+    officer.station = data.station
+    officer.unit = data.unit
+    officer.registered_at = event.occurred_at
+
+
+def _evolve_officer_transferred(
+    data: OfficerTransferred, officer: Officer, event: Recorded
+) -> None:
+    officer.transfers.append(event.kept())
+    officer.station = data.to_station
+
+
 event_type(
     "group.registered",
     area=AREA,
@@ -195,6 +239,7 @@ event_type(
     data=GroupRegistered,
     roles=("police", "committee"),
     handler=_on_group_registered,
+    evolve=_evolve_group_registered,
     example={
         "group": "lyari-gang",
         "name": "Lyari Gang",
@@ -210,6 +255,7 @@ event_type(
     data=PersonRegistered,
     roles=("police", "prosecutor", "court"),
     handler=_on_person_registered,
+    evolve=_evolve_person_registered,
     sealed_fields=("name", "id_number", "address"),
     sealed_required=True,
     example={"person": "P-17", "area": "Lyari", "birth_year": 1994},
@@ -226,6 +272,7 @@ event_type(
     data=MembershipAsserted,
     roles=("police",),
     handler=_on_membership_asserted,
+    evolve=_evolve_membership_asserted,
     example={
         "person": "P-17",
         "group": "lyari-gang",
@@ -240,6 +287,7 @@ event_type(
     data=MembershipWithdrawn,
     roles=("police",),
     handler=_on_membership_withdrawn,
+    evolve=_evolve_membership_withdrawn,
     example={
         "person": "P-17",
         "group": "lyari-gang",
@@ -253,6 +301,7 @@ event_type(
     data=OfficerRegistered,
     roles=("police",),
     handler=_on_officer_registered,
+    evolve=_evolve_officer_registered,
     sealed_fields=("name", "badge_number"),
     sealed_required=True,
     example={
@@ -270,6 +319,7 @@ event_type(
     data=OfficerTransferred,
     roles=("police", "committee"),
     handler=_on_officer_transferred,
+    evolve=_evolve_officer_transferred,
     example={
         "officer": "OFF-3",
         "from_station": "Kalakot police station",

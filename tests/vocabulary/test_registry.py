@@ -20,7 +20,7 @@ def test_the_registry_story_is_recorded(city: Scene) -> None:
     city.record("membership.withdrawn", person="P-18", group="kutchi-rabita")
     city.record("officer.transferred", officer="OFF-3")
     group = city.ledger.store.load(Group, Group.id_for("lyari-gang"))
-    assert group is not None and group.role_of("P-17") == "leader"
+    assert group is not None and group.role_in_group("P-17") == "leader"
     other = city.ledger.store.load(Group, Group.id_for("kutchi-rabita"))
     assert other is not None and not other.is_member("P-18") and other.former_members
     officer = city.ledger.store.load(Officer, Officer.id_for("OFF-3"))
