@@ -25,7 +25,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Final
 
-from ledger.errors import LedgerError, NotFound
+from ledger.errors import ExportRefused, LedgerError, NotFound
 from ledger.storage.log_reader import StoredLeaf
 
 if TYPE_CHECKING:
@@ -159,12 +159,6 @@ def _export_leaves(path: Path) -> Iterator[tuple[StoredLeaf, str]]:
             yield StoredLeaf(index + 1, index, None, text, "", ""), text
 
 
-class ExportRefused(LedgerError):
-    """The export is incomplete, altered or inconsistent: nothing was done with it."""
-
-    code = "export_refused"
-
-
 @dataclass
 class CheckedExport:
     """What :func:`check_export` found: the replay's report with every problem, and
@@ -216,7 +210,7 @@ def check_export(
 
     directory = Path(directory)
     if not directory.is_dir():
-        raise LedgerError(f"{directory} is not an export directory")
+        raise ExportRefused(f"{directory} is not an export directory")
     problems: list[tuple[str, str]] = []
     manifest = _read_manifest(directory, problems)
     _check_layout(directory, manifest, problems)

@@ -34,7 +34,7 @@ from ledger.crypto import (
     public_key_text,
     save_signing_key,
 )
-from ledger.errors import LedgerError
+from ledger.errors import KeyringError
 from ledger.log.note import NoteSigner
 from ledger.sealing import (
     generate_sealing_key,
@@ -59,10 +59,6 @@ DEFAULT_POLICY: dict[str, Any] = {
     "max_clock_skew_seconds": 300,
     "sealing_recipients": ["court", "committee"],
 }
-
-
-class KeyringError(LedgerError):
-    code = "keyring_error"
 
 
 @dataclass(frozen=True)

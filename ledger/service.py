@@ -23,7 +23,15 @@ from sqlalchemy.exc import IntegrityError
 
 from ledger.admission import Decision, Entry, EventInfo
 from ledger.aggregates.registry import REGISTRY_KEY, Registry
-from ledger.errors import LedgerError, NotFound, ProofError, StorageUnavailable, TamperDetected
+from ledger.errors import (
+    LedgerError,
+    NoCheckpointSigner,
+    NotFound,
+    ProofError,
+    StorageUnavailable,
+    TamperDetected,
+    WrongLogKey,
+)
 from ledger.log.checkpoint import Checkpoint
 from ledger.log.merkle import MerkleTree, leaf_hash, verify_consistency
 from ledger.log.note import NoteSigner, NoteVerifier, open_note, sign_note
@@ -316,7 +324,7 @@ class Ledger:
     # --- checkpoints ---------------------------------------------------------
     def log_signer(self) -> NoteSigner:
         if self._log_key is None:
-            raise LedgerError("this command needs the log's private key (keys/log.key)")
+            raise NoCheckpointSigner("this command needs the log's private key (keys/log.key)")
         return NoteSigner(self.origin, self._log_key)
 
     def log_verifier(self, size: int | None = None) -> NoteVerifier:
@@ -340,7 +348,7 @@ class Ledger:
             return latest
         signer = self.log_signer()
         if self.log_verifier(self.size).vkey != signer.vkey:
-            raise LedgerError(
+            raise WrongLogKey(
                 f"this log key is not the one the ledger's charter names for tree size {self.size}"
                 f" ({self.log_verifier(self.size).vkey}): refusing to sign"
             )

@@ -25,19 +25,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from ledger.errors import LedgerError, NotFound, ProofError
+from ledger.errors import NotFound, ProofError, SiteSourceError
 from ledger.log.checkpoint import Checkpoint
 from ledger.log.note import NoteVerifier, open_note, parse_note
 
 if TYPE_CHECKING:
     from ledger.projections.service import Reports
     from ledger.service import Ledger
-
-
-class SiteSourceError(LedgerError):
-    """The ledger or export cannot be published (no checkpoint, bad witness key, …)."""
-
-    code = "site_source"
 
 
 @dataclass(frozen=True)

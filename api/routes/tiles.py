@@ -22,11 +22,10 @@ from fastapi.responses import PlainTextResponse, Response
 
 from api import reading
 from api.deps import GateDep, SettingsDep
-from api.errors import MalformedTilePath
 from api.gate import LedgerGate
 from api.routes.checkpoints import latest, served_note_response
 from api.schemas import PROBLEM_RESPONSES
-from ledger.errors import NotFound
+from ledger.errors import MalformedTilePath, NotFound
 from ledger.log.merkle import TILE_HEIGHT
 
 router = APIRouter(tags=["tiles"])

@@ -20,7 +20,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from ledger.errors import LedgerError, NotFound, TamperDetected
+from ledger.errors import ExportRefused, LedgerError, NotFound, TamperDetected
 from ledger.log.merkle import MerkleTree, leaf_hash
 from ledger.projections import cases
 from ledger.projections.analysis import Analysis, group_detail
@@ -113,7 +113,7 @@ class Reports:
         """Recompute from an export directory (log.jsonl, checkpoint): no database."""
         directory = Path(directory)
         if not (directory / "log.jsonl").exists():
-            raise LedgerError(f"{directory} is not an export (no log.jsonl)")
+            raise ExportRefused(f"{directory} is not an export (no log.jsonl)")
         hashes: list[bytes] = []
         facts = Facts()
         with bulk():

@@ -387,8 +387,3 @@ class Store:
                 select(checkpoints_table).order_by(checkpoints_table.c.tree_size.desc()).limit(1)
             ).first()
         return (int(row[0]), bytes(row[1]), str(row[2]), str(row[3])) if row else None
-
-
-class StorageError(LedgerError):
-    code = "storage_error"
-    http_status = 500

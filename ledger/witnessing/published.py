@@ -44,7 +44,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.engine import Engine
 
-from ledger.errors import ProofError, TamperDetected
+from ledger.errors import ProofError, PublishedCheckpointInvalid, TamperDetected
 from ledger.log.checkpoint import Checkpoint
 from ledger.log.cosignature import CosignatureVerifier, verify_cosignature
 from ledger.log.key_rotation import log_key_valid
@@ -178,13 +178,6 @@ def latest_published_checkpoint(store: Any) -> str | None:
             select(published_table.c.note).order_by(published_table.c.tree_size.desc()).limit(1)
         ).scalar()
     return str(note) if note is not None else None
-
-
-class PublishedCheckpointInvalid(TamperDetected):
-    """A published (cosigned) checkpoint row does not verify: it is not served."""
-
-    code = "published_checkpoint_invalid"
-    http_status = 500
 
 
 @dataclass(frozen=True)
