@@ -529,31 +529,20 @@ def unseal(
     console.print_json(json.dumps(details, ensure_ascii=False))
 
 
-def _register_extensions() -> None:
-    """Commands that live in their own modules (simulation, reports, serving, …)."""
-    import importlib
+def _register_commands() -> None:
+    """Commands that live in their own modules (simulation, reports, serving, …).
 
-    for module in (
-        "cli.commands.simulate",
-        "cli.commands.report",
-        "cli.commands.serve",
-        "cli.commands.demo",
-        "cli.commands.keys",
-        "cli.commands.restore",
-        "cli.commands.witness",
-        "cli.commands.mirror",
-        "cli.commands.site",
-    ):
-        try:
-            mod = importlib.import_module(module)
-        except ModuleNotFoundError as exc:
-            if exc.name != module:
-                raise
-            continue
-        mod.register(app)
+    Imported by name, so a missing module stops the program at start-up
+    instead of silently dropping its commands. Each module imports this one
+    only inside ``register``, which is why the imports wait until here.
+    """
+    from cli.commands import demo, keys, mirror, report, restore, serve, simulate, site, witness
+
+    for module in (simulate, report, serve, demo, keys, restore, witness, mirror, site):
+        module.register(app)
 
 
-_register_extensions()
+_register_commands()
 
 
 def main() -> None:
