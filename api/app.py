@@ -55,6 +55,8 @@ def create_app(settings: Settings) -> FastAPI:
         try:  # refuse to serve a database edited behind the program's back
             with gate.use() as ledger:
                 ledger.verify_before_acting()
+                registry = ledger.registry()
+                settings.check_against_charter(registry.policy if registry else None)
         except BaseException:
             gate.close()
             raise

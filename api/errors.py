@@ -73,6 +73,7 @@ _BY_STATUS: dict[int, tuple[type[LedgerError], ...]] = {
         e.NotChartered,
         e.NotSealed,
         e.WrongLogKey,
+        e.ContradictsCharter,
         e.KeyFileError,
         e.KeyringError,
         e.ExportRefused,

@@ -78,6 +78,7 @@ _BY_EXIT_CODE: dict[int, tuple[type[LedgerError], ...]] = {
         e.NotChartered,
         e.NotSealed,
         e.WrongLogKey,
+        e.ContradictsCharter,
         e.NoCheckpointSigner,
         e.NoSuchLedger,
         e.KeyFileError,

@@ -190,6 +190,12 @@ class WrongLogKey(Refused):
     code = "wrong_log_key"
 
 
+class ContradictsCharter(Refused):
+    """A setting that says otherwise than the charter's policy (the charter decides)."""
+
+    code = "contradicts_charter"
+
+
 class NoCheckpointSigner(Refused):
     """A checkpoint was asked of a process that does not hold the log's private key."""
 

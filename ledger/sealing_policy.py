@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from ledger.charter_policy import SEALING_RECIPIENTS
 from ledger.errors import CaseRuleViolation, SealingError
 from ledger.sealing import sealed_recipients, validate_envelope
 from ledger.statements import Statement
@@ -17,11 +18,9 @@ from ledger.statements import Statement
 if TYPE_CHECKING:
     from ledger.admission import Decision
 
-DEFAULT_RECIPIENTS = ("court", "committee")
-
 
 def required_recipient_roles(policy: dict[str, Any]) -> tuple[str, ...]:
-    return tuple(policy.get("sealing_recipients", DEFAULT_RECIPIENTS))
+    return tuple(policy.get("sealing_recipients", SEALING_RECIPIENTS))
 
 
 def check_sealed_part(sealed: dict[str, Any], statement: Statement, decision: Decision) -> None:

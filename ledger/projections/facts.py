@@ -32,6 +32,8 @@ from datetime import datetime
 from functools import lru_cache
 from typing import Any
 
+from ledger.charter_policy import CUSTODY_LIMIT_HOURS, REMAND_LIMIT_DAYS
+
 STATE_VERSION = 2
 """Bumped whenever folding changes meaning: an older snapshot is then rebuilt from zero."""
 CASE_TYPES = frozenset(
@@ -60,7 +62,11 @@ GOVERNANCE_TYPES = frozenset(
     {"ledger.chartered", "key.registered", "key.revoked", "head.appointed", "head.removed"}
 )
 """Statements about the ledger itself, not the city: they do not move ``as_of``."""
-DEFAULT_POLICY = {"custody_limit_hours": 24, "remand_limit_days": 15}
+DEFAULT_POLICY = {
+    "custody_limit_hours": CUSTODY_LIMIT_HOURS,
+    "remand_limit_days": REMAND_LIMIT_DAYS,
+}
+"""The limits the reports measure against, where the charter names none."""
 
 Event = dict[str, Any]
 """One event as the facts hold it: id, i (log position), type, recorder,

@@ -2,6 +2,19 @@
 
 from __future__ import annotations
 
+AREAS = (
+    "governance",
+    "registry",
+    "promises",
+    "incidents",
+    "enforcement",
+    "court",
+    "interruption",
+    "audit",
+    "corrections",
+)
+"""The areas in the brief's order (the order of docs/events.md); ``load_all`` imports each."""
+
 
 def load_all() -> None:
     """Import every area module so that all event types are declared.
