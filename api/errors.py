@@ -1,12 +1,15 @@
 """The one place where refusals become HTTP answers: RFC 9457 problem details.
 
-Every ``LedgerError`` (and the few errors only the HTTP edge can raise: body
-too large, wrong content type, malformed tile path) is answered as
-``application/problem+json`` with a stable ``code`` and a ``type`` URI built
-from it, the error's ``http_status``, the message as ``detail`` and, where
-known, the ``field`` at fault and the ``index`` of a batch item. Request
-validation errors and unknown routes get the same shape, so a client never
-has to parse two error formats, and bad input never becomes a 500.
+Every ``LedgerError`` (and the two errors only the HTTP edge can raise: body
+too large, wrong content type) is answered as ``application/problem+json``
+with its stable ``code``, a ``type`` URI built from it, the status that
+``STATUSES`` gives its type, the message as ``detail`` and, where known, the
+``field`` at fault and the ``index`` of a batch item. Request validation
+errors and unknown routes get the same shape, so a client never has to parse
+two error formats, and bad input never becomes a 500.
+
+The domain's errors know nothing of HTTP: the status of each type is listed
+here, once, and ``tests/test_error_tables.py`` fails if a type is missing.
 """
 
 from __future__ import annotations
@@ -18,6 +21,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from ledger import errors as e
 from ledger.errors import LedgerError
 
 PROBLEM_BASE = "https://ceasefire-ledger.example/problems/"
@@ -39,36 +43,78 @@ TITLES = {
 }
 
 
-class PayloadTooLarge(LedgerError):
+class PayloadTooLarge(e.InvalidArgument):
     """The request body is larger than the server accepts."""
 
     code = "payload_too_large"
-    http_status = 413
 
 
-class UnsupportedMediaType(LedgerError):
+class UnsupportedMediaType(e.InvalidArgument):
     """Statements are posted as JSON only."""
 
     code = "unsupported_media_type"
-    http_status = 415
 
 
-class BatchTooLarge(LedgerError):
-    code = "batch_too_large"
-    http_status = 413
+_BY_STATUS: dict[int, tuple[type[LedgerError], ...]] = {
+    400: (
+        LedgerError,
+        e.MalformedStatement,
+        e.UnknownEventType,
+        e.ClockSkew,
+        e.ImplausibleTime,
+        e.SealingError,
+        e.ProofError,
+        e.MalformedWitnessRequest,
+        e.InvalidArgument,
+        e.MalformedTilePath,
+        e.UnreadableInput,
+        e.Refused,
+        e.AlreadyExists,
+        e.NotChartered,
+        e.NotSealed,
+        e.WrongLogKey,
+        e.ContradictsCharter,
+        e.KeyFileError,
+        e.KeyringError,
+        e.ExportRefused,
+        e.SiteSourceError,
+        e.Unreachable,
+        e.InvalidWitnessPolicy,
+        e.WitnessRefusal,
+    ),
+    401: (e.InvalidSignature, e.UnknownKey),
+    403: (
+        e.RevokedKey,
+        e.UnauthorizedRole,
+        e.ForgedKeyRotation,
+        e.UntrustedCheckpoint,
+        e.RefusedKeyRotation,
+    ),
+    404: (e.NotFound, e.NoSuchLedger, e.UnknownLog),
+    409: (e.ReplayedStatement, e.OldSizeConflict),
+    413: (e.BatchTooLarge, PayloadTooLarge),
+    415: (UnsupportedMediaType,),
+    422: (e.CaseRuleViolation, e.UnknownReference, e.UnprovenExtension),
+    500: (
+        e.TamperDetected,
+        e.TamperedWitnessState,
+        e.HistoryConflict,
+        e.PublishedCheckpointInvalid,
+    ),
+    503: (e.StorageUnavailable, e.NoCheckpointSigner, e.QuorumNotReached),
+}
+STATUSES: dict[type[LedgerError], int] = {
+    kind: status for status, kinds in _BY_STATUS.items() for kind in kinds
+}
+"""The HTTP status of each error type, listed by status so that a reader sees what shares one."""
 
 
-class MalformedTilePath(LedgerError):
-    """A tile path that is not in the C2SP tlog-tiles form."""
-
-    code = "malformed_tile_path"
-
-
-class NoCheckpointSigner(LedgerError):
-    """A checkpoint was requested from a server that does not hold the log key."""
-
-    code = "no_checkpoint_signer"
-    http_status = 503
+def status_of(exc: LedgerError) -> int:
+    """The status of ``exc``'s type (an unlisted subclass answers as its nearest listed base)."""
+    for kind in type(exc).__mro__:
+        if kind in STATUSES:
+            return STATUSES[kind]
+    return 500
 
 
 def problem(
@@ -102,7 +148,7 @@ def ledger_problem(exc: LedgerError) -> JSONResponse:
     """The answer for any LedgerError; ``line`` is the 0-based batch index at the edge."""
     extra = {"event_id": exc.event_id} if exc.event_id else None
     return problem(
-        exc.http_status,
+        status_of(exc),
         exc.code,
         exc.message,
         field=exc.field,

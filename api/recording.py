@@ -14,8 +14,8 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from api.errors import BatchTooLarge
 from ledger.errors import (
+    BatchTooLarge,
     ClockSkew,
     LedgerError,
     MalformedStatement,

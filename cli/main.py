@@ -2,8 +2,9 @@
 
 Every command takes ``--db`` (a SQLite file path or a ``postgresql+psycopg://``
 URL; env ``LEDGER_DB``) and, where it signs, ``--keys`` (a keys directory; env
-``LEDGER_KEYS``). Errors are reported in one place (``run``): a LedgerError
-prints its message (with line and field) and exits with the error's code.
+``LEDGER_KEYS``). Errors are reported in one place (``handles_errors``): a
+LedgerError prints its message (with line and field) and exits with the code
+``EXIT_CODES`` gives its type.
 """
 
 from __future__ import annotations
@@ -20,7 +21,16 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 from rich.table import Table
 
-from ledger.errors import LedgerError, NoSuchLedger
+from ledger import errors as e
+from ledger.errors import (
+    AlreadyExists,
+    InvalidArgument,
+    LedgerError,
+    NoSuchLedger,
+    NotChartered,
+    NotSealed,
+    UnreadableInput,
+)
 
 app = typer.Typer(
     name="ledger",
@@ -41,17 +51,80 @@ PassphraseOption = typer.Option(
 )
 
 
+_BY_EXIT_CODE: dict[int, tuple[type[LedgerError], ...]] = {
+    2: (
+        LedgerError,
+        e.MalformedStatement,
+        e.UnknownEventType,
+        e.InvalidSignature,
+        e.UnknownKey,
+        e.RevokedKey,
+        e.UnauthorizedRole,
+        e.ReplayedStatement,
+        e.ClockSkew,
+        e.ImplausibleTime,
+        e.CaseRuleViolation,
+        e.UnknownReference,
+        e.SealingError,
+        e.ProofError,
+        e.ForgedKeyRotation,
+        e.MalformedWitnessRequest,
+        e.InvalidArgument,
+        e.BatchTooLarge,
+        e.MalformedTilePath,
+        e.UnreadableInput,
+        e.Refused,
+        e.AlreadyExists,
+        e.NotChartered,
+        e.NotSealed,
+        e.WrongLogKey,
+        e.ContradictsCharter,
+        e.NoCheckpointSigner,
+        e.NoSuchLedger,
+        e.KeyFileError,
+        e.KeyringError,
+        e.ExportRefused,
+        e.SiteSourceError,
+        e.Unreachable,
+        e.InvalidWitnessPolicy,
+        e.WitnessRefusal,
+        e.UntrustedCheckpoint,
+        e.OldSizeConflict,
+        e.UnprovenExtension,
+        e.RefusedKeyRotation,
+    ),
+    3: (e.NotFound, e.UnknownLog),
+    4: (e.StorageUnavailable,),
+    5: (e.TamperDetected, e.TamperedWitnessState, e.PublishedCheckpointInvalid),
+    6: (e.HistoryConflict, e.QuorumNotReached),
+}
+EXIT_CODES: dict[type[LedgerError], int] = {
+    kind: code for code, kinds in _BY_EXIT_CODE.items() for kind in kinds
+}
+"""The exit code of each error type: 2 refused or bad input, 3 not found, 4 storage
+unavailable, 5 tampering detected, 6 a followed log or the witnesses let us down.
+``tests/test_error_tables.py`` fails if a type of ``ledger.errors`` is missing."""
+
+
+def exit_code_of(exc: LedgerError) -> int:
+    """The exit code of ``exc``'s type (an unlisted subclass exits as its nearest listed base)."""
+    for kind in type(exc).__mro__:
+        if kind in EXIT_CODES:
+            return EXIT_CODES[kind]
+    return 2
+
+
 def fail(exc: LedgerError) -> None:
     from rich.markup import escape
 
     err_console.print(
         f"[bold red]error[/] ({exc.code}): {escape(str(exc))}", highlight=False, soft_wrap=True
     )
-    raise typer.Exit(exc.exit_code)
+    raise typer.Exit(exit_code_of(exc))
 
 
 def handles_errors(func: F) -> F:
-    """Map LedgerError to a clear message and the error's exit code (the one place)."""
+    """Map LedgerError to a clear message and its exit code from ``EXIT_CODES`` (the one place)."""
     import functools
 
     @functools.wraps(func)
@@ -75,7 +148,9 @@ def passphrase(env_name: str | None) -> bytes | None:
         return None
     value = os.environ.get(env_name)
     if value is None:
-        raise LedgerError(f"environment variable {env_name} is not set", field="--passphrase-env")
+        raise InvalidArgument(
+            f"environment variable {env_name} is not set", field="--passphrase-env"
+        )
     return value.encode("utf-8")
 
 
@@ -149,7 +224,7 @@ def init(
     now = utc_now()
     with Ledger.open(db, log_key=kr.log_key()) as ledger:
         if ledger.size:
-            raise LedgerError(f"{db} already holds a ledger of {ledger.size} events")
+            raise AlreadyExists(f"{db} already holds a ledger of {ledger.size} events")
         charter = kr.sign(kr.charter_draft(format_time(now)), now=now)
         ledger.append([charter])
         cp = ledger.sign_checkpoint()
@@ -165,7 +240,7 @@ def keys_command(db: str = DbOption) -> None:
     with open_ledger(db) as ledger:
         registry = ledger.registry()
         if registry is None:
-            raise LedgerError("the ledger has no charter yet: run `ledger init`")
+            raise NotChartered("the ledger has no charter yet: run `ledger init`")
         from collections import Counter
 
         from ledger.verification.before_acting import statements_by_revoked_keys
@@ -195,7 +270,7 @@ def _load_json_option(value: str, name: str) -> Any:
     try:
         return json.loads(text)
     except json.JSONDecodeError as exc:
-        raise LedgerError(f"invalid JSON: {exc.msg} at column {exc.colno}", field=name) from exc
+        raise InvalidArgument(f"invalid JSON: {exc.msg} at column {exc.colno}", field=name) from exc
 
 
 @app.command()
@@ -238,13 +313,13 @@ def _read_lines(path: Path) -> Iterator[tuple[int, str]]:
     try:
         handle = path.open("rb")
     except OSError as exc:
-        raise LedgerError(f"cannot read {path}: {exc.strerror}") from exc
+        raise UnreadableInput(f"cannot read {path}: {exc.strerror}") from exc
     with handle:
         for number, raw in enumerate(handle, start=1):
             try:
                 text = raw.decode("utf-8")
             except UnicodeDecodeError as exc:
-                raise LedgerError(f"not valid UTF-8 ({exc.reason})", line=number) from exc
+                raise UnreadableInput(f"not valid UTF-8 ({exc.reason})", line=number) from exc
             if text.strip():
                 yield number, text.rstrip("\n")
 
@@ -324,11 +399,11 @@ def prove(
     with open_ledger(db) as ledger:
         if event_id is not None:
             if from_size is not None or to_size is not None:
-                raise LedgerError("give an event id or --from/--to, not both")
+                raise InvalidArgument("give an event id or --from/--to, not both")
             sys.stdout.write(ledger.tlog_proof(event_id))
             return
         if from_size is None or to_size is None:
-            raise LedgerError("give an event id, or both --from and --to")
+            raise InvalidArgument("give an event id, or both --from and --to")
         sys.stdout.write(ledger.consistency_proof_text(from_size, to_size))
 
 
@@ -448,45 +523,34 @@ def unseal(
     with open_ledger(db) as ledger:
         statement = ledger.statement_leaf(event_id).statement()
     if "sealed" not in statement:
-        raise LedgerError(f"event {event_id} has no sealed part")
+        raise NotSealed(f"event {event_id} has no sealed part")
     details = open_sealed(
         statement["sealed"], private, sealing_context(statement["type"], statement["recorder"])
     )
     console.print_json(json.dumps(details, ensure_ascii=False))
 
 
-def _register_extensions() -> None:
-    """Commands that live in their own modules (simulation, reports, serving, …)."""
-    import importlib
+def _register_commands() -> None:
+    """Commands that live in their own modules (simulation, reports, serving, …).
 
-    for module in (
-        "cli.commands.simulate",
-        "cli.commands.report",
-        "cli.commands.serve",
-        "cli.commands.demo",
-        "cli.commands.keys",
-        "cli.commands.restore",
-        "cli.commands.witness",
-        "cli.commands.mirror",
-        "cli.commands.site",
-    ):
-        try:
-            mod = importlib.import_module(module)
-        except ModuleNotFoundError as exc:
-            if exc.name != module:
-                raise
-            continue
-        mod.register(app)
+    Imported by name, so a missing module stops the program at start-up
+    instead of silently dropping its commands. Each module imports this one
+    only inside ``register``, which is why the imports wait until here.
+    """
+    from cli.commands import demo, keys, mirror, report, restore, serve, simulate, site, witness
+
+    for module in (simulate, report, serve, demo, keys, restore, witness, mirror, site):
+        module.register(app)
 
 
-_register_extensions()
+_register_commands()
 
 
 def main() -> None:
     """The console entry point: a one-line message for any failure, never a traceback.
 
-    ``LedgerError`` is mapped in ``handles_errors`` with its own exit code; anything
-    else is a defect and exits 70 (EX_SOFTWARE) with the exception named.
+    ``LedgerError`` is mapped with its exit code from ``EXIT_CODES``; anything else
+    is a defect and exits 70 (EX_SOFTWARE) with the exception named.
     ``--debug`` (anywhere on the line) shows the traceback instead.
     """
     debug = "--debug" in sys.argv[1:]
@@ -503,7 +567,7 @@ def main() -> None:
         err_console.print(
             f"[bold red]error[/] ({exc.code}): {exc}", highlight=False, soft_wrap=True
         )
-        raise SystemExit(exc.exit_code) from None
+        raise SystemExit(exit_code_of(exc)) from None
     except Exception as exc:
         if debug:
             raise

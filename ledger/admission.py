@@ -17,12 +17,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
-from functools import lru_cache
 from typing import Any, Final, Protocol, TypeVar
 from uuid import UUID
 
 from ledger.aggregates.base import LedgerAggregate
 from ledger.aggregates.registry import REGISTRY_KEY, Registry
+from ledger.charter_policy import max_clock_skew
 from ledger.errors import (
     CaseRuleViolation,
     ClockSkew,
@@ -39,8 +39,6 @@ from ledger.statements import Statement, parse_time
 from ledger.vocabulary.base import EventData, TimeKind, spec_for, times_in
 
 A = TypeVar("A", bound=LedgerAggregate)
-
-DEFAULT_MAX_SKEW = timedelta(minutes=5)
 
 EARLIEST_TIME: Final = datetime(1947, 8, 14, tzinfo=UTC)
 """No time in a statement may be earlier than 14 August 1947, Pakistan's founding.
@@ -363,7 +361,7 @@ class Decision:
 
     def max_skew(self) -> timedelta:
         """The clock skew the charter allows between recorders, server and statements."""
-        return _skew(int(self._policy().get("max_clock_skew_seconds", 300)))
+        return max_clock_skew(self._policy())
 
     def _policy(self) -> dict[str, Any]:
         reg = self.touched.get(_REGISTRY_ID)
@@ -384,11 +382,6 @@ def _not_before_earliest(field: str, moment: datetime) -> None:
             " (Pakistan's founding), the earliest time the ledger accepts: a mistyped year?",
             field=field,
         )
-
-
-@lru_cache(maxsize=16)
-def _skew(seconds: int) -> timedelta:
-    return timedelta(seconds=seconds)
 
 
 def check_data(spec_name: str, data: dict[str, Any]) -> EventData:

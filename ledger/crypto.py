@@ -20,11 +20,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import (
     Ed25519PublicKey,
 )
 
-from ledger.errors import LedgerError, MalformedStatement
-
-
-class KeyFileError(LedgerError):
-    code = "key_file_error"
+from ledger.errors import KeyFileError, MalformedStatement
 
 
 def b64encode(data: bytes) -> str:

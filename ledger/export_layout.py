@@ -30,7 +30,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Final
 
-from ledger.errors import LedgerError, NotFound
+from ledger.errors import ExportRefused, LedgerError, NotFound
 from ledger.log.checkpoint import Checkpoint
 from ledger.log.cosignature import CosignatureVerifier
 from ledger.log.note import NoteVerifier, open_note, parse_note
@@ -116,9 +116,7 @@ def _export_witnessing(ledger: Ledger, out: Path, keys_dir: Path | None, size: i
     """
     policy = load_policy(keys_dir)
     notes = [
-        note
-        for tree_size, note, _ in published_checkpoints(ledger.store)
-        if tree_size <= size
+        note for tree_size, note, _ in published_checkpoints(ledger.store) if tree_size <= size
     ]
     if notes:
         refuse_unverified(ledger, policy)
@@ -213,12 +211,6 @@ def _export_leaves(path: Path) -> Iterator[tuple[StoredLeaf, str]]:
         yield StoredLeaf(index + 1, index, None, text, "", ""), text
 
 
-class ExportRefused(LedgerError):
-    """The export is incomplete, altered or inconsistent: nothing was done with it."""
-
-    code = "export_refused"
-
-
 @dataclass
 class CosignedExport:
     """What the witnesses' part of :func:`check_export` found."""
@@ -289,7 +281,7 @@ def check_export(
 
     directory = Path(directory)
     if not directory.is_dir():
-        raise LedgerError(f"{directory} is not an export directory")
+        raise ExportRefused(f"{directory} is not an export directory")
     problems: list[tuple[str, str]] = []
     manifest = _read_manifest(directory, problems)
     _check_layout(directory, manifest, problems)

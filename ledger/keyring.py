@@ -26,6 +26,7 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey, X25519PublicKey
 
+from ledger.charter_policy import default_policy
 from ledger.crypto import (
     b64encode,
     generate_signing_key,
@@ -34,7 +35,7 @@ from ledger.crypto import (
     public_key_text,
     save_signing_key,
 )
-from ledger.errors import LedgerError
+from ledger.errors import KeyringError
 from ledger.log.note import NoteSigner
 from ledger.sealing import (
     generate_sealing_key,
@@ -53,16 +54,6 @@ DEMO_INSTITUTIONS: tuple[tuple[str, str, str], ...] = (
     ("court", "Special Court (registry)", "court"),
     ("interrupters", "Violence Interrupters Network", "interrupters"),
 )
-DEFAULT_POLICY: dict[str, Any] = {
-    "custody_limit_hours": 24,
-    "remand_limit_days": 15,
-    "max_clock_skew_seconds": 300,
-    "sealing_recipients": ["court", "committee"],
-}
-
-
-class KeyringError(LedgerError):
-    code = "keyring_error"
 
 
 @dataclass(frozen=True)
@@ -186,7 +177,7 @@ class Keyring:
                 "origin": self.origin,
                 "log_key": self.log_vkey(),
                 "institutions": institutions,
-                "policy": DEFAULT_POLICY,
+                "policy": default_policy(),
             },
         )
 

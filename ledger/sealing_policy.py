@@ -11,15 +11,14 @@ from __future__ import annotations
 from typing import Any
 
 from ledger.aggregates.registry import Registry
+from ledger.charter_policy import SEALING_RECIPIENTS
 from ledger.errors import CaseRuleViolation, SealingError
 from ledger.sealing import sealed_recipients, validate_envelope
 from ledger.statements import Statement
 
-DEFAULT_RECIPIENTS = ("court", "committee")
-
 
 def required_recipient_roles(policy: dict[str, Any]) -> tuple[str, ...]:
-    return tuple(policy.get("sealing_recipients", DEFAULT_RECIPIENTS))
+    return tuple(policy.get("sealing_recipients", SEALING_RECIPIENTS))
 
 
 def check_sealed_part(sealed: dict[str, Any], statement: Statement, registry: Registry) -> None:

@@ -22,9 +22,11 @@ from ledger.aggregates.registry import REGISTRY_KEY, Registry
 from ledger.errors import (
     InvalidSignature,
     LedgerError,
+    NoCheckpointSigner,
     NotFound,
     ProofError,
     TamperDetected,
+    WrongLogKey,
 )
 from ledger.log.checkpoint import Checkpoint
 from ledger.log.merkle import MerkleTree, leaf_hash, verify_consistency
@@ -333,7 +335,7 @@ class Ledger:
     # --- checkpoints ---------------------------------------------------------
     def log_signer(self) -> NoteSigner:
         if self._log_key is None:
-            raise LedgerError("this command needs the log's private key (keys/log.key)")
+            raise NoCheckpointSigner("this command needs the log's private key (keys/log.key)")
         return NoteSigner(self.origin, self._log_key)
 
     def log_verifier(self, size: int | None = None) -> NoteVerifier:
@@ -357,7 +359,7 @@ class Ledger:
             return latest
         signer = self.log_signer()
         if self.log_verifier(self.size).vkey != signer.vkey:
-            raise LedgerError(
+            raise WrongLogKey(
                 f"this log key is not the one the ledger's charter names for tree size {self.size}"
                 f" ({self.log_verifier(self.size).vkey}): refusing to sign"
             )

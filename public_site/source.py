@@ -27,7 +27,7 @@ from itertools import islice
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from ledger.errors import LedgerError, NotFound, ProofError
+from ledger.errors import NotFound, ProofError, SiteSourceError
 from ledger.export_layout import (
     CHECKPOINT_FILE,
     LOG_FILE,
@@ -41,12 +41,6 @@ from ledger.log.note import NoteVerifier, open_note, parse_note
 if TYPE_CHECKING:
     from ledger.projections.service import Reports
     from ledger.service import Ledger
-
-
-class SiteSourceError(LedgerError):
-    """The ledger or export cannot be published (no checkpoint, bad witness key, …)."""
-
-    code = "site_source"
 
 
 @dataclass(frozen=True)

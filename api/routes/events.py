@@ -40,7 +40,8 @@ Record one signed statement, or a batch `{"statements": [...]}` (all or nothing)
 
 * **Authentication is the signature**: the statement must be signed by a registered,
   unrevoked key of its `recorder`, whose role may record its `type`.
-* `recorded_at` must be within the server's allowed clock skew (default 10 minutes).
+* `recorded_at` must be within the clock skew the charter's policy allows
+  (`max_clock_skew_seconds`, 5 minutes by default) of the server's time.
 * Posting the same statement again is safe: the answer is `200` with the same
   `event_id` and `leaf_index`, and nothing is stored twice.
 * The committee records its work the same way: `explanation.requested`,
@@ -82,10 +83,12 @@ async def record_events(
         request, limit=settings.max_body_bytes, max_depth=settings.max_json_depth
     )
     statements, batch = recording.statements_of(body, max_batch=settings.max_batch_size)
-    recording.check_clock(statements, now, settings.max_clock_skew, batch)
 
     def append() -> tuple[list[recording.Outcome], Any]:
         with gate.use() as ledger:
+            registry = ledger.registry()
+            skew = settings.clock_skew(registry.policy if registry else None)
+            recording.check_clock(statements, now, skew, batch)
             outcomes = recording.record(ledger, statements, batch=batch)
             return outcomes, ledger.latest_checkpoint()
 

@@ -19,11 +19,10 @@ from fastapi.responses import PlainTextResponse, Response
 
 from api import reading
 from api.deps import GateDep, SettingsDep
-from api.errors import MalformedTilePath
 from api.gate import LedgerGate
 from api.routes.checkpoints import latest, served_note_response
 from api.schemas import PROBLEM_RESPONSES
-from ledger.errors import NotFound
+from ledger.errors import MalformedTilePath, NotFound
 from ledger.log.tiles import TILE_WIDTH, TileAddress, entry_bundle, parse_tile_path
 
 router = APIRouter(tags=["tiles"])

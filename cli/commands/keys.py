@@ -101,7 +101,7 @@ def rotate_log_key_in(
         public_key_text,
         save_signing_key,
     )
-    from ledger.errors import LedgerError
+    from ledger.errors import NotChartered, WrongLogKey
     from ledger.log.key_rotation import KeyRotation
     from ledger.log.note import NoteSigner
     from ledger.service import Ledger
@@ -122,9 +122,9 @@ def rotate_log_key_in(
     with Ledger.open(db, log_key=old_key) as ledger:
         registry = ledger.registry()
         if registry is None:
-            raise LedgerError("the ledger has no charter yet: run `ledger init`")
+            raise NotChartered("the ledger has no charter yet: run `ledger init`")
         if registry.log_key != NoteSigner(keyring.origin, old_key).vkey:
-            raise LedgerError(
+            raise WrongLogKey(
                 f"{keys}/log.key is not the log's current key ({registry.log_key}):"
                 " rotate with the keys directory that signs this log's checkpoints"
             )

@@ -46,16 +46,16 @@ def register(app: typer.Typer) -> None:
         db: str = DbOption,
     ) -> None:
         """Reports over the ledger: promises kept, equality across groups, flags, custody, court, histories."""
-        from ledger.errors import LedgerError
+        from ledger.errors import InvalidArgument
 
         if as_csv and as_json:
-            raise LedgerError("choose --csv or --json, not both")
+            raise InvalidArgument("choose --csv or --json, not both")
         if what in HISTORY_NAMES and not subject:
-            raise LedgerError(f"give the {what} id: ledger report {what} ID")
+            raise InvalidArgument(f"give the {what} id: ledger report {what} ID")
         if what not in HISTORY_NAMES and subject:
-            raise LedgerError(f"report {what} takes no id")
+            raise InvalidArgument(f"report {what} takes no id")
         if what not in REPORT_NAMES + HISTORY_NAMES:
-            raise LedgerError(f"no report named {what!r}; {WHAT_HELP}")
+            raise InvalidArgument(f"no report named {what!r}; {WHAT_HELP}")
         if as_of is not None:
             from ledger.projections.evaluation import parse_as_of
 

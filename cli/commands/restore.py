@@ -19,7 +19,8 @@ from pathlib import Path
 
 import typer
 
-from ledger.export_layout import CheckedExport, ExportRefused, require_export
+from ledger.errors import ExportRefused
+from ledger.export_layout import CheckedExport, require_export
 
 __all__ = ["ExportRefused", "restore"]
 

@@ -3,21 +3,29 @@
 The web framework is imported only when the command runs, so the core never
 depends on it. Workers are separate processes, each with its own ledger
 object; the database's writer lock keeps them to one linear log (see
-``api.gate``). Settings reach the workers through ``LEDGER_*`` variables.
+``api.gate``). Settings reach the workers through ``LEDGER_*`` variables, so
+they are made and checked here first (``api.settings.Settings``, the same
+object the workers build): a bad value, or one that contradicts the charter's
+policy, stops ``ledger serve`` with one line before any worker starts.
 """
 
 from __future__ import annotations
 
 import os
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import typer
 
+if TYPE_CHECKING:
+    from api.settings import Settings
+
 
 def register(app: typer.Typer) -> None:
-    from cli.main import DbOption, KeysOption, PassphraseOption
+    from cli.main import DbOption, KeysOption, PassphraseOption, handles_errors
 
     @app.command()
+    @handles_errors
     def serve(
         db: str = DbOption,
         keys: Path = KeysOption,
@@ -36,6 +44,7 @@ def register(app: typer.Typer) -> None:
         """Serve the HTTP API for recorders, the committee, the court and mirrors."""
         import uvicorn
 
+        from api.settings import Settings
         from cli.main import err_console
 
         if site is not None and not site.is_dir():
@@ -49,6 +58,7 @@ def register(app: typer.Typer) -> None:
         if passphrase_env:
             os.environ["LEDGER_PASSPHRASE_ENV"] = passphrase_env
         os.environ["LEDGER_CHECKPOINT_INTERVAL"] = str(checkpoint_interval)
+        check_settings(Settings.from_env())
         uvicorn.run(
             "api.app:app_from_env",
             factory=True,
@@ -57,3 +67,20 @@ def register(app: typer.Typer) -> None:
             workers=workers,
             log_level=log_level,
         )
+
+
+def check_settings(settings: Settings) -> None:
+    """Refuse settings that contradict the charter of the ledger about to be served.
+
+    A database that does not exist yet is served as a new, empty ledger (as
+    the workers would open it), checked against the default every charter
+    starts from.
+    """
+    from ledger.service import Ledger
+
+    policy = None
+    if "://" in settings.db or Path(settings.db).expanduser().is_file():
+        with Ledger.open(settings.db) as ledger:
+            registry = ledger.registry()
+            policy = registry.policy if registry is not None else None
+    settings.check_against_charter(policy)

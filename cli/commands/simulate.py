@@ -49,7 +49,7 @@ def register(app: typer.Typer) -> None:
         passphrase_env: str | None = PassphraseOption,
     ) -> None:
         """Record a synthetic Karachi: groups, warnings, shootings, cases, releases, planted patterns."""
-        from ledger.errors import LedgerError
+        from ledger.errors import AlreadyExists, InvalidArgument
         from ledger.keyring import Keyring
         from ledger.service import Ledger
         from ledger.simulation import CityConfig, default_start, estimate_events, write_manifest
@@ -63,7 +63,7 @@ def register(app: typer.Typer) -> None:
             try:
                 first = datetime.strptime(start, "%Y-%m-%d").replace(tzinfo=UTC)
             except ValueError as exc:
-                raise LedgerError(
+                raise InvalidArgument(
                     f"expected a date like 2025-01-01, got {start!r}", field="--start"
                 ) from exc
         config = CityConfig(start=first, seed=seed, months=months, groups=groups, scale=scale)
@@ -77,7 +77,7 @@ def register(app: typer.Typer) -> None:
         with Ledger.open(db, log_key=keyring.log_key()) as ledger:
             if init:
                 if ledger.size:
-                    raise LedgerError(
+                    raise AlreadyExists(
                         f"{db} already holds a ledger of {ledger.size} events; drop --init"
                     )
                 chartered = first - timedelta(days=1)

@@ -198,7 +198,8 @@ def register(app: typer.Typer) -> None:
         timeout: float = typer.Option(10.0, help="Seconds to wait for each witness"),
     ) -> None:
         """Sign a checkpoint, have the witnesses cosign it, publish it once the quorum has."""
-        from ledger.witnessing.cosigning import QuorumNotReached, publish
+        from ledger.errors import QuorumNotReached
+        from ledger.witnessing.cosigning import publish
         from ledger.witnessing.policy import load_policy
 
         with open_ledger(db, keys, passphrase_env) as ledger:

@@ -10,6 +10,7 @@ import pytest
 from pytest_bdd import given, parsers, scenarios, then, when
 
 from api.app import create_app
+from ledger.errors import HistoryConflict, QuorumNotReached
 from ledger.keyring import Keyring
 from ledger.log.checkpoint import open_checkpoint
 from ledger.log.cosignature import CosignatureVerifier
@@ -17,8 +18,8 @@ from ledger.log.note import NoteVerifier, open_note
 from ledger.service import Ledger
 from ledger.signature_pool import Checker
 from ledger.storage.sql_store import Store
-from ledger.witnessing.cosigning import QuorumNotReached, publish
-from ledger.witnessing.mirror import HistoryConflict, Mirror
+from ledger.witnessing.cosigning import publish
+from ledger.witnessing.mirror import Mirror
 from ledger.witnessing.policy import WitnessEntry, WitnessPolicy
 from ledger.witnessing.published import latest_published_checkpoint, published_checkpoints
 from ledger.witnessing.server import WitnessApp

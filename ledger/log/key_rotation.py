@@ -37,7 +37,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from ledger.errors import ProofError
+from ledger.errors import ForgedKeyRotation, ProofError
 from ledger.log.checkpoint import Checkpoint
 from ledger.log.merkle import leaf_hash
 from ledger.log.note import NoteSigner, NoteVerifier, open_note, sign_note
@@ -46,13 +46,6 @@ from ledger.log.proof_format import format_proof, parse_proof, verify_tlog_proof
 HEADER = "ceasefire-ledger log-key-rotation v1"
 _SIZE = r"(0|[1-9][0-9]*)"
 _TEXT = re.compile(rf"{re.escape(HEADER)}\norigin (\S+)\nnew-key (\S+)\nvalid-from {_SIZE}\n")
-
-
-class ForgedKeyRotation(ProofError):
-    """A log key rotation the old log key did not endorse, or that the log does not hold."""
-
-    code = "forged_key_rotation"
-    http_status = 403
 
 
 @dataclass(frozen=True)

@@ -24,7 +24,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from ledger.errors import LedgerError
+from ledger.errors import InvalidArgument, LedgerError
 from ledger.statements import format_time, parse_time
 
 REQUESTED = "requested"
@@ -53,7 +53,7 @@ def parse_as_of(text: str) -> str:
     try:
         return format_time(parse_time(text, field="as_of"))
     except LedgerError as exc:
-        raise LedgerError(str(exc), field="as_of") from exc
+        raise InvalidArgument(str(exc), field="as_of") from exc
 
 
 def choose(
@@ -68,7 +68,7 @@ def choose(
     if requested is not None:
         at = parse_as_of(requested)
         if latest_event and at < latest_event:
-            raise LedgerError(
+            raise InvalidArgument(
                 f"as_of {at} is before the latest event ({latest_event}): a report as of an earlier"
                 " time would count events that had not happened yet",
                 field="as_of",

@@ -42,6 +42,7 @@ from typing import Any
 
 from ledger.aggregates.case import Case
 from ledger.aggregates.registry import Registry
+from ledger.charter_policy import CUSTODY_LIMIT_HOURS, REMAND_LIMIT_DAYS
 from ledger.vocabulary import load_all
 from ledger.vocabulary.audit import AuditFindingRecorded, ExplanationGiven, ExplanationRequested
 from ledger.vocabulary.base import VOCABULARY, Amendment, EventData, index, spec_for, types_of
@@ -64,7 +65,11 @@ STATE_VERSION = 2
 """Bumped whenever folding changes meaning: an older snapshot is then rebuilt from zero."""
 ORDER_TYPES = types_of(CourtOrderIssued, BailGranted, VerdictDelivered)
 """Statements a release may rest on (its ``order_event``)."""
-DEFAULT_POLICY = {"custody_limit_hours": 24, "remand_limit_days": 15}
+DEFAULT_POLICY = {
+    "custody_limit_hours": CUSTODY_LIMIT_HOURS,
+    "remand_limit_days": REMAND_LIMIT_DAYS,
+}
+"""The limits the reports measure against, where the charter names none."""
 
 Event = dict[str, Any]
 """One event as the facts hold it: id, i (log position), type, recorder,

@@ -20,7 +20,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from ledger.errors import LedgerError, TamperDetected
+from ledger.errors import ExportRefused, LedgerError, TamperDetected
 from ledger.export_layout import CHECKPOINT_FILE, LOG_FILE, VKEY_FILE, read_log
 from ledger.log.merkle import MerkleTree, leaf_hash
 from ledger.projections import cases
@@ -108,7 +108,7 @@ class Reports:
         """Recompute from an export directory (log.jsonl, checkpoint): no database."""
         directory = Path(directory)
         if not (directory / LOG_FILE).exists():
-            raise LedgerError(f"{directory} is not an export (no {LOG_FILE})")
+            raise ExportRefused(f"{directory} is not an export (no {LOG_FILE})")
         hashes: list[bytes] = []
         facts = Facts()
         with bulk():

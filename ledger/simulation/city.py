@@ -13,7 +13,7 @@ from __future__ import annotations
 import random
 from dataclasses import dataclass, field
 
-from ledger.errors import LedgerError
+from ledger.errors import InvalidArgument
 
 AREAS: dict[str, tuple[str, ...]] = {
     "Lyari": ("Chakiwara police station", "Kalakot police station"),
@@ -161,7 +161,7 @@ class Cast:
 
     def groups(self, count: int) -> list[GroupProfile]:
         if not 1 <= count <= len(GROUP_PROFILES):
-            raise LedgerError(
+            raise InvalidArgument(
                 f"the city has room for 1 to {len(GROUP_PROFILES)} groups; got {count}",
                 field="--groups",
             )

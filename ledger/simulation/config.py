@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from ledger.errors import LedgerError
+from ledger.errors import InvalidArgument
 
 
 def add_months(moment: datetime, months: int) -> datetime:
@@ -33,11 +33,13 @@ class CityConfig:
 
     def __post_init__(self) -> None:
         if self.start.tzinfo is None:
-            raise LedgerError("the start time must be in UTC", field="--start")
+            raise InvalidArgument("the start time must be in UTC", field="--start")
         if self.months < 1:
-            raise LedgerError("simulate at least one month", field="--months")
+            raise InvalidArgument("simulate at least one month", field="--months")
         if not 0 < self.scale <= 10_000:
-            raise LedgerError("the scale must be above 0 (1 is the default city)", field="--scale")
+            raise InvalidArgument(
+                "the scale must be above 0 (1 is the default city)", field="--scale"
+            )
 
     @property
     def end(self) -> datetime:

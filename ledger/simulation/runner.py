@@ -27,7 +27,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from ledger.errors import LedgerError
+from ledger.errors import InvalidArgument, KeyringError, NotChartered, Refused
 from ledger.keyring import Keyring
 from ledger.signature_pool import Checked, check_one
 from ledger.simulation.config import CityConfig
@@ -114,17 +114,17 @@ def simulate(
     began = time.perf_counter()
     keyring = Keyring(keys, passphrase)
     if ledger.size == 0:
-        raise LedgerError(
+        raise NotChartered(
             "the ledger has no charter yet: run `ledger init` first (or simulate --init)"
         )
     origin = ledger.origin
     if keyring.origin != origin:
-        raise LedgerError(
+        raise KeyringError(
             f"the keys in {keys} are for {keyring.origin}, the ledger is {origin}", field="--keys"
         )
     now = ledger.clock()
     if config.end > now:
-        raise LedgerError(
+        raise InvalidArgument(
             f"the simulated months end {config.end:%Y-%m-%d}, after now ({now:%Y-%m-%d}):"
             " choose an earlier --start or fewer --months",
             field="--start",
@@ -162,9 +162,7 @@ def simulate(
         nonlocal appended, batch
         for key, c in zip(keys_in_chunk, checked, strict=True):
             if key is not None and c.statement is not None and c.statement.event_id != ids[key]:
-                raise LedgerError(
-                    f"the statement planned as {key} was signed with an unexpected id"
-                )
+                raise Refused(f"the statement planned as {key} was signed with an unexpected id")
         batch.extend(checked)
         if len(batch) >= batch_size:
             appended += len(ledger.append_checked(batch))

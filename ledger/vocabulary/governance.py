@@ -14,6 +14,12 @@ from pydantic import Field, StringConstraints, model_validator
 
 from ledger.admission import Decision, Entry
 from ledger.aggregates.registry import REGISTRY_KEY, Registry
+from ledger.charter_policy import (
+    CUSTODY_LIMIT_HOURS,
+    MAX_CLOCK_SKEW_SECONDS,
+    REMAND_LIMIT_DAYS,
+    SEALING_RECIPIENTS,
+)
 from ledger.errors import CaseRuleViolation, UnauthorizedRole
 from ledger.vocabulary.base import (
     ROLES,
@@ -33,13 +39,13 @@ Role = Literal["committee", "police", "prosecutor", "court", "interrupters"]
 
 
 def _default_recipients() -> list[Role]:
-    return ["court", "committee"]
+    return list(SEALING_RECIPIENTS)
 
 
 class Policy(EventData):
-    custody_limit_hours: int = Field(default=24, ge=1, le=720)
-    remand_limit_days: int = Field(default=15, ge=1, le=365)
-    max_clock_skew_seconds: int = Field(default=300, ge=0, le=86400)
+    custody_limit_hours: int = Field(default=CUSTODY_LIMIT_HOURS, ge=1, le=720)
+    remand_limit_days: int = Field(default=REMAND_LIMIT_DAYS, ge=1, le=365)
+    max_clock_skew_seconds: int = Field(default=MAX_CLOCK_SKEW_SECONDS, ge=0, le=86400)
     sealing_recipients: list[Role] = Field(default_factory=_default_recipients)
 
 

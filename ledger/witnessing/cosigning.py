@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 
 import httpx
 
-from ledger.errors import LedgerError, ProofError
+from ledger.errors import InvalidWitnessPolicy, ProofError, QuorumNotReached
 from ledger.log.cosignature import verify_cosignature
 from ledger.service import Ledger
 from ledger.storage.port import AlreadyStored
@@ -27,14 +27,6 @@ from ledger.witnessing.published import (
     last_cosigned_size,
     verified_published_note,
 )
-
-
-class QuorumNotReached(LedgerError):
-    """Fewer witnesses cosigned than the policy requires; nothing was published."""
-
-    code = "quorum_not_reached"
-    http_status = 503
-    exit_code = 6
 
 
 @dataclass(frozen=True)
@@ -171,7 +163,9 @@ def publish(
     few witnesses cosigned; the Publication is attached as ``.publication``.
     """
     if not policy.configured:
-        raise LedgerError("no witnesses are configured: `ledger witnesses add NAME URL VKEY` first")
+        raise InvalidWitnessPolicy(
+            "no witnesses are configured: `ledger witnesses add NAME URL VKEY` first"
+        )
     checkpoint = ledger.sign_checkpoint()
     result = Publication(size=checkpoint.size, quorum=policy.quorum)
     existing = verified_published_note(ledger, policy, checkpoint.size)

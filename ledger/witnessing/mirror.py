@@ -25,7 +25,13 @@ from dataclasses import dataclass
 
 import httpx
 
-from ledger.errors import LedgerError, ProofError, TamperDetected
+from ledger.errors import (
+    HistoryConflict,
+    LedgerError,
+    NotChartered,
+    ProofError,
+    Unreachable,
+)
 from ledger.log.checkpoint import Checkpoint, open_checkpoint
 from ledger.log.key_rotation import log_key_valid, verify_rotation_proof
 from ledger.log.merkle import leaf_hash, verify_consistency
@@ -41,20 +47,6 @@ from ledger.service import Ledger, utc_now
 from ledger.statements import format_time
 from ledger.witnessing.rotations import rotation_proofs
 from ledger.witnessing.witness import Witness
-
-
-class HistoryConflict(TamperDetected):
-    """The followed log showed something that cannot extend what was verified before."""
-
-    code = "history_conflict"
-    exit_code = 6
-
-    def __init__(
-        self, message: str, *, verified_note: str | None = None, presented_note: str | None = None
-    ) -> None:
-        super().__init__(message)
-        self.verified_note = verified_note
-        self.presented_note = presented_note
 
 
 @dataclass(frozen=True)
@@ -94,9 +86,9 @@ class Mirror:
         try:
             response = self.http.get(f"{self.url}/{path}")
         except httpx.HTTPError as exc:
-            raise LedgerError(f"cannot reach {self.url}/{path}: {exc}") from exc
+            raise Unreachable(f"cannot reach {self.url}/{path}: {exc}") from exc
         if response.status_code != 200:
-            raise LedgerError(
+            raise Unreachable(
                 f"{self.url}/{path} answered {response.status_code}: {response.text[:200]}"
             )
         return response.content
@@ -116,7 +108,7 @@ class Mirror:
         if self.log_vkey is not None:
             return [(0, self.log_vkey)]
         if size == 0:
-            raise LedgerError("the log is empty: there is no charter to take its key from")
+            raise NotChartered("the log is empty: there is no charter to take its key from")
         bundle = self._get(tile_path(None, 0, min(TILE_WIDTH, size)))
         first = parse_entry_bundle(bundle, min(TILE_WIDTH, size))[0]
         try:
@@ -125,7 +117,7 @@ class Mirror:
         except (ValueError, KeyError, TypeError):
             vkey = ""
         if not vkey:
-            raise LedgerError("leaf 0 is not a charter naming the log key: give --log-key")
+            raise NotChartered("leaf 0 is not a charter naming the log key: give --log-key")
         self.say(
             f"Trusting the log key named by the charter at leaf 0 (trust on first use): {vkey}"
         )

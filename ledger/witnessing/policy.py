@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from ledger.errors import LedgerError
+from ledger.errors import AlreadyExists, InvalidWitnessPolicy, UnreadableInput
 from ledger.log.cosignature import CosignatureVerifier
 
 POLICY_FILE = "witnesses.json"
@@ -66,7 +66,9 @@ class WitnessPolicy:
             )
             quorum = data.get("quorum")
         except (AttributeError, KeyError, TypeError):
-            raise LedgerError(f"{where} is not a witness policy (quorum, witnesses)") from None
+            raise InvalidWitnessPolicy(
+                f"{where} is not a witness policy (quorum, witnesses)"
+            ) from None
         for entry in entries:
             entry.verifier()  # a mistyped key is refused now, not at publication
         policy = cls(entries, int(quorum) if quorum is not None else None)
@@ -77,7 +79,7 @@ class WitnessPolicy:
         if self.explicit_quorum is not None and not 1 <= self.explicit_quorum <= max(
             1, len(self.witnesses)
         ):
-            raise LedgerError(
+            raise InvalidWitnessPolicy(
                 f"a quorum of {self.explicit_quorum} is impossible with {len(self.witnesses)} witnesses",
                 field="quorum",
             )
@@ -85,7 +87,7 @@ class WitnessPolicy:
     def with_witness(self, entry: WitnessEntry) -> WitnessPolicy:
         entry.verifier()
         if any(w.name == entry.name or w.vkey == entry.vkey for w in self.witnesses):
-            raise LedgerError(
+            raise AlreadyExists(
                 f"a witness named {entry.name} or with that key is already configured"
             )
         return WitnessPolicy(self.witnesses + (entry,), self.explicit_quorum)
@@ -106,11 +108,11 @@ def load_policy(keys_dir: Path | None) -> WitnessPolicy:
     except FileNotFoundError:
         return WitnessPolicy()
     except OSError as exc:
-        raise LedgerError(f"cannot read {path}: {exc.strerror}") from exc
+        raise UnreadableInput(f"cannot read {path}: {exc.strerror}") from exc
     try:
         data = json.loads(text)
     except json.JSONDecodeError as exc:
-        raise LedgerError(f"{path} is not valid JSON: {exc.msg}") from exc
+        raise UnreadableInput(f"{path} is not valid JSON: {exc.msg}") from exc
     return WitnessPolicy.from_json(data, where=str(path))
 
 

@@ -11,19 +11,12 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from ledger.errors import ProofError
+from ledger.errors import MalformedWitnessRequest, ProofError
 from ledger.log.note import decode_base64, parse_note
 
 MAX_PROOF_LINES = 63
 SIZE_CONTENT_TYPE = "text/x.tlog.size"
 _SIZE = re.compile(r"0|[1-9][0-9]*")
-
-
-class MalformedWitnessRequest(ProofError):
-    """The add-checkpoint body does not follow the C2SP tlog-witness format (HTTP 400)."""
-
-    code = "malformed_witness_request"
-    http_status = 400
 
 
 @dataclass(frozen=True)

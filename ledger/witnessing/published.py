@@ -31,7 +31,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from ledger.errors import ProofError, TamperDetected
+from ledger.errors import ProofError, PublishedCheckpointInvalid, TamperDetected
 from ledger.log.checkpoint import Checkpoint
 from ledger.log.cosignature import CosignatureVerifier, verify_cosignature
 from ledger.log.key_rotation import log_key_valid
@@ -89,13 +89,6 @@ def latest_published_checkpoint(store: LogStore) -> str | None:
     """
     row = store.published_note()
     return row[1] if row is not None else None
-
-
-class PublishedCheckpointInvalid(TamperDetected):
-    """A published (cosigned) checkpoint row does not verify: it is not served."""
-
-    code = "published_checkpoint_invalid"
-    http_status = 500
 
 
 @dataclass(frozen=True)

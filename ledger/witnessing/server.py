@@ -20,18 +20,46 @@ import asyncio
 from collections.abc import Awaitable, Callable, MutableMapping
 from typing import Any
 
-from ledger.errors import LedgerError
-from ledger.witnessing.protocol import (
-    SIZE_CONTENT_TYPE,
-    MalformedWitnessRequest,
-    parse_add_checkpoint,
-)
-from ledger.witnessing.witness import OldSizeConflict, Witness
+from ledger import errors as e
+from ledger.errors import LedgerError, MalformedWitnessRequest, OldSizeConflict
+from ledger.witnessing.protocol import SIZE_CONTENT_TYPE, parse_add_checkpoint
+from ledger.witnessing.witness import Witness
 
 Scope = MutableMapping[str, Any]
 Message = MutableMapping[str, Any]
 Receive = Callable[[], Awaitable[Message]]
 Send = Callable[[Message], Awaitable[None]]
+
+STATUSES: dict[type[LedgerError], int] = {
+    LedgerError: 400,
+    e.MalformedWitnessRequest: 400,
+    e.ProofError: 400,
+    e.WitnessRefusal: 400,
+    e.UntrustedCheckpoint: 403,
+    e.RefusedKeyRotation: 403,
+    e.ForgedKeyRotation: 403,
+    e.UnknownLog: 404,
+    e.NotFound: 404,
+    e.OldSizeConflict: 409,
+    e.UnprovenExtension: 422,
+    e.TamperDetected: 500,
+    e.TamperedWitnessState: 500,
+    e.StorageUnavailable: 503,
+}
+"""The witness's answers, by c2sp.org/tlog-witness: this protocol's own edge, beside the API's.
+
+Each ``WitnessRefusal`` is listed (a test checks it); any other error answers as
+its nearest listed base, so a bad note is 400 and a witness that finds its own
+database altered answers 500."""
+
+
+def status_of(exc: LedgerError) -> int:
+    """The tlog-witness status for ``exc``."""
+    for kind in type(exc).__mro__:
+        if kind in STATUSES:
+            return STATUSES[kind]
+    return 400
+
 
 MAX_BODY_BYTES = 64 * 1024
 """An old-size line, 63 proof lines and a checkpoint with its signatures fit easily."""
@@ -78,7 +106,7 @@ class WitnessApp:
         except OldSizeConflict as exc:
             return 409, f"{exc.known_size}\n", SIZE_CONTENT_TYPE
         except LedgerError as exc:
-            return exc.http_status, f"{exc}\n", "text/plain; charset=utf-8"
+            return status_of(exc), f"{exc}\n", "text/plain; charset=utf-8"
         return 200, "".join(lines), "text/plain; charset=utf-8"
 
     def add_key_rotation(self, body: bytes) -> tuple[int, str, str]:
@@ -86,7 +114,7 @@ class WitnessApp:
         try:
             vkey = self.witness.add_key_rotation(_utf8(body))
         except LedgerError as exc:
-            return exc.http_status, f"{exc}\n", "text/plain; charset=utf-8"
+            return status_of(exc), f"{exc}\n", "text/plain; charset=utf-8"
         return 200, vkey + "\n", "text/plain; charset=utf-8"
 
 

@@ -40,14 +40,28 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ledger.crypto import generate_signing_key, load_signing_key, save_signing_key
-from ledger.errors import LedgerError, NotFound, ProofError
+from ledger.errors import (
+    AlreadyExists,
+    ForgedKeyRotation,
+    InvalidArgument,
+    MalformedWitnessRequest,
+    NotFound,
+    OldSizeConflict,
+    ProofError,
+    Refused,
+    RefusedKeyRotation,
+    TamperedWitnessState,
+    UnknownLog,
+    UnprovenExtension,
+    UntrustedCheckpoint,
+    WitnessRefusal,
+)
 from ledger.log.checkpoint import Checkpoint
 from ledger.log.cosignature import CosignatureSigner, verify_cosignature
-from ledger.log.key_rotation import ForgedKeyRotation, log_key_valid, verify_rotation_proof
+from ledger.log.key_rotation import log_key_valid, verify_rotation_proof
 from ledger.log.merkle import verify_consistency
 from ledger.log.note import NoteVerifier, is_valid_key_name, open_note, parse_note
 from ledger.log.proof_format import parse_proof
-from ledger.witnessing.protocol import MalformedWitnessRequest
 
 LogKeys = list[tuple[int, str]]
 """A log's keys in order: (first tree size it signs, verifier key)."""
@@ -84,54 +98,6 @@ def _keeping_evidence(db: sqlite3.Connection) -> Iterator[None]:
         db.execute("ROLLBACK")
         raise
     db.execute("COMMIT")
-
-
-class WitnessRefusal(LedgerError):
-    """The witness will not cosign; ``http_status`` is the tlog-witness status code."""
-
-    code = "witness_refusal"
-
-
-class UnknownLog(WitnessRefusal):
-    code = "unknown_log"
-    http_status = 404
-    exit_code = 3
-
-
-class UntrustedCheckpoint(WitnessRefusal):
-    code = "untrusted_checkpoint"
-    http_status = 403
-
-
-class OldSizeConflict(WitnessRefusal):
-    """``old_size`` is not the witness's latest cosigned size (or the roots conflict)."""
-
-    code = "old_size_conflict"
-    http_status = 409
-
-    def __init__(self, message: str, known_size: int) -> None:
-        super().__init__(message)
-        self.known_size = known_size
-
-
-class UnprovenExtension(WitnessRefusal):
-    code = "unproven_extension"
-    http_status = 422
-
-
-class RefusedKeyRotation(WitnessRefusal):
-    """A log key rotation the old key did not endorse, or not in a checkpoint this witness cosigned."""
-
-    code = "refused_key_rotation"
-    http_status = 403
-
-
-class TamperedWitnessState(LedgerError):
-    """The witness's own database does not verify: it will not cosign from it."""
-
-    code = "tampered_witness_state"
-    http_status = 500
-    exit_code = 5
 
 
 @dataclass(frozen=True)
@@ -190,11 +156,13 @@ class Witness:
         """Make a new witness key pair (private key mode 0600) in ``directory``."""
         directory = Path(directory)
         if not is_valid_key_name(name):
-            raise LedgerError(
+            raise InvalidArgument(
                 f"invalid witness name {name!r}: no spaces and no '+'", field="--name"
             )
         if (directory / "witness.json").exists():
-            raise LedgerError(f"{directory} already holds a witness; refusing to overwrite its key")
+            raise AlreadyExists(
+                f"{directory} already holds a witness; refusing to overwrite its key"
+            )
         key = generate_signing_key()
         save_signing_key(directory / "witness.key", key)
         vkey = CosignatureSigner(name, key).vkey
@@ -225,13 +193,13 @@ class Witness:
         """
         verifier = NoteVerifier.from_vkey(vkey)
         if verifier.name != origin:
-            raise LedgerError(
+            raise InvalidArgument(
                 f"the log key is named {verifier.name!r}, not the origin {origin!r}", field="--vkey"
             )
         with self._connect() as db:
             keys = _log_keys(db, origin)
             if keys and all(known != vkey for _, known in keys):
-                raise LedgerError(
+                raise Refused(
                     f"this witness follows {origin} with the key {keys[-1][1]}; a new log key is learned only"
                     " from the log's own rotation (`ledger publish` presents it, or"
                     " `ledger witness add-rotation --proof FILE`)",

@@ -18,7 +18,8 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from typer.testing import CliRunner
 
 from cli.main import app
-from ledger.export_layout import ExportRefused, check_export, split_notes
+from ledger.errors import ExportRefused
+from ledger.export_layout import check_export, split_notes
 from ledger.log.note import NoteSigner, parse_note, sign_note
 
 runner = CliRunner()

@@ -80,3 +80,11 @@ def test_hostile_text_is_stored_faithfully(city: Scene, text: str) -> None:
 def test_text_over_4000_characters_is_refused(city: Scene) -> None:
     err = city.refuse("shooting.reported", incident="INC-L", description="x" * 4001)
     assert err.field == "data.description"
+
+
+def test_the_named_areas_are_the_areas_load_all_imports() -> None:
+    """``AREAS`` orders the documentation; ``load_all`` imports the modules: they must agree."""
+    from ledger.vocabulary import AREAS
+
+    load_all()
+    assert sorted(AREAS) == sorted({spec.area for spec in VOCABULARY.values()})

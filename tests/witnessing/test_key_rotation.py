@@ -23,6 +23,7 @@ from api.settings import Settings
 from cli.commands.keys import rotate_log_key_in
 from cli.main import app as cli_app
 from ledger.crypto import generate_signing_key, load_signing_key, public_key_text
+from ledger.errors import HistoryConflict, RefusedKeyRotation, UntrustedCheckpoint
 from ledger.keyring import Keyring
 from ledger.log.checkpoint import Checkpoint, sign_checkpoint
 from ledger.log.cosignature import CosignatureVerifier, verify_cosignature
@@ -35,11 +36,11 @@ from ledger.storage.log_reader import stored_leaves
 from ledger.storage.sql_store import Store
 from ledger.verification.replay import verify_store
 from ledger.witnessing.cosigning import publish
-from ledger.witnessing.mirror import HistoryConflict, Mirror
+from ledger.witnessing.mirror import Mirror
 from ledger.witnessing.policy import WitnessEntry, WitnessPolicy
 from ledger.witnessing.rotations import rotation_proofs
 from ledger.witnessing.server import WitnessApp
-from ledger.witnessing.witness import RefusedKeyRotation, UntrustedCheckpoint, Witness
+from ledger.witnessing.witness import Witness
 from tests.conftest import Clock, Recorder
 from tests.witnessing.conftest import Served, new_witness, record_heads
 

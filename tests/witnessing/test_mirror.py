@@ -14,13 +14,14 @@ from typer.testing import CliRunner
 from api.app import create_app
 from api.settings import Settings
 from cli.main import app as cli_app
+from ledger.errors import HistoryConflict
 from ledger.keyring import Keyring
 from ledger.log.cosignature import CosignatureVerifier, verify_cosignature
 from ledger.log.note import parse_note
 from ledger.service import Ledger
 from ledger.signature_pool import Checker
 from ledger.storage.sql_store import Store
-from ledger.witnessing.mirror import HistoryConflict, Mirror
+from ledger.witnessing.mirror import Mirror
 from ledger.witnessing.witness import Witness
 from tests.api.conftest import api_settings
 from tests.conftest import Clock

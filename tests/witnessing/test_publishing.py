@@ -13,12 +13,13 @@ from sqlalchemy import text
 from sqlalchemy.exc import DBAPIError
 
 from api.app import create_app
+from ledger.errors import QuorumNotReached
 from ledger.keyring import Keyring
 from ledger.log.checkpoint import open_checkpoint
 from ledger.log.cosignature import CosignatureVerifier
 from ledger.log.note import NoteVerifier, open_note
 from ledger.service import Ledger
-from ledger.witnessing.cosigning import QuorumNotReached, publish
+from ledger.witnessing.cosigning import publish
 from ledger.witnessing.policy import WitnessEntry, WitnessPolicy, load_policy, save_policy
 from ledger.witnessing.published import (
     last_cosigned_size,

@@ -18,15 +18,17 @@ import pytest
 from typer.testing import CliRunner
 
 from api.app import create_app
+from cli.main import EXIT_CODES
 from cli.main import app as cli_app
+from ledger.errors import HistoryConflict, QuorumNotReached
 from ledger.keyring import Keyring
 from ledger.log.checkpoint import open_checkpoint
 from ledger.log.note import NoteVerifier
 from ledger.service import Ledger
 from ledger.signature_pool import Checker
 from ledger.storage.sql_store import Store
-from ledger.witnessing.cosigning import QuorumNotReached, publish
-from ledger.witnessing.mirror import HistoryConflict, Mirror
+from ledger.witnessing.cosigning import publish
+from ledger.witnessing.mirror import Mirror
 from ledger.witnessing.policy import WitnessEntry, WitnessPolicy
 from ledger.witnessing.server import WitnessApp
 from ledger.witnessing.witness import Witness
@@ -107,6 +109,6 @@ def test_witnesses_refuse_a_forked_history_and_the_mirror_raises_the_alarm(
 
     # The command exits non-zero with the same alarm.
     result = CliRunner().invoke(cli_app, ["mirror", fork_api.url, "--db", str(mirror_db), "--once"])
-    assert result.exit_code == HistoryConflict.exit_code
+    assert result.exit_code == EXIT_CODES[HistoryConflict]
     assert "two histories" in result.output
     fork.close()

@@ -7,18 +7,19 @@ from pathlib import Path
 
 import pytest
 
-from ledger.keyring import Keyring
-from ledger.log.cosignature import CosignatureVerifier, verify_cosignature
-from ledger.log.note import parse_note
-from ledger.service import Ledger
-from ledger.witnessing.protocol import MalformedWitnessRequest
-from ledger.witnessing.witness import (
+from ledger.errors import (
+    MalformedWitnessRequest,
     OldSizeConflict,
     UnknownLog,
     UnprovenExtension,
     UntrustedCheckpoint,
-    Witness,
 )
+from ledger.keyring import Keyring
+from ledger.log.cosignature import CosignatureVerifier, verify_cosignature
+from ledger.log.note import parse_note
+from ledger.service import Ledger
+from ledger.witnessing.server import status_of
+from ledger.witnessing.witness import Witness
 from tests.conftest import Clock
 from tests.witnessing.conftest import new_witness, record_heads
 
@@ -77,7 +78,7 @@ def test_an_unknown_log_is_not_found(sqlite_ledger: Ledger, tmp_path: Path) -> N
     stranger = Witness.create(tmp_path / "court", "court.example/witness")
     with pytest.raises(UnknownLog) as refused:
         stranger.add_checkpoint(0, [], sqlite_ledger.sign_checkpoint().note)
-    assert refused.value.http_status == 404
+    assert status_of(refused.value) == 404
 
 
 def test_a_checkpoint_not_signed_by_the_log_key_is_forbidden(
@@ -87,7 +88,7 @@ def test_a_checkpoint_not_signed_by_the_log_key_is_forbidden(
     witness = new_witness(tmp_path / "w", "committee.example/witness", other)
     with pytest.raises(UntrustedCheckpoint) as refused:
         witness.add_checkpoint(0, [], sqlite_ledger.sign_checkpoint().note)
-    assert refused.value.http_status == 403
+    assert status_of(refused.value) == 403
 
 
 def test_an_old_size_above_the_checkpoint_size_is_malformed(
@@ -108,7 +109,7 @@ def test_a_bad_consistency_proof_is_refused_and_kept_as_evidence(
     proof[0] = bytes(32)
     with pytest.raises(UnprovenExtension) as refused:
         witness.add_checkpoint(3, proof, newer.note)
-    assert refused.value.http_status == 422
+    assert status_of(refused.value) == 422
     (evidence,) = witness.evidence()
     assert evidence.kind == "not_extending" and evidence.presented_note == newer.note
     assert witness.state(sqlite_ledger.origin).size == 3  # type: ignore[union-attr]

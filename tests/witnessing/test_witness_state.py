@@ -17,10 +17,11 @@ from typer.testing import CliRunner
 
 from cli.main import app as cli_app
 from ledger.crypto import generate_signing_key
+from ledger.errors import TamperedWitnessState
 from ledger.keyring import Keyring
 from ledger.log.note import NoteSigner
 from ledger.service import Ledger
-from ledger.witnessing.witness import TamperedWitnessState, Witness
+from ledger.witnessing.witness import Witness
 from tests.conftest import Clock
 from tests.witnessing.conftest import new_witness, record_heads
 
