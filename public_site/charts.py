@@ -22,7 +22,7 @@ The SVG is then made fit to live inside the page (``Chart``):
 
 Each chart is drawn twice: ``wide`` for desktops and ``narrow`` for phones, a
 figure about as many points wide as a phone has CSS pixels, so its labels are
-11 px tall there rather than a scaled-down 4 px. ``site.css`` shows one of them.
+at least 10 px tall there rather than a scaled-down 4 px. ``site.css`` shows one of them.
 A standalone file of the wide drawing, with its own ``@font-face`` rules, is
 written beside the pages for download.
 
@@ -100,7 +100,7 @@ LINE_STYLES = ("-", "--", ":", "-.")
 """Cycled beside the colours: (colour, style) pairs stay distinct for 20 lines."""
 
 WIDE = {"width": 7.2, "font": 10.0, "legend": 9.0, "name": 40}
-NARROW = {"width": 4.6, "font": 11.0, "legend": 10.0, "name": 22}
+NARROW = {"width": 4.6, "font": 12.0, "legend": 12.0, "name": 20}
 """Figure width in inches (72 SVG units each), font sizes in units, longest name shown."""
 
 Translate = Callable[[str], str]
