@@ -301,8 +301,10 @@ def monthly_outcomes(
         ax.yaxis.set_major_locator(MaxNLocator(integer=True))
         ax.set_ylabel(axis_label, fontsize=size["font"])
         ax.tick_params(labelsize=size["font"])
-        if len(xs) > (8 if size is WIDE else 3):
-            ax.tick_params(axis="x", labelrotation=45)
+        # Every k-th month is labelled instead of rotating the labels: rotated right-to-left
+        # text is anchored at the other end and would run off the chart.
+        step = -(-len(xs) // (8 if size is WIDE else 4)) if xs else 1
+        ax.set_xticks(range(len(xs)), [x if n % step == 0 else "" for n, x in enumerate(xs)])
         ax.legend(
             ncol=min(4, len(outcomes)) if size is WIDE else 2,
             loc="lower center",
