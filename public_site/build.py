@@ -25,6 +25,7 @@ from ledger.log.tiles import id_prefix_length, write_tiles
 from ledger.projections.report_names import REPORT_NAMES
 from public_site import charts, labels
 from public_site.case_pages import CasePages
+from public_site.fonts import font_files, stylesheet
 from public_site.i18n import LANGUAGES, Formatter, Language, translations
 from public_site.output import SiteWriter
 from public_site.pages import SiteData, file_slug, iter_group_ids
@@ -34,14 +35,6 @@ HERE = Path(__file__).resolve().parent
 TEMPLATES = HERE / "templates"
 STATIC = HERE / "static"
 METHODOLOGY = HERE.parent / "docs" / "methodology.md"
-FONT_FILES = {
-    "NotoNastaliqUrdu-Regular.ttf": Path(
-        "/usr/share/fonts/truetype/noto/NotoNastaliqUrdu-Regular.ttf"
-    ),
-    "NotoNastaliqUrdu-Bold.ttf": Path("/usr/share/fonts/truetype/noto/NotoNastaliqUrdu-Bold.ttf"),
-}
-"""Fonts copied from Debian's fonts-noto-core when installed; otherwise the system font stack is used."""
-
 KM_HOURS = (12, 24, 48, 72, 168)
 """Hours at which the tables beside the time-to-arrest charts read the curves."""
 
@@ -115,7 +108,8 @@ class SiteBuilder:
         self.data = SiteData(source.reports)
         self.methodology_html = render_methodology(methodology)
         self.pages = 0
-        self.fonts: list[str] = []
+        self.fonts = font_files()
+        self.charts: dict[str, dict[str, charts.Chart]] = {}
         self.checkpoint = self.checkpoint_context()
         self.group_pages = set(iter_group_ids(self.data))
         self.recent_events: list[str] = []
@@ -161,9 +155,9 @@ class SiteBuilder:
             file_slug=file_slug,
             group_name=self.data.group_name,
             group_pages=self.group_pages,
-            fonts=self.fonts,
             survival_at=survival_at,
             km_hours=KM_HOURS,
+            charts=self.charts.get(language.code, {}),
             **context,
         )
 
@@ -201,22 +195,9 @@ class SiteBuilder:
         for item in sorted(STATIC.rglob("*")):
             if item.is_file():
                 self.writer.copy(f"static/{item.relative_to(STATIC).as_posix()}", item)
-        faces = []
-        for name, source in FONT_FILES.items():
-            if source.exists():
-                self.writer.copy(f"static/fonts/{name}", source)
-                self.fonts.append(name)
-                weight = "700" if "Bold" in name else "400"
-                faces.append(
-                    f'@font-face {{ font-family: "Noto Nastaliq Urdu"; font-weight: {weight};'
-                    f' font-display: swap; src: local("Noto Nastaliq Urdu"), url("fonts/{name}"); }}'
-                )
-        self.writer.write(
-            "static/fonts.css",
-            "/* Urdu fonts copied at build time from Debian's fonts-noto-core. */\n"
-            + "\n".join(faces)
-            + "\n",
-        )
+        for name, source in self.fonts.files.items():
+            self.writer.copy(f"static/{name}", source)
+        self.writer.write("static/fonts.css", stylesheet(self.fonts))
 
     def write_data(self) -> int:
         cp = self.checkpoint_context()
@@ -278,9 +259,17 @@ class SiteBuilder:
         _ = translations(language.code).gettext
         outcome_labels = {k: _(v) for k, v in labels.OUTCOMES.items()}
         rows = self.data.tables["groups"].rows
-        self.writer.write(
-            f"charts/{language.code}/outcomes-by-group.svg",
+        made = self.charts[language.code] = {}
+        chart_fonts = self.fonts.css("../../static/fonts/")
+
+        def write(name: str, chart: charts.Chart) -> None:
+            made[name] = chart
+            self.writer.write(f"charts/{language.code}/{name}.svg", chart.standalone(chart_fonts))
+
+        write(
+            "outcomes-by-group",
             charts.outcomes_by_group(
+                "outcomes-by-group",
                 rows,
                 outcome_labels,
                 _("Promises kept and broken, by group"),
@@ -290,9 +279,10 @@ class SiteBuilder:
                 _("Triggering shootings"),
             ),
         )
-        self.writer.write(
-            f"charts/{language.code}/outcomes-by-month.svg",
+        write(
+            "outcomes-by-month",
             charts.monthly_outcomes(
+                "outcomes-by-month",
                 self.data.monthly(),
                 fmt.month,
                 outcome_labels,
@@ -304,9 +294,10 @@ class SiteBuilder:
             ),
         )
         km = self.data.tables["groups"].extra.get("km_time_to_arrest_hours", {})
-        self.writer.write(
-            f"charts/{language.code}/time-to-arrest.svg",
+        write(
+            "time-to-arrest",
             charts.time_to_arrest(
+                "time-to-arrest",
                 [(self.data.group_name(g), curve) for g, curve in km.items()],
                 _("Time to arrest after a triggering shooting"),
                 _(
@@ -319,9 +310,11 @@ class SiteBuilder:
         for group in iter_group_ids(self.data):
             detail = self.data.reports.group_detail(group)
             curves = detail["km_time_to_arrest_hours"]
-            self.writer.write(
-                f"charts/{language.code}/group-{file_slug(group)}-time-to-arrest.svg",
+            name = f"group-{file_slug(group)}-time-to-arrest"
+            write(
+                name,
                 charts.time_to_arrest(
+                    name,
                     [
                         (self.data.group_name(group), curves["group"]),
                         (_("All other groups"), curves["all_others"]),

@@ -20,13 +20,45 @@ from pathlib import Path
 from typing import Any
 
 from babel import Locale
-from babel.dates import format_date, format_datetime, format_time
+from babel.dates import format_date, format_time
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 from babel.numbers import format_decimal, format_percent
 from babel.support import Translations
 
 LOCALE_DIR = Path(__file__).resolve().parent / "locale"
+
+
+@dataclass(frozen=True)
+class Convention:
+    """How a language writes dates, times and the punctuation templates join text with."""
+
+    date: str
+    """Babel date pattern of a day."""
+    time: str
+    """Babel time pattern; always UTC, followed by " UTC"."""
+    moment: str
+    """How a date and a time are joined: ``{date}`` and ``{time}``."""
+    month: str
+    stop: str
+    comma: str
+    semicolon: str
+
+
+ENGLISH = Convention(
+    date="medium", time="medium", moment="", month="MMM y", stop=".", comma=",", semicolon=";"
+)
+"""English keeps Babel's own medium formats ("7 Mar 2026, 19:00:07")."""
+URDU = Convention(
+    date="d MMMM y",
+    time="HH:mm:ss",
+    moment="{date}، {time}",
+    month="MMMM y",
+    stop="۔",
+    comma="،",
+    semicolon="؛",
+)
+"""The Urdu convention described in the module's docstring."""
 
 
 @dataclass(frozen=True)
@@ -37,11 +69,12 @@ class Language:
     """Babel/CLDR locale used for numbers and dates."""
     direction: str
     native_name: str
+    convention: Convention
 
 
 LANGUAGES: tuple[Language, ...] = (
-    Language("en", "en", "ltr", "English"),
-    Language("ur", "ur_PK", "rtl", "اردو"),
+    Language("en", "en", "ltr", "English", ENGLISH),
+    Language("ur", "ur_PK", "rtl", "اردو", URDU),
 )
 
 
@@ -68,8 +101,15 @@ class Formatter:
     def __init__(self, language: Language) -> None:
         self.language = language
         self.locale = Locale.parse(language.babel)
+        self.convention = language.convention
+        self.stop = self.convention.stop
+        self.comma = self.convention.comma
+        self.semicolon = self.convention.semicolon
         self._group = str(self.locale.number_symbols["latn"]["group"])
-        self._glue = str(self.locale.datetime_formats["medium"]).replace("'", "")
+        glue = str(self.locale.datetime_formats["medium"]).replace("'", "")
+        self._glue = self.convention.moment or glue.replace("{1}", "{date}").replace(
+            "{0}", "{time}"
+        )
         self._days: dict[str, str] = {}
         self._times: dict[str, str] = {}
 
@@ -93,38 +133,47 @@ class Formatter:
         if not value:
             return "–"
         moment = parse_moment(value) if isinstance(value, str) else value
+        if form == "medium":
+            form = self.convention.date
         return str(format_date(moment, format=form, locale=self.locale))
 
     def moment(self, value: str | None) -> str:
-        """Date and time as Babel's "medium" datetime, from per-day and per-time caches (timelines repeat both)."""
+        """Date and time in the language's convention, from per-day and per-time caches (timelines repeat both)."""
         if not value:
             return "–"
         if len(value) != 20 or value[10] != "T" or value[19] != "Z":
-            return (
-                str(
-                    format_datetime(
-                        parse_moment(value), format="medium", tzinfo=UTC, locale=self.locale
-                    )
-                )
-                + " UTC"
+            moment = parse_moment(value).astimezone(UTC)
+            return self._join(
+                str(format_date(moment, format=self.convention.date, locale=self.locale)),
+                str(format_time(moment, format=self.convention.time, locale=self.locale)),
             )
         day, clock = value[:10], value[11:19]
         day_text = self._days.get(day)
         if day_text is None:
             day_text = self._days[day] = str(
-                format_date(parse_moment(value), format="medium", locale=self.locale)
+                format_date(parse_moment(value), format=self.convention.date, locale=self.locale)
             )
         time_text = self._times.get(clock)
         if time_text is None:
             time_text = self._times[clock] = str(
-                format_time(parse_moment(value), format="medium", tzinfo=UTC, locale=self.locale)
+                format_time(
+                    parse_moment(value),
+                    format=self.convention.time,
+                    tzinfo=UTC,
+                    locale=self.locale,
+                )
             )
-        return self._glue.replace("{0}", time_text).replace("{1}", day_text) + " UTC"
+        return self._join(day_text, time_text)
+
+    def _join(self, day_text: str, time_text: str) -> str:
+        return self._glue.replace("{date}", day_text).replace("{time}", time_text) + " UTC"
 
     def month(self, value: str) -> str:
         """A "YYYY-MM" month as the locale names it."""
         return str(
             format_date(
-                date(int(value[:4]), int(value[5:7]), 1), format="MMM y", locale=self.locale
+                date(int(value[:4]), int(value[5:7]), 1),
+                format=self.convention.month,
+                locale=self.locale,
             )
         )
