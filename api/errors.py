@@ -78,6 +78,7 @@ _BY_STATUS: dict[int, tuple[type[LedgerError], ...]] = {
         e.KeyringError,
         e.ExportRefused,
         e.SiteSourceError,
+        e.FontMissing,
         e.Unreachable,
         e.InvalidWitnessPolicy,
         e.WitnessRefusal,

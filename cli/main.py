@@ -85,6 +85,7 @@ _BY_EXIT_CODE: dict[int, tuple[type[LedgerError], ...]] = {
         e.KeyringError,
         e.ExportRefused,
         e.SiteSourceError,
+        e.FontMissing,
         e.Unreachable,
         e.InvalidWitnessPolicy,
         e.WitnessRefusal,

@@ -227,6 +227,12 @@ class SiteSourceError(LedgerError):
     code = "site_source"
 
 
+class FontMissing(SiteSourceError):
+    """The site cannot be built: an Urdu font package is not installed."""
+
+    code = "font_missing"
+
+
 # --- witnesses and mirrors ---------------------------------------------------------
 class Unreachable(LedgerError):
     """A log or witness over the network did not answer, or answered with an error."""

@@ -32,7 +32,7 @@ import json
 from dataclasses import dataclass
 from pathlib import Path
 
-from ledger.errors import LedgerError
+from ledger.errors import FontMissing
 
 NODE_MODULES = Path(__file__).resolve().parent.parent / "node_modules"
 """Where ``npm install``, run at the repository root, puts the font packages."""
@@ -41,12 +41,6 @@ INSTALL_COMMAND = "npm install (at the repository root; scripts/test and scripts
 
 TEXT_FAMILY = "Noto Nastaliq Urdu"
 CHART_FAMILY = "Noto Naskh Arabic"
-
-
-class FontMissing(LedgerError):
-    """The site cannot be built: an Urdu font package is not installed."""
-
-    code = "font_missing"
 
 
 @dataclass(frozen=True)

@@ -18,7 +18,8 @@ from typing import Any
 
 import pytest
 
-from public_site.fonts import FontMissing, font_files
+from ledger.errors import FontMissing
+from public_site.fonts import font_files
 from public_site.i18n import LANGUAGES, Formatter
 from tests.site.browser import SiteServer, launch
 
