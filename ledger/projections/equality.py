@@ -25,6 +25,7 @@ proof: see docs/methodology.md.
 from __future__ import annotations
 
 from collections.abc import Callable
+from functools import partial
 from typing import Any
 
 from ledger.projections.casework import CaseFile
@@ -350,8 +351,8 @@ def group_tests(
             (
                 f"time_to_{name}",
                 f"{what}; open records censored",
-                lambda name=name, records=records: _logrank_across(name, records, tested),
-            )  # type: ignore[misc]
+                partial(_logrank_across, name, records, tested),
+            )
         )
     results = [(metric, what, run()) for metric, what, run in family]
     pvalues = [r["p_value"] for _, _, r in results if r["p_value"] is not None]
