@@ -8,21 +8,21 @@
 * the number of events, valid while the database has not changed;
 * the latest checkpoint, valid while the database has not changed.
 
-Only the latest checkpoint and the number of events can go stale. ``DatabaseVersion`` tells, without a
-query, whether anything was committed to a SQLite database since a value was
-read (``PRAGMA data_version`` on a connection of its own, which changes on any
-other connection's commit, in this process or another). On other databases it
-has no cheap answer, and the latest checkpoint is read every time.
+Only the latest checkpoint and the number of events can go stale.
+``DatabaseVersion`` (in ``ledger.storage.change_token``) tells, without a
+query, whether anything was committed since a value was read; where the
+database has no cheap answer, the latest checkpoint is read every time.
 """
 
 from __future__ import annotations
 
-import sqlite3
 import threading
 from collections import OrderedDict
 from collections.abc import Hashable
 from dataclasses import dataclass, field
 from typing import Generic, TypeVar
+
+from ledger.storage.change_token import DatabaseVersion
 
 V = TypeVar("V")
 
@@ -72,41 +72,6 @@ class LRU(Generic[V]):
 
     def __len__(self) -> int:
         return len(self._items)
-
-
-class DatabaseVersion:
-    """A token that changes whenever anything is committed to the database.
-
-    ``token()`` is None when the database offers no cheap way to tell (not
-    SQLite, or the file cannot be opened): callers then must not cache.
-    """
-
-    def __init__(self, url: str) -> None:
-        self._conn: sqlite3.Connection | None = None
-        self._lock = threading.Lock()
-        if url.startswith("sqlite:///") and ":memory:" not in url:
-            path = url.removeprefix("sqlite:///")
-            try:
-                self._conn = sqlite3.connect(path, check_same_thread=False, isolation_level=None)
-            except sqlite3.Error:
-                self._conn = None
-
-    def token(self) -> int | None:
-        """The current version, or None if unknown. Costs microseconds, no query planning."""
-        if self._conn is None:
-            return None
-        with self._lock:
-            try:
-                row = self._conn.execute("PRAGMA data_version").fetchone()
-            except sqlite3.Error:
-                return None
-        return int(row[0])
-
-    def close(self) -> None:
-        with self._lock:
-            if self._conn is not None:
-                self._conn.close()
-                self._conn = None
 
 
 @dataclass
