@@ -14,12 +14,14 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[2]
 PACKAGES = ("ledger", "api", "cli", "public_site")
 STORAGE = ROOT / "ledger" / "storage"
-FORBIDDEN = ("sqlalchemy", "eventsourcing_sqlalchemy")
+FORBIDDEN = ("sqlalchemy", "eventsourcing_sqlalchemy", "sqlite3", "psycopg")
+WITNESS = ROOT / "ledger" / "witnessing" / "witness.py"
+"""A witness is another party's program with its own small SQLite file, not the ledger's store."""
 
 
 def _modules() -> list[Path]:
     found = [p for package in PACKAGES for p in sorted((ROOT / package).rglob("*.py"))]
-    return [p for p in found if STORAGE not in p.parents]
+    return [p for p in found if STORAGE not in p.parents and p != WITNESS]
 
 
 def _storage_uses(path: Path) -> list[str]:
@@ -46,6 +48,7 @@ def test_the_scan_sees_the_modules_and_the_storage_package_it_exempts() -> None:
     assert ROOT / "api" / "recording.py" in modules
     assert not any(STORAGE in p.parents for p in modules)
     assert _storage_uses(STORAGE / "sql_store.py"), "the scan finds SQLAlchemy where it is"
+    assert _storage_uses(STORAGE / "change_token.py"), "the scan finds sqlite3 where it is"
 
 
 def test_no_module_outside_storage_imports_sqlalchemy_or_uses_an_engine() -> None:
