@@ -4,7 +4,7 @@ Each carries a stable ``code`` (the problem's name in the API's problem+json
 answers, in the CLI's messages and in verification reports), a message that
 names the problem, and where known the ``field`` at fault and the ``line`` of an
 import file. They know nothing of HTTP or of exit codes: each edge answers them
-from one table (``api/errors.py`` for HTTP statuses, ``cli/main.py`` for exit
+from one table (``api/errors.py`` for HTTP statuses, ``cli/shell.py`` for exit
 codes, ``ledger/witnessing/server.py`` for the tlog-witness protocol), and a
 test fails if a type is missing from a table. A new refusal is a new type here,
 so that an edge can answer it differently without parsing its message.

@@ -1,7 +1,7 @@
 """Every refusal has one answer at each edge: an HTTP status, an exit code, a witness status.
 
 The domain's errors carry no status or exit code; the API (``api/errors.py``),
-the CLI (``cli/main.py``) and the witness server (``ledger/witnessing/server.py``)
+the CLI (``cli/shell.py``) and the witness server (``ledger/witnessing/server.py``)
 each answer them from one table. These tests find every error type in the
 program and fail if a table leaves one out, so a new refusal cannot silently
 fall back to a generic answer. The numbers below are the answers users, clients
@@ -21,7 +21,7 @@ import cli
 import ledger
 import public_site
 from api.errors import STATUSES, PayloadTooLarge, UnsupportedMediaType, status_of
-from cli.main import EXIT_CODES, exit_code_of
+from cli.shell import EXIT_CODES, exit_code_of
 from ledger import errors as e
 from ledger.errors import LedgerError
 from ledger.witnessing import server as witness_server
@@ -66,7 +66,7 @@ def test_every_error_type_has_an_http_status() -> None:
 
 def test_every_error_type_has_an_exit_code() -> None:
     missing = {k.__qualname__ for k in error_types() - HTTP_ONLY if k not in EXIT_CODES}
-    assert not missing, f"add these to cli/main.py EXIT_CODES: {sorted(missing)}"
+    assert not missing, f"add these to cli/shell.py EXIT_CODES: {sorted(missing)}"
 
 
 def test_every_witness_refusal_has_a_tlog_witness_status() -> None:

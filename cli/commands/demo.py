@@ -19,7 +19,7 @@ import typer
 
 
 def register(app: typer.Typer) -> None:
-    from cli.main import console, handles_errors
+    from cli.shell import console, handles_errors
 
     @app.command()
     @handles_errors
@@ -69,7 +69,7 @@ def register(app: typer.Typer) -> None:
 def _record_city(
     db: Path, keys: Path, manifest: Path, *, seed: int, months: int, scale: float
 ) -> None:
-    from cli.main import console, progress_bar
+    from cli.shell import console, progress_bar
     from ledger.keyring import Keyring
     from ledger.service import Ledger
     from ledger.simulation import (
@@ -110,7 +110,7 @@ def _record_city(
 
 
 def _verify(db: str) -> None:
-    from cli.main import console, progress_bar
+    from cli.shell import console, progress_bar
     from ledger.errors import TamperDetected
     from ledger.storage import open_store
     from ledger.verification.replay import verify_store
@@ -132,7 +132,7 @@ def _verify(db: str) -> None:
 def _report(db: str) -> None:
     from rich.table import Table
 
-    from cli.main import console
+    from cli.shell import console
     from ledger.projections.service import Reports
     from ledger.projections.tables import cell_text
     from ledger.service import Ledger
@@ -171,7 +171,7 @@ def _report(db: str) -> None:
 
 
 def _export(db: str, keys: Path, out: Path) -> None:
-    from cli.main import console
+    from cli.shell import console
     from ledger.export_layout import export_ledger
     from ledger.service import Ledger
 
@@ -181,7 +181,7 @@ def _export(db: str, keys: Path, out: Path) -> None:
 
 
 def _build_site(db: str, out: Path) -> None:
-    from cli.main import console
+    from cli.shell import console
     from ledger.service import Ledger
     from public_site.build import build_site
     from public_site.source import open_ledger_source
@@ -203,7 +203,7 @@ def _serve(db: str, keys: Path, site: Path, host: str, port: int) -> None:
 
     import uvicorn
 
-    from cli.main import console
+    from cli.shell import console
 
     os.environ["LEDGER_DB"] = db
     os.environ["LEDGER_KEYS"] = str(keys.resolve())

@@ -34,7 +34,7 @@ import typer
 
 
 def register(app: typer.Typer) -> None:
-    from cli.main import DbOption, KeysOption, PassphraseOption, handles_errors
+    from cli.shell import DbOption, KeysOption, PassphraseOption, handles_errors
 
     @app.command("keys-rotate-log")
     @handles_errors
@@ -45,7 +45,7 @@ def register(app: typer.Typer) -> None:
         passphrase_env: str | None = PassphraseOption,
     ) -> None:
         """Replace the checkpoint-signing key; earlier checkpoints stay verifiable."""
-        from cli.main import console
+        from cli.shell import console
 
         result = rotate_log_key_in(db, keys, passphrase_env, reason)
         console.print(
@@ -63,7 +63,7 @@ def register(app: typer.Typer) -> None:
         """Statements signed by a key that was revoked later (still valid, marked)."""
         from rich.table import Table
 
-        from cli.main import console
+        from cli.shell import console
         from ledger.storage import open_store
         from ledger.verification.before_acting import statements_by_revoked_keys
 
@@ -94,7 +94,7 @@ def rotate_log_key_in(
     db: str, keys: Path, passphrase_env: str | None, reason: str
 ) -> dict[str, object]:
     """Rotate the log key of the ledger at ``db`` held in the keys directory ``keys``."""
-    from cli.main import open_keyring, utc_now
+    from cli.shell import open_keyring, utc_now
     from ledger.crypto import (
         generate_signing_key,
         load_signing_key,

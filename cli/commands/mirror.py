@@ -8,7 +8,7 @@ import typer
 
 
 def register(app: typer.Typer) -> None:
-    from cli.main import console, err_console, handles_errors
+    from cli.shell import console, err_console, handles_errors
 
     @app.command("mirror")
     @handles_errors

@@ -24,7 +24,7 @@ WHAT_HELP = f"One of: {', '.join(REPORT_NAMES + HISTORY_NAMES)}"
 
 
 def register(app: typer.Typer) -> None:
-    from cli.main import DbOption, handles_errors
+    from cli.shell import DbOption, handles_errors
 
     @app.command()
     @handles_errors
@@ -67,7 +67,7 @@ def register(app: typer.Typer) -> None:
             require_export(from_export, doing="no report was computed")
             _show(Reports.from_export(from_export, as_of), what, subject, as_csv, as_json)
             return
-        from cli.main import open_ledger
+        from cli.shell import open_ledger
         from ledger.projections.service import Reports
 
         with open_ledger(db) as ledger:
@@ -76,7 +76,7 @@ def register(app: typer.Typer) -> None:
 
 
 def _show(reports: Any, what: str, subject: str | None, as_csv: bool, as_json: bool) -> None:
-    from cli.main import console
+    from cli.shell import console
 
     if what in HISTORY_NAMES:
         history = (

@@ -54,7 +54,7 @@ def restore(directory: Path, db: str) -> CheckedExport:
 
 
 def register(app: typer.Typer) -> None:
-    from cli.main import DbOption, handles_errors
+    from cli.shell import DbOption, handles_errors
 
     @app.command("restore")
     @handles_errors
@@ -65,7 +65,7 @@ def register(app: typer.Typer) -> None:
         db: str = DbOption,
     ) -> None:
         """Restore an export into an empty database, after checking it is complete and signed."""
-        from cli.main import console
+        from cli.shell import console
 
         checked = restore(directory, db)
         console.print(

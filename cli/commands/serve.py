@@ -22,7 +22,7 @@ if TYPE_CHECKING:
 
 
 def register(app: typer.Typer) -> None:
-    from cli.main import DbOption, KeysOption, PassphraseOption, handles_errors
+    from cli.shell import DbOption, KeysOption, PassphraseOption, handles_errors
 
     @app.command()
     @handles_errors
@@ -45,7 +45,7 @@ def register(app: typer.Typer) -> None:
         import uvicorn
 
         from api.settings import Settings
-        from cli.main import err_console
+        from cli.shell import err_console
 
         if site is not None and not site.is_dir():
             err_console.print(f"[bold red]error[/]: --site {site} is not a directory")

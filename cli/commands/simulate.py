@@ -14,7 +14,7 @@ import typer
 
 
 def register(app: typer.Typer) -> None:
-    from cli.main import (
+    from cli.shell import (
         DbOption,
         KeysOption,
         PassphraseOption,
@@ -70,7 +70,7 @@ def register(app: typer.Typer) -> None:
         if init:
             keyring = Keyring.create(keys, passphrase=secret)
         else:
-            from cli.main import require_existing_ledger
+            from cli.shell import require_existing_ledger
 
             require_existing_ledger(db)
             keyring = Keyring(keys, secret)

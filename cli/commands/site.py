@@ -19,7 +19,7 @@ if TYPE_CHECKING:
 
 
 def register(app: typer.Typer) -> None:
-    from cli.main import DbOption, console, handles_errors
+    from cli.shell import DbOption, console, handles_errors
 
     site_app = typer.Typer(
         help="The public website (static, English and Urdu).", no_args_is_help=True
@@ -59,7 +59,7 @@ def register(app: typer.Typer) -> None:
             source = open_export_source(from_export, list(witness), as_of)
             result = _build(source, out)
         else:
-            from cli.main import open_ledger
+            from cli.shell import open_ledger
 
             with open_ledger(db) as ledger:
                 ledger.verify_before_acting()  # nothing unverified is published

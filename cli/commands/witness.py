@@ -29,7 +29,7 @@ WitnessDirOption = typer.Option(
 
 
 def register(app: typer.Typer) -> None:
-    from cli.main import (
+    from cli.shell import (
         DbOption,
         KeysOption,
         PassphraseOption,

@@ -18,8 +18,8 @@ import pytest
 from typer.testing import CliRunner
 
 from api.app import create_app
-from cli.main import EXIT_CODES
 from cli.main import app as cli_app
+from cli.shell import EXIT_CODES
 from ledger.errors import HistoryConflict, QuorumNotReached
 from ledger.keyring import Keyring
 from ledger.log.checkpoint import open_checkpoint
