@@ -10,6 +10,7 @@ from typing import Any
 from babel.messages.pofile import read_po
 from typer.testing import CliRunner
 
+import public_site
 from cli.main import app
 from ledger.export_layout import export_ledger
 from ledger.log.tiles import entry_bundle
@@ -260,3 +261,36 @@ def test_every_ui_string_has_an_urdu_translation() -> None:
     assert template <= set(urdu), sorted(template - set(urdu))[:5]
     untranslated = [k for k, v in urdu.items() if not v]
     assert not untranslated, untranslated[:5]
+
+
+MARKED = re.compile(
+    r"""\b(?:N_|_|gettext)\(\s*(?:"((?:[^"\\]|\\.)+)"|'((?:[^'\\]|\\.)+)')\s*[,)]"""
+)
+
+
+def marked_strings(root: Path) -> set[str]:
+    """Every string marked for translation in the site's code and templates."""
+    found = set()
+    for path in root.rglob("*"):
+        if path.suffix in {".py", ".html", ".xml"}:
+            for match in MARKED.finditer(path.read_text("utf-8")):
+                text = match.group(1) or match.group(2)
+                if text != "…":  # the docstring's example of the marker itself
+                    found.add(text.replace('\\"', '"'))
+    return found
+
+
+def test_every_marked_string_is_in_the_catalogs() -> None:
+    """The template catalog can be stale; what the site marks is what must be translated."""
+    marked = marked_strings(Path(public_site.__file__).parent)
+    assert len(marked) > 300, "the scan must find the site's strings"
+    with (LOCALE_DIR / "ur" / "LC_MESSAGES" / "messages.po").open("rb") as handle:
+        urdu = {m.id: m.string for m in read_po(handle) if m.id}
+    missing = sorted(s for s in marked if not urdu.get(s))
+    assert not missing, missing[:10]
+
+
+def test_the_marked_string_scan_finds_a_missing_label(tmp_path: Path) -> None:
+    (tmp_path / "labels.py").write_text('RULES = {"x": N_("A label nobody translated")}\n')
+    (tmp_path / "page.html").write_text("<p>{{ _('Another one') }}</p>\n")
+    assert marked_strings(tmp_path) == {"A label nobody translated", "Another one"}
