@@ -133,4 +133,4 @@ class LedgerAggregate(Aggregate):
 
     def when(self, statement: dict[str, Any], event_id: str, leaf_index: int) -> None:
         """Evolve the state by one statement (already checked against the rules)."""
-        raise NotImplementedError
+        raise TypeError(f"{type(self).__name__} does not say how it evolves: it must define when()")

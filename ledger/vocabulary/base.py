@@ -147,7 +147,9 @@ def evolve(data: EventData, state: Any, event: Recorded) -> None:
     and the projections' facts read from them which lifecycle a type belongs to
     (see :func:`lifecycle_of`) instead of keeping lists of type names.
     """
-    raise NotImplementedError(f"{type(data).__name__} has no evolve function")
+    raise LookupError(
+        f"{type(data).__name__} has no evolve function: declare one with event_type(..., evolve=)"
+    )
 
 
 @singledispatch
