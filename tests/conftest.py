@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from hypothesis import settings
 
 from ledger.keyring import Keyring
 from ledger.service import Ledger
@@ -27,6 +28,11 @@ GO_SOURCE = Path(__file__).resolve().parent / "go" / "verifier"
 GOPATH = "/usr/share/gocode"
 PG_BASE = os.environ.get("LEDGER_TEST_PG", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
 START = datetime(2026, 3, 1, 9, 0, tzinfo=UTC)
+
+settings.register_profile("ledger", deadline=None)
+settings.load_profile("ledger")
+"""No test is timed: Hypothesis's per-example deadline would fail a correct test on a
+busy machine, so it is off for every property test (speed is measured in bench/)."""
 
 
 class Clock:

@@ -236,7 +236,7 @@ def test_screenshots_at_desktop_and_phone_widths(
             for lang in ("en", "ur"):
                 for name in SCREENSHOT_PAGES:
                     page.goto(server.url + f"{lang}/{name}.html")
-                    page.wait_for_load_state("networkidle")
+                    page.evaluate("document.fonts.ready.then(() => true)")
                     scroll = page.evaluate("document.documentElement.scrollWidth")
                     assert scroll <= width + 1, (
                         f"{lang}/{name} scrolls sideways at {width}px ({scroll}px)"

@@ -92,8 +92,7 @@ async () => {
 
 
 def urdu_problems(page: Any, url: str) -> dict[str, Any]:
-    page.goto(url)
-    page.wait_for_load_state("networkidle")
+    page.goto(url)  # waits for the load event; the check itself awaits the fonts
     result: dict[str, Any] = page.evaluate(URDU_CHECK)
     return result
 
