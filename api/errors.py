@@ -104,18 +104,13 @@ _BY_STATUS: dict[int, tuple[type[LedgerError], ...]] = {
     ),
     503: (e.StorageUnavailable, e.NoCheckpointSigner, e.QuorumNotReached),
 }
-STATUSES: dict[type[LedgerError], int] = {
-    kind: status for status, kinds in _BY_STATUS.items() for kind in kinds
-}
+STATUSES: dict[type[LedgerError], int] = e.answer_table(_BY_STATUS)
 """The HTTP status of each error type, listed by status so that a reader sees what shares one."""
 
 
 def status_of(exc: LedgerError) -> int:
     """The status of ``exc``'s type (an unlisted subclass answers as its nearest listed base)."""
-    for kind in type(exc).__mro__:
-        if kind in STATUSES:
-            return STATUSES[kind]
-    return 500
+    return e.answer_for(STATUSES, exc, 500)
 
 
 def problem(

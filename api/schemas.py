@@ -11,6 +11,8 @@ from typing import Any
 
 from pydantic import BaseModel, Field
 
+from ledger.statements import REQUIRED_FIELDS
+
 EVENT_ID_PATTERN = r"^[0-9a-f]{64}$"
 REF_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9._:-]{0,63}$"
 
@@ -20,18 +22,7 @@ STATEMENT_SCHEMA: dict[str, Any] = {
         "A signed statement (see docs/events.md): the recorder's signature over the RFC 8785"
         " canonical JSON of every other member."
     ),
-    "required": [
-        "v",
-        "ledger",
-        "type",
-        "recorder",
-        "key_id",
-        "occurred_at",
-        "recorded_at",
-        "data",
-        "refs",
-        "signature",
-    ],
+    "required": list(REQUIRED_FIELDS),
     "properties": {
         "v": {"type": "integer", "enum": [1]},
         "ledger": {"type": "string"},

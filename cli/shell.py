@@ -92,9 +92,7 @@ _BY_EXIT_CODE: dict[int, tuple[type[LedgerError], ...]] = {
     5: (e.TamperDetected, e.TamperedWitnessState, e.PublishedCheckpointInvalid),
     6: (e.HistoryConflict, e.QuorumNotReached),
 }
-EXIT_CODES: dict[type[LedgerError], int] = {
-    kind: code for code, kinds in _BY_EXIT_CODE.items() for kind in kinds
-}
+EXIT_CODES: dict[type[LedgerError], int] = e.answer_table(_BY_EXIT_CODE)
 """The exit code of each error type: 2 refused or bad input, 3 not found, 4 storage
 unavailable, 5 tampering detected, 6 a followed log or the witnesses let us down.
 ``tests/test_error_tables.py`` fails if a type of ``ledger.errors`` is missing."""
@@ -102,10 +100,7 @@ unavailable, 5 tampering detected, 6 a followed log or the witnesses let us down
 
 def exit_code_of(exc: LedgerError) -> int:
     """The exit code of ``exc``'s type (an unlisted subclass exits as its nearest listed base)."""
-    for kind in type(exc).__mro__:
-        if kind in EXIT_CODES:
-            return EXIT_CODES[kind]
-    return 2
+    return e.answer_for(EXIT_CODES, exc, 2)
 
 
 def fail(exc: LedgerError) -> None:

@@ -8,9 +8,16 @@ from one table (``api/errors.py`` for HTTP statuses, ``cli/shell.py`` for exit
 codes, ``ledger/witnessing/server.py`` for the tlog-witness protocol), and a
 test fails if a type is missing from a table. A new refusal is a new type here,
 so that an edge can answer it differently without parsing its message.
+The edges share how a table is written and read (``answer_table``,
+``answer_for``), never the table itself.
 """
 
 from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from typing import TypeVar
+
+Answer = TypeVar("Answer")
 
 
 class LedgerError(Exception):
@@ -45,6 +52,35 @@ class LedgerError(Exception):
             where.append(f"field '{self.field}'")
         prefix = f"{', '.join(where)}: " if where else ""
         return f"{prefix}{self.message}"
+
+
+def answer_table(
+    by_answer: Mapping[Answer, Iterable[type[LedgerError]]],
+) -> dict[type[LedgerError], Answer]:
+    """An edge's table, written by answer so that what shares one reads together, keyed by type.
+
+    A type listed under two answers is a mistake in the table (ValueError):
+    one of them would silently win.
+    """
+    table: dict[type[LedgerError], Answer] = {}
+    for answer, kinds in by_answer.items():
+        for kind in kinds:
+            if kind in table:
+                raise ValueError(
+                    f"{kind.__name__} is listed under both {table[kind]!r} and {answer!r}"
+                )
+            table[kind] = answer
+    return table
+
+
+def answer_for(
+    table: Mapping[type[LedgerError], Answer], error: LedgerError, otherwise: Answer
+) -> Answer:
+    """The answer to ``error``: its own type's, else its nearest listed base's, else ``otherwise``."""
+    for kind in type(error).__mro__:
+        if kind in table:
+            return table[kind]
+    return otherwise
 
 
 class MalformedStatement(LedgerError):

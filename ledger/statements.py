@@ -49,7 +49,8 @@ BODY_FIELDS = (
     "sealed",
     "refs",
 )
-REQUIRED_FIELDS = frozenset(BODY_FIELDS) - {"sealed"}
+REQUIRED_FIELDS = (*(name for name in BODY_FIELDS if name != "sealed"), "signature")
+"""The members every signed statement holds, in the envelope's order (only ``sealed`` may be absent)."""
 ALL_FIELDS = frozenset(BODY_FIELDS) | {"signature"}
 MAX_STATEMENT_BYTES = 64 * 1024
 
@@ -227,7 +228,7 @@ def parse_statement(obj: Any) -> Statement:
     """
     if not isinstance(obj, dict):
         raise MalformedStatement("a statement must be a JSON object")
-    missing = sorted((REQUIRED_FIELDS | {"signature"}) - obj.keys())
+    missing = sorted(set(REQUIRED_FIELDS) - obj.keys())
     if missing:
         raise MalformedStatement("missing required field", field=missing[0])
     extra = sorted(obj.keys() - ALL_FIELDS)

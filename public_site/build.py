@@ -27,6 +27,7 @@ from public_site import charts, labels
 from public_site.case_pages import CasePages
 from public_site.fonts import font_files, stylesheet
 from public_site.i18n import LANGUAGES, Formatter, Language, translations
+from public_site.labels import N_
 from public_site.output import SiteWriter
 from public_site.pages import SiteData, file_slug, iter_group_ids
 from public_site.source import SiteSource
@@ -49,20 +50,22 @@ def survival_at(curve: list[dict[str, Any]], hours: float) -> float | None:
     return value if curve and (curve[-1]["time"] >= hours or value == 0.0) else None
 
 
-SECTION_PAGES = (
-    "index",
-    "groups",
-    "promises",
-    "releases",
-    "custody",
-    "officers",
-    "court",
-    "interruption",
-    "cases",
-    "methodology",
-    "verify",
-    "downloads",
+SECTIONS = (
+    ("index", N_("Home")),
+    ("groups", N_("Groups")),
+    ("promises", N_("Promises")),
+    ("releases", N_("Releases")),
+    ("custody", N_("Custody")),
+    ("officers", N_("Officers")),
+    ("court", N_("Court")),
+    ("interruption", N_("Interruption")),
+    ("cases", N_("Cases")),
+    ("methodology", N_("Methodology")),
+    ("verify", N_("Verify")),
+    ("downloads", N_("Downloads")),
 )
+"""The sections menu in order: each main page and its link text. The menu and the tests read it."""
+SECTION_PAGES = tuple(page for page, _ in SECTIONS)
 
 
 @dataclass
@@ -151,6 +154,7 @@ class SiteBuilder:
             fmt=fmt,
             label=label,
             L=labels,
+            sections=SECTIONS,
             cp=self.checkpoint,
             file_slug=file_slug,
             group_name=self.data.group_name,

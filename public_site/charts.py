@@ -20,9 +20,10 @@ The SVG is then made fit to live inside the page (``Chart``):
   anchor mirrored so it stays where matplotlib placed it; other text is
   marked left to right, so an Urdu page's ``dir="rtl"`` does not move it.
 
-Each chart is drawn twice: ``wide`` for desktops and ``narrow`` for phones, a
-figure about as many points wide as a phone has CSS pixels, so its labels are
-at least 10 px tall there rather than a scaled-down 4 px. ``site.css`` shows one of them.
+Each chart is drawn twice by one drawing function, given a ``Drawing``: ``WIDE``
+for desktops and ``NARROW`` for phones, a figure about as many points wide as a
+phone has CSS pixels, so its labels are at least 10 px tall there rather than a
+scaled-down 4 px. ``site.css`` shows one of them.
 A standalone file of the wide drawing, with its own ``@font-face`` rules, is
 written beside the pages for download.
 
@@ -99,9 +100,6 @@ LINE_COLOURS = (
 LINE_STYLES = ("-", "--", ":", "-.")
 """Cycled beside the colours: (colour, style) pairs stay distinct for 20 lines."""
 
-WIDE = {"width": 7.2, "font": 10.0, "legend": 9.0, "name": 40}
-NARROW = {"width": 4.6, "font": 12.0, "legend": 12.0, "name": 20}
-"""Figure width in inches (72 SVG units each), font sizes in units, longest name shown."""
 
 Translate = Callable[[str], str]
 
@@ -110,6 +108,45 @@ _STYLE = re.compile(r' style="([^"]*)"')
 _TEXT = re.compile(r"<text([^>]*)>([^<]*)</text>")
 _DROPPED = ("font-family",)
 _MIRRORED_ANCHOR = {"start": "end", "end": "start"}
+
+
+@dataclass(frozen=True)
+class Drawing:
+    """One of a chart's two drawings: how wide it is, and so how large its text and what fits.
+
+    Widths are in inches (72 SVG units each) and font sizes in units.
+    """
+
+    name: str
+    """``wide`` or ``narrow``: the suffix of the drawing's ids."""
+    width: float
+    timeline_width: float
+    """The width of a chart with one column a month, which spreads wider on a desktop."""
+    font: float
+    legend: float
+    longest_name: int
+    """Names longer than this are cut with an ellipsis."""
+    legend_columns: int
+    """At most this many outcomes side by side in a legend."""
+    month_labels: int
+    """At most this many months labelled under a timeline; labels are never rotated."""
+    curve_legend: tuple[tuple[str, Any], ...]
+    """Where the legend of line charts goes (matplotlib's ``legend`` arguments)."""
+
+
+WIDE = Drawing("wide", 7.2, 11, 10.0, 9.0, 40, 4, 8, ())
+NARROW = Drawing(
+    "narrow",
+    4.6,
+    4.6,
+    12.0,
+    12.0,
+    20,
+    2,
+    4,
+    (("ncol", 2), ("loc", "upper center"), ("bbox_to_anchor", (0.5, -0.22))),
+)
+DRAWINGS = (WIDE, NARROW)
 
 
 @dataclass(frozen=True)
@@ -210,17 +247,49 @@ def _short(name: str, limit: int) -> str:
     return name if len(name) <= limit else name[: limit - 1] + "…"
 
 
-def _both(name: str, draw: Callable[[dict[str, Any]], Any], title: str, desc: str) -> Chart:
+def _drawn(name: str, draw: Callable[[Drawing], Any], title: str, desc: str) -> Chart:
     _measure_urdu_as_the_browser_sets_it()
-    return Chart(
-        _svg(draw(WIDE), f"{name}-wide", title, desc),
-        _svg(draw(NARROW), f"{name}-narrow", title, desc),
-    )
+    wide, narrow = (_svg(draw(d), f"{name}-{d.name}", title, desc) for d in DRAWINGS)
+    return Chart(wide, narrow)
 
 
 def _outcomes_shown(values: dict[str, list[int]]) -> list[str]:
     """Outcomes with at least one trigger: a legend entry for an outcome that never happened says nothing."""
     return [o for o in OUTCOMES if any(values[o])] or ["pending"]
+
+
+def _stacked(
+    bars: Callable[..., Any],
+    places: Sequence[str],
+    values: dict[str, list[int]],
+    outcomes: Sequence[str],
+    labels: dict[str, str],
+    base: str,
+) -> None:
+    """One stack of outcome bars per place; ``base`` names where each outcome starts (left or bottom)."""
+    start = [0] * len(places)
+    for outcome in outcomes:
+        bars(
+            places,
+            values[outcome],
+            **{base: start},
+            color=OUTCOME_COLOURS[outcome],
+            hatch=OUTCOME_HATCH[outcome],
+            edgecolor="white",
+            linewidth=0.6,
+            label=labels[outcome],
+        )
+        start = [a + b for a, b in zip(start, values[outcome], strict=True)]
+
+
+def _outcome_legend(ax: Any, drawing: Drawing, outcomes: Sequence[str]) -> None:
+    ax.legend(
+        ncol=min(drawing.legend_columns, len(outcomes)),
+        loc="lower center",
+        bbox_to_anchor=(0.5, 1.0),
+        frameon=False,
+        fontsize=drawing.legend,
+    )
 
 
 def outcomes_by_group(
@@ -236,37 +305,19 @@ def outcomes_by_group(
     values = {o: [int(r.get(o, 0)) for r in shown] for o in OUTCOMES}
     outcomes = _outcomes_shown(values)
 
-    def draw(size: dict[str, Any]) -> Any:
+    def draw(drawing: Drawing) -> Any:
         height = max(1.6, 0.45 * len(shown) + 1.1)
-        fig, ax = plt.subplots(figsize=(size["width"], height))
-        names = [_short(str(r["name"]), size["name"]) for r in shown]
-        left = [0] * len(shown)
-        for outcome in outcomes:
-            ax.barh(
-                names,
-                values[outcome],
-                left=left,
-                color=OUTCOME_COLOURS[outcome],
-                hatch=OUTCOME_HATCH[outcome],
-                edgecolor="white",
-                linewidth=0.6,
-                label=labels[outcome],
-            )
-            left = [a + b for a, b in zip(left, values[outcome], strict=True)]
+        fig, ax = plt.subplots(figsize=(drawing.width, height))
+        names = [_short(str(r["name"]), drawing.longest_name) for r in shown]
+        _stacked(ax.barh, names, values, outcomes, labels, "left")
         ax.invert_yaxis()
         ax.xaxis.set_major_locator(MaxNLocator(integer=True))
-        ax.set_xlabel(axis_label, fontsize=size["font"])
-        ax.tick_params(labelsize=size["font"])
-        ax.legend(
-            ncol=min(4, len(outcomes)) if size is WIDE else 2,
-            loc="lower center",
-            bbox_to_anchor=(0.5, 1.0),
-            frameon=False,
-            fontsize=size["legend"],
-        )
+        ax.set_xlabel(axis_label, fontsize=drawing.font)
+        ax.tick_params(labelsize=drawing.font)
+        _outcome_legend(ax, drawing, outcomes)
         return fig
 
-    return _both(name, draw, title, desc)
+    return _drawn(name, draw, title, desc)
 
 
 def monthly_outcomes(
@@ -283,38 +334,20 @@ def monthly_outcomes(
     values = {o: [counts.get(o, 0) for _, counts in months] for o in OUTCOMES}
     outcomes = _outcomes_shown(values)
 
-    def draw(size: dict[str, Any]) -> Any:
-        fig, ax = plt.subplots(figsize=(11 if size is WIDE else size["width"], 3.4))
-        bottom = [0] * len(months)
-        for outcome in outcomes:
-            ax.bar(
-                xs,
-                values[outcome],
-                bottom=bottom,
-                color=OUTCOME_COLOURS[outcome],
-                hatch=OUTCOME_HATCH[outcome],
-                edgecolor="white",
-                linewidth=0.6,
-                label=labels[outcome],
-            )
-            bottom = [a + b for a, b in zip(bottom, values[outcome], strict=True)]
+    def draw(drawing: Drawing) -> Any:
+        fig, ax = plt.subplots(figsize=(drawing.timeline_width, 3.4))
+        _stacked(ax.bar, xs, values, outcomes, labels, "bottom")
         ax.yaxis.set_major_locator(MaxNLocator(integer=True))
-        ax.set_ylabel(axis_label, fontsize=size["font"])
-        ax.tick_params(labelsize=size["font"])
+        ax.set_ylabel(axis_label, fontsize=drawing.font)
+        ax.tick_params(labelsize=drawing.font)
         # Every k-th month is labelled instead of rotating the labels: rotated right-to-left
         # text is anchored at the other end and would run off the chart.
-        step = -(-len(xs) // (8 if size is WIDE else 4)) if xs else 1
+        step = -(-len(xs) // drawing.month_labels) if xs else 1
         ax.set_xticks(range(len(xs)), [x if n % step == 0 else "" for n, x in enumerate(xs)])
-        ax.legend(
-            ncol=min(4, len(outcomes)) if size is WIDE else 2,
-            loc="lower center",
-            bbox_to_anchor=(0.5, 1.0),
-            frameon=False,
-            fontsize=size["legend"],
-        )
+        _outcome_legend(ax, drawing, outcomes)
         return fig
 
-    return _both(name, draw, title, desc)
+    return _drawn(name, draw, title, desc)
 
 
 def time_to_arrest(
@@ -328,8 +361,8 @@ def time_to_arrest(
     """Kaplan–Meier step curves: share of triggers with nobody arrested yet, by hours since the shooting."""
     arrests = [float(p["time"]) for _, curve in curves for p in curve if p["events"]]
 
-    def draw(size: dict[str, Any]) -> Any:
-        fig, ax = plt.subplots(figsize=(size["width"], 3.6))
+    def draw(drawing: Drawing) -> Any:
+        fig, ax = plt.subplots(figsize=(drawing.width, 3.6))
         for n, (label, curve) in enumerate(curves):
             if not curve:
                 continue
@@ -342,26 +375,17 @@ def time_to_arrest(
                 color=LINE_COLOURS[n % len(LINE_COLOURS)],
                 linewidth=2,
                 linestyle=LINE_STYLES[n % len(LINE_STYLES)],
-                label=_short(label, size["name"]),
+                label=_short(label, drawing.longest_name),
             )
         ax.set_ylim(0, 1.02)
         if arrests:  # open cases are counted until as_of; show the range where arrests happen
             ax.set_xlim(0, max(arrests) * 1.15 + 1)
-        ax.set_xlabel(x_label, fontsize=size["font"])
-        ax.set_ylabel(y_label, fontsize=size["font"])
-        ax.tick_params(labelsize=size["font"])
+        ax.set_xlabel(x_label, fontsize=drawing.font)
+        ax.set_ylabel(y_label, fontsize=drawing.font)
+        ax.tick_params(labelsize=drawing.font)
         ax.grid(axis="y", color="#dddddd", linewidth=0.6)
         if ax.get_legend_handles_labels()[0]:
-            if size is WIDE:
-                ax.legend(frameon=False, fontsize=size["legend"])
-            else:
-                ax.legend(
-                    ncol=2,
-                    loc="upper center",
-                    bbox_to_anchor=(0.5, -0.22),
-                    frameon=False,
-                    fontsize=size["legend"],
-                )
+            ax.legend(frameon=False, fontsize=drawing.legend, **dict(drawing.curve_legend))
         return fig
 
-    return _both(name, draw, title, desc)
+    return _drawn(name, draw, title, desc)

@@ -139,3 +139,13 @@ def test_an_unlisted_subclass_answers_as_its_nearest_listed_base() -> None:
         code = "local"
 
     assert (status_of(Local("x")), exit_code_of(Local("x"))) == (404, 3)
+    assert witness_server.status_of(Local("x")) == 404
+
+
+def test_an_error_outside_every_table_gets_the_edge_s_fallback() -> None:
+    assert e.answer_for({e.NotFound: 404}, e.Refused("x"), 400) == 400
+
+
+def test_a_type_listed_under_two_answers_is_refused() -> None:
+    with pytest.raises(ValueError, match="NotFound is listed under both 404 and 409"):
+        e.answer_table({404: (e.NotFound,), 409: (e.OldSizeConflict, e.NotFound)})

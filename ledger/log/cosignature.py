@@ -15,22 +15,16 @@ import time
 from collections.abc import Callable
 
 from cryptography.exceptions import InvalidSignature
-from cryptography.hazmat.primitives.asymmetric.ed25519 import (
-    Ed25519PrivateKey,
-    Ed25519PublicKey,
-)
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from ledger.errors import ProofError
 from ledger.log.checkpoint import Checkpoint
 from ledger.log.note import (
     NamedEd25519Key,
+    NamedVerifierKey,
     NoteSignature,
     decode_base64,
-    ed25519_vkey,
-    format_vkey,
     is_valid_key_name,
-    key_hash,
-    public_key_bytes,
 )
 
 SIG_TYPE_COSIGNATURE_V1 = 0x04
@@ -77,7 +71,7 @@ class CosignatureSigner(NamedEd25519Key):
 
     def verifier(self) -> CosignatureVerifier:
         """The matching verifier."""
-        return CosignatureVerifier(self._name, self._key.public_key())
+        return CosignatureVerifier(self._name, self._public_key)
 
     def sign(self, message: bytes) -> bytes:
         """Sign note text ``message`` (a checkpoint) at the clock's current time."""
@@ -99,33 +93,11 @@ class CosignatureSigner(NamedEd25519Key):
         return NoteSignature(self._name, self._key_hash, sig).line()
 
 
-class CosignatureVerifier:
+class CosignatureVerifier(NamedVerifierKey):
     """Checks v1 cosignatures of one witness key (usable with ``open_note``)."""
 
-    def __init__(self, name: str, public_key: Ed25519PublicKey) -> None:
-        if not is_valid_key_name(name):
-            raise ProofError(f"invalid cosigner name {name!r}")
-        self._name = name
-        self._key = public_key
-        self._public = public_key_bytes(public_key)
-        self._key_hash = key_hash(name, SIG_TYPE_COSIGNATURE_V1, self._public)
-
-    @classmethod
-    def from_vkey(cls, vkey: str) -> CosignatureVerifier:
-        """Build from a verifier key of signature type 0x04."""
-        return cls(*ed25519_vkey(vkey, SIG_TYPE_COSIGNATURE_V1, "a cosignature/v1 key"))
-
-    @property
-    def name(self) -> str:
-        return self._name
-
-    @property
-    def key_hash(self) -> bytes:
-        return self._key_hash
-
-    @property
-    def vkey(self) -> str:
-        return format_vkey(self._name, SIG_TYPE_COSIGNATURE_V1, self._public)
+    sig_type = SIG_TYPE_COSIGNATURE_V1
+    key_kind = "a cosignature/v1 key"
 
     def timestamp_of(self, message: bytes, signature: bytes) -> int:
         """Verify and return the cosignature's timestamp; ProofError if invalid."""
@@ -141,7 +113,7 @@ class CosignatureVerifier:
         except UnicodeDecodeError:
             raise ProofError("a cosigned checkpoint must be UTF-8") from None
         try:
-            self._key.verify(signature[8:], cosigned_message(text, timestamp))
+            self._public_key.verify(signature[8:], cosigned_message(text, timestamp))
         except InvalidSignature:
             raise ProofError(f"invalid cosignature from {self._name}") from None
         return timestamp

@@ -18,7 +18,7 @@ import binascii
 import hashlib
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from typing import Protocol
+from typing import Protocol, Self
 
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives.asymmetric.ed25519 import (
@@ -156,22 +156,24 @@ def ed25519_vkey(vkey: str, sig_type: int, what: str) -> tuple[str, Ed25519Publi
         raise ProofError("invalid Ed25519 public key") from None
 
 
-class NamedEd25519Key:
-    """An Ed25519 private key under a key name, for one signature type.
+class NamedKey:
+    """An Ed25519 public key under a key name, for one signature type.
 
-    Holds what notes and cosignatures share: the name, the key hash
+    Holds what every note signer and verifier shares: the name, the key hash
     (first 4 bytes of SHA-256(name || "\\n" || type || public key)) and the
     verifier key string ``name+hex8+base64(type || pubkey)``.
     """
 
     sig_type = SIG_TYPE_ED25519
+    key_kind = "an Ed25519 note key"
+    """How a verifier key of this type is named in messages."""
 
-    def __init__(self, name: str, private_key: Ed25519PrivateKey) -> None:
+    def __init__(self, name: str, public_key: Ed25519PublicKey) -> None:
         if not is_valid_key_name(name):
             raise ProofError(f"invalid key name {name!r}")
         self._name = name
-        self._key = private_key
-        self._public = public_key_bytes(private_key.public_key())
+        self._public_key = public_key
+        self._public = public_key_bytes(public_key)
         self._key_hash = key_hash(name, self.sig_type, self._public)
 
     @property
@@ -188,54 +190,47 @@ class NamedEd25519Key:
         return format_vkey(self._name, self.sig_type, self._public)
 
 
+class NamedEd25519Key(NamedKey):
+    """An Ed25519 private key under a key name: the base of the signers."""
+
+    def __init__(self, name: str, private_key: Ed25519PrivateKey) -> None:
+        super().__init__(name, private_key.public_key())
+        self._key = private_key
+
+
+class NamedVerifierKey(NamedKey):
+    """A public key under a key name: the base of the verifiers, read from a verifier key."""
+
+    @classmethod
+    def from_vkey(cls, vkey: str) -> Self:
+        """Build from a verifier key string; only this class's signature type is accepted."""
+        return cls(*ed25519_vkey(vkey, cls.sig_type, cls.key_kind))
+
+
 class NoteSigner(NamedEd25519Key):
     """Signs note text with an Ed25519 key under a key name (type 0x01)."""
 
     def verifier(self) -> NoteVerifier:
         """The matching verifier."""
-        return NoteVerifier(self._name, self._key.public_key())
+        return NoteVerifier(self._name, self._public_key)
 
     def sign(self, message: bytes) -> bytes:
         return self._key.sign(message)
 
 
-class NoteVerifier:
+class NoteVerifier(NamedVerifierKey):
     """Checks Ed25519 (type 0x01) note signatures of one key."""
-
-    def __init__(self, name: str, public_key: Ed25519PublicKey) -> None:
-        if not is_valid_key_name(name):
-            raise ProofError(f"invalid key name {name!r}")
-        self._name = name
-        self._key = public_key
-        self._key_hash = key_hash(name, SIG_TYPE_ED25519, public_key_bytes(public_key))
-
-    @classmethod
-    def from_vkey(cls, vkey: str) -> NoteVerifier:
-        """Build from a verifier key string; only signature type 0x01 is accepted."""
-        return cls(*ed25519_vkey(vkey, SIG_TYPE_ED25519, "an Ed25519 note key"))
-
-    @property
-    def name(self) -> str:
-        return self._name
-
-    @property
-    def key_hash(self) -> bytes:
-        return self._key_hash
-
-    @property
-    def vkey(self) -> str:
-        return format_vkey(self._name, SIG_TYPE_ED25519, public_key_bytes(self._key))
 
     @property
     def public_raw(self) -> bytes:
         """The raw 32-byte Ed25519 public key."""
-        return public_key_bytes(self._key)
+        return self._public
 
     def verify(self, message: bytes, signature: bytes) -> bool:
         if len(signature) != 64:
             return False
         try:
-            self._key.verify(signature, message)
+            self._public_key.verify(signature, message)
         except InvalidSignature:
             return False
         return True

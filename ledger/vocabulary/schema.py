@@ -16,7 +16,7 @@ from typing import Any
 
 from pydantic.json_schema import models_json_schema
 
-from ledger.statements import FORMAT_VERSION
+from ledger.statements import FORMAT_VERSION, REQUIRED_FIELDS
 from ledger.vocabulary import load_all
 from ledger.vocabulary.base import VOCABULARY, EventSpec
 
@@ -77,18 +77,7 @@ def vocabulary_json_schema() -> dict[str, Any]:
         "description": __doc__,
         "type": "object",
         "properties": _envelope([s.name for s in specs]),
-        "required": [
-            "v",
-            "ledger",
-            "type",
-            "recorder",
-            "key_id",
-            "occurred_at",
-            "recorded_at",
-            "data",
-            "refs",
-            "signature",
-        ],
+        "required": list(REQUIRED_FIELDS),
         "additionalProperties": False,
         "allOf": per_type,
         "$defs": defs.get("$defs", {}),

@@ -55,10 +55,7 @@ database altered answers 500."""
 
 def status_of(exc: LedgerError) -> int:
     """The tlog-witness status for ``exc``."""
-    for kind in type(exc).__mro__:
-        if kind in STATUSES:
-            return STATUSES[kind]
-    return 400
+    return e.answer_for(STATUSES, exc, 400)
 
 
 MAX_BODY_BYTES = 64 * 1024

@@ -6,8 +6,10 @@ order of c2sp.org/tlog-witness: the origin is known (else 404), the log
 signed the note (else 403), ``old_size`` is at most the new size (else 400)
 and equals the size it holds (else 409 with that size), and the consistency
 proof leads from its root to the new one (else 422). The check and the update
-of its state are one SQLite ``BEGIN IMMEDIATE`` transaction, a compare-and-swap
-on (size, root), so two racing requests can never roll the state back.
+of its state are one write transaction of its store (``ledger.storage.witness_port``),
+which holds the write lock from its first read, and the update is a
+compare-and-swap on (size, root): two racing requests are decided one after
+the other, and can never both cosign from one state nor roll the state back.
 
 A checkpoint that conflicts with one already cosigned (same size with another
 root, a smaller tree it never cosigned, or one the proof does not connect to)
@@ -32,11 +34,8 @@ from __future__ import annotations
 
 import base64
 import json
-import sqlite3
 import time
-from collections.abc import Callable, Iterator, Sequence
-from contextlib import contextmanager
-from dataclasses import dataclass
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from ledger.crypto import generate_signing_key, load_signing_key, save_signing_key
@@ -57,68 +56,21 @@ from ledger.errors import (
     WitnessRefusal,
 )
 from ledger.log.checkpoint import Checkpoint
-from ledger.log.cosignature import CosignatureSigner, verify_cosignature
+from ledger.log.cosignature import CosignatureSigner, CosignatureVerifier, verify_cosignature
 from ledger.log.key_rotation import log_key_valid, verify_rotation_proof
 from ledger.log.merkle import verify_consistency
 from ledger.log.note import NoteVerifier, is_valid_key_name, open_note, parse_note
 from ledger.log.proof_format import parse_proof
+from ledger.storage import open_witness_store
+from ledger.storage.witness_port import (
+    Evidence,
+    LogKeys,
+    WitnessRows,
+    WitnessState,
+    WitnessStore,
+)
 
-LogKeys = list[tuple[int, str]]
-"""A log's keys in order: (first tree size it signs, verifier key)."""
-
-_SCHEMA = """
-CREATE TABLE IF NOT EXISTS logs (
-    origin TEXT PRIMARY KEY, vkey TEXT NOT NULL, added_at INTEGER NOT NULL);
-CREATE TABLE IF NOT EXISTS state (
-    origin TEXT PRIMARY KEY, size INTEGER NOT NULL, root BLOB NOT NULL, note TEXT NOT NULL);
-CREATE TABLE IF NOT EXISTS cosigned (
-    id INTEGER PRIMARY KEY AUTOINCREMENT, origin TEXT NOT NULL, size INTEGER NOT NULL,
-    root BLOB NOT NULL, note TEXT NOT NULL, cosignature TEXT NOT NULL, cosigned_at INTEGER NOT NULL);
-CREATE TABLE IF NOT EXISTS log_keys (
-    id INTEGER PRIMARY KEY AUTOINCREMENT, origin TEXT NOT NULL, vkey TEXT NOT NULL,
-    valid_from INTEGER NOT NULL, proof TEXT NOT NULL, added_at INTEGER NOT NULL);
-CREATE TABLE IF NOT EXISTS evidence (
-    id INTEGER PRIMARY KEY AUTOINCREMENT, origin TEXT NOT NULL, kind TEXT NOT NULL,
-    cosigned_note TEXT NOT NULL, presented_note TEXT NOT NULL, detail TEXT NOT NULL,
-    recorded_at INTEGER NOT NULL);
-"""
-_APPEND_ONLY = ("cosigned", "evidence", "log_keys")
-
-
-@contextmanager
-def _keeping_evidence(db: sqlite3.Connection) -> Iterator[None]:
-    """One immediate transaction; a refusal still commits the evidence it recorded."""
-    db.execute("BEGIN IMMEDIATE")
-    try:
-        yield
-    except WitnessRefusal:
-        db.execute("COMMIT")
-        raise
-    except BaseException:
-        db.execute("ROLLBACK")
-        raise
-    db.execute("COMMIT")
-
-
-@dataclass(frozen=True)
-class WitnessState:
-    origin: str
-    size: int
-    root: bytes
-    note: str
-
-
-@dataclass(frozen=True)
-class Evidence:
-    """Two log-signed checkpoints that cannot both belong to one append-only history."""
-
-    id: int
-    origin: str
-    kind: str  # "fork" | "rollback" | "not_extending"
-    cosigned_note: str
-    presented_note: str
-    detail: str
-    recorded_at: int
+__all__ = ["Evidence", "LogKeys", "Witness", "WitnessState"]
 
 
 def _unix_now() -> int:
@@ -128,7 +80,14 @@ def _unix_now() -> int:
 class Witness:
     """One witness: its key, the logs it follows, its state and its evidence."""
 
-    def __init__(self, directory: Path, *, clock: Callable[[], int] = _unix_now) -> None:
+    def __init__(
+        self,
+        directory: Path,
+        *,
+        clock: Callable[[], int] = _unix_now,
+        store: WitnessStore | None = None,
+    ) -> None:
+        """Open the witness in ``directory``; ``store`` is its database (``witness.db`` there)."""
         self.directory = Path(directory)
         try:
             meta = json.loads((self.directory / "witness.json").read_text("utf-8"))
@@ -141,15 +100,9 @@ class Witness:
             self.name, load_signing_key(self.directory / "witness.key"), clock=clock
         )
         self._clock = clock
-        with self._connect() as db:
-            db.executescript(_SCHEMA)
-            for table in _APPEND_ONLY:
-                for action in ("UPDATE", "DELETE"):
-                    db.execute(
-                        f"CREATE TRIGGER IF NOT EXISTS {table}_no_{action.lower()} BEFORE {action}"
-                        f" ON {table} BEGIN SELECT RAISE(ABORT, '{table} is append-only'); END"
-                    )
-            self._check_stored_state(db)
+        self._store = store or open_witness_store(self.directory / "witness.db")
+        with self._store.reading() as rows:
+            self._check_stored_state(rows)
 
     @classmethod
     def create(cls, directory: Path, name: str) -> Witness:
@@ -175,14 +128,6 @@ class Witness:
     def vkey(self) -> str:
         return self.signer.vkey
 
-    @contextmanager
-    def _connect(self) -> Iterator[sqlite3.Connection]:
-        db = sqlite3.connect(self.directory / "witness.db", timeout=30, isolation_level=None)
-        try:
-            yield db
-        finally:
-            db.close()
-
     # --- configuration ----------------------------------------------------------
     def add_log(self, origin: str, vkey: str) -> None:
         """Follow the log ``origin`` whose checkpoints ``vkey`` signs.
@@ -196,8 +141,8 @@ class Witness:
             raise InvalidArgument(
                 f"the log key is named {verifier.name!r}, not the origin {origin!r}", field="--vkey"
             )
-        with self._connect() as db:
-            keys = _log_keys(db, origin)
+        with self._store.writing() as rows:
+            keys = _log_keys(rows, origin)
             if keys and all(known != vkey for _, known in keys):
                 raise Refused(
                     f"this witness follows {origin} with the key {keys[-1][1]}; a new log key is learned only"
@@ -205,35 +150,32 @@ class Witness:
                     " `ledger witness add-rotation --proof FILE`)",
                     field="--vkey",
                 )
-            db.execute("INSERT OR IGNORE INTO logs VALUES (?, ?, ?)", (origin, vkey, self._clock()))
+            rows.follow(origin, vkey, self._clock())
 
     def logs(self) -> dict[str, str]:
         """Each followed origin and the log key it signs with now (the latest learned)."""
-        with self._connect() as db:
-            origins = [row[0] for row in db.execute("SELECT origin FROM logs ORDER BY origin")]
-            return {origin: _log_keys(db, origin)[-1][1] for origin in origins}
+        with self._store.reading() as rows:
+            return {origin: _log_keys(rows, origin)[-1][1] for origin in rows.followed()}
 
     def log_keys(self, origin: str) -> LogKeys:
         """The keys of ``origin`` this witness trusts, with the size each signs from."""
-        with self._connect() as db:
-            return _log_keys(db, origin)
+        with self._store.reading() as rows:
+            return _log_keys(rows, origin)
 
     def state(self, origin: str) -> WitnessState | None:
         """The latest checkpoint cosigned for ``origin``, checked against its signed note."""
-        with self._connect() as db:
-            return _checked_state(db, origin)
+        with self._store.reading() as rows:
+            return _checked_state(rows, origin)
 
     def evidence(self, origin: str | None = None) -> list[Evidence]:
-        query = "SELECT * FROM evidence" + (" WHERE origin = ?" if origin else "") + " ORDER BY id"
-        with self._connect() as db:
-            rows = db.execute(query, (origin,) if origin else ()).fetchall()
-        return [Evidence(*row) for row in rows]
+        with self._store.reading() as rows:
+            return rows.evidence(origin)
 
     # --- cosigning ----------------------------------------------------------------
     def verified_checkpoint(self, note: str) -> Checkpoint:
         """The checkpoint of a note the followed log signed (404/403/400 otherwise)."""
-        with self._connect() as db:
-            return _signed_by_log(note, db)
+        with self._store.reading() as rows:
+            return _signed_by_log(note, rows)
 
     def add_key_rotation(self, proof: str) -> str:
         """Learn a followed log's new key from its rotation proof; return the new key.
@@ -248,19 +190,16 @@ class Witness:
             origin = parse_proof(proof).checkpoint.origin
         except ProofError as exc:
             raise MalformedWitnessRequest(f"not a C2SP tlog-proof: {exc}") from None
-        with self._connect() as db, _keeping_evidence(db):
-            vkey = self._learn_key(db, origin, proof)
-        return vkey
+        with self._store.writing(keep_on=(WitnessRefusal,)) as rows:
+            return self._learn_key(rows, origin, proof)
 
-    def _learn_key(self, db: sqlite3.Connection, origin: str, proof: str) -> str:
-        keys = _log_keys(db, origin)
+    def _learn_key(self, rows: WitnessRows, origin: str, proof: str) -> str:
+        keys = _log_keys(rows, origin)
         if not keys:
             raise UnknownLog(f"this witness does not follow the log {origin!r}")
-        known = db.execute(
-            "SELECT vkey FROM log_keys WHERE origin = ? AND proof = ?", (origin, proof)
-        ).fetchone()
+        known = rows.key_learned_from(origin, proof)
         if known is not None:
-            return str(known[0])
+            return known
         current_from, current = keys[-1]
         try:
             verified = verify_rotation_proof(proof, current)
@@ -271,9 +210,9 @@ class Witness:
                 raise RefusedKeyRotation(
                     f"the rotation is not signed by the log key {current}: {exc}"
                 ) from None
-            state = db.execute("SELECT note FROM state WHERE origin = ?", (origin,)).fetchone()
+            state = rows.state(origin)
             self._record(
-                db, origin, "forged_key_rotation", state[0] if state else "", proof, str(exc)
+                rows, origin, "forged_key_rotation", state.note if state else "", proof, str(exc)
             )
             raise RefusedKeyRotation(
                 f"a log-signed but forged key rotation, kept as evidence: {exc}"
@@ -284,25 +223,23 @@ class Witness:
                 f"the rotation takes effect at size {verified.rotation.valid_from}, not after the current key's"
                 f" {current_from}"
             )
-        if not _cosigned(db, origin, cp.size, cp.root_hash):
+        if not rows.has_cosigned(origin, cp.size, cp.root_hash):
             raise RefusedKeyRotation(
                 f"the handover checkpoint of size {cp.size} was never cosigned by this witness:"
                 " submit it to add-checkpoint first"
             )
-        db.execute(
-            "INSERT INTO log_keys (origin, vkey, valid_from, proof, added_at) VALUES (?, ?, ?, ?, ?)",
-            (
-                origin,
-                verified.rotation.new_vkey,
-                verified.rotation.valid_from,
-                proof,
-                self._clock(),
-            ),
+        rows.learn_key(
+            origin, verified.rotation.new_vkey, verified.rotation.valid_from, proof, self._clock()
         )
         return verified.rotation.new_vkey
 
     def add_checkpoint(self, old_size: int, proof: Sequence[bytes], note: str) -> list[str]:
-        """Cosign ``note`` if it extends the latest cosigned checkpoint; return the lines."""
+        """Cosign ``note`` if it extends the latest cosigned checkpoint; return the lines.
+
+        Reading the state, checking the extension and storing the new state
+        are one write transaction of the store, so concurrent requests are
+        decided one after the other, each from the state the last one left.
+        """
         try:
             Checkpoint.parse(parse_note(note).text)
         except ProofError as exc:
@@ -311,27 +248,26 @@ class Witness:
             raise MalformedWitnessRequest(
                 "the consistency proof must be empty when the old size is 0"
             )
-        with self._connect() as db, _keeping_evidence(db):
-            cp = _signed_by_log(note, db)
+        with self._store.writing(keep_on=(WitnessRefusal,)) as rows:
+            cp = _signed_by_log(note, rows)
             if old_size > cp.size:
                 raise MalformedWitnessRequest(
                     f"old size {old_size} is larger than the checkpoint size {cp.size}"
                 )
-            lines = self._decide(db, cp, old_size, proof, note)
-        return lines
+            return self._decide(rows, cp, old_size, proof, note)
 
     def _decide(
         self,
-        db: sqlite3.Connection,
+        rows: WitnessRows,
         cp: Checkpoint,
         old_size: int,
         proof: Sequence[bytes],
         note: str,
     ) -> list[str]:
-        state = _checked_state(db, cp.origin)
+        state = _checked_state(rows, cp.origin)
         known = state.size if state else 0
         if state is not None and cp.size <= state.size:
-            self._refuse_conflict(db, state, cp, note)
+            self._refuse_conflict(rows, state, cp, note)
         if old_size != known:
             raise OldSizeConflict(
                 f"this witness last cosigned {cp.origin} at size {known}, not {old_size}", known
@@ -344,54 +280,44 @@ class Witness:
                 verify_consistency(state.size, cp.size, state.root, cp.root_hash, list(proof))
             except ProofError as exc:
                 detail = f"{exc}; proof: " + " ".join(base64.b64encode(h).decode() for h in proof)
-                self._record(db, cp.origin, "not_extending", state.note, note, detail)
+                self._record(rows, cp.origin, "not_extending", state.note, note, detail)
                 raise UnprovenExtension(
                     f"checkpoint {cp.size} is not shown to extend the cosigned checkpoint {state.size}: {exc}"
                 ) from None
+        new = WitnessState(cp.origin, cp.size, cp.root_hash, note)
         if state is None:
-            db.execute(
-                "INSERT INTO state VALUES (?, ?, ?, ?)", (cp.origin, cp.size, cp.root_hash, note)
-            )
-        elif state.size != cp.size:
-            swapped = db.execute(
-                "UPDATE state SET size = ?, root = ?, note = ? WHERE origin = ? AND size = ? AND root = ?",
-                (cp.size, cp.root_hash, note, cp.origin, state.size, state.root),
-            ).rowcount
-            if swapped != 1:
-                raise OldSizeConflict("the witness state changed during the request", known)
+            rows.start_state(new)
+        elif state.size != cp.size and not rows.advance_state(state, new):
+            raise OldSizeConflict("the witness state changed during the request", known)
         now = self._clock()
         line = self.signer.cosign(cp.to_text(), now)
-        db.execute(
-            "INSERT INTO cosigned (origin, size, root, note, cosignature, cosigned_at) VALUES (?, ?, ?, ?, ?, ?)",
-            (cp.origin, cp.size, cp.root_hash, note, line, now),
-        )
+        rows.add_cosigned(new, line, now)
         return [line]
 
     def _refuse_conflict(
-        self, db: sqlite3.Connection, state: WitnessState, cp: Checkpoint, note: str
+        self, rows: WitnessRows, state: WitnessState, cp: Checkpoint, note: str
     ) -> None:
         """A checkpoint no larger than the cosigned one: fine only if it is the same one."""
         if cp.size == state.size and cp.root_hash == state.root:
             return
         if cp.size == state.size:
-            self._record(db, cp.origin, "fork", state.note, note, f"two roots for size {cp.size}")
+            self._record(rows, cp.origin, "fork", state.note, note, f"two roots for size {cp.size}")
             raise OldSizeConflict(
                 f"checkpoint {cp.size} has another root than the one this witness cosigned: a fork",
                 state.size,
             )
-        earlier = db.execute(
-            "SELECT root, note FROM cosigned WHERE origin = ? AND size = ? ORDER BY id LIMIT 1",
-            (cp.origin, cp.size),
-        ).fetchone()
-        if earlier is not None and bytes(earlier[0]) == cp.root_hash:
+        earlier = rows.first_cosigned_at(cp.origin, cp.size)
+        if earlier is not None and earlier.root == cp.root_hash:
             raise OldSizeConflict(
                 f"checkpoint {cp.size} is older than the cosigned {state.size}", state.size
             )
         if earlier is not None:
-            self._record(db, cp.origin, "fork", earlier[1], note, f"two roots for size {cp.size}")
+            self._record(
+                rows, cp.origin, "fork", earlier.note, note, f"two roots for size {cp.size}"
+            )
         else:
             self._record(
-                db,
+                rows,
                 cp.origin,
                 "rollback",
                 state.note,
@@ -404,24 +330,14 @@ class Witness:
 
     def _record(
         self,
-        db: sqlite3.Connection,
+        rows: WitnessRows,
         origin: str,
         kind: str,
         cosigned: str,
         presented: str,
         detail: str,
     ) -> None:
-        known = db.execute(
-            "SELECT 1 FROM evidence WHERE origin = ? AND kind = ? AND cosigned_note = ? AND presented_note = ?",
-            (origin, kind, cosigned, presented),
-        ).fetchone()
-        if known is not None:
-            return  # the same conflict presented again: kept once
-        db.execute(
-            "INSERT INTO evidence (origin, kind, cosigned_note, presented_note, detail, recorded_at)"
-            " VALUES (?, ?, ?, ?, ?, ?)",
-            (origin, kind, cosigned, presented, detail, self._clock()),
-        )
+        rows.keep_evidence(origin, kind, cosigned, presented, detail, self._clock())
 
     def record_conflict(self, kind: str, presented_note: str, detail: str) -> Evidence:
         """Keep a log-signed checkpoint that conflicts with this witness's state (mirrors use it)."""
@@ -429,20 +345,20 @@ class Witness:
         state = self.state(cp.origin)
         if state is None:
             raise NotFound(f"this witness has cosigned nothing for {cp.origin} to compare with")
-        with self._connect() as db:
-            self._record(db, cp.origin, kind, state.note, presented_note, detail)
+        with self._store.writing() as rows:
+            self._record(rows, cp.origin, kind, state.note, presented_note, detail)
         return self.evidence(cp.origin)[-1]
 
     # --- checking what is stored ----------------------------------------------------
-    def _check_stored_state(self, db: sqlite3.Connection) -> None:
+    def _check_stored_state(self, rows: WitnessRows) -> None:
         """Refuse to run on a database whose rows do not verify (TamperedWitnessState)."""
-        where = self.directory / "witness.db"
         try:
-            _check_rows(db, self.vkey)
+            _check_rows(rows, self.vkey)
         except _BadRow as bad:
             raise TamperedWitnessState(
-                f"{where}: table {bad.table}, row {bad.row}: {bad.why}. This witness will not cosign from a"
-                " state it cannot verify: restore witness.db from a backup, or start a new witness"
+                f"{self._store.where}: table {bad.table}, row {bad.row}: {bad.why}. This witness will"
+                " not cosign from a state it cannot verify: restore witness.db from a backup, or start"
+                " a new witness"
             ) from None
 
 
@@ -452,15 +368,12 @@ class _BadRow(Exception):
         self.table, self.row, self.why = table, row, why
 
 
-def _log_keys(db: sqlite3.Connection, origin: str) -> LogKeys:
+def _log_keys(rows: WitnessRows, origin: str) -> LogKeys:
     """The keys of ``origin``: the one it was added with, then each learned from a rotation."""
-    first = db.execute("SELECT vkey FROM logs WHERE origin = ?", (origin,)).fetchone()
+    first = rows.first_key(origin)
     if first is None:
         return []
-    rotated = db.execute(
-        "SELECT valid_from, vkey FROM log_keys WHERE origin = ? ORDER BY valid_from", (origin,)
-    )
-    return [(0, str(first[0]))] + [(int(size), str(vkey)) for size, vkey in rotated]
+    return [(0, first)] + [(k.valid_from, k.vkey) for k in rows.learned_keys(origin)]
 
 
 def _open_with(keys: LogKeys, note: str) -> Checkpoint:
@@ -472,13 +385,13 @@ def _open_with(keys: LogKeys, note: str) -> Checkpoint:
     return Checkpoint.parse(open_note(note, [NoteVerifier.from_vkey(v) for v in valid]).text)
 
 
-def _signed_by_log(note: str, db: sqlite3.Connection) -> Checkpoint:
+def _signed_by_log(note: str, rows: WitnessRows) -> Checkpoint:
     """The checkpoint of a note the followed log signed with the key valid at its size (404/403/400)."""
     try:
         checkpoint = Checkpoint.parse(parse_note(note).text)
     except ProofError as exc:
         raise MalformedWitnessRequest(str(exc)) from None
-    keys = _log_keys(db, checkpoint.origin)
+    keys = _log_keys(rows, checkpoint.origin)
     if not keys:
         raise UnknownLog(f"this witness does not follow the log {checkpoint.origin!r}")
     try:
@@ -490,24 +403,13 @@ def _signed_by_log(note: str, db: sqlite3.Connection) -> Checkpoint:
         ) from None
 
 
-def _cosigned(db: sqlite3.Connection, origin: str, size: int, root: bytes) -> bool:
-    found = db.execute(
-        "SELECT 1 FROM cosigned WHERE origin = ? AND size = ? AND root = ? LIMIT 1",
-        (origin, size, root),
-    ).fetchone()
-    return found is not None
-
-
-def _checked_state(db: sqlite3.Connection, origin: str) -> WitnessState | None:
+def _checked_state(rows: WitnessRows, origin: str) -> WitnessState | None:
     """The stored state of ``origin``, after checking its note signs its size and root."""
-    row = db.execute(
-        "SELECT origin, size, root, note FROM state WHERE origin = ?", (origin,)
-    ).fetchone()
-    if row is None:
+    state = rows.state(origin)
+    if state is None:
         return None
-    state = WitnessState(row[0], row[1], bytes(row[2]), row[3])
     try:
-        _check_note_row(_log_keys(db, origin), origin, state.size, state.root, state.note)
+        _check_note_row(_log_keys(rows, origin), origin, state.size, state.root, state.note)
     except _BadRow as bad:
         raise TamperedWitnessState(
             f"the witness state of {origin} does not verify: {bad.why}"
@@ -515,87 +417,73 @@ def _checked_state(db: sqlite3.Connection, origin: str) -> WitnessState | None:
     return state
 
 
-def _check_note_row(
-    keys: LogKeys, origin: str, size: object, root: object, note: object
-) -> Checkpoint:
+def _check_note_row(keys: LogKeys, origin: str, size: int, root: bytes, note: str) -> Checkpoint:
     try:
-        cp = _open_with(keys, str(note))
+        cp = _open_with(keys, note)
     except ProofError as exc:
         raise _BadRow(
             "", None, f"the stored note does not verify with the log key valid at its size: {exc}"
         ) from None
-    if (cp.origin, cp.size, cp.root_hash) != (
-        origin,
-        size,
-        bytes(root) if isinstance(root, bytes) else root,
-    ):
+    if (cp.origin, cp.size, cp.root_hash) != (origin, size, root):
         raise _BadRow("", None, "the stored origin, size or root differs from the signed note")
     return cp
 
 
-def _check_rows(db: sqlite3.Connection, own_vkey: str) -> None:
+def _check_rows(rows: WitnessRows, own_vkey: str) -> None:
     """Every row a decision rests on, re-verified; _BadRow names the first that fails."""
-    from ledger.log.cosignature import CosignatureVerifier
-
     mine = CosignatureVerifier.from_vkey(own_vkey)
-    origins = {str(o): str(v) for o, v in db.execute("SELECT origin, vkey FROM logs")}
+    origins = rows.followed()
     for origin, vkey in origins.items():
         try:
             if NoteVerifier.from_vkey(vkey).name != origin:
                 raise ProofError("the key is not named for the origin")
         except ProofError as exc:
             raise _BadRow("logs", origin, f"the log key is not valid: {exc}") from None
-    for table in ("state", "cosigned", "log_keys"):
-        for (origin,) in db.execute(f"SELECT DISTINCT origin FROM {table}"):
-            if origin not in origins:
-                raise _BadRow(table, origin, "a row for a log this witness does not follow")
+    for table, kept in rows.origins_kept().items():
+        for origin in sorted(kept - set(origins)):
+            raise _BadRow(table, origin, "a row for a log this witness does not follow")
     for origin, first in origins.items():
         keys: LogKeys = [(0, first)]
-        for row_id, vkey, valid_from, proof in db.execute(
-            "SELECT id, vkey, valid_from, proof FROM log_keys WHERE origin = ? ORDER BY valid_from",
-            (origin,),
-        ).fetchall():
+        for learned in rows.learned_keys(origin):
             try:
-                verified = verify_rotation_proof(proof, keys[-1][1])
+                verified = verify_rotation_proof(learned.proof, keys[-1][1])
             except ProofError as exc:
                 raise _BadRow(
-                    "log_keys", row_id, f"the rotation proof does not verify: {exc}"
+                    "log_keys", learned.id, f"the rotation proof does not verify: {exc}"
                 ) from None
-            if (verified.rotation.new_vkey, verified.rotation.valid_from) != (vkey, valid_from):
+            if (verified.rotation.new_vkey, verified.rotation.valid_from) != (
+                learned.vkey,
+                learned.valid_from,
+            ):
                 raise _BadRow(
-                    "log_keys", row_id, "the stored key or size differs from its rotation proof"
+                    "log_keys", learned.id, "the stored key or size differs from its rotation proof"
                 )
             cp = verified.checkpoint
-            if not _cosigned(db, origin, cp.size, cp.root_hash):
+            if not rows.has_cosigned(origin, cp.size, cp.root_hash):
                 raise _BadRow(
-                    "log_keys", row_id, "the handover checkpoint is not among the cosigned ones"
+                    "log_keys", learned.id, "the handover checkpoint is not among the cosigned ones"
                 )
-            keys.append((valid_from, vkey))
+            keys.append((learned.valid_from, learned.vkey))
         largest: tuple[int, bytes] | None = None
-        for row_id, size, root, note, line in db.execute(
-            "SELECT id, size, root, note, cosignature FROM cosigned WHERE origin = ? ORDER BY id",
-            (origin,),
-        ).fetchall():
+        for row in rows.cosigned(origin):
             try:
-                cp = _check_note_row(keys, origin, size, bytes(root), note)
-                verify_cosignature(cp.to_text(), line, mine)
+                cp = _check_note_row(keys, origin, row.size, row.root, row.note)
+                verify_cosignature(cp.to_text(), row.cosignature, mine)
             except _BadRow as bad:
-                raise _BadRow("cosigned", row_id, bad.why) from None
+                raise _BadRow("cosigned", row.id, bad.why) from None
             except ProofError as exc:
                 raise _BadRow(
-                    "cosigned", row_id, f"the cosignature is not this witness's: {exc}"
+                    "cosigned", row.id, f"the cosignature is not this witness's: {exc}"
                 ) from None
-            if largest is None or size > largest[0]:
-                largest = (size, bytes(root))
-        state = db.execute(
-            "SELECT size, root, note FROM state WHERE origin = ?", (origin,)
-        ).fetchone()
+            if largest is None or row.size > largest[0]:
+                largest = (row.size, row.root)
+        state = rows.state(origin)
         if state is not None:
             try:
-                _check_note_row(keys, origin, state[0], bytes(state[1]), state[2])
+                _check_note_row(keys, origin, state.size, state.root, state.note)
             except _BadRow as bad:
                 raise _BadRow("state", origin, bad.why) from None
-            if largest != (state[0], bytes(state[1])):
+            if largest != (state.size, state.root):
                 raise _BadRow(
                     "state", origin, "the state is not the largest checkpoint this witness cosigned"
                 )

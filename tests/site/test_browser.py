@@ -10,6 +10,7 @@ from urllib.parse import urldefrag
 
 import pytest
 
+from public_site.build import SECTION_PAGES
 from tests.site.browser import (
     SCREENSHOTS,
     PageWatch,
@@ -201,22 +202,7 @@ def test_main_pages_have_no_serious_accessibility_violations(
     page: Any, served: str, lang: str
 ) -> None:
     problems = {}
-    for name in (
-        "index",
-        "groups",
-        "promises",
-        "releases",
-        "custody",
-        "officers",
-        "court",
-        "interruption",
-        "cases",
-        "methodology",
-        "verify",
-        "downloads",
-        "groups/lyari-front",
-        "cases/FIR-1",
-    ):
+    for name in (*SECTION_PAGES, "groups/lyari-front", "cases/FIR-1"):
         page.goto(served + f"{lang}/{name}.html")
         found = axe_violations(page)
         if found:

@@ -16,38 +16,41 @@ from ledger.export_layout import export_ledger
 from ledger.log.tiles import entry_bundle
 from ledger.service import Ledger
 from ledger.statements import event_id_of_leaf
-from public_site.build import build_site
-from public_site.i18n import LOCALE_DIR
+from public_site.build import SECTION_PAGES, SECTIONS, build_site
+from public_site.i18n import LOCALE_DIR, translations
 from public_site.source import open_export_source, open_ledger_source
 from tests.conftest import Recorder
 from tests.site.city import HOSTILE_NAME, HOSTILE_REASON, SEALED_VALUES, site_files
 from tests.site.conftest import build_from
 
-MAIN_PAGES = (
-    "index",
-    "groups",
-    "promises",
-    "releases",
-    "custody",
-    "officers",
-    "court",
-    "interruption",
-    "cases",
-    "methodology",
-    "verify",
-    "downloads",
-)
+
+def gettext(lang: str, text: str) -> str:
+    return translations(lang).gettext(text)
 
 
 def test_every_main_page_exists_in_english_and_urdu(hostile_site: dict[str, Any]) -> None:
     out: Path = hostile_site["out"]
     for lang in ("en", "ur"):
-        for page in MAIN_PAGES:
+        for page in SECTION_PAGES:
             assert (out / lang / f"{page}.html").is_file(), f"{lang}/{page}.html"
     assert (out / "en" / "groups" / "lyari-front.html").is_file()
     assert (out / "ur" / "groups" / "kemari~dock.html").is_file()
     assert (out / "en" / "cases" / "FIR-1.html").is_file()
     assert (out / "feed.xml").is_file() and (out / "index.html").is_file()
+
+
+def test_the_sections_menu_links_every_section_page_in_order_in_its_language(
+    hostile_site: dict[str, Any],
+) -> None:
+    for lang in ("en", "ur"):
+        text = (hostile_site["out"] / lang / "groups" / "lyari-front.html").read_text("utf-8")
+        menu = text[text.index('class="wrap sections"') :]
+        menu = menu[: menu.index("</nav>")]
+        linked = re.findall(rf'href="\.\./\.\./{lang}/(\w+)\.html"', menu)
+        assert linked == list(SECTION_PAGES)
+        shown = [gettext(lang, label) for _, label in SECTIONS]
+        assert re.findall(r">([^<>]+)</a>", menu) == shown
+    assert gettext("ur", "Groups") != "Groups"
 
 
 def test_every_page_states_the_checkpoint_it_was_built_from(hostile_site: dict[str, Any]) -> None:
