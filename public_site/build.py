@@ -5,9 +5,10 @@
 alike), draws the charts, and writes the data a reader needs to check what
 they read: the checkpoint, the log key, the whole public log, the log as
 C2SP tlog-tiles (from which the verify page computes any event's inclusion
-proof), and every report as CSV and JSON. Links are relative, so the
-directory can be hosted under any path. Writing is incremental (see
-``public_site.output``).
+proof), and every report as CSV and JSON. Links in pages are relative, so the
+directory can be hosted under any path; the Atom feeds (one per language) are read
+outside the site, so their links are absolute, from ``base_url`` (see
+``public_site.feeds``). Writing is incremental (see ``public_site.output``).
 """
 
 from __future__ import annotations
@@ -22,12 +23,17 @@ from typing import Any
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
 
 from ledger.log.tiles import id_prefix_length, write_tiles
+from ledger.projections.equality import NO_GROUP
+from ledger.projections.flag_rules import RULES
+from ledger.projections.officers import WINDOW_DAYS
 from ledger.projections.report_names import REPORT_NAMES
 from public_site import charts, labels
 from public_site.case_pages import CasePages
+from public_site.feeds import DEFAULT_BASE_URL, FEED, feed_id, parse_base_url
 from public_site.fonts import font_files, stylesheet
 from public_site.i18n import LANGUAGES, Formatter, Language, translations
 from public_site.labels import N_
+from public_site.methodology import METHODOLOGY, render_methodology, translation_of
 from public_site.output import SiteWriter
 from public_site.pages import SiteData, file_slug, iter_group_ids
 from public_site.source import SiteSource
@@ -35,7 +41,6 @@ from public_site.source import SiteSource
 HERE = Path(__file__).resolve().parent
 TEMPLATES = HERE / "templates"
 STATIC = HERE / "static"
-METHODOLOGY = HERE.parent / "docs" / "methodology.md"
 KM_HOURS = (12, 24, 48, 72, 168)
 """Hours at which the tables beside the time-to-arrest charts read the curves."""
 
@@ -92,24 +97,30 @@ def make_environment(language: Language) -> Environment:
     return env
 
 
-def render_methodology(path: Path) -> str | None:
-    """docs/methodology.md as HTML; raw HTML in the Markdown is escaped, never passed through."""
-    if not path.exists():
-        return None
-    from markdown_it import MarkdownIt
-
-    md = MarkdownIt("commonmark", {"html": False, "linkify": False}).enable("table")
-    return str(md.render(path.read_text("utf-8")))
-
-
 class SiteBuilder:
     """Renders one source into one output directory."""
 
-    def __init__(self, source: SiteSource, out: Path, methodology: Path = METHODOLOGY) -> None:
+    def __init__(
+        self,
+        source: SiteSource,
+        out: Path,
+        methodology: Path = METHODOLOGY,
+        base_url: str = DEFAULT_BASE_URL,
+    ) -> None:
+        self.site_url = parse_base_url(base_url)
         self.source = source
         self.writer = SiteWriter(out)
         self.data = SiteData(source.reports)
-        self.methodology_html = render_methodology(methodology)
+        self.methodology_html = {
+            language.code: render_methodology(translation_of(methodology, language.code))
+            for language in LANGUAGES
+        }
+        policy = source.reports.facts.policy
+        self.note_values = {
+            "hours": policy["custody_limit_hours"],
+            "days": policy["remand_limit_days"],
+            "window": WINDOW_DAYS,
+        }
         self.pages = 0
         self.fonts = font_files()
         self.charts: dict[str, dict[str, charts.Chart]] = {}
@@ -146,6 +157,11 @@ class SiteBuilder:
         def label(table: dict[str, str], code: Any) -> str:
             return gettext(table[code]) if code in table else str(code)
 
+        def rule_words(rule: str) -> dict[str, str]:
+            """What a flag's rule says happened, and the law it breaks, in the page's language."""
+            spec = RULES[rule]
+            return {"happened": gettext(spec.happened), "law": gettext(spec.law)}
+
         return env.get_template(template).render(
             lang=language,
             languages=LANGUAGES,
@@ -153,17 +169,26 @@ class SiteBuilder:
             path=path.split("/", 1)[1] if "/" in path else path,
             fmt=fmt,
             label=label,
+            rule_words=rule_words,
             L=labels,
             sections=SECTIONS,
             cp=self.checkpoint,
             file_slug=file_slug,
-            group_name=self.data.group_name,
+            group_name=self.group_namer(gettext),
             group_pages=self.group_pages,
             survival_at=survival_at,
             km_hours=KM_HOURS,
             charts=self.charts.get(language.code, {}),
+            note_values={k: fmt.number(v) for k, v in self.note_values.items()},
+            site_url=self.site_url,
+            feed=FEED,
             **context,
         )
+
+    def group_namer(self, gettext: Callable[[str], str]) -> Callable[[str], str]:
+        """Group names as recorded; the projections' "(no group)" in the page's language."""
+        nobody = gettext(labels.NO_GROUP)
+        return lambda group: nobody if group == NO_GROUP else self.data.group_name(group)
 
     def render(
         self, env: Environment, language: Language, template: str, path: str, **context: Any
@@ -302,7 +327,7 @@ class SiteBuilder:
             "time-to-arrest",
             charts.time_to_arrest(
                 "time-to-arrest",
-                [(self.data.group_name(g), curve) for g, curve in km.items()],
+                [(self.group_namer(_)(g), curve) for g, curve in km.items()],
                 _("Time to arrest after a triggering shooting"),
                 _(
                     "Kaplan-Meier curves: the share of triggering shootings with nobody arrested yet, by hours since the shooting, one line per group."
@@ -398,8 +423,7 @@ class SiteBuilder:
             "methodology.html",
             f"{code}/methodology.html",
             page="methodology",
-            methodology=self.methodology_html,
-            notes={n: d.tables[n].notes for n in REPORT_NAMES},
+            methodology=self.methodology_html[code],
         )
         self.render(
             env,
@@ -432,14 +456,17 @@ class SiteBuilder:
         self.write_case_pages(environments)
         en = LANGUAGES[0]
         self.render(environments["en"], en, "root.html", "index.html", page="root")
-        self.render(
-            environments["en"],
-            en,
-            "feed.xml",
-            "feed.xml",
-            page="feed",
-            entries=self.data.feed_entries(),
-        )
+        entries = self.data.feed_entries()
+        for language in LANGUAGES:
+            self.render(
+                environments[language.code],
+                language,
+                "feed.xml",
+                f"{language.code}/{FEED}",
+                page="feed",
+                entries=entries,
+                feed_id=feed_id,
+            )
         removed = self.writer.finish()
         return BuildResult(
             self.pages,
@@ -451,6 +478,11 @@ class SiteBuilder:
         )
 
 
-def build_site(source: SiteSource, out: Path, methodology: Path = METHODOLOGY) -> BuildResult:
-    """Build the whole site from ``source`` into ``out`` (incrementally)."""
-    return SiteBuilder(source, Path(out), methodology).build()
+def build_site(
+    source: SiteSource,
+    out: Path,
+    methodology: Path = METHODOLOGY,
+    base_url: str = DEFAULT_BASE_URL,
+) -> BuildResult:
+    """Build the whole site from ``source`` into ``out`` (incrementally); the feeds link to ``base_url``."""
+    return SiteBuilder(source, Path(out), methodology, base_url).build()

@@ -13,7 +13,7 @@ MarkupSafe, in the template or here.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from jinja2 import Environment, Template
@@ -39,6 +39,8 @@ WORDS = {
     ),
 }
 MARKERS = re.compile(r"@@(TITLE|SLUG|CONTENT)@@")
+TIME = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$")
+"""A ledger time, shown as a date and time in the page's language."""
 
 
 class CasePages:
@@ -59,6 +61,11 @@ class CasePages:
         self.types = translated(labels.EVENT_TYPES)
         self.entry_status = translated(labels.ENTRY_STATUS)
         self.rules = translated(labels.RULES)
+        self.roles = translated(labels.ROLES)
+        self.fields = translated(labels.FIELDS)
+        self.values = {field: translated(codes) for field, codes in labels.VALUES.items()}
+        self.booleans = {flag: gettext(word) for flag, word in labels.BOOLEANS.items()}
+        self.list_comma = fmt.comma + " "
         self.lang = language.code
         self.context: dict[str, Any] = {
             "entries": self.entries,
@@ -74,6 +81,8 @@ class CasePages:
             "severity": translated(labels.SEVERITY),
             "flag_status": translated(labels.FLAG_STATUS),
             "findings": translated(labels.FINDINGS),
+            "comma": fmt.comma,
+            "stop": fmt.stop,
         }
 
     def entries(self, events: list[dict[str, Any]]) -> Markup:
@@ -92,25 +101,54 @@ class CasePages:
                 f'<span class="badge severity-high">{_text(self.rules.get(r, r))}</span>'
                 for r in e["flags"]
             )
-            data = "".join(
-                f"<dt>{_text(key)}</dt><dd>{_value(value)}</dd>"
-                for key, value in sorted(e["data"].items(), key=_key_order)
-            )
+            data = self.data_list(e["data"])
             sealed = f'<p class="sealed-note">{_text(t["sealed"])}</p>' if e["sealed"] else ""
             out.append(
                 f'<li class="entry entry-{status}">\n'
                 f'  <div class="when">{_text(self.fmt.moment(e["occurred_at"]))}</div>\n'
-                f'  <div class="what"><strong>{_text(self.types.get(e["type"], e["type"]))}</strong>'
-                f' <code class="type">{_text(e["type"])}</code>\n'
-                f'  — {_text(t["recorded_by"])} <span class="recorder">{_text(e["recorder"])}</span>\n'
+                f'  <div class="what"><strong>{_text(self.types.get(e["type"], e["type"]))}</strong>\n'
+                f'  — {_text(t["recorded_by"])} <span class="recorder">{_text(self.recorder(e))}</span>\n'
                 f"  {badges}\n  </div>\n"
-                f'  <dl class="data" lang="en" dir="ltr">{data}</dl>\n'
+                f'  <dl class="data">{data}</dl>\n'
                 f"  {sealed}\n"
                 f'  <p class="verify-link">{_text(t["event"])} <a class="event" href="../../{self.lang}/verify.html#'
                 f'{event_id}" title="{_text(t["verify_event"])} {event_id}"><code>{event_id[:10]}</code></a>'
                 f" · {_text(t['log_position'])} {_text(self.fmt.number(e['leaf_index']))}</p>\n</li>\n"
             )
         return Markup("".join(out))
+
+    def recorder(self, entry: Mapping[str, Any]) -> str:
+        """Who recorded an entry, by the role the charter gives the institution (its id if none)."""
+        role = entry.get("recorder_role")
+        return self.roles.get(role, entry["recorder"]) if role else str(entry["recorder"])
+
+    def data_list(self, data: Mapping[str, Any]) -> str:
+        """The public data of a statement as ``<dt>``/``<dd>`` pairs: plain names for the fields,
+        plain words for the codes of closed lists and for yes/no; what recorders wrote is shown
+        as written."""
+        return "".join(
+            f"<dt>{_text(self.fields.get(key, key))}</dt>"
+            f'<dd dir="auto">{self.value(key, value)}</dd>'
+            for key, value in sorted(data.items(), key=_key_order)
+        )
+
+    def value(self, field: str, value: Any) -> str:
+        if isinstance(value, bool):
+            return _text(self.booleans[value])
+        if value is None:
+            return "–"
+        if isinstance(value, Mapping):
+            return "; ".join(
+                f"{_text(self.fields.get(k, k))}: {self.value(k, v)}"
+                for k, v in sorted(value.items(), key=_key_order)
+            )
+        if isinstance(value, (list, tuple)):
+            return _text(self.list_comma).join(self.value(field, v) for v in value)
+        if isinstance(value, str):
+            if TIME.match(value):
+                return _text(self.fmt.moment(value))
+            return _text(self.values.get(field, {}).get(value, value))
+        return _text(value)
 
     def page(self, detail: dict[str, Any]) -> str:
         values = {
@@ -140,16 +178,3 @@ def _key_order(item: tuple[Any, Any]) -> Any:
     """Jinja's ``dictsort``: by key, ignoring case."""
     key = item[0]
     return key.lower() if isinstance(key, str) else key
-
-
-def _value(value: Any) -> Markup:
-    """One data value as the timeline shows it: mappings as "k: v; …", lists joined, None as a dash."""
-    if isinstance(value, dict):
-        return Markup("; ").join(
-            Markup("{}: {}").format(k, v) for k, v in sorted(value.items(), key=_key_order)
-        )
-    if isinstance(value, (list, tuple)):
-        return Markup(", ").join(value)
-    if value is None:
-        return Markup("–")
-    return escape(value)

@@ -103,7 +103,6 @@ class SiteData:
         table = self.tables["groups"]
         return {
             "rows": table.rows,
-            "notes": table.notes,
             "tests": table.extra.get("tests", []),
             "km": table.extra.get("km_time_to_arrest_hours", {}),
         }
@@ -132,7 +131,6 @@ class SiteData:
         return {
             "warnings": table.extra.get("warnings", []),
             "rows": table.rows,
-            "notes": table.notes,
             "summary": table.extra.get("summary", {}),
         }
 
@@ -145,7 +143,6 @@ class SiteData:
             by_rule.setdefault(f["rule"], Counter())[f["status"]] += 1
         return {
             "rows": rows,
-            "notes": table.notes,
             "by_rule": {k: dict(v) for k, v in sorted(by_rule.items())},
             "holdings": table.extra.get("holdings", []),
             "rules": sorted({f["rule"] for f in rows}),
@@ -157,13 +154,12 @@ class SiteData:
         table = self.tables["officers"]
         return {
             "rows": table.rows,
-            "notes": table.notes,
             "signals": table.extra.get("retaliation_signals", []),
         }
 
     def table_page(self, name: str) -> dict[str, Any]:
         table = self.tables[name]
-        return {"rows": table.rows, "notes": table.notes, "columns": table.columns}
+        return {"rows": table.rows, "columns": table.columns}
 
     def case_ids(self) -> list[str]:
         return sorted(c for c in self.facts.case_mentions if c)

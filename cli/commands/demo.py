@@ -53,7 +53,7 @@ def register(app: typer.Typer) -> None:
         _report(str(db))
         _export(str(db), keys, directory / "export")
         site = directory / "site"
-        _build_site(str(db), site)
+        _build_site(str(db), site, f"http://{f'[{host}]' if ':' in host else host}:{port}/")
         console.print()
         console.print(
             f"Ledger:   {db}  (keys in {keys}/, manifest in {directory / 'manifest.json'})"
@@ -180,7 +180,7 @@ def _export(db: str, keys: Path, out: Path) -> None:
     console.print(f"Exported the public log ({manifest['size']} statements) to {out}/")
 
 
-def _build_site(db: str, out: Path) -> None:
+def _build_site(db: str, out: Path, base_url: str) -> None:
     from cli.shell import console
     from ledger.service import Ledger
     from public_site.build import build_site
@@ -189,7 +189,7 @@ def _build_site(db: str, out: Path) -> None:
     with Ledger.open(db) as ledger:
         source = open_ledger_source(ledger, [])
         try:
-            result = build_site(source, out)
+            result = build_site(source, out, base_url=base_url)
         finally:
             source.close()
     console.print(

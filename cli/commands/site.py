@@ -2,8 +2,9 @@
 
 The site states figures as of the latest signed checkpoint (see
 ``public_site.source``); ``--witness`` names witness verifier keys whose
-cosignatures on that checkpoint the site reports. Serve the result with
-``ledger serve --site OUT`` or any static host.
+cosignatures on that checkpoint the site reports; ``--base-url`` is the address the
+site is served at, from which the Atom feeds make their links absolute. Serve the
+result with ``ledger serve --site OUT`` or any static host.
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ if TYPE_CHECKING:
 
 def register(app: typer.Typer) -> None:
     from cli.shell import DbOption, console, handles_errors
+    from public_site.feeds import DEFAULT_BASE_URL
 
     site_app = typer.Typer(
         help="The public website (static, English and Urdu).", no_args_is_help=True
@@ -47,24 +49,31 @@ def register(app: typer.Typer) -> None:
             "--as-of",
             help="Judge deadlines at this UTC time; default: the checkpoint's signed time",
         ),
+        base_url: str = typer.Option(
+            DEFAULT_BASE_URL,
+            "--base-url",
+            help="The address the site is served at (http or https); the feeds link to it",
+        ),
     ) -> None:
         """Build the public site as of the latest signed checkpoint."""
+        from public_site.feeds import parse_base_url
         from public_site.source import open_export_source, open_ledger_source
 
+        base_url = parse_base_url(base_url)  # refused before anything is opened or written
         if as_of is not None:
             from ledger.projections.evaluation import parse_as_of
 
             as_of = parse_as_of(as_of)
         if from_export is not None:
             source = open_export_source(from_export, list(witness), as_of)
-            result = _build(source, out)
+            result = _build(source, out, base_url)
         else:
             from cli.shell import open_ledger
 
             with open_ledger(db) as ledger:
                 ledger.verify_before_acting()  # nothing unverified is published
                 source = open_ledger_source(ledger, list(witness), as_of)
-                result = _build(source, out)
+                result = _build(source, out, base_url)
         console.print(
             f"Built {result.pages} pages and {result.proofs} proofs in {out}/ at tree size {source.size}"
             f" ({result.files_written} files written, {result.files_unchanged} unchanged,"
@@ -74,11 +83,11 @@ def register(app: typer.Typer) -> None:
     app.add_typer(site_app, name="site")
 
 
-def _build(source: SiteSource, out: Path) -> BuildResult:
+def _build(source: SiteSource, out: Path, base_url: str) -> BuildResult:
     """Build, and always remove the source's scratch copy of the log."""
     from public_site.build import build_site
 
     try:
-        return build_site(source, out)
+        return build_site(source, out, base_url=base_url)
     finally:
         source.close()

@@ -35,7 +35,7 @@ def test_demo_records_a_city_and_builds_everything_it_serves(tmp_path: Path) -> 
     manifest = json.loads((demo / "manifest.json").read_text())
     assert manifest["patterns"], "the demo city plants patterns for the projections to find"
     assert check_export(demo / "export").ok
-    for page in ("index.html", "en/index.html", "ur/index.html", "en/verify.html", "feed.xml"):
+    for page in ("index.html", "en/index.html", "ur/index.html", "en/verify.html", "ur/feed.xml"):
         assert (demo / "site" / page).is_file(), page
     assert 'dir="rtl"' in (demo / "site" / "ur" / "index.html").read_text()
     again = CliRunner().invoke(

@@ -36,7 +36,8 @@ def test_every_main_page_exists_in_english_and_urdu(hostile_site: dict[str, Any]
     assert (out / "en" / "groups" / "lyari-front.html").is_file()
     assert (out / "ur" / "groups" / "kemari~dock.html").is_file()
     assert (out / "en" / "cases" / "FIR-1.html").is_file()
-    assert (out / "feed.xml").is_file() and (out / "index.html").is_file()
+    assert (out / "en" / "feed.xml").is_file() and (out / "ur" / "feed.xml").is_file()
+    assert (out / "index.html").is_file()
 
 
 def test_the_sections_menu_links_every_section_page_in_order_in_its_language(
@@ -217,7 +218,8 @@ def test_a_site_built_from_an_export_matches_the_site_built_from_the_ledger(
         "ur/groups.html",
         "en/releases.html",
         "data/reports/groups.csv",
-        "feed.xml",
+        "en/feed.xml",
+        "ur/feed.xml",
         "data/checkpoint",
         "data/log.jsonl",
     ):
