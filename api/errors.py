@@ -97,6 +97,7 @@ _BY_STATUS: dict[int, tuple[type[LedgerError], ...]] = {
     415: (UnsupportedMediaType,),
     422: (e.CaseRuleViolation, e.UnknownReference, e.UnprovenExtension),
     500: (
+        e.DocsAssetMissing,
         e.TamperDetected,
         e.TamperedWitnessState,
         e.HistoryConflict,

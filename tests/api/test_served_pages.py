@@ -1,0 +1,218 @@
+"""The pages ``ledger serve`` shows people: the API's documentation.
+
+The documentation pages must work on a machine with no internet, under a
+Content-Security-Policy that forbids other hosts: a real browser (Debian's
+Chromium) opens them from ``ledger serve`` on a loopback port and must see
+every operation rendered with no request leaving 127.0.0.1.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import subprocess
+import sys
+import threading
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+import pytest
+from fastapi.testclient import TestClient
+
+from api.app import create_app
+from api.docs import ASSETS
+from api.settings import Settings
+from ledger.errors import DocsAssetMissing
+from ledger.keyring import Keyring
+from tests.api.conftest import key_registration
+from tests.conftest import Clock, Recorder, chartered_ledger
+from tests.site.browser import PageWatch, launch
+
+LEDGER_CMD = str(Path(sys.executable).parent / "ledger")
+REDOC_LOGO = "https://cdn.redoc.ly/redoc/logo-mini.svg"
+OPERATIONS = {
+    "/docs": (".opblock", ()),
+    "/redoc": ("[data-section-id^='operation/']", (REDOC_LOGO,)),
+}
+"""Each documentation page, the element it renders once per operation, and what it tries to
+load from elsewhere. ReDoc 2 always shows its vendor's logo from its CDN (no option turns
+it off): the page's Content-Security-Policy blocks it in the browser, so it never reaches
+the network, and the image hides itself."""
+
+
+@pytest.fixture(scope="module")
+def city(tmp_path_factory: pytest.TempPathFactory, shared_keyring: Keyring) -> dict[str, Any]:
+    """A small chartered ledger with a checkpoint."""
+    root = tmp_path_factory.mktemp("served-pages")
+    clock = Clock()
+    db = str(root / "ledger.db")
+    with chartered_ledger(db, shared_keyring, clock) as ledger:
+        recorder = Recorder(shared_keyring, clock)
+        ledger.append([key_registration(recorder, f"key {i}") for i in range(2)])
+        ledger.sign_checkpoint()
+    return {"db": db, "keys": shared_keyring.directory}
+
+
+@pytest.fixture(scope="module")
+def client(city: dict[str, Any]) -> Iterator[TestClient]:
+    app = create_app(Settings(db=city["db"]))
+    with TestClient(app) as test_client:
+        yield test_client
+
+
+# --- the documentation pages' files ---------------------------------------------------
+
+
+def test_the_docs_pages_load_only_files_of_this_server(client: TestClient) -> None:
+    for path in OPERATIONS:
+        answer = client.get(path)
+        assert answer.status_code == 200
+        policy = answer.headers["content-security-policy"]
+        assert "default-src 'none'" in policy and "script-src 'self';" in policy
+        sources = re.findall(r'(?:src|href)="([^"]+)"', answer.text)
+        assert sources and all(s.startswith("/docs/assets/") for s in sources), sources
+        for source in sources:
+            assert client.get(source).status_code == 200, source
+    refused = client.get("/docs/assets/swagger-ui-bundle.js.map")
+    assert refused.status_code == 404 and refused.json()["code"] == "not_found"
+
+
+def test_the_app_refuses_to_start_without_the_docs_packages(tmp_path: Path) -> None:
+    with pytest.raises(DocsAssetMissing) as refused:
+        create_app(Settings(db=str(tmp_path / "ledger.db"), node_modules=tmp_path))
+    assert refused.value.field == "LEDGER_NODE_MODULES"
+    assert "npm install" in refused.value.message and "swagger-ui-dist" in refused.value.message
+
+
+def test_ledger_serve_refuses_to_start_without_the_docs_packages(
+    city: dict[str, Any], tmp_path: Path
+) -> None:
+    served = subprocess.run(
+        [LEDGER_CMD, "serve", "--db", city["db"], "--keys", str(city["keys"]), "--port", "0"],
+        env={**os.environ, "LEDGER_NODE_MODULES": str(tmp_path)},
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert served.returncode == 2, served.stderr
+    assert "docs_asset_missing" in served.stderr and "npm install" in served.stderr
+    assert "Traceback" not in served.stderr + served.stdout
+
+
+def test_every_npm_asset_is_a_pinned_dependency() -> None:
+    import json
+
+    manifest = json.loads((Path(__file__).resolve().parents[2] / "package.json").read_text())
+    packages = {a.package for a in ASSETS.values() if a.package is not None}
+    assert packages == {"swagger-ui-dist", "redoc"}
+    for package in packages:
+        assert re.fullmatch(r"\d+\.\d+\.\d+", manifest["dependencies"][package]), package
+
+
+# --- in a real browser, from `ledger serve` -------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def server(city: dict[str, Any]) -> Iterator[str]:
+    """``ledger serve`` on a loopback port the system picks; its address."""
+    process = subprocess.Popen(
+        [
+            LEDGER_CMD,
+            "serve",
+            "--db",
+            city["db"],
+            "--keys",
+            str(city["keys"]),
+            "--port",
+            "0",
+            "--log-level",
+            "info",
+        ],
+        env={**os.environ, "PYTHONUNBUFFERED": "1"},
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    assert process.stderr is not None
+    said: list[str] = []
+    address = None
+    for line in process.stderr:  # blocks until uvicorn says where it listens, or exits
+        said.append(line)
+        found = re.search(r"running on (http://127\.0\.0\.1:\d+)", line)
+        if found:
+            address = found.group(1)
+            break
+    assert address, "ledger serve did not start:\n" + "".join(said)
+    drain = threading.Thread(target=lambda: said.extend(process.stderr or ()), daemon=True)
+    drain.start()
+    try:
+        yield address
+    finally:
+        process.terminate()
+        process.wait(timeout=60)
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Any]:
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        chromium = launch(playwright)
+        yield chromium
+        chromium.close()
+
+
+class Network:
+    """Every request a page makes, and those that reached the network for another host."""
+
+    def __init__(self, context: Any, address: str) -> None:
+        self.requested: list[str] = []
+        self.left: list[str] = []
+        host = urlsplit(address).hostname
+
+        def elsewhere(url: str) -> bool:
+            return urlsplit(url).hostname != host
+
+        def stop(route: Any) -> None:
+            self.left.append(route.request.url)
+            route.abort()
+
+        self.blocked: list[str] = []
+        context.route(elsewhere, stop)  # called only for what would go out on the network
+        context.on("request", lambda r: self.requested.append(r.url))
+        context.on(
+            "requestfailed",
+            lambda r: self.blocked.append(r.url) if r.failure == "csp" else None,
+        )
+
+    def other_hosts(self) -> list[str]:
+        return [
+            u
+            for u in self.requested
+            if not u.startswith("data:")
+            and urlsplit(u.removeprefix("blob:")).hostname != "127.0.0.1"
+        ]
+
+
+@pytest.mark.parametrize("path", list(OPERATIONS))
+def test_the_api_docs_render_every_operation_without_leaving_this_machine(
+    browser: Any, server: str, client: TestClient, path: str
+) -> None:
+    schema = client.get("/openapi.json").json()
+    operations = sum(len(methods) for methods in schema["paths"].values())
+    selector, refused_by_policy = OPERATIONS[path]
+    context = browser.new_context(viewport={"width": 1280, "height": 800})
+    network = Network(context, server)
+    page = context.new_page()
+    watch = PageWatch(page, server)
+    page.goto(server + path)
+    page.wait_for_selector(selector)
+    page.wait_for_load_state("networkidle")
+    rendered = page.locator(selector).count()
+    context.close()
+    assert rendered == operations > 10
+    assert network.left == [], network.left
+    assert network.other_hosts() == list(refused_by_policy) == network.blocked
+    assert [e for e in watch.errors if not any(url in e for url in refused_by_policy)] == []
