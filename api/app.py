@@ -15,7 +15,6 @@ from collections.abc import AsyncIterator
 from pathlib import Path
 
 from fastapi import FastAPI
-from fastapi.staticfiles import StaticFiles
 
 from api import docs
 from api.errors import install_error_handlers
@@ -23,6 +22,7 @@ from api.gate import open_gate
 from api.routes import audit, cases, checkpoints, events, proofs, reports, tiles
 from api.settings import Settings
 from api.signer import CheckpointSigner
+from api.site_files import SiteFiles, check_site
 
 ROUTERS = (
     events.router,
@@ -55,6 +55,8 @@ def check_served_files(settings: Settings) -> dict[str, Path]:
     so a missing install stops the server with one line, not a page that
     shows nothing. Returns the documentation pages' files.
     """
+    if settings.site_dir is not None:
+        check_site(settings.site_dir)
     return docs.docs_files(settings.node_modules)
 
 
@@ -103,7 +105,7 @@ def create_app(settings: Settings) -> FastAPI:
         app.include_router(router)
     app.include_router(docs.router)
     if settings.site_dir is not None:
-        app.mount("/", StaticFiles(directory=settings.site_dir, html=True), name="site")
+        app.mount("/", SiteFiles(settings.site_dir), name="site")
     return app
 
 

@@ -1,9 +1,11 @@
-"""The pages ``ledger serve`` shows people: the API's documentation.
+"""The pages ``ledger serve`` shows people: the API's documentation and the site's 404 page.
 
 The documentation pages must work on a machine with no internet, under a
 Content-Security-Policy that forbids other hosts: a real browser (Debian's
 Chromium) opens them from ``ledger serve`` on a loopback port and must see
-every operation rendered with no request leaving 127.0.0.1.
+every operation rendered with no request leaving 127.0.0.1. A mistyped site
+address gets the site's HTML page in the address's language; the API's
+addresses keep their problem+json answers.
 """
 
 from __future__ import annotations
@@ -24,11 +26,13 @@ from fastapi.testclient import TestClient
 from api.app import create_app
 from api.docs import ASSETS
 from api.settings import Settings
-from ledger.errors import DocsAssetMissing
+from ledger.errors import DocsAssetMissing, InvalidArgument
 from ledger.keyring import Keyring
+from public_site.build import build_site
+from public_site.source import open_ledger_source
 from tests.api.conftest import key_registration
 from tests.conftest import Clock, Recorder, chartered_ledger
-from tests.site.browser import PageWatch, launch
+from tests.site.browser import PageWatch, axe_violations, launch
 
 LEDGER_CMD = str(Path(sys.executable).parent / "ledger")
 REDOC_LOGO = "https://cdn.redoc.ly/redoc/logo-mini.svg"
@@ -44,7 +48,7 @@ the network, and the image hides itself."""
 
 @pytest.fixture(scope="module")
 def city(tmp_path_factory: pytest.TempPathFactory, shared_keyring: Keyring) -> dict[str, Any]:
-    """A small chartered ledger with a checkpoint."""
+    """A small chartered ledger with a checkpoint, and its site built once."""
     root = tmp_path_factory.mktemp("served-pages")
     clock = Clock()
     db = str(root / "ledger.db")
@@ -52,14 +56,68 @@ def city(tmp_path_factory: pytest.TempPathFactory, shared_keyring: Keyring) -> d
         recorder = Recorder(shared_keyring, clock)
         ledger.append([key_registration(recorder, f"key {i}") for i in range(2)])
         ledger.sign_checkpoint()
-    return {"db": db, "keys": shared_keyring.directory}
+        source = open_ledger_source(ledger)
+        try:
+            build_site(source, root / "site")
+        finally:
+            source.close()
+    return {"db": db, "keys": shared_keyring.directory, "site": root / "site", "root": root}
 
 
 @pytest.fixture(scope="module")
 def client(city: dict[str, Any]) -> Iterator[TestClient]:
-    app = create_app(Settings(db=city["db"]))
+    app = create_app(Settings(db=city["db"], site_dir=city["site"]))
     with TestClient(app) as test_client:
         yield test_client
+
+
+# --- the site's 404 page, and the API's problem+json ---------------------------------
+
+
+@pytest.mark.parametrize(
+    ("path", "lang", "direction", "heading"),
+    [
+        ("/en/no-such-page.html", "en", "ltr", "Page not found"),
+        ("/en/groups/no/such/group.html", "en", "ltr", "Page not found"),
+        ("/ur/casez.html", "ur", "rtl", "صفحہ نہیں ملا"),
+        ("/ur/cases/FIR-404.html", "ur", "rtl", "صفحہ نہیں ملا"),
+        ("/no-such-page", "en", "ltr", "Page not found"),
+    ],
+)
+def test_a_mistyped_site_address_gets_the_sites_404_page_in_its_language(
+    client: TestClient, path: str, lang: str, direction: str, heading: str
+) -> None:
+    answer = client.get(path)
+    assert answer.status_code == 404
+    assert answer.headers["content-type"].startswith("text/html")
+    assert f'<html lang="{lang}" dir="{direction}">' in answer.text
+    assert f"<h1>{heading}</h1>" in answer.text
+    assert f'href="/{lang}/index.html"' in answer.text  # home, from any depth
+    assert 'href="/static/site.css"' in answer.text
+
+
+def test_an_existing_site_page_is_served_as_it_was_built(client: TestClient) -> None:
+    answer = client.get("/ur/index.html")
+    assert answer.status_code == 200
+    assert '<html lang="ur" dir="rtl">' in answer.text and "صفحہ نہیں ملا" not in answer.text
+
+
+@pytest.mark.parametrize("path", ["/v1/no-such-thing", "/v1", "/v1/reports/groups/extra"])
+def test_an_unknown_api_address_keeps_its_problem_json_answer(
+    client: TestClient, path: str
+) -> None:
+    answer = client.get(path)
+    assert answer.status_code == 404
+    assert answer.headers["content-type"] == "application/problem+json"
+    assert answer.json()["code"] == "not_found"
+
+
+def test_a_site_directory_without_the_404_page_is_refused_at_start(tmp_path: Path) -> None:
+    (tmp_path / "index.html").write_text("<p>an old build</p>")
+    with pytest.raises(InvalidArgument) as refused:
+        create_app(Settings(db=str(tmp_path / "ledger.db"), site_dir=tmp_path))
+    assert refused.value.field == "LEDGER_SITE"
+    assert "404.html" in refused.value.message and "ledger site build" in refused.value.message
 
 
 # --- the documentation pages' files ---------------------------------------------------
@@ -116,7 +174,7 @@ def test_every_npm_asset_is_a_pinned_dependency() -> None:
 
 @pytest.fixture(scope="module")
 def server(city: dict[str, Any]) -> Iterator[str]:
-    """``ledger serve`` on a loopback port the system picks; its address."""
+    """``ledger serve --site`` on a loopback port the system picks; its address."""
     process = subprocess.Popen(
         [
             LEDGER_CMD,
@@ -125,6 +183,8 @@ def server(city: dict[str, Any]) -> Iterator[str]:
             city["db"],
             "--keys",
             str(city["keys"]),
+            "--site",
+            str(city["site"]),
             "--port",
             "0",
             "--log-level",
@@ -216,3 +276,28 @@ def test_the_api_docs_render_every_operation_without_leaving_this_machine(
     assert network.left == [], network.left
     assert network.other_hosts() == list(refused_by_policy) == network.blocked
     assert [e for e in watch.errors if not any(url in e for url in refused_by_policy)] == []
+
+
+@pytest.mark.parametrize(("lang", "heading"), [("en", "Page not found"), ("ur", "صفحہ نہیں ملا")])
+def test_a_reader_who_mistypes_an_address_reads_why_in_their_language_and_finds_home(
+    browser: Any, server: str, lang: str, heading: str
+) -> None:
+    context = browser.new_context(viewport={"width": 390, "height": 800})
+    network = Network(context, server)
+    page = context.new_page()
+    watch = PageWatch(page, server)
+    answer = page.goto(f"{server}/{lang}/cases/no/such/case.html")
+    assert answer.status == 404
+    assert page.locator("h1").inner_text() == heading
+    assert page.evaluate("getComputedStyle(document.body).direction") == (
+        "rtl" if lang == "ur" else "ltr"
+    )
+    violations = axe_violations(page)
+    page.locator("main a").first.click()
+    page.wait_for_load_state()
+    home = page.url
+    context.close()
+    assert violations == []
+    assert home == f"{server}/{lang}/index.html"
+    assert network.left == [] and network.other_hosts() == []
+    assert [e for e in watch.errors if "404" not in e] == []
