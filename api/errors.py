@@ -21,6 +21,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from api.schemas import FORMS
 from ledger import errors as e
 from ledger.errors import LedgerError
 
@@ -164,11 +165,30 @@ async def _on_ledger_error(request: Request, exc: Exception) -> JSONResponse:
     return ledger_problem(exc)
 
 
+def _parameter_problem(request: Request, error: dict[str, Any]) -> JSONResponse:
+    """A path or query parameter's bad value, said in words, naming the parameter.
+
+    A value of the wrong form is answered with what the form is (``FORMS``),
+    never with the pattern.
+    """
+    location, name = str(error["loc"][0]), str(error["loc"][1])
+    where = f"{location} parameter '{name}'"
+    kind = error.get("type")
+    form = FORMS.get(name)
+    if kind == "string_pattern_mismatch" and form is not None:
+        detail = f"{where} is not {form.noun}: {form.sentence}"
+    else:
+        detail = f"{where}: {error.get('msg', 'invalid value')}"
+    return problem(400, "invalid_request", detail, field=name)
+
+
 async def _on_validation_error(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, RequestValidationError)
     errors = exc.errors()
     first = errors[0] if errors else {}
     loc = [str(p) for p in first.get("loc", ())]
+    if len(loc) == 2 and loc[0] in ("path", "query"):
+        return _parameter_problem(request, dict(first))
     field = ".".join(loc[1:] if len(loc) > 1 else loc) or None
     detail = str(first.get("msg", "invalid request"))
     return problem(422 if loc[:1] == ["body"] else 400, "invalid_request", detail, field=field)

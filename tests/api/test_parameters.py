@@ -1,0 +1,130 @@
+"""Parameters: a malformed id is explained in words.
+
+A refusal names the parameter and says what a valid value looks like, never a
+regular expression.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Any
+
+import pytest
+from fastapi.testclient import TestClient
+
+from api.app import create_app
+from api.schemas import FORMS
+from ledger.keyring import Keyring
+from tests.api.conftest import api_settings, key_registration
+from tests.conftest import Clock, Recorder, chartered_ledger
+
+REGEX_SIGNS = ("^", "$", "[", "]{", "\\d", "{64}", "{0,63}")
+
+
+@dataclass
+class Served:
+    client: TestClient
+    event_id: str
+    """An event in the log."""
+
+
+@pytest.fixture(scope="module")
+def served(tmp_path_factory: pytest.TempPathFactory, shared_keyring: Keyring) -> Iterator[Served]:
+    """One app over a small chartered SQLite ledger with a checkpoint."""
+    root = tmp_path_factory.mktemp("parameters")
+    clock = Clock()
+    db = str(root / "ledger.db")
+    with chartered_ledger(db, shared_keyring, clock) as ledger:
+        (appended,) = ledger.append([key_registration(Recorder(shared_keyring, clock))])
+        ledger.sign_checkpoint()
+    with TestClient(create_app(api_settings(db, shared_keyring, clock))) as client:
+        yield Served(client, appended.event_id)
+
+
+def problem_of(answer: Any, status: int, code: str, field: str) -> dict[str, Any]:
+    assert answer.status_code == status, answer.text
+    assert answer.headers["content-type"] == "application/problem+json"
+    problem: dict[str, Any] = answer.json()
+    assert (problem["code"], problem["field"]) == (code, field), problem
+    return problem
+
+
+# --- ids in words ----------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("path", "field", "words"),
+    [
+        ("/v1/events/NOT-AN-ID", "event_id", FORMS["event_id"].sentence),
+        ("/v1/events/" + "A" * 64, "event_id", FORMS["event_id"].sentence),
+        ("/v1/proofs/inclusion/" + "a" * 63, "event_id", FORMS["event_id"].sentence),
+        ("/v1/proofs/inclusion/xyz.tlog-proof", "event_id", FORMS["event_id"].sentence),
+        ("/v1/cases/-FIR-1/history", "case", FORMS["case"].sentence),
+        ("/v1/cases/" + "F" * 65 + "/history", "case", FORMS["case"].sentence),
+        ("/v1/persons/P%201/history", "person", FORMS["person"].sentence),
+        ("/v1/reports/groups?as_of=1%20March", "as_of", FORMS["as_of"].sentence),
+        ("/tile/0/1", "tile_path", "a tile index is 3-digit path elements like x001/x234/067"),
+        ("/tile/99/000", "tile_path", "a tile level is a decimal 0..63"),
+    ],
+)
+def test_a_malformed_id_is_refused_in_words_naming_the_parameter(
+    served: Served, path: str, field: str, words: str
+) -> None:
+    problem = problem_of(served.client.get(path), 400, problem_code(path), field)
+    assert f"'{field}'" in problem["detail"] and words in problem["detail"], problem["detail"]
+    assert not any(sign in problem["detail"] for sign in REGEX_SIGNS), problem["detail"]
+
+
+def problem_code(path: str) -> str:
+    return "malformed_tile_path" if path.startswith("/tile/") else "invalid_request"
+
+
+def test_ids_of_the_right_form_are_looked_up_not_refused(served: Served) -> None:
+    event_id = served.event_id
+    assert served.client.get(f"/v1/events/{event_id}").status_code == 200
+    assert served.client.get(f"/v1/proofs/inclusion/{event_id}").status_code == 200
+    assert served.client.get(f"/v1/proofs/inclusion/{event_id}.tlog-proof").status_code == 200
+    assert served.client.get("/v1/events/" + "a" * 64).json()["code"] == "not_found"
+    for path in ("/v1/cases/FIR-1:a.b_c/history", "/v1/persons/P-1/history"):
+        assert served.client.get(path).status_code in (200, 404), path
+    assert served.client.get("/v1/reports/groups?as_of=2026-03-02T00:00:00Z").status_code == 200
+    assert served.client.get("/tile/0/000.p/2").status_code == 200
+
+
+def patterned_parameters(schema: dict[str, Any]) -> list[tuple[str, str, str, str]]:
+    """(path, parameter, pattern, description) of every parameter with a pattern."""
+    found = []
+    for path, methods in schema["paths"].items():
+        for operation in methods.values():
+            for parameter in operation.get("parameters", []):
+                options = [parameter["schema"], *parameter["schema"].get("anyOf", [])]
+                for option in options:
+                    if "pattern" in option:
+                        found.append(
+                            (path, parameter["name"], option["pattern"], parameter["description"])
+                        )
+    return found
+
+
+def test_every_parameter_with_a_pattern_is_described_in_words(served: Served) -> None:
+    found = patterned_parameters(served.client.get("/openapi.json").json())
+    assert {name for _, name, _, _ in found} == set(FORMS)
+    for path, name, pattern, description in found:
+        assert FORMS[name].pattern == pattern, (path, name)
+        assert FORMS[name].sentence in description, (path, name)
+
+
+def test_the_pattern_scan_finds_a_parameter_without_words() -> None:
+    schema = {
+        "paths": {
+            "/x/{code}": {
+                "get": {
+                    "parameters": [
+                        {"name": "code", "schema": {"pattern": "^[A-Z]{3}$"}, "description": ""}
+                    ]
+                }
+            }
+        }
+    }
+    assert [name for _, name, _, _ in patterned_parameters(schema)] == ["code"]
