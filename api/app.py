@@ -14,11 +14,12 @@ import contextlib
 from collections.abc import AsyncIterator
 from pathlib import Path
 
-from fastapi import FastAPI
+from fastapi import Depends, FastAPI
 
 from api import docs
 from api.errors import install_error_handlers
 from api.gate import open_gate
+from api.parameters import refuse_unknown_query_parameters
 from api.routes import audit, cases, checkpoints, events, proofs, reports, tiles
 from api.settings import Settings
 from api.signer import CheckpointSigner
@@ -97,6 +98,7 @@ def create_app(settings: Settings) -> FastAPI:
         lifespan=lifespan,
         docs_url=None,  # FastAPI's pages load their scripts from a CDN: ours are served here
         redoc_url=None,
+        dependencies=[Depends(refuse_unknown_query_parameters)],
     )
     app.state.settings = settings
     app.state.docs_files = check_served_files(settings)

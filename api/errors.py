@@ -21,6 +21,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from api.parameters import UnknownParameter, allowed_values, declared
 from api.schemas import FORMS
 from ledger import errors as e
 from ledger.errors import LedgerError
@@ -83,6 +84,7 @@ _BY_STATUS: dict[int, tuple[type[LedgerError], ...]] = {
         e.Unreachable,
         e.InvalidWitnessPolicy,
         e.WitnessRefusal,
+        UnknownParameter,
     ),
     401: (e.InvalidSignature, e.UnknownKey),
     403: (
@@ -149,7 +151,9 @@ def problem(
 
 def ledger_problem(exc: LedgerError) -> JSONResponse:
     """The answer for any LedgerError; ``line`` is the 0-based batch index at the edge."""
-    extra = {"event_id": exc.event_id} if exc.event_id else None
+    extra: dict[str, Any] = {"event_id": exc.event_id} if exc.event_id else {}
+    if isinstance(exc, UnknownParameter):
+        extra["allowed"] = exc.allowed
     return problem(
         status_of(exc),
         exc.code,
@@ -169,17 +173,24 @@ def _parameter_problem(request: Request, error: dict[str, Any]) -> JSONResponse:
     """A path or query parameter's bad value, said in words, naming the parameter.
 
     A value of the wrong form is answered with what the form is (``FORMS``),
-    never with the pattern.
+    never with the pattern; a value an enumerated parameter does not take is
+    answered with the values it takes, in ``detail`` and as ``allowed``.
     """
     location, name = str(error["loc"][0]), str(error["loc"][1])
     where = f"{location} parameter '{name}'"
     kind = error.get("type")
     form = FORMS.get(name)
+    info = declared(request, location).get(name)
+    allowed = allowed_values(info) if info is not None else None
     if kind == "string_pattern_mismatch" and form is not None:
         detail = f"{where} is not {form.noun}: {form.sentence}"
+    elif kind in ("enum", "literal_error") and allowed:
+        value = error.get("input")
+        detail = f"{where} does not take the value {value!r}; it takes: {', '.join(allowed)}"
     else:
         detail = f"{where}: {error.get('msg', 'invalid value')}"
-    return problem(400, "invalid_request", detail, field=name)
+    extra = {"allowed": allowed} if allowed else None
+    return problem(400, "invalid_request", detail, field=name, extra=extra)
 
 
 async def _on_validation_error(request: Request, exc: Exception) -> JSONResponse:

@@ -204,6 +204,10 @@ class Problem(BaseModel):
     code: str
     field: str | None = None
     index: int | None = None
+    allowed: list[str] | None = Field(
+        default=None,
+        description="The values (or, for unknown_parameter, the query parameters) that are taken",
+    )
 
 
 PROBLEM_RESPONSES: dict[int | str, dict[str, Any]] = {
