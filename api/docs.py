@@ -100,20 +100,19 @@ def docs_files(node_modules: Path) -> dict[str, Path]:
     return files
 
 
-def _page(title: str, root_id: str, openapi_url: str, scripts: tuple[str, ...], css: str) -> str:
+def _page(request: Request, root_id: str, scripts: tuple[str, ...], css: str = "") -> HTMLResponse:
+    """A page that loads ``scripts`` (and ``css``) from ``/docs/assets/`` and the schema."""
     styles = f'<link rel="stylesheet" href="{ASSETS_URL}{css}">\n' if css else ""
     tags = "".join(f'<script src="{ASSETS_URL}{name}"></script>\n' for name in scripts)
-    return (
+    text = (
         "<!DOCTYPE html>\n"
         '<html lang="en">\n<head>\n<meta charset="utf-8">\n'
         '<meta name="viewport" content="width=device-width, initial-scale=1">\n'
         f'<link rel="icon" href="{ASSETS_URL}favicon.svg" type="image/svg+xml">\n'
-        f"<title>{title}</title>\n{styles}</head>\n<body>\n"
-        f'<div id="{root_id}" data-openapi="{openapi_url}"></div>\n{tags}</body>\n</html>\n'
+        f"<title>Ceasefire Ledger API</title>\n{styles}</head>\n<body>\n"
+        f'<div id="{root_id}" data-openapi="{request.app.openapi_url}"></div>\n'
+        f"{tags}</body>\n</html>\n"
     )
-
-
-def _html(text: str) -> HTMLResponse:
     return HTMLResponse(text, headers={"Content-Security-Policy": CONTENT_SECURITY_POLICY})
 
 
@@ -123,29 +122,15 @@ router = APIRouter(include_in_schema=False)
 @router.get("/docs")
 async def swagger_ui(request: Request) -> HTMLResponse:
     """Swagger UI: every operation, with "Try it out" against this server."""
-    return _html(
-        _page(
-            "Ceasefire Ledger API",
-            "swagger-ui",
-            request.app.openapi_url,
-            ("swagger-ui-bundle.js", "swagger-start.js"),
-            "swagger-ui.css",
-        )
+    return _page(
+        request, "swagger-ui", ("swagger-ui-bundle.js", "swagger-start.js"), "swagger-ui.css"
     )
 
 
 @router.get("/redoc")
 async def redoc(request: Request) -> HTMLResponse:
     """ReDoc: the same schema as a three-panel reference."""
-    return _html(
-        _page(
-            "Ceasefire Ledger API",
-            "redoc",
-            request.app.openapi_url,
-            ("redoc.standalone.js", "redoc-start.js"),
-            "",
-        )
-    )
+    return _page(request, "redoc", ("redoc.standalone.js", "redoc-start.js"))
 
 
 @router.get(ASSETS_URL + "{name}")

@@ -21,8 +21,8 @@ from api.schemas import FORMS
 from ledger.keyring import Keyring
 from ledger.projections.flagging import RULES
 from ledger.projections.report_names import REPORT_NAMES
-from tests.api.conftest import api_settings, key_registration
-from tests.conftest import Clock, Recorder, chartered_ledger
+from tests.api.conftest import api_settings, key_registration, small_ledger
+from tests.conftest import Clock, Recorder
 
 REGEX_SIGNS = ("^", "$", "[", "]{", "\\d", "{64}", "{0,63}")
 
@@ -40,11 +40,9 @@ def served(tmp_path_factory: pytest.TempPathFactory, shared_keyring: Keyring) ->
     root = tmp_path_factory.mktemp("parameters")
     clock = Clock()
     db = str(root / "ledger.db")
-    with chartered_ledger(db, shared_keyring, clock) as ledger:
-        (appended,) = ledger.append([key_registration(Recorder(shared_keyring, clock))])
-        ledger.sign_checkpoint()
+    (event_id,) = small_ledger(db, shared_keyring, clock, statements=1)
     with TestClient(create_app(api_settings(db, shared_keyring, clock))) as client:
-        yield Served(client, appended.event_id)
+        yield Served(client, event_id)
 
 
 def problem_of(answer: Any, status: int, code: str, field: str) -> dict[str, Any]:

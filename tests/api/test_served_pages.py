@@ -13,7 +13,6 @@ from __future__ import annotations
 import os
 import re
 import subprocess
-import sys
 import threading
 from collections.abc import Iterator
 from pathlib import Path
@@ -28,13 +27,12 @@ from api.docs import ASSETS
 from api.settings import Settings
 from ledger.errors import DocsAssetMissing, InvalidArgument
 from ledger.keyring import Keyring
-from public_site.build import build_site
-from public_site.source import open_ledger_source
-from tests.api.conftest import key_registration
-from tests.conftest import Clock, Recorder, chartered_ledger
-from tests.site.browser import PageWatch, axe_violations, launch
+from tests.api.conftest import small_ledger
+from tests.conftest import Clock
+from tests.reliability.support import LEDGER_CMD, kill_hard, start_server
+from tests.site.browser import PageWatch, axe_violations, chromium
+from tests.site.conftest import build_from
 
-LEDGER_CMD = str(Path(sys.executable).parent / "ledger")
 REDOC_LOGO = "https://cdn.redoc.ly/redoc/logo-mini.svg"
 OPERATIONS = {
     "/docs": (".opblock", ()),
@@ -50,18 +48,10 @@ the network, and the image hides itself."""
 def city(tmp_path_factory: pytest.TempPathFactory, shared_keyring: Keyring) -> dict[str, Any]:
     """A small chartered ledger with a checkpoint, and its site built once."""
     root = tmp_path_factory.mktemp("served-pages")
-    clock = Clock()
     db = str(root / "ledger.db")
-    with chartered_ledger(db, shared_keyring, clock) as ledger:
-        recorder = Recorder(shared_keyring, clock)
-        ledger.append([key_registration(recorder, f"key {i}") for i in range(2)])
-        ledger.sign_checkpoint()
-        source = open_ledger_source(ledger)
-        try:
-            build_site(source, root / "site")
-        finally:
-            source.close()
-    return {"db": db, "keys": shared_keyring.directory, "site": root / "site", "root": root}
+    small_ledger(db, shared_keyring, Clock())
+    build_from(db, root / "site")
+    return {"db": db, "keys": shared_keyring.directory, "site": root / "site"}
 
 
 @pytest.fixture(scope="module")
@@ -175,53 +165,31 @@ def test_every_npm_asset_is_a_pinned_dependency() -> None:
 @pytest.fixture(scope="module")
 def server(city: dict[str, Any]) -> Iterator[str]:
     """``ledger serve --site`` on a loopback port the system picks; its address."""
-    process = subprocess.Popen(
-        [
-            LEDGER_CMD,
-            "serve",
-            "--db",
-            city["db"],
-            "--keys",
-            str(city["keys"]),
-            "--site",
-            str(city["site"]),
-            "--port",
-            "0",
-            "--log-level",
-            "info",
-        ],
-        env={**os.environ, "PYTHONUNBUFFERED": "1"},
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
-        text=True,
+    process = start_server(
+        city["db"], city["keys"], 0, "--site", str(city["site"]), "--log-level", "info"
     )
-    assert process.stderr is not None
-    said: list[str] = []
+    said: list[bytes] = []
     address = None
+    assert process.stderr is not None and process.stdout is not None
     for line in process.stderr:  # blocks until uvicorn says where it listens, or exits
         said.append(line)
-        found = re.search(r"running on (http://127\.0\.0\.1:\d+)", line)
+        found = re.search(rb"running on (http://127\.0\.0\.1:\d+)", line)
         if found:
-            address = found.group(1)
+            address = found.group(1).decode()
             break
-    assert address, "ledger serve did not start:\n" + "".join(said)
-    drain = threading.Thread(target=lambda: said.extend(process.stderr or ()), daemon=True)
-    drain.start()
+    assert address, "ledger serve did not start:\n" + b"".join(said).decode()
+    for stream in (process.stdout, process.stderr):  # keep reading, so the server never blocks
+        threading.Thread(target=lambda s=stream: said.extend(s), daemon=True).start()
     try:
         yield address
     finally:
-        process.terminate()
-        process.wait(timeout=60)
+        kill_hard(process)
 
 
 @pytest.fixture(scope="module")
 def browser() -> Iterator[Any]:
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        chromium = launch(playwright)
-        yield chromium
-        chromium.close()
+    with chromium() as launched:
+        yield launched
 
 
 class Network:
