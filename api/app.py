@@ -12,15 +12,18 @@ from __future__ import annotations
 import asyncio
 import contextlib
 from collections.abc import AsyncIterator
+from pathlib import Path
 
-from fastapi import FastAPI
-from fastapi.staticfiles import StaticFiles
+from fastapi import Depends, FastAPI
 
+from api import docs
 from api.errors import install_error_handlers
 from api.gate import open_gate
+from api.parameters import refuse_unknown_query_parameters
 from api.routes import audit, cases, checkpoints, events, proofs, reports, tiles
 from api.settings import Settings
 from api.signer import CheckpointSigner
+from api.site_files import SiteFiles, check_site
 
 ROUTERS = (
     events.router,
@@ -44,6 +47,18 @@ An append-only, signed, verifiable public ledger of promised consequences.
   (`/tile/...`), reports, the audit queue and case histories.
 * **Errors** — RFC 9457 `application/problem+json` with a stable `code`.
 """
+
+
+def check_served_files(settings: Settings) -> dict[str, Path]:
+    """The files the server serves besides the ledger, refused by name when missing.
+
+    Called by ``create_app`` and, before any worker starts, by ``ledger serve``,
+    so a missing install stops the server with one line, not a page that
+    shows nothing. Returns the documentation pages' files.
+    """
+    if settings.site_dir is not None:
+        check_site(settings.site_dir)
+    return docs.docs_files(settings.node_modules)
 
 
 def create_app(settings: Settings) -> FastAPI:
@@ -81,13 +96,18 @@ def create_app(settings: Settings) -> FastAPI:
         version="1",
         description=DESCRIPTION,
         lifespan=lifespan,
+        docs_url=None,  # FastAPI's pages load their scripts from a CDN: ours are served here
+        redoc_url=None,
+        dependencies=[Depends(refuse_unknown_query_parameters)],
     )
     app.state.settings = settings
+    app.state.docs_files = check_served_files(settings)
     install_error_handlers(app)
     for router in ROUTERS:
         app.include_router(router)
+    app.include_router(docs.router)
     if settings.site_dir is not None:
-        app.mount("/", StaticFiles(directory=settings.site_dir, html=True), name="site")
+        app.mount("/", SiteFiles(settings.site_dir), name="site")
     return app
 
 

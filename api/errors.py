@@ -21,6 +21,8 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from api.parameters import UnknownParameter, allowed_values, declared
+from api.schemas import FORMS
 from ledger import errors as e
 from ledger.errors import LedgerError
 
@@ -82,6 +84,7 @@ _BY_STATUS: dict[int, tuple[type[LedgerError], ...]] = {
         e.Unreachable,
         e.InvalidWitnessPolicy,
         e.WitnessRefusal,
+        UnknownParameter,
     ),
     401: (e.InvalidSignature, e.UnknownKey),
     403: (
@@ -97,6 +100,7 @@ _BY_STATUS: dict[int, tuple[type[LedgerError], ...]] = {
     415: (UnsupportedMediaType,),
     422: (e.CaseRuleViolation, e.UnknownReference, e.UnprovenExtension),
     500: (
+        e.DocsAssetMissing,
         e.TamperDetected,
         e.TamperedWitnessState,
         e.HistoryConflict,
@@ -142,7 +146,9 @@ def problem(
 
 def ledger_problem(exc: LedgerError) -> JSONResponse:
     """The answer for any LedgerError; ``line`` is the 0-based batch index at the edge."""
-    extra = {"event_id": exc.event_id} if exc.event_id else None
+    extra: dict[str, Any] = {"event_id": exc.event_id} if exc.event_id else {}
+    if isinstance(exc, UnknownParameter):
+        extra["allowed"] = exc.allowed
     return problem(
         status_of(exc),
         exc.code,
@@ -158,11 +164,37 @@ async def _on_ledger_error(request: Request, exc: Exception) -> JSONResponse:
     return ledger_problem(exc)
 
 
+def _parameter_problem(request: Request, error: dict[str, Any]) -> JSONResponse:
+    """A path or query parameter's bad value, said in words, naming the parameter.
+
+    A value of the wrong form is answered with what the form is (``FORMS``),
+    never with the pattern; a value an enumerated parameter does not take is
+    answered with the values it takes, in ``detail`` and as ``allowed``.
+    """
+    location, name = str(error["loc"][0]), str(error["loc"][1])
+    where = f"{location} parameter '{name}'"
+    kind = error.get("type")
+    form = FORMS.get(name)
+    info = declared(request, location).get(name)
+    allowed = allowed_values(info) if info is not None else None
+    if kind == "string_pattern_mismatch" and form is not None:
+        detail = f"{where} is not {form.noun}: {form.sentence}"
+    elif kind in ("enum", "literal_error") and allowed:
+        value = error.get("input")
+        detail = f"{where} does not take the value {value!r}; it takes: {', '.join(allowed)}"
+    else:
+        detail = f"{where}: {error.get('msg', 'invalid value')}"
+    extra = {"allowed": allowed} if allowed else None
+    return problem(400, "invalid_request", detail, field=name, extra=extra)
+
+
 async def _on_validation_error(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, RequestValidationError)
     errors = exc.errors()
     first = errors[0] if errors else {}
     loc = [str(p) for p in first.get("loc", ())]
+    if len(loc) == 2 and loc[0] in ("path", "query"):
+        return _parameter_problem(request, dict(first))
     field = ".".join(loc[1:] if len(loc) > 1 else loc) or None
     detail = str(first.get("msg", "invalid request"))
     return problem(422 if loc[:1] == ["body"] else 400, "invalid_request", detail, field=field)

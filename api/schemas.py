@@ -7,14 +7,69 @@ describe them for clients and for generated documentation.
 
 from __future__ import annotations
 
-from typing import Any
+from dataclasses import dataclass
+from typing import Annotated, Any
 
+from fastapi import Path, Query
 from pydantic import BaseModel, Field
 
 from ledger.statements import REQUIRED_FIELDS
 
 EVENT_ID_PATTERN = r"^[0-9a-f]{64}$"
 REF_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9._:-]{0,63}$"
+TIME_PATTERN = r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z$"
+
+
+@dataclass(frozen=True)
+class Form:
+    """What a valid value of a parameter looks like, as a pattern and in words.
+
+    A refusal says the words, never the pattern: "an event id is 64 lowercase
+    hexadecimal characters", not ``^[0-9a-f]{64}$``.
+    """
+
+    noun: str
+    pattern: str
+    words: str
+
+    @property
+    def sentence(self) -> str:
+        return f"{self.noun} is {self.words}"
+
+
+_REF_WORDS = (
+    "1 to 64 characters (letters, digits, '.', '_', ':' and '-'), starting with a letter or a digit"
+)
+FORMS: dict[str, Form] = {
+    "event_id": Form(
+        "an event id", EVENT_ID_PATTERN, "64 lowercase hexadecimal characters (0-9 and a-f)"
+    ),
+    "case": Form("a case id", REF_PATTERN, _REF_WORDS),
+    "person": Form("a person id", REF_PATTERN, _REF_WORDS),
+    "as_of": Form(
+        "a time", TIME_PATTERN, "written in UTC as YYYY-MM-DDTHH:MM:SSZ, e.g. 2026-03-01T10:00:00Z"
+    ),
+}
+"""Every parameter with a pattern, by name: the routes declare them from here."""
+
+
+def _path(name: str) -> Any:
+    form = FORMS[name]
+    return Path(pattern=form.pattern, description=form.sentence)
+
+
+EventIdPath = Annotated[str, _path("event_id")]
+CasePath = Annotated[str, _path("case")]
+PersonPath = Annotated[str, _path("person")]
+AsOfQuery = Annotated[
+    str | None,
+    Query(
+        pattern=FORMS["as_of"].pattern,
+        max_length=20,
+        description="Judge deadlines at this UTC time (not before the latest event);"
+        f" default: the time signed in the latest checkpoint ({FORMS['as_of'].sentence})",
+    ),
+]
 
 STATEMENT_SCHEMA: dict[str, Any] = {
     "type": "object",
@@ -140,6 +195,10 @@ class Problem(BaseModel):
     code: str
     field: str | None = None
     index: int | None = None
+    allowed: list[str] | None = Field(
+        default=None,
+        description="The values (or, for unknown_parameter, the query parameters) that are taken",
+    )
 
 
 PROBLEM_RESPONSES: dict[int | str, dict[str, Any]] = {

@@ -26,6 +26,7 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 from ledger.charter_policy import max_clock_skew
 from ledger.errors import ContradictsCharter, InvalidArgument
 from ledger.service import utc_now
+from public_site.fonts import NODE_MODULES
 
 Clock = Callable[[], datetime]
 
@@ -55,6 +56,8 @@ class Settings(BaseSettings):
     max_json_depth: int = Field(default=32, gt=0)
     max_page_size: int = Field(default=1000, gt=0)
     site_dir: Path | None = Field(default=None, validation_alias="LEDGER_SITE")
+    node_modules: Path = NODE_MODULES
+    """Where ``npm install`` put the scripts of the documentation pages (``api.docs``)."""
     checkpoint_interval: float = Field(default=1.0, ge=0)
     checkpoint_wait_timeout: float = Field(default=30.0, ge=0)
     clock: Clock = Field(default=utc_now, exclude=True)

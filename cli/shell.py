@@ -79,6 +79,7 @@ _BY_EXIT_CODE: dict[int, tuple[type[LedgerError], ...]] = {
         e.ExportRefused,
         e.SiteSourceError,
         e.FontMissing,
+        e.DocsAssetMissing,
         e.Unreachable,
         e.InvalidWitnessPolicy,
         e.WitnessRefusal,

@@ -269,6 +269,12 @@ class FontMissing(SiteSourceError):
     code = "font_missing"
 
 
+class DocsAssetMissing(LedgerError):
+    """The API cannot serve its documentation pages: their npm package is not installed."""
+
+    code = "docs_asset_missing"
+
+
 # --- witnesses and mirrors ---------------------------------------------------------
 class Unreachable(LedgerError):
     """A log or witness over the network did not answer, or answered with an error."""

@@ -6,9 +6,10 @@ alike), draws the charts, and writes the data a reader needs to check what
 they read: the checkpoint, the log key, the whole public log, the log as
 C2SP tlog-tiles (from which the verify page computes any event's inclusion
 proof), and every report as CSV and JSON. Links in pages are relative, so the
-directory can be hosted under any path; the Atom feeds (one per language) are read
-outside the site, so their links are absolute, from ``base_url`` (see
-``public_site.feeds``). Writing is incremental (see ``public_site.output``).
+directory can be hosted under any path (the 404 pages excepted: see
+``write_not_found``); the Atom feeds (one per language) are read outside the
+site, so their links are absolute, from ``base_url`` (see ``public_site.feeds``).
+Writing is incremental (see ``public_site.output``).
 """
 
 from __future__ import annotations
@@ -148,8 +149,15 @@ class SiteBuilder:
         }
 
     def render_html(
-        self, env: Environment, language: Language, template: str, path: str, **context: Any
+        self,
+        env: Environment,
+        language: Language,
+        template: str,
+        path: str,
+        base: str | None = None,
+        **context: Any,
     ) -> str:
+        """The page at ``path``; its links are relative to it unless ``base`` says where the site's root is."""
         depth = path.count("/")
         fmt = Formatter(language)
         gettext: Callable[[str], str] = translations(language.code).gettext
@@ -165,7 +173,7 @@ class SiteBuilder:
         return env.get_template(template).render(
             lang=language,
             languages=LANGUAGES,
-            base="../" * depth,
+            base="../" * depth if base is None else base,
             path=path.split("/", 1)[1] if "/" in path else path,
             fmt=fmt,
             label=label,
@@ -195,6 +203,19 @@ class SiteBuilder:
     ) -> None:
         self.writer.write(path, self.render_html(env, language, template, path, **context))
         self.pages += 1
+
+    def write_not_found(self, env: Environment, language: Language, path: str) -> None:
+        """The page a server shows for an address the site does not have (HTTP 404).
+
+        It is served at whatever address was mistyped, at any depth, so its links
+        start at the site's root (``/``) instead of being relative to the page:
+        the one exception to the relative links, and why a 404 page works only
+        where the site is hosted at the root of its domain (as ``ledger serve``
+        hosts it). ``ledger serve`` shows ``en/404.html`` or ``ur/404.html`` for
+        an address under ``/en/`` or ``/ur/``; ``404.html`` at the root, in
+        English, is the page static hosts look for.
+        """
+        self.render(env, language, "not_found.html", path, base="/", page="not_found")
 
     def write_case_pages(self, environments: dict[str, Environment]) -> None:
         """Every case page in every language; each case's timeline is assembled once for all languages."""
@@ -442,6 +463,7 @@ class SiteBuilder:
             page="downloads",
             reports=REPORT_NAMES,
         )
+        self.write_not_found(env, language, f"{code}/404.html")
 
     def build(self) -> BuildResult:
         started = time.perf_counter()
@@ -456,6 +478,7 @@ class SiteBuilder:
         self.write_case_pages(environments)
         en = LANGUAGES[0]
         self.render(environments["en"], en, "root.html", "index.html", page="root")
+        self.write_not_found(environments["en"], en, "404.html")
         entries = self.data.feed_entries()
         for language in LANGUAGES:
             self.render(

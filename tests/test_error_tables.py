@@ -21,6 +21,7 @@ import cli
 import ledger
 import public_site
 from api.errors import STATUSES, PayloadTooLarge, UnsupportedMediaType, status_of
+from api.parameters import UnknownParameter
 from cli.shell import EXIT_CODES, exit_code_of
 from ledger import errors as e
 from ledger.errors import LedgerError
@@ -50,7 +51,7 @@ def error_types() -> set[type[LedgerError]]:
     }
 
 
-HTTP_ONLY = {PayloadTooLarge, UnsupportedMediaType}
+HTTP_ONLY = {PayloadTooLarge, UnsupportedMediaType, UnknownParameter}
 """Raised by the HTTP edge itself; no command can meet them."""
 
 

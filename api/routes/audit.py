@@ -9,17 +9,23 @@ through ``explanation_requested`` and ``explained`` to ``finding_recorded``.
 
 from __future__ import annotations
 
-from typing import Annotated, Any, Literal
+from enum import StrEnum
+from typing import Any, Literal
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter
 
 from api.deps import GateDep
 from api.reporting import with_reports
 from api.schemas import PROBLEM_RESPONSES
+from ledger.projections.flagging import RULES
 
 router = APIRouter(prefix="/v1/audit", tags=["audit"])
 
 FlagStatus = Literal["open", "explanation_requested", "explanation_given", "finding_recorded"]
+FlagRule = StrEnum("FlagRule", [(rule, rule) for rule in RULES])  # type: ignore[misc]
+"""The rules that raise flags, made from the one list of them (``RULES``): the OpenAPI
+document lists them, and a rule not among them is refused instead of matching nothing.
+(mypy reads an enum's members only from a literal list, hence the ignore.)"""
 
 QUEUE_DESCRIPTION = """
 Flags raised by the rules (e.g. `release.on_instructions`, `release.no_basis`,
@@ -35,10 +41,10 @@ committee posts signed statements to `POST /v1/events`: `explanation.requested`
 def flags(
     gate: GateDep,
     status: FlagStatus | None = None,
-    rule: Annotated[str | None, Query(pattern=r"^[a-z0-9_]+\.[a-z0-9_]+$", max_length=64)] = None,
+    rule: FlagRule | None = None,
 ) -> dict[str, Any]:
     def read(reports: Any) -> dict[str, Any]:
-        rows = reports.flags(status=status, rule=rule)
+        rows = reports.flags(status=status, rule=None if rule is None else rule.value)
         return {
             "tree_size": reports.tree_size,
             "root": reports.root_hex,

@@ -11,18 +11,16 @@ recipient's sealing key (the court, the committee, the recorder) can open them
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Annotated, Any
+from typing import Any
 
-from fastapi import APIRouter, Path
+from fastapi import APIRouter
 
 from api import reading
 from api.deps import GateDep
 from api.reporting import with_reports
-from api.schemas import PROBLEM_RESPONSES, REF_PATTERN
+from api.schemas import PROBLEM_RESPONSES, CasePath, PersonPath
 
 router = APIRouter(prefix="/v1", tags=["cases"])
-
-RefPath = Annotated[str, Path(pattern=REF_PATTERN)]
 
 
 def _history(gate: GateDep, build: Callable[[Any], dict[str, Any]]) -> dict[str, Any]:
@@ -49,7 +47,7 @@ def _sealed_envelope(gate: GateDep, leaf_index: int) -> dict[str, Any] | None:
     summary="A case's full history with proofs",
     responses=PROBLEM_RESPONSES,
 )
-def case_history(case: RefPath, gate: GateDep) -> dict[str, Any]:
+def case_history(case: CasePath, gate: GateDep) -> dict[str, Any]:
     return _history(gate, lambda reports: reports.case_history(case))
 
 
@@ -58,5 +56,5 @@ def case_history(case: RefPath, gate: GateDep) -> dict[str, Any]:
     summary="A person's history with proofs",
     responses=PROBLEM_RESPONSES,
 )
-def person_history(person: RefPath, gate: GateDep) -> dict[str, Any]:
+def person_history(person: PersonPath, gate: GateDep) -> dict[str, Any]:
     return _history(gate, lambda reports: reports.person_history(person))

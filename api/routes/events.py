@@ -11,20 +11,20 @@ institution's role may record its type.
 from __future__ import annotations
 
 import json
-from typing import Annotated, Any
+from typing import Any
 
 import anyio.to_thread
-from fastapi import APIRouter, Path, Query, Request, Response
+from fastapi import APIRouter, Query, Request, Response
 
 from api import reading, recording
 from api.body import read_json
 from api.deps import GateDep, NowDep, SettingsDep, SignerDep
 from api.gate import LedgerGate
 from api.schemas import (
-    EVENT_ID_PATTERN,
     PROBLEM_RESPONSES,
     RECORD_REQUEST_BODY,
     CheckpointRef,
+    EventIdPath,
     EventPage,
     LoggedEvent,
     Recorded,
@@ -206,7 +206,7 @@ def event_json(gate: LedgerGate, event_id: str) -> bytes:
 )
 async def get_event(
     gate: GateDep,
-    event_id: Annotated[str, Path(pattern=EVENT_ID_PATTERN)],
+    event_id: EventIdPath,
 ) -> Response:
     body = gate.caches.events.get(event_id)
     if body is None:

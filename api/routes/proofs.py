@@ -11,13 +11,13 @@ import base64
 from typing import Annotated
 
 import anyio.to_thread
-from fastapi import APIRouter, Path, Query, Request
+from fastapi import APIRouter, Query, Request
 from fastapi.responses import PlainTextResponse, Response
 
 from api.deps import GateDep
 from api.gate import LedgerGate
 from api.routes.checkpoints import cached_latest, latest
-from api.schemas import EVENT_ID_PATTERN, PROBLEM_RESPONSES, ConsistencyProof, InclusionProof
+from api.schemas import PROBLEM_RESPONSES, ConsistencyProof, EventIdPath, InclusionProof
 from api.wants import prefers
 from ledger.errors import NotFound, ProofError
 from ledger.log.proof_format import format_proof
@@ -26,7 +26,6 @@ from ledger.service import Ledger
 router = APIRouter(prefix="/v1/proofs", tags=["proofs"])
 
 TLOG_PROOF = "text/plain; charset=utf-8"
-EventIdPath = Annotated[str, Path(pattern=EVENT_ID_PATTERN)]
 SizeQuery = Annotated[
     int | None, Query(ge=1, le=2**62, description="Tree size (default: latest checkpoint)")
 ]

@@ -8,14 +8,14 @@ the time signed in the latest checkpoint unless ``?as_of=`` asks for another).
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Any
 
-from fastapi import APIRouter, Query, Request
+from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
 from api.deps import GateDep
 from api.reporting import with_reports
-from api.schemas import PROBLEM_RESPONSES
+from api.schemas import PROBLEM_RESPONSES, AsOfQuery
 from api.wants import prefers
 from ledger.projections.report_names import ReportName
 
@@ -31,15 +31,7 @@ def report(
     name: ReportName,
     request: Request,
     gate: GateDep,
-    as_of: Annotated[
-        str | None,
-        Query(
-            pattern=r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z$",
-            max_length=20,
-            description="Judge deadlines at this UTC time (not before the latest event);"
-            " default: the time signed in the latest checkpoint",
-        ),
-    ] = None,
+    as_of: AsOfQuery = None,
 ) -> Any:
     table = with_reports(gate, lambda reports: reports.report(name, as_of))
     if prefers(request, "text/csv"):

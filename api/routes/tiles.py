@@ -36,7 +36,9 @@ def parse_address(tile_path: str) -> TileAddress:
     try:
         return parse_tile_path(tile_path)
     except ValueError as exc:
-        raise MalformedTilePath(str(exc)) from None
+        raise MalformedTilePath(
+            f"path parameter 'tile_path' ({tile_path!r}) is not a tile: {exc}", field="tile_path"
+        ) from None
 
 
 @router.get(

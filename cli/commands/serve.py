@@ -44,6 +44,7 @@ def register(app: typer.Typer) -> None:
         """Serve the HTTP API for recorders, the committee, the court and mirrors."""
         import uvicorn
 
+        from api.app import check_served_files
         from api.settings import Settings
         from cli.shell import err_console
 
@@ -58,7 +59,9 @@ def register(app: typer.Typer) -> None:
         if passphrase_env:
             os.environ["LEDGER_PASSPHRASE_ENV"] = passphrase_env
         os.environ["LEDGER_CHECKPOINT_INTERVAL"] = str(checkpoint_interval)
-        check_settings(Settings.from_env())
+        settings = Settings.from_env()
+        check_settings(settings)
+        check_served_files(settings)
         uvicorn.run(
             "api.app:app_from_env",
             factory=True,

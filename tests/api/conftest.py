@@ -12,7 +12,7 @@ from api.app import create_app
 from api.settings import Settings
 from ledger.keyring import Keyring
 from ledger.service import Ledger
-from tests.conftest import Clock, Recorder
+from tests.conftest import Clock, Recorder, chartered_ledger
 
 
 def api_settings(db: str, keyring: Keyring, clock: Clock, **overrides: Any) -> Settings:
@@ -48,3 +48,17 @@ def key_registration(recorder: Recorder, name: str = "Ceasefire Police Unit, sec
             "reason": name,
         },
     )
+
+
+def small_ledger(db: str, keyring: Keyring, clock: Clock, statements: int = 2) -> list[str]:
+    """A chartered ledger at ``db`` holding ``statements`` key registrations and a checkpoint.
+
+    Returns the ids of the registrations.
+    """
+    recorder = Recorder(keyring, clock)
+    with chartered_ledger(db, keyring, clock) as ledger:
+        appended = ledger.append(
+            [key_registration(recorder, f"key {i}") for i in range(statements)]
+        )
+        ledger.sign_checkpoint()
+    return [a.event_id for a in appended]

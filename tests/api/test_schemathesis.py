@@ -23,8 +23,8 @@ from schemathesis.specs.openapi.checks import (
 
 from api.app import create_app
 from ledger.keyring import Keyring
-from tests.api.conftest import api_settings, key_registration
-from tests.conftest import Clock, Recorder, chartered_ledger
+from tests.api.conftest import api_settings, small_ledger
+from tests.conftest import Clock
 
 
 def served_schema() -> Any:
@@ -34,10 +34,7 @@ def served_schema() -> Any:
     keyring = Keyring.create(directory / "keys")
     clock = Clock()
     db = str(directory / "ledger.db")
-    with chartered_ledger(db, keyring, clock) as ledger:
-        recorder = Recorder(keyring, clock)
-        ledger.append([key_registration(recorder, f"key {i}") for i in range(3)])
-        ledger.sign_checkpoint()
+    small_ledger(db, keyring, clock, statements=3)
     app = create_app(api_settings(db, keyring, clock))
     return schemathesis.openapi.from_asgi("/openapi.json", app)
 
