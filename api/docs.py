@@ -1,23 +1,23 @@
-"""The API's documentation pages, served from this machine: ``/docs`` (Swagger UI) and ``/redoc``.
+"""The API's documentation page, served from this machine: ``/docs`` (Swagger UI).
 
 FastAPI's own pages load their scripts and styles from a CDN. The server may
 have no internet, and a page that runs code fetched from another host runs
-whatever that host serves next. So both pages load files of this server only:
-the prebuilt scripts of two npm packages, pinned with their integrity hashes
+whatever that host serves next. So the page loads files of this server only:
+the prebuilt scripts of an npm package, pinned with their integrity hashes
 in ``package-lock.json`` and installed by ``npm install`` (``scripts/demo`` and
 ``scripts/test`` run it), and a short start-up script of our own for each
-(``api/static/``). Each page is sent with a Content-Security-Policy that allows
+(``api/static/``). The page is sent with a Content-Security-Policy that allows
 nothing but this origin, so a request elsewhere would be blocked, not made.
 
 Why these packages:
 
 * ``swagger-ui-dist`` is Swagger UI's own prebuilt release (the files
   FastAPI's page fetches from the CDN).
-* ``redoc`` 2.5.4 ships ``bundles/redoc.standalone.js`` and is a maintained
-  release of the 2.x line (September 2026). Redoc 3.0.1 also ships a
-  standalone bundle, but cannot be installed: it requires
-  ``@redocly/redoc-opentelemetry`` ^0.5.1, and the registry's latest is 0.2.2;
-  it also sends usage telemetry to Redocly unless each page turns it off.
+* No ReDoc page (FastAPI's ``/redoc``): Redoc 3.0.1 cannot be installed (it
+  requires ``@redocly/redoc-opentelemetry`` ^0.5.1; the registry's latest is
+  0.2.2) and sends usage telemetry by default, and Redoc 2 pulls in over a
+  hundred packages and always loads its vendor's logo from a CDN. Swagger UI
+  shows the same schema, every operation with its parameters and answers.
 * Not the PyPI package ``fastapi-offline``: it copies such bundles into its
   wheel without saying which versions, without their licences, and replaces
   FastAPI's application class. The npm packages are the projects' own
@@ -47,12 +47,11 @@ JAVASCRIPT = "text/javascript; charset=utf-8"
 
 CONTENT_SECURITY_POLICY = (
     "default-src 'none'; script-src 'self'; style-src 'self' 'unsafe-inline';"
-    " img-src 'self' data:; font-src 'self'; connect-src 'self'; worker-src 'self' blob:;"
+    " img-src 'self' data:; font-src 'self'; connect-src 'self';"
     " base-uri 'none'; form-action 'none'; frame-ancestors 'none'"
 )
 """This origin only. Both UIs set ``style`` attributes and inline SVG icons
-(``'unsafe-inline'`` styles, ``data:`` images); ReDoc runs its search in a
-worker made from a ``blob:``."""
+(``'unsafe-inline'`` styles, ``data:`` images)."""
 
 
 @dataclass(frozen=True)
@@ -75,8 +74,6 @@ ASSETS: dict[str, Asset] = {
     "swagger-ui.css": Asset("text/css; charset=utf-8", "swagger-ui-dist", "swagger-ui.css"),
     "swagger-ui-bundle.js": Asset(JAVASCRIPT, "swagger-ui-dist", "swagger-ui-bundle.js"),
     "swagger-start.js": Asset(JAVASCRIPT, None, "api/static/swagger-start.js"),
-    "redoc.standalone.js": Asset(JAVASCRIPT, "redoc", "bundles/redoc.standalone.js"),
-    "redoc-start.js": Asset(JAVASCRIPT, None, "api/static/redoc-start.js"),
     "favicon.svg": Asset("image/svg+xml", None, "public_site/static/favicon.svg"),
 }
 """Name under ``/docs/assets/`` → where the file comes from."""
@@ -125,12 +122,6 @@ async def swagger_ui(request: Request) -> HTMLResponse:
     return _page(
         request, "swagger-ui", ("swagger-ui-bundle.js", "swagger-start.js"), "swagger-ui.css"
     )
-
-
-@router.get("/redoc")
-async def redoc(request: Request) -> HTMLResponse:
-    """ReDoc: the same schema as a three-panel reference."""
-    return _page(request, "redoc", ("redoc.standalone.js", "redoc-start.js"))
 
 
 @router.get(ASSETS_URL + "{name}")

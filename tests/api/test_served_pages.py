@@ -33,15 +33,9 @@ from tests.reliability.support import LEDGER_CMD, kill_hard, start_server
 from tests.site.browser import PageWatch, axe_violations, chromium
 from tests.site.conftest import build_from
 
-REDOC_LOGO = "https://cdn.redoc.ly/redoc/logo-mini.svg"
-OPERATIONS = {
-    "/docs": (".opblock", ()),
-    "/redoc": ("[data-section-id^='operation/']", (REDOC_LOGO,)),
-}
+OPERATIONS = {"/docs": (".opblock", ())}
 """Each documentation page, the element it renders once per operation, and what it tries to
-load from elsewhere. ReDoc 2 always shows its vendor's logo from its CDN (no option turns
-it off): the page's Content-Security-Policy blocks it in the browser, so it never reaches
-the network, and the image hides itself."""
+load from elsewhere (nothing)."""
 
 
 @pytest.fixture(scope="module")
@@ -154,7 +148,7 @@ def test_every_npm_asset_is_a_pinned_dependency() -> None:
 
     manifest = json.loads((Path(__file__).resolve().parents[2] / "package.json").read_text())
     packages = {a.package for a in ASSETS.values() if a.package is not None}
-    assert packages == {"swagger-ui-dist", "redoc"}
+    assert packages == {"swagger-ui-dist"}
     for package in packages:
         assert re.fullmatch(r"\d+\.\d+\.\d+", manifest["dependencies"][package]), package
 
