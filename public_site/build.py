@@ -89,13 +89,38 @@ def make_environment(language: Language) -> Environment:
     return env
 
 
-def render_methodology(path: Path) -> str | None:
-    """docs/methodology.md as HTML; raw HTML in the Markdown is escaped, never passed through."""
+def render_methodology(path: Path, scroll_hint: str) -> str | None:
+    """docs/methodology.md as HTML; raw HTML in the Markdown is escaped, never passed through.
+
+    Each table sits in the same scrolling region as the site's own tables
+    (``table_wrap`` in macros.html), named by the heading above it, so a wide
+    table scrolls inside the page instead of widening it.
+    """
     if not path.exists():
         return None
     from markdown_it import MarkdownIt
+    from markdown_it.token import Token
+    from markupsafe import escape
+
+    def table_open(
+        renderer: Any, tokens: list[Token], idx: int, options: Any, env: dict[str, Any]
+    ) -> str:
+        heading = next(
+            (
+                tokens[i + 1].content
+                for i in range(idx - 1, -1, -1)
+                if tokens[i].type == "heading_open"
+            ),
+            "",
+        )
+        return (
+            f'<div class="table-wrap" role="region" aria-label="{escape(heading)}" tabindex="0">'
+            f'<p class="scroll-hint" aria-hidden="true">{escape(scroll_hint)}</p>\n<table>\n'
+        )
 
     md = MarkdownIt("commonmark", {"html": False, "linkify": False}).enable("table")
+    md.add_render_rule("table_open", table_open)
+    md.add_render_rule("table_close", lambda *_: "</table></div>\n")
     return str(md.render(path.read_text("utf-8")))
 
 
@@ -106,7 +131,12 @@ class SiteBuilder:
         self.source = source
         self.writer = SiteWriter(out)
         self.data = SiteData(source.reports)
-        self.methodology_html = render_methodology(methodology)
+        self.methodology_html = {
+            language.code: render_methodology(
+                methodology, translations(language.code).gettext(labels.SCROLL_HINT)
+            )
+            for language in LANGUAGES
+        }
         self.pages = 0
         self.fonts = font_files()
         self.charts: dict[str, dict[str, charts.Chart]] = {}
@@ -394,7 +424,7 @@ class SiteBuilder:
             "methodology.html",
             f"{code}/methodology.html",
             page="methodology",
-            methodology=self.methodology_html,
+            methodology=self.methodology_html[code],
             notes={n: d.tables[n].notes for n in REPORT_NAMES},
         )
         self.render(

@@ -149,3 +149,6 @@ COURT_STAGES = {
     "first_hearing_to_verdict": N_("First hearing to verdict"),
     "arrest_to_verdict": N_("Arrest to verdict"),
 }
+
+SCROLL_HINT = N_("Scroll sideways to see every column")
+"""Shown above a table while it is wider than its region (templates' ``table_wrap`` and the methodology's tables)."""
