@@ -20,11 +20,13 @@ from pathlib import Path
 from typing import Any
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
+from markupsafe import Markup
 
 from ledger.log.tiles import id_prefix_length, write_tiles
 from ledger.projections.report_names import REPORT_NAMES
 from public_site import charts, labels
 from public_site.case_pages import CasePages
+from public_site.filters import Filters, by_group_outcome_month
 from public_site.fonts import font_files, stylesheet
 from public_site.i18n import LANGUAGES, Formatter, Language, translations
 from public_site.output import SiteWriter
@@ -163,9 +165,8 @@ class SiteBuilder:
             "as_of_explanation": self.source.reports.evaluation.explanation,
         }
 
-    def render_html(
-        self, env: Environment, language: Language, template: str, path: str, **context: Any
-    ) -> str:
+    def page_context(self, language: Language, path: str) -> dict[str, Any]:
+        """What every template of a page at ``path`` sees (links, formats, labels, the checkpoint)."""
         depth = path.count("/")
         fmt = Formatter(language)
         gettext: Callable[[str], str] = translations(language.code).gettext
@@ -173,7 +174,7 @@ class SiteBuilder:
         def label(table: dict[str, str], code: Any) -> str:
             return gettext(table[code]) if code in table else str(code)
 
-        return env.get_template(template).render(
+        return dict(
             lang=language,
             languages=LANGUAGES,
             base="../" * depth,
@@ -188,14 +189,47 @@ class SiteBuilder:
             survival_at=survival_at,
             km_hours=KM_HOURS,
             charts=self.charts.get(language.code, {}),
-            **context,
         )
+
+    def render_html(
+        self, env: Environment, language: Language, template: str, path: str, **context: Any
+    ) -> str:
+        return env.get_template(template).render(**self.page_context(language, path), **context)
 
     def render(
         self, env: Environment, language: Language, template: str, path: str, **context: Any
     ) -> None:
         self.writer.write(path, self.render_html(env, language, template, path, **context))
         self.pages += 1
+
+    def write_filtered(
+        self,
+        env: Environment,
+        language: Language,
+        filters: Filters,
+        rows: list[dict[str, Any]],
+        row_macro: str,
+        **context: Any,
+    ) -> None:
+        """The table's page and one page per filter value; each row rendered once, joined into its pages."""
+        code, name = language.code, filters.table
+        macros = env.get_template("rows.html").make_module(
+            self.page_context(language, f"{code}/{name}.html")
+        )
+        render_row = getattr(macros, row_macro)
+        html = [str(render_row(row)) for row in rows]
+        for view in filters.views:
+            self.render(
+                env,
+                language,
+                f"{name}.html",
+                f"{code}/{view.page}",
+                page=name,
+                filters=filters,
+                view=view,
+                rows_html=Markup("".join(html[i] for i in view.rows)),
+                **context,
+            )
 
     def write_case_pages(self, environments: dict[str, Environment]) -> None:
         """Every case page in every language; each case's timeline is assembled once for all languages."""
@@ -382,8 +416,9 @@ class SiteBuilder:
                 page="groups",
                 g=d.group(group),
             )
-        self.render(
-            env, language, "promises.html", f"{code}/promises.html", page="promises", **d.promises()
+        promises = d.promises()
+        self.write_filtered(
+            env, language, self.promise_filters, promises.pop("rows"), "promise_row", **promises
         )
         self.render(
             env,
@@ -415,9 +450,7 @@ class SiteBuilder:
             page="interruption",
             **d.table_page("interruption"),
         )
-        self.render(
-            env, language, "cases.html", f"{code}/cases.html", page="cases", cases=self.case_rows
-        )
+        self.write_filtered(env, language, self.case_filters, self.case_rows, "case_row")
         self.render(
             env,
             language,
@@ -450,6 +483,13 @@ class SiteBuilder:
         self.write_static()
         proofs = self.write_data()
         self.case_rows = self.data.cases()
+        groups = [row["group"] for row in self.data.tables["groups"].rows]
+        self.promise_filters = by_group_outcome_month(
+            "promises", self.data.tables["promises"].rows, groups, list(labels.OUTCOMES), "shot_at"
+        )
+        self.case_filters = by_group_outcome_month(
+            "cases", self.case_rows, groups, list(labels.CASE_OUTCOMES), "opened"
+        )
         environments = {language.code: make_environment(language) for language in LANGUAGES}
         for language in LANGUAGES:
             env = environments[language.code]
