@@ -91,18 +91,21 @@ def make_environment(language: Language) -> Environment:
     return env
 
 
-def render_methodology(path: Path, scroll_hint: str) -> str | None:
+def render_methodology(path: Path, language: Language) -> str | None:
     """docs/methodology.md as HTML; raw HTML in the Markdown is escaped, never passed through.
 
     Each table sits in the same scrolling region as the site's own tables
     (``table_wrap`` in macros.html), named by the heading above it, so a wide
-    table scrolls inside the page instead of widening it.
+    table scrolls inside the page instead of widening it. The methodology is
+    English; the hint is in the page's language.
     """
     if not path.exists():
         return None
     from markdown_it import MarkdownIt
     from markdown_it.token import Token
     from markupsafe import escape
+
+    hint = translations(language.code).gettext(labels.SCROLL_HINT)
 
     def table_open(
         renderer: Any, tokens: list[Token], idx: int, options: Any, env: dict[str, Any]
@@ -117,7 +120,8 @@ def render_methodology(path: Path, scroll_hint: str) -> str | None:
         )
         return (
             f'<div class="table-wrap" role="region" aria-label="{escape(heading)}" tabindex="0">'
-            f'<p class="scroll-hint" aria-hidden="true">{escape(scroll_hint)}</p>\n<table>\n'
+            f'<p class="scroll-hint" lang="{language.code}" dir="{language.direction}"'
+            f' aria-hidden="true">{escape(hint)}</p>\n<table>\n'
         )
 
     md = MarkdownIt("commonmark", {"html": False, "linkify": False}).enable("table")
@@ -134,10 +138,7 @@ class SiteBuilder:
         self.writer = SiteWriter(out)
         self.data = SiteData(source.reports)
         self.methodology_html = {
-            language.code: render_methodology(
-                methodology, translations(language.code).gettext(labels.SCROLL_HINT)
-            )
-            for language in LANGUAGES
+            language.code: render_methodology(methodology, language) for language in LANGUAGES
         }
         self.pages = 0
         self.fonts = font_files()
