@@ -33,17 +33,28 @@ def group_ids(out: Path) -> set[str]:
     return {row["group"] for row in table["rows"]}
 
 
-def pages_of(out: Path, every_case: bool) -> list[str]:
-    """The site's pages in both languages; without ``every_case``, one case page per language.
+def kind_of(path: Path) -> str | None:
+    """The template a page shares with others (case pages, group pages, one table filtered by one
+    dimension), or None for a page of its own."""
+    if path.parent.name not in ("en", "ur"):
+        return path.parent.name
+    table, by, value = path.stem.partition("-by-")
+    return f"{table}-by-{value.split('-')[0]}" if by else None
 
-    Case pages share one frame and one body template, so the simulated city
-    (which has dozens) is checked on one of them; the hostile city on all.
+
+def pages_of(out: Path, every_page: bool) -> list[str]:
+    """The site's pages in both languages; without ``every_page``, one page of each kind.
+
+    The hostile city is checked on every page; the simulated one, with its
+    dozens of cases, on one page of each kind (the realistic widths of its
+    figures are the same on all of them).
     """
-    pages = []
+    pages, seen = [], set()
     for lang in ("en", "ur"):
-        cases = sorted((out / lang / "cases").glob("*.html"))
         for path in sorted((out / lang).rglob("*.html")):
-            if every_case or path.parent.name != "cases" or path == cases[0]:
+            kind = kind_of(path)
+            if every_page or kind is None or (lang, kind) not in seen:
+                seen.add((lang, kind))
                 pages.append(path.relative_to(out).as_posix())
     return pages
 
@@ -76,7 +87,7 @@ def test_every_page_fits_the_screen_and_shows_every_groups_key_figures(
     site: str, tab: Any, request: pytest.FixtureRequest
 ) -> None:
     built: dict[str, Any] = request.getfixturevalue(site)
-    pages = pages_of(built["out"], every_case=site == "hostile_site")
+    pages = pages_of(built["out"], every_page=site == "hostile_site")
     groups = group_ids(built["out"])
     assert groups and len(pages) >= 32
     problems: dict[str, list[str]] = {}
