@@ -22,6 +22,7 @@ from pathlib import Path
 from typing import Any
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
+from markupsafe import Markup
 
 from ledger.log.tiles import id_prefix_length, write_tiles
 from ledger.projections.equality import NO_GROUP
@@ -31,6 +32,7 @@ from ledger.projections.report_names import REPORT_NAMES
 from public_site import charts, labels
 from public_site.case_pages import CasePages
 from public_site.feeds import DEFAULT_BASE_URL, FEED, feed_id, parse_base_url
+from public_site.filters import Filters, by_group_outcome_month
 from public_site.fonts import font_files, stylesheet
 from public_site.i18n import LANGUAGES, Formatter, Language, translations
 from public_site.labels import N_
@@ -113,7 +115,7 @@ class SiteBuilder:
         self.writer = SiteWriter(out)
         self.data = SiteData(source.reports)
         self.methodology_html = {
-            language.code: render_methodology(translation_of(methodology, language.code))
+            language.code: render_methodology(translation_of(methodology, language.code), language)
             for language in LANGUAGES
         }
         policy = source.reports.facts.policy
@@ -148,16 +150,13 @@ class SiteBuilder:
             "as_of_explanation": self.source.reports.evaluation.explanation,
         }
 
-    def render_html(
-        self,
-        env: Environment,
-        language: Language,
-        template: str,
-        path: str,
-        base: str | None = None,
-        **context: Any,
-    ) -> str:
-        """The page at ``path``; its links are relative to it unless ``base`` says where the site's root is."""
+    def page_context(
+        self, language: Language, path: str, base: str | None = None
+    ) -> dict[str, Any]:
+        """What every template of a page at ``path`` sees (links, formats, labels, the checkpoint).
+
+        Links are relative to the page unless ``base`` says where the site's root is.
+        """
         depth = path.count("/")
         fmt = Formatter(language)
         gettext: Callable[[str], str] = translations(language.code).gettext
@@ -170,7 +169,7 @@ class SiteBuilder:
             spec = RULES[rule]
             return {"happened": gettext(spec.happened), "law": gettext(spec.law)}
 
-        return env.get_template(template).render(
+        return dict(
             lang=language,
             languages=LANGUAGES,
             base="../" * depth if base is None else base,
@@ -190,7 +189,20 @@ class SiteBuilder:
             note_values={k: fmt.number(v) for k, v in self.note_values.items()},
             site_url=self.site_url,
             feed=FEED,
-            **context,
+        )
+
+    def render_html(
+        self,
+        env: Environment,
+        language: Language,
+        template: str,
+        path: str,
+        base: str | None = None,
+        **context: Any,
+    ) -> str:
+        """The page at ``path``; its links are relative to it unless ``base`` says where the site's root is."""
+        return env.get_template(template).render(
+            **self.page_context(language, path, base), **context
         )
 
     def group_namer(self, gettext: Callable[[str], str]) -> Callable[[str], str]:
@@ -216,6 +228,35 @@ class SiteBuilder:
         English, is the page static hosts look for.
         """
         self.render(env, language, "not_found.html", path, base="/", page="not_found")
+
+    def write_filtered(
+        self,
+        env: Environment,
+        language: Language,
+        filters: Filters,
+        rows: list[dict[str, Any]],
+        row_macro: str,
+        **context: Any,
+    ) -> None:
+        """The table's page and one page per filter value; each row rendered once, joined into its pages."""
+        code, name = language.code, filters.table
+        macros = env.get_template("rows.html").make_module(
+            self.page_context(language, f"{code}/{name}.html")
+        )
+        render_row = getattr(macros, row_macro)
+        html = [str(render_row(row)) for row in rows]
+        for view in filters.views:
+            self.render(
+                env,
+                language,
+                f"{name}.html",
+                f"{code}/{view.page}",
+                page=name,
+                filters=filters,
+                view=view,
+                rows_html=Markup("".join(html[i] for i in view.rows)),
+                **context,
+            )
 
     def write_case_pages(self, environments: dict[str, Environment]) -> None:
         """Every case page in every language; each case's timeline is assembled once for all languages."""
@@ -402,8 +443,9 @@ class SiteBuilder:
                 page="groups",
                 g=d.group(group),
             )
-        self.render(
-            env, language, "promises.html", f"{code}/promises.html", page="promises", **d.promises()
+        promises = d.promises()
+        self.write_filtered(
+            env, language, self.promise_filters, promises.pop("rows"), "promise_row", **promises
         )
         self.render(
             env,
@@ -435,9 +477,7 @@ class SiteBuilder:
             page="interruption",
             **d.table_page("interruption"),
         )
-        self.render(
-            env, language, "cases.html", f"{code}/cases.html", page="cases", cases=self.case_rows
-        )
+        self.write_filtered(env, language, self.case_filters, self.case_rows, "case_row")
         self.render(
             env,
             language,
@@ -445,6 +485,7 @@ class SiteBuilder:
             f"{code}/methodology.html",
             page="methodology",
             methodology=self.methodology_html[code],
+            notes={n: d.tables[n].notes for n in REPORT_NAMES},
         )
         self.render(
             env,
@@ -470,6 +511,13 @@ class SiteBuilder:
         self.write_static()
         proofs = self.write_data()
         self.case_rows = self.data.cases()
+        groups = [row["group"] for row in self.data.tables["groups"].rows]
+        self.promise_filters = by_group_outcome_month(
+            "promises", self.data.tables["promises"].rows, groups, list(labels.OUTCOMES), "shot_at"
+        )
+        self.case_filters = by_group_outcome_month(
+            "cases", self.case_rows, groups, list(labels.CASE_OUTCOMES), "opened"
+        )
         environments = {language.code: make_environment(language) for language in LANGUAGES}
         for language in LANGUAGES:
             env = environments[language.code]

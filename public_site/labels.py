@@ -461,3 +461,18 @@ RULES_TABLE = (N_("rule"), N_("severity"), N_("raised when"), N_("the law it bre
 
 NO_GROUP = N_("(no group)")
 """How the site names the projections' ``(no group)``: people who belong to no group."""
+
+CASE_OUTCOMES = {
+    "held_uncharged": N_("Held, not charged"),
+    "released_uncharged": N_("Released, not charged"),
+    "charged": N_("Charged, awaiting verdict"),
+    "charge_withdrawn": N_("Charge withdrawn"),
+    "convicted": N_("Convicted"),
+    "acquitted": N_("Acquitted"),
+    "discharged": N_("Discharged"),
+    "no_arrest": N_("No arrest recorded"),
+}
+"""Where a case stands (``pages.case_outcome``), in the order the cases page's filter lists them."""
+
+SCROLL_HINT = N_("Scroll sideways to see every column")
+"""Shown above a table while it is wider than its region (templates' ``table_wrap`` and the methodology's tables)."""

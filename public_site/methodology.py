@@ -18,6 +18,10 @@ from typing import Any
 
 from markdown_it import MarkdownIt
 from markdown_it.token import Token
+from markupsafe import escape
+
+from public_site.i18n import Language, translations
+from public_site.labels import SCROLL_HINT
 
 DOCS = Path(__file__).resolve().parent.parent / "docs"
 METHODOLOGY = DOCS / "methodology.md"
@@ -30,8 +34,29 @@ def translation_of(english: Path, code: str) -> Path:
     return english if code == "en" else english.with_suffix(f".{code}.md")
 
 
-def _table_open(self: Any, tokens: Sequence[Token], idx: int, options: Any, env: Any) -> str:
-    return '<div class="table-wrap" tabindex="0"><table class="cards">\n'
+def _table_opener(hint: str, code: str, direction: str) -> Any:
+    """The opening of a table: the site's scrolling region, named by the heading above the table.
+
+    The region is the same as ``table_wrap`` in macros.html: labelled, focusable,
+    with a hint in the page's language that the stylesheet shows while it scrolls.
+    """
+
+    def table_open(self: Any, tokens: Sequence[Token], idx: int, options: Any, env: Any) -> str:
+        heading = next(
+            (
+                tokens[i + 1].content
+                for i in range(idx - 1, -1, -1)
+                if tokens[i].type == "heading_open"
+            ),
+            "",
+        )
+        return (
+            f'<div class="table-wrap" role="region" aria-label="{escape(heading)}" tabindex="0">'
+            f'<p class="scroll-hint" lang="{code}" dir="{direction}" aria-hidden="true">'
+            f'{escape(hint)}</p>\n<table class="cards">\n'
+        )
+
+    return table_open
 
 
 def _table_close(self: Any, tokens: Sequence[Token], idx: int, options: Any, env: Any) -> str:
@@ -63,12 +88,13 @@ def _label_cells(tokens: list[Token]) -> None:
                     child.attrSet("dir", "ltr")
 
 
-def render_methodology(path: Path) -> str | None:
-    """A Markdown document as HTML (None when the file does not exist)."""
+def render_methodology(path: Path, language: Language) -> str | None:
+    """A Markdown document as HTML for a page in ``language`` (None when the file does not exist)."""
     if not path.exists():
         return None
+    hint = translations(language.code).gettext(SCROLL_HINT)
     md = MarkdownIt("commonmark", {"html": False, "linkify": False}).enable("table")
-    md.add_render_rule("table_open", _table_open)
+    md.add_render_rule("table_open", _table_opener(hint, language.code, language.direction))
     md.add_render_rule("table_close", _table_close)
     tokens = md.parse(COMMENT_LINE.sub("", path.read_text("utf-8")))
     _label_cells(tokens)

@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Any
 from ledger.projections.report_names import REPORT_NAMES
 
 if TYPE_CHECKING:
+    from ledger.projections.casework import CaseFile
     from ledger.projections.service import Reports
     from ledger.projections.tables import ReportTable
 
@@ -166,6 +167,7 @@ class SiteData:
 
     def cases(self) -> list[dict[str, Any]]:
         flagged = Counter(f["case"] for f in self.flags)
+        files = self.reports.analysis().files
         out = []
         for case in self.case_ids():
             info = self.facts.cases.get(case, {})
@@ -180,6 +182,7 @@ class SiteData:
                     "opened": first["occurred_at"],
                     "events": len(self.facts.case_mentions[case]),
                     "flags": flagged.get(case, 0),
+                    "outcome": case_outcome(files.get(case)),
                 }
             )
         return out
@@ -208,6 +211,25 @@ class SiteData:
                 )
         entries.sort(key=lambda e: (e["at"], e["id"]), reverse=True)
         return entries[:limit]
+
+
+def case_outcome(file: CaseFile | None) -> str:
+    """Where a case stands (a code of ``labels.CASE_OUTCOMES``): its verdict, else its charge, else custody.
+
+    A withdrawal withdraws every charge filed before it (the evolve function
+    of ``charge.withdrawn``), so a case is charged when a charge came after
+    the last withdrawal.
+    """
+    if file is None:
+        return "no_arrest"
+    if file.verdict is not None:
+        return str(file.verdict["data"].get("verdict"))
+    if file.charges:
+        withdrawn = file.withdrawals and file.withdrawals[-1]["i"] > file.charges[-1]["i"]
+        return "charge_withdrawn" if withdrawn else "charged"
+    if file.spells:
+        return "released_uncharged" if file.spells[-1].release is not None else "held_uncharged"
+    return "no_arrest"
 
 
 def iter_group_ids(data: SiteData) -> Iterator[str]:

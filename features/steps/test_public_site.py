@@ -68,11 +68,22 @@ def sees_headline(journalist: dict[str, Any]) -> None:
 )
 def per_group(journalist: dict[str, Any]) -> None:
     page = journalist["page"]
-    kemari = page.locator("table tbody tr", has_text="Kemari Dock Gang").inner_text().split("\t")
-    lyari = page.locator("table tbody tr", has_text="Lyari").first.inner_text().split("\t")
+
+    def figures(group: str) -> dict[str, str]:
+        card = page.locator(".group-card", has_text=group).first
+        return {
+            figure: card.locator(f"[data-figure='{figure}'] dd").inner_text().split("\n")[0]
+            for figure in ("triggers", "kept", "broken", "pending")
+        }
+
     # the Lyari front's shooting at the protected Kemari gang counts under the group attacked
-    assert kemari[1].strip() == "1" and kemari[3].strip() == "1", kemari
-    assert lyari[1].strip() == "0" and lyari[3].strip() == "1", lyari
+    assert figures("Kemari Dock Gang") == {
+        "triggers": "2",
+        "kept": "1",
+        "broken": "1",
+        "pending": "0",
+    }
+    assert figures("Lyari") == {"triggers": "1", "kept": "0", "broken": "1", "pending": "0"}
 
 
 @then("the page names the checkpoint's tree size and root")

@@ -125,3 +125,75 @@ def internal_links(page: Any) -> Iterator[str]:
     """Every href and src on the page (anchors, stylesheets, scripts, images)."""
     yield from page.eval_on_selector_all("a[href], link[href]", "els => els.map(e => e.href)")
     yield from page.eval_on_selector_all("script[src], img[src]", "els => els.map(e => e.src)")
+
+
+_NEXT_FRAMES = "() => new Promise(done => requestAnimationFrame(() => requestAnimationFrame(done)))"
+"""Scroll timelines (the scroll hints) follow a resize at the next frame, not at once."""
+
+_OVERFLOW = """
+(width) => {
+  const problems = [];
+  const name = (el) => el.tagName.toLowerCase() + (el.id ? '#' + el.id : '')
+    + (typeof el.className === 'string' && el.className ? '.' + el.className.trim().split(/\\s+/).join('.') : '')
+    + ' "' + (el.textContent || '').trim().slice(0, 30) + '"';
+  const scrollsOrClips = (el) => getComputedStyle(el).overflowX !== 'visible';
+  const page = document.documentElement.scrollWidth;
+  if (page > width + 1) problems.push(`the page is ${page}px wide`);
+  for (const el of document.body.querySelectorAll('*')) {
+    const box = el.getBoundingClientRect();
+    if ((!box.width && !box.height) || (box.left >= -1 && box.right <= width + 1)) continue;
+    let holder = el.parentElement;
+    while (holder && holder !== document.body && !scrollsOrClips(holder)) holder = holder.parentElement;
+    if (holder && holder !== document.body
+        && (holder.matches('.table-wrap') || holder.matches('.visually-hidden'))) continue;
+    problems.push(`${name(el)} spans ${Math.round(box.left)} to ${Math.round(box.right)}px`);
+  }
+  for (const el of document.body.querySelectorAll('*')) {
+    if (!['auto', 'scroll'].includes(getComputedStyle(el).overflowX)) continue;
+    const hint = el.querySelector(':scope > .scroll-hint');
+    const hintBox = hint ? hint.getBoundingClientRect() : null;
+    const hintShown = !!hint && hintBox.height > 0 && getComputedStyle(hint).visibility === 'visible'
+      && hintBox.left >= -1 && hintBox.right <= width + 1;
+    if (el.scrollWidth <= el.clientWidth + 1) {
+      if (hintShown) problems.push(`${name(el)} says it scrolls but fits`);
+      continue;
+    }
+    if (!el.matches('.table-wrap')) { problems.push(`${name(el)} scrolls sideways but is not a table region`); continue; }
+    if (el.getAttribute('role') !== 'region' || !(el.getAttribute('aria-label') || '').trim())
+      problems.push(`${name(el)} scrolls but is not a labelled region`);
+    if (el.tabIndex !== 0) problems.push(`${name(el)} scrolls but cannot be reached with the keyboard`);
+    if (!hintShown) problems.push(`${name(el)} scrolls with no visible cue`);
+  }
+  return problems;
+}
+"""
+
+_KEY_FIGURES = """
+(width) => Object.fromEntries([...document.querySelectorAll('.group-card[data-group]')].map(card => [
+  card.dataset.group,
+  Object.fromEntries([...card.querySelectorAll('[data-figure]')].map(figure => {
+    const box = figure.getBoundingClientRect();
+    const seen = box.width > 0 && box.height > 0 && box.left >= -1 && box.right <= width + 1
+      && getComputedStyle(figure).visibility === 'visible';
+    return [figure.dataset.figure, seen];
+  })),
+]))
+"""
+KEY_FIGURES = ("triggers", "kept", "broken", "pending", "unexplained")
+"""What a reader must see of every group without scrolling sideways."""
+
+
+def overflow_problems(page: Any, width: int) -> list[str]:
+    """What is wider than a ``width`` px screen on the loaded page, in either direction (right to left too).
+
+    Only a table may be wider, inside a ``.table-wrap`` region that has a
+    label, takes the keyboard focus and shows its scroll hint; a region that
+    fits must not show the hint.
+    """
+    page.evaluate(_NEXT_FRAMES)
+    return list(page.evaluate(_OVERFLOW, width))
+
+
+def key_figures_on_screen(page: Any, width: int) -> dict[str, dict[str, bool]]:
+    """For each group card on the loaded page: which of its figures are fully within the screen's width."""
+    return dict(page.evaluate(_KEY_FIGURES, width))

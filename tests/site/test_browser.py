@@ -17,7 +17,6 @@ from tests.site.browser import (
     SiteServer,
     axe_violations,
     internal_links,
-    launch,
 )
 
 SCREENSHOT_PAGES = ("index", "groups", "promises", "releases", "verify", "cases")
@@ -27,16 +26,6 @@ SCREENSHOT_PAGES = ("index", "groups", "promises", "releases", "verify", "cases"
 def served(hostile_site: dict[str, Any]) -> Iterator[str]:
     with SiteServer(hostile_site["out"]) as server:
         yield server.url
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Any]:
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        chromium = launch(playwright)
-        yield chromium
-        chromium.close()
 
 
 @pytest.fixture

@@ -12,7 +12,6 @@ not the browser, as matplotlib's own drawing did).
 from __future__ import annotations
 
 import shutil
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -21,7 +20,7 @@ import pytest
 from ledger.errors import FontMissing
 from public_site.fonts import font_files
 from public_site.i18n import LANGUAGES, Formatter
-from tests.site.browser import SiteServer, launch
+from tests.site.browser import SiteServer
 
 URDU_CHECK = r"""
 async () => {
@@ -95,16 +94,6 @@ def urdu_problems(page: Any, url: str) -> dict[str, Any]:
     page.goto(url)  # waits for the load event; the check itself awaits the fonts
     result: dict[str, Any] = page.evaluate(URDU_CHECK)
     return result
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Any]:
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        chromium = launch(playwright)
-        yield chromium
-        chromium.close()
 
 
 def test_every_urdu_page_is_set_in_the_shipped_fonts_and_shaped(

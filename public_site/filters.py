@@ -1,0 +1,105 @@
+"""Filtered views of a long table: one static page per value of one dimension.
+
+The site is static files, so a filter is a link: the promises page links to
+``promises-by-outcome-broken.html``, which lists the broken promises only,
+and so on for every group, outcome and month that has a row. One dimension at
+a time, never the cross product: a city with g groups, o outcomes and m months
+gets g + o + m pages per table and language, each row appearing once per
+dimension. The pages sit beside the table's own page (same depth), so a row's
+HTML, links included, is rendered once per language and joined into every
+page that shows it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from public_site.labels import N_
+from public_site.pages import file_slug
+
+Row = dict[str, Any]
+
+
+@dataclass(frozen=True)
+class Dimension:
+    """One way to filter: the values a row has (a row may have several groups, or none)."""
+
+    key: str
+    """``group``, ``outcome`` or ``month``: the page names say ``-by-<key>-``."""
+    title: str
+    """The filter's name, marked for translation."""
+    values: Callable[[Row], Iterable[str]]
+    order: Sequence[str] = ()
+    """Values listed first, in this order (groups as the groups table lists them, outcomes as
+    the labels do); any other value follows, sorted (months, chronologically)."""
+
+
+@dataclass(frozen=True)
+class View:
+    """One page of the table: every row, or the rows with one value of one dimension."""
+
+    page: str
+    """The file name in the language directory: ``promises.html``, ``promises-by-month-2026-03.html``."""
+    dimension: str | None
+    value: str | None
+    rows: tuple[int, ...]
+    """Positions of the rows shown, in the table's order."""
+
+
+@dataclass(frozen=True)
+class Filters:
+    """Every view of one table, and what the filter bar of each page lists."""
+
+    table: str
+    dimensions: tuple[Dimension, ...]
+    everything: View
+    by_dimension: dict[str, tuple[View, ...]]
+
+    @property
+    def views(self) -> list[View]:
+        return [self.everything] + [v for views in self.by_dimension.values() for v in views]
+
+
+def page_name(table: str, dimension: str, value: str) -> str:
+    return f"{table}-by-{dimension}-{file_slug(value)}.html"
+
+
+def filters_for(table: str, rows: Sequence[Row], dimensions: Sequence[Dimension]) -> Filters:
+    """The views of ``rows``: all of them, then one per value that at least one row has."""
+    by_dimension: dict[str, tuple[View, ...]] = {}
+    for dimension in dimensions:
+        found: dict[str, list[int]] = {}
+        for position, row in enumerate(rows):
+            for value in dict.fromkeys(dimension.values(row)):
+                found.setdefault(value, []).append(position)
+        listed = [v for v in dimension.order if v in found]
+        listed += sorted(v for v in found if v not in set(dimension.order))
+        by_dimension[dimension.key] = tuple(
+            View(page_name(table, dimension.key, value), dimension.key, value, tuple(found[value]))
+            for value in listed
+        )
+    everything = View(f"{table}.html", None, None, tuple(range(len(rows))))
+    return Filters(table, tuple(dimensions), everything, by_dimension)
+
+
+def month_of(moment: str | None) -> list[str]:
+    """The month ("YYYY-MM", UTC as every date on the site) of a recorded time."""
+    return [moment[:7]] if moment else []
+
+
+def by_group_outcome_month(
+    table: str, rows: Sequence[Row], groups: Sequence[str], outcomes: Sequence[str], moment: str
+) -> Filters:
+    """The filters of the promises and the cases: each row's ``groups``, its ``outcome`` and the
+    month of its ``moment`` field (the shooting, the case's first event)."""
+    return filters_for(
+        table,
+        rows,
+        [
+            Dimension("group", N_("Group"), lambda r: r["groups"], groups),
+            Dimension("outcome", N_("Outcome"), lambda r: [r["outcome"]], outcomes),
+            Dimension("month", N_("Month"), lambda r: month_of(r[moment])),
+        ],
+    )
