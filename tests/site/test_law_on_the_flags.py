@@ -3,6 +3,7 @@ the methodology prints too."""
 
 from __future__ import annotations
 
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -86,7 +87,11 @@ def test_the_urdu_methodology_is_served_right_to_left_with_tables_for_a_phone(
     assert '<html lang="ur" dir="rtl">' in page
     assert "طریقۂ کار: لیجر کے اعداد و شمار کیسے نکالے جاتے ہیں" in page
     assert 'td data-label="کون سا قانون ٹوٹتا ہے"' in page
-    assert '<div class="table-wrap" tabindex="0"><table class="cards">' in page
+    assert re.search(
+        r'<div class="table-wrap" role="region" aria-label="[^"]+" tabindex="0">'
+        r'<p class="scroll-hint" lang="ur" dir="rtl" aria-hidden="true">[^<]+</p>\s*<table class="cards">',
+        page,
+    )
     assert "<!--" not in page.split("<main", 1)[1] and "&lt;!--" not in page
     english = (out / "en" / "methodology.html").read_text("utf-8")
     assert "how the ledger's figures are computed" in english
