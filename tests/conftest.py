@@ -197,3 +197,16 @@ def go_verifier(tmp_path_factory: pytest.TempPathFactory) -> Path:
     if result.returncode != 0:
         pytest.fail(f"building the Go verifier failed:\n{result.stderr}")
     return out / "verifier"
+
+
+@pytest.fixture(scope="session")
+def browser() -> Iterator[Any]:
+    """One Chromium (Debian's, never a downloaded one) for every browser test of the session.
+
+    Playwright's synchronous API allows one running instance per process, so
+    the site, API and feature tests all share this one.
+    """
+    from tests.site.browser import chromium
+
+    with chromium() as launched:
+        yield launched

@@ -13,21 +13,17 @@ from ledger.service import Ledger
 from public_site.build import build_site
 from public_site.source import open_ledger_source
 from tests.conftest import Clock, Recorder
-from tests.site.browser import PageWatch, SiteServer, launch
+from tests.site.browser import PageWatch, SiteServer
 from tests.site.city import record_hostile_city
 
 scenarios("public_site.feature")
 
 
 @pytest.fixture
-def journalist() -> Iterator[dict[str, Any]]:
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        browser = launch(playwright)
-        page = browser.new_page(viewport={"width": 1280, "height": 800})
-        yield {"page": page}
-        browser.close()
+def journalist(browser: Any) -> Iterator[dict[str, Any]]:
+    context = browser.new_context(viewport={"width": 1280, "height": 800})
+    yield {"page": context.new_page()}
+    context.close()
 
 
 @given(

@@ -30,7 +30,7 @@ from ledger.keyring import Keyring
 from tests.api.conftest import small_ledger
 from tests.conftest import Clock
 from tests.reliability.support import LEDGER_CMD, kill_hard, start_server
-from tests.site.browser import PageWatch, axe_violations, chromium
+from tests.site.browser import PageWatch, axe_violations
 from tests.site.conftest import build_from
 
 OPERATIONS = {"/docs": (".opblock", ())}
@@ -178,12 +178,6 @@ def server(city: dict[str, Any]) -> Iterator[str]:
         yield address
     finally:
         kill_hard(process)
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Any]:
-    with chromium() as launched:
-        yield launched
 
 
 class Network:

@@ -53,17 +53,31 @@ def launch(playwright: Any) -> Any:
     return playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
 
 
+_SHARED: dict[str, Any] = {"users": 0}
+
+
 @contextlib.contextmanager
 def chromium() -> Iterator[Any]:
-    """Debian's Chromium under Playwright, closed on leaving (for a module's browser fixture)."""
-    from playwright.sync_api import sync_playwright
+    """Debian's Chromium under Playwright, shared by every user in this process.
 
-    with sync_playwright() as playwright:
-        browser = launch(playwright)
-        try:
-            yield browser
-        finally:
-            browser.close()
+    Playwright's synchronous API runs one instance per process, so a second
+    ``sync_playwright()`` while one is open fails. The features' conftest
+    re-exports the tests' fixtures, which makes a second session fixture:
+    both get this one browser, closed when the last of them leaves.
+    """
+    if _SHARED["users"] == 0:
+        from playwright.sync_api import sync_playwright
+
+        _SHARED["playwright"] = sync_playwright().start()
+        _SHARED["browser"] = launch(_SHARED["playwright"])
+    _SHARED["users"] += 1
+    try:
+        yield _SHARED["browser"]
+    finally:
+        _SHARED["users"] -= 1
+        if _SHARED["users"] == 0:
+            _SHARED.pop("browser").close()
+            _SHARED.pop("playwright").stop()
 
 
 class PageWatch:

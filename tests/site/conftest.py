@@ -13,7 +13,6 @@ from ledger.service import Ledger
 from public_site.build import BuildResult, build_site
 from public_site.source import open_ledger_source
 from tests.conftest import Clock, Recorder, chartered_ledger
-from tests.site.browser import launch
 from tests.site.city import record_hostile_city, simulated_city
 
 
@@ -48,14 +47,3 @@ def simulated_site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[st
     db, manifest = simulated_city(root)
     result = build_from(db, root / "site")
     yield {"db": db, "out": root / "site", "manifest": manifest, "result": result}
-
-
-@pytest.fixture(scope="session")
-def browser() -> Iterator[Any]:
-    """One Chromium for every browser test of the session (Debian's, never a downloaded one)."""
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        chromium = launch(playwright)
-        yield chromium
-        chromium.close()

@@ -12,14 +12,11 @@ import pytest
 
 from public_site.build import SECTION_PAGES
 from tests.site.browser import (
-    SCREENSHOTS,
     PageWatch,
     SiteServer,
     axe_violations,
     internal_links,
 )
-
-SCREENSHOT_PAGES = ("index", "groups", "promises", "releases", "verify", "cases")
 
 
 @pytest.fixture(scope="module")
@@ -197,28 +194,3 @@ def test_main_pages_have_no_serious_accessibility_violations(
         if found:
             problems[name] = found
     assert not problems, problems
-
-
-def test_screenshots_at_desktop_and_phone_widths(
-    browser: Any, simulated_site: dict[str, Any]
-) -> None:
-    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-    with SiteServer(simulated_site["out"]) as server:
-        for width, height, tag in ((1280, 800, "desktop"), (390, 844, "phone")):
-            context = browser.new_context(viewport={"width": width, "height": height})
-            page = context.new_page()
-            watch = PageWatch(page, server.url)
-            for lang in ("en", "ur"):
-                for name in SCREENSHOT_PAGES:
-                    page.goto(server.url + f"{lang}/{name}.html")
-                    page.evaluate("document.fonts.ready.then(() => true)")
-                    scroll = page.evaluate("document.documentElement.scrollWidth")
-                    assert scroll <= width + 1, (
-                        f"{lang}/{name} scrolls sideways at {width}px ({scroll}px)"
-                    )
-                    page.screenshot(
-                        path=str(SCREENSHOTS / f"{tag}-{lang}-{name}.png"), full_page=True
-                    )
-            context.close()
-            assert not watch.errors, watch.errors[:5]
-    assert len(list(SCREENSHOTS.glob("*.png"))) >= 2 * 2 * len(SCREENSHOT_PAGES)

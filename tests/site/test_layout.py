@@ -4,7 +4,9 @@ Nothing may be wider than the screen except a table inside a region that
 says it scrolls, and every group's key figures (triggers, kept, broken,
 pending, unexplained release rate) must be on screen on the home and groups
 pages. One browser for the module, one tab per width, every page of the
-built sites loaded in it in turn.
+built sites loaded in it in turn. One page of each kind of the simulated city
+is also photographed at both widths in both languages, into
+``test-artifacts/screenshots/``, for people to look at.
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ import pytest
 
 from tests.site.browser import (
     KEY_FIGURES,
+    SCREENSHOTS,
     SiteServer,
     key_figures_on_screen,
     overflow_problems,
@@ -91,6 +94,11 @@ def test_every_page_fits_the_screen_and_shows_every_groups_key_figures(
     groups = group_ids(built["out"])
     assert groups and len(pages) >= 32
     problems: dict[str, list[str]] = {}
+    shots = site == "simulated_site"
+    if shots:
+        SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+        for old in SCREENSHOTS.glob("*.png"):
+            old.unlink()
     with SiteServer(built["out"]) as server:
         for n, page in enumerate(pages):
             tab.goto(server.url + page)
@@ -98,7 +106,20 @@ def test_every_page_fits_the_screen_and_shows_every_groups_key_figures(
                 found = check_at(tab, width, page, groups)
                 if found:
                     problems[f"{width}px {page}"] = found[:5]
+                if shots:
+                    tab.screenshot(
+                        path=str(SCREENSHOTS / screenshot_name(page, width)), full_page=True
+                    )
     assert not problems, problems
+    if shots:
+        assert len(list(SCREENSHOTS.glob("*.png"))) == len(pages) * len(WIDTHS)
+
+
+def screenshot_name(page: str, width: int) -> str:
+    """``phone-ur-groups-lyari-front.png``: the width, the language and the page, for looking at."""
+    lang, rest = page.split("/", 1)
+    tag = "phone" if width < 600 else "desktop"
+    return f"{tag}-{lang}-{rest.removesuffix('.html').replace('/', '-')}.png"
 
 
 def test_the_checks_say_no_to_a_page_wider_than_the_screen(
