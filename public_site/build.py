@@ -205,13 +205,7 @@ class SiteBuilder:
         self.writer.write("data/log.vkey", cp["vkey"] + "\n")
         self.writer.copy("data/log.jsonl", self.source.leaves_path)
         self.write_export(cp)
-        for name in REPORT_NAMES:
-            table = self.data.tables[name]
-            self.writer.write(
-                f"data/reports/{name}.json",
-                json.dumps(table.to_json(), ensure_ascii=False, indent=1),
-            )
-            self.writer.write(f"data/reports/{name}.csv", table.to_csv())
+        files = self.write_reports()
         self.writer.write(
             "data/flags.json", json.dumps(self.data.flags, ensure_ascii=False, indent=1)
         )
@@ -226,6 +220,7 @@ class SiteBuilder:
                     "as_of_source": cp["as_of_source"],
                     "as_of_explanation": cp["as_of_explanation"],
                     "reports": list(REPORT_NAMES),
+                    "files": files,
                     "tiles": "tile/",
                     "ids": "ids/",
                     "id_prefix_length": id_prefix_length(cp["size"]),
@@ -242,6 +237,42 @@ class SiteBuilder:
         )
         self.recent_events = ids[-12:][::-1]
         return len(ids)
+
+    def write_reports(self) -> list[dict[str, Any]]:
+        """Every report as JSON and as tidy CSV files; returns what the manifest lists of each.
+
+        Each CSV row carries the tree size, root and time judged at; the
+        manifest adds each file's SHA-256, so a verifier can check the bytes
+        of a download against the publication they came from.
+        """
+        import hashlib
+
+        from ledger.projections.tidy import tidy_tables
+
+        files: list[dict[str, Any]] = []
+
+        def publish(path: str, text: str, rows: int | None) -> None:
+            self.writer.write(path, text)
+            files.append(
+                {
+                    "path": path,
+                    "sha256": hashlib.sha256(text.encode("utf-8")).hexdigest(),
+                    "rows": rows,
+                    "tree_size": self.source.size,
+                    "root": self.checkpoint["root_hex"],
+                }
+            )
+
+        for name in REPORT_NAMES:
+            table = self.data.tables[name]
+            publish(
+                f"data/reports/{name}.json",
+                json.dumps(table.to_json(), ensure_ascii=False, indent=1),
+                None,
+            )
+            for tidy in tidy_tables(table):
+                publish(f"data/reports/{tidy.name}.csv", tidy.to_csv(), len(tidy.rows))
+        return files
 
     def write_export(self, cp: dict[str, Any]) -> None:
         """``data/export/``: the log at this checkpoint in the export layout, for ``ledger verify --export``."""
