@@ -23,7 +23,7 @@ from jinja2 import Environment, FileSystemLoader, StrictUndefined
 
 from ledger.log.tiles import id_prefix_length, write_tiles
 from ledger.projections.report_names import REPORT_NAMES
-from public_site import charts, labels
+from public_site import charts, downloads, labels
 from public_site.case_pages import CasePages
 from public_site.fonts import font_files, stylesheet
 from public_site.i18n import LANGUAGES, Formatter, Language, translations
@@ -443,7 +443,10 @@ class SiteBuilder:
             "downloads.html",
             f"{code}/downloads.html",
             page="downloads",
-            reports=REPORT_NAMES,
+            download_files=[(name, downloads.file_notes(name)) for name in REPORT_NAMES],
+            provenance=downloads.provenance_notes(),
+            parts=downloads.PARTS,
+            part_names=downloads.PART_NAMES,
         )
 
     def build(self) -> BuildResult:
