@@ -108,27 +108,91 @@ def exit_code_of(exc: LedgerError) -> int:
     return 2
 
 
-def fail(exc: LedgerError) -> None:
+INTERNAL_ERROR = 70
+"""EX_SOFTWARE: the program failed on something it should have handled, a defect."""
+_show_tracebacks = False
+
+
+def show_tracebacks() -> None:
+    """``--debug``: let unexpected exceptions through with their traceback, for a bug report."""
+    global _show_tracebacks
+    _show_tracebacks = True
+
+
+def file_problem(exc: OSError) -> LedgerError:
+    """An operating-system error as a refusal naming the file (or what failed, when no file)."""
+    names = [str(n) for n in (exc.filename, exc.filename2) if n is not None]
+    reason = exc.strerror or str(exc) or type(exc).__name__
+    if not names:
+        return InvalidArgument(reason)
+    return InvalidArgument(f"cannot use {' or '.join(names)}: {reason}")
+
+
+def report_failure(exc: Exception) -> int:
+    """Print one line saying what failed; return the exit code for it.
+
+    A ``LedgerError`` prints its message (with the line or field at fault) and
+    gets the code ``EXIT_CODES`` gives its type; a file that cannot be read or
+    written (missing, a directory, no permission) is named and gets 2; anything
+    else is a defect, named in one line with 70 (``--debug`` shows its traceback).
+    """
     from rich.markup import escape
 
+    if isinstance(exc, OSError):
+        exc = file_problem(exc)
+    if isinstance(exc, LedgerError):
+        err_console.print(
+            f"[bold red]error[/] ({exc.code}): {escape(str(exc))}", highlight=False, soft_wrap=True
+        )
+        return exit_code_of(exc)
     err_console.print(
-        f"[bold red]error[/] ({exc.code}): {escape(str(exc))}", highlight=False, soft_wrap=True
+        f"[bold red]error[/] (internal): {escape(type(exc).__name__)}: {escape(str(exc))}."
+        " This is a defect in the ledger program; run again with --debug for details",
+        highlight=False,
+        soft_wrap=True,
     )
-    raise typer.Exit(exit_code_of(exc))
+    return INTERNAL_ERROR
 
 
 def handles_errors(func: F) -> F:
-    """Map LedgerError to a clear message and its exit code from ``EXIT_CODES`` (the one place)."""
+    """The one error handler of every command: a clear message and an exit code, never a traceback.
+
+    See ``report_failure``; typer's and click's own exits pass through.
+    """
     import functools
+
+    import click
 
     @functools.wraps(func)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
         try:
             return func(*args, **kwargs)
-        except LedgerError as exc:
-            fail(exc)
+        except (typer.Exit, typer.Abort, click.exceptions.Exit, click.ClickException):
+            raise
+        except Exception as exc:
+            if _show_tracebacks and not isinstance(exc, LedgerError):
+                raise
+            raise typer.Exit(report_failure(exc)) from None
 
     return wrapper  # type: ignore[return-value]
+
+
+def output_directory(path: Path, option: str) -> Path:
+    """A directory to write into: refused when it is an existing file, before any work is done."""
+    if path.exists() and not path.is_dir():
+        raise InvalidArgument(f"{path} is a file, not a directory", field=option)
+    return path
+
+
+def output_file(path: Path, option: str) -> Path:
+    """A file to write: refused when it is a directory or its directory does not exist."""
+    if path.is_dir():
+        raise InvalidArgument(f"{path} is a directory, not a file", field=option)
+    if not path.parent.is_dir():
+        raise InvalidArgument(
+            f"there is no directory {path.parent} to write {path.name} in", field=option
+        )
+    return path
 
 
 def utc_now() -> datetime:

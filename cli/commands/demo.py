@@ -19,7 +19,7 @@ import typer
 
 
 def register(app: typer.Typer) -> None:
-    from cli.shell import console, handles_errors
+    from cli.shell import console, handles_errors, output_directory
 
     @app.command()
     @handles_errors
@@ -38,6 +38,7 @@ def register(app: typer.Typer) -> None:
         port: int = typer.Option(8000, min=1, max=65535, help="Port to serve on"),
     ) -> None:
         """Record a demo city, compute projections, build the site and serve it with the API."""
+        output_directory(directory, "--dir")
         if fresh and directory.exists():
             shutil.rmtree(directory)
         directory.mkdir(parents=True, exist_ok=True)
