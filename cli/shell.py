@@ -251,15 +251,73 @@ def open_ledger(db: str, keys: Path | None = None, passphrase_env: str | None = 
     return Ledger.open(db, log_key=log_key)
 
 
-def progress_bar(description: str) -> Progress:
+ProgressOption = typer.Option(
+    None,
+    "--progress/--no-progress",
+    help="Progress bars on stderr (default: only when stderr is a terminal)",
+)
+BIG_LEDGER = 20_000
+"""Events from which ``report`` shows its bars on a terminal unasked: below, it is done at once."""
+
+
+def progress_bar(description: str = "", show: bool | None = None, *counter: Any) -> Progress:
+    """Progress bars on stderr: shown on a terminal, or anywhere when ``show`` asks for them.
+
+    ``description`` names the work for the reader of the code; each task names
+    itself. ``counter``: the columns after the bar (default "n/total").
+    Standard output stays free for what a command prints (CSV, JSON, tables).
+    """
+    shown = err_console.is_terminal if show is None else show
+    console = err_console
+    if shown and not err_console.is_terminal:
+        console = Console(stderr=True, force_terminal=True)
     return Progress(
         TextColumn("[progress.description]{task.description}"),
         BarColumn(),
-        MofNCompleteColumn(),
+        *(counter or (MofNCompleteColumn(),)),
         TimeRemainingColumn(),
-        console=err_console,
+        console=console,
         transient=False,
+        disable=not shown,
     )
+
+
+def record_city(
+    ledger: Any,
+    keys: Path,
+    config: Any,
+    *,
+    passphrase: bytes | None = None,
+    workers: int | None = None,
+    show: bool | None = None,
+) -> Any:
+    """Run the simulation with a bar over the city's days.
+
+    The number of statements a city records is known only once it is
+    recorded, so the bar counts the days of city life recorded, which are
+    known from the start (statements come in time order), and shows the
+    statements beside them: its total is honest and it ends where it says.
+    """
+    from ledger.simulation import simulate
+
+    days = max((config.end - config.start).total_seconds() / 86_400, 1.0)
+    with progress_bar(
+        "simulate",
+        show,
+        TextColumn("{task.completed:.0f}/{task.total:.0f} days"),
+        TextColumn("{task.fields[statements]} statements"),
+    ) as bar:
+        task = bar.add_task("recording the city", total=days, statements=0)
+
+        def advance(statements: int, reached: datetime) -> None:
+            elapsed = (reached - config.start).total_seconds() / 86_400
+            bar.update(task, completed=min(max(elapsed, 0.0), days), statements=statements)
+
+        result = simulate(
+            ledger, keys, config, passphrase=passphrase, workers=workers, on_progress=advance
+        )
+        bar.update(task, completed=days, statements=result.events)
+    return result
 
 
 # --- init / keys -------------------------------------------------------------------

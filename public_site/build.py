@@ -99,11 +99,23 @@ def render_methodology(path: Path) -> str | None:
     return str(md.render(path.read_text("utf-8")))
 
 
+BuildProgress = Callable[[str, int, int], None]
+"""Told what is being written, how many steps are done and how many there are in all."""
+
+
 class SiteBuilder:
     """Renders one source into one output directory."""
 
-    def __init__(self, source: SiteSource, out: Path, methodology: Path = METHODOLOGY) -> None:
+    def __init__(
+        self,
+        source: SiteSource,
+        out: Path,
+        methodology: Path = METHODOLOGY,
+        progress: BuildProgress | None = None,
+    ) -> None:
         self.source = source
+        self.progress = progress
+        self.done = 0
         self.writer = SiteWriter(out)
         self.data = SiteData(source.reports)
         self.methodology_html = render_methodology(methodology)
@@ -189,6 +201,7 @@ class SiteBuilder:
             for language, renderer in zip(LANGUAGES, renderers, strict=True):
                 self.writer.write(f"{language.code}/cases/{slug}.html", renderer.page(detail))
                 self.pages += 1
+            self.step("case pages")
 
     # --- steps ----------------------------------------------------------------------
     def write_static(self) -> None:
@@ -449,16 +462,27 @@ class SiteBuilder:
             part_names=downloads.PART_NAMES,
         )
 
+    def step(self, what: str) -> None:
+        """One step of the build done (``progress`` hears of it)."""
+        self.done += 1
+        if self.progress is not None:
+            self.progress(what, self.done, self.steps)
+
     def build(self) -> BuildResult:
         started = time.perf_counter()
-        self.write_static()
-        proofs = self.write_data()
         self.case_rows = self.data.cases()
+        self.steps = 3 + 2 * len(LANGUAGES) + len(self.case_rows)
+        self.write_static()
+        self.step("static files")
+        proofs = self.write_data()
+        self.step("data, tiles and proofs")
         environments = {language.code: make_environment(language) for language in LANGUAGES}
         for language in LANGUAGES:
             env = environments[language.code]
             self.write_charts(language, env)
+            self.step(f"charts ({language.code})")
             self.write_pages(language, env)
+            self.step(f"pages ({language.code})")
         self.write_case_pages(environments)
         en = LANGUAGES[0]
         self.render(environments["en"], en, "root.html", "index.html", page="root")
@@ -471,6 +495,7 @@ class SiteBuilder:
             entries=self.data.feed_entries(),
         )
         removed = self.writer.finish()
+        self.step("done")
         return BuildResult(
             self.pages,
             self.writer.written,
@@ -481,6 +506,11 @@ class SiteBuilder:
         )
 
 
-def build_site(source: SiteSource, out: Path, methodology: Path = METHODOLOGY) -> BuildResult:
+def build_site(
+    source: SiteSource,
+    out: Path,
+    methodology: Path = METHODOLOGY,
+    progress: BuildProgress | None = None,
+) -> BuildResult:
     """Build the whole site from ``source`` into ``out`` (incrementally)."""
-    return SiteBuilder(source, Path(out), methodology).build()
+    return SiteBuilder(source, Path(out), methodology, progress).build()
