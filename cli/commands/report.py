@@ -65,6 +65,10 @@ def register(app: typer.Typer) -> None:
             raise InvalidArgument(f"report {what} takes no id")
         if what not in REPORT_NAMES + HISTORY_NAMES:
             raise InvalidArgument(f"no report named {what!r}; {WHAT_HELP}")
+        if table_name is not None and what in REPORT_NAMES:
+            from ledger.projections.tidy import require_table
+
+            require_table(what, table_name)  # before the ledger is read and checked
         if what in HISTORY_NAMES and as_csv:
             raise InvalidArgument(
                 f"a {what} history nests each event's data and proof: print it as a table,"

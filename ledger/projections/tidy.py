@@ -490,18 +490,21 @@ def tidy_tables(report: ReportTable) -> list[TidyTable]:
     ]
 
 
-def tidy_table(report: ReportTable, name: str | None = None) -> TidyTable:
-    """One CSV file of ``report`` (by default the main table); a name it does not have is refused."""
+def require_table(report: str, name: str) -> None:
+    """Refuse a table name that ``report`` does not have, naming those it has."""
     from ledger.errors import InvalidArgument
 
+    names = [d.name for d in downloads(report)]
+    if name not in names:
+        raise InvalidArgument(
+            f"report {report} has no table {name!r}; its tables are: {', '.join(names)}",
+            field="--table",
+        )
+
+
+def tidy_table(report: ReportTable, name: str | None = None) -> TidyTable:
+    """One CSV file of ``report`` (by default the main table); a name it does not have is refused."""
+    if name is not None:
+        require_table(report.name, name)
     tables = tidy_tables(report)
-    if name is None:
-        return tables[0]
-    for table in tables:
-        if table.name == name:
-            return table
-    raise InvalidArgument(
-        f"report {report.name} has no table {name!r}; its tables are:"
-        f" {', '.join(t.name for t in tables)}",
-        field="--table",
-    )
+    return next(t for t in tables if t.name == name) if name is not None else tables[0]
