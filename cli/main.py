@@ -25,19 +25,20 @@ from cli.shell import (
     app,
     console,
     err_console,
-    exit_code_of,
     handles_errors,
     open_keyring,
     open_ledger,
+    output_directory,
     passphrase,
     progress_bar,
+    report_failure,
     require_existing_ledger,
+    show_tracebacks,
     utc_now,
 )
 from ledger.errors import (
     AlreadyExists,
     InvalidArgument,
-    LedgerError,
     NotChartered,
     NotSealed,
     UnreadableInput,
@@ -59,6 +60,7 @@ def init(
     from ledger.service import Ledger
     from ledger.statements import format_time
 
+    output_directory(keys, "--keys")
     kr = Keyring.create(keys, origin=origin, passphrase=passphrase(passphrase_env))
     now = utc_now()
     with Ledger.open(db, log_key=kr.log_key()) as ledger:
@@ -105,11 +107,25 @@ def keys_command(db: str = DbOption) -> None:
 
 # --- recording ------------------------------------------------------------------
 def _load_json_option(value: str, name: str) -> Any:
-    text = Path(value[1:]).read_text("utf-8") if value.startswith("@") else value
+    """JSON given inline, or ``@path`` to read it from a file; every failure names the option."""
+    source = "its value"
+    text = value
+    if value.startswith("@"):
+        path = Path(value[1:])
+        source = str(path)
+        try:
+            text = path.read_bytes().decode("utf-8")
+        except OSError as exc:
+            raise UnreadableInput(f"cannot read {path}: {exc.strerror or exc}", field=name) from exc
+        except UnicodeDecodeError as exc:
+            raise UnreadableInput(f"{path} is not UTF-8 text ({exc.reason})", field=name) from exc
     try:
         return json.loads(text)
     except json.JSONDecodeError as exc:
-        raise InvalidArgument(f"invalid JSON: {exc.msg} at column {exc.colno}", field=name) from exc
+        raise InvalidArgument(
+            f"invalid JSON in {source}: {exc.msg} at line {exc.lineno} column {exc.colno}",
+            field=name,
+        ) from exc
 
 
 @app.command()
@@ -206,6 +222,7 @@ def export(
     """Write the whole public log (JSON Lines) with its latest checkpoint and log key."""
     from ledger.export_layout import export_ledger
 
+    output_directory(out, "OUT")
     with open_ledger(db) as ledger, progress_bar("export") as bar:
         task = bar.add_task("exporting", total=ledger.size)
         manifest = export_ledger(
@@ -388,32 +405,24 @@ _register_commands()
 def main() -> None:
     """The console entry point: a one-line message for any failure, never a traceback.
 
-    ``LedgerError`` is mapped with its exit code from ``EXIT_CODES``; anything else
-    is a defect and exits 70 (EX_SOFTWARE) with the exception named.
-    ``--debug`` (anywhere on the line) shows the traceback instead.
+    Every command's own failures are reported by ``handles_errors``; this
+    catches what happens outside a command (``cli.shell.report_failure`` either
+    way). ``--debug`` (anywhere on the line) shows the traceback instead.
     """
     debug = "--debug" in sys.argv[1:]
     if debug:
         sys.argv.remove("--debug")
+        show_tracebacks()
     try:
         app()
     except KeyboardInterrupt:
         err_console.print("interrupted; nothing half-stored (each batch is all-or-nothing)")
         raise SystemExit(130) from None
-    except LedgerError as exc:
-        if debug:
-            raise
-        err_console.print(
-            f"[bold red]error[/] ({exc.code}): {exc}", highlight=False, soft_wrap=True
-        )
-        raise SystemExit(exit_code_of(exc)) from None
     except Exception as exc:
         if debug:
             raise
-        err_console.print(
-            f"[bold red]error[/] (internal): {type(exc).__name__}: {exc}."
-            " This is a defect in the ledger program; run again with --debug for details",
-            highlight=False,
-            soft_wrap=True,
-        )
-        raise SystemExit(70) from None
+        raise SystemExit(report_failure(exc)) from None
+
+
+if __name__ == "__main__":
+    main()

@@ -104,27 +104,91 @@ def exit_code_of(exc: LedgerError) -> int:
     return e.answer_for(EXIT_CODES, exc, 2)
 
 
-def fail(exc: LedgerError) -> None:
+INTERNAL_ERROR = 70
+"""EX_SOFTWARE: the program failed on something it should have handled, a defect."""
+_show_tracebacks = False
+
+
+def show_tracebacks() -> None:
+    """``--debug``: let unexpected exceptions through with their traceback, for a bug report."""
+    global _show_tracebacks
+    _show_tracebacks = True
+
+
+def file_problem(exc: OSError) -> LedgerError:
+    """An operating-system error as a refusal naming the file (or what failed, when no file)."""
+    names = [str(n) for n in (exc.filename, exc.filename2) if n is not None]
+    reason = exc.strerror or str(exc) or type(exc).__name__
+    if not names:
+        return InvalidArgument(reason)
+    return InvalidArgument(f"cannot use {' or '.join(names)}: {reason}")
+
+
+def report_failure(exc: Exception) -> int:
+    """Print one line saying what failed; return the exit code for it.
+
+    A ``LedgerError`` prints its message (with the line or field at fault) and
+    gets the code ``EXIT_CODES`` gives its type; a file that cannot be read or
+    written (missing, a directory, no permission) is named and gets 2; anything
+    else is a defect, named in one line with 70 (``--debug`` shows its traceback).
+    """
     from rich.markup import escape
 
+    if isinstance(exc, OSError):
+        exc = file_problem(exc)
+    if isinstance(exc, LedgerError):
+        err_console.print(
+            f"[bold red]error[/] ({exc.code}): {escape(str(exc))}", highlight=False, soft_wrap=True
+        )
+        return exit_code_of(exc)
     err_console.print(
-        f"[bold red]error[/] ({exc.code}): {escape(str(exc))}", highlight=False, soft_wrap=True
+        f"[bold red]error[/] (internal): {escape(type(exc).__name__)}: {escape(str(exc))}."
+        " This is a defect in the ledger program; run again with --debug for details",
+        highlight=False,
+        soft_wrap=True,
     )
-    raise typer.Exit(exit_code_of(exc))
+    return INTERNAL_ERROR
 
 
 def handles_errors(func: F) -> F:
-    """Map LedgerError to a clear message and its exit code from ``EXIT_CODES`` (the one place)."""
+    """The one error handler of every command: a clear message and an exit code, never a traceback.
+
+    See ``report_failure``; typer's and click's own exits pass through.
+    """
     import functools
+
+    import click
 
     @functools.wraps(func)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
         try:
             return func(*args, **kwargs)
-        except LedgerError as exc:
-            fail(exc)
+        except (typer.Exit, typer.Abort, click.exceptions.Exit, click.ClickException):
+            raise
+        except Exception as exc:
+            if _show_tracebacks and not isinstance(exc, LedgerError):
+                raise
+            raise typer.Exit(report_failure(exc)) from None
 
     return wrapper  # type: ignore[return-value]
+
+
+def output_directory(path: Path, option: str) -> Path:
+    """A directory to write into: refused when it is an existing file, before any work is done."""
+    if path.exists() and not path.is_dir():
+        raise InvalidArgument(f"{path} is a file, not a directory", field=option)
+    return path
+
+
+def output_file(path: Path, option: str) -> Path:
+    """A file to write: refused when it is a directory or its directory does not exist."""
+    if path.is_dir():
+        raise InvalidArgument(f"{path} is a directory, not a file", field=option)
+    if not path.parent.is_dir():
+        raise InvalidArgument(
+            f"there is no directory {path.parent} to write {path.name} in", field=option
+        )
+    return path
 
 
 def utc_now() -> datetime:
@@ -183,15 +247,73 @@ def open_ledger(db: str, keys: Path | None = None, passphrase_env: str | None = 
     return Ledger.open(db, log_key=log_key)
 
 
-def progress_bar(description: str) -> Progress:
+ProgressOption = typer.Option(
+    None,
+    "--progress/--no-progress",
+    help="Progress bars on stderr (default: only when stderr is a terminal)",
+)
+BIG_LEDGER = 20_000
+"""Events from which ``report`` shows its bars on a terminal unasked: below, it is done at once."""
+
+
+def progress_bar(description: str = "", show: bool | None = None, *counter: Any) -> Progress:
+    """Progress bars on stderr: shown on a terminal, or anywhere when ``show`` asks for them.
+
+    ``description`` names the work for the reader of the code; each task names
+    itself. ``counter``: the columns after the bar (default "n/total").
+    Standard output stays free for what a command prints (CSV, JSON, tables).
+    """
+    shown = err_console.is_terminal if show is None else show
+    console = err_console
+    if shown and not err_console.is_terminal:
+        console = Console(stderr=True, force_terminal=True)
     return Progress(
         TextColumn("[progress.description]{task.description}"),
         BarColumn(),
-        MofNCompleteColumn(),
+        *(counter or (MofNCompleteColumn(),)),
         TimeRemainingColumn(),
-        console=err_console,
+        console=console,
         transient=False,
+        disable=not shown,
     )
+
+
+def record_city(
+    ledger: Any,
+    keys: Path,
+    config: Any,
+    *,
+    passphrase: bytes | None = None,
+    workers: int | None = None,
+    show: bool | None = None,
+) -> Any:
+    """Run the simulation with a bar over the city's days.
+
+    The number of statements a city records is known only once it is
+    recorded, so the bar counts the days of city life recorded, which are
+    known from the start (statements come in time order), and shows the
+    statements beside them: its total is honest and it ends where it says.
+    """
+    from ledger.simulation import simulate
+
+    days = max((config.end - config.start).total_seconds() / 86_400, 1.0)
+    with progress_bar(
+        "simulate",
+        show,
+        TextColumn("{task.completed:.0f}/{task.total:.0f} days"),
+        TextColumn("{task.fields[statements]} statements"),
+    ) as bar:
+        task = bar.add_task("recording the city", total=days, statements=0)
+
+        def advance(statements: int, reached: datetime) -> None:
+            elapsed = (reached - config.start).total_seconds() / 86_400
+            bar.update(task, completed=min(max(elapsed, 0.0), days), statements=statements)
+
+        result = simulate(
+            ledger, keys, config, passphrase=passphrase, workers=workers, on_progress=advance
+        )
+        bar.update(task, completed=days, statements=result.events)
+    return result
 
 
 # --- init / keys -------------------------------------------------------------------

@@ -36,7 +36,7 @@ from ledger.signature_pool import Checked, Checker
 from ledger.statements import Statement, format_time
 from ledger.storage import open_store
 from ledger.storage.port import AlreadyStored, LeafRow, LogStore, StoredLeaf
-from ledger.verification.replay import VerifyReport
+from ledger.verification.replay import Progress, VerifyReport
 
 Clock = Callable[[], datetime]
 
@@ -132,7 +132,9 @@ class Ledger:
         return reg.signing_keys() if reg else {}
 
     # --- verifying before acting ------------------------------------------------
-    def verify_before_acting(self, *, checker: Checker | None = None) -> VerifyReport:
+    def verify_before_acting(
+        self, *, checker: Checker | None = None, progress: Progress | None = None
+    ) -> VerifyReport:
         """Verify the stored ledger before it is acted on; raise TamperDetected if it fails.
 
         Signatures, keys and roles as of each position and the lifecycle rules of
@@ -144,7 +146,10 @@ class Ledger:
 
         with self.store.available():
             report = require_intact(
-                self.store, log_public=self._log_public(), checker=checker or self.checker
+                self.store,
+                log_public=self._log_public(),
+                checker=checker or self.checker,
+                progress=progress,
             )
             self.store.evict_all()
             self.store.forget_event_infos()

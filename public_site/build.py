@@ -29,7 +29,7 @@ from ledger.projections.equality import NO_GROUP
 from ledger.projections.flag_rules import RULES
 from ledger.projections.officers import WINDOW_DAYS
 from ledger.projections.report_names import REPORT_NAMES
-from public_site import charts, labels
+from public_site import charts, downloads, labels
 from public_site.case_pages import CasePages
 from public_site.feeds import DEFAULT_BASE_URL, FEED, feed_id, parse_base_url
 from public_site.filters import Filters, by_group_outcome_month
@@ -100,6 +100,10 @@ def make_environment(language: Language) -> Environment:
     return env
 
 
+BuildProgress = Callable[[str, int, int], None]
+"""Told what is being written, how many steps are done and how many there are in all."""
+
+
 class SiteBuilder:
     """Renders one source into one output directory."""
 
@@ -109,9 +113,12 @@ class SiteBuilder:
         out: Path,
         methodology: Path = METHODOLOGY,
         base_url: str = DEFAULT_BASE_URL,
+        progress: BuildProgress | None = None,
     ) -> None:
         self.site_url = parse_base_url(base_url)
         self.source = source
+        self.progress = progress
+        self.done = 0
         self.writer = SiteWriter(out)
         self.data = SiteData(source.reports)
         self.methodology_html = {
@@ -280,6 +287,7 @@ class SiteBuilder:
             for language, renderer in zip(LANGUAGES, renderers, strict=True):
                 self.writer.write(f"{language.code}/cases/{slug}.html", renderer.page(detail))
                 self.pages += 1
+            self.step("case pages")
 
     # --- steps ----------------------------------------------------------------------
     def write_static(self) -> None:
@@ -296,13 +304,7 @@ class SiteBuilder:
         self.writer.write("data/log.vkey", cp["vkey"] + "\n")
         self.writer.copy("data/log.jsonl", self.source.leaves_path)
         self.write_export(cp)
-        for name in REPORT_NAMES:
-            table = self.data.tables[name]
-            self.writer.write(
-                f"data/reports/{name}.json",
-                json.dumps(table.to_json(), ensure_ascii=False, indent=1),
-            )
-            self.writer.write(f"data/reports/{name}.csv", table.to_csv())
+        files = self.write_reports()
         self.writer.write(
             "data/flags.json", json.dumps(self.data.flags, ensure_ascii=False, indent=1)
         )
@@ -317,6 +319,7 @@ class SiteBuilder:
                     "as_of_source": cp["as_of_source"],
                     "as_of_explanation": cp["as_of_explanation"],
                     "reports": list(REPORT_NAMES),
+                    "files": files,
                     "tiles": "tile/",
                     "ids": "ids/",
                     "id_prefix_length": id_prefix_length(cp["size"]),
@@ -333,6 +336,42 @@ class SiteBuilder:
         )
         self.recent_events = ids[-12:][::-1]
         return len(ids)
+
+    def write_reports(self) -> list[dict[str, Any]]:
+        """Every report as JSON and as tidy CSV files; returns what the manifest lists of each.
+
+        Each CSV row carries the tree size, root and time judged at; the
+        manifest adds each file's SHA-256, so a verifier can check the bytes
+        of a download against the publication they came from.
+        """
+        import hashlib
+
+        from ledger.projections.tidy import tidy_tables
+
+        files: list[dict[str, Any]] = []
+
+        def publish(path: str, text: str, rows: int | None) -> None:
+            self.writer.write(path, text)
+            files.append(
+                {
+                    "path": path,
+                    "sha256": hashlib.sha256(text.encode("utf-8")).hexdigest(),
+                    "rows": rows,
+                    "tree_size": self.source.size,
+                    "root": self.checkpoint["root_hex"],
+                }
+            )
+
+        for name in REPORT_NAMES:
+            table = self.data.tables[name]
+            publish(
+                f"data/reports/{name}.json",
+                json.dumps(table.to_json(), ensure_ascii=False, indent=1),
+                None,
+            )
+            for tidy in tidy_tables(table):
+                publish(f"data/reports/{tidy.name}.csv", tidy.to_csv(), len(tidy.rows))
+        return files
 
     def write_export(self, cp: dict[str, Any]) -> None:
         """``data/export/``: the log at this checkpoint in the export layout, for ``ledger verify --export``."""
@@ -502,14 +541,21 @@ class SiteBuilder:
             "downloads.html",
             f"{code}/downloads.html",
             page="downloads",
-            reports=REPORT_NAMES,
+            download_files=[(name, downloads.file_notes(name)) for name in REPORT_NAMES],
+            provenance=downloads.provenance_notes(),
+            parts=downloads.PARTS,
+            part_names=downloads.PART_NAMES,
         )
         self.write_not_found(env, language, f"{code}/404.html")
 
+    def step(self, what: str) -> None:
+        """One step of the build done (``progress`` hears of it)."""
+        self.done += 1
+        if self.progress is not None:
+            self.progress(what, self.done, self.steps)
+
     def build(self) -> BuildResult:
         started = time.perf_counter()
-        self.write_static()
-        proofs = self.write_data()
         self.case_rows = self.data.cases()
         groups = [row["group"] for row in self.data.tables["groups"].rows]
         self.promise_filters = by_group_outcome_month(
@@ -518,11 +564,18 @@ class SiteBuilder:
         self.case_filters = by_group_outcome_month(
             "cases", self.case_rows, groups, list(labels.CASE_OUTCOMES), "opened"
         )
+        self.steps = 3 + 2 * len(LANGUAGES) + len(self.case_rows)
+        self.write_static()
+        self.step("static files")
+        proofs = self.write_data()
+        self.step("data, tiles and proofs")
         environments = {language.code: make_environment(language) for language in LANGUAGES}
         for language in LANGUAGES:
             env = environments[language.code]
             self.write_charts(language, env)
+            self.step(f"charts ({language.code})")
             self.write_pages(language, env)
+            self.step(f"pages ({language.code})")
         self.write_case_pages(environments)
         en = LANGUAGES[0]
         self.render(environments["en"], en, "root.html", "index.html", page="root")
@@ -539,6 +592,7 @@ class SiteBuilder:
                 feed_id=feed_id,
             )
         removed = self.writer.finish()
+        self.step("done")
         return BuildResult(
             self.pages,
             self.writer.written,
@@ -554,6 +608,7 @@ def build_site(
     out: Path,
     methodology: Path = METHODOLOGY,
     base_url: str = DEFAULT_BASE_URL,
+    progress: BuildProgress | None = None,
 ) -> BuildResult:
     """Build the whole site from ``source`` into ``out`` (incrementally); the feeds link to ``base_url``."""
-    return SiteBuilder(source, Path(out), methodology, base_url).build()
+    return SiteBuilder(source, Path(out), methodology, base_url, progress).build()

@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import shutil
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from itertools import islice
 from pathlib import Path
@@ -119,9 +119,15 @@ def witnesses_of(note: str, witness_vkeys: list[str]) -> list[Witness]:
 
 
 def open_ledger_source(
-    ledger: Ledger, witness_vkeys: list[str] | None = None, as_of: str | None = None
+    ledger: Ledger,
+    witness_vkeys: list[str] | None = None,
+    as_of: str | None = None,
+    progress: Callable[[int], None] | None = None,
 ) -> SiteSource:
-    """Pin a live ledger to its latest signed checkpoint (deadlines judged at its time unless ``as_of``)."""
+    """Pin a live ledger to its latest signed checkpoint (deadlines judged at its time unless ``as_of``).
+
+    ``progress`` is told the log position reached while the figures are brought up to date.
+    """
     from ledger.projections.service import Reports
 
     ledger.refresh()
@@ -137,9 +143,9 @@ def open_ledger_source(
     scratch = Path(tempfile.mkdtemp(prefix="ledger-site-"))
     leaves = (s.leaf.encode("utf-8") for s in ledger.events())
     leaves_path = write_pinned_log(scratch, leaves, checkpoint.size, latest.note, registry.log_key)
-    reports = Reports(ledger, as_of)
+    reports = Reports(ledger, as_of, progress)
     if reports.tree_size != checkpoint.size:
-        reports = Reports.from_export(scratch, as_of)
+        reports = Reports.from_export(scratch, as_of, progress)
     return SiteSource(
         reports,
         checkpoint,
@@ -153,7 +159,10 @@ def open_ledger_source(
 
 
 def open_export_source(
-    directory: Path, witness_vkeys: list[str] | None = None, as_of: str | None = None
+    directory: Path,
+    witness_vkeys: list[str] | None = None,
+    as_of: str | None = None,
+    progress: Callable[[int], None] | None = None,
 ) -> SiteSource:
     """Pin an export directory to its checkpoint, once the export's complete check passed.
 
@@ -174,7 +183,7 @@ def open_export_source(
     if checked.report.events > checkpoint.size:
         scratch = Path(tempfile.mkdtemp(prefix="ledger-site-"))
         leaves_path = write_pinned_log(scratch, read_log(leaves_path), checkpoint.size, note, vkey)
-    reports = Reports.from_export(leaves_path.parent, as_of)
+    reports = Reports.from_export(leaves_path.parent, as_of, progress)
     return SiteSource(
         reports,
         checkpoint,

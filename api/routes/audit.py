@@ -17,7 +17,7 @@ from fastapi import APIRouter
 from api.deps import GateDep
 from api.reporting import with_reports
 from api.schemas import PROBLEM_RESPONSES
-from ledger.projections.flagging import RULES
+from ledger.projections.flag_rules import RULES
 
 router = APIRouter(prefix="/v1/audit", tags=["audit"])
 

@@ -18,6 +18,7 @@ from api.reporting import with_reports
 from api.schemas import PROBLEM_RESPONSES, AsOfQuery
 from api.wants import prefers
 from ledger.projections.report_names import ReportName
+from ledger.projections.tidy import tidy_table
 
 router = APIRouter(prefix="/v1/reports", tags=["reports"])
 
@@ -36,7 +37,7 @@ def report(
     table = with_reports(gate, lambda reports: reports.report(name, as_of))
     if prefers(request, "text/csv"):
         return Response(
-            table.to_csv(),
+            tidy_table(table).to_csv(),
             media_type="text/csv; charset=utf-8",
             headers={
                 "Content-Disposition": f'attachment; filename="{name}-{table.tree_size}.csv"',

@@ -19,7 +19,7 @@ import typer
 
 
 def register(app: typer.Typer) -> None:
-    from cli.shell import console, handles_errors
+    from cli.shell import console, handles_errors, output_directory
 
     @app.command()
     @handles_errors
@@ -38,6 +38,7 @@ def register(app: typer.Typer) -> None:
         port: int = typer.Option(8000, min=1, max=65535, help="Port to serve on"),
     ) -> None:
         """Record a demo city, compute projections, build the site and serve it with the API."""
+        output_directory(directory, "--dir")
         if fresh and directory.exists():
             shutil.rmtree(directory)
         directory.mkdir(parents=True, exist_ok=True)
@@ -69,16 +70,10 @@ def register(app: typer.Typer) -> None:
 def _record_city(
     db: Path, keys: Path, manifest: Path, *, seed: int, months: int, scale: float
 ) -> None:
-    from cli.shell import console, progress_bar
+    from cli.shell import console, record_city
     from ledger.keyring import Keyring
     from ledger.service import Ledger
-    from ledger.simulation import (
-        CityConfig,
-        default_start,
-        estimate_events,
-        simulate,
-        write_manifest,
-    )
+    from ledger.simulation import CityConfig, default_start, write_manifest
     from ledger.statements import format_time
 
     if keys.exists():
@@ -94,12 +89,7 @@ def _record_city(
         console.print(
             f"Chartered {keyring.origin}: {', '.join(keyring.institutions)} (keys in {keys}/)"
         )
-        with progress_bar("simulate") as bar:
-            task = bar.add_task("recording the city", total=estimate_events(config))
-            result = simulate(
-                ledger, keys, config, on_progress=lambda n: bar.update(task, completed=n)
-            )
-            bar.update(task, total=result.events, completed=result.events)
+        result = record_city(ledger, keys, config)
         checkpoint = ledger.sign_checkpoint()
     write_manifest(result.manifest, manifest)
     console.print(

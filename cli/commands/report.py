@@ -24,7 +24,7 @@ WHAT_HELP = f"One of: {', '.join(REPORT_NAMES + HISTORY_NAMES)}"
 
 
 def register(app: typer.Typer) -> None:
-    from cli.shell import DbOption, handles_errors
+    from cli.shell import DbOption, ProgressOption, handles_errors
 
     @app.command()
     @handles_errors
@@ -33,7 +33,13 @@ def register(app: typer.Typer) -> None:
         subject: str | None = typer.Argument(
             None, metavar="[ID]", help="Case or person id (for case/person)"
         ),
-        as_csv: bool = typer.Option(False, "--csv", help="Print CSV"),
+        as_csv: bool = typer.Option(False, "--csv", help="Print CSV: one value per cell"),
+        table_name: str | None = typer.Option(
+            None,
+            "--table",
+            help="With --csv: one of the report's linked tables (tests, survival, derived-from, …)"
+            " instead of the main one; a wrong name lists them",
+        ),
         as_json: bool = typer.Option(False, "--json", help="Print JSON"),
         from_export: Path | None = typer.Option(
             None, "--from-export", help="Recompute from an export directory instead of the database"
@@ -44,78 +50,126 @@ def register(app: typer.Typer) -> None:
             help="Judge deadlines at this UTC time (2026-03-01T00:00:00Z); default: the latest checkpoint's signed time",
         ),
         db: str = DbOption,
+        progress: bool | None = ProgressOption,
     ) -> None:
         """Reports over the ledger: promises kept, equality across groups, flags, custody, court, histories."""
         from ledger.errors import InvalidArgument
 
         if as_csv and as_json:
             raise InvalidArgument("choose --csv or --json, not both")
+        if table_name is not None and not as_csv:
+            raise InvalidArgument("--table chooses a CSV table: add --csv", field="--table")
         if what in HISTORY_NAMES and not subject:
             raise InvalidArgument(f"give the {what} id: ledger report {what} ID")
         if what not in HISTORY_NAMES and subject:
             raise InvalidArgument(f"report {what} takes no id")
         if what not in REPORT_NAMES + HISTORY_NAMES:
             raise InvalidArgument(f"no report named {what!r}; {WHAT_HELP}")
+        if table_name is not None and what in REPORT_NAMES:
+            from ledger.projections.tidy import require_table
+
+            require_table(what, table_name)  # before the ledger is read and checked
+        if what in HISTORY_NAMES and as_csv:
+            raise InvalidArgument(
+                f"a {what} history nests each event's data and proof: print it as a table,"
+                " or with --json",
+                field="--csv",
+            )
         if as_of is not None:
             from ledger.projections.evaluation import parse_as_of
 
             as_of = parse_as_of(as_of)
+        view = View(what, subject, as_csv, table_name, as_json)
         if from_export is not None:
             from ledger.export_layout import require_export
             from ledger.projections.service import Reports
 
             require_export(from_export, doing="no report was computed")
-            _show(Reports.from_export(from_export, as_of), what, subject, as_csv, as_json)
+            with _bars(progress, None) as bar:
+                task = bar.add_task("reading the export", total=None)
+                reports = Reports.from_export(
+                    from_export, as_of, lambda n: bar.update(task, completed=n)
+                )
+                output = view.compute(reports, bar)
+            view.show(output)
             return
         from cli.shell import open_ledger
         from ledger.projections.service import Reports
 
-        with open_ledger(db) as ledger:
-            ledger.verify_before_acting()  # figures are published only from a verified log
-            _show(Reports(ledger, as_of), what, subject, as_csv, as_json)
-
-
-def _show(reports: Any, what: str, subject: str | None, as_csv: bool, as_json: bool) -> None:
-    from cli.shell import console
-
-    if what in HISTORY_NAMES:
-        history = (
-            reports.case_history(subject) if what == "case" else reports.person_history(subject)
-        )
-        if as_json or as_csv:
-            sys.stdout.write(
-                json.dumps(history, indent=2, ensure_ascii=False, sort_keys=True) + "\n"
+        with open_ledger(db) as ledger, _bars(progress, ledger.size) as bar:
+            checking = bar.add_task("checking the stored log", total=ledger.size)
+            ledger.verify_before_acting(  # figures are published only from a verified log
+                progress=lambda n, total: bar.update(checking, completed=n, total=total)
             )
-            return
-        _print_history(console, what, subject or "", history)
-        return
-    table = reports.report(what)
-    if as_json:
-        sys.stdout.write(
-            json.dumps(table.to_json(), indent=2, ensure_ascii=False, sort_keys=True) + "\n"
-        )
-    elif as_csv:
-        sys.stdout.write(table.to_csv())
-    else:
-        _print_table(console, table)
+            reading = bar.add_task("bringing the figures up to date", total=ledger.size)
+            reports = Reports(ledger, as_of, lambda n: bar.update(reading, completed=n))
+            bar.update(reading, completed=ledger.size)
+            output = view.compute(reports, bar)
+        view.show(output)
+
+
+def _bars(asked: bool | None, size: int | None) -> Any:
+    """Bars when asked, or on a terminal for a big ledger (a small one is done before a bar draws)."""
+    from cli.shell import BIG_LEDGER, progress_bar
+
+    show = asked if asked is not None else (None if size is None or size >= BIG_LEDGER else False)
+    return progress_bar("report", show)
+
+
+class View:
+    """What ``ledger report`` was asked to print, computed under the bars and printed after them."""
+
+    def __init__(
+        self, what: str, subject: str | None, as_csv: bool, table: str | None, as_json: bool
+    ) -> None:
+        self.what, self.subject = what, subject
+        self.as_csv, self.table, self.as_json = as_csv, table, as_json
+
+    def compute(self, reports: Any, bar: Any) -> Any:
+        task = bar.add_task(f"computing {self.what}", total=None)
+        if self.what == "case":
+            output = reports.case_history(self.subject)
+        elif self.what == "person":
+            output = reports.person_history(self.subject)
+        else:
+            output = reports.report(self.what)
+        bar.update(task, total=1, completed=1)
+        return output
+
+    def show(self, output: Any) -> None:
+        from cli.shell import console
+
+        if self.what in HISTORY_NAMES:
+            if self.as_json:
+                sys.stdout.write(
+                    json.dumps(output, indent=2, ensure_ascii=False, sort_keys=True) + "\n"
+                )
+                return
+            _print_history(console, self.what, self.subject or "", output)
+        elif self.as_json:
+            sys.stdout.write(
+                json.dumps(output.to_json(), indent=2, ensure_ascii=False, sort_keys=True) + "\n"
+            )
+        elif self.as_csv:
+            from ledger.projections.tidy import tidy_table
+
+            sys.stdout.write(tidy_table(output, self.table).to_csv())
+        else:
+            _print_table(console, output)
 
 
 def _print_table(console: Any, table: Any) -> None:
-    from rich.table import Table
-
     from ledger.projections.tables import cell_text
 
     columns = [
         c for c in table.columns if c not in HIDDEN and not c.endswith(("_event", "_deadline"))
     ]
-    rich_table = Table(
-        title=f"{table.name} (as of {table.as_of}, {table.as_of_source})", show_lines=False
+    print_fitted(
+        console,
+        f"{table.name} (as of {table.as_of}, {table.as_of_source})",
+        [c.replace("_", " ") for c in columns],
+        [[_short(cell_text(row.get(c))) for c in columns] for row in table.rows],
     )
-    for column in columns:
-        rich_table.add_column(column.replace("_", " "), overflow="fold")
-    for row in table.rows:
-        rich_table.add_row(*[_short(cell_text(row.get(c))) for c in columns])
-    console.print(rich_table)
     for note in table.notes:
         console.print(f"[dim]• {note}[/]", highlight=False)
     if "tests" in table.extra:
@@ -129,6 +183,50 @@ def _print_table(console: Any, table: Any) -> None:
     console.print(
         f"tree size {table.tree_size}, root {table.root}", highlight=False, soft_wrap=True
     )
+
+
+def print_fitted(console: Any, title: str, headers: list[str], rows: list[list[str]]) -> None:
+    """Print a table whose cells wrap at spaces only, never inside a word.
+
+    Each column is given a fixed width of at least its longest word. When the
+    columns do not fit the console side by side, they are printed in several
+    tables of the same rows, each repeating the first column, so a word never
+    has to be cut to fit. (Left to itself, rich shrinks every column alike and
+    folds words mid-letter.)
+    """
+    from rich.cells import cell_len
+    from rich.table import Table
+
+    texts = [[h] + [r[i] for r in rows] for i, h in enumerate(headers)]
+    shortest = [max((cell_len(w) for t in col for w in t.split()), default=1) for col in texts]
+    natural = [max((cell_len(t) for t in col), default=1) for col in texts]
+    budget = console.width - 1  # each column adds its padding and one border; then the last border
+
+    def width(columns: list[int]) -> int:
+        return sum(shortest[j] + 3 for j in columns)
+
+    groups: list[list[int]] = []
+    for i in range(1, len(headers)):
+        if groups and width([0, *groups[-1], i]) <= budget:
+            groups[-1].append(i)
+        else:
+            groups.append([i])
+    for n, group in enumerate(groups or [[]], start=1):
+        shown = [0, *group]
+        widths = {j: shortest[j] for j in shown}
+        spare = budget - width(shown)
+        while spare > 0 and any(widths[j] < natural[j] for j in shown):
+            for j in shown:
+                if spare > 0 and widths[j] < natural[j]:
+                    widths[j] += 1
+                    spare -= 1
+        part = f" ({n}/{len(groups)})" if len(groups) > 1 else ""
+        out = Table(title=title + part, show_lines=False)
+        for j in shown:
+            out.add_column(headers[j], width=widths[j], overflow="fold")
+        for row in rows:
+            out.add_row(*[row[j] for j in shown])
+        console.print(out)
 
 
 def _p(text: str) -> str:
@@ -145,13 +243,9 @@ def _short(text: str) -> str:
 
 
 def _print_history(console: Any, what: str, subject: str, history: dict[str, Any]) -> None:
-    from rich.table import Table
-
-    table = Table(title=f"{what} {subject}")
-    for column in ("when", "type", "recorder", "status", "flags", "event", "sealed"):
-        table.add_column(column, overflow="fold")
-    for e in history["events"]:
-        table.add_row(
+    headers = ["when", "type", "recorder", "status", "flags", "event", "sealed"]
+    rows = [
+        [
             e["occurred_at"],
             e["type"],
             f"{e['recorder']} ({e['recorder_role']})",
@@ -159,8 +253,10 @@ def _print_history(console: Any, what: str, subject: str, history: dict[str, Any
             " ".join(e["flags"]),
             e["event_id"][:12] + "…",
             "sealed part" if e["sealed"] else "",
-        )
-    console.print(table)
+        ]
+        for e in history["events"]
+    ]
+    print_fitted(console, f"{what} {subject}", headers, rows)
     console.print(
         f"tree size {history['tree_size']}, root {history['root']}", highlight=False, soft_wrap=True
     )

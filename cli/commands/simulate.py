@@ -18,10 +18,12 @@ def register(app: typer.Typer) -> None:
         DbOption,
         KeysOption,
         PassphraseOption,
+        ProgressOption,
         console,
         handles_errors,
+        output_file,
         passphrase,
-        progress_bar,
+        record_city,
     )
 
     @app.command()
@@ -47,16 +49,18 @@ def register(app: typer.Typer) -> None:
         ),
         workers: int | None = typer.Option(None, help="Signing processes (default: one per core)"),
         passphrase_env: str | None = PassphraseOption,
+        progress: bool | None = ProgressOption,
     ) -> None:
         """Record a synthetic Karachi: groups, warnings, shootings, cases, releases, planted patterns."""
         from ledger.errors import AlreadyExists, InvalidArgument
         from ledger.keyring import Keyring
         from ledger.service import Ledger
-        from ledger.simulation import CityConfig, default_start, estimate_events, write_manifest
-        from ledger.simulation import simulate as run
+        from ledger.simulation import CityConfig, default_start, write_manifest
         from ledger.statements import format_time
 
         secret = passphrase(passphrase_env)
+        if manifest is not None:
+            output_file(manifest, "--manifest")  # before the city is recorded, not after
         if start is None:
             first = default_start(months)
         else:
@@ -84,17 +88,9 @@ def register(app: typer.Typer) -> None:
                 draft = keyring.charter_draft(format_time(chartered))
                 draft.recorded_at = format_time(chartered)
                 ledger.append([keyring.sign(draft, now=chartered)])
-            with progress_bar("simulate") as bar:
-                task = bar.add_task("recording the city", total=estimate_events(config))
-                result = run(
-                    ledger,
-                    keys,
-                    config,
-                    passphrase=secret,
-                    workers=workers,
-                    on_progress=lambda n: bar.update(task, completed=n),
-                )
-                bar.update(task, total=result.events, completed=result.events)
+            result = record_city(
+                ledger, keys, config, passphrase=secret, workers=workers, show=progress
+            )
             cp = ledger.sign_checkpoint()
         if manifest is not None:
             write_manifest(result.manifest, manifest)

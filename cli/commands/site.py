@@ -15,12 +15,14 @@ from typing import TYPE_CHECKING
 import typer
 
 if TYPE_CHECKING:
+    from rich.progress import Progress
+
     from public_site.build import BuildResult
     from public_site.source import SiteSource
 
 
 def register(app: typer.Typer) -> None:
-    from cli.shell import DbOption, console, handles_errors
+    from cli.shell import DbOption, ProgressOption, console, handles_errors, output_directory
     from public_site.feeds import DEFAULT_BASE_URL
 
     site_app = typer.Typer(
@@ -54,26 +56,44 @@ def register(app: typer.Typer) -> None:
             "--base-url",
             help="The address the site is served at (http or https); the feeds link to it",
         ),
+        progress: bool | None = ProgressOption,
     ) -> None:
         """Build the public site as of the latest signed checkpoint."""
+        from cli.shell import progress_bar
         from public_site.feeds import parse_base_url
         from public_site.source import open_export_source, open_ledger_source
 
         base_url = parse_base_url(base_url)  # refused before anything is opened or written
+        output_directory(out, "OUT")
         if as_of is not None:
             from ledger.projections.evaluation import parse_as_of
 
             as_of = parse_as_of(as_of)
-        if from_export is not None:
-            source = open_export_source(from_export, list(witness), as_of)
-            result = _build(source, out, base_url)
-        else:
-            from cli.shell import open_ledger
+        with progress_bar("site build", progress) as bar:
+            if from_export is not None:
+                reading = bar.add_task("reading the export", total=None)
+                source = open_export_source(
+                    from_export,
+                    list(witness),
+                    as_of,
+                    lambda n: bar.update(reading, completed=n),
+                )
+                bar.update(reading, total=source.size, completed=source.size)
+                result = _build(source, out, base_url, bar)
+            else:
+                from cli.shell import open_ledger
 
-            with open_ledger(db) as ledger:
-                ledger.verify_before_acting()  # nothing unverified is published
-                source = open_ledger_source(ledger, list(witness), as_of)
-                result = _build(source, out, base_url)
+                with open_ledger(db) as ledger:
+                    checking = bar.add_task("checking the stored log", total=ledger.size)
+                    ledger.verify_before_acting(  # nothing unverified is published
+                        progress=lambda n, total: bar.update(checking, completed=n, total=total)
+                    )
+                    reading = bar.add_task("bringing the figures up to date", total=ledger.size)
+                    source = open_ledger_source(
+                        ledger, list(witness), as_of, lambda n: bar.update(reading, completed=n)
+                    )
+                    bar.update(reading, completed=ledger.size)
+                    result = _build(source, out, base_url, bar)
         console.print(
             f"Built {result.pages} pages and {result.proofs} proofs in {out}/ at tree size {source.size}"
             f" ({result.files_written} files written, {result.files_unchanged} unchanged,"
@@ -83,11 +103,16 @@ def register(app: typer.Typer) -> None:
     app.add_typer(site_app, name="site")
 
 
-def _build(source: SiteSource, out: Path, base_url: str) -> BuildResult:
+def _build(source: SiteSource, out: Path, base_url: str, bar: Progress) -> BuildResult:
     """Build, and always remove the source's scratch copy of the log."""
     from public_site.build import build_site
 
+    task = bar.add_task("writing the site", total=None)
+
+    def advance(what: str, done: int, total: int) -> None:
+        bar.update(task, description=f"writing the site: {what}", completed=done, total=total)
+
     try:
-        return build_site(source, out, base_url=base_url)
+        return build_site(source, out, base_url=base_url, progress=advance)
     finally:
         source.close()

@@ -36,6 +36,7 @@ def register(app: typer.Typer) -> None:
         console,
         handles_errors,
         open_ledger,
+        output_directory,
     )
 
     witness_app = typer.Typer(
@@ -56,7 +57,7 @@ def register(app: typer.Typer) -> None:
         """Create the witness's key pair (private key mode 0600); print its verifier key."""
         from ledger.witnessing.witness import Witness
 
-        witness = Witness.create(directory, name)
+        witness = Witness.create(output_directory(directory, "--dir"), name)
         console.print(
             f"Witness {name} created in {directory}/; give the ledger this verifier key:",
             highlight=False,

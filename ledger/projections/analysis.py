@@ -26,6 +26,79 @@ SUPPRESSION_NOTE = (
 )
 DISPARITY_NOTE = "A disparity is a question, not proof: see the methodology for what each figure can and cannot show."
 
+PROMISE_COLUMNS = [
+    "warning",
+    "incident",
+    "trigger_event",
+    "shot_at",
+    "trigger",
+    "group",
+    "warnings",
+    "outcome",
+    "arrest_status",
+    "arrest_deadline",
+    "arrest_event",
+    "enforcement_status",
+    "enforcement_deadline",
+    "enforcement_event",
+    "charge_status",
+    "charge_deadline",
+    "charge_event",
+    "undone_by",
+    "hours_to_arrest",
+]
+GROUP_COLUMNS = [
+    "group",
+    "name",
+    "triggers",
+    "kept",
+    "kept_late",
+    "broken",
+    "pending",
+    "kept_rate",
+    "arrest_on_time_rate",
+    "arrests_late",
+    "median_hours_to_arrest",
+    "spells",
+    "release_rate",
+    "unexplained_release_rate",
+    "unexplained_release_rate_ratio",
+    "release_rate_ratio",
+    "cases",
+    "charge_rate",
+    "conviction_rate",
+    "time_to_arrest",
+    "time_to_charge",
+    "time_to_verdict",
+    "time_to_release",
+]
+OFFICER_COLUMNS = ["officer", "group", "releases", "unexplained_releases"]
+COURT_COLUMNS = [
+    "group",
+    "cases",
+    *court.STAGES,
+    "awaiting_charge",
+    "awaiting_verdict",
+    "conviction_rate",
+    "adjournments",
+]
+INTERRUPTION_COLUMNS = [
+    "area",
+    "shootings",
+    "killed",
+    "injured",
+    "mediations",
+    "agreements",
+    "ongoing",
+    "failed",
+    "hospital_responses",
+    "victims_reached",
+    "community_responses",
+    "community_participants",
+]
+"""Each report's columns, in order: the tables, the CLI and the CSV shapes
+(``ledger.projections.tidy``) read them from here."""
+
 
 class Analysis:
     def __init__(
@@ -158,30 +231,9 @@ def promises_report(a: Analysis) -> ReportTable:
                 **promises.promise_summary(mine),
             }
         )
-    columns = [
-        "warning",
-        "incident",
-        "trigger_event",
-        "shot_at",
-        "trigger",
-        "group",
-        "warnings",
-        "outcome",
-        "arrest_status",
-        "arrest_deadline",
-        "arrest_event",
-        "enforcement_status",
-        "enforcement_deadline",
-        "enforcement_event",
-        "charge_status",
-        "charge_deadline",
-        "charge_event",
-        "undone_by",
-        "hours_to_arrest",
-    ]
     return a.table(
         "promises",
-        columns,
+        PROMISE_COLUMNS,
         rows,
         [
             "One row per trigger: a (shooting, group) pair, counted once however many warnings cover it;"
@@ -195,34 +247,9 @@ def promises_report(a: Analysis) -> ReportTable:
 
 def groups_report(a: Analysis) -> ReportTable:
     groups = [r["group"] for r in a.group_rows]
-    columns = [
-        "group",
-        "name",
-        "triggers",
-        "kept",
-        "kept_late",
-        "broken",
-        "pending",
-        "kept_rate",
-        "arrest_on_time_rate",
-        "arrests_late",
-        "median_hours_to_arrest",
-        "spells",
-        "release_rate",
-        "unexplained_release_rate",
-        "unexplained_release_rate_ratio",
-        "release_rate_ratio",
-        "cases",
-        "charge_rate",
-        "conviction_rate",
-        "time_to_arrest",
-        "time_to_charge",
-        "time_to_verdict",
-        "time_to_release",
-    ]
     return a.table(
         "groups",
-        columns,
+        GROUP_COLUMNS,
         a.group_rows,
         [
             SUPPRESSION_NOTE,
@@ -301,7 +328,7 @@ def officers_report(a: Analysis) -> ReportTable:
     rows = officers.release_authorisations(a.spells)
     return a.table(
         "officers",
-        ["officer", "group", "releases", "unexplained_releases"],
+        OFFICER_COLUMNS,
         rows,
         [
             "Retaliation signals (extra.retaliation_signals) count transfers, one each: of all transfers, how"
@@ -315,18 +342,9 @@ def officers_report(a: Analysis) -> ReportTable:
 
 def court_report(a: Analysis) -> ReportTable:
     durations = court.case_durations(a.facts, a.files, a.as_of)
-    columns = [
-        "group",
-        "cases",
-        *court.STAGES,
-        "awaiting_charge",
-        "awaiting_verdict",
-        "conviction_rate",
-        "adjournments",
-    ]
     return a.table(
         "court",
-        columns,
+        COURT_COLUMNS,
         court.court_rows(durations),
         [
             "Durations in days from the stage's start: Kaplan-Meier median over the cases that reached the"
@@ -337,21 +355,7 @@ def court_report(a: Analysis) -> ReportTable:
 
 
 def interruption_report(a: Analysis) -> ReportTable:
-    columns = [
-        "area",
-        "shootings",
-        "killed",
-        "injured",
-        "mediations",
-        "agreements",
-        "ongoing",
-        "failed",
-        "hospital_responses",
-        "victims_reached",
-        "community_responses",
-        "community_participants",
-    ]
-    return a.table("interruption", columns, interruption.interruption_rows(a.facts))
+    return a.table("interruption", INTERRUPTION_COLUMNS, interruption.interruption_rows(a.facts))
 
 
 BUILDERS: dict[str, Callable[[Analysis], ReportTable]] = {

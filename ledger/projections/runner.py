@@ -31,6 +31,7 @@ from __future__ import annotations
 
 import json
 import zlib
+from collections.abc import Callable
 from typing import Any
 
 from eventsourcing.persistence import Tracking
@@ -123,15 +124,18 @@ class FactsRunner:
         self.projection.facts.settle()
         return self.projection.facts
 
-    def catch_up(self, limit: int | None = None) -> int:
+    def catch_up(
+        self, limit: int | None = None, progress: Callable[[int], None] | None = None
+    ) -> int:
         """Process what the log holds beyond the last position; return how many events.
 
-        ``limit`` stops early (for tests of restarts).
+        ``limit`` stops early (for tests of restarts); ``progress`` is told the
+        log position reached after each page.
         """
         with bulk():
-            return self._catch_up(limit)
+            return self._catch_up(limit, progress)
 
-    def _catch_up(self, limit: int | None) -> int:
+    def _catch_up(self, limit: int | None, progress: Callable[[int], None] | None) -> int:
         done = 0
         while limit is None or done < limit:
             page = self.store.notifications(
@@ -144,6 +148,8 @@ class FactsRunner:
                 self.projection.process_event(self.store.decode(notification), tracking)
                 self._last_seen = notification.id
                 done += 1
+            if progress is not None:
+                progress(self._last_seen)
         self.projection.facts.settle()
         if self.snapshots and self.projection.tail_worth_saving():
             self.projection.snapshot()

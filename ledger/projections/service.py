@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import base64
 import json
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -88,7 +88,13 @@ def statements_from_export(path: Path) -> Iterator[tuple[dict[str, Any], bytes]]
 class Reports:
     """Every report over one ledger (live) or one export (recomputed)."""
 
-    def __init__(self, ledger: Ledger, as_of: str | None = None) -> None:
+    def __init__(
+        self,
+        ledger: Ledger,
+        as_of: str | None = None,
+        progress: Callable[[int], None] | None = None,
+    ) -> None:
+        """``progress`` is told the log position reached while the facts catch up with the log."""
         from ledger.projections.runner import FactsRunner
 
         self.requested_as_of = as_of
@@ -101,11 +107,19 @@ class Reports:
         self.tree_size = 0
         self.root_hex = ""
         self.as_of = ""
-        self.refresh()
+        self.refresh(progress)
 
     @classmethod
-    def from_export(cls, directory: Path, as_of: str | None = None) -> Reports:
-        """Recompute from an export directory (log.jsonl, checkpoint): no database."""
+    def from_export(
+        cls,
+        directory: Path,
+        as_of: str | None = None,
+        progress: Callable[[int], None] | None = None,
+    ) -> Reports:
+        """Recompute from an export directory (log.jsonl, checkpoint): no database.
+
+        ``progress`` is told how many lines were read, every thousand.
+        """
         directory = Path(directory)
         if not (directory / LOG_FILE).exists():
             raise ExportRefused(f"{directory} is not an export (no {LOG_FILE})")
@@ -115,6 +129,8 @@ class Reports:
             for statement, leaf in statements_from_export(directory / LOG_FILE):
                 hashes.append(leaf_hash(leaf))
                 facts.apply(statement, settle=False)
+                if progress is not None and len(hashes) % 1000 == 0:
+                    progress(len(hashes))
             facts.settle()
         tree = MerkleTree(lambda start, end: hashes[start:end], size=len(hashes))
         checkpoint_size = _export_checkpoint_size(directory, tree)
@@ -142,12 +158,12 @@ class Reports:
             checkpoint_problem=problem,
         )
 
-    def refresh(self) -> None:
+    def refresh(self, progress: Callable[[int], None] | None = None) -> None:
         """Catch up with the log (live only; an export does not change)."""
         if self._ledger is None or self._runner is None:
             return
         self._ledger.refresh()
-        self._runner.catch_up()
+        self._runner.catch_up(progress=progress)
         self._facts = self._runner.facts
         if self._facts.count > self._ledger.size:
             self._ledger.refresh()

@@ -270,15 +270,20 @@ def _freeman_halton_monte_carlo(sizes: list[int], observed: list[int]) -> dict[s
 
 
 def kaplan_meier(durations: Sequence[float], observed: Sequence[bool]) -> list[dict[str, Any]]:
-    """Kaplan–Meier survival estimate: [{time, at_risk, events, censored, survival}], one row per distinct time.
+    """Kaplan–Meier survival estimate, one row per distinct time, with its 95% interval.
 
+    Each row is ``{time, at_risk, events, censored, survival, ci_low, ci_high}``.
     ``survival`` is the probability of *not yet* having had the event (here: not
     yet arrested) just after ``time``. Censored observations at a time count as
-    at risk at that time (the usual convention).
+    at risk at that time (the usual convention). The interval is Greenwood's
+    variance on the log(-log) scale (the "exponential Greenwood" interval, as
+    lifelines computes it), which stays between 0 and 1: (1, 1) before any
+    event, (0, 0) once everyone had it.
     """
     pairs = sorted(zip(durations, observed, strict=True))
     at_risk = len(pairs)
     survival = 1.0
+    greenwood = 0.0
     out: list[dict[str, Any]] = []
     i = 0
     while i < len(pairs):
@@ -292,6 +297,9 @@ def kaplan_meier(durations: Sequence[float], observed: Sequence[bool]) -> list[d
             i += 1
         if events:
             survival *= 1 - events / at_risk
+            if events < at_risk:
+                greenwood += events / (at_risk * (at_risk - events))
+        low, high = _log_log_interval(survival, greenwood)
         out.append(
             {
                 "time": round(float(t), 6),
@@ -299,10 +307,24 @@ def kaplan_meier(durations: Sequence[float], observed: Sequence[bool]) -> list[d
                 "events": events,
                 "censored": censored,
                 "survival": round(survival, 6),
+                "ci_low": round(low, 6),
+                "ci_high": round(high, 6),
             }
         )
         at_risk -= events + censored
     return out
+
+
+def _log_log_interval(survival: float, greenwood: float, z: float = Z95) -> tuple[float, float]:
+    """The 95% interval of a survival estimate from Greenwood's sum, on the log(-log) scale."""
+    if survival >= 1.0:
+        return 1.0, 1.0
+    if survival <= 0.0:
+        return 0.0, 0.0
+    log_s = math.log(survival)
+    spread = z * math.sqrt(greenwood) / log_s
+    centre = math.log(-log_s)
+    return math.exp(-math.exp(centre - spread)), math.exp(-math.exp(centre + spread))
 
 
 def logrank(

@@ -4,19 +4,17 @@ Each table names the tree size and root it reflects and ``as_of``, the time
 deadlines were judged at, with where that time came from
 (``ledger.projections.evaluation``), so a reader can check it against a checkpoint and
 recompute it from an export. Rows keep structured cells (rates as dicts with
-count, denominator, interval, ``suppressed``); CSV flattens them to text.
+count, denominator, interval, ``suppressed``); ``cell_text`` reads them to a
+person in the CLI's tables, and ``ledger.projections.tidy`` writes them as CSV
+with one value per cell.
 
-``to_csv`` is the only CSV writer of the ledger (the CLI's ``--csv``, the
-API's ``text/csv`` and the site's downloads all call it), and every cell goes
-through :func:`spreadsheet_safe`: recorders write names, reasons and titles,
-and a reason that begins with ``=`` must not become a formula in the
-spreadsheet of the journalist who opens the download.
+Every CSV cell goes through :func:`spreadsheet_safe`: recorders write names,
+reasons and titles, and a reason that begins with ``=`` must not become a
+formula in the spreadsheet of the journalist who opens the download.
 """
 
 from __future__ import annotations
 
-import csv
-import io
 import json
 from dataclasses import dataclass, field
 from typing import Any, Final
@@ -53,24 +51,6 @@ class ReportTable:
             "notes": list(self.notes),
             "extra": self.extra,
         }
-
-    def to_csv(self) -> str:
-        """One line per row, the table's columns plus ``derived_from``; structured cells as text.
-
-        Lines end with CRLF (RFC 4180). With that terminator the writer quotes
-        any cell holding a carriage return or a line feed; with a bare ``\\n``
-        it would leave a lone ``\\r`` unquoted, and a reader that splits rows
-        on it would see a row the table does not have.
-        """
-        out = io.StringIO()
-        columns = list(self.columns) + (
-            ["derived_from"] if "derived_from" not in self.columns else []
-        )
-        writer = csv.writer(out, lineterminator="\r\n")
-        writer.writerow([spreadsheet_safe(c) for c in columns])
-        for row in self.rows:
-            writer.writerow([spreadsheet_safe(row.get(c)) for c in columns])
-        return out.getvalue()
 
 
 def spreadsheet_safe(value: Any) -> str:

@@ -7,7 +7,7 @@ gives the planned statements alone (for tests of the story itself).
 
 from ledger.simulation.config import CityConfig, default_start
 from ledger.simulation.manifest import FLAG_RULES, write_manifest
-from ledger.simulation.runner import SimulationResult, estimate_events, simulate
+from ledger.simulation.runner import SimulationResult, simulate
 from ledger.simulation.story import City
 
 __all__ = [
@@ -16,7 +16,6 @@ __all__ = [
     "FLAG_RULES",
     "SimulationResult",
     "default_start",
-    "estimate_events",
     "simulate",
     "write_manifest",
 ]

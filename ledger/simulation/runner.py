@@ -35,7 +35,10 @@ from ledger.simulation.story import City
 from ledger.simulation.timeline import Planned, resolve_links
 from ledger.statements import FORMAT_VERSION, Draft, event_id_of
 
-Progress = Callable[[int], None]
+Progress = Callable[[int, datetime], None]
+"""Told, after every chunk, how many statements are signed and checked so far and the
+city time they reached (statements come in time order, from ``config.start`` to
+``config.end``): a progress bar over the city's days ends where it says."""
 CHUNK = 200
 
 _worker: tuple[Keyring, dict[str, bytes], datetime] | None = None
@@ -95,11 +98,6 @@ def _sign_chunk(drafts: list[Draft]) -> list[Checked]:
     return [check_one(None, keyring.sign(d, now=now).leaf_bytes(), public_keys) for d in drafts]
 
 
-def estimate_events(config: CityConfig) -> int:
-    """About how many statements a configuration records (for progress bars)."""
-    return int(560 * config.months * config.scale * config.groups / 8) + 60 * config.groups
-
-
 def simulate(
     ledger: Any,
     keys: Path,
@@ -133,13 +131,13 @@ def simulate(
     city = City(config)
     ids: dict[str, str] = {}
 
-    def chunks() -> Iterator[list[tuple[str | None, Draft]]]:
-        chunk: list[tuple[str | None, Draft]] = []
+    def chunks() -> Iterator[list[tuple[str | None, Draft, datetime]]]:
+        chunk: list[tuple[str | None, Draft, datetime]] = []
         for planned in city.drafts():
             draft = draft_of(planned, ids)
             if planned.key is not None:
                 ids[planned.key] = expected_event_id(draft, origin, key_ids[draft.recorder])
-            chunk.append((planned.key, draft))
+            chunk.append((planned.key, draft, planned.at))
             if len(chunk) >= CHUNK:
                 yield chunk
                 chunk = []
@@ -158,7 +156,7 @@ def simulate(
     appended = 0
     batch: list[Checked] = []
 
-    def take(keys_in_chunk: list[str | None], checked: list[Checked]) -> None:
+    def take(keys_in_chunk: list[str | None], checked: list[Checked], reached: datetime) -> None:
         nonlocal appended, batch
         for key, c in zip(keys_in_chunk, checked, strict=True):
             if key is not None and c.statement is not None and c.statement.event_id != ids[key]:
@@ -167,28 +165,27 @@ def simulate(
         if len(batch) >= batch_size:
             appended += len(ledger.append_checked(batch))
             batch = []
-            if on_progress:
-                on_progress(appended)
+        if on_progress:
+            on_progress(appended + len(batch), reached)
 
     try:
-        window: deque[tuple[list[str | None], Any]] = deque()
+        window: deque[tuple[list[str | None], Any, datetime]] = deque()
         for chunk in chunks():
-            chunk_keys = [k for k, _ in chunk]
-            drafts = [d for _, d in chunk]
+            chunk_keys = [k for k, _, _ in chunk]
+            drafts = [d for _, d, _ in chunk]
+            reached = chunk[-1][2]
             if pool is None:
-                take(chunk_keys, _sign_chunk(drafts))
+                take(chunk_keys, _sign_chunk(drafts), reached)
                 continue
-            window.append((chunk_keys, pool.apply_async(_sign_chunk, (drafts,))))
+            window.append((chunk_keys, pool.apply_async(_sign_chunk, (drafts,)), reached))
             while len(window) > 4 * workers:
-                k, result = window.popleft()
-                take(k, result.get())
+                k, result, at = window.popleft()
+                take(k, result.get(), at)
         while window:
-            k, result = window.popleft()
-            take(k, result.get())
+            k, result, at = window.popleft()
+            take(k, result.get(), at)
         if batch:
             appended += len(ledger.append_checked(batch))
-            if on_progress:
-                on_progress(appended)
     finally:
         if pool is not None:
             pool.terminate()

@@ -38,7 +38,7 @@ from ledger.log.note import NoteVerifier, parse_note
 from ledger.signature_pool import Checker
 from ledger.storage.log_reader import walk_notifications
 from ledger.storage.port import LogStore as Store
-from ledger.verification.replay import Problem, VerifyReport, verify_store
+from ledger.verification.replay import Problem, Progress, VerifyReport, verify_store
 
 
 def covered_size(store: Store) -> int:
@@ -65,13 +65,17 @@ def covered_size(store: Store) -> int:
 
 
 def check_store(
-    store: Store, *, log_public: bytes | None = None, checker: Checker | None = None
+    store: Store,
+    *,
+    log_public: bytes | None = None,
+    checker: Checker | None = None,
+    progress: Progress | None = None,
 ) -> VerifyReport:
     """Everything ``ledger verify`` checks, signatures under a matching checkpoint excepted.
 
     ``log_public``: the raw Ed25519 public key of the log key this operator holds.
     """
-    report = verify_store(store, checker=checker, covered=covered_size(store))
+    report = verify_store(store, checker=checker, covered=covered_size(store), progress=progress)
     if log_public is not None and report.log_key is not None:
         if NoteVerifier.from_vkey(report.log_key).public_raw != log_public:
             report.problems.append(
@@ -88,10 +92,14 @@ def check_store(
 
 
 def require_intact(
-    store: Store, *, log_public: bytes | None = None, checker: Checker | None = None
+    store: Store,
+    *,
+    log_public: bytes | None = None,
+    checker: Checker | None = None,
+    progress: Progress | None = None,
 ) -> VerifyReport:
     """Raise TamperDetected naming the first cause when the check before acting fails."""
-    report = check_store(store, log_public=log_public, checker=checker)
+    report = check_store(store, log_public=log_public, checker=checker, progress=progress)
     if not report.ok:
         first = report.first_cause()
         raise TamperDetected(

@@ -11,6 +11,7 @@ from ledger.errors import LedgerError
 from ledger.projections.analysis import Analysis
 from ledger.projections.evaluation import CHECKPOINT, LATEST_EVENT, REQUESTED, choose
 from ledger.projections.report_names import REPORT_NAMES
+from ledger.projections.tidy import tidy_tables
 from tests.projections.builders import CityLog, at
 
 
@@ -243,6 +244,7 @@ def test_every_report_runs_on_a_ledger_whose_only_shooting_is_recent_and_open() 
     log.shooting("INC-1", at(days=1), suspects=["P-1"])
     a = analysis(log)
     for name in REPORT_NAMES:
-        a.report(name).to_csv()
+        for table in tidy_tables(a.report(name)):
+            table.to_csv()
     tests = {t["metric"]: t for t in a.report("groups").extra["tests"]}
     assert tests["time_to_arrest"]["method"].startswith("not testable")

@@ -12,6 +12,7 @@ from ledger.projections.facts import Facts
 from ledger.projections.report_names import REPORT_NAMES
 from ledger.projections.runner import FactsRunner
 from ledger.projections.service import Reports
+from ledger.projections.tidy import tidy_tables
 from ledger.service import Ledger
 from tests.conftest import Clock, Recorder
 from tests.projections.builders import CityLog, at
@@ -24,7 +25,7 @@ def everything(reports: Reports) -> dict[str, object]:
     out["case"] = reports.case_history("FIR-2")
     out["person"] = reports.person_history("P-1")
     out["group"] = reports.group_detail("lyari-wing")
-    out["csv"] = [reports.report(name).to_csv() for name in REPORT_NAMES]
+    out["csv"] = [t.to_csv() for name in REPORT_NAMES for t in tidy_tables(reports.report(name))]
     return json.loads(json.dumps(out))
 
 

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import csv
+import io
+
 import pytest
 
 from ledger.projections.statistics import (
@@ -13,7 +16,8 @@ from ledger.projections.statistics import (
     rate_ratio,
     wilson,
 )
-from ledger.projections.tables import ReportTable
+from ledger.projections.tables import ReportTable, cell_text
+from ledger.projections.tidy import tidy_table
 
 
 def test_wilson_interval_for_3_of_10_matches_the_published_value() -> None:
@@ -60,9 +64,18 @@ def test_rate_below_five_is_suppressed_with_its_count_shown() -> None:
         "ci_low": None,
         "ci_high": None,
     }
-    table = ReportTable("t", 1, "00", "2026-01-01T00:00:00Z", ["g", "r"], [{"g": "a", "r": cell}])
-    assert table.to_csv().splitlines()[1] == "a,suppressed (3/4),"
-    assert "%" not in table.to_csv()
+    assert cell_text(cell) == "suppressed (3/4)"
+    table = ReportTable("groups", 1, "00", "t", [], [{"group": "a", "kept_rate": cell}])
+    row = next(csv.DictReader(io.StringIO(tidy_table(table).to_csv())))
+    assert [
+        row[f"kept_rate_{part}"] for part in ("count", "denominator", "rate", "suppressed")
+    ] == [
+        "3",
+        "4",
+        "",
+        "yes",
+    ]
+    assert "%" not in tidy_table(table).to_csv()
 
 
 def test_rate_at_five_is_shown_with_its_interval() -> None:

@@ -10,17 +10,17 @@ import pytest
 
 from ledger.keyring import Keyring
 from ledger.service import Ledger
-from public_site.build import BuildResult, build_site
+from public_site.build import BuildProgress, BuildResult, build_site
 from public_site.source import open_ledger_source
 from tests.conftest import Clock, Recorder, chartered_ledger
 from tests.site.city import record_hostile_city, simulated_city
 
 
-def build_from(db: str, out: Path) -> BuildResult:
+def build_from(db: str, out: Path, progress: BuildProgress | None = None) -> BuildResult:
     with Ledger.open(db) as ledger:
         source = open_ledger_source(ledger)
         try:
-            return build_site(source, out)
+            return build_site(source, out, progress=progress)
         finally:
             source.close()
 
@@ -36,8 +36,9 @@ def hostile_site(
     ledger = chartered_ledger(db, shared_keyring, clock)
     city = record_hostile_city(ledger, Recorder(shared_keyring, clock), clock)
     ledger.close()
-    result = build_from(db, root / "site")
-    return {"db": db, "out": root / "site", "ids": city.ids, "result": result}
+    steps: list[tuple[str, int, int]] = []
+    result = build_from(db, root / "site", lambda *step: steps.append(step))
+    return {"db": db, "out": root / "site", "ids": city.ids, "result": result, "steps": steps}
 
 
 @pytest.fixture(scope="session")

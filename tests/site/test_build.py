@@ -299,3 +299,15 @@ def test_the_marked_string_scan_finds_a_missing_label(tmp_path: Path) -> None:
     (tmp_path / "labels.py").write_text('RULES = {"x": N_("A label nobody translated")}\n')
     (tmp_path / "page.html").write_text("<p>{{ _('Another one') }}</p>\n")
     assert marked_strings(tmp_path) == {"A label nobody translated", "Another one"}
+
+
+def test_the_build_reports_each_step_and_ends_at_the_total_it_announced(
+    hostile_site: dict[str, Any],
+) -> None:
+    steps = hostile_site["steps"]
+    totals = {total for _, _, total in steps}
+    assert len(totals) == 1 and [done for _, done, _ in steps] == list(range(1, len(steps) + 1))
+    assert steps[-1][1:] == (totals.pop(),) * 2 and steps[-1][0] == "done"
+    assert sum(1 for what, _, _ in steps if what == "case pages") == len(
+        list((hostile_site["out"] / "en" / "cases").glob("*.html"))
+    )
