@@ -389,6 +389,7 @@ class SiteBuilder:
         _ = translations(language.code).gettext
         outcome_labels = {k: _(v) for k, v in labels.OUTCOMES.items()}
         rows = self.data.tables["groups"].rows
+        no_data = _("No triggering shooting is recorded.")
         made = self.charts[language.code] = {}
         chart_fonts = self.fonts.css("../../static/fonts/")
 
@@ -407,6 +408,7 @@ class SiteBuilder:
                     "Stacked bars: for each group, how many triggering shootings ended with the promise kept, kept late, broken or still pending."
                 ),
                 _("Triggering shootings"),
+                no_data=no_data,
             ),
         )
         write(
@@ -421,6 +423,7 @@ class SiteBuilder:
                     "Stacked columns: for each month, the triggering shootings and how their promises turned out."
                 ),
                 _("Triggering shootings"),
+                no_data=no_data,
             ),
         )
         km = self.data.tables["groups"].extra.get("km_time_to_arrest_hours", {})
@@ -435,6 +438,7 @@ class SiteBuilder:
                 ),
                 _("Hours since the shooting"),
                 _("Share with no arrest yet"),
+                no_data=no_data,
             ),
         )
         for group in iter_group_ids(self.data):
@@ -455,6 +459,7 @@ class SiteBuilder:
                     ),
                     _("Hours since the shooting"),
                     _("Share with no arrest yet"),
+                    no_data=no_data,
                 ),
             )
 

@@ -1,80 +1,55 @@
-"""Charts as SVG from matplotlib, drawn into the page so the browser sets their text.
+"""The site's charts, as SVG drawn into the page so the browser sets their text.
 
-Every chart is drawn with the Agg backend and saved as SVG with
-``svg.fonttype = 'none'``: labels stay ``<text>`` elements, so the browser
-shapes Urdu (joined letters, right to left) with the page's own Urdu font,
-readers can search and copy them, and screen readers can read them. Matplotlib
-draws no Arabic shaping itself; had it drawn the glyphs, Urdu would come out in
-isolated letter forms.
+Three charts: promises kept and broken per group (stacked bars), per month of
+the shooting (stacked columns), and time to arrest (Kaplan–Meier step curves).
+``public_site.chart_drawing`` writes the SVG; what it guarantees (text the
+browser shapes, Urdu right to left, no inline style under the site's CSP, ids
+prefixed with the chart's name, the same bytes for the same figures) holds for
+every chart here.
 
-The SVG is then made fit to live inside the page (``Chart``):
-
-* inline, not an ``<img>``: an SVG image cannot use the page's ``@font-face``
-  fonts, so Urdu labels would fall back to whatever the reader has;
-* inline styles become presentation attributes, because the site's
-  Content-Security-Policy forbids inline styles (``style-src 'self'``); the
-  font comes from ``site.css``;
-* every ``id`` is prefixed with the chart's name, so two charts on one page
-  never share an id;
-* text containing Urdu runs right to left (``direction="rtl"``), with its
-  anchor mirrored so it stays where matplotlib placed it; other text is
-  marked left to right, so an Urdu page's ``dir="rtl"`` does not move it.
-
-Each chart is drawn twice by one drawing function, given a ``Drawing``: ``WIDE``
-for desktops and ``NARROW`` for phones, a figure about as many points wide as a
-phone has CSS pixels, so its labels are at least 10 px tall there rather than a
-scaled-down 4 px. ``site.css`` shows one of them.
+The SVG is inline, not an ``<img>``: an SVG image cannot use the page's
+``@font-face`` fonts, so Urdu labels would fall back to whatever the reader has.
 A standalone file of the wide drawing, with its own ``@font-face`` rules, is
 written beside the pages for download.
 
-Drawing uses math parsing off (a ``$`` in a group name is just a dollar sign),
-a fixed hash salt and no date (the same figures give the same bytes, so
-incremental builds skip them).
+Each chart is drawn twice by one code path, given a ``Size``: ``wide`` for
+desktops and ``narrow`` for phones. The narrow drawing is about as many units
+wide as a phone shows CSS pixels, so its labels stay at least 10 px tall at
+390 px rather than a scaled-down 6 px; ``site.css`` shows one of the two.
+Group names longer than a drawing's ``chars`` (or than the room they have) are
+cut with an ellipsis, and the full name is the label's ``<title>``.
 
 Colours are the Okabe–Ito palette (distinguishable with colour-vision
 deficiencies); outcomes are also told apart by hatching, and the lines of the
-time-to-arrest chart by a line style as well as a colour.
+time-to-arrest chart by a dash pattern as well as a colour. A legend lists
+only what the chart shows, and when the chart holds no data at all it says so
+in words. A chart whose title is in Urdu runs its legends right to left; the
+axes keep numbers growing to the right, as in the tables beside them.
 """
 
 from __future__ import annotations
 
-import io
-import logging
-import re
-import tempfile
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass
-from functools import cache
-from pathlib import Path
+import math
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, replace
 from typing import Any
 from xml.sax.saxutils import escape
 
-import matplotlib
-
-matplotlib.use("Agg")
-import matplotlib.pyplot as plt  # noqa: E402
-from fontTools.ttLib import TTFont  # noqa: E402
-from matplotlib import font_manager  # noqa: E402
-from matplotlib.ticker import MaxNLocator  # noqa: E402
-
-from public_site.fonts import CHART_FAMILY, FACES, NODE_MODULES  # noqa: E402
-
-plt.rcParams.update(
-    {
-        "svg.fonttype": "none",
-        "svg.hashsalt": "ceasefire-ledger",
-        "text.parse_math": False,
-        "font.family": ["DejaVu Sans", "sans-serif"],
-        "font.size": 10,
-        "axes.spines.top": False,
-        "axes.spines.right": False,
-        "axes.edgecolor": "#444444",
-        "axes.labelcolor": "#222222",
-        "xtick.color": "#222222",
-        "ytick.color": "#222222",
-    }
+from public_site.chart_drawing import (
+    Box,
+    Drawing,
+    Key,
+    LegendLayout,
+    Linear,
+    axis,
+    axis_ticks,
+    hatch,
+    legend,
+    legend_layout,
+    tick_labels_width,
 )
-logging.getLogger("matplotlib.font_manager").setLevel(logging.ERROR)
+from public_site.chart_drawing import n as coordinate
+from public_site.chart_text import fit, is_rtl, text_width, truncate
 
 OUTCOMES = ("kept", "kept_late", "broken", "pending")
 OUTCOME_COLOURS = {
@@ -97,56 +72,27 @@ LINE_COLOURS = (
     "#332288",
 )
 """Okabe–Ito without its pale yellow, then three of Paul Tol's: ten colours, all legible on white."""
-LINE_STYLES = ("-", "--", ":", "-.")
-"""Cycled beside the colours: (colour, style) pairs stay distinct for 20 lines."""
-
-
-Translate = Callable[[str], str]
-
-_ARABIC_SCRIPT = re.compile("[\u0600-\u06ff\u0750-\u077f\ufb50-\ufdff\ufe70-\ufeff]")
-_STYLE = re.compile(r' style="([^"]*)"')
-_TEXT = re.compile(r"<text([^>]*)>([^<]*)</text>")
-_DROPPED = ("font-family",)
-_MIRRORED_ANCHOR = {"start": "end", "end": "start"}
+LINE_DASHES = ("", "6 3", "2 3", "7 3 2 3")
+"""Cycled beside the colours: (colour, dash) pairs stay distinct for 20 lines."""
 
 
 @dataclass(frozen=True)
-class Drawing:
-    """One of a chart's two drawings: how wide it is, and so how large its text and what fits.
-
-    Widths are in inches (72 SVG units each) and font sizes in units.
-    """
+class Size:
+    """One drawing: its name (in ids), width in SVG units, type size, and the longest name shown."""
 
     name: str
-    """``wide`` or ``narrow``: the suffix of the drawing's ids."""
     width: float
-    timeline_width: float
-    """The width of a chart with one column a month, which spreads wider on a desktop."""
     font: float
-    legend: float
-    longest_name: int
-    """Names longer than this are cut with an ellipsis."""
-    legend_columns: int
-    """At most this many outcomes side by side in a legend."""
-    month_labels: int
-    """At most this many months labelled under a timeline; labels are never rotated."""
-    curve_legend: tuple[tuple[str, Any], ...]
-    """Where the legend of line charts goes (matplotlib's ``legend`` arguments)."""
+    chars: int
+
+    @property
+    def pad(self) -> float:
+        return self.font * 0.8
 
 
-WIDE = Drawing("wide", 7.2, 11, 10.0, 9.0, 40, 4, 8, ())
-NARROW = Drawing(
-    "narrow",
-    4.6,
-    4.6,
-    12.0,
-    12.0,
-    20,
-    2,
-    4,
-    (("ncol", 2), ("loc", "upper center"), ("bbox_to_anchor", (0.5, -0.22))),
-)
-DRAWINGS = (WIDE, NARROW)
+WIDE = Size("wide", 560, 11, 40)
+NARROW = Size("narrow", 360, 12, 28)
+"""At 390 px a phone shows the narrow drawing about 362 px wide: 12-unit text is 12 px there."""
 
 
 @dataclass(frozen=True)
@@ -169,127 +115,60 @@ class Chart:
         )
 
 
-def _attributes(style: str, rtl: bool) -> str:
-    """CSS declarations of a ``style`` attribute as SVG presentation attributes."""
-    out = []
-    for declaration in style.split(";"):
-        name, _, value = declaration.partition(":")
-        name, value = name.strip(), value.strip()
-        if not name or name in _DROPPED:
-            continue
-        if name == "font-size" and value.endswith("px"):
-            value = value[:-2]
-        if rtl and name == "text-anchor":
-            value = _MIRRORED_ANCHOR.get(value, value)
-        out.append(f' {name}="{value}"')
-    return "".join(out)
+Draw = Callable[[Drawing, Size], float]
+"""Draws one chart into a drawing of the given size; returns the height it used."""
 
 
-def _text(match: re.Match[str]) -> str:
-    attributes, content = match.group(1), match.group(2)
-    rtl = bool(_ARABIC_SCRIPT.search(content))
-    attributes = _STYLE.sub(lambda m: _attributes(m.group(1), rtl), attributes)
-    # Each label's direction is set, never inherited: an Urdu page is dir="rtl", and an
-    # inherited rtl would mirror the anchor of Latin names and numbers too.
-    attributes += ' direction="rtl" unicode-bidi="embed"' if rtl else ' direction="ltr"'
-    return f"<text{attributes}>{content}</text>"
+def _both(
+    name: str, draw: Draw | None, title: str, desc: str, no_data: str, wide: Size = WIDE
+) -> Chart:
+    """The wide and the narrow drawing; ``draw`` None means there is nothing to draw."""
+
+    def one(size: Size) -> str:
+        d = Drawing(f"{name}-{size.name}", size.width, urdu=is_rtl(title))
+        height = draw(d, size) if draw else _nothing(d, size, no_data)
+        return d.svg(height, title, desc)
+
+    return Chart(one(wide), one(NARROW))
 
 
-def _inline(svg: str, prefix: str, title: str, desc: str) -> str:
-    """Matplotlib's SVG file as an element for a page under a strict CSP (see the module's doc)."""
-    svg = svg[svg.index("<svg") :]
-    svg = re.sub(r"\s*<metadata>.*?</metadata>", "", svg, flags=re.S)
-    svg = re.sub(r"\s*<style[^>]*>.*?</style>", "", svg, flags=re.S)
-    svg = re.sub(r"\s*<defs>\s*</defs>", "", svg)
-    svg = _TEXT.sub(_text, svg)
-    svg = _STYLE.sub(lambda m: _attributes(m.group(1), False), svg)
-    svg = re.sub(r' id="([^"]+)"', rf' id="{prefix}-\1"', svg)
-    svg = re.sub(r"url\(#([^)]+)\)", rf"url(#{prefix}-\1)", svg)
-    svg = re.sub(r'xlink:href="#([^"]+)"', rf'xlink:href="#{prefix}-\1"', svg)
-    head_end = svg.index(">") + 1
-    head = re.sub(r' (width|height)="[^"]*"', "", svg[:head_end])
-    head = head.replace(
-        "<svg ", '<svg class="chart-svg" stroke-linejoin="round" stroke-linecap="butt" ', 1
-    )
+def _nothing(d: Drawing, size: Size, message: str) -> float:
+    """A drawing that says in words why it has no marks."""
+    lines, _ = fit(message, size.font, d.width - 4 * size.pad, lines=3)
+    used = d.text(d.width / 2, 2 * size.pad, lines, size.font, edge="middle")
+    d.plot = Box(size.pad, size.pad, d.width - 2 * size.pad, used + 2 * size.pad)
+    return d.plot.bottom + size.pad
+
+
+def _outcome_fills(
+    d: Drawing, shown: Sequence[str], labels: dict[str, str], size: Size
+) -> tuple[dict[str, str], LegendLayout]:
+    """Each shown outcome's fill (its colour, hatched) and the legend of them, across the top."""
+    fills = {o: hatch(d, o, OUTCOME_COLOURS[o], OUTCOME_HATCH[o]) for o in shown}
+    keys = [Key(labels[o], fill=fills[o]) for o in shown]
+    key = legend_layout(d, keys, d.width - 2 * size.pad, size.font, size.chars)
+    legend(d, key, size.pad, size.pad)
+    return fills, key
+
+
+def _count(value: Any) -> int:
+    """A count from the reports: a whole number, never negative (anything else counts 0)."""
     return (
-        head
-        + f"\n <title>{escape(title)}</title>\n <desc>{escape(desc)}</desc>"
-        + svg[head_end:].rstrip()
+        int(value) if isinstance(value, int | float) and math.isfinite(value) and value > 0 else 0
     )
 
 
-@cache
-def _measure_urdu_as_the_browser_sets_it() -> None:
-    """Give matplotlib the chart font's metrics, so it lays out Urdu labels at their true width.
+def _stacks(
+    bars: Sequence[Mapping[str, Any]],
+) -> tuple[dict[str, list[int]], list[int], list[str]]:
+    """Each outcome's count in each bar, each bar's total, and the outcomes that occur at all.
 
-    Matplotlib only places and measures the labels (the browser draws them); without
-    the Naskh face it would measure Urdu in a font that lacks ے and ہ. The package's
-    ``.woff`` (zlib, which fontTools reads without extra codecs) is unpacked to a
-    TrueType file matplotlib can load. The font files are checked by the build first.
+    An outcome that never happened is left out of the bars and of the legend:
+    a legend entry for it would say nothing.
     """
-    face = next(f for f in FACES if f.family == CHART_FAMILY and f.subset == "arabic")
-    font = TTFont(face.source(NODE_MODULES).with_suffix(".woff"))
-    font.flavor = None
-    path = Path(tempfile.mkdtemp(prefix="ledger-chart-font-")) / f"{face.slug}-arabic.ttf"
-    font.save(path)
-    font_manager.fontManager.addfont(str(path))
-    plt.rcParams["font.family"] = ["DejaVu Sans", CHART_FAMILY]
-
-
-def _svg(fig: Any, prefix: str, title: str, desc: str) -> str:
-    buffer = io.StringIO()
-    fig.savefig(buffer, format="svg", bbox_inches="tight", metadata={"Date": None})
-    plt.close(fig)
-    return _inline(buffer.getvalue(), prefix, title, desc)
-
-
-def _short(name: str, limit: int) -> str:
-    return name if len(name) <= limit else name[: limit - 1] + "…"
-
-
-def _drawn(name: str, draw: Callable[[Drawing], Any], title: str, desc: str) -> Chart:
-    _measure_urdu_as_the_browser_sets_it()
-    wide, narrow = (_svg(draw(d), f"{name}-{d.name}", title, desc) for d in DRAWINGS)
-    return Chart(wide, narrow)
-
-
-def _outcomes_shown(values: dict[str, list[int]]) -> list[str]:
-    """Outcomes with at least one trigger: a legend entry for an outcome that never happened says nothing."""
-    return [o for o in OUTCOMES if any(values[o])] or ["pending"]
-
-
-def _stacked(
-    bars: Callable[..., Any],
-    places: Sequence[str],
-    values: dict[str, list[int]],
-    outcomes: Sequence[str],
-    labels: dict[str, str],
-    base: str,
-) -> None:
-    """One stack of outcome bars per place; ``base`` names where each outcome starts (left or bottom)."""
-    start = [0] * len(places)
-    for outcome in outcomes:
-        bars(
-            places,
-            values[outcome],
-            **{base: start},
-            color=OUTCOME_COLOURS[outcome],
-            hatch=OUTCOME_HATCH[outcome],
-            edgecolor="white",
-            linewidth=0.6,
-            label=labels[outcome],
-        )
-        start = [a + b for a, b in zip(start, values[outcome], strict=True)]
-
-
-def _outcome_legend(ax: Any, drawing: Drawing, outcomes: Sequence[str]) -> None:
-    ax.legend(
-        ncol=min(drawing.legend_columns, len(outcomes)),
-        loc="lower center",
-        bbox_to_anchor=(0.5, 1.0),
-        frameon=False,
-        fontsize=drawing.legend,
-    )
+    values = {o: [_count(bar.get(o, 0)) for bar in bars] for o in OUTCOMES}
+    totals = [sum(values[o][i] for o in OUTCOMES) for i in range(len(bars))]
+    return values, totals, [o for o in OUTCOMES if any(values[o])]
 
 
 def outcomes_by_group(
@@ -299,25 +178,55 @@ def outcomes_by_group(
     title: str,
     desc: str,
     axis_label: str,
+    *,
+    no_data: str,
 ) -> Chart:
     """Horizontal stacked bars: kept, kept late, broken, pending triggers per group."""
     shown = [r for r in rows if r.get("triggers")]
-    values = {o: [int(r.get(o, 0)) for r in shown] for o in OUTCOMES}
-    outcomes = _outcomes_shown(values)
+    values, totals, outcomes = _stacks(shown)
 
-    def draw(drawing: Drawing) -> Any:
-        height = max(1.6, 0.45 * len(shown) + 1.1)
-        fig, ax = plt.subplots(figsize=(drawing.width, height))
-        names = [_short(str(r["name"]), drawing.longest_name) for r in shown]
-        _stacked(ax.barh, names, values, outcomes, labels, "left")
-        ax.invert_yaxis()
-        ax.xaxis.set_major_locator(MaxNLocator(integer=True))
-        ax.set_xlabel(axis_label, fontsize=drawing.font)
-        ax.tick_params(labelsize=drawing.font)
-        _outcome_legend(ax, drawing, outcomes)
-        return fig
+    def draw(d: Drawing, size: Size) -> float:
+        f, pad = size.font, size.pad
+        fills, key = _outcome_fills(d, outcomes, labels, size)
+        top = pad + key.height + f * 0.5
+        names = [fit(str(r["name"]), f, d.width * 0.38, lines=2, chars=size.chars) for r in shown]
+        label_width = max(text_width(line, f) for lines, _ in names for line in lines)
+        pitch = max(f * 2.3, max(len(ls) * d.line(" ".join(ls), f) for ls, _ in names) + f * 0.5)
+        bar = min(pitch * 0.7, f * 2)  # rows are tall when names wrap; bars stay as thick
+        left = pad + label_width + f * 0.6
+        ticks, tick_text = axis_ticks(
+            d, max(totals), d.width - left - pad, f, integer=True, across=True
+        )
+        right = pad + text_width(tick_text[-1], f) / 2
+        d.plot = Box(left, top, d.width - left - right, pitch * len(shown))
+        x = Linear(0, ticks[-1], d.plot.x, d.plot.right)
+        below = axis(d, x, ticks, tick_text, f, across=True, grid=True)
+        axis(d, x, [], [], f, across=False)  # the groups' baseline
+        for i, row in enumerate(shown):
+            middle = top + (i + 0.5) * pitch
+            done = 0
+            for outcome in outcomes:
+                value = values[outcome][i]
+                if value:
+                    d.bar(
+                        x(done), middle - bar / 2, x(done + value), middle + bar / 2, fills[outcome]
+                    )
+                    done += value
+            lines, cut = names[i]
+            block = len(lines) * d.line(" ".join(lines), f)
+            d.text(
+                left - f * 0.6,
+                middle - block / 2,
+                lines,
+                f,
+                edge="right",
+                full=str(row["name"]) if cut else "",
+            )
+        axis_title, _ = fit(axis_label, f, d.plot.w, lines=2)
+        below += d.text(d.plot.x + d.plot.w / 2, below + f * 0.2, axis_title, f, edge="middle")
+        return below + pad
 
-    return _drawn(name, draw, title, desc)
+    return _both(name, draw if sum(totals) else None, title, desc, no_data)
 
 
 def monthly_outcomes(
@@ -328,26 +237,66 @@ def monthly_outcomes(
     title: str,
     desc: str,
     axis_label: str,
+    *,
+    no_data: str,
 ) -> Chart:
     """Stacked columns per month of the shooting: how its promise turned out."""
     xs = [month_label(m) for m, _ in months]
-    values = {o: [counts.get(o, 0) for _, counts in months] for o in OUTCOMES}
-    outcomes = _outcomes_shown(values)
+    values, totals, outcomes = _stacks([counts for _, counts in months])
 
-    def draw(drawing: Drawing) -> Any:
-        fig, ax = plt.subplots(figsize=(drawing.timeline_width, 3.4))
-        _stacked(ax.bar, xs, values, outcomes, labels, "bottom")
-        ax.yaxis.set_major_locator(MaxNLocator(integer=True))
-        ax.set_ylabel(axis_label, fontsize=drawing.font)
-        ax.tick_params(labelsize=drawing.font)
-        # Every k-th month is labelled instead of rotating the labels: rotated right-to-left
-        # text is anchored at the other end and would run off the chart.
-        step = -(-len(xs) // drawing.month_labels) if xs else 1
-        ax.set_xticks(range(len(xs)), [x if n % step == 0 else "" for n, x in enumerate(xs)])
-        _outcome_legend(ax, drawing, outcomes)
-        return fig
+    def draw(d: Drawing, size: Size) -> float:
+        f, pad = size.font, size.pad
+        fills, key = _outcome_fills(d, outcomes, labels, size)
+        top = pad + key.height + f * 0.5
+        axis_title, _ = fit(axis_label, f, d.width - 2 * pad, lines=2)
+        top += d.text(pad, top, axis_title, f, edge="left") + d.line("0", f) / 2 + f * 0.3
+        height = f * 16
+        ticks, tick_text = axis_ticks(d, max(totals), height, f, integer=True, across=False)
+        left = pad + tick_labels_width(tick_text, f) + 8
+        # Every k-th month is labelled, never rotated: rotated right-to-left text is
+        # anchored at its other end and runs off the chart. The first and last labels,
+        # centred under their columns, must stay inside the drawing.
+        month_labels = [truncate(x, f, (d.width - 2 * pad) / 3) for x in xs]
+        label = max(text_width(x, f) for x in month_labels)
+        band = (d.width - left - pad) / len(xs)
+        left = max(left, pad + label / 2 - band / 2)
+        right = max(pad, pad + label / 2 - band / 2)
+        band = (d.width - left - right) / len(xs)
+        every = max(1, math.ceil((label + f) / band))
+        d.plot = Box(left, top, d.width - left - right, height)
+        y = Linear(0, ticks[-1], d.plot.bottom, d.plot.y)
+        axis(d, y, ticks, tick_text, f, across=False, grid=True)
+        for i in range(len(xs)):
+            done = 0
+            for outcome in outcomes:
+                value = values[outcome][i]
+                if value:
+                    column = left + (i + 0.15) * band
+                    d.bar(column, y(done + value), column + band * 0.7, y(done), fills[outcome])
+                    done += value
+        shown = range(0, len(xs), every)
+        x = Linear(0, len(xs), d.plot.x, d.plot.right)
+        below = axis(
+            d, x, [i + 0.5 for i in shown], [month_labels[i] for i in shown], f, across=True
+        )
+        return below + pad
 
-    return _drawn(name, draw, title, desc)
+    return _both(
+        name, draw if sum(totals) else None, title, desc, no_data, replace(WIDE, width=880)
+    )
+
+
+def _points(curve: Sequence[dict[str, Any]]) -> list[tuple[float, float, bool]]:
+    """A curve's (time, survival, arrest) points in time order; points that are not numbers are left out."""
+    points = []
+    for p in curve:
+        try:
+            time, survival = float(p["time"]), float(p["survival"])
+        except (KeyError, TypeError, ValueError):
+            continue
+        if math.isfinite(time) and math.isfinite(survival):
+            points.append((time, survival, bool(p.get("events"))))
+    return sorted(points, key=lambda p: p[0])
 
 
 def time_to_arrest(
@@ -357,35 +306,60 @@ def time_to_arrest(
     desc: str,
     x_label: str,
     y_label: str,
+    *,
+    no_data: str,
 ) -> Chart:
-    """Kaplan–Meier step curves: share of triggers with nobody arrested yet, by hours since the shooting."""
-    arrests = [float(p["time"]) for _, curve in curves for p in curve if p["events"]]
+    """Kaplan–Meier step curves: share of triggers with nobody arrested yet, by hours since the shooting.
 
-    def draw(drawing: Drawing) -> Any:
-        fig, ax = plt.subplots(figsize=(drawing.width, 3.6))
-        for n, (label, curve) in enumerate(curves):
-            if not curve:
-                continue
-            xs = [0.0] + [float(p["time"]) for p in curve]
-            ys = [1.0] + [float(p["survival"]) for p in curve]
-            ax.step(
-                xs,
-                ys,
-                where="post",
-                color=LINE_COLOURS[n % len(LINE_COLOURS)],
-                linewidth=2,
-                linestyle=LINE_STYLES[n % len(LINE_STYLES)],
-                label=_short(label, drawing.longest_name),
+    Open cases are counted until the checkpoint, so a curve may run on long after
+    the last arrest; the hours axis ends a little after the last arrest, where
+    the curves tell groups apart.
+    """
+    numbered = [(i, label, _points(curve)) for i, (label, curve) in enumerate(curves)]
+    drawn = [curve for curve in numbered if curve[2]]  # the colour stays with the curve's place
+    arrests = [t for _, _, points in drawn for t, _, arrest in points if arrest]
+    times = [t for _, _, points in drawn for t, _, _ in points]
+    end = max(arrests) * 1.15 + 1 if arrests else max(times, default=1.0)
+    end = end if end > 0 else 1.0
+
+    def draw(d: Drawing, size: Size) -> float:
+        f, pad = size.font, size.pad
+        axis_title, _ = fit(y_label, f, d.width - 2 * pad, lines=2)
+        top = pad + d.text(pad, pad, axis_title, f, edge="left") + d.line("0", f) / 2 + f * 0.3
+        height = f * 17
+        y_ticks, y_text = axis_ticks(d, 1, height, f, integer=False, across=False)
+        left = pad + tick_labels_width(y_text, f) + 8
+        x_ticks, x_text = axis_ticks(d, end, d.width - left - pad, f, integer=False, across=True)
+        right = pad + text_width(x_text[-1], f) / 2
+        d.plot = Box(left, top, d.width - left - right, height)
+        y = Linear(0, 1.04, d.plot.bottom, d.plot.y)
+        x = Linear(x_ticks[0], x_ticks[-1], d.plot.x, d.plot.right)
+        axis(d, y, y_ticks, y_text, f, across=False, grid=True)
+        below = axis(d, x, x_ticks, x_text, f, across=True)
+        keys = []
+        for index, label, points in drawn:
+            colour = LINE_COLOURS[index % len(LINE_COLOURS)]
+            dash = LINE_DASHES[index % len(LINE_DASHES)]
+            path = [f"M{coordinate(x(0))} {coordinate(y(1))}"]
+            for time, survival, _ in points:
+                if time > x_ticks[-1]:
+                    path.append(f"H{coordinate(d.plot.right)}")
+                    break
+                path.append(f"H{coordinate(x(time))}V{coordinate(y(survival))}")
+            d.mark(
+                "path",
+                d="".join(path),
+                fill="none",
+                stroke=colour,
+                stroke_width=2,
+                stroke_linejoin="round",
+                **({"stroke_dasharray": dash} if dash else {}),
             )
-        ax.set_ylim(0, 1.02)
-        if arrests:  # open cases are counted until as_of; show the range where arrests happen
-            ax.set_xlim(0, max(arrests) * 1.15 + 1)
-        ax.set_xlabel(x_label, fontsize=drawing.font)
-        ax.set_ylabel(y_label, fontsize=drawing.font)
-        ax.tick_params(labelsize=drawing.font)
-        ax.grid(axis="y", color="#dddddd", linewidth=0.6)
-        if ax.get_legend_handles_labels()[0]:
-            ax.legend(frameon=False, fontsize=drawing.legend, **dict(drawing.curve_legend))
-        return fig
+            keys.append(Key(label, stroke=colour, dash=dash))
+        x_title, _ = fit(x_label, f, d.plot.w, lines=2)
+        below += d.text(d.plot.x + d.plot.w / 2, below + f * 0.2, x_title, f, edge="middle")
+        key = legend_layout(d, keys, d.width - 2 * pad, f, size.chars)
+        legend(d, key, pad, below + f * 0.6)
+        return below + f * 0.6 + key.height + pad
 
-    return _drawn(name, draw, title, desc)
+    return _both(name, draw if drawn else None, title, desc, no_data)

@@ -6,7 +6,8 @@ different fallbacks: if any letter were missing from our font, the fallback woul
 draw it and the two widths would differ. A word drawn joined must differ in width
 from its letters drawn one by one (isolated letters mean no shaping), and no
 Arabic presentation-form code point may appear (text shaped by a program that is
-not the browser, as matplotlib's own drawing did).
+not the browser). Chart labels must be legible on a phone, and, set in the
+browser's own fonts, neither overlap nor leave their chart.
 """
 
 from __future__ import annotations
@@ -155,6 +156,66 @@ def test_chart_labels_are_legible_on_a_phone(browser: Any, hostile_site: dict[st
             assert sizes, lang
             assert min(sizes) >= 10, (lang, min(sizes))
         context.close()
+
+
+CHART_TEXT_CHECK = r"""
+async () => {
+  await document.fonts.ready;
+  const problems = [];
+  for (const svg of document.querySelectorAll('svg.chart-svg')) {
+    if (!svg.getClientRects().length) continue;
+    const chart = svg.getAttribute('aria-labelledby');
+    const view = svg.viewBox.baseVal;
+    const boxes = [...svg.querySelectorAll('text')].map(t => [t.textContent, t.getBBox()]);
+    for (const [text, b] of boxes)
+      if (b.x < -0.5 || b.y < -0.5 || b.x + b.width > view.width + 0.5 || b.y + b.height > view.height + 0.5)
+        problems.push(`${chart}: "${text}" leaves the chart`);
+    boxes.forEach(([ta, a], i) => boxes.slice(i + 1).forEach(([tb, b]) => {
+      const across = Math.min(a.x + a.width, b.x + b.width) - Math.max(a.x, b.x);
+      const down = Math.min(a.y + a.height, b.y + b.height) - Math.max(a.y, b.y);
+      if (across > 0.5 && down > 0.5) problems.push(`${chart}: "${ta}" overlaps "${tb}"`);
+    }));
+  }
+  return problems;
+}
+"""
+"""Text boxes as the browser sets them (in the page's fonts) that overlap or leave their chart."""
+
+
+def test_chart_labels_neither_overlap_nor_leave_the_chart_in_the_browsers_fonts(
+    browser: Any, hostile_site: dict[str, Any]
+) -> None:
+    problems, charts_seen = [], 0
+    with SiteServer(hostile_site["out"]) as server:
+        for width in (390, 1280):
+            context = browser.new_context(viewport={"width": width, "height": 844})
+            page = context.new_page()
+            for lang in ("ur", "en"):
+                for name in ("index", "groups", "groups/lyari-front"):
+                    page.goto(server.url + f"{lang}/{name}.html")
+                    problems += [
+                        f"{width} {lang}/{name} {p}" for p in page.evaluate(CHART_TEXT_CHECK)
+                    ]
+                    charts_seen += page.locator("svg.chart-svg:visible").count()
+            context.close()
+        assert not problems, problems
+        assert charts_seen == 2 * 2 * 5
+        context = browser.new_context(viewport={"width": 390, "height": 844})
+        page = context.new_page()
+        page.goto(server.url + "ur/groups.html")
+        page.evaluate(
+            """() => {
+              const svg = [...document.querySelectorAll('svg.chart-svg')].find(s => s.getClientRects().length);
+              const [a, b, c] = [...svg.querySelectorAll('text')].filter(t => !t.querySelector('tspan'));
+              b.setAttribute('x', a.getAttribute('x')); b.setAttribute('y', a.getAttribute('y'));
+              c.setAttribute('x', '-50');
+            }"""
+        )
+        found = page.evaluate(CHART_TEXT_CHECK)
+        context.close()
+    assert any("overlaps" in p for p in found) and any("leaves the chart" in p for p in found), (
+        found
+    )
 
 
 def test_the_build_names_the_font_package_and_its_install_command_when_fonts_are_missing(
