@@ -41,6 +41,11 @@ INSTALL_COMMAND = "npm install (at the repository root; scripts/test and scripts
 
 TEXT_FAMILY = "Noto Nastaliq Urdu"
 CHART_FAMILY = "Noto Naskh Arabic"
+URDU_IN_LATIN_FAMILY = "Urdu in Naskh"
+"""The Naskh face's Arabic-script subset alone, under its own name: the first family of the
+English pages' stacks. An Urdu name recorded in the data (a group, a place) is then drawn
+joined on an English page instead of in boxes, while Latin text, outside its
+``unicode-range``, falls through to the English fonts."""
 
 
 @dataclass(frozen=True)
@@ -86,12 +91,18 @@ class FontFiles:
 
     def css(self, fonts_url: str = "fonts/") -> str:
         """``@font-face`` rules for the fonts at ``fonts_url`` (relative to the stylesheet)."""
+        rules = [(face.family, face, unicode_range) for face, unicode_range in self.faces]
+        rules += [
+            (URDU_IN_LATIN_FAMILY, face, unicode_range)
+            for face, unicode_range in self.faces
+            if face.family == CHART_FAMILY and face.subset == "arabic"
+        ]
         return "".join(
-            f'@font-face {{ font-family: "{face.family}"; font-style: normal;'
+            f'@font-face {{ font-family: "{family}"; font-style: normal;'
             f" font-weight: {face.weight}; font-display: swap;"
             f' src: url("{fonts_url}{face.file_name}") format("woff2");'
             f" unicode-range: {unicode_range}; }}\n"
-            for face, unicode_range in self.faces
+            for family, face, unicode_range in rules
         )
 
 
