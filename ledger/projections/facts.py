@@ -40,23 +40,15 @@ from __future__ import annotations
 import gc
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
 from datetime import datetime
 from functools import lru_cache
 from typing import Any
 
 from ledger.aggregates.base import LedgerAggregate
-from ledger.aggregates.case import Case
-from ledger.aggregates.group import Group
-from ledger.aggregates.incident import Incident
-from ledger.aggregates.inquiry import Inquiry
 from ledger.aggregates.lifecycle import Lifecycle
-from ledger.aggregates.mediation import Mediation
-from ledger.aggregates.officer import Officer
 from ledger.aggregates.registry import Registry
 from ledger.aggregates.states import LifecycleStates
-from ledger.aggregates.warning import Warning
-from ledger.charter_policy import CUSTODY_LIMIT_HOURS, REMAND_LIMIT_DAYS
+from ledger.projections.indexes import Indexes, person_mentions, read_indexes
 from ledger.vocabulary.base import Amendment, spec_for, types_of
 from ledger.vocabulary.court import BailGranted, CourtOrderIssued, VerdictDelivered
 
@@ -64,11 +56,6 @@ STATE_VERSION = 3
 """Bumped whenever folding changes meaning: an older snapshot is then rebuilt from zero."""
 ORDER_TYPES = types_of(CourtOrderIssued, BailGranted, VerdictDelivered)
 """Statements a release may rest on (its ``order_event``)."""
-DEFAULT_POLICY = {
-    "custody_limit_hours": CUSTODY_LIMIT_HOURS,
-    "remand_limit_days": REMAND_LIMIT_DAYS,
-}
-"""The limits the reports measure against, where the charter names none."""
 
 Event = dict[str, Any]
 """One event as the facts hold it: id, i (log position), type, recorder,
@@ -104,47 +91,6 @@ HOUR = 3600.0
 DAY = 86400.0
 
 
-@dataclass(frozen=True)
-class Indexes:
-    """What the reports look things up by, read from the lifecycle states.
-
-    Values are event ids (the reports cite them), in log order unless said
-    otherwise; only what counts is indexed (no retracted statement), except
-    the mentions.
-    """
-
-    policy: dict[str, Any]
-    """The charter's limits over the defaults."""
-    institutions: dict[str, str]
-    """Institution id to role."""
-    groups: dict[str, str]
-    """Registered group to its registration, in order of registration."""
-    memberships: dict[str, list[dict[str, Any]]]
-    """Person to membership spells in every group, in order of assertion."""
-    officers: dict[str, str]
-    """Registered officer to the registration."""
-    transfers: list[str]
-    """Every officer's transfers."""
-    warnings: dict[str, str]
-    """Issued warning to the statement that issued it."""
-    incidents: dict[str, dict[str, Any]]
-    """Incident to ``reported`` (the report, or None) and ``attributions``."""
-    cases: dict[str, dict[str, Any]]
-    """Case to its ``person`` and ``events`` (its steps), in order of the first step."""
-    person_cases: dict[str, list[str]]
-    """Person to the cases whose steps name them, in order of the first such step."""
-    arrests_by_incident: dict[str, list[str]]
-    """Incident to the arrests that cite it."""
-    actions: list[str]
-    """Every group's enforcement actions."""
-    interruption: list[str]
-    """Mediation sessions and responses to shootings."""
-    inquiries: dict[str, list[str]]
-    """Subject event to the requests, explanations and findings about it."""
-    case_mentions: dict[str, list[str]]
-    """Case to every statement recorded on it, retracted ones too."""
-
-
 class Facts:
     """The log folded into facts; ``apply`` one statement at a time, in log order."""
 
@@ -154,6 +100,7 @@ class Facts:
         self.as_of: str = ""
         self.states = LifecycleStates()
         self._indexes: Indexes | None = None
+        self._indexes_current = False
         self._mentions: dict[str, list[str]] | None = {}
 
     # --- state -----------------------------------------------------------------------
@@ -212,7 +159,7 @@ class Facts:
         state = self._fold(event, amendment)
         self.events[event_id] = event
         self.order.append(event_id)
-        self._indexes = None
+        self._indexes_current = False
         person = event["data"].get("person")
         if isinstance(person, str) and not amendment and self._mentions is not None:
             self._mentions.setdefault(person, []).append(event_id)
@@ -286,8 +233,14 @@ class Facts:
     # --- indexes, read from the lifecycle states ---------------------------------------
     @property
     def indexes(self) -> Indexes:
-        if self._indexes is None:
-            self._indexes = self._read_indexes()
+        """Read from the lifecycle states the first time they are asked for after a change.
+
+        Indexes out of date are kept until then: freeing them is as long as
+        reading them, which an update of one statement should not wait for.
+        """
+        if self._indexes is None or not self._indexes_current:
+            self._indexes = read_indexes(self.states, self.events)
+            self._indexes_current = True
         return self._indexes
 
     @property
@@ -358,123 +311,5 @@ class Facts:
         correction names another person (of a membership, whose subject is the group).
         """
         if self._mentions is None:
-            self._mentions = self._person_mentions()
+            self._mentions = person_mentions(self.events, self.order)
         return self._mentions
-
-    def _at(self, event_id: str) -> int:
-        return int(self.events[event_id]["i"])
-
-    def _in_log_order(self, ids: Iterable[str]) -> list[str]:
-        return sorted(ids, key=self._at)
-
-    def _registered(self, found: Iterable[tuple[str, str | None]]) -> dict[str, str]:
-        """Subject to the statement that registered it, in the order of those statements."""
-        pairs = [(key, event_id) for key, event_id in found if event_id is not None]
-        return dict(sorted(pairs, key=lambda pair: self._at(pair[1])))
-
-    def _read_indexes(self) -> Indexes:
-        states = self.states
-        groups = states.of(Group)
-        memberships: dict[str, list[dict[str, Any]]] = {}
-        for group in groups.values():
-            for person, spells in group.memberships.items():
-                memberships.setdefault(person, []).extend(spells)
-        for spells in memberships.values():
-            spells.sort(key=lambda spell: self._at(spell["asserted"]))
-        cases = self._cases()
-        return Indexes(
-            policy={**DEFAULT_POLICY, **states.registry.policy},
-            institutions={i.id: i.role for i in states.registry.institutions.values()},
-            groups=self._registered((k, g.registered_in) for k, g in groups.items()),
-            memberships=memberships,
-            officers=self._registered((k, o.registered_in) for k, o in states.of(Officer).items()),
-            transfers=self._in_log_order(
-                t["event_id"] for o in states.of(Officer).values() for t in o.transfers
-            ),
-            warnings=self._registered((k, w.issued_in) for k, w in states.of(Warning).items()),
-            incidents=self._incidents(),
-            cases=cases,
-            person_cases=self._person_cases(cases),
-            arrests_by_incident=self._arrests_by_incident(),
-            actions=self._in_log_order(
-                a["event_id"] for g in groups.values() for a in g.actions.values()
-            ),
-            interruption=self._in_log_order(
-                [
-                    *(s["event_id"] for m in states.of(Mediation).values() for s in m.sessions),
-                    *(
-                        r["event_id"]
-                        for i in states.of(Incident).values()
-                        for r in i.responses.values()
-                    ),
-                ]
-            ),
-            inquiries={
-                subject: standing
-                for subject, inquiry in states.of(Inquiry).items()
-                if (standing := inquiry.standing())
-            },
-            case_mentions={
-                key: [event_id for event_id, _ in case.order]
-                for key, case in states.of(Case).items()
-            },
-        )
-
-    def _incidents(self) -> dict[str, dict[str, Any]]:
-        """Incidents with a report or an attribution that counts, by the first of these."""
-        found: list[tuple[int, str, dict[str, Any]]] = []
-        for key, incident in self.states.of(Incident).items():
-            attributions = [a["event_id"] for a in incident.attributions]
-            first = [e for e in (incident.reported_in, *attributions[:1]) if e is not None]
-            if first:
-                entry = {"reported": incident.reported_in, "attributions": attributions}
-                found.append((min(map(self._at, first)), key, entry))
-        return {key: entry for _, key, entry in sorted(found, key=lambda f: f[0])}
-
-    def _cases(self) -> dict[str, dict[str, Any]]:
-        """Cases with a step that counts, in the order of their first such step."""
-        found: list[tuple[int, str, dict[str, Any]]] = []
-        for key, case in self.states.of(Case).items():
-            steps = case.standing()
-            if steps:
-                found.append((self._at(steps[0]), key, {"person": case.person, "events": steps}))
-        return {key: entry for _, key, entry in sorted(found, key=lambda f: f[0])}
-
-    def _person_cases(self, cases: dict[str, dict[str, Any]]) -> dict[str, list[str]]:
-        """Each person's cases, in the order of the first step naming them.
-
-        Every step of a case that names a person names the case's person (the
-        rules refuse another), so that is the first step naming anyone.
-        """
-        named: list[tuple[int, str, str]] = []
-        for key, entry in cases.items():
-            if entry["person"]:
-                steps = entry["events"]
-                first = next((e for e in steps if self.events[e]["data"].get("person")), steps[0])
-                named.append((self._at(first), entry["person"], key))
-        out: dict[str, list[str]] = {}
-        for _, person, key in sorted(named):
-            out.setdefault(person, []).append(key)
-        return out
-
-    def _arrests_by_incident(self) -> dict[str, list[str]]:
-        arrests = sorted(
-            (a for case in self.states.of(Case).values() for a in case.arrests),
-            key=lambda a: self._at(a["event_id"]),
-        )
-        out: dict[str, list[str]] = {}
-        for arrest in arrests:
-            for incident in arrest.get("incidents", []):
-                out.setdefault(incident, []).append(arrest["event_id"])
-        return out
-
-    def _person_mentions(self) -> dict[str, list[str]]:
-        """Every statement naming a person in its data, amendments aside, in log order."""
-        out: dict[str, list[str]] = {}
-        events = self.events
-        for event_id in self.order:
-            event = events[event_id]
-            person = event["data"].get("person")
-            if isinstance(person, str) and not issubclass(spec_for(event["type"]).data, Amendment):
-                out.setdefault(person, []).append(event_id)
-        return out
