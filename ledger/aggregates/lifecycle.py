@@ -4,9 +4,9 @@ Nothing in the log is edited: ``event.corrected`` and ``event.retracted`` are
 new statements recorded on the lifecycle of the original. The lifecycle keeps
 every original statement (what its fold reads of it: type, data, time,
 recorder) and derives its *effective* state by replaying them with retracted
-ones left out and corrected ones replaced by their latest correction. So the rules (e.g. "no release of someone not in custody") always
-judge the history as it now stands, and replaying the log rebuilds the same
-state.
+ones left out and corrected ones replaced by their latest correction. So the
+rules (e.g. "no release of someone not in custody") always judge the history
+as it now stands, and replaying the log rebuilds the same state.
 """
 
 from __future__ import annotations
