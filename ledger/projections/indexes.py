@@ -151,7 +151,8 @@ def _memberships(
         for person, spells in group.memberships.items():
             out.setdefault(person, []).extend(spells)
     for spells in out.values():
-        spells.sort(key=lambda spell: at(spell["asserted"]))
+        if len(spells) > 1:
+            spells.sort(key=lambda spell: at(spell["asserted"]))
     return out
 
 
