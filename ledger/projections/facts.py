@@ -16,9 +16,9 @@ time, in log order, and keeps:
   memberships over time, officers and transfers, warnings, incidents and
   their attributions, cases with every step recorded on them, enforcement
   actions, mediations and responses, inquiries keyed by the subject event),
-  read from those states the first time they are asked for after a change.
-  Only what spans subjects (a person's cases, an incident's arrests, who is
-  mentioned where) is put together here.
+  read from those states (``ledger.projections.indexes``) the first time they
+  are asked for after a change. Only what spans subjects (a person's cases,
+  an incident's arrests, who is mentioned where) is put together there.
 
 Corrections and retractions never erase: a retracted event stays in the
 timeline (marked retracted) but no longer counts; a corrected event counts with
@@ -235,8 +235,9 @@ class Facts:
     def indexes(self) -> Indexes:
         """Read from the lifecycle states the first time they are asked for after a change.
 
-        Indexes out of date are kept until then: freeing them is as long as
-        reading them, which an update of one statement should not wait for.
+        Indexes out of date are kept until then: freeing them takes about as
+        long as reading them, and an update by one statement should not wait
+        for either.
         """
         if self._indexes is None or not self._indexes_current:
             self._indexes = read_indexes(self.states, self.events)
