@@ -38,6 +38,11 @@ def record_epilogue(ledger: Ledger, keyring: Keyring, clock: Clock) -> None:
     """The event types a two-month city does not record, through the real signed path."""
     city = SignedCity(ledger, Recorder(keyring, clock), clock)
     r = city.record
+
+    def correct(name: str, original: str, reason: str, data: dict[str, Any], **more: str) -> None:
+        change = {"original": city.ids[original], "reason": reason, "corrected_data": data}
+        r(name, "event.corrected", "police", {**change, **more})
+
     group = next(
         json.loads(e.leaf)["data"]["group"]
         for e in ledger.events()
@@ -53,15 +58,11 @@ def record_epilogue(ledger: Ledger, keyring: Keyring, clock: Clock) -> None:
         )
     membership = {"person": "P-EPI-1", "group": group, "role_in_group": "member", "basis": "FIRs"}
     r("member", "membership.asserted", "police", membership)
-    r(
+    correct(
         "member-fixed",
-        "event.corrected",
-        "police",
-        {
-            "original": city.ids["member"],
-            "reason": "The FIRs name the other pseudonym.",
-            "corrected_data": {**membership, "person": "P-EPI-2"},
-        },
+        "member",
+        "The FIRs name the other pseudonym.",
+        {**membership, "person": "P-EPI-2"},
     )
     r(
         "officer",
@@ -79,16 +80,12 @@ def record_epilogue(ledger: Ledger, keyring: Keyring, clock: Clock) -> None:
         "station": "Lyari",
     }
     r("arrest", "arrest.made", "police", arrest)
-    r(
+    correct(
         "arrest-moved",
-        "event.corrected",
-        "police",
-        {
-            "original": city.ids["arrest"],
-            "reason": "The station was mistyped.",
-            "corrected_data": {**arrest, "station": "Kalakot"},
-            "corrected_occurred_at": clock.stamp(hours=-2),
-        },
+        "arrest",
+        "The station was mistyped.",
+        {**arrest, "station": "Kalakot"},
+        corrected_occurred_at=clock.stamp(hours=-2),
     )
     charge = {"case": "FIR-EPI-1", "person": "P-EPI-1", "charges": ["PPC 324"], "prosecutor": "PR"}
     r("charge", "charge.filed", "prosecution", charge)
