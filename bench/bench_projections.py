@@ -22,6 +22,9 @@ from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
+from ledger.crypto import public_key_text
 from ledger.projections.analysis import Analysis
 from ledger.projections.facts import Facts
 from ledger.projections.report_names import REPORT_NAMES
@@ -32,6 +35,12 @@ GROUPS = [f"group-{i}" for i in range(8)]
 
 def stamp(moment: datetime) -> str:
     return moment.strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def _public_key(institution: str) -> str:
+    """A real Ed25519 public key for each institution: the facts fold the charter typed."""
+    seed = hashlib.sha256(institution.encode()).digest()
+    return public_key_text(Ed25519PrivateKey.from_private_bytes(seed).public_key())
 
 
 class SyntheticCity:
@@ -67,8 +76,11 @@ class SyntheticCity:
             "ledger.chartered",
             "committee",
             {
+                "name": "bench",
+                "origin": "bench/log",
+                "log_key": "bench/log+00000000+key",
                 "institutions": [
-                    {"id": i, "role": r}
+                    {"id": i, "name": i, "role": r, "signing_keys": [_public_key(i)]}
                     for i, r in (
                         ("committee", "committee"),
                         ("police", "police"),

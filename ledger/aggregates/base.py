@@ -66,10 +66,26 @@ class LedgerAggregate(Aggregate):
             aggregate._absorb(self.leaf, self.leaf_index, self.event_id)
 
     def __init__(self, key: str, leaf: str, leaf_index: int, event_id: str) -> None:
+        self._begin(key)
+        self._absorb(leaf, leaf_index, event_id)
+
+    def _begin(self, key: str) -> None:
         self.key = key
         self.event_ids: list[str] = []
         self.setup()
-        self._absorb(leaf, leaf_index, event_id)
+
+    @classmethod
+    def bare(cls, key: str) -> Self:
+        """The lifecycle's state alone, before any statement, outside the event store.
+
+        No id, version or pending events: nothing here is recorded. The
+        projections' facts hold one for every subject (``ledger.aggregates.states``)
+        and fold statements into it with :meth:`absorb`, the path the aggregate
+        itself takes, so both hold the same state.
+        """
+        state = object.__new__(cls)
+        state._begin(key)
+        return state
 
     @classmethod
     def id_for(cls, key: str) -> UUID:
@@ -125,6 +141,10 @@ class LedgerAggregate(Aggregate):
         statement = _PARSED.pop(event_id, None)
         if statement is None:
             statement = json.loads(leaf)
+        self.absorb(statement, event_id, leaf_index)
+
+    def absorb(self, statement: dict[str, Any], event_id: str, leaf_index: int) -> None:
+        """Take one statement (the dict the log stores) recorded on this lifecycle."""
         self.event_ids.append(event_id)
         self.when(statement, event_id, leaf_index)
 

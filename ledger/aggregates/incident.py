@@ -19,6 +19,7 @@ class Incident(Lifecycle):
     def reset(self) -> None:
         self.report: dict[str, Any] = {}
         self.happened_at: str | None = None
+        self.reported_in: str | None = None
         self.attributions: list[dict[str, Any]] = []
         self.responses: dict[str, dict[str, Any]] = {}
 

@@ -2,11 +2,11 @@
 
 Nothing in the log is edited: ``event.corrected`` and ``event.retracted`` are
 new statements recorded on the lifecycle of the original. The lifecycle keeps
-every original statement and derives its *effective* state by replaying them
-with retracted ones left out and corrected ones replaced by their latest
-correction. So the rules (e.g. "no release of someone not in custody") always
-judge the history as it now stands, and replaying the log rebuilds the same
-state.
+every original statement (what its fold reads of it: type, data, time,
+recorder) and derives its *effective* state by replaying them with retracted
+ones left out and corrected ones replaced by their latest correction. So the
+rules (e.g. "no release of someone not in custody") always judge the history
+as it now stands, and replaying the log rebuilds the same state.
 """
 
 from __future__ import annotations
@@ -42,6 +42,10 @@ class Lifecycle(LedgerAggregate):
         """False when the statement that opened this lifecycle was retracted."""
         return bool(self.order) and self.order[0][0] not in self.retractions
 
+    def standing(self) -> list[str]:
+        """The ids of the statements recorded on this lifecycle and not retracted, in log order."""
+        return [event_id for event_id, _ in self.order if event_id not in self.retractions]
+
     def holds(self, event_id: str) -> bool:
         return event_id in self.originals
 
@@ -65,10 +69,18 @@ class Lifecycle(LedgerAggregate):
 
     # --- evolution -------------------------------------------------------------
     def when(self, statement: dict[str, Any], event_id: str, leaf_index: int) -> None:
-        if not issubclass(spec_for(statement["type"]).data, Amendment):
-            self.originals[event_id] = statement
+        """Keep the statement unless it amends another (what ``fold`` reads of it: nothing
+        sealed), then evolve the state by it."""
+        spec = spec_for(statement["type"])
+        if not issubclass(spec.data, Amendment):
+            self.originals[event_id] = {
+                "type": statement["type"],
+                "occurred_at": statement["occurred_at"],
+                "recorder": statement["recorder"],
+                "data": statement["data"],
+            }
             self.order.append((event_id, leaf_index))
-        fold(self, statement, event_id, leaf_index)
+        fold(self, statement, event_id, leaf_index, spec)
 
     def amend(self, amendments: dict[str, dict[str, Any]], original: str, event: Recorded) -> None:
         """Keep a correction or retraction of ``original``, then replay the history as it stands."""

@@ -20,6 +20,7 @@ class Officer(Lifecycle):
         self.station = ""
         self.unit = ""
         self.registered_at: str | None = None
+        self.registered_in: str | None = None
         self.transfers: list[dict[str, Any]] = []
 
     @property

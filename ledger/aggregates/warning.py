@@ -16,6 +16,7 @@ class Warning(Lifecycle):
     def reset(self) -> None:
         self.terms: dict[str, Any] = {}
         self.issued_at: str | None = None
+        self.issued_in: str | None = None
         self.issued_by: str | None = None
 
     @property

@@ -1,34 +1,38 @@
-"""Facts: the log folded into normalised, indexed facts every report reads.
+"""Facts: the log folded into the lifecycle states and indexes every report reads.
 
 A statement arrives as the dict the log stores (``type``, ``recorder``,
 ``key_id``, ``occurred_at``, ``recorded_at``, ``data``, ``sealed``, ``refs``)
 plus its ``event_id`` and ``leaf_index``. ``Facts.apply`` takes them one at a
 time, in log order, and keeps:
 
-* every event (public part only; whether it has a sealed part, never the
-  sealed content), with its corrections and retraction;
-* indexes by the things people ask about: groups, persons and their
-  memberships over time, officers and transfers, warnings, incidents and their
-  attributions, cases (one accused in one FIR) with every step recorded on
-  them, enforcement actions, mediations and responses, inquiries (keyed by the
-  subject event id).
+* the timeline: every event (public part only; whether it has a sealed part,
+  never the sealed content), with its corrections and retraction;
+* the state of every subject: the registry and each group, person, officer,
+  warning, incident, case, mediation and inquiry. Each statement is folded
+  into its subject by its type's evolve function, the one the aggregates
+  fold with (``ledger.aggregates.states``), so a report reads the state a rule
+  judges by;
+* indexes by the things people ask about (groups, persons and their
+  memberships over time, officers and transfers, warnings, incidents and
+  their attributions, cases with every step recorded on them, enforcement
+  actions, mediations and responses, inquiries keyed by the subject event),
+  read from those states (``ledger.projections.indexes``) the first time they
+  are asked for after a change. Only what spans subjects (a person's cases,
+  an incident's arrests, who is mentioned where) is put together there.
 
 Corrections and retractions never erase: a retracted event stays in the
 timeline (marked retracted) but no longer counts; a corrected event counts with
-its corrected data and keeps its original data. Because a correction may move
-an event to another case or person, the indexes are rebuilt from the stored
-events when one arrives (corrections are rare; everything else is O(1)).
+its corrected data and keeps its original data. An amendment replays the
+lifecycle of the statement it names, as the aggregate does, and the timeline
+shows that statement as its lifecycle now holds it.
 
-The state is plain JSON (``to_state``/``from_state``), so the runner can store
-a snapshot beside its tracking position.
+The state is the timeline, plain JSON (``to_state``/``from_state``); the
+lifecycle states are folded again from it, so a snapshot holds nothing the
+leaves do not give.
 
-No list of event type names lives here. Whether a statement is a step of a
-case, a statement about the ledger itself or an amendment is read from the
-vocabulary: from the lifecycle its evolve function changes (a ``Case``, the
-``Registry``) and from its data class (an ``Amendment``). What each type adds to
-the indexes is registered on its data class with ``index``, beside the
-lifecycles' evolve functions in the same registry. Facts fold statements as the
-log stores them, so these functions read the event's data as a dict.
+No list of event type names lives here. Which subject a statement changes, and
+whether it amends another, is read from the vocabulary: from the lifecycle
+its evolve function changes and from its data class (an ``Amendment``).
 """
 
 from __future__ import annotations
@@ -40,42 +44,24 @@ from datetime import datetime
 from functools import lru_cache
 from typing import Any
 
-from ledger.aggregates.case import Case
+from ledger.aggregates.base import LedgerAggregate
+from ledger.aggregates.lifecycle import Lifecycle
 from ledger.aggregates.registry import Registry
-from ledger.charter_policy import CUSTODY_LIMIT_HOURS, REMAND_LIMIT_DAYS
-from ledger.vocabulary import load_all
-from ledger.vocabulary.audit import AuditFindingRecorded, ExplanationGiven, ExplanationRequested
-from ledger.vocabulary.base import VOCABULARY, Amendment, EventData, index, spec_for, types_of
+from ledger.aggregates.states import LifecycleStates
+from ledger.projections.indexes import Indexes, person_mentions, read_indexes
+from ledger.vocabulary.base import Amendment, spec_for, types_of
 from ledger.vocabulary.court import BailGranted, CourtOrderIssued, VerdictDelivered
-from ledger.vocabulary.enforcement import ArrestMade, EnforcementAction
-from ledger.vocabulary.governance import KeyRegistered, LedgerChartered
-from ledger.vocabulary.incidents import ShootingAttributed, ShootingReported
-from ledger.vocabulary.interruption import CommunityResponse, HospitalResponse, MediationHeld
-from ledger.vocabulary.promises import WarningIssued
-from ledger.vocabulary.registry import (
-    GroupRegistered,
-    MembershipAsserted,
-    MembershipWithdrawn,
-    OfficerRegistered,
-    OfficerTransferred,
-    PersonRegistered,
-)
 
-STATE_VERSION = 2
+STATE_VERSION = 3
 """Bumped whenever folding changes meaning: an older snapshot is then rebuilt from zero."""
 ORDER_TYPES = types_of(CourtOrderIssued, BailGranted, VerdictDelivered)
 """Statements a release may rest on (its ``order_event``)."""
-DEFAULT_POLICY = {
-    "custody_limit_hours": CUSTODY_LIMIT_HOURS,
-    "remand_limit_days": REMAND_LIMIT_DAYS,
-}
-"""The limits the reports measure against, where the charter names none."""
 
 Event = dict[str, Any]
 """One event as the facts hold it: id, i (log position), type, recorder,
 key_id, occurred_at, recorded_at, data (effective: corrected if corrected),
-refs, sealed (bool), and when applicable original_data, corrections (ids),
-retracted_by (id)."""
+refs, sealed (bool), and when applicable original_data, original_occurred_at,
+corrections (ids), retracted_by (id)."""
 
 
 @lru_cache(maxsize=200_000)
@@ -88,9 +74,9 @@ def seconds(moment: str) -> float:
 def bulk() -> Iterator[None]:
     """Pause the cyclic garbage collector during bulk folding or reporting.
 
-    Facts are plain dicts and lists without reference cycles, so nothing is
-    leaked; without the pause, each collection rescans millions of live
-    objects and a rebuild of a large log takes twice as long.
+    Facts are plain objects, dicts and lists without reference cycles, so
+    nothing is leaked; without the pause, each collection rescans millions of
+    live objects and a rebuild of a large log takes twice as long.
     """
     was_enabled = gc.isenabled()
     gc.disable()
@@ -112,7 +98,10 @@ class Facts:
         self.events: dict[str, Event] = {}
         self.order: list[str] = []
         self.as_of: str = ""
-        self._reset_indexes()
+        self.states = LifecycleStates()
+        self._indexes: Indexes | None = None
+        self._indexes_current = False
+        self._mentions: dict[str, list[str]] | None = {}
 
     # --- state -----------------------------------------------------------------------
     @property
@@ -121,7 +110,7 @@ class Facts:
         return len(self.order)
 
     def to_state(self) -> dict[str, Any]:
-        """Plain JSON-able state (the indexes are rebuilt from it)."""
+        """Plain JSON-able state (the lifecycle states and indexes are folded again from it)."""
         return {
             "version": STATE_VERSION,
             "order": self.order,
@@ -137,42 +126,16 @@ class Facts:
         facts.events = state["events"]
         facts.order = list(state["order"])
         facts.as_of = state["as_of"]
+        facts._mentions = None
         with bulk():
-            facts._refold()
+            for event_id in facts.order:
+                event = facts.events[event_id]
+                facts._fold(event, issubclass(spec_for(event["type"]).data, Amendment))
         return facts
 
-    def _reset_indexes(self) -> None:
-        self._stale = False
-        self.policy: dict[str, Any] = dict(DEFAULT_POLICY)
-        self.institutions: dict[str, str] = {}
-        self.groups: dict[str, str] = {}
-        self.persons: dict[str, str] = {}
-        self.memberships: dict[str, list[dict[str, Any]]] = {}
-        self.officers: dict[str, str] = {}
-        self.transfers: list[str] = []
-        self.warnings: dict[str, str] = {}
-        self.incidents: dict[str, dict[str, Any]] = {}
-        self.cases: dict[str, dict[str, Any]] = {}
-        self.person_cases: dict[str, list[str]] = {}
-        self.arrests_by_incident: dict[str, list[str]] = {}
-        self.actions: list[str] = []
-        self.interruption: list[str] = []
-        self.responses_by_incident: dict[str, list[str]] = {}
-        self.inquiries: dict[str, list[str]] = {}
-        self.corrections: dict[str, list[str]] = {}
-        self.case_mentions: dict[str, list[str]] = {}
-        self.person_mentions: dict[str, list[str]] = {}
-
     # --- applying --------------------------------------------------------------------
-    def apply(self, statement: dict[str, Any], *, settle: bool = True) -> None:
-        """Fold one stored statement (with ``event_id`` and ``leaf_index``) into the facts.
-
-        A correction or retraction changes what earlier statements mean, so
-        the indexes are refolded from all statements. Bulk callers pass
-        ``settle=False`` and call ``settle()`` once at the end: until then later
-        statements are only recorded, and one refold serves every correction in
-        the batch (otherwise a log with c corrections costs c full refolds).
-        """
+    def apply(self, statement: dict[str, Any]) -> None:
+        """Fold one stored statement (with ``event_id`` and ``leaf_index``) into the facts."""
         event_id = str(statement["event_id"])
         event: Event = {
             "id": event_id,
@@ -191,68 +154,59 @@ class Facts:
                 f"statement at log position {event['i']} applied after {len(self.order)} statements:"
                 " facts must be folded in log order"
             )
+        spec = spec_for(event["type"])
+        amendment = issubclass(spec.data, Amendment)
+        state = self._fold(event, amendment)
         self.events[event_id] = event
         self.order.append(event_id)
-        spec = spec_for(event["type"])
+        self._indexes_current = False
+        person = event["data"].get("person")
+        if isinstance(person, str) and not amendment and self._mentions is not None:
+            self._mentions.setdefault(person, []).append(event_id)
         # Statements about the ledger itself (its registry), not the city, do not move as_of.
         if spec.lifecycle is not Registry and event["occurred_at"] > self.as_of:
             self.as_of = event["occurred_at"]
-        if issubclass(spec.data, Amendment):
-            self._correct(event)
-            self._stale = True
-        elif not self._stale:
-            self._fold(event)
-        if settle:
-            self.settle()
-
-    def settle(self) -> None:
-        """Bring the indexes up to date after corrections applied with ``settle=False``."""
-        if self._stale:
-            self._refold()
-            self._stale = False
+        if amendment and isinstance(state, Lifecycle):
+            self._show_amended(event, state)
 
     def apply_all(self, statements: Iterable[dict[str, Any]]) -> Facts:
         for statement in statements:
-            self.apply(statement, settle=False)
-        self.settle()
+            self.apply(statement)
         return self
 
-    def _correct(self, event: Event) -> None:
-        original = self.events.get(event["data"].get("original", ""))
-        if original is None:
+    def _fold(self, event: Event, amendment: bool) -> LedgerAggregate | None:
+        """Fold the event, as it was signed, into the state of its subject."""
+        statement = event
+        if "original_data" in event or "original_occurred_at" in event:
+            statement = {
+                **event,
+                "occurred_at": event.get("original_occurred_at", event["occurred_at"]),
+                "data": event.get("original_data", event["data"]),
+            }
+        amended = self.events.get(event["data"].get("original", "")) if amendment else None
+        return self.states.fold(statement, event["id"], event["i"], amended=amended)
+
+    def _show_amended(self, amendment: Event, lifecycle: Lifecycle) -> None:
+        """Show the statement an amendment names as its lifecycle now holds it."""
+        original = self.events[amendment["data"]["original"]]
+        original.setdefault("corrections", []).append(amendment["id"])
+        if "retracted_by" in original:
             return
-        original.setdefault("corrections", []).append(event["id"])
-        if event["type"] == "event.retracted":
-            original["retracted_by"] = event["id"]
-        elif "retracted_by" not in original:
-            original.setdefault("original_data", original["data"])
-            original["data"] = event["data"].get("corrected_data") or original["data"]
-            moved = event["data"].get("corrected_occurred_at")
-            if moved:
-                original.setdefault("original_occurred_at", original["occurred_at"])
-                original["occurred_at"] = moved
-                self.as_of = max(self.as_of, moved)
-
-    def _refold(self) -> None:
-        self._reset_indexes()
-        for event_id in self.order:
-            event = self.events[event_id]
-            if issubclass(spec_for(event["type"]).data, Amendment):
-                original = event["data"].get("original")
-                if original in self.events:
-                    self.corrections.setdefault(original, []).append(event_id)
-                continue
-            self._fold(event)
-
-    def _fold(self, event: Event) -> None:
-        data = event["data"]
-        spec = spec_for(event["type"])
-        if spec.lifecycle is Case and isinstance(data.get("case"), str):
-            self.case_mentions.setdefault(data["case"], []).append(event["id"])
-        if isinstance(data.get("person"), str):
-            self.person_mentions.setdefault(data["person"], []).append(event["id"])
-        if "retracted_by" not in event:
-            index.dispatch(spec.data)(self, event)
+        if lifecycle.is_retracted(original["id"]):
+            original["retracted_by"] = amendment["id"]
+            return
+        named = original["data"].get("person")
+        original.setdefault("original_data", original["data"])
+        original["data"] = lifecycle.effective(original["id"])["data"]
+        if original["data"].get("person") != named:
+            self._mentions = None
+        moved = lifecycle.corrections[original["id"]].get("corrected_occurred_at")
+        if moved:
+            original.setdefault("original_occurred_at", original["occurred_at"])
+            original["occurred_at"] = moved
+            self.as_of = max(self.as_of, moved)
+        elif "original_occurred_at" in original:
+            original["occurred_at"] = original.pop("original_occurred_at")
 
     # --- reading ---------------------------------------------------------------------
     def event(self, event_id: str) -> Event | None:
@@ -276,147 +230,87 @@ class Facts:
                     out.append(spell["group"])
         return out
 
+    # --- indexes, read from the lifecycle states ---------------------------------------
+    @property
+    def indexes(self) -> Indexes:
+        """Read from the lifecycle states the first time they are asked for after a change.
 
-# --- what the facts keep per event type, beyond the lifecycles' state ---------------------------
+        Indexes out of date are kept until then: freeing them takes about as
+        long as reading them, and an update by one statement should not wait
+        for either.
+        """
+        if self._indexes is None or not self._indexes_current:
+            self._indexes = read_indexes(self.states, self.events)
+            self._indexes_current = True
+        return self._indexes
 
+    @property
+    def policy(self) -> dict[str, Any]:
+        return self.indexes.policy
 
-@index.register(LedgerChartered)
-def _on_chartered(facts: Facts, event: Event) -> None:
-    data = event["data"]
-    facts.policy = {**DEFAULT_POLICY, **(data.get("policy") or {})}
-    for inst in data.get("institutions", []):
-        facts.institutions[inst["id"]] = inst["role"]
+    @property
+    def institutions(self) -> dict[str, str]:
+        return self.indexes.institutions
 
+    @property
+    def groups(self) -> dict[str, str]:
+        return self.indexes.groups
 
-@index.register(KeyRegistered)
-def _on_key_registered(facts: Facts, event: Event) -> None:
-    data = event["data"]
-    if data.get("role") and data.get("institution") not in facts.institutions:
-        facts.institutions[data["institution"]] = data["role"]
+    @property
+    def memberships(self) -> dict[str, list[dict[str, Any]]]:
+        return self.indexes.memberships
 
+    @property
+    def officers(self) -> dict[str, str]:
+        return self.indexes.officers
 
-@index.register(GroupRegistered)
-def _on_group(facts: Facts, event: Event) -> None:
-    facts.groups[event["data"]["group"]] = event["id"]
+    @property
+    def transfers(self) -> list[str]:
+        return self.indexes.transfers
 
+    @property
+    def warnings(self) -> dict[str, str]:
+        return self.indexes.warnings
 
-@index.register(PersonRegistered)
-def _on_person(facts: Facts, event: Event) -> None:
-    facts.persons[event["data"]["person"]] = event["id"]
+    @property
+    def incidents(self) -> dict[str, dict[str, Any]]:
+        return self.indexes.incidents
 
+    @property
+    def cases(self) -> dict[str, dict[str, Any]]:
+        return self.indexes.cases
 
-@index.register(MembershipAsserted)
-def _on_membership(facts: Facts, event: Event) -> None:
-    data = event["data"]
-    spells = facts.memberships.setdefault(data["person"], [])
-    spells.append(
-        {
-            "group": data["group"],
-            "role": data.get("role_in_group"),
-            "from": event["occurred_at"],
-            "until": None,
-            "asserted": event["id"],
-            "withdrawn": None,
-        }
-    )
+    @property
+    def person_cases(self) -> dict[str, list[str]]:
+        return self.indexes.person_cases
 
+    @property
+    def arrests_by_incident(self) -> dict[str, list[str]]:
+        return self.indexes.arrests_by_incident
 
-@index.register(MembershipWithdrawn)
-def _on_withdrawal(facts: Facts, event: Event) -> None:
-    data = event["data"]
-    for spell in facts.memberships.get(data["person"], []):
-        if spell["group"] == data["group"] and spell["until"] is None:
-            spell["until"] = event["occurred_at"]
-            spell["withdrawn"] = event["id"]
+    @property
+    def actions(self) -> list[str]:
+        return self.indexes.actions
 
+    @property
+    def interruption(self) -> list[str]:
+        return self.indexes.interruption
 
-@index.register(OfficerRegistered)
-def _on_officer(facts: Facts, event: Event) -> None:
-    facts.officers[event["data"]["officer"]] = event["id"]
+    @property
+    def inquiries(self) -> dict[str, list[str]]:
+        return self.indexes.inquiries
 
+    @property
+    def case_mentions(self) -> dict[str, list[str]]:
+        return self.indexes.case_mentions
 
-@index.register(OfficerTransferred)
-def _on_transfer(facts: Facts, event: Event) -> None:
-    facts.transfers.append(event["id"])
+    @property
+    def person_mentions(self) -> dict[str, list[str]]:
+        """Person to every statement whose data names them, retracted ones too, in log order.
 
-
-@index.register(WarningIssued)
-def _on_warning(facts: Facts, event: Event) -> None:
-    facts.warnings[event["data"]["warning"]] = event["id"]
-
-
-def _incident(facts: Facts, key: str) -> dict[str, Any]:
-    return facts.incidents.setdefault(key, {"reported": None, "attributions": []})
-
-
-@index.register(ShootingReported)
-def _on_shooting(facts: Facts, event: Event) -> None:
-    incident = _incident(facts, event["data"]["incident"])
-    if incident["reported"] is None:
-        incident["reported"] = event["id"]
-
-
-@index.register(ShootingAttributed)
-def _on_attribution(facts: Facts, event: Event) -> None:
-    _incident(facts, event["data"]["incident"])["attributions"].append(event["id"])
-
-
-@index.register(EnforcementAction)
-def _on_action(facts: Facts, event: Event) -> None:
-    facts.actions.append(event["id"])
-
-
-@index.register(MediationHeld)
-def _on_mediation(facts: Facts, event: Event) -> None:
-    facts.interruption.append(event["id"])
-
-
-@index.register(HospitalResponse)
-@index.register(CommunityResponse)
-def _on_response(facts: Facts, event: Event) -> None:
-    facts.interruption.append(event["id"])
-    incident = event["data"].get("incident")
-    if incident:
-        facts.responses_by_incident.setdefault(incident, []).append(event["id"])
-
-
-@index.register(ExplanationRequested)
-@index.register(ExplanationGiven)
-@index.register(AuditFindingRecorded)
-def _on_audit(facts: Facts, event: Event) -> None:
-    facts.inquiries.setdefault(event["data"]["subject"], []).append(event["id"])
-
-
-def _on_case_step(facts: Facts, event: Event) -> None:
-    """A step of a case: every type whose evolve function changes a Case."""
-    data = event["data"]
-    case = facts.cases.get(data.get("case", ""))
-    if case is None:
-        case = {"person": data.get("person"), "events": []}
-        facts.cases[data.get("case", "")] = case
-    case["events"].append(event["id"])
-    if case["person"] is None and data.get("person"):
-        case["person"] = data["person"]
-    person = data.get("person")
-    if person:
-        cases = facts.person_cases.setdefault(person, [])
-        if data["case"] not in cases:
-            cases.append(data["case"])
-
-
-@index.register(ArrestMade)
-def _on_arrest(facts: Facts, event: Event) -> None:
-    _on_case_step(facts, event)
-    for incident in event["data"].get("incidents", []):
-        facts.arrests_by_incident.setdefault(incident, []).append(event["id"])
-
-
-def _index_case_steps() -> None:
-    load_all()
-    unindexed = index.dispatch(EventData)
-    for spec in VOCABULARY.values():
-        if spec.lifecycle is Case and index.dispatch(spec.data) is unindexed:
-            index.register(spec.data, _on_case_step)
-
-
-_index_case_steps()
+        Kept as statements arrive; found again from the timeline after a
+        correction names another person (of a membership, whose subject is the group).
+        """
+        if self._mentions is None:
+            self._mentions = person_mentions(self.events, self.order)
+        return self._mentions

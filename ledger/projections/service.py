@@ -128,10 +128,15 @@ class Reports:
         with bulk():
             for statement, leaf in statements_from_export(directory / LOG_FILE):
                 hashes.append(leaf_hash(leaf))
-                facts.apply(statement, settle=False)
+                try:
+                    facts.apply(statement)
+                except (LedgerError, LookupError) as exc:
+                    raise TamperDetected(
+                        f"{directory / LOG_FILE} line {len(hashes)}: the ledger's rules would not"
+                        f" have recorded this {statement['type']}: {exc}"
+                    ) from exc
                 if progress is not None and len(hashes) % 1000 == 0:
                     progress(len(hashes))
-            facts.settle()
         tree = MerkleTree(lambda start, end: hashes[start:end], size=len(hashes))
         checkpoint_size = _export_checkpoint_size(directory, tree)
         self = cls.__new__(cls)

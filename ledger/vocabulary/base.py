@@ -14,7 +14,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from enum import Enum
 from functools import cache, singledispatch
-from typing import Annotated, Any, get_args, get_origin, get_type_hints
+from typing import Annotated, Any, NamedTuple, get_args, get_origin, get_type_hints
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, ValidationError
 from pydantic.fields import FieldInfo
@@ -111,12 +111,13 @@ Handler = Callable[..., None]
 its lifecycle and records it on exactly one (see ``ledger.admission``)."""
 
 
-@dataclass(frozen=True, slots=True)
-class Recorded:
+class Recorded(NamedTuple):
     """One statement as a fold sees it, besides its typed data.
 
     ``signed`` is the public data exactly as signed (or as corrected): what a
     lifecycle keeps, so its state holds no field the recorder did not write.
+    A named tuple, immutable and cheap to make: every fold of every statement
+    makes one.
     """
 
     type: str
@@ -144,23 +145,13 @@ def evolve(data: EventData, state: Any, event: Recorded) -> None:
 
     Each event type registers exactly one, next to its rule handler (the
     ``evolve`` argument of :func:`event_type`). The aggregates fold with these,
-    and the projections' facts read from them which lifecycle a type belongs to
-    (see :func:`lifecycle_of`) instead of keeping lists of type names.
+    and so do the projections' facts (``ledger.aggregates.states``): both keep
+    the state these functions set, and read from them which lifecycle a type
+    belongs to (see :func:`lifecycle_of`) instead of keeping lists of type names.
     """
     raise LookupError(
         f"{type(data).__name__} has no evolve function: declare one with event_type(..., evolve=)"
     )
-
-
-@singledispatch
-def index(facts: Any, event: dict[str, Any]) -> None:
-    """What the projections' facts keep about one statement beyond lifecycle state.
-
-    Registered on each data class by ``ledger.projections.facts`` and looked up
-    with ``index.dispatch(spec.data)``: the facts fold statements as the log
-    stores them, so the function gets the stored event, not typed data. A type
-    without one adds nothing to the facts' indexes.
-    """
 
 
 @dataclass(frozen=True)
@@ -270,24 +261,41 @@ def types_of(*data: type[EventData]) -> frozenset[str]:
     return found
 
 
-def fold(state: Any, statement: dict[str, Any], event_id: str, leaf_index: int) -> None:
-    """Evolve ``state`` by one statement (the dict the log stores), typed by its event type."""
-    spec = spec_for(statement["type"])
+def fold(
+    state: Any,
+    statement: dict[str, Any],
+    event_id: str,
+    leaf_index: int,
+    spec: EventSpec | None = None,
+) -> None:
+    """Evolve ``state`` by one statement (the dict the log stores), typed by its event type.
+
+    ``spec`` is the declaration of the statement's type, when the caller already holds it.
+    """
+    spec = spec or spec_for(statement["type"])
     evolve(
         spec.validate(statement["data"]),
         state,
         Recorded(
-            type=statement["type"],
-            signed=statement["data"],
-            occurred_at=statement["occurred_at"],
-            recorder=statement["recorder"],
-            event_id=event_id,
-            leaf_index=leaf_index,
+            statement["type"],
+            statement["data"],
+            statement["occurred_at"],
+            statement["recorder"],
+            event_id,
+            leaf_index,
         ),
     )
 
 
 def spec_for(type_name: str) -> EventSpec:
+    """The declaration of a type; every area is loaded first if the type is not yet known.
+
+    Folds call this once per statement, so a declared type is found without
+    importing the areas again.
+    """
+    spec = VOCABULARY.get(type_name)
+    if spec is not None:
+        return spec
     from ledger.vocabulary import load_all
 
     load_all()

@@ -94,6 +94,7 @@ def _on_shooting_attributed(entry: Entry, data: ShootingAttributed, d: Decision)
 def _evolve_shooting_reported(data: ShootingReported, incident: Incident, event: Recorded) -> None:
     incident.report = dict(event.signed)
     incident.happened_at = event.occurred_at
+    incident.reported_in = event.event_id
 
 
 def _evolve_shooting_attributed(

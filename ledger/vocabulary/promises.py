@@ -59,6 +59,7 @@ def _on_warning_issued(entry: Entry, data: WarningIssued, d: Decision) -> None:
 def _evolve_warning_issued(data: WarningIssued, warning: Warning, event: Recorded) -> None:
     warning.terms = dict(event.signed)
     warning.issued_at = event.occurred_at
+    warning.issued_in = event.event_id
     warning.issued_by = event.recorder
 
 

@@ -195,6 +195,7 @@ def _evolve_group_registered(data: GroupRegistered, group: Group, event: Recorde
     group.area = data.area
     group.affiliation = data.affiliation
     group.registered_at = event.occurred_at
+    group.registered_in = event.event_id
 
 
 def _evolve_person_registered(data: PersonRegistered, person: Person, event: Recorded) -> None:
@@ -205,17 +206,23 @@ def _evolve_person_registered(data: PersonRegistered, person: Person, event: Rec
 
 
 def _evolve_membership_asserted(data: MembershipAsserted, group: Group, event: Recorded) -> None:
-    group.members[data.person] = {
-        **event.signed,
-        "since": event.occurred_at,
-        "event_id": event.event_id,
-    }
+    group.memberships.setdefault(data.person, []).append(
+        {
+            "group": data.group,
+            "role": data.role_in_group,
+            "from": event.occurred_at,
+            "until": None,
+            "asserted": event.event_id,
+            "withdrawn": None,
+        }
+    )
 
 
 def _evolve_membership_withdrawn(data: MembershipWithdrawn, group: Group, event: Recorded) -> None:
-    member = group.members.pop(data.person, None)
-    if member is not None:
-        group.former_members.append({**member, "until": event.occurred_at, "reason": data.reason})
+    for spell in group.memberships.get(data.person, []):
+        if spell["until"] is None:
+            spell["until"] = event.occurred_at
+            spell["withdrawn"] = event.event_id
 
 
 def _evolve_officer_registered(data: OfficerRegistered, officer: Officer, event: Recorded) -> None:
@@ -223,6 +230,7 @@ def _evolve_officer_registered(data: OfficerRegistered, officer: Officer, event:
     officer.station = data.station
     officer.unit = data.unit
     officer.registered_at = event.occurred_at
+    officer.registered_in = event.event_id
 
 
 def _evolve_officer_transferred(

@@ -2,7 +2,11 @@
 
 Projections are pure functions of statement dicts, so these tests need no
 ledger: ``CityLog`` hands out log positions and content-like ids, and knows the
-contract's field names so each test states only what matters to it.
+contract's field names so each test states only what matters to it. The data
+of every statement is valid for its type (``ledger schema``): the facts fold it
+with the typed evolve functions, which refuse anything else. The rules are not
+applied, so a test may record what the ledger would refuse (a step in a case
+nobody opened, an officer never registered) to show how a report reads it.
 """
 
 from __future__ import annotations
@@ -11,6 +15,9 @@ import hashlib
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
+from ledger.crypto import public_key_text
 from ledger.projections.facts import Facts
 
 T0 = datetime(2026, 3, 1, 0, 0, tzinfo=UTC)
@@ -29,6 +36,12 @@ RECORDERS = {
 }
 
 
+def public_key_of(institution: str) -> str:
+    """A real Ed25519 public key, the same for the same institution in every test."""
+    seed = hashlib.sha256(institution.encode()).digest()
+    return public_key_text(Ed25519PrivateKey.from_private_bytes(seed).public_key())
+
+
 class CityLog:
     """A growing list of statement dicts, each with event_id and leaf_index."""
 
@@ -42,7 +55,7 @@ class CityLog:
                 "origin": "test/log",
                 "log_key": "k",
                 "institutions": [
-                    {"id": i, "name": i, "role": r, "signing_keys": ["x"]}
+                    {"id": i, "name": i, "role": r, "signing_keys": [public_key_of(i)]}
                     for i, r in RECORDERS.items()
                 ],
                 "policy": {
@@ -114,6 +127,32 @@ class CityLog:
             )
         return eid
 
+    def officer(self, officer: str, station: str = "Kalakot", when: str | None = None) -> str:
+        return self.add(
+            "officer.registered",
+            "police",
+            {"officer": officer, "rank": "SI", "station": station, "unit": "Ceasefire"},
+            when or at(),
+            sealed=True,
+        )
+
+    def transfer(
+        self, officer: str, when: str, from_station: str = "Kalakot", to_station: str = "Lines"
+    ) -> str:
+        return self.add(
+            "officer.transferred",
+            "police",
+            {
+                "officer": officer,
+                "from_station": from_station,
+                "to_station": to_station,
+                "order_ref": f"T-{len(self.statements)}",
+                "ordered_by": "DIG South",
+                "reason": "admin",
+            },
+            when,
+        )
+
     def warning(
         self,
         warning: str,
@@ -155,6 +194,7 @@ class CityLog:
         groups: list[str] | None = None,
         targets: list[str] | None = None,
     ) -> str:
+        """A shooting reported, and attributed when it names a suspect or a group."""
         eid = self.add(
             "shooting.reported",
             "police",
@@ -168,6 +208,8 @@ class CityLog:
             },
             when,
         )
+        if not (suspects or groups or targets):
+            return eid
         self.add(
             "shooting.attributed",
             "police",

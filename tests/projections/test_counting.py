@@ -191,28 +191,13 @@ def test_a_release_with_an_explanation_but_no_committee_finding_is_not_shown_as_
 def officer_city(transfers: int) -> CityLog:
     log = city()
     for officer in ("OFF-1", "OFF-2"):
-        log.add(
-            "officer.registered",
-            "police",
-            {"officer": officer, "rank": "SI", "station": "Kalakot"},
-            at(),
-        )
+        log.officer(officer)
     for i in range(4):
         log.person(f"M-{i}", "lyari-wing")
         log.arrest(f"FIR-{i}", f"M-{i}", at(days=100 + i), officer="OFF-1")
+    stations = ["Kalakot", "Lines"]
     for i in range(transfers):
-        log.add(
-            "officer.transferred",
-            "police",
-            {
-                "officer": "OFF-1",
-                "order": f"T-{i}",
-                "reason": "admin",
-                "from_station": "K",
-                "to_station": "Z",
-            },
-            at(days=105 + i),
-        )
+        log.transfer("OFF-1", at(days=105 + i), stations[i % 2], stations[(i + 1) % 2])
     log.tick(at(days=200))
     return log
 

@@ -32,12 +32,8 @@ def city(seed: int) -> CityLog:
     log = CityLog()
     for g in GROUPS:
         log.group(g)
-    log.add(
-        "officer.registered", "police", {"officer": "OFF-1", "rank": "SI", "station": "K"}, at()
-    )
-    log.add(
-        "officer.registered", "police", {"officer": "OFF-2", "rank": "SI", "station": "K"}, at()
-    )
+    log.officer("OFF-1")
+    log.officer("OFF-2")
     people = [(f"P-{i}", GROUPS[i % 3]) for i in range(18)]
     for person, group in people:
         log.person(person, group)
@@ -81,19 +77,7 @@ def city(seed: int) -> CityLog:
                     at(days=day + 20),
                 )
         if rng.random() < 0.2:
-            log.add(
-                "officer.transferred",
-                "police",
-                {
-                    "officer": rng.choice(["OFF-1", "OFF-2"]),
-                    "order_ref": f"T{i}",
-                    "reason": "r",
-                    "from_station": "K",
-                    "to_station": "Z",
-                    "ordered_by": "DIG",
-                },
-                at(days=day + 2),
-            )
+            log.transfer(rng.choice(["OFF-1", "OFF-2"]), at(days=day + 2))
     log.tick(at(days=day + 30))
     return log
 

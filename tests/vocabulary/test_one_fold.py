@@ -1,10 +1,14 @@
 """History is folded once: one typed evolve function per event type, one registry of types.
 
 The aggregates and the projections' facts both fold through the vocabulary's
-declarations, so these tests hold the declarations and every place that names
-event types by string against each other: a declared type without an evolve
-function, a function for a type nobody declared, or a table naming a type the
-vocabulary does not know, fails here rather than as a silently wrong report.
+declarations (the facts hold the same lifecycle states, ``ledger.aggregates.states``),
+so these tests hold the declarations and every place that names event types by
+string against each other: a declared type without an evolve function or
+without a subject, a function for a type nobody declared, a fold of the
+projections' own, or a table naming a type the vocabulary does not know, fails
+here rather than as a silently wrong report. That the facts' states equal the
+aggregates' on a whole city is checked in
+``tests/projections/test_facts_fold_as_the_aggregates.py``.
 """
 
 from __future__ import annotations
@@ -16,6 +20,8 @@ import pytest
 
 from ledger.aggregates.base import LedgerAggregate
 from ledger.aggregates.lifecycle import Lifecycle
+from ledger.aggregates.registry import REGISTRY_KEY, Registry
+from ledger.aggregates.states import subject_of
 from ledger.projections import facts as facts_module
 from ledger.projections import law
 from ledger.vocabulary import load_all
@@ -24,7 +30,6 @@ from ledger.vocabulary.base import (
     Amendment,
     EventData,
     evolve,
-    index,
     lifecycle_of,
     types_of,
 )
@@ -56,14 +61,58 @@ def test_a_declared_type_cannot_get_a_second_evolve_function() -> None:
     assert evolve.dispatch(spec.data) is before
 
 
-def test_the_registries_name_only_declared_types() -> None:
-    for registry, what in ((evolve.registry, "evolve"), (index.registry, "index")):
-        unknown = {
-            cls.__name__
-            for cls in registry
-            if cls not in (object, EventData) and cls not in DECLARED_DATA
-        }
-        assert not unknown, f"{what} functions for undeclared types: {sorted(unknown)}"
+def test_the_registry_names_only_declared_types() -> None:
+    unknown = {
+        cls.__name__
+        for cls in evolve.registry
+        if cls not in (object, EventData) and cls not in DECLARED_DATA
+    }
+    assert not unknown, f"evolve functions for undeclared types: {sorted(unknown)}"
+
+
+@pytest.mark.parametrize("name", sorted(VOCABULARY))
+def test_every_declared_type_names_its_subject_by_a_required_field(name: str) -> None:
+    """The facts find a statement's lifecycle as its handler does: by the lifecycle's first
+    identity field, which every statement of the type must carry (the registry is one)."""
+    spec = VOCABULARY[name]
+    if issubclass(spec.data, Amendment):
+        with pytest.raises(TypeError, match="names no subject"):
+            subject_of(name, spec.example)
+        return
+    cls, key = subject_of(name, spec.example or {"name": "genesis"})
+    if cls is Registry:
+        assert key == REGISTRY_KEY
+        return
+    assert issubclass(cls, Lifecycle)
+    field = spec.data.model_fields.get(cls.identity_fields[0])
+    assert field is not None and field.is_required(), f"{name} has no {cls.identity_fields[0]}"
+    assert key == spec.example[cls.identity_fields[0]]
+
+
+def _dispatching_lines(tree: ast.AST) -> list[int]:
+    """Lines that make or extend a ``singledispatch`` function: a fold of its own."""
+    return [
+        node.lineno
+        for node in ast.walk(tree)
+        if (isinstance(node, ast.Attribute) and node.attr in ("register", "singledispatch"))
+        or (isinstance(node, ast.Name) and node.id == "singledispatch")
+    ]
+
+
+def test_the_projections_keep_no_fold_of_their_own() -> None:
+    """Nothing in the projections dispatches on an event's data class: they read the
+    lifecycle states the evolve functions set."""
+    found = [
+        f"{path.name}:{line}"
+        for path in sorted((ROOT / "ledger/projections").glob("*.py"))
+        for line in _dispatching_lines(ast.parse(path.read_text()))
+    ]
+    assert found == []
+
+
+def test_the_scan_for_a_fold_of_its_own_sees_one() -> None:
+    tree = ast.parse("@index.register(ArrestMade)\ndef f(facts, event):\n    pass\n")
+    assert _dispatching_lines(tree) == [1]
 
 
 def test_types_of_refuses_a_class_that_is_not_declared() -> None:

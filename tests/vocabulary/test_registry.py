@@ -21,8 +21,11 @@ def test_the_registry_story_is_recorded(city: Scene) -> None:
     city.record("officer.transferred", officer="OFF-3")
     group = city.ledger.store.load(Group, Group.id_for("lyari-gang"))
     assert group is not None and group.role_in_group("P-17") == "leader"
+    assert [s["role"] for s in group.memberships["P-17"]] == ["member", "leader"]
     other = city.ledger.store.load(Group, Group.id_for("kutchi-rabita"))
-    assert other is not None and not other.is_member("P-18") and other.former_members
+    assert other is not None and not other.is_member("P-18")
+    (spell,) = other.memberships["P-18"]
+    assert spell["until"] is not None and spell["withdrawn"] is not None
     officer = city.ledger.store.load(Officer, Officer.id_for("OFF-3"))
     assert officer is not None and officer.station == "Police Lines Garden"
 

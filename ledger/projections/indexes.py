@@ -1,0 +1,209 @@
+"""The facts' indexes, read from the lifecycle states the evolve functions set.
+
+Reports look things up by group, person, officer, warning, incident, case and
+inquiry. Each of those subjects is a lifecycle whose state the vocabulary's
+evolve functions keep (``ledger.aggregates.states``), so an index here is a
+reading of those states, never a fold of its own: the registration a group's
+state names, the steps a case holds and has not had retracted, the spells of a
+membership. Only what spans subjects is put together here (a person's
+memberships in every group and cases, the arrests citing an incident, every
+action or transfer in log order), from the same states.
+
+Values are event ids, which the reports cite; the timeline (``events``, by
+id, each with its log position ``i``) puts them in log order.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from typing import Any
+
+from ledger.aggregates.case import Case
+from ledger.aggregates.group import Group
+from ledger.aggregates.incident import Incident
+from ledger.aggregates.inquiry import Inquiry
+from ledger.aggregates.mediation import Mediation
+from ledger.aggregates.officer import Officer
+from ledger.aggregates.states import LifecycleStates
+from ledger.aggregates.warning import Warning
+from ledger.charter_policy import CUSTODY_LIMIT_HOURS, REMAND_LIMIT_DAYS
+from ledger.vocabulary.base import Amendment, spec_for
+
+DEFAULT_POLICY = {
+    "custody_limit_hours": CUSTODY_LIMIT_HOURS,
+    "remand_limit_days": REMAND_LIMIT_DAYS,
+}
+"""The limits the reports measure against, where the charter names none."""
+
+Events = dict[str, dict[str, Any]]
+
+
+@dataclass(frozen=True)
+class Indexes:
+    """What the reports look things up by.
+
+    Values are event ids in log order unless said otherwise; only what counts
+    is indexed (no retracted statement), except the mentions of a case.
+    """
+
+    policy: dict[str, Any]
+    """The charter's limits over the defaults."""
+    institutions: dict[str, str]
+    """Institution id to role."""
+    groups: dict[str, str]
+    """Registered group to its registration, in order of registration."""
+    memberships: dict[str, list[dict[str, Any]]]
+    """Person to membership spells in every group, in order of assertion."""
+    officers: dict[str, str]
+    """Registered officer to the registration."""
+    transfers: list[str]
+    """Every officer's transfers."""
+    warnings: dict[str, str]
+    """Issued warning to the statement that issued it."""
+    incidents: dict[str, dict[str, Any]]
+    """Incident to ``reported`` (the report, or None) and ``attributions``."""
+    cases: dict[str, dict[str, Any]]
+    """Case to its ``person`` and ``events`` (its steps), in order of the first step."""
+    person_cases: dict[str, list[str]]
+    """Person to the cases whose steps name them, in order of the first such step."""
+    arrests_by_incident: dict[str, list[str]]
+    """Incident to the arrests that cite it."""
+    actions: list[str]
+    """Every group's enforcement actions."""
+    interruption: list[str]
+    """Mediation sessions and responses to shootings."""
+    inquiries: dict[str, list[str]]
+    """Subject event to the requests, explanations and findings about it."""
+    case_mentions: dict[str, list[str]]
+    """Case to every statement recorded on it, retracted ones too, in order of the first."""
+
+
+def read_indexes(states: LifecycleStates, events: Events) -> Indexes:
+    """Every index, read from ``states``; ``events`` gives each id its log position."""
+
+    def at(event_id: str) -> int:
+        return int(events[event_id]["i"])
+
+    groups = states.of(Group)
+    officers = states.of(Officer)
+    incidents = states.of(Incident)
+    cases = _cases(states.of(Case), at)
+    return Indexes(
+        policy={**DEFAULT_POLICY, **states.registry.policy},
+        institutions={i.id: i.role for i in states.registry.institutions.values()},
+        groups=_registered(((k, g.registered_in) for k, g in groups.items()), at),
+        memberships=_memberships(groups.values(), at),
+        officers=_registered(((k, o.registered_in) for k, o in officers.items()), at),
+        transfers=sorted((t["event_id"] for o in officers.values() for t in o.transfers), key=at),
+        warnings=_registered(((k, w.issued_in) for k, w in states.of(Warning).items()), at),
+        incidents=_incidents(incidents, at),
+        cases=cases,
+        person_cases=_person_cases(cases, events),
+        arrests_by_incident=_arrests_by_incident(states.of(Case).values(), at),
+        actions=sorted(
+            (a["event_id"] for g in groups.values() for a in g.actions.values()), key=at
+        ),
+        interruption=sorted(
+            [
+                *(s["event_id"] for m in states.of(Mediation).values() for s in m.sessions),
+                *(r["event_id"] for i in incidents.values() for r in i.responses.values()),
+            ],
+            key=at,
+        ),
+        inquiries={
+            subject: standing
+            for subject, inquiry in states.of(Inquiry).items()
+            if (standing := inquiry.standing())
+        },
+        case_mentions={
+            key: [event_id for event_id, _ in case.order] for key, case in states.of(Case).items()
+        },
+    )
+
+
+def person_mentions(events: Events, order: list[str]) -> dict[str, list[str]]:
+    """Person to every statement naming them in its data, amendments aside, retracted ones
+    too, in log order: who is mentioned where spans every lifecycle, so it is read from
+    the timeline."""
+    out: dict[str, list[str]] = {}
+    for event_id in order:
+        event = events[event_id]
+        person = event["data"].get("person")
+        if isinstance(person, str) and not issubclass(spec_for(event["type"]).data, Amendment):
+            out.setdefault(person, []).append(event_id)
+    return out
+
+
+def _registered(
+    found: Iterable[tuple[str, str | None]], at: Callable[[str], int]
+) -> dict[str, str]:
+    """Subject to the statement that registered it, in the order of those statements."""
+    pairs = [(key, event_id) for key, event_id in found if event_id is not None]
+    return dict(sorted(pairs, key=lambda pair: at(pair[1])))
+
+
+def _memberships(
+    groups: Iterable[Group], at: Callable[[str], int]
+) -> dict[str, list[dict[str, Any]]]:
+    out: dict[str, list[dict[str, Any]]] = {}
+    for group in groups:
+        for person, spells in group.memberships.items():
+            out.setdefault(person, []).extend(spells)
+    for spells in out.values():
+        if len(spells) > 1:
+            spells.sort(key=lambda spell: at(spell["asserted"]))
+    return out
+
+
+def _incidents(
+    incidents: dict[str, Incident], at: Callable[[str], int]
+) -> dict[str, dict[str, Any]]:
+    """Incidents with a report or an attribution that counts, by the first of these."""
+    found: list[tuple[int, str, dict[str, Any]]] = []
+    for key, incident in incidents.items():
+        attributions = [a["event_id"] for a in incident.attributions]
+        first = [e for e in (incident.reported_in, *attributions[:1]) if e is not None]
+        if first:
+            entry = {"reported": incident.reported_in, "attributions": attributions}
+            found.append((min(map(at, first)), key, entry))
+    found.sort(key=lambda f: f[0])
+    return {key: entry for _, key, entry in found}
+
+
+def _cases(cases: dict[str, Case], at: Callable[[str], int]) -> dict[str, dict[str, Any]]:
+    """Cases with a step that counts, in the order of their first such step."""
+    found: list[tuple[int, str, dict[str, Any]]] = []
+    for key, case in cases.items():
+        steps = case.standing()
+        if steps:
+            found.append((at(steps[0]), key, {"person": case.person, "events": steps}))
+    found.sort(key=lambda f: f[0])
+    return {key: entry for _, key, entry in found}
+
+
+def _person_cases(cases: dict[str, dict[str, Any]], events: Events) -> dict[str, list[str]]:
+    """Each person's cases, in the order of the first step naming them.
+
+    Every step of a case that names a person names the case's person (the
+    rules refuse another), so that is the first step naming anyone.
+    """
+    named: list[tuple[int, str, str]] = []
+    for key, entry in cases.items():
+        if entry["person"]:
+            steps = entry["events"]
+            first = next((e for e in steps if events[e]["data"].get("person")), steps[0])
+            named.append((int(events[first]["i"]), entry["person"], key))
+    out: dict[str, list[str]] = {}
+    for _, person, key in sorted(named):
+        out.setdefault(person, []).append(key)
+    return out
+
+
+def _arrests_by_incident(cases: Iterable[Case], at: Callable[[str], int]) -> dict[str, list[str]]:
+    arrests = sorted((a for case in cases for a in case.arrests), key=lambda a: at(a["event_id"]))
+    out: dict[str, list[str]] = {}
+    for arrest in arrests:
+        for incident in arrest.get("incidents", []):
+            out.setdefault(incident, []).append(arrest["event_id"])
+    return out
