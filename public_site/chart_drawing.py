@@ -256,16 +256,16 @@ class Drawing:
         return "\n".join(parts)
 
 
-def hatch(d: Drawing, name: str, colour: str, kind: str) -> str:
+def hatch(d: Drawing, name: str, colour: str, pattern: str) -> str:
     """A fill of ``colour`` with white stripes (``//``) or dark dots (``..``); plain for ``""``."""
-    if not kind:
+    if not pattern:
         return colour
     ref = d.ref(f"hatch-{name}")
     marks = {
         "//": '<path d="M3 0V6" stroke="#ffffff" stroke-width="1.6"/>',
         "..": '<circle cx="3" cy="3" r="1.1" fill="#0b3a5a"/>',
-    }[kind]
-    rotate = ' patternTransform="rotate(45)"' if kind == "//" else ""
+    }[pattern]
+    rotate = ' patternTransform="rotate(45)"' if pattern == "//" else ""
     d.define(
         f'<pattern id="{ref}" width="6" height="6" patternUnits="userSpaceOnUse"{rotate}>'
         f'<rect width="6" height="6" fill="{colour}"/>{marks}</pattern>'

@@ -134,11 +134,17 @@ def test_every_table_of_type_names_names_declared_types() -> None:
 
 
 def _is_type_expression(node: ast.expr) -> bool:
-    """``x["type"]``, ``x.type`` or a variable called ``kind``: an event type in the code."""
+    """``x["type"]``, ``x.type`` or a variable called ``kind``: an event type in the code.
+
+    ``token.type``, ``child.type`` and ``tokens[i].type`` are Markdown tokens' kinds (the
+    methodology page), not events'.
+    """
     if isinstance(node, ast.Subscript):
         return isinstance(node.slice, ast.Constant) and node.slice.value == "type"
     if isinstance(node, ast.Attribute):
-        return node.attr == "type"
+        base = node.value.value if isinstance(node.value, ast.Subscript) else node.value
+        markdown = isinstance(base, ast.Name) and base.id in ("token", "tokens", "child")
+        return node.attr == "type" and not markdown
     return isinstance(node, ast.Name) and node.id == "kind"
 
 
