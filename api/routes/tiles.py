@@ -9,12 +9,18 @@ N is written as 3-digit path elements, all but the last prefixed with ``x``
 (1234067 → ``x001/x234/067``). Only tiles within the latest checkpoint are
 served; full tiles never change: they are cached as immutable by clients and
 kept in memory here (a full tile once served is within every later checkpoint).
+
+Every tile carries a strong ``ETag``, the SHA-256 of its bytes, so a client
+or a caching proxy that already holds a tile asks with ``If-None-Match`` and
+gets ``304 Not Modified`` without the bytes (RFC 9110, sections 8.8.3 and 13.1.2).
 """
 
 from __future__ import annotations
 
+import hashlib
+
 import anyio.to_thread
-from fastapi import APIRouter
+from fastapi import APIRouter, Request
 from fastapi.responses import PlainTextResponse, Response
 
 from api import reading
@@ -75,10 +81,26 @@ def tile_body(gate: LedgerGate, address: TileAddress, tile_path: str) -> bytes:
     response_class=Response,
     responses={200: {"content": {"application/octet-stream": {}}}, **PROBLEM_RESPONSES},
 )
-async def tile(tile_path: str, gate: GateDep) -> Response:
+async def tile(tile_path: str, gate: GateDep, request: Request) -> Response:
     address = parse_address(tile_path)
     body = gate.caches.tiles.get(address) if address.is_full else None
     if body is None:
         body = await anyio.to_thread.run_sync(tile_body, gate, address, tile_path)
-    cache = FULL_TILE_CACHE if address.is_full else PARTIAL_TILE_CACHE
-    return Response(body, media_type="application/octet-stream", headers={"Cache-Control": cache})
+    headers = {
+        "Cache-Control": FULL_TILE_CACHE if address.is_full else PARTIAL_TILE_CACHE,
+        "ETag": entity_tag(body),
+    }
+    held = if_none_match(request.headers.get("if-none-match", ""))
+    if headers["ETag"] in held or "*" in held:
+        return Response(status_code=304, headers=headers)
+    return Response(body, media_type="application/octet-stream", headers=headers)
+
+
+def entity_tag(body: bytes) -> str:
+    """A strong entity tag: the SHA-256 of the tile's bytes, quoted."""
+    return '"' + hashlib.sha256(body).hexdigest() + '"'
+
+
+def if_none_match(header: str) -> set[str]:
+    """The entity tags an ``If-None-Match`` header lists (weak ones compared weakly, RFC 9110 13.1.2)."""
+    return {tag.strip().removeprefix("W/") for tag in header.split(",") if tag.strip()}

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import hashlib
 import json
 
 from fastapi.testclient import TestClient
@@ -115,6 +116,17 @@ def test_a_full_tile_is_served_as_immutable(client: TestClient, recorder: Record
     full = client.get("/tile/0/000")
     assert full.status_code == 200 and len(full.content) == 256 * 32
     assert full.headers["cache-control"] == "public, max-age=31536000, immutable"
+    tag = full.headers["etag"]
+    assert tag == '"' + hashlib.sha256(full.content).hexdigest() + '"'
+    again = client.get("/tile/0/000", headers={"If-None-Match": f'"other", {tag}'})
+    assert again.status_code == 304 and again.content == b"" and again.headers["etag"] == tag
+    assert client.get("/tile/0/000", headers={"If-None-Match": f"W/{tag}"}).status_code == 304
+    assert client.get("/tile/0/000", headers={"If-None-Match": "*"}).status_code == 304
+    stale = client.get("/tile/0/000", headers={"If-None-Match": '"' + "0" * 64 + '"'})
+    assert stale.status_code == 200 and stale.content == full.content
+    partial = client.get("/tile/1/000.p/1")
+    assert partial.headers["cache-control"] == "public, max-age=60"
+    assert partial.headers["etag"] == '"' + hashlib.sha256(partial.content).hexdigest() + '"'
     assert client.get("/tile/entries/000").status_code == 200
     assert client.get("/tile/1/000.p/1").content == root_of(
         [full.content[i : i + 32] for i in range(0, 256 * 32, 32)]
