@@ -3,7 +3,7 @@
 * an event's JSON by its id (a statement never changes once at a position);
 * an inclusion proof for (event, tree size) once a checkpoint exists at that
   size (proofs and checkpoints at a given size are immutable);
-* full tiles and full entry bundles (tlog-tiles: immutable by design);
+* full tiles and full entry bundles with their entity tags (tlog-tiles: immutable by design);
 * the items of a full page of the log (positions never change);
 * the number of events, valid while the database has not changed;
 * the latest checkpoint, valid while the database has not changed.
@@ -109,7 +109,7 @@ class ReadCaches:
         self.version = DatabaseVersion(db_url)
         self.events: LRU[bytes] = LRU(4096, max_weight=32 * 1024 * 1024)
         self.proofs: LRU[object] = LRU(4096)
-        self.tiles: LRU[bytes] = LRU(512, max_weight=64 * 1024 * 1024)
+        self.tiles: LRU[tuple[bytes, str]] = LRU(512, max_weight=64 * 1024 * 1024)
         self.pages: LRU[tuple[bytes, int | None]] = LRU(1024, max_weight=32 * 1024 * 1024)
         self.leaf_count: Versioned[int] = Versioned()
         self.latest_checkpoint: Versioned[object] = Versioned()

@@ -57,8 +57,9 @@ async def tiles_checkpoint(gate: GateDep, settings: SettingsDep) -> PlainTextRes
     return await served_note_response(gate, settings)
 
 
-def tile_body(gate: LedgerGate, address: TileAddress, tile_path: str) -> bytes:
-    """The tile's bytes, if it is within the latest checkpoint (blocking: database and tree)."""
+def tile_body(gate: LedgerGate, address: TileAddress, tile_path: str) -> tuple[bytes, str]:
+    """The tile's bytes and entity tag, if it is within the latest checkpoint (blocking:
+    database and tree). A full tile is kept with its tag, so neither is computed twice."""
     cp = latest(gate)
     available = address.available_width(cp.size)
     if available < address.width:
@@ -70,9 +71,10 @@ def tile_body(gate: LedgerGate, address: TileAddress, tile_path: str) -> bytes:
     else:
         with gate.current(cp.size) as ledger:
             body = b"".join(ledger.tree.tile_hashes(address.level, address.index, address.width))
+    served = (body, entity_tag(body))
     if address.is_full:
-        gate.caches.tiles.put(address, body, len(body))
-    return body
+        gate.caches.tiles.put(address, served, len(body))
+    return served
 
 
 @router.get(
@@ -83,12 +85,13 @@ def tile_body(gate: LedgerGate, address: TileAddress, tile_path: str) -> bytes:
 )
 async def tile(tile_path: str, gate: GateDep, request: Request) -> Response:
     address = parse_address(tile_path)
-    body = gate.caches.tiles.get(address) if address.is_full else None
-    if body is None:
-        body = await anyio.to_thread.run_sync(tile_body, gate, address, tile_path)
+    served = gate.caches.tiles.get(address) if address.is_full else None
+    if served is None:
+        served = await anyio.to_thread.run_sync(tile_body, gate, address, tile_path)
+    body, tag = served
     headers = {
         "Cache-Control": FULL_TILE_CACHE if address.is_full else PARTIAL_TILE_CACHE,
-        "ETag": entity_tag(body),
+        "ETag": tag,
     }
     held = if_none_match(request.headers.get("if-none-match", ""))
     if headers["ETag"] in held or "*" in held:
