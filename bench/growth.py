@@ -1,0 +1,316 @@
+"""How every step grows with the log: the growth table of ``docs/performance.md``.
+
+For each size (10k, 100k and 1M events by default) this records a simulated
+city through the signed path (``ledger simulate``), then measures each step the
+way its users meet it, each in a process of its own so that its peak memory is
+its own:
+
+* ``report after one new event``: a warm process (the API's) records one
+  attributed shooting and asks for every report; the slowest report is shown;
+* ``fold of one new event``: the same, catching the facts up only;
+* ``cold report``: ``ledger report groups`` in a new process, the report
+  snapshot present;
+* ``rebuild from zero``: ``ledger report groups --from-export``, every fact and
+  report recomputed from the export's leaves with no database;
+* ``site, full``: ``ledger site build`` into an empty directory;
+* ``site, nothing changed``: the same command again;
+* ``site, +1k events``: 500 attributed shootings recorded, a checkpoint signed,
+  the same command again.
+
+Every time is printed beside a reference measured in the same run on the same
+log, ``json.loads`` of every leaf, as a ratio, and per thousand events, with the
+growth exponent between sizes (1.0 is linear). Usage::
+
+    .venv/bin/python bench/growth.py [--sizes 10k,100k,1m] [--work DIR] [--reuse DIR]
+                                     [--write-docs]
+
+``--reuse DIR`` takes ``DIR/<size>/ledger.db`` and ``DIR/<size>/keys`` when
+present (copied, never written to) instead of simulating. ``--write-docs``
+rewrites the table in ``docs/performance.md`` between its markers.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import os
+import shutil
+import subprocess
+import sys
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+EVENTS_PER_SCALE = 7600
+"""Events ``ledger simulate --months 12`` records per unit of ``--scale``, as measured."""
+SIZES = {"10k": 10_000, "100k": 100_000, "1m": 1_000_000}
+BEGIN = "<!-- growth table: written by bench/growth.py --write-docs -->"
+END = "<!-- end of growth table -->"
+
+WARM_SCRIPT = r"""
+import json, sys, time
+from datetime import UTC, datetime
+from pathlib import Path
+from ledger.keyring import Keyring
+from ledger.projections.report_names import REPORT_NAMES
+from ledger.projections.service import Reports
+from ledger.service import Ledger
+from ledger.statements import Draft, format_time
+
+db, keys, count = sys.argv[1], Path(sys.argv[2]), int(sys.argv[3])
+keyring = Keyring(keys)
+ledger = Ledger.open(db, log_key=keyring.log_key())
+reports = Reports(ledger)
+for name in REPORT_NAMES:
+    reports.report(name)
+groups = sorted(reports.facts.groups)
+now = datetime.now(UTC).replace(microsecond=0)
+base = ledger.size
+
+def shooting(n):
+    incident = f"INC-GROWTH-{base}-{n}"
+    stamp = format_time(now)
+    reported = Draft(type="shooting.reported", recorder="police", occurred_at=stamp, data={
+        "incident": incident, "area": "Lyari", "killed": 0, "injured": 1, "source": "police",
+        "description": "Shots fired in a market street."})
+    attributed = Draft(type="shooting.attributed", recorder="police", occurred_at=stamp, data={
+        "incident": incident, "suspects": [], "groups": [groups[n % len(groups)]],
+        "target_groups": [], "basis": "Witness statements.", "confidence": "probable"})
+    return [keyring.sign(reported, now=now), keyring.sign(attributed, now=now)]
+
+out = {}
+if count == 1:
+    ledger.append(shooting(0)[:1])
+    began = time.perf_counter(); reports.refresh(); out["fold"] = time.perf_counter() - began
+    for name in REPORT_NAMES:
+        reports.report(name)
+    ledger.append(shooting(0)[1:])
+    began = time.perf_counter()
+    reports.refresh()
+    slowest = 0.0
+    for name in REPORT_NAMES:
+        started = time.perf_counter(); reports.report(name)
+        slowest = max(slowest, time.perf_counter() - started)
+    out["report"] = time.perf_counter() - began
+    out["slowest_report"] = slowest
+else:
+    for start in range(0, count, 2):
+        ledger.append(shooting(start))
+    ledger.sign_checkpoint()
+print(json.dumps(out))
+"""
+
+
+@dataclass
+class Step:
+    seconds: float
+    rss_mb: float | None = None
+    extra: dict[str, float] = field(default_factory=dict)
+
+
+@dataclass
+class Result:
+    """One city's figures: its size, the reference and every step."""
+
+    label: str
+    events: int
+    reference: float
+    steps: dict[str, Step]
+    site_bytes: int
+    site_files: int
+
+
+def timed(args: list[str], cwd: Path, stdout: Path | None = None) -> Step:
+    """Wall time and peak RSS of a command, read from the kernel's accounting of that child."""
+    env = {**os.environ, "PYTHONPATH": str(ROOT), "COLUMNS": "120"}
+    sink = open(stdout, "wb") if stdout is not None else subprocess.DEVNULL  # noqa: SIM115
+    began = time.perf_counter()
+    try:
+        process = subprocess.Popen(args, cwd=cwd, env=env, stdout=sink, stderr=subprocess.PIPE)
+        assert process.stderr is not None
+        error = process.stderr.read().decode()
+        _, status, usage = os.wait4(process.pid, 0)
+    finally:
+        if stdout is not None:
+            sink.close()  # type: ignore[union-attr]
+    seconds = time.perf_counter() - began
+    if os.waitstatus_to_exitcode(status) != 0:
+        raise SystemExit(f"{' '.join(args)} failed: {error[-2000:]}")
+    return Step(seconds, usage.ru_maxrss / 1024)
+
+
+def ledger_cmd(*args: str) -> list[str]:
+    return [sys.executable, "-m", "cli.main", *args]
+
+
+def prepare(label: str, events: int, work: Path, reuse: Path | None) -> tuple[Path, Step | None]:
+    """A directory with ledger.db and keys/ of about ``events`` events."""
+    here = work / label
+    if here.exists():
+        shutil.rmtree(here)
+    here.mkdir(parents=True)
+    source = reuse / label if reuse is not None else None
+    if source is not None and (source / "ledger.db").exists():
+        shutil.copy2(source / "ledger.db", here / "ledger.db")
+        shutil.copytree(source / "keys", here / "keys")
+        return here, None
+    timed(ledger_cmd("init", "--db", "ledger.db", "--keys", "keys"), here)
+    scale = events / EVENTS_PER_SCALE
+    step = timed(
+        ledger_cmd(
+            "simulate",
+            "--db",
+            "ledger.db",
+            "--keys",
+            "keys",
+            "--scale",
+            f"{scale:.3f}",
+            "--months",
+            "12",
+            "--no-progress",
+        ),
+        here,
+    )
+    return here, step
+
+
+def reference(export: Path) -> tuple[int, float]:
+    """(events, seconds to json.loads every leaf of the export), best of three."""
+    lines = (export / "log.jsonl").read_bytes().splitlines()
+    best = math.inf
+    for _ in range(3):
+        began = time.perf_counter()
+        for line in lines:
+            json.loads(line)
+        best = min(best, time.perf_counter() - began)
+    return len(lines), best
+
+
+def du(path: Path) -> tuple[int, int]:
+    """(bytes, files) under a directory."""
+    total = files = 0
+    for dirpath, _, names in os.walk(path):
+        for name in names:
+            total += os.lstat(os.path.join(dirpath, name)).st_size
+            files += 1
+    return total, files
+
+
+def measure(label: str, events: int, work: Path, reuse: Path | None) -> Result:
+    here, simulated = prepare(label, events, work, reuse)
+    steps: dict[str, Step] = {}
+    if simulated is not None:
+        steps["simulate"] = simulated
+    timed(ledger_cmd("export", "export", "--db", "ledger.db"), here)
+    count, ref = reference(here / "export")
+    steps["rebuild"] = timed(
+        ledger_cmd("report", "groups", "--json", "--from-export", "export", "--no-progress"), here
+    )
+    timed(ledger_cmd("report", "groups", "--json", "--db", "ledger.db", "--no-progress"), here)
+    steps["cold_report"] = timed(
+        ledger_cmd("report", "groups", "--json", "--db", "ledger.db", "--no-progress"), here
+    )
+    timed([sys.executable, "-c", WARM_SCRIPT, "ledger.db", "keys", "1"], here, here / "warm.json")
+    figures = json.loads((here / "warm.json").read_text().strip().splitlines()[-1])
+    steps["fold_one"] = Step(figures["fold"])
+    steps["report_one"] = Step(figures["report"], extra={"slowest": figures["slowest_report"]})
+    build = ledger_cmd("site", "build", "site", "--db", "ledger.db", "--no-progress")
+    steps["site_full"] = timed(build, here)
+    size, files = du(here / "site")
+    steps["site_unchanged"] = timed(build, here)
+    timed([sys.executable, "-c", WARM_SCRIPT, "ledger.db", "keys", "1000"], here)
+    steps["site_plus_1k"] = timed(build, here)
+    return Result(label, count, ref, steps, size, files)
+
+
+ROWS = [
+    ("simulate", "record the city through the signed path (`ledger simulate`)"),
+    ("fold_one", "fold of one new event (warm)"),
+    ("report_one", "every report after one new event (warm)"),
+    ("cold_report", "cold `ledger report groups`, snapshot present"),
+    ("rebuild", "rebuild from zero (`report --from-export`)"),
+    ("site_full", "site build, full"),
+    ("site_unchanged", "site build, nothing changed"),
+    ("site_plus_1k", "site build after +1k events"),
+]
+
+
+def cell(step: Step, ref: float) -> str:
+    text = f"{step.seconds:.3g} s" if step.seconds >= 0.1 else f"{step.seconds * 1000:.3g} ms"
+    if step.rss_mb is not None:
+        text += f", {step.rss_mb:.0f} MB"
+    text += f" ({step.seconds / ref:.3g}× ref)"
+    if "slowest" in step.extra:
+        text += f"; slowest report {step.extra['slowest'] * 1000:.3g} ms"
+    return text
+
+
+def table(results: list[Result]) -> str:
+    lines = [
+        "| step | "
+        + " | ".join(f"{r.label} ({r.events:,} events)" for r in results)
+        + " | growth |",
+        "| --- |" + " --- |" * (len(results) + 1),
+    ]
+    refs = " | ".join(f"{r.reference:.3g} s" for r in results)
+    lines.append(f"| reference: `json.loads` of every leaf | {refs} | |")
+    for key, words in ROWS:
+        cells, points = [], []
+        for r in results:
+            step = r.steps.get(key)
+            if step is None:
+                cells.append("(reused)")
+                continue
+            cells.append(cell(step, r.reference))
+            points.append((r.events, step.seconds))
+        lines.append(f"| {words} | " + " | ".join(cells) + f" | {growth(points)} |")
+    sizes = " | ".join(f"{r.site_bytes / 1e6:.0f} MB, {r.site_files:,} files" for r in results)
+    lines.append(f"| site on disk | {sizes} | |")
+    return "\n".join(lines)
+
+
+def growth(points: list[tuple[int, float]]) -> str:
+    """The exponent of time against events between the smallest and largest size (1 is linear)."""
+    if len(points) < 2:
+        return ""
+    (n1, t1), (n2, t2) = points[0], points[-1]
+    if t1 <= 0 or n1 == n2:
+        return ""
+    return f"n^{math.log(t2 / t1) / math.log(n2 / n1):.2f}"
+
+
+def write_docs(text: str) -> None:
+    path = ROOT / "docs" / "performance.md"
+    current = path.read_text("utf-8")
+    if BEGIN not in current or END not in current:
+        raise SystemExit(f"{path} has no growth-table markers")
+    head, rest = current.split(BEGIN, 1)
+    _, tail = rest.split(END, 1)
+    path.write_text(f"{head}{BEGIN}\n{text}\n{END}{tail}", "utf-8")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--sizes", default="10k,100k,1m")
+    parser.add_argument("--work", type=Path, default=Path("/tmp/ledger-growth"))
+    parser.add_argument("--reuse", type=Path, default=None)
+    parser.add_argument("--write-docs", action="store_true")
+    args = parser.parse_args()
+    results = []
+    for label in args.sizes.split(","):
+        if label not in SIZES:
+            raise SystemExit(f"--sizes: {label!r} is not one of {', '.join(SIZES)}")
+        print(f"measuring {label} …", file=sys.stderr, flush=True)
+        results.append(measure(label, SIZES[label], args.work, args.reuse))
+    text = table(results)
+    print(text)
+    if args.write_docs:
+        write_docs(text)
+
+
+if __name__ == "__main__":
+    main()
