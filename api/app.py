@@ -108,6 +108,7 @@ def create_app(settings: Settings) -> FastAPI:
     for router in ROUTERS:
         app.include_router(router)
     app.include_router(docs.router)
+    app.include_router(desk.fonts)
     app.mount("/desk", DeskFiles(), name="desk")
     if settings.site_dir is not None:
         app.mount("/", SiteFiles(settings.site_dir), name="site")

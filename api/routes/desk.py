@@ -15,9 +15,10 @@ from typing import Annotated, Any, Literal
 
 import anyio.to_thread
 from fastapi import APIRouter, Path
+from fastapi.responses import FileResponse
 from pydantic import BaseModel, Field
 
-from api.deps import GateDep
+from api.deps import GateDep, SettingsDep
 from api.reporting import with_reports
 from api.schemas import PROBLEM_RESPONSES
 from ledger.aggregates.registry import Registry
@@ -27,6 +28,12 @@ from ledger.sealing_policy import required_recipient_roles
 from ledger.vocabulary.schema import vocabulary_json_schema
 
 router = APIRouter(prefix="/v1", tags=["keys"])
+fonts = APIRouter(include_in_schema=False)
+"""The desk's Urdu face, from npm's package (as the public site's fonts are): without it,
+many machines draw ے, ہ and ۔ as empty boxes. Routed before the desk's static files."""
+
+FONT_PACKAGE = "@fontsource/noto-naskh-arabic"
+FONT_FILES = frozenset(f"noto-naskh-arabic-arabic-{weight}-normal.woff2" for weight in (400, 700))
 
 KEY_ID_PATTERN = r"^(?:[0-9a-f]{16}|[0-9a-f]{32})$"
 KeyIdPath = Annotated[
@@ -174,3 +181,11 @@ def queue(gate: GateDep) -> dict[str, Any]:
         }
 
     return with_reports(gate, read)
+
+
+@fonts.get("/desk/fonts/{name}")
+def font(name: str, settings: SettingsDep) -> FileResponse:
+    path = settings.node_modules / FONT_PACKAGE / "files" / name
+    if name not in FONT_FILES or not path.is_file():
+        raise NotFound(f"the desk has no font {name!r}", field="name")
+    return FileResponse(path, media_type="font/woff2", headers={"Cache-Control": "max-age=86400"})
