@@ -18,13 +18,14 @@ from fastapi import APIRouter, Path
 from fastapi.responses import FileResponse
 from pydantic import BaseModel, Field
 
-from api.deps import GateDep, SettingsDep
+from api.deps import GateDep, NowDep, SettingsDep
 from api.reporting import with_reports
 from api.schemas import PROBLEM_RESPONSES
 from ledger.aggregates.registry import Registry
 from ledger.crypto import b64encode
 from ledger.errors import NotFound
 from ledger.sealing_policy import required_recipient_roles
+from ledger.statements import format_time
 from ledger.vocabulary.schema import vocabulary_json_schema
 
 router = APIRouter(prefix="/v1", tags=["keys"])
@@ -131,12 +132,14 @@ The audit queue as the committee's desk shows it: every flag (as `/v1/audit/flag
 with the groups its person belonged to when the flagged event happened, the committee's
 explanation requests on it (addressed to whom, due when) and whether an answer is overdue:
 a flag whose status is `explanation_requested` and whose latest request's due date is
-before `as_of` (the time signed in the latest checkpoint).
+before `overdue_judged_at` (the server's time, or the latest checkpoint's if later: a log
+where nothing happened for a week signs no new checkpoint, and answers still fall due).
 """
 
 
-def queue_rows(analysis: Any) -> list[dict[str, Any]]:
-    """The flag rows with their groups, requests and overdue mark, read from ``analysis``'s facts."""
+def queue_rows(analysis: Any, now: str) -> list[dict[str, Any]]:
+    """The flag rows with their groups, requests and overdue mark (a due date before ``now``),
+    read from ``analysis``'s facts."""
     facts = analysis.facts
     rows = []
     for row in analysis.flag_rows():
@@ -155,7 +158,7 @@ def queue_rows(analysis: Any) -> list[dict[str, Any]]:
         overdue = (
             row["status"] == "explanation_requested"
             and bool(requests)
-            and requests[-1]["due"] < analysis.as_of
+            and requests[-1]["due"] < now
         )
         groups = facts.groups_of(row["person"], row["occurred_at"]) if row["person"] else []
         rows.append({**row, "groups": groups, "requests": requests, "overdue": overdue})
@@ -168,16 +171,18 @@ def queue_rows(analysis: Any) -> list[dict[str, Any]]:
     description=QUEUE_DESCRIPTION,
     responses=PROBLEM_RESPONSES,
 )
-def queue(gate: GateDep) -> dict[str, Any]:
+def queue(gate: GateDep, now: NowDep) -> dict[str, Any]:
     def read(reports: Any) -> dict[str, Any]:
         analysis = reports.analysis()
+        judged_at = max(analysis.as_of, format_time(now))
         return {
             "tree_size": reports.tree_size,
             "root": reports.root_hex,
             "as_of": analysis.as_of,
+            "overdue_judged_at": judged_at,
             "groups": sorted(analysis.facts.groups),
             "institutions": sorted(analysis.facts.institutions),
-            "flags": queue_rows(analysis),
+            "flags": queue_rows(analysis, judged_at),
         }
 
     return with_reports(gate, read)

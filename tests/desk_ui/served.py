@@ -82,7 +82,8 @@ class DeskServer:
 
 
 def desk_story(scene: Scene) -> dict[str, str]:
-    """A city; P-17 arrested and released on a minister's instructions; a revoked key."""
+    """A city; P-17 arrested and released on a minister's instructions; P-18 released with
+    no basis, and the police's answer to the committee long overdue; a revoked key."""
     scene.city()
     ids = {"arrest": scene.arrest(CASE, "P-17")}
     ids["release"] = scene.record(
@@ -95,6 +96,26 @@ def desk_story(scene: Scene) -> dict[str, str]:
         order_number=None,
         instructions_from="a provincial minister",
         reasons="Released on a telephoned instruction.",
+    )
+    scene.arrest("FIR-113-2026-KALAKOT", "P-18")
+    ids["overdue"] = scene.record(
+        "release.recorded",
+        "police",
+        case="FIR-113-2026-KALAKOT",
+        person="P-18",
+        legal_basis="none",
+        order_event=None,
+        order_number=None,
+        instructions_from=None,
+        reasons="Let go at the gate.",
+    )
+    scene.record(
+        "explanation.requested",
+        "committee",
+        subject=ids["overdue"],
+        addressed_to="police",
+        questions="Why was P-18 let go?",
+        due="2026-03-20T12:00:00Z",
     )
     revoked = key_id(scene.keyring.signing_key("interrupters").public_key())
     scene.record("key.revoked", "committee", key_id=revoked, reason="the laptop was stolen")

@@ -208,3 +208,20 @@ def test_drafts_stay_in_the_browser_until_signed(
     assert "restored" in page.inner_text("#record-result")
     stored = page.evaluate("localStorage.getItem('desk.drafts')")
     assert "OFF-9" in stored and "PRIVATE" not in stored
+
+
+def test_the_committee_sees_overdue_explanations(
+    browser: Any, desk: DeskServer, pages: list[Any]
+) -> None:
+    """P-18's release was to be explained by 20 March; the checkpoint is signed later."""
+    page = new_page(pages, browser, desk.url + "/desk/committee.html")
+    assert "Explanations overdue: 1." in page.inner_text("#queue-overdue")
+    page.check("#filter-overdue")
+    shown = page.locator("#flags .flag-open").all_inner_texts()
+    assert shown and all("P-18" in flag and "Overdue" in flag for flag in shown)
+    page.uncheck("#filter-overdue")
+    page.select_option("#filter-status", "open")
+    assert "P-18" not in page.inner_text("#flags")
+    page.select_option("#filter-status", "")
+    page.select_option("#filter-group", "kutchi-rabita")
+    assert "P-17" not in page.inner_text("#flags") and "P-18" in page.inner_text("#flags")

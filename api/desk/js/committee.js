@@ -24,8 +24,8 @@ addStrings({
     "queue.age_30": "Older than a month",
     "queue.age_90": "Older than three months",
     "queue.overdue_only": "Only overdue explanations",
-    "queue.count": "{shown} of {total} flags shown.",
-    "queue.overdue": "{count} explanations are overdue.",
+    "queue.count": "Flags shown: {shown} of {total}.",
+    "queue.overdue": "Explanations overdue: {count}.",
     "queue.none": "No flag matches.",
     "queue.loading": "Reading the queue…",
     "queue.unreadable": "The queue could not be read: {detail}",
@@ -81,7 +81,7 @@ addStrings({
     "queue.age_90": "تین مہینے سے پرانی",
     "queue.overdue_only": "صرف وہ وضاحتیں جن کی مدت گزر چکی",
     "queue.count": "{total} میں سے {shown} نشانات دکھائے گئے۔",
-    "queue.overdue": "{count} وضاحتوں کی مدت گزر چکی ہے۔",
+    "queue.overdue": "جن وضاحتوں کی مدت گزر چکی: {count}۔",
     "queue.none": "کوئی نشان ان شرائط پر پورا نہیں اترتا۔",
     "queue.loading": "فہرست پڑھی جا رہی ہے…",
     "queue.unreadable": "فہرست نہیں پڑھی جا سکی: {detail}",
@@ -166,7 +166,7 @@ function drawQueue() {
   const shown = queue.flags.filter((f) => matches(f, now));
   clear(document.getElementById("queue-as-of"), t("queue.as_of", { size: queue.tree_size, when: when(queue.as_of) }));
   clear(document.getElementById("queue-count"), t("queue.count", { shown: shown.length, total: queue.flags.length }));
-  clear(document.getElementById("queue-overdue"), t("queue.overdue", { count: queue.flags.filter((f) => f.overdue).length }));
+  clear(document.getElementById("queue-overdue"), t("queue.overdue", { count: new Set(queue.flags.filter((f) => f.overdue).map((f) => f.subject_event)).size }));
   clear(list, shown.length ? shown.map((flag) => el("li", { class: flag.overdue ? "flag overdue" : "flag" },
     el("button", { type: "button", class: "flag-open", "data-flag": flag.flag, onclick: () => select(flag.flag) },
       el("span", { class: "flag-what", lang: "en" }, flag.description),
