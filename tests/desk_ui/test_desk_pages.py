@@ -225,3 +225,33 @@ def test_the_committee_sees_overdue_explanations(
     page.select_option("#filter-status", "")
     page.select_option("#filter-group", "kutchi-rabita")
     assert "P-17" not in page.inner_text("#flags") and "P-18" in page.inner_text("#flags")
+
+
+@pytest.mark.parametrize("name", ["index", "committee", "record"])
+def test_every_string_has_its_urdu(
+    browser: Any, desk: DeskServer, pages: list[Any], name: str
+) -> None:
+    page = new_page(pages, browser, f"{desk.url}/desk/{name}.html")
+    missing = page.evaluate('async () => (await import("/desk/js/i18n.js")).untranslated()')
+    assert missing == []
+
+
+def test_a_finding_closes_the_flag_and_a_new_request_reopens_it(
+    browser: Any, desk: DeskServer, pages: list[Any]
+) -> None:
+    page = new_page(pages, browser, desk.url + "/desk/committee.html")
+    open_key(page, desk.pem("committee"))
+    flag = f'[data-flag="release.on_instructions:{desk.ids["release"]}"]'
+    page.click(flag)
+    page.select_option("#finding-form select", "unexplained")
+    page.fill("#finding-form textarea", "The police never answered.")
+    page.click("#finding-form button[type=submit]")
+    page.wait_for_selector("#act-result")
+    assert "Finding recorded: closed" in page.inner_text(flag)
+    assert page.locator("#finding-form").count() == 0
+    assert "Reopen" in page.inner_text("#request-form h3")
+    page.fill("#request-form textarea", "New facts came to light: explain again.")
+    page.click("#request-form button[type=submit]")
+    page.wait_for_function("document.querySelector('#act-result') !== null")
+    page.wait_for_selector("#finding-form")
+    assert "Explanation requested" in page.inner_text(flag)

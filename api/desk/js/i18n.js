@@ -16,6 +16,11 @@ export function addStrings(more) {
   for (const lang of Object.keys(LANGS)) { Object.assign(strings[lang], more[lang] || {}); }
 }
 
+/* Ids that have English text and no Urdu: a test holds this empty for every page. */
+export function untranslated() {
+  return Object.keys(strings.en).filter((id) => !strings.ur[id]);
+}
+
 export function lang() {
   const chosen = localStorage.getItem(STORE);
   return chosen in LANGS ? chosen : "en";
