@@ -25,3 +25,16 @@ Feature: The desk: the committee and recorders sign in their browser
     When the interrupters open their old key, which the committee revoked, on the recording page
     Then the desk says in plain words that the key was revoked
     And no form to record an event is offered
+
+  Scenario Outline: The desk reads well on a phone and on a desktop, in English and in Urdu
+    When a committee member opens the committee's page in <language> on a screen <width> pixels wide, with her key open and a flag chosen
+    Then nothing on the page is wider than the screen
+    And the page runs <direction>
+    And axe-core finds no serious accessibility problem
+
+    Examples:
+      | language | width | direction     |
+      | English  | 390   | left to right |
+      | English  | 1280  | left to right |
+      | Urdu     | 390   | right to left |
+      | Urdu     | 1280  | right to left |

@@ -10,11 +10,12 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
-from pytest_bdd import given, scenarios, then, when
+from pytest_bdd import given, parsers, scenarios, then, when
 
 from ledger.crypto import load_signing_key
 from tests.conftest import drop_pg_schema, fresh_pg_schema
 from tests.desk_ui.served import PASSPHRASE, DeskServer, desk_page, open_key, serve_desk
+from tests.site.browser import SCREENSHOTS, axe_violations, overflow_problems
 
 scenarios("desk.feature")
 
@@ -169,3 +170,41 @@ def no_form(visit: dict[str, Any]) -> None:
     assert page.locator("#record-type").count() == 0
     assert page.locator("#record-form").count() == 0
     assert "Open your institution's key" in page.inner_text("#record-chooser")
+
+
+@when(
+    parsers.parse(
+        "a committee member opens the committee's page in {language} on a screen {width:d}"
+        " pixels wide, with her key open and a flag chosen"
+    )
+)
+def committee_page_at(
+    browser: Any, served: DeskServer, visit: dict[str, Any], language: str, width: int
+) -> None:
+    lang = {"English": "en", "Urdu": "ur"}[language]
+    page = desk_page(browser, served.url + "/desk/committee.html", width=width, lang=lang)
+    visit.update(page=page, width=width)
+    open_key(page, served.pem("committee"))
+    page.click(f'[data-flag="release.on_instructions:{served.ids["release"]}"]')
+    page.wait_for_selector("#request-form")
+
+
+@then("nothing on the page is wider than the screen")
+def fits(visit: dict[str, Any], served: DeskServer) -> None:
+    page = visit["page"]
+    assert overflow_problems(page, visit["width"]) == []
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    lang = page.locator("html").get_attribute("lang")
+    shot = f"desk-committee-{lang}-{visit['width']}.png"
+    page.screenshot(path=str(SCREENSHOTS / shot), full_page=True)
+
+
+@then(parsers.parse("the page runs {direction}"))
+def runs(visit: dict[str, Any], direction: str) -> None:
+    expected = {"left to right": "ltr", "right to left": "rtl"}[direction]
+    assert visit["page"].locator("html").get_attribute("dir") == expected
+
+
+@then("axe-core finds no serious accessibility problem")
+def axe_clean(visit: dict[str, Any]) -> None:
+    assert axe_violations(visit["page"]) == []
