@@ -46,6 +46,12 @@ const desk = startDesk({
   action: "record.action",
 });
 
+/* A field's name as words: "id_number" → "Id number". */
+function words(name) {
+  const spaced = name.replace(/_/g, " ");
+  return spaced.charAt(0).toUpperCase() + spaced.slice(1);
+}
+
 function shapeOf(property) {
   const options = property.anyOf ? property.anyOf.filter((p) => p.type !== "null") : [property];
   const nullable = Boolean(property.anyOf && property.anyOf.some((p) => p.type === "null"));
@@ -96,14 +102,14 @@ function buildForm(type) {
     const shape = shapeOf(property);
     const input = inputFor(shape);
     inputs.push({ name, shape, input, place: "data" });
-    const label = `${property.title || name}${required.has(name) ? "" : ` ${t("form.optional")}`}`;
+    const label = `${property.title || words(name)}${required.has(name) ? "" : ` ${t("form.optional")}`}`;
     const hint = [property.description, shape.type === "array" ? t("form.list_hint") : null].filter(Boolean).join(" ");
     return field(`data.${name}`, label, input, hint || null);
   });
   const sealedFields = facts.sealed_fields.map((name) => {
     const input = el("textarea", { rows: "2" });
     inputs.push({ name, shape: { type: LIST_SEALED.test(name) ? "array" : "string" }, input, place: "sealed" });
-    return field(`sealed.${name}`, name, input, LIST_SEALED.test(name) ? t("form.list_hint") : null);
+    return field(`sealed.${name}`, words(name), input, LIST_SEALED.test(name) ? t("form.list_hint") : null);
   });
   const form = el("form", { id: "record-form", "data-type": type, novalidate: true },
     el("p", { class: "summary", lang: "en" }, facts.summary),
@@ -168,7 +174,7 @@ function drawChooser() {
     return;
   }
   const select = el("select", { id: "record-type" }, el("option", { value: "" }, t("record.choose")),
-    typesFor(holder.role).map((type) => el("option", { value: type }, type)));
+    typesFor(holder.role).map((type) => el("option", { value: type }, `${schema["x-event-types"][type].summary} (${type})`)));
   select.addEventListener("change", () => showForm(select.value));
   clear(place, el("div", { class: "field" }, el("label", { for: "record-type" }, t("record.type")), select));
   showForm("");
