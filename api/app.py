@@ -17,10 +17,11 @@ from pathlib import Path
 from fastapi import Depends, FastAPI
 
 from api import docs
+from api.desk_files import DeskFiles
 from api.errors import install_error_handlers
 from api.gate import open_gate
 from api.parameters import refuse_unknown_query_parameters
-from api.routes import audit, cases, checkpoints, events, proofs, reports, tiles
+from api.routes import audit, cases, checkpoints, desk, events, proofs, reports, tiles
 from api.settings import Settings
 from api.signer import CheckpointSigner
 from api.site_files import SiteFiles, check_site
@@ -33,6 +34,7 @@ ROUTERS = (
     cases.router,
     audit.router,
     reports.router,
+    desk.router,
 )
 """The area routers, in the order their paths appear in the OpenAPI document."""
 
@@ -106,6 +108,8 @@ def create_app(settings: Settings) -> FastAPI:
     for router in ROUTERS:
         app.include_router(router)
     app.include_router(docs.router)
+    app.include_router(desk.fonts)
+    app.mount("/desk", DeskFiles(), name="desk")
     if settings.site_dir is not None:
         app.mount("/", SiteFiles(settings.site_dir), name="site")
     return app

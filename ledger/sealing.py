@@ -91,6 +91,7 @@ from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey, X
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF, HKDFExpand
 
+from ledger.crypto import private_key_pem
 from ledger.errors import SealingError
 
 __all__ = [
@@ -614,7 +615,7 @@ def save_sealing_key(
 ) -> None:
     """Write ``key`` as PKCS#8 PEM to ``path``, readable only by its owner (0600).
 
-    With a passphrase the PEM is encrypted (BestAvailableEncryption). The file
+    With a passphrase the PEM is encrypted (``ledger.crypto.protected_pem``). The file
     is written to a temporary file created 0600 with O_EXCL, fsynced, then
     renamed into place, so a reader never sees a partial or world-readable key.
     An existing file is not replaced unless ``overwrite`` is true: losing a
@@ -630,14 +631,7 @@ def save_sealing_key(
             field="passphrase",
         )
     target = Path(path)
-    encryption: serialization.KeySerializationEncryption = (
-        serialization.BestAvailableEncryption(passphrase)
-        if passphrase is not None
-        else serialization.NoEncryption()
-    )
-    pem = key.private_bytes(
-        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, encryption
-    )
+    pem = private_key_pem(key, passphrase)
     if not overwrite and target.exists():
         raise SealingError(f"key file {target} already exists; not replacing it", field="path")
     tmp = target.with_name(f".{target.name}.{secrets.token_hex(8)}.tmp")

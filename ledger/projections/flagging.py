@@ -76,7 +76,12 @@ class Flag:
 
 
 def inquiry_status(facts: Facts, subject: str) -> tuple[str, str | None, list[str]]:
-    """(status, finding, inquiry event ids) of the committee's workflow on a subject event."""
+    """(status, finding, inquiry event ids) of the committee's workflow on a subject event.
+
+    A finding closes the flag; a new request after it reopens it, as it reopens the
+    inquiry (``ledger.vocabulary.audit``): the status is the request's again and the
+    closed finding is no longer the flag's (it stays among the inquiry's events).
+    """
     status, finding = "open", None
     ids = facts.inquiries.get(subject, [])
     for event_id in ids:
@@ -86,8 +91,8 @@ def inquiry_status(facts: Facts, subject: str) -> tuple[str, str | None, list[st
             status, finding = "finding_recorded", event["data"].get("finding")
         elif kind == "explanation.given" and status != "finding_recorded":
             status = "explanation_given"
-        elif kind == "explanation.requested" and status == "open":
-            status = "explanation_requested"
+        elif kind == "explanation.requested" and status in ("open", "finding_recorded"):
+            status, finding = "explanation_requested", None
     return status, finding, list(ids)
 
 

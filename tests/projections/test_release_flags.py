@@ -165,7 +165,7 @@ def test_rearrest_for_a_shooting_before_the_release_is_not_an_escalation() -> No
     assert rules_for(log, release) == set()
 
 
-def test_flag_status_follows_the_committee_workflow_and_never_disappears() -> None:
+def test_flag_status_follows_the_committee_workflow_reopens_and_never_disappears() -> None:
     log = CityLog()
     arrested(log)
     release = log.release("FIR-1", "P-1", at(days=2), "none")
@@ -199,6 +199,20 @@ def test_flag_status_follows_the_committee_workflow_and_never_disappears() -> No
         at(days=5),
     )
     assert status() == [("finding_recorded", "unlawful")]
+    log.add(
+        "explanation.requested",
+        "committee",
+        {"subject": release, "addressed_to": "court", "questions": "again?", "due": at(days=20)},
+        at(days=6),
+    )
+    assert status() == [("explanation_requested", None)], "a new request reopens the flag"
+    log.add(
+        "audit.finding_recorded",
+        "committee",
+        {"subject": release, "finding": "referred", "summary": "s"},
+        at(days=7),
+    )
+    assert status() == [("finding_recorded", "referred")]
 
 
 def test_release_citing_an_order_not_in_the_log_is_flagged_not_found() -> None:
