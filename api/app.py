@@ -17,6 +17,7 @@ from pathlib import Path
 from fastapi import Depends, FastAPI
 
 from api import docs
+from api.desk_files import DeskFiles
 from api.errors import install_error_handlers
 from api.gate import open_gate
 from api.parameters import refuse_unknown_query_parameters
@@ -106,6 +107,7 @@ def create_app(settings: Settings) -> FastAPI:
     for router in ROUTERS:
         app.include_router(router)
     app.include_router(docs.router)
+    app.mount("/desk", DeskFiles(), name="desk")
     if settings.site_dir is not None:
         app.mount("/", SiteFiles(settings.site_dir), name="site")
     return app

@@ -13,7 +13,6 @@ from __future__ import annotations
 import os
 import re
 import subprocess
-import threading
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -29,7 +28,7 @@ from ledger.errors import DocsAssetMissing, InvalidArgument
 from ledger.keyring import Keyring
 from tests.api.conftest import small_ledger
 from tests.conftest import Clock
-from tests.reliability.support import LEDGER_CMD, kill_hard, start_server
+from tests.reliability.support import LEDGER_CMD, serving
 from tests.site.browser import PageWatch, axe_violations
 from tests.site.conftest import build_from
 
@@ -159,25 +158,7 @@ def test_every_npm_asset_is_a_pinned_dependency() -> None:
 @pytest.fixture(scope="module")
 def server(city: dict[str, Any]) -> Iterator[str]:
     """``ledger serve --site`` on a loopback port the system picks; its address."""
-    process = start_server(
-        city["db"], city["keys"], 0, "--site", str(city["site"]), "--log-level", "info"
-    )
-    said: list[bytes] = []
-    address = None
-    assert process.stderr is not None and process.stdout is not None
-    for line in process.stderr:  # blocks until uvicorn says where it listens, or exits
-        said.append(line)
-        found = re.search(rb"running on (http://127\.0\.0\.1:\d+)", line)
-        if found:
-            address = found.group(1).decode()
-            break
-    assert address, "ledger serve did not start:\n" + b"".join(said).decode()
-    for stream in (process.stdout, process.stderr):  # keep reading, so the server never blocks
-        threading.Thread(target=lambda s=stream: said.extend(s), daemon=True).start()
-    try:
-        yield address
-    finally:
-        kill_hard(process)
+    yield from serving(city["db"], city["keys"], "--site", str(city["site"]))
 
 
 class Network:

@@ -10,13 +10,15 @@ a freshly opened ``Ledger`` builds.
 from __future__ import annotations
 
 import os
+import re
 import signal
 import socket
 import subprocess
 import sys
+import threading
 import time
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from datetime import datetime
 from pathlib import Path
 
@@ -126,6 +128,31 @@ def start_server(db: str, keys: Path, port: int, *extra: str) -> subprocess.Pope
         stderr=subprocess.PIPE,
         start_new_session=True,
     )
+
+
+def serving(db: str, keys: Path, *extra: str) -> Iterator[str]:
+    """``ledger serve`` on a loopback port the system picks: yields its address, then kills it.
+
+    Reads the server's output until uvicorn says where it listens, then keeps
+    reading it in threads, so the server never blocks on a full pipe.
+    """
+    process = start_server(db, keys, 0, "--log-level", "info", *extra)
+    said: list[bytes] = []
+    address = None
+    assert process.stderr is not None and process.stdout is not None
+    for line in process.stderr:  # blocks until uvicorn says where it listens, or exits
+        said.append(line)
+        found = re.search(rb"running on (http://127\.0\.0\.1:\d+)", line)
+        if found:
+            address = found.group(1).decode()
+            break
+    assert address, "ledger serve did not start:\n" + b"".join(said).decode()
+    for stream in (process.stdout, process.stderr):
+        threading.Thread(target=lambda s=stream: said.extend(s), daemon=True).start()
+    try:
+        yield address
+    finally:
+        kill_hard(process)
 
 
 def wait_until_serving(base: str, server: subprocess.Popen[bytes], timeout: float = 60) -> None:
