@@ -120,6 +120,25 @@ export async function importPrivateRaw(raw, extractable = false) {
   return subtle.importKey("pkcs8", concat(PKCS8_X25519, raw), { name: "X25519" }, extractable, ["deriveBits"]);
 }
 
+/* An unencrypted PKCS#8 PEM X25519 key file (as `ledger init` writes keys/court.seal.key) as
+ * { keyId, privateKey, publicKeyRaw }, the private key not extractable. A passphrase-protected
+ * file is keys.js's openSealKey's to open. */
+export async function importSealKey(pemText) {
+  if (/ENCRYPTED PRIVATE KEY/.test(pemText)) {
+    throw new SealingError("this key file is protected by a passphrase: give its passphrase", "key");
+  }
+  const found = /-----BEGIN PRIVATE KEY-----([A-Za-z0-9+/=\s]+)-----END PRIVATE KEY-----/.exec(pemText);
+  if (!found) { throw new SealingError("this file is not a PEM private key", "key"); }
+  let privateKey;
+  try {
+    privateKey = await subtle.importKey("pkcs8", b64decode(found[1].replace(/\s+/g, ""), "key"), { name: "X25519" }, false, ["deriveBits"]);
+  } catch (e) {
+    throw new SealingError("this file does not hold an X25519 sealing key", "key");
+  }
+  const publicKeyRaw = await publicOf(privateKey);
+  return { keyId: await sealingKeyId(publicKeyRaw), privateKey, publicKeyRaw };
+}
+
 async function importPublicRaw(raw, field) {
   if (raw.length !== X25519_LEN) { throw new SealingError("the X25519 key has the wrong length", field); }
   return subtle.importKey("raw", raw, { name: "X25519" }, true, []);
