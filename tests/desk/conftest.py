@@ -47,16 +47,20 @@ def court_story(scene: Scene) -> dict[str, str]:
     return ids
 
 
-@pytest.fixture(scope="module")
-def desk(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Desk]:
-    root = tmp_path_factory.mktemp("desk")
-    scene = Scene.create(root)
+def desk_over(root: Path, db: str | None = None) -> Iterator[Desk]:
+    """The court's story in a new ledger (SQLite in ``root``, or ``db``), served; stops after."""
+    scene = Scene.create(root, db)
     try:
         ids = court_story(scene)
     finally:
         scene.ledger.close()
-    for address in serving(str(root / "ledger.db"), scene.keyring.directory):
+    for address in serving(db or str(root / "ledger.db"), scene.keyring.directory):
         yield Desk(address, scene.keyring.directory, ids, scene)
+
+
+@pytest.fixture(scope="module")
+def desk(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Desk]:
+    yield from desk_over(tmp_path_factory.mktemp("desk"))
 
 
 @pytest.fixture
