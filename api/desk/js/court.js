@@ -39,6 +39,7 @@ const STRINGS = {
     cannotOpen: "Could not open: ", badLogKey: "The log key is not a valid key line: ", badSealKey: "The sealing key could not be read: ",
     badJson: "What the statement says is not valid JSON: ", signing: "Signing…", recorded: (id) => `Recorded as event ${id}.`,
     needSignKey: "Pick the court's signing key file first.", refused: "Not recorded: ", noSigning: "Signing in the browser is not installed on this desk.",
+    notCourtKey: "This key is not an active key of the court, as the log records it: nothing was sent.",
   },
   ur: {
     brand: "سیز فائر لیجر", title: "عدالت کی میز", language: "زبان",
@@ -65,6 +66,7 @@ const STRINGS = {
     cannotOpen: "کھل نہ سکیں: ", badLogKey: "لاگ کی کلید درست سطر نہیں: ", badSealKey: "مہر کلید پڑھی نہ جا سکی: ",
     badJson: "بیان کا متن درست JSON نہیں: ", signing: "دستخط ہو رہے ہیں…", recorded: (id) => `واقعہ ${id} کے طور پر درج ہو گیا۔`,
     needSignKey: "پہلے عدالت کی دستخطی کلید کی فائل چنیں۔", refused: "درج نہیں ہوا: ", noSigning: "اس میز پر براؤزر میں دستخط کی سہولت نصب نہیں۔",
+    notCourtKey: "لاگ کے مطابق یہ کلید عدالت کی فعال کلید نہیں: کچھ نہیں بھیجا گیا۔",
   },
 };
 
@@ -226,7 +228,12 @@ async function record(event) {
   } catch (e) { say("record-status", t.noSigning, "invalid"); return; }
   try {
     const key = await keys.openKey(await file.text(), $("sign-passphrase").value);
-    const draft = { type: $("record-type").value, occurred_at: $("record-occurred").value.trim(), data };
+    const holder = await keys.whoHolds(key.keyId);
+    if (!holder || holder.role !== "court" || holder.status !== "active") {
+      say("record-status", t.notCourtKey, "invalid");
+      return;
+    }
+    const draft = { type: $("record-type").value, recorder: holder.institution, occurred_at: $("record-occurred").value.trim(), data };
     const answer = await sign.signAndPost(key, draft);
     say("record-status", t.recorded(answer.event_id), "valid");
   } catch (e) {
