@@ -8,6 +8,7 @@ where it must say no.
 from __future__ import annotations
 
 import base64
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -167,3 +168,27 @@ def test_what_the_browser_seals_python_opens_for_every_recipient(page: Any) -> N
         unseal(envelope, court, sealing_context("arrest.made", "prosecution"))
     with pytest.raises(SealingError):
         unseal(envelope, X25519PrivateKey.generate(), context)
+
+
+IMPORT = """
+async (pem) => {
+  const h = await import('/desk/js/hpke.js');
+  return h.importSealKey(pem).then((k) => ({keyId: k.keyId}), (e) => ({error: e.message}));
+}
+"""
+
+
+def test_a_key_file_as_ledger_writes_it_gives_the_key_id_the_envelopes_name(
+    page: Any, tmp_path: Path
+) -> None:
+    from ledger.sealing import load_sealing_key, save_sealing_key, sealing_key_id
+
+    save_sealing_key(tmp_path / "plain.key", X25519PrivateKey.generate(), None)
+    save_sealing_key(tmp_path / "locked.key", X25519PrivateKey.generate(), b"a passphrase")
+    plain = load_sealing_key(tmp_path / "plain.key", None)
+    opened = page.evaluate(IMPORT, (tmp_path / "plain.key").read_text())
+    locked = page.evaluate(IMPORT, (tmp_path / "locked.key").read_text())
+    not_a_key = page.evaluate(IMPORT, "a letter, not a key")
+    assert opened == {"keyId": sealing_key_id(plain.public_key())}
+    assert locked["error"] == "key: this key file is protected by a passphrase: give its passphrase"
+    assert not_a_key["error"] == "key: this file is not a PEM private key"
