@@ -100,3 +100,18 @@ def test_the_court_page_fits_and_has_no_serious_accessibility_problem(
     assert problems == []
     assert violations == []
     assert watch.errors == [] and watch.external == []
+
+
+def test_the_desk_is_sent_under_a_policy_that_allows_this_server_only(desk: Desk) -> None:
+    import httpx
+
+    answer = httpx.get(desk.url + "/desk/court.html")
+    policy = answer.headers["content-security-policy"]
+    assert answer.status_code == 200
+    assert "default-src 'none'" in policy and "script-src 'self';" in policy
+    assert "unsafe-inline" not in policy and "unsafe-eval" not in policy
+    assert (
+        "<script>" not in answer.text
+        and "<style" not in answer.text
+        and " style=" not in answer.text
+    )
