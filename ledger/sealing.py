@@ -25,7 +25,9 @@ Envelope (hybrid) encryption:
    binds each wrapped key to the entry that names it. HPKE is implemented here
    from ``cryptography`` primitives (X25519, HKDF extract/expand, AESGCM)
    following the RFC's LabeledExtract/LabeledExpand, and is checked against
-   the CFRG test vector for that suite.
+   the CFRG test vector for that suite. ``api/desk/js/hpke.js`` writes and
+   reads the same format in the court's browser (tests/desk/test_hpke.py
+   checks both directions): a change here is a change there.
 
 Padding
 -------

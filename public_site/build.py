@@ -44,6 +44,9 @@ from public_site.source import SiteSource
 HERE = Path(__file__).resolve().parent
 TEMPLATES = HERE / "templates"
 STATIC = HERE / "static"
+PROOF_MODULE = HERE.parent / "api" / "desk" / "js" / "proof.js"
+"""The browser's checks of inclusion and checkpoint signatures, one home for the court's desk
+and the verify page: shipped with the site as ``static/proof.js``."""
 KM_HOURS = (12, 24, 48, 72, 168)
 """Hours at which the tables beside the time-to-arrest charts read the curves."""
 
@@ -294,6 +297,7 @@ class SiteBuilder:
         for item in sorted(STATIC.rglob("*")):
             if item.is_file():
                 self.writer.copy(f"static/{item.relative_to(STATIC).as_posix()}", item)
+        self.writer.copy("static/proof.js", PROOF_MODULE)
         for name, source in self.fonts.files.items():
             self.writer.copy(f"static/{name}", source)
         self.writer.write("static/fonts.css", stylesheet(self.fonts))

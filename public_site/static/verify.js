@@ -11,12 +11,17 @@
  *     audit path is computed here from the log's C2SP tlog-tiles (hash tiles
  *     under data/tile/, O(log n) of them); data/ids/ only says where to look,
  *     and the leaf text comes from the entry bundle (or is pasted).
- * Uses only WebCrypto (SHA-256, Ed25519). */
+ * The checks themselves are proof.js's (the desk's module, shipped with the
+ * site): this page only finds the tiles and shows each step. */
+import {
+  equal, eventIdOf, hasWebCrypto, hex, leafFromBundle, leafHash, nodeHash, parseNote,
+  rootFromProof, TILE, tilePath, verifyNote,
+} from "./proof.js";
+
 (function () {
   "use strict";
   var form = document.getElementById("verify-form");
   if (!form) { return; }
-  var subtle = window.crypto && window.crypto.subtle;
   var enc = new TextEncoder();
   var idInput = document.getElementById("event-id");
   var pick = document.getElementById("event-pick");
@@ -40,116 +45,11 @@
     stepsList.appendChild(li);
   }
 
-  function b64decode(text) {
-    var raw = atob(text);
-    var out = new Uint8Array(raw.length);
-    for (var i = 0; i < raw.length; i++) { out[i] = raw.charCodeAt(i); }
-    return out;
-  }
-
-  function concat(parts) {
-    var n = 0, i;
-    for (i = 0; i < parts.length; i++) { n += parts[i].length; }
-    var out = new Uint8Array(n), at = 0;
-    for (i = 0; i < parts.length; i++) { out.set(parts[i], at); at += parts[i].length; }
-    return out;
-  }
-
-  function hex(bytes) {
-    return Array.prototype.map.call(bytes, function (b) { return ("0" + b.toString(16)).slice(-2); }).join("");
-  }
-
-  function equal(a, b) {
-    if (a.length !== b.length) { return false; }
-    for (var i = 0; i < a.length; i++) { if (a[i] !== b[i]) { return false; } }
-    return true;
-  }
-
-  async function sha256(bytes) { return new Uint8Array(await subtle.digest("SHA-256", bytes)); }
-  function leafHash(bytes) { return sha256(concat([new Uint8Array([0]), bytes])); }
-  function nodeHash(left, right) { return sha256(concat([new Uint8Array([1]), left, right])); }
-
-  /* RFC 9162 2.1.3.2: recompute the root from a leaf hash and its audit path. */
-  async function rootFromProof(index, size, leaf, path) {
-    if (index >= size) { throw new Error("index beyond tree size"); }
-    var fn = index, sn = size - 1, r = leaf;
-    for (var i = 0; i < path.length; i++) {
-      if (sn === 0) { throw new Error("proof too long"); }
-      if (fn % 2 === 1 || fn === sn) {
-        r = await nodeHash(path[i], r);
-        while (fn % 2 === 0 && fn !== 0) { fn = Math.floor(fn / 2); sn = Math.floor(sn / 2); }
-      } else {
-        r = await nodeHash(r, path[i]);
-      }
-      fn = Math.floor(fn / 2); sn = Math.floor(sn / 2);
-    }
-    if (sn !== 0) { throw new Error("proof too short"); }
-    return r;
-  }
-
-  /* C2SP signed-note verifier key: name+hex(keyid)+base64(type || key). */
-  async function parseVkey(vkey) {
-    var first = vkey.indexOf("+"), second = vkey.indexOf("+", first + 1);
-    if (first < 1 || second < 0) { throw new Error("malformed log key"); }
-    /* the base64 key material may itself contain "+": split at the first two only */
-    var parts = [vkey.slice(0, first), vkey.slice(first + 1, second), vkey.slice(second + 1)];
-    var material = b64decode(parts[2]);
-    if (material[0] !== 1 || material.length !== 33) { throw new Error("not an Ed25519 note key"); }
-    var key = material.slice(1);
-    var id = (await sha256(concat([enc.encode(parts[0] + "\n"), new Uint8Array([1]), key]))).slice(0, 4);
-    if (hex(id) !== parts[1]) { throw new Error("log key id does not match its name and key"); }
-    return { name: parts[0], id: id, key: key };
-  }
-
-  function parseNote(note) {
-    var split = note.lastIndexOf("\n\n");
-    if (split < 0 || note.charAt(note.length - 1) !== "\n") { throw new Error("malformed signed note"); }
-    var text = note.slice(0, split + 1);
-    var lines = note.slice(split + 2, -1).split("\n");
-    var sigs = lines.map(function (line) {
-      if (line.indexOf("\u2014 ") !== 0) { throw new Error("malformed signature line"); }
-      var rest = line.slice(2), space = rest.indexOf(" ");
-      var raw = b64decode(rest.slice(space + 1));
-      return { name: rest.slice(0, space), id: raw.slice(0, 4), sig: raw.slice(4) };
-    });
-    var body = text.slice(0, -1).split("\n");
-    if (body.length < 3) { throw new Error("malformed checkpoint"); }
-    return { text: text, sigs: sigs, origin: body[0], size: Number(body[1]), root: b64decode(body[2]) };
-  }
-
-  async function verifyNote(note, vkey) {
-    var k = await parseVkey(vkey);
-    var key = await subtle.importKey("raw", k.key, { name: "Ed25519" }, false, ["verify"]);
-    var mine = note.sigs.filter(function (s) { return s.name === k.name && equal(s.id, k.id); });
-    if (!mine.length) { return false; }
-    for (var i = 0; i < mine.length; i++) {
-      if (mine[i].sig.length !== 64) { return false; }
-      if (!(await subtle.verify({ name: "Ed25519" }, key, mine[i].sig, enc.encode(note.text)))) { return false; }
-    }
-    return true;
-  }
-
-  async function eventIdOf(leafText) {
-    var marker = ',"signature":"', cut = leafText.lastIndexOf(marker);
-    if (cut < 0) { throw new Error("not a signed statement"); }
-    var end = leafText.indexOf('"', cut + marker.length);
-    return hex(await sha256(enc.encode(leafText.slice(0, cut) + leafText.slice(end + 1))));
-  }
-
   function wantedId() { return idInput.value.trim().toLowerCase(); }
-
-  /* c2sp.org/tlog-tiles: tile index 1234067 is x001/x234/067; the right edge is a partial tile .p/W. */
-  var TILE = 256;
-  function tileUrl(level, index, width) {
-    var groups = [];
-    do { groups.unshift(("00" + (index % 1000)).slice(-3)); index = Math.floor(index / 1000); } while (index > 0);
-    var path = groups.map(function (g, i) { return i < groups.length - 1 ? "x" + g : g; }).join("/");
-    return form.dataset.tiles + level + "/" + path + (width < TILE ? ".p/" + width : "");
-  }
 
   var tiles = {};
   function fetchTile(level, index, width) {
-    var url = tileUrl(level, index, width);
+    var url = form.dataset.tiles + tilePath(level, index, width);
     if (!tiles[url]) {
       tiles[url] = fetch(url, { cache: "no-store" }).then(function (response) {
         if (!response.ok) { throw new Error("missing tile " + url); }
@@ -210,18 +110,6 @@
     return parseNote(await response.text());
   }
 
-  /* The leaf text at index from its entry bundle (each entry behind a big-endian uint16 length). */
-  async function fetchLeaf(index, size) {
-    var bundle = Math.floor(index / TILE), width = Math.min(TILE, size - bundle * TILE);
-    var raw = await fetchTile("entries", bundle, width), at = 0, n = 0;
-    while (at + 2 <= raw.length) {
-      var length = raw[at] * 256 + raw[at + 1];
-      if (n === index - bundle * TILE) { return new TextDecoder().decode(raw.slice(at + 2, at + 2 + length)); }
-      at += 2 + length; n += 1;
-    }
-    throw new Error("entry bundle too short");
-  }
-
   async function loadProof() {
     var id = wantedId();
     stepsList.textContent = "";
@@ -234,13 +122,13 @@
     if (!Object.prototype.hasOwnProperty.call(positions, id)) { show("invalid", msg("NoProof")); return false; }
     var note = await fetchCheckpoint();
     proof = { event_id: id, leaf_index: positions[id], tree_size: note.size };
-    leafBox.value = proof.leaf_index < note.size ? await fetchLeaf(proof.leaf_index, note.size) : "";
+    leafBox.value = proof.leaf_index < note.size ? await leafFromBundle(fetchTile, proof.leaf_index, note.size) : "";
     return true;
   }
 
   async function verify() {
     stepsList.textContent = "";
-    if (!subtle || !subtle.importKey) { show("invalid", msg("NoWebcrypto")); return; }
+    if (!hasWebCrypto()) { show("invalid", msg("NoWebcrypto")); return; }
     if (!proof || proof.event_id !== wantedId()) {
       if (!(await loadProof())) { return; }
       stepsList.textContent = "";

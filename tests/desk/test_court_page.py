@@ -1,0 +1,117 @@
+"""The court page in Chromium over ``ledger serve``: every statement checked, names opened locally.
+
+The court reads a case and a person; each statement's proof is checked in the
+browser against the signed checkpoint with the log key the court holds, and
+the sealed name is opened with the court's key file. Every request the page
+makes is recorded: none may carry the name or any key material. A server
+that lies (a changed proof hash, a changed checkpoint) is shown as not
+verified.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from tests.desk.conftest import CASE, NAME, Desk
+from tests.desk.court_desk import (
+    Requests,
+    change_checkpoint_root,
+    flip_first_hash,
+    key_material,
+    lie,
+    open_court,
+    read,
+)
+from tests.site.browser import PageWatch, axe_violations, overflow_problems
+
+
+def test_the_court_reads_a_case_checked_and_opens_the_name_without_sending_it(
+    browser: Any, desk: Desk
+) -> None:
+    context, page = open_court(browser, desk)
+    requests = Requests(context)
+    watch = PageWatch(page, desk.url)
+    assert read(page, desk, CASE) == "valid", page.inner_text("#status")
+    events = page.locator("#events > li")
+    ids = [events.nth(i).get_attribute("data-event-id") for i in range(events.count())]
+    verified = {events.nth(i).get_attribute("data-verified") for i in range(events.count())}
+    assert [desk.ids[k] for k in ("arrest", "produced", "charge")] == [
+        i for i in ids if i in (desk.ids["arrest"], desk.ids["produced"], desk.ids["charge"])
+    ]
+    assert verified == {"yes"}
+    read(page, desk, "P-17", "person")
+    opened = page.locator(f"li[data-event-id='{desk.ids['person']}'] .sealed[data-opened='yes']")
+    shown = opened.inner_text()
+    context.close()
+    assert NAME in shown
+    assert requests.seen
+    assert requests.carrying(NAME) == []
+    for secret in key_material(desk.keys):
+        assert requests.carrying(secret) == [], secret
+    assert watch.errors == [] and watch.external == []
+
+
+def test_without_the_key_the_name_stays_sealed(browser: Any, desk: Desk) -> None:
+    context, page = open_court(browser, desk)
+    read(page, desk, "P-17", "person", seal_key=False)
+    text = page.inner_text("#events")
+    context.close()
+    assert NAME not in text and "Sealed." in text
+
+
+@pytest.mark.parametrize(
+    ("change", "reason"),
+    [
+        (flip_first_hash, "the proof does not lead to the signed root"),
+        (change_checkpoint_root, "the checkpoint's signature does not verify"),
+    ],
+    ids=["proof", "checkpoint"],
+)
+def test_a_tampered_proof_or_checkpoint_is_shown_as_not_verified(
+    browser: Any, desk: Desk, change: Any, reason: str
+) -> None:
+    context, page = open_court(browser, desk)
+    context.route("**/v1/cases/*/history", lambda route: lie(route, change))
+    state = read(page, desk, CASE)
+    text = page.inner_text("#history")
+    context.close()
+    assert state == "invalid"
+    assert "NOT verified" in text and reason in text
+
+
+@pytest.mark.parametrize("width", [390, 1280])
+@pytest.mark.parametrize("lang", ["en", "ur"])
+def test_the_court_page_fits_and_has_no_serious_accessibility_problem(
+    browser: Any, desk: Desk, width: int, lang: str
+) -> None:
+    context, page = open_court(browser, desk, width, lang)
+    watch = PageWatch(page, desk.url)
+    read(page, desk, "P-17", "person")
+    direction = page.evaluate("getComputedStyle(document.body).direction")
+    heading = page.inner_text("h1")
+    problems = overflow_problems(page, width)
+    violations = axe_violations(page)
+    context.close()
+    assert (direction, heading) == (
+        ("rtl", "عدالت کی میز") if lang == "ur" else ("ltr", "Court desk")
+    )
+    assert problems == []
+    assert violations == []
+    assert watch.errors == [] and watch.external == []
+
+
+def test_the_desk_is_sent_under_a_policy_that_allows_this_server_only(desk: Desk) -> None:
+    import httpx
+
+    answer = httpx.get(desk.url + "/desk/court.html")
+    policy = answer.headers["content-security-policy"]
+    assert answer.status_code == 200
+    assert "default-src 'none'" in policy and "script-src 'self';" in policy
+    assert "unsafe-inline" not in policy and "unsafe-eval" not in policy
+    assert (
+        "<script>" not in answer.text
+        and "<style" not in answer.text
+        and " style=" not in answer.text
+    )
