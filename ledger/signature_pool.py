@@ -2,8 +2,10 @@
 
 Signature verification dominates the cost of importing and verifying a log
 (about 9k Ed25519 verifications a second per core), so it runs in a pool of
-worker processes. A worker parses a JSON line, checks the envelope, computes
-the content id and verifies the signature with the key the id names; the
+worker processes, while the reading process parses each line, checks the
+envelope and computes the content id (cheaper than sending a parsed statement
+between processes). A worker gets only the public key the statement's key id
+names, the signed bytes and the signature, and answers yes or no; the
 *decision* whether that key may sign at that position stays with the single
 writer (see ``ledger.admission``), so the result is the same as checking inline.
 """
@@ -16,8 +18,11 @@ import os
 from collections import deque
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, replace
-from multiprocessing.pool import Pool
+from multiprocessing.pool import AsyncResult, Pool
 from typing import TypeVar
+
+from cryptography.exceptions import InvalidSignature
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
 from ledger import errors
 from ledger.crypto import b64decode, key_id_for_raw, verify_raw
@@ -25,6 +30,8 @@ from ledger.errors import LedgerError
 from ledger.statements import Statement, parse_statement_json
 
 CHUNK = 256
+AHEAD = 4
+"""Chunks per worker sent ahead of the reader: enough to keep the workers busy."""
 T = TypeVar("T")
 INLINE_BELOW = 128
 
@@ -72,7 +79,7 @@ def check_one(number: int | None, line: str | bytes, keys: dict[str, bytes]) -> 
     try:
         st = parse_statement_json(line)
     except LedgerError as exc:
-        return Checked(number, None, False, (type(exc).__name__, exc.message, exc.field))
+        return _failed(number, exc)
     public = keys.get(st.key_id)
     sig_ok = public is not None and verify_raw(public, st.signed_bytes, b64decode(st.signature))
     return Checked(number, st, sig_ok)
@@ -88,56 +95,86 @@ def parse_one(number: int | None, line: str | bytes) -> Checked:
     try:
         return Checked(number, parse_statement_json(line), True)
     except LedgerError as exc:
-        return Checked(number, None, False, (type(exc).__name__, exc.message, exc.field))
+        return _failed(number, exc)
 
 
-def _check_chunk(
-    args: tuple[int | None, Sequence[str | bytes], dict[str, bytes], int],
-) -> list[Checked]:
-    """Check a chunk; its first ``covered`` lines lie under a verified checkpoint."""
-    first, lines, keys, covered = args
-    checked = []
-    for i, line in enumerate(lines):
-        number = None if first is None else first + i
-        checked.append(parse_one(number, line) if i < covered else check_one(number, line, keys))
-    return checked
+def _failed(number: int | None, exc: LedgerError) -> Checked:
+    return Checked(number, None, False, (type(exc).__name__, exc.message, exc.field))
 
 
-def _as_text(line: str | bytes) -> str:
-    return line if isinstance(line, str) else line.decode("utf-8", "replace")
+def keys_declared_by(st: Statement) -> dict[str, bytes]:
+    """Signing keys a parsed charter or key registration introduces."""
+    if st.type not in ("ledger.chartered", "key.registered"):
+        return {}
+    return keys_declared_in(st.leaf_bytes().decode("utf-8"))
+
+
+Signed = tuple[bytes, bytes, bytes] | None
+"""What a worker needs to check one signature: (public key, signed bytes, signature)."""
+
+_KEYS: dict[bytes, Ed25519PublicKey] = {}
+
+
+def _verify_chunk(items: Sequence[Signed]) -> list[bool]:
+    """Verify a chunk of signatures (in a worker); None stands for "nothing to verify"."""
+    results = []
+    for item in items:
+        if item is None:
+            results.append(False)
+            continue
+        public, message, signature = item
+        key = _KEYS.get(public)
+        if key is None:
+            try:
+                key = _KEYS[public] = Ed25519PublicKey.from_public_bytes(public)
+            except ValueError:
+                results.append(False)
+                continue
+        try:
+            key.verify(signature, message)
+        except (InvalidSignature, ValueError):
+            results.append(False)
+        else:
+            results.append(True)
+    return results
 
 
 class Checker:
-    """A reusable pool of checking workers (one per core)."""
+    """A reusable pool of signature-checking workers.
+
+    The reading process parses every line itself (parsing costs less than
+    sending a parsed statement between processes) and sends the workers only
+    what a signature check needs: the public key, the signed bytes and the
+    signature. Results come back in input order.
+    """
 
     def __init__(self, processes: int | None = None) -> None:
+        """``processes``: how many processes share the work, this one included (default:
+        one per core, at most four). With one, everything runs here; with more, this
+        process parses and decides while ``processes - 1`` workers check signatures."""
         self.processes = processes or max(1, min(os.cpu_count() or 1, 4))
         if multiprocessing.current_process().daemon:
             self.processes = 1  # a pool's worker may not start a pool of its own
         self._pool: Pool | None = None
 
+    @property
+    def workers(self) -> int:
+        return self.processes - 1
+
     def _get_pool(self) -> Pool:
         if self._pool is None:
-            self._pool = multiprocessing.get_context("fork").Pool(self.processes)
+            self._pool = multiprocessing.get_context("fork").Pool(self.workers)
         return self._pool
 
     def check(
         self, lines: Sequence[str | bytes], keys: dict[str, bytes], *, first_line: int | None = 1
     ) -> Iterator[Checked]:
         """Yield one Checked per line, in order; parallel for large inputs."""
-        if len(lines) < INLINE_BELOW or self.processes == 1:
-            keys = dict(keys)
-            for line in lines:
-                keys.update(keys_declared_in(_as_text(line)))
-            yield from _check_chunk((first_line, lines, keys, 0))
-            return
-        for number, checked in self.check_stream(
-            (
-                (None if first_line is None else first_line + i, line)
-                for i, line in enumerate(lines)
-            ),
-            keys,
-        ):
+        numbered = (
+            (None if first_line is None else first_line + i, line) for i, line in enumerate(lines)
+        )
+        inline = len(lines) < INLINE_BELOW
+        for number, checked in self._stream(numbered, keys, 1, 0, inline=inline):
             yield checked if checked.line == number else replace(checked, line=number)
 
     def check_stream(
@@ -150,38 +187,79 @@ class Checker:
     ) -> Iterator[tuple[T, Checked]]:
         """Check a stream of (payload, line) pairs, keeping the workers ahead of the reader.
 
-        Keys a chunk declares (charter, key registrations) are added to the
-        cumulative key map sent with that chunk and every later one. The first
-        ``covered`` items lie under a verified checkpoint: they are parsed, and
-        their signatures not checked again (see ``parse_one``).
+        Each line is parsed here, in order; a statement's signature is checked
+        in a worker with the key its id names among the keys given and those
+        declared (by a charter or key registration) up to and including that
+        line. Whether that key may sign at that position is decided later, by
+        the rules. The first ``covered`` items lie under a verified checkpoint:
+        they are parsed, and their signatures not checked again (see
+        ``parse_one``). At most ``AHEAD`` chunks per worker are in flight, so
+        a long input is never read into memory whole.
         """
+        return self._stream(items, keys, first_line, covered, inline=False)
+
+    def _stream(
+        self,
+        items: Iterable[tuple[T, str | bytes]],
+        keys: dict[str, bytes],
+        first_line: int,
+        covered: int,
+        *,
+        inline: bool,
+    ) -> Iterator[tuple[T, Checked]]:
         known = dict(keys)
-        pending: deque[list[T]] = deque()
-
-        def tasks() -> Iterator[tuple[int, Sequence[str | bytes], dict[str, bytes], int]]:
-            number = first_line
-            for chunk in _chunks(items, CHUNK):
-                lines = [line for _, line in chunk]
-                left = max(0, covered - (number - first_line))
-                for line in lines:
-                    known.update(keys_declared_in(_as_text(line)))
-                pending.append([payload for payload, _ in chunk])
-                yield number, lines, dict(known) if left < len(lines) else {}, left
-                number += len(chunk)
-
-        if self.processes == 1:
-            results: Iterable[list[Checked]] = map(_check_chunk, tasks())
-        else:
-            results = self._get_pool().imap(_check_chunk, tasks())
-        for checked_chunk in results:
-            payloads = pending.popleft()
-            yield from zip(payloads, checked_chunk, strict=True)
+        number = first_line
+        inline = inline or self.workers == 0
+        in_flight: deque[tuple[list[tuple[T, Checked]], list[Signed], AsyncResult[list[bool]]]] = (
+            deque()
+        )
+        for chunk in _chunks(items, CHUNK):
+            parsed: list[tuple[T, Checked]] = []
+            signed: list[Signed] = []
+            for payload, line in chunk:
+                checked = parse_one(number, line)
+                st = checked.statement
+                public = None
+                if st is not None:
+                    known.update(keys_declared_by(st))
+                if st is not None and number - first_line >= covered:
+                    public = known.get(st.key_id)
+                    # Not verified until a worker says so.
+                    checked = Checked(number, st, False)
+                parsed.append((payload, checked))
+                signed.append(
+                    None
+                    if st is None or public is None
+                    else (public, st.signed_bytes, b64decode(st.signature))
+                )
+                number += 1
+            if inline or all(s is None for s in signed):
+                yield from _combined(parsed, signed, _verify_chunk(signed))
+                continue
+            in_flight.append(
+                (parsed, signed, self._get_pool().apply_async(_verify_chunk, (signed,)))
+            )
+            while len(in_flight) > AHEAD * self.workers:
+                parsed, signed, result = in_flight.popleft()
+                yield from _combined(parsed, signed, result.get())
+        while in_flight:
+            parsed, signed, result = in_flight.popleft()
+            yield from _combined(parsed, signed, result.get())
 
     def close(self) -> None:
         if self._pool is not None:
             self._pool.close()
             self._pool.join()
             self._pool = None
+
+
+def _combined(
+    parsed: Sequence[tuple[T, Checked]], signed: Sequence[Signed], verified: Sequence[bool]
+) -> Iterator[tuple[T, Checked]]:
+    for (payload, checked), item, ok in zip(parsed, signed, verified, strict=True):
+        if item is not None and ok:
+            checked = Checked(checked.line, checked.statement, True)
+        yield payload, checked
 
 
 def _chunks(

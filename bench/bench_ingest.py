@@ -1,0 +1,153 @@
+"""Import and verify of a simulated city's log, as ratios to the raw Ed25519 verify rate.
+
+    .venv/bin/python bench/bench_ingest.py [--scale 1.0] [--months 6] [--log LOG --keys KEYS]
+                                           [--rounds 3] [--no-postgres]
+
+A city is simulated through the signed path (every event type, sealed parts,
+whole lifecycles), or ``--log`` names the ``log.jsonl`` of a ``ledger export``
+with ``--keys`` the keys it was made with. Each round then measures, one
+after the other on this machine:
+
+  * the reference: raw Ed25519 verifications per second on one core, of
+    messages the size of the city's statements;
+  * ``ledger import`` of the whole log into a fresh SQLite file and into a
+    fresh PostgreSQL schema (every check: parse, content id, signature, key,
+    role, rules, ids; the event store, leaf index and Merkle tree written);
+  * ``ledger verify`` of the SQLite ledger in one process, and in two (the
+    rules replayed in this one while a worker checks signatures).
+
+Each figure is printed as a ratio to that round's reference, then the best and
+median of the rounds. Goals: import >= 1.0 x on SQLite and >= 0.6 x on
+PostgreSQL; verify >= 0.8 x in one process.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import statistics
+import sys
+import tempfile
+import time
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from bench.bench_core import drop_pg, fresh_pg_url  # noqa: E402
+from ledger.importing import import_lines  # noqa: E402
+from ledger.keyring import Keyring  # noqa: E402
+from ledger.service import Ledger  # noqa: E402
+from ledger.signature_pool import Checker  # noqa: E402
+from ledger.simulation import CityConfig, default_start, simulate  # noqa: E402
+from ledger.storage import open_store  # noqa: E402
+from ledger.verification.replay import verify_store  # noqa: E402
+
+
+def raw_verify_rate(lines: list[str], n: int = 10_000) -> float:
+    """Single-core Ed25519 verifications per second of messages as long as the log's lines."""
+    key = Ed25519PrivateKey.generate()
+    public = key.public_key()
+    size = sum(len(line) for line in lines[:1000]) // max(1, min(len(lines), 1000))
+    messages = [(b"%d " % i) + b"s" * size for i in range(n)]
+    signatures = [key.sign(m) for m in messages]
+    began = time.perf_counter()
+    for m, s in zip(messages, signatures, strict=True):
+        public.verify(s, m)
+    return n / (time.perf_counter() - began)
+
+
+def simulated_city(folder: Path, scale: float, months: int) -> tuple[list[str], Keyring]:
+    """The log of a city simulated through the signed path into a scratch ledger."""
+    keyring = Keyring.create(folder / "keys")
+    start = default_start(months)
+    chartered = (start - timedelta(days=1)).strftime("%Y-%m-%dT%H:%M:%SZ")
+    with Ledger.open(str(folder / "city.db"), log_key=keyring.log_key()) as ledger:
+        ledger.append([keyring.sign(keyring.charter_draft(chartered), now=datetime.now(UTC))])
+        simulate(ledger, keyring.directory, CityConfig(start=start, months=months, scale=scale))
+        lines = [stored.leaf for stored in ledger.events()]
+    return lines, keyring
+
+
+def import_rate(db: str, keyring: Keyring, lines: list[str]) -> float:
+    with Ledger.open(db, log_key=keyring.log_key()) as ledger:
+        began = time.perf_counter()
+        import_lines(ledger, enumerate(lines, start=1), batch_size=1000)
+        elapsed = time.perf_counter() - began
+        ledger.sign_checkpoint()
+        if ledger.size != len(lines):
+            raise SystemExit(f"imported {ledger.size} of {len(lines)} statements")
+    return len(lines) / elapsed
+
+
+def verify_rate(db: str, processes: int) -> float:
+    store = open_store(db)
+    checker = Checker(processes)
+    try:
+        began = time.perf_counter()
+        report = verify_store(store, checker=checker)
+        elapsed = time.perf_counter() - began
+    finally:
+        checker.close()
+        store.close()
+    if not report.ok:
+        raise SystemExit(f"verify failed: {report.summary()}")
+    return report.events / elapsed
+
+
+def one_round(
+    folder: Path, keyring: Keyring, lines: list[str], postgres: bool, n: int
+) -> dict[str, float]:
+    reference = raw_verify_rate(lines)
+    rates: dict[str, float] = {}
+    db = str(folder / f"import-{n}.db")
+    rates["import, SQLite"] = import_rate(db, keyring, lines)
+    if postgres:
+        url, schema = fresh_pg_url()
+        try:
+            rates["import, PostgreSQL"] = import_rate(url, keyring, lines)
+        finally:
+            drop_pg(schema)
+    rates["verify, 1 process"] = verify_rate(db, 1)
+    rates["verify, 2 processes"] = verify_rate(db, 2)
+    print(f"round {n}: raw Ed25519 verify, one core: {reference:,.0f}/s")
+    for name, rate in rates.items():
+        print(f"  {name:22s} {rate:8,.0f} statements/s = {rate / reference:.2f} x raw verify")
+    return {name: rate / reference for name, rate in rates.items()}
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--scale", type=float, default=1.0)
+    parser.add_argument("--months", type=int, default=6)
+    parser.add_argument("--log", type=Path, help="log.jsonl of a ledger export, instead")
+    parser.add_argument("--keys", type=Path, help="with --log: the keys it was made with")
+    parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--no-postgres", action="store_true")
+    args = parser.parse_args(argv)
+    with tempfile.TemporaryDirectory(prefix="bench-ingest-") as tmp:
+        folder = Path(tmp)
+        if args.log is not None:
+            if args.keys is None:
+                parser.error("--log needs --keys")
+            lines = args.log.read_text("utf-8").splitlines()
+            keyring = Keyring(args.keys)
+        else:
+            lines, keyring = simulated_city(folder, args.scale, args.months)
+        types = len({json.loads(line)["type"] for line in lines})
+        sealed = sum('"sealed":' in line for line in lines)
+        print(f"city: {len(lines):,} statements of {types} types, {sealed:,} with a sealed part")
+        ratios: list[dict[str, float]] = [
+            one_round(folder, keyring, lines, not args.no_postgres, n)
+            for n in range(1, args.rounds + 1)
+        ]
+        print(f"over {len(ratios)} rounds (ratio to the same round's raw verify rate):")
+        for name in ratios[0]:
+            xs = [r[name] for r in ratios]
+            print(f"  {name:22s} best {max(xs):.2f} x, median {statistics.median(xs):.2f} x")
+
+
+if __name__ == "__main__":
+    main()
