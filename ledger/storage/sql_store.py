@@ -42,6 +42,7 @@ from ledger.storage.port import (
     LeafRow,
     StoredReportSnapshot,
 )
+from ledger.storage.recorder import insert_rows
 from ledger.storage.schema import (
     checkpoints_table,
     cosignatures_table,
@@ -499,20 +500,25 @@ class SqlUnitOfWork:
         return self._store._save_in_log_order(aggregates)  # noqa: SLF001  (same transaction)
 
     def insert_leaves(self, rows: Sequence[LeafRow]) -> None:
-        if rows:
-            self._session.execute(
-                insert(leaves_table),
-                [
-                    {
-                        "leaf_index": r.leaf_index,
-                        "event_id": r.event_id,
-                        "leaf_hash": r.leaf_hash,
-                        "type": r.type,
-                        "recorder": r.recorder,
-                        "occurred_at": r.occurred_at,
-                        "aggregate_id": r.aggregate_id,
-                        "notification_id": r.notification_id,
-                    }
-                    for r in rows
-                ],
-            )
+        insert_rows(
+            self._session,
+            leaves_table,
+            LEAF_COLUMNS,
+            [
+                (
+                    r.leaf_index,
+                    r.event_id,
+                    r.leaf_hash,
+                    r.type,
+                    r.recorder,
+                    r.occurred_at,
+                    r.aggregate_id,
+                    r.notification_id,
+                )
+                for r in rows
+            ],
+        )
+
+
+LEAF_COLUMNS = tuple(leaves_table.c.keys())
+"""The leaf index's columns in the order of LeafRow's fields (rows are read back as LeafRow(*row))."""
