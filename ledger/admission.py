@@ -113,6 +113,8 @@ class Decision:
         self.touched: dict[UUID, LedgerAggregate] = {}
         self.new_events: dict[str, EventInfo] = {}
         self._entry: Entry | None = None
+        self._typed: EventData | None = None
+        """The current statement's data as validated (what its lifecycle folds)."""
         self._recorded_on: LedgerAggregate | None = None
 
     # --- lookups -------------------------------------------------------------
@@ -184,6 +186,7 @@ class Decision:
             event_id=e.event_id,
             timestamp=e.statement.recorded_at,
             parsed=e.statement.to_dict(),
+            typed=self._typed,
         )
         self.touched[agg.id] = agg
         self._mark(agg)
@@ -198,6 +201,7 @@ class Decision:
             event_id=e.event_id,
             timestamp=e.statement.recorded_at,
             parsed=e.statement.to_dict(),
+            typed=self._typed,
         )
         self.touched[agg.id] = agg
         self._mark(agg)
@@ -229,6 +233,7 @@ class Decision:
             self.require_event(ref, field=f"refs[{i}]")
         self._check_times(entry, data, now)
         self._entry = entry
+        self._typed = data
         self._recorded_on = None
         try:
             spec.handler(entry, data, self)
@@ -244,6 +249,7 @@ class Decision:
             )
         finally:
             self._entry = None
+            self._typed = None
         self.new_events[st.event_id] = info
         return info
 

@@ -274,14 +274,16 @@ def fold(
     event_id: str,
     leaf_index: int,
     spec: EventSpec | None = None,
+    typed: EventData | None = None,
 ) -> None:
     """Evolve ``state`` by one statement (the dict the log stores), typed by its event type.
 
-    ``spec`` is the declaration of the statement's type, when the caller already holds it.
+    ``spec`` is the declaration of the statement's type, and ``typed`` its data as
+    ``spec`` validated it, when the caller already holds them.
     """
     spec = spec or spec_for(statement["type"])
     evolve(
-        spec.validate(statement["data"]),
+        typed if typed is not None else spec.validate(statement["data"]),
         state,
         Recorded(
             statement["type"],
