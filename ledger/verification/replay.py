@@ -333,7 +333,7 @@ class StoredColumns:
                     event_id,
                     f"ledger_events.{name}",
                 )
-        if _json_or_none(stored.state) != _json_or_none(want.state):
+        if stored.state != want.state and _json_or_none(stored.state) != _json_or_none(want.state):
             replayer.problem(
                 "event-store",
                 "the stored aggregate event differs from the one the signed statement gives",
