@@ -9,7 +9,9 @@ with ``--keys`` the keys it was made with. Each round then measures, one
 after the other on this machine:
 
   * the reference: raw Ed25519 verifications per second on one core, of
-    messages the size of the city's statements;
+    messages the size of the city's statements, just before and just after
+    each figure below (each figure is divided by the mean of its two, so a
+    machine that others load unevenly skews the ratio less);
   * ``ledger import`` of the whole log into a fresh SQLite file and into a
     fresh PostgreSQL schema (every check: parse, content id, signature, key,
     role, rules, ids; the event store, leaf index and Merkle tree written);
@@ -29,6 +31,7 @@ import statistics
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -46,7 +49,7 @@ from ledger.storage import open_store  # noqa: E402
 from ledger.verification.replay import verify_store  # noqa: E402
 
 
-def raw_verify_rate(lines: list[str], n: int = 10_000) -> float:
+def raw_verify_rate(lines: list[str], n: int = 5_000) -> float:
     """Single-core Ed25519 verifications per second of messages as long as the log's lines."""
     key = Ed25519PrivateKey.generate()
     public = key.public_key()
@@ -100,22 +103,36 @@ def verify_rate(db: str, processes: int) -> float:
 def one_round(
     folder: Path, keyring: Keyring, lines: list[str], postgres: bool, n: int
 ) -> dict[str, float]:
-    reference = raw_verify_rate(lines)
-    rates: dict[str, float] = {}
+    """Each figure over the mean of the raw verify rates measured just before and after it."""
     db = str(folder / f"import-{n}.db")
-    rates["import, SQLite"] = import_rate(db, keyring, lines)
+    runs: dict[str, Callable[[], float]] = {
+        "import, SQLite": lambda: import_rate(db, keyring, lines)
+    }
     if postgres:
-        url, schema = fresh_pg_url()
-        try:
-            rates["import, PostgreSQL"] = import_rate(url, keyring, lines)
-        finally:
-            drop_pg(schema)
-    rates["verify, 1 process"] = verify_rate(db, 1)
-    rates["verify, 2 processes"] = verify_rate(db, 2)
-    print(f"round {n}: raw Ed25519 verify, one core: {reference:,.0f}/s")
-    for name, rate in rates.items():
-        print(f"  {name:22s} {rate:8,.0f} statements/s = {rate / reference:.2f} x raw verify")
-    return {name: rate / reference for name, rate in rates.items()}
+        runs["import, PostgreSQL"] = lambda: import_pg_rate(keyring, lines)
+    runs["verify, 1 process"] = lambda: verify_rate(db, 1)
+    runs["verify, 2 processes"] = lambda: verify_rate(db, 2)
+    references = [raw_verify_rate(lines)]
+    rates: dict[str, float] = {}
+    for name, run in runs.items():
+        rates[name] = run()
+        references.append(raw_verify_rate(lines))
+    print(
+        f"round {n}: raw Ed25519 verify, one core: {min(references):,.0f} to {max(references):,.0f}/s"
+    )
+    ratios = {}
+    for (name, rate), before, after in zip(rates.items(), references, references[1:], strict=True):
+        ratios[name] = rate / ((before + after) / 2)
+        print(f"  {name:22s} {rate:8,.0f} statements/s = {ratios[name]:.2f} x raw verify")
+    return ratios
+
+
+def import_pg_rate(keyring: Keyring, lines: list[str]) -> float:
+    url, schema = fresh_pg_url()
+    try:
+        return import_rate(url, keyring, lines)
+    finally:
+        drop_pg(schema)
 
 
 def main(argv: list[str] | None = None) -> None:

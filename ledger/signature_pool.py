@@ -2,12 +2,13 @@
 
 Signature verification dominates the cost of importing and verifying a log
 (about 9k Ed25519 verifications a second per core), so it runs in a pool of
-worker processes, while the reading process parses each line, checks the
-envelope and computes the content id (cheaper than sending a parsed statement
-between processes). A worker gets only the public key the statement's key id
-names, the signed bytes and the signature, and answers yes or no; the
-*decision* whether that key may sign at that position stays with the single
-writer (see ``ledger.admission``), so the result is the same as checking inline.
+worker processes. A worker parses a JSON line, checks the envelope, computes
+the content id and verifies the signature with the key the id names; it
+answers with the id and yes or no, and the reading process, which only reads
+the JSON again, rebuilds the statement (sending a parsed statement between
+processes costs more than parsing it twice). The *decision* whether that key
+may sign at that position stays with the single writer (see
+``ledger.admission``), so the result is the same as checking inline.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ import os
 from collections import deque
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, replace
+from datetime import datetime
 from multiprocessing.pool import AsyncResult, Pool
 from typing import TypeVar
 
@@ -27,7 +29,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 from ledger import errors
 from ledger.crypto import b64decode, key_id_for_raw, verify_raw
 from ledger.errors import LedgerError
-from ledger.statements import Statement, parse_statement_json
+from ledger.statements import BODY_FIELDS, Statement, body_of_leaf, parse_statement_json
 
 CHUNK = 256
 AHEAD = 4
@@ -102,57 +104,84 @@ def _failed(number: int | None, exc: LedgerError) -> Checked:
     return Checked(number, None, False, (type(exc).__name__, exc.message, exc.field))
 
 
-def keys_declared_by(st: Statement) -> dict[str, bytes]:
-    """Signing keys a parsed charter or key registration introduces."""
-    if st.type not in ("ledger.chartered", "key.registered"):
-        return {}
-    return keys_declared_in(st.leaf_bytes().decode("utf-8"))
+Outcome = tuple[str, bytes | None, bool] | tuple[str, str, str | None]
+"""A worker's answer for one line: (content id, signed bytes unless the line is the
+canonical leaf, signature ok), or for a line that does not parse (error class,
+message, field)."""
 
 
-Signed = tuple[bytes, bytes, bytes] | None
-"""What a worker needs to check one signature: (public key, signed bytes, signature)."""
+def _check_lines(args: tuple[Sequence[str | bytes], dict[str, bytes], int]) -> list[Outcome]:
+    """Parse and check a chunk in a worker; its first ``covered`` lines are only parsed."""
+    lines, keys, covered = args
+    outcomes: list[Outcome] = []
+    for i, line in enumerate(lines):
+        try:
+            st = parse_statement_json(line)
+        except LedgerError as exc:
+            outcomes.append((type(exc).__name__, exc.message, exc.field))
+            continue
+        text = line.encode("utf-8") if isinstance(line, str) else line
+        canonical = st.leaf_bytes() == text and body_of_leaf(text) == st.signed_bytes
+        ok = i < covered or _verified(keys.get(st.key_id), st.signed_bytes, st.signature)
+        outcomes.append((st.event_id, None if canonical else st.signed_bytes, ok))
+    return outcomes
+
 
 _KEYS: dict[bytes, Ed25519PublicKey] = {}
 
 
-def _verify_chunk(items: Sequence[Signed]) -> list[bool]:
-    """Verify a chunk of signatures (in a worker); None stands for "nothing to verify"."""
-    results = []
-    for item in items:
-        if item is None:
-            results.append(False)
-            continue
-        public, message, signature = item
-        key = _KEYS.get(public)
-        if key is None:
-            try:
-                key = _KEYS[public] = Ed25519PublicKey.from_public_bytes(public)
-            except ValueError:
-                results.append(False)
-                continue
+def _verified(public: bytes | None, message: bytes, signature: str) -> bool:
+    if public is None:
+        return False
+    key = _KEYS.get(public)
+    if key is None:
         try:
-            key.verify(signature, message)
-        except (InvalidSignature, ValueError):
-            results.append(False)
-        else:
-            results.append(True)
-    return results
+            key = _KEYS[public] = Ed25519PublicKey.from_public_bytes(public)
+        except ValueError:
+            return False
+    try:
+        key.verify(b64decode(signature), message)
+    except (InvalidSignature, ValueError, LedgerError):
+        return False
+    return True
+
+
+def _rebuilt(number: int, line: str | bytes, outcome: Outcome) -> Checked:
+    """The Checked a worker's outcome stands for, the statement rebuilt from its line.
+
+    The worker parsed this very text and checked its envelope, so only the
+    JSON is read again here (sending the parsed statement between processes
+    would cost more): the body, the signature, the two times, and the signed
+    bytes cut from the line when it is the canonical leaf.
+    """
+    if len(outcome) == 3 and isinstance(outcome[2], bool):
+        event_id, signed, ok = outcome
+        obj = json.loads(line)
+        if signed is None:
+            signed = body_of_leaf(line.encode("utf-8") if isinstance(line, str) else line)
+        st = Statement(
+            body={k: obj[k] for k in BODY_FIELDS if k in obj},
+            signature=obj["signature"],
+            event_id=str(event_id),
+            signed_bytes=signed,
+            occurred=datetime.fromisoformat(obj["occurred_at"]),
+            recorded=datetime.fromisoformat(obj["recorded_at"]),
+        )
+        return Checked(number, st, ok)
+    cls_name, message, field = outcome
+    return Checked(number, None, False, (str(cls_name), str(message), field))
 
 
 class Checker:
-    """A reusable pool of signature-checking workers.
-
-    The reading process parses every line itself (parsing costs less than
-    sending a parsed statement between processes) and sends the workers only
-    what a signature check needs: the public key, the signed bytes and the
-    signature. Results come back in input order.
-    """
+    """A reusable pool of checking workers; results come back in input order."""
 
     def __init__(self, processes: int | None = None) -> None:
-        """``processes``: how many processes share the work, this one included (default:
-        one per core, at most four). With one, everything runs here; with more, this
-        process parses and decides while ``processes - 1`` workers check signatures."""
-        self.processes = processes or max(1, min(os.cpu_count() or 1, 4))
+        """``processes``: how many processes share the work, this one included. With
+        one, everything runs here; with more, this process parses and decides while
+        ``processes - 1`` workers check signatures. The default is a worker per core
+        (at most four) besides this process, so that the cores this process leaves
+        idle while it waits for the database check signatures too."""
+        self.processes = processes or 1 + max(1, min(os.cpu_count() or 1, 4))
         if multiprocessing.current_process().daemon:
             self.processes = 1  # a pool's worker may not start a pool of its own
         self._pool: Pool | None = None
@@ -187,11 +216,10 @@ class Checker:
     ) -> Iterator[tuple[T, Checked]]:
         """Check a stream of (payload, line) pairs, keeping the workers ahead of the reader.
 
-        Each line is parsed here, in order; a statement's signature is checked
-        in a worker with the key its id names among the keys given and those
-        declared (by a charter or key registration) up to and including that
-        line. Whether that key may sign at that position is decided later, by
-        the rules. The first ``covered`` items lie under a verified checkpoint:
+        A statement's signature is checked with the key its id names among
+        the keys given and those declared (by a charter or key registration)
+        up to its chunk's end; whether that key may sign at that position is
+        decided later, by the rules. The first ``covered`` items lie under a verified checkpoint:
         they are parsed, and their signatures not checked again (see
         ``parse_one``). At most ``AHEAD`` chunks per worker are in flight, so
         a long input is never read into memory whole.
@@ -208,43 +236,30 @@ class Checker:
         inline: bool,
     ) -> Iterator[tuple[T, Checked]]:
         known = dict(keys)
+        if inline or self.workers == 0:
+            for number, (payload, line) in enumerate(items, start=first_line):
+                known.update(keys_declared_in(_as_text(line)))
+                if number - first_line < covered:
+                    yield payload, parse_one(number, line)
+                else:
+                    yield payload, check_one(number, line, known)
+            return
+        pool = self._get_pool()
+        in_flight: deque[tuple[int, list[tuple[T, str | bytes]], AsyncResult[list[Outcome]]]]
+        in_flight = deque()
         number = first_line
-        inline = inline or self.workers == 0
-        in_flight: deque[tuple[list[tuple[T, Checked]], list[Signed], AsyncResult[list[bool]]]] = (
-            deque()
-        )
         for chunk in _chunks(items, CHUNK):
-            parsed: list[tuple[T, Checked]] = []
-            signed: list[Signed] = []
-            for payload, line in chunk:
-                checked = parse_one(number, line)
-                st = checked.statement
-                public = None
-                if st is not None:
-                    known.update(keys_declared_by(st))
-                if st is not None and number - first_line >= covered:
-                    public = known.get(st.key_id)
-                    # Not verified until a worker says so.
-                    checked = Checked(number, st, False)
-                parsed.append((payload, checked))
-                signed.append(
-                    None
-                    if st is None or public is None
-                    else (public, st.signed_bytes, b64decode(st.signature))
-                )
-                number += 1
-            if inline or all(s is None for s in signed):
-                yield from _combined(parsed, signed, _verify_chunk(signed))
-                continue
-            in_flight.append(
-                (parsed, signed, self._get_pool().apply_async(_verify_chunk, (signed,)))
-            )
+            lines = [line for _, line in chunk]
+            for line in lines:
+                known.update(keys_declared_in(_as_text(line)))
+            left = max(0, covered - (number - first_line))
+            task = (lines, dict(known) if left < len(lines) else {}, left)
+            in_flight.append((number, chunk, pool.apply_async(_check_lines, (task,))))
+            number += len(chunk)
             while len(in_flight) > AHEAD * self.workers:
-                parsed, signed, result = in_flight.popleft()
-                yield from _combined(parsed, signed, result.get())
+                yield from _finished(*in_flight.popleft())
         while in_flight:
-            parsed, signed, result = in_flight.popleft()
-            yield from _combined(parsed, signed, result.get())
+            yield from _finished(*in_flight.popleft())
 
     def close(self) -> None:
         if self._pool is not None:
@@ -253,13 +268,16 @@ class Checker:
             self._pool = None
 
 
-def _combined(
-    parsed: Sequence[tuple[T, Checked]], signed: Sequence[Signed], verified: Sequence[bool]
+def _finished(
+    first: int, chunk: Sequence[tuple[T, str | bytes]], result: AsyncResult[list[Outcome]]
 ) -> Iterator[tuple[T, Checked]]:
-    for (payload, checked), item, ok in zip(parsed, signed, verified, strict=True):
-        if item is not None and ok:
-            checked = Checked(checked.line, checked.statement, True)
-        yield payload, checked
+    outcomes = result.get()
+    for number, ((payload, line), outcome) in enumerate(zip(chunk, outcomes, strict=True), first):
+        yield payload, _rebuilt(number, line, outcome)
+
+
+def _as_text(line: str | bytes) -> str:
+    return line if isinstance(line, str) else line.decode("utf-8", "replace")
 
 
 def _chunks(
