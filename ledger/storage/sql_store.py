@@ -322,7 +322,31 @@ class Store:
 
     # --- stored aggregate events in log order -------------------------------------
     def notifications(self, start: int = 1, limit: int = 1000) -> list[Notification]:
-        return list(self.app.recorder.select_notifications(start=start, limit=limit))
+        """Stored events from notification id ``start`` on, in order.
+
+        The library's own reader loads each row as an ORM object (a fifth of
+        ``ledger verify`` went there); a Core select of the same table reads
+        the same columns, through the same column types.
+        """
+        table = self.app.recorder.events_record_cls.__table__  # type: ignore[attr-defined]
+        c = table.c
+        stmt = (
+            select(c.id, c.originator_id, c.originator_version, c.topic, c.state)
+            .where(c.id >= start)
+            .order_by(c.id)
+            .limit(limit)
+        )
+        with self.engine.connect() as conn:
+            return [
+                Notification(
+                    id=row[0],
+                    originator_id=row[1],
+                    originator_version=row[2],
+                    topic=row[3],
+                    state=bytes(row[4]),
+                )
+                for row in conn.execute(stmt)
+            ]
 
     def decode(self, notification: Notification) -> Any:
         return self.app.mapper.to_domain_event(notification)
