@@ -114,6 +114,7 @@ class Decision:
         self.new_events: dict[str, EventInfo] = {}
         self._entry: Entry | None = None
         self._typed: EventData | None = None
+        self._skew: timedelta | None = None
         """The current statement's data as validated (what its lifecycle folds)."""
         self._recorded_on: LedgerAggregate | None = None
 
@@ -219,6 +220,7 @@ class Decision:
         """
         st = entry.statement
         spec = spec_for(st.type)
+        self._skew = None
         if self.event_info(st.event_id) is not None:
             raise ReplayedStatement(
                 f"statement {st.event_id} is already in the ledger", event_id=st.event_id
@@ -366,8 +368,13 @@ class Decision:
             )
 
     def max_skew(self) -> timedelta:
-        """The clock skew the charter allows between recorders, server and statements."""
-        return max_clock_skew(self._policy())
+        """The clock skew the charter allows between recorders, server and statements.
+
+        Read once per statement decided (every time in it is held to the same skew).
+        """
+        if self._skew is None:
+            self._skew = max_clock_skew(self._policy())
+        return self._skew
 
     def _policy(self) -> dict[str, Any]:
         reg = self.touched.get(_REGISTRY_ID)
