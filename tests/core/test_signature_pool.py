@@ -1,4 +1,5 @@
-"""The checking workers give exactly the answers of checking every line in this process.
+"""The checking workers give exactly the answers of checking every line in this process,
+and an import names the same first bad line with them as without them.
 
 A worker parses and checks a line and sends back only its content id and a yes
 or no; the reading process rebuilds the statement from the same text. These
@@ -17,9 +18,13 @@ from pathlib import Path
 import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
+from ledger.errors import InvalidSignature, LedgerError, MalformedStatement
+from ledger.importing import import_lines
 from ledger.keyring import Keyring
+from ledger.service import Ledger
 from ledger.signature_pool import Checked, Checker
 from ledger.statements import Draft, format_time
+from ledger.storage import open_store
 
 START = datetime(2026, 1, 1, tzinfo=UTC)
 FORGED, UNKNOWN_KEY, NOT_JSON, REORDERED = 40, 41, 42, 43
@@ -96,3 +101,57 @@ def test_covered_positions_are_parsed_without_checking_their_signatures(
     assert pooled == _checked(1, lines, covered=FORGED + 1)
     assert pooled[FORGED].signature_ok, "a covered position's signature is not checked again"
     assert not pooled[UNKNOWN_KEY].signature_ok, "the first position after the cover is"
+
+
+def _appointments(keyring: Keyring) -> list[str]:
+    """Three hundred statements that pass every rule: heads appointed and removed in turn."""
+    lines = []
+    for i in range(300):
+        moment = START + timedelta(minutes=i)
+        if i % 2 == 0:
+            data = {"head": f"H-{i}", "term_start": format_time(moment), "reason": "appointed"}
+            kind = "head.appointed"
+        else:
+            data = {"head": f"H-{i - 1}", "reason": "term ended"}
+            kind = "head.removed"
+        draft = Draft(type=kind, recorder="committee", occurred_at=format_time(moment), data=data)
+        lines.append(keyring.sign(draft, now=moment).leaf_bytes().decode("utf-8"))
+    return lines
+
+
+@pytest.mark.parametrize(
+    ("spoiled", "error", "line"),
+    [
+        ({150: "forge", 250: "cut"}, InvalidSignature, 150),
+        ({130: "cut", 150: "forge"}, MalformedStatement, 130),
+    ],
+)
+def test_an_import_names_the_same_first_bad_line_with_or_without_workers(
+    tmp_path: Path,
+    keyring: Keyring,
+    spoiled: dict[int, str],
+    error: type[LedgerError],
+    line: int,
+) -> None:
+    lines = _appointments(keyring)
+    for number, how in spoiled.items():
+        if how == "cut":
+            lines[number - 1] = lines[number - 1][:-2]
+        else:
+            forged = json.loads(lines[number - 1])
+            forged["data"]["reason"] = "forged"
+            lines[number - 1] = json.dumps(forged)
+    outcomes = []
+    for processes in (1, 3):
+        db = str(tmp_path / f"import-{processes}.db")
+        ledger = Ledger(open_store(db), log_key=keyring.log_key(), checker=Checker(processes))
+        try:
+            ledger.append([keyring.sign(keyring.charter_draft(format_time(START)), now=START)])
+            with pytest.raises(error) as refused:
+                import_lines(ledger, enumerate(lines, 1), batch_size=100)
+            outcomes.append((refused.value.line, refused.value.field, ledger.size, ledger.root()))
+        finally:
+            ledger.close()
+    assert outcomes[0] == outcomes[1]
+    assert outcomes[0][0] == line
+    assert outcomes[0][2] == 1 + 100, "the batch before the bad line is stored, its own is not"
