@@ -1,6 +1,6 @@
 """Import and verify of a simulated city's log, as ratios to the raw Ed25519 verify rate.
 
-    .venv/bin/python bench/bench_ingest.py [--scale 1.0] [--months 6] [--log LOG --keys KEYS]
+    .venv/bin/python bench/bench_ingest.py [--scale 1.5] [--months 12] [--log LOG --keys KEYS]
                                            [--rounds 3] [--no-postgres]
 
 A city is simulated through the signed path (every event type, sealed parts,
@@ -188,8 +188,8 @@ def import_pg_rate(keyring: Keyring, lines: list[str]) -> Measured:
 
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--scale", type=float, default=1.0)
-    parser.add_argument("--months", type=int, default=6)
+    parser.add_argument("--scale", type=float, default=1.5)
+    parser.add_argument("--months", type=int, default=12)
     parser.add_argument("--log", type=Path, help="log.jsonl of a ledger export, instead")
     parser.add_argument("--keys", type=Path, help="with --log: the keys it was made with")
     parser.add_argument("--rounds", type=int, default=3)
