@@ -10,6 +10,8 @@ Measures on this machine, in one run:
   * full ``verify`` of the SQLite ledger (replay of every rule and signature,
     leaf table, Merkle root, checkpoints).
 Goals: import >= 0.5 x raw verify on SQLite (>1.0 using both cores), verify >= 0.8.
+These statements are synthetic (``head.*`` only); ``bench/bench_ingest.py`` measures
+the same with a simulated city's log (every event type, sealed parts, lifecycles).
 """
 
 from __future__ import annotations

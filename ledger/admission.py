@@ -113,6 +113,9 @@ class Decision:
         self.touched: dict[UUID, LedgerAggregate] = {}
         self.new_events: dict[str, EventInfo] = {}
         self._entry: Entry | None = None
+        self._typed: EventData | None = None
+        self._skew: timedelta | None = None
+        """The current statement's data as validated (what its lifecycle folds)."""
         self._recorded_on: LedgerAggregate | None = None
 
     # --- lookups -------------------------------------------------------------
@@ -184,6 +187,7 @@ class Decision:
             event_id=e.event_id,
             timestamp=e.statement.recorded_at,
             parsed=e.statement.to_dict(),
+            typed=self._typed,
         )
         self.touched[agg.id] = agg
         self._mark(agg)
@@ -198,6 +202,7 @@ class Decision:
             event_id=e.event_id,
             timestamp=e.statement.recorded_at,
             parsed=e.statement.to_dict(),
+            typed=self._typed,
         )
         self.touched[agg.id] = agg
         self._mark(agg)
@@ -215,6 +220,7 @@ class Decision:
         """
         st = entry.statement
         spec = spec_for(st.type)
+        self._skew = None
         if self.event_info(st.event_id) is not None:
             raise ReplayedStatement(
                 f"statement {st.event_id} is already in the ledger", event_id=st.event_id
@@ -229,6 +235,7 @@ class Decision:
             self.require_event(ref, field=f"refs[{i}]")
         self._check_times(entry, data, now)
         self._entry = entry
+        self._typed = data
         self._recorded_on = None
         try:
             spec.handler(entry, data, self)
@@ -244,6 +251,7 @@ class Decision:
             )
         finally:
             self._entry = None
+            self._typed = None
         self.new_events[st.event_id] = info
         return info
 
@@ -360,8 +368,13 @@ class Decision:
             )
 
     def max_skew(self) -> timedelta:
-        """The clock skew the charter allows between recorders, server and statements."""
-        return max_clock_skew(self._policy())
+        """The clock skew the charter allows between recorders, server and statements.
+
+        Read once per statement decided (every time in it is held to the same skew).
+        """
+        if self._skew is None:
+            self._skew = max_clock_skew(self._policy())
+        return self._skew
 
     def _policy(self) -> dict[str, Any]:
         reg = self.touched.get(_REGISTRY_ID)

@@ -21,19 +21,24 @@ from uuid import UUID, uuid5
 
 from eventsourcing.domain import Aggregate
 
+from ledger.vocabulary.base import EventData
+
 AGGREGATE_NAMESPACE = UUID("6a0b7f3e-93c4-4d1b-9b0e-1c2f5e8a7d40")
 
 
-_PARSED: dict[str, dict[str, Any]] = {}
-"""Statements already parsed by the caller of open/record, by event id (see _absorb)."""
+_PARSED: dict[str, tuple[dict[str, Any], EventData | None]] = {}
+"""Statements already parsed (and their data typed) by the caller of open/record, by
+event id (see _absorb)."""
 
 
 @contextmanager
-def _parsed_hint(event_id: str, parsed: dict[str, Any] | None) -> Iterator[None]:
+def _parsed_hint(
+    event_id: str, parsed: dict[str, Any] | None, typed: EventData | None
+) -> Iterator[None]:
     if parsed is None:
         yield
         return
-    _PARSED[event_id] = parsed
+    _PARSED[event_id] = (parsed, typed)
     try:
         yield
     finally:
@@ -102,13 +107,15 @@ class LedgerAggregate(Aggregate):
         event_id: str,
         timestamp: datetime | None = None,
         parsed: dict[str, Any] | None = None,
+        typed: EventData | None = None,
     ) -> Self:
         """Open the lifecycle; the event's timestamp is the statement's recorded_at.
 
         ``parsed`` is the statement as a dict when the caller already holds it
-        (it must equal ``json.loads(leaf)``), which spares parsing it again.
+        (it must equal ``json.loads(leaf)``), which spares parsing it again;
+        ``typed`` its data as the rules validated it, which spares validating it again.
         """
-        with _parsed_hint(event_id, parsed):
+        with _parsed_hint(event_id, parsed, typed):
             return cls._create(
                 cls.Opened,
                 id=cls.id_for(key),
@@ -127,8 +134,9 @@ class LedgerAggregate(Aggregate):
         event_id: str,
         timestamp: datetime | None = None,
         parsed: dict[str, Any] | None = None,
+        typed: EventData | None = None,
     ) -> None:
-        with _parsed_hint(event_id, parsed):
+        with _parsed_hint(event_id, parsed, typed):
             self.trigger_event(
                 self.Recorded,
                 leaf=leaf,
@@ -138,19 +146,35 @@ class LedgerAggregate(Aggregate):
             )
 
     def _absorb(self, leaf: str, leaf_index: int, event_id: str) -> None:
-        statement = _PARSED.pop(event_id, None)
-        if statement is None:
-            statement = json.loads(leaf)
-        self.absorb(statement, event_id, leaf_index)
+        hint = _PARSED.pop(event_id, None)
+        if hint is None:
+            self.absorb(json.loads(leaf), event_id, leaf_index)
+        else:
+            self.absorb(hint[0], event_id, leaf_index, hint[1])
 
-    def absorb(self, statement: dict[str, Any], event_id: str, leaf_index: int) -> None:
-        """Take one statement (the dict the log stores) recorded on this lifecycle."""
+    def absorb(
+        self,
+        statement: dict[str, Any],
+        event_id: str,
+        leaf_index: int,
+        typed: EventData | None = None,
+    ) -> None:
+        """Take one statement (the dict the log stores) recorded on this lifecycle.
+
+        ``typed``: its data already validated by the rules, if the caller holds it.
+        """
         self.event_ids.append(event_id)
-        self.when(statement, event_id, leaf_index)
+        self.when(statement, event_id, leaf_index, typed)
 
     def setup(self) -> None:
         """Initialise the lifecycle's state before its first statement."""
 
-    def when(self, statement: dict[str, Any], event_id: str, leaf_index: int) -> None:
+    def when(
+        self,
+        statement: dict[str, Any],
+        event_id: str,
+        leaf_index: int,
+        typed: EventData | None = None,
+    ) -> None:
         """Evolve the state by one statement (already checked against the rules)."""
         raise TypeError(f"{type(self).__name__} does not say how it evolves: it must define when()")

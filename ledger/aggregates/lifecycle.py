@@ -14,7 +14,7 @@ from __future__ import annotations
 from typing import Any, cast
 
 from ledger.aggregates.base import LedgerAggregate
-from ledger.vocabulary.base import Amendment, Recorded, fold, spec_for
+from ledger.vocabulary.base import Amendment, EventData, Recorded, fold, spec_for
 
 
 class Lifecycle(LedgerAggregate):
@@ -68,7 +68,13 @@ class Lifecycle(LedgerAggregate):
         return out
 
     # --- evolution -------------------------------------------------------------
-    def when(self, statement: dict[str, Any], event_id: str, leaf_index: int) -> None:
+    def when(
+        self,
+        statement: dict[str, Any],
+        event_id: str,
+        leaf_index: int,
+        typed: EventData | None = None,
+    ) -> None:
         """Keep the statement unless it amends another (what ``fold`` reads of it: nothing
         sealed), then evolve the state by it."""
         spec = spec_for(statement["type"])
@@ -80,7 +86,7 @@ class Lifecycle(LedgerAggregate):
                 "data": statement["data"],
             }
             self.order.append((event_id, leaf_index))
-        fold(self, statement, event_id, leaf_index, spec)
+        fold(self, statement, event_id, leaf_index, spec, typed)
 
     def amend(self, amendments: dict[str, dict[str, Any]], original: str, event: Recorded) -> None:
         """Keep a correction or retraction of ``original``, then replay the history as it stands."""

@@ -14,7 +14,7 @@ from typing import Any
 from ledger.aggregates.base import LedgerAggregate
 from ledger.crypto import b64decode, key_id_for_raw
 from ledger.sealing import sealing_key_id_for_raw
-from ledger.vocabulary.base import fold
+from ledger.vocabulary.base import EventData, fold
 
 REGISTRY_KEY = "charter"
 
@@ -98,5 +98,11 @@ class Registry(LedgerAggregate):
         self.keys[kid] = KeyRecord(kid, institution, purpose, raw, registered_at=at)
         self.institutions[institution].key_ids.append(kid)
 
-    def when(self, statement: dict[str, Any], event_id: str, leaf_index: int) -> None:
-        fold(self, statement, event_id, leaf_index)
+    def when(
+        self,
+        statement: dict[str, Any],
+        event_id: str,
+        leaf_index: int,
+        typed: EventData | None = None,
+    ) -> None:
+        fold(self, statement, event_id, leaf_index, typed=typed)

@@ -85,6 +85,12 @@ def _field_time_kind(info: FieldInfo) -> TimeKind | None:
     return marked or _time_kind(info.annotation)
 
 
+@cache
+def _time_kinds(model: type[BaseModel]) -> tuple[tuple[str, TimeKind | None], ...]:
+    """Each field of a model with the TimeKind its type marks (read once per model)."""
+    return tuple((name, _field_time_kind(info)) for name, info in model.model_fields.items())
+
+
 def times_in(data: BaseModel, prefix: str = "data") -> Iterator[tuple[str, str, TimeKind]]:
     """Every time in ``data`` as ``(field path, value, kind)``, nested models and lists included.
 
@@ -92,10 +98,11 @@ def times_in(data: BaseModel, prefix: str = "data") -> Iterator[tuple[str, str, 
     :data:`PlannedTime` is found here, so a new event type's times are checked
     without being listed anywhere else.
     """
-    for name, info in type(data).model_fields.items():
+    for name, kind in _time_kinds(type(data)):
         value = getattr(data, name)
+        if value is None:
+            continue
         path = f"{prefix}.{name}"
-        kind = _field_time_kind(info)
         if kind is not None and isinstance(value, str):
             yield path, value, kind
         elif isinstance(value, BaseModel):
@@ -267,14 +274,16 @@ def fold(
     event_id: str,
     leaf_index: int,
     spec: EventSpec | None = None,
+    typed: EventData | None = None,
 ) -> None:
     """Evolve ``state`` by one statement (the dict the log stores), typed by its event type.
 
-    ``spec`` is the declaration of the statement's type, when the caller already holds it.
+    ``spec`` is the declaration of the statement's type, and ``typed`` its data as
+    ``spec`` validated it, when the caller already holds them.
     """
     spec = spec or spec_for(statement["type"])
     evolve(
-        spec.validate(statement["data"]),
+        typed if typed is not None else spec.validate(statement["data"]),
         state,
         Recorded(
             statement["type"],
