@@ -1,0 +1,163 @@
+"""Records kept current one statement at a time equal records computed from nothing.
+
+A simulated city (with its corrections, retractions, re-arrests, s.169 bonds
+and people still held) is folded one statement at a time; after each one the
+maintained case records are compared with records computed from nothing over
+the same facts, and at several points every report, the flags, a case's and a
+person's history and a group's page are compared as JSON with a fresh fold.
+The same comparison run with the invalidation broken (a kind of subject left
+out of the journal, or the time of the latest event ignored) must find a
+difference, so the check can fail.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Iterator
+from datetime import UTC, datetime
+from typing import Any
+
+import pytest
+
+from ledger.keyring import Keyring
+from ledger.projections.analysis import Analysis, group_detail
+from ledger.projections.cases import case_history, person_history
+from ledger.projections.facts import Facts
+from ledger.projections.maintained import CaseRecords
+from ledger.projections.report_names import REPORT_NAMES
+from ledger.simulation import CityConfig, simulate
+from tests.conftest import Clock, chartered_ledger
+
+CITY = CityConfig(start=datetime(2025, 9, 1, tzinfo=UTC), seed=5, months=4, groups=3)
+NOW = datetime(2026, 1, 20, tzinfo=UTC)
+
+
+@pytest.fixture(scope="module")
+def statements(
+    shared_keyring: Keyring, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[list[dict[str, Any]]]:
+    folder = tmp_path_factory.mktemp("maintained")
+    ledger = chartered_ledger(str(folder / "city.db"), shared_keyring, Clock(NOW))
+    simulate(ledger, shared_keyring.directory, CITY, workers=1, batch_size=500)
+    out = []
+    for leaf in ledger.events():
+        statement = json.loads(leaf.leaf)
+        statement["event_id"] = leaf.event_id
+        statement["leaf_index"] = leaf.leaf_index
+        out.append(statement)
+    ledger.close()
+    yield out
+
+
+def _records(records: CaseRecords) -> Any:
+    return json.loads(
+        json.dumps(
+            {
+                "order": list(records.files),
+                "files": [repr(f) for f in records.files.values()],
+                "flags": [repr(f) for f in records.raised()],
+            }
+        )
+    )
+
+
+def first_difference(statements: list[dict[str, Any]]) -> int | None:
+    """The first log position where the maintained records differ from fresh ones."""
+    facts = Facts()
+    kept = CaseRecords()
+    for n, statement in enumerate(statements, start=1):
+        facts.apply(statement)
+        kept.sync(facts)
+        fresh = CaseRecords()
+        fresh.sync(facts)
+        if _records(kept) != _records(fresh):
+            return n
+    return None
+
+
+def test_city_exercises_what_the_records_depend_on(statements: list[dict[str, Any]]) -> None:
+    types = {s["type"] for s in statements}
+    bases = {s["data"].get("legal_basis") for s in statements if s["type"] == "release.recorded"}
+    assert {"event.corrected", "event.retracted", "release.recorded", "custody.produced"} <= types
+    assert {"s169_bond", "none"} <= bases
+    assert len(statements) > 500
+
+
+def test_maintained_records_equal_records_from_nothing_after_every_statement(
+    statements: list[dict[str, Any]],
+) -> None:
+    assert first_difference(statements) is None
+
+
+def _blind(kind: str) -> Callable[[Facts, int], set[str] | None]:
+    original = Facts.touched_since
+
+    def touched_since(self: Facts, count: int) -> set[str] | None:
+        found = original(self, count)
+        return None if found is None else {k for k in found if not k.startswith(kind)}
+
+    return touched_since
+
+
+@pytest.mark.parametrize("kind", ["case:", "person:"])
+def test_a_subject_left_out_of_the_journal_is_found(
+    statements: list[dict[str, Any]], kind: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(Facts, "touched_since", _blind(kind))
+    assert first_difference(statements) is not None
+
+
+def test_ignoring_the_time_of_the_latest_event_is_found(
+    statements: list[dict[str, Any]], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(CaseRecords, "_compute", _untimed(CaseRecords._compute))
+    assert first_difference(statements) is not None
+
+
+def _untimed(compute: Callable[..., None]) -> Callable[..., None]:
+    def without_timing(self: CaseRecords, facts: Facts, found: Any) -> None:
+        compute(self, facts, found)
+        self._timed.discard(found.case)
+
+    return without_timing
+
+
+def everything(analysis: Analysis, facts: Facts) -> Any:
+    out: dict[str, Any] = {name: analysis.report(name).to_json() for name in REPORT_NAMES}
+    out["flags"] = analysis.flag_rows()
+    cases = list(facts.cases)
+    people = list(facts.person_cases)
+    groups = list(facts.groups)
+    out["cases"] = [
+        case_history(facts, c, _NoProofs(), analysis.flags_by_subject) for c in cases[-3:]
+    ]
+    out["people"] = [
+        person_history(facts, p, _NoProofs(), analysis.flags_by_subject) for p in people[-3:]
+    ]
+    out["groups"] = [group_detail(analysis, g) for g in groups]
+    return json.loads(json.dumps(out))
+
+
+class _NoProofs:
+    def inclusion(self, event_id: str, leaf_index: int) -> dict[str, Any] | None:
+        return None
+
+
+def test_every_report_kept_current_equals_a_fresh_fold_at_several_sizes(
+    statements: list[dict[str, Any]],
+) -> None:
+    facts = Facts()
+    kept = CaseRecords()
+    points = {len(statements) * k // 6 for k in range(1, 7)}
+    compared = 0
+    for n, statement in enumerate(statements, start=1):
+        facts.apply(statement)
+        if n % 7 == 0:
+            kept.sync(facts)
+        if n in points:
+            fresh_facts = Facts().apply_all(statements[:n])
+            assert everything(Analysis(facts, n, "00", records=kept), facts) == everything(
+                Analysis(fresh_facts, n, "00"), fresh_facts
+            ), f"reports differ at tree size {n}"
+            compared += 1
+    assert compared == 6
