@@ -34,6 +34,7 @@ from ledger.projections.analysis import Analysis
 from ledger.projections.facts import Facts, bulk
 from ledger.projections.maintained import CaseRecords
 from ledger.projections.report_names import REPORT_NAMES
+from ledger.projections.service import statements_from_ledger
 
 CHILD = """
 import json, resource, sys, time
@@ -62,12 +63,7 @@ def read_statements(db: str) -> list[dict[str, Any]]:
     from ledger.service import Ledger
 
     ledger = Ledger.open(db)
-    out: list[dict[str, Any]] = []
-    for leaf in ledger.events():
-        statement = json.loads(leaf.leaf)
-        statement["event_id"] = leaf.event_id
-        statement["leaf_index"] = leaf.leaf_index
-        out.append(statement)
+    out = list(statements_from_ledger(ledger))
     ledger.close()
     return out
 

@@ -33,7 +33,7 @@ from ledger.projections.tables import ReportTable
 if TYPE_CHECKING:
     from ledger.service import Ledger
 
-__all__ = ["Reports", "ReportTable", "statements_from_export"]
+__all__ = ["Reports", "ReportTable", "statements_from_export", "statements_from_ledger"]
 
 
 class _LedgerProver:
@@ -84,6 +84,15 @@ def statements_from_export(path: Path) -> Iterator[tuple[dict[str, Any], bytes]]
         obj["event_id"] = event_id
         obj["leaf_index"] = index
         yield obj, leaf
+
+
+def statements_from_ledger(ledger: Ledger) -> Iterator[dict[str, Any]]:
+    """Each stored statement with its event_id and leaf_index, in log order (as the facts fold them)."""
+    for leaf in ledger.events():
+        statement = json.loads(leaf.leaf)
+        statement["event_id"] = leaf.event_id
+        statement["leaf_index"] = leaf.leaf_index
+        yield statement
 
 
 class Reports:

@@ -25,6 +25,7 @@ from ledger.projections.cases import case_history, person_history
 from ledger.projections.facts import Facts
 from ledger.projections.maintained import CaseRecords
 from ledger.projections.report_names import REPORT_NAMES
+from ledger.projections.service import statements_from_ledger
 from ledger.simulation import CityConfig, simulate
 from tests.conftest import Clock, chartered_ledger
 
@@ -39,12 +40,7 @@ def statements(
     folder = tmp_path_factory.mktemp("maintained")
     ledger = chartered_ledger(str(folder / "city.db"), shared_keyring, Clock(NOW))
     simulate(ledger, shared_keyring.directory, CITY, workers=1, batch_size=500)
-    out = []
-    for leaf in ledger.events():
-        statement = json.loads(leaf.leaf)
-        statement["event_id"] = leaf.event_id
-        statement["leaf_index"] = leaf.leaf_index
-        out.append(statement)
+    out = list(statements_from_ledger(ledger))
     ledger.close()
     yield out
 
