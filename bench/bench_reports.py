@@ -32,7 +32,7 @@ from typing import Any
 
 from ledger.projections.analysis import Analysis
 from ledger.projections.facts import Facts, bulk
-from ledger.projections.maintained import CaseRecords
+from ledger.projections.maintained import Maintained
 from ledger.projections.report_names import REPORT_NAMES
 from ledger.projections.service import statements_from_ledger
 
@@ -75,14 +75,14 @@ def in_process(statements: list[dict[str, Any]]) -> tuple[float, dict[str, float
     with bulk():
         facts.apply_all(statements[:-2])
     fold = time.perf_counter() - began
-    records = CaseRecords()
+    records = Maintained()
     with bulk():
         analysis = Analysis(facts, facts.count, "00", records=records)
         for name in REPORT_NAMES:
             analysis.report(name)
         began = time.perf_counter()
         facts.apply(statements[-2])
-        records.sync(facts)
+        records.cases.sync(facts)
         applied = time.perf_counter() - began
         began = time.perf_counter()
         Analysis(facts, facts.count, "00", records=records).report("groups")

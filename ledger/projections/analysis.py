@@ -16,9 +16,9 @@ from ledger.errors import NotFound
 from ledger.projections import court, custody, equality, interruption, officers, promises, releases
 from ledger.projections.casework import CaseFile
 from ledger.projections.evaluation import EvaluationTime, choose
-from ledger.projections.facts import Facts, bulk
+from ledger.projections.facts import Facts, bulk, seconds
 from ledger.projections.flagging import Flag, with_status
-from ledger.projections.maintained import CaseRecords
+from ledger.projections.maintained import Maintained
 from ledger.projections.report_names import REPORT_NAMES
 from ledger.projections.tables import ReportTable
 
@@ -102,8 +102,8 @@ INTERRUPTION_COLUMNS = [
 
 
 class Analysis:
-    """``records`` are the per-case records kept current across tree sizes (a new set,
-    computed from nothing, when not given)."""
+    """``records`` are the per-case and per-shooting records kept current across tree
+    sizes (a new set, computed from nothing, when not given)."""
 
     def __init__(
         self,
@@ -111,10 +111,10 @@ class Analysis:
         tree_size: int,
         root: str,
         evaluation: EvaluationTime | None = None,
-        records: CaseRecords | None = None,
+        records: Maintained | None = None,
     ) -> None:
         self.facts = facts
-        self.records = records or CaseRecords()
+        self.records = records or Maintained()
         self.tree_size = tree_size
         self.root = root
         self.evaluation = evaluation or choose(
@@ -124,13 +124,13 @@ class Analysis:
 
     @cached_property
     def files(self) -> dict[str, CaseFile]:
-        self.records.sync(self.facts)
-        return self.records.files
+        self.records.cases.sync(self.facts)
+        return self.records.cases.files
 
     @cached_property
     def flags(self) -> list[Flag]:
-        self.records.sync(self.facts)
-        return with_status(self.facts, self.records.raised())
+        self.records.cases.sync(self.facts)
+        return with_status(self.facts, self.records.cases.raised())
 
     @cached_property
     def unexplained(self) -> dict[str, list[str]]:
@@ -138,7 +138,9 @@ class Analysis:
 
     @cached_property
     def triggers(self) -> list[dict[str, Any]]:
-        return promises.evaluate_triggers(self.facts, self.files, self.unexplained, self.as_of)
+        judged = seconds(self.as_of) if self.as_of else 0.0
+        bases = self.records.triggers.sync(self.facts, self.files, self.unexplained)
+        return [promises.judge(basis, judged) for basis in bases]
 
     @cached_property
     def spells(self) -> list[dict[str, Any]]:

@@ -27,7 +27,7 @@ from ledger.projections import cases
 from ledger.projections.analysis import Analysis, group_detail
 from ledger.projections.evaluation import EvaluationTime, choose
 from ledger.projections.facts import Facts, bulk
-from ledger.projections.maintained import CaseRecords
+from ledger.projections.maintained import Maintained
 from ledger.projections.tables import ReportTable
 
 if TYPE_CHECKING:
@@ -114,7 +114,7 @@ class Reports:
         self._prover: cases.Prover = _LedgerProver(ledger)
         self._facts = self._runner.facts
         self._analysis: Analysis | None = None
-        self._records = CaseRecords()
+        self._records = Maintained()
         self.tree_size = 0
         self.root_hex = ""
         self.as_of = ""
@@ -158,7 +158,7 @@ class Reports:
         self._prover = _ExportProver(tree, checkpoint_size)
         self._facts = facts
         self._analysis = None
-        self._records = CaseRecords()
+        self._records = Maintained()
         self.tree_size = facts.count
         self.root_hex = tree.root(facts.count).hex()
         self.evaluation = self._evaluation()

@@ -23,7 +23,7 @@ from ledger.keyring import Keyring
 from ledger.projections.analysis import Analysis, group_detail
 from ledger.projections.cases import case_history, person_history
 from ledger.projections.facts import Facts
-from ledger.projections.maintained import CaseRecords
+from ledger.projections.maintained import CaseRecords, Maintained
 from ledger.projections.report_names import REPORT_NAMES
 from ledger.projections.service import statements_from_ledger
 from ledger.simulation import CityConfig, simulate
@@ -45,13 +45,14 @@ def statements(
     yield out
 
 
-def _records(records: CaseRecords) -> Any:
+def _records(analysis: Analysis) -> Any:
     return json.loads(
         json.dumps(
             {
-                "order": list(records.files),
-                "files": [repr(f) for f in records.files.values()],
-                "flags": [repr(f) for f in records.raised()],
+                "order": list(analysis.files),
+                "files": [repr(f) for f in analysis.files.values()],
+                "flags": [repr(f) for f in analysis.flags],
+                "triggers": analysis.triggers,
             }
         )
     )
@@ -60,13 +61,10 @@ def _records(records: CaseRecords) -> Any:
 def first_difference(statements: list[dict[str, Any]]) -> int | None:
     """The first log position where the maintained records differ from fresh ones."""
     facts = Facts()
-    kept = CaseRecords()
+    kept = Maintained()
     for n, statement in enumerate(statements, start=1):
         facts.apply(statement)
-        kept.sync(facts)
-        fresh = CaseRecords()
-        fresh.sync(facts)
-        if _records(kept) != _records(fresh):
+        if _records(Analysis(facts, n, "00", records=kept)) != _records(Analysis(facts, n, "00")):
             return n
     return None
 
@@ -95,7 +93,7 @@ def _blind(kind: str) -> Callable[[Facts, int], set[str] | None]:
     return touched_since
 
 
-@pytest.mark.parametrize("kind", ["case:", "person:"])
+@pytest.mark.parametrize("kind", ["case:", "person:", "incident:"])
 def test_a_subject_left_out_of_the_journal_is_found(
     statements: list[dict[str, Any]], kind: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -143,13 +141,13 @@ def test_every_report_kept_current_equals_a_fresh_fold_at_several_sizes(
     statements: list[dict[str, Any]],
 ) -> None:
     facts = Facts()
-    kept = CaseRecords()
+    kept = Maintained()
     points = {len(statements) * k // 6 for k in range(1, 7)}
     compared = 0
     for n, statement in enumerate(statements, start=1):
         facts.apply(statement)
         if n % 7 == 0:
-            kept.sync(facts)
+            kept.cases.sync(facts)
         if n in points:
             fresh_facts = Facts().apply_all(statements[:n])
             assert everything(Analysis(facts, n, "00", records=kept), facts) == everything(
