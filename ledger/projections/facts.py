@@ -48,7 +48,13 @@ from ledger.aggregates.base import LedgerAggregate
 from ledger.aggregates.lifecycle import Lifecycle
 from ledger.aggregates.registry import Registry
 from ledger.aggregates.states import LifecycleStates
-from ledger.projections.indexes import Indexes, person_mentions, read_indexes
+from ledger.projections.indexes import (
+    LIFECYCLE,
+    REGISTRY,
+    Indexes,
+    person_mentions,
+    update_indexes,
+)
 from ledger.vocabulary.base import Amendment, spec_for, types_of
 from ledger.vocabulary.court import BailGranted, CourtOrderIssued, VerdictDelivered
 
@@ -93,8 +99,6 @@ DAY = 86400.0
 JOURNAL_KEEP = 50_000
 """How many statements' touched subjects the journal keeps; a reader further behind
 recomputes everything (``Facts.touched_since`` says so by returning None)."""
-REGISTRY = "registry"
-"""The key a statement about the ledger itself touches: the policy every report reads."""
 _NAMED = {
     "case": "case",
     "person": "person",
@@ -137,6 +141,7 @@ class Facts:
         self.states = LifecycleStates()
         self._indexes: Indexes | None = None
         self._indexes_current = False
+        self._indexes_count = 0
         self._mentions: dict[str, list[str]] | None = {}
         self._journal: list[frozenset[str]] = []
         self._journal_start = 0
@@ -214,6 +219,8 @@ class Facts:
                 touched |= named_subjects(original)
         if spec.lifecycle is Registry:
             touched.add(REGISTRY)
+        elif state is not None:
+            touched.add(f"{LIFECYCLE}{type(state).__name__}")
         self._journal.append(frozenset(touched))
         if len(self._journal) > 2 * JOURNAL_KEEP:
             del self._journal[:JOURNAL_KEEP]
@@ -300,8 +307,10 @@ class Facts:
         for either.
         """
         if self._indexes is None or not self._indexes_current:
-            self._indexes = read_indexes(self.states, self.events)
+            touched = self.touched_since(self._indexes_count)
+            self._indexes = update_indexes(self._indexes, self.states, self.events, touched)
             self._indexes_current = True
+            self._indexes_count = self.count
         return self._indexes
 
     @property

@@ -32,8 +32,9 @@ from typing import Any
 from ledger.aggregates.warning import Warning
 from ledger.projections.casework import CaseFile, case_file
 from ledger.projections.custody import case_custody_flags
-from ledger.projections.facts import REGISTRY, Facts
+from ledger.projections.facts import Facts
 from ledger.projections.flagging import Flag
+from ledger.projections.indexes import REGISTRY
 from ledger.projections.promises import (
     BY_MEMBER,
     ActionIndex,

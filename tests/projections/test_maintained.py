@@ -2,8 +2,9 @@
 
 A simulated city (with its corrections, retractions, re-arrests, s.169 bonds
 and people still held) is folded one statement at a time; after each one the
-maintained case records are compared with records computed from nothing over
-the same facts, and at several points every report, the flags, a case's and a
+maintained case records and shooting records are compared with records
+computed from nothing over the same facts, and the facts' indexes with indexes
+read anew from the lifecycle states, and at several points every report, the flags, a case's and a
 person's history and a group's page are compared as JSON with a fresh fold.
 The same comparison run with the invalidation broken (a kind of subject left
 out of the journal, or the time of the latest event ignored) must find a
@@ -14,6 +15,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable, Iterator
+from dataclasses import fields
 from datetime import UTC, datetime
 from typing import Any
 
@@ -23,6 +25,7 @@ from ledger.keyring import Keyring
 from ledger.projections.analysis import Analysis, group_detail
 from ledger.projections.cases import case_history, person_history
 from ledger.projections.facts import Facts
+from ledger.projections.indexes import Indexes, read_indexes
 from ledger.projections.maintained import CaseRecords, Maintained
 from ledger.projections.report_names import REPORT_NAMES
 from ledger.projections.service import statements_from_ledger
@@ -59,12 +62,18 @@ def _records(analysis: Analysis) -> Any:
 
 
 def first_difference(statements: list[dict[str, Any]]) -> int | None:
-    """The first log position where the maintained records differ from fresh ones."""
+    """The first log position where the maintained records differ from fresh ones (or
+    where records left stale no longer fit the facts)."""
     facts = Facts()
     kept = Maintained()
     for n, statement in enumerate(statements, start=1):
         facts.apply(statement)
-        if _records(Analysis(facts, n, "00", records=kept)) != _records(Analysis(facts, n, "00")):
+        try:
+            if _records(Analysis(facts, n, "00", records=kept)) != _records(
+                Analysis(facts, n, "00")
+            ):
+                return n
+        except LookupError:
             return n
     return None
 
@@ -81,6 +90,42 @@ def test_maintained_records_equal_records_from_nothing_after_every_statement(
     statements: list[dict[str, Any]],
 ) -> None:
     assert first_difference(statements) is None
+
+
+def _in_order(value: Any) -> Any:
+    """Dicts as lists of pairs, so that equal means equal in the same order too."""
+    if isinstance(value, dict):
+        return [(k, _in_order(v)) for k, v in value.items()]
+    if isinstance(value, list):
+        return [_in_order(v) for v in value]
+    return value
+
+
+def first_stale_index(statements: list[dict[str, Any]]) -> int | None:
+    """The first log position where the indexes kept current differ from indexes read anew."""
+    facts = Facts()
+    for n, statement in enumerate(statements, start=1):
+        facts.apply(statement)
+        kept, fresh = facts.indexes, read_indexes(facts.states, facts.events)
+        if any(
+            _in_order(getattr(kept, f.name)) != _in_order(getattr(fresh, f.name))
+            for f in fields(Indexes)
+        ):
+            return n
+    return None
+
+
+def test_indexes_kept_current_equal_indexes_read_anew_after_every_statement(
+    statements: list[dict[str, Any]],
+) -> None:
+    assert first_stale_index(statements) is None
+
+
+def test_indexes_blind_to_a_case_are_found(
+    statements: list[dict[str, Any]], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(Facts, "touched_since", _blind("case:"))
+    assert first_stale_index(statements) is not None
 
 
 def _blind(kind: str) -> Callable[[Facts, int], set[str] | None]:
