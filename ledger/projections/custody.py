@@ -207,6 +207,22 @@ def case_custody_flags(facts: Facts, case: CaseFile) -> list[Flag]:
     return flags
 
 
+def waits_on_time(case: CaseFile) -> bool:
+    """True while a custody flag of the case could change with the time of the latest event
+    alone: someone still held unproduced, or held on a police remand (or after a refusal)
+    that the next production or a release must follow in time. Held on a judicial remand,
+    the custody is the court's and nothing here waits."""
+    for spell in case.spells:
+        if spell.release is not None:
+            continue
+        if not spell.productions:
+            return True
+        last = spell.productions[-1]
+        if not last["data"].get("remand_granted") or police_remand(last):
+            return True
+    return False
+
+
 def current_holdings(facts: Facts, files: dict[str, CaseFile]) -> list[dict[str, Any]]:
     """Everyone in custody at ``as_of``: how long, produced or not, police remand so far."""
     limit_h = float(facts.policy["custody_limit_hours"])

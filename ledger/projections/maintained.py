@@ -8,7 +8,9 @@ subjects each statement names (``Facts.touched_since``), and each case
 remembers what it read beyond its own steps (``releases.reads_beyond_case``:
 the orders its releases cite, later arrests of the same person and their
 shootings). Cases whose flags depend on the time of the latest event (someone
-still held, an s.169 bond in its grace) are recomputed whenever that time moves;
+held unproduced or on a police remand, an s.169 bond in its grace:
+``custody.waits_on_time``, ``releases.bond_waits_on_time``) are recomputed
+whenever that time moves;
 a statement about the ledger itself (its policy) recomputes everything.
 
 ``TriggerRecords`` holds each reported shooting's triggers before they are
@@ -31,7 +33,7 @@ from typing import Any
 
 from ledger.aggregates.warning import Warning
 from ledger.projections.casework import CaseFile, case_file
-from ledger.projections.custody import case_custody_flags
+from ledger.projections.custody import case_custody_flags, waits_on_time
 from ledger.projections.facts import Facts
 from ledger.projections.flagging import Flag
 from ledger.projections.indexes import REGISTRY
@@ -41,7 +43,11 @@ from ledger.projections.promises import (
     incident_triggers,
     reported_shootings,
 )
-from ledger.projections.releases import case_release_flags, reads_beyond_case, waits_on_time
+from ledger.projections.releases import (
+    bond_waits_on_time,
+    case_release_flags,
+    reads_beyond_case,
+)
 from ledger.vocabulary.base import spec_for
 
 CASE = "case:"
@@ -148,7 +154,7 @@ class CaseRecords:
         self._release[case] = case_release_flags(facts, self.files, found)
         self._custody[case] = case_custody_flags(facts, found)
         self._readers.record(case, reads_beyond_case(facts, self.files, found))
-        if any(s.release is None for s in found.spells) or waits_on_time(facts, found):
+        if waits_on_time(found) or bond_waits_on_time(facts, found):
             self._timed.add(case)
 
 

@@ -396,7 +396,7 @@ def reads_beyond_case(facts: Facts, files: dict[str, CaseFile], case: CaseFile) 
     return out
 
 
-def waits_on_time(facts: Facts, case: CaseFile) -> bool:
+def bond_waits_on_time(facts: Facts, case: CaseFile) -> bool:
     """True while a flag of the case could change with the time of the latest event alone:
     a release on an s.169 bond within its grace (``_s169_rule``)."""
     return any(

@@ -31,6 +31,7 @@ from ledger.projections.report_names import REPORT_NAMES
 from ledger.projections.service import statements_from_ledger
 from ledger.simulation import CityConfig, simulate
 from tests.conftest import Clock, chartered_ledger
+from tests.projections.builders import CityLog, at
 
 CITY = CityConfig(start=datetime(2025, 9, 1, tzinfo=UTC), seed=5, months=4, groups=3)
 NOW = datetime(2026, 1, 20, tzinfo=UTC)
@@ -200,3 +201,34 @@ def test_every_report_kept_current_equals_a_fresh_fold_at_several_sizes(
             ), f"reports differ at tree size {n}"
             compared += 1
     assert compared == 6
+
+
+def _held_stories() -> list[dict[str, Any]]:
+    """People held while time passes with no statement on their case: held unproduced,
+    on a police remand that expires, on a judicial remand, after a refused remand, and
+    released on an s.169 bond with no magistrate's order in the grace."""
+    log = CityLog()
+    log.arrest("FIR-1", "P-1", at(hours=0))
+    log.arrest("FIR-2", "P-2", at(hours=1))
+    log.produce("FIR-2", "P-2", at(hours=10), remand_days=3)
+    log.arrest("FIR-3", "P-3", at(hours=2))
+    log.produce("FIR-3", "P-3", at(hours=11), remand_days=10, custody="judicial")
+    log.arrest("FIR-4", "P-4", at(hours=3))
+    log.produce("FIR-4", "P-4", at(hours=12), remand_days=0)
+    log.arrest("FIR-5", "P-5", at(hours=4))
+    log.produce("FIR-5", "P-5", at(hours=13), remand_days=2)
+    log.release("FIR-5", "P-5", at(hours=20), "s169_bond")
+    for hours in range(12, 24 * 12, 6):
+        log.tick(at(hours=hours))
+    return log.statements
+
+
+def test_flags_that_wait_on_time_alone_follow_it() -> None:
+    statements = _held_stories()
+    rules = {f.rule for f in Analysis(Facts().apply_all(statements), 1, "00").flags}
+    assert {
+        "custody.past_24h",
+        "custody.held_past_remand",
+        "release.s169_no_magistrate_order",
+    } <= rules
+    assert first_difference(statements) is None
