@@ -33,7 +33,7 @@ from ledger.simulation import CityConfig, simulate
 from tests.conftest import Clock, chartered_ledger
 from tests.projections.builders import CityLog, at
 
-CITY = CityConfig(start=datetime(2025, 9, 1, tzinfo=UTC), seed=5, months=4, groups=3)
+CITY = CityConfig(start=datetime(2025, 9, 1, tzinfo=UTC), seed=5, months=3, groups=3)
 NOW = datetime(2026, 1, 20, tzinfo=UTC)
 
 
@@ -50,16 +50,8 @@ def statements(
 
 
 def _records(analysis: Analysis) -> Any:
-    return json.loads(
-        json.dumps(
-            {
-                "order": list(analysis.files),
-                "files": [repr(f) for f in analysis.files.values()],
-                "flags": [repr(f) for f in analysis.flags],
-                "triggers": analysis.triggers,
-            }
-        )
-    )
+    """The case files in order, the flags and the triggers (dataclasses compare field by field)."""
+    return list(analysis.files.items()), analysis.flags, analysis.triggers
 
 
 def first_difference(statements: list[dict[str, Any]]) -> int | None:
@@ -84,7 +76,7 @@ def test_city_exercises_what_the_records_depend_on(statements: list[dict[str, An
     bases = {s["data"].get("legal_basis") for s in statements if s["type"] == "release.recorded"}
     assert {"event.corrected", "event.retracted", "release.recorded", "custody.produced"} <= types
     assert {"s169_bond", "none"} <= bases
-    assert len(statements) > 500
+    assert len(statements) > 400
 
 
 def test_maintained_records_equal_records_from_nothing_after_every_statement(
