@@ -38,6 +38,7 @@ its evolve function changes and from its data class (an ``Amendment``).
 from __future__ import annotations
 
 import gc
+import sys
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from datetime import datetime
@@ -96,9 +97,11 @@ def bulk() -> Iterator[None]:
 HOUR = 3600.0
 DAY = 86400.0
 
-JOURNAL_KEEP = 50_000
-"""How many statements' touched subjects the journal keeps; a reader further behind
-recomputes everything (``Facts.touched_since`` says so by returning None)."""
+JOURNAL_KEEP = 10_000
+"""How many statements' touched subjects the journal keeps (between one and two times
+this many); a reader further behind recomputes everything (``Facts.touched_since`` says
+so by returning None). Readers catch up at every report, so they are rarely further
+behind than one import; a longer journal only costs memory."""
 _NAMED = {
     "case": "case",
     "person": "person",
@@ -220,7 +223,7 @@ class Facts:
         if spec.lifecycle is Registry:
             touched.add(REGISTRY)
         elif state is not None:
-            touched.add(f"{LIFECYCLE}{type(state).__name__}")
+            touched.add(sys.intern(f"{LIFECYCLE}{type(state).__name__}"))
         self._journal.append(frozenset(touched))
         if len(self._journal) > 2 * JOURNAL_KEEP:
             del self._journal[:JOURNAL_KEEP]

@@ -224,3 +224,25 @@ def test_flags_that_wait_on_time_alone_follow_it() -> None:
         "release.s169_no_magistrate_order",
     } <= rules
     assert first_difference(statements) is None
+
+
+def test_records_further_behind_than_the_journal_are_recomputed_whole(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    import ledger.projections.facts as facts_module
+
+    monkeypatch.setattr(facts_module, "JOURNAL_KEEP", 5)
+    statements = _held_stories()
+    facts = Facts()
+    kept = Maintained()
+    facts.apply_all(statements[:20])
+    kept.cases.sync(facts)
+    facts.apply_all(statements[20:])
+    assert facts.touched_since(20) is None
+    assert facts.touched_since(facts.count - 1) == {f"event:{statements[-1]['event_id']}"} | {
+        "lifecycle:Incident",
+        "incident:none",
+    }
+    assert _records(Analysis(facts, facts.count, "00", records=kept)) == _records(
+        Analysis(facts, facts.count, "00")
+    )
