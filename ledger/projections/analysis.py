@@ -14,10 +14,11 @@ from typing import Any
 
 from ledger.errors import NotFound
 from ledger.projections import court, custody, equality, interruption, officers, promises, releases
-from ledger.projections.casework import CaseFile, all_case_files
+from ledger.projections.casework import CaseFile
 from ledger.projections.evaluation import EvaluationTime, choose
-from ledger.projections.facts import Facts, bulk
+from ledger.projections.facts import Facts, bulk, seconds
 from ledger.projections.flagging import Flag, with_status
+from ledger.projections.maintained import Maintained
 from ledger.projections.report_names import REPORT_NAMES
 from ledger.projections.tables import ReportTable
 
@@ -101,10 +102,19 @@ INTERRUPTION_COLUMNS = [
 
 
 class Analysis:
+    """``records`` are the per-case and per-shooting records kept current across tree
+    sizes (a new set, computed from nothing, when not given)."""
+
     def __init__(
-        self, facts: Facts, tree_size: int, root: str, evaluation: EvaluationTime | None = None
+        self,
+        facts: Facts,
+        tree_size: int,
+        root: str,
+        evaluation: EvaluationTime | None = None,
+        records: Maintained | None = None,
     ) -> None:
         self.facts = facts
+        self.records = records or Maintained()
         self.tree_size = tree_size
         self.root = root
         self.evaluation = evaluation or choose(
@@ -114,14 +124,13 @@ class Analysis:
 
     @cached_property
     def files(self) -> dict[str, CaseFile]:
-        return all_case_files(self.facts)
+        self.records.cases.sync(self.facts)
+        return self.records.cases.files
 
     @cached_property
     def flags(self) -> list[Flag]:
-        raised = releases.release_flags(self.facts, self.files) + custody.custody_flags(
-            self.facts, self.files
-        )
-        return with_status(self.facts, raised)
+        self.records.cases.sync(self.facts)
+        return with_status(self.facts, self.records.cases.raised())
 
     @cached_property
     def unexplained(self) -> dict[str, list[str]]:
@@ -129,7 +138,9 @@ class Analysis:
 
     @cached_property
     def triggers(self) -> list[dict[str, Any]]:
-        return promises.evaluate_triggers(self.facts, self.files, self.unexplained, self.as_of)
+        judged = seconds(self.as_of) if self.as_of else 0.0
+        bases = self.records.triggers.sync(self.facts, self.files, self.unexplained)
+        return [promises.judge(basis, judged) for basis in bases]
 
     @cached_property
     def spells(self) -> list[dict[str, Any]]:

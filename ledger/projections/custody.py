@@ -161,45 +161,66 @@ def _time(moment: float) -> str:
 def custody_flags(facts: Facts, files: dict[str, CaseFile]) -> list[Flag]:
     """Production, remand-length and past-remand flags per spell; the s.167 total per
     case (subject: the arrest)."""
+    return [flag for case in files.values() for flag in case_custody_flags(facts, case)]
+
+
+def case_custody_flags(facts: Facts, case: CaseFile) -> list[Flag]:
+    """The custody flags of one case. While a spell is open they depend on the time of the
+    latest event (``facts.as_of``): the person is still held."""
     limit_h = float(facts.policy["custody_limit_hours"])
     limit_days = int(facts.policy["remand_limit_days"])
     flags: list[Flag] = []
-    for case in files.values():
-        ata = is_ata_case(case.arrests, case.charges)
-        remand_total = 0
-        remand_flagged = ata  # the ATA's remand is judged per order (s.21-E), not in total
-        for spell in case.spells:
-            flags += _production_flag(facts, case, spell, limit_h)
-            flags += _order_length_flags(case, spell, ata)
-            flags += _past_remand_flag(facts, case, spell, limit_h)
-            for produced in spell.productions:
-                if police_remand(produced):
-                    remand_total += int(produced["data"].get("remand_days", 0))
-                if remand_total > limit_days and not remand_flagged:
-                    remand_flagged = True
-                    productions = [
-                        p["id"]
-                        for s in case.spells
-                        for p in s.productions
-                        if p["occurred_at"] <= produced["occurred_at"] and police_remand(p)
-                    ]
-                    flags.append(
-                        _custody_flag(
-                            "custody.remand_over_15_days",
-                            case,
-                            spell,
-                            produced["occurred_at"],
-                            {
-                                "remand_days_total": remand_total,
-                                "limit_days": limit_days,
-                                "crossed_by": produced["id"],
-                                "productions": productions,
-                                "missing": f"police remand of at most {limit_days} days in the whole (s.167(2))",
-                            },
-                            productions,
-                        )
+    ata = is_ata_case(case.arrests, case.charges)
+    remand_total = 0
+    remand_flagged = ata  # the ATA's remand is judged per order (s.21-E), not in total
+    for spell in case.spells:
+        flags += _production_flag(facts, case, spell, limit_h)
+        flags += _order_length_flags(case, spell, ata)
+        flags += _past_remand_flag(facts, case, spell, limit_h)
+        for produced in spell.productions:
+            if police_remand(produced):
+                remand_total += int(produced["data"].get("remand_days", 0))
+            if remand_total > limit_days and not remand_flagged:
+                remand_flagged = True
+                productions = [
+                    p["id"]
+                    for s in case.spells
+                    for p in s.productions
+                    if p["occurred_at"] <= produced["occurred_at"] and police_remand(p)
+                ]
+                flags.append(
+                    _custody_flag(
+                        "custody.remand_over_15_days",
+                        case,
+                        spell,
+                        produced["occurred_at"],
+                        {
+                            "remand_days_total": remand_total,
+                            "limit_days": limit_days,
+                            "crossed_by": produced["id"],
+                            "productions": productions,
+                            "missing": f"police remand of at most {limit_days} days in the whole (s.167(2))",
+                        },
+                        productions,
                     )
+                )
     return flags
+
+
+def waits_on_time(case: CaseFile) -> bool:
+    """True while a custody flag of the case could change with the time of the latest event
+    alone: someone still held unproduced, or held on a police remand (or after a refusal)
+    that the next production or a release must follow in time. Held on a judicial remand,
+    the custody is the court's and nothing here waits."""
+    for spell in case.spells:
+        if spell.release is not None:
+            continue
+        if not spell.productions:
+            return True
+        last = spell.productions[-1]
+        if not last["data"].get("remand_granted") or police_remand(last):
+            return True
+    return False
 
 
 def current_holdings(facts: Facts, files: dict[str, CaseFile]) -> list[dict[str, Any]]:

@@ -133,8 +133,13 @@ def case_records(facts: Facts, files: dict[str, CaseFile], as_of: str) -> list[R
     return out
 
 
-def _by_group(records: list[Record], group: str) -> list[Record]:
-    return [r for r in records if group in r["groups"]]
+def by_group(records: list[Record]) -> dict[str, list[Record]]:
+    """Each group's records, in record order, each record once under every group it names."""
+    out: dict[str, list[Record]] = {}
+    for record in records:
+        for group in dict.fromkeys(record["groups"]):
+            out.setdefault(group, []).append(record)
+    return out
 
 
 def _rate_with_pending(records: list[Record], key: str, decided: str) -> dict[str, Any]:
@@ -144,13 +149,13 @@ def _rate_with_pending(records: list[Record], key: str, decided: str) -> dict[st
     return {**cell, "pending": len(records) - len(done)}
 
 
-def _ratio(records: list[Record], group: str, key: str, decided: str) -> dict[str, Any]:
-    done = [r for r in records if r[decided]]
-    mine = _by_group(done, group)
-    others = [r for r in done if group not in r["groups"]]
-    return rate_ratio(
-        sum(1 for r in mine if r[key]), len(mine), sum(1 for r in others if r[key]), len(others)
-    )
+def _ratio(records: list[Record], mine: list[Record], key: str, decided: str) -> dict[str, Any]:
+    """``key`` among the decided records of a group (``mine``) against all other decided ones."""
+    done = [r for r in mine if r[decided]]
+    k, n = sum(1 for r in done if r[key]), len(done)
+    all_k = sum(1 for r in records if r[decided] and r[key])
+    all_n = sum(1 for r in records if r[decided])
+    return rate_ratio(k, n, all_k - k, all_n - n)
 
 
 def arrest_durations(triggers: list[Record]) -> tuple[list[float], list[bool]]:
@@ -211,12 +216,16 @@ def group_rows(
         t["arrest_on_time"] = t["arrest"]["status"] == "met"
         t["arrest_late"] = t["arrest"]["status"] == "met_late"
         t["arrest_due"] = t["arrest"]["status"] != "awaiting"
-    families = {"triggers": triggers, "spells": spells, "cases": cases}
+    families = {
+        "triggers": by_group(triggers),
+        "spells": by_group(spells),
+        "cases": by_group(cases),
+    }
     rows: list[Record] = []
     for group in _groups_in(facts, triggers, spells, cases):
-        mine = _by_group(triggers, group)
-        my_spells = _by_group(spells, group)
-        my_cases = _by_group(cases, group)
+        mine = families["triggers"].get(group, [])
+        my_spells = families["spells"].get(group, [])
+        my_cases = families["cases"].get(group, [])
         name = (
             facts.events[facts.groups[group]]["data"].get("name")
             if group in facts.groups
@@ -229,7 +238,7 @@ def group_rows(
         decided = outcomes["kept"] + outcomes["kept_late"] + outcomes["broken"]
         due = [t for t in mine if t["arrest_due"]]
         times = {
-            f"time_to_{n}": _summary(n, _by_group(families[TIME_TO[n][0]], group)) for n in TIME_TO
+            f"time_to_{n}": _summary(n, families[TIME_TO[n][0]].get(group, [])) for n in TIME_TO
         }
         rows.append(
             {
@@ -251,9 +260,9 @@ def group_rows(
                     my_spells, "unexplained_release", "release_decided"
                 ),
                 "unexplained_release_rate_ratio": _ratio(
-                    spells, group, "unexplained_release", "release_decided"
+                    spells, my_spells, "unexplained_release", "release_decided"
                 ),
-                "release_rate_ratio": _ratio(spells, group, "released", "release_decided"),
+                "release_rate_ratio": _ratio(spells, my_spells, "released", "release_decided"),
                 "cases": len(my_cases),
                 "charge_rate": _rate_with_pending(my_cases, "charged", "charge_decided"),
                 "conviction_rate": _rate_with_pending(my_cases, "convicted", "decided"),
@@ -269,19 +278,17 @@ def group_rows(
 
 
 def km_curves(triggers: list[Record], groups: list[str]) -> dict[str, list[dict[str, Any]]]:
-    return {
-        g: kaplan_meier(*arrest_durations(_by_group(triggers, g)))
-        for g in groups
-        if _by_group(triggers, g)
-    }
+    mine = by_group(triggers)
+    return {g: kaplan_meier(*arrest_durations(mine[g])) for g in groups if mine.get(g)}
 
 
 def _rate_test(
     records: list[Record], groups: list[str], key: str, decided: str | None
 ) -> dict[str, Any]:
     counts = []
+    buckets = by_group(records)
     for g in groups:
-        mine = [r for r in _by_group(records, g) if decided is None or r[decided]]
+        mine = [r for r in buckets.get(g, []) if decided is None or r[decided]]
         counts.append((sum(1 for r in mine if r[key]), len(mine)))
     return compare_rates(counts)
 
@@ -290,8 +297,9 @@ def _logrank_across(name: str, records: list[Record], groups: list[str]) -> dict
     durations: list[float] = []
     observed: list[bool] = []
     labels: list[str] = []
+    buckets = by_group(records)
     for g in groups:
-        d, o = _time_to(name, _by_group(records, g))
+        d, o = _time_to(name, buckets.get(g, []))
         durations += d
         observed += o
         labels += [g] * len(d)

@@ -38,6 +38,7 @@ its evolve function changes and from its data class (an ``Amendment``).
 from __future__ import annotations
 
 import gc
+import sys
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from datetime import datetime
@@ -48,7 +49,13 @@ from ledger.aggregates.base import LedgerAggregate
 from ledger.aggregates.lifecycle import Lifecycle
 from ledger.aggregates.registry import Registry
 from ledger.aggregates.states import LifecycleStates
-from ledger.projections.indexes import Indexes, person_mentions, read_indexes
+from ledger.projections.indexes import (
+    LIFECYCLE,
+    REGISTRY,
+    Indexes,
+    person_mentions,
+    update_indexes,
+)
 from ledger.vocabulary.base import Amendment, spec_for, types_of
 from ledger.vocabulary.court import BailGranted, CourtOrderIssued, VerdictDelivered
 
@@ -90,6 +97,42 @@ def bulk() -> Iterator[None]:
 HOUR = 3600.0
 DAY = 86400.0
 
+JOURNAL_KEEP = 10_000
+"""How many statements' touched subjects the journal keeps (between one and two times
+this many); a reader further behind recomputes everything (``Facts.touched_since`` says
+so by returning None). Readers catch up at every report, so they are rarely further
+behind than one import; a longer journal only costs memory."""
+_NAMED = {
+    "case": "case",
+    "person": "person",
+    "suspects": "person",
+    "incident": "incident",
+    "incidents": "incident",
+    "group": "group",
+    "groups": "group",
+    "target_groups": "group",
+    "warning": "warning",
+    "subject": "event",
+    "original": "event",
+    "order_event": "event",
+}
+"""Data fields naming a subject, and the kind of subject they name."""
+
+
+def named_subjects(event: Event) -> set[str]:
+    """``kind:id`` of every subject an event names in its data (as signed and as corrected)."""
+    out = {f"event:{event['id']}"}
+    for data in (event["data"], event.get("original_data")):
+        if not data:
+            continue
+        for field, kind in _NAMED.items():
+            value = data.get(field)
+            if isinstance(value, str):
+                out.add(f"{kind}:{value}")
+            elif isinstance(value, list):
+                out.update(f"{kind}:{v}" for v in value if isinstance(v, str))
+    return out
+
 
 class Facts:
     """The log folded into facts; ``apply`` one statement at a time, in log order."""
@@ -101,7 +144,10 @@ class Facts:
         self.states = LifecycleStates()
         self._indexes: Indexes | None = None
         self._indexes_current = False
+        self._indexes_count = 0
         self._mentions: dict[str, list[str]] | None = {}
+        self._journal: list[frozenset[str]] = []
+        self._journal_start = 0
 
     # --- state -----------------------------------------------------------------------
     @property
@@ -127,6 +173,7 @@ class Facts:
         facts.order = list(state["order"])
         facts.as_of = state["as_of"]
         facts._mentions = None
+        facts._journal_start = len(facts.order)
         with bulk():
             for event_id in facts.order:
                 event = facts.events[event_id]
@@ -168,6 +215,29 @@ class Facts:
             self.as_of = event["occurred_at"]
         if amendment and isinstance(state, Lifecycle):
             self._show_amended(event, state)
+        touched = named_subjects(event)
+        if amendment:
+            original = self.events.get(event["data"].get("original", ""))
+            if original is not None:
+                touched |= named_subjects(original)
+        if spec.lifecycle is Registry:
+            touched.add(REGISTRY)
+        elif state is not None:
+            touched.add(sys.intern(f"{LIFECYCLE}{type(state).__name__}"))
+        self._journal.append(frozenset(touched))
+        if len(self._journal) > 2 * JOURNAL_KEEP:
+            del self._journal[:JOURNAL_KEEP]
+            self._journal_start += JOURNAL_KEEP
+
+    def touched_since(self, count: int) -> set[str] | None:
+        """Every subject (``kind:id``, or ``REGISTRY``) the statements from log position
+        ``count`` on touched; None when the journal no longer reaches back that far."""
+        if count < self._journal_start:
+            return None
+        out: set[str] = set()
+        for touched in self._journal[count - self._journal_start :]:
+            out |= touched
+        return out
 
     def apply_all(self, statements: Iterable[dict[str, Any]]) -> Facts:
         for statement in statements:
@@ -240,8 +310,10 @@ class Facts:
         for either.
         """
         if self._indexes is None or not self._indexes_current:
-            self._indexes = read_indexes(self.states, self.events)
+            touched = self.touched_since(self._indexes_count)
+            self._indexes = update_indexes(self._indexes, self.states, self.events, touched)
             self._indexes_current = True
+            self._indexes_count = self.count
         return self._indexes
 
     @property

@@ -16,7 +16,7 @@ id, each with its log position ``i``) puts them in log order.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from ledger.aggregates.case import Case
@@ -37,6 +37,11 @@ DEFAULT_POLICY = {
 """The limits the reports measure against, where the charter names none."""
 
 Events = dict[str, dict[str, Any]]
+
+REGISTRY = "registry"
+"""The key a statement about the ledger itself touches: the policy every report reads."""
+LIFECYCLE = "lifecycle:"
+"""Prefix of the key naming the kind of lifecycle a statement changed (``lifecycle:Case``)."""
 
 
 @dataclass(frozen=True)
@@ -104,22 +109,100 @@ def read_indexes(states: LifecycleStates, events: Events) -> Indexes:
         actions=sorted(
             (a["event_id"] for g in groups.values() for a in g.actions.values()), key=at
         ),
-        interruption=sorted(
-            [
-                *(s["event_id"] for m in states.of(Mediation).values() for s in m.sessions),
-                *(r["event_id"] for i in incidents.values() for r in i.responses.values()),
-            ],
-            key=at,
-        ),
-        inquiries={
-            subject: standing
-            for subject, inquiry in states.of(Inquiry).items()
-            if (standing := inquiry.standing())
-        },
+        interruption=_interruption(states, at),
+        inquiries=_inquiries(states),
         case_mentions={
             key: [event_id for event_id, _ in case.order] for key, case in states.of(Case).items()
         },
     )
+
+
+def update_indexes(
+    previous: Indexes | None, states: LifecycleStates, events: Events, touched: set[str] | None
+) -> Indexes:
+    """The indexes after the statements that ``touched`` these subjects (``Facts``'s journal):
+    only what reads a kind of lifecycle they changed is read again, and of the cases, only
+    the cases they touched. Without ``previous`` or ``touched``, every index is read."""
+    if previous is None or touched is None or REGISTRY in touched:
+        return read_indexes(states, events)
+    kinds = {key[len(LIFECYCLE) :] for key in touched if key.startswith(LIFECYCLE)}
+
+    def at(event_id: str) -> int:
+        return int(events[event_id]["i"])
+
+    changes: dict[str, Any] = {}
+    if Group.__name__ in kinds:
+        groups = states.of(Group)
+        changes["groups"] = _registered(((k, g.registered_in) for k, g in groups.items()), at)
+        changes["memberships"] = _memberships(groups.values(), at)
+        changes["actions"] = sorted(
+            (a["event_id"] for g in groups.values() for a in g.actions.values()), key=at
+        )
+    if Officer.__name__ in kinds:
+        officers = states.of(Officer)
+        changes["officers"] = _registered(((k, o.registered_in) for k, o in officers.items()), at)
+        changes["transfers"] = sorted(
+            (t["event_id"] for o in officers.values() for t in o.transfers), key=at
+        )
+    if Warning.__name__ in kinds:
+        changes["warnings"] = _registered(
+            ((k, w.issued_in) for k, w in states.of(Warning).items()), at
+        )
+    if Incident.__name__ in kinds:
+        changes["incidents"] = _incidents(states.of(Incident), at)
+    if Incident.__name__ in kinds or Mediation.__name__ in kinds:
+        changes["interruption"] = _interruption(states, at)
+    if Inquiry.__name__ in kinds:
+        changes["inquiries"] = _inquiries(states)
+    if Case.__name__ in kinds:
+        found = states.of(Case)
+        changed = {key[len("case:") :] for key in touched if key.startswith("case:")}
+        cases = _update_cases(previous.cases, found, changed & set(found), at)
+        mentions = previous.case_mentions
+        if any(key not in mentions for key in changed & set(found)):
+            mentions = {key: mentions.get(key, []) for key in found}
+        changes["case_mentions"] = {
+            **mentions,
+            **{key: [e for e, _ in found[key].order] for key in changed if key in found},
+        }
+        changes["cases"] = cases
+        changes["person_cases"] = _person_cases(cases, events)
+        changes["arrests_by_incident"] = _arrests_by_incident(found.values(), at)
+    return replace(previous, **changes) if changes else previous
+
+
+def _update_cases(
+    previous: dict[str, dict[str, Any]],
+    found: dict[str, Case],
+    changed: set[str],
+    at: Callable[[str], int],
+) -> dict[str, dict[str, Any]]:
+    """``_cases`` with the changed cases read again; sorted again only when one moved."""
+    entries = dict(previous)
+    last = at(next(reversed(entries.values()))["events"][0]) if entries else -1
+    added: list[tuple[int, str, dict[str, Any]]] = []
+    moved = False
+    for key in changed:
+        steps = found[key].standing()
+        old = entries.get(key)
+        if not steps:
+            if old is not None:
+                del entries[key]
+            continue
+        entry = {"person": found[key].person, "events": steps}
+        if old is None:
+            added.append((at(steps[0]), key, entry))
+            continue
+        moved = moved or old["events"][0] != steps[0]
+        entries[key] = entry
+    added.sort(key=lambda f: f[0])
+    if added and added[0][0] < last:
+        moved = True
+    for _, key, entry in added:
+        entries[key] = entry
+    if moved:
+        return dict(sorted(entries.items(), key=lambda pair: at(pair[1]["events"][0])))
+    return entries
 
 
 def person_mentions(events: Events, order: list[str]) -> dict[str, list[str]]:
@@ -133,6 +216,24 @@ def person_mentions(events: Events, order: list[str]) -> dict[str, list[str]]:
         if isinstance(person, str) and not issubclass(spec_for(event["type"]).data, Amendment):
             out.setdefault(person, []).append(event_id)
     return out
+
+
+def _interruption(states: LifecycleStates, at: Callable[[str], int]) -> list[str]:
+    return sorted(
+        [
+            *(s["event_id"] for m in states.of(Mediation).values() for s in m.sessions),
+            *(r["event_id"] for i in states.of(Incident).values() for r in i.responses.values()),
+        ],
+        key=at,
+    )
+
+
+def _inquiries(states: LifecycleStates) -> dict[str, list[str]]:
+    return {
+        subject: standing
+        for subject, inquiry in states.of(Inquiry).items()
+        if (standing := inquiry.standing())
+    }
 
 
 def _registered(

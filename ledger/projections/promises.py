@@ -120,46 +120,61 @@ def evaluate_triggers(
     deadlines are judged at (see ``ledger.projections.evaluation``).
     """
     judged = seconds(as_of) if as_of else 0.0
+    actions = ActionIndex(facts)
+    return [
+        judge(basis, judged)
+        for incident, shooting in reported_shootings(facts)
+        for basis in incident_triggers(facts, files, actions, unexplained, incident, shooting)
+    ]
+
+
+def reported_shootings(facts: Facts) -> list[tuple[str, Event]]:
+    """(incident, its counted report), in log order of the reports."""
     shootings = []
     for incident, entry in facts.incidents.items():
         reported = entry.get("reported")
         if reported and facts.counts(reported):
             shootings.append((incident, facts.events[reported]))
     shootings.sort(key=lambda pair: pair[1]["i"])
-    actions = _ActionIndex(facts)
-    rows: list[dict[str, Any]] = []
-    for incident, shooting in shootings:
-        attribution = latest_attribution(facts, incident)
-        if attribution is None:
-            continue
-        shooters = shooter_groups(facts, attribution, shooting["occurred_at"])
-        pairs = [
-            (g, BY_MEMBER, covering_warnings(facts, g, shooting, attack=False)) for g in shooters
-        ]
-        targets = list(dict.fromkeys(attribution["data"].get("target_groups", [])))
-        pairs += [(g, ATTACK, covering_warnings(facts, g, shooting, attack=True)) for g in targets]
-        for group, kind, warnings in pairs:
-            if warnings:
-                rows.append(
-                    _trigger_row(
-                        facts,
-                        files,
-                        actions,
-                        unexplained,
-                        warnings,
-                        group,
-                        kind,
-                        incident,
-                        shooting,
-                        attribution,
-                        shooters,
-                        judged,
-                    )
-                )
-    return rows
+    return shootings
 
 
-class _ActionIndex:
+def incident_triggers(
+    facts: Facts,
+    files: dict[str, CaseFile],
+    actions: ActionIndex,
+    unexplained: dict[str, list[str]],
+    incident: str,
+    shooting: Event,
+) -> list[dict[str, Any]]:
+    """The triggers of one shooting, before they are judged at a time (``judge``)."""
+    attribution = latest_attribution(facts, incident)
+    if attribution is None:
+        return []
+    shooters = shooter_groups(facts, attribution, shooting["occurred_at"])
+    pairs = [(g, BY_MEMBER, covering_warnings(facts, g, shooting, attack=False)) for g in shooters]
+    targets = list(dict.fromkeys(attribution["data"].get("target_groups", [])))
+    pairs += [(g, ATTACK, covering_warnings(facts, g, shooting, attack=True)) for g in targets]
+    return [
+        _trigger_basis(
+            facts,
+            files,
+            actions,
+            unexplained,
+            warnings,
+            group,
+            kind,
+            incident,
+            shooting,
+            attribution,
+            shooters,
+        )
+        for group, kind, warnings in pairs
+        if warnings
+    ]
+
+
+class ActionIndex:
     """Enforcement actions by incident cited, and general ones (no incident) by (warning, group)."""
 
     def __init__(self, facts: Facts) -> None:
@@ -195,10 +210,10 @@ class _ActionIndex:
         return min(candidates, key=lambda a: (a["occurred_at"], a["i"])) if candidates else None
 
 
-def _trigger_row(
+def _trigger_basis(
     facts: Facts,
     files: dict[str, CaseFile],
-    actions: _ActionIndex,
+    actions: ActionIndex,
     unexplained: dict[str, list[str]],
     warnings: list[str],
     group: str,
@@ -207,8 +222,9 @@ def _trigger_row(
     shooting: Event,
     attribution: Event,
     shooters: list[str],
-    judged: float,
 ) -> dict[str, Any]:
+    """Everything about a trigger that does not depend on the time judged at: each
+    consequence's due time and the event that met it, if any (``judge`` finishes it)."""
     issued = [facts.events[facts.warnings[w]] for w in warnings]
     deadlines = {
         step: min(w["data"]["deadlines"][step] for w in issued)
@@ -231,16 +247,12 @@ def _trigger_row(
         ),
         key=lambda c: (c["occurred_at"], c["i"]),
     )
-    requirements = {
-        "arrest": _requirement(shot + deadlines["arrest_hours"] * HOUR, first_arrest, judged),
-        "charge": _requirement(
-            shot + deadlines["charge_days"] * DAY, charges[0] if charges else None, judged
-        ),
+    due: dict[str, tuple[float, Event | None]] = {
+        "arrest": (shot + deadlines["arrest_hours"] * HOUR, first_arrest),
+        "charge": (shot + deadlines["charge_days"] * DAY, charges[0] if charges else None),
     }
     if against:
-        requirements["enforcement"] = _requirement(
-            shot + deadlines["enforcement_days"] * DAY, action, judged
-        )
+        due["enforcement"] = (shot + deadlines["enforcement_days"] * DAY, action)
     undone_by = None
     for arrest in arrests:
         case = files.get(arrest["data"]["case"])
@@ -250,6 +262,38 @@ def _trigger_row(
         if spell is not None and spell.release is not None and spell.release["id"] in unexplained:
             undone_by = spell.release["id"]
             break
+    hours = (seconds(first_arrest["occurred_at"]) - shot) / HOUR if first_arrest else None
+    return {
+        "due": due,
+        "shot": shot,
+        "issued": [w["id"] for w in issued],
+        "attribution": attribution["id"],
+        "cases": sorted({a["data"]["case"] for a in arrests}),
+        "undone_by": undone_by,
+        "hours_to_arrest": round(hours, 4) if hours is not None else None,
+        "row": {
+            "warning": warnings[0],
+            "warnings": warnings,
+            "incident": incident,
+            "trigger_event": shooting["id"],
+            "shot_at": shooting["occurred_at"],
+            "trigger": kind,
+            "group": group,
+            "groups": [group],
+            "shooter_groups": shooters,
+            "attacked_groups": [group] if kind == ATTACK else [],
+        },
+    }
+
+
+def judge(basis: dict[str, Any], judged: float) -> dict[str, Any]:
+    """A trigger's row judged at ``judged`` (seconds): each consequence met, met late,
+    awaiting or missed, and the outcome."""
+    requirements = {
+        step: _requirement(due, happened, judged) for step, (due, happened) in basis["due"].items()
+    }
+    row = basis["row"]
+    undone_by = basis["undone_by"]
     statuses = {r["status"] for r in requirements.values()}
     if undone_by or "missed" in statuses:
         outcome = "broken"
@@ -260,29 +304,19 @@ def _trigger_row(
     else:
         outcome = "kept"
     consequence_ids = [r["event"] for r in requirements.values() if r["event"]]
-    hours = (seconds(first_arrest["occurred_at"]) - shot) / HOUR if first_arrest else None
     return {
-        "warning": warnings[0],
-        "warnings": warnings,
-        "incident": incident,
-        "trigger_event": shooting["id"],
-        "shot_at": shooting["occurred_at"],
-        "trigger": kind,
-        "group": group,
-        "groups": [group],
-        "shooter_groups": shooters,
-        "attacked_groups": [group] if kind == ATTACK else [],
+        **row,
         "outcome": outcome,
         "arrest": requirements["arrest"],
         "enforcement": requirements.get("enforcement"),
         "charge": requirements["charge"],
         "undone_by": undone_by,
-        "hours_to_arrest": round(hours, 4) if hours is not None else None,
-        "hours_open": round(max(0.0, judged - shot) / HOUR, 4),
+        "hours_to_arrest": basis["hours_to_arrest"],
+        "hours_open": round(max(0.0, judged - basis["shot"]) / HOUR, 4),
         "derived_from": [
-            *(w["id"] for w in issued),
-            shooting["id"],
-            attribution["id"],
+            *basis["issued"],
+            row["trigger_event"],
+            basis["attribution"],
             *consequence_ids,
             *([undone_by] if undone_by else []),
         ],

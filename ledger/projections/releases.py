@@ -347,33 +347,64 @@ def _rearrest_rule(
 
 def release_flags(facts: Facts, files: dict[str, CaseFile]) -> list[Flag]:
     """Every release flag raised by the facts (status not yet attached)."""
+    return [flag for case in files.values() for flag in case_release_flags(facts, files, case)]
+
+
+def case_release_flags(facts: Facts, files: dict[str, CaseFile], case: CaseFile) -> list[Flag]:
+    """The release flags one case raises; ``files`` are every case (a re-arrest is on another)."""
     flags: list[Flag] = []
-    for case in files.values():
-        for spell in case.spells:
-            release = spell.release
-            if release is None:
-                continue
-            basis = release["data"].get("legal_basis")
-            if basis == "none":
-                flags.append(
-                    _flag(
-                        "release.no_basis",
-                        spell,
-                        release,
-                        {
-                            "missing": "any lawful basis (bail, court order, s.169, acquittal, sentence served)"
-                        },
-                        [],
-                    )
+    for spell in case.spells:
+        release = spell.release
+        if release is None:
+            continue
+        basis = release["data"].get("legal_basis")
+        if basis == "none":
+            flags.append(
+                _flag(
+                    "release.no_basis",
+                    spell,
+                    release,
+                    {
+                        "missing": "any lawful basis (bail, court order, s.169, acquittal, sentence served)"
+                    },
+                    [],
                 )
-            flags += _instruction_rule(case, spell, release)
-            flags += _order_rules(facts, spell, release)
-            flags += _s169_rule(facts, case, spell, release)
-            flags += _sentence_rule(case, spell, release)
-            flags += _bail_rules(facts, case, spell, release)
-            flags += _before_production_rule(facts, spell, release)
-            flags += _rearrest_rule(facts, files, spell, release)
+            )
+        flags += _instruction_rule(case, spell, release)
+        flags += _order_rules(facts, spell, release)
+        flags += _s169_rule(facts, case, spell, release)
+        flags += _sentence_rule(case, spell, release)
+        flags += _bail_rules(facts, case, spell, release)
+        flags += _before_production_rule(facts, spell, release)
+        flags += _rearrest_rule(facts, files, spell, release)
     return flags
+
+
+def reads_beyond_case(facts: Facts, files: dict[str, CaseFile], case: CaseFile) -> set[str]:
+    """Subjects outside the case its release flags read (``kind:id``, as ``Facts`` journals
+    them): the orders its releases cite, and the later arrests of the same person with the
+    shootings they name (``_rearrest_rule``)."""
+    out: set[str] = set()
+    for spell in case.spells:
+        out.add(f"person:{spell.person}")
+        if spell.release is not None and spell.release["data"].get("order_event"):
+            out.add(f"event:{spell.release['data']['order_event']}")
+        for other_case in facts.person_cases.get(spell.person, []):
+            other = files.get(other_case)
+            for arrest in other.arrests if other else []:
+                out.update(f"incident:{i}" for i in arrest["data"].get("incidents", []))
+    return out
+
+
+def bond_waits_on_time(facts: Facts, case: CaseFile) -> bool:
+    """True while a flag of the case could change with the time of the latest event alone:
+    a release on an s.169 bond within its grace (``_s169_rule``)."""
+    return any(
+        spell.release is not None
+        and spell.release["data"].get("legal_basis") == "s169_bond"
+        and seconds(facts.as_of) <= seconds(spell.release["occurred_at"]) + S169_GRACE_DAYS * DAY
+        for spell in case.spells
+    )
 
 
 def unexplained_releases(flags: list[Flag]) -> dict[str, list[str]]:

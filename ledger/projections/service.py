@@ -27,12 +27,13 @@ from ledger.projections import cases
 from ledger.projections.analysis import Analysis, group_detail
 from ledger.projections.evaluation import EvaluationTime, choose
 from ledger.projections.facts import Facts, bulk
+from ledger.projections.maintained import Maintained
 from ledger.projections.tables import ReportTable
 
 if TYPE_CHECKING:
     from ledger.service import Ledger
 
-__all__ = ["Reports", "ReportTable", "statements_from_export"]
+__all__ = ["Reports", "ReportTable", "statements_from_export", "statements_from_ledger"]
 
 
 class _LedgerProver:
@@ -85,6 +86,15 @@ def statements_from_export(path: Path) -> Iterator[tuple[dict[str, Any], bytes]]
         yield obj, leaf
 
 
+def statements_from_ledger(ledger: Ledger) -> Iterator[dict[str, Any]]:
+    """Each stored statement with its event_id and leaf_index, in log order (as the facts fold them)."""
+    for leaf in ledger.events():
+        statement = json.loads(leaf.leaf)
+        statement["event_id"] = leaf.event_id
+        statement["leaf_index"] = leaf.leaf_index
+        yield statement
+
+
 class Reports:
     """Every report over one ledger (live) or one export (recomputed)."""
 
@@ -104,6 +114,7 @@ class Reports:
         self._prover: cases.Prover = _LedgerProver(ledger)
         self._facts = self._runner.facts
         self._analysis: Analysis | None = None
+        self._records = Maintained()
         self.tree_size = 0
         self.root_hex = ""
         self.as_of = ""
@@ -147,6 +158,7 @@ class Reports:
         self._prover = _ExportProver(tree, checkpoint_size)
         self._facts = facts
         self._analysis = None
+        self._records = Maintained()
         self.tree_size = facts.count
         self.root_hex = tree.root(facts.count).hex()
         self.evaluation = self._evaluation()
@@ -191,7 +203,9 @@ class Reports:
 
     def analysis(self) -> Analysis:
         if self._analysis is None or self._analysis.tree_size != self.tree_size:
-            self._analysis = Analysis(self._facts, self.tree_size, self.root_hex, self.evaluation)
+            self._analysis = Analysis(
+                self._facts, self.tree_size, self.root_hex, self.evaluation, self._records
+            )
         return self._analysis
 
     def at(self, as_of: str | None = None) -> Analysis:
@@ -199,7 +213,7 @@ class Reports:
         if as_of is None or as_of == self.requested_as_of:
             return self.analysis()
         evaluation = choose(self._facts.as_of, requested=as_of)
-        return Analysis(self._facts, self.tree_size, self.root_hex, evaluation)
+        return Analysis(self._facts, self.tree_size, self.root_hex, evaluation, self._records)
 
     def report(self, name: str, as_of: str | None = None) -> ReportTable:
         return self.at(as_of).report(name)

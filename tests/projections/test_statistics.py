@@ -192,3 +192,36 @@ def test_log_rank_separates_clearly_different_groups() -> None:
     result = logrank(durations, observed, groups)
     assert result["method"].startswith("log-rank")
     assert result["p_value"] < 0.01
+
+
+def _informative_by_definition(t: list[float], e: list[bool], g: list[str]) -> list[str]:
+    """Every group at risk at an event time with some variance, found time by time."""
+    found: set[str] = set()
+    for time in sorted({d for d, o in zip(t, e, strict=True) if o}):
+        at_risk = [i for i, d in enumerate(t) if d >= time]
+        deaths = sum(1 for i in at_risk if t[i] == time and e[i])
+        present = {g[i] for i in at_risk}
+        if len(at_risk) > 1 and deaths < len(at_risk) and len(present) >= 2:
+            found |= present
+    return sorted(found)
+
+
+def test_groups_left_out_of_the_log_rank_are_those_the_definition_leaves_out() -> None:
+    import random
+
+    import numpy as np
+
+    from ledger.projections.statistics import _informative_groups
+
+    rng = random.Random(3)
+    left_out_seen = 0
+    for _ in range(400):
+        n = rng.randint(1, 12)
+        t = [float(rng.randint(0, 6)) for _ in range(n)]
+        e = [rng.random() < 0.6 for _ in range(n)]
+        g = [rng.choice("abcd") for _ in range(n)]
+        expected = _informative_by_definition(t, e, g)
+        got = _informative_groups(np.asarray(t), np.asarray(e, dtype=int), np.asarray(g))
+        assert got == expected, (t, e, g)
+        left_out_seen += 0 < len(expected) < len(set(g))
+    assert left_out_seen > 10

@@ -1,0 +1,231 @@
+"""Per-case and per-shooting records kept current as statements arrive, not recomputed
+from every fact.
+
+``CaseRecords`` holds, for every case, its ``CaseFile`` and the release and
+custody flags it raises (before the committee's status is attached). After new
+statements it recomputes only the cases they touched: ``Facts`` journals the
+subjects each statement names (``Facts.touched_since``), and each case
+remembers what it read beyond its own steps (``releases.reads_beyond_case``:
+the orders its releases cite, later arrests of the same person and their
+shootings). Cases whose flags depend on the time of the latest event (someone
+held unproduced or on a police remand, an s.169 bond in its grace:
+``custody.waits_on_time``, ``releases.bond_waits_on_time``) are recomputed
+whenever that time moves;
+a statement about the ledger itself (its policy) recomputes everything.
+
+``TriggerRecords`` holds each reported shooting's triggers before they are
+judged at a time (``promises.incident_triggers``): what they read is the
+shooting's incident (its report, attributions, the arrests and actions citing
+it), the suspects' memberships, the cases of those arrests (their charges and
+whether a release ended one unexplained) and the general actions under their
+warnings; a change to a warning recomputes every shooting. Judging them at the
+time asked for (``promises.judge``) is left to each report.
+
+The records are a function of the facts alone, so the reports read from them
+equal the reports computed from nothing at the same tree size
+(tests/projections/test_maintained.py checks this one statement at a time).
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from typing import Any
+
+from ledger.aggregates.warning import Warning
+from ledger.projections.casework import CaseFile, case_file
+from ledger.projections.custody import case_custody_flags, waits_on_time
+from ledger.projections.facts import Facts
+from ledger.projections.flagging import Flag
+from ledger.projections.indexes import REGISTRY
+from ledger.projections.promises import (
+    BY_MEMBER,
+    ActionIndex,
+    incident_triggers,
+    reported_shootings,
+)
+from ledger.projections.releases import (
+    bond_waits_on_time,
+    case_release_flags,
+    reads_beyond_case,
+)
+from ledger.vocabulary.base import spec_for
+
+CASE = "case:"
+EVENT = "event:"
+
+
+class Maintained:
+    """Everything kept current for one ``Facts``: case records and shooting records."""
+
+    def __init__(self) -> None:
+        self.cases = CaseRecords()
+        self.triggers = TriggerRecords()
+
+
+class Readers:
+    """Which records read which subjects (``kind:id``), both ways."""
+
+    def __init__(self) -> None:
+        self._reads: dict[str, set[str]] = {}
+        self._readers: dict[str, set[str]] = {}
+
+    def record(self, reader: str, reads: set[str]) -> None:
+        self._reads[reader] = reads
+        for key in reads:
+            self._readers.setdefault(key, set()).add(reader)
+
+    def forget(self, reader: str) -> None:
+        for key in self._reads.pop(reader, set()):
+            readers = self._readers.get(key)
+            if readers is not None:
+                readers.discard(reader)
+                if not readers:
+                    del self._readers[key]
+
+    def of(self, keys: set[str]) -> set[str]:
+        """Every record that read one of ``keys``."""
+        out: set[str] = set()
+        for key in keys:
+            out |= self._readers.get(key, set())
+        return out
+
+
+class CaseRecords:
+    """Case files and raised flags of every case, brought up to date by ``sync``."""
+
+    def __init__(self) -> None:
+        self._facts: Facts | None = None
+        self._count = 0
+        self._as_of = ""
+        self.files: dict[str, CaseFile] = {}
+        self._release: dict[str, list[Flag]] = {}
+        self._custody: dict[str, list[Flag]] = {}
+        self._readers = Readers()
+        self._timed: set[str] = set()
+        self.recomputed = 0
+        """How many cases the last ``sync`` recomputed (the benchmark and tests read it)."""
+
+    def sync(self, facts: Facts) -> None:
+        """Recompute the cases the statements since the last sync touched."""
+        if facts is self._facts and facts.count == self._count and facts.as_of == self._as_of:
+            self.recomputed = 0
+            return
+        touched = facts.touched_since(self._count) if facts is self._facts else None
+        if touched is None or REGISTRY in touched:
+            self.files, self._release, self._custody = {}, {}, {}
+            self._readers, self._timed = Readers(), set()
+            stale = set(facts.cases)
+        else:
+            stale = {key[len(CASE) :] for key in touched if key.startswith(CASE)}
+        changed_files = stale & (set(self.files) | set(facts.cases))
+        for case in changed_files:
+            found = case_file(facts, case) if case in facts.cases else None
+            if found is None:
+                self.files.pop(case, None)
+            else:
+                self.files[case] = found
+        self.files = {case: self.files[case] for case in facts.cases if case in self.files}
+        redo = changed_files | self._readers.of(touched or set())
+        if facts.as_of != self._as_of:
+            redo |= self._timed
+        for case in redo:
+            self._forget(case)
+            found = self.files.get(case)
+            if found is not None:
+                self._compute(facts, found)
+        self.recomputed = len(redo)
+        self._facts, self._count, self._as_of = facts, facts.count, facts.as_of
+
+    def raised(self) -> list[Flag]:
+        """Every flag raised, release flags then custody flags, in case order; fresh copies
+        (the committee's status is attached to them, never to the kept ones)."""
+        return [replace(f) for case in self.files for f in self._release[case]] + [
+            replace(f) for case in self.files for f in self._custody[case]
+        ]
+
+    def _forget(self, case: str) -> None:
+        self._readers.forget(case)
+        self._release.pop(case, None)
+        self._custody.pop(case, None)
+        self._timed.discard(case)
+
+    def _compute(self, facts: Facts, found: CaseFile) -> None:
+        case = found.case
+        self._release[case] = case_release_flags(facts, self.files, found)
+        self._custody[case] = case_custody_flags(facts, found)
+        self._readers.record(case, reads_beyond_case(facts, self.files, found))
+        if waits_on_time(found) or bond_waits_on_time(facts, found):
+            self._timed.add(case)
+
+
+class TriggerRecords:
+    """Each reported shooting's triggers, not yet judged at a time, brought up to date by ``sync``."""
+
+    def __init__(self) -> None:
+        self._facts: Facts | None = None
+        self._count = 0
+        self._unexplained: dict[str, list[str]] = {}
+        self._bases: dict[str, list[dict[str, Any]]] = {}
+        self._readers = Readers()
+        self.recomputed = 0
+        """How many shootings the last ``sync`` recomputed."""
+
+    def sync(
+        self, facts: Facts, files: dict[str, CaseFile], unexplained: dict[str, list[str]]
+    ) -> list[dict[str, Any]]:
+        """Every trigger's basis, in shooting order, after recomputing the stale shootings."""
+        stale = self._stale(facts, unexplained)
+        shootings = reported_shootings(facts)
+        if stale is None:
+            self._bases, self._readers = {}, Readers()
+            stale = {incident for incident, _ in shootings}
+        self.recomputed = len(stale)
+        if stale:
+            actions = ActionIndex(facts)
+            counted = dict(shootings)
+            for incident in stale:
+                self._readers.forget(incident)
+                self._bases.pop(incident, None)
+                shooting = counted.get(incident)
+                if shooting is None:
+                    continue
+                bases = incident_triggers(facts, files, actions, unexplained, incident, shooting)
+                self._bases[incident] = bases
+                self._readers.record(incident, _trigger_reads(facts, incident, bases))
+        self._facts, self._count, self._unexplained = facts, facts.count, dict(unexplained)
+        return [basis for incident, _ in shootings for basis in self._bases.get(incident, [])]
+
+    def _stale(self, facts: Facts, unexplained: dict[str, list[str]]) -> set[str] | None:
+        """The shootings to recompute, or None for all of them."""
+        touched = facts.touched_since(self._count) if facts is self._facts else None
+        if touched is None or REGISTRY in touched:
+            return None
+        keys = set(touched)
+        for key in touched:
+            event = facts.events.get(key[len(EVENT) :]) if key.startswith(EVENT) else None
+            if event is None:
+                continue
+            if spec_for(event["type"]).lifecycle is Warning:
+                return None
+            data = event["data"]
+            if data.get("warning") and not data.get("incidents"):
+                keys.add(f"general:{data['warning']}:{data.get('group', '')}")
+        for release in set(unexplained) ^ set(self._unexplained):
+            case = facts.events[release]["data"].get("case") if release in facts.events else None
+            keys.add(f"{CASE}{case}")
+        found = {key[len("incident:") :] for key in keys if key.startswith("incident:")}
+        return found | self._readers.of(keys)
+
+
+def _trigger_reads(facts: Facts, incident: str, bases: list[dict[str, Any]]) -> set[str]:
+    """What a shooting's triggers read beyond the incident itself."""
+    reads = {f"incident:{incident}"}
+    for basis in bases:
+        reads.add(f"event:{basis['attribution']}")
+        reads.update(f"{CASE}{case}" for case in basis["cases"])
+        row = basis["row"]
+        attribution = facts.events[basis["attribution"]]["data"]
+        reads.update(f"person:{p}" for p in attribution.get("suspects", []))
+        against = [row["group"]] if row["trigger"] == BY_MEMBER else row["shooter_groups"]
+        reads.update(f"general:{w}:{g}" for w in row["warnings"] for g in against)
+    return reads

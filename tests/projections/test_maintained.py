@@ -1,0 +1,248 @@
+"""Records kept current one statement at a time equal records computed from nothing.
+
+A simulated city (with its corrections, retractions, re-arrests, s.169 bonds
+and people still held) is folded one statement at a time; after each one the
+maintained case records and shooting records are compared with records
+computed from nothing over the same facts, and the facts' indexes with indexes
+read anew from the lifecycle states, and at several points every report, the flags, a case's and a
+person's history and a group's page are compared as JSON with a fresh fold.
+The same comparison run with the invalidation broken (a kind of subject left
+out of the journal, or the time of the latest event ignored) must find a
+difference, so the check can fail.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Iterator
+from dataclasses import fields
+from datetime import UTC, datetime
+from typing import Any
+
+import pytest
+
+from ledger.keyring import Keyring
+from ledger.projections.analysis import Analysis, group_detail
+from ledger.projections.cases import case_history, person_history
+from ledger.projections.facts import Facts
+from ledger.projections.indexes import Indexes, read_indexes
+from ledger.projections.maintained import CaseRecords, Maintained
+from ledger.projections.report_names import REPORT_NAMES
+from ledger.projections.service import statements_from_ledger
+from ledger.simulation import CityConfig, simulate
+from tests.conftest import Clock, chartered_ledger
+from tests.projections.builders import CityLog, at
+
+CITY = CityConfig(start=datetime(2025, 9, 1, tzinfo=UTC), seed=5, months=3, groups=3)
+NOW = datetime(2026, 1, 20, tzinfo=UTC)
+
+
+@pytest.fixture(scope="module")
+def statements(
+    shared_keyring: Keyring, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[list[dict[str, Any]]]:
+    folder = tmp_path_factory.mktemp("maintained")
+    ledger = chartered_ledger(str(folder / "city.db"), shared_keyring, Clock(NOW))
+    simulate(ledger, shared_keyring.directory, CITY, workers=1, batch_size=500)
+    out = list(statements_from_ledger(ledger))
+    ledger.close()
+    yield out
+
+
+def _records(analysis: Analysis) -> Any:
+    """The case files in order, the flags and the triggers (dataclasses compare field by field)."""
+    return list(analysis.files.items()), analysis.flags, analysis.triggers
+
+
+def first_difference(statements: list[dict[str, Any]]) -> int | None:
+    """The first log position where the maintained records differ from fresh ones (or
+    where records left stale no longer fit the facts)."""
+    facts = Facts()
+    kept = Maintained()
+    for n, statement in enumerate(statements, start=1):
+        facts.apply(statement)
+        try:
+            if _records(Analysis(facts, n, "00", records=kept)) != _records(
+                Analysis(facts, n, "00")
+            ):
+                return n
+        except LookupError:
+            return n
+    return None
+
+
+def test_city_exercises_what_the_records_depend_on(statements: list[dict[str, Any]]) -> None:
+    types = {s["type"] for s in statements}
+    bases = {s["data"].get("legal_basis") for s in statements if s["type"] == "release.recorded"}
+    assert {"event.corrected", "event.retracted", "release.recorded", "custody.produced"} <= types
+    assert {"s169_bond", "none"} <= bases
+    assert len(statements) > 400
+
+
+def test_maintained_records_equal_records_from_nothing_after_every_statement(
+    statements: list[dict[str, Any]],
+) -> None:
+    assert first_difference(statements) is None
+
+
+def _in_order(value: Any) -> Any:
+    """Dicts as lists of pairs, so that equal means equal in the same order too."""
+    if isinstance(value, dict):
+        return [(k, _in_order(v)) for k, v in value.items()]
+    if isinstance(value, list):
+        return [_in_order(v) for v in value]
+    return value
+
+
+def first_stale_index(statements: list[dict[str, Any]]) -> int | None:
+    """The first log position where the indexes kept current differ from indexes read anew."""
+    facts = Facts()
+    for n, statement in enumerate(statements, start=1):
+        facts.apply(statement)
+        kept, fresh = facts.indexes, read_indexes(facts.states, facts.events)
+        if any(
+            _in_order(getattr(kept, f.name)) != _in_order(getattr(fresh, f.name))
+            for f in fields(Indexes)
+        ):
+            return n
+    return None
+
+
+def test_indexes_kept_current_equal_indexes_read_anew_after_every_statement(
+    statements: list[dict[str, Any]],
+) -> None:
+    assert first_stale_index(statements) is None
+
+
+def test_indexes_blind_to_a_case_are_found(
+    statements: list[dict[str, Any]], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(Facts, "touched_since", _blind("case:"))
+    assert first_stale_index(statements) is not None
+
+
+def _blind(kind: str) -> Callable[[Facts, int], set[str] | None]:
+    original = Facts.touched_since
+
+    def touched_since(self: Facts, count: int) -> set[str] | None:
+        found = original(self, count)
+        return None if found is None else {k for k in found if not k.startswith(kind)}
+
+    return touched_since
+
+
+@pytest.mark.parametrize("kind", ["case:", "person:", "incident:"])
+def test_a_subject_left_out_of_the_journal_is_found(
+    statements: list[dict[str, Any]], kind: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(Facts, "touched_since", _blind(kind))
+    assert first_difference(statements) is not None
+
+
+def test_ignoring_the_time_of_the_latest_event_is_found(
+    statements: list[dict[str, Any]], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(CaseRecords, "_compute", _untimed(CaseRecords._compute))
+    assert first_difference(statements) is not None
+
+
+def _untimed(compute: Callable[..., None]) -> Callable[..., None]:
+    def without_timing(self: CaseRecords, facts: Facts, found: Any) -> None:
+        compute(self, facts, found)
+        self._timed.discard(found.case)
+
+    return without_timing
+
+
+def everything(analysis: Analysis, facts: Facts) -> Any:
+    out: dict[str, Any] = {name: analysis.report(name).to_json() for name in REPORT_NAMES}
+    out["flags"] = analysis.flag_rows()
+    cases = list(facts.cases)
+    people = list(facts.person_cases)
+    groups = list(facts.groups)
+    out["cases"] = [
+        case_history(facts, c, _NoProofs(), analysis.flags_by_subject) for c in cases[-3:]
+    ]
+    out["people"] = [
+        person_history(facts, p, _NoProofs(), analysis.flags_by_subject) for p in people[-3:]
+    ]
+    out["groups"] = [group_detail(analysis, g) for g in groups]
+    return json.loads(json.dumps(out))
+
+
+class _NoProofs:
+    def inclusion(self, event_id: str, leaf_index: int) -> dict[str, Any] | None:
+        return None
+
+
+def test_every_report_kept_current_equals_a_fresh_fold_at_several_sizes(
+    statements: list[dict[str, Any]],
+) -> None:
+    facts = Facts()
+    kept = Maintained()
+    points = {len(statements) * k // 6 for k in range(1, 7)}
+    compared = 0
+    for n, statement in enumerate(statements, start=1):
+        facts.apply(statement)
+        if n % 7 == 0:
+            kept.cases.sync(facts)
+        if n in points:
+            fresh_facts = Facts().apply_all(statements[:n])
+            assert everything(Analysis(facts, n, "00", records=kept), facts) == everything(
+                Analysis(fresh_facts, n, "00"), fresh_facts
+            ), f"reports differ at tree size {n}"
+            compared += 1
+    assert compared == 6
+
+
+def _held_stories() -> list[dict[str, Any]]:
+    """People held while time passes with no statement on their case: held unproduced,
+    on a police remand that expires, on a judicial remand, after a refused remand, and
+    released on an s.169 bond with no magistrate's order in the grace."""
+    log = CityLog()
+    log.arrest("FIR-1", "P-1", at(hours=0))
+    log.arrest("FIR-2", "P-2", at(hours=1))
+    log.produce("FIR-2", "P-2", at(hours=10), remand_days=3)
+    log.arrest("FIR-3", "P-3", at(hours=2))
+    log.produce("FIR-3", "P-3", at(hours=11), remand_days=10, custody="judicial")
+    log.arrest("FIR-4", "P-4", at(hours=3))
+    log.produce("FIR-4", "P-4", at(hours=12), remand_days=0)
+    log.arrest("FIR-5", "P-5", at(hours=4))
+    log.produce("FIR-5", "P-5", at(hours=13), remand_days=2)
+    log.release("FIR-5", "P-5", at(hours=20), "s169_bond")
+    for hours in range(12, 24 * 12, 6):
+        log.tick(at(hours=hours))
+    return log.statements
+
+
+def test_flags_that_wait_on_time_alone_follow_it() -> None:
+    statements = _held_stories()
+    rules = {f.rule for f in Analysis(Facts().apply_all(statements), 1, "00").flags}
+    assert {
+        "custody.past_24h",
+        "custody.held_past_remand",
+        "release.s169_no_magistrate_order",
+    } <= rules
+    assert first_difference(statements) is None
+
+
+def test_records_further_behind_than_the_journal_are_recomputed_whole(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    import ledger.projections.facts as facts_module
+
+    monkeypatch.setattr(facts_module, "JOURNAL_KEEP", 5)
+    statements = _held_stories()
+    facts = Facts()
+    kept = Maintained()
+    facts.apply_all(statements[:20])
+    kept.cases.sync(facts)
+    facts.apply_all(statements[20:])
+    assert facts.touched_since(20) is None
+    assert facts.touched_since(facts.count - 1) == {f"event:{statements[-1]['event_id']}"} | {
+        "lifecycle:Incident",
+        "incident:none",
+    }
+    assert _records(Analysis(facts, facts.count, "00", records=kept)) == _records(
+        Analysis(facts, facts.count, "00")
+    )
