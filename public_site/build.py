@@ -9,12 +9,20 @@ proof), and every report as CSV and JSON. Links in pages are relative, so the
 directory can be hosted under any path (the 404 pages excepted: see
 ``write_not_found``); the Atom feeds (one per language) are read outside the
 site, so their links are absolute, from ``base_url`` (see ``public_site.feeds``).
-Writing is incremental (see ``public_site.output``).
+Writing is incremental (see ``public_site.output``): only the checkpoint page
+and the pages that show figures name the checkpoint; every other page links
+to the checkpoint page, so a page is rewritten only when what it renders
+changed. A case page is keyed by the digest of its case's history and of the
+renderer (``renderer_version``): an unchanged case is not even rendered. Pages
+are rendered by ``processes`` worker processes (forked, sharing the reports
+computed once) when there are enough of them to be worth it.
 """
 
 from __future__ import annotations
 
+import hashlib
 import json
+import multiprocessing
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -37,7 +45,7 @@ from public_site.fonts import font_files, stylesheet
 from public_site.i18n import LANGUAGES, Formatter, Language, translations
 from public_site.labels import N_
 from public_site.methodology import METHODOLOGY, render_methodology, translation_of
-from public_site.output import SiteWriter
+from public_site.output import SiteWriter, WrittenPart
 from public_site.pages import SiteData, file_slug, iter_group_ids
 from public_site.source import SiteSource
 
@@ -74,6 +82,30 @@ SECTIONS = (
 )
 """The sections menu in order: each main page and its link text. The menu and the tests read it."""
 SECTION_PAGES = tuple(page for page, _ in SECTIONS)
+FIGURE_PAGES = frozenset(SECTION_PAGES) - {"methodology", "verify", "downloads"}
+"""Pages whose content is figures: their banner names the checkpoint (the others link to its page)."""
+CASES_PER_TASK = 500
+"""Case pages rendered by one task of a parallel build: small enough to share the work out evenly."""
+
+
+def renderer_version() -> str:
+    """A digest of everything but the data that decides a page's bytes: templates, catalogs, the site's code.
+
+    Part of every page key, so that a new template, translation or label
+    re-renders every page instead of leaving pages made by the old one.
+    """
+    digest = hashlib.blake2b(digest_size=16)
+    files = [*TEMPLATES.rglob("*"), *(HERE / "locale").rglob("*.po"), *HERE.glob("*.py")]
+    for path in sorted(f for f in files if f.is_file()):
+        digest.update(path.relative_to(HERE).as_posix().encode("utf-8") + b"\0")
+        digest.update(path.read_bytes())
+    return digest.hexdigest()
+
+
+def inputs_digest(value: Any) -> str:
+    """The digest of a page's data (JSON, keys sorted, so equal data gives an equal digest)."""
+    text = json.dumps(value, sort_keys=True, ensure_ascii=False, separators=(",", ":"), default=str)
+    return hashlib.blake2b(text.encode("utf-8"), digest_size=16).hexdigest()
 
 
 @dataclass
@@ -114,7 +146,9 @@ class SiteBuilder:
         methodology: Path = METHODOLOGY,
         base_url: str = DEFAULT_BASE_URL,
         progress: BuildProgress | None = None,
+        processes: int = 1,
     ) -> None:
+        self.processes = max(1, processes)
         self.site_url = parse_base_url(base_url)
         self.source = source
         self.progress = progress
@@ -208,9 +242,10 @@ class SiteBuilder:
         **context: Any,
     ) -> str:
         """The page at ``path``; its links are relative to it unless ``base`` says where the site's root is."""
-        return env.get_template(template).render(
-            **self.page_context(language, path, base), **context
-        )
+        values = self.page_context(language, path, base)
+        values["figures"] = context.get("page") in FIGURE_PAGES
+        values.update(context)
+        return env.get_template(template).render(values)
 
     def group_namer(self, gettext: Callable[[str], str]) -> Callable[[str], str]:
         """Group names as recorded; the projections' "(no group)" in the page's language."""
@@ -265,29 +300,41 @@ class SiteBuilder:
                 **context,
             )
 
-    def write_case_pages(self, environments: dict[str, Environment]) -> None:
-        """Every case page in every language; each case's timeline is assembled once for all languages."""
-        renderers = [
-            CasePages(
-                environments[language.code],
+    def case_renderers(self, environments: dict[str, Environment]) -> list[tuple[CasePages, str]]:
+        """Each language's case page renderer, with the digest of its frame (part of every case page's key)."""
+        out = []
+        for language in LANGUAGES:
+            env = environments[language.code]
+            frame = self.render_html(
+                env,
                 language,
-                self.render_html(
-                    environments[language.code],
-                    language,
-                    "case.html",
-                    f"{language.code}/cases/@@SLUG@@.html",
-                    page="cases",
-                ),
+                "case.html",
+                f"{language.code}/cases/@@SLUG@@.html",
+                page="cases",
+                figures=False,
             )
-            for language in LANGUAGES
-        ]
-        for case in self.data.case_ids():
+            key = hashlib.blake2b(f"{self.version}\0{frame}".encode(), digest_size=16).hexdigest()
+            out.append((CasePages(env, language, frame), key))
+        return out
+
+    def write_case_pages(self, environments: dict[str, Environment], cases: list[str]) -> None:
+        """The pages of ``cases`` in every language; a case whose history is unchanged is not rendered.
+
+        A page's key is its frame's (template, catalog, code) and the digest of
+        the case's history as the page shows it, flags and statuses included.
+        """
+        renderers = self.case_renderers(environments)
+        for case in cases:
             detail = self.data.case(case)
+            digest = inputs_digest(detail)
             slug = file_slug(case)
-            for language, renderer in zip(LANGUAGES, renderers, strict=True):
-                self.writer.write(f"{language.code}/cases/{slug}.html", renderer.page(detail))
+            for language, (renderer, frame_key) in zip(LANGUAGES, renderers, strict=True):
+                self.writer.write_keyed(
+                    f"{language.code}/cases/{slug}.html",
+                    f"{frame_key}.{digest}",
+                    lambda r=renderer, d=detail: r.page(d),  # type: ignore[misc]
+                )
                 self.pages += 1
-            self.step("case pages")
 
     # --- steps ----------------------------------------------------------------------
     def write_static(self) -> None:
@@ -382,7 +429,7 @@ class SiteBuilder:
         )
         for name, text in files.items():
             self.writer.write(f"data/export/{name}", text)
-        self.writer.copy(f"data/export/{LOG_FILE}", self.source.leaves_path)
+        self.writer.link(f"data/export/{LOG_FILE}", "data/log.jsonl")
 
     def write_charts(self, language: Language, env: Environment) -> None:
         fmt = Formatter(language)
@@ -442,7 +489,7 @@ class SiteBuilder:
             ),
         )
         for group in iter_group_ids(self.data):
-            detail = self.data.reports.group_detail(group)
+            detail = self.data.group_detail(group)
             curves = detail["km_time_to_arrest_hours"]
             name = f"group-{file_slug(group)}-time-to-arrest"
             write(
@@ -559,9 +606,56 @@ class SiteBuilder:
         if self.progress is not None:
             self.progress(what, self.done, self.steps)
 
+    def run_task(self, task: tuple[str, int]) -> int:
+        """One part of the pages: a language's charts and pages, or a slice of the case pages.
+
+        Returns how many cases it wrote (the progress steps it stands for).
+        """
+        kind, at = task
+        if kind == "pages":
+            language = LANGUAGES[at]
+            env = self.environments[language.code]
+            self.write_charts(language, env)
+            self.write_pages(language, env)
+            return 0
+        cases = self.case_list[at : at + CASES_PER_TASK]
+        self.write_case_pages(self.environments, cases)
+        return len(cases)
+
+    def tasks(self) -> list[tuple[str, int]]:
+        pages = [("pages", i) for i in range(len(LANGUAGES))]
+        return pages + [("cases", at) for at in range(0, len(self.case_list), CASES_PER_TASK)]
+
+    def run_tasks(self) -> None:
+        """Every task, in this process or shared out among ``processes`` forked workers."""
+        tasks = self.tasks()
+        processes = min(self.processes, len(tasks))
+        if processes <= 1 or "fork" not in multiprocessing.get_all_start_methods():
+            for task in tasks:
+                self.task_done(task, self.run_task(task))
+            return
+        global _FORKED_BUILDER
+        _FORKED_BUILDER = self
+        try:
+            with multiprocessing.get_context("fork").Pool(processes) as pool:
+                for task, cases, part, pages in pool.imap_unordered(_run_forked_task, tasks):
+                    self.writer.merge(part)
+                    self.pages += pages
+                    self.task_done(task, cases)
+        finally:
+            _FORKED_BUILDER = None
+
+    def task_done(self, task: tuple[str, int], cases: int) -> None:
+        if task[0] == "pages":
+            self.step(f"pages ({LANGUAGES[task[1]].code})")
+        for _ in range(cases):
+            self.step("case pages")
+
     def build(self) -> BuildResult:
         started = time.perf_counter()
+        self.version = renderer_version()
         self.case_rows = self.data.cases()
+        self.case_list = [row["case"] for row in self.case_rows]
         groups = [row["group"] for row in self.data.tables["groups"].rows]
         self.promise_filters = by_group_outcome_month(
             "promises", self.data.tables["promises"].rows, groups, list(labels.OUTCOMES), "shot_at"
@@ -569,32 +663,37 @@ class SiteBuilder:
         self.case_filters = by_group_outcome_month(
             "cases", self.case_rows, groups, list(labels.CASE_OUTCOMES), "opened"
         )
-        self.steps = 3 + 2 * len(LANGUAGES) + len(self.case_rows)
+        for group in self.group_pages:
+            self.data.group_detail(group)  # once, before any worker is forked
+        self.steps = 3 + len(LANGUAGES) + len(self.case_rows)
         self.write_static()
         self.step("static files")
         proofs = self.write_data()
         self.step("data, tiles and proofs")
-        environments = {language.code: make_environment(language) for language in LANGUAGES}
-        for language in LANGUAGES:
-            env = environments[language.code]
-            self.write_charts(language, env)
-            self.step(f"charts ({language.code})")
-            self.write_pages(language, env)
-            self.step(f"pages ({language.code})")
-        self.write_case_pages(environments)
+        self.environments = {language.code: make_environment(language) for language in LANGUAGES}
+        self.run_tasks()
+        environments = self.environments
         en = LANGUAGES[0]
         self.render(environments["en"], en, "root.html", "index.html", page="root")
         self.write_not_found(environments["en"], en, "404.html")
         entries = self.data.feed_entries()
         for language in LANGUAGES:
+            env = environments[language.code]
             self.render(
-                environments[language.code],
+                env,
                 language,
                 "feed.xml",
                 f"{language.code}/{FEED}",
                 page="feed",
                 entries=entries,
                 feed_id=feed_id,
+            )
+            self.render(
+                env,
+                language,
+                "checkpoint.html",
+                f"{language.code}/checkpoint.html",
+                page="checkpoint",
             )
         removed = self.writer.finish()
         self.step("done")
@@ -608,12 +707,29 @@ class SiteBuilder:
         )
 
 
+_FORKED_BUILDER: SiteBuilder | None = None
+"""The builder a forked worker inherits from its parent (set only while a pool runs)."""
+
+
+def _run_forked_task(task: tuple[str, int]) -> tuple[tuple[str, int], int, WrittenPart, int]:
+    builder = _FORKED_BUILDER
+    assert builder is not None  # set by run_tasks before the pool forks
+    builder.writer.begin_part()
+    builder.pages = 0
+    cases = builder.run_task(task)
+    return task, cases, builder.writer.part(), builder.pages
+
+
 def build_site(
     source: SiteSource,
     out: Path,
     methodology: Path = METHODOLOGY,
     base_url: str = DEFAULT_BASE_URL,
     progress: BuildProgress | None = None,
+    processes: int = 1,
 ) -> BuildResult:
-    """Build the whole site from ``source`` into ``out`` (incrementally); the feeds link to ``base_url``."""
-    return SiteBuilder(source, Path(out), methodology, base_url, progress).build()
+    """Build the whole site from ``source`` into ``out`` (incrementally); the feeds link to ``base_url``.
+
+    ``processes`` worker processes render the pages (1: all in this process).
+    """
+    return SiteBuilder(source, Path(out), methodology, base_url, progress, processes).build()
