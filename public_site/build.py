@@ -25,7 +25,7 @@ import json
 import multiprocessing
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -116,6 +116,9 @@ class BuildResult:
     files_removed: int
     proofs: int
     seconds: float
+    phases: dict[str, float] = field(default_factory=dict)
+    """Seconds spent in each part: ``setup`` (the figures read), ``prepare``, ``tasks`` (wall clock of the
+    rendering), and each kind of task (``log``, ``data``, ``pages``, ``cases``: summed over processes)."""
 
 
 def make_environment(language: Language) -> Environment:
@@ -148,6 +151,7 @@ class SiteBuilder:
         progress: BuildProgress | None = None,
         processes: int = 1,
     ) -> None:
+        self.created = time.perf_counter()
         self.processes = max(1, processes)
         self.site_url = parse_base_url(base_url)
         self.source = source
@@ -170,7 +174,9 @@ class SiteBuilder:
         self.charts: dict[str, dict[str, charts.Chart]] = {}
         self.checkpoint = self.checkpoint_context()
         self.group_pages = set(iter_group_ids(self.data))
-        self.recent_events: list[str] = []
+        self.recent_events = recent_event_ids(source)
+        self.proofs = 0
+        self.phases: dict[str, float] = {}
 
     # --- shared context -----------------------------------------------------------
     def checkpoint_context(self) -> dict[str, Any]:
@@ -345,12 +351,25 @@ class SiteBuilder:
             self.writer.copy(f"static/{name}", source)
         self.writer.write("static/fonts.css", stylesheet(self.fonts))
 
-    def write_data(self) -> int:
-        cp = self.checkpoint_context()
+    def write_log(self) -> int:
+        """The checkpoint, the log (once, for the download and the export) and its tiles; returns the proofs."""
+        cp = self.checkpoint
         self.writer.write("data/checkpoint", self.source.checkpoint_note)
         self.writer.write("data/log.vkey", cp["vkey"] + "\n")
         self.writer.copy("data/log.jsonl", self.source.leaves_path)
         self.write_export(cp)
+        ids = write_tiles(
+            self.writer,
+            self.source.leaves(),
+            cp["size"],
+            self.source.checkpoint.root_hash,
+            under="data/",
+        )
+        return len(ids)
+
+    def write_data(self) -> None:
+        """Every report as JSON and CSV, the flags, and the manifest that lists them with their digests."""
+        cp = self.checkpoint
         files = self.write_reports()
         self.writer.write(
             "data/flags.json", json.dumps(self.data.flags, ensure_ascii=False, indent=1)
@@ -374,15 +393,6 @@ class SiteBuilder:
                 indent=1,
             ),
         )
-        ids = write_tiles(
-            self.writer,
-            self.source.leaves(),
-            cp["size"],
-            self.source.checkpoint.root_hash,
-            under="data/",
-        )
-        self.recent_events = ids[-12:][::-1]
-        return len(ids)
 
     def write_reports(self) -> list[dict[str, Any]]:
         """Every report as JSON and as tidy CSV files; returns what the manifest lists of each.
@@ -612,6 +622,12 @@ class SiteBuilder:
         Returns how many cases it wrote (the progress steps it stands for).
         """
         kind, at = task
+        if kind == "log":
+            self.proofs = self.write_log()
+            return 0
+        if kind == "data":
+            self.write_data()
+            return 0
         if kind == "pages":
             language = LANGUAGES[at]
             env = self.environments[language.code]
@@ -623,7 +639,7 @@ class SiteBuilder:
         return len(cases)
 
     def tasks(self) -> list[tuple[str, int]]:
-        pages = [("pages", i) for i in range(len(LANGUAGES))]
+        pages = [("log", 0), ("data", 0)] + [("pages", i) for i in range(len(LANGUAGES))]
         return pages + [("cases", at) for at in range(0, len(self.case_list), CASES_PER_TASK)]
 
     def run_tasks(self) -> None:
@@ -632,27 +648,36 @@ class SiteBuilder:
         processes = min(self.processes, len(tasks))
         if processes <= 1 or "fork" not in multiprocessing.get_all_start_methods():
             for task in tasks:
-                self.task_done(task, self.run_task(task))
+                started = time.perf_counter()
+                cases = self.run_task(task)
+                self.task_done(task, cases, time.perf_counter() - started)
             return
         global _FORKED_BUILDER
         _FORKED_BUILDER = self
         try:
             with multiprocessing.get_context("fork").Pool(processes) as pool:
-                for task, cases, part, pages in pool.imap_unordered(_run_forked_task, tasks):
+                for task, cases, part, done in pool.imap_unordered(_run_forked_task, tasks):
                     self.writer.merge(part)
-                    self.pages += pages
-                    self.task_done(task, cases)
+                    self.pages += done.pages
+                    self.proofs += done.proofs
+                    self.task_done(task, cases, done.seconds)
         finally:
             _FORKED_BUILDER = None
 
-    def task_done(self, task: tuple[str, int], cases: int) -> None:
-        if task[0] == "pages":
+    def task_done(self, task: tuple[str, int], cases: int, seconds: float) -> None:
+        self.phases[task[0]] = self.phases.get(task[0], 0.0) + seconds
+        if task[0] == "log":
+            self.step("data, tiles and proofs")
+        elif task[0] == "data":
+            self.step("reports")
+        elif task[0] == "pages":
             self.step(f"pages ({LANGUAGES[task[1]].code})")
         for _ in range(cases):
             self.step("case pages")
 
     def build(self) -> BuildResult:
         started = time.perf_counter()
+        self.phases["setup"] = started - self.created
         self.version = renderer_version()
         self.case_rows = self.data.cases()
         self.case_list = [row["case"] for row in self.case_rows]
@@ -665,13 +690,14 @@ class SiteBuilder:
         )
         for group in self.group_pages:
             self.data.group_detail(group)  # once, before any worker is forked
-        self.steps = 3 + len(LANGUAGES) + len(self.case_rows)
+        self.steps = 4 + len(LANGUAGES) + len(self.case_rows)
         self.write_static()
         self.step("static files")
-        proofs = self.write_data()
-        self.step("data, tiles and proofs")
         self.environments = {language.code: make_environment(language) for language in LANGUAGES}
+        self.phases["prepare"] = time.perf_counter() - started
+        tasks_started = time.perf_counter()
         self.run_tasks()
+        self.phases["tasks"] = time.perf_counter() - tasks_started
         environments = self.environments
         en = LANGUAGES[0]
         self.render(environments["en"], en, "root.html", "index.html", page="root")
@@ -702,8 +728,9 @@ class SiteBuilder:
             self.writer.written,
             self.writer.unchanged,
             removed,
-            proofs,
+            self.proofs,
             time.perf_counter() - started,
+            self.phases,
         )
 
 
@@ -711,13 +738,33 @@ _FORKED_BUILDER: SiteBuilder | None = None
 """The builder a forked worker inherits from its parent (set only while a pool runs)."""
 
 
-def _run_forked_task(task: tuple[str, int]) -> tuple[tuple[str, int], int, WrittenPart, int]:
+@dataclass(frozen=True)
+class TaskDone:
+    pages: int
+    proofs: int
+    seconds: float
+
+
+def _run_forked_task(
+    task: tuple[str, int],
+) -> tuple[tuple[str, int], int, WrittenPart, TaskDone]:
     builder = _FORKED_BUILDER
     assert builder is not None  # set by run_tasks before the pool forks
+    started = time.perf_counter()
     builder.writer.begin_part()
-    builder.pages = 0
+    builder.pages = builder.proofs = 0
     cases = builder.run_task(task)
-    return task, cases, builder.writer.part(), builder.pages
+    done = TaskDone(builder.pages, builder.proofs, time.perf_counter() - started)
+    return task, cases, builder.writer.part(), done
+
+
+def recent_event_ids(source: SiteSource, count: int = 12) -> list[str]:
+    """The ids of the last ``count`` events at the checkpoint, newest first (the verify page offers them)."""
+    from collections import deque
+
+    from ledger.statements import event_id_of_leaf
+
+    return [event_id_of_leaf(leaf) for leaf in deque(source.leaves(), maxlen=count)][::-1]
 
 
 def build_site(
