@@ -47,6 +47,7 @@ from public_site.labels import N_
 from public_site.methodology import METHODOLOGY, render_methodology, translation_of
 from public_site.output import SiteWriter, WrittenPart
 from public_site.pages import SiteData, file_slug, iter_group_ids
+from public_site.row_cache import CACHE_DIR, RowCache, inputs_digest
 from public_site.source import SiteSource
 
 HERE = Path(__file__).resolve().parent
@@ -100,12 +101,6 @@ def renderer_version() -> str:
         digest.update(path.relative_to(HERE).as_posix().encode("utf-8") + b"\0")
         digest.update(path.read_bytes())
     return digest.hexdigest()
-
-
-def inputs_digest(value: Any) -> str:
-    """The digest of a page's data (JSON, keys sorted, so equal data gives an equal digest)."""
-    text = json.dumps(value, sort_keys=True, ensure_ascii=False, separators=(",", ":"), default=str)
-    return hashlib.blake2b(text.encode("utf-8"), digest_size=16).hexdigest()
 
 
 @dataclass
@@ -292,7 +287,16 @@ class SiteBuilder:
             self.page_context(language, f"{code}/{name}.html")
         )
         render_row = getattr(macros, row_macro)
-        html = [str(render_row(row)) for row in rows]
+        shown = {"groups": self.data.group_names, "pages": sorted(self.group_pages)}
+        cache = RowCache(
+            self.writer.root / CACHE_DIR / f"{code}-{name}.json",
+            inputs_digest([self.version, row_macro, shown]),
+        )
+        html = [
+            cache.html(inputs_digest(row), lambda r=row: str(render_row(r)))  # type: ignore[misc]
+            for row in rows
+        ]
+        cache.save()
         for view in filters.views:
             self.render(
                 env,

@@ -10,6 +10,7 @@ from ledger.keyring import Keyring
 from ledger.service import Ledger
 from public_site.build import BuildResult, build_site
 from public_site.output import STATE_FILE
+from public_site.row_cache import CACHE_DIR
 from public_site.source import open_ledger_source
 from tests.conftest import Clock, Recorder, chartered_ledger
 from tests.projections.signed_city import SignedCity
@@ -26,7 +27,8 @@ def build(ledger: Ledger, out: Path, processes: int) -> BuildResult:
 
 def inodes(root: Path) -> dict[str, int]:
     """Each file's inode: a file renamed into place is a new inode, one left alone keeps its own."""
-    return {p.relative_to(root).as_posix(): p.stat().st_ino for p in site_files(root)}
+    files = {p.relative_to(root).as_posix(): p.stat().st_ino for p in site_files(root)}
+    return {name: inode for name, inode in files.items() if not name.startswith(CACHE_DIR)}
 
 
 def test_a_rebuild_after_new_events_writes_only_changed_pages_and_equals_a_fresh_build(
@@ -50,6 +52,8 @@ def test_a_rebuild_after_new_events_writes_only_changed_pages_and_equals_a_fresh
     assert sorted(after) == sorted(inodes(fresh))
     for name in after:
         assert (grown / name).read_bytes() == (fresh / name).read_bytes(), name
+    cached = json.loads((grown / CACHE_DIR / "en-cases.json").read_text("utf-8"))["rows"]
+    assert len(cached) == 3  # FIR-1, FIR-2 and FIR-3: only the rows the pages show are kept
     rewritten = {name for name in after if before.get(name) != after[name]}
     assert again.files_written == len(rewritten) < full.files_written
     assert again.files_unchanged == len(after) - again.files_written
@@ -102,3 +106,23 @@ def arrest_in_a_new_case(city: SignedCity) -> None:
             "station": "Kemari",
         },
     )
+
+
+def test_a_cached_row_is_reused_only_under_the_context_it_was_made_in(tmp_path: Path) -> None:
+    from public_site.row_cache import RowCache
+
+    path = tmp_path / CACHE_DIR / "en-cases.json"
+    first = RowCache(path, "context-1")
+    assert first.html("row-a", lambda: "<tr>a</tr>") == "<tr>a</tr>"
+    first.html("row-b", lambda: "<tr>b</tr>")
+    first.save()
+
+    def never() -> str:
+        raise AssertionError("a cached row was rendered again")
+
+    again = RowCache(path, "context-1")
+    assert again.html("row-a", never) == "<tr>a</tr>" and again.reused == 1
+    again.save()
+    assert "row-b" not in json.loads(path.read_text("utf-8"))["rows"]  # a row no longer shown goes
+    renamed = RowCache(path, "context-2")  # e.g. a group renamed, or a new template
+    assert renamed.html("row-a", lambda: "<tr>A</tr>") == "<tr>A</tr>" and renamed.reused == 0
