@@ -289,7 +289,8 @@ class SiteBuilder:
         render_row = getattr(macros, row_macro)
         shown = {"groups": self.data.group_names, "pages": sorted(self.group_pages)}
         cache = RowCache(
-            self.writer.root / CACHE_DIR / f"{code}-{name}.json",
+            self.writer,
+            f"{CACHE_DIR}/{code}-{name}.json",
             inputs_digest([self.version, row_macro, shown]),
         )
         html = [

@@ -66,12 +66,36 @@ class SiteWriter:
         return path
 
     def _is_current(self, relative: str, recorded: str, path: str) -> bool:
-        self._current[relative] = recorded
-        if self._previous.get(relative) == recorded and os.path.exists(path):
-            self.unchanged += 1
-            return True
+        """Whether the file at ``path`` is the one the last build wrote under ``recorded``.
+
+        The manifest keeps each file's size and modification time as written,
+        so a file changed or replaced since (by hand, by another program) is
+        written again, not trusted.
+        """
+        previous = self._previous.get(relative)
+        if previous is not None and previous.partition(" ")[0] == recorded:
+            try:
+                info = os.stat(path)
+            except FileNotFoundError:
+                info = None
+            if info is not None and previous.partition(" ")[2] == _stamp(info):
+                self._current[relative] = previous
+                self.unchanged += 1
+                return True
         self.written += 1
         return False
+
+    def as_last_written(self, relative: str) -> bool:
+        """Whether ``relative`` is still the file the last build wrote (same size and modification time)."""
+        previous = self._previous.get(relative)
+        try:
+            info = os.stat(os.path.join(self.root, relative))
+        except (FileNotFoundError, ValueError):
+            return False
+        return previous is not None and previous.partition(" ")[2] == _stamp(info)
+
+    def _record(self, relative: str, recorded: str, path: str) -> None:
+        self._current[relative] = f"{recorded} {_stamp(os.stat(path))}"
 
     @staticmethod
     def _put(path: str, data: bytes) -> None:
@@ -89,6 +113,7 @@ class SiteWriter:
         if self._is_current(relative, digest, path):
             return False
         self._put(path, data)
+        self._record(relative, digest, path)
         return True
 
     def write_keyed(self, relative: str, key: str, produce: Callable[[], str | bytes]) -> bool:
@@ -103,6 +128,7 @@ class SiteWriter:
             return False
         content = produce()
         self._put(path, content.encode("utf-8") if isinstance(content, str) else content)
+        self._record(relative, f"key:{key}", path)
         return True
 
     def copy(self, relative: str, source: Path) -> bool:
@@ -114,6 +140,7 @@ class SiteWriter:
         temporary = f"{path}.{os.getpid()}.partial"
         shutil.copyfile(source, temporary)
         os.replace(temporary, path)
+        self._record(relative, digest, path)
         return True
 
     def link(self, relative: str, existing: str) -> bool:
@@ -121,23 +148,21 @@ class SiteWriter:
 
         Where the file system has no hard links, the file is copied.
         """
-        recorded = self._current[relative] = self._current[existing]
+        recorded = self._current[existing].partition(" ")[0]  # its digest, without its stamp
         path = self._target(relative)
         source = os.path.join(self.root, existing)
-        if (
-            self._previous.get(relative) == recorded
-            and os.path.exists(path)
-            and os.path.samefile(source, path)
-        ):
-            self.unchanged += 1
-            return False
-        self.written += 1
+        if self._is_current(relative, recorded, path):
+            if os.path.samefile(source, path):
+                return False
+            self.unchanged -= 1
+            self.written += 1
         temporary = f"{path}.{os.getpid()}.partial"
         try:
             os.link(source, temporary)
         except OSError:
             shutil.copyfile(source, temporary)
         os.replace(temporary, path)
+        self._record(relative, recorded, path)
         return True
 
     def begin_part(self) -> None:
@@ -166,6 +191,10 @@ class SiteWriter:
         state = json.dumps(dict(sorted(self._current.items())), separators=(",", ":"))
         self._put(str(self._state_path), state.encode("utf-8"))
         return removed
+
+
+def _stamp(info: os.stat_result) -> str:
+    return f"{info.st_size}.{info.st_mtime_ns}"
 
 
 def file_digest(source: Path) -> str:

@@ -8,17 +8,19 @@ site directory under ``.site-cache/``, maps the digest of a row's data to its
 HTML. It holds the ``context`` digest it was made under (the renderer's
 version and everything besides the row that a row shows, such as group names):
 a cache made under another context is ignored whole. Each build saves only the
-rows it showed, so the cache never outgrows the table.
+rows it showed, so the cache never outgrows the table. The cache is written
+through the site's writer (``SiteWriter``), whose manifest holds its size and
+modification time: a cache file changed since the build that wrote it is not read.
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
-import os
 from collections.abc import Callable
-from pathlib import Path
 from typing import Any
+
+from public_site.output import SiteWriter
 
 CACHE_DIR = ".site-cache"
 
@@ -26,19 +28,22 @@ CACHE_DIR = ".site-cache"
 class RowCache:
     """Row HTML by row digest, for one table in one language."""
 
-    def __init__(self, path: Path, context: str) -> None:
-        self.path = path
+    def __init__(self, writer: SiteWriter, relative: str, context: str) -> None:
+        self.writer = writer
+        self.relative = relative
         self.context = context
         self.reused = 0
-        try:
-            saved = json.loads(path.read_text("utf-8"))
-        except (OSError, ValueError):
-            saved = {}
-        rows = saved.get("rows") if isinstance(saved, dict) else None
         self._previous: dict[str, str] = {}
+        self._current: dict[str, str] = {}
+        if not writer.as_last_written(relative):
+            return
+        try:
+            saved = json.loads((writer.root / relative).read_text("utf-8"))
+        except (OSError, ValueError):
+            return
+        rows = saved.get("rows") if isinstance(saved, dict) else None
         if isinstance(rows, dict) and saved.get("context") == context:
             self._previous = rows
-        self._current: dict[str, str] = {}
 
     def html(self, digest: str, render: Callable[[], str]) -> str:
         """The row's HTML: the earlier build's when the digest is known, else rendered now."""
@@ -51,12 +56,9 @@ class RowCache:
         return text
 
     def save(self) -> None:
-        """Keep this build's rows for the next (written beside the file, then renamed over it)."""
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        temporary = f"{self.path}.{os.getpid()}.partial"
-        with open(temporary, "w", encoding="utf-8") as handle:
-            json.dump({"context": self.context, "rows": self._current}, handle, ensure_ascii=False)
-        os.replace(temporary, self.path)
+        """Keep this build's rows for the next."""
+        saved = {"context": self.context, "rows": self._current}
+        self.writer.write(self.relative, json.dumps(saved, ensure_ascii=False))
 
 
 def inputs_digest(value: Any) -> str:

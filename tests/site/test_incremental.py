@@ -4,6 +4,8 @@ the site a fresh build at the same tree size would give, byte for byte."""
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 from ledger.keyring import Keyring
@@ -25,19 +27,26 @@ def build(ledger: Ledger, out: Path, processes: int) -> BuildResult:
         source.close()
 
 
+@contextmanager
+def hostile_city(tmp_path: Path, keyring: Keyring) -> Iterator[tuple[Ledger, SignedCity]]:
+    """The hostile city in a fresh SQLite ledger, closed afterwards."""
+    clock = Clock()
+    ledger = chartered_ledger(str(tmp_path / "ledger.db"), keyring, clock)
+    try:
+        yield ledger, record_hostile_city(ledger, Recorder(keyring, clock), clock)
+    finally:
+        ledger.close()
+
+
 def inodes(root: Path) -> dict[str, int]:
     """Each file's inode: a file renamed into place is a new inode, one left alone keeps its own."""
-    files = {p.relative_to(root).as_posix(): p.stat().st_ino for p in site_files(root)}
-    return {name: inode for name, inode in files.items() if not name.startswith(CACHE_DIR)}
+    return {p.relative_to(root).as_posix(): p.stat().st_ino for p in site_files(root)}
 
 
 def test_a_rebuild_after_new_events_writes_only_changed_pages_and_equals_a_fresh_build(
     tmp_path: Path, shared_keyring: Keyring
 ) -> None:
-    clock = Clock()
-    ledger = chartered_ledger(str(tmp_path / "ledger.db"), shared_keyring, clock)
-    try:
-        city = record_hostile_city(ledger, Recorder(shared_keyring, clock), clock)
+    with hostile_city(tmp_path, shared_keyring) as (ledger, city):
         grown, fresh = tmp_path / "grown", tmp_path / "fresh"
         first = build(ledger, grown, processes=2)
         before = inodes(grown)
@@ -46,8 +55,6 @@ def test_a_rebuild_after_new_events_writes_only_changed_pages_and_equals_a_fresh
         again = build(ledger, grown, processes=1)
         after = inodes(grown)
         full = build(ledger, fresh, processes=2)
-    finally:
-        ledger.close()
 
     assert sorted(after) == sorted(inodes(fresh))
     for name in after:
@@ -71,10 +78,7 @@ def test_a_rebuild_after_new_events_writes_only_changed_pages_and_equals_a_fresh
 def test_a_case_whose_history_changed_is_rendered_again(
     tmp_path: Path, shared_keyring: Keyring
 ) -> None:
-    clock = Clock()
-    ledger = chartered_ledger(str(tmp_path / "ledger.db"), shared_keyring, clock)
-    try:
-        city = record_hostile_city(ledger, Recorder(shared_keyring, clock), clock)
+    with hostile_city(tmp_path, shared_keyring) as (ledger, city):
         build(ledger, tmp_path / "site", processes=1)
         page = tmp_path / "site" / "en" / "cases" / "FIR-2.html"
         old = page.read_text("utf-8")
@@ -86,8 +90,6 @@ def test_a_case_whose_history_changed_is_rendered_again(
         )
         ledger.sign_checkpoint()
         build(ledger, tmp_path / "site", processes=1)
-    finally:
-        ledger.close()
     new = page.read_text("utf-8")
     assert "PPC 302" not in old and "PPC 302" in new
 
@@ -109,20 +111,45 @@ def arrest_in_a_new_case(city: SignedCity) -> None:
 
 
 def test_a_cached_row_is_reused_only_under_the_context_it_was_made_in(tmp_path: Path) -> None:
+    from public_site.output import SiteWriter
     from public_site.row_cache import RowCache
 
-    path = tmp_path / CACHE_DIR / "en-cases.json"
-    first = RowCache(path, "context-1")
+    relative = f"{CACHE_DIR}/en-cases.json"
+    writer = SiteWriter(tmp_path)
+    first = RowCache(writer, relative, "context-1")
     assert first.html("row-a", lambda: "<tr>a</tr>") == "<tr>a</tr>"
     first.html("row-b", lambda: "<tr>b</tr>")
     first.save()
+    writer.finish()
 
     def never() -> str:
         raise AssertionError("a cached row was rendered again")
 
-    again = RowCache(path, "context-1")
+    writer = SiteWriter(tmp_path)
+    again = RowCache(writer, relative, "context-1")
     assert again.html("row-a", never) == "<tr>a</tr>" and again.reused == 1
     again.save()
-    assert "row-b" not in json.loads(path.read_text("utf-8"))["rows"]  # a row no longer shown goes
-    renamed = RowCache(path, "context-2")  # e.g. a group renamed, or a new template
+    writer.finish()
+    assert "row-b" not in json.loads((tmp_path / relative).read_text("utf-8"))["rows"]
+    # a group renamed, or a new template: another context
+    renamed = RowCache(SiteWriter(tmp_path), relative, "context-2")
     assert renamed.html("row-a", lambda: "<tr>A</tr>") == "<tr>A</tr>" and renamed.reused == 0
+
+
+def test_a_file_changed_since_the_last_build_is_not_trusted(
+    tmp_path: Path, shared_keyring: Keyring
+) -> None:
+    """A page or a cache of rows edited by hand is written again, not left as the manifest says it was."""
+    with hostile_city(tmp_path, shared_keyring) as (ledger, _):
+        site = tmp_path / "site"
+        build(ledger, site, processes=1)
+        page, cache = site / "en" / "cases" / "FIR-1.html", site / CACHE_DIR / "en-cases.json"
+        good = page.read_text("utf-8")
+        page.write_text(good.replace("FIR-1", "FIR-X"), "utf-8")
+        saved = json.loads(cache.read_text("utf-8"))
+        saved["rows"] = {digest: "<tr>forged</tr>" for digest in saved["rows"]}
+        cache.write_text(json.dumps(saved), "utf-8")
+        again = build(ledger, site, processes=1)
+    assert page.read_text("utf-8") == good
+    assert "forged" not in (site / "en" / "cases.html").read_text("utf-8")
+    assert again.files_written == 2  # the page and the cache
