@@ -66,7 +66,7 @@ def child(db: str, out: str, processes: int) -> None:
         finally:
             source.close()
     total = time.perf_counter() - started
-    figures = opened + result.phases.get("setup", 0.0)
+    figures = opened + result.phases.get("setup", 0.0) + result.phases.get("figures", 0.0)
     print(
         json.dumps(
             {

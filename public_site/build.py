@@ -112,8 +112,9 @@ class BuildResult:
     proofs: int
     seconds: float
     phases: dict[str, float] = field(default_factory=dict)
-    """Seconds spent in each part: ``setup`` (the figures read), ``prepare``, ``tasks`` (wall clock of the
-    rendering), and each kind of task (``log``, ``data``, ``pages``, ``cases``: summed over processes)."""
+    """Seconds spent in each part: ``setup`` and ``figures`` (the reports, the case rows and the groups'
+    details read from the projections), ``prepare``, ``tasks`` (wall clock of the rendering), and each
+    kind of task (``log``, ``data``, ``pages``, ``cases``: summed over processes)."""
 
 
 def make_environment(language: Language) -> Environment:
@@ -685,6 +686,9 @@ class SiteBuilder:
         self.phases["setup"] = started - self.created
         self.version = renderer_version()
         self.case_rows = self.data.cases()
+        for group in self.group_pages:
+            self.data.group_detail(group)  # once, before any worker is forked
+        self.phases["figures"] = time.perf_counter() - started
         self.case_list = [row["case"] for row in self.case_rows]
         groups = [row["group"] for row in self.data.tables["groups"].rows]
         self.promise_filters = by_group_outcome_month(
@@ -693,13 +697,11 @@ class SiteBuilder:
         self.case_filters = by_group_outcome_month(
             "cases", self.case_rows, groups, list(labels.CASE_OUTCOMES), "opened"
         )
-        for group in self.group_pages:
-            self.data.group_detail(group)  # once, before any worker is forked
         self.steps = 4 + len(LANGUAGES) + len(self.case_rows)
         self.write_static()
         self.step("static files")
         self.environments = {language.code: make_environment(language) for language in LANGUAGES}
-        self.phases["prepare"] = time.perf_counter() - started
+        self.phases["prepare"] = time.perf_counter() - started - self.phases["figures"]
         tasks_started = time.perf_counter()
         self.run_tasks()
         self.phases["tasks"] = time.perf_counter() - tasks_started
