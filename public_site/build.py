@@ -9,15 +9,23 @@ proof), and every report as CSV and JSON. Links in pages are relative, so the
 directory can be hosted under any path (the 404 pages excepted: see
 ``write_not_found``); the Atom feeds (one per language) are read outside the
 site, so their links are absolute, from ``base_url`` (see ``public_site.feeds``).
-Writing is incremental (see ``public_site.output``).
+Writing is incremental (see ``public_site.output``): only the checkpoint page
+and the pages that show figures name the checkpoint; every other page links
+to the checkpoint page, so a page is rewritten only when what it renders
+changed. A case page is keyed by the digest of its case's history and of the
+renderer (``renderer_version``): an unchanged case is not even rendered. Pages
+are rendered by ``processes`` worker processes (forked, sharing the reports
+computed once) when there are enough of them to be worth it.
 """
 
 from __future__ import annotations
 
+import hashlib
 import json
+import multiprocessing
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -37,8 +45,9 @@ from public_site.fonts import font_files, stylesheet
 from public_site.i18n import LANGUAGES, Formatter, Language, translations
 from public_site.labels import N_
 from public_site.methodology import METHODOLOGY, render_methodology, translation_of
-from public_site.output import SiteWriter
+from public_site.output import SiteWriter, WrittenPart
 from public_site.pages import SiteData, file_slug, iter_group_ids
+from public_site.row_cache import CACHE_DIR, RowCache, inputs_digest
 from public_site.source import SiteSource
 
 HERE = Path(__file__).resolve().parent
@@ -77,6 +86,24 @@ SECTIONS = (
 )
 """The sections menu in order: each main page and its link text. The menu and the tests read it."""
 SECTION_PAGES = tuple(page for page, _ in SECTIONS)
+FIGURE_PAGES = frozenset(SECTION_PAGES) - {"methodology", "verify", "downloads"}
+"""Pages whose content is figures: their banner names the checkpoint (the others link to its page)."""
+CASES_PER_TASK = 500
+"""Case pages rendered by one task of a parallel build: small enough to share the work out evenly."""
+
+
+def renderer_version() -> str:
+    """A digest of everything but the data that decides a page's bytes: templates, catalogs, the site's code.
+
+    Part of every page key, so that a new template, translation or label
+    re-renders every page instead of leaving pages made by the old one.
+    """
+    digest = hashlib.blake2b(digest_size=16)
+    files = [*TEMPLATES.rglob("*"), *(HERE / "locale").rglob("*.po"), *HERE.glob("*.py")]
+    for path in sorted(f for f in files if f.is_file()):
+        digest.update(path.relative_to(HERE).as_posix().encode("utf-8") + b"\0")
+        digest.update(path.read_bytes())
+    return digest.hexdigest()
 
 
 @dataclass
@@ -87,6 +114,10 @@ class BuildResult:
     files_removed: int
     proofs: int
     seconds: float
+    phases: dict[str, float] = field(default_factory=dict)
+    """Seconds spent in each part: ``setup`` and ``figures`` (the reports, the case rows and the groups'
+    details read from the projections), ``prepare``, ``tasks`` (wall clock of the rendering), and each
+    kind of task (``log``, ``data``, ``pages``, ``cases``: summed over processes)."""
 
 
 def make_environment(language: Language) -> Environment:
@@ -117,7 +148,10 @@ class SiteBuilder:
         methodology: Path = METHODOLOGY,
         base_url: str = DEFAULT_BASE_URL,
         progress: BuildProgress | None = None,
+        processes: int = 1,
     ) -> None:
+        self.created = time.perf_counter()
+        self.processes = max(1, processes)
         self.site_url = parse_base_url(base_url)
         self.source = source
         self.progress = progress
@@ -139,7 +173,9 @@ class SiteBuilder:
         self.charts: dict[str, dict[str, charts.Chart]] = {}
         self.checkpoint = self.checkpoint_context()
         self.group_pages = set(iter_group_ids(self.data))
-        self.recent_events: list[str] = []
+        self.recent_events = recent_event_ids(source)
+        self.proofs = 0
+        self.phases: dict[str, float] = {}
 
     # --- shared context -----------------------------------------------------------
     def checkpoint_context(self) -> dict[str, Any]:
@@ -211,9 +247,10 @@ class SiteBuilder:
         **context: Any,
     ) -> str:
         """The page at ``path``; its links are relative to it unless ``base`` says where the site's root is."""
-        return env.get_template(template).render(
-            **self.page_context(language, path, base), **context
-        )
+        values = self.page_context(language, path, base)
+        values["figures"] = context.get("page") in FIGURE_PAGES
+        values.update(context)
+        return env.get_template(template).render(values)
 
     def group_namer(self, gettext: Callable[[str], str]) -> Callable[[str], str]:
         """Group names as recorded; the projections' "(no group)" in the page's language."""
@@ -254,7 +291,17 @@ class SiteBuilder:
             self.page_context(language, f"{code}/{name}.html")
         )
         render_row = getattr(macros, row_macro)
-        html = [str(render_row(row)) for row in rows]
+        shown = {"groups": self.data.group_names, "pages": sorted(self.group_pages)}
+        cache = RowCache(
+            self.writer,
+            f"{CACHE_DIR}/{code}-{name}.json",
+            inputs_digest([self.version, row_macro, shown]),
+        )
+        html = [
+            cache.html(inputs_digest(row), lambda r=row: str(render_row(r)))  # type: ignore[misc]
+            for row in rows
+        ]
+        cache.save()
         for view in filters.views:
             self.render(
                 env,
@@ -268,29 +315,41 @@ class SiteBuilder:
                 **context,
             )
 
-    def write_case_pages(self, environments: dict[str, Environment]) -> None:
-        """Every case page in every language; each case's timeline is assembled once for all languages."""
-        renderers = [
-            CasePages(
-                environments[language.code],
+    def case_renderers(self, environments: dict[str, Environment]) -> list[tuple[CasePages, str]]:
+        """Each language's case page renderer, with the digest of its frame (part of every case page's key)."""
+        out = []
+        for language in LANGUAGES:
+            env = environments[language.code]
+            frame = self.render_html(
+                env,
                 language,
-                self.render_html(
-                    environments[language.code],
-                    language,
-                    "case.html",
-                    f"{language.code}/cases/@@SLUG@@.html",
-                    page="cases",
-                ),
+                "case.html",
+                f"{language.code}/cases/@@SLUG@@.html",
+                page="cases",
+                figures=False,
             )
-            for language in LANGUAGES
-        ]
-        for case in self.data.case_ids():
+            key = hashlib.blake2b(f"{self.version}\0{frame}".encode(), digest_size=16).hexdigest()
+            out.append((CasePages(env, language, frame), key))
+        return out
+
+    def write_case_pages(self, environments: dict[str, Environment], cases: list[str]) -> None:
+        """The pages of ``cases`` in every language; a case whose history is unchanged is not rendered.
+
+        A page's key is its frame's (template, catalog, code) and the digest of
+        the case's history as the page shows it, flags and statuses included.
+        """
+        renderers = self.case_renderers(environments)
+        for case in cases:
             detail = self.data.case(case)
+            digest = inputs_digest(detail)
             slug = file_slug(case)
-            for language, renderer in zip(LANGUAGES, renderers, strict=True):
-                self.writer.write(f"{language.code}/cases/{slug}.html", renderer.page(detail))
+            for language, (renderer, frame_key) in zip(LANGUAGES, renderers, strict=True):
+                self.writer.write_keyed(
+                    f"{language.code}/cases/{slug}.html",
+                    f"{frame_key}.{digest}",
+                    lambda r=renderer, d=detail: r.page(d),  # type: ignore[misc]
+                )
                 self.pages += 1
-            self.step("case pages")
 
     # --- steps ----------------------------------------------------------------------
     def write_static(self) -> None:
@@ -302,12 +361,25 @@ class SiteBuilder:
             self.writer.copy(f"static/{name}", source)
         self.writer.write("static/fonts.css", stylesheet(self.fonts))
 
-    def write_data(self) -> int:
-        cp = self.checkpoint_context()
+    def write_log(self) -> int:
+        """The checkpoint, the log (once, for the download and the export) and its tiles; returns the proofs."""
+        cp = self.checkpoint
         self.writer.write("data/checkpoint", self.source.checkpoint_note)
         self.writer.write("data/log.vkey", cp["vkey"] + "\n")
         self.writer.copy("data/log.jsonl", self.source.leaves_path)
         self.write_export(cp)
+        ids = write_tiles(
+            self.writer,
+            self.source.leaves(),
+            cp["size"],
+            self.source.checkpoint.root_hash,
+            under="data/",
+        )
+        return len(ids)
+
+    def write_data(self) -> None:
+        """Every report as JSON and CSV, the flags, and the manifest that lists them with their digests."""
+        cp = self.checkpoint
         files = self.write_reports()
         self.writer.write(
             "data/flags.json", json.dumps(self.data.flags, ensure_ascii=False, indent=1)
@@ -331,15 +403,6 @@ class SiteBuilder:
                 indent=1,
             ),
         )
-        ids = write_tiles(
-            self.writer,
-            self.source.leaves(),
-            cp["size"],
-            self.source.checkpoint.root_hash,
-            under="data/",
-        )
-        self.recent_events = ids[-12:][::-1]
-        return len(ids)
 
     def write_reports(self) -> list[dict[str, Any]]:
         """Every report as JSON and as tidy CSV files; returns what the manifest lists of each.
@@ -386,7 +449,7 @@ class SiteBuilder:
         )
         for name, text in files.items():
             self.writer.write(f"data/export/{name}", text)
-        self.writer.copy(f"data/export/{LOG_FILE}", self.source.leaves_path)
+        self.writer.link(f"data/export/{LOG_FILE}", "data/log.jsonl")
 
     def write_charts(self, language: Language, env: Environment) -> None:
         fmt = Formatter(language)
@@ -446,7 +509,7 @@ class SiteBuilder:
             ),
         )
         for group in iter_group_ids(self.data):
-            detail = self.data.reports.group_detail(group)
+            detail = self.data.group_detail(group)
             curves = detail["km_time_to_arrest_hours"]
             name = f"group-{file_slug(group)}-time-to-arrest"
             write(
@@ -563,9 +626,74 @@ class SiteBuilder:
         if self.progress is not None:
             self.progress(what, self.done, self.steps)
 
+    def run_task(self, task: tuple[str, int]) -> int:
+        """One part of the pages: a language's charts and pages, or a slice of the case pages.
+
+        Returns how many cases it wrote (the progress steps it stands for).
+        """
+        kind, at = task
+        if kind == "log":
+            self.proofs = self.write_log()
+            return 0
+        if kind == "data":
+            self.write_data()
+            return 0
+        if kind == "pages":
+            language = LANGUAGES[at]
+            env = self.environments[language.code]
+            self.write_charts(language, env)
+            self.write_pages(language, env)
+            return 0
+        cases = self.case_list[at : at + CASES_PER_TASK]
+        self.write_case_pages(self.environments, cases)
+        return len(cases)
+
+    def tasks(self) -> list[tuple[str, int]]:
+        pages = [("log", 0), ("data", 0)] + [("pages", i) for i in range(len(LANGUAGES))]
+        return pages + [("cases", at) for at in range(0, len(self.case_list), CASES_PER_TASK)]
+
+    def run_tasks(self) -> None:
+        """Every task, in this process or shared out among ``processes`` forked workers."""
+        tasks = self.tasks()
+        processes = min(self.processes, len(tasks))
+        if processes <= 1 or "fork" not in multiprocessing.get_all_start_methods():
+            for task in tasks:
+                started = time.perf_counter()
+                cases = self.run_task(task)
+                self.task_done(task, cases, time.perf_counter() - started)
+            return
+        global _FORKED_BUILDER
+        _FORKED_BUILDER = self
+        try:
+            with multiprocessing.get_context("fork").Pool(processes) as pool:
+                for task, cases, part, done in pool.imap_unordered(_run_forked_task, tasks):
+                    self.writer.merge(part)
+                    self.pages += done.pages
+                    self.proofs += done.proofs
+                    self.task_done(task, cases, done.seconds)
+        finally:
+            _FORKED_BUILDER = None
+
+    def task_done(self, task: tuple[str, int], cases: int, seconds: float) -> None:
+        self.phases[task[0]] = self.phases.get(task[0], 0.0) + seconds
+        if task[0] == "log":
+            self.step("data, tiles and proofs")
+        elif task[0] == "data":
+            self.step("reports")
+        elif task[0] == "pages":
+            self.step(f"pages ({LANGUAGES[task[1]].code})")
+        for _ in range(cases):
+            self.step("case pages")
+
     def build(self) -> BuildResult:
         started = time.perf_counter()
+        self.phases["setup"] = started - self.created
+        self.version = renderer_version()
         self.case_rows = self.data.cases()
+        for group in self.group_pages:
+            self.data.group_detail(group)  # once, before any worker is forked
+        self.phases["figures"] = time.perf_counter() - started
+        self.case_list = [row["case"] for row in self.case_rows]
         groups = [row["group"] for row in self.data.tables["groups"].rows]
         self.promise_filters = by_group_outcome_month(
             "promises", self.data.tables["promises"].rows, groups, list(labels.OUTCOMES), "shot_at"
@@ -573,32 +701,36 @@ class SiteBuilder:
         self.case_filters = by_group_outcome_month(
             "cases", self.case_rows, groups, list(labels.CASE_OUTCOMES), "opened"
         )
-        self.steps = 3 + 2 * len(LANGUAGES) + len(self.case_rows)
+        self.steps = 4 + len(LANGUAGES) + len(self.case_rows)
         self.write_static()
         self.step("static files")
-        proofs = self.write_data()
-        self.step("data, tiles and proofs")
-        environments = {language.code: make_environment(language) for language in LANGUAGES}
-        for language in LANGUAGES:
-            env = environments[language.code]
-            self.write_charts(language, env)
-            self.step(f"charts ({language.code})")
-            self.write_pages(language, env)
-            self.step(f"pages ({language.code})")
-        self.write_case_pages(environments)
+        self.environments = {language.code: make_environment(language) for language in LANGUAGES}
+        self.phases["prepare"] = time.perf_counter() - started - self.phases["figures"]
+        tasks_started = time.perf_counter()
+        self.run_tasks()
+        self.phases["tasks"] = time.perf_counter() - tasks_started
+        environments = self.environments
         en = LANGUAGES[0]
         self.render(environments["en"], en, "root.html", "index.html", page="root")
         self.write_not_found(environments["en"], en, "404.html")
         entries = self.data.feed_entries()
         for language in LANGUAGES:
+            env = environments[language.code]
             self.render(
-                environments[language.code],
+                env,
                 language,
                 "feed.xml",
                 f"{language.code}/{FEED}",
                 page="feed",
                 entries=entries,
                 feed_id=feed_id,
+            )
+            self.render(
+                env,
+                language,
+                "checkpoint.html",
+                f"{language.code}/checkpoint.html",
+                page="checkpoint",
             )
         removed = self.writer.finish()
         self.step("done")
@@ -607,9 +739,43 @@ class SiteBuilder:
             self.writer.written,
             self.writer.unchanged,
             removed,
-            proofs,
+            self.proofs,
             time.perf_counter() - started,
+            self.phases,
         )
+
+
+_FORKED_BUILDER: SiteBuilder | None = None
+"""The builder a forked worker inherits from its parent (set only while a pool runs)."""
+
+
+@dataclass(frozen=True)
+class TaskDone:
+    pages: int
+    proofs: int
+    seconds: float
+
+
+def _run_forked_task(
+    task: tuple[str, int],
+) -> tuple[tuple[str, int], int, WrittenPart, TaskDone]:
+    builder = _FORKED_BUILDER
+    assert builder is not None  # set by run_tasks before the pool forks
+    started = time.perf_counter()
+    builder.writer.begin_part()
+    builder.pages = builder.proofs = 0
+    cases = builder.run_task(task)
+    done = TaskDone(builder.pages, builder.proofs, time.perf_counter() - started)
+    return task, cases, builder.writer.part(), done
+
+
+def recent_event_ids(source: SiteSource, count: int = 12) -> list[str]:
+    """The ids of the last ``count`` events at the checkpoint, newest first (the verify page offers them)."""
+    from collections import deque
+
+    from ledger.statements import event_id_of_leaf
+
+    return [event_id_of_leaf(leaf) for leaf in deque(source.leaves(), maxlen=count)][::-1]
 
 
 def build_site(
@@ -618,6 +784,10 @@ def build_site(
     methodology: Path = METHODOLOGY,
     base_url: str = DEFAULT_BASE_URL,
     progress: BuildProgress | None = None,
+    processes: int = 1,
 ) -> BuildResult:
-    """Build the whole site from ``source`` into ``out`` (incrementally); the feeds link to ``base_url``."""
-    return SiteBuilder(source, Path(out), methodology, base_url, progress).build()
+    """Build the whole site from ``source`` into ``out`` (incrementally); the feeds link to ``base_url``.
+
+    ``processes`` worker processes render the pages (1: all in this process).
+    """
+    return SiteBuilder(source, Path(out), methodology, base_url, progress, processes).build()

@@ -112,6 +112,7 @@ class Formatter:
         )
         self._days: dict[str, str] = {}
         self._times: dict[str, str] = {}
+        self._day_forms: dict[str, str] = {}
 
     def number(self, value: Any, digits: int = 0) -> str:
         if value is None:
@@ -130,11 +131,20 @@ class Formatter:
         return str(format_percent(value, format=pattern, locale=self.locale))
 
     def day(self, value: str | date | None, form: str = "medium") -> str:
+        """A day in the language's convention; a ledger time's day comes from a per-day cache (tables repeat days)."""
         if not value:
             return "–"
-        moment = parse_moment(value) if isinstance(value, str) else value
         if form == "medium":
             form = self.convention.date
+        if isinstance(value, str) and len(value) == 20 and value[10] == "T" and value[19] == "Z":
+            key = f"{value[:10]} {form}"
+            text = self._day_forms.get(key)
+            if text is None:
+                text = self._day_forms[key] = str(
+                    format_date(parse_moment(value), format=form, locale=self.locale)
+                )
+            return text
+        moment = parse_moment(value) if isinstance(value, str) else value
         return str(format_date(moment, format=form, locale=self.locale))
 
     def moment(self, value: str | None) -> str:

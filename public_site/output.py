@@ -1,11 +1,20 @@
-"""Writing the site incrementally: a file is rewritten only when its content changed.
+"""Writing the site incrementally and atomically: a file is rewritten only when its content changed.
 
-The writer remembers, in ``.site-state.json`` inside the output directory, a
-digest of every file it wrote. A rebuild hashes each new content and leaves the
-file alone when the digest matches and the file is still there, so hosts that
-sync by modification time (rsync, object stores) upload only what changed.
-Files the previous build wrote and this one did not are removed at ``finish``
-(nothing else in the directory is ever touched).
+The writer keeps, in ``.site-state.json`` inside the output directory, the
+manifest of the last build: for every file it wrote, a digest of its content
+or the key of its inputs (``write_keyed``: a page is keyed by the digest of
+the rows it renders and of the templates, catalogs and code that render it).
+A rebuild leaves a file alone when its digest or key is the one recorded and
+the file is still there, so an unchanged page is neither rendered nor
+rewritten, and hosts that sync by modification time (rsync, object stores)
+upload only what changed. Files the previous build wrote and this one did not
+are removed at ``finish`` (nothing else in the directory is ever touched).
+
+Every file is written beside its place and renamed over it, so a server
+reading the directory while a rebuild runs (``ledger serve --site``) sends the
+old file or the new one, never half of one. A build may be split across
+processes: each part starts with ``begin_part`` and hands back ``part``; the
+parent ``merge``s the parts before ``finish``.
 """
 
 from __future__ import annotations
@@ -15,9 +24,19 @@ import json
 import os
 import shutil
 from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 
 STATE_FILE = ".site-state.json"
+
+
+@dataclass(frozen=True)
+class WrittenPart:
+    """What one part of a build wrote: its manifest entries and its counts."""
+
+    entries: dict[str, str]
+    written: int
+    unchanged: int
 
 
 class SiteWriter:
@@ -46,64 +65,141 @@ class SiteWriter:
             self._made_dirs.add(folder)
         return path
 
+    def _is_current(self, relative: str, recorded: str, path: str) -> bool:
+        """Whether the file at ``path`` is the one the last build wrote under ``recorded``.
+
+        The manifest keeps each file's size and modification time as written,
+        so a file changed or replaced since (by hand, by another program) is
+        written again, not trusted.
+        """
+        previous = self._previous.get(relative)
+        if previous is not None and previous.partition(" ")[0] == recorded:
+            try:
+                info = os.stat(path)
+            except FileNotFoundError:
+                info = None
+            if info is not None and previous.partition(" ")[2] == _stamp(info):
+                self._current[relative] = previous
+                self.unchanged += 1
+                return True
+        self.written += 1
+        return False
+
+    def as_last_written(self, relative: str) -> bool:
+        """Whether ``relative`` is still the file the last build wrote (same size and modification time)."""
+        previous = self._previous.get(relative)
+        try:
+            info = os.stat(os.path.join(self.root, relative))
+        except (FileNotFoundError, ValueError):
+            return False
+        return previous is not None and previous.partition(" ")[2] == _stamp(info)
+
+    def _record(self, relative: str, recorded: str, path: str) -> None:
+        self._current[relative] = f"{recorded} {_stamp(os.stat(path))}"
+
+    @staticmethod
+    def _put(path: str, data: bytes) -> None:
+        """Write beside ``path`` and rename over it: readers see the old file or the new, whole."""
+        temporary = f"{path}.{os.getpid()}.partial"
+        with open(temporary, "wb") as handle:
+            handle.write(data)
+        os.replace(temporary, path)
+
     def write(self, relative: str, content: str | bytes) -> bool:
         """Write ``content`` at ``relative`` unless it is unchanged; return whether it was written."""
         data = content.encode("utf-8") if isinstance(content, str) else content
         digest = hashlib.blake2b(data, digest_size=12).hexdigest()
-        self._current[relative] = digest
         path = self._target(relative)
-        if self._previous.get(relative) == digest and os.path.exists(path):
-            self.unchanged += 1
+        if self._is_current(relative, digest, path):
             return False
-        with open(path, "wb") as handle:
-            handle.write(data)
-        self.written += 1
+        self._put(path, data)
+        self._record(relative, digest, path)
         return True
 
     def write_keyed(self, relative: str, key: str, produce: Callable[[], str | bytes]) -> bool:
         """Write what ``produce`` returns unless the previous build wrote ``relative`` under the same ``key``.
 
-        For large files whose content is fixed by a short key (an entry bundle by
-        its subtree hash, a page by the digest of its inputs): an unchanged file
+        For files whose content is fixed by a short key (an entry bundle by its
+        subtree hash, a page by the digest of its inputs): an unchanged file
         costs neither producing nor hashing its content.
         """
-        recorded = f"key:{key}"
-        self._current[relative] = recorded
         path = self._target(relative)
-        if self._previous.get(relative) == recorded and os.path.exists(path):
-            self.unchanged += 1
+        if self._is_current(relative, f"key:{key}", path):
             return False
         content = produce()
-        data = content.encode("utf-8") if isinstance(content, str) else content
-        with open(path, "wb") as handle:
-            handle.write(data)
-        self.written += 1
+        self._put(path, content.encode("utf-8") if isinstance(content, str) else content)
+        self._record(relative, f"key:{key}", path)
         return True
 
     def copy(self, relative: str, source: Path) -> bool:
         """Copy a file (fonts, the full log) into the site, unless unchanged."""
-        hasher = hashlib.blake2b(digest_size=12)
-        with open(source, "rb") as handle:
-            for chunk in iter(lambda: handle.read(1 << 20), b""):
-                hasher.update(chunk)
-        digest = hasher.hexdigest()
-        self._current[relative] = digest
+        digest = file_digest(source)
         path = self._target(relative)
-        if self._previous.get(relative) == digest and os.path.exists(path):
-            self.unchanged += 1
+        if self._is_current(relative, digest, path):
             return False
-        shutil.copyfile(source, path)
-        self.written += 1
+        temporary = f"{path}.{os.getpid()}.partial"
+        shutil.copyfile(source, temporary)
+        os.replace(temporary, path)
+        self._record(relative, digest, path)
         return True
 
+    def link(self, relative: str, existing: str) -> bool:
+        """Publish the file already written at ``existing`` under ``relative`` too, stored once (a hard link).
+
+        Where the file system has no hard links, the file is copied.
+        """
+        recorded = self._current[existing].partition(" ")[0]  # its digest, without its stamp
+        path = self._target(relative)
+        source = os.path.join(self.root, existing)
+        if self._is_current(relative, recorded, path):
+            if os.path.samefile(source, path):
+                return False
+            self.unchanged -= 1
+            self.written += 1
+        temporary = f"{path}.{os.getpid()}.partial"
+        try:
+            os.link(source, temporary)
+        except OSError:
+            shutil.copyfile(source, temporary)
+        os.replace(temporary, path)
+        self._record(relative, recorded, path)
+        return True
+
+    def begin_part(self) -> None:
+        """Start a part of the build in a worker process: count and record only what it writes."""
+        self._current = {}
+        self.written = 0
+        self.unchanged = 0
+
+    def part(self) -> WrittenPart:
+        return WrittenPart(self._current, self.written, self.unchanged)
+
+    def merge(self, part: WrittenPart) -> None:
+        self._current.update(part.entries)
+        self.written += part.written
+        self.unchanged += part.unchanged
+
     def finish(self) -> int:
-        """Remove files the previous build wrote and this one did not; save the state. Returns removals."""
+        """Remove files the previous build wrote and this one did not; save the manifest. Returns removals."""
         removed = 0
-        for relative in self._previous.keys() - self._current.keys():
+        for relative in sorted(self._previous.keys() - self._current.keys()):
             try:
                 os.remove(os.path.join(self.root, relative))
                 removed += 1
             except FileNotFoundError:
                 pass
-        self._state_path.write_text(json.dumps(self._current, separators=(",", ":")), "utf-8")
+        state = json.dumps(dict(sorted(self._current.items())), separators=(",", ":"))
+        self._put(str(self._state_path), state.encode("utf-8"))
         return removed
+
+
+def _stamp(info: os.stat_result) -> str:
+    return f"{info.st_size}.{info.st_mtime_ns}"
+
+
+def file_digest(source: Path) -> str:
+    hasher = hashlib.blake2b(digest_size=12)
+    with open(source, "rb") as handle:
+        for chunk in iter(lambda: handle.read(1 << 20), b""):
+            hasher.update(chunk)
+    return hasher.hexdigest()

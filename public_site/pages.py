@@ -40,9 +40,16 @@ class SiteData:
             self._place(f) for f in self.tables["releases"].rows + self.tables["custody"].rows
         ]
         self.flags.sort(key=lambda f: (f["occurred_at"], f["flag"]), reverse=True)
+        self._group_details: dict[str, dict[str, Any]] = {}
         self.flags_by_case: dict[str, list[dict[str, Any]]] = {}
         for f in self.flags:
             self.flags_by_case.setdefault(f["case"], []).append(f)
+
+    def group_detail(self, group: str) -> dict[str, Any]:
+        """The projections' detail of a group, computed once for its charts and its pages."""
+        if group not in self._group_details:
+            self._group_details[group] = self.reports.group_detail(group)
+        return self._group_details[group]
 
     def group_name(self, group: str) -> str:
         return str(self.group_names.get(group, group))
@@ -109,7 +116,7 @@ class SiteData:
         }
 
     def group(self, group: str) -> dict[str, Any]:
-        detail = self.reports.group_detail(group)
+        detail = self.group_detail(group)
         releases = [self._release_row(s) for s in detail["releases"]]
         flags = [self._place(f) for f in detail["flags"]]
         return {**detail, "releases": releases, "flags": flags, "name": self.group_name(group)}

@@ -172,6 +172,7 @@ def _export(db: str, keys: Path, out: Path) -> None:
 
 def _build_site(db: str, out: Path, base_url: str) -> None:
     from cli.shell import console
+    from cli.site_refresh import save_build_options
     from ledger.service import Ledger
     from public_site.build import build_site
     from public_site.source import open_ledger_source
@@ -182,6 +183,7 @@ def _build_site(db: str, out: Path, base_url: str) -> None:
             result = build_site(source, out, base_url=base_url)
         finally:
             source.close()
+    save_build_options(out, base_url, [])
     console.print(
         f"Built the public site: {result.pages} pages in English and Urdu;"
         f" {result.proofs} events verifiable in the browser"
@@ -193,6 +195,7 @@ def _serve(db: str, keys: Path, site: Path, host: str, port: int) -> None:
 
     import uvicorn
 
+    from cli.commands.serve import keep_site_current
     from cli.shell import console
 
     os.environ["LEDGER_DB"] = db
@@ -203,4 +206,8 @@ def _serve(db: str, keys: Path, site: Path, host: str, port: int) -> None:
         f"Serving the public site at http://{host}:{port}/ and the API at http://{host}:{port}/docs"
         " (Ctrl-C to stop)"
     )
-    uvicorn.run("api.app:app_from_env", factory=True, host=host, port=port, log_level="warning")
+    refresher = keep_site_current(site, db, 5.0)  # new checkpoints reach the site too
+    try:
+        uvicorn.run("api.app:app_from_env", factory=True, host=host, port=port, log_level="warning")
+    finally:
+        refresher.stop()

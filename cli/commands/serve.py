@@ -19,6 +19,7 @@ import typer
 
 if TYPE_CHECKING:
     from api.settings import Settings
+    from cli.site_refresh import SiteRefresher
 
 
 def register(app: typer.Typer) -> None:
@@ -40,6 +41,12 @@ def register(app: typer.Typer) -> None:
         ),
         passphrase_env: str | None = PassphraseOption,
         log_level: str = typer.Option("warning", help="uvicorn log level"),
+        site_refresh: float = typer.Option(
+            5.0,
+            "--site-refresh",
+            min=0.0,
+            help="Seconds between looks for a new checkpoint to rebuild the --site for (0: never rebuild)",
+        ),
     ) -> None:
         """Serve the HTTP API for recorders, the committee, the court and mirrors."""
         import uvicorn
@@ -62,14 +69,50 @@ def register(app: typer.Typer) -> None:
         settings = Settings.from_env()
         check_settings(settings)
         check_served_files(settings)
-        uvicorn.run(
-            "api.app:app_from_env",
-            factory=True,
-            host=host,
-            port=port,
-            workers=workers,
-            log_level=log_level,
-        )
+        refresher = None
+        if site is not None and site_refresh > 0:
+            refresher = keep_site_current(site, db, site_refresh)
+        try:
+            uvicorn.run(
+                "api.app:app_from_env",
+                factory=True,
+                host=host,
+                port=port,
+                workers=workers,
+                log_level=log_level,
+            )
+        finally:
+            if refresher is not None:
+                refresher.stop()
+
+
+def keep_site_current(site: Path, db: str, interval: float) -> SiteRefresher:
+    """Rebuild ``site`` in the background whenever the ledger signs a checkpoint the site does not state."""
+    from cli.commands.site import DEFAULT_PROCESSES
+    from cli.shell import err_console
+    from cli.site_refresh import SiteRefresher
+    from ledger.service import Ledger
+
+    opened: list[Ledger] = []
+
+    def latest_note() -> str | None:
+        if not opened:
+            opened.append(Ledger.open(db))
+        ledger = opened[0]
+        ledger.refresh()
+        latest = ledger.latest_checkpoint()
+        return latest.note if latest is not None else None
+
+    refresher = SiteRefresher(
+        site,
+        db,
+        latest_note,
+        interval,
+        DEFAULT_PROCESSES,
+        lambda text: err_console.print(text, markup=False),
+    )
+    refresher.start()
+    return refresher
 
 
 def check_settings(settings: Settings) -> None:

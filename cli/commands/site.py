@@ -9,10 +9,13 @@ result with ``ledger serve --site OUT`` or any static host.
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 import typer
+
+DEFAULT_PROCESSES = max(1, min(2, os.cpu_count() or 1))
 
 if TYPE_CHECKING:
     from rich.progress import Progress
@@ -57,9 +60,17 @@ def register(app: typer.Typer) -> None:
             help="The address the site is served at (http or https); the feeds link to it",
         ),
         progress: bool | None = ProgressOption,
+        processes: int = typer.Option(
+            DEFAULT_PROCESSES,
+            "--processes",
+            min=1,
+            max=64,
+            help="Worker processes that render the pages (default: up to 2, as many as there are CPUs)",
+        ),
     ) -> None:
-        """Build the public site as of the latest signed checkpoint."""
+        """Build the public site as of the latest signed checkpoint (again: only what changed is written)."""
         from cli.shell import progress_bar
+        from cli.site_refresh import save_build_options
         from public_site.feeds import parse_base_url
         from public_site.source import open_export_source, open_ledger_source
 
@@ -79,7 +90,7 @@ def register(app: typer.Typer) -> None:
                     lambda n: bar.update(reading, completed=n),
                 )
                 bar.update(reading, total=source.size, completed=source.size)
-                result = _build(source, out, base_url, bar)
+                result = _build(source, out, base_url, bar, processes)
             else:
                 from cli.shell import open_ledger
 
@@ -93,7 +104,8 @@ def register(app: typer.Typer) -> None:
                         ledger, list(witness), as_of, lambda n: bar.update(reading, completed=n)
                     )
                     bar.update(reading, completed=ledger.size)
-                    result = _build(source, out, base_url, bar)
+                    result = _build(source, out, base_url, bar, processes)
+        save_build_options(out, base_url, list(witness))
         console.print(
             f"Built {result.pages} pages and {result.proofs} proofs in {out}/ at tree size {source.size}"
             f" ({result.files_written} files written, {result.files_unchanged} unchanged,"
@@ -103,7 +115,9 @@ def register(app: typer.Typer) -> None:
     app.add_typer(site_app, name="site")
 
 
-def _build(source: SiteSource, out: Path, base_url: str, bar: Progress) -> BuildResult:
+def _build(
+    source: SiteSource, out: Path, base_url: str, bar: Progress, processes: int
+) -> BuildResult:
     """Build, and always remove the source's scratch copy of the log."""
     from public_site.build import build_site
 
@@ -113,6 +127,6 @@ def _build(source: SiteSource, out: Path, base_url: str, bar: Progress) -> Build
         bar.update(task, description=f"writing the site: {what}", completed=done, total=total)
 
     try:
-        return build_site(source, out, base_url=base_url, progress=advance)
+        return build_site(source, out, base_url=base_url, progress=advance, processes=processes)
     finally:
         source.close()

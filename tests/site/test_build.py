@@ -16,7 +16,7 @@ from ledger.export_layout import export_ledger
 from ledger.log.tiles import entry_bundle
 from ledger.service import Ledger
 from ledger.statements import event_id_of_leaf
-from public_site.build import SECTION_PAGES, SECTIONS, build_site
+from public_site.build import FIGURE_PAGES, SECTION_PAGES, SECTIONS, build_site
 from public_site.i18n import LOCALE_DIR, translations
 from public_site.source import open_export_source, open_ledger_source
 from tests.conftest import Recorder
@@ -54,14 +54,33 @@ def test_the_sections_menu_links_every_section_page_in_order_in_its_language(
     assert gettext("ur", "Groups") != "Groups"
 
 
-def test_every_page_states_the_checkpoint_it_was_built_from(hostile_site: dict[str, Any]) -> None:
+def test_every_page_states_the_checkpoint_it_reflects_or_links_to_its_page(
+    hostile_site: dict[str, Any],
+) -> None:
+    """Pages of figures name the checkpoint; the others (case pages above all) link to the checkpoint page,
+    so a new checkpoint does not rewrite them, and name no checkpoint that would go stale."""
     with Ledger.open(hostile_site["db"]) as ledger:
         checkpoint = ledger.latest_checkpoint()
     assert checkpoint is not None
-    for page in (hostile_site["out"] / "en").rglob("*.html"):
-        text = page.read_text("utf-8")
-        assert checkpoint.root.hex()[:16] in text, page
-        assert f"<strong>{checkpoint.size}</strong>" in text, page
+    root, size = checkpoint.root.hex(), f"<strong>{checkpoint.size}</strong>"
+    for lang in ("en", "ur"):
+        for page in (hostile_site["out"] / lang).rglob("*.html"):
+            text = page.read_text("utf-8")
+            stamp = text[text.index('<div class="wrap stamp"') :]
+            stamp = stamp[: stamp.index("</div>")]
+            name = page.relative_to(hostile_site["out"] / lang).as_posix()
+            if name.split("-", 1)[0].removesuffix(".html") in FIGURE_PAGES or name.startswith(
+                "groups/"
+            ):
+                assert root[:16] in stamp and size in stamp, page
+            elif name not in ("checkpoint.html", "verify.html"):  # they show the checkpoint
+                assert f'{lang}/checkpoint.html">' in stamp, page
+                assert root[:16] not in text, page
+        text = (hostile_site["out"] / lang / "checkpoint.html").read_text("utf-8")
+        assert root in text and size in text
+    text = (hostile_site["out"] / "ur" / "cases" / "FIR-1.html").read_text("utf-8")
+    assert '<html lang="ur" dir="rtl">' in text and gettext("ur", "See the checkpoint") in text
+    assert gettext("ur", "See the checkpoint") != "See the checkpoint"
 
 
 def test_urdu_pages_are_right_to_left_and_localised(hostile_site: dict[str, Any]) -> None:
