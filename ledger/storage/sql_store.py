@@ -21,6 +21,7 @@ from contextlib import AbstractContextManager, contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlencode, urlsplit, urlunsplit
 from uuid import UUID
 
 from eventsourcing.application import AggregateNotFoundError, Application
@@ -96,10 +97,24 @@ def _now() -> str:
 
 
 def database_url(db: str) -> str:
-    """Accept a SQLite file path or a SQLAlchemy URL."""
-    if "://" in db:
+    """Accept a SQLite file path or a SQLAlchemy URL.
+
+    A PostgreSQL URL may name several servers as libpq does
+    (``postgresql+psycopg://user@h1:5432,h2:5432/db?target_session_attrs=read-write``),
+    so a client finds the primary after a failover. SQLAlchemy reads only one
+    host in that place; it takes several as repeated ``host=h:p`` query
+    parameters, so the list is moved there.
+    """
+    if "://" not in db:
+        return f"sqlite:///{Path(db).expanduser().resolve()}"
+    parts = urlsplit(db)
+    hosts = parts.netloc.rpartition("@")[2]
+    if not parts.scheme.startswith("postgresql") or "," not in hosts:
         return db
-    return f"sqlite:///{Path(db).expanduser().resolve()}"
+    userinfo = parts.netloc[: len(parts.netloc) - len(hosts)]
+    listed = urlencode([("host", host) for host in hosts.split(",")])
+    query = f"{listed}&{parts.query}" if parts.query else listed
+    return urlunsplit((parts.scheme, userinfo, parts.path, query, parts.fragment))
 
 
 class LedgerApplication(Application[UUID]):
