@@ -56,6 +56,9 @@ from ledger.storage.snapshots import SNAPSHOTS, TRACKING, ReportSnapshotTable
 __all__ = ["LeafRow", "Store", "database_url", "storage_available"]
 
 
+DISK_FULL = "the database's disk is full, nothing was stored; retry once it has room"
+
+
 def _connection_lost(context: Any) -> None:
     """SQLAlchemy ``handle_error`` hook: a lost or refused connection is StorageUnavailable.
 
@@ -66,6 +69,8 @@ def _connection_lost(context: Any) -> None:
     error = context.sqlalchemy_exception
     message = str(context.original_exception).lower()
     sqlite = context.dialect is not None and context.dialect.name == "sqlite"
+    if _disk_full(message):
+        raise StorageUnavailable(DISK_FULL)
     if context.is_disconnect or (
         isinstance(error, (OperationalError, InterfaceError))
         and (not sqlite or "locked" in message or "unable to open" in message)
@@ -74,6 +79,11 @@ def _connection_lost(context: Any) -> None:
             "the database is unavailable, nothing was stored; retry later"
             f" ({type(context.original_exception).__name__})"
         )
+
+
+def _disk_full(message: str) -> bool:
+    """SQLite's SQLITE_FULL and PostgreSQL's ENOSPC (class 53, "could not extend file")."""
+    return "database or disk is full" in message or "no space left on device" in message
 
 
 @contextmanager
@@ -87,6 +97,8 @@ def storage_available() -> Iterator[None]:
     try:
         yield
     except (OperationalError, InterfaceError, EsOperationalError, EsInterfaceError) as exc:
+        if _disk_full(str(exc).lower()):
+            raise StorageUnavailable(DISK_FULL) from exc
         raise StorageUnavailable(
             f"the database is unavailable, nothing was stored; retry later ({type(exc).__name__})"
         ) from exc

@@ -7,9 +7,9 @@ URL with ``target_session_attrs=read-write``, so every new connection finds
 whichever is the primary. Clients post singles and batches, retrying each
 until it is acknowledged; a reader polls the latest checkpoint. The primary is
 killed with SIGKILL (server and backends), the standby promoted, and the load
-goes on against the same server process. Then the old primary is rewound
-(pg_rewind, or pg_basebackup when there is nothing to rewind)
-into a standby of the new one, and ``ledger verify`` runs on both.
+goes on against the same server process. Then the old primary is rebuilt
+as a standby of the new one (pg_rewind, or pg_basebackup when pg_rewind
+finds nothing to rewind), and ``ledger verify`` runs on both.
 """
 
 from __future__ import annotations
