@@ -24,11 +24,12 @@ from datetime import UTC, datetime
 
 import httpx
 import pytest
+from sqlalchemy import create_engine
 
 from ledger.keyring import Keyring
 from ledger.log.merkle import root_of
 from ledger.service import Ledger
-from ledger.storage.sql_store import Store
+from ledger.storage.sql_store import Store, database_url
 from tests.reliability.clusters import (
     Node,
     new_primary,
@@ -212,3 +213,17 @@ def test_the_primary_dies_the_standby_is_promoted_and_nothing_acknowledged_is_lo
         f" {len(seen)} checkpoints all extended by the final log; old primary rebuilt as a"
         f" synchronous standby by {rebuilt_by}; `ledger verify` passes on both servers",
     )
+
+
+def test_a_url_naming_several_servers_reaches_psycopg_as_a_host_list() -> None:
+    url = database_url(
+        "postgresql+psycopg://ledger:pw@10.0.0.1:5432,10.0.0.2:5433/db?target_session_attrs=read-write"
+    )
+    engine = create_engine(url)
+    _, params = engine.dialect.create_connect_args(engine.url)
+    assert (params["host"], params["port"]) == ("10.0.0.1,10.0.0.2", "5432,5433")
+    assert (params["user"], params["password"], params["dbname"]) == ("ledger", "pw", "db")
+    assert params["target_session_attrs"] == "read-write"
+    single = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
+    assert database_url(single) == single
+    assert database_url("ledger.db").startswith("sqlite:///")
