@@ -94,6 +94,11 @@ class Backend:
     served: set[tuple[int, bytes]] = field(default_factory=set)
 
 
+def utc_now() -> datetime:
+    """Sign with the time of signing: the ledger refuses statements more than minutes old."""
+    return datetime.now(UTC).replace(microsecond=0)
+
+
 def run(*command: str, timeout: float = 300) -> subprocess.CompletedProcess[str]:
     return subprocess.run(command, capture_output=True, text=True, timeout=timeout)
 
@@ -127,7 +132,6 @@ class Soak:
         self.tallies: dict[tuple[str, str], Tally] = defaultdict(Tally)
         self.fault_end: float | None = None
         self.throughput: dict[str, list[float]] = defaultdict(list)
-        self.now = datetime.now(UTC).replace(microsecond=0)
         self.serial = 0
         self.pg = new_primary("soak-pg-", directory)
         self.backends = [self._backend("sqlite", str(directory / "sqlite" / "ledger.db"))]
@@ -166,7 +170,7 @@ class Soak:
         return backend
 
     def _charter(self, db: str, keys: Keyring) -> None:
-        now = self.now
+        now = utc_now()
         with Ledger.open(db, log_key=keys.log_key(), clock=lambda: now) as fresh:
             fresh.append(
                 [keys.sign(keys.charter_draft(now.strftime("%Y-%m-%dT%H:%M:%SZ")), now=now)]
@@ -227,7 +231,7 @@ class Soak:
     def sign(self, backend: Backend, size: int) -> list[Statement]:
         self.serial += 1
         return [
-            key_registration(backend.keys, f"soak {self.serial} item {i}", self.now)
+            key_registration(backend.keys, f"soak {self.serial} item {i}", utc_now())
             for i in range(size)
         ]
 
@@ -376,7 +380,7 @@ class Soak:
 
     def kill_import(self, backend: Backend) -> None:
         tag = f"import {uuid.uuid4().hex}"
-        batches = signed_batches(backend.keys, self.now, batches=30, size=BATCH, tag=tag)
+        batches = signed_batches(backend.keys, utc_now(), batches=30, size=BATCH, tag=tag)
         file = self.dir / f"{backend.name}-import.jsonl"
         file.write_bytes(b"".join(st.leaf_bytes() + b"\n" for batch in batches for st in batch))
         ids = [[st.event_id for st in batch] for batch in batches]
@@ -524,7 +528,7 @@ class Soak:
                 self.pg.sql("DROP TABLESPACE small")
 
     def import_until_full(self, full: Backend, mount: Path) -> None:
-        batches = signed_batches(full.keys, self.now, batches=400, size=BATCH, tag="fill")
+        batches = signed_batches(full.keys, utc_now(), batches=400, size=BATCH, tag="fill")
         ids = [[st.event_id for st in batch] for batch in batches]
         full.batches += ids
         file = self.dir / f"fill-{full.name}.jsonl"
@@ -608,6 +612,8 @@ def rounds(soak: Soak, full_disk: bool) -> Iterator[Callable[[], None]]:
         Soak.kill_witness,
         Soak.kill_mirror,
         Soak.kill_serve,
+        Soak.kill_import,
+        Soak.kill_checkpoint,
     )
     while True:
         for backend in (sqlite, postgres):
