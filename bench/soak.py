@@ -626,10 +626,9 @@ def rounds(soak: Soak, full_disk: bool) -> Iterator[Callable[[], None]]:
 def write_results(soak: Soak, minutes: float, elapsed: float) -> Path:
     records = []
     for (fault, backend), tally in sorted(soak.tallies.items()):
-        outcome = [
-            "verify_store clean; every acknowledged statement stored once; batches whole or absent;"
-            " every stored and served checkpoint a prefix of the log; no witness evidence"
-        ]
+        # Every check passed after every fault (the run stops at the first that
+        # does not); the outcome says what else was seen.
+        outcome = ["every check passed"]
         if tally.acknowledged:
             outcome.append(f"{tally.acknowledged} statements acknowledged in these rounds")
         if tally.recover:

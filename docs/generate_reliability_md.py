@@ -55,7 +55,8 @@ with initdb and pg_ctl on a free loopback port), and adds what CI cannot do:
 PostgreSQL crashed with SIGKILL under load, and disks that fill up. After
 every fault it checks everything the suite checks, and also that every
 checkpoint stored or served is a prefix of the log, that the witness holds no
-evidence of a fork and that a restarted mirror follows without alarm.
+evidence of a fork and that a restarted mirror follows without alarm. The
+soak stops at the first check that fails, so every row below passed them all.
 
 Reproduce with `sudo .venv/bin/python -m bench.soak --minutes 25` and
 `.venv/bin/python docs/generate_reliability_md.py`.
