@@ -593,7 +593,7 @@ class Soak:
 Fault = Callable[[subprocess.Popen[bytes], int], subprocess.Popen[bytes]]
 
 
-def rounds(soak: Soak, full_disk: bool) -> Iterator[Callable[[], None]]:
+def rounds(soak: Soak, full_disk: bool) -> Iterator[partial[None]]:
     """The faults, in turn, on each backend, until the time is up.
 
     Each backend's round ends with PostgreSQL restarted and crashed, so the
@@ -623,7 +623,7 @@ def rounds(soak: Soak, full_disk: bool) -> Iterator[Callable[[], None]]:
             yield partial(soak.pg_fault, postgres, crash=True)
 
 
-def write_results(soak: Soak, minutes: float, elapsed: float) -> Path:
+def write_results(soak: Soak, minutes: float, elapsed: float, stopped_by: str) -> Path:
     records = []
     for (fault, backend), tally in sorted(soak.tallies.items()):
         # Every check passed after every fault (the run stops at the first that
@@ -647,7 +647,8 @@ def write_results(soak: Soak, minutes: float, elapsed: float) -> Path:
             }
         )
     rates = {k: statistics.mean(v) for k, v in soak.throughput.items() if v}
-    summary = {
+    summary: dict[str, object] = {
+        "stopped_by": stopped_by,
         "minutes": round(elapsed / 60, 1),
         "asked_minutes": minutes,
         "throughput": {k: round(v, 1) for k, v in sorted(rates.items())},
@@ -678,24 +679,31 @@ def main() -> int:
     shutil.chown(args.dir, "postgres", "postgres")
     started = time.monotonic()
     soak = Soak(args.dir, args.minutes, args.seed)
+    stopped_by = ""
     try:
         for step in rounds(soak, not args.no_full_disk):
             if time.monotonic() > soak.deadline:
                 break
+            on = [a.name for a in step.args if isinstance(a, Backend)]
+            stopped_by = f"{step.func.__name__} on {', '.join(on)}"
             step()
             print(
                 f"{(time.monotonic() - started) / 60:5.1f} min: "
                 + f"{sum(t.count for t in soak.tallies.values())} faults",
                 flush=True,
             )
+        stopped_by = ""
+    except (AssertionError, RuntimeError, OSError, subprocess.SubprocessError) as exc:
+        stopped_by += f" failed: {type(exc).__name__}: {str(exc)[:500]}"
+        print(f"soak stopped: {stopped_by}", file=sys.stderr)
     finally:
         for backend in soak.backends:
             if backend.witness is not None:
                 kill_hard(backend.witness)
-        out = write_results(soak, args.minutes, time.monotonic() - started)
+        out = write_results(soak, args.minutes, time.monotonic() - started, stopped_by)
         soak.pg.destroy()
     print(f"wrote {out}")
-    return 0
+    return 1 if stopped_by else 0
 
 
 if __name__ == "__main__":

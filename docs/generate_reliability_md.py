@@ -117,6 +117,10 @@ def render_soak(soak: dict[str, Any], generated: str) -> str:
         SOAK_INTRO,
         f"Soak of {generated}: {summary['minutes']} minutes,"
         f" {sum(int(r['count']) for r in records)} faults.\n",
+    ]
+    if summary.get("stopped_by"):
+        lines += [f"**The soak stopped early**: {summary['stopped_by']}\n"]
+    lines += [
         "| kind of fault | times |",
         "| --- | --- |",
     ]
