@@ -156,7 +156,9 @@ def test_the_primary_dies_the_standby_is_promoted_and_nothing_acknowledged_is_lo
         reader.start()
         with ThreadPoolExecutor(3) as pool:
             posting = pool.map(load.post, bodies)
+            deadline = time.monotonic() + 120
             while len(load.acks) < 20:
+                assert time.monotonic() < deadline, "fewer than 20 statements acknowledged"
                 time.sleep(0.02)
             acked_before = len(load.acks)
             primary.crash()
