@@ -58,7 +58,7 @@ checkpoint stored or served is a prefix of the log, that the witness holds no
 evidence of a fork and that a restarted mirror follows without alarm. The
 soak stops at the first check that fails, so every row below passed them all.
 
-Reproduce with `sudo .venv/bin/python -m bench.soak --minutes 25` and
+Reproduce with `sudo .venv/bin/python -m bench.soak --minutes 40` and
 `.venv/bin/python docs/generate_reliability_md.py`.
 """
 
