@@ -4,7 +4,7 @@ Run as root (it mounts small tmpfs file systems to fill up, and runs its own
 PostgreSQL as the ``postgres`` user on a loopback port; the shared server at
 5432 is never touched)::
 
-    .venv/bin/python -m bench.soak --minutes 25 --dir /tmp/soak
+    .venv/bin/python -m bench.soak --minutes 40 --dir /tmp/soak
 
 Rounds cycle until the time is up, alternating SQLite and PostgreSQL:
 SIGKILL of ``ledger import``, of ``ledger serve`` under HTTP load (singles and
