@@ -21,6 +21,7 @@ from contextlib import AbstractContextManager, contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlencode, urlsplit, urlunsplit
 from uuid import UUID
 
 from eventsourcing.application import AggregateNotFoundError, Application
@@ -56,6 +57,9 @@ from ledger.storage.snapshots import SNAPSHOTS, TRACKING, ReportSnapshotTable
 __all__ = ["LeafRow", "Store", "database_url", "storage_available"]
 
 
+DISK_FULL = "the database's disk is full, nothing was stored; retry once it has room"
+
+
 def _connection_lost(context: Any) -> None:
     """SQLAlchemy ``handle_error`` hook: a lost or refused connection is StorageUnavailable.
 
@@ -66,6 +70,8 @@ def _connection_lost(context: Any) -> None:
     error = context.sqlalchemy_exception
     message = str(context.original_exception).lower()
     sqlite = context.dialect is not None and context.dialect.name == "sqlite"
+    if _disk_full(message):
+        raise StorageUnavailable(DISK_FULL)
     if context.is_disconnect or (
         isinstance(error, (OperationalError, InterfaceError))
         and (not sqlite or "locked" in message or "unable to open" in message)
@@ -74,6 +80,11 @@ def _connection_lost(context: Any) -> None:
             "the database is unavailable, nothing was stored; retry later"
             f" ({type(context.original_exception).__name__})"
         )
+
+
+def _disk_full(message: str) -> bool:
+    """SQLite's SQLITE_FULL and PostgreSQL's ENOSPC (class 53, "could not extend file")."""
+    return "database or disk is full" in message or "no space left on device" in message
 
 
 @contextmanager
@@ -87,6 +98,8 @@ def storage_available() -> Iterator[None]:
     try:
         yield
     except (OperationalError, InterfaceError, EsOperationalError, EsInterfaceError) as exc:
+        if _disk_full(str(exc).lower()):
+            raise StorageUnavailable(DISK_FULL) from exc
         raise StorageUnavailable(
             f"the database is unavailable, nothing was stored; retry later ({type(exc).__name__})"
         ) from exc
@@ -97,10 +110,24 @@ def _now() -> str:
 
 
 def database_url(db: str) -> str:
-    """Accept a SQLite file path or a SQLAlchemy URL."""
-    if "://" in db:
+    """Accept a SQLite file path or a SQLAlchemy URL.
+
+    A PostgreSQL URL may name several servers as libpq does
+    (``postgresql+psycopg://user@h1:5432,h2:5432/db?target_session_attrs=read-write``),
+    so a client finds the primary after a failover. SQLAlchemy reads only one
+    host in that place; it takes several as repeated ``host=h:p`` query
+    parameters, so the list is moved there.
+    """
+    if "://" not in db:
+        return f"sqlite:///{Path(db).expanduser().resolve()}"
+    parts = urlsplit(db)
+    hosts = parts.netloc.rpartition("@")[2]
+    if not parts.scheme.startswith("postgresql") or "," not in hosts:
         return db
-    return f"sqlite:///{Path(db).expanduser().resolve()}"
+    userinfo = parts.netloc[: len(parts.netloc) - len(hosts)]
+    listed = urlencode([("host", host) for host in hosts.split(",")])
+    query = f"{listed}&{parts.query}" if parts.query else listed
+    return urlunsplit((parts.scheme, userinfo, parts.path, query, parts.fragment))
 
 
 class LedgerApplication(Application[UUID]):

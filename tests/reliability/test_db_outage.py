@@ -10,14 +10,9 @@ an acknowledged statement is answered 200 with the same id and position.
 
 from __future__ import annotations
 
-import shutil
-import subprocess
-import tempfile
 import time
 from collections.abc import Iterator
-from dataclasses import dataclass
 from datetime import UTC, datetime
-from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
@@ -26,84 +21,19 @@ from api.app import create_app
 from api.settings import Settings
 from ledger.keyring import Keyring
 from ledger.service import Ledger
+from tests.reliability.clusters import Node, new_primary
 from tests.reliability.conftest import FaultLog
-from tests.reliability.support import assert_log_intact, free_port, key_registration
-
-PG_BIN = Path("/usr/lib/postgresql/15/bin")
-
-
-@dataclass
-class PrivateCluster:
-    directory: Path
-    port: int
-
-    @property
-    def url(self) -> str:
-        return f"postgresql+psycopg://postgres@127.0.0.1:{self.port}/postgres?connect_timeout=3"
-
-    def _pg_ctl(self, *args: str) -> None:
-        subprocess.run(
-            [
-                "runuser",
-                "-u",
-                "postgres",
-                "--",
-                str(PG_BIN / "pg_ctl"),
-                "-D",
-                str(self.directory / "data"),
-                "-l",
-                str(self.directory / "server.log"),
-                *args,
-            ],
-            check=True,
-            capture_output=True,
-            timeout=60,
-        )
-
-    def start(self) -> None:
-        self._pg_ctl(
-            "-o", f"-p {self.port} -k {self.directory} -c listen_addresses=127.0.0.1", "-w", "start"
-        )
-
-    def stop(self) -> None:
-        self._pg_ctl("-m", "fast", "-w", "stop")
+from tests.reliability.support import assert_log_intact, key_registration
 
 
 @pytest.fixture
-def private_cluster() -> Iterator[PrivateCluster]:
+def private_cluster() -> Iterator[Node]:
     """A PostgreSQL cluster of this test's own (never the shared one at 5432)."""
-    if not (PG_BIN / "initdb").exists():
-        pytest.fail(f"PostgreSQL 15 server binaries are required at {PG_BIN}")
-    directory = Path(tempfile.mkdtemp(prefix="ledger-outage-", dir="/tmp"))
-    shutil.chown(directory, "postgres", "postgres")
-    subprocess.run(
-        [
-            "runuser",
-            "-u",
-            "postgres",
-            "--",
-            str(PG_BIN / "initdb"),
-            "-D",
-            str(directory / "data"),
-            "--auth=trust",
-            "-U",
-            "postgres",
-            "--no-sync",
-        ],
-        check=True,
-        capture_output=True,
-        timeout=120,
-    )
-    cluster = PrivateCluster(directory, free_port())
-    cluster.start()
+    node = new_primary("ledger-outage-")
     try:
-        yield cluster
+        yield node
     finally:
-        try:
-            cluster._pg_ctl("-m", "immediate", "-w", "stop")
-        except subprocess.CalledProcessError:
-            pass
-        shutil.rmtree(directory, ignore_errors=True)
+        node.destroy()
 
 
 def acknowledged(answer: object) -> tuple[str, int] | None:
@@ -115,7 +45,7 @@ def acknowledged(answer: object) -> tuple[str, int] | None:
 
 @pytest.mark.postgres
 def test_a_database_outage_answers_503_then_recovers_losing_and_duplicating_nothing(
-    private_cluster: PrivateCluster, keyring: Keyring, faults: FaultLog
+    private_cluster: Node, keyring: Keyring, faults: FaultLog
 ) -> None:
     now = datetime.now(UTC).replace(microsecond=0)
     with Ledger.open(private_cluster.url, log_key=keyring.log_key(), clock=lambda: now) as ledger:
