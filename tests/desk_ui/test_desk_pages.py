@@ -220,7 +220,7 @@ def test_the_committee_sees_overdue_explanations(
     assert "P-17" not in page.inner_text("#flags") and "P-18" in page.inner_text("#flags")
 
 
-@pytest.mark.parametrize("name", ["index", "committee", "record"])
+@pytest.mark.parametrize("name", ["index", "committee", "record", "court"])
 def test_every_string_has_its_urdu(
     browser: Any, desk: DeskServer, pages: list[Any], name: str
 ) -> None:
