@@ -180,8 +180,10 @@ def committee_page_at(
     page = desk_page(browser, served.url + "/desk/committee.html", width=width, lang=lang)
     visit.update(page=page, width=width)
     open_key(page, served.pem("committee"))
+    page.fill("#log-key", served.log_vkey)
     page.click(f'[data-flag="release.on_instructions:{served.ids["release"]}"]')
     page.wait_for_selector("#request-form")
+    assert page.locator("#flag-detail .history li[data-verified=yes]").count() > 0
 
 
 @then("nothing on the page is wider than the screen")

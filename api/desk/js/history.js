@@ -17,6 +17,7 @@ addStrings({
     "proof.verified": "In the signed log",
     "proof.not_verified": "NOT verified",
     "proof.why.key": "no log key was given to check it with",
+    "proof.why.pending": "it is newer than the latest signed checkpoint: read it again in a moment",
     "proof.why.signed": "the checkpoint's signature does not verify with the log key",
     "proof.why.idOk": "the statement does not have this event id",
     "proof.why.sizeOk": "the proof is for another checkpoint",
@@ -27,6 +28,7 @@ addStrings({
     "proof.verified": "دستخط شدہ کھاتے میں موجود",
     "proof.not_verified": "تصدیق نہیں ہوئی",
     "proof.why.key": "جانچنے کے لیے کھاتے کی کلید نہیں دی گئی",
+    "proof.why.pending": "یہ تازہ ترین دستخط شدہ چیک پوائنٹ کے بعد کا ہے: تھوڑی دیر بعد دوبارہ پڑھیں",
     "proof.why.signed": "چیک پوائنٹ کے دستخط کھاتے کی کلید سے درست ثابت نہیں ہوتے",
     "proof.why.idOk": "بیان کی شناخت مختلف ہے",
     "proof.why.sizeOk": "ثبوت کسی اور چیک پوائنٹ کا ہے",
@@ -35,6 +37,7 @@ addStrings({
 });
 
 const CHECKS = ["signed", "idOk", "sizeOk", "rootOk"];
+const NOTHING_CHECKED = { signed: false, idOk: false, sizeOk: false, rootOk: false, ok: false };
 
 /* Entry bundles of the log, each fetched once per reading. */
 function bundleReader() {
@@ -54,7 +57,8 @@ function bundleReader() {
 /* Every event of `history` checked against its checkpoint with `vkey`:
  * { size, signed, bad, events: [{ entry, checked, statement }] }, where `statement` is read
  * from the checked leaf bytes when the event verifies, and is the server's unchecked entry
- * when it does not (to be shown as NOT verified). Without a log key nothing verifies. */
+ * when it does not (to be shown as NOT verified). Without a log key nothing verifies, nor
+ * does an event newer than the checkpoint (the server sends it with no proof). */
 export async function checkHistory(history, vkey) {
   let size = 0;
   try { size = parseNote(history.checkpoint || "").size; } catch (e) { size = 0; }
@@ -67,10 +71,15 @@ export async function checkHistory(history, vkey) {
     try {
       if (vkey && proof && proof.tree_size === size) { leafText = await leafFromBundle(fetchTile, proof.leaf_index, size); }
     } catch (e) { leafText = ""; }
-    const checked = vkey
-      ? await checkInclusion({ noteText: history.checkpoint || "", vkey, eventId: entry.event_id, leafText, proof })
-      : { signed: false, idOk: false, sizeOk: false, rootOk: false, ok: false, noKey: true };
-    signed = checked.signed;
+    let checked;
+    if (!vkey) {
+      checked = { ...NOTHING_CHECKED, why: "key" };
+    } else if (!proof) {
+      checked = { ...NOTHING_CHECKED, why: "pending" };
+    } else {
+      checked = await checkInclusion({ noteText: history.checkpoint || "", vkey, eventId: entry.event_id, leafText, proof });
+    }
+    if (!checked.why) { signed = checked.signed; }
     if (!checked.ok) { bad += 1; }
     events.push({ entry, checked, statement: checked.ok ? JSON.parse(leafText) : entry });
   }
@@ -81,6 +90,6 @@ export async function checkHistory(history, vkey) {
  * with every reason it failed. */
 export function verdict(checked) {
   if (checked.ok) { return `✓ ${t("proof.verified")}`; }
-  const why = checked.noKey ? [t("proof.why.key")] : CHECKS.filter((k) => !checked[k]).map((k) => t(`proof.why.${k}`));
+  const why = checked.why ? [t(`proof.why.${checked.why}`)] : CHECKS.filter((k) => !checked[k]).map((k) => t(`proof.why.${k}`));
   return `✗ ${t("proof.not_verified")}: ${why.join("; ")}`;
 }
