@@ -179,3 +179,21 @@ def test_the_desk_is_sent_under_a_policy_that_allows_this_server_only(desk: Desk
         and "<style" not in answer.text
         and " style=" not in answer.text
     )
+
+
+def test_switching_to_urdu_says_the_history_and_its_checks_again_in_urdu(
+    browser: Any, desk: Desk
+) -> None:
+    context, page = open_court(browser, desk)
+    read(page, desk, CASE, seal_key=False)
+    english = page.inner_text("#history")
+    page.click(".lang-switch button[data-lang=ur]")
+    page.wait_for_function("document.documentElement.dir === 'rtl'")
+    page.wait_for_function(
+        "document.querySelector('#events .verdict').textContent.includes('دستخط شدہ کھاتے')"
+    )
+    urdu, status = page.inner_text("#history"), page.inner_text("#status")
+    context.close()
+    assert "In the signed log" in english
+    assert "In the signed log" not in urdu and "تاریخچہ" in urdu
+    assert "بیانات دستخط شدہ کھاتے میں موجود ہیں" in status

@@ -274,6 +274,8 @@ def test_the_committee_sees_each_event_of_a_flags_history_verified_in_the_browse
     assert desk.ids["arrest"] in ids and desk.ids["release"] in ids
     assert {verified for verified, _ in shown} == {"yes"}
     assert all("In the signed log" in text for _, text in shown)
+    detail = page.inner_text("#flag-detail")
+    assert "null" not in detail and "undefined" not in detail
 
 
 def test_a_tampered_proof_or_no_log_key_is_shown_as_not_verified_to_the_committee(

@@ -201,9 +201,9 @@ function drawHistory(section) {
   if (!history) { return; }
   if (history.error) { section.append(el("p", { class: "refused" }, t("flag.history_unreadable", { detail: history.error }))); return; }
   const checked = state.checked;
+  section.append(el("p", { class: "hint" }, t("flag.history_as_of", { size: checked.size })));
+  if (checked.bad) { section.append(el("p", { class: "refused", id: "history-bad" }, t("flag.history_bad", { bad: checked.bad, n: checked.events.length }))); }
   section.append(
-    el("p", { class: "hint" }, t("flag.history_as_of", { size: checked.size })),
-    checked.bad ? el("p", { class: "refused", id: "history-bad" }, t("flag.history_bad", { bad: checked.bad, n: checked.events.length })) : null,
     el("ol", { class: "history" }, checked.events.map(({ entry, checked: check, statement }) => el("li", {
       "data-event-id": entry.event_id, "data-verified": check.ok ? "yes" : "no",
     },

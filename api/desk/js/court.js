@@ -102,8 +102,10 @@ addStrings({
 const desk = startDesk({ page: "court", allows: (holder) => holder.role === "court", action: "court.action" });
 const $ = (id) => document.getElementById(id);
 
-/* What each status line says, kept as a function so that it is said again in the other language. */
+/* What each status line says, kept as a function so that it is said again in the other language;
+ * and the last history read (its checks and the sealing key), to draw it again likewise. */
 const lines = new Map();
+let shown = null;
 
 function say(where, kind, text) {
   lines.set(where, { kind, text });
@@ -160,12 +162,19 @@ async function showEvent({ entry, checked, statement }, sealKey) {
     statement.sealed ? await sealedBox(statement, sealKey) : null);
 }
 
+async function drawEvents() {
+  const items = [];
+  for (const item of shown.checked.events) { items.push(await showEvent(item, shown.sealKey)); }
+  clear($("events"), items);
+}
+
 async function readHistory(event) {
   event.preventDefault();
   const kind = document.querySelector("input[name=kind]:checked").value;
   const subject = $("subject").value.trim();
   const vkey = $("log-key").value.trim();
   $("history").hidden = true;
+  shown = null;
   clear($("events"));
   say("status", "working", () => t("court.reading"));
   let sealKey = null;
@@ -180,7 +189,8 @@ async function readHistory(event) {
   const history = await response.json();
   if (!history.checkpoint) { say("status", "refused", () => t("court.no_checkpoint")); return; }
   const checked = await checkHistory(history, vkey);
-  for (const item of checked.events) { $("events").append(await showEvent(item, sealKey)); }
+  shown = { checked, sealKey };
+  await drawEvents();
   const values = { size: checked.size, n: checked.events.length, bad: checked.bad };
   say("checkpoint-line", "hint", () => t(checked.signed ? "court.checkpoint_signed" : "court.checkpoint_unsigned", values));
   $("history").hidden = false;
@@ -214,5 +224,8 @@ $("history-form").addEventListener("submit", (event) => {
 $("court-record-form").addEventListener("submit", (event) => {
   record(event).catch((e) => say("court-record-status", "refused", () => t("form.refused", { detail: e.message })));
 });
-onLangChange(() => { for (const [where, line] of lines) { say(where, line.kind, line.text); } });
+onLangChange(() => {
+  for (const [where, line] of lines) { say(where, line.kind, line.text); }
+  if (shown) { drawEvents(); }
+});
 document.body.dataset.ready = "true";
