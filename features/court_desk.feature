@@ -3,7 +3,8 @@ Feature: The court reads a case at its own desk
   we read a case's whole history in our own browser, check every statement
   against the signed checkpoint with the log's key we hold,
   and open the sealed names with our own key,
-  so that neither our key nor the names ever reach the server.
+  so that neither our key nor the names ever reach the server;
+  and we record our hearings, orders and verdicts there, signed with our own key.
 
   Background:
     Given P-17, whose name is sealed, was arrested, produced before a magistrate and charged in case FIR-112-2026-KALAKOT
@@ -18,6 +19,17 @@ Feature: The court reads a case at its own desk
     When the court reads person P-17 at its desk with the log's key and its sealing key
     Then the court sees the name sealed in P-17's registration
     And no request from the desk carried the name or the court's key
+
+  Scenario: The court's sealing key is protected by a passphrase
+    When the court reads person P-17 at its desk with its sealing key and the key's passphrase
+    Then the court sees the name sealed in P-17's registration
+    And no request from the desk carried the name or the court's key
+
+  Scenario: The court records a hearing, and the hearing is in the signed log
+    Given the court opens its signing key at its desk
+    When the court records that evidence was heard in case FIR-112-2026-KALAKOT
+    Then the hearing is in the log, signed with the court's key, and verifies against a signed checkpoint
+    And when the court reads case FIR-112-2026-KALAKOT again, the hearing is marked as in the signed log
 
   Scenario: A server that changes a proof is caught
     Given the server changes a proof in what it sends

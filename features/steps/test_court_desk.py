@@ -1,33 +1,55 @@
 """Steps for features/court_desk.feature: the court's desk in Chromium over ``ledger serve``.
 
-Each scenario runs on a SQLite file and on PostgreSQL (features/conftest.py),
-with a server of its own.
+The server is started once for the feature on each backend (SQLite and PostgreSQL), as
+features/steps/test_desk.py does: the scenarios only add a hearing, which no other
+scenario counts, and each works on a fresh browser context of its own.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import pytest
 from pytest_bdd import given, parsers, scenarios, then, when
 
-from tests.desk.conftest import NAME, Desk, desk_over
-from tests.desk.court_desk import Requests, flip_first_hash, key_material, lie, open_court, read
+from ledger.crypto import load_signing_key
+from tests.desk.conftest import NAME, SEAL_PASSPHRASE, Desk, desk_over
+from tests.desk.court_desk import (
+    Requests,
+    flip_first_hash,
+    key_material,
+    lie,
+    open_court,
+    read,
+    record_hearing,
+)
+from tests.desk_ui.served import one_server_per_backend, serve_on_backend, verify_recorded
 
 scenarios("court_desk.feature")
 
+pytestmark = pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)
+"""The backends come from ``court_served``'s parameters instead: one server per backend."""
+
+
+def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    one_server_per_backend(metafunc, "court_served")
+
+
+@pytest.fixture(scope="module")
+def court_served(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[Desk]:
+    yield from serve_on_backend(request, tmp_path_factory.mktemp("court-desk"), desk_over)
+
 
 @pytest.fixture
-def court(browser: Any, db_url: str, tmp_path: Path) -> Iterator[dict[str, Any]]:
-    """What the court sees: its browser page and every request it made."""
-    story: dict[str, Any] = {"browser": browser, "db": db_url, "root": tmp_path}
+def court(browser: Any) -> Iterator[dict[str, Any]]:
+    """What the court sees in this scenario: its browser page and every request it made."""
+    story: dict[str, Any] = {"browser": browser}
     yield story
     if "context" in story:
         story["context"].close()
-    for server in story.get("servers", []):
-        server.close()
 
 
 @given(
@@ -37,16 +59,14 @@ def court(browser: Any, db_url: str, tmp_path: Path) -> Iterator[dict[str, Any]]
     )
 )
 def story(court: dict[str, Any], person: str, case: str) -> None:
+    """Recorded through the signed path when the court's server fixture starts."""
     court["person"], court["case"] = person, case
 
 
 @given("the ledger is served with the court's desk")
-def served(court: dict[str, Any]) -> None:
-    db = None if court["db"].endswith(".db") else court["db"]
-    server = desk_over(court["root"] / "desk", db)
-    court["desk"] = next(server)
-    court["servers"] = [server]
-    court["context"], court["page"] = open_court(court["browser"], court["desk"])
+def served(court: dict[str, Any], court_served: Desk) -> None:
+    court["desk"] = court_served
+    court["context"], court["page"] = open_court(court["browser"], court_served)
     court["requests"] = Requests(court["context"])
 
 
@@ -67,6 +87,59 @@ def reads_case(court: dict[str, Any], case: str) -> None:
 )
 def reads_person(court: dict[str, Any], person: str) -> None:
     court["state"] = read(court["page"], court["desk"], person, "person")
+
+
+@when(
+    parsers.parse(
+        "the court reads person {person} at its desk with its sealing key and the key's passphrase"
+    )
+)
+def reads_person_with_passphrase(court: dict[str, Any], person: str) -> None:
+    desk: Desk = court["desk"]
+    court["state"] = read(
+        court["page"],
+        desk,
+        person,
+        "person",
+        key_file=desk.protected_seal_key,
+        passphrase=SEAL_PASSPHRASE,
+    )
+
+
+@given("the court opens its signing key at its desk")
+def opens_signing_key(court: dict[str, Any]) -> None:
+    """Opened in the desk's key panel by ``record_hearing``, which needs it there."""
+
+
+@when(parsers.parse("the court records that evidence was heard in case {case}"))
+def records_hearing(court: dict[str, Any], case: str) -> None:
+    court["hearing"] = record_hearing(court["page"], court["desk"], case)
+
+
+@then(
+    "the hearing is in the log, signed with the court's key, and verifies against a signed"
+    " checkpoint"
+)
+def hearing_verifies(court: dict[str, Any]) -> None:
+    desk: Desk = court["desk"]
+    statement = verify_recorded(
+        desk.url,
+        (desk.keys / "log.vkey").read_text().strip(),
+        court["hearing"],
+        load_signing_key(desk.keys / "court.key"),
+    )
+    assert (statement["type"], statement["recorder"]) == ("hearing.held", "court")
+    assert statement["data"]["outcome"] == "evidence_recorded"
+
+
+@then(
+    parsers.parse(
+        "when the court reads case {case} again, the hearing is marked as in the signed log"
+    )
+)
+def hearing_shown_verified(court: dict[str, Any], case: str) -> None:
+    assert read(court["page"], court["desk"], case, seal_key=False) == "valid"
+    assert (court["hearing"], "yes") in shown(court)
 
 
 def shown(court: dict[str, Any]) -> list[tuple[str | None, str | None]]:
@@ -102,6 +175,7 @@ def nothing_sent(court: dict[str, Any]) -> None:
     requests: Requests = court["requests"]
     assert requests.seen
     assert requests.carrying(NAME) == []
+    assert requests.carrying(SEAL_PASSPHRASE) == []
     for secret in key_material(court["desk"].keys):
         assert requests.carrying(secret) == []
 

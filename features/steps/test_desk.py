@@ -13,8 +13,15 @@ import pytest
 from pytest_bdd import given, parsers, scenarios, then, when
 
 from ledger.crypto import load_signing_key
-from tests.conftest import drop_pg_schema, fresh_pg_schema
-from tests.desk_ui.served import PASSPHRASE, DeskServer, desk_page, open_key, serve_desk
+from tests.desk_ui.served import (
+    PASSPHRASE,
+    DeskServer,
+    desk_page,
+    one_server_per_backend,
+    open_key,
+    serve_desk,
+    serve_on_backend,
+)
 from tests.site.browser import SCREENSHOTS, axe_violations, overflow_problems
 
 scenarios("desk.feature")
@@ -24,26 +31,14 @@ pytestmark = pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)
 
 
 def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
-    """Every scenario on both backends. pytest-bdd asks for fixtures at run time, when a
-    parametrized one can no longer be chosen: the parameter is attached here."""
-    if "desk_served" not in metafunc.fixturenames:
-        metafunc.fixturenames.append("desk_served")
-    metafunc.parametrize("desk_served", ["sqlite", "postgres"], indirect=True, scope="module")
+    one_server_per_backend(metafunc, "desk_served")
 
 
 @pytest.fixture(scope="module")
 def desk_served(
     request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[DeskServer]:
-    root = tmp_path_factory.mktemp("desk")
-    if request.param == "sqlite":
-        yield from serve_desk(root)
-        return
-    url, schema = fresh_pg_schema(request.getfixturevalue("postgres_available"))
-    try:
-        yield from serve_desk(root, url)
-    finally:
-        drop_pg_schema(schema)
+    yield from serve_on_backend(request, tmp_path_factory.mktemp("desk"), serve_desk)
 
 
 @pytest.fixture
@@ -185,8 +180,10 @@ def committee_page_at(
     page = desk_page(browser, served.url + "/desk/committee.html", width=width, lang=lang)
     visit.update(page=page, width=width)
     open_key(page, served.pem("committee"))
+    page.fill("#log-key", served.log_vkey)
     page.click(f'[data-flag="release.on_instructions:{served.ids["release"]}"]')
     page.wait_for_selector("#request-form")
+    assert page.locator("#flag-detail .history li[data-verified=yes]").count() > 0
 
 
 @then("nothing on the page is wider than the screen")

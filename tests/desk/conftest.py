@@ -15,12 +15,15 @@ from typing import Any
 
 import pytest
 
+from ledger.sealing import load_sealing_key, save_sealing_key
 from tests.reliability.support import serving
 from tests.vocabulary.conftest import Scene
 
 CASE = "FIR-112-2026-KALAKOT"
 NAME = "Zarina Bibi Qalandrani"
 """The name sealed in P-17's registration: the browser must show it and never send it."""
+SEAL_PASSPHRASE = "chenab seal 1956"
+"""The passphrase of the court's sealing key written protected: typed into the page, never sent."""
 
 
 @dataclass
@@ -31,6 +34,8 @@ class Desk:
     keys: Path
     ids: dict[str, str]
     scene: Scene
+    protected_seal_key: Path
+    """The court's sealing key again, protected by ``SEAL_PASSPHRASE`` as ``ledger`` writes it."""
 
 
 def court_story(scene: Scene) -> dict[str, str]:
@@ -54,12 +59,19 @@ def desk_over(root: Path, db: str | None = None) -> Iterator[Desk]:
         ids = court_story(scene)
     finally:
         scene.ledger.close()
-    with serving(db or str(root / "ledger.db"), scene.keyring.directory) as address:
-        yield Desk(address, scene.keyring.directory, ids, scene)
+    keys = scene.keyring.directory
+    protected = root / "protected" / "court.seal.key"
+    court = load_sealing_key(keys / "court.seal.key", None)
+    protected.parent.mkdir()
+    save_sealing_key(protected, court, SEAL_PASSPHRASE.encode())
+    with serving(db or str(root / "ledger.db"), keys) as address:
+        yield Desk(address, keys, ids, scene, protected)
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")
 def desk(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Desk]:
+    """One server for every module here: the tests only add statements (a hearing) that no
+    other test counts, so they share the ledger and pay for one story and one server."""
     yield from desk_over(tmp_path_factory.mktemp("desk"))
 
 

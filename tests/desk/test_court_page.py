@@ -10,11 +10,14 @@ verified.
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
+import httpx
 import pytest
 
-from tests.desk.conftest import CASE, NAME, Desk
+from ledger.crypto import load_signing_key
+from tests.desk.conftest import CASE, NAME, SEAL_PASSPHRASE, Desk
 from tests.desk.court_desk import (
     Requests,
     change_checkpoint_root,
@@ -23,8 +26,15 @@ from tests.desk.court_desk import (
     lie,
     open_court,
     read,
+    record_hearing,
 )
-from tests.site.browser import PageWatch, axe_violations, overflow_problems
+from tests.desk_ui.served import open_key, verify_recorded
+from tests.site.browser import PageWatch, axe_violations, fresh_screenshots, overflow_problems
+
+
+@pytest.fixture(scope="module")
+def shots() -> Path:
+    return fresh_screenshots("desk-court-")
 
 
 def test_the_court_reads_a_case_checked_and_opens_the_name_without_sending_it(
@@ -84,27 +94,81 @@ def test_a_tampered_proof_or_checkpoint_is_shown_as_not_verified(
 @pytest.mark.parametrize("width", [390, 1280])
 @pytest.mark.parametrize("lang", ["en", "ur"])
 def test_the_court_page_fits_and_has_no_serious_accessibility_problem(
-    browser: Any, desk: Desk, width: int, lang: str
+    browser: Any, desk: Desk, shots: Path, width: int, lang: str
 ) -> None:
     context, page = open_court(browser, desk, width, lang)
     watch = PageWatch(page, desk.url)
     read(page, desk, "P-17", "person")
     direction = page.evaluate("getComputedStyle(document.body).direction")
     heading = page.inner_text("h1")
+    header = page.inner_text("#desk-header")
+    urdu_face = page.evaluate(
+        """async () => (await document.fonts.load('16px "Desk Naskh"', 'ہے۔'))
+            .some((face) => face.status === "loaded")"""
+    )
     problems = overflow_problems(page, width)
+    page.screenshot(path=str(shots / f"desk-court-{lang}-{width}.png"), full_page=True)
     violations = axe_violations(page)
     context.close()
     assert (direction, heading) == (
         ("rtl", "عدالت کی میز") if lang == "ur" else ("ltr", "Court desk")
     )
+    assert ("عدالت: مقدمات کی تاریخ" if lang == "ur" else "Court: case histories") in header
+    assert urdu_face, "the desk's Urdu face did not load: ے, ہ and ۔ may be boxes"
     assert problems == []
     assert violations == []
     assert watch.errors == [] and watch.external == []
 
 
-def test_the_desk_is_sent_under_a_policy_that_allows_this_server_only(desk: Desk) -> None:
-    import httpx
+def test_the_court_records_a_hearing_that_verifies(browser: Any, desk: Desk) -> None:
+    """Signed in the page with the court's key from the key panel, posted, then found in a
+    signed checkpoint by Python and by the court's own reading of the case."""
+    context, page = open_court(browser, desk)
+    event_id = record_hearing(page, desk, CASE)
+    court = load_signing_key(desk.keys / "court.key")
+    statement = verify_recorded(
+        desk.url, (desk.keys / "log.vkey").read_text().strip(), event_id, court
+    )
+    state = read(page, desk, CASE, seal_key=False)
+    shown = page.locator(f"#events > li[data-event-id='{event_id}']")
+    verified, text = shown.get_attribute("data-verified"), shown.inner_text()
+    context.close()
+    assert (statement["type"], statement["recorder"]) == ("hearing.held", "court")
+    assert state == "valid"
+    assert verified == "yes" and "hearing.held" in text
 
+
+def test_a_key_that_is_not_the_courts_records_nothing(browser: Any, desk: Desk) -> None:
+    context, page = open_court(browser, desk)
+    requests = Requests(context)
+    open_key(page, (desk.keys / "police.key").read_text())
+    refused = page.inner_text("#key-status")
+    page.fill("#record-occurred", "2026-03-20T11:00:00Z")
+    page.fill("#record-data", "{}")
+    page.click("#court-sign")
+    page.wait_for_selector("#court-record-status.refused")
+    said = page.inner_text("#court-record-status")
+    context.close()
+    assert "may not do this" in refused
+    assert "Open the court's signing key" in said
+    assert [r for r in requests.seen if r.startswith(desk.url + "/v1/events")] == []
+
+
+def test_a_sealing_key_protected_by_a_passphrase_opens_the_name(browser: Any, desk: Desk) -> None:
+    context, page = open_court(browser, desk)
+    requests = Requests(context)
+    wrong = read(page, desk, "P-17", "person", key_file=desk.protected_seal_key, passphrase="no")
+    refusal = page.inner_text("#status")
+    read(page, desk, "P-17", "person", key_file=desk.protected_seal_key, passphrase=SEAL_PASSPHRASE)
+    opened = page.locator(f"li[data-event-id='{desk.ids['person']}'] .sealed[data-opened='yes']")
+    shown = opened.inner_text()
+    context.close()
+    assert wrong == "invalid" and "passphrase is wrong" in refusal
+    assert NAME in shown
+    assert requests.carrying(SEAL_PASSPHRASE) == [] and requests.carrying(NAME) == []
+
+
+def test_the_desk_is_sent_under_a_policy_that_allows_this_server_only(desk: Desk) -> None:
     answer = httpx.get(desk.url + "/desk/court.html")
     policy = answer.headers["content-security-policy"]
     assert answer.status_code == 200
@@ -115,3 +179,21 @@ def test_the_desk_is_sent_under_a_policy_that_allows_this_server_only(desk: Desk
         and "<style" not in answer.text
         and " style=" not in answer.text
     )
+
+
+def test_switching_to_urdu_says_the_history_and_its_checks_again_in_urdu(
+    browser: Any, desk: Desk
+) -> None:
+    context, page = open_court(browser, desk)
+    read(page, desk, CASE, seal_key=False)
+    english = page.inner_text("#history")
+    page.click(".lang-switch button[data-lang=ur]")
+    page.wait_for_function("document.documentElement.dir === 'rtl'")
+    page.wait_for_function(
+        "document.querySelector('#events .verdict').textContent.includes('دستخط شدہ کھاتے')"
+    )
+    urdu, status = page.inner_text("#history"), page.inner_text("#status")
+    context.close()
+    assert "In the signed log" in english
+    assert "In the signed log" not in urdu and "تاریخچہ" in urdu
+    assert "بیانات دستخط شدہ کھاتے میں موجود ہیں" in status

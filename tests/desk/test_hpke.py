@@ -32,23 +32,24 @@ from tests.test_sealing import (
 VECTOR_CHECK = """
 async ([v, info, aad, pt, aeadId, nk]) => {
   const h = await import('/desk/js/hpke.js');
-  const E = await h.deriveKeyPair(h.hexToBytes(v.ikmE));
-  const R = await h.deriveKeyPair(h.hexToBytes(v.ikmR));
-  const ks = await h.keySchedule(h.hexToBytes(v.shared_secret), h.hexToBytes(info), aeadId, nk);
+  const { hex, hexToBytes } = await import('/desk/js/bytes.js');
+  const E = await h.deriveKeyPair(hexToBytes(v.ikmE));
+  const R = await h.deriveKeyPair(hexToBytes(v.ikmR));
+  const ks = await h.keySchedule(hexToBytes(v.shared_secret), hexToBytes(info), aeadId, nk);
   const out = {
-    skEm: h.bytesToHex(E.sk), pkEm: h.bytesToHex(E.publicKeyRaw),
-    skRm: h.bytesToHex(R.sk), pkRm: h.bytesToHex(R.publicKeyRaw),
-    key: h.bytesToHex(ks.key), base_nonce: h.bytesToHex(ks.baseNonce),
-    exporter_secret: h.bytesToHex(ks.exporterSecret),
+    skEm: hex(E.sk), pkEm: hex(E.publicKeyRaw),
+    skRm: hex(R.sk), pkRm: hex(R.publicKeyRaw),
+    key: hex(ks.key), base_nonce: hex(ks.baseNonce),
+    exporter_secret: hex(ks.exporterSecret),
   };
   if (aeadId === 2) {
-    const sealed = await h.sealBase(R.publicKeyRaw, h.hexToBytes(info), h.hexToBytes(aad), h.hexToBytes(pt), E.privateKey);
-    out.enc = h.bytesToHex(sealed.enc);
-    out.ct = h.bytesToHex(sealed.ciphertext);
-    const opened = await h.openBase(sealed.enc, R.privateKey, R.publicKeyRaw, h.hexToBytes(info), h.hexToBytes(aad), sealed.ciphertext);
-    out.opened = h.bytesToHex(opened);
+    const sealed = await h.sealBase(R.publicKeyRaw, hexToBytes(info), hexToBytes(aad), hexToBytes(pt), E.privateKey);
+    out.enc = hex(sealed.enc);
+    out.ct = hex(sealed.ciphertext);
+    const opened = await h.openBase(sealed.enc, R.privateKey, R.publicKeyRaw, hexToBytes(info), hexToBytes(aad), sealed.ciphertext);
+    out.opened = hex(opened);
     const other = new TextEncoder().encode('other info');
-    out.otherInfo = await h.openBase(sealed.enc, R.privateKey, R.publicKeyRaw, other, h.hexToBytes(aad), sealed.ciphertext)
+    out.otherInfo = await h.openBase(sealed.enc, R.privateKey, R.publicKeyRaw, other, hexToBytes(aad), sealed.ciphertext)
       .then(() => 'opened', (e) => e.message);
   }
   return out;
@@ -171,9 +172,9 @@ def test_what_the_browser_seals_python_opens_for_every_recipient(page: Any) -> N
 
 
 IMPORT = """
-async (pem) => {
-  const h = await import('/desk/js/hpke.js');
-  return h.importSealKey(pem).then((k) => ({keyId: k.keyId}), (e) => ({error: e.message}));
+async ([pem, passphrase]) => {
+  const keys = await import('/desk/js/keys.js');
+  return keys.openSealKey(pem, passphrase).then((k) => ({keyId: k.keyId}), (e) => ({error: e.code}));
 }
 """
 
@@ -186,9 +187,14 @@ def test_a_key_file_as_ledger_writes_it_gives_the_key_id_the_envelopes_name(
     save_sealing_key(tmp_path / "plain.key", X25519PrivateKey.generate(), None)
     save_sealing_key(tmp_path / "locked.key", X25519PrivateKey.generate(), b"a passphrase")
     plain = load_sealing_key(tmp_path / "plain.key", None)
-    opened = page.evaluate(IMPORT, (tmp_path / "plain.key").read_text())
-    locked = page.evaluate(IMPORT, (tmp_path / "locked.key").read_text())
-    not_a_key = page.evaluate(IMPORT, "a letter, not a key")
+    locked = load_sealing_key(tmp_path / "locked.key", b"a passphrase")
+    opened = page.evaluate(IMPORT, [(tmp_path / "plain.key").read_text(), ""])
+    unlocked = page.evaluate(IMPORT, [(tmp_path / "locked.key").read_text(), "a passphrase"])
+    no_passphrase = page.evaluate(IMPORT, [(tmp_path / "locked.key").read_text(), ""])
+    wrong = page.evaluate(IMPORT, [(tmp_path / "locked.key").read_text(), "another"])
+    not_a_key = page.evaluate(IMPORT, ["a letter, not a key", ""])
     assert opened == {"keyId": sealing_key_id(plain.public_key())}
-    assert locked["error"] == "key: this key file is protected by a passphrase: give its passphrase"
-    assert not_a_key["error"] == "key: this file is not a PEM private key"
+    assert unlocked == {"keyId": sealing_key_id(locked.public_key())}
+    assert no_passphrase == {"error": "needs_passphrase"}
+    assert wrong == {"error": "wrong_passphrase"}
+    assert not_a_key == {"error": "not_a_key"}

@@ -10,12 +10,13 @@ from __future__ import annotations
 
 import base64
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import httpx
+import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from ledger.crypto import key_id, raw_public_key, save_signing_key, verify_raw
@@ -23,10 +24,13 @@ from ledger.log.merkle import leaf_hash, verify_inclusion
 from ledger.log.note import NoteVerifier
 from ledger.service import verify_checkpoint_note
 from ledger.statements import parse_statement
+from tests.conftest import drop_pg_schema, fresh_pg_schema
 from tests.reliability.support import serving
 from tests.vocabulary.conftest import Scene
 
 CASE = "FIR-112-2026-KALAKOT"
+Served = TypeVar("Served")
+
 PASSPHRASE = "monsoon ledger 1947"
 """The committee key's passphrase: typed into the page, never sent."""
 
@@ -50,35 +54,47 @@ class DeskServer:
         return answer.json()
 
     def verify_recorded(self, event_id: str, signer: Ed25519PrivateKey) -> dict[str, Any]:
-        """The statement as the server holds it: its id, its Ed25519 signature by
-        ``signer``'s public key, and its inclusion in a checkpoint signed with the log's key
-        (waiting for the server's background signer to include it)."""
-        statement = self.get(f"/v1/events/{event_id}")["statement"]
-        parsed = parse_statement(statement)
-        assert parsed.event_id == event_id
-        public = signer.public_key()
-        assert parsed.key_id == key_id(public)
-        signed_by = verify_raw(
-            raw_public_key(public), parsed.signed_bytes, base64.b64decode(parsed.signature)
-        )
-        assert signed_by, "the signature does not verify with the signer's public key"
-        proof = self.get(f"/v1/proofs/inclusion/{event_id}")
-        for _ in range(200):
-            if proof.get("checkpoint"):
-                break
-            time.sleep(0.1)
-            proof = self.get(f"/v1/proofs/inclusion/{event_id}")
-        note = proof["checkpoint"]
-        assert note, "no signed checkpoint includes the statement"
-        checkpoint = verify_checkpoint_note(note, NoteVerifier.from_vkey(self.log_vkey))
-        verify_inclusion(
-            leaf_hash(parsed.leaf_bytes()),
-            proof["leaf_index"],
-            checkpoint.size,
-            [base64.b64decode(h) for h in proof["hashes"]],
-            checkpoint.root_hash,
-        )
-        return dict(statement)
+        return verify_recorded(self.url, self.log_vkey, event_id, signer)
+
+
+def verify_recorded(
+    url: str, log_vkey: str, event_id: str, signer: Ed25519PrivateKey
+) -> dict[str, Any]:
+    """The statement as the server at ``url`` holds it: its id, its Ed25519 signature by
+    ``signer``'s public key, and its inclusion in a checkpoint signed with the log's key
+    (waiting for the server's background signer to include it)."""
+
+    def get(path: str) -> Any:
+        answer = httpx.get(url + path, timeout=30)
+        answer.raise_for_status()
+        return answer.json()
+
+    statement = get(f"/v1/events/{event_id}")["statement"]
+    parsed = parse_statement(statement)
+    assert parsed.event_id == event_id
+    public = signer.public_key()
+    assert parsed.key_id == key_id(public)
+    signed_by = verify_raw(
+        raw_public_key(public), parsed.signed_bytes, base64.b64decode(parsed.signature)
+    )
+    assert signed_by, "the signature does not verify with the signer's public key"
+    proof = get(f"/v1/proofs/inclusion/{event_id}")
+    for _ in range(200):
+        if proof.get("checkpoint"):
+            break
+        time.sleep(0.1)
+        proof = get(f"/v1/proofs/inclusion/{event_id}")
+    note = proof["checkpoint"]
+    assert note, "no signed checkpoint includes the statement"
+    checkpoint = verify_checkpoint_note(note, NoteVerifier.from_vkey(log_vkey))
+    verify_inclusion(
+        leaf_hash(parsed.leaf_bytes()),
+        proof["leaf_index"],
+        checkpoint.size,
+        [base64.b64decode(h) for h in proof["hashes"]],
+        checkpoint.root_hash,
+    )
+    return dict(statement)
 
 
 def desk_story(scene: Scene) -> dict[str, str]:
@@ -153,3 +169,30 @@ def desk_page(browser: Any, url: str, *, width: int = 1280, lang: str = "en") ->
     page.goto(url)
     page.wait_for_selector("body[data-ready=true]", state="attached")
     return page
+
+
+def one_server_per_backend(metafunc: pytest.Metafunc, fixture: str) -> None:
+    """Every scenario of a feature module on both backends, served once per backend by the
+    module-scoped ``fixture``. pytest-bdd asks for fixtures at run time, when a parametrized
+    one can no longer be chosen: the parameter is attached here, from the module's
+    ``pytest_generate_tests`` (the module also pins ``db_url`` to one value)."""
+    if fixture not in metafunc.fixturenames:
+        metafunc.fixturenames.append(fixture)
+    metafunc.parametrize(fixture, ["sqlite", "postgres"], indirect=True, scope="module")
+
+
+def serve_on_backend(
+    request: pytest.FixtureRequest,
+    root: Path,
+    serve: Callable[[Path, str | None], Iterator[Served]],
+) -> Iterator[Served]:
+    """``serve`` over a SQLite file in ``root``, or over a fresh PostgreSQL schema (dropped
+    after), as ``request.param`` says."""
+    if request.param == "sqlite":
+        yield from serve(root, None)
+        return
+    url, schema = fresh_pg_schema(request.getfixturevalue("postgres_available"))
+    try:
+        yield from serve(root, url)
+    finally:
+        drop_pg_schema(schema)

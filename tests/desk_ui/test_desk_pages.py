@@ -20,6 +20,7 @@ from ledger.crypto import generate_signing_key, load_signing_key
 from ledger.keyring import sealing_context
 from ledger.sealing import load_sealing_key, unseal
 from ledger.statements import canonical_json
+from tests.desk.court_desk import flip_first_hash, lie
 from tests.desk_ui.served import PASSPHRASE, DeskServer, desk_page, open_key, serve_desk
 from tests.site.browser import SCREENSHOTS, PageWatch, axe_violations, overflow_problems
 
@@ -220,7 +221,7 @@ def test_the_committee_sees_overdue_explanations(
     assert "P-17" not in page.inner_text("#flags") and "P-18" in page.inner_text("#flags")
 
 
-@pytest.mark.parametrize("name", ["index", "committee", "record"])
+@pytest.mark.parametrize("name", ["index", "committee", "record", "court"])
 def test_every_string_has_its_urdu(
     browser: Any, desk: DeskServer, pages: list[Any], name: str
 ) -> None:
@@ -248,3 +249,48 @@ def test_a_finding_closes_the_flag_and_a_new_request_reopens_it(
     page.wait_for_function("document.querySelector('#act-result') !== null")
     page.wait_for_selector("#finding-form")
     assert "Explanation requested" in page.inner_text(flag)
+
+
+def flag_history(page: Any, desk: DeskServer, log_key: str) -> list[tuple[str, str]]:
+    """Choose P-17's flag with ``log_key`` typed in; each history event's (verified, text)."""
+    page.fill("#log-key", log_key)
+    page.click(f'[data-flag="release.on_instructions:{desk.ids["release"]}"]')
+    page.wait_for_selector("#flag-detail .history li[data-verified]")
+    events = page.locator("#flag-detail .history li")
+    return [
+        (str(events.nth(i).get_attribute("data-verified")), events.nth(i).inner_text())
+        for i in range(events.count())
+    ]
+
+
+def test_the_committee_sees_each_event_of_a_flags_history_verified_in_the_browser(
+    browser: Any, desk: DeskServer, pages: list[Any]
+) -> None:
+    page = new_page(pages, browser, desk.url + "/desk/committee.html")
+    shown = flag_history(page, desk, desk.log_vkey)
+    ids = page.eval_on_selector_all(
+        "#flag-detail .history li", "items => items.map((li) => li.dataset.eventId)"
+    )
+    assert desk.ids["arrest"] in ids and desk.ids["release"] in ids
+    assert {verified for verified, _ in shown} == {"yes"}
+    assert all("In the signed log" in text for _, text in shown)
+    detail = page.inner_text("#flag-detail")
+    assert "null" not in detail and "undefined" not in detail
+
+
+def test_a_tampered_proof_or_no_log_key_is_shown_as_not_verified_to_the_committee(
+    browser: Any, desk: DeskServer, pages: list[Any]
+) -> None:
+    page = new_page(pages, browser, desk.url + "/desk/committee.html")
+    page.context.route("**/v1/cases/*/history", lambda route: lie(route, flip_first_hash))
+    tampered = flag_history(page, desk, desk.log_vkey)
+    warning = page.inner_text("#history-bad")
+    unkeyed = new_page(pages, browser, desk.url + "/desk/committee.html")
+    without_key = flag_history(unkeyed, desk, "")
+    refused = [text for verified, text in tampered if verified == "no"]
+    assert len(refused) == 1
+    assert "NOT verified" in refused[0]
+    assert "the proof does not lead to the signed root" in refused[0]
+    assert "do not rely on them" in warning
+    assert {verified for verified, _ in without_key} == {"no"}
+    assert all("NOT verified: no log key was given" in text for _, text in without_key)

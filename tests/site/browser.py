@@ -23,6 +23,17 @@ AXE = Path(__file__).resolve().parents[2] / "node_modules" / "axe-core" / "axe.m
 SCREENSHOTS = Path(__file__).resolve().parents[2] / "test-artifacts" / "screenshots"
 
 
+def fresh_screenshots(*prefixes: str) -> Path:
+    """The screenshots' folder, without the old screenshots whose names start with one of
+    ``prefixes``: each test module names its own and removes only those, so a module run
+    later never deletes what another left to be looked at."""
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    for prefix in prefixes:
+        for old in SCREENSHOTS.glob(f"{prefix}*.png"):
+            old.unlink()
+    return SCREENSHOTS
+
+
 class _QuietHandler(http.server.SimpleHTTPRequestHandler):
     def log_message(self, format: str, *args: Any) -> None:
         pass

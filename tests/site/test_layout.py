@@ -22,6 +22,7 @@ from tests.site.browser import (
     KEY_FIGURES,
     SCREENSHOTS,
     SiteServer,
+    fresh_screenshots,
     key_figures_on_screen,
     overflow_problems,
 )
@@ -96,9 +97,7 @@ def test_every_page_fits_the_screen_and_shows_every_groups_key_figures(
     problems: dict[str, list[str]] = {}
     shots = site == "simulated_site"
     if shots:
-        SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-        for old in SCREENSHOTS.glob("*.png"):
-            old.unlink()
+        fresh_screenshots(*SHOT_PREFIXES)
     with SiteServer(built["out"]) as server:
         for n, page in enumerate(pages):
             tab.goto(server.url + page)
@@ -112,7 +111,12 @@ def test_every_page_fits_the_screen_and_shows_every_groups_key_figures(
                     )
     assert not problems, problems
     if shots:
-        assert len(list(SCREENSHOTS.glob("*.png"))) == len(pages) * len(WIDTHS)
+        taken = [p for prefix in SHOT_PREFIXES for p in SCREENSHOTS.glob(f"{prefix}*.png")]
+        assert len(taken) == len(pages) * len(WIDTHS)
+
+
+SHOT_PREFIXES = ("phone-", "desktop-")
+"""This module's screenshots (``screenshot_name``): the only ones it removes and counts."""
 
 
 def screenshot_name(page: str, width: int) -> str:

@@ -21,6 +21,12 @@ export function b64urlDecode(text) {
   return b64decode(standard + "=".repeat((4 - (standard.length % 4)) % 4));
 }
 
+export function hexToBytes(text) {
+  const out = new Uint8Array(text.length / 2);
+  for (let i = 0; i < out.length; i++) { out[i] = parseInt(text.slice(2 * i, 2 * i + 2), 16); }
+  return out;
+}
+
 export function hex(bytes) {
   return Array.from(bytes, (b) => b.toString(16).padStart(2, "0")).join("");
 }

@@ -1,10 +1,14 @@
 /* The committee's page: the queue of flagged releases, each flag's case history, the rule and
  * the law it cites and what is missing; and the committee's steps on it (ask for an
  * explanation by a due date, record a finding, which closes the flag; asking again reopens
- * it), each a statement signed in this page with the committee's key. */
+ * it), each a statement signed in this page with the committee's key. Every statement of a
+ * case history is checked in this page by history.js (as on the court's page) against the
+ * signed checkpoint, with the log key the committee types in, and read from the checked
+ * bytes; one that does not verify is shown as NOT verified, with the reason. */
 
 import { clear, el } from "./dom.js";
 import { clearProblems, field, report } from "./forms.js";
+import { checkHistory, verdict } from "./history.js";
 import { addStrings, lang, onLangChange, t, when } from "./i18n.js";
 import { startDesk } from "./shell.js";
 import { signAndPost, utcNow } from "./sign.js";
@@ -44,7 +48,9 @@ addStrings({
     "flag.requests": "Explanations asked",
     "flag.request_line": "{to} was asked on {asked}, answer due {due}",
     "flag.history": "The case's whole history, across institutions",
-    "flag.history_as_of": "Every event as the log holds it, with its proof of inclusion against the checkpoint of size {size}.",
+    "flag.history_as_of": "Every event as the log holds it, each checked in this browser with its proof of inclusion against the signed checkpoint of size {size}.",
+    "flag.history_bad": "{bad} of {n} events could not be checked: do not rely on them.",
+    "flag.log_key_hint": "Each event of a flag's case history is checked in this browser against the signed checkpoint with this key. Without it nothing is shown as verified.",
     "flag.history_unreadable": "The history could not be read: {detail}",
     "flag.event_by": "recorded by {recorder}",
     "flag.sealed": "personal details sealed",
@@ -100,7 +106,9 @@ addStrings({
     "flag.requests": "طلب کی گئی وضاحتیں",
     "flag.request_line": "{to} سے {asked} کو پوچھا گیا، جواب کی آخری تاریخ {due}",
     "flag.history": "تمام اداروں میں اس مقدمے کی پوری تاریخ",
-    "flag.history_as_of": "ہر واقعہ جیسا کھاتے میں درج ہے، سائز {size} کے چیک پوائنٹ کے مقابل شمولیت کے ثبوت کے ساتھ۔",
+    "flag.history_as_of": "ہر واقعہ جیسا کھاتے میں درج ہے، ہر ایک اسی براؤزر میں سائز {size} کے دستخط شدہ چیک پوائنٹ کے مقابل شمولیت کے ثبوت سے جانچا گیا۔",
+    "flag.history_bad": "{n} میں سے {bad} واقعات جانچے نہ جا سکے: ان پر بھروسا نہ کریں۔",
+    "flag.log_key_hint": "نشان کے مقدمے کی تاریخ کا ہر واقعہ اسی براؤزر میں اس کلید سے دستخط شدہ چیک پوائنٹ کے مقابل جانچا جاتا ہے۔ اس کے بغیر کچھ بھی تصدیق شدہ نہیں دکھایا جاتا۔",
     "flag.history_unreadable": "تاریخ نہیں پڑھی جا سکی: {detail}",
     "flag.event_by": "درج کنندہ: {recorder}",
     "flag.sealed": "ذاتی تفصیلات سربمہر",
@@ -129,7 +137,8 @@ const FINDINGS = ["explained", "unexplained", "unlawful", "referred"];
 const DAY = 86400000;
 
 const desk = startDesk({ page: "committee", allows: (holder) => holder.role === "committee", action: "committee.action" });
-const state = { queue: null, selected: null, history: null, notice: null, lastEvent: null };
+const state = { queue: null, selected: null, history: null, checked: null, notice: null, lastEvent: null };
+const logKey = document.getElementById("log-key");
 
 const filters = {
   rule: document.getElementById("filter-rule"),
@@ -191,16 +200,26 @@ function drawHistory(section) {
   const history = state.history;
   if (!history) { return; }
   if (history.error) { section.append(el("p", { class: "refused" }, t("flag.history_unreadable", { detail: history.error }))); return; }
+  const checked = state.checked;
+  section.append(el("p", { class: "hint" }, t("flag.history_as_of", { size: checked.size })));
+  if (checked.bad) { section.append(el("p", { class: "refused", id: "history-bad" }, t("flag.history_bad", { bad: checked.bad, n: checked.events.length }))); }
   section.append(
-    el("p", { class: "hint" }, t("flag.history_as_of", { size: history.tree_size })),
-    el("ol", { class: "history" }, history.events.map((event) => el("li", {},
-      el("span", { class: "event-type", lang: "en" }, event.type),
-      " ",
-      el("time", { datetime: event.occurred_at }, when(event.occurred_at)),
-      " — ",
-      t("flag.event_by", { recorder: event.recorder }),
-      event.sealed ? el("span", { class: "badge" }, t("flag.sealed")) : null,
-      el("code", { class: "event-id" }, event.event_id.slice(0, 16))))));
+    el("ol", { class: "history" }, checked.events.map(({ entry, checked: check, statement }) => el("li", {
+      "data-event-id": entry.event_id, "data-verified": check.ok ? "yes" : "no",
+    },
+    el("span", { class: "event-type", lang: "en" }, statement.type),
+    " ",
+    el("time", { datetime: statement.occurred_at }, when(statement.occurred_at)),
+    " — ",
+    t("flag.event_by", { recorder: statement.recorder }),
+    statement.sealed ? el("span", { class: "badge" }, t("flag.sealed")) : null,
+    el("span", { class: check.ok ? "verdict ok" : "verdict bad" }, verdict(check)),
+    el("code", { class: "event-id" }, entry.event_id.slice(0, 16))))));
+}
+
+/* The selected flag's history checked again with the log key as it now reads. */
+async function checkSelected() {
+  state.checked = state.history && !state.history.error ? await checkHistory(state.history, logKey.value.trim()) : null;
 }
 
 function requestForm(flag) {
@@ -271,6 +290,7 @@ async function select(flagId, fetchHistory = true) {
       const body = await answer.json();
       state.history = answer.ok ? body : { error: body.detail || answer.status };
     }
+    await checkSelected();
   }
   drawFlag(flag);
 }
@@ -309,6 +329,11 @@ function drawFlag(flag) {
 }
 
 for (const control of Object.values(filters)) { control.addEventListener("change", drawQueue); }
+logKey.addEventListener("change", async () => {
+  if (!state.selected) { return; }
+  await checkSelected();
+  drawFlag(state.queue.flags.find((f) => f.flag === state.selected));
+});
 desk.onKey(() => { if (state.selected) { drawFlag(state.queue.flags.find((f) => f.flag === state.selected)); } });
 onLangChange(() => {
   drawQueue();

@@ -1,104 +1,116 @@
-/* The court's desk: a case's or a person's whole history, checked and unsealed in this browser.
+/* The court's page: a case's or a person's whole history, checked and unsealed in this browser,
+ * and the court's orders, hearings and verdicts signed here.
  *
- * The server sends the history (api/routes/cases.py) with a proof per event
- * and the signed checkpoint. Nothing it says is shown as true before it is
- * checked here: each statement's exact bytes come from the log's entry
- * bundles, and proof.js checks its event id, its inclusion proof and the
- * checkpoint's signature with the log key the court typed in. What is shown
- * is read from those checked bytes. Sealed details are opened with hpke.js
- * and the court's X25519 key, read from a file the court picks: neither the
- * key nor what it opens is ever sent anywhere. Orders, hearings and verdicts
- * are signed here and sent by sign.js. */
+ * The history is checked by history.js (proof.js's checks with the log key the court types
+ * in); what is shown is read from the checked bytes. Sealed details are opened with hpke.js
+ * and the court's X25519 key, read by keys.js from a file the court picks (with its
+ * passphrase, if it has one): neither the key nor what it opens is ever sent anywhere. The
+ * court's signing key is opened in the desk's key panel (shell.js), which refuses a key the
+ * log does not record as an active key of the court; sign.js signs and posts. */
 
-import { checkInclusion, leafFromBundle, parseNote, tilePath } from "./proof.js";
-import { importSealKey, open, sealingContext } from "./hpke.js";
+import { clear, el } from "./dom.js";
+import { checkHistory, verdict } from "./history.js";
+import { open, sealingContext } from "./hpke.js";
+import { addStrings, onLangChange, t } from "./i18n.js";
+import { openSealKey } from "./keys.js";
+import { keyErrorText, startDesk } from "./shell.js";
+import { signAndPost } from "./sign.js";
 
-const STRINGS = {
+addStrings({
   en: {
-    brand: "Ceasefire Ledger", title: "Court desk", language: "Language",
-    lede: "Read every statement about a case or a person, from every institution, in the order the log holds them. Your browser checks each one against the signed checkpoint, and opens sealed personal details with your key. Your key and what it opens never leave this computer.",
-    whatLegend: "What to read", kindCase: "A case", kindPerson: "A person", subject: "Case number or person",
-    keysLegend: "Your keys", logKey: "The log's public key (the line in log.vkey, as the charter gives it)",
-    sealKey: "The court's sealing key file (court.seal.key), to open sealed details",
-    passphrase: "Its passphrase, if it has one", read: "Read and check", historyHeading: "History",
-    recordHeading: "Record an order, a hearing or a verdict",
-    recordLede: "The statement is signed here with the court's signing key and then sent. The key stays on this computer.",
-    recordType: "What happened", typeOrder: "An order was issued", typeHearing: "A hearing was held",
-    typeBailGranted: "Bail was granted", typeBailDenied: "Bail was denied", typeVerdict: "A verdict was delivered",
-    typeSentence: "A sentence was imposed", occurred: "When (UTC, for example 2026-03-04T10:00:00Z)",
-    recordData: "What the statement says (JSON, as in docs/events.md)", signKey: "The court's signing key file (court.key)",
-    sign: "Sign and record", other: "اردو", otherLang: "ur",
-    reading: "Reading and checking…", notFound: "The ledger has nothing under this name.",
-    serverSaid: "The server refused: ", noCheckpoint: "The ledger has no signed checkpoint yet, so nothing can be checked.",
-    allVerified: (n) => `All ${n} statements are in the signed log.`,
-    someNot: (bad, n) => `${bad} of ${n} statements could not be checked: do not rely on them.`,
-    checkpoint: (size, signed) => `Checked against the checkpoint of ${size} statements` + (signed ? ", signed by the log key." : ": its signature does NOT verify with this log key."),
-    verified: "In the signed log", notVerified: "NOT verified",
-    whyNot: { signed: "the checkpoint's signature does not verify with the log key", idOk: "the statement does not have this event id", sizeOk: "the proof is for another checkpoint", rootOk: "the proof does not lead to the signed root" },
-    by: "recorded by", sealed: "Sealed details", opened: "Opened with your key:", noKey: "Sealed. Give the court's sealing key above to open it.",
-    cannotOpen: "Could not open: ", badLogKey: "The log key is not a valid key line: ", badSealKey: "The sealing key could not be read: ",
-    badJson: "What the statement says is not valid JSON: ", signing: "Signing…", recorded: (id) => `Recorded as event ${id}.`,
-    needSignKey: "Pick the court's signing key file first.", refused: "Not recorded: ", noSigning: "Signing in the browser is not installed on this desk.",
-    notCourtKey: "This key is not an active key of the court, as the log records it: nothing was sent.",
+    "court.action": "record the court's orders, hearings and verdicts",
+    "court.title": "Court desk",
+    "court.lede": "Read every statement about a case or a person, from every institution, in the order the log holds them. Your browser checks each one against the signed checkpoint, and opens sealed personal details with your key. Your keys and what they open never leave this computer.",
+    "court.what": "What to read",
+    "court.kind_case": "A case",
+    "court.kind_person": "A person",
+    "court.subject": "Case number or person",
+    "court.checks": "What your browser checks and opens with",
+    "court.seal_key": "The court's sealing key file (court.seal.key), to open sealed details",
+    "court.read": "Read and check",
+    "court.history": "History",
+    "court.reading": "Reading and checking…",
+    "court.not_found": "The ledger has nothing under this name.",
+    "court.server_said": "The server refused: {detail}",
+    "court.no_checkpoint": "The ledger has no signed checkpoint yet, so nothing can be checked.",
+    "court.all_verified": "All {n} statements are in the signed log.",
+    "court.some_not": "{bad} of {n} statements could not be checked: do not rely on them.",
+    "court.checkpoint_signed": "Checked against the checkpoint of {size} statements, signed by the log key.",
+    "court.checkpoint_unsigned": "Checked against the checkpoint of {size} statements: its signature does NOT verify with this log key.",
+    "court.by": "recorded by {recorder}",
+    "court.sealed": "Sealed details",
+    "court.opened": "Opened with your key:",
+    "court.no_seal_key": "Sealed. Give the court's sealing key above to open it.",
+    "court.cannot_open": "Could not open: {reason}",
+    "court.record_heading": "Record an order, a hearing or a verdict",
+    "court.record_lede": "The statement is signed here with the court's key opened above, then sent. The key stays on this computer.",
+    "court.record_type": "What happened",
+    "court.type_order": "An order was issued",
+    "court.type_hearing": "A hearing was held",
+    "court.type_bail_granted": "Bail was granted",
+    "court.type_bail_denied": "Bail was denied",
+    "court.type_verdict": "A verdict was delivered",
+    "court.type_sentence": "A sentence was imposed",
+    "court.occurred": "When (UTC, for example 2026-03-04T10:00:00Z)",
+    "court.record_data": "What the statement says (JSON, as in docs/events.md)",
+    "court.sign": "Sign and record",
+    "court.bad_json": "What the statement says is not valid JSON: {detail}",
+    "court.need_key": "Open the court's signing key (court.key) in the key panel above first.",
   },
   ur: {
-    brand: "سیز فائر لیجر", title: "عدالت کی میز", language: "زبان",
-    lede: "کسی مقدمے یا کسی فرد کے بارے میں ہر ادارے کا ہر بیان اسی ترتیب سے پڑھیں جس میں وہ لاگ میں درج ہے۔ آپ کا براؤزر ہر بیان کو دستخط شدہ چیک پوائنٹ سے جانچتا ہے، اور مہر بند ذاتی تفصیلات آپ کی کلید سے کھولتا ہے۔ آپ کی کلید اور جو کچھ وہ کھولتی ہے، اس کمپیوٹر سے باہر نہیں جاتا۔",
-    whatLegend: "کیا پڑھنا ہے", kindCase: "مقدمہ", kindPerson: "فرد", subject: "مقدمہ نمبر یا فرد",
-    keysLegend: "آپ کی کلیدیں", logKey: "لاگ کی عوامی کلید (log.vkey کی سطر، جیسی منشور میں ہے)",
-    sealKey: "عدالت کی مہر کلید کی فائل (court.seal.key)، مہر بند تفصیلات کھولنے کے لیے",
-    passphrase: "اس کا پاس فریز، اگر ہو", read: "پڑھیں اور جانچیں", historyHeading: "تاریخچہ",
-    recordHeading: "حکم، سماعت یا فیصلہ درج کریں",
-    recordLede: "بیان پر یہیں عدالت کی دستخطی کلید سے دستخط ہوتے ہیں، پھر اسے بھیجا جاتا ہے۔ کلید اسی کمپیوٹر پر رہتی ہے۔",
-    recordType: "کیا ہوا", typeOrder: "حکم جاری ہوا", typeHearing: "سماعت ہوئی",
-    typeBailGranted: "ضمانت منظور ہوئی", typeBailDenied: "ضمانت مسترد ہوئی", typeVerdict: "فیصلہ سنایا گیا",
-    typeSentence: "سزا سنائی گئی", occurred: "کب (UTC، مثلاً 2026-03-04T10:00:00Z)",
-    recordData: "بیان میں کیا ہے (JSON، جیسا docs/events.md میں ہے)", signKey: "عدالت کی دستخطی کلید کی فائل (court.key)",
-    sign: "دستخط کریں اور درج کریں", other: "English", otherLang: "en",
-    reading: "پڑھا اور جانچا جا رہا ہے…", notFound: "لیجر میں اس نام سے کچھ درج نہیں۔",
-    serverSaid: "سرور نے انکار کیا: ", noCheckpoint: "لیجر کا ابھی کوئی دستخط شدہ چیک پوائنٹ نہیں، اس لیے کچھ جانچا نہیں جا سکتا۔",
-    allVerified: (n) => `تمام ${n} بیانات دستخط شدہ لاگ میں موجود ہیں۔`,
-    someNot: (bad, n) => `${n} میں سے ${bad} بیانات جانچے نہ جا سکے: ان پر بھروسا نہ کریں۔`,
-    checkpoint: (size, signed) => `${size} بیانات والے چیک پوائنٹ سے جانچا گیا` + (signed ? "، جس پر لاگ کی کلید کے دستخط ہیں۔" : "؛ اس کے دستخط اس لاگ کلید سے درست ثابت نہیں ہوتے۔"),
-    verified: "دستخط شدہ لاگ میں موجود", notVerified: "تصدیق نہیں ہوئی",
-    whyNot: { signed: "چیک پوائنٹ کے دستخط لاگ کی کلید سے درست ثابت نہیں ہوتے", idOk: "بیان کی شناخت مختلف ہے", sizeOk: "ثبوت کسی اور چیک پوائنٹ کا ہے", rootOk: "ثبوت دستخط شدہ جڑ تک نہیں پہنچتا" },
-    by: "درج کنندہ", sealed: "مہر بند تفصیلات", opened: "آپ کی کلید سے کھولی گئیں:", noKey: "مہر بند۔ کھولنے کے لیے اوپر عدالت کی مہر کلید دیں۔",
-    cannotOpen: "کھل نہ سکیں: ", badLogKey: "لاگ کی کلید درست سطر نہیں: ", badSealKey: "مہر کلید پڑھی نہ جا سکی: ",
-    badJson: "بیان کا متن درست JSON نہیں: ", signing: "دستخط ہو رہے ہیں…", recorded: (id) => `واقعہ ${id} کے طور پر درج ہو گیا۔`,
-    needSignKey: "پہلے عدالت کی دستخطی کلید کی فائل چنیں۔", refused: "درج نہیں ہوا: ", noSigning: "اس میز پر براؤزر میں دستخط کی سہولت نصب نہیں۔",
-    notCourtKey: "لاگ کے مطابق یہ کلید عدالت کی فعال کلید نہیں: کچھ نہیں بھیجا گیا۔",
+    "court.action": "عدالت کے احکامات، سماعتیں اور فیصلے درج کرنا",
+    "court.title": "عدالت کی میز",
+    "court.lede": "کسی مقدمے یا کسی فرد کے بارے میں ہر ادارے کا ہر بیان اسی ترتیب سے پڑھیں جس میں وہ کھاتے میں درج ہے۔ آپ کا براؤزر ہر بیان کو دستخط شدہ چیک پوائنٹ سے جانچتا ہے، اور سربمہر ذاتی تفصیلات آپ کی کلید سے کھولتا ہے۔ آپ کی کلیدیں اور جو کچھ وہ کھولتی ہیں، اس کمپیوٹر سے باہر نہیں جاتا۔",
+    "court.what": "کیا پڑھنا ہے",
+    "court.kind_case": "مقدمہ",
+    "court.kind_person": "فرد",
+    "court.subject": "مقدمہ نمبر یا فرد",
+    "court.checks": "آپ کا براؤزر کس چیز سے جانچتا اور کھولتا ہے",
+    "court.seal_key": "عدالت کی مہر کی کلید کی فائل (court.seal.key)، سربمہر تفصیلات کھولنے کے لیے",
+    "court.read": "پڑھیں اور جانچیں",
+    "court.history": "تاریخچہ",
+    "court.reading": "پڑھا اور جانچا جا رہا ہے…",
+    "court.not_found": "کھاتے میں اس نام سے کچھ درج نہیں۔",
+    "court.server_said": "سرور نے انکار کیا: {detail}",
+    "court.no_checkpoint": "کھاتے کا ابھی کوئی دستخط شدہ چیک پوائنٹ نہیں، اس لیے کچھ جانچا نہیں جا سکتا۔",
+    "court.all_verified": "تمام {n} بیانات دستخط شدہ کھاتے میں موجود ہیں۔",
+    "court.some_not": "{n} میں سے {bad} بیانات جانچے نہ جا سکے: ان پر بھروسا نہ کریں۔",
+    "court.checkpoint_signed": "{size} بیانات والے چیک پوائنٹ سے جانچا گیا، جس پر کھاتے کی کلید کے دستخط ہیں۔",
+    "court.checkpoint_unsigned": "{size} بیانات والے چیک پوائنٹ سے جانچا گیا؛ اس کے دستخط اس کلید سے درست ثابت نہیں ہوتے۔",
+    "court.by": "درج کنندہ: {recorder}",
+    "court.sealed": "سربمہر تفصیلات",
+    "court.opened": "آپ کی کلید سے کھولی گئیں:",
+    "court.no_seal_key": "سربمہر۔ کھولنے کے لیے اوپر عدالت کی مہر کی کلید دیں۔",
+    "court.cannot_open": "کھل نہ سکیں: {reason}",
+    "court.record_heading": "حکم، سماعت یا فیصلہ درج کریں",
+    "court.record_lede": "بیان پر یہیں اوپر کھولی گئی عدالت کی کلید سے دستخط ہوتے ہیں، پھر اسے بھیجا جاتا ہے۔ کلید اسی کمپیوٹر پر رہتی ہے۔",
+    "court.record_type": "کیا ہوا",
+    "court.type_order": "حکم جاری ہوا",
+    "court.type_hearing": "سماعت ہوئی",
+    "court.type_bail_granted": "ضمانت منظور ہوئی",
+    "court.type_bail_denied": "ضمانت مسترد ہوئی",
+    "court.type_verdict": "فیصلہ سنایا گیا",
+    "court.type_sentence": "سزا سنائی گئی",
+    "court.occurred": "کب (UTC، مثلاً 2026-03-04T10:00:00Z)",
+    "court.record_data": "بیان میں کیا ہے (JSON، جیسا docs/events.md میں ہے)",
+    "court.sign": "دستخط کریں اور درج کریں",
+    "court.bad_json": "بیان کا متن درست JSON نہیں: {detail}",
+    "court.need_key": "پہلے اوپر کلید کے خانے میں عدالت کی دستخطی کلید (court.key) کھولیں۔",
   },
-};
+});
 
-const params = new URLSearchParams(window.location.search);
-const lang = params.get("lang") === "ur" ? "ur" : "en";
-const t = STRINGS[lang];
+const desk = startDesk({ page: "court", allows: (holder) => holder.role === "court", action: "court.action" });
 const $ = (id) => document.getElementById(id);
 
-function translatePage() {
-  document.documentElement.lang = lang;
-  document.documentElement.dir = lang === "ur" ? "rtl" : "ltr";
-  document.title = `${t.title} — ${t.brand}`;
-  for (const el of document.querySelectorAll("[data-text]")) { el.textContent = t[el.dataset.text]; }
-  for (const el of document.querySelectorAll("[data-label]")) { el.setAttribute("aria-label", t[el.dataset.label]); }
-  const other = $("other-language");
-  other.textContent = t.other;
-  other.lang = t.otherLang;
-  other.hreflang = t.otherLang;
-  other.href = `court.html?lang=${t.otherLang}`;
-}
+/* What each status line says, kept as a function so that it is said again in the other language;
+ * and the last history read (its checks and the sealing key), to draw it again likewise. */
+const lines = new Map();
+let shown = null;
 
-function say(where, text, state) {
-  const el = $(where);
-  el.textContent = text;
-  el.dataset.state = state;
-}
-
-function element(tag, className, text) {
-  const el = document.createElement(tag);
-  if (className) { el.className = className; }
-  if (text !== undefined) { el.textContent = text; }
-  return el;
+function say(where, kind, text) {
+  lines.set(where, { kind, text });
+  $(where).className = kind;
+  $(where).textContent = text();
 }
 
 async function problemText(response) {
@@ -108,75 +120,52 @@ async function problemText(response) {
   } catch (e) { return String(response.status); }
 }
 
-/* Entry bundles of the log, each fetched once per reading. */
-function bundleReader() {
-  const bundles = new Map();
-  return (level, index, width) => {
-    const path = tilePath(level, index, width);
-    if (!bundles.has(path)) {
-      bundles.set(path, fetch(`/tile/${path}`, { cache: "no-store" }).then(async (response) => {
-        if (!response.ok) { throw new Error(`missing entry bundle ${path}`); }
-        return new Uint8Array(await response.arrayBuffer());
-      }));
-    }
-    return bundles.get(path);
-  };
-}
-
 async function readSealKey() {
   const file = $("seal-key").files[0];
   if (!file) { return null; }
-  const pem = await file.text(), passphrase = $("seal-passphrase").value;
-  if (passphrase) {
-    const keys = await import("./keys.js");
-    return keys.openSealKey(pem, passphrase);
-  }
-  return importSealKey(pem);
+  const passphrase = $("seal-passphrase").value;
+  $("seal-passphrase").value = "";
+  return openSealKey(await file.text(), passphrase);
 }
 
 function showData(data) {
-  const list = element("dl", "data");
-  for (const [name, value] of Object.entries(data || {})) {
-    list.append(element("dt", "", name));
-    const dd = element("dd", "", typeof value === "string" ? value : JSON.stringify(value));
-    dd.dir = "auto";
-    list.append(dd);
-  }
-  return list;
+  return el("dl", { class: "data" }, Object.entries(data || {}).map(([name, value]) => [
+    el("dt", { lang: "en" }, name),
+    el("dd", { dir: "auto" }, typeof value === "string" ? value : JSON.stringify(value)),
+  ]));
 }
 
-async function showEvent(entry, checked, leaf, sealKey) {
-  const item = element("li", "event");
-  item.dataset.eventId = entry.event_id;
-  item.dataset.verified = checked.ok ? "yes" : "no";
-  const statement = leaf || entry;
-  const head = element("p", "event-head");
-  const time = element("time", "", statement.occurred_at);
-  time.dateTime = statement.occurred_at;
-  head.append(time, " ", element("strong", "", statement.type), ` — ${t.by} `, element("span", "recorder", statement.recorder));
-  const badge = element("p", checked.ok ? "badge ok" : "badge bad", checked.ok ? `✓ ${t.verified}` : `✗ ${t.notVerified}`);
-  if (!checked.ok) {
-    const why = Object.keys(t.whyNot).filter((k) => !checked[k]).map((k) => t.whyNot[k]);
-    badge.textContent += ": " + why.join("; ");
+async function sealedBox(statement, sealKey) {
+  const box = el("div", { class: "sealed" }, el("p", { class: "sealed-title" }, t("court.sealed")));
+  if (!sealKey) {
+    box.append(el("p", {}, t("court.no_seal_key")));
+    return box;
   }
-  item.append(head, badge, showData(statement.data));
-  if (statement.sealed) {
-    const box = element("div", "sealed");
-    box.append(element("p", "sealed-title", t.sealed));
-    if (!sealKey) {
-      box.append(element("p", "", t.noKey));
-    } else {
-      try {
-        const details = await open(statement.sealed, sealKey, sealingContext(statement.type, statement.recorder));
-        box.append(element("p", "", t.opened), showData(details));
-        box.dataset.opened = "yes";
-      } catch (e) {
-        box.append(element("p", "bad", t.cannotOpen + e.message));
-      }
-    }
-    item.append(box);
+  try {
+    const details = await open(statement.sealed, sealKey, sealingContext(statement.type, statement.recorder));
+    box.append(el("p", {}, t("court.opened")), showData(details));
+    box.dataset.opened = "yes";
+  } catch (e) {
+    box.append(el("p", { class: "refused" }, t("court.cannot_open", { reason: e.message })));
   }
-  return item;
+  return box;
+}
+
+async function showEvent({ entry, checked, statement }, sealKey) {
+  return el("li", { class: "event", "data-event-id": entry.event_id, "data-verified": checked.ok ? "yes" : "no" },
+    el("p", { class: "event-head" },
+      el("time", { datetime: statement.occurred_at }, statement.occurred_at), " ",
+      el("strong", { lang: "en" }, statement.type), " — ",
+      t("court.by", { recorder: statement.recorder })),
+    el("p", { class: checked.ok ? "verdict ok" : "verdict bad" }, verdict(checked)),
+    showData(statement.data),
+    statement.sealed ? await sealedBox(statement, sealKey) : null);
+}
+
+async function drawEvents() {
+  const items = [];
+  for (const item of shown.checked.events) { items.push(await showEvent(item, shown.sealKey)); }
+  clear($("events"), items);
 }
 
 async function readHistory(event) {
@@ -185,66 +174,58 @@ async function readHistory(event) {
   const subject = $("subject").value.trim();
   const vkey = $("log-key").value.trim();
   $("history").hidden = true;
-  $("events").textContent = "";
-  say("status", t.reading, "working");
+  shown = null;
+  clear($("events"));
+  say("status", "working", () => t("court.reading"));
   let sealKey = null;
-  try { sealKey = await readSealKey(); } catch (e) { say("status", t.badSealKey + e.message, "invalid"); return; }
+  try { sealKey = await readSealKey(); } catch (e) { say("status", "refused", () => keyErrorText(e, "sealing")); return; }
   const response = await fetch(`/v1/${kind}/${encodeURIComponent(subject)}/history`, { cache: "no-store" });
-  if (response.status === 404) { say("status", t.notFound, "invalid"); return; }
-  if (!response.ok) { say("status", t.serverSaid + (await problemText(response)), "invalid"); return; }
-  const history = await response.json();
-  if (!history.checkpoint) { say("status", t.noCheckpoint, "invalid"); return; }
-  const fetchTile = bundleReader();
-  let bad = 0, signed = false, size = 0;
-  try { size = parseNote(history.checkpoint).size; } catch (e) { size = 0; }
-  for (const entry of history.events) {
-    let leafText = "", leaf = null;
-    const proof = entry.proof;
-    try {
-      if (proof && proof.tree_size === size) { leafText = await leafFromBundle(fetchTile, proof.leaf_index, size); }
-    } catch (e) { leafText = ""; }
-    const checked = await checkInclusion({ noteText: history.checkpoint, vkey, eventId: entry.event_id, leafText, proof });
-    signed = checked.signed;
-    if (checked.ok) { leaf = JSON.parse(leafText); } else { bad += 1; }
-    $("events").append(await showEvent(entry, checked, leaf, sealKey));
+  if (response.status === 404) { say("status", "refused", () => t("court.not_found")); return; }
+  if (!response.ok) {
+    const detail = await problemText(response);
+    say("status", "refused", () => t("court.server_said", { detail }));
+    return;
   }
-  $("checkpoint-line").textContent = t.checkpoint(size, signed);
+  const history = await response.json();
+  if (!history.checkpoint) { say("status", "refused", () => t("court.no_checkpoint")); return; }
+  const checked = await checkHistory(history, vkey);
+  shown = { checked, sealKey };
+  await drawEvents();
+  const values = { size: checked.size, n: checked.events.length, bad: checked.bad };
+  say("checkpoint-line", "hint", () => t(checked.signed ? "court.checkpoint_signed" : "court.checkpoint_unsigned", values));
   $("history").hidden = false;
-  const n = history.events.length;
-  if (bad) { say("status", t.someNot(bad, n), "invalid"); } else { say("status", t.allVerified(n), "valid"); }
+  say("status", checked.bad ? "refused" : "accepted", () => t(checked.bad ? "court.some_not" : "court.all_verified", values));
 }
 
 async function record(event) {
   event.preventDefault();
-  const file = $("sign-key").files[0];
-  if (!file) { say("record-status", t.needSignKey, "invalid"); return; }
+  const key = desk.key();
+  if (!key) { say("court-record-status", "refused", () => t("court.need_key")); return; }
   let data;
-  try { data = JSON.parse($("record-data").value); } catch (e) { say("record-status", t.badJson + e.message, "invalid"); return; }
-  say("record-status", t.signing, "working");
-  let keys, sign;
+  try { data = JSON.parse($("record-data").value); } catch (e) {
+    say("court-record-status", "refused", () => t("court.bad_json", { detail: e.message }));
+    return;
+  }
+  say("court-record-status", "working", () => t("form.signing"));
+  const draft = { type: $("record-type").value, occurred_at: $("record-occurred").value.trim(), data };
   try {
-    keys = await import("./keys.js");
-    sign = await import("./sign.js");
-  } catch (e) { say("record-status", t.noSigning, "invalid"); return; }
-  try {
-    const key = await keys.openKey(await file.text(), $("sign-passphrase").value);
-    const holder = await keys.whoHolds(key.keyId);
-    if (!holder || holder.role !== "court" || holder.status !== "active") {
-      say("record-status", t.notCourtKey, "invalid");
-      return;
-    }
-    const draft = { type: $("record-type").value, recorder: holder.institution, occurred_at: $("record-occurred").value.trim(), data };
-    const answer = await sign.signAndPost(key, draft);
-    say("record-status", t.recorded(answer.event_id), "valid");
+    const signed = await signAndPost(key, draft);
+    $("court-record-status").dataset.event = signed.eventId;
+    const values = { id: signed.eventId.slice(0, 16), index: signed.answer.leaf_index };
+    say("court-record-status", "accepted", () => t("form.sent", values));
   } catch (e) {
-    say("record-status", t.refused + (e.detail || e.message), "invalid");
+    say("court-record-status", "refused", () => t("form.refused", { detail: e.message }));
   }
 }
 
-translatePage();
 $("history-form").addEventListener("submit", (event) => {
-  readHistory(event).catch((e) => say("status", t.serverSaid + e.message, "invalid"));
+  readHistory(event).catch((e) => say("status", "refused", () => t("court.server_said", { detail: e.message })));
 });
-$("record-form").addEventListener("submit", (event) => {
-  record(event).catch((e) => say("record-status", t.refused + e.message, "invalid"));
+$("court-record-form").addEventListener("submit", (event) => {
+  record(event).catch((e) => say("court-record-status", "refused", () => t("form.refused", { detail: e.message })));
 });
+onLangChange(() => {
+  for (const [where, line] of lines) { say(where, line.kind, line.text); }
+  if (shown) { drawEvents(); }
+});
+document.body.dataset.ready = "true";

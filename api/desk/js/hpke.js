@@ -12,7 +12,13 @@
  *
  * Only WebCrypto: X25519 deriveBits, HMAC-SHA-256 (HKDF extract and expand),
  * SHA-256 and AES-GCM. Every failure is an Error whose message names the
- * field at fault, as SealingError does. */
+ * field at fault, as SealingError does. The one sealing of the desk: the
+ * recorders' page seals here (through sign.js) and the court opens here. Its
+ * canonical JSON is jcs.js's, the bytes every signature is over; a key file
+ * is opened by keys.js (openSealKey), with or without a passphrase. */
+
+import { b64encode, concat, hex, hexToBytes } from "./bytes.js";
+import { CanonicalError, canonicalJson } from "./jcs.js";
 
 export const ALG = "HPKE-X25519-SHA256-AES256GCM+A256GCM+PAD";
 export const ALG_UNPADDED = "HPKE-X25519-SHA256-AES256GCM+A256GCM";
@@ -35,59 +41,20 @@ export class SealingError extends Error {
   }
 }
 
-export function hexToBytes(hex) {
-  const out = new Uint8Array(hex.length / 2);
-  for (let i = 0; i < out.length; i++) { out[i] = parseInt(hex.slice(2 * i, 2 * i + 2), 16); }
-  return out;
-}
-
-export function bytesToHex(bytes) {
-  return Array.from(bytes, (b) => b.toString(16).padStart(2, "0")).join("");
-}
-
-function concat(...parts) {
-  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
-  let at = 0;
-  for (const p of parts) { out.set(p, at); at += p.length; }
-  return out;
-}
-
 function i2osp(value, length) {
   const out = new Uint8Array(length);
   for (let i = length - 1; i >= 0; i--) { out[i] = value & 0xff; value = Math.floor(value / 256); }
   return out;
 }
 
-export function b64encode(bytes) {
-  let text = "";
-  for (const b of bytes) { text += String.fromCharCode(b); }
-  return btoa(text);
-}
-
-/* Strict standard base64, canonical spelling only (as _b64decode). */
-export function b64decode(value, field) {
+/* Strict standard base64, canonical spelling only (as _b64decode), naming the field at fault. */
+function b64decode(value, field) {
   if (typeof value !== "string") { throw new SealingError("must be a base64 string", field); }
   let raw;
   try { raw = atob(value); } catch (e) { throw new SealingError("is not valid base64", field); }
   const out = Uint8Array.from(raw, (c) => c.charCodeAt(0));
   if (b64encode(out) !== value) { throw new SealingError("is not canonical base64", field); }
   return out;
-}
-
-/* RFC 8785 canonical JSON. ECMAScript's JSON.stringify already writes strings
- * and numbers the way RFC 8785 defines them; members are sorted by UTF-16
- * code units, which is what Array.prototype.sort compares. */
-export function canonicalJson(value) {
-  if (value === null || typeof value === "boolean" || typeof value === "string") { return JSON.stringify(value); }
-  if (typeof value === "number") {
-    if (!Number.isFinite(value)) { throw new SealingError("the data holds a number JSON cannot write", "data"); }
-    return JSON.stringify(value);
-  }
-  if (Array.isArray(value)) { return "[" + value.map(canonicalJson).join(",") + "]"; }
-  if (typeof value === "object") {
-    return "{" + Object.keys(value).sort().map((k) => JSON.stringify(k) + ":" + canonicalJson(value[k])).join(",") + "}";
-  }
-  throw new SealingError("the data holds a value JSON cannot write", "data");
 }
 
 /* --- RFC 9180 ------------------------------------------------------------------------------ */
@@ -118,25 +85,6 @@ async function labeledExpand(suiteId, prk, label, info, length) {
 
 export async function importPrivateRaw(raw, extractable = false) {
   return subtle.importKey("pkcs8", concat(PKCS8_X25519, raw), { name: "X25519" }, extractable, ["deriveBits"]);
-}
-
-/* An unencrypted PKCS#8 PEM X25519 key file (as `ledger init` writes keys/court.seal.key) as
- * { keyId, privateKey, publicKeyRaw }, the private key not extractable. A passphrase-protected
- * file is keys.js's openSealKey's to open. */
-export async function importSealKey(pemText) {
-  if (/ENCRYPTED PRIVATE KEY/.test(pemText)) {
-    throw new SealingError("this key file is protected by a passphrase: give its passphrase", "key");
-  }
-  const found = /-----BEGIN PRIVATE KEY-----([A-Za-z0-9+/=\s]+)-----END PRIVATE KEY-----/.exec(pemText);
-  if (!found) { throw new SealingError("this file is not a PEM private key", "key"); }
-  let privateKey;
-  try {
-    privateKey = await subtle.importKey("pkcs8", b64decode(found[1].replace(/\s+/g, ""), "key"), { name: "X25519" }, false, ["deriveBits"]);
-  } catch (e) {
-    throw new SealingError("this file does not hold an X25519 sealing key", "key");
-  }
-  const publicKeyRaw = await publicOf(privateKey);
-  return { keyId: await sealingKeyId(publicKeyRaw), privateKey, publicKeyRaw };
 }
 
 async function importPublicRaw(raw, field) {
@@ -234,7 +182,7 @@ export function sealingContext(eventType, recorder) {
 
 /* The key id of a raw X25519 public key: hex of the first 16 bytes of its SHA-256. */
 export async function sealingKeyId(publicKeyRaw) {
-  return bytesToHex(new Uint8Array(await subtle.digest("SHA-256", publicKeyRaw)).slice(0, 16));
+  return hex(new Uint8Array(await subtle.digest("SHA-256", publicKeyRaw)).slice(0, 16));
 }
 
 export function paddedSize(contentLength) {
@@ -337,7 +285,13 @@ export async function seal(recipients, sealedObject, aad) {
   const keys = recipients.map((r, i) => (typeof r === "string" ? b64decode(r, `recipients[${i}]`) : r));
   const kids = await Promise.all(keys.map(sealingKeyId));
   if (new Set(kids).size !== kids.length) { throw new SealingError("the same recipient key is given twice", "recipients"); }
-  const plaintext = utf8.encode(canonicalJson(sealedObject));
+  let plaintext;
+  try {
+    plaintext = utf8.encode(canonicalJson(sealedObject));
+  } catch (e) {
+    if (e instanceof CanonicalError) { throw new SealingError(e.message, "data"); }
+    throw e;
+  }
   const dek = crypto.getRandomValues(new Uint8Array(DEK_LEN));
   const nonce = crypto.getRandomValues(new Uint8Array(NONCE_LEN));
   const ciphertext = await aesGcm("encrypt", dek, nonce, pad(plaintext), aad);

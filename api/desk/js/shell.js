@@ -82,7 +82,8 @@ function describe(holder, allows, action) {
   return { ok: true, text: t("key.holds", values) };
 }
 
-function keyErrorText(error, keyKind) {
+/* Why a key file did not open, in plain words (a KeyError's code, or the browser's failure). */
+export function keyErrorText(error, keyKind) {
   if (error instanceof KeyError) {
     const id = error.code === "wrong_kind" ? `keyerr.wrong_kind_${keyKind}` : `keyerr.${error.code}`;
     return t("key.error", { reason: t(id) });

@@ -2,15 +2,16 @@
  *
  * The body is { v, ledger, type, recorder, key_id, occurred_at, recorded_at, data, sealed?,
  * refs }; its RFC 8785 canonical JSON is signed with the key's Ed25519 private key (WebCrypto)
- * and its SHA-256 is the event id. Personal details given in draft.sealed are sealed here,
- * to the court, the committee and the recorder, before signing. Only the signed statement
- * is sent.
+ * and its SHA-256 is the event id. Personal details given in draft.sealed are sealed here
+ * by hpke.js, to the court, the committee and the recorder, under the statement's type and
+ * recorder (the context ledger/sealing.py opens them under), before signing. Only the
+ * signed statement is sent.
  */
 
 import { b64encode, hex, sha256 } from "./bytes.js";
 import { canonicalBytes } from "./jcs.js";
 import { whoHolds } from "./keys.js";
-import { seal, sealingContext } from "./seal.js";
+import { seal, sealingContext } from "./hpke.js";
 
 /* A refusal: the problem+json the server answered (or one made here), with the field at fault. */
 export class Refusal extends Error {
