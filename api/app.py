@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import gc
 from collections.abc import AsyncIterator
 from pathlib import Path
 
@@ -19,6 +20,7 @@ from fastapi import Depends, FastAPI
 from api import docs
 from api.errors import install_error_handlers
 from api.gate import open_gate
+from api.hot import HotReads
 from api.parameters import refuse_unknown_query_parameters
 from api.routes import audit, cases, checkpoints, events, proofs, reports, tiles
 from api.settings import Settings
@@ -75,6 +77,7 @@ def create_app(settings: Settings) -> FastAPI:
         except BaseException:
             gate.close()
             raise
+        gc.freeze()  # the ledger's tree and caches live as long as the process (api.reporting)
         app.state.gate = gate
         app.state.signer = None
         task: asyncio.Task[None] | None = None
@@ -103,6 +106,7 @@ def create_app(settings: Settings) -> FastAPI:
     app.state.settings = settings
     app.state.docs_files = check_served_files(settings)
     install_error_handlers(app)
+    app.add_middleware(HotReads)  # remembered answers to the hot reads skip routing (api.hot)
     for router in ROUTERS:
         app.include_router(router)
     app.include_router(docs.router)
