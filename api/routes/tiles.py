@@ -73,7 +73,7 @@ def tile_body(gate: LedgerGate, address: TileAddress, tile_path: str) -> tuple[b
             body = b"".join(ledger.tree.tile_hashes(address.level, address.index, address.width))
     served = (body, entity_tag(body))
     if address.is_full:
-        gate.caches.tiles.put(address, served, len(body))
+        gate.caches.tiles.put(address, *served)
     return served
 
 

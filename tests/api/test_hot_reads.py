@@ -6,6 +6,7 @@ from typing import Any
 
 from fastapi.testclient import TestClient
 
+from api.caches import TileStore
 from ledger.service import Ledger
 from tests.api.conftest import key_registration
 from tests.conftest import Recorder
@@ -111,3 +112,18 @@ def test_a_report_is_sent_gzipped_only_to_a_client_that_accepts_it(
         assert zipped.headers["vary"] == plain.headers["vary"] == "Accept-Encoding"
         assert zipped.content == plain.content == refused.content  # decoded by the client
         assert int(zipped.headers["content-length"]) < len(plain.content)
+
+
+def test_a_tile_pushed_out_of_memory_is_served_from_the_processs_own_file() -> None:
+    store = TileStore(max_memory=10, max_disk=20)
+    store.put("a", b"A" * 8, '"a"')
+    store.put("b", b"B" * 8, '"b"')  # over the memory budget: "a" leaves memory
+    assert store.memory.get("a") is None
+    assert store.get("a") == (b"A" * 8, '"a"') and store.get("b") == (b"B" * 8, '"b"')
+    store.put("c", b"C" * 8, '"c"')  # over the disk budget: kept in memory only
+    store.put("d", b"D" * 8, '"d"')
+    assert store.get("c") is None and store.get("d") == (b"D" * 8, '"d"')
+    directory = store._directory  # noqa: SLF001  (the files are the point of this test)
+    assert directory is not None and len(list(directory.iterdir())) == 2
+    store.close()
+    assert not directory.exists() and store.get("a") is None
