@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import gc
 from collections.abc import AsyncIterator
 from pathlib import Path
 
@@ -22,6 +21,7 @@ from api.errors import install_error_handlers
 from api.gate import open_gate
 from api.hot import HotReads
 from api.parameters import refuse_unknown_query_parameters
+from api.reporting import collector_paused
 from api.routes import audit, cases, checkpoints, events, proofs, reports, tiles
 from api.settings import Settings
 from api.signer import CheckpointSigner
@@ -70,14 +70,13 @@ def create_app(settings: Settings) -> FastAPI:
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         gate = open_gate(settings)
         try:  # refuse to serve a database edited behind the program's back
-            with gate.use() as ledger:
+            with gate.use() as ledger, collector_paused():
                 ledger.verify_before_acting()
                 registry = ledger.registry()
                 settings.check_against_charter(registry.policy if registry else None)
         except BaseException:
             gate.close()
             raise
-        gc.freeze()  # the ledger's tree and caches live as long as the process (api.reporting)
         app.state.gate = gate
         app.state.signer = None
         task: asyncio.Task[None] | None = None

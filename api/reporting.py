@@ -19,7 +19,8 @@ from __future__ import annotations
 
 import gc
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from typing import Any, TypeVar
 
 from fastapi.encoders import jsonable_encoder
@@ -45,24 +46,39 @@ _computing = threading.Lock()  # one report computed at a time: the others wait 
 def with_reports(gate: LedgerGate, read: Callable[[Any], T]) -> T:
     """Run ``read(reports)`` on reports current with the log.
 
-    The facts behind the reports are millions of long-lived objects; each of
-    the collector's full passes would walk them all, stopping every request
-    for a second or more at 100k events. So what is alive once the answer is
-    computed is moved out of the collector's sight (``gc.freeze``): objects
-    freed later are still freed by their reference counts.
+    The facts behind the reports are millions of long-lived objects; while
+    they are built, the collector's full passes would walk them again and
+    again (11 s pauses at 100k events, long enough for uvicorn to take a
+    worker for dead), so it is paused meanwhile (``collector_paused``).
     """
     from ledger.projections.service import Reports
 
-    with gate.use() as ledger:
+    with gate.use() as ledger, collector_paused():
         reports = getattr(gate, "reports", None)
         if reports is None:
             reports = Reports(ledger)
             gate.reports = reports  # type: ignore[attr-defined]
         else:
             reports.refresh()
-        answer = read(reports)
-    gc.freeze()
-    return answer
+        return read(reports)
+
+
+@contextmanager
+def collector_paused() -> Iterator[None]:
+    """Build long-lived structures without the cyclic collector's full passes over them.
+
+    Afterwards what is alive is moved out of the collector's sight
+    (``gc.freeze``), so later passes do not walk it either; objects freed
+    later are still freed by their reference counts.
+    """
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        gc.freeze()
+        if was_enabled:
+            gc.enable()
 
 
 def cached_state(gate: LedgerGate) -> LogState | None:
@@ -128,5 +144,5 @@ def report_answer(gate: LedgerGate, name: str, as_of: str | None, as_csv: bool) 
         table = with_reports(gate, lambda reports: reports.report(name, as_of))
         answer = encode(table, as_csv).compressed()
         if table.tree_size == before[0] and current_state(gate) == before:
-            cache.put(key, answer, len(answer.body))
+            cache.put(key, answer, len(answer.body) + len(answer.gzipped or b""))
         return answer
