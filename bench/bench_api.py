@@ -94,7 +94,9 @@ def free_port() -> int:
         return int(s.getsockname()[1])
 
 
-def start_server(db: Path, keys: Path, port: int, workers: int) -> subprocess.Popen[bytes]:
+def start_server(
+    db: Path | str, keys: Path, port: int, workers: int, wait: float = 600
+) -> subprocess.Popen[bytes]:
     command = [
         str(Path(sys.executable).parent / "ledger"),
         "serve",
@@ -110,7 +112,7 @@ def start_server(db: Path, keys: Path, port: int, workers: int) -> subprocess.Po
         "1",
     ]
     server = subprocess.Popen(command)
-    wait_for(f"http://127.0.0.1:{port}/v1/checkpoint", server)  # verifies the ledger first
+    wait_for(f"http://127.0.0.1:{port}/v1/checkpoint", server, wait)  # verifies the ledger first
     return server
 
 
@@ -181,7 +183,7 @@ def tile_index(n: int) -> str:
     return "/".join(parts)
 
 
-def read_paths(db: Path, sample: int = 2000) -> dict[str, list[str]]:
+def read_paths(db: Path | str, sample: int = 2000) -> dict[str, list[str]]:
     """The addresses each endpoint is loaded with: what mirrors, witnesses, the site and the court read."""
     from ledger.projections.report_names import REPORT_NAMES
 
@@ -329,7 +331,8 @@ def report_reads(
         wrk(base, files[kind], script, args, args.warmup)
     print(
         f"\nreads: wrk {args.threads} threads, {args.connections} connections, {args.duration:g} s each;"
-        f" {args.workers} worker(s), SQLite; load average before: {os.getloadavg()[0]:.2f}"
+        f" {args.workers} worker(s), {'PostgreSQL' if args.db else 'SQLite'};"
+        f" load average before: {os.getloadavg()[0]:.2f}"
     )
     ref = wrk(reference, directory / "reference.txt", script, args, args.duration)
     print(
@@ -417,6 +420,11 @@ def main() -> None:
     parser.add_argument("--append-clients", type=int, default=16)
     parser.add_argument("--skip-appends", action="store_true", help="measure reads only")
     parser.add_argument("--ledger", type=Path, help="read a copy of DIR/ledger.db with DIR/keys")
+    parser.add_argument(
+        "--db",
+        help="serve this PostgreSQL URL as it is (with --keys; the server writes projections)",
+    )
+    parser.add_argument("--keys", type=Path, help="the keys of --db")
     parser.add_argument("--workers", type=int, default=1)
     parser.add_argument("--connections", type=int, default=200, help="wrk connections")
     parser.add_argument("--threads", type=int, default=2, help="wrk threads")
@@ -428,6 +436,12 @@ def main() -> None:
         default=["checkpoint", "event", "proof", "tile", "report"],
         help="which read endpoints to load (comma-separated)",
     )
+    parser.add_argument(
+        "--start-timeout",
+        type=float,
+        default=600.0,
+        help="seconds to wait for the server (it verifies the whole ledger before serving)",
+    )
     parser.add_argument("--time-limit", type=float, default=120.0, help="for the append run")
     args = parser.parse_args()
 
@@ -435,13 +449,18 @@ def main() -> None:
         directory = Path(tmp)
         if not args.skip_appends:
             measure_appends(args, directory)
-        if args.ledger is not None:
+        db: Path | str
+        if args.db is not None:
+            if args.keys is None:
+                raise SystemExit("--db needs --keys")
+            db, keys = args.db, args.keys
+        elif args.ledger is not None:
             db, keys = copy_ledger(args.ledger, directory)
         else:
             db, keys = small_ledger(directory, max(args.appends, 2000))
         paths = {kind: p for kind, p in read_paths(db).items() if kind in args.endpoints}
         port, reference_port = free_port(), free_port()
-        server = start_server(db, keys, port, args.workers)
+        server = start_server(db, keys, port, args.workers, args.start_timeout)
         reference = start_reference(reference_port, args.workers)
         try:
             report_reads(
