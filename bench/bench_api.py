@@ -303,6 +303,25 @@ def warm_reports(base: str, paths: list[str], workers: int) -> None:
                 client.get(base + path)
 
 
+async def warm(jobs: list[Job], base: str, connections: int = 16) -> None:
+    """Read every address once (answers and failures are not counted: wrk counts them later)."""
+    queue: asyncio.Queue[Job] = asyncio.Queue()
+    for job in jobs:
+        queue.put_nowait(job)
+    limits = httpx.Limits(max_connections=connections)
+    async with httpx.AsyncClient(base_url=base, limits=limits, timeout=120) as client:
+
+        async def worker() -> None:
+            while not queue.empty():
+                _, path, _, _ = queue.get_nowait()
+                try:
+                    await client.get(path)
+                except httpx.HTTPError:  # a closed keep-alive connection: the next one is new
+                    continue
+
+        await asyncio.gather(*(worker() for _ in range(connections)))
+
+
 def report_reads(
     base: str,
     reference: str,
@@ -326,7 +345,7 @@ def report_reads(
         for address in addresses
         for _ in range(args.workers)  # connections are spread over the workers
     ]
-    asyncio.run(run_clients(every, base, 16, args.time_limit * 10))
+    asyncio.run(warm(every, base))
     for kind in paths:
         wrk(base, files[kind], script, args, args.warmup)
     print(
