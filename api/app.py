@@ -20,7 +20,9 @@ from api import docs
 from api.desk_files import DeskFiles
 from api.errors import install_error_handlers
 from api.gate import open_gate
+from api.hot import HotReads
 from api.parameters import refuse_unknown_query_parameters
+from api.reporting import collector_paused
 from api.routes import audit, cases, checkpoints, desk, events, proofs, reports, tiles
 from api.settings import Settings
 from api.signer import CheckpointSigner
@@ -70,7 +72,7 @@ def create_app(settings: Settings) -> FastAPI:
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         gate = open_gate(settings)
         try:  # refuse to serve a database edited behind the program's back
-            with gate.use() as ledger:
+            with gate.use() as ledger, collector_paused():
                 ledger.verify_before_acting()
                 registry = ledger.registry()
                 settings.check_against_charter(registry.policy if registry else None)
@@ -105,6 +107,7 @@ def create_app(settings: Settings) -> FastAPI:
     app.state.settings = settings
     app.state.docs_files = check_served_files(settings)
     install_error_handlers(app)
+    app.add_middleware(HotReads)  # remembered answers to the hot reads skip routing (api.hot)
     for router in ROUTERS:
         app.include_router(router)
     app.include_router(docs.router)

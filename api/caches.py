@@ -3,7 +3,12 @@
 * an event's JSON by its id (a statement never changes once at a position);
 * an inclusion proof for (event, tree size) once a checkpoint exists at that
   size (proofs and checkpoints at a given size are immutable);
-* full tiles and full entry bundles with their entity tags (tlog-tiles: immutable by design);
+* an inclusion proof's encoded JSON for (event, tree size), on the same terms;
+* full tiles and full entry bundles with their entity tags (tlog-tiles: immutable by design),
+  in memory and in files of the process's own beyond it (``TileStore``);
+* a report's encoded answer for (name, parameters, form, number of events, latest
+  checkpoint's size and signing time): what the answer is computed from
+  (``api.reporting``);
 * the items of a full page of the log (positions never change);
 * the number of events, valid while the database has not changed;
 * the latest checkpoint, valid while the database has not changed.
@@ -16,10 +21,14 @@ database has no cheap answer, the latest checkpoint is read every time.
 
 from __future__ import annotations
 
+import gzip
+import shutil
+import tempfile
 import threading
 from collections import OrderedDict
 from collections.abc import Hashable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
+from pathlib import Path
 from typing import Generic, TypeVar
 
 from ledger.storage.change_token import DatabaseVersion
@@ -102,6 +111,110 @@ class Versioned(Generic[V]):
             self._value = None
 
 
+@dataclass(frozen=True)
+class Encoded:
+    """An answer as it goes on the wire: its media type, bytes and extra headers.
+
+    ``gzipped`` is the same body compressed once, for clients that accept it
+    (``Accept-Encoding: gzip``): a report of megabytes shrinks tenfold.
+    """
+
+    media_type: str
+    body: bytes
+    headers: tuple[tuple[str, str], ...] = ()
+    gzipped: bytes | None = None
+
+    def compressed(self) -> Encoded:
+        """The answer with its gzipped body alongside (varying on ``Accept-Encoding``)."""
+        return replace(
+            self,
+            headers=(*self.headers, ("Vary", "Accept-Encoding")),
+            gzipped=gzip.compress(self.body, compresslevel=6, mtime=0),
+        )
+
+    def for_client(self, accept_encoding: str) -> tuple[bytes, tuple[tuple[str, str], ...]]:
+        """The body and headers to send a client whose ``Accept-Encoding`` is given."""
+        if self.gzipped is not None and accepts_gzip(accept_encoding):
+            return self.gzipped, (*self.headers, ("Content-Encoding", "gzip"))
+        return self.body, self.headers
+
+
+def accepts_gzip(accept_encoding: str) -> bool:
+    """Whether an ``Accept-Encoding`` header allows gzip (RFC 9110, section 12.5.3)."""
+    allowed: dict[str, bool] = {}
+    for part in accept_encoding.split(","):
+        coding, *params = (p.strip() for p in part.split(";"))
+        q = 1.0
+        for param in params:
+            if param.startswith("q="):
+                try:
+                    q = float(param[2:])
+                except ValueError:
+                    q = 0.0
+        if coding:
+            allowed[coding.lower()] = q > 0
+    return allowed.get("gzip", allowed.get("x-gzip", allowed.get("*", False)))
+
+
+class TileStore:
+    """Full tiles and entry bundles with their entity tags: in memory, and on disk beyond it.
+
+    At a million events the entry bundles alone are over half a gigabyte, more
+    than a process should hold; a tile pushed out of memory is still kept as a
+    file in a directory of this process's own, made when the process starts and
+    removed when it stops, so nothing is read back that this process did not
+    write from verified leaves. Reading a file from the operating system's page
+    cache costs tens of microseconds, against milliseconds for the database.
+    """
+
+    def __init__(self, max_memory: int, max_disk: int) -> None:
+        self.memory: LRU[tuple[bytes, str]] = LRU(16384, max_weight=max_memory)
+        self.max_disk = max_disk
+        self._directory: Path | None = None
+        self._files: dict[Hashable, tuple[Path, str]] = {}
+        self._disk = 0
+        self._lock = threading.Lock()
+
+    def get(self, key: Hashable) -> tuple[bytes, str] | None:
+        found = self.memory.get(key)
+        if found is not None:
+            return found
+        with self._lock:
+            on_disk = self._files.get(key)
+        if on_disk is None:
+            return None
+        path, tag = on_disk
+        try:
+            body = path.read_bytes()
+        except OSError:
+            return None
+        return body, tag
+
+    def put(self, key: Hashable, body: bytes, tag: str) -> None:
+        self.memory.put(key, (body, tag), len(body))
+        with self._lock:
+            if key in self._files or self._disk + len(body) > self.max_disk:
+                return
+            if self._directory is None:
+                self._directory = Path(tempfile.mkdtemp(prefix="ledger-tiles-"))
+            path = self._directory / f"{len(self._files)}.tile"
+            try:
+                path.write_bytes(body)
+            except OSError:  # a full disk leaves the tile to memory and the database
+                return
+            self._files[key] = (path, tag)
+            self._disk += len(body)
+
+    def close(self) -> None:
+        with self._lock:
+            if self._directory is not None:
+                shutil.rmtree(self._directory, ignore_errors=True)
+                self._directory = None
+            self._files.clear()
+            self._disk = 0
+        self.memory.clear()
+
+
 class ReadCaches:
     """The caches one API process keeps for readers (see the module docstring)."""
 
@@ -109,7 +222,9 @@ class ReadCaches:
         self.version = DatabaseVersion(db_url)
         self.events: LRU[bytes] = LRU(4096, max_weight=32 * 1024 * 1024)
         self.proofs: LRU[object] = LRU(4096)
-        self.tiles: LRU[tuple[bytes, str]] = LRU(512, max_weight=64 * 1024 * 1024)
+        self.proof_bodies: LRU[bytes] = LRU(8192, max_weight=32 * 1024 * 1024)
+        self.reports: LRU[Encoded] = LRU(256, max_weight=64 * 1024 * 1024)
+        self.tiles = TileStore(max_memory=96 * 1024 * 1024, max_disk=4 * 1024**3)
         self.pages: LRU[tuple[bytes, int | None]] = LRU(1024, max_weight=32 * 1024 * 1024)
         self.leaf_count: Versioned[int] = Versioned()
         self.latest_checkpoint: Versioned[object] = Versioned()
@@ -122,3 +237,4 @@ class ReadCaches:
 
     def close(self) -> None:
         self.version.close()
+        self.tiles.close()

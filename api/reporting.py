@@ -1,24 +1,59 @@
-"""Access to the projections (``ledger.projections.service.Reports``) from request threads.
+"""Access to the projections (``ledger.projections.service.Reports``) from request threads,
+and the encoded answers remembered for the state of the log they were computed from.
 
 One ``Reports`` per process, created on first use and caught up with the log
 before each answer, under the same gate as the ledger it reads.
+
+A report is a function of its name and parameters, the events in the log and
+the latest checkpoint (its signed time is when deadlines are judged, unless
+``as_of`` asks for another). So its encoded answer is remembered under
+(name, ``as_of``, form, number of events, latest checkpoint's size and signing
+time), read before computing; it is kept only if the same state is read again
+afterwards and the table names that number of events, so an answer is never
+filed under a state it was not computed from. Where the database has no cheap
+change token (PostgreSQL), the state is queried for each request (two small
+queries), never assumed.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import gc
+import threading
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from typing import Any, TypeVar
 
+from fastapi.encoders import jsonable_encoder
+from fastapi.responses import JSONResponse
+
+from api.caches import Encoded
 from api.gate import LedgerGate
+from ledger.errors import NotFound
+from ledger.projections.tables import ReportTable
+from ledger.projections.tidy import tidy_table
 
 T = TypeVar("T")
 
+LogState = tuple[int, int, str]
+"""What a report is computed from: number of events, latest checkpoint's size and signing time."""
+
+ReportKey = tuple[str, str | None, bool, int, int, str]
+"""(name, as_of, as CSV, number of events, checkpoint size, checkpoint signing time)."""
+
+_computing = threading.Lock()  # one report computed at a time: the others wait and reuse it
+
 
 def with_reports(gate: LedgerGate, read: Callable[[Any], T]) -> T:
-    """Run ``read(reports)`` on reports current with the log."""
+    """Run ``read(reports)`` on reports current with the log.
+
+    The facts behind the reports are millions of long-lived objects; while
+    they are built, the collector's full passes would walk them again and
+    again (11 s pauses at 100k events, long enough for uvicorn to take a
+    worker for dead), so it is paused meanwhile (``collector_paused``).
+    """
     from ledger.projections.service import Reports
 
-    with gate.use() as ledger:
+    with gate.use() as ledger, collector_paused():
         reports = getattr(gate, "reports", None)
         if reports is None:
             reports = Reports(ledger)
@@ -26,3 +61,88 @@ def with_reports(gate: LedgerGate, read: Callable[[Any], T]) -> T:
         else:
             reports.refresh()
         return read(reports)
+
+
+@contextmanager
+def collector_paused() -> Iterator[None]:
+    """Build long-lived structures without the cyclic collector's full passes over them.
+
+    Afterwards what is alive is moved out of the collector's sight
+    (``gc.freeze``), so later passes do not walk it either; objects freed
+    later are still freed by their reference counts.
+    """
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        gc.freeze()
+        if was_enabled:
+            gc.enable()
+
+
+def cached_state(gate: LedgerGate) -> LogState | None:
+    """The log's state if known to be current without a query or a wait, else None."""
+    from api.routes.checkpoints import cached_latest
+
+    token = gate.caches.version.token()
+    size = gate.caches.leaf_count.get(token)
+    checkpoint = cached_latest(gate)
+    if size is None or checkpoint is None:
+        return None
+    return size, checkpoint.size, checkpoint.signed_at
+
+
+def current_state(gate: LedgerGate) -> LogState:
+    """The log's state (blocking: may query the database)."""
+    from api.routes.checkpoints import latest
+    from api.routes.events import leaf_count
+
+    size = leaf_count(gate)
+    try:
+        checkpoint = latest(gate)
+    except NotFound:
+        return size, 0, ""
+    return size, checkpoint.size, checkpoint.signed_at
+
+
+def report_key(name: str, as_of: str | None, as_csv: bool, state: LogState) -> ReportKey:
+    return (name, as_of, as_csv, *state)
+
+
+def encode(table: ReportTable, as_csv: bool) -> Encoded:
+    """The report as JSON, or as CSV with headers naming the state it reflects."""
+    if not as_csv:
+        return Encoded(
+            "application/json", bytes(JSONResponse(jsonable_encoder(table.to_json())).body)
+        )
+    return Encoded(
+        "text/csv; charset=utf-8",
+        tidy_table(table).to_csv().encode("utf-8"),
+        (
+            ("Content-Disposition", f'attachment; filename="{table.name}-{table.tree_size}.csv"'),
+            ("X-Tree-Size", str(table.tree_size)),
+            ("X-Root-Hash", table.root),
+            ("X-As-Of", table.as_of),
+            ("X-As-Of-Source", table.as_of_source),
+        ),
+    )
+
+
+def report_answer(gate: LedgerGate, name: str, as_of: str | None, as_csv: bool) -> Encoded:
+    """The report's encoded answer, remembered for the state it was computed from (blocking)."""
+    cache = gate.caches.reports
+    found = cache.get(report_key(name, as_of, as_csv, current_state(gate)))
+    if found is not None:
+        return found
+    with _computing:
+        before = current_state(gate)
+        key = report_key(name, as_of, as_csv, before)
+        found = cache.get(key)
+        if found is not None:  # computed while this request waited
+            return found
+        table = with_reports(gate, lambda reports: reports.report(name, as_of))
+        answer = encode(table, as_csv).compressed()
+        if table.tree_size == before[0] and current_state(gate) == before:
+            cache.put(key, answer, len(answer.body) + len(answer.gzipped or b""))
+        return answer

@@ -10,7 +10,11 @@ def prefers(request: Request, media_type: str) -> bool:
 
     Browsers and default clients send ``*/*`` or nothing and get JSON.
     """
-    accept = request.headers.get("accept", "")
+    return accept_prefers(request.headers.get("accept", ""), media_type)
+
+
+def accept_prefers(accept: str, media_type: str) -> bool:
+    """``prefers`` for the text of an ``Accept`` header."""
     best: dict[str, float] = {}
     for part in accept.split(","):
         pieces = [p.strip() for p in part.split(";")]

@@ -1,27 +1,30 @@
-"""HTTP API throughput and latency, against the in-process append rate of the same run.
+"""HTTP API: the append rate against the in-process one, and read latency under ``wrk``.
 
-Starts ``ledger serve`` (uvicorn) on 127.0.0.1 over a fresh SQLite ledger, then
+Starts ``ledger serve`` (uvicorn) on 127.0.0.1, then
 
 * appends pre-signed ``group.registered`` statements from concurrent clients
   (one statement per request) and compares the rate with ``Ledger.append`` of
-  the same kind of statements in this process, one at a time;
-* reads a mix of the checkpoint, full tiles, events by id, event pages and
-  inclusion proofs at several concurrencies (default 20, 100, 200 requests in
-  flight), reporting throughput and p50/p99 latency per kind of read, beside
-  the cost of the same read answered by the core in this process.
+  the same kind of statements in this process, one at a time (goal: >= 0.3x);
+* loads each read endpoint with ``wrk`` (Debian's ``wrk``; a compiled load
+  generator, so Python's own client does not eat the cores the server needs):
+  the latest checkpoint, events by id, inclusion proofs, full tiles and entry
+  bundles, reports; each spread over many addresses by a Lua script, each
+  request saying ``Accept-Encoding: gzip`` as browsers and HTTP libraries do. Before
+  the measured run every address is read once per worker (16 connections; with
+  several workers a worker may still miss some) and every endpoint is loaded
+  for ``--warmup`` seconds, so the figures are the steady state of a server
+  that has answered these addresses.
+  The reference, measured in the same run with the same ``wrk`` settings, is a
+  bare Starlette app under the same uvicorn (same loop, parser, workers) that
+  answers one fixed 250-byte text: what this machine can serve at all right now.
+  Goal: p99 < 50 ms at 200 concurrent connections for every endpoint.
 
-The load generator is this process (the server is another), with keep-alive
-and at most ``--connections`` connections (default: one per request in flight).
-Reads use a minimal HTTP/1.1 client by default: ``httpx`` costs several times
-the server's own CPU per request, so on a small machine it would measure
-itself (``--client httpx`` to compare). In a closed loop, throughput x mean latency =
-requests in flight, so a p99 under 50 ms at 200 in flight needs well over
-4000 requests/s; the report prints that floor for each concurrency.
+``--ledger DIR`` reads a copy of an existing ledger (``DIR/ledger.db`` and
+``DIR/keys``, e.g. /tmp/ledgers/t100k; the original is never written) instead of
+the small one the append run builds.
 
-Goals: HTTP append rate >= 0.3 x in-process; read p99 < 50 ms at 200 concurrent.
-
-    .venv/bin/python bench/bench_api.py [--appends 600] [--reads 3000] [--workers 1]
-        [--concurrency 20,100,200] [--connections N]
+    .venv/bin/python bench/bench_api.py [--appends 600] [--workers 1]
+        [--ledger DIR] [--skip-appends] [--connections 200] [--duration 10]
 """
 
 from __future__ import annotations
@@ -91,7 +94,9 @@ def free_port() -> int:
         return int(s.getsockname()[1])
 
 
-def start_server(db: Path, keys: Path, port: int, workers: int) -> subprocess.Popen[bytes]:
+def start_server(
+    db: Path | str, keys: Path, port: int, workers: int, wait: float = 600
+) -> subprocess.Popen[bytes]:
     command = [
         str(Path(sys.executable).parent / "ledger"),
         "serve",
@@ -107,15 +112,8 @@ def start_server(db: Path, keys: Path, port: int, workers: int) -> subprocess.Po
         "1",
     ]
     server = subprocess.Popen(command)
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        try:
-            if httpx.get(f"http://127.0.0.1:{port}/v1/checkpoint", timeout=1).status_code == 200:
-                return server
-        except httpx.HTTPError:
-            time.sleep(0.2)
-    server.terminate()
-    raise SystemExit("ledger serve did not start")
+    wait_for(f"http://127.0.0.1:{port}/v1/checkpoint", server, wait)  # verifies the ledger first
+    return server
 
 
 Job = tuple[str, str, Any, str]  # method, path, JSON body, kind of request
@@ -151,169 +149,286 @@ async def run_clients(
         return latencies, failures, time.perf_counter() - start
 
 
-class RawConnection:
-    """A minimal HTTP/1.1 keep-alive GET client: a load generator far cheaper than httpx.
-
-    It sends ``GET path`` and reads the status line, headers and a
-    ``Content-Length`` body; enough for this server's answers.
-    """
-
-    def __init__(
-        self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter, host: str
-    ) -> None:
-        self.reader, self.writer, self.host = reader, writer, host
-
-    @classmethod
-    async def open(cls, host: str, port: int) -> RawConnection:
-        reader, writer = await asyncio.open_connection(host, port)
-        return cls(reader, writer, host)
-
-    async def get(self, path: str) -> int:
-        self.writer.write(f"GET {path} HTTP/1.1\r\nHost: {self.host}\r\n\r\n".encode("ascii"))
-        head = await self.reader.readuntil(b"\r\n\r\n")
-        lines = head.decode("latin-1").split("\r\n")
-        status = int(lines[0].split(" ", 2)[1])
-        length = 0
-        for line in lines[1:]:
-            name, _, value = line.partition(":")
-            if name.strip().lower() == "content-length":
-                length = int(value)
-        await self.reader.readexactly(length)
-        return status
-
-    def close(self) -> None:
-        self.writer.close()
-
-
-async def run_raw_clients(
-    jobs: list[Job], base: str, concurrency: int, time_limit: float, connections: int | None = None
-) -> tuple[dict[str, list[float]], int, float]:
-    """``run_clients`` for GETs over at most ``connections`` raw keep-alive connections."""
-    host, port = base.removeprefix("http://").split(":")
-    queue: asyncio.Queue[Job] = asyncio.Queue()
-    for job in jobs:
-        queue.put_nowait(job)
-    pool: asyncio.Queue[RawConnection] = asyncio.Queue()
-    for _ in range(min(concurrency, connections or concurrency)):
-        pool.put_nowait(await RawConnection.open(host, int(port)))
-    latencies: dict[str, list[float]] = {}
-    failures = 0
-    deadline = time.perf_counter() + time_limit
-
-    async def worker() -> None:
-        nonlocal failures
-        while not queue.empty() and time.perf_counter() < deadline:
-            _, path, _, kind = queue.get_nowait()
-            start = time.perf_counter()
-            connection = await pool.get()
-            try:
-                status = await connection.get(path)
-            finally:
-                pool.put_nowait(connection)
-            latencies.setdefault(kind, []).append(time.perf_counter() - start)
-            if status >= 300:
-                failures += 1
-
-    start = time.perf_counter()
-    await asyncio.gather(*(worker() for _ in range(concurrency)))
-    elapsed = time.perf_counter() - start
-    while not pool.empty():
-        pool.get_nowait().close()
-    return latencies, failures, elapsed
-
-
 def percentile(values: list[float], q: float) -> float:
     ordered = sorted(values)
     return ordered[min(len(ordered) - 1, int(q * len(ordered)))]
 
 
-def read_paths(ids: list[str], size: int) -> dict[str, list[str]]:
-    """The reads a mirror, a witness, the site and the court make, by kind."""
-    full_tiles = size // 256
-    tiles = [f"/tile/0/{n:03d}" for n in range(full_tiles)] + [
-        f"/tile/entries/{n:03d}" for n in range(full_tiles)
-    ]
+WRK_SCRIPT = """
+-- each request GETs an address from the file named after --, chosen at random
+local paths = {}
+function init(args)
+  for line in io.lines(args[1]) do paths[#paths + 1] = line end
+  math.randomseed(os.time() + math.floor(os.clock() * 1e6))
+end
+function request()
+  return wrk.format("GET", paths[math.random(#paths)], {["Accept-Encoding"] = "gzip"})
+end
+function done(summary, latency, requests)
+  local e = summary.errors
+  io.write(string.format("RESULT %d %d %d %d %d %d\\n", summary.requests, summary.duration,
+    latency:percentile(50), latency:percentile(99), e.status,
+    e.connect + e.read + e.write + e.timeout))
+end
+"""
+
+
+def tile_index(n: int) -> str:
+    """A tile index as tlog-tiles path elements (1234067 -> x001/x234/067)."""
+    parts = [f"{n % 1000:03d}"]
+    n //= 1000
+    while n:
+        parts.insert(0, f"x{n % 1000:03d}")
+        n //= 1000
+    return "/".join(parts)
+
+
+def read_paths(db: Path | str, sample: int = 2000) -> dict[str, list[str]]:
+    """The addresses each endpoint is loaded with: what mirrors, witnesses, the site and the court read."""
+    from ledger.projections.report_names import REPORT_NAMES
+
+    with Ledger.open(str(db)) as ledger:
+        checkpoint = ledger.latest_checkpoint()
+        if checkpoint is None:
+            raise SystemExit(f"{db} has no signed checkpoint to read against")
+        size = checkpoint.size
+        rng = random.Random(7)
+        positions = sorted(rng.sample(range(size), min(size, sample)))
+        ids = [stored.event_id or "" for p in positions for stored in ledger.read_leaves(p, 1)]
+    full = size // 256
+    tiles = [f"/tile/0/{tile_index(n)}" for n in range(full)]
+    tiles += [f"/tile/1/{tile_index(n)}" for n in range(size // 256**2)]
+    tiles += [f"/tile/entries/{tile_index(n)}" for n in range(full)]
     return {
         "checkpoint": ["/v1/checkpoint", "/checkpoint"],
-        "tile": tiles,
         "event": [f"/v1/events/{i}" for i in ids],
-        "page": [f"/v1/events?after={a}&limit=20" for a in range(0, max(1, size - 20), 37)],
         "proof": [f"/v1/proofs/inclusion/{i}" for i in ids],
+        "tile": tiles,
+        "report": [f"/v1/reports/{name}" for name in REPORT_NAMES],
     }
 
 
-def in_process_reads(db: Path, ids: list[str], size: int, rounds: int = 200) -> dict[str, float]:
-    """Seconds per read of each kind, answered by the core in this process (no HTTP, no cache)."""
-    from api import reading
+def reference_app() -> Any:
+    """A bare Starlette app answering one fixed text of a checkpoint's size: the reference."""
+    from starlette.applications import Starlette
+    from starlette.responses import PlainTextResponse
+    from starlette.routing import Route
 
-    rng = random.Random(3)
-    with Ledger.open(str(db)) as ledger:
-        reads: dict[str, Any] = {
-            "checkpoint": lambda: ledger.latest_checkpoint(),
-            "tile": lambda: ledger.tree.tile_hashes(0, rng.randrange(size // 256), 256),
-            "event": lambda: reading.leaf_at(ledger, ledger.locate(rng.choice(ids)).leaf_index),
-            "page": lambda: reading.leaves(ledger, rng.randrange(max(1, size - 20)), 20),
-            "proof": lambda: ledger.inclusion_proof(rng.choice(ids)),
-        }
-        costs = {}
-        for kind, read in reads.items():
-            read()
-            start = time.perf_counter()
-            for _ in range(rounds):
-                read()
-            costs[kind] = (time.perf_counter() - start) / rounds
-        return costs
+    text = "x" * 249
+
+    async def fixed(request: Any) -> PlainTextResponse:
+        return PlainTextResponse(text)
+
+    return Starlette(routes=[Route("/", fixed)])
+
+
+def start_reference(port: int, workers: int) -> subprocess.Popen[bytes]:
+    command = [
+        sys.executable,
+        "-m",
+        "uvicorn",
+        "--factory",
+        "bench.bench_api:reference_app",
+        "--port",
+        str(port),
+        "--workers",
+        str(workers),
+        "--log-level",
+        "warning",
+    ]
+    root = Path(__file__).resolve().parent.parent
+    env = {
+        **os.environ,
+        "PYTHONPATH": os.pathsep.join([str(root), os.environ.get("PYTHONPATH", "")]),
+    }
+    server = subprocess.Popen(command, cwd=root, env=env)
+    wait_for(f"http://127.0.0.1:{port}/", server)
+    return server
+
+
+def wait_for(url: str, server: subprocess.Popen[bytes], seconds: float = 600) -> None:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        try:
+            if httpx.get(url, timeout=5).status_code == 200:
+                return
+        except httpx.HTTPError:
+            time.sleep(0.5)
+    server.terminate()
+    raise SystemExit(f"the server did not answer {url}")
+
+
+class WrkRun:
+    """One ``wrk`` run's figures."""
+
+    def __init__(self, line: str) -> None:
+        fields = [int(x) for x in line.split()[1:]]
+        requests, micros, p50, p99, self.bad_status, self.socket_errors = fields
+        self.rate = requests / (micros / 1e6)
+        self.p50_ms, self.p99_ms = p50 / 1000, p99 / 1000
+
+    @property
+    def failed(self) -> int:
+        return self.bad_status + self.socket_errors
+
+
+def wrk(
+    base: str, paths_file: Path, script: Path, args: argparse.Namespace, seconds: float
+) -> WrkRun:
+    command = [
+        "wrk",
+        f"-t{args.threads}",
+        f"-c{args.connections}",
+        f"-d{seconds:g}s",
+        "--timeout",
+        "10s",
+        "-s",
+        str(script),
+        base,
+        "--",
+        str(paths_file),
+    ]
+    out = subprocess.run(command, capture_output=True, text=True, check=True).stdout
+    for line in out.splitlines():
+        if line.startswith("RESULT "):
+            return WrkRun(line)
+    raise SystemExit(f"wrk printed no result:\n{out}")
+
+
+def warm_reports(base: str, paths: list[str], workers: int) -> None:
+    """Each report once per worker (new connections land on any worker): the first is computed."""
+    for path in paths:
+        for _ in range(3 * workers):
+            with httpx.Client(timeout=3600) as client:
+                client.get(base + path)
+
+
+async def warm(jobs: list[Job], base: str, connections: int = 16) -> None:
+    """Read every address once (answers and failures are not counted: wrk counts them later)."""
+    queue: asyncio.Queue[Job] = asyncio.Queue()
+    for job in jobs:
+        queue.put_nowait(job)
+    limits = httpx.Limits(max_connections=connections)
+    async with httpx.AsyncClient(base_url=base, limits=limits, timeout=120) as client:
+
+        async def worker() -> None:
+            while not queue.empty():
+                _, path, _, _ = queue.get_nowait()
+                try:
+                    await client.get(path)
+                except httpx.HTTPError:  # a closed keep-alive connection: the next one is new
+                    continue
+
+        await asyncio.gather(*(worker() for _ in range(connections)))
 
 
 def report_reads(
-    base: str, paths: dict[str, list[str]], reference: dict[str, float], args: argparse.Namespace
+    base: str,
+    reference: str,
+    paths: dict[str, list[str]],
+    args: argparse.Namespace,
+    directory: Path,
 ) -> None:
-    """Warm up (every path once), then run the mix at each concurrency and print a table."""
-    client = run_raw_clients if args.client == "raw" else run_clients
-    every = [("GET", p, None, kind) for kind, ps in paths.items() for p in ps]
-    asyncio.run(client(every, base, 10, args.time_limit))
-    by_kind: dict[str, list[str]] = {kind: ps[:200] for kind, ps in paths.items() if ps}
-    kinds = list(by_kind)
-    rng = random.Random(7)
-    reads: list[Job] = []
-    for _ in range(args.reads):
-        kind = rng.choice(kinds)
-        reads.append(("GET", rng.choice(by_kind[kind]), None, kind))
+    """Warm up, then run ``wrk`` on the reference and on each endpoint; print a table."""
+    script = directory / "paths.lua"
+    script.write_text(WRK_SCRIPT)
+    files = {}
+    for kind, addresses in paths.items():
+        files[kind] = directory / f"{kind}.txt"
+        files[kind].write_text("\n".join(addresses) + "\n")
+    (directory / "reference.txt").write_text("/\n")
+    warm_reports(base, paths.get("report", []), args.workers)
+    every: list[Job] = [
+        ("GET", address, None, kind)
+        for kind, addresses in paths.items()
+        if kind != "report"
+        for address in addresses
+        for _ in range(args.workers)  # connections are spread over the workers
+    ]
+    asyncio.run(warm(every, base))
+    for kind in paths:
+        wrk(base, files[kind], script, args, args.warmup)
     print(
-        f"\nreads, {args.workers} worker(s), {args.client} client, load average before: {os.getloadavg()[0]:.2f}"
+        f"\nreads: wrk {args.threads} threads, {args.connections} connections, {args.duration:g} s each;"
+        f" {args.workers} worker(s), {'PostgreSQL' if args.db else 'SQLite'};"
+        f" load average before: {os.getloadavg()[0]:.2f}"
+    )
+    ref = wrk(reference, directory / "reference.txt", script, args, args.duration)
+    print(
+        f"{'endpoint':>10} {'addresses':>9} {'req/s':>8} {'p50 ms':>7} {'p99 ms':>7} {'failed':>6}  vs reference"
     )
     print(
-        f"{'in flight':>9} {'kind':>10} {'req/s':>8} {'p50 ms':>8} {'p99 ms':>8} {'in-process ms':>14}"
+        f"{'reference':>10} {1:9d} {ref.rate:8.0f} {ref.p50_ms:7.1f} {ref.p99_ms:7.1f} {ref.failed:6d}"
     )
     holds = []
-    for concurrency in args.concurrency:
-        latencies, failures, elapsed = asyncio.run(
-            client(reads, base, concurrency, args.time_limit, args.connections)
-        )
-        total = sum(len(v) for v in latencies.values())
-        everything = [x for v in latencies.values() for x in v]
-        rate = total / elapsed
-        for kind in kinds:
-            values = latencies.get(kind, [])
-            if not values:
-                continue
-            print(
-                f"{concurrency:>9} {kind:>10} {len(values) / elapsed:8.0f} {percentile(values, 0.5) * 1000:8.1f}"
-                f" {percentile(values, 0.99) * 1000:8.1f} {reference[kind] * 1000:14.2f}"
-            )
-        p99 = percentile(everything, 0.99) * 1000
+    for kind, addresses in paths.items():
+        run = wrk(base, files[kind], script, args, args.duration)
         print(
-            f"{concurrency:>9} {'all':>10} {rate:8.0f} {percentile(everything, 0.5) * 1000:8.1f} {p99:8.1f}"
-            f"   floor of mean latency = in flight / throughput = {concurrency / rate * 1000:.1f} ms;"
-            f" {failures} failed"
+            f"{kind:>10} {len(addresses):9d} {run.rate:8.0f} {run.p50_ms:7.1f} {run.p99_ms:7.1f} {run.failed:6d}"
+            f"  {run.rate / ref.rate:.2f}x its rate, {run.p99_ms / max(ref.p99_ms, 0.001):.2f}x its p99"
         )
-        if p99 < 50:
-            holds.append(concurrency)
+        if run.p99_ms < 50 and run.failed == 0:
+            holds.append(kind)
     print(f"load average after: {os.getloadavg()[0]:.2f}")
     print(
-        f"p99 < 50 ms held at: {', '.join(map(str, holds)) or 'none'} in flight;"
-        f" at 200 in flight it needs > {200 / 0.05:.0f} requests/s (mean latency 50 ms)"
+        f"p99 < 50 ms with no failure at {args.connections} connections: {', '.join(holds) or 'none'}"
     )
+
+
+def copy_ledger(source: Path, directory: Path) -> tuple[Path, Path]:
+    """A consistent copy of ``source/ledger.db`` (read-only on the original) and its keys."""
+    import shutil
+    import sqlite3
+
+    db = directory / "served.db"
+    original = sqlite3.connect(f"file:{source / 'ledger.db'}?mode=ro", uri=True)
+    copy = sqlite3.connect(db)
+    with original, copy:
+        original.backup(copy)
+    original.close()
+    copy.close()
+    shutil.copytree(source / "keys", directory / "keys")
+    return db, directory / "keys"
+
+
+def measure_appends(args: argparse.Namespace, directory: Path) -> None:
+    """Concurrent HTTP appends against ``Ledger.append`` in this process, on a fresh ledger."""
+    keyring = Keyring.create(directory / "keys")
+    now = datetime.now(UTC).replace(microsecond=0)
+    statements = signed_groups(keyring, args.appends, "http", now)
+    reference = in_process_rate(
+        directory, keyring, signed_groups(keyring, args.appends, "ref", now), now
+    )
+    chartered(directory / "appended.db", keyring, now).close()
+    port = free_port()
+    server = start_server(directory / "appended.db", directory / "keys", port, args.workers)
+    try:
+        jobs: list[Job] = [("POST", "/v1/events", st.to_dict(), "append") for st in statements]
+        latencies, failures, elapsed = asyncio.run(
+            run_clients(jobs, f"http://127.0.0.1:{port}", args.append_clients, args.time_limit)
+        )
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+    appended = latencies.get("append", [])
+    http_rate = len(appended) / elapsed
+    print(f"in-process Ledger.append: {reference:8.0f} events/s (one statement per append)")
+    print(
+        f"HTTP POST /v1/events:     {http_rate:8.0f} events/s with {args.append_clients} clients,"
+        f" {args.workers} worker(s); p50 {percentile(appended, 0.5) * 1000:.1f} ms,"
+        f" p99 {percentile(appended, 0.99) * 1000:.1f} ms; {failures} failed"
+    )
+    print(f"ratio HTTP / in-process append rate: {http_rate / reference:.2f} (goal >= 0.30)")
+
+
+def small_ledger(directory: Path, count: int) -> tuple[Path, Path]:
+    """A fresh chartered ledger of ``count`` statements and a checkpoint, to read from."""
+    keyring = Keyring.create(directory / "read-keys")
+    now = datetime.now(UTC).replace(microsecond=0)
+    with chartered(directory / "served.db", keyring, now) as ledger:
+        ledger.append(signed_groups(keyring, count, "read", now))
+        ledger.sign_checkpoint()
+    return directory / "served.db", directory / "read-keys"
 
 
 def main() -> None:
@@ -322,74 +437,62 @@ def main() -> None:
     )
     parser.add_argument("--appends", type=int, default=600)
     parser.add_argument("--append-clients", type=int, default=16)
-    parser.add_argument("--reads", type=int, default=3000, help="requests per concurrency level")
+    parser.add_argument("--skip-appends", action="store_true", help="measure reads only")
+    parser.add_argument("--ledger", type=Path, help="read a copy of DIR/ledger.db with DIR/keys")
     parser.add_argument(
-        "--concurrency", type=lambda v: [int(x) for x in v.split(",")], default=[20, 100, 200]
+        "--db",
+        help="serve this PostgreSQL URL as it is (with --keys; the server writes projections)",
     )
-    parser.add_argument("--connections", type=int, default=None, help="cap on client connections")
+    parser.add_argument("--keys", type=Path, help="the keys of --db")
     parser.add_argument("--workers", type=int, default=1)
+    parser.add_argument("--connections", type=int, default=200, help="wrk connections")
+    parser.add_argument("--threads", type=int, default=2, help="wrk threads")
+    parser.add_argument("--duration", type=float, default=10.0, help="seconds per endpoint")
+    parser.add_argument("--warmup", type=float, default=5.0, help="seconds per endpoint")
     parser.add_argument(
-        "--client",
-        choices=["raw", "httpx"],
-        default="raw",
-        help="read load generator: raw keep-alive HTTP/1.1 (cheap) or httpx",
+        "--endpoints",
+        type=lambda v: v.split(","),
+        default=["checkpoint", "event", "proof", "tile", "report"],
+        help="which read endpoints to load (comma-separated)",
     )
-    parser.add_argument("--time-limit", type=float, default=60.0)
     parser.add_argument(
-        "--skip-appends", action="store_true", help="record the statements in-process instead"
+        "--start-timeout",
+        type=float,
+        default=600.0,
+        help="seconds to wait for the server (it verifies the whole ledger before serving)",
     )
+    parser.add_argument("--time-limit", type=float, default=120.0, help="for the append run")
     args = parser.parse_args()
 
     with tempfile.TemporaryDirectory(prefix="bench-api-") as tmp:
         directory = Path(tmp)
-        keyring = Keyring.create(directory / "keys")
-        now = datetime.now(UTC).replace(microsecond=0)
-        statements = signed_groups(keyring, args.appends, "http", now)
         if not args.skip_appends:
-            reference = in_process_rate(
-                directory, keyring, signed_groups(keyring, args.appends, "ref", now), now
-            )
-            chartered(directory / "served.db", keyring, now).close()
+            measure_appends(args, directory)
+        db: Path | str
+        if args.db is not None:
+            if args.keys is None:
+                raise SystemExit("--db needs --keys")
+            db, keys = args.db, args.keys
+        elif args.ledger is not None:
+            db, keys = copy_ledger(args.ledger, directory)
         else:
-            with chartered(directory / "served.db", keyring, now) as ledger:
-                ledger.append(statements)
-        port = free_port()
-        server = start_server(directory / "served.db", directory / "keys", port, args.workers)
-        base = f"http://127.0.0.1:{port}"
+            db, keys = small_ledger(directory, max(args.appends, 2000))
+        paths = {kind: p for kind, p in read_paths(db).items() if kind in args.endpoints}
+        port, reference_port = free_port(), free_port()
+        server = start_server(db, keys, port, args.workers, args.start_timeout)
+        reference = start_reference(reference_port, args.workers)
         try:
-            if not args.skip_appends:
-                jobs: list[Job] = [
-                    ("POST", "/v1/events", st.to_dict(), "append") for st in statements
-                ]
-                latencies, failures, elapsed = asyncio.run(
-                    run_clients(jobs, base, args.append_clients, args.time_limit)
-                )
-                appended = latencies.get("append", [])
-                http_rate = len(appended) / elapsed
-                print(
-                    f"in-process Ledger.append: {reference:8.0f} events/s (one statement per append)"
-                )
-                print(
-                    f"HTTP POST /v1/events:     {http_rate:8.0f} events/s with {args.append_clients} clients,"
-                    f" {args.workers} worker(s); p50 {percentile(appended, 0.5) * 1000:.1f} ms,"
-                    f" p99 {percentile(appended, 0.99) * 1000:.1f} ms; {failures} failed"
-                )
-                print(
-                    f"ratio HTTP / in-process append rate: {http_rate / reference:.2f} (goal >= 0.30)"
-                )
-                time.sleep(1.5)  # let the background signer cover the appended statements
-            else:
-                with Ledger.open(str(directory / "served.db"), log_key=keyring.log_key()) as ledger:
-                    ledger.sign_checkpoint()
-            size = len(statements) + 1
-            ids = [
-                st.event_id for st in random.Random(7).sample(statements, min(len(statements), 200))
-            ]
-            reference_reads = in_process_reads(directory / "served.db", ids, size)
-            report_reads(base, read_paths(ids, size), reference_reads, args)
+            report_reads(
+                f"http://127.0.0.1:{port}",
+                f"http://127.0.0.1:{reference_port}",
+                paths,
+                args,
+                directory,
+            )
         finally:
-            server.terminate()
-            server.wait(timeout=30)
+            for process in (server, reference):
+                process.terminate()
+                process.wait(timeout=30)
 
 
 if __name__ == "__main__":

@@ -78,6 +78,25 @@ async def inclusion_async(gate: LedgerGate, event_id: str, size: int | None) -> 
     return await anyio.to_thread.run_sync(inclusion, gate, event_id, size)
 
 
+async def inclusion_json(gate: LedgerGate, event_id: str, size: int | None) -> bytes:
+    """The inclusion proof's JSON answer; remembered, like the proof, once a checkpoint
+    exists at its tree size (the key names the tree size, never "the latest")."""
+    proof = await inclusion_async(gate, event_id, size)
+    key = (event_id, proof.tree_size)
+    body = gate.caches.proof_bodies.get(key)
+    if body is None:
+        body = proof.model_dump_json().encode("utf-8")
+        if proof.checkpoint is not None:
+            gate.caches.proof_bodies.put(key, body, len(body))
+    return body
+
+
+def cached_inclusion_json(gate: LedgerGate, event_id: str) -> bytes | None:
+    """The JSON proof of ``event_id`` in the latest checkpoint, if remembered (no query, no waiting)."""
+    cp = cached_latest(gate)
+    return None if cp is None else gate.caches.proof_bodies.get((event_id, cp.size))
+
+
 def _note_at(ledger: Ledger, size: int) -> str | None:
     try:
         return ledger.checkpoint_at(size).note
@@ -115,10 +134,10 @@ async def inclusion_tlog_proof(
 async def inclusion_proof(
     request: Request, gate: GateDep, event_id: EventIdPath, size: SizeQuery = None
 ) -> InclusionProof | Response:
-    proof = await inclusion_async(gate, event_id, size)
-    if prefers(request, "text/plain"):
-        return tlog_proof_text(proof)
-    return proof
+    if not prefers(request, "text/plain"):
+        body = await inclusion_json(gate, event_id, size)
+        return Response(body, media_type="application/json")
+    return tlog_proof_text(await inclusion_async(gate, event_id, size))
 
 
 @router.get(

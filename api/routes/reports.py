@@ -8,19 +8,23 @@ the time signed in the latest checkpoint unless ``?as_of=`` asks for another).
 
 from __future__ import annotations
 
-from typing import Any
-
+import anyio.to_thread
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
+from api.caches import Encoded
 from api.deps import GateDep
-from api.reporting import with_reports
+from api.reporting import report_answer
 from api.schemas import PROBLEM_RESPONSES, AsOfQuery
 from api.wants import prefers
 from ledger.projections.report_names import ReportName
-from ledger.projections.tidy import tidy_table
 
 router = APIRouter(prefix="/v1/reports", tags=["reports"])
+
+
+def respond(answer: Encoded, accept_encoding: str) -> Response:
+    body, headers = answer.for_client(accept_encoding)
+    return Response(body, media_type=answer.media_type, headers=dict(headers))
 
 
 @router.get(
@@ -28,23 +32,12 @@ router = APIRouter(prefix="/v1/reports", tags=["reports"])
     summary="A report over the whole log (JSON, or CSV with Accept: text/csv)",
     responses={200: {"content": {"text/csv": {}}}, **PROBLEM_RESPONSES},
 )
-def report(
+async def report(
     name: ReportName,
     request: Request,
     gate: GateDep,
     as_of: AsOfQuery = None,
-) -> Any:
-    table = with_reports(gate, lambda reports: reports.report(name, as_of))
-    if prefers(request, "text/csv"):
-        return Response(
-            tidy_table(table).to_csv(),
-            media_type="text/csv; charset=utf-8",
-            headers={
-                "Content-Disposition": f'attachment; filename="{name}-{table.tree_size}.csv"',
-                "X-Tree-Size": str(table.tree_size),
-                "X-Root-Hash": table.root,
-                "X-As-Of": table.as_of,
-                "X-As-Of-Source": table.as_of_source,
-            },
-        )
-    return table.to_json()
+) -> Response:
+    as_csv = prefers(request, "text/csv")
+    answer = await anyio.to_thread.run_sync(report_answer, gate, name, as_of, as_csv)
+    return respond(answer, request.headers.get("accept-encoding", ""))

@@ -73,7 +73,7 @@ def tile_body(gate: LedgerGate, address: TileAddress, tile_path: str) -> tuple[b
             body = b"".join(ledger.tree.tile_hashes(address.level, address.index, address.width))
     served = (body, entity_tag(body))
     if address.is_full:
-        gate.caches.tiles.put(address, served, len(body))
+        gate.caches.tiles.put(address, *served)
     return served
 
 
@@ -89,14 +89,24 @@ async def tile(tile_path: str, gate: GateDep, request: Request) -> Response:
     if served is None:
         served = await anyio.to_thread.run_sync(tile_body, gate, address, tile_path)
     body, tag = served
-    headers = {
+    headers = tile_headers(address, tag)
+    if not_modified(tag, request.headers.get("if-none-match", "")):
+        return Response(status_code=304, headers=headers)
+    return Response(body, media_type="application/octet-stream", headers=headers)
+
+
+def tile_headers(address: TileAddress, tag: str) -> dict[str, str]:
+    """A full tile never changes (cached for a year); a partial one is replaced as the log grows."""
+    return {
         "Cache-Control": FULL_TILE_CACHE if address.is_full else PARTIAL_TILE_CACHE,
         "ETag": tag,
     }
-    held = if_none_match(request.headers.get("if-none-match", ""))
-    if headers["ETag"] in held or "*" in held:
-        return Response(status_code=304, headers=headers)
-    return Response(body, media_type="application/octet-stream", headers=headers)
+
+
+def not_modified(tag: str, if_none_match_header: str) -> bool:
+    """Whether the client already holds the tile ``tag`` names (answer 304)."""
+    held = if_none_match(if_none_match_header)
+    return tag in held or "*" in held
 
 
 def entity_tag(body: bytes) -> str:

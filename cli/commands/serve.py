@@ -80,6 +80,9 @@ def register(app: typer.Typer) -> None:
                 port=port,
                 workers=workers,
                 log_level=log_level,
+                # A worker computing a report at a million events can be slow to answer the
+                # supervisor's ping; 5 s (the default) had busy workers killed and restarted.
+                timeout_worker_healthcheck=60,
             )
         finally:
             if refresher is not None:
