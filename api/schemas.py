@@ -46,6 +46,11 @@ FORMS: dict[str, Form] = {
     ),
     "case": Form("a case id", REF_PATTERN, _REF_WORDS),
     "person": Form("a person id", REF_PATTERN, _REF_WORDS),
+    "key_id": Form(
+        "a key id",
+        r"^(?:[0-9a-f]{16}|[0-9a-f]{32})$",
+        "16 lowercase hexadecimal characters (a signing key) or 32 (a sealing key)",
+    ),
     "as_of": Form(
         "a time", TIME_PATTERN, "written in UTC as YYYY-MM-DDTHH:MM:SSZ, e.g. 2026-03-01T10:00:00Z"
     ),
@@ -61,6 +66,7 @@ def _path(name: str) -> Any:
 EventIdPath = Annotated[str, _path("event_id")]
 CasePath = Annotated[str, _path("case")]
 PersonPath = Annotated[str, _path("person")]
+KeyIdPath = Annotated[str, _path("key_id")]
 AsOfQuery = Annotated[
     str | None,
     Query(

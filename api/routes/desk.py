@@ -11,16 +11,16 @@ every admitted statement: nothing here is stored apart from the log.
 
 from __future__ import annotations
 
-from typing import Annotated, Any, Literal
+from typing import Any, Literal
 
 import anyio.to_thread
-from fastapi import APIRouter, Path
+from fastapi import APIRouter
 from fastapi.responses import FileResponse
 from pydantic import BaseModel, Field
 
 from api.deps import GateDep, NowDep, SettingsDep
 from api.reporting import with_reports
-from api.schemas import PROBLEM_RESPONSES
+from api.schemas import PROBLEM_RESPONSES, KeyIdPath
 from ledger.aggregates.registry import Registry
 from ledger.crypto import b64encode
 from ledger.errors import NotFound
@@ -35,15 +35,6 @@ many machines draw ے, ہ and ۔ as empty boxes. Routed before the desk's static
 
 FONT_PACKAGE = "@fontsource/noto-naskh-arabic"
 FONT_FILES = frozenset(f"noto-naskh-arabic-arabic-{weight}-normal.woff2" for weight in (400, 700))
-
-KEY_ID_PATTERN = r"^(?:[0-9a-f]{16}|[0-9a-f]{32})$"
-KeyIdPath = Annotated[
-    str,
-    Path(
-        pattern=KEY_ID_PATTERN,
-        description="A signing key id (16 lowercase hex characters) or a sealing key id (32)",
-    ),
-]
 
 
 class SealRecipient(BaseModel):

@@ -193,6 +193,7 @@ def example_path(path: str, event_id: str) -> str:
         "{person}": "P-1",
         "{name}": "groups",
         "{tile_path}": "0/000.p/2",
+        "{key_id}": "0" * 16,
     }
     for placeholder, value in values.items():
         path = path.replace(placeholder, value)
