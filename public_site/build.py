@@ -631,14 +631,14 @@ class SiteBuilder:
 
         Returns how many cases it wrote (the progress steps it stands for).
         """
-        kind, at = task
-        if kind == "log":
+        part, at = task
+        if part == "log":
             self.proofs = self.write_log()
             return 0
-        if kind == "data":
+        if part == "data":
             self.write_data()
             return 0
-        if kind == "pages":
+        if part == "pages":
             language = LANGUAGES[at]
             env = self.environments[language.code]
             self.write_charts(language, env)
