@@ -164,7 +164,7 @@ class Facts:
             "order": self.order,
             "events": self.events,
             "as_of": self.as_of,
-            "states": save_states(self.states),
+            "states": save_states(self.states, self.events),
         }
 
     @classmethod
@@ -178,7 +178,7 @@ class Facts:
         facts._mentions = None
         facts._journal_start = len(facts.order)
         with bulk():
-            restore(facts.states, state["states"], facts.events)
+            restore(facts.states, state["states"], facts.events, facts.order)
             for event_id in facts.order:
                 event = facts.events[event_id]
                 spec = spec_for(event["type"])
