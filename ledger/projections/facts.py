@@ -61,7 +61,7 @@ from ledger.projections.saved_states import restore, save_states
 from ledger.vocabulary.base import Amendment, spec_for, types_of
 from ledger.vocabulary.court import BailGranted, CourtOrderIssued, VerdictDelivered
 
-STATE_VERSION = 4
+STATE_VERSION = 5
 """Bumped whenever folding changes meaning: an older snapshot is then rebuilt from zero."""
 ORDER_TYPES = types_of(CourtOrderIssued, BailGranted, VerdictDelivered)
 """Statements a release may rest on (its ``order_event``)."""
