@@ -26,10 +26,9 @@ its corrected data and keeps its original data. An amendment replays the
 lifecycle of the statement it names, as the aggregate does, and the timeline
 shows that statement as its lifecycle now holds it.
 
-The state is the timeline and every lifecycle's state, plain JSON
-(``to_state``/``from_state``; ``ledger.projections.saved_states``), so loading
-it folds nothing again but the registry. Both are derived from the leaves:
-``ledger verify`` folds the leaves again and compares.
+The state is the timeline, plain JSON (``to_state``/``from_state``); the
+lifecycle states are folded again from it, so a snapshot holds nothing the
+leaves do not give.
 
 No list of event type names lives here. Which subject a statement changes, and
 whether it amends another, is read from the vocabulary: from the lifecycle
@@ -57,11 +56,10 @@ from ledger.projections.indexes import (
     person_mentions,
     update_indexes,
 )
-from ledger.projections.saved_states import restore, save_states
 from ledger.vocabulary.base import Amendment, spec_for, types_of
 from ledger.vocabulary.court import BailGranted, CourtOrderIssued, VerdictDelivered
 
-STATE_VERSION = 5
+STATE_VERSION = 3
 """Bumped whenever folding changes meaning: an older snapshot is then rebuilt from zero."""
 ORDER_TYPES = types_of(CourtOrderIssued, BailGranted, VerdictDelivered)
 """Statements a release may rest on (its ``order_event``)."""
@@ -158,13 +156,12 @@ class Facts:
         return len(self.order)
 
     def to_state(self) -> dict[str, Any]:
-        """Plain JSON-able state: the timeline and the lifecycles (indexes are read again)."""
+        """Plain JSON-able state (the lifecycle states and indexes are folded again from it)."""
         return {
             "version": STATE_VERSION,
             "order": self.order,
             "events": self.events,
             "as_of": self.as_of,
-            "states": save_states(self.states, self.events),
         }
 
     @classmethod
@@ -178,12 +175,9 @@ class Facts:
         facts._mentions = None
         facts._journal_start = len(facts.order)
         with bulk():
-            restore(facts.states, state["states"], facts.events, facts.order)
             for event_id in facts.order:
                 event = facts.events[event_id]
-                spec = spec_for(event["type"])
-                if spec.lifecycle is Registry and not issubclass(spec.data, Amendment):
-                    facts._fold(event, False)
+                facts._fold(event, issubclass(spec_for(event["type"]).data, Amendment))
         return facts
 
     # --- applying --------------------------------------------------------------------
