@@ -37,12 +37,15 @@ from typing import Any
 from eventsourcing.persistence import Tracking
 from eventsourcing.projection import Projection
 
-from ledger.errors import LedgerError
+from ledger.errors import LedgerError, TamperDetected
 from ledger.projections.facts import STATE_VERSION, Facts, bulk
 from ledger.storage.port import AlreadyStored, LogStore, ReportSnapshots
 
 SNAPSHOT_EVERY = 10_000
 PAGE = 2000
+UNREADABLE = "the stored report snapshot cannot be read"
+UNFIT = (KeyError, TypeError, ValueError, AttributeError, IndexError, LedgerError)
+"""What loading a snapshot of the current format raises when it was edited into nonsense."""
 
 
 def _encode(facts: Facts) -> bytes:
@@ -54,11 +57,21 @@ def _load(view: ReportSnapshots, application_name: str) -> tuple[Facts, int] | N
     loaded = view.load(application_name)
     if loaded is None:
         return None
-    state = json.loads(zlib.decompress(loaded[0]))
-    if state.get("version") != STATE_VERSION:
-        view.reset(application_name)
-        return None
-    return Facts.from_state(state), loaded[1]
+    with bulk():  # millions of new objects: the collector would rescan them again and again
+        try:
+            state = json.loads(zlib.decompress(loaded[0]))
+        except (zlib.error, ValueError) as exc:
+            raise TamperDetected(UNREADABLE) from exc
+        if state.get("version") != STATE_VERSION:
+            view.reset(application_name)
+            return None
+        try:
+            return Facts.from_state(state), loaded[1]
+        except UNFIT as exc:
+            raise TamperDetected(
+                f"the report snapshot at position {loaded[1]} is inconsistent:"
+                " run `ledger verify` to see what differs"
+            ) from exc
 
 
 class FactsProjection(Projection[Any]):
@@ -161,7 +174,14 @@ def check_snapshot(store: LogStore) -> list[tuple[str, str]]:
     The snapshot and its tracking position are a cache of what the leaves give;
     ``ledger verify`` (and so the check before a server starts) recomputes them,
     and returns (column, message) for each disagreement. Nothing is written.
+    The collector is paused throughout: the snapshot is read, and the leaves
+    folded, into millions of objects that hold no cycles.
     """
+    with bulk():
+        return _check_snapshot(store)
+
+
+def _check_snapshot(store: LogStore) -> list[tuple[str, str]]:
     row = store.stored_report_snapshot()
     if row is None:
         return []
@@ -169,7 +189,7 @@ def check_snapshot(store: LogStore) -> list[tuple[str, str]]:
     try:
         state = json.loads(zlib.decompress(row.state))
     except (zlib.error, ValueError):
-        return [("reports_facts_snapshot.state", "the stored report snapshot cannot be read")]
+        return [("reports_facts_snapshot.state", UNREADABLE)]
     position, tracked = row.notification_id, row.tracked
     if tracked is not None and tracked != position:
         problems.append(
@@ -182,20 +202,19 @@ def check_snapshot(store: LogStore) -> list[tuple[str, str]]:
         return problems  # an older format is dropped and rebuilt from the leaves on use
     fresh = Facts()
     start = 1
-    with bulk():
-        while start <= position:
-            page = store.notifications(start=start, limit=min(PAGE, position - start + 1))
-            if not page:
+    while start <= position:
+        page = store.notifications(start=start, limit=min(PAGE, position - start + 1))
+        if not page:
+            break
+        for notification in page:
+            if notification.id > position:
                 break
-            for notification in page:
-                if notification.id > position:
-                    break
-                event = store.decode(notification)
-                statement = json.loads(event.leaf)
-                statement["event_id"] = event.event_id
-                statement["leaf_index"] = event.leaf_index
-                fresh.apply(statement)
-            start = int(page[-1].id) + 1
+            event = store.decode(notification)
+            statement = json.loads(event.leaf)
+            statement["event_id"] = event.event_id
+            statement["leaf_index"] = event.leaf_index
+            fresh.apply(statement)
+        start = int(page[-1].id) + 1
     if row.tree_size != fresh.count:
         problems.append(
             (
@@ -205,7 +224,7 @@ def check_snapshot(store: LogStore) -> list[tuple[str, str]]:
         )
     try:
         stored = Facts.from_state(state)
-    except (KeyError, TypeError, ValueError, AttributeError, IndexError, LedgerError):
+    except UNFIT:
         problems.append(
             (
                 "reports_facts_snapshot.state",

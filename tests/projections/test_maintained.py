@@ -246,3 +246,34 @@ def test_records_further_behind_than_the_journal_are_recomputed_whole(
     assert _records(Analysis(facts, facts.count, "00", records=kept)) == _records(
         Analysis(facts, facts.count, "00")
     )
+
+
+def _lifecycles(facts: Facts) -> list[Any]:
+    """Every subject's state attribute by attribute (a tuple is not a list, nor a set a list)."""
+    return [vars(facts.states.registry)] + [
+        (cls.__name__, key, vars(state))
+        for cls, of_kind in facts.states.lifecycles.items()
+        for key, state in of_kind.items()
+    ]
+
+
+def _reloaded(facts: Facts) -> Facts:
+    return Facts.from_state(json.loads(json.dumps(facts.to_state())))
+
+
+def test_a_loaded_snapshot_holds_the_states_a_fold_gives_and_reports_the_same_bytes(
+    statements: list[dict[str, Any]],
+) -> None:
+    for n in (len(statements) // 3, len(statements)):
+        fresh = Facts().apply_all(statements[:n])
+        loaded = _reloaded(fresh)
+        assert _lifecycles(loaded) == _lifecycles(fresh), f"states differ at tree size {n}"
+        assert json.dumps(everything(Analysis(loaded, n, "00"), loaded)) == json.dumps(
+            everything(Analysis(fresh, n, "00"), fresh)
+        ), f"reports differ at tree size {n}"
+    # Loaded states keep evolving as folded ones do.
+    third = len(statements) // 3
+    resumed = _reloaded(Facts().apply_all(statements[:third])).apply_all(statements[third:])
+    whole = Facts().apply_all(statements)
+    assert _lifecycles(resumed) == _lifecycles(whole)
+    assert resumed.to_state() == whole.to_state()

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import json
 import zlib
+from collections.abc import Callable
+from typing import Any
 
 import pytest
 from sqlalchemy import text
@@ -34,6 +36,25 @@ def snapshot_of(ledger: Ledger, recorder: Recorder, clock: Clock) -> None:
         assert conn.execute(text("SELECT count(*) FROM reports_facts_snapshot")).scalar() == 1
 
 
+def edit_snapshot(ledger: Ledger, edit: Callable[[dict[str, Any]], None]) -> None:
+    """Change the stored snapshot behind the program's back."""
+    with ledger.store.engine.begin() as conn:
+        blob = conn.execute(text("SELECT state FROM reports_facts_snapshot")).scalar()
+        state = json.loads(zlib.decompress(bytes(blob)))
+        edit(state)
+        conn.execute(
+            text("UPDATE reports_facts_snapshot SET state = :s"),
+            {"s": zlib.compress(json.dumps(state).encode())},
+        )
+
+
+def only_the_snapshot_state_is_named(ledger: Ledger) -> None:
+    report = verify_store(ledger.store)
+    assert [p.column for p in report.problems] == ["reports_facts_snapshot.state"], [
+        str(p) for p in report.problems
+    ]
+
+
 @pytest.mark.postgres
 def test_an_untouched_report_snapshot_verifies(
     ledger: Ledger, recorder: Recorder, clock: Clock
@@ -47,18 +68,12 @@ def test_an_edited_report_snapshot_is_named_and_the_server_refuses_to_start(
     ledger: Ledger, recorder: Recorder, clock: Clock, keyring: Keyring
 ) -> None:
     snapshot_of(ledger, recorder, clock)
-    with ledger.store.engine.begin() as conn:
-        blob = conn.execute(text("SELECT state FROM reports_facts_snapshot")).scalar()
-        state = json.loads(zlib.decompress(bytes(blob)))
+
+    def drop_a_statement(state: dict[str, Any]) -> None:
         events = state["events"]  # drop one folded statement: a group disappears from the reports
-        if isinstance(events, dict):
-            events.pop(next(reversed(list(events))))
-        else:
-            events.pop()
-        conn.execute(
-            text("UPDATE reports_facts_snapshot SET state = :s"),
-            {"s": zlib.compress(json.dumps(state).encode())},
-        )
+        events.pop(next(reversed(list(events))))
+
+    edit_snapshot(ledger, drop_a_statement)
     report = verify_store(ledger.store)
     assert any((p.column or "").startswith("reports_facts_snapshot") for p in report.problems), [
         str(p) for p in report.problems
@@ -70,6 +85,22 @@ def test_an_edited_report_snapshot_is_named_and_the_server_refuses_to_start(
         assert "reports_facts_snapshot" in str(refused.value)
     finally:
         fresh.close()
+
+
+@pytest.mark.postgres
+def test_a_snapshot_edited_into_nonsense_is_refused_in_words(
+    ledger: Ledger, recorder: Recorder, clock: Clock
+) -> None:
+    snapshot_of(ledger, recorder, clock)
+
+    def data_that_is_no_object(state: dict[str, Any]) -> None:
+        next(iter(state["events"].values()))["data"] = "nonsense"
+
+    edit_snapshot(ledger, data_that_is_no_object)
+    only_the_snapshot_state_is_named(ledger)
+    with pytest.raises(TamperDetected) as refused:
+        Reports(ledger)
+    assert "report snapshot" in str(refused.value)
 
 
 @pytest.mark.postgres
