@@ -22,8 +22,12 @@ log, ``json.loads`` of every leaf, as a ratio, and per thousand events, with the
 growth exponent between sizes (1.0 is linear). Usage::
 
     .venv/bin/python bench/growth.py [--sizes 10k,100k,1m] [--work DIR] [--reuse DIR]
-                                     [--write-docs]
+                                     [--write-docs] [--limit SECONDS] [--measured SIZES]
 
+``--limit SECONDS`` stops a step that runs longer and the table says it did
+not finish in that time. Each size's figures are saved as
+``WORK/results-SIZE.json``; ``--measured 10k,100k`` reads those instead of
+measuring again, so the sizes may be measured in separate runs of the same code.
 ``--reuse DIR`` takes ``DIR/<size>/ledger.db`` and ``DIR/<size>/keys`` when
 present (copied, never written to) instead of simulating. ``--write-docs``
 rewrites the table in ``docs/performance.md`` between its markers.
@@ -38,8 +42,9 @@ import os
 import shutil
 import subprocess
 import sys
+import threading
 import time
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -105,9 +110,14 @@ print(json.dumps(out))
 
 @dataclass
 class Step:
+    """One step's wall time and peak RSS; ``finished`` is False when it was stopped at its limit."""
+
     seconds: float
     rss_mb: float | None = None
     extra: dict[str, float] = field(default_factory=dict)
+    finished: bool = True
+    why_not: str = ""
+    """Set when the step was not measured at all (what it needed did not finish)."""
 
 
 @dataclass
@@ -120,22 +130,54 @@ class Result:
     steps: dict[str, Step]
     site_bytes: int
     site_files: int
+    load: tuple[float, float] = (0.0, 0.0)
+    """The machine's 1-minute load average when the size's measurement began and ended."""
+
+    def save(self, path: Path) -> None:
+        path.write_text(json.dumps(asdict(self), indent=1), "utf-8")
+
+    @classmethod
+    def load_from(cls, path: Path) -> Result:
+        raw = json.loads(path.read_text("utf-8"))
+        raw["steps"] = {key: Step(**value) for key, value in raw["steps"].items()}
+        raw["load"] = tuple(raw.get("load", (0.0, 0.0)))
+        return cls(**raw)
 
 
-def timed(args: list[str], cwd: Path, stdout: Path | None = None) -> Step:
-    """Wall time and peak RSS of a command, read from the kernel's accounting of that child."""
+def timed(
+    args: list[str], cwd: Path, stdout: Path | None = None, limit: float | None = None
+) -> Step:
+    """Wall time and peak RSS of a command, read from the kernel's accounting of that child.
+
+    With ``limit`` (seconds) the command is killed when it runs longer, and the
+    step is returned unfinished: the table then says it did not finish in that time.
+    """
     env = {**os.environ, "PYTHONPATH": str(ROOT), "COLUMNS": "120"}
     sink = open(stdout, "wb") if stdout is not None else subprocess.DEVNULL  # noqa: SIM115
     began = time.perf_counter()
+    stopped = threading.Event()
     try:
         process = subprocess.Popen(args, cwd=cwd, env=env, stdout=sink, stderr=subprocess.PIPE)
+        timer = None
+        if limit is not None:
+
+            def stop() -> None:
+                stopped.set()
+                process.kill()
+
+            timer = threading.Timer(limit, stop)
+            timer.start()
         assert process.stderr is not None
         error = process.stderr.read().decode()
         _, status, usage = os.wait4(process.pid, 0)
+        if timer is not None:
+            timer.cancel()
     finally:
         if stdout is not None:
             sink.close()  # type: ignore[union-attr]
     seconds = time.perf_counter() - began
+    if stopped.is_set():
+        return Step(seconds, usage.ru_maxrss / 1024, finished=False)
     if os.waitstatus_to_exitcode(status) != 0:
         raise SystemExit(f"{' '.join(args)} failed: {error[-2000:]}")
     return Step(seconds, usage.ru_maxrss / 1024)
@@ -198,7 +240,10 @@ def du(path: Path) -> tuple[int, int]:
     return total, files
 
 
-def measure(label: str, events: int, work: Path, reuse: Path | None) -> Result:
+def measure(
+    label: str, events: int, work: Path, reuse: Path | None, limit: float | None = None
+) -> Result:
+    load_before = os.getloadavg()[0]
     here, simulated = prepare(label, events, work, reuse)
     steps: dict[str, Step] = {}
     if simulated is not None:
@@ -206,23 +251,36 @@ def measure(label: str, events: int, work: Path, reuse: Path | None) -> Result:
     timed(ledger_cmd("export", "export", "--db", "ledger.db"), here)
     count, ref = reference(here / "export")
     steps["rebuild"] = timed(
-        ledger_cmd("report", "groups", "--json", "--from-export", "export", "--no-progress"), here
+        ledger_cmd("report", "groups", "--json", "--from-export", "export", "--no-progress"),
+        here,
+        limit=limit,
     )
+    # the first report takes the facts' snapshot; the second is the cold one measured
     timed(ledger_cmd("report", "groups", "--json", "--db", "ledger.db", "--no-progress"), here)
     steps["cold_report"] = timed(
-        ledger_cmd("report", "groups", "--json", "--db", "ledger.db", "--no-progress"), here
+        ledger_cmd("report", "groups", "--json", "--db", "ledger.db", "--no-progress"),
+        here,
+        limit=limit,
     )
     timed([sys.executable, "-c", WARM_SCRIPT, "ledger.db", "keys", "1"], here, here / "warm.json")
     figures = json.loads((here / "warm.json").read_text().strip().splitlines()[-1])
     steps["fold_one"] = Step(figures["fold"])
     steps["report_one"] = Step(figures["report"], extra={"slowest": figures["slowest_report"]})
     build = ledger_cmd("site", "build", "site", "--db", "ledger.db", "--no-progress")
-    steps["site_full"] = timed(build, here)
+    steps["site_full"] = timed(build, here, limit=limit)
     size, files = du(here / "site")
-    steps["site_unchanged"] = timed(build, here)
-    timed([sys.executable, "-c", WARM_SCRIPT, "ledger.db", "keys", "1000"], here)
-    steps["site_plus_1k"] = timed(build, here)
-    return Result(label, count, ref, steps, size, files)
+    if steps["site_full"].finished:
+        steps["site_unchanged"] = timed(build, here, limit=limit)
+        timed([sys.executable, "-c", WARM_SCRIPT, "ledger.db", "keys", "1000"], here)
+        steps["site_plus_1k"] = timed(build, here, limit=limit)
+    else:
+        why = "not measured: the full build did not finish"
+        steps["site_unchanged"] = Step(math.nan, why_not=why)
+        steps["site_plus_1k"] = Step(math.nan, why_not=why)
+        size, files = 0, 0
+    result = Result(label, count, ref, steps, size, files, (load_before, os.getloadavg()[0]))
+    result.save(work / f"results-{label}.json")
+    return result
 
 
 ROWS = [
@@ -238,6 +296,10 @@ ROWS = [
 
 
 def cell(step: Step, ref: float) -> str:
+    if step.why_not:
+        return step.why_not
+    if not step.finished:
+        return f"did not finish in {step.seconds:.0f} s (> {step.seconds / ref:.3g}× ref)"
     text = f"{step.seconds:.3g} s" if step.seconds >= 0.1 else f"{step.seconds * 1000:.3g} ms"
     if step.rss_mb is not None:
         text += f", {step.rss_mb:.0f} MB"
@@ -264,21 +326,31 @@ def table(results: list[Result]) -> str:
                 cells.append("(reused)")
                 continue
             cells.append(cell(step, r.reference))
-            points.append((r.events, step.seconds))
+            if not step.why_not:
+                points.append((r.events, step.seconds, step.finished))
         lines.append(f"| {words} | " + " | ".join(cells) + f" | {growth(points)} |")
-    sizes = " | ".join(f"{r.site_bytes / 1e6:.0f} MB, {r.site_files:,} files" for r in results)
+    sizes = " | ".join(
+        f"{r.site_bytes / 1e6:.0f} MB, {r.site_files:,} files" if r.site_files else "not measured"
+        for r in results
+    )
     lines.append(f"| site on disk | {sizes} | |")
+    loads = " | ".join(f"{r.load[0]:.1f} → {r.load[1]:.1f}" for r in results)
+    lines.append(f"| machine load average (1 min), start → end | {loads} | |")
     return "\n".join(lines)
 
 
-def growth(points: list[tuple[int, float]]) -> str:
-    """The exponent of time against events between the smallest and largest size (1 is linear)."""
-    if len(points) < 2:
+def growth(points: list[tuple[int, float, bool]]) -> str:
+    """The exponent of time against events between the smallest and largest size (1 is linear).
+
+    A largest size that was stopped at its limit gives a lower bound (">=").
+    """
+    if len(points) < 2 or not points[0][2]:
         return ""
-    (n1, t1), (n2, t2) = points[0], points[-1]
+    (n1, t1, _), (n2, t2, finished) = points[0], points[-1]
     if t1 <= 0 or n1 == n2:
         return ""
-    return f"n^{math.log(t2 / t1) / math.log(n2 / n1):.2f}"
+    exponent = f"n^{math.log(t2 / t1) / math.log(n2 / n1):.2f}"
+    return exponent if finished else f">= {exponent}"
 
 
 def write_docs(text: str) -> None:
@@ -299,13 +371,32 @@ def main() -> None:
     parser.add_argument("--work", type=Path, default=Path("/tmp/ledger-growth"))
     parser.add_argument("--reuse", type=Path, default=None)
     parser.add_argument("--write-docs", action="store_true")
+    parser.add_argument(
+        "--limit",
+        type=float,
+        default=None,
+        help="stop a step that runs longer than this many seconds; the table says so",
+    )
+    parser.add_argument(
+        "--measured",
+        default="",
+        help="sizes (of --sizes) whose figures are read from --work/results-SIZE.json, saved by"
+        " an earlier run, instead of measured again",
+    )
     args = parser.parse_args()
+    measured = {label for label in args.measured.split(",") if label}
     results = []
     for label in args.sizes.split(","):
         if label not in SIZES:
             raise SystemExit(f"--sizes: {label!r} is not one of {', '.join(SIZES)}")
+        saved = args.work / f"results-{label}.json"
+        if label in measured:
+            if not saved.exists():
+                raise SystemExit(f"--measured: no saved figures for {label} ({saved})")
+            results.append(Result.load_from(saved))
+            continue
         print(f"measuring {label} …", file=sys.stderr, flush=True)
-        results.append(measure(label, SIZES[label], args.work, args.reuse))
+        results.append(measure(label, SIZES[label], args.work, args.reuse, args.limit))
     text = table(results)
     print(text)
     if args.write_docs:
