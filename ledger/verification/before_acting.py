@@ -30,6 +30,8 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
 from ledger.aggregates.registry import REGISTRY_KEY, Registry
 from ledger.errors import TamperDetected
 from ledger.log.checkpoint import Checkpoint
@@ -38,6 +40,8 @@ from ledger.log.note import NoteVerifier, parse_note
 from ledger.signature_pool import Checker
 from ledger.storage.log_reader import walk_notifications
 from ledger.storage.port import LogStore as Store
+from ledger.verification.digest import RowDigest
+from ledger.verification.mark import check_with_mark, record_mark
 from ledger.verification.replay import Problem, Progress, VerifyReport, verify_store
 
 
@@ -68,14 +72,32 @@ def check_store(
     store: Store,
     *,
     log_public: bytes | None = None,
+    log_key: Ed25519PrivateKey | None = None,
     checker: Checker | None = None,
     progress: Progress | None = None,
 ) -> VerifyReport:
     """Everything ``ledger verify`` checks, signatures under a matching checkpoint excepted.
 
-    ``log_public``: the raw Ed25519 public key of the log key this operator holds.
+    ``log_public``: the raw Ed25519 public key of the log key this operator
+    holds. With ``log_key`` (the private key itself), the check starts from the
+    stored verified-through mark when it holds (falling back to the full check
+    otherwise), and a check that passes leaves a new mark.
     """
-    report = verify_store(store, checker=checker, covered=covered_size(store), progress=progress)
+    digest: RowDigest | None = None
+    found = check_with_mark(store, log_key, checker=checker, progress=progress) if log_key else None
+    if found is not None:
+        report, digest = found
+    else:
+        digest = RowDigest() if log_key is not None else None
+        report = verify_store(
+            store,
+            checker=checker,
+            covered=covered_size(store),
+            progress=progress,
+            digest=digest,
+        )
+    if log_key is not None:
+        log_public = log_key.public_key().public_bytes_raw()
     if log_public is not None and report.log_key is not None:
         if NoteVerifier.from_vkey(report.log_key).public_raw != log_public:
             report.problems.append(
@@ -88,6 +110,8 @@ def check_store(
                     "ledger_events",
                 )
             )
+    if log_key is not None and digest is not None:
+        record_mark(store, log_key, report, digest)
     return report
 
 
@@ -95,11 +119,14 @@ def require_intact(
     store: Store,
     *,
     log_public: bytes | None = None,
+    log_key: Ed25519PrivateKey | None = None,
     checker: Checker | None = None,
     progress: Progress | None = None,
 ) -> VerifyReport:
     """Raise TamperDetected naming the first cause when the check before acting fails."""
-    report = check_store(store, log_public=log_public, checker=checker, progress=progress)
+    report = check_store(
+        store, log_public=log_public, log_key=log_key, checker=checker, progress=progress
+    )
     if not report.ok:
         first = report.first_cause()
         raise TamperDetected(
