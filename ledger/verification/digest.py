@@ -7,8 +7,9 @@ every checkpoint row up to the mark's size, and the report snapshot row with
 its tracking position. ``RowDigest`` computes it from the rows a check reads,
 so the digest is of the very values that were checked, never of a second read.
 
-Each value is framed by its length, so no two different row sets hash alike
-by shifting bytes from one column to the next.
+Each row is hashed as a header line of its numbers and the lengths of its
+other values, then those values: no two different row sets give the same
+bytes by shifting bytes from one column or row to the next.
 """
 
 from __future__ import annotations
@@ -64,27 +65,25 @@ class RowDigest:
     def event_row(
         self, notification_id: int, originator_id: str, version: int, topic: str, state: bytes
     ) -> None:
+        oid, kind = originator_id.encode("utf-8"), topic.encode("utf-8")
         self._events.update(
-            _framed(
-                _text(notification_id), _text(originator_id), _text(version), _text(topic), state
-            )
+            b"%d %d %d %d %d\n%s%s%s"
+            % (notification_id, version, len(oid), len(kind), len(state), oid, kind, state)
         )
         self.last_event = notification_id
         if self.versions is not None:
             self.versions[originator_id] = max(version, self.versions.get(originator_id, 0))
 
     def leaf(self, row: LeafRow) -> None:
+        texts = [
+            v.encode("utf-8")
+            for v in (row.event_id, row.type, row.recorder, row.occurred_at, row.aggregate_id)
+        ]
         self._leaves.update(
-            _framed(
-                _text(row.leaf_index),
-                _text(row.event_id),
-                row.leaf_hash,
-                _text(row.type),
-                _text(row.recorder),
-                _text(row.occurred_at),
-                _text(row.aggregate_id),
-                _text(row.notification_id),
-            )
+            b"%d %d %d %d %d %d %d %d\n"
+            % (row.leaf_index, row.notification_id, len(row.leaf_hash), *map(len, texts))
+            + row.leaf_hash
+            + b"".join(texts)
         )
         self.leaves += 1
 

@@ -254,7 +254,7 @@ def check_with_mark(
         return None
     try:
         return _check_after(
-            store, mark, digest, (hashes, event_ids), checkpoint_rows, upto, checker, progress
+            store, mark, digest, (tree, hashes, event_ids), checkpoint_rows, upto, checker, progress
         )
     except MarkUnusable:
         return None
@@ -302,7 +302,7 @@ def _check_after(
     store: Store,
     mark: Mark,
     digest: RowDigest,
-    prefix: tuple[list[bytes], list[str | None]],
+    prefix: tuple[MerkleTree, list[bytes], list[str | None]],
     checkpoint_rows: Sequence[CheckpointRow],
     upto: int,
     checker: Checker | None,
@@ -318,9 +318,9 @@ def _check_after(
     columns = StoredColumns(store, upto, digest, after=mark.size - 1)
     replayer = Replayer(report, columns, world)
     replayer.expected = mark.size
-    replayer.hashes, replayer.event_ids = prefix
+    tree, replayer.hashes, replayer.event_ids = prefix  # the tree reads replayer.hashes
     at_mark = [row for row in checkpoint_rows if row[0] <= mark.size]
-    previous = _signed_at_mark(at_mark, registry.log_key_at, _tree(replayer.hashes))
+    previous = _signed_at_mark(at_mark, registry.log_key_at, tree)
     if at_mark and previous is None:
         return None
     own_checker = checker is None
@@ -335,7 +335,8 @@ def _check_after(
             checker.close()
     report.events = len(replayer.hashes)
     columns.rest(replayer)
-    tree = _tree(replayer.hashes)
+    for h in replayer.hashes[tree.size :]:
+        tree.append(h)
     report.root = tree.root()
     report.checkpoints = len(at_mark)
     later = [row for row in checkpoint_rows if row[0] > mark.size]
