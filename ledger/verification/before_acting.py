@@ -18,6 +18,21 @@ checked). Everything else is checked in full:
   log key the verified charter names is that key: a database replaced by a
   whole other, self-consistent ledger is refused too.
 
+With ``log_key`` (the operator's private log key) the check starts from the
+verified-through mark the last passed check left (``ledger.verification.mark``):
+the mark's signature is checked with that key; every stored value the mark
+covers (event rows, leaf index rows and checkpoint rows up to its size, the
+report snapshot row and its position) is read again and hashed, and the
+digest must be the mark's; the root recomputed from the leaf hashes must be
+the mark's and agree with the latest signed checkpoint under it. Only what lies
+after the mark is then checked in full, as above. It is sound because the log
+key signs a mark only over the very values a passed check compared, and a
+value changed since changes the digest. Whatever does not hold falls back to
+the full check, which names the cause. A process without the log key cannot
+tell a mark from a forgery, so it never reads one. Each passed check by the
+key's holder leaves a new mark. Not covered, as without a mark: statements
+deleted after the latest checkpoint, and deleted checkpoint rows.
+
 ``require_intact`` raises ``TamperDetected`` naming the first cause.
 
 ``statements_by_revoked_keys`` answers the committee's question "which
