@@ -42,6 +42,13 @@ KeysOption = typer.Option(Path("keys"), "--keys", envvar="LEDGER_KEYS", help="Ke
 PassphraseOption = typer.Option(
     None, "--passphrase-env", help="Name of an environment variable holding the key passphrase"
 )
+MarkKeysOption = typer.Option(
+    None,
+    "--keys",
+    help="Keys directory holding the log key: the check before acting then starts from the"
+    " verified-through mark the last check left, and leaves a new one",
+)
+"""For commands that only read: no keys unless asked (they need none to be correct)."""
 
 
 _BY_EXIT_CODE: dict[int, tuple[type[LedgerError], ...]] = {

@@ -140,14 +140,17 @@ class Ledger:
         Signatures, keys and roles as of each position and the lifecycle rules of
         every statement after the latest checkpoint that matches; every stored
         column beside every leaf; every checkpoint; and, when this process holds
-        the log key, that it is the key the verified charter names.
+        the log key, that it is the key the verified charter names. A process
+        holding the log key starts from the verified-through mark it left last
+        time (``ledger.verification.mark``) and checks in full only what lies
+        after it; the mark is renewed after each check that passes.
         """
         from ledger.verification.before_acting import require_intact
 
         with self.store.available():
             report = require_intact(
                 self.store,
-                log_public=self._log_public(),
+                log_key=self._log_key,
                 checker=checker or self.checker,
                 progress=progress,
             )
@@ -162,11 +165,6 @@ class Ledger:
         self.verified_size = report.events
         self._verified = report
         return report
-
-    def _log_public(self) -> bytes | None:
-        if self._log_key is None:
-            return None
-        return self._log_key.public_key().public_bytes_raw()
 
     def _require_verified(self) -> None:
         if self._verified is None or self.verified_size < self.size:

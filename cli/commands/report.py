@@ -24,7 +24,13 @@ WHAT_HELP = f"One of: {', '.join(REPORT_NAMES + HISTORY_NAMES)}"
 
 
 def register(app: typer.Typer) -> None:
-    from cli.shell import DbOption, ProgressOption, handles_errors
+    from cli.shell import (
+        DbOption,
+        MarkKeysOption,
+        PassphraseOption,
+        ProgressOption,
+        handles_errors,
+    )
 
     @app.command()
     @handles_errors
@@ -51,6 +57,8 @@ def register(app: typer.Typer) -> None:
         ),
         db: str = DbOption,
         progress: bool | None = ProgressOption,
+        keys: Path | None = MarkKeysOption,
+        passphrase_env: str | None = PassphraseOption,
     ) -> None:
         """Reports over the ledger: promises kept, equality across groups, flags, custody, court, histories."""
         from ledger.errors import InvalidArgument
@@ -96,7 +104,7 @@ def register(app: typer.Typer) -> None:
         from cli.shell import open_ledger
         from ledger.projections.service import Reports
 
-        with open_ledger(db) as ledger, _bars(progress, ledger.size) as bar:
+        with open_ledger(db, keys, passphrase_env) as ledger, _bars(progress, ledger.size) as bar:
             checking = bar.add_task("checking the stored log", total=ledger.size)
             ledger.verify_before_acting(  # figures are published only from a verified log
                 progress=lambda n, total: bar.update(checking, completed=n, total=total)

@@ -25,7 +25,15 @@ if TYPE_CHECKING:
 
 
 def register(app: typer.Typer) -> None:
-    from cli.shell import DbOption, ProgressOption, console, handles_errors, output_directory
+    from cli.shell import (
+        DbOption,
+        MarkKeysOption,
+        PassphraseOption,
+        ProgressOption,
+        console,
+        handles_errors,
+        output_directory,
+    )
     from public_site.feeds import DEFAULT_BASE_URL
 
     site_app = typer.Typer(
@@ -60,6 +68,8 @@ def register(app: typer.Typer) -> None:
             help="The address the site is served at (http or https); the feeds link to it",
         ),
         progress: bool | None = ProgressOption,
+        keys: Path | None = MarkKeysOption,
+        passphrase_env: str | None = PassphraseOption,
         processes: int = typer.Option(
             DEFAULT_PROCESSES,
             "--processes",
@@ -94,7 +104,7 @@ def register(app: typer.Typer) -> None:
             else:
                 from cli.shell import open_ledger
 
-                with open_ledger(db) as ledger:
+                with open_ledger(db, keys, passphrase_env) as ledger:
                     checking = bar.add_task("checking the stored log", total=ledger.size)
                     ledger.verify_before_acting(  # nothing unverified is published
                         progress=lambda n, total: bar.update(checking, completed=n, total=total)

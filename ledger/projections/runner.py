@@ -39,7 +39,7 @@ from eventsourcing.projection import Projection
 
 from ledger.errors import LedgerError, TamperDetected
 from ledger.projections.facts import STATE_VERSION, Facts, bulk
-from ledger.storage.port import AlreadyStored, LogStore, ReportSnapshots
+from ledger.storage.port import AlreadyStored, LogStore, ReportSnapshots, StoredReportSnapshot
 
 SNAPSHOT_EVERY = 10_000
 PAGE = 2000
@@ -174,15 +174,23 @@ def check_snapshot(store: LogStore) -> list[tuple[str, str]]:
     The snapshot and its tracking position are a cache of what the leaves give;
     ``ledger verify`` (and so the check before a server starts) recomputes them,
     and returns (column, message) for each disagreement. Nothing is written.
+    """
+    return check_stored_snapshot(store, store.stored_report_snapshot())
+
+
+def check_stored_snapshot(
+    store: LogStore, row: StoredReportSnapshot | None
+) -> list[tuple[str, str]]:
+    """``check_snapshot`` of a row already read (None: the store holds no snapshot).
+
     The collector is paused throughout: the snapshot is read, and the leaves
     folded, into millions of objects that hold no cycles.
     """
     with bulk():
-        return _check_snapshot(store)
+        return _check_snapshot(store, row)
 
 
-def _check_snapshot(store: LogStore) -> list[tuple[str, str]]:
-    row = store.stored_report_snapshot()
+def _check_snapshot(store: LogStore, row: StoredReportSnapshot | None) -> list[tuple[str, str]]:
     if row is None:
         return []
     problems: list[tuple[str, str]] = []

@@ -13,6 +13,12 @@
 The last two are created on first use: a database no witness was ever asked
 about holds neither, and checking it creates nothing. Nothing updates or
 deletes a row of these tables: the only writes are inserts.
+
+* ``ledger_verified_mark(id, note)``: at most one row, the verified-through
+  mark (``ledger.verification.mark``): a note signed by the log key after a
+  check before acting passed, naming what it checked. It is a cache, not a
+  record: each check replaces it, and a mark that does not verify, or whose
+  stored values differ, is ignored. Created on first use, like the above.
 """
 
 from __future__ import annotations
@@ -66,4 +72,15 @@ cosignatures_table = Table(
     Column("tree_size", BigId, nullable=False),
     Column("cosignature", Text, nullable=False),
     Column("received_at", String(20), nullable=False),
+)
+
+MARK = "ledger_verified_mark"
+
+mark_metadata = MetaData()
+
+mark_table = Table(
+    MARK,
+    mark_metadata,
+    Column("id", Integer, primary_key=True, autoincrement=False),
+    Column("note", Text, nullable=False),
 )

@@ -8,7 +8,9 @@ tables of ``ledger.storage.schema``. ``Store`` implements the storage port
 (``ledger.storage.port.LogStore``); it is the only place that knows which
 database is behind it.
 
-Nothing here updates or deletes a row of the ledger's tables: the only writes are inserts.
+Nothing here updates or deletes a row of the ledger's tables: the only writes
+are inserts. The one exception is the verified-through mark, a cache that each
+check before acting replaces (see ``ledger.storage.schema``).
 """
 
 from __future__ import annotations
@@ -28,10 +30,10 @@ from eventsourcing.application import AggregateNotFoundError, Application
 from eventsourcing.persistence import InterfaceError as EsInterfaceError
 from eventsourcing.persistence import Notification
 from eventsourcing.persistence import OperationalError as EsOperationalError
+from sqlalchemy import delete, func, insert, inspect, select, text
 from sqlalchemy import event as sqlalchemy_events
-from sqlalchemy import func, insert, inspect, select, text
 from sqlalchemy.engine import Engine
-from sqlalchemy.exc import IntegrityError, InterfaceError, OperationalError
+from sqlalchemy.exc import IntegrityError, InterfaceError, OperationalError, SQLAlchemyError
 from sqlalchemy.orm import Session
 
 from ledger.admission import A, EventInfo
@@ -45,9 +47,12 @@ from ledger.storage.port import (
 )
 from ledger.storage.recorder import insert_rows
 from ledger.storage.schema import (
+    MARK,
     checkpoints_table,
     cosignatures_table,
     leaves_table,
+    mark_metadata,
+    mark_table,
     metadata,
     published_table,
     witnessing_metadata,
@@ -163,6 +168,7 @@ class Store:
         self._info_cache: OrderedDict[str, EventInfo | None] = OrderedDict()
         self._known_aggregates: set[UUID] | None = None
         self._witnessing_tables = False
+        self._mark_table = False
         self.application_name: str = self.app.name
 
     def _safe_url(self) -> str:
@@ -306,6 +312,13 @@ class Store:
         except AggregateNotFoundError:
             return None
         return agg if isinstance(agg, cls) else None
+
+    def load_version(self, aggregate_id: UUID, version: int) -> LedgerAggregate | None:
+        try:
+            agg: LedgerAggregate = self.app.repository.get(aggregate_id, version=version)
+        except AggregateNotFoundError:
+            return None
+        return agg
 
     def _save_in_log_order(self, aggregates: Iterable[LedgerAggregate]) -> list[int]:
         """Store the aggregates' new events in log order; return their notification ids.
@@ -530,6 +543,27 @@ class Store:
             tree_size=int(row[2]),
             tracked=None if tracked is None else int(tracked),
         )
+
+    # --- the verified-through mark -----------------------------------------------------
+    def verified_mark(self) -> str | None:
+        if not (self._mark_table or inspect(self.engine).has_table(MARK)):
+            return None
+        with self.engine.connect() as conn:
+            note = conn.execute(select(mark_table.c.note).where(mark_table.c.id == 1)).scalar()
+        return None if note is None else str(note)
+
+    def replace_verified_mark(self, note: str) -> bool:
+        """Store the mark; False if the database refused (read-only, full, or a concurrent mark)."""
+        try:
+            if not self._mark_table:
+                mark_metadata.create_all(self.engine)
+                self._mark_table = True
+            with self.engine.begin() as conn:
+                conn.execute(delete(mark_table))
+                conn.execute(insert(mark_table).values(id=1, note=note))
+        except (SQLAlchemyError, StorageUnavailable):
+            return False
+        return True
 
 
 class SqlUnitOfWork:

@@ -18,6 +18,21 @@ checked). Everything else is checked in full:
   log key the verified charter names is that key: a database replaced by a
   whole other, self-consistent ledger is refused too.
 
+With ``log_key`` (the operator's private log key) the check starts from the
+verified-through mark the last passed check left (``ledger.verification.mark``):
+the mark's signature is checked with that key; every stored value the mark
+covers (event rows, leaf index rows and checkpoint rows up to its size, the
+report snapshot row and its position) is read again and hashed, and the
+digest must be the mark's; the root recomputed from the leaf hashes must be
+the mark's and agree with the latest signed checkpoint under it. Only what lies
+after the mark is then checked in full, as above. It is sound because the log
+key signs a mark only over the very values a passed check compared, and a
+value changed since changes the digest. Whatever does not hold falls back to
+the full check, which names the cause. A process without the log key cannot
+tell a mark from a forgery, so it never reads one. Each passed check by the
+key's holder leaves a new mark. Not covered, as without a mark: statements
+deleted after the latest checkpoint, and deleted checkpoint rows.
+
 ``require_intact`` raises ``TamperDetected`` naming the first cause.
 
 ``statements_by_revoked_keys`` answers the committee's question "which
@@ -30,6 +45,8 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
 from ledger.aggregates.registry import REGISTRY_KEY, Registry
 from ledger.errors import TamperDetected
 from ledger.log.checkpoint import Checkpoint
@@ -38,6 +55,8 @@ from ledger.log.note import NoteVerifier, parse_note
 from ledger.signature_pool import Checker
 from ledger.storage.log_reader import walk_notifications
 from ledger.storage.port import LogStore as Store
+from ledger.verification.digest import RowDigest
+from ledger.verification.mark import check_with_mark, record_mark
 from ledger.verification.replay import Problem, Progress, VerifyReport, verify_store
 
 
@@ -68,14 +87,32 @@ def check_store(
     store: Store,
     *,
     log_public: bytes | None = None,
+    log_key: Ed25519PrivateKey | None = None,
     checker: Checker | None = None,
     progress: Progress | None = None,
 ) -> VerifyReport:
     """Everything ``ledger verify`` checks, signatures under a matching checkpoint excepted.
 
-    ``log_public``: the raw Ed25519 public key of the log key this operator holds.
+    ``log_public``: the raw Ed25519 public key of the log key this operator
+    holds. With ``log_key`` (the private key itself), the check starts from the
+    stored verified-through mark when it holds (falling back to the full check
+    otherwise), and a check that passes leaves a new mark.
     """
-    report = verify_store(store, checker=checker, covered=covered_size(store), progress=progress)
+    digest: RowDigest | None = None
+    found = check_with_mark(store, log_key, checker=checker, progress=progress) if log_key else None
+    if found is not None:
+        report, digest = found
+    else:
+        digest = RowDigest() if log_key is not None else None
+        report = verify_store(
+            store,
+            checker=checker,
+            covered=covered_size(store),
+            progress=progress,
+            digest=digest,
+        )
+    if log_key is not None:
+        log_public = log_key.public_key().public_bytes_raw()
     if log_public is not None and report.log_key is not None:
         if NoteVerifier.from_vkey(report.log_key).public_raw != log_public:
             report.problems.append(
@@ -88,6 +125,8 @@ def check_store(
                     "ledger_events",
                 )
             )
+    if log_key is not None and digest is not None:
+        record_mark(store, log_key, report, digest)
     return report
 
 
@@ -95,11 +134,14 @@ def require_intact(
     store: Store,
     *,
     log_public: bytes | None = None,
+    log_key: Ed25519PrivateKey | None = None,
     checker: Checker | None = None,
     progress: Progress | None = None,
 ) -> VerifyReport:
     """Raise TamperDetected naming the first cause when the check before acting fails."""
-    report = check_store(store, log_public=log_public, checker=checker, progress=progress)
+    report = check_store(
+        store, log_public=log_public, log_key=log_key, checker=checker, progress=progress
+    )
     if not report.ok:
         first = report.first_cause()
         raise TamperDetected(

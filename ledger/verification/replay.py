@@ -38,6 +38,7 @@ from ledger.signature_pool import Checked, Checker
 from ledger.storage.log_reader import StoredLeaf, walk_notifications
 from ledger.storage.port import LeafRow
 from ledger.storage.port import LogStore as Store
+from ledger.verification.digest import RowDigest
 
 Progress = Callable[[int, int], None]
 
@@ -75,6 +76,8 @@ class VerifyReport:
     latest_checkpoint_size: int | None = None
     log_key: str | None = None
     """The log key (signed-note vkey) the replayed registry names last."""
+    origin: str | None = None
+    """The log's origin, as the replayed charter names it."""
     covered: int = 0
     """Positions under a verified checkpoint whose signatures were not checked again."""
     problems: list[Problem] = field(default_factory=list)
@@ -138,8 +141,13 @@ class Replayer:
     each leaf is recomputed from the leaf and the replay and compared.
     """
 
-    def __init__(self, report: VerifyReport, columns: StoredColumns | None = None) -> None:
-        self.world = MemoryWorld()
+    def __init__(
+        self,
+        report: VerifyReport,
+        columns: StoredColumns | None = None,
+        world: MemoryWorld | None = None,
+    ) -> None:
+        self.world = world or MemoryWorld()
         self.report = report
         self.columns = columns
         self.hashes: list[bytes] = []
@@ -245,13 +253,21 @@ class StoredColumns:
     up a reference; each is recomputed here from the leaf and the replay (the
     aggregate event the rules would store now, through the application's own
     mapper) and any difference is named by table and column.
+
+    With ``digest``, every event row and leaf index row compared is also
+    hashed into it, in log order: the very values checked, for the
+    verified-through mark. ``after``: the last position already checked
+    (the rows from the next one on are read).
     """
 
-    def __init__(self, store: Store, upto: int) -> None:
+    def __init__(
+        self, store: Store, upto: int, digest: RowDigest | None = None, after: int = -1
+    ) -> None:
         self.store = store
         self.upto = upto
+        self.digest = digest
         self._buffer: dict[int, LeafRow] = {}
-        self._after = -1
+        self._after = after
         self._done = False
 
     def _leaf_row(self, position: int) -> LeafRow | None:
@@ -278,6 +294,10 @@ class StoredColumns:
         event_id = st.event_id if st is not None else stored.event_id
         self._compare_event_row(replayer, position, stored, event_id, events)
         row = self._leaf_row(position)
+        if self.digest is not None:
+            self.digest.event(stored)
+            if row is not None:
+                self.digest.leaf(row)
         if row is None:
             replayer.problem(
                 "leaf-table",
@@ -452,7 +472,7 @@ def verify_leaves(
     for h in replayer.hashes:
         tree.append(h)
     report.root = tree.root()
-    _check_checkpoints(notes, checkpoint_rows, tree, replayer, report)
+    check_checkpoints(notes, checkpoint_rows, tree, replayer, report)
     if after is not None:
         after(replayer, tree)
     if covered and (report.latest_checkpoint_size or 0) < covered:
@@ -471,10 +491,16 @@ def verify_store(
     checker: Checker | None = None,
     progress: Progress | None = None,
     covered: int = 0,
+    digest: RowDigest | None = None,
 ) -> VerifyReport:
-    """Verify the ledger stored in a database: leaves, rules, every stored column, checkpoints."""
+    """Verify the ledger stored in a database: leaves, rules, every stored column, checkpoints.
+
+    ``digest`` is fed every stored value as it is checked (see ``StoredColumns``).
+    """
     rows = store.checkpoints()  # before the bound below: each covers events stored by then
     upto = store.max_notification_id()  # what other writers append meanwhile is not judged
+    if digest is not None:
+        digest.checkpoint_rows = rows
     return verify_leaves(
         (
             (stored, stored.leaf)
@@ -484,19 +510,31 @@ def verify_store(
         ),
         [note for _, _, note, _ in rows],
         checkpoint_rows=[(size, root, signed_at) for size, root, _, signed_at in rows],
-        columns=StoredColumns(store, upto),
+        columns=StoredColumns(store, upto, digest),
         checker=checker,
         progress=progress,
         total=upto,
         covered=covered,
-        after=lambda replayer, tree: _check_published(store, rows, replayer, tree),
+        after=lambda replayer, tree: check_published_and_snapshot(
+            store, rows, replayer, tree, digest
+        ),
     )
 
 
-def _check_published(
-    store: Store, rows: Sequence[tuple[int, bytes, str, str]], replayer: Replayer, tree: MerkleTree
+def check_published_and_snapshot(
+    store: Store,
+    rows: Sequence[tuple[int, bytes, str, str]],
+    replayer: Replayer,
+    tree: MerkleTree,
+    digest: RowDigest | None = None,
 ) -> None:
-    """The published (cosigned) checkpoints and witness cosignatures, against the replayed log."""
+    """The published (cosigned) checkpoints and witness cosignatures, against the replayed log.
+
+    Then, if all else verified, the report snapshot: refolded from the leaves
+    and compared, unless ``digest`` vouches for it (its stored row is byte for
+    byte the one a verified-through mark names). The row is read once; with
+    ``digest`` it is hashed into it as checked.
+    """
     from ledger.witnessing.published import LedgerView, check_published
 
     registry = replayer.world.registry()
@@ -508,19 +546,27 @@ def _check_published(
     for found in check_published(store, view):
         replayer.problem("published", str(found), None, None, found.table)
     if replayer.report.ok:  # the snapshot is judged against leaves already verified
-        from ledger.projections.runner import check_snapshot
+        from ledger.projections.runner import check_stored_snapshot
 
-        for column, message in check_snapshot(store):
+        row = store.stored_report_snapshot()
+        if digest is not None and digest.take_snapshot(row):
+            return  # the very bytes a full check already compared
+        for column, message in check_stored_snapshot(store, row):
             replayer.problem("report-snapshot", message, None, None, column)
 
 
-def _check_checkpoints(
+def check_checkpoints(
     notes: Sequence[str],
     rows: Sequence[tuple[int, bytes, str]] | None,
     tree: MerkleTree,
     replayer: Replayer,
     report: VerifyReport,
+    previous: Checkpoint | None = None,
 ) -> None:
+    """Each note against the log key, its row, the tree and the one before.
+
+    ``previous``: a checkpoint already verified, before the first of ``notes``.
+    """
     registry = replayer.world.registry()
     if registry is None:
         if notes or report.events:
@@ -529,7 +575,9 @@ def _check_checkpoints(
             )
         return
     report.log_key = registry.log_key
-    previous: Checkpoint | None = None
+    report.origin = registry.origin
+    if previous is not None:
+        report.latest_checkpoint_size = previous.size
     for n, note in enumerate(notes):
         report.checkpoints += 1
         try:

@@ -14,6 +14,12 @@ For each change, on SQLite and PostgreSQL:
 * a new ``Ledger`` refuses to append (``ledger record``/``import``/``POST``)
   and to sign a checkpoint, and nothing is stored.
 
+Each case runs three times: with no verified-through mark, with a mark over
+the whole ledger, and with a mark at the last checkpoint (so the statements
+after it are checked in full from the mark on). A mark names what a check
+already compared; every change made after it must still be detected and
+named, the check before acting then falling back to the full check.
+
 The changes that cannot be detected from the database alone are listed in
 ``UNDETECTABLE`` with the reason; each is asserted to be exactly that (so the
 list in ``docs/verify.md`` stays true), and witnesses and mirrors catch them.
@@ -33,6 +39,7 @@ from sqlalchemy.exc import IntegrityError
 from ledger.errors import TamperDetected
 from ledger.keyring import Keyring
 from ledger.service import Ledger
+from ledger.verification.mark import check_with_mark
 from ledger.verification.replay import VerifyReport, verify_store
 from tests.conftest import Clock, Recorder, chartered_ledger
 
@@ -40,6 +47,9 @@ CHECKPOINTED = 8
 """Statements under the last checkpoint; those after it are the unverified tail."""
 
 KINDS = ("delete", "insert", "reorder", "truncate")
+
+MARKS = ("no-mark", "marked-whole", "marked-at-checkpoint")
+"""Where a verified-through mark stands when the database is changed."""
 
 
 @dataclass(frozen=True)
@@ -74,8 +84,25 @@ UNDETECTABLE: dict[tuple[str, str], str] = {
 }
 
 
-def build(db: str, keyring: Keyring, clock: Clock, recorder: Recorder) -> Ledger:
-    """A small ledger: checkpoints at 4 and 8, then a tail of 4 unchecked statements."""
+def leave_mark(db: str, keyring: Keyring, size: int) -> None:
+    """A check before acting by the log key's holder, which leaves a mark at ``size``."""
+    checking = Ledger.open(db, log_key=keyring.log_key())
+    try:
+        checking.verify_before_acting()
+        note = checking.store.verified_mark()
+        assert note is not None and f"\nsize {size}\n" in note, note
+        assert check_with_mark(checking.store, keyring.log_key()) is not None  # it holds
+    finally:
+        checking.close()
+
+
+def build(
+    db: str, keyring: Keyring, clock: Clock, recorder: Recorder, mark: str = "no-mark"
+) -> Ledger:
+    """A small ledger: checkpoints at 4 and 8, then a tail of 4 unchecked statements.
+
+    ``mark``: one of ``MARKS``.
+    """
     ledger = chartered_ledger(db, keyring, clock)
     for n in range(11):
         clock.advance(minutes=1)
@@ -96,7 +123,12 @@ def build(db: str, keyring: Keyring, clock: Clock, recorder: Recorder) -> Ledger
         ledger.append([st])
         if ledger.size in (4, CHECKPOINTED):
             ledger.sign_checkpoint()
+        if ledger.size == CHECKPOINTED and mark == "marked-at-checkpoint":
+            leave_mark(db, keyring, CHECKPOINTED)
     assert ledger.size == 12
+    if mark == "marked-whole":
+        leave_mark(db, keyring, 12)
+    assert (ledger.store.verified_mark() is None) == (mark == "no-mark")
     assert verify_store(ledger.store).ok
     return ledger
 
@@ -275,8 +307,9 @@ def assert_detected_and_refused(
     size = ledger.store.leaf_count()
     fresh = Ledger.open(db, log_key=keyring.log_key())
     try:
-        with pytest.raises(TamperDetected):
+        with pytest.raises(TamperDetected) as refused:
             fresh.verify_before_acting()
+        assert table in str(refused.value), str(refused.value)
         st = recorder.sign(
             "head.appointed",
             "committee",
@@ -340,11 +373,18 @@ def test_every_table_and_column_in_the_schema_has_a_tamper_plan(db_url: str) -> 
 
 
 @pytest.mark.postgres
+@pytest.mark.parametrize("mark", MARKS)
 @pytest.mark.parametrize(("table", "column"), SQLITE_COLUMNS)
 def test_an_edited_column_is_named_and_every_action_refused(
-    db_url: str, keyring: Keyring, clock: Clock, recorder: Recorder, table: str, column: str
+    db_url: str,
+    keyring: Keyring,
+    clock: Clock,
+    recorder: Recorder,
+    table: str,
+    column: str,
+    mark: str,
 ) -> None:
-    ledger = build(db_url, keyring, clock, recorder)
+    ledger = build(db_url, keyring, clock, recorder, mark)
     try:
         before = event_ids_before(ledger)
         edit(ledger, table, column)
@@ -357,12 +397,19 @@ def test_an_edited_column_is_named_and_every_action_refused(
 
 
 @pytest.mark.postgres
+@pytest.mark.parametrize("mark", MARKS)
 @pytest.mark.parametrize("table", sorted(PLANS))
 @pytest.mark.parametrize("kind", KINDS)
 def test_a_deleted_inserted_reordered_or_truncated_table_is_detected_and_refused(
-    db_url: str, keyring: Keyring, clock: Clock, recorder: Recorder, table: str, kind: str
+    db_url: str,
+    keyring: Keyring,
+    clock: Clock,
+    recorder: Recorder,
+    table: str,
+    kind: str,
+    mark: str,
 ) -> None:
-    ledger = build(db_url, keyring, clock, recorder)
+    ledger = build(db_url, keyring, clock, recorder, mark)
     try:
         before = event_ids_before(ledger)
         change(ledger, table, kind)
@@ -378,12 +425,14 @@ def test_a_deleted_inserted_reordered_or_truncated_table_is_detected_and_refused
 
 
 @pytest.mark.postgres
+@pytest.mark.parametrize("mark", MARKS)
 @pytest.mark.parametrize("column", ["originator_id", "topic", "state"])
 def test_an_edit_in_the_unchecked_tail_is_named_and_refused(
-    db_url: str, keyring: Keyring, clock: Clock, recorder: Recorder, column: str
+    db_url: str, keyring: Keyring, clock: Clock, recorder: Recorder, column: str, mark: str
 ) -> None:
-    """After the last checkpoint every signature and rule is checked again, as well as every column."""
-    ledger = build(db_url, keyring, clock, recorder)
+    """After the last checkpoint (and after a mark there) every signature and rule is checked
+    again, as well as every column."""
+    ledger = build(db_url, keyring, clock, recorder, mark)
     try:
         (event_id,) = fetch(
             ledger, "SELECT event_id FROM ledger_leaves WHERE notification_id = 11"

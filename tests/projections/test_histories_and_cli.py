@@ -12,9 +12,11 @@ from typer.testing import CliRunner
 from cli.main import app
 from ledger.errors import NotFound
 from ledger.export_layout import export_ledger
+from ledger.keyring import Keyring
 from ledger.log.merkle import leaf_hash, verify_inclusion
 from ledger.projections.service import Reports
 from ledger.service import Ledger
+from ledger.verification.mark import check_with_mark
 from tests.conftest import Clock, Recorder
 from tests.projections.signed_city import SignedCity, record_city
 
@@ -90,3 +92,19 @@ def test_cli_report_names_the_reports_it_knows(city: SignedCity, sqlite_url: str
     result = CliRunner().invoke(app, ["report", "nonsense", "--db", sqlite_url])
     assert result.exit_code != 0
     assert "promises" in result.output
+
+
+def test_cli_report_with_the_log_key_prints_what_it_prints_without_and_leaves_a_mark(
+    city: SignedCity, sqlite_url: str, keyring: Keyring
+) -> None:
+    """With --keys the check starts from the verified-through mark; the figures are the same."""
+    runner = CliRunner()
+    plain = runner.invoke(app, ["report", "groups", "--csv", "--db", sqlite_url])
+    assert plain.exit_code == 0, plain.output
+    with_keys = ["report", "groups", "--csv", "--db", sqlite_url, "--keys", str(keyring.directory)]
+    first = runner.invoke(app, with_keys)  # the full check, which leaves a mark
+    assert first.exit_code == 0, first.output
+    assert check_with_mark(city.ledger.store, keyring.log_key()) is not None
+    second = runner.invoke(app, with_keys)  # from the mark
+    assert second.exit_code == 0, second.output
+    assert plain.output == first.output == second.output

@@ -1,0 +1,120 @@
+"""One hash over every stored value the program acts on, as it was checked.
+
+A verified-through mark (``ledger.verification.mark``) names a digest of the
+stored rows a full check compared: every column of every event row (in
+notification order), every column of every leaf index row (in log order),
+every checkpoint row up to the mark's size, and the report snapshot row with
+its tracking position. ``RowDigest`` computes it from the rows a check reads,
+so the digest is of the very values that were checked, never of a second read.
+
+Each row is hashed as a header line of its numbers and the lengths of its
+other values, then those values: no two different row sets give the same
+bytes by shifting bytes from one column or row to the next.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Sequence
+from typing import Any
+
+from ledger.storage.port import CheckpointRow, LeafRow, StoredLeaf, StoredReportSnapshot
+
+DIGEST_VERSION = b"ceasefire-ledger stored rows v1\n"
+
+
+def _framed(*values: bytes) -> bytes:
+    return b"".join(len(v).to_bytes(8, "big") + v for v in values)
+
+
+def _text(value: Any) -> bytes:
+    return str(value).encode("utf-8")
+
+
+class RowDigest:
+    """Hashes stored rows table by table, in order; a copy can be taken at any point.
+
+    ``versions``: when kept, the highest ``originator_version`` hashed for each
+    ``originator_id`` (the lifecycles as of the last row hashed).
+    """
+
+    def __init__(self, *, keep_versions: bool = False) -> None:
+        self._events = hashlib.sha256(b"ledger_events\n")
+        self._leaves = hashlib.sha256(b"ledger_leaves\n")
+        self.last_event = 0
+        """The notification id of the last event row hashed."""
+        self.leaves = 0
+        """How many leaf index rows were hashed."""
+        self.versions: dict[str, int] | None = {} if keep_versions else None
+        self.trusted_snapshot: bytes | None = None
+        """The snapshot digest a verified mark names: that row needs no refold."""
+        self.snapshot: bytes | None = None
+        """The digest of the snapshot row as checked (None until it was)."""
+        self.checkpoint_rows: Sequence[CheckpointRow] = ()
+        """The checkpoint rows as the check read them."""
+
+    def event(self, stored: StoredLeaf) -> None:
+        self.event_row(
+            stored.notification_id,
+            stored.originator_id,
+            stored.originator_version,
+            stored.topic,
+            stored.state,
+        )
+
+    def event_row(
+        self, notification_id: int, originator_id: str, version: int, topic: str, state: bytes
+    ) -> None:
+        oid, kind = originator_id.encode("utf-8"), topic.encode("utf-8")
+        self._events.update(
+            b"%d %d %d %d %d\n%s%s%s"
+            % (notification_id, version, len(oid), len(kind), len(state), oid, kind, state)
+        )
+        self.last_event = notification_id
+        if self.versions is not None:
+            self.versions[originator_id] = max(version, self.versions.get(originator_id, 0))
+
+    def leaf(self, row: LeafRow) -> None:
+        texts = [
+            v.encode("utf-8")
+            for v in (row.event_id, row.type, row.recorder, row.occurred_at, row.aggregate_id)
+        ]
+        self._leaves.update(
+            b"%d %d %d %d %d %d %d %d\n"
+            % (row.leaf_index, row.notification_id, len(row.leaf_hash), *map(len, texts))
+            + row.leaf_hash
+            + b"".join(texts)
+        )
+        self.leaves += 1
+
+    def rows(self) -> bytes:
+        """The digest of the rows hashed so far and of the checkpoint rows up to ``leaves``."""
+        signed = hashlib.sha256(b"ledger_checkpoints\n")
+        for size, root, note, signed_at in self.checkpoint_rows:
+            if size <= self.leaves:
+                signed.update(_framed(_text(size), root, _text(note), _text(signed_at)))
+        return hashlib.sha256(
+            DIGEST_VERSION
+            + _framed(
+                _text(self.last_event),
+                _text(self.leaves),
+                self._events.copy().digest(),
+                self._leaves.copy().digest(),
+                signed.digest(),
+            )
+        ).digest()
+
+    def take_snapshot(self, row: StoredReportSnapshot | None) -> bool:
+        """Hash the snapshot row as read; True if it is the one a verified mark names."""
+        self.snapshot = snapshot_digest(row)
+        return self.trusted_snapshot is not None and self.snapshot == self.trusted_snapshot
+
+
+def snapshot_digest(row: StoredReportSnapshot | None) -> bytes:
+    """The digest of the report snapshot row and its tracking position (or of its absence)."""
+    if row is None:
+        return hashlib.sha256(b"reports_facts_snapshot none\n").digest()
+    return hashlib.sha256(
+        b"reports_facts_snapshot\n"
+        + _framed(row.state, _text(row.notification_id), _text(row.tree_size), _text(row.tracked))
+    ).digest()

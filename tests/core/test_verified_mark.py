@@ -1,0 +1,224 @@
+"""The verified-through mark: the check from it gives what the full check gives, or is refused.
+
+A check before acting by the log key's holder leaves a mark; the next one
+starts from it. Its report must equal the full check's; a mark that is not
+the log key's own, or whose text or digest was edited, is refused (the full
+check runs instead); a process without the log key never reads it. Edits to
+the rows a mark covers are in ``test_tamper_matrix.py`` (every case runs with
+a mark present).
+"""
+
+from __future__ import annotations
+
+import base64
+
+import pytest
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+from sqlalchemy import text
+from sqlalchemy.engine import Engine
+
+from ledger.errors import ProofError
+from ledger.keyring import Keyring
+from ledger.log.checkpoint import Checkpoint
+from ledger.log.note import NoteSigner, parse_note, sign_note
+from ledger.projections.service import Reports
+from ledger.service import Ledger
+from ledger.storage.sql_store import Store
+from ledger.verification import before_acting
+from ledger.verification.mark import Mark, check_with_mark
+from ledger.verification.replay import VerifyReport, verify_store
+from tests.conftest import Clock, Recorder
+
+
+def grow(ledger: Ledger, recorder: Recorder, clock: Clock, n: int, start: int = 0) -> None:
+    for i in range(start, start + n):
+        clock.advance(minutes=1)
+        ledger.append(
+            [
+                recorder.sign(
+                    "group.registered",
+                    "police",
+                    {"group": f"g-{i}", "name": f"G {i}", "kind": "other", "area": "Lyari"},
+                )
+            ]
+        )
+
+
+def check_by_key_holder(ledger: Ledger, keyring: Keyring, clock: Clock) -> VerifyReport:
+    fresh = Ledger.open(ledger.store.url, log_key=keyring.log_key(), clock=clock)
+    try:
+        return fresh.verify_before_acting()
+    finally:
+        fresh.close()
+
+
+def same(marked: VerifyReport, full: VerifyReport) -> None:
+    assert marked.ok and full.ok, ([str(p) for p in marked.problems], full.problems)
+    assert (
+        marked.events,
+        marked.root,
+        marked.checkpoints,
+        marked.latest_checkpoint_size,
+        marked.log_key,
+        marked.origin,
+    ) == (
+        full.events,
+        full.root,
+        full.checkpoints,
+        full.latest_checkpoint_size,
+        full.log_key,
+        full.origin,
+    )
+
+
+def stored_mark(ledger: Ledger) -> Mark:
+    note = ledger.store.verified_mark()
+    assert note is not None
+    mark = Mark.parse(parse_note(note).text)
+    assert mark is not None
+    return mark
+
+
+def engine(ledger: Ledger) -> Engine:
+    store = ledger.store
+    assert isinstance(store, Store)
+    return store.engine
+
+
+def set_mark(ledger: Ledger, note: str) -> None:
+    with engine(ledger).begin() as conn:
+        conn.execute(text("UPDATE ledger_verified_mark SET note = :n"), {"n": note})
+
+
+@pytest.mark.postgres
+def test_the_check_from_a_mark_gives_what_the_full_check_gives(
+    ledger: Ledger, keyring: Keyring, recorder: Recorder, clock: Clock
+) -> None:
+    grow(ledger, recorder, clock, 5)
+    ledger.sign_checkpoint()
+    check_by_key_holder(ledger, keyring, clock)
+    assert stored_mark(ledger).size == ledger.size == 6
+    found = check_with_mark(ledger.store, keyring.log_key())
+    assert found is not None
+    same(found[0], verify_store(ledger.store))
+
+
+@pytest.mark.postgres
+def test_what_was_stored_after_the_mark_is_checked_and_the_mark_advances(
+    ledger: Ledger, keyring: Keyring, recorder: Recorder, clock: Clock
+) -> None:
+    grow(ledger, recorder, clock, 2)
+    head = {"head": "H-1", "term_start": clock.stamp(), "reason": "appointed"}
+    ledger.append([recorder.sign("head.appointed", "committee", head)])
+    ledger.sign_checkpoint()
+    check_by_key_holder(ledger, keyring, clock)
+    assert stored_mark(ledger).size == 4
+    clock.advance(minutes=1)
+    removed = {"head": "H-1", "reason": "term ended"}  # a lifecycle opened before the mark
+    ledger.append([recorder.sign("head.removed", "committee", removed)])
+    grow(ledger, recorder, clock, 3, start=2)
+    ledger.sign_checkpoint()
+    grow(ledger, recorder, clock, 2, start=5)
+    runner = Reports(ledger)._runner  # noqa: SLF001
+    assert runner is not None
+    runner.projection.snapshot()  # a snapshot saved after the mark
+    found = check_with_mark(ledger.store, keyring.log_key())
+    assert found is not None
+    same(found[0], verify_store(ledger.store))
+    check_by_key_holder(ledger, keyring, clock)
+    assert stored_mark(ledger).size == ledger.size == 10
+
+
+def forged(mark_note: str, edit: str) -> str:
+    """The stored mark with one thing changed, its signature line kept."""
+    parsed = parse_note(mark_note)
+    lines = parsed.text.split("\n")
+    if edit == "size":
+        lines[2] = "size 1"
+    elif edit == "rows":
+        raw = base64.b64decode(lines[5].removeprefix("rows "))
+        lines[5] = "rows " + base64.b64encode(bytes([raw[0] ^ 1]) + raw[1:]).decode()
+    elif edit == "first-line":
+        lines[0] = "a checkpoint"
+    return "\n".join(lines) + mark_note[len(parsed.text) :]
+
+
+@pytest.mark.postgres
+@pytest.mark.parametrize("how", ["size", "rows", "first-line", "another-key", "garbage"])
+def test_a_forged_mark_is_refused_and_the_full_check_runs(
+    ledger: Ledger, keyring: Keyring, recorder: Recorder, clock: Clock, how: str
+) -> None:
+    grow(ledger, recorder, clock, 3)
+    check_by_key_holder(ledger, keyring, clock)
+    note = ledger.store.verified_mark()
+    assert note is not None
+    assert check_with_mark(ledger.store, keyring.log_key()) is not None  # the genuine one holds
+    if how == "another-key":
+        mark = stored_mark(ledger)
+        note = sign_note(mark.to_text(), [NoteSigner(mark.origin, Ed25519PrivateKey.generate())])
+    elif how == "garbage":
+        note = "not a note"
+    else:
+        note = forged(note, how)
+    set_mark(ledger, note)
+    assert check_with_mark(ledger.store, keyring.log_key()) is None
+    full = check_by_key_holder(ledger, keyring, clock)  # falls back, passes, marks again
+    same(full, verify_store(ledger.store))
+    assert stored_mark(ledger).size == ledger.size
+
+
+@pytest.mark.postgres
+def test_a_mark_and_a_checkpoint_cannot_be_taken_for_each_other(
+    ledger: Ledger, keyring: Keyring, recorder: Recorder, clock: Clock
+) -> None:
+    grow(ledger, recorder, clock, 2)
+    checkpoint = ledger.sign_checkpoint()
+    check_by_key_holder(ledger, keyring, clock)
+    note = ledger.store.verified_mark()
+    assert note is not None
+    with pytest.raises(ProofError):
+        Checkpoint.parse(parse_note(note).text)
+    assert Mark.parse(parse_note(checkpoint.note).text) is None
+    set_mark(ledger, checkpoint.note)  # signed by the very log key
+    assert check_with_mark(ledger.store, keyring.log_key()) is None
+
+
+@pytest.mark.postgres
+def test_a_process_without_the_log_key_never_reads_the_mark(
+    ledger: Ledger,
+    keyring: Keyring,
+    recorder: Recorder,
+    clock: Clock,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    grow(ledger, recorder, clock, 2)
+    check_by_key_holder(ledger, keyring, clock)
+    before = ledger.store.verified_mark()
+
+    def refuse(*args: object, **kwargs: object) -> None:
+        raise AssertionError("the mark was read by a process without the log key")
+
+    monkeypatch.setattr(before_acting, "check_with_mark", refuse)
+    reader = Ledger.open(ledger.store.url, clock=clock)
+    try:
+        same(reader.verify_before_acting(), verify_store(ledger.store))
+    finally:
+        reader.close()
+    assert ledger.store.verified_mark() == before
+
+
+@pytest.mark.postgres
+@pytest.mark.parametrize("change", ["delete", "another-row"])
+def test_a_removed_or_doubled_mark_row_only_costs_a_full_check(
+    ledger: Ledger, keyring: Keyring, recorder: Recorder, clock: Clock, change: str
+) -> None:
+    grow(ledger, recorder, clock, 2)
+    check_by_key_holder(ledger, keyring, clock)
+    with engine(ledger).begin() as conn:
+        if change == "delete":
+            conn.execute(text("DELETE FROM ledger_verified_mark"))
+        else:
+            conn.execute(text("UPDATE ledger_verified_mark SET id = 2"))
+    assert check_with_mark(ledger.store, keyring.log_key()) is None
+    same(check_by_key_holder(ledger, keyring, clock), verify_store(ledger.store))
+    assert stored_mark(ledger).size == ledger.size
