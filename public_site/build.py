@@ -410,6 +410,7 @@ class SiteBuilder:
             cp["size"],
             self.source.checkpoint.root_hash,
             under="data/",
+            tree=self.source.tree,
         )
         return len(ids)
 
