@@ -13,7 +13,9 @@ Writing is incremental (see ``public_site.output``): only the checkpoint page
 and the pages that show figures name the checkpoint; every other page links
 to the checkpoint page, so a page is rewritten only when what it renders
 changed. A case page is keyed by the digest of its case's history and of the
-renderer (``renderer_version``): an unchanged case is not even rendered. Pages
+renderer (``renderer_version``): an unchanged case is not even rendered; so is
+a month page of the promises or the cases, by its rows (``public_site.filters``:
+each row is on one page per language). Pages
 are rendered by ``processes`` worker processes (forked, sharing the reports
 computed once) when there are enough of them to be worth it.
 """
@@ -40,14 +42,13 @@ from ledger.projections.report_names import REPORT_NAMES
 from public_site import charts, downloads, labels
 from public_site.case_pages import CasePages
 from public_site.feeds import DEFAULT_BASE_URL, FEED, feed_id, parse_base_url
-from public_site.filters import Filters, by_group_outcome_month
+from public_site.filters import Filters, View, by_group_outcome_month
 from public_site.fonts import font_files, stylesheet
 from public_site.i18n import LANGUAGES, Formatter, Language, translations
 from public_site.labels import N_
 from public_site.methodology import METHODOLOGY, render_methodology, translation_of
-from public_site.output import SiteWriter, WrittenPart
+from public_site.output import SiteWriter, WrittenPart, inputs_digest
 from public_site.pages import SiteData, file_slug, iter_group_ids
-from public_site.row_cache import CACHE_DIR, RowCache, inputs_digest
 from public_site.source import SiteSource
 
 HERE = Path(__file__).resolve().parent
@@ -285,24 +286,15 @@ class SiteBuilder:
         row_macro: str,
         **context: Any,
     ) -> None:
-        """The table's page and one page per filter value; each row rendered once, joined into its pages."""
+        """The table's pages: the month pages that hold its rows, and the pages that count them by month.
+
+        A month page is keyed by the digest of its rows and of everything else
+        it shows (the lists of months, groups and outcomes, the renderer): it
+        names no checkpoint, so a month whose rows did not change is neither
+        rendered nor written again.
+        """
         code, name = language.code, filters.table
-        macros = env.get_template("rows.html").make_module(
-            self.page_context(language, f"{code}/{name}.html")
-        )
-        render_row = getattr(macros, row_macro)
-        shown = {"groups": self.data.group_names, "pages": sorted(self.group_pages)}
-        cache = RowCache(
-            self.writer,
-            f"{CACHE_DIR}/{code}-{name}.json",
-            inputs_digest([self.version, row_macro, shown]),
-        )
-        html = [
-            cache.html(inputs_digest(row), lambda r=row: str(render_row(r)))  # type: ignore[misc]
-            for row in rows
-        ]
-        cache.save()
-        for view in filters.views:
+        for view in filters.summaries:
             self.render(
                 env,
                 language,
@@ -311,9 +303,53 @@ class SiteBuilder:
                 page=name,
                 filters=filters,
                 view=view,
-                rows_html=Markup("".join(html[i] for i in view.rows)),
+                months=filters.by_month(view),
                 **context,
             )
+        shown = {
+            "groups": self.data.group_names,
+            "pages": sorted(self.group_pages),
+            "months": [month.value for month in filters.months],
+            "values": {d: [v.value for v in views] for d, views in filters.by_dimension.items()},
+        }
+        frame = inputs_digest([self.version, code, name, row_macro, shown])
+        for month in filters.months:
+            month_rows = [rows[i] for i in month.rows]
+            self.writer.write_keyed(
+                f"{code}/{month.page}",
+                f"{frame}.{inputs_digest(month_rows)}",
+                lambda m=month, r=month_rows: self.month_page(  # type: ignore[misc]
+                    env, language, filters, m, r, row_macro
+                ),
+            )
+            self.pages += 1
+
+    def month_page(
+        self,
+        env: Environment,
+        language: Language,
+        filters: Filters,
+        month: View,
+        rows: list[dict[str, Any]],
+        row_macro: str,
+    ) -> str:
+        """One month of a table: its rows, each rendered once, with the in-page filter by group and outcome."""
+        path = f"{language.code}/{month.page}"
+        render_row = getattr(
+            env.get_template("rows.html").make_module(self.page_context(language, path)), row_macro
+        )
+        return self.render_html(
+            env,
+            language,
+            f"{filters.table}.html",
+            path,
+            page=filters.table,
+            figures=False,
+            filters=filters,
+            view=month,
+            months=[],
+            rows_html=Markup("".join(str(render_row(row)) for row in rows)),
+        )
 
     def case_renderers(self, environments: dict[str, Environment]) -> list[tuple[CasePages, str]]:
         """Each language's case page renderer, with the digest of its frame (part of every case page's key)."""
@@ -374,6 +410,7 @@ class SiteBuilder:
             cp["size"],
             self.source.checkpoint.root_hash,
             under="data/",
+            tree=self.source.tree,
         )
         return len(ids)
 

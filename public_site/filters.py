@@ -1,13 +1,16 @@
-"""Filtered views of a long table: one static page per value of one dimension.
+"""Filtered views of a long table, with every row published once per language.
 
-The site is static files, so a filter is a link: the promises page links to
-``promises-by-outcome-broken.html``, which lists the broken promises only,
-and so on for every group, outcome and month that has a row. One dimension at
-a time, never the cross product: a city with g groups, o outcomes and m months
-gets g + o + m pages per table and language, each row appearing once per
-dimension. The pages sit beside the table's own page (same depth), so a row's
-HTML, links included, is rendered once per language and joined into every
-page that shows it.
+The site is static files, so a filter is a link. A table's rows are split by
+the month of their time (the shooting, the case's first event) into one page
+per month, ``promises-by-month-2026-03.html``: the month pages partition the
+table, and they are the only pages that hold its rows. The table's own page
+and the page of each group and each outcome (``promises-by-group-<g>.html``,
+``promises-by-outcome-broken.html``) list, month by month, how many rows have
+that value, each a link to the month's page asking it for that value
+(``?group=<g>`` or ``?outcome=broken``); there a script shows only those rows,
+and without a script the whole month is shown, each row naming its group and
+outcome. So a city with r rows publishes r rows per language, not one copy
+per dimension, and a month whose rows did not change keeps its page as it was.
 """
 
 from __future__ import annotations
@@ -61,6 +64,29 @@ class Filters:
     def views(self) -> list[View]:
         return [self.everything] + [v for views in self.by_dimension.values() for v in views]
 
+    @property
+    def months(self) -> tuple[View, ...]:
+        """The month pages: every row is on exactly one of them."""
+        return self.by_dimension[PAGES_BY]
+
+    @property
+    def summaries(self) -> list[View]:
+        """The pages that count rows by month and link to the month pages: the table's own page,
+        and one per group and per outcome."""
+        return [self.everything] + [
+            v for key, views in self.by_dimension.items() if key != PAGES_BY for v in views
+        ]
+
+    def by_month(self, view: View) -> list[tuple[View, int]]:
+        """Each month page with how many of ``view``'s rows it holds (months with none left out)."""
+        shown = set(view.rows)
+        counted = [(month, sum(1 for i in month.rows if i in shown)) for month in self.months]
+        return [(month, count) for month, count in counted if count]
+
+
+PAGES_BY = "month"
+"""The dimension whose pages hold the rows: every row has exactly one month."""
+
 
 def page_name(table: str, dimension: str, value: str) -> str:
     return f"{table}-by-{dimension}-{file_slug(value)}.html"
@@ -84,9 +110,9 @@ def filters_for(table: str, rows: Sequence[Row], dimensions: Sequence[Dimension]
     return Filters(table, tuple(dimensions), everything, by_dimension)
 
 
-def month_of(moment: str | None) -> list[str]:
-    """The month ("YYYY-MM", UTC as every date on the site) of a recorded time."""
-    return [moment[:7]] if moment else []
+def month_of(moment: str) -> list[str]:
+    """The month ("YYYY-MM", UTC as every date on the site) of a recorded time (every statement has one)."""
+    return [moment[:7]]
 
 
 def by_group_outcome_month(

@@ -26,6 +26,7 @@ import shutil
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 STATE_FILE = ".site-state.json"
 
@@ -203,3 +204,9 @@ def file_digest(source: Path) -> str:
         for chunk in iter(lambda: handle.read(1 << 20), b""):
             hasher.update(chunk)
     return hasher.hexdigest()
+
+
+def inputs_digest(value: Any) -> str:
+    """The digest of what a page renders (JSON, keys sorted: equal data, equal digest), for ``write_keyed``."""
+    text = json.dumps(value, sort_keys=True, ensure_ascii=False, separators=(",", ":"), default=str)
+    return hashlib.blake2b(text.encode("utf-8"), digest_size=16).hexdigest()

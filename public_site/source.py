@@ -36,6 +36,7 @@ from ledger.export_layout import (
     write_pinned_log,
 )
 from ledger.log.checkpoint import Checkpoint
+from ledger.log.merkle import MerkleTree
 from ledger.log.note import NoteVerifier, open_note, parse_note
 
 if TYPE_CHECKING:
@@ -66,6 +67,9 @@ class SiteSource:
     leaves_path: Path
     witnesses: list[Witness] = field(default_factory=list)
     scratch: Path | None = None
+    tree: MerkleTree | None = None
+    """The ledger's tree of leaf hashes, when it verified at least ``size`` leaves before acting: the
+    tiles are made from it instead of hashing every leaf again (``ledger.log.tiles.write_tiles``)."""
 
     @property
     def size(self) -> int:
@@ -155,6 +159,7 @@ def open_ledger_source(
         leaves_path,
         witnesses_of(latest.note, witness_vkeys or []),
         scratch,
+        ledger.tree if ledger.verified_size >= checkpoint.size else None,
     )
 
 

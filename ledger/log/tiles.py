@@ -27,6 +27,7 @@ import json
 import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from functools import partial
 from typing import Protocol
 
 from ledger.errors import ProofError
@@ -190,37 +191,71 @@ class TileWriter(Protocol):
 
 
 def write_tiles(
-    writer: TileWriter, leaves: Iterable[bytes], tree_size: int, root: bytes, *, under: str = ""
+    writer: TileWriter,
+    leaves: Iterable[bytes],
+    tree_size: int,
+    root: bytes,
+    *,
+    under: str = "",
+    tree: MerkleTree | None = None,
 ) -> list[str]:
     """Write the tiles, entry bundles and id shards of the first ``tree_size`` leaves; return the event ids.
 
     Paths are ``under`` followed by ``tile/...`` and ``ids/...``. Raises
     ValueError if the leaves do not hash to the checkpoint's root: tiles from
     which proofs fail are never published.
+
+    ``tree`` is a tree of at least ``tree_size`` leaf hashes already checked
+    against the leaves they stand for (the ledger's, after it verified its
+    store before acting): with it, no leaf is hashed again except those of
+    the entry bundles written now, each checked against the hash its tile
+    holds. A full tile, hash tile or entry bundle, is committed to by the root
+    of its subtree, which never changes as the log grows: it is keyed by that
+    root, so a rebuild neither assembles nor hashes the full tiles it wrote before.
     """
     texts = list(leaves)
     if len(texts) != tree_size:
         raise ValueError(f"{len(texts)} leaves for a checkpoint of size {tree_size}")
-    hashes = [leaf_hash(leaf) for leaf in texts]
-    tree = MerkleTree(lambda start, end: hashes[start:end], size=tree_size)
-    if tree_size and tree.root() != root:
+    checked = tree is not None
+    if tree is None:
+        hashes = [leaf_hash(leaf) for leaf in texts]
+        tree = MerkleTree(lambda start, end: hashes[start:end], size=tree_size)
+    elif tree.size < tree_size:
+        raise ValueError(f"a tree of {tree.size} leaves for a checkpoint of size {tree_size}")
+    if tree_size and tree.root(tree_size) != root:
         raise ValueError("the leaves do not hash to the checkpoint's root")
+    merkle = tree
+
+    def hash_tile(level: int, tile: TileAddress) -> bytes:
+        return b"".join(merkle.tile_hashes(level, tile.index, tile.width))
+
+    def bundle(tile: TileAddress) -> bytes:
+        start = tile.index * TILE_WIDTH
+        entries = texts[start : start + tile.width]
+        if checked and [leaf_hash(e) for e in entries] != merkle.tile_hashes(
+            0, tile.index, tile.width
+        ):
+            raise ValueError(
+                f"the leaves of entry bundle {tile.index} are not the ones the tree holds"
+            )
+        return entry_bundle(entries)
+
     level = 0
     while tree_size >> (TILE_HEIGHT * level):
         for tile in tiles_of(tree_size, level):
-            data = b"".join(tree.tile_hashes(level, tile.index, tile.width))
-            writer.write(under + tile.path, data)
+            if tile.is_full:
+                key = _subtree_key(merkle, level + 1, tile.index)
+                produce = partial(hash_tile, level, tile)
+                writer.write_keyed(under + tile.path, key, produce)
+            else:
+                writer.write(under + tile.path, hash_tile(level, tile))
         level += 1
     for tile in tiles_of(tree_size, None):
-        start = tile.index * TILE_WIDTH
-        bundle = texts[start : start + tile.width]
         if tile.is_full:
-            # A full bundle is committed to by its subtree root, which never changes.
-            subtree = tree.subtree_hash(start, start + TILE_WIDTH)
-            key = base64.b64encode(subtree).decode("ascii")
-            writer.write_keyed(under + tile.path, key, lambda b=bundle: entry_bundle(b))  # type: ignore[misc]
+            key = _subtree_key(merkle, 1, tile.index)
+            writer.write_keyed(under + tile.path, key, partial(bundle, tile))
         else:
-            writer.write(under + tile.path, entry_bundle(bundle))
+            writer.write(under + tile.path, bundle(tile))
     ids = [event_id_of_leaf(leaf) for leaf in texts]
     prefix = id_prefix_length(tree_size)
     shards: dict[str, dict[str, int]] = {}
@@ -229,3 +264,9 @@ def write_tiles(
     for name, shard in shards.items():
         writer.write(f"{under}ids/{name}.json", json.dumps(shard, separators=(",", ":")))
     return ids
+
+
+def _subtree_key(tree: MerkleTree, height: int, index: int) -> str:
+    """The root of the ``index``-th aligned subtree of 256**``height`` leaves, as a key (base64)."""
+    span = TILE_WIDTH**height
+    return base64.b64encode(tree.subtree_hash(index * span, (index + 1) * span)).decode("ascii")

@@ -1,30 +1,55 @@
-/* Client-side filtering of the flag table. Without JavaScript the form stays
- * hidden and the whole table (with its summary by rule and status) is shown. */
+/* Client-side filtering of tables. Without JavaScript each form stays hidden and the whole table is shown.
+ *
+ * The flag table (releases, custody): its summary by rule and status is on the page, the form filters rows.
+ * A month of the promises or the cases: the form starts with the group or outcome the page was asked for
+ * (?group=…, ?outcome=…, as the pages that count them link to it); without JavaScript the whole month is
+ * shown, each row naming its groups and outcome. */
 (function () {
   "use strict";
-  var form = document.getElementById("flag-filters");
-  var table = document.getElementById("flag-table");
-  if (!form || !table) { return; }
-  var selects = form.querySelectorAll("select[data-filter]");
-  var rows = table.tBodies[0].querySelectorAll("tr[data-rule]");
-  var count = document.getElementById("flag-count");
-  function apply() {
-    var shown = 0;
-    rows.forEach(function (row) {
-      var ok = true;
-      selects.forEach(function (select) {
-        var want = select.value, key = select.dataset.filter;
-        if (!want) { return; }
-        var have = row.dataset[key] || "";
-        if (key === "group" ? have.split(" ").indexOf(want) < 0 : have !== want) { ok = false; }
+  /* Show the rows whose data attributes match every chosen value (a row's groups are a list); call
+   * ``shown`` with how many are shown, now and whenever a choice changes. */
+  function filter(form, rows, shown) {
+    var selects = form.querySelectorAll("select[data-filter]");
+    function apply() {
+      var count = 0;
+      rows.forEach(function (row) {
+        var ok = true;
+        selects.forEach(function (select) {
+          var want = select.value, key = select.dataset.filter;
+          if (!want) { return; }
+          var have = row.dataset[key] || "";
+          if (key === "group" ? have.split(" ").indexOf(want) < 0 : have !== want) { ok = false; }
+        });
+        row.hidden = !ok;
+        if (ok) { count += 1; }
       });
-      row.hidden = !ok;
-      if (ok) { shown += 1; }
-    });
-    count.textContent = shown + " / " + rows.length;
+      shown(count);
+    }
+    selects.forEach(function (select) { select.addEventListener("change", apply); });
+    form.addEventListener("submit", function (event) { event.preventDefault(); });
+    form.hidden = false;
+    apply();
   }
-  selects.forEach(function (select) { select.addEventListener("change", apply); });
-  form.addEventListener("submit", function (event) { event.preventDefault(); });
-  form.hidden = false;
-  apply();
+
+  var flags = document.getElementById("flag-filters");
+  var flagTable = document.getElementById("flag-table");
+  if (flags && flagTable) {
+    var flagRows = flagTable.tBodies[0].querySelectorAll("tr[data-rule]");
+    var flagCount = document.getElementById("flag-count");
+    filter(flags, flagRows, function (count) { flagCount.textContent = count + " / " + flagRows.length; });
+  }
+
+  var month = document.getElementById("row-filters");
+  var monthTable = document.getElementById("row-table");
+  if (month && monthTable) {
+    var asked = new URLSearchParams(window.location.search);
+    month.querySelectorAll("select[data-filter]").forEach(function (select) {
+      var want = asked.get(select.dataset.filter);
+      if (want && select.querySelector("option[value='" + CSS.escape(want) + "']")) { select.value = want; }
+    });
+    var rowsShown = document.getElementById("rows-shown");
+    filter(month, monthTable.tBodies[0].querySelectorAll("tr[data-outcome]"), function (count) {
+      rowsShown.textContent = String(count).replace(/\B(?=(\d{3})+(?!\d))/g, rowsShown.dataset.separator || "");
+    });
+  }
 })();

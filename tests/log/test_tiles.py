@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import subprocess
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -21,7 +22,7 @@ from ledger.log.tiles import (
     write_tiles,
 )
 from ledger.statements import event_id_of_leaf
-from public_site.output import SiteWriter
+from public_site.output import STATE_FILE, SiteWriter
 
 
 def c2sp_path_of(go_path: str) -> str:
@@ -123,3 +124,58 @@ def test_tiles_are_never_written_from_leaves_that_miss_the_checkpoints_root(
     with pytest.raises(ValueError, match="1 leaves for a checkpoint of size 2"):
         write_tiles(SiteWriter(tmp_path), texts, 2, leaf_hash(texts[0]))
     assert not any(tmp_path.iterdir())
+
+
+def test_tiles_from_the_ledgers_tree_equal_those_from_the_leaves_and_full_tiles_are_not_made_again(
+    tmp_path: Path,
+) -> None:
+    """A tree of checked leaf hashes (larger than the checkpoint, as a ledger that grew) gives the
+    same files; a second build at a larger size neither assembles nor hashes a full tile again."""
+    texts = [f'{{"n":{i},"signature":"s","type":"t","v":1}}'.encode() for i in range(800)]
+    hashes = [leaf_hash(t) for t in texts]
+    tree = MerkleTree(lambda a, b: hashes[a:b], size=len(hashes))
+    size = 600
+    write_tiles(SiteWriter(tmp_path / "leaves"), texts[:size], size, tree.root(size))
+    given = SiteWriter(tmp_path / "tree")
+    write_tiles(given, texts[:size], size, tree.root(size), tree=tree)
+    given.finish()
+    files = {p.relative_to(tmp_path / "leaves") for p in (tmp_path / "leaves").rglob("*")}
+    assert files | {Path(STATE_FILE)} == {
+        p.relative_to(tmp_path / "tree") for p in (tmp_path / "tree").rglob("*")
+    }
+    for name in files:
+        if (tmp_path / "leaves" / name).is_file():
+            assert (tmp_path / "leaves" / name).read_bytes() == (
+                tmp_path / "tree" / name
+            ).read_bytes()
+
+    keyed: dict[str, bool] = {}
+
+    class Counting(SiteWriter):
+        def write_keyed(self, relative: str, key: str, produce: Callable[[], str | bytes]) -> bool:
+            keyed[relative] = super().write_keyed(relative, key, produce)
+            return keyed[relative]
+
+    write_tiles(Counting(tmp_path / "tree"), texts, len(texts), tree.root(), tree=tree)
+    assert keyed == {  # the full tiles: those of the first 512 leaves kept, the third one new
+        "tile/0/000": False,
+        "tile/0/001": False,
+        "tile/0/002": True,
+        "tile/entries/000": False,
+        "tile/entries/001": False,
+        "tile/entries/002": True,
+    }
+
+
+def test_an_entry_bundle_is_never_written_with_leaves_the_tree_does_not_hold(
+    tmp_path: Path,
+) -> None:
+    texts = [f'{{"n":{i},"signature":"s","type":"t","v":1}}'.encode() for i in range(300)]
+    hashes = [leaf_hash(t) for t in texts]
+    tree = MerkleTree(lambda a, b: hashes[a:b], size=len(hashes))
+    forged = [*texts[:10], b'{"n":"forged","signature":"s","type":"t","v":1}', *texts[11:]]
+    with pytest.raises(ValueError, match="entry bundle 0 are not the ones the tree holds"):
+        write_tiles(SiteWriter(tmp_path), forged, len(forged), tree.root(), tree=tree)
+    assert not (tmp_path / "tile" / "entries" / "000").exists()
+    with pytest.raises(ValueError, match="a tree of 300 leaves for a checkpoint of size 301"):
+        write_tiles(SiteWriter(tmp_path), [*texts, texts[0]], 301, tree.root(), tree=tree)

@@ -1,4 +1,8 @@
-"""The promises and cases pages filtered by group, outcome and month: static pages, no script needed."""
+"""The promises and cases pages filtered by group, outcome and month: every row once per language.
+
+Each row is on the page of its month; the table's page and the page of each
+group and outcome count their rows month by month and link to the months,
+where a script shows the rows asked for (the whole month without one)."""
 
 from __future__ import annotations
 
@@ -8,6 +12,7 @@ from collections import Counter
 from datetime import datetime
 from pathlib import Path
 from typing import Any
+from urllib.parse import parse_qs, urlsplit
 
 import pytest
 
@@ -19,15 +24,37 @@ from public_site.source import open_ledger_source
 from tests.site.browser import SiteServer
 
 DIMENSIONS = ("group", "outcome", "month")
-TABLE_BODY = re.compile(r'id="rows".*?<tbody>(.*?)</tbody>', re.S)
+TABLE_BODY = re.compile(r'id="row-table".*?<tbody>(.*?)</tbody>', re.S)
+ROW = re.compile(r'<tr data-group="([^"]*)" data-outcome="([^"]*)">(.*?)</tr>', re.S)
+MONTH_COUNTS = re.compile(r'<table class="month-counts">.*?<tbody>(.*?)</tbody>', re.S)
+MONTH_LINK = re.compile(
+    r'<tr><th scope="row"><a href="([^"]+)">[^<]*</a></th><td class="num">([^<]+)</td></tr>'
+)
 FILTER_BAR = re.compile(r'<nav class="filter-bar".*?</nav>', re.S)
 
 
-def table_rows(page: Path) -> list[str]:
-    """The rows of the filtered table on a page (not the empty-state row)."""
+def table_rows(page: Path) -> list[tuple[list[str], str, str]]:
+    """The rows of a month page: (groups, outcome, the row's HTML), as the page's filter reads them."""
     found = TABLE_BODY.search(page.read_text("utf-8"))
     assert found, page
-    return [r for r in re.findall(r"<tr>.*?</tr>", found.group(1), re.S) if "colspan" not in r]
+    rows = [(g.split(), o, html) for g, o, html in ROW.findall(found.group(1))]
+    assert len(rows) == found.group(1).count("<tr"), page  # every row names its group and outcome
+    return rows
+
+
+def month_counts(page: Path) -> dict[str, tuple[str, str | None, int]]:
+    """A counting page's months: month page name -> (dimension asked, value asked, rows counted)."""
+    found = MONTH_COUNTS.search(page.read_text("utf-8"))
+    assert found, page
+    out: dict[str, tuple[str, str | None, int]] = {}
+    for href, count in MONTH_LINK.findall(found.group(1)):
+        parts = urlsplit(href)
+        assert parts.fragment == "rows" and (page.parent / parts.path).is_file(), (page, href)
+        asked = {k: v[0] for k, v in parse_qs(parts.query).items()}
+        assert len(asked) <= 1, href
+        key, value = next(iter(asked.items())) if asked else ("", None)
+        out[Path(parts.path).name] = (key, value, int(count.replace(",", "")))
+    return out
 
 
 def group_of_link(slug: str) -> str:
@@ -48,8 +75,47 @@ def filter_pages(out: Path, lang: str, table: str, dimension: str) -> dict[str, 
     return {group_of_link(p.stem[len(prefix) :]): p for p in (out / lang).glob(f"{prefix}*.html")}
 
 
+def check_table(
+    out: Path,
+    lang: str,
+    table: str,
+    expected: dict[str, dict[str, list[Any]]],
+    key: Any,
+    values: dict[str, Any],
+) -> None:
+    """The month pages hold every row once, each naming its groups and outcome; every counting page
+    counts, month by month, the rows with its value and asks the month page for them."""
+    months = filter_pages(out, lang, table, "month")
+    assert set(months) == set(expected["month"]), (lang, table)
+    shown: dict[Any, tuple[list[str], str, str]] = {}
+    for month, page in months.items():
+        rows = table_rows(page)
+        keys = [key(html) for _, _, html in rows]
+        assert sorted(keys) == sorted(k for k, _ in expected["month"][month]), (lang, month)
+        for k, row in zip(keys, rows, strict=True):
+            assert k not in shown, (lang, k)  # on one month page only
+            shown[k] = row
+    facts = {k: item for items in expected["month"].values() for k, item in items}
+    for k, (groups, outcome, _) in shown.items():
+        assert (groups, outcome) == (values["group"](facts[k]), values["outcome"](facts[k])), k
+    month_of_key = {k: m for m, items in expected["month"].items() for k, _ in items}
+    pages: dict[tuple[str, str | None], Path] = {("", None): out / lang / f"{table}.html"}
+    for dimension in ("group", "outcome"):
+        found = filter_pages(out, lang, table, dimension)
+        assert set(found) == set(expected[dimension]), (lang, table, dimension)
+        pages.update({(dimension, value): page for value, page in found.items()})
+    for (dimension, value), page in pages.items():
+        wanted = expected[dimension][value] if value is not None else list(facts.items())
+        counted = Counter(month_of_key[k] for k, _ in wanted)
+        listed = month_counts(page)
+        assert {name: n for name, (_, _, n) in listed.items()} == {
+            months[m].name: n for m, n in counted.items()
+        }, page
+        assert {(d, v) for d, v, _ in listed.values()} == {(dimension, value)}, page
+
+
 @pytest.mark.parametrize("site", ["hostile_site", "simulated_site"])
-def test_each_promises_filter_lists_exactly_the_projections_triggers(
+def test_each_promises_filter_counts_and_shows_exactly_the_projections_triggers(
     site: str, request: pytest.FixtureRequest
 ) -> None:
     out: Path = request.getfixturevalue(site)["out"]
@@ -57,26 +123,22 @@ def test_each_promises_filter_lists_exactly_the_projections_triggers(
     triggers = published["rows"]
     values = {
         "group": lambda t: t["groups"],
-        "outcome": lambda t: [t["outcome"]],
-        "month": lambda t: [t["shot_at"][:7]],
+        "outcome": lambda t: t["outcome"],
+        "month": lambda t: t["shot_at"][:7],
     }
     assert len({t["outcome"] for t in triggers}) >= 2, "the city must give the filter a choice"
+    expected: dict[str, dict[str, list[Any]]] = {d: {} for d in DIMENSIONS}
+    for t in triggers:
+        item = ((t["incident"], t["group"]), t)
+        for g in t["groups"]:
+            expected["group"].setdefault(g, []).append(item)
+        expected["outcome"].setdefault(t["outcome"], []).append(item)
+        expected["month"].setdefault(t["shot_at"][:7], []).append(item)
     for lang in ("en", "ur"):
-        everything = [promise_key(r) for r in table_rows(out / lang / "promises.html")]
-        assert sorted(everything) == sorted((t["incident"], t["group"]) for t in triggers)
-        for dimension, of in values.items():
-            expected: dict[str, list[tuple[str, str]]] = {}
-            for t in triggers:
-                for value in of(t):
-                    expected.setdefault(value, []).append((t["incident"], t["group"]))
-            pages = filter_pages(out, lang, "promises", dimension)
-            assert set(pages) == set(expected), (lang, dimension)
-            for value, page in pages.items():
-                shown = [promise_key(r) for r in table_rows(page)]
-                assert sorted(shown) == sorted(expected[value]), (lang, dimension, value)
+        check_table(out, lang, "promises", expected, promise_key, values)
 
 
-def test_each_cases_filter_lists_exactly_the_cases_with_that_value(
+def test_each_cases_filter_counts_and_shows_exactly_the_cases_with_that_value(
     hostile_site: dict[str, Any],
 ) -> None:
     out: Path = hostile_site["out"]
@@ -90,44 +152,62 @@ def test_each_cases_filter_lists_exactly_the_cases_with_that_value(
         finally:
             source.close()
     # What the hostile city recorded: FIR-1 released on instructions uncharged, FIR-2 charged.
-    expected = {
-        "group": {"lyari-front": ["FIR-1"], "kemari:dock": ["FIR-2"]},
-        "outcome": {"released_uncharged": ["FIR-1"], "charged": ["FIR-2"]},
+    cases = {
+        "FIR-1": {"group": ["lyari-front"], "outcome": "released_uncharged"},
+        "FIR-2": {"group": ["kemari:dock"], "outcome": "charged"},
+    }
+    assert set(opened) == set(cases)
+    expected: dict[str, dict[str, list[Any]]] = {
+        "group": {
+            "lyari-front": [("FIR-1", cases["FIR-1"])],
+            "kemari:dock": [("FIR-2", cases["FIR-2"])],
+        },
+        "outcome": {
+            "released_uncharged": [("FIR-1", cases["FIR-1"])],
+            "charged": [("FIR-2", cases["FIR-2"])],
+        },
         "month": {},
     }
     for case, month in opened.items():
-        expected["month"].setdefault(month, []).append(case)
+        expected["month"].setdefault(month, []).append((case, cases[case]))
+    values = {"group": lambda c: c["group"], "outcome": lambda c: c["outcome"]}
     for lang in ("en", "ur"):
-        for dimension in DIMENSIONS:
-            pages = filter_pages(out, lang, "cases", dimension)
-            assert set(pages) == set(expected[dimension]), (lang, dimension)
-            for value, page in pages.items():
-                shown = [re.findall(r'/cases/([^"]+)\.html"', r)[0] for r in table_rows(page)]
-                assert sorted(shown) == sorted(expected[dimension][value]), (lang, value)
+        check_table(
+            out,
+            lang,
+            "cases",
+            expected,
+            lambda r: re.findall(r'/cases/([^"]+)\.html"', r)[0],
+            values,
+        )
 
 
 def test_the_simulated_citys_case_filters_split_the_cases_table_by_its_own_columns(
     simulated_site: dict[str, Any],
 ) -> None:
-    """Every case of the full table is on the page of its group(s), its outcome and its month, and nowhere else."""
+    """Every case is on the page of its month, and counted on the page of its group(s) and its outcome."""
     out: Path = simulated_site["out"]
     words = {text: code for code, text in labels.CASE_OUTCOMES.items()}
     expected: dict[str, Counter[str]] = {d: Counter() for d in DIMENSIONS}
-    cases = table_rows(out / "en" / "cases.html")
+    cases = [row for page in (out / "en").glob("cases-by-month-*.html") for row in table_rows(page)]
     assert len(cases) > 20
-    for row in cases:
+    for groups, outcome, row in cases:
         cells = re.findall(r"<td[^>]*>(.*?)</td>", row, re.S)
         opened = datetime.strptime(cells[2], "%b %d, %Y")
-        for group in re.findall(r'/groups/([^"]+)\.html"', cells[1]):
-            expected["group"][group_of_link(group)] += 1
-        expected["outcome"][words[cells[3]]] += 1
+        linked = [group_of_link(g) for g in re.findall(r'/groups/([^"]+)\.html"', cells[1])]
+        assert linked == groups and words[cells[3]] == outcome, row
+        for group in linked:
+            expected["group"][group] += 1
+        expected["outcome"][outcome] += 1
         expected["month"][f"{opened:%Y-%m}"] += 1
     assert len(expected["outcome"]) >= 2 and len(expected["month"]) >= 2
     for lang in ("en", "ur"):
-        for dimension in DIMENSIONS:
+        months = filter_pages(out, lang, "cases", "month")
+        assert {m: len(table_rows(p)) for m, p in months.items()} == dict(expected["month"])
+        for dimension in ("group", "outcome"):
             pages = filter_pages(out, lang, "cases", dimension)
-            shown = {value: len(table_rows(page)) for value, page in pages.items()}
-            assert shown == dict(expected[dimension]), (lang, dimension)
+            counted = {v: sum(n for *_, n in month_counts(p).values()) for v, p in pages.items()}
+            assert counted == dict(expected[dimension]), (lang, dimension)
 
 
 def test_case_outcome_reads_the_verdict_then_the_charge_then_custody() -> None:
@@ -191,12 +271,15 @@ def test_every_filter_link_and_language_switch_leads_to_a_page(
     assert checked > 50
 
 
-def test_filters_work_without_javascript_in_both_languages(
-    browser: Any, hostile_site: dict[str, Any]
+@pytest.mark.parametrize("script", [False, True])
+def test_filters_work_with_and_without_javascript_in_both_languages(
+    browser: Any, hostile_site: dict[str, Any], script: bool
 ) -> None:
+    """From the promises page to an outcome, then to a month: with a script the month shows that
+    outcome's rows; without one, the whole month (each row naming its outcome)."""
     out: Path = hostile_site["out"]
     triggers = json.loads((out / "data" / "reports" / "promises.json").read_text("utf-8"))["rows"]
-    context = browser.new_context(java_script_enabled=False)
+    context = browser.new_context(java_script_enabled=script)
     page = context.new_page()
     try:
         with SiteServer(out) as server:
@@ -209,8 +292,6 @@ def test_filters_work_without_javascript_in_both_languages(
                 code = str(link.get_attribute("href")).split("promises-by-outcome-")[1][:-10]
                 link.click()
                 assert page.url.endswith(f"/{lang}/promises-by-outcome-{code}.html#rows")
-                rows = page.locator("#rows ~ .table-wrap tbody tr")
-                assert rows.count() == sum(1 for t in triggers if t["outcome"] == code) > 0
                 assert (
                     page.locator("nav.filter-bar details[open] summary")
                     .inner_text()
@@ -220,8 +301,19 @@ def test_filters_work_without_javascript_in_both_languages(
                         .rsplit(" ", 1)[0]
                     )
                 )
-                page.locator(".filter-state a").click()
-                assert page.url.endswith(f"/{lang}/promises.html#rows")
-                assert page.locator("#rows ~ .table-wrap tbody tr").count() == len(triggers)
+                first = page.locator("table.month-counts tbody a").first
+                month = str(first.get_attribute("href")).split("promises-by-month-")[1][:7]
+                first.click()
+                assert page.url.endswith(
+                    f"/{lang}/promises-by-month-{month}.html?outcome={code}#rows"
+                )
+                in_month = [t for t in triggers if t["shot_at"][:7] == month]
+                wanted = [t for t in in_month if t["outcome"] == code] if script else in_month
+                assert wanted
+                visible = page.locator("#row-table tbody tr:visible")
+                assert visible.count() == len(wanted)
+                assert page.locator("#row-table tbody tr").count() == len(in_month)
+                assert page.locator("#row-filters").is_visible() == script
+                assert page.locator("#rows-shown").inner_text() == str(len(wanted))
     finally:
         context.close()

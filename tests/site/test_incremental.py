@@ -12,7 +12,6 @@ from ledger.keyring import Keyring
 from ledger.service import Ledger
 from public_site.build import BuildResult, build_site
 from public_site.output import STATE_FILE
-from public_site.row_cache import CACHE_DIR
 from public_site.source import open_ledger_source
 from tests.conftest import Clock, Recorder, chartered_ledger
 from tests.projections.signed_city import SignedCity
@@ -59,9 +58,11 @@ def test_a_rebuild_after_new_events_writes_only_changed_pages_and_equals_a_fresh
     assert sorted(after) == sorted(inodes(fresh))
     for name in after:
         assert (grown / name).read_bytes() == (fresh / name).read_bytes(), name
-    cached = json.loads((grown / CACHE_DIR / "en-cases.json").read_text("utf-8"))["rows"]
-    assert len(cached) == 3  # FIR-1, FIR-2 and FIR-3: only the rows the pages show are kept
     rewritten = {name for name in after if before.get(name) != after[name]}
+    month_pages = {name for name in after if "/cases-by-month-" in name}
+    with_new_case = {name for name in month_pages if "FIR-3" in (grown / name).read_text("utf-8")}
+    assert len(with_new_case) == 2 and with_new_case <= rewritten  # its month, in each language
+    assert not (month_pages - with_new_case) & rewritten
     assert again.files_written == len(rewritten) < full.files_written
     assert again.files_unchanged == len(after) - again.files_written
     assert {"en/cases/FIR-3.html", "ur/cases/FIR-3.html"} <= rewritten
@@ -72,6 +73,7 @@ def test_a_rebuild_after_new_events_writes_only_changed_pages_and_equals_a_fresh
     assert first.files_written == len(before)
     manifest = json.loads((grown / STATE_FILE).read_text("utf-8"))
     assert manifest["en/cases/FIR-1.html"].startswith("key:")
+    assert all(manifest[name].startswith("key:") for name in month_pages)
     assert not list(grown.rglob("*.partial"))
 
 
@@ -110,46 +112,56 @@ def arrest_in_a_new_case(city: SignedCity) -> None:
     )
 
 
-def test_a_cached_row_is_reused_only_under_the_context_it_was_made_in(tmp_path: Path) -> None:
-    from public_site.output import SiteWriter
-    from public_site.row_cache import RowCache
-
-    relative = f"{CACHE_DIR}/en-cases.json"
-    writer = SiteWriter(tmp_path)
-    first = RowCache(writer, relative, "context-1")
-    assert first.html("row-a", lambda: "<tr>a</tr>") == "<tr>a</tr>"
-    first.html("row-b", lambda: "<tr>b</tr>")
-    first.save()
-    writer.finish()
-
-    def never() -> str:
-        raise AssertionError("a cached row was rendered again")
-
-    writer = SiteWriter(tmp_path)
-    again = RowCache(writer, relative, "context-1")
-    assert again.html("row-a", never) == "<tr>a</tr>" and again.reused == 1
-    again.save()
-    writer.finish()
-    assert "row-b" not in json.loads((tmp_path / relative).read_text("utf-8"))["rows"]
-    # a group renamed, or a new template: another context
-    renamed = RowCache(SiteWriter(tmp_path), relative, "context-2")
-    assert renamed.html("row-a", lambda: "<tr>A</tr>") == "<tr>A</tr>" and renamed.reused == 0
+def test_a_month_page_is_rendered_again_only_when_its_rows_or_its_lists_change(
+    tmp_path: Path, shared_keyring: Keyring
+) -> None:
+    """A month of a table names no checkpoint: a new event that changes no case leaves the cases' month
+    pages alone, a new case rewrites its month's page (with the new row) and no other."""
+    with hostile_city(tmp_path, shared_keyring) as (ledger, city):
+        site = tmp_path / "site"
+        first = build(ledger, site, processes=1)
+        months = sorted(site.glob("*/cases-by-month-*.html"))
+        assert months
+        before = {p: (p.stat().st_ino, p.read_text("utf-8")) for p in months}
+        city.record(
+            "shot-elsewhere",
+            "shooting.reported",
+            "police",
+            {
+                "incident": "INC-9",
+                "area": "Lyari",
+                "killed": 0,
+                "injured": 1,
+                "source": "police",
+                "description": "Shots fired in a market street.",
+            },
+        )
+        ledger.sign_checkpoint()
+        second = build(ledger, site, processes=1)
+        assert second.files_written < first.files_written
+        assert {p: (p.stat().st_ino, p.read_text("utf-8")) for p in months} == before
+        arrest_in_a_new_case(city)
+        ledger.sign_checkpoint()
+        build(ledger, site, processes=1)
+    changed = [p for p in months if p.stat().st_ino != before[p][0]]
+    assert changed and all("FIR-3" in p.read_text("utf-8") for p in changed)
+    assert all("FIR-3" not in before[p][1] for p in changed)
+    assert all("FIR-3" not in p.read_text("utf-8") for p in months if p not in changed)
 
 
 def test_a_file_changed_since_the_last_build_is_not_trusted(
     tmp_path: Path, shared_keyring: Keyring
 ) -> None:
-    """A page or a cache of rows edited by hand is written again, not left as the manifest says it was."""
+    """A page edited by hand, a case's or a month's, is written again, not left as the manifest says it was."""
     with hostile_city(tmp_path, shared_keyring) as (ledger, _):
         site = tmp_path / "site"
         build(ledger, site, processes=1)
-        page, cache = site / "en" / "cases" / "FIR-1.html", site / CACHE_DIR / "en-cases.json"
-        good = page.read_text("utf-8")
+        page = site / "en" / "cases" / "FIR-1.html"
+        month = sorted((site / "en").glob("cases-by-month-*.html"))[0]
+        good, good_month = page.read_text("utf-8"), month.read_text("utf-8")
         page.write_text(good.replace("FIR-1", "FIR-X"), "utf-8")
-        saved = json.loads(cache.read_text("utf-8"))
-        saved["rows"] = {digest: "<tr>forged</tr>" for digest in saved["rows"]}
-        cache.write_text(json.dumps(saved), "utf-8")
+        month.write_text(good_month.replace("</tbody>", "<tr>forged</tr></tbody>"), "utf-8")
         again = build(ledger, site, processes=1)
     assert page.read_text("utf-8") == good
-    assert "forged" not in (site / "en" / "cases.html").read_text("utf-8")
-    assert again.files_written == 2  # the page and the cache
+    assert month.read_text("utf-8") == good_month
+    assert again.files_written == 2  # the two pages
