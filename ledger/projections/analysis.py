@@ -140,19 +140,37 @@ class Analysis:
     def triggers(self) -> list[dict[str, Any]]:
         judged = seconds(self.as_of) if self.as_of else 0.0
         bases = self.records.triggers.sync(self.facts, self.files, self.unexplained)
-        return [promises.judge(basis, judged) for basis in bases]
+        return self.records.triggers.judge(bases, judged)
+
+    @cached_property
+    def case_rows(
+        self,
+    ) -> tuple[list[dict[str, Any]], list[dict[str, Any]], list[dict[str, Any]]]:
+        """(spell records, case records, court records), kept per case across tree sizes."""
+        judged = seconds(self.as_of) if self.as_of else 0.0
+        return self.records.rows.sync(self.facts, self.files, self.unexplained, judged)
 
     @cached_property
     def spells(self) -> list[dict[str, Any]]:
-        return equality.spell_records(self.facts, self.files, self.unexplained, self.as_of)
+        return self.case_rows[0]
 
     @cached_property
     def cases(self) -> list[dict[str, Any]]:
-        return equality.case_records(self.facts, self.files, self.as_of)
+        return self.case_rows[1]
+
+    @cached_property
+    def durations(self) -> list[dict[str, Any]]:
+        return self.case_rows[2]
+
+    @cached_property
+    def families(self) -> equality.Families:
+        return equality.families_by_group(self.triggers, self.spells, self.cases)
 
     @cached_property
     def group_rows(self) -> list[dict[str, Any]]:
-        return equality.group_rows(self.facts, self.triggers, self.spells, self.cases)
+        return equality.group_rows(
+            self.facts, self.triggers, self.spells, self.cases, self.families
+        )
 
     @cached_property
     def flags_by_subject(self) -> dict[str, list[str]]:
@@ -274,8 +292,10 @@ def groups_report(a: Analysis) -> ReportTable:
             "Tests across groups are exact where feasible, named, and Holm-corrected as one family.",
         ],
         {
-            "tests": equality.group_tests(a.triggers, a.spells, a.cases, groups),
-            "km_time_to_arrest_hours": equality.km_curves(a.triggers, groups),
+            "tests": equality.group_tests(a.triggers, a.spells, a.cases, groups, a.families),
+            "km_time_to_arrest_hours": equality.km_curves(
+                a.triggers, groups, a.families["triggers"]
+            ),
         },
     )
 
@@ -352,11 +372,10 @@ def officers_report(a: Analysis) -> ReportTable:
 
 
 def court_report(a: Analysis) -> ReportTable:
-    durations = court.case_durations(a.facts, a.files, a.as_of)
     return a.table(
         "court",
         COURT_COLUMNS,
-        court.court_rows(durations),
+        court.court_rows(a.durations),
         [
             "Durations in days from the stage's start: Kaplan-Meier median over the cases that reached the"
             " start, with the cases still waiting censored at the time judged at (median None: not yet reached).",

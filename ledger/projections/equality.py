@@ -26,6 +26,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from functools import partial
+from operator import itemgetter
 from typing import Any
 
 from ledger.projections.casework import CaseFile
@@ -38,7 +39,7 @@ from ledger.projections.statistics import (
     logrank,
     rate,
     rate_ratio,
-    survival,
+    survival_summary,
 )
 
 NO_GROUP = "(no group)"
@@ -61,37 +62,45 @@ def spell_records(
     arrest to the release, censored at the verdict or at the time judged at.
     """
     judged = seconds(as_of) if as_of else 0.0
+    return [
+        r for case in files.values() for r in case_spell_records(facts, case, unexplained, judged)
+    ]
+
+
+def case_spell_records(
+    facts: Facts, case: CaseFile, unexplained: dict[str, list[str]], judged: float
+) -> list[Record]:
+    """The spell records of one case (``spell_records``), judged at ``judged`` (seconds)."""
+    verdict = case.verdict["data"].get("verdict") if case.verdict else None
     out: list[Record] = []
-    for case in files.values():
-        verdict = case.verdict["data"].get("verdict") if case.verdict else None
-        for spell in case.spells:
-            release = spell.release
-            held_to_verdict = release is None and case.verdict is not None
-            end = (
-                release["occurred_at"]
+    for spell in case.spells:
+        release = spell.release
+        held_to_verdict = release is None and case.verdict is not None
+        end = (
+            release["occurred_at"]
+            if release
+            else (case.verdict["occurred_at"] if case.verdict else None)
+        )
+        out.append(
+            {
+                "case": case.case,
+                "person": spell.person,
+                "groups": facts.groups_of(spell.person, spell.start) or [NO_GROUP],
+                "arrest": spell.arrest["id"],
+                "officer": spell.arrest["data"].get("officer"),
+                "released": release is not None,
+                "release": release["id"] if release else None,
+                "authorising_officer": release["data"].get("authorising_officer")
                 if release
-                else (case.verdict["occurred_at"] if case.verdict else None)
-            )
-            out.append(
-                {
-                    "case": case.case,
-                    "person": spell.person,
-                    "groups": facts.groups_of(spell.person, spell.start) or [NO_GROUP],
-                    "arrest": spell.arrest["id"],
-                    "officer": spell.arrest["data"].get("officer"),
-                    "released": release is not None,
-                    "release": release["id"] if release else None,
-                    "authorising_officer": release["data"].get("authorising_officer")
-                    if release
-                    else None,
-                    "unexplained_release": bool(release and release["id"] in unexplained),
-                    "release_decided": release is not None or held_to_verdict,
-                    "days_to_release": _elapsed(spell.start, end, judged, DAY),
-                    "charged": bool(case.charges),
-                    "decided": verdict is not None,
-                    "convicted": verdict == "convicted",
-                }
-            )
+                else None,
+                "unexplained_release": bool(release and release["id"] in unexplained),
+                "release_decided": release is not None or held_to_verdict,
+                "days_to_release": _elapsed(spell.start, end, judged, DAY),
+                "charged": bool(case.charges),
+                "decided": verdict is not None,
+                "convicted": verdict == "convicted",
+            }
+        )
     return out
 
 
@@ -104,33 +113,34 @@ def case_records(facts: Facts, files: dict[str, CaseFile], as_of: str) -> list[R
     from the first arrest, censored at the time judged at.
     """
     judged = seconds(as_of) if as_of else 0.0
-    out: list[Record] = []
-    for case in files.values():
-        arrest = case.first_arrest
-        if arrest is None:
-            continue
-        start = arrest["occurred_at"]
-        charged_at = case.charges[0]["occurred_at"] if case.charges else None
-        decided_at = case.verdict["occurred_at"] if case.verdict else None
-        released = case.spells[-1].release is not None
-        verdict = case.verdict["data"].get("verdict") if case.verdict else None
-        out.append(
-            {
-                "case": case.case,
-                "person": case.person,
-                "groups": facts.groups_of(case.person, start) or [NO_GROUP],
-                "arrest": arrest["id"],
-                "arrested_at": start,
-                "charged": charged_at is not None,
-                "charge_decided": charged_at is not None or released,
-                "days_to_charge": _elapsed(start, charged_at, judged, DAY),
-                "decided": verdict is not None,
-                "convicted": verdict == "convicted",
-                "days_to_verdict": _elapsed(start, decided_at, judged, DAY),
-                "verdict": verdict,
-            }
-        )
-    return out
+    return [r for case in files.values() if (r := case_record(facts, case, judged)) is not None]
+
+
+def case_record(facts: Facts, case: CaseFile, judged: float) -> Record | None:
+    """The record of one case (``case_records``) judged at ``judged`` (seconds); None
+    without an arrest."""
+    arrest = case.first_arrest
+    if arrest is None:
+        return None
+    start = arrest["occurred_at"]
+    charged_at = case.charges[0]["occurred_at"] if case.charges else None
+    decided_at = case.verdict["occurred_at"] if case.verdict else None
+    released = case.spells[-1].release is not None
+    verdict = case.verdict["data"].get("verdict") if case.verdict else None
+    return {
+        "case": case.case,
+        "person": case.person,
+        "groups": facts.groups_of(case.person, start) or [NO_GROUP],
+        "arrest": arrest["id"],
+        "arrested_at": start,
+        "charged": charged_at is not None,
+        "charge_decided": charged_at is not None or released,
+        "days_to_charge": _elapsed(start, charged_at, judged, DAY),
+        "decided": verdict is not None,
+        "convicted": verdict == "convicted",
+        "days_to_verdict": _elapsed(start, decided_at, judged, DAY),
+        "verdict": verdict,
+    }
 
 
 def by_group(records: list[Record]) -> dict[str, list[Record]]:
@@ -140,6 +150,17 @@ def by_group(records: list[Record]) -> dict[str, list[Record]]:
         for group in dict.fromkeys(record["groups"]):
             out.setdefault(group, []).append(record)
     return out
+
+
+Families = dict[str, dict[str, list[Record]]]
+"""Each kind of record ("triggers", "spells", "cases") by group (``by_group``)."""
+
+
+def families_by_group(
+    triggers: list[Record], spells: list[Record], cases: list[Record]
+) -> Families:
+    """The three kinds of record by group, computed once for every table and test that reads them."""
+    return {"triggers": by_group(triggers), "spells": by_group(spells), "cases": by_group(cases)}
 
 
 def _rate_with_pending(records: list[Record], key: str, decided: str) -> dict[str, Any]:
@@ -194,8 +215,7 @@ def _time_to(name: str, records: list[Record]) -> tuple[list[float], list[bool]]
 
 
 def _summary(name: str, records: list[Record]) -> dict[str, Any]:
-    found = survival(*_time_to(name, records))
-    return {k: v for k, v in found.items() if k != "curve"}
+    return survival_summary(*_time_to(name, records))
 
 
 def _groups_in(facts: Facts, *families: list[Record]) -> list[str]:
@@ -209,18 +229,21 @@ def _groups_in(facts: Facts, *families: list[Record]) -> list[str]:
 
 
 def group_rows(
-    facts: Facts, triggers: list[Record], spells: list[Record], cases: list[Record]
+    facts: Facts,
+    triggers: list[Record],
+    spells: list[Record],
+    cases: list[Record],
+    families: Families | None = None,
 ) -> list[Record]:
-    """One row per group: outcomes, rates of decided records with pending counts, times to events."""
+    """One row per group: outcomes, rates of decided records with pending counts, times to events.
+
+    ``families`` are the same records by group, when already at hand."""
     for t in triggers:
         t["arrest_on_time"] = t["arrest"]["status"] == "met"
         t["arrest_late"] = t["arrest"]["status"] == "met_late"
         t["arrest_due"] = t["arrest"]["status"] != "awaiting"
-    families = {
-        "triggers": by_group(triggers),
-        "spells": by_group(spells),
-        "cases": by_group(cases),
-    }
+    if families is None:
+        families = families_by_group(triggers, spells, cases)
     rows: list[Record] = []
     for group in _groups_in(facts, triggers, spells, cases):
         mine = families["triggers"].get(group, [])
@@ -277,27 +300,38 @@ def group_rows(
     return rows
 
 
-def km_curves(triggers: list[Record], groups: list[str]) -> dict[str, list[dict[str, Any]]]:
-    mine = by_group(triggers)
+def km_curves(
+    triggers: list[Record], groups: list[str], mine: dict[str, list[Record]] | None = None
+) -> dict[str, list[dict[str, Any]]]:
+    """Each group's Kaplan–Meier curve of time to arrest (``mine``: the triggers by group)."""
+    if mine is None:
+        mine = by_group(triggers)
     return {g: kaplan_meier(*arrest_durations(mine[g])) for g in groups if mine.get(g)}
 
 
+def _kept(trigger: Record) -> bool:
+    return trigger["outcome"] in ("kept", "kept_late")
+
+
 def _rate_test(
-    records: list[Record], groups: list[str], key: str, decided: str | None
+    buckets: dict[str, list[Record]],
+    groups: list[str],
+    success: Callable[[Record], Any],
+    decided: str | None,
 ) -> dict[str, Any]:
     counts = []
-    buckets = by_group(records)
     for g in groups:
         mine = [r for r in buckets.get(g, []) if decided is None or r[decided]]
-        counts.append((sum(1 for r in mine if r[key]), len(mine)))
+        counts.append((sum(1 for r in mine if success(r)), len(mine)))
     return compare_rates(counts)
 
 
-def _logrank_across(name: str, records: list[Record], groups: list[str]) -> dict[str, Any]:
+def _logrank_across(
+    name: str, buckets: dict[str, list[Record]], groups: list[str]
+) -> dict[str, Any]:
     durations: list[float] = []
     observed: list[bool] = []
     labels: list[str] = []
-    buckets = by_group(records)
     for g in groups:
         d, o = _time_to(name, buckets.get(g, []))
         durations += d
@@ -307,50 +341,63 @@ def _logrank_across(name: str, records: list[Record], groups: list[str]) -> dict
 
 
 def group_tests(
-    triggers: list[Record], spells: list[Record], cases: list[Record], groups: list[str]
+    triggers: list[Record],
+    spells: list[Record],
+    cases: list[Record],
+    groups: list[str],
+    families: Families | None = None,
 ) -> list[Record]:
     """The family of tests across groups, each named, with its p-value and Holm-adjusted p-value.
 
     Holm's step-down correction runs over the tests that could be computed
     (those "not testable" are listed and take no part): it controls the chance
     of any false alarm in the family without assuming the tests independent,
-    which they are not (the same cases feed several of them).
+    which they are not (the same cases feed several of them). ``families`` are
+    the same records by group, when already at hand.
     """
     tested = [g for g in groups if g != NO_GROUP]
-    families = {"triggers": triggers, "spells": spells, "cases": cases}
-    kept = [dict(t, kept_any=t["outcome"] in ("kept", "kept_late")) for t in triggers]
+    if families is None:
+        families = families_by_group(triggers, spells, cases)
+    decided = {
+        g: [t for t in mine if t["outcome"] != "pending"]
+        for g, mine in families["triggers"].items()
+    }
     family: list[tuple[str, str, Callable[[], dict[str, Any]]]] = [
         (
             "promise_kept",
             "kept or kept late, of decided triggers (pending left out)",
-            lambda: _rate_test(
-                [t for t in kept if t["outcome"] != "pending"], tested, "kept_any", None
-            ),
+            lambda: _rate_test(decided, tested, _kept, None),
         ),
         (
             "arrest_on_time",
             "arrested by the deadline, of triggers whose arrest deadline passed or were arrested",
-            lambda: _rate_test(triggers, tested, "arrest_on_time", "arrest_due"),
+            lambda: _rate_test(
+                families["triggers"], tested, itemgetter("arrest_on_time"), "arrest_due"
+            ),
         ),
         (
             "release",
             "released, of custody spells released or held to a verdict (in custody left out)",
-            lambda: _rate_test(spells, tested, "released", "release_decided"),
+            lambda: _rate_test(
+                families["spells"], tested, itemgetter("released"), "release_decided"
+            ),
         ),
         (
             "unexplained_release",
             "ended by an unexplained release, of custody spells released or held to a verdict",
-            lambda: _rate_test(spells, tested, "unexplained_release", "release_decided"),
+            lambda: _rate_test(
+                families["spells"], tested, itemgetter("unexplained_release"), "release_decided"
+            ),
         ),
         (
             "charge",
             "charged, of cases charged or released uncharged (held uncharged left out)",
-            lambda: _rate_test(cases, tested, "charged", "charge_decided"),
+            lambda: _rate_test(families["cases"], tested, itemgetter("charged"), "charge_decided"),
         ),
         (
             "conviction",
             "convicted, of cases with a verdict",
-            lambda: _rate_test(cases, tested, "convicted", "decided"),
+            lambda: _rate_test(families["cases"], tested, itemgetter("convicted"), "decided"),
         ),
     ]
     for name, (unit, what, _, _) in TIME_TO.items():

@@ -18,8 +18,16 @@ judged at a time (``promises.incident_triggers``): what they read is the
 shooting's incident (its report, attributions, the arrests and actions citing
 it), the suspects' memberships, the cases of those arrests (their charges and
 whether a release ended one unexplained) and the general actions under their
-warnings; a change to a warning recomputes every shooting. Judging them at the
-time asked for (``promises.judge``) is left to each report.
+warnings; a change to a warning recomputes every shooting. Each trigger judged at a time
+(``promises.judge``) is kept with that time and judged again only when its
+basis was recomputed or the time moved (``TriggerRecords.judge``).
+
+``CaseRows`` holds each case's spell, case and court records
+(``equality.case_spell_records``, ``equality.case_record``,
+``court.case_duration``): what they read is the case file, the groups its
+people were members of when arrested (a membership statement names the
+person), whether each of its releases is unexplained, and, while the case is
+still open (no verdict, no charge or no hearing yet), the time judged at.
 
 The records are a function of the facts alone, so the reports read from them
 equal the reports computed from nothing at the same tree size
@@ -28,10 +36,11 @@ equal the reports computed from nothing at the same tree size
 
 from __future__ import annotations
 
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from typing import Any
 
 from ledger.aggregates.warning import Warning
+from ledger.projections import court, equality, promises
 from ledger.projections.casework import CaseFile, case_file
 from ledger.projections.custody import case_custody_flags, waits_on_time
 from ledger.projections.facts import Facts
@@ -52,13 +61,16 @@ from ledger.vocabulary.base import spec_for
 
 CASE = "case:"
 EVENT = "event:"
+PERSON = "person:"
 
 
 class Maintained:
-    """Everything kept current for one ``Facts``: case records and shooting records."""
+    """Everything kept current for one ``Facts``: case records, their spell, case and court
+    records, and shooting records."""
 
     def __init__(self) -> None:
         self.cases = CaseRecords()
+        self.rows = CaseRows()
         self.triggers = TriggerRecords()
 
 
@@ -158,6 +170,93 @@ class CaseRecords:
             self._timed.add(case)
 
 
+@dataclass
+class _Rows:
+    """One case's records, with what they were computed from."""
+
+    file: CaseFile
+    judged: float
+    timed: bool
+    people: set[str]
+    spells: list[dict[str, Any]]
+    case: dict[str, Any] | None
+    duration: dict[str, Any] | None
+
+
+class CaseRows:
+    """Every case's spell, case and court records, brought up to date by ``sync``."""
+
+    def __init__(self) -> None:
+        self._facts: Facts | None = None
+        self._count = 0
+        self._unexplained: set[str] = set()
+        self._kept: dict[str, _Rows] = {}
+        self.recomputed = 0
+        """How many cases the last ``sync`` recomputed."""
+
+    def sync(
+        self,
+        facts: Facts,
+        files: dict[str, CaseFile],
+        unexplained: dict[str, list[str]],
+        judged: float,
+    ) -> tuple[list[dict[str, Any]], list[dict[str, Any]], list[dict[str, Any]]]:
+        """(spell records, case records, court records), in case order, judged at ``judged``
+        (seconds), after recomputing the cases whose inputs changed."""
+        touched = facts.touched_since(self._count) if facts is self._facts else None
+        if touched is None or REGISTRY in touched:
+            self._kept = {}
+            people: set[str] = set()
+        else:
+            people = {key[len(PERSON) :] for key in touched if key.startswith(PERSON)}
+        released = self._released(facts, unexplained)
+        kept: dict[str, _Rows] = {}
+        spells: list[dict[str, Any]] = []
+        cases: list[dict[str, Any]] = []
+        durations: list[dict[str, Any]] = []
+        self.recomputed = 0
+        for name, found in files.items():
+            rows = self._kept.get(name)
+            if (
+                rows is None
+                or rows.file is not found
+                or (rows.timed and rows.judged != judged)
+                or name in released
+                or (people and not rows.people.isdisjoint(people))
+            ):
+                rows = _case_rows(facts, found, unexplained, judged)
+                self.recomputed += 1
+            kept[name] = rows
+            spells += rows.spells
+            if rows.case is not None:
+                cases.append(rows.case)
+            if rows.duration is not None:
+                durations.append(rows.duration)
+        self._kept = kept
+        self._facts, self._count, self._unexplained = facts, facts.count, set(unexplained)
+        return spells, cases, durations
+
+    def _released(self, facts: Facts, unexplained: dict[str, list[str]]) -> set[str]:
+        """The cases with a release that became unexplained, or stopped being so, since the
+        last sync."""
+        moved = set(unexplained).symmetric_difference(self._unexplained)
+        return {facts.events[r]["data"].get("case") for r in moved if r in facts.events}
+
+
+def _case_rows(
+    facts: Facts, found: CaseFile, unexplained: dict[str, list[str]], judged: float
+) -> _Rows:
+    return _Rows(
+        file=found,
+        judged=judged,
+        timed=found.verdict is None or not found.charges or not found.hearings,
+        people={found.person, *(spell.person for spell in found.spells)},
+        spells=equality.case_spell_records(facts, found, unexplained, judged),
+        case=equality.case_record(facts, found, judged),
+        duration=court.case_duration(facts, found, judged),
+    )
+
+
 class TriggerRecords:
     """Each reported shooting's triggers, not yet judged at a time, brought up to date by ``sync``."""
 
@@ -167,8 +266,11 @@ class TriggerRecords:
         self._unexplained: dict[str, list[str]] = {}
         self._bases: dict[str, list[dict[str, Any]]] = {}
         self._readers = Readers()
+        self._judged: dict[int, tuple[dict[str, Any], float, dict[str, Any]]] = {}
         self.recomputed = 0
         """How many shootings the last ``sync`` recomputed."""
+        self.rejudged = 0
+        """How many triggers the last ``judge`` judged anew."""
 
     def sync(
         self, facts: Facts, files: dict[str, CaseFile], unexplained: dict[str, list[str]]
@@ -194,6 +296,23 @@ class TriggerRecords:
                 self._readers.record(incident, _trigger_reads(facts, incident, bases))
         self._facts, self._count, self._unexplained = facts, facts.count, dict(unexplained)
         return [basis for incident, _ in shootings for basis in self._bases.get(incident, [])]
+
+    def judge(self, bases: list[dict[str, Any]], judged: float) -> list[dict[str, Any]]:
+        """Every basis judged at ``judged`` (seconds), in order: the row kept for a basis
+        judged at the same time before, else a new one (a basis recomputed by ``sync`` is
+        a new object, so it is judged anew)."""
+        kept: dict[int, tuple[dict[str, Any], float, dict[str, Any]]] = {}
+        out = []
+        self.rejudged = 0
+        for basis in bases:
+            found = self._judged.get(id(basis))
+            if found is None or found[0] is not basis or found[1] != judged:
+                found = (basis, judged, promises.judge(basis, judged))
+                self.rejudged += 1
+            kept[id(basis)] = found
+            out.append(found[2])
+        self._judged = kept
+        return out
 
     def _stale(self, facts: Facts, unexplained: dict[str, list[str]]) -> set[str] | None:
         """The shootings to recompute, or None for all of them."""

@@ -5,30 +5,34 @@ and people still held) is folded one statement at a time; after each one the
 maintained case records and shooting records are compared with records
 computed from nothing over the same facts, and the facts' indexes with indexes
 read anew from the lifecycle states, and at several points every report, the flags, a case's and a
-person's history and a group's page are compared as JSON with a fresh fold.
-The same comparison run with the invalidation broken (a kind of subject left
-out of the journal, or the time of the latest event ignored) must find a
-difference, so the check can fail.
+person's history and a group's page are compared as JSON with a fresh fold
+(its statistics computed anew, none taken from the results kept by their
+inputs). The same comparison run with the invalidation broken (a kind of
+subject left out of the journal, the time of the latest event ignored by the
+case records, the spell records or the judged triggers, or a release's change
+of explanation ignored) must find a difference, so the check can fail.
 """
 
 from __future__ import annotations
 
 import json
 from collections.abc import Callable, Iterator
-from dataclasses import fields
+from dataclasses import fields, replace
 from datetime import UTC, datetime
 from typing import Any
 
 import pytest
 
 from ledger.keyring import Keyring
+from ledger.projections import maintained, promises
 from ledger.projections.analysis import Analysis, group_detail
 from ledger.projections.cases import case_history, person_history
 from ledger.projections.facts import Facts
 from ledger.projections.indexes import Indexes, read_indexes
-from ledger.projections.maintained import CaseRecords, Maintained
+from ledger.projections.maintained import CaseRecords, CaseRows, Maintained, TriggerRecords
 from ledger.projections.report_names import REPORT_NAMES
 from ledger.projections.service import statements_from_ledger
+from ledger.projections.statistics import MEMOS
 from ledger.simulation import CityConfig, simulate
 from tests.conftest import Clock, chartered_ledger
 from tests.projections.builders import CityLog, at
@@ -50,8 +54,16 @@ def statements(
 
 
 def _records(analysis: Analysis) -> Any:
-    """The case files in order, the flags and the triggers (dataclasses compare field by field)."""
-    return list(analysis.files.items()), analysis.flags, analysis.triggers
+    """The case files in order, the flags, the triggers and the spell, case and court
+    records (dataclasses compare field by field)."""
+    return (
+        list(analysis.files.items()),
+        analysis.flags,
+        analysis.triggers,
+        analysis.spells,
+        analysis.cases,
+        analysis.durations,
+    )
 
 
 def first_difference(statements: list[dict[str, Any]]) -> int | None:
@@ -146,6 +158,71 @@ def test_ignoring_the_time_of_the_latest_event_is_found(
     assert first_difference(statements) is not None
 
 
+def test_case_rows_blind_to_time_are_found(
+    statements: list[dict[str, Any]], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    computed = maintained._case_rows
+    monkeypatch.setattr(
+        maintained, "_case_rows", lambda *args: replace(computed(*args), timed=False)
+    )
+    assert first_difference(statements) is not None
+
+
+def _explained_story() -> list[dict[str, Any]]:
+    """A release with no legal basis that the committee later finds explained: the finding
+    names the release, not its case, and turns the spell's release from unexplained to
+    explained at the time of the statement before it (so nothing but the finding moves)."""
+    log = CityLog()
+    log.group("g1")
+    log.person("P-1", "g1")
+    log.arrest("FIR-1", "P-1", at(hours=0))
+    release = log.release("FIR-1", "P-1", at(hours=5), "none")
+    log.tick(at(hours=6))
+    log.add(
+        "audit.finding_recorded",
+        "committee",
+        {"subject": release, "finding": "explained", "summary": "The order was produced."},
+        at(hours=6),
+    )
+    return log.statements
+
+
+def test_a_release_found_explained_is_followed() -> None:
+    statements = _explained_story()
+    before, after = (
+        Analysis(Facts().apply_all(statements[:n]), n, "00").spells[0]["unexplained_release"]
+        for n in (len(statements) - 1, len(statements))
+    )
+    assert before and not after
+    assert first_difference(statements) is None
+
+
+def test_case_rows_blind_to_a_release_explained_are_found(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(CaseRows, "_released", lambda self, facts, unexplained: set())
+    assert first_difference(_explained_story()) is not None
+
+
+def test_triggers_judged_once_and_kept_whatever_the_time_are_found(
+    statements: list[dict[str, Any]], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def judged_once(
+        self: TriggerRecords, bases: list[dict[str, Any]], judged: float
+    ) -> list[dict[str, Any]]:
+        out = []
+        for basis in bases:
+            found = self._judged.get(id(basis))
+            if found is None or found[0] is not basis:
+                found = (basis, judged, promises.judge(basis, judged))
+            self._judged[id(basis)] = found
+            out.append(found[2])
+        return out
+
+    monkeypatch.setattr(TriggerRecords, "judge", judged_once)
+    assert first_difference(statements) is not None
+
+
 def _untimed(compute: Callable[..., None]) -> Callable[..., None]:
     def without_timing(self: CaseRecords, facts: Facts, found: Any) -> None:
         compute(self, facts, found)
@@ -155,6 +232,8 @@ def _untimed(compute: Callable[..., None]) -> Callable[..., None]:
 
 
 def everything(analysis: Analysis, facts: Facts) -> Any:
+    """Every report, the flags, the last cases' and people's histories and every group's
+    page, as JSON."""
     out: dict[str, Any] = {name: analysis.report(name).to_json() for name in REPORT_NAMES}
     out["flags"] = analysis.flag_rows()
     cases = list(facts.cases)
@@ -175,6 +254,14 @@ class _NoProofs:
         return None
 
 
+def from_nothing(analysis: Analysis, facts: Facts) -> Any:
+    """``everything`` with every statistic computed anew (the results kept by their inputs
+    forgotten first)."""
+    for memo in MEMOS:
+        memo.clear()
+    return everything(analysis, facts)
+
+
 def test_every_report_kept_current_equals_a_fresh_fold_at_several_sizes(
     statements: list[dict[str, Any]],
 ) -> None:
@@ -188,7 +275,7 @@ def test_every_report_kept_current_equals_a_fresh_fold_at_several_sizes(
             kept.cases.sync(facts)
         if n in points:
             fresh_facts = Facts().apply_all(statements[:n])
-            assert everything(Analysis(facts, n, "00", records=kept), facts) == everything(
+            assert everything(Analysis(facts, n, "00", records=kept), facts) == from_nothing(
                 Analysis(fresh_facts, n, "00"), fresh_facts
             ), f"reports differ at tree size {n}"
             compared += 1
