@@ -169,7 +169,7 @@ class Analysis:
     @cached_property
     def group_rows(self) -> list[dict[str, Any]]:
         return equality.group_rows(
-            self.facts, self.triggers, self.spells, self.cases, self.families
+            self.facts, self.triggers, self.spells, self.cases, self.families, self.records.reused
         )
 
     @cached_property
@@ -292,9 +292,11 @@ def groups_report(a: Analysis) -> ReportTable:
             "Tests across groups are exact where feasible, named, and Holm-corrected as one family.",
         ],
         {
-            "tests": equality.group_tests(a.triggers, a.spells, a.cases, groups, a.families),
+            "tests": equality.group_tests(
+                a.triggers, a.spells, a.cases, groups, a.families, a.records.reused
+            ),
             "km_time_to_arrest_hours": equality.km_curves(
-                a.triggers, groups, a.families["triggers"]
+                a.triggers, groups, a.families["triggers"], a.records.reused
             ),
         },
     )
@@ -375,7 +377,7 @@ def court_report(a: Analysis) -> ReportTable:
     return a.table(
         "court",
         COURT_COLUMNS,
-        court.court_rows(a.durations),
+        court.court_rows(a.durations, a.records.reused),
         [
             "Durations in days from the stage's start: Kaplan-Meier median over the cases that reached the"
             " start, with the cases still waiting censored at the time judged at (median None: not yet reached).",

@@ -15,11 +15,13 @@ the cases still awaiting one beside them.
 
 from __future__ import annotations
 
+from functools import partial
 from typing import Any
 
 from ledger.projections.casework import CaseFile
-from ledger.projections.equality import NO_GROUP
+from ledger.projections.equality import NO_GROUP, by_group
 from ledger.projections.facts import DAY, Facts, seconds
+from ledger.projections.reuse import Reused
 from ledger.projections.statistics import rate, survival_summary
 
 STAGES = (
@@ -92,30 +94,37 @@ def stage_summary(records: list[dict[str, Any]], stage: str) -> dict[str, Any]:
     return survival_summary([s["days"] for s in started], [s["reached"] for s in started])
 
 
-def court_rows(durations: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    groups: list[str] = []
-    for d in durations:
-        for g in d["groups"]:
-            if g not in groups:
-                groups.append(g)
+def court_rows(
+    durations: list[dict[str, Any]], reused: Reused | None = None
+) -> list[dict[str, Any]]:
+    """One row per group, in the order the groups first appear; with ``reused``, a group's
+    row is computed again only when its records are not the very records it was computed
+    from."""
     rows = []
-    for group in groups:
-        mine = [d for d in durations if group in d["groups"]]
-        decided = [d for d in mine if d["verdict"] is not None]
-        reasons: dict[str, int] = {}
-        for d in mine:
-            for r in d["adjournments"]:
-                reasons[r] = reasons.get(r, 0) + 1
-        row: dict[str, Any] = {"group": group, "cases": len(mine)}
-        for stage in STAGES:
-            row[stage] = stage_summary(mine, stage)
-        row["awaiting_charge"] = sum(1 for d in mine if not d["arrest_to_charge"]["reached"])
-        row["awaiting_verdict"] = len(mine) - len(decided)
-        row["conviction_rate"] = {
-            **rate(sum(1 for d in decided if d["verdict"] == "convicted"), len(decided)),
-            "pending": len(mine) - len(decided),
-        }
-        row["adjournments"] = dict(sorted(reasons.items(), key=lambda kv: (-kv[1], kv[0])))
-        row["derived_from"] = sorted({e for d in mine for e in d["derived_from"]})
-        rows.append(row)
+    for group, mine in by_group(durations).items():
+        compute = partial(_court_row, group, mine)
+        if reused is None:
+            rows.append(compute())
+        else:
+            rows.append(reused.get(("court_row", group), (mine,), None, compute))
     return rows
+
+
+def _court_row(group: str, mine: list[dict[str, Any]]) -> dict[str, Any]:
+    decided = [d for d in mine if d["verdict"] is not None]
+    reasons: dict[str, int] = {}
+    for d in mine:
+        for r in d["adjournments"]:
+            reasons[r] = reasons.get(r, 0) + 1
+    row: dict[str, Any] = {"group": group, "cases": len(mine)}
+    for stage in STAGES:
+        row[stage] = stage_summary(mine, stage)
+    row["awaiting_charge"] = sum(1 for d in mine if not d["arrest_to_charge"]["reached"])
+    row["awaiting_verdict"] = len(mine) - len(decided)
+    row["conviction_rate"] = {
+        **rate(sum(1 for d in decided if d["verdict"] == "convicted"), len(decided)),
+        "pending": len(mine) - len(decided),
+    }
+    row["adjournments"] = dict(sorted(reasons.items(), key=lambda kv: (-kv[1], kv[0])))
+    row["derived_from"] = sorted({e for d in mine for e in d["derived_from"]})
+    return row

@@ -27,10 +27,11 @@ from __future__ import annotations
 from collections.abc import Callable
 from functools import partial
 from operator import itemgetter
-from typing import Any
+from typing import Any, TypeVar
 
 from ledger.projections.casework import CaseFile
 from ledger.projections.facts import DAY, Facts, seconds
+from ledger.projections.reuse import Reused
 from ledger.projections.statistics import (
     compare_rates,
     format_p,
@@ -42,6 +43,7 @@ from ledger.projections.statistics import (
     survival_summary,
 )
 
+T = TypeVar("T")
 NO_GROUP = "(no group)"
 Record = dict[str, Any]
 
@@ -170,12 +172,11 @@ def _rate_with_pending(records: list[Record], key: str, decided: str) -> dict[st
     return {**cell, "pending": len(records) - len(done)}
 
 
-def _ratio(records: list[Record], mine: list[Record], key: str, decided: str) -> dict[str, Any]:
-    """``key`` among the decided records of a group (``mine``) against all other decided ones."""
-    done = [r for r in mine if r[decided]]
-    k, n = sum(1 for r in done if r[key]), len(done)
-    all_k = sum(1 for r in records if r[decided] and r[key])
-    all_n = sum(1 for r in records if r[decided])
+def _ratio(mine: list[Record], key: str, decided: str, total: tuple[int, int]) -> dict[str, Any]:
+    """``key`` among the decided records of a group (``mine``) against all other decided ones
+    (``total``: the count and denominator over every record)."""
+    k, n = _decided_count(mine, key, decided)
+    all_k, all_n = total
     return rate_ratio(k, n, all_k - k, all_n - n)
 
 
@@ -234,16 +235,24 @@ def group_rows(
     spells: list[Record],
     cases: list[Record],
     families: Families | None = None,
+    reused: Reused | None = None,
 ) -> list[Record]:
     """One row per group: outcomes, rates of decided records with pending counts, times to events.
 
-    ``families`` are the same records by group, when already at hand."""
+    ``families`` are the same records by group, when already at hand; with
+    ``reused``, a group's row is computed again only when its records are not
+    the very records it was computed from (or its name, or the totals its
+    ratios compare it with, changed)."""
     for t in triggers:
         t["arrest_on_time"] = t["arrest"]["status"] == "met"
         t["arrest_late"] = t["arrest"]["status"] == "met_late"
         t["arrest_due"] = t["arrest"]["status"] != "awaiting"
     if families is None:
         families = families_by_group(triggers, spells, cases)
+    totals = {
+        key: _decided_count(spells, key, "release_decided")
+        for key in ("unexplained_release", "released")
+    }
     rows: list[Record] = []
     for group in _groups_in(facts, triggers, spells, cases):
         mine = families["triggers"].get(group, [])
@@ -254,59 +263,102 @@ def group_rows(
             if group in facts.groups
             else group
         )
-        outcomes = {
-            o: sum(1 for t in mine if t["outcome"] == o)
-            for o in ("kept", "kept_late", "broken", "pending")
-        }
-        decided = outcomes["kept"] + outcomes["kept_late"] + outcomes["broken"]
-        due = [t for t in mine if t["arrest_due"]]
-        times = {
-            f"time_to_{n}": _summary(n, families[TIME_TO[n][0]].get(group, [])) for n in TIME_TO
-        }
-        rows.append(
-            {
-                "group": group,
-                "name": name,
-                "triggers": len(mine),
-                "protection_triggers": sum(1 for t in mine if t["trigger"] == "attack_on_group"),
-                **outcomes,
-                "kept_rate": rate(outcomes["kept"] + outcomes["kept_late"], decided),
-                "arrest_on_time_rate": {
-                    **rate(sum(1 for t in due if t["arrest_on_time"]), len(due)),
-                    "pending": len(mine) - len(due),
-                },
-                "arrests_late": sum(1 for t in mine if t["arrest_late"]),
-                "median_hours_to_arrest": times["time_to_arrest"]["median"],
-                "spells": len(my_spells),
-                "release_rate": _rate_with_pending(my_spells, "released", "release_decided"),
-                "unexplained_release_rate": _rate_with_pending(
-                    my_spells, "unexplained_release", "release_decided"
-                ),
-                "unexplained_release_rate_ratio": _ratio(
-                    spells, my_spells, "unexplained_release", "release_decided"
-                ),
-                "release_rate_ratio": _ratio(spells, my_spells, "released", "release_decided"),
-                "cases": len(my_cases),
-                "charge_rate": _rate_with_pending(my_cases, "charged", "charge_decided"),
-                "conviction_rate": _rate_with_pending(my_cases, "convicted", "decided"),
-                **times,
-                "derived_from": sorted(
-                    {e for t in mine for e in t["derived_from"]}
-                    | {s["arrest"] for s in my_spells}
-                    | {s["release"] for s in my_spells if s["release"]}
-                ),
-            }
-        )
+        compute = partial(_group_row, group, name, mine, my_spells, my_cases, totals)
+        if reused is None:
+            rows.append(compute())
+        else:
+            also = (name, tuple(totals.items()))
+            rows.append(
+                reused.get(("group_row", group), (mine, my_spells, my_cases), also, compute)
+            )
     return rows
 
 
+def _decided_count(records: list[Record], key: str, decided: str) -> tuple[int, int]:
+    """(records where ``decided`` and ``key`` hold, records where ``decided`` holds)."""
+    done = [r for r in records if r[decided]]
+    return sum(1 for r in done if r[key]), len(done)
+
+
+def _group_row(
+    group: str,
+    name: Any,
+    mine: list[Record],
+    my_spells: list[Record],
+    my_cases: list[Record],
+    totals: dict[str, tuple[int, int]],
+) -> Record:
+    """One group's row of ``group_rows`` (``totals``: each ratio's count and denominator
+    over every spell)."""
+    outcomes = {
+        o: sum(1 for t in mine if t["outcome"] == o)
+        for o in ("kept", "kept_late", "broken", "pending")
+    }
+    decided = outcomes["kept"] + outcomes["kept_late"] + outcomes["broken"]
+    due = [t for t in mine if t["arrest_due"]]
+    families = {"triggers": mine, "spells": my_spells, "cases": my_cases}
+    times = {f"time_to_{n}": _summary(n, families[TIME_TO[n][0]]) for n in TIME_TO}
+    return {
+        "group": group,
+        "name": name,
+        "triggers": len(mine),
+        "protection_triggers": sum(1 for t in mine if t["trigger"] == "attack_on_group"),
+        **outcomes,
+        "kept_rate": rate(outcomes["kept"] + outcomes["kept_late"], decided),
+        "arrest_on_time_rate": {
+            **rate(sum(1 for t in due if t["arrest_on_time"]), len(due)),
+            "pending": len(mine) - len(due),
+        },
+        "arrests_late": sum(1 for t in mine if t["arrest_late"]),
+        "median_hours_to_arrest": times["time_to_arrest"]["median"],
+        "spells": len(my_spells),
+        "release_rate": _rate_with_pending(my_spells, "released", "release_decided"),
+        "unexplained_release_rate": _rate_with_pending(
+            my_spells, "unexplained_release", "release_decided"
+        ),
+        "unexplained_release_rate_ratio": _ratio(
+            my_spells, "unexplained_release", "release_decided", totals["unexplained_release"]
+        ),
+        "release_rate_ratio": _ratio(my_spells, "released", "release_decided", totals["released"]),
+        "cases": len(my_cases),
+        "charge_rate": _rate_with_pending(my_cases, "charged", "charge_decided"),
+        "conviction_rate": _rate_with_pending(my_cases, "convicted", "decided"),
+        **times,
+        "derived_from": sorted(
+            {e for t in mine for e in t["derived_from"]}
+            | {s["arrest"] for s in my_spells}
+            | {s["release"] for s in my_spells if s["release"]}
+        ),
+    }
+
+
 def km_curves(
-    triggers: list[Record], groups: list[str], mine: dict[str, list[Record]] | None = None
+    triggers: list[Record],
+    groups: list[str],
+    mine: dict[str, list[Record]] | None = None,
+    reused: Reused | None = None,
 ) -> dict[str, list[dict[str, Any]]]:
-    """Each group's Kaplan–Meier curve of time to arrest (``mine``: the triggers by group)."""
+    """Each group's Kaplan–Meier curve of time to arrest (``mine``: the triggers by group;
+    with ``reused``, a curve is computed again only when the group's triggers changed)."""
     if mine is None:
         mine = by_group(triggers)
-    return {g: kaplan_meier(*arrest_durations(mine[g])) for g in groups if mine.get(g)}
+    return {
+        g: _per_group(reused, ("km", g), mine[g], partial(_km_of_arrests, mine[g]))
+        for g in groups
+        if mine.get(g)
+    }
+
+
+def _km_of_arrests(triggers: list[Record]) -> list[dict[str, Any]]:
+    return kaplan_meier(*arrest_durations(triggers))
+
+
+def _per_group(
+    reused: Reused | None, name: tuple[str, ...], records: list[Record], compute: Callable[[], T]
+) -> T:
+    """``compute()``, or with ``reused`` the value kept under ``name`` while ``records`` are
+    the same."""
+    return compute() if reused is None else reused.get(name, (records,), None, compute)
 
 
 def _kept(trigger: Record) -> bool:
@@ -318,22 +370,29 @@ def _rate_test(
     groups: list[str],
     success: Callable[[Record], Any],
     decided: str | None,
+    reused: Reused | None,
+    metric: str,
 ) -> dict[str, Any]:
+    def count(records: list[Record]) -> tuple[int, int]:
+        mine = [r for r in records if decided is None or r[decided]]
+        return sum(1 for r in mine if success(r)), len(mine)
+
     counts = []
     for g in groups:
-        mine = [r for r in buckets.get(g, []) if decided is None or r[decided]]
-        counts.append((sum(1 for r in mine if success(r)), len(mine)))
+        records = buckets.get(g, [])
+        counts.append(_per_group(reused, (metric, g), records, partial(count, records)))
     return compare_rates(counts)
 
 
 def _logrank_across(
-    name: str, buckets: dict[str, list[Record]], groups: list[str]
+    name: str, buckets: dict[str, list[Record]], groups: list[str], reused: Reused | None
 ) -> dict[str, Any]:
     durations: list[float] = []
     observed: list[bool] = []
     labels: list[str] = []
     for g in groups:
-        d, o = _time_to(name, buckets.get(g, []))
+        records = buckets.get(g, [])
+        d, o = _per_group(reused, (f"time_to_{name}", g), records, partial(_time_to, name, records))
         durations += d
         observed += o
         labels += [g] * len(d)
@@ -346,6 +405,7 @@ def group_tests(
     cases: list[Record],
     groups: list[str],
     families: Families | None = None,
+    reused: Reused | None = None,
 ) -> list[Record]:
     """The family of tests across groups, each named, with its p-value and Holm-adjusted p-value.
 
@@ -353,7 +413,8 @@ def group_tests(
     (those "not testable" are listed and take no part): it controls the chance
     of any false alarm in the family without assuming the tests independent,
     which they are not (the same cases feed several of them). ``families`` are
-    the same records by group, when already at hand.
+    the same records by group, when already at hand; with ``reused``, a group's
+    counts and durations are read again only when its records changed.
     """
     tested = [g for g in groups if g != NO_GROUP]
     if families is None:
@@ -366,38 +427,62 @@ def group_tests(
         (
             "promise_kept",
             "kept or kept late, of decided triggers (pending left out)",
-            lambda: _rate_test(decided, tested, _kept, None),
+            lambda: _rate_test(decided, tested, _kept, None, reused, "promise_kept"),
         ),
         (
             "arrest_on_time",
             "arrested by the deadline, of triggers whose arrest deadline passed or were arrested",
             lambda: _rate_test(
-                families["triggers"], tested, itemgetter("arrest_on_time"), "arrest_due"
+                families["triggers"],
+                tested,
+                itemgetter("arrest_on_time"),
+                "arrest_due",
+                reused,
+                "arrest_on_time",
             ),
         ),
         (
             "release",
             "released, of custody spells released or held to a verdict (in custody left out)",
             lambda: _rate_test(
-                families["spells"], tested, itemgetter("released"), "release_decided"
+                families["spells"],
+                tested,
+                itemgetter("released"),
+                "release_decided",
+                reused,
+                "released",
             ),
         ),
         (
             "unexplained_release",
             "ended by an unexplained release, of custody spells released or held to a verdict",
             lambda: _rate_test(
-                families["spells"], tested, itemgetter("unexplained_release"), "release_decided"
+                families["spells"],
+                tested,
+                itemgetter("unexplained_release"),
+                "release_decided",
+                reused,
+                "unexplained_release",
             ),
         ),
         (
             "charge",
             "charged, of cases charged or released uncharged (held uncharged left out)",
-            lambda: _rate_test(families["cases"], tested, itemgetter("charged"), "charge_decided"),
+            lambda: _rate_test(
+                families["cases"],
+                tested,
+                itemgetter("charged"),
+                "charge_decided",
+                reused,
+                "charged",
+            ),
         ),
         (
             "conviction",
             "convicted, of cases with a verdict",
-            lambda: _rate_test(families["cases"], tested, itemgetter("convicted"), "decided"),
+            lambda: _rate_test(
+                families["cases"], tested, itemgetter("convicted"), "decided", reused, "convicted"
+            ),
         ),
     ]
     for name, (unit, what, _, _) in TIME_TO.items():
@@ -406,7 +491,7 @@ def group_tests(
             (
                 f"time_to_{name}",
                 f"{what}; open records censored",
-                partial(_logrank_across, name, records, tested),
+                partial(_logrank_across, name, records, tested, reused),
             )
         )
     results = [(metric, what, run()) for metric, what, run in family]

@@ -57,6 +57,7 @@ from ledger.projections.releases import (
     case_release_flags,
     reads_beyond_case,
 )
+from ledger.projections.reuse import Reused
 from ledger.vocabulary.base import spec_for
 
 CASE = "case:"
@@ -72,6 +73,9 @@ class Maintained:
         self.cases = CaseRecords()
         self.rows = CaseRows()
         self.triggers = TriggerRecords()
+        self.reused = Reused()
+        """Each group's rows of the tables, kept while its records are the same
+        (``ledger.projections.reuse``)."""
 
 
 class Readers:

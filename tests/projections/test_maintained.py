@@ -24,7 +24,7 @@ from typing import Any
 import pytest
 
 from ledger.keyring import Keyring
-from ledger.projections import maintained, promises
+from ledger.projections import maintained, promises, reuse
 from ledger.projections.analysis import Analysis, group_detail
 from ledger.projections.cases import case_history, person_history
 from ledger.projections.facts import Facts
@@ -260,6 +260,42 @@ def from_nothing(analysis: Analysis, facts: Facts) -> Any:
     for memo in MEMOS:
         memo.clear()
     return everything(analysis, facts)
+
+
+TABLES_REUSED = ("groups", "court")
+"""The reports whose group rows, counts and curves are kept while a group's records are the
+same (``ledger.projections.reuse``)."""
+
+
+def first_table_difference(statements: list[dict[str, Any]]) -> int | None:
+    """The first log position where a report built from rows kept across statements differs
+    from the same report computed from nothing."""
+    facts = Facts()
+    kept = Maintained()
+    for n, statement in enumerate(statements, start=1):
+        facts.apply(statement)
+        current, fresh = Analysis(facts, n, "00", records=kept), Analysis(facts, n, "00")
+        for name in TABLES_REUSED:
+            if current.report(name).to_json() != fresh.report(name).to_json():
+                return n
+    return None
+
+
+def test_tables_kept_current_equal_tables_from_nothing_after_every_statement(
+    statements: list[dict[str, Any]],
+) -> None:
+    assert first_table_difference(statements) is None
+
+
+def test_rows_reused_for_lists_that_only_look_alike_are_found(
+    statements: list[dict[str, Any]], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(
+        reuse,
+        "_same",
+        lambda kept, inputs: [len(k) for k in kept] == [len(i) for i in inputs],
+    )
+    assert first_table_difference(statements) is not None
 
 
 def test_every_report_kept_current_equals_a_fresh_fold_at_several_sizes(

@@ -1,0 +1,63 @@
+"""Values computed from lists of records, kept while the lists hold the very same records.
+
+Records kept current across tree sizes (``ledger.projections.maintained``) are
+new objects exactly when they were recomputed, so a table or a group's row
+computed from a list of records is still right when a later list holds the
+same objects in the same order. Checking that is a pass of identity tests,
+far cheaper than the sums, sorts and statistics it saves.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Hashable
+from operator import is_
+from typing import Any, TypeVar, cast
+
+T = TypeVar("T")
+
+
+class Reused:
+    """Each value by name, with the lists and the other inputs (``also``) it was computed from."""
+
+    def __init__(self) -> None:
+        self._kept: dict[Hashable, tuple[tuple[list[Any], ...], Hashable, Any]] = {}
+        self.computed = 0
+        """How many values were computed rather than reused (the tests read it)."""
+
+    def get(
+        self,
+        name: Hashable,
+        inputs: tuple[list[Any], ...],
+        also: Hashable,
+        compute: Callable[[], T],
+    ) -> T:
+        """The value kept under ``name`` when ``inputs`` hold the same objects and ``also``
+        is equal, else ``compute()``; a fresh copy either way (the caller may change it)."""
+        found = self._kept.get(name)
+        if found is not None and found[1] == also and _same(found[0], inputs):
+            return fresh(cast(T, found[2]))
+        self.computed += 1
+        value = compute()
+        self._kept[name] = (tuple(list(i) for i in inputs), also, value)
+        return fresh(value)
+
+
+def _same(kept: tuple[list[Any], ...], inputs: tuple[list[Any], ...]) -> bool:
+    return len(kept) == len(inputs) and all(
+        len(a) == len(b) and all(map(is_, a, b)) for a, b in zip(kept, inputs, strict=True)
+    )
+
+
+def fresh(value: T) -> T:
+    """A copy of nested dicts and lists, sharing only what cannot change (strings, numbers)."""
+    return cast(T, _copy(value))
+
+
+def _copy(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {k: _copy(v) for k, v in value.items()}
+    if isinstance(value, list):
+        if any(isinstance(v, dict | list) for v in value):
+            return [_copy(v) for v in value]
+        return list(value)
+    return value
