@@ -13,13 +13,14 @@ from functools import cached_property
 from typing import Any
 
 from ledger.errors import NotFound
-from ledger.projections import court, custody, equality, interruption, officers, promises, releases
+from ledger.projections import court, equality, interruption, officers, promises, releases
 from ledger.projections.casework import CaseFile
 from ledger.projections.evaluation import EvaluationTime, choose
 from ledger.projections.facts import Facts, bulk, seconds
 from ledger.projections.flagging import Flag, with_status
-from ledger.projections.maintained import Maintained
+from ledger.projections.maintained import CaseTables, Maintained
 from ledger.projections.report_names import REPORT_NAMES
+from ledger.projections.reuse import fresh
 from ledger.projections.tables import ReportTable
 
 SUPPRESSION_NOTE = (
@@ -143,24 +144,22 @@ class Analysis:
         return self.records.triggers.judge(bases, judged)
 
     @cached_property
-    def case_rows(
-        self,
-    ) -> tuple[list[dict[str, Any]], list[dict[str, Any]], list[dict[str, Any]]]:
-        """(spell records, case records, court records), kept per case across tree sizes."""
+    def case_tables(self) -> CaseTables:
+        """Spell, case, court and holding records, kept per case across tree sizes."""
         judged = seconds(self.as_of) if self.as_of else 0.0
         return self.records.rows.sync(self.facts, self.files, self.unexplained, judged)
 
-    @cached_property
+    @property
     def spells(self) -> list[dict[str, Any]]:
-        return self.case_rows[0]
+        return self.case_tables.spells
 
-    @cached_property
+    @property
     def cases(self) -> list[dict[str, Any]]:
-        return self.case_rows[1]
+        return self.case_tables.cases
 
-    @cached_property
+    @property
     def durations(self) -> list[dict[str, Any]]:
-        return self.case_rows[2]
+        return self.case_tables.durations
 
     @cached_property
     def families(self) -> equality.Families:
@@ -353,7 +352,7 @@ def custody_report(a: Analysis) -> ReportTable:
             f" total remand limit {limits['remand_limit_days']} days (s.167 CrPC), from the charter's policy.",
             "extra.holdings lists everyone in custody at as_of.",
         ],
-        {"counts": _flag_counts(rows), "holdings": custody.current_holdings(a.facts, a.files)},
+        {"counts": _flag_counts(rows), "holdings": fresh(a.case_tables.holdings)},
     )
 
 

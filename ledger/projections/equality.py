@@ -31,7 +31,7 @@ from typing import Any, TypeVar
 
 from ledger.projections.casework import CaseFile
 from ledger.projections.facts import DAY, Facts, seconds
-from ledger.projections.reuse import Reused
+from ledger.projections.reuse import Reused, rows_copy
 from ledger.projections.statistics import (
     compare_rates,
     format_p,
@@ -343,7 +343,7 @@ def km_curves(
     if mine is None:
         mine = by_group(triggers)
     return {
-        g: _per_group(reused, ("km", g), mine[g], partial(_km_of_arrests, mine[g]))
+        g: _per_group(reused, ("km", g), mine[g], partial(_km_of_arrests, mine[g]), rows_copy)
         for g in groups
         if mine.get(g)
     }
@@ -354,11 +354,15 @@ def _km_of_arrests(triggers: list[Record]) -> list[dict[str, Any]]:
 
 
 def _per_group(
-    reused: Reused | None, name: tuple[str, ...], records: list[Record], compute: Callable[[], T]
+    reused: Reused | None,
+    name: tuple[str, ...],
+    records: list[Record],
+    compute: Callable[[], T],
+    copy: Callable[[T], T] | None = None,
 ) -> T:
     """``compute()``, or with ``reused`` the value kept under ``name`` while ``records`` are
-    the same."""
-    return compute() if reused is None else reused.get(name, (records,), None, compute)
+    the same (copied by ``copy``, see ``Reused.get``)."""
+    return compute() if reused is None else reused.get(name, (records,), None, compute, copy)
 
 
 def _kept(trigger: Record) -> bool:

@@ -22,12 +22,13 @@ warnings; a change to a warning recomputes every shooting. Each trigger judged a
 (``promises.judge``) is kept with that time and judged again only when its
 basis was recomputed or the time moved (``TriggerRecords.judge``).
 
-``CaseRows`` holds each case's spell, case and court records
-(``equality.case_spell_records``, ``equality.case_record``,
-``court.case_duration``): what they read is the case file, the groups its
-people were members of when arrested (a membership statement names the
-person), whether each of its releases is unexplained, and, while the case is
-still open (no verdict, no charge or no hearing yet), the time judged at.
+``CaseRows`` holds each case's spell, case and court records and the people
+it holds (``equality.case_spell_records``, ``equality.case_record``,
+``court.case_duration``, ``custody.case_holdings``): what they read is the
+case file, the groups its people were members of when arrested (a membership
+statement names the person), whether each of its releases is unexplained,
+while the case is still open (no verdict, no charge or no hearing yet) the
+time judged at, and while someone is held on it the time of the latest event.
 
 The records are a function of the facts alone, so the reports read from them
 equal the reports computed from nothing at the same tree size
@@ -40,7 +41,7 @@ from dataclasses import dataclass, replace
 from typing import Any
 
 from ledger.aggregates.warning import Warning
-from ledger.projections import court, equality, promises
+from ledger.projections import court, custody, equality, promises
 from ledger.projections.casework import CaseFile, case_file
 from ledger.projections.custody import case_custody_flags, waits_on_time
 from ledger.projections.facts import Facts
@@ -181,10 +182,22 @@ class _Rows:
     file: CaseFile
     judged: float
     timed: bool
+    as_of: str
     people: set[str]
     spells: list[dict[str, Any]]
     case: dict[str, Any] | None
     duration: dict[str, Any] | None
+    holdings: list[dict[str, Any]]
+
+
+@dataclass
+class CaseTables:
+    """Every case's records of each kind, in case order."""
+
+    spells: list[dict[str, Any]]
+    cases: list[dict[str, Any]]
+    durations: list[dict[str, Any]]
+    holdings: list[dict[str, Any]]
 
 
 class CaseRows:
@@ -204,9 +217,9 @@ class CaseRows:
         files: dict[str, CaseFile],
         unexplained: dict[str, list[str]],
         judged: float,
-    ) -> tuple[list[dict[str, Any]], list[dict[str, Any]], list[dict[str, Any]]]:
-        """(spell records, case records, court records), in case order, judged at ``judged``
-        (seconds), after recomputing the cases whose inputs changed."""
+    ) -> CaseTables:
+        """Every case's records, judged at ``judged`` (seconds), after recomputing the cases
+        whose inputs changed."""
         touched = facts.touched_since(self._count) if facts is self._facts else None
         if touched is None or REGISTRY in touched:
             self._kept = {}
@@ -215,9 +228,7 @@ class CaseRows:
             people = {key[len(PERSON) :] for key in touched if key.startswith(PERSON)}
         released = self._released(facts, unexplained)
         kept: dict[str, _Rows] = {}
-        spells: list[dict[str, Any]] = []
-        cases: list[dict[str, Any]] = []
-        durations: list[dict[str, Any]] = []
+        out = CaseTables([], [], [], [])
         self.recomputed = 0
         for name, found in files.items():
             rows = self._kept.get(name)
@@ -225,20 +236,22 @@ class CaseRows:
                 rows is None
                 or rows.file is not found
                 or (rows.timed and rows.judged != judged)
+                or (rows.holdings and rows.as_of != facts.as_of)
                 or name in released
                 or (people and not rows.people.isdisjoint(people))
             ):
                 rows = _case_rows(facts, found, unexplained, judged)
                 self.recomputed += 1
             kept[name] = rows
-            spells += rows.spells
+            out.spells += rows.spells
             if rows.case is not None:
-                cases.append(rows.case)
+                out.cases.append(rows.case)
             if rows.duration is not None:
-                durations.append(rows.duration)
+                out.durations.append(rows.duration)
+            out.holdings += rows.holdings
         self._kept = kept
         self._facts, self._count, self._unexplained = facts, facts.count, set(unexplained)
-        return spells, cases, durations
+        return out
 
     def _released(self, facts: Facts, unexplained: dict[str, list[str]]) -> set[str]:
         """The cases with a release that became unexplained, or stopped being so, since the
@@ -254,10 +267,12 @@ def _case_rows(
         file=found,
         judged=judged,
         timed=found.verdict is None or not found.charges or not found.hearings,
+        as_of=facts.as_of,
         people={found.person, *(spell.person for spell in found.spells)},
         spells=equality.case_spell_records(facts, found, unexplained, judged),
         case=equality.case_record(facts, found, judged),
         duration=court.case_duration(facts, found, judged),
+        holdings=custody.case_holdings(facts, found),
     )
 
 

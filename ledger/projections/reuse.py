@@ -30,16 +30,19 @@ class Reused:
         inputs: tuple[list[Any], ...],
         also: Hashable,
         compute: Callable[[], T],
+        copy: Callable[[T], T] | None = None,
     ) -> T:
         """The value kept under ``name`` when ``inputs`` hold the same objects and ``also``
-        is equal, else ``compute()``; a fresh copy either way (the caller may change it)."""
+        is equal, else ``compute()``; a copy either way (the caller may change it), made by
+        ``copy`` when given (one that knows the value's shape), else by ``fresh``."""
+        copied = copy or fresh
         found = self._kept.get(name)
         if found is not None and found[1] == also and _same(found[0], inputs):
-            return fresh(cast(T, found[2]))
+            return copied(cast(T, found[2]))
         self.computed += 1
         value = compute()
         self._kept[name] = (tuple(list(i) for i in inputs), also, value)
-        return fresh(value)
+        return copied(value)
 
 
 def _same(kept: tuple[list[Any], ...], inputs: tuple[list[Any], ...]) -> bool:
@@ -51,6 +54,11 @@ def _same(kept: tuple[list[Any], ...], inputs: tuple[list[Any], ...]) -> bool:
 def fresh(value: T) -> T:
     """A copy of nested dicts and lists, sharing only what cannot change (strings, numbers)."""
     return cast(T, _copy(value))
+
+
+def rows_copy(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """A copy of a list of flat rows (a curve: numbers only)."""
+    return [dict(row) for row in rows]
 
 
 def _copy(value: Any) -> Any:

@@ -29,6 +29,8 @@ from typing import Any, Generic, TypeVar
 import numpy as np
 from scipy import stats as sps
 
+from ledger.projections.reuse import rows_copy
+
 SUPPRESS_BELOW = 5
 Z95 = 1.959963984540054
 
@@ -80,15 +82,11 @@ def _test_copy(result: dict[str, Any]) -> dict[str, Any]:
     return {k: list(v) if isinstance(v, list) else v for k, v in result.items()}
 
 
-def _rows_copy(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    return [dict(row) for row in rows]
-
-
 DURATIONS_KEPT = 4_000_000
 """How many durations (summed over the kept keys) each memo of survival results may hold."""
 _RATES: Memo[dict[str, Any]] = Memo(4096, _test_copy)
 _LOGRANK: Memo[dict[str, Any]] = Memo(DURATIONS_KEPT, _test_copy)
-_KAPLAN_MEIER: Memo[list[dict[str, Any]]] = Memo(DURATIONS_KEPT, _rows_copy)
+_KAPLAN_MEIER: Memo[list[dict[str, Any]]] = Memo(DURATIONS_KEPT, rows_copy)
 _MEDIANS: Memo[float | None] = Memo(DURATIONS_KEPT, _same)
 MEMOS = (_RATES, _LOGRANK, _KAPLAN_MEIER, _MEDIANS)
 """Every memo of this module (the tests clear them to compute from nothing)."""

@@ -27,6 +27,7 @@ from ledger.keyring import Keyring
 from ledger.projections import maintained, promises, reuse
 from ledger.projections.analysis import Analysis, group_detail
 from ledger.projections.cases import case_history, person_history
+from ledger.projections.evaluation import choose
 from ledger.projections.facts import Facts
 from ledger.projections.indexes import Indexes, read_indexes
 from ledger.projections.maintained import CaseRecords, CaseRows, Maintained, TriggerRecords
@@ -54,8 +55,8 @@ def statements(
 
 
 def _records(analysis: Analysis) -> Any:
-    """The case files in order, the flags, the triggers and the spell, case and court
-    records (dataclasses compare field by field)."""
+    """The case files in order, the flags, the triggers and the spell, case, court and
+    holding records (dataclasses compare field by field)."""
     return (
         list(analysis.files.items()),
         analysis.flags,
@@ -63,19 +64,23 @@ def _records(analysis: Analysis) -> Any:
         analysis.spells,
         analysis.cases,
         analysis.durations,
+        analysis.case_tables.holdings,
     )
 
 
-def first_difference(statements: list[dict[str, Any]]) -> int | None:
+def first_difference(statements: list[dict[str, Any]], judged_at: str | None = None) -> int | None:
     """The first log position where the maintained records differ from fresh ones (or
-    where records left stale no longer fit the facts)."""
+    where records left stale no longer fit the facts); deadlines judged at the latest
+    event, or at ``judged_at`` when given (a time requested: it stays while the latest
+    event moves)."""
     facts = Facts()
     kept = Maintained()
     for n, statement in enumerate(statements, start=1):
         facts.apply(statement)
+        evaluation = None if judged_at is None else choose(facts.as_of, requested=judged_at)
         try:
-            if _records(Analysis(facts, n, "00", records=kept)) != _records(
-                Analysis(facts, n, "00")
+            if _records(Analysis(facts, n, "00", evaluation, kept)) != _records(
+                Analysis(facts, n, "00", evaluation)
             ):
                 return n
         except LookupError:
@@ -347,6 +352,29 @@ def test_flags_that_wait_on_time_alone_follow_it() -> None:
         "release.s169_no_magistrate_order",
     } <= rules
     assert first_difference(statements) is None
+
+
+LATER = "2027-01-01T00:00:00Z"
+"""A time requested after every statement of the stories here."""
+
+
+def test_records_judged_at_a_time_requested_follow_the_latest_event() -> None:
+    assert first_difference(_held_stories(), LATER) is None
+
+
+class _AnyTime(str):
+    """A time no other time differs from."""
+
+    def __ne__(self, other: object) -> bool:
+        return False
+
+
+def test_holdings_blind_to_the_latest_event_are_found(monkeypatch: pytest.MonkeyPatch) -> None:
+    computed = maintained._case_rows
+    monkeypatch.setattr(
+        maintained, "_case_rows", lambda *args: replace(computed(*args), as_of=_AnyTime())
+    )
+    assert first_difference(_held_stories(), LATER) is not None
 
 
 def test_records_further_behind_than_the_journal_are_recomputed_whole(

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
+from functools import partial
 from typing import Any
 
 import pytest
@@ -263,7 +264,7 @@ def test_a_memo_drops_the_least_recently_used_past_its_limit() -> None:
 
     memo: Memo[int] = Memo(4, lambda value: value)
     for key in ("a", "b", "a", "c"):
-        assert memo.get(key, 2, lambda key=key: ord(key)) == ord(key)
+        assert memo.get(key, 2, partial(ord, key)) == ord(key)
     assert memo.computed == 3
     memo.get("a", 2, lambda: 0)
     assert memo.computed == 3
