@@ -224,8 +224,9 @@ def _requirement_cells(trigger: dict[str, Any]) -> dict[str, Any]:
     return out
 
 
-def promises_report(a: Analysis) -> ReportTable:
-    rows = [
+def promise_row(t: dict[str, Any]) -> dict[str, Any]:
+    """A judged trigger as a row of the promises table."""
+    return (
         {
             k: t[k]
             for k in (
@@ -246,11 +247,19 @@ def promises_report(a: Analysis) -> ReportTable:
             "hours_to_arrest": t["hours_to_arrest"],
             "derived_from": t["derived_from"],
         }
-        for t in a.triggers
-    ]
+    )
+
+
+def promises_report(a: Analysis) -> ReportTable:
+    rows = [dict(row) for row in a.records.promise_rows.of(a.triggers, promise_row)]
+    by_warning: dict[str, list[dict[str, Any]]] = {key: [] for key in a.facts.warnings}
+    for t in a.triggers:
+        for key in t["warnings"]:
+            if key in by_warning:
+                by_warning[key].append(t)
     warnings = []
     for key, event_id in a.facts.warnings.items():
-        mine = [t for t in a.triggers if key in t["warnings"]]
+        mine = by_warning[key]
         warnings.append(
             {
                 "warning": key,

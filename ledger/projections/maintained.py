@@ -58,7 +58,7 @@ from ledger.projections.releases import (
     case_release_flags,
     reads_beyond_case,
 )
-from ledger.projections.reuse import Reused
+from ledger.projections.reuse import Derived, Reused
 from ledger.vocabulary.base import spec_for
 
 CASE = "case:"
@@ -77,6 +77,8 @@ class Maintained:
         self.reused = Reused()
         """Each group's rows of the tables, kept while its records are the same
         (``ledger.projections.reuse``)."""
+        self.promise_rows = Derived()
+        """Each judged trigger's row of the promises table, kept while the trigger is."""
 
 
 class Readers:

@@ -37,6 +37,7 @@ outcomes.
 from __future__ import annotations
 
 from bisect import bisect_left
+from collections import Counter
 from datetime import UTC, datetime
 from typing import Any
 
@@ -325,7 +326,8 @@ def judge(basis: dict[str, Any], judged: float) -> dict[str, Any]:
 
 def promise_summary(triggers: list[dict[str, Any]]) -> dict[str, Any]:
     """Counts of each outcome and the kept share of decided triggers (kept + kept_late over decided)."""
-    counts = {o: sum(1 for t in triggers if t["outcome"] == o) for o in OUTCOMES}
+    found = Counter(t["outcome"] for t in triggers)
+    counts = {o: found[o] for o in OUTCOMES}
     decided = counts["kept"] + counts["kept_late"] + counts["broken"]
     return {
         **counts,

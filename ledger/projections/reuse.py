@@ -45,6 +45,32 @@ class Reused:
         return copied(value)
 
 
+class Derived:
+    """A value derived from each record, kept while the record is the same object."""
+
+    def __init__(self) -> None:
+        self._kept: dict[int, tuple[Any, Any]] = {}
+        self.computed = 0
+        """How many values the last ``of`` derived anew."""
+
+    def of(self, records: list[Any], derive: Callable[[Any], T]) -> list[T]:
+        """``derive(record)`` for each record, in order: the value kept for the same object,
+        else a new one; values for records no longer given are forgotten. The values are
+        handed out as kept: the caller copies what it may change."""
+        kept: dict[int, tuple[Any, Any]] = {}
+        out: list[T] = []
+        self.computed = 0
+        for record in records:
+            found = self._kept.get(id(record))
+            if found is None or found[0] is not record:
+                found = (record, derive(record))
+                self.computed += 1
+            kept[id(record)] = found
+            out.append(found[1])
+        self._kept = kept
+        return out
+
+
 def _same(kept: tuple[list[Any], ...], inputs: tuple[list[Any], ...]) -> bool:
     return len(kept) == len(inputs) and all(
         len(a) == len(b) and all(map(is_, a, b)) for a, b in zip(kept, inputs, strict=True)
