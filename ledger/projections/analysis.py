@@ -377,7 +377,11 @@ def officers_report(a: Analysis) -> ReportTable:
             " the group, against the share of officer time those windows take (exact binomial test,"
             " one-sided), Holm-corrected across groups. A signal is a question for the committee, not a finding."
         ],
-        {"retaliation_signals": officers.retaliation_signals(a.facts, a.spells, a.as_of)},
+        {
+            "retaliation_signals": officers.retaliation_signals(
+                a.facts, a.spells, a.as_of, a.records.reused
+            )
+        },
     )
 
 

@@ -21,7 +21,7 @@ from typing import Any
 from ledger.projections.casework import CaseFile
 from ledger.projections.equality import NO_GROUP, by_group
 from ledger.projections.facts import DAY, Facts, seconds
-from ledger.projections.reuse import Reused
+from ledger.projections.reuse import Reused, row_copy
 from ledger.projections.statistics import rate, survival_summary
 
 STAGES = (
@@ -106,7 +106,7 @@ def court_rows(
         if reused is None:
             rows.append(compute())
         else:
-            rows.append(reused.get(("court_row", group), (mine,), None, compute))
+            rows.append(reused.get(("court_row", group), (mine,), None, compute, row_copy))
     return rows
 
 

@@ -31,7 +31,7 @@ from typing import Any, TypeVar
 
 from ledger.projections.casework import CaseFile
 from ledger.projections.facts import DAY, Facts, seconds
-from ledger.projections.reuse import Reused, rows_copy
+from ledger.projections.reuse import Reused, row_copy, rows_copy
 from ledger.projections.statistics import (
     compare_rates,
     format_p,
@@ -269,7 +269,9 @@ def group_rows(
         else:
             also = (name, tuple(totals.items()))
             rows.append(
-                reused.get(("group_row", group), (mine, my_spells, my_cases), also, compute)
+                reused.get(
+                    ("group_row", group), (mine, my_spells, my_cases), also, compute, row_copy
+                )
             )
     return rows
 

@@ -238,11 +238,14 @@ class CaseRows:
                 rows is None
                 or rows.file is not found
                 or (rows.timed and rows.judged != judged)
-                or (rows.holdings and rows.as_of != facts.as_of)
                 or name in released
                 or (people and not rows.people.isdisjoint(people))
             ):
                 rows = _case_rows(facts, found, unexplained, judged)
+                self.recomputed += 1
+            elif rows.holdings and rows.as_of != facts.as_of:
+                holdings = custody.case_holdings(facts, found)
+                rows = replace(rows, as_of=facts.as_of, holdings=holdings)
                 self.recomputed += 1
             kept[name] = rows
             out.spells += rows.spells

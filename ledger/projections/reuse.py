@@ -82,6 +82,14 @@ def fresh(value: T) -> T:
     return cast(T, _copy(value))
 
 
+def row_copy(row: dict[str, Any]) -> dict[str, Any]:
+    """A copy of a table's row whose values are plain values, flat dicts and flat lists."""
+    return {
+        k: dict(v) if isinstance(v, dict) else list(v) if isinstance(v, list) else v
+        for k, v in row.items()
+    }
+
+
 def rows_copy(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
     """A copy of a list of flat rows (a curve: numbers only)."""
     return [dict(row) for row in rows]

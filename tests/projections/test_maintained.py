@@ -19,12 +19,13 @@ import json
 from collections.abc import Callable, Iterator
 from dataclasses import fields, replace
 from datetime import UTC, datetime
+from functools import partial
 from typing import Any
 
 import pytest
 
 from ledger.keyring import Keyring
-from ledger.projections import maintained, promises, reuse
+from ledger.projections import maintained, officers, promises, reuse
 from ledger.projections.analysis import Analysis, group_detail
 from ledger.projections.cases import case_history, person_history
 from ledger.projections.evaluation import choose
@@ -267,29 +268,48 @@ def from_nothing(analysis: Analysis, facts: Facts) -> Any:
     return everything(analysis, facts)
 
 
-TABLES_REUSED = ("promises", "groups", "custody", "court")
+TABLES_REUSED = ("promises", "groups", "custody", "officers", "court")
 """The reports whose rows, counts and curves are kept while the records they come from are
 the same (``ledger.projections.reuse``)."""
 
 
-def first_table_difference(statements: list[dict[str, Any]]) -> int | None:
+def first_table_difference(
+    statements: list[dict[str, Any]], judged_at: str | None = None
+) -> int | None:
     """The first log position where a report built from rows kept across statements differs
-    from the same report computed from nothing."""
+    from the same report computed from nothing (judged as in ``first_difference``)."""
     facts = Facts()
     kept = Maintained()
     for n, statement in enumerate(statements, start=1):
         facts.apply(statement)
-        current, fresh = Analysis(facts, n, "00", records=kept), Analysis(facts, n, "00")
+        evaluation = None if judged_at is None else choose(facts.as_of, requested=judged_at)
+        current = Analysis(facts, n, "00", evaluation, kept)
+        fresh = Analysis(facts, n, "00", evaluation)
         for name in TABLES_REUSED:
             if current.report(name).to_json() != fresh.report(name).to_json():
                 return n
     return None
 
 
+@pytest.mark.parametrize("judged_at", [None, "2027-01-01T00:00:00Z"])
 def test_tables_kept_current_equal_tables_from_nothing_after_every_statement(
-    statements: list[dict[str, Any]],
+    statements: list[dict[str, Any]], judged_at: str | None
 ) -> None:
-    assert first_table_difference(statements) is None
+    assert first_table_difference(statements, judged_at) is None
+
+
+def test_signals_blind_to_transfers_are_found(
+    statements: list[dict[str, Any]], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def blind(
+        facts: Facts, spells: list[dict[str, Any]], as_of: str, reused: reuse.Reused | None = None
+    ) -> list[dict[str, Any]]:
+        assert reused is not None
+        compute = partial(officers._retaliation_signals, facts, spells, as_of)
+        return reused.get("retaliation_signals", (spells,), as_of, compute)
+
+    monkeypatch.setattr(officers, "retaliation_signals", blind)
+    assert first_table_difference(statements, "2027-01-01T00:00:00Z") is not None
 
 
 def test_promise_rows_kept_for_triggers_that_only_look_alike_are_found(
