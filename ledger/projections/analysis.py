@@ -9,7 +9,7 @@ builders turn them into ``ReportTable``s that carry the tree size and root.
 from __future__ import annotations
 
 from collections.abc import Callable
-from functools import cached_property
+from functools import cached_property, partial
 from typing import Any
 
 from ledger.errors import NotFound
@@ -20,7 +20,7 @@ from ledger.projections.facts import Facts, bulk, seconds
 from ledger.projections.flagging import Flag, with_status
 from ledger.projections.maintained import CaseTables, Maintained
 from ledger.projections.report_names import REPORT_NAMES
-from ledger.projections.reuse import fresh
+from ledger.projections.reuse import fresh, table_copy
 from ledger.projections.tables import ReportTable
 
 SUPPRESSION_NOTE = (
@@ -366,7 +366,13 @@ def custody_report(a: Analysis) -> ReportTable:
 
 
 def officers_report(a: Analysis) -> ReportTable:
-    rows = officers.release_authorisations(a.spells)
+    rows = a.records.reused.get(
+        "release_authorisations",
+        (a.spells,),
+        None,
+        partial(officers.release_authorisations, a.spells),
+        table_copy,
+    )
     return a.table(
         "officers",
         OFFICER_COLUMNS,
