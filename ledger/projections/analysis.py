@@ -163,7 +163,9 @@ class Analysis:
 
     @cached_property
     def families(self) -> equality.Families:
-        return equality.families_by_group(self.triggers, self.spells, self.cases)
+        return equality.families_by_group(
+            self.triggers, self.spells, self.cases, self.records.reused
+        )
 
     @cached_property
     def group_rows(self) -> list[dict[str, Any]]:

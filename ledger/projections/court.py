@@ -101,7 +101,7 @@ def court_rows(
     row is computed again only when its records are not the very records it was computed
     from."""
     rows = []
-    for group, mine in by_group(durations).items():
+    for group, mine in by_group(durations, reused, "durations").items():
         compute = partial(_court_row, group, mine)
         if reused is None:
             rows.append(compute())

@@ -145,8 +145,16 @@ def case_record(facts: Facts, case: CaseFile, judged: float) -> Record | None:
     }
 
 
-def by_group(records: list[Record]) -> dict[str, list[Record]]:
-    """Each group's records, in record order, each record once under every group it names."""
+def by_group(
+    records: list[Record], reused: Reused | None = None, kind: str = ""
+) -> dict[str, list[Record]]:
+    """Each group's records, in record order, each record once under every group it names
+    (the groups in the order the records first name them). With ``reused``, the split
+    kept under ``kind`` is reused while ``records`` are the same."""
+    if reused is not None:
+        return reused.get(
+            ("by_group", kind), (records,), None, partial(by_group, records), _buckets_copy
+        )
     out: dict[str, list[Record]] = {}
     for record in records:
         for group in dict.fromkeys(record["groups"]):
@@ -159,10 +167,22 @@ Families = dict[str, dict[str, list[Record]]]
 
 
 def families_by_group(
-    triggers: list[Record], spells: list[Record], cases: list[Record]
+    triggers: list[Record],
+    spells: list[Record],
+    cases: list[Record],
+    reused: Reused | None = None,
 ) -> Families:
-    """The three kinds of record by group, computed once for every table and test that reads them."""
-    return {"triggers": by_group(triggers), "spells": by_group(spells), "cases": by_group(cases)}
+    """The three kinds of record by group, computed once for every table and test that reads
+    them; with ``reused``, a kind is split again only when its records changed."""
+    return {
+        "triggers": by_group(triggers, reused, "triggers"),
+        "spells": by_group(spells, reused, "spells"),
+        "cases": by_group(cases, reused, "cases"),
+    }
+
+
+def _buckets_copy(buckets: dict[str, list[Record]]) -> dict[str, list[Record]]:
+    return {group: list(records) for group, records in buckets.items()}
 
 
 def _rate_with_pending(records: list[Record], key: str, decided: str) -> dict[str, Any]:
@@ -219,14 +239,13 @@ def _summary(name: str, records: list[Record]) -> dict[str, Any]:
     return survival_summary(*_time_to(name, records))
 
 
-def _groups_in(facts: Facts, *families: list[Record]) -> list[str]:
-    groups = list(facts.groups)
-    for records in families:
-        for record in records:
-            for g in record["groups"]:
-                if g not in groups:
-                    groups.append(g)
-    return groups
+def _groups_in(facts: Facts, families: Families) -> list[str]:
+    """The registered groups, then the others in the order the records first name them
+    (triggers, then spells, then cases): ``by_group`` keeps that order."""
+    groups = dict.fromkeys(facts.groups)
+    for kind in ("triggers", "spells", "cases"):
+        groups.update(dict.fromkeys(families[kind]))
+    return list(groups)
 
 
 def group_rows(
@@ -254,7 +273,7 @@ def group_rows(
         for key in ("unexplained_release", "released")
     }
     rows: list[Record] = []
-    for group in _groups_in(facts, triggers, spells, cases):
+    for group in _groups_in(facts, families):
         mine = families["triggers"].get(group, [])
         my_spells = families["spells"].get(group, [])
         my_cases = families["cases"].get(group, [])

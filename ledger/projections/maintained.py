@@ -44,7 +44,7 @@ from ledger.aggregates.warning import Warning
 from ledger.projections import court, custody, equality, promises
 from ledger.projections.casework import CaseFile, case_file
 from ledger.projections.custody import case_custody_flags, waits_on_time
-from ledger.projections.facts import Facts
+from ledger.projections.facts import Event, Facts
 from ledger.projections.flagging import Flag
 from ledger.projections.indexes import REGISTRY
 from ledger.projections.promises import (
@@ -64,6 +64,7 @@ from ledger.vocabulary.base import spec_for
 CASE = "case:"
 EVENT = "event:"
 PERSON = "person:"
+INCIDENT = "incident:"
 
 
 class Maintained:
@@ -291,6 +292,9 @@ class TriggerRecords:
         self._bases: dict[str, list[dict[str, Any]]] = {}
         self._readers = Readers()
         self._judged: dict[int, tuple[dict[str, Any], float, dict[str, Any]]] = {}
+        self._shootings: list[tuple[str, Event]] = []
+        self._reported: dict[str, Event] = {}
+        self._actions: tuple[list[str], ActionIndex] | None = None
         self.recomputed = 0
         """How many shootings the last ``sync`` recomputed."""
         self.rejudged = 0
@@ -300,15 +304,16 @@ class TriggerRecords:
         self, facts: Facts, files: dict[str, CaseFile], unexplained: dict[str, list[str]]
     ) -> list[dict[str, Any]]:
         """Every trigger's basis, in shooting order, after recomputing the stale shootings."""
-        stale = self._stale(facts, unexplained)
-        shootings = reported_shootings(facts)
+        touched = facts.touched_since(self._count) if facts is self._facts else None
+        stale = self._stale(facts, touched, unexplained)
+        shootings = self._shootings_now(facts, touched)
         if stale is None:
             self._bases, self._readers = {}, Readers()
             stale = {incident for incident, _ in shootings}
         self.recomputed = len(stale)
         if stale:
-            actions = ActionIndex(facts)
-            counted = dict(shootings)
+            actions = self._action_index(facts)
+            counted = self._reported
             for incident in stale:
                 self._readers.forget(incident)
                 self._bases.pop(incident, None)
@@ -338,9 +343,49 @@ class TriggerRecords:
         self._judged = kept
         return out
 
-    def _stale(self, facts: Facts, unexplained: dict[str, list[str]]) -> set[str] | None:
+    def _shootings_now(self, facts: Facts, touched: set[str] | None) -> list[tuple[str, Event]]:
+        """``promises.reported_shootings``: the list kept, with the shootings first reported
+        since appended when they come after it, else read anew."""
+        if touched is not None and REGISTRY not in touched:
+            appended: list[tuple[str, Event]] = []
+            for key in touched:
+                if not key.startswith(INCIDENT):
+                    continue
+                incident = key[len(INCIDENT) :]
+                reported = facts.incidents.get(incident, {}).get("reported")
+                now = facts.events[reported] if reported and facts.counts(reported) else None
+                before = self._reported.get(incident)
+                if now is before:
+                    continue
+                if before is not None or now is None:
+                    break
+                appended.append((incident, now))
+            else:
+                appended.sort(key=lambda pair: pair[1]["i"])
+                if (
+                    not appended
+                    or not self._shootings
+                    or (appended[0][1]["i"] > self._shootings[-1][1]["i"])
+                ):
+                    self._shootings += appended
+                    self._reported.update(appended)
+                    return self._shootings
+        self._shootings = reported_shootings(facts)
+        self._reported = dict(self._shootings)
+        return self._shootings
+
+    def _action_index(self, facts: Facts) -> ActionIndex:
+        """The actions by incident and warning: kept while the facts' list of actions is the
+        same (it is read anew whenever a statement touches a group, which every action,
+        its correction and its retraction do)."""
+        if self._actions is None or self._actions[0] is not facts.actions:
+            self._actions = (facts.actions, ActionIndex(facts))
+        return self._actions[1]
+
+    def _stale(
+        self, facts: Facts, touched: set[str] | None, unexplained: dict[str, list[str]]
+    ) -> set[str] | None:
         """The shootings to recompute, or None for all of them."""
-        touched = facts.touched_since(self._count) if facts is self._facts else None
         if touched is None or REGISTRY in touched:
             return None
         keys = set(touched)
@@ -356,7 +401,7 @@ class TriggerRecords:
         for release in set(unexplained) ^ set(self._unexplained):
             case = facts.events[release]["data"].get("case") if release in facts.events else None
             keys.add(f"{CASE}{case}")
-        found = {key[len("incident:") :] for key in keys if key.startswith("incident:")}
+        found = {key[len(INCIDENT) :] for key in keys if key.startswith(INCIDENT)}
         return found | self._readers.of(keys)
 
 

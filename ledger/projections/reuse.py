@@ -101,10 +101,12 @@ def rows_copy(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
 
 
 def _copy(value: Any) -> Any:
-    if isinstance(value, dict):
-        return {k: _copy(v) for k, v in value.items()}
-    if isinstance(value, list):
-        if any(isinstance(v, dict | list) for v in value):
-            return [_copy(v) for v in value]
-        return list(value)
+    kind = type(value)
+    if kind is dict:
+        return {k: _copy(v) if type(v) in _NESTED else v for k, v in value.items()}
+    if kind is list:
+        return [_copy(v) if type(v) in _NESTED else v for v in value]
     return value
+
+
+_NESTED = (dict, list)

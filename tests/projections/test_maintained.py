@@ -229,6 +229,51 @@ def test_triggers_judged_once_and_kept_whatever_the_time_are_found(
     assert first_difference(statements) is not None
 
 
+def test_an_action_index_kept_forever_is_found(
+    statements: list[dict[str, Any]], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def kept_forever(self: TriggerRecords, facts: Facts) -> promises.ActionIndex:
+        if self._actions is None:
+            self._actions = (facts.actions, promises.ActionIndex(facts))
+        return self._actions[1]
+
+    monkeypatch.setattr(TriggerRecords, "_action_index", kept_forever)
+    assert first_difference(statements) is not None
+
+
+def _retracted_story() -> list[dict[str, Any]]:
+    """Two shootings under a warning, the first one's report then retracted: the list of
+    shootings loses one that is not its last."""
+    log = CityLog()
+    log.group("g1")
+    log.warning("W-1", ["g1"])
+    first = log.shooting("INC-1", at(hours=1), groups=["g1"])
+    log.shooting("INC-2", at(hours=2), groups=["g1"])
+    log.add("event.retracted", "police", {"original": first, "reason": "fireworks"}, at(hours=3))
+    log.tick(at(hours=4))
+    return log.statements
+
+
+def test_a_shooting_retracted_before_the_last_is_followed() -> None:
+    statements = _retracted_story()
+    incidents = {t["incident"] for t in Analysis(Facts().apply_all(statements), 1, "00").triggers}
+    assert incidents == {"INC-2"}
+    assert first_difference(statements) is None
+
+
+def test_shootings_only_ever_appended_are_found(monkeypatch: pytest.MonkeyPatch) -> None:
+    def appended_only(
+        self: TriggerRecords, facts: Facts, touched: set[str] | None
+    ) -> list[tuple[str, Any]]:
+        new = [pair for pair in promises.reported_shootings(facts) if pair[0] not in self._reported]
+        self._shootings += new
+        self._reported.update(new)
+        return self._shootings
+
+    monkeypatch.setattr(TriggerRecords, "_shootings_now", appended_only)
+    assert first_difference(_retracted_story()) is not None
+
+
 def _untimed(compute: Callable[..., None]) -> Callable[..., None]:
     def without_timing(self: CaseRecords, facts: Facts, found: Any) -> None:
         compute(self, facts, found)
