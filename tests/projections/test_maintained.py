@@ -132,15 +132,16 @@ def test_indexes_kept_current_equal_indexes_read_anew_after_every_statement(
     assert first_stale_index(statements) is None
 
 
-def test_indexes_blind_to_a_case_are_found(
-    statements: list[dict[str, Any]], monkeypatch: pytest.MonkeyPatch
+@pytest.mark.parametrize("kind", ["case:", "incident:"])
+def test_indexes_blind_to_a_subject_are_found(
+    statements: list[dict[str, Any]], kind: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(Facts, "touched_since", _blind("case:"))
+    monkeypatch.setattr(Facts, "_journal_since", _blind(kind))
     assert first_stale_index(statements) is not None
 
 
 def _blind(kind: str) -> Callable[[Facts, int], set[str] | None]:
-    original = Facts.touched_since
+    original = Facts._journal_since
 
     def touched_since(self: Facts, count: int) -> set[str] | None:
         found = original(self, count)
@@ -259,6 +260,7 @@ def test_a_shooting_retracted_before_the_last_is_followed() -> None:
     incidents = {t["incident"] for t in Analysis(Facts().apply_all(statements), 1, "00").triggers}
     assert incidents == {"INC-2"}
     assert first_difference(statements) is None
+    assert first_stale_index(statements) is None
 
 
 def test_shootings_only_ever_appended_are_found(monkeypatch: pytest.MonkeyPatch) -> None:
