@@ -13,7 +13,7 @@ from functools import cached_property, partial
 from typing import Any
 
 from ledger.errors import NotFound
-from ledger.projections import court, equality, interruption, officers, promises, releases
+from ledger.projections import court, equality, officers, promises, releases
 from ledger.projections.casework import CaseFile
 from ledger.projections.evaluation import EvaluationTime, choose
 from ledger.projections.facts import Facts, bulk, seconds
@@ -407,7 +407,7 @@ def court_report(a: Analysis) -> ReportTable:
 
 
 def interruption_report(a: Analysis) -> ReportTable:
-    return a.table("interruption", INTERRUPTION_COLUMNS, interruption.interruption_rows(a.facts))
+    return a.table("interruption", INTERRUPTION_COLUMNS, a.records.interruption.rows(a.facts))
 
 
 BUILDERS: dict[str, Callable[[Analysis], ReportTable]] = {

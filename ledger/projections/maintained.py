@@ -30,6 +30,11 @@ statement names the person), whether each of its releases is unexplained,
 while the case is still open (no verdict, no charge or no hearing yet) the
 time judged at, and while someone is held on it the time of the latest event.
 
+``InterruptionRows`` holds the interruption table, read again only after a
+statement about an incident or a mediation (or the ledger itself): the
+shootings, responses and sessions it counts are folded into those
+lifecycles, their corrections and retractions too.
+
 The records are a function of the facts alone, so the reports read from them
 equal the reports computed from nothing at the same tree size
 (tests/projections/test_maintained.py checks this one statement at a time).
@@ -40,13 +45,16 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from typing import Any
 
+from ledger.aggregates.incident import Incident
+from ledger.aggregates.mediation import Mediation
 from ledger.aggregates.warning import Warning
 from ledger.projections import court, custody, equality, promises
 from ledger.projections.casework import CaseFile, case_file
 from ledger.projections.custody import case_custody_flags, waits_on_time
 from ledger.projections.facts import Event, Facts
 from ledger.projections.flagging import Flag
-from ledger.projections.indexes import REGISTRY
+from ledger.projections.indexes import LIFECYCLE, REGISTRY
+from ledger.projections.interruption import interruption_rows
 from ledger.projections.promises import (
     BY_MEMBER,
     ActionIndex,
@@ -58,7 +66,7 @@ from ledger.projections.releases import (
     case_release_flags,
     reads_beyond_case,
 )
-from ledger.projections.reuse import Derived, Reused
+from ledger.projections.reuse import Derived, Reused, table_copy
 from ledger.vocabulary.base import spec_for
 
 CASE = "case:"
@@ -80,6 +88,7 @@ class Maintained:
         (``ledger.projections.reuse``)."""
         self.promise_rows = Derived()
         """Each judged trigger's row of the promises table, kept while the trigger is."""
+        self.interruption = InterruptionRows()
 
 
 class Readers:
@@ -403,6 +412,29 @@ class TriggerRecords:
             keys.add(f"{CASE}{case}")
         found = {key[len(INCIDENT) :] for key in keys if key.startswith(INCIDENT)}
         return found | self._readers.of(keys)
+
+
+class InterruptionRows:
+    """The interruption table, read again only after a statement about what it counts."""
+
+    READS = frozenset({f"{LIFECYCLE}{Incident.__name__}", f"{LIFECYCLE}{Mediation.__name__}"})
+    """The lifecycles whose statements change the table."""
+
+    def __init__(self) -> None:
+        self._facts: Facts | None = None
+        self._count = 0
+        self._rows: list[dict[str, Any]] = []
+        self.recomputed = False
+        """Whether the last ``rows`` read the table again."""
+
+    def rows(self, facts: Facts) -> list[dict[str, Any]]:
+        """The table's rows, copied (the caller may change them)."""
+        touched = facts.touched_since(self._count) if facts is self._facts else None
+        self.recomputed = touched is None or REGISTRY in touched or bool(touched & self.READS)
+        if self.recomputed:
+            self._rows = interruption_rows(facts)
+        self._facts, self._count = facts, facts.count
+        return table_copy(self._rows)
 
 
 def _trigger_reads(facts: Facts, incident: str, bases: list[dict[str, Any]]) -> set[str]:

@@ -24,14 +24,21 @@ from typing import Any
 
 import pytest
 
+from ledger.aggregates.mediation import Mediation
 from ledger.keyring import Keyring
 from ledger.projections import maintained, officers, promises, reuse
 from ledger.projections.analysis import Analysis, group_detail
 from ledger.projections.cases import case_history, person_history
 from ledger.projections.evaluation import choose
 from ledger.projections.facts import Facts
-from ledger.projections.indexes import Indexes, read_indexes
-from ledger.projections.maintained import CaseRecords, CaseRows, Maintained, TriggerRecords
+from ledger.projections.indexes import LIFECYCLE, Indexes, read_indexes
+from ledger.projections.maintained import (
+    CaseRecords,
+    CaseRows,
+    InterruptionRows,
+    Maintained,
+    TriggerRecords,
+)
 from ledger.projections.report_names import REPORT_NAMES
 from ledger.projections.service import statements_from_ledger
 from ledger.projections.statistics import MEMOS
@@ -315,7 +322,7 @@ def from_nothing(analysis: Analysis, facts: Facts) -> Any:
     return everything(analysis, facts)
 
 
-TABLES_REUSED = ("promises", "groups", "custody", "officers", "court")
+TABLES_REUSED = ("promises", "groups", "custody", "officers", "court", "interruption")
 """The reports whose rows, counts and curves are kept while the records they come from are
 the same (``ledger.projections.reuse``)."""
 
@@ -343,6 +350,13 @@ def test_tables_kept_current_equal_tables_from_nothing_after_every_statement(
     statements: list[dict[str, Any]], judged_at: str | None
 ) -> None:
     assert first_table_difference(statements, judged_at) is None
+
+
+def test_an_interruption_table_blind_to_incidents_is_found(
+    statements: list[dict[str, Any]], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(InterruptionRows, "READS", frozenset({f"{LIFECYCLE}{Mediation.__name__}"}))
+    assert first_table_difference(statements) is not None
 
 
 def test_signals_blind_to_transfers_are_found(
