@@ -266,11 +266,9 @@ def _incidents(
     """Incidents with a report or an attribution that counts, by the first of these."""
     found: list[tuple[int, str, dict[str, Any]]] = []
     for key, incident in incidents.items():
-        attributions = [a["event_id"] for a in incident.attributions]
-        first = [e for e in (incident.reported_in, *attributions[:1]) if e is not None]
-        if first:
-            entry = {"reported": incident.reported_in, "attributions": attributions}
-            found.append((min(map(at, first)), key, entry))
+        entry = _incident_entry(incident)
+        if entry is not None:
+            found.append((_first_at(entry, at), key, entry))
     found.sort(key=lambda f: f[0])
     return {key: entry for _, key, entry in found}
 
@@ -285,7 +283,8 @@ def _incident_entry(incident: Incident) -> dict[str, Any] | None:
 
 def _first_at(entry: dict[str, Any], at: Callable[[str], int]) -> int:
     """The log position an incident's entry is ordered by: its report or first attribution."""
-    return min(map(at, [e for e in (entry["reported"], *entry["attributions"][:1]) if e]))
+    first = (entry["reported"], *entry["attributions"][:1])
+    return min(at(e) for e in first if e is not None)
 
 
 def _update_incidents(
