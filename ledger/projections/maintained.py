@@ -54,7 +54,7 @@ from ledger.projections.custody import case_custody_flags, waits_on_time
 from ledger.projections.facts import Event, Facts
 from ledger.projections.flagging import Flag
 from ledger.projections.indexes import LIFECYCLE, REGISTRY
-from ledger.projections.interruption import interruption_rows
+from ledger.projections.interruption import Areas, interruption_areas
 from ledger.projections.promises import (
     BY_MEMBER,
     ActionIndex,
@@ -73,6 +73,8 @@ CASE = "case:"
 EVENT = "event:"
 PERSON = "person:"
 INCIDENT = "incident:"
+INCIDENTS = f"{LIFECYCLE}{Incident.__name__}"
+MEDIATION = f"{LIFECYCLE}{Mediation.__name__}"
 
 
 class Maintained:
@@ -415,26 +417,65 @@ class TriggerRecords:
 
 
 class InterruptionRows:
-    """The interruption table, read again only after a statement about what it counts."""
-
-    READS = frozenset({f"{LIFECYCLE}{Incident.__name__}", f"{LIFECYCLE}{Mediation.__name__}"})
-    """The lifecycles whose statements change the table."""
+    """The interruption table, read again only after a statement about what it counts; a
+    shooting reported after every one counted is added to its area's row."""
 
     def __init__(self) -> None:
         self._facts: Facts | None = None
         self._count = 0
-        self._rows: list[dict[str, Any]] = []
+        self._areas: Areas | None = None
+        self._interruption: list[str] = []
         self.recomputed = False
-        """Whether the last ``rows`` read the table again."""
+        """Whether the last ``rows`` read every incident and response again."""
 
     def rows(self, facts: Facts) -> list[dict[str, Any]]:
         """The table's rows, copied (the caller may change them)."""
         touched = facts.touched_since(self._count) if facts is self._facts else None
-        self.recomputed = touched is None or REGISTRY in touched or bool(touched & self.READS)
-        if self.recomputed:
-            self._rows = interruption_rows(facts)
+        self.recomputed = False
+        if (
+            self._areas is None
+            or touched is None
+            or REGISTRY in touched
+            or MEDIATION in touched
+            or (INCIDENTS in touched and not self._add_shootings(facts, self._areas, touched))
+        ):
+            self._areas = interruption_areas(facts)
+            self._interruption = list(facts.interruption)
+            self.recomputed = True
         self._facts, self._count = facts, facts.count
-        return table_copy(self._rows)
+        return table_copy(self._areas.table())
+
+    def _add_shootings(self, facts: Facts, areas: Areas, touched: set[str]) -> bool:
+        """Count the shootings first reported since, when that is all that changed and they
+        come after every shooting counted; False (nothing counted) for anything else."""
+        if facts.interruption != self._interruption:
+            return False
+        new: set[str] = set()
+        for key in touched:
+            if not key.startswith(INCIDENT):
+                continue
+            incident = key[len(INCIDENT) :]
+            reported = facts.incidents.get(incident, {}).get("reported")
+            now = reported if reported and facts.counts(reported) else None
+            before = areas.counted.get(incident)
+            if now == before:
+                if now is not None and f"{EVENT}{now}" in touched:
+                    return False
+            elif before is None and incident not in areas.responded:
+                new.add(incident)
+            else:
+                return False
+        tail: list[str] = []
+        for incident in reversed(facts.incidents):
+            if len(tail) == len(new):
+                break
+            if incident in new:
+                tail.append(incident)
+            elif incident in areas.counted:
+                return False
+        for incident in reversed(tail):
+            areas.add_shooting(incident, facts.events[facts.incidents[incident]["reported"]])
+        return True
 
 
 def _trigger_reads(facts: Facts, incident: str, bases: list[dict[str, Any]]) -> set[str]:

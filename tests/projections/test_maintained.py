@@ -24,7 +24,6 @@ from typing import Any
 
 import pytest
 
-from ledger.aggregates.mediation import Mediation
 from ledger.keyring import Keyring
 from ledger.projections import maintained, officers, promises, reuse
 from ledger.projections.analysis import Analysis, group_detail
@@ -355,8 +354,53 @@ def test_tables_kept_current_equal_tables_from_nothing_after_every_statement(
 def test_an_interruption_table_blind_to_incidents_is_found(
     statements: list[dict[str, Any]], monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(InterruptionRows, "READS", frozenset({f"{LIFECYCLE}{Mediation.__name__}"}))
+    monkeypatch.setattr(maintained, "INCIDENTS", f"{LIFECYCLE}Nothing")
     assert first_table_difference(statements) is not None
+
+
+def _responded_story() -> list[dict[str, Any]]:
+    """A hospital's response to a shooting recorded before the shooting's report: its area
+    is the incident's, known only once the shooting is reported."""
+    log = CityLog()
+    log.add(
+        "hospital.response",
+        "interrupters",
+        {
+            "response": "R-1",
+            "incident": "INC-9",
+            "hospital": "Civil Hospital",
+            "victims_reached": 1,
+            "outcome": "counselled",
+        },
+        at(hours=1),
+    )
+    log.shooting("INC-8", at(hours=2))
+    log.shooting("INC-9", at(hours=3))
+    log.tick(at(hours=4))
+    return log.statements
+
+
+def test_a_response_before_its_shooting_is_counted_in_the_shooting_s_area() -> None:
+    statements = _responded_story()
+    rows = Analysis(Facts().apply_all(statements), 1, "00").report("interruption").rows
+    assert [(r["area"], r["hospital_responses"]) for r in rows] == [("Lyari", 1)]
+    assert first_table_difference(statements) is None
+    assert first_table_difference(_retracted_story()) is None
+
+
+def test_shootings_added_whatever_the_responses_before_them_are_found(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    add_shootings = InterruptionRows._add_shootings
+
+    def forgetting_responses(
+        self: InterruptionRows, facts: Facts, areas: Any, touched: set[str]
+    ) -> bool:
+        areas.responded.clear()
+        return add_shootings(self, facts, areas, touched)
+
+    monkeypatch.setattr(InterruptionRows, "_add_shootings", forgetting_responses)
+    assert first_table_difference(_responded_story()) is not None
 
 
 def test_signals_blind_to_transfers_are_found(
