@@ -147,7 +147,9 @@ class Analysis:
     def case_tables(self) -> CaseTables:
         """Spell, case, court and holding records, kept per case across tree sizes."""
         judged = seconds(self.as_of) if self.as_of else 0.0
-        return self.records.rows.sync(self.facts, self.files, self.unexplained, judged)
+        return self.records.rows.sync(
+            self.facts, self.files, self.unexplained, judged, self.records.cases.generation
+        )
 
     @property
     def spells(self) -> list[dict[str, Any]]:

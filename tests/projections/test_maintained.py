@@ -210,6 +210,37 @@ def test_a_release_found_explained_is_followed() -> None:
     assert first_difference(statements) is None
 
 
+def _heard_story() -> list[dict[str, Any]]:
+    """A charged case, its person released, then heard: a hearing names the case and not
+    the person, so only the case file says the court record changed."""
+    log = CityLog()
+    log.person("P-1")
+    log.arrest("FIR-1", "P-1", at(hours=0))
+    log.release("FIR-1", "P-1", at(hours=5), "none")
+    log.charge("FIR-1", "P-1", at(hours=6))
+    log.add(
+        "hearing.held",
+        "court",
+        {"case": "FIR-1", "judge": "J-1", "outcome": "evidence_recorded"},
+        at(hours=7),
+    )
+    log.tick(at(hours=8))
+    return log.statements
+
+
+def test_a_hearing_is_followed_at_a_time_requested() -> None:
+    statements = _heard_story()
+    facts = Facts().apply_all(statements)
+    assert Analysis(facts, 1, "00").durations[0]["charge_to_first_hearing"]["reached"]
+    assert first_difference(statements, LATER) is None
+
+
+def test_case_rows_blind_to_new_case_files_are_found(monkeypatch: pytest.MonkeyPatch) -> None:
+    frozen = property(lambda self: 0, lambda self, value: None)
+    monkeypatch.setattr(CaseRecords, "generation", frozen, raising=False)
+    assert first_difference(_heard_story(), LATER) is not None
+
+
 def test_case_rows_blind_to_a_release_explained_are_found(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
