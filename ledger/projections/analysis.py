@@ -9,17 +9,18 @@ builders turn them into ``ReportTable``s that carry the tree size and root.
 from __future__ import annotations
 
 from collections.abc import Callable
-from functools import cached_property
+from functools import cached_property, partial
 from typing import Any
 
 from ledger.errors import NotFound
-from ledger.projections import court, custody, equality, interruption, officers, promises, releases
+from ledger.projections import court, equality, officers, promises, releases
 from ledger.projections.casework import CaseFile
 from ledger.projections.evaluation import EvaluationTime, choose
 from ledger.projections.facts import Facts, bulk, seconds
 from ledger.projections.flagging import Flag, with_status
-from ledger.projections.maintained import Maintained
+from ledger.projections.maintained import CaseTables, Maintained
 from ledger.projections.report_names import REPORT_NAMES
+from ledger.projections.reuse import fresh, table_copy
 from ledger.projections.tables import ReportTable
 
 SUPPRESSION_NOTE = (
@@ -140,19 +141,39 @@ class Analysis:
     def triggers(self) -> list[dict[str, Any]]:
         judged = seconds(self.as_of) if self.as_of else 0.0
         bases = self.records.triggers.sync(self.facts, self.files, self.unexplained)
-        return [promises.judge(basis, judged) for basis in bases]
+        return self.records.triggers.judge(bases, judged)
 
     @cached_property
+    def case_tables(self) -> CaseTables:
+        """Spell, case, court and holding records, kept per case across tree sizes."""
+        judged = seconds(self.as_of) if self.as_of else 0.0
+        return self.records.rows.sync(
+            self.facts, self.files, self.unexplained, judged, self.records.cases.generation
+        )
+
+    @property
     def spells(self) -> list[dict[str, Any]]:
-        return equality.spell_records(self.facts, self.files, self.unexplained, self.as_of)
+        return self.case_tables.spells
+
+    @property
+    def cases(self) -> list[dict[str, Any]]:
+        return self.case_tables.cases
+
+    @property
+    def durations(self) -> list[dict[str, Any]]:
+        return self.case_tables.durations
 
     @cached_property
-    def cases(self) -> list[dict[str, Any]]:
-        return equality.case_records(self.facts, self.files, self.as_of)
+    def families(self) -> equality.Families:
+        return equality.families_by_group(
+            self.triggers, self.spells, self.cases, self.records.reused
+        )
 
     @cached_property
     def group_rows(self) -> list[dict[str, Any]]:
-        return equality.group_rows(self.facts, self.triggers, self.spells, self.cases)
+        return equality.group_rows(
+            self.facts, self.triggers, self.spells, self.cases, self.families, self.records.reused
+        )
 
     @cached_property
     def flags_by_subject(self) -> dict[str, list[str]]:
@@ -207,8 +228,9 @@ def _requirement_cells(trigger: dict[str, Any]) -> dict[str, Any]:
     return out
 
 
-def promises_report(a: Analysis) -> ReportTable:
-    rows = [
+def promise_row(t: dict[str, Any]) -> dict[str, Any]:
+    """A judged trigger as a row of the promises table."""
+    return (
         {
             k: t[k]
             for k in (
@@ -229,11 +251,19 @@ def promises_report(a: Analysis) -> ReportTable:
             "hours_to_arrest": t["hours_to_arrest"],
             "derived_from": t["derived_from"],
         }
-        for t in a.triggers
-    ]
+    )
+
+
+def promises_report(a: Analysis) -> ReportTable:
+    rows = [dict(row) for row in a.records.promise_rows.of(a.triggers, promise_row)]
+    by_warning: dict[str, list[dict[str, Any]]] = {key: [] for key in a.facts.warnings}
+    for t in a.triggers:
+        for key in t["warnings"]:
+            if key in by_warning:
+                by_warning[key].append(t)
     warnings = []
     for key, event_id in a.facts.warnings.items():
-        mine = [t for t in a.triggers if key in t["warnings"]]
+        mine = by_warning[key]
         warnings.append(
             {
                 "warning": key,
@@ -274,8 +304,12 @@ def groups_report(a: Analysis) -> ReportTable:
             "Tests across groups are exact where feasible, named, and Holm-corrected as one family.",
         ],
         {
-            "tests": equality.group_tests(a.triggers, a.spells, a.cases, groups),
-            "km_time_to_arrest_hours": equality.km_curves(a.triggers, groups),
+            "tests": equality.group_tests(
+                a.triggers, a.spells, a.cases, groups, a.families, a.records.reused
+            ),
+            "km_time_to_arrest_hours": equality.km_curves(
+                a.triggers, groups, a.families["triggers"], a.records.reused
+            ),
         },
     )
 
@@ -331,12 +365,18 @@ def custody_report(a: Analysis) -> ReportTable:
             f" total remand limit {limits['remand_limit_days']} days (s.167 CrPC), from the charter's policy.",
             "extra.holdings lists everyone in custody at as_of.",
         ],
-        {"counts": _flag_counts(rows), "holdings": custody.current_holdings(a.facts, a.files)},
+        {"counts": _flag_counts(rows), "holdings": fresh(a.case_tables.holdings)},
     )
 
 
 def officers_report(a: Analysis) -> ReportTable:
-    rows = officers.release_authorisations(a.spells)
+    rows = a.records.reused.get(
+        "release_authorisations",
+        (a.spells,),
+        None,
+        partial(officers.release_authorisations, a.spells),
+        table_copy,
+    )
     return a.table(
         "officers",
         OFFICER_COLUMNS,
@@ -347,16 +387,19 @@ def officers_report(a: Analysis) -> ReportTable:
             " the group, against the share of officer time those windows take (exact binomial test,"
             " one-sided), Holm-corrected across groups. A signal is a question for the committee, not a finding."
         ],
-        {"retaliation_signals": officers.retaliation_signals(a.facts, a.spells, a.as_of)},
+        {
+            "retaliation_signals": officers.retaliation_signals(
+                a.facts, a.spells, a.as_of, a.records.reused
+            )
+        },
     )
 
 
 def court_report(a: Analysis) -> ReportTable:
-    durations = court.case_durations(a.facts, a.files, a.as_of)
     return a.table(
         "court",
         COURT_COLUMNS,
-        court.court_rows(durations),
+        court.court_rows(a.durations, a.records.reused),
         [
             "Durations in days from the stage's start: Kaplan-Meier median over the cases that reached the"
             " start, with the cases still waiting censored at the time judged at (median None: not yet reached).",
@@ -366,7 +409,7 @@ def court_report(a: Analysis) -> ReportTable:
 
 
 def interruption_report(a: Analysis) -> ReportTable:
-    return a.table("interruption", INTERRUPTION_COLUMNS, interruption.interruption_rows(a.facts))
+    return a.table("interruption", INTERRUPTION_COLUMNS, a.records.interruption.rows(a.facts))
 
 
 BUILDERS: dict[str, Callable[[Analysis], ReportTable]] = {

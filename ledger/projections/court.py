@@ -15,12 +15,14 @@ the cases still awaiting one beside them.
 
 from __future__ import annotations
 
+from functools import partial
 from typing import Any
 
 from ledger.projections.casework import CaseFile
-from ledger.projections.equality import NO_GROUP
+from ledger.projections.equality import NO_GROUP, by_group
 from ledger.projections.facts import DAY, Facts, seconds
-from ledger.projections.statistics import rate, survival
+from ledger.projections.reuse import Reused, row_copy
+from ledger.projections.statistics import rate, survival_summary
 
 STAGES = (
     "arrest_to_charge",
@@ -39,81 +41,90 @@ STAGE_ENDS = {
 def case_durations(facts: Facts, files: dict[str, CaseFile], as_of: str) -> list[dict[str, Any]]:
     """Per case: when it reached each step (or None) and each stage's days, censored at ``as_of``."""
     judged = seconds(as_of) if as_of else 0.0
-    out = []
-    for case in files.values():
-        arrest = case.first_arrest
-        if arrest is None:
+    return [r for case in files.values() if (r := case_duration(facts, case, judged)) is not None]
+
+
+def case_duration(facts: Facts, case: CaseFile, judged: float) -> dict[str, Any] | None:
+    """One case's record (``case_durations``) judged at ``judged`` (seconds); None
+    without an arrest."""
+    arrest = case.first_arrest
+    if arrest is None:
+        return None
+    moments = {
+        "arrested": arrest["occurred_at"],
+        "charged": case.charges[0]["occurred_at"] if case.charges else None,
+        "heard": case.hearings[0]["occurred_at"] if case.hearings else None,
+        "decided": case.verdict["occurred_at"] if case.verdict else None,
+    }
+    record: dict[str, Any] = {
+        "case": case.case,
+        "groups": facts.groups_of(case.person, moments["arrested"]) or [NO_GROUP],
+        "verdict": case.verdict["data"].get("verdict") if case.verdict else None,
+    }
+    for stage, (start, end) in STAGE_ENDS.items():
+        began, ended = moments[start], moments[end]
+        if began is None:
+            record[stage] = None
             continue
-        moments = {
-            "arrested": arrest["occurred_at"],
-            "charged": case.charges[0]["occurred_at"] if case.charges else None,
-            "heard": case.hearings[0]["occurred_at"] if case.hearings else None,
-            "decided": case.verdict["occurred_at"] if case.verdict else None,
+        stop = seconds(ended) if ended is not None else judged
+        record[stage] = {
+            "days": round(max(0.0, stop - seconds(began)) / DAY, 6),
+            "reached": ended is not None,
         }
-        record: dict[str, Any] = {
-            "case": case.case,
-            "groups": facts.groups_of(case.person, moments["arrested"]) or [NO_GROUP],
-            "verdict": case.verdict["data"].get("verdict") if case.verdict else None,
-        }
-        for stage, (start, end) in STAGE_ENDS.items():
-            began, ended = moments[start], moments[end]
-            if began is None:
-                record[stage] = None
-                continue
-            stop = seconds(ended) if ended is not None else judged
-            record[stage] = {
-                "days": round(max(0.0, stop - seconds(began)) / DAY, 6),
-                "reached": ended is not None,
-            }
-        record["adjournments"] = [
-            h["data"].get("adjournment_reason") or "other"
-            for h in case.hearings
-            if h["data"].get("outcome") == "adjourned"
-        ]
-        record["derived_from"] = [
-            e["id"]
-            for e in (
-                arrest,
-                *case.charges[:1],
-                *case.hearings[:1],
-                *([case.verdict] if case.verdict else []),
-            )
-        ]
-        out.append(record)
-    return out
+    record["adjournments"] = [
+        h["data"].get("adjournment_reason") or "other"
+        for h in case.hearings
+        if h["data"].get("outcome") == "adjourned"
+    ]
+    record["derived_from"] = [
+        e["id"]
+        for e in (
+            arrest,
+            *case.charges[:1],
+            *case.hearings[:1],
+            *([case.verdict] if case.verdict else []),
+        )
+    ]
+    return record
 
 
 def stage_summary(records: list[dict[str, Any]], stage: str) -> dict[str, Any]:
     """Kaplan–Meier summary of one stage over the cases that reached its start."""
     started = [r[stage] for r in records if r[stage] is not None]
-    found = survival([s["days"] for s in started], [s["reached"] for s in started])
-    return {k: v for k, v in found.items() if k != "curve"}
+    return survival_summary([s["days"] for s in started], [s["reached"] for s in started])
 
 
-def court_rows(durations: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    groups: list[str] = []
-    for d in durations:
-        for g in d["groups"]:
-            if g not in groups:
-                groups.append(g)
+def court_rows(
+    durations: list[dict[str, Any]], reused: Reused | None = None
+) -> list[dict[str, Any]]:
+    """One row per group, in the order the groups first appear; with ``reused``, a group's
+    row is computed again only when its records are not the very records it was computed
+    from."""
     rows = []
-    for group in groups:
-        mine = [d for d in durations if group in d["groups"]]
-        decided = [d for d in mine if d["verdict"] is not None]
-        reasons: dict[str, int] = {}
-        for d in mine:
-            for r in d["adjournments"]:
-                reasons[r] = reasons.get(r, 0) + 1
-        row: dict[str, Any] = {"group": group, "cases": len(mine)}
-        for stage in STAGES:
-            row[stage] = stage_summary(mine, stage)
-        row["awaiting_charge"] = sum(1 for d in mine if not d["arrest_to_charge"]["reached"])
-        row["awaiting_verdict"] = len(mine) - len(decided)
-        row["conviction_rate"] = {
-            **rate(sum(1 for d in decided if d["verdict"] == "convicted"), len(decided)),
-            "pending": len(mine) - len(decided),
-        }
-        row["adjournments"] = dict(sorted(reasons.items(), key=lambda kv: (-kv[1], kv[0])))
-        row["derived_from"] = sorted({e for d in mine for e in d["derived_from"]})
-        rows.append(row)
+    for group, mine in by_group(durations, reused, "durations").items():
+        compute = partial(_court_row, group, mine)
+        if reused is None:
+            rows.append(compute())
+        else:
+            rows.append(reused.get(("court_row", group), (mine,), None, compute, row_copy))
     return rows
+
+
+def _court_row(group: str, mine: list[dict[str, Any]]) -> dict[str, Any]:
+    decided = [d for d in mine if d["verdict"] is not None]
+    reasons: dict[str, int] = {}
+    for d in mine:
+        for r in d["adjournments"]:
+            reasons[r] = reasons.get(r, 0) + 1
+    row: dict[str, Any] = {"group": group, "cases": len(mine)}
+    for stage in STAGES:
+        row[stage] = stage_summary(mine, stage)
+    row["awaiting_charge"] = sum(1 for d in mine if not d["arrest_to_charge"]["reached"])
+    row["awaiting_verdict"] = len(mine) - len(decided)
+    row["conviction_rate"] = {
+        **rate(sum(1 for d in decided if d["verdict"] == "convicted"), len(decided)),
+        "pending": len(mine) - len(decided),
+    }
+    row["adjournments"] = dict(sorted(reasons.items(), key=lambda kv: (-kv[1], kv[0])))
+    row["derived_from"] = sorted({e for d in mine for e in d["derived_from"]})
+    return row

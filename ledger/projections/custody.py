@@ -225,30 +225,36 @@ def waits_on_time(case: CaseFile) -> bool:
 
 def current_holdings(facts: Facts, files: dict[str, CaseFile]) -> list[dict[str, Any]]:
     """Everyone in custody at ``as_of``: how long, produced or not, police remand so far."""
+    return [row for case in files.values() for row in case_holdings(facts, case)]
+
+
+def case_holdings(facts: Facts, case: CaseFile) -> list[dict[str, Any]]:
+    """The rows of ``current_holdings`` for one case: its spells not yet ended by a release."""
+    if all(spell.release is not None for spell in case.spells):
+        return []
     limit_h = float(facts.policy["custody_limit_hours"])
+    remand = sum(
+        int(p["data"].get("remand_days", 0))
+        for s in case.spells
+        for p in s.productions
+        if police_remand(p)
+    )
     rows: list[dict[str, Any]] = []
-    for case in files.values():
-        remand = sum(
-            int(p["data"].get("remand_days", 0))
-            for s in case.spells
-            for p in s.productions
-            if police_remand(p)
+    for spell in case.spells:
+        if spell.release is not None:
+            continue
+        hours = (seconds(facts.as_of) - seconds(spell.start)) / HOUR
+        rows.append(
+            {
+                "case": case.case,
+                "person": spell.person,
+                "arrested_at": spell.start,
+                "hours_in_custody": round(hours, 1),
+                "produced": bool(spell.productions),
+                "remand_days_total": remand,
+                "past_limit_unproduced": not spell.productions and hours > limit_h,
+                "groups": facts.groups_of(spell.person, spell.start),
+                "derived_from": [spell.arrest["id"], *(p["id"] for p in spell.productions)],
+            }
         )
-        for spell in case.spells:
-            if spell.release is not None:
-                continue
-            hours = (seconds(facts.as_of) - seconds(spell.start)) / HOUR
-            rows.append(
-                {
-                    "case": case.case,
-                    "person": spell.person,
-                    "arrested_at": spell.start,
-                    "hours_in_custody": round(hours, 1),
-                    "produced": bool(spell.productions),
-                    "remand_days_total": remand,
-                    "past_limit_unproduced": not spell.productions and hours > limit_h,
-                    "groups": facts.groups_of(spell.person, spell.start),
-                    "derived_from": [spell.arrest["id"], *(p["id"] for p in spell.productions)],
-                }
-            )
     return rows

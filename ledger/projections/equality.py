@@ -26,10 +26,12 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from functools import partial
-from typing import Any
+from operator import itemgetter
+from typing import Any, TypeVar
 
 from ledger.projections.casework import CaseFile
 from ledger.projections.facts import DAY, Facts, seconds
+from ledger.projections.reuse import Reused, row_copy, rows_copy
 from ledger.projections.statistics import (
     compare_rates,
     format_p,
@@ -38,9 +40,10 @@ from ledger.projections.statistics import (
     logrank,
     rate,
     rate_ratio,
-    survival,
+    survival_summary,
 )
 
+T = TypeVar("T")
 NO_GROUP = "(no group)"
 Record = dict[str, Any]
 
@@ -61,37 +64,45 @@ def spell_records(
     arrest to the release, censored at the verdict or at the time judged at.
     """
     judged = seconds(as_of) if as_of else 0.0
+    return [
+        r for case in files.values() for r in case_spell_records(facts, case, unexplained, judged)
+    ]
+
+
+def case_spell_records(
+    facts: Facts, case: CaseFile, unexplained: dict[str, list[str]], judged: float
+) -> list[Record]:
+    """The spell records of one case (``spell_records``), judged at ``judged`` (seconds)."""
+    verdict = case.verdict["data"].get("verdict") if case.verdict else None
     out: list[Record] = []
-    for case in files.values():
-        verdict = case.verdict["data"].get("verdict") if case.verdict else None
-        for spell in case.spells:
-            release = spell.release
-            held_to_verdict = release is None and case.verdict is not None
-            end = (
-                release["occurred_at"]
+    for spell in case.spells:
+        release = spell.release
+        held_to_verdict = release is None and case.verdict is not None
+        end = (
+            release["occurred_at"]
+            if release
+            else (case.verdict["occurred_at"] if case.verdict else None)
+        )
+        out.append(
+            {
+                "case": case.case,
+                "person": spell.person,
+                "groups": facts.groups_of(spell.person, spell.start) or [NO_GROUP],
+                "arrest": spell.arrest["id"],
+                "officer": spell.arrest["data"].get("officer"),
+                "released": release is not None,
+                "release": release["id"] if release else None,
+                "authorising_officer": release["data"].get("authorising_officer")
                 if release
-                else (case.verdict["occurred_at"] if case.verdict else None)
-            )
-            out.append(
-                {
-                    "case": case.case,
-                    "person": spell.person,
-                    "groups": facts.groups_of(spell.person, spell.start) or [NO_GROUP],
-                    "arrest": spell.arrest["id"],
-                    "officer": spell.arrest["data"].get("officer"),
-                    "released": release is not None,
-                    "release": release["id"] if release else None,
-                    "authorising_officer": release["data"].get("authorising_officer")
-                    if release
-                    else None,
-                    "unexplained_release": bool(release and release["id"] in unexplained),
-                    "release_decided": release is not None or held_to_verdict,
-                    "days_to_release": _elapsed(spell.start, end, judged, DAY),
-                    "charged": bool(case.charges),
-                    "decided": verdict is not None,
-                    "convicted": verdict == "convicted",
-                }
-            )
+                else None,
+                "unexplained_release": bool(release and release["id"] in unexplained),
+                "release_decided": release is not None or held_to_verdict,
+                "days_to_release": _elapsed(spell.start, end, judged, DAY),
+                "charged": bool(case.charges),
+                "decided": verdict is not None,
+                "convicted": verdict == "convicted",
+            }
+        )
     return out
 
 
@@ -104,42 +115,74 @@ def case_records(facts: Facts, files: dict[str, CaseFile], as_of: str) -> list[R
     from the first arrest, censored at the time judged at.
     """
     judged = seconds(as_of) if as_of else 0.0
-    out: list[Record] = []
-    for case in files.values():
-        arrest = case.first_arrest
-        if arrest is None:
-            continue
-        start = arrest["occurred_at"]
-        charged_at = case.charges[0]["occurred_at"] if case.charges else None
-        decided_at = case.verdict["occurred_at"] if case.verdict else None
-        released = case.spells[-1].release is not None
-        verdict = case.verdict["data"].get("verdict") if case.verdict else None
-        out.append(
-            {
-                "case": case.case,
-                "person": case.person,
-                "groups": facts.groups_of(case.person, start) or [NO_GROUP],
-                "arrest": arrest["id"],
-                "arrested_at": start,
-                "charged": charged_at is not None,
-                "charge_decided": charged_at is not None or released,
-                "days_to_charge": _elapsed(start, charged_at, judged, DAY),
-                "decided": verdict is not None,
-                "convicted": verdict == "convicted",
-                "days_to_verdict": _elapsed(start, decided_at, judged, DAY),
-                "verdict": verdict,
-            }
+    return [r for case in files.values() if (r := case_record(facts, case, judged)) is not None]
+
+
+def case_record(facts: Facts, case: CaseFile, judged: float) -> Record | None:
+    """The record of one case (``case_records``) judged at ``judged`` (seconds); None
+    without an arrest."""
+    arrest = case.first_arrest
+    if arrest is None:
+        return None
+    start = arrest["occurred_at"]
+    charged_at = case.charges[0]["occurred_at"] if case.charges else None
+    decided_at = case.verdict["occurred_at"] if case.verdict else None
+    released = case.spells[-1].release is not None
+    verdict = case.verdict["data"].get("verdict") if case.verdict else None
+    return {
+        "case": case.case,
+        "person": case.person,
+        "groups": facts.groups_of(case.person, start) or [NO_GROUP],
+        "arrest": arrest["id"],
+        "arrested_at": start,
+        "charged": charged_at is not None,
+        "charge_decided": charged_at is not None or released,
+        "days_to_charge": _elapsed(start, charged_at, judged, DAY),
+        "decided": verdict is not None,
+        "convicted": verdict == "convicted",
+        "days_to_verdict": _elapsed(start, decided_at, judged, DAY),
+        "verdict": verdict,
+    }
+
+
+def by_group(
+    records: list[Record], reused: Reused | None = None, kind: str = ""
+) -> dict[str, list[Record]]:
+    """Each group's records, in record order, each record once under every group it names
+    (the groups in the order the records first name them). With ``reused``, the split
+    kept under ``kind`` is reused while ``records`` are the same."""
+    if reused is not None:
+        return reused.get(
+            ("by_group", kind), (records,), None, partial(by_group, records), _buckets_copy
         )
-    return out
-
-
-def by_group(records: list[Record]) -> dict[str, list[Record]]:
-    """Each group's records, in record order, each record once under every group it names."""
     out: dict[str, list[Record]] = {}
     for record in records:
         for group in dict.fromkeys(record["groups"]):
             out.setdefault(group, []).append(record)
     return out
+
+
+Families = dict[str, dict[str, list[Record]]]
+"""Each kind of record ("triggers", "spells", "cases") by group (``by_group``)."""
+
+
+def families_by_group(
+    triggers: list[Record],
+    spells: list[Record],
+    cases: list[Record],
+    reused: Reused | None = None,
+) -> Families:
+    """The three kinds of record by group, computed once for every table and test that reads
+    them; with ``reused``, a kind is split again only when its records changed."""
+    return {
+        "triggers": by_group(triggers, reused, "triggers"),
+        "spells": by_group(spells, reused, "spells"),
+        "cases": by_group(cases, reused, "cases"),
+    }
+
+
+def _buckets_copy(buckets: dict[str, list[Record]]) -> dict[str, list[Record]]:
+    return {group: list(records) for group, records in buckets.items()}
 
 
 def _rate_with_pending(records: list[Record], key: str, decided: str) -> dict[str, Any]:
@@ -149,12 +192,11 @@ def _rate_with_pending(records: list[Record], key: str, decided: str) -> dict[st
     return {**cell, "pending": len(records) - len(done)}
 
 
-def _ratio(records: list[Record], mine: list[Record], key: str, decided: str) -> dict[str, Any]:
-    """``key`` among the decided records of a group (``mine``) against all other decided ones."""
-    done = [r for r in mine if r[decided]]
-    k, n = sum(1 for r in done if r[key]), len(done)
-    all_k = sum(1 for r in records if r[decided] and r[key])
-    all_n = sum(1 for r in records if r[decided])
+def _ratio(mine: list[Record], key: str, decided: str, total: tuple[int, int]) -> dict[str, Any]:
+    """``key`` among the decided records of a group (``mine``) against all other decided ones
+    (``total``: the count and denominator over every record)."""
+    k, n = _decided_count(mine, key, decided)
+    all_k, all_n = total
     return rate_ratio(k, n, all_k - k, all_n - n)
 
 
@@ -194,35 +236,44 @@ def _time_to(name: str, records: list[Record]) -> tuple[list[float], list[bool]]
 
 
 def _summary(name: str, records: list[Record]) -> dict[str, Any]:
-    found = survival(*_time_to(name, records))
-    return {k: v for k, v in found.items() if k != "curve"}
+    return survival_summary(*_time_to(name, records))
 
 
-def _groups_in(facts: Facts, *families: list[Record]) -> list[str]:
-    groups = list(facts.groups)
-    for records in families:
-        for record in records:
-            for g in record["groups"]:
-                if g not in groups:
-                    groups.append(g)
-    return groups
+def _groups_in(facts: Facts, families: Families) -> list[str]:
+    """The registered groups, then the others in the order the records first name them
+    (triggers, then spells, then cases): ``by_group`` keeps that order."""
+    groups = dict.fromkeys(facts.groups)
+    for kind in ("triggers", "spells", "cases"):
+        groups.update(dict.fromkeys(families[kind]))
+    return list(groups)
 
 
 def group_rows(
-    facts: Facts, triggers: list[Record], spells: list[Record], cases: list[Record]
+    facts: Facts,
+    triggers: list[Record],
+    spells: list[Record],
+    cases: list[Record],
+    families: Families | None = None,
+    reused: Reused | None = None,
 ) -> list[Record]:
-    """One row per group: outcomes, rates of decided records with pending counts, times to events."""
+    """One row per group: outcomes, rates of decided records with pending counts, times to events.
+
+    ``families`` are the same records by group, when already at hand; with
+    ``reused``, a group's row is computed again only when its records are not
+    the very records it was computed from (or its name, or the totals its
+    ratios compare it with, changed)."""
     for t in triggers:
         t["arrest_on_time"] = t["arrest"]["status"] == "met"
         t["arrest_late"] = t["arrest"]["status"] == "met_late"
         t["arrest_due"] = t["arrest"]["status"] != "awaiting"
-    families = {
-        "triggers": by_group(triggers),
-        "spells": by_group(spells),
-        "cases": by_group(cases),
+    if families is None:
+        families = families_by_group(triggers, spells, cases)
+    totals = {
+        key: _decided_count(spells, key, "release_decided")
+        for key in ("unexplained_release", "released")
     }
     rows: list[Record] = []
-    for group in _groups_in(facts, triggers, spells, cases):
+    for group in _groups_in(facts, families):
         mine = families["triggers"].get(group, [])
         my_spells = families["spells"].get(group, [])
         my_cases = families["cases"].get(group, [])
@@ -231,75 +282,142 @@ def group_rows(
             if group in facts.groups
             else group
         )
-        outcomes = {
-            o: sum(1 for t in mine if t["outcome"] == o)
-            for o in ("kept", "kept_late", "broken", "pending")
-        }
-        decided = outcomes["kept"] + outcomes["kept_late"] + outcomes["broken"]
-        due = [t for t in mine if t["arrest_due"]]
-        times = {
-            f"time_to_{n}": _summary(n, families[TIME_TO[n][0]].get(group, [])) for n in TIME_TO
-        }
-        rows.append(
-            {
-                "group": group,
-                "name": name,
-                "triggers": len(mine),
-                "protection_triggers": sum(1 for t in mine if t["trigger"] == "attack_on_group"),
-                **outcomes,
-                "kept_rate": rate(outcomes["kept"] + outcomes["kept_late"], decided),
-                "arrest_on_time_rate": {
-                    **rate(sum(1 for t in due if t["arrest_on_time"]), len(due)),
-                    "pending": len(mine) - len(due),
-                },
-                "arrests_late": sum(1 for t in mine if t["arrest_late"]),
-                "median_hours_to_arrest": times["time_to_arrest"]["median"],
-                "spells": len(my_spells),
-                "release_rate": _rate_with_pending(my_spells, "released", "release_decided"),
-                "unexplained_release_rate": _rate_with_pending(
-                    my_spells, "unexplained_release", "release_decided"
-                ),
-                "unexplained_release_rate_ratio": _ratio(
-                    spells, my_spells, "unexplained_release", "release_decided"
-                ),
-                "release_rate_ratio": _ratio(spells, my_spells, "released", "release_decided"),
-                "cases": len(my_cases),
-                "charge_rate": _rate_with_pending(my_cases, "charged", "charge_decided"),
-                "conviction_rate": _rate_with_pending(my_cases, "convicted", "decided"),
-                **times,
-                "derived_from": sorted(
-                    {e for t in mine for e in t["derived_from"]}
-                    | {s["arrest"] for s in my_spells}
-                    | {s["release"] for s in my_spells if s["release"]}
-                ),
-            }
-        )
+        compute = partial(_group_row, group, name, mine, my_spells, my_cases, totals)
+        if reused is None:
+            rows.append(compute())
+        else:
+            also = (name, tuple(totals.items()))
+            rows.append(
+                reused.get(
+                    ("group_row", group), (mine, my_spells, my_cases), also, compute, row_copy
+                )
+            )
     return rows
 
 
-def km_curves(triggers: list[Record], groups: list[str]) -> dict[str, list[dict[str, Any]]]:
-    mine = by_group(triggers)
-    return {g: kaplan_meier(*arrest_durations(mine[g])) for g in groups if mine.get(g)}
+def _decided_count(records: list[Record], key: str, decided: str) -> tuple[int, int]:
+    """(records where ``decided`` and ``key`` hold, records where ``decided`` holds)."""
+    done = [r for r in records if r[decided]]
+    return sum(1 for r in done if r[key]), len(done)
+
+
+def _group_row(
+    group: str,
+    name: Any,
+    mine: list[Record],
+    my_spells: list[Record],
+    my_cases: list[Record],
+    totals: dict[str, tuple[int, int]],
+) -> Record:
+    """One group's row of ``group_rows`` (``totals``: each ratio's count and denominator
+    over every spell)."""
+    outcomes = {
+        o: sum(1 for t in mine if t["outcome"] == o)
+        for o in ("kept", "kept_late", "broken", "pending")
+    }
+    decided = outcomes["kept"] + outcomes["kept_late"] + outcomes["broken"]
+    due = [t for t in mine if t["arrest_due"]]
+    families = {"triggers": mine, "spells": my_spells, "cases": my_cases}
+    times = {f"time_to_{n}": _summary(n, families[TIME_TO[n][0]]) for n in TIME_TO}
+    return {
+        "group": group,
+        "name": name,
+        "triggers": len(mine),
+        "protection_triggers": sum(1 for t in mine if t["trigger"] == "attack_on_group"),
+        **outcomes,
+        "kept_rate": rate(outcomes["kept"] + outcomes["kept_late"], decided),
+        "arrest_on_time_rate": {
+            **rate(sum(1 for t in due if t["arrest_on_time"]), len(due)),
+            "pending": len(mine) - len(due),
+        },
+        "arrests_late": sum(1 for t in mine if t["arrest_late"]),
+        "median_hours_to_arrest": times["time_to_arrest"]["median"],
+        "spells": len(my_spells),
+        "release_rate": _rate_with_pending(my_spells, "released", "release_decided"),
+        "unexplained_release_rate": _rate_with_pending(
+            my_spells, "unexplained_release", "release_decided"
+        ),
+        "unexplained_release_rate_ratio": _ratio(
+            my_spells, "unexplained_release", "release_decided", totals["unexplained_release"]
+        ),
+        "release_rate_ratio": _ratio(my_spells, "released", "release_decided", totals["released"]),
+        "cases": len(my_cases),
+        "charge_rate": _rate_with_pending(my_cases, "charged", "charge_decided"),
+        "conviction_rate": _rate_with_pending(my_cases, "convicted", "decided"),
+        **times,
+        "derived_from": sorted(
+            {e for t in mine for e in t["derived_from"]}
+            | {s["arrest"] for s in my_spells}
+            | {s["release"] for s in my_spells if s["release"]}
+        ),
+    }
+
+
+def km_curves(
+    triggers: list[Record],
+    groups: list[str],
+    mine: dict[str, list[Record]] | None = None,
+    reused: Reused | None = None,
+) -> dict[str, list[dict[str, Any]]]:
+    """Each group's Kaplan–Meier curve of time to arrest (``mine``: the triggers by group;
+    with ``reused``, a curve is computed again only when the group's triggers changed)."""
+    if mine is None:
+        mine = by_group(triggers)
+    return {
+        g: _per_group(reused, ("km", g), mine[g], partial(_km_of_arrests, mine[g]), rows_copy)
+        for g in groups
+        if mine.get(g)
+    }
+
+
+def _km_of_arrests(triggers: list[Record]) -> list[dict[str, Any]]:
+    return kaplan_meier(*arrest_durations(triggers))
+
+
+def _per_group(
+    reused: Reused | None,
+    name: tuple[str, ...],
+    records: list[Record],
+    compute: Callable[[], T],
+    copy: Callable[[T], T] | None = None,
+) -> T:
+    """``compute()``, or with ``reused`` the value kept under ``name`` while ``records`` are
+    the same (copied by ``copy``, see ``Reused.get``)."""
+    return compute() if reused is None else reused.get(name, (records,), None, compute, copy)
+
+
+def _kept(trigger: Record) -> bool:
+    return trigger["outcome"] in ("kept", "kept_late")
 
 
 def _rate_test(
-    records: list[Record], groups: list[str], key: str, decided: str | None
+    buckets: dict[str, list[Record]],
+    groups: list[str],
+    success: Callable[[Record], Any],
+    decided: str | None,
+    reused: Reused | None,
+    metric: str,
 ) -> dict[str, Any]:
+    def count(records: list[Record]) -> tuple[int, int]:
+        mine = [r for r in records if decided is None or r[decided]]
+        return sum(1 for r in mine if success(r)), len(mine)
+
     counts = []
-    buckets = by_group(records)
     for g in groups:
-        mine = [r for r in buckets.get(g, []) if decided is None or r[decided]]
-        counts.append((sum(1 for r in mine if r[key]), len(mine)))
+        records = buckets.get(g, [])
+        counts.append(_per_group(reused, (metric, g), records, partial(count, records)))
     return compare_rates(counts)
 
 
-def _logrank_across(name: str, records: list[Record], groups: list[str]) -> dict[str, Any]:
+def _logrank_across(
+    name: str, buckets: dict[str, list[Record]], groups: list[str], reused: Reused | None
+) -> dict[str, Any]:
     durations: list[float] = []
     observed: list[bool] = []
     labels: list[str] = []
-    buckets = by_group(records)
     for g in groups:
-        d, o = _time_to(name, buckets.get(g, []))
+        records = buckets.get(g, [])
+        d, o = _per_group(reused, (f"time_to_{name}", g), records, partial(_time_to, name, records))
         durations += d
         observed += o
         labels += [g] * len(d)
@@ -307,50 +425,89 @@ def _logrank_across(name: str, records: list[Record], groups: list[str]) -> dict
 
 
 def group_tests(
-    triggers: list[Record], spells: list[Record], cases: list[Record], groups: list[str]
+    triggers: list[Record],
+    spells: list[Record],
+    cases: list[Record],
+    groups: list[str],
+    families: Families | None = None,
+    reused: Reused | None = None,
 ) -> list[Record]:
     """The family of tests across groups, each named, with its p-value and Holm-adjusted p-value.
 
     Holm's step-down correction runs over the tests that could be computed
     (those "not testable" are listed and take no part): it controls the chance
     of any false alarm in the family without assuming the tests independent,
-    which they are not (the same cases feed several of them).
+    which they are not (the same cases feed several of them). ``families`` are
+    the same records by group, when already at hand; with ``reused``, a group's
+    counts and durations are read again only when its records changed.
     """
     tested = [g for g in groups if g != NO_GROUP]
-    families = {"triggers": triggers, "spells": spells, "cases": cases}
-    kept = [dict(t, kept_any=t["outcome"] in ("kept", "kept_late")) for t in triggers]
+    if families is None:
+        families = families_by_group(triggers, spells, cases)
+    decided = {
+        g: [t for t in mine if t["outcome"] != "pending"]
+        for g, mine in families["triggers"].items()
+    }
     family: list[tuple[str, str, Callable[[], dict[str, Any]]]] = [
         (
             "promise_kept",
             "kept or kept late, of decided triggers (pending left out)",
-            lambda: _rate_test(
-                [t for t in kept if t["outcome"] != "pending"], tested, "kept_any", None
-            ),
+            lambda: _rate_test(decided, tested, _kept, None, reused, "promise_kept"),
         ),
         (
             "arrest_on_time",
             "arrested by the deadline, of triggers whose arrest deadline passed or were arrested",
-            lambda: _rate_test(triggers, tested, "arrest_on_time", "arrest_due"),
+            lambda: _rate_test(
+                families["triggers"],
+                tested,
+                itemgetter("arrest_on_time"),
+                "arrest_due",
+                reused,
+                "arrest_on_time",
+            ),
         ),
         (
             "release",
             "released, of custody spells released or held to a verdict (in custody left out)",
-            lambda: _rate_test(spells, tested, "released", "release_decided"),
+            lambda: _rate_test(
+                families["spells"],
+                tested,
+                itemgetter("released"),
+                "release_decided",
+                reused,
+                "released",
+            ),
         ),
         (
             "unexplained_release",
             "ended by an unexplained release, of custody spells released or held to a verdict",
-            lambda: _rate_test(spells, tested, "unexplained_release", "release_decided"),
+            lambda: _rate_test(
+                families["spells"],
+                tested,
+                itemgetter("unexplained_release"),
+                "release_decided",
+                reused,
+                "unexplained_release",
+            ),
         ),
         (
             "charge",
             "charged, of cases charged or released uncharged (held uncharged left out)",
-            lambda: _rate_test(cases, tested, "charged", "charge_decided"),
+            lambda: _rate_test(
+                families["cases"],
+                tested,
+                itemgetter("charged"),
+                "charge_decided",
+                reused,
+                "charged",
+            ),
         ),
         (
             "conviction",
             "convicted, of cases with a verdict",
-            lambda: _rate_test(cases, tested, "convicted", "decided"),
+            lambda: _rate_test(
+                families["cases"], tested, itemgetter("convicted"), "decided", reused, "convicted"
+            ),
         ),
     ]
     for name, (unit, what, _, _) in TIME_TO.items():
@@ -359,7 +516,7 @@ def group_tests(
             (
                 f"time_to_{name}",
                 f"{what}; open records censored",
-                partial(_logrank_across, name, records, tested),
+                partial(_logrank_across, name, records, tested, reused),
             )
         )
     results = [(metric, what, run()) for metric, what, run in family]

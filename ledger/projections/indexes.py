@@ -149,7 +149,10 @@ def update_indexes(
             ((k, w.issued_in) for k, w in states.of(Warning).items()), at
         )
     if Incident.__name__ in kinds:
-        changes["incidents"] = _incidents(states.of(Incident), at)
+        changed = {key[len("incident:") :] for key in touched if key.startswith("incident:")}
+        changes["incidents"] = _update_incidents(
+            previous.incidents, states.of(Incident), changed, at
+        )
     if Incident.__name__ in kinds or Mediation.__name__ in kinds:
         changes["interruption"] = _interruption(states, at)
     if Inquiry.__name__ in kinds:
@@ -263,13 +266,57 @@ def _incidents(
     """Incidents with a report or an attribution that counts, by the first of these."""
     found: list[tuple[int, str, dict[str, Any]]] = []
     for key, incident in incidents.items():
-        attributions = [a["event_id"] for a in incident.attributions]
-        first = [e for e in (incident.reported_in, *attributions[:1]) if e is not None]
-        if first:
-            entry = {"reported": incident.reported_in, "attributions": attributions}
-            found.append((min(map(at, first)), key, entry))
+        entry = _incident_entry(incident)
+        if entry is not None:
+            found.append((_first_at(entry, at), key, entry))
     found.sort(key=lambda f: f[0])
     return {key: entry for _, key, entry in found}
+
+
+def _incident_entry(incident: Incident) -> dict[str, Any] | None:
+    """An incident's entry in ``_incidents``, or None without a report or an attribution."""
+    attributions = [a["event_id"] for a in incident.attributions]
+    if incident.reported_in is None and not attributions:
+        return None
+    return {"reported": incident.reported_in, "attributions": attributions}
+
+
+def _first_at(entry: dict[str, Any], at: Callable[[str], int]) -> int:
+    """The log position an incident's entry is ordered by: its report or first attribution."""
+    first = (entry["reported"], *entry["attributions"][:1])
+    return min(at(e) for e in first if e is not None)
+
+
+def _update_incidents(
+    previous: dict[str, dict[str, Any]],
+    incidents: dict[str, Incident],
+    changed: set[str],
+    at: Callable[[str], int],
+) -> dict[str, dict[str, Any]]:
+    """``_incidents`` after statements about the ``changed`` incidents: an entry whose place
+    holds is replaced where it stands and a new one placed after the last is appended;
+    any other change (an entry gone, or moved) reads every incident anew."""
+    out = dict(previous)
+    last = _first_at(next(reversed(previous.values())), at) if previous else -1
+    appended: list[tuple[int, str, dict[str, Any]]] = []
+    for key in changed:
+        incident = incidents.get(key)
+        entry = _incident_entry(incident) if incident is not None else None
+        old = previous.get(key)
+        if entry is None and old is None:
+            continue
+        if entry is None:
+            return _incidents(incidents, at)
+        first = _first_at(entry, at)
+        if old is not None and _first_at(old, at) == first:
+            out[key] = entry
+        elif old is None and first > last:
+            appended.append((first, key, entry))
+        else:
+            return _incidents(incidents, at)
+    appended.sort(key=lambda f: f[0])
+    out.update((key, entry) for _, key, entry in appended)
+    return out
 
 
 def _cases(cases: dict[str, Case], at: Callable[[str], int]) -> dict[str, dict[str, Any]]:

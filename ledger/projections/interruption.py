@@ -4,15 +4,22 @@ from __future__ import annotations
 
 from typing import Any
 
-from ledger.projections.facts import Facts
+from ledger.projections.facts import Event, Facts
 
 
-def interruption_rows(facts: Facts) -> list[dict[str, Any]]:
-    """One row per area: shootings (killed, injured), mediations by outcome, hospital and community responses."""
-    areas: dict[str, dict[str, Any]] = {}
+class Areas:
+    """The interruption table as it is built: one row per area, with what the rows read."""
 
-    def row(area: str) -> dict[str, Any]:
-        return areas.setdefault(
+    def __init__(self) -> None:
+        self.rows: dict[str, dict[str, Any]] = {}
+        self.incident_area: dict[str, str] = {}
+        self.counted: dict[str, str] = {}
+        """Each incident counted, and the report counted for it."""
+        self.responded: set[str] = set()
+        """The incidents a response counted names (its area is read from the incident)."""
+
+    def row(self, area: str) -> dict[str, Any]:
+        return self.rows.setdefault(
             area,
             {
                 "area": area,
@@ -31,26 +38,24 @@ def interruption_rows(facts: Facts) -> list[dict[str, Any]]:
             },
         )
 
-    incident_area: dict[str, str] = {}
-    for incident, entry in facts.incidents.items():
-        reported = entry["reported"]
-        if not reported or not facts.counts(reported):
-            continue
-        data = facts.events[reported]["data"]
+    def add_shooting(self, incident: str, reported: Event) -> None:
+        """Count a reported shooting, after the shootings already counted in its area (a row
+        lists its reports, then its mediations and responses)."""
+        data = reported["data"]
         area = str(data.get("area", ""))
-        incident_area[incident] = area
-        r = row(area)
+        self.incident_area[incident] = area
+        self.counted[incident] = reported["id"]
+        r = self.row(area)
+        r["derived_from"].insert(r["shootings"], reported["id"])
         r["shootings"] += 1
         r["killed"] += int(data.get("killed", 0))
         r["injured"] += int(data.get("injured", 0))
-        r["derived_from"].append(reported)
-    for event_id in facts.interruption:
-        if not facts.counts(event_id):
-            continue
-        event = facts.events[event_id]
+
+    def add_interruption(self, event: Event) -> None:
+        """Count a mediation session or a hospital or community response."""
         data = event["data"]
         if event["type"] == "mediation.held":
-            r = row(str(data.get("area", "")))
+            r = self.row(str(data.get("area", "")))
             r["mediations"] += 1
             outcome = data.get("outcome")
             key = {"agreement": "agreements", "ongoing": "ongoing", "failed": "failed"}.get(
@@ -59,17 +64,42 @@ def interruption_rows(facts: Facts) -> list[dict[str, Any]]:
             if key:
                 r[key] += 1
         elif event["type"] == "hospital.response":
-            r = row(incident_area.get(data.get("incident", ""), "(unknown area)"))
+            self.responded.add(data.get("incident", ""))
+            r = self.row(self.incident_area.get(data.get("incident", ""), "(unknown area)"))
             r["hospital_responses"] += 1
             r["victims_reached"] += int(data.get("victims_reached", 0))
         else:
-            r = row(
+            if not data.get("area"):
+                self.responded.add(data.get("incident", ""))
+            r = self.row(
                 str(
                     data.get("area")
-                    or incident_area.get(data.get("incident", ""), "(unknown area)")
+                    or self.incident_area.get(data.get("incident", ""), "(unknown area)")
                 )
             )
             r["community_responses"] += 1
             r["community_participants"] += int(data.get("participants", 0))
-        r["derived_from"].append(event_id)
-    return sorted(areas.values(), key=lambda r: (-r["shootings"], r["area"]))
+        r["derived_from"].append(event["id"])
+
+    def table(self) -> list[dict[str, Any]]:
+        """The rows, the areas with most shootings first."""
+        return sorted(self.rows.values(), key=lambda r: (-r["shootings"], r["area"]))
+
+
+def interruption_areas(facts: Facts) -> Areas:
+    """Every counted shooting, in the order of the incidents, then every counted mediation
+    session and response, in log order."""
+    areas = Areas()
+    for incident, entry in facts.incidents.items():
+        reported = entry["reported"]
+        if reported and facts.counts(reported):
+            areas.add_shooting(incident, facts.events[reported])
+    for event_id in facts.interruption:
+        if facts.counts(event_id):
+            areas.add_interruption(facts.events[event_id])
+    return areas
+
+
+def interruption_rows(facts: Facts) -> list[dict[str, Any]]:
+    """One row per area: shootings (killed, injured), mediations by outcome, hospital and community responses."""
+    return interruption_areas(facts).table()

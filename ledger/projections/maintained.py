@@ -18,8 +18,22 @@ judged at a time (``promises.incident_triggers``): what they read is the
 shooting's incident (its report, attributions, the arrests and actions citing
 it), the suspects' memberships, the cases of those arrests (their charges and
 whether a release ended one unexplained) and the general actions under their
-warnings; a change to a warning recomputes every shooting. Judging them at the
-time asked for (``promises.judge``) is left to each report.
+warnings; a change to a warning recomputes every shooting. Each trigger judged at a time
+(``promises.judge``) is kept with that time and judged again only when its
+basis was recomputed or the time moved (``TriggerRecords.judge``).
+
+``CaseRows`` holds each case's spell, case and court records and the people
+it holds (``equality.case_spell_records``, ``equality.case_record``,
+``court.case_duration``, ``custody.case_holdings``): what they read is the
+case file, the groups its people were members of when arrested (a membership
+statement names the person), whether each of its releases is unexplained,
+while the case is still open (no verdict, no charge or no hearing yet) the
+time judged at, and while someone is held on it the time of the latest event.
+
+``InterruptionRows`` holds the interruption table, read again only after a
+statement about an incident or a mediation (or the ledger itself): the
+shootings, responses and sessions it counts are folded into those
+lifecycles, their corrections and retractions too.
 
 The records are a function of the facts alone, so the reports read from them
 equal the reports computed from nothing at the same tree size
@@ -28,15 +42,19 @@ equal the reports computed from nothing at the same tree size
 
 from __future__ import annotations
 
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from typing import Any
 
+from ledger.aggregates.incident import Incident
+from ledger.aggregates.mediation import Mediation
 from ledger.aggregates.warning import Warning
+from ledger.projections import court, custody, equality, promises
 from ledger.projections.casework import CaseFile, case_file
 from ledger.projections.custody import case_custody_flags, waits_on_time
-from ledger.projections.facts import Facts
+from ledger.projections.facts import Event, Facts
 from ledger.projections.flagging import Flag
-from ledger.projections.indexes import REGISTRY
+from ledger.projections.indexes import LIFECYCLE, REGISTRY
+from ledger.projections.interruption import Areas, interruption_areas
 from ledger.projections.promises import (
     BY_MEMBER,
     ActionIndex,
@@ -48,18 +66,31 @@ from ledger.projections.releases import (
     case_release_flags,
     reads_beyond_case,
 )
+from ledger.projections.reuse import Derived, Reused, table_copy
 from ledger.vocabulary.base import spec_for
 
 CASE = "case:"
 EVENT = "event:"
+PERSON = "person:"
+INCIDENT = "incident:"
+INCIDENTS = f"{LIFECYCLE}{Incident.__name__}"
+MEDIATION = f"{LIFECYCLE}{Mediation.__name__}"
 
 
 class Maintained:
-    """Everything kept current for one ``Facts``: case records and shooting records."""
+    """Everything kept current for one ``Facts``: case records, their spell, case and court
+    records, and shooting records."""
 
     def __init__(self) -> None:
         self.cases = CaseRecords()
+        self.rows = CaseRows()
         self.triggers = TriggerRecords()
+        self.reused = Reused()
+        """Each group's rows of the tables, kept while its records are the same
+        (``ledger.projections.reuse``)."""
+        self.promise_rows = Derived()
+        """Each judged trigger's row of the promises table, kept while the trigger is."""
+        self.interruption = InterruptionRows()
 
 
 class Readers:
@@ -104,6 +135,8 @@ class CaseRecords:
         self._timed: set[str] = set()
         self.recomputed = 0
         """How many cases the last ``sync`` recomputed (the benchmark and tests read it)."""
+        self.generation = 0
+        """Counts the syncs that replaced, added or removed a case file."""
 
     def sync(self, facts: Facts) -> None:
         """Recompute the cases the statements since the last sync touched."""
@@ -118,6 +151,8 @@ class CaseRecords:
         else:
             stale = {key[len(CASE) :] for key in touched if key.startswith(CASE)}
         changed_files = stale & (set(self.files) | set(facts.cases))
+        if changed_files:
+            self.generation += 1
         for case in changed_files:
             found = case_file(facts, case) if case in facts.cases else None
             if found is None:
@@ -158,6 +193,125 @@ class CaseRecords:
             self._timed.add(case)
 
 
+@dataclass
+class _Rows:
+    """One case's records, with what they were computed from."""
+
+    file: CaseFile
+    judged: float
+    timed: bool
+    as_of: str
+    people: set[str]
+    spells: list[dict[str, Any]]
+    case: dict[str, Any] | None
+    duration: dict[str, Any] | None
+    holdings: list[dict[str, Any]]
+
+
+@dataclass
+class CaseTables:
+    """Every case's records of each kind, in case order."""
+
+    spells: list[dict[str, Any]]
+    cases: list[dict[str, Any]]
+    durations: list[dict[str, Any]]
+    holdings: list[dict[str, Any]]
+
+
+class CaseRows:
+    """Every case's spell, case and court records, brought up to date by ``sync``."""
+
+    def __init__(self) -> None:
+        self._facts: Facts | None = None
+        self._count = 0
+        self._unexplained: set[str] = set()
+        self._kept: dict[str, _Rows] = {}
+        self._out: CaseTables | None = None
+        self._seen: tuple[int, float, str] = (-1, 0.0, "")
+        self.recomputed = 0
+        """How many cases the last ``sync`` recomputed."""
+
+    def sync(
+        self,
+        facts: Facts,
+        files: dict[str, CaseFile],
+        unexplained: dict[str, list[str]],
+        judged: float,
+        generation: int,
+    ) -> CaseTables:
+        """Every case's records, judged at ``judged`` (seconds), after recomputing the cases
+        whose inputs changed. ``generation`` is the case files' (``CaseRecords.generation``):
+        while it, the time judged at, the people named, the releases unexplained and (while
+        someone is held) the latest event stay, the records are the ones kept."""
+        touched = facts.touched_since(self._count) if facts is self._facts else None
+        if touched is None or REGISTRY in touched:
+            self._kept, self._out = {}, None
+            people: set[str] = set()
+        else:
+            people = {key[len(PERSON) :] for key in touched if key.startswith(PERSON)}
+        released = self._released(facts, unexplained)
+        seen = (generation, judged, facts.as_of if self._holding() else "")
+        if self._out is not None and not people and not released and seen == self._seen:
+            self.recomputed = 0
+            self._facts, self._count = facts, facts.count
+            return self._out
+        kept: dict[str, _Rows] = {}
+        out = CaseTables([], [], [], [])
+        self.recomputed = 0
+        for name, found in files.items():
+            rows = self._kept.get(name)
+            if (
+                rows is None
+                or rows.file is not found
+                or (rows.timed and rows.judged != judged)
+                or name in released
+                or (people and not rows.people.isdisjoint(people))
+            ):
+                rows = _case_rows(facts, found, unexplained, judged)
+                self.recomputed += 1
+            elif rows.holdings and rows.as_of != facts.as_of:
+                holdings = custody.case_holdings(facts, found)
+                rows = replace(rows, as_of=facts.as_of, holdings=holdings)
+                self.recomputed += 1
+            kept[name] = rows
+            out.spells += rows.spells
+            if rows.case is not None:
+                out.cases.append(rows.case)
+            if rows.duration is not None:
+                out.durations.append(rows.duration)
+            out.holdings += rows.holdings
+        self._kept = kept
+        self._facts, self._count, self._unexplained = facts, facts.count, set(unexplained)
+        self._out = out
+        self._seen = (generation, judged, facts.as_of if out.holdings else "")
+        return out
+
+    def _holding(self) -> bool:
+        return self._out is not None and bool(self._out.holdings)
+
+    def _released(self, facts: Facts, unexplained: dict[str, list[str]]) -> set[str]:
+        """The cases with a release that became unexplained, or stopped being so, since the
+        last sync."""
+        moved = set(unexplained).symmetric_difference(self._unexplained)
+        return {facts.events[r]["data"].get("case") for r in moved if r in facts.events}
+
+
+def _case_rows(
+    facts: Facts, found: CaseFile, unexplained: dict[str, list[str]], judged: float
+) -> _Rows:
+    return _Rows(
+        file=found,
+        judged=judged,
+        timed=found.verdict is None or not found.charges or not found.hearings,
+        as_of=facts.as_of,
+        people={found.person, *(spell.person for spell in found.spells)},
+        spells=equality.case_spell_records(facts, found, unexplained, judged),
+        case=equality.case_record(facts, found, judged),
+        duration=court.case_duration(facts, found, judged),
+        holdings=custody.case_holdings(facts, found),
+    )
+
+
 class TriggerRecords:
     """Each reported shooting's triggers, not yet judged at a time, brought up to date by ``sync``."""
 
@@ -167,22 +321,29 @@ class TriggerRecords:
         self._unexplained: dict[str, list[str]] = {}
         self._bases: dict[str, list[dict[str, Any]]] = {}
         self._readers = Readers()
+        self._judged: dict[int, tuple[dict[str, Any], float, dict[str, Any]]] = {}
+        self._shootings: list[tuple[str, Event]] = []
+        self._reported: dict[str, Event] = {}
+        self._actions: tuple[list[str], ActionIndex] | None = None
         self.recomputed = 0
         """How many shootings the last ``sync`` recomputed."""
+        self.rejudged = 0
+        """How many triggers the last ``judge`` judged anew."""
 
     def sync(
         self, facts: Facts, files: dict[str, CaseFile], unexplained: dict[str, list[str]]
     ) -> list[dict[str, Any]]:
         """Every trigger's basis, in shooting order, after recomputing the stale shootings."""
-        stale = self._stale(facts, unexplained)
-        shootings = reported_shootings(facts)
+        touched = facts.touched_since(self._count) if facts is self._facts else None
+        stale = self._stale(facts, touched, unexplained)
+        shootings = self._shootings_now(facts, touched)
         if stale is None:
             self._bases, self._readers = {}, Readers()
             stale = {incident for incident, _ in shootings}
         self.recomputed = len(stale)
         if stale:
-            actions = ActionIndex(facts)
-            counted = dict(shootings)
+            actions = self._action_index(facts)
+            counted = self._reported
             for incident in stale:
                 self._readers.forget(incident)
                 self._bases.pop(incident, None)
@@ -195,9 +356,66 @@ class TriggerRecords:
         self._facts, self._count, self._unexplained = facts, facts.count, dict(unexplained)
         return [basis for incident, _ in shootings for basis in self._bases.get(incident, [])]
 
-    def _stale(self, facts: Facts, unexplained: dict[str, list[str]]) -> set[str] | None:
+    def judge(self, bases: list[dict[str, Any]], judged: float) -> list[dict[str, Any]]:
+        """Every basis judged at ``judged`` (seconds), in order: the row kept for a basis
+        judged at the same time before, else a new one (a basis recomputed by ``sync`` is
+        a new object, so it is judged anew)."""
+        kept: dict[int, tuple[dict[str, Any], float, dict[str, Any]]] = {}
+        out = []
+        self.rejudged = 0
+        for basis in bases:
+            found = self._judged.get(id(basis))
+            if found is None or found[0] is not basis or found[1] != judged:
+                found = (basis, judged, promises.judge(basis, judged))
+                self.rejudged += 1
+            kept[id(basis)] = found
+            out.append(found[2])
+        self._judged = kept
+        return out
+
+    def _shootings_now(self, facts: Facts, touched: set[str] | None) -> list[tuple[str, Event]]:
+        """``promises.reported_shootings``: the list kept, with the shootings first reported
+        since appended when they come after it, else read anew."""
+        if touched is not None and REGISTRY not in touched:
+            appended: list[tuple[str, Event]] = []
+            for key in touched:
+                if not key.startswith(INCIDENT):
+                    continue
+                incident = key[len(INCIDENT) :]
+                reported = facts.incidents.get(incident, {}).get("reported")
+                now = facts.events[reported] if reported and facts.counts(reported) else None
+                before = self._reported.get(incident)
+                if now is before:
+                    continue
+                if before is not None or now is None:
+                    break
+                appended.append((incident, now))
+            else:
+                appended.sort(key=lambda pair: pair[1]["i"])
+                if (
+                    not appended
+                    or not self._shootings
+                    or (appended[0][1]["i"] > self._shootings[-1][1]["i"])
+                ):
+                    self._shootings += appended
+                    self._reported.update(appended)
+                    return self._shootings
+        self._shootings = reported_shootings(facts)
+        self._reported = dict(self._shootings)
+        return self._shootings
+
+    def _action_index(self, facts: Facts) -> ActionIndex:
+        """The actions by incident and warning: kept while the facts' list of actions is the
+        same (it is read anew whenever a statement touches a group, which every action,
+        its correction and its retraction do)."""
+        if self._actions is None or self._actions[0] is not facts.actions:
+            self._actions = (facts.actions, ActionIndex(facts))
+        return self._actions[1]
+
+    def _stale(
+        self, facts: Facts, touched: set[str] | None, unexplained: dict[str, list[str]]
+    ) -> set[str] | None:
         """The shootings to recompute, or None for all of them."""
-        touched = facts.touched_since(self._count) if facts is self._facts else None
         if touched is None or REGISTRY in touched:
             return None
         keys = set(touched)
@@ -213,8 +431,70 @@ class TriggerRecords:
         for release in set(unexplained) ^ set(self._unexplained):
             case = facts.events[release]["data"].get("case") if release in facts.events else None
             keys.add(f"{CASE}{case}")
-        found = {key[len("incident:") :] for key in keys if key.startswith("incident:")}
+        found = {key[len(INCIDENT) :] for key in keys if key.startswith(INCIDENT)}
         return found | self._readers.of(keys)
+
+
+class InterruptionRows:
+    """The interruption table, read again only after a statement about what it counts; a
+    shooting reported after every one counted is added to its area's row."""
+
+    def __init__(self) -> None:
+        self._facts: Facts | None = None
+        self._count = 0
+        self._areas: Areas | None = None
+        self._interruption: list[str] = []
+        self.recomputed = False
+        """Whether the last ``rows`` read every incident and response again."""
+
+    def rows(self, facts: Facts) -> list[dict[str, Any]]:
+        """The table's rows, copied (the caller may change them)."""
+        touched = facts.touched_since(self._count) if facts is self._facts else None
+        self.recomputed = False
+        if (
+            self._areas is None
+            or touched is None
+            or REGISTRY in touched
+            or MEDIATION in touched
+            or (INCIDENTS in touched and not self._add_shootings(facts, self._areas, touched))
+        ):
+            self._areas = interruption_areas(facts)
+            self._interruption = list(facts.interruption)
+            self.recomputed = True
+        self._facts, self._count = facts, facts.count
+        return table_copy(self._areas.table())
+
+    def _add_shootings(self, facts: Facts, areas: Areas, touched: set[str]) -> bool:
+        """Count the shootings first reported since, when that is all that changed and they
+        come after every shooting counted; False (nothing counted) for anything else."""
+        if facts.interruption != self._interruption:
+            return False
+        new: set[str] = set()
+        for key in touched:
+            if not key.startswith(INCIDENT):
+                continue
+            incident = key[len(INCIDENT) :]
+            reported = facts.incidents.get(incident, {}).get("reported")
+            now = reported if reported and facts.counts(reported) else None
+            before = areas.counted.get(incident)
+            if now == before:
+                if now is not None and f"{EVENT}{now}" in touched:
+                    return False
+            elif before is None and incident not in areas.responded:
+                new.add(incident)
+            else:
+                return False
+        tail: list[str] = []
+        for incident in reversed(facts.incidents):
+            if len(tail) == len(new):
+                break
+            if incident in new:
+                tail.append(incident)
+            elif incident in areas.counted:
+                return False
+        for incident in reversed(tail):
+            areas.add_shooting(incident, facts.events[facts.incidents[incident]["reported"]])
+        return True
 
 
 def _trigger_reads(facts: Facts, incident: str, bases: list[dict[str, Any]]) -> set[str]:

@@ -23,11 +23,13 @@ a finding.
 
 from __future__ import annotations
 
+from functools import partial
 from typing import Any
 
 from scipy import stats as sps
 
 from ledger.projections.facts import DAY, Event, Facts, seconds
+from ledger.projections.reuse import Reused
 from ledger.projections.statistics import format_p, holm, not_testable, rate, tested
 
 WINDOW_DAYS = 30
@@ -106,9 +108,32 @@ def _transfers(facts: Facts, observed: dict[str, tuple[float, float]]) -> list[E
 
 
 def retaliation_signals(
+    facts: Facts, spells: list[dict[str, Any]], as_of: str, reused: Reused | None = None
+) -> list[dict[str, Any]]:
+    """Per group: transfers within 30 days after arrests of its members vs the base rate (exact binomial).
+
+    With ``reused``, the signals are computed again only when the spells are not
+    the very records they were computed from, or the time judged at, an
+    officer's registration or a transfer (its time, its officer, whether it
+    counts) changed: nothing else is read."""
+    if reused is None:
+        return _retaliation_signals(facts, spells, as_of)
+    officers = tuple((o, e, facts.counts(e)) for o, e in facts.officers.items())
+    transfers = tuple(
+        (t, facts.counts(t), facts.events[t]["occurred_at"], facts.events[t]["data"].get("officer"))
+        for t in facts.transfers
+    )
+    return reused.get(
+        "retaliation_signals",
+        (spells,),
+        (as_of, officers, transfers),
+        partial(_retaliation_signals, facts, spells, as_of),
+    )
+
+
+def _retaliation_signals(
     facts: Facts, spells: list[dict[str, Any]], as_of: str
 ) -> list[dict[str, Any]]:
-    """Per group: transfers within 30 days after arrests of its members vs the base rate (exact binomial)."""
     judged = seconds(as_of) if as_of else 0.0
     observed = _observation(facts, spells, judged)
     transfers = _transfers(facts, observed)

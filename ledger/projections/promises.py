@@ -37,7 +37,9 @@ outcomes.
 from __future__ import annotations
 
 from bisect import bisect_left
+from collections import Counter
 from datetime import UTC, datetime
+from functools import lru_cache
 from typing import Any
 
 from ledger.projections.casework import CaseFile
@@ -72,8 +74,15 @@ def shooter_groups(facts: Facts, attribution: Event, at: str) -> list[str]:
     return groups
 
 
+@lru_cache(maxsize=65536)
+def _deadline_text(due: float) -> str:
+    """A deadline as the ledger writes times (each trigger's deadlines are judged again
+    whenever the time judged at moves; the text of one does not)."""
+    return datetime.fromtimestamp(due, UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
 def _requirement(due: float, happened: Event | None, as_of: float) -> dict[str, Any]:
-    deadline = datetime.fromtimestamp(due, UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+    deadline = _deadline_text(due)
     if happened is not None:
         late = seconds(happened["occurred_at"]) > due
         return {
@@ -325,7 +334,8 @@ def judge(basis: dict[str, Any], judged: float) -> dict[str, Any]:
 
 def promise_summary(triggers: list[dict[str, Any]]) -> dict[str, Any]:
     """Counts of each outcome and the kept share of decided triggers (kept + kept_late over decided)."""
-    counts = {o: sum(1 for t in triggers if t["outcome"] == o) for o in OUTCOMES}
+    found = Counter(t["outcome"] for t in triggers)
+    counts = {o: found[o] for o in OUTCOMES}
     decided = counts["kept"] + counts["kept_late"] + counts["broken"]
     return {
         **counts,

@@ -11,19 +11,91 @@
 * Holm's step-down correction across a family of tests;
 * rate ratios of one group against all others with Katz's log interval;
 * p-values printed so that none reads 0 (``format_p``).
+
+Every report is asked again after each new event, and most of the tables and
+durations these functions read have not changed since they were last asked:
+``compare_rates``, ``logrank``, ``kaplan_meier`` and ``km_median`` keep their
+results by their exact inputs (``Memo``) and hand out copies, so a repeated
+question costs a look-up and never changes an answer.
 """
 
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
-from typing import Any
+from collections import OrderedDict
+from collections.abc import Callable, Hashable, Sequence
+from typing import Any, Generic, TypeVar
 
 import numpy as np
 from scipy import stats as sps
 
+from ledger.projections.reuse import rows_copy
+
 SUPPRESS_BELOW = 5
 Z95 = 1.959963984540054
+
+T = TypeVar("T")
+
+
+class Memo(Generic[T]):
+    """Results of a pure function kept by their exact inputs, least recently used dropped first.
+
+    ``weight`` is what one entry's key holds (the number of durations, say);
+    entries are dropped while the kept weight is above ``limit``, so that long
+    keys cannot hold much memory. The results kept are never handed out:
+    ``copy`` makes what the caller gets, so a caller that changes it changes
+    nothing kept.
+    """
+
+    def __init__(self, limit: int, copy: Callable[[T], T]) -> None:
+        self.limit = limit
+        self._copy = copy
+        self._kept: OrderedDict[Hashable, tuple[T, int]] = OrderedDict()
+        self._weight = 0
+        self.computed = 0
+        """How many results were computed rather than found (the tests read it)."""
+
+    def get(self, key: Hashable, weight: int, compute: Callable[[], T]) -> T:
+        found = self._kept.get(key)
+        if found is None:
+            self.computed += 1
+            found = (compute(), weight)
+            self._kept[key] = found
+            self._weight += weight
+            while self._weight > self.limit and len(self._kept) > 1:
+                _, (_, dropped) = self._kept.popitem(last=False)
+                self._weight -= dropped
+        else:
+            self._kept.move_to_end(key)
+        return self._copy(found[0])
+
+    def clear(self) -> None:
+        self._kept.clear()
+        self._weight = 0
+
+
+def _same(value: T) -> T:
+    return value
+
+
+def _test_copy(result: dict[str, Any]) -> dict[str, Any]:
+    return {k: list(v) if isinstance(v, list) else v for k, v in result.items()}
+
+
+DURATIONS_KEPT = 4_000_000
+"""How many durations (summed over the kept keys) each memo of survival results may hold."""
+_RATES: Memo[dict[str, Any]] = Memo(4096, _test_copy)
+_LOGRANK: Memo[dict[str, Any]] = Memo(DURATIONS_KEPT, _test_copy)
+_KAPLAN_MEIER: Memo[list[dict[str, Any]]] = Memo(DURATIONS_KEPT, rows_copy)
+_MEDIANS: Memo[float | None] = Memo(DURATIONS_KEPT, _same)
+MEMOS = (_RATES, _LOGRANK, _KAPLAN_MEIER, _MEDIANS)
+"""Every memo of this module (the tests clear them to compute from nothing)."""
+
+
+def _durations_key(
+    durations: Sequence[float], observed: Sequence[bool]
+) -> tuple[tuple[float, ...], tuple[bool, ...]]:
+    return tuple(durations), tuple(map(bool, observed))
 
 
 def wilson(k: int, n: int, z: float = Z95) -> tuple[float, float]:
@@ -160,6 +232,11 @@ def compare_rates(counts: Sequence[tuple[int, int]]) -> dict[str, Any]:
     so an expected count of exactly 5 is "at least 5"), else a Monte Carlo
     Freeman–Halton test whose p-value floor, 1/(resamples + 1), is stated.
     """
+    key = tuple((int(k), int(n)) for k, n in counts)
+    return _RATES.get(key, len(key), lambda: _compare_rates(key))
+
+
+def _compare_rates(counts: Sequence[tuple[int, int]]) -> dict[str, Any]:
     rows = [(int(k), int(n) - int(k)) for k, n in counts if n > 0]
     if len(rows) < 2:
         return not_testable("fewer than two groups with data")
@@ -280,6 +357,11 @@ def kaplan_meier(durations: Sequence[float], observed: Sequence[bool]) -> list[d
     lifelines computes it), which stays between 0 and 1: (1, 1) before any
     event, (0, 0) once everyone had it.
     """
+    key = _durations_key(durations, observed)
+    return _KAPLAN_MEIER.get(key, len(durations), lambda: _kaplan_meier(*key))
+
+
+def _kaplan_meier(durations: Sequence[float], observed: Sequence[bool]) -> list[dict[str, Any]]:
     pairs = sorted(zip(durations, observed, strict=True))
     at_risk = len(pairs)
     survival = 1.0
@@ -337,6 +419,13 @@ def logrank(
     the reason, never an exception: ``survdiff`` inverts the variance matrix,
     which is singular on such data.
     """
+    key = (*_durations_key(durations, observed), tuple(groups))
+    return _LOGRANK.get(key, len(durations), lambda: _logrank(*key))
+
+
+def _logrank(
+    durations: Sequence[float], observed: Sequence[bool], groups: Sequence[str]
+) -> dict[str, Any]:
     from statsmodels.duration.survfunc import survdiff
 
     labels = sorted(set(groups))
@@ -402,20 +491,18 @@ def _informative_groups(t: np.ndarray, e: np.ndarray, g: np.ndarray) -> list[str
     return sorted(labels[latest >= times[usable][0]].tolist())
 
 
-def survival(durations: Sequence[float], observed: Sequence[bool]) -> dict[str, Any]:
-    """Kaplan–Meier summary of one group: n, events, censored (still open), median and the curve.
+def survival_summary(durations: Sequence[float], observed: Sequence[bool]) -> dict[str, Any]:
+    """Kaplan–Meier summary of one group: n, events, censored (still open) and the median.
 
     The median is the first time the curve falls to 0.5 or below, or None
     ("not reached") while more than half are still without the event.
     """
-    curve = kaplan_meier(durations, observed) if durations else []
     events = sum(1 for o in observed if o)
     return {
         "n": len(durations),
         "events": events,
         "censored": len(durations) - events,
         "median": km_median(durations, observed),
-        "curve": curve,
     }
 
 
@@ -426,6 +513,11 @@ def km_median(durations: Sequence[float], observed: Sequence[bool]) -> float | N
     curve that is exactly one half in exact arithmetic counts as reaching it
     whatever the floating-point order of the factors.
     """
+    key = _durations_key(durations, observed)
+    return _MEDIANS.get(key, len(durations), lambda: _km_median(*key))
+
+
+def _km_median(durations: Sequence[float], observed: Sequence[bool]) -> float | None:
     pairs = sorted(zip(durations, observed, strict=True))
     at_risk, value, i = len(pairs), 1.0, 0
     while i < len(pairs):

@@ -5,30 +5,42 @@ and people still held) is folded one statement at a time; after each one the
 maintained case records and shooting records are compared with records
 computed from nothing over the same facts, and the facts' indexes with indexes
 read anew from the lifecycle states, and at several points every report, the flags, a case's and a
-person's history and a group's page are compared as JSON with a fresh fold.
-The same comparison run with the invalidation broken (a kind of subject left
-out of the journal, or the time of the latest event ignored) must find a
-difference, so the check can fail.
+person's history and a group's page are compared as JSON with a fresh fold
+(its statistics computed anew, none taken from the results kept by their
+inputs). The same comparison run with the invalidation broken (a kind of
+subject left out of the journal, the time of the latest event ignored by the
+case records, the spell records or the judged triggers, or a release's change
+of explanation ignored) must find a difference, so the check can fail.
 """
 
 from __future__ import annotations
 
 import json
 from collections.abc import Callable, Iterator
-from dataclasses import fields
+from dataclasses import fields, replace
 from datetime import UTC, datetime
+from functools import partial
 from typing import Any
 
 import pytest
 
 from ledger.keyring import Keyring
+from ledger.projections import maintained, officers, promises, reuse
 from ledger.projections.analysis import Analysis, group_detail
 from ledger.projections.cases import case_history, person_history
+from ledger.projections.evaluation import choose
 from ledger.projections.facts import Facts
-from ledger.projections.indexes import Indexes, read_indexes
-from ledger.projections.maintained import CaseRecords, Maintained
+from ledger.projections.indexes import LIFECYCLE, Indexes, read_indexes
+from ledger.projections.maintained import (
+    CaseRecords,
+    CaseRows,
+    InterruptionRows,
+    Maintained,
+    TriggerRecords,
+)
 from ledger.projections.report_names import REPORT_NAMES
 from ledger.projections.service import statements_from_ledger
+from ledger.projections.statistics import MEMOS
 from ledger.simulation import CityConfig, simulate
 from tests.conftest import Clock, chartered_ledger
 from tests.projections.builders import CityLog, at
@@ -50,20 +62,32 @@ def statements(
 
 
 def _records(analysis: Analysis) -> Any:
-    """The case files in order, the flags and the triggers (dataclasses compare field by field)."""
-    return list(analysis.files.items()), analysis.flags, analysis.triggers
+    """The case files in order, the flags, the triggers and the spell, case, court and
+    holding records (dataclasses compare field by field)."""
+    return (
+        list(analysis.files.items()),
+        analysis.flags,
+        analysis.triggers,
+        analysis.spells,
+        analysis.cases,
+        analysis.durations,
+        analysis.case_tables.holdings,
+    )
 
 
-def first_difference(statements: list[dict[str, Any]]) -> int | None:
+def first_difference(statements: list[dict[str, Any]], judged_at: str | None = None) -> int | None:
     """The first log position where the maintained records differ from fresh ones (or
-    where records left stale no longer fit the facts)."""
+    where records left stale no longer fit the facts); deadlines judged at the latest
+    event, or at ``judged_at`` when given (a time requested: it stays while the latest
+    event moves)."""
     facts = Facts()
     kept = Maintained()
     for n, statement in enumerate(statements, start=1):
         facts.apply(statement)
+        evaluation = None if judged_at is None else choose(facts.as_of, requested=judged_at)
         try:
-            if _records(Analysis(facts, n, "00", records=kept)) != _records(
-                Analysis(facts, n, "00")
+            if _records(Analysis(facts, n, "00", evaluation, kept)) != _records(
+                Analysis(facts, n, "00", evaluation)
             ):
                 return n
         except LookupError:
@@ -114,15 +138,16 @@ def test_indexes_kept_current_equal_indexes_read_anew_after_every_statement(
     assert first_stale_index(statements) is None
 
 
-def test_indexes_blind_to_a_case_are_found(
-    statements: list[dict[str, Any]], monkeypatch: pytest.MonkeyPatch
+@pytest.mark.parametrize("kind", ["case:", "incident:"])
+def test_indexes_blind_to_a_subject_are_found(
+    statements: list[dict[str, Any]], kind: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(Facts, "touched_since", _blind("case:"))
+    monkeypatch.setattr(Facts, "_journal_since", _blind(kind))
     assert first_stale_index(statements) is not None
 
 
 def _blind(kind: str) -> Callable[[Facts, int], set[str] | None]:
-    original = Facts.touched_since
+    original = Facts._journal_since
 
     def touched_since(self: Facts, count: int) -> set[str] | None:
         found = original(self, count)
@@ -146,6 +171,148 @@ def test_ignoring_the_time_of_the_latest_event_is_found(
     assert first_difference(statements) is not None
 
 
+def test_case_rows_blind_to_time_are_found(
+    statements: list[dict[str, Any]], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    computed = maintained._case_rows
+    monkeypatch.setattr(
+        maintained, "_case_rows", lambda *args: replace(computed(*args), timed=False)
+    )
+    assert first_difference(statements) is not None
+
+
+def _explained_story() -> list[dict[str, Any]]:
+    """A release with no legal basis that the committee later finds explained: the finding
+    names the release, not its case, and turns the spell's release from unexplained to
+    explained at the time of the statement before it (so nothing but the finding moves)."""
+    log = CityLog()
+    log.group("g1")
+    log.person("P-1", "g1")
+    log.arrest("FIR-1", "P-1", at(hours=0))
+    release = log.release("FIR-1", "P-1", at(hours=5), "none")
+    log.tick(at(hours=6))
+    log.add(
+        "audit.finding_recorded",
+        "committee",
+        {"subject": release, "finding": "explained", "summary": "The order was produced."},
+        at(hours=6),
+    )
+    return log.statements
+
+
+def test_a_release_found_explained_is_followed() -> None:
+    statements = _explained_story()
+    before, after = (
+        Analysis(Facts().apply_all(statements[:n]), n, "00").spells[0]["unexplained_release"]
+        for n in (len(statements) - 1, len(statements))
+    )
+    assert before and not after
+    assert first_difference(statements) is None
+
+
+def _heard_story() -> list[dict[str, Any]]:
+    """A charged case, its person released, then heard: a hearing names the case and not
+    the person, so only the case file says the court record changed."""
+    log = CityLog()
+    log.person("P-1")
+    log.arrest("FIR-1", "P-1", at(hours=0))
+    log.release("FIR-1", "P-1", at(hours=5), "none")
+    log.charge("FIR-1", "P-1", at(hours=6))
+    log.add(
+        "hearing.held",
+        "court",
+        {"case": "FIR-1", "judge": "J-1", "outcome": "evidence_recorded"},
+        at(hours=7),
+    )
+    log.tick(at(hours=8))
+    return log.statements
+
+
+def test_a_hearing_is_followed_at_a_time_requested() -> None:
+    statements = _heard_story()
+    facts = Facts().apply_all(statements)
+    assert Analysis(facts, 1, "00").durations[0]["charge_to_first_hearing"]["reached"]
+    assert first_difference(statements, LATER) is None
+
+
+def test_case_rows_blind_to_new_case_files_are_found(monkeypatch: pytest.MonkeyPatch) -> None:
+    frozen = property(lambda self: 0, lambda self, value: None)
+    monkeypatch.setattr(CaseRecords, "generation", frozen, raising=False)
+    assert first_difference(_heard_story(), LATER) is not None
+
+
+def test_case_rows_blind_to_a_release_explained_are_found(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(CaseRows, "_released", lambda self, facts, unexplained: set())
+    assert first_difference(_explained_story()) is not None
+
+
+def test_triggers_judged_once_and_kept_whatever_the_time_are_found(
+    statements: list[dict[str, Any]], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def judged_once(
+        self: TriggerRecords, bases: list[dict[str, Any]], judged: float
+    ) -> list[dict[str, Any]]:
+        out = []
+        for basis in bases:
+            found = self._judged.get(id(basis))
+            if found is None or found[0] is not basis:
+                found = (basis, judged, promises.judge(basis, judged))
+            self._judged[id(basis)] = found
+            out.append(found[2])
+        return out
+
+    monkeypatch.setattr(TriggerRecords, "judge", judged_once)
+    assert first_difference(statements) is not None
+
+
+def test_an_action_index_kept_forever_is_found(
+    statements: list[dict[str, Any]], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def kept_forever(self: TriggerRecords, facts: Facts) -> promises.ActionIndex:
+        if self._actions is None:
+            self._actions = (facts.actions, promises.ActionIndex(facts))
+        return self._actions[1]
+
+    monkeypatch.setattr(TriggerRecords, "_action_index", kept_forever)
+    assert first_difference(statements) is not None
+
+
+def _retracted_story() -> list[dict[str, Any]]:
+    """Two shootings under a warning, the first one's report then retracted: the list of
+    shootings loses one that is not its last."""
+    log = CityLog()
+    log.group("g1")
+    log.warning("W-1", ["g1"])
+    first = log.shooting("INC-1", at(hours=1), groups=["g1"])
+    log.shooting("INC-2", at(hours=2), groups=["g1"])
+    log.add("event.retracted", "police", {"original": first, "reason": "fireworks"}, at(hours=3))
+    log.tick(at(hours=4))
+    return log.statements
+
+
+def test_a_shooting_retracted_before_the_last_is_followed() -> None:
+    statements = _retracted_story()
+    incidents = {t["incident"] for t in Analysis(Facts().apply_all(statements), 1, "00").triggers}
+    assert incidents == {"INC-2"}
+    assert first_difference(statements) is None
+    assert first_stale_index(statements) is None
+
+
+def test_shootings_only_ever_appended_are_found(monkeypatch: pytest.MonkeyPatch) -> None:
+    def appended_only(
+        self: TriggerRecords, facts: Facts, touched: set[str] | None
+    ) -> list[tuple[str, Any]]:
+        new = [pair for pair in promises.reported_shootings(facts) if pair[0] not in self._reported]
+        self._shootings += new
+        self._reported.update(new)
+        return self._shootings
+
+    monkeypatch.setattr(TriggerRecords, "_shootings_now", appended_only)
+    assert first_difference(_retracted_story()) is not None
+
+
 def _untimed(compute: Callable[..., None]) -> Callable[..., None]:
     def without_timing(self: CaseRecords, facts: Facts, found: Any) -> None:
         compute(self, facts, found)
@@ -155,6 +322,8 @@ def _untimed(compute: Callable[..., None]) -> Callable[..., None]:
 
 
 def everything(analysis: Analysis, facts: Facts) -> Any:
+    """Every report, the flags, the last cases' and people's histories and every group's
+    page, as JSON."""
     out: dict[str, Any] = {name: analysis.report(name).to_json() for name in REPORT_NAMES}
     out["flags"] = analysis.flag_rows()
     cases = list(facts.cases)
@@ -175,6 +344,137 @@ class _NoProofs:
         return None
 
 
+def from_nothing(analysis: Analysis, facts: Facts) -> Any:
+    """``everything`` with every statistic computed anew (the results kept by their inputs
+    forgotten first)."""
+    for memo in MEMOS:
+        memo.clear()
+    return everything(analysis, facts)
+
+
+TABLES_REUSED = ("promises", "groups", "custody", "officers", "court", "interruption")
+"""The reports whose rows, counts and curves are kept while the records they come from are
+the same (``ledger.projections.reuse``)."""
+
+
+def first_table_difference(
+    statements: list[dict[str, Any]], judged_at: str | None = None
+) -> int | None:
+    """The first log position where a report built from rows kept across statements differs
+    from the same report computed from nothing (judged as in ``first_difference``)."""
+    facts = Facts()
+    kept = Maintained()
+    for n, statement in enumerate(statements, start=1):
+        facts.apply(statement)
+        evaluation = None if judged_at is None else choose(facts.as_of, requested=judged_at)
+        current = Analysis(facts, n, "00", evaluation, kept)
+        fresh = Analysis(facts, n, "00", evaluation)
+        for name in TABLES_REUSED:
+            if current.report(name).to_json() != fresh.report(name).to_json():
+                return n
+    return None
+
+
+@pytest.mark.parametrize("judged_at", [None, "2027-01-01T00:00:00Z"])
+def test_tables_kept_current_equal_tables_from_nothing_after_every_statement(
+    statements: list[dict[str, Any]], judged_at: str | None
+) -> None:
+    assert first_table_difference(statements, judged_at) is None
+
+
+def test_an_interruption_table_blind_to_incidents_is_found(
+    statements: list[dict[str, Any]], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(maintained, "INCIDENTS", f"{LIFECYCLE}Nothing")
+    assert first_table_difference(statements) is not None
+
+
+def _responded_story() -> list[dict[str, Any]]:
+    """A hospital's response to a shooting recorded before the shooting's report: its area
+    is the incident's, known only once the shooting is reported."""
+    log = CityLog()
+    log.add(
+        "hospital.response",
+        "interrupters",
+        {
+            "response": "R-1",
+            "incident": "INC-9",
+            "hospital": "Civil Hospital",
+            "victims_reached": 1,
+            "outcome": "counselled",
+        },
+        at(hours=1),
+    )
+    log.shooting("INC-8", at(hours=2))
+    log.shooting("INC-9", at(hours=3))
+    log.tick(at(hours=4))
+    return log.statements
+
+
+def test_a_response_before_its_shooting_is_counted_in_the_shooting_s_area() -> None:
+    statements = _responded_story()
+    rows = Analysis(Facts().apply_all(statements), 1, "00").report("interruption").rows
+    assert [(r["area"], r["hospital_responses"]) for r in rows] == [("Lyari", 1)]
+    assert first_table_difference(statements) is None
+    assert first_table_difference(_retracted_story()) is None
+
+
+def test_shootings_added_whatever_the_responses_before_them_are_found(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    add_shootings = InterruptionRows._add_shootings
+
+    def forgetting_responses(
+        self: InterruptionRows, facts: Facts, areas: Any, touched: set[str]
+    ) -> bool:
+        areas.responded.clear()
+        return add_shootings(self, facts, areas, touched)
+
+    monkeypatch.setattr(InterruptionRows, "_add_shootings", forgetting_responses)
+    assert first_table_difference(_responded_story()) is not None
+
+
+def test_signals_blind_to_transfers_are_found(
+    statements: list[dict[str, Any]], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def blind(
+        facts: Facts, spells: list[dict[str, Any]], as_of: str, reused: reuse.Reused | None = None
+    ) -> list[dict[str, Any]]:
+        assert reused is not None
+        compute = partial(officers._retaliation_signals, facts, spells, as_of)
+        return reused.get("retaliation_signals", (spells,), as_of, compute)
+
+    monkeypatch.setattr(officers, "retaliation_signals", blind)
+    assert first_table_difference(statements, "2027-01-01T00:00:00Z") is not None
+
+
+def test_promise_rows_kept_for_triggers_that_only_look_alike_are_found(
+    statements: list[dict[str, Any]], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def by_position(
+        self: reuse.Derived, records: list[Any], derive: Callable[[Any], Any]
+    ) -> list[Any]:
+        kept = getattr(self, "_by_position", [])
+        if len(kept) != len(records):
+            kept = [derive(r) for r in records]
+            self._by_position = kept  # type: ignore[attr-defined]
+        return list(kept)
+
+    monkeypatch.setattr(reuse.Derived, "of", by_position)
+    assert first_table_difference(statements) is not None
+
+
+def test_rows_reused_for_lists_that_only_look_alike_are_found(
+    statements: list[dict[str, Any]], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(
+        reuse,
+        "_same",
+        lambda kept, inputs: [len(k) for k in kept] == [len(i) for i in inputs],
+    )
+    assert first_table_difference(statements) is not None
+
+
 def test_every_report_kept_current_equals_a_fresh_fold_at_several_sizes(
     statements: list[dict[str, Any]],
 ) -> None:
@@ -188,7 +488,7 @@ def test_every_report_kept_current_equals_a_fresh_fold_at_several_sizes(
             kept.cases.sync(facts)
         if n in points:
             fresh_facts = Facts().apply_all(statements[:n])
-            assert everything(Analysis(facts, n, "00", records=kept), facts) == everything(
+            assert everything(Analysis(facts, n, "00", records=kept), facts) == from_nothing(
                 Analysis(fresh_facts, n, "00"), fresh_facts
             ), f"reports differ at tree size {n}"
             compared += 1
@@ -224,6 +524,29 @@ def test_flags_that_wait_on_time_alone_follow_it() -> None:
         "release.s169_no_magistrate_order",
     } <= rules
     assert first_difference(statements) is None
+
+
+LATER = "2027-01-01T00:00:00Z"
+"""A time requested after every statement of the stories here."""
+
+
+def test_records_judged_at_a_time_requested_follow_the_latest_event() -> None:
+    assert first_difference(_held_stories(), LATER) is None
+
+
+class _AnyTime(str):
+    """A time no other time differs from."""
+
+    def __ne__(self, other: object) -> bool:
+        return False
+
+
+def test_holdings_blind_to_the_latest_event_are_found(monkeypatch: pytest.MonkeyPatch) -> None:
+    computed = maintained._case_rows
+    monkeypatch.setattr(
+        maintained, "_case_rows", lambda *args: replace(computed(*args), as_of=_AnyTime())
+    )
+    assert first_difference(_held_stories(), LATER) is not None
 
 
 def test_records_further_behind_than_the_journal_are_recomputed_whole(

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import csv
 import io
+from functools import partial
+from typing import Any
 
 import pytest
 
@@ -11,6 +13,7 @@ from ledger.projections.statistics import (
     compare_rates,
     holm,
     kaplan_meier,
+    km_median,
     logrank,
     rate,
     rate_ratio,
@@ -225,3 +228,45 @@ def test_groups_left_out_of_the_log_rank_are_those_the_definition_leaves_out() -
         assert got == expected, (t, e, g)
         left_out_seen += 0 < len(expected) < len(set(g))
     assert left_out_seen > 10
+
+
+def test_results_kept_by_their_inputs_equal_results_computed_anew_and_are_never_shared() -> None:
+    from ledger.projections import statistics
+
+    durations = [1.0, 2.0, 2.0, 3.5, 4.0, 7.0, 9.0, 12.0]
+    observed = [True, True, False, True, False, True, True, False]
+    others = [not o for o in observed]
+    groups = ["a", "b"] * 4
+    asked: list[tuple[Any, tuple[Any, ...], Any]] = [
+        (compare_rates, ([(3, 10), (7, 10), (5, 12)],), statistics._compare_rates),
+        (kaplan_meier, (durations, observed), statistics._kaplan_meier),
+        (kaplan_meier, (durations, others), statistics._kaplan_meier),
+        (logrank, (durations, observed, groups), statistics._logrank),
+        (logrank, (durations, others, groups), statistics._logrank),
+        (km_median, (durations, observed), statistics._km_median),
+        (km_median, (durations, others), statistics._km_median),
+    ]
+    for memo in statistics.MEMOS:
+        memo.clear()
+    before = sum(memo.computed for memo in statistics.MEMOS)
+    for function, args, anew in asked:
+        first = function(*args)
+        if isinstance(first, dict):
+            first["p_value"] = -1.0
+        elif isinstance(first, list):
+            first[0]["survival"] = -1.0
+        assert function(*args) == anew(*args), function.__name__
+    assert sum(memo.computed for memo in statistics.MEMOS) - before == len(asked)
+
+
+def test_a_memo_drops_the_least_recently_used_past_its_limit() -> None:
+    from ledger.projections.statistics import Memo
+
+    memo: Memo[int] = Memo(4, lambda value: value)
+    for key in ("a", "b", "a", "c"):
+        assert memo.get(key, 2, partial(ord, key)) == ord(key)
+    assert memo.computed == 3
+    memo.get("a", 2, lambda: 0)
+    assert memo.computed == 3
+    memo.get("b", 2, lambda: ord("b"))
+    assert memo.computed == 4

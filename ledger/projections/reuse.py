@@ -1,0 +1,112 @@
+"""Values computed from lists of records, kept while the lists hold the very same records.
+
+Records kept current across tree sizes (``ledger.projections.maintained``) are
+new objects exactly when they were recomputed, so a table or a group's row
+computed from a list of records is still right when a later list holds the
+same objects in the same order. Checking that is a pass of identity tests,
+far cheaper than the sums, sorts and statistics it saves.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Hashable
+from operator import is_
+from typing import Any, TypeVar, cast
+
+T = TypeVar("T")
+
+
+class Reused:
+    """Each value by name, with the lists and the other inputs (``also``) it was computed from."""
+
+    def __init__(self) -> None:
+        self._kept: dict[Hashable, tuple[tuple[list[Any], ...], Hashable, Any]] = {}
+        self.computed = 0
+        """How many values were computed rather than reused (the tests read it)."""
+
+    def get(
+        self,
+        name: Hashable,
+        inputs: tuple[list[Any], ...],
+        also: Hashable,
+        compute: Callable[[], T],
+        copy: Callable[[T], T] | None = None,
+    ) -> T:
+        """The value kept under ``name`` when ``inputs`` hold the same objects and ``also``
+        is equal, else ``compute()``; a copy either way (the caller may change it), made by
+        ``copy`` when given (one that knows the value's shape), else by ``fresh``."""
+        copied = copy or fresh
+        found = self._kept.get(name)
+        if found is not None and found[1] == also and _same(found[0], inputs):
+            return copied(cast(T, found[2]))
+        self.computed += 1
+        value = compute()
+        self._kept[name] = (tuple(list(i) for i in inputs), also, value)
+        return copied(value)
+
+
+class Derived:
+    """A value derived from each record, kept while the record is the same object."""
+
+    def __init__(self) -> None:
+        self._kept: dict[int, tuple[Any, Any]] = {}
+        self.computed = 0
+        """How many values the last ``of`` derived anew."""
+
+    def of(self, records: list[Any], derive: Callable[[Any], T]) -> list[T]:
+        """``derive(record)`` for each record, in order: the value kept for the same object,
+        else a new one; values for records no longer given are forgotten. The values are
+        handed out as kept: the caller copies what it may change."""
+        kept: dict[int, tuple[Any, Any]] = {}
+        out: list[T] = []
+        self.computed = 0
+        for record in records:
+            found = self._kept.get(id(record))
+            if found is None or found[0] is not record:
+                found = (record, derive(record))
+                self.computed += 1
+            kept[id(record)] = found
+            out.append(found[1])
+        self._kept = kept
+        return out
+
+
+def _same(kept: tuple[list[Any], ...], inputs: tuple[list[Any], ...]) -> bool:
+    return len(kept) == len(inputs) and all(
+        len(a) == len(b) and all(map(is_, a, b)) for a, b in zip(kept, inputs, strict=True)
+    )
+
+
+def fresh(value: T) -> T:
+    """A copy of nested dicts and lists, sharing only what cannot change (strings, numbers)."""
+    return cast(T, _copy(value))
+
+
+def row_copy(row: dict[str, Any]) -> dict[str, Any]:
+    """A copy of a table's row whose values are plain values, flat dicts and flat lists."""
+    return {
+        k: dict(v) if isinstance(v, dict) else list(v) if isinstance(v, list) else v
+        for k, v in row.items()
+    }
+
+
+def table_copy(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """A copy of a table's rows (each copied by ``row_copy``)."""
+    return [row_copy(row) for row in rows]
+
+
+def rows_copy(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """A copy of a list of flat rows (a curve: numbers only)."""
+    return [dict(row) for row in rows]
+
+
+def _copy(value: Any) -> Any:
+    kind = type(value)
+    if kind is dict:
+        return {k: _copy(v) if type(v) in _NESTED else v for k, v in value.items()}
+    if kind is list:
+        return [_copy(v) if type(v) in _NESTED else v for v in value]
+    return value
+
+
+_NESTED = (dict, list)
