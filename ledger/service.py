@@ -85,7 +85,25 @@ class Ledger:
         by deciding it itself); nothing beyond it is acted on, served or signed over."""
 
     def _load_tree(self) -> None:
-        self._hashes = self.store.leaf_hashes()
+        """Read the leaf index's hashes into the Merkle tree.
+
+        When the stored hashes begin with exactly the ones the tree already
+        holds (as after the check before acting re-reads them), only the new
+        ones are appended: the subtrees over the same leaf hashes are the same.
+        """
+        hashes = self.store.leaf_hashes()
+        held = len(self._hashes)
+        if (
+            held
+            and len(hashes) >= held
+            and self.tree.size == held
+            and hashes[:held] == self._hashes
+        ):
+            self._hashes = hashes
+            for h in hashes[held:]:
+                self.tree.append(h)
+            return
+        self._hashes = hashes
         self.tree = MerkleTree(self._leaf_hashes, size=0)
         for h in self._hashes:
             self.tree.append(h)
