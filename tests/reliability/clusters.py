@@ -190,13 +190,30 @@ def new_standby(primary: Node, prefix: str = "ledger-standby-") -> Node:
     return node
 
 
-def wait_for_sync_standby(primary: Node, timeout: float = 60) -> None:
+def wait_for_sync_standby(primary: Node, timeout: float = 120) -> None:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if "sync" in primary.sql("SELECT sync_state FROM pg_stat_replication").split():
             return
         time.sleep(0.1)
-    raise RuntimeError(f"no synchronous standby of port {primary.port} within {timeout} s")
+    seen = primary.sql("SELECT application_name, state, sync_state FROM pg_stat_replication")
+    raise RuntimeError(
+        f"no synchronous standby of port {primary.port} within {timeout} s"
+        f" (pg_stat_replication: {seen or 'no standby connected'})"
+    )
+
+
+def _keeps_up(primary: Node, standby: Node, timeout: float = 30) -> bool:
+    """Whether a standby that began streaming replays what the primary wrote, and still streams.
+
+    A rewound server may stream for a moment and then stop on the new
+    timeline; seeing it stream once is not enough to keep it.
+    """
+    try:
+        wait_replayed(primary, standby, timeout)
+    except (RuntimeError, subprocess.TimeoutExpired):
+        return False
+    return streaming(primary, 5)
 
 
 def _basebackup(source: Node, target: Path) -> None:
@@ -243,7 +260,7 @@ def rebuild_as_standby(old_primary: Node, new_primary: Node) -> str:
         timeout=300,
     )
     old_primary.start()
-    if streaming(new_primary, 15):
+    if streaming(new_primary, 15) and _keeps_up(new_primary, old_primary):
         return "pg_rewind"
     old_primary.stop("fast")
     shutil.rmtree(old_primary.data)
