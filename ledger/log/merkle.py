@@ -173,6 +173,19 @@ class MerkleTree:
             raise ProofError(f"frontier size {frontier.size} does not match tree size {size}")
         self._frontier = frontier
 
+    @classmethod
+    def over(cls, hashes: Sequence[bytes]) -> MerkleTree:
+        """A tree over an in-memory list of leaf hashes, built by appending each.
+
+        Appending fills the memo of complete subtrees as it goes, so roots of
+        earlier sizes and proofs cost a few hundred hashes afterwards. The tree
+        reads ``hashes`` itself: append to that list before appending to the tree.
+        """
+        tree = cls(lambda start, end: hashes[start:end], size=0)
+        for h in hashes:
+            tree.append(h)
+        return tree
+
     @property
     def size(self) -> int:
         """Number of leaves in the tree."""

@@ -67,10 +67,7 @@ def covered_size(store: Store) -> int:
     events, compares the leaf index, and verifies that checkpoint's signature,
     so a leaf index edited to match a checkpoint is caught there.
     """
-    hashes = store.leaf_hashes()
-    tree = MerkleTree(lambda s, e: hashes[s:e], size=0)
-    for h in hashes:
-        tree.append(h)
+    tree = MerkleTree.over(store.leaf_hashes())
     for size, root, note, _ in reversed(store.checkpoints()):
         if size > tree.size or tree.root(size) != root:
             continue

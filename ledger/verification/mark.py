@@ -249,7 +249,7 @@ def check_with_mark(
     hashes, event_ids = _hash_rows_up_to(store, mark, digest, progress, upto)
     if (digest.leaves, digest.last_event, digest.rows()) != (mark.size, mark.events, mark.rows):
         return None
-    tree = _tree(hashes)
+    tree = MerkleTree.over(hashes)
     if tree.root() != mark.root:
         return None
     try:
@@ -289,13 +289,6 @@ def _hash_rows_up_to(
             break
         after = rows[-1].leaf_index
     return hashes, event_ids
-
-
-def _tree(hashes: Sequence[bytes]) -> MerkleTree:
-    tree = MerkleTree(lambda s, e: hashes[s:e], size=0)
-    for h in hashes:
-        tree.append(h)
-    return tree
 
 
 def _check_after(

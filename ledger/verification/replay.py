@@ -468,9 +468,7 @@ def verify_leaves(
         progress(report.events, total or report.events)
     if columns is not None:
         columns.rest(replayer)
-    tree = MerkleTree(lambda s, e: replayer.hashes[s:e], size=0)
-    for h in replayer.hashes:
-        tree.append(h)
+    tree = MerkleTree.over(replayer.hashes)
     report.root = tree.root()
     check_checkpoints(notes, checkpoint_rows, tree, replayer, report)
     if after is not None:
