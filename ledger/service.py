@@ -104,9 +104,7 @@ class Ledger:
                 self.tree.append(h)
             return
         self._hashes = hashes
-        self.tree = MerkleTree(self._leaf_hashes, size=0)
-        for h in self._hashes:
-            self.tree.append(h)
+        self.tree = MerkleTree.built(self._leaf_hashes, hashes)
 
     @classmethod
     def open(
@@ -183,6 +181,60 @@ class Ledger:
         self.verified_size = report.events
         self._verified = report
         return report
+
+    # --- what a process holding the log key vouches for -------------------------------
+    def vouch_snapshot(self, base: bytes, state: bytes, position: int) -> bool:
+        """Renew the verified-through mark over a report snapshot this process saved.
+
+        Only a process that holds the log key and verified the log before
+        acting; see ``ledger.verification.mark.renew_snapshot``.
+        """
+        if self._log_key is None or self._verified is None:
+            return False
+        from ledger.verification.mark import renew_snapshot
+
+        with self.store.available():
+            return renew_snapshot(
+                self.store,
+                self._log_key,
+                verified=self.verified_size,
+                base=base,
+                saved=state,
+                position=position,
+            )
+
+    def vouch_report(self, size: int, name: str, key: bytes, body: bytes) -> bool:
+        """Save a report computed at ``size`` from the verified log, vouched for by the mark."""
+        if self._log_key is None or self._verified is None or size != self.verified_size:
+            return False
+        from ledger.verification.mark import vouch_report
+
+        with self.store.available():
+            return vouch_report(
+                self.store,
+                self._log_key,
+                size=size,
+                root=self.tree.root(size),
+                name=name,
+                key=key,
+                body=body,
+            )
+
+    def vouched_report(self, name: str, key: bytes) -> bytes | None:
+        """The saved report ``name`` computed from exactly this verified log, asked as ``key`` says."""
+        if self._log_key is None or self._verified is None or self.verified_size != self.size:
+            return None
+        from ledger.verification.mark import vouched_report
+
+        with self.store.available():
+            return vouched_report(
+                self.store,
+                self._log_key,
+                size=self.size,
+                root=self.tree.root(),
+                name=name,
+                key=key,
+            )
 
     def _require_verified(self) -> None:
         if self._verified is None or self.verified_size < self.size:

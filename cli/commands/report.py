@@ -102,17 +102,21 @@ def register(app: typer.Typer) -> None:
             view.show(output)
             return
         from cli.shell import open_ledger
-        from ledger.projections.service import Reports
 
         with open_ledger(db, keys, passphrase_env) as ledger, _bars(progress, ledger.size) as bar:
             checking = bar.add_task("checking the stored log", total=ledger.size)
             ledger.verify_before_acting(  # figures are published only from a verified log
                 progress=lambda n, total: bar.update(checking, completed=n, total=total)
             )
-            reading = bar.add_task("bringing the figures up to date", total=ledger.size)
-            reports = Reports(ledger, as_of, lambda n: bar.update(reading, completed=n))
-            bar.update(reading, completed=ledger.size)
-            output = view.compute(reports, bar)
+            output = view.saved(ledger, as_of)
+            if output is None:
+                from ledger.projections.service import Reports
+
+                reading = bar.add_task("bringing the figures up to date", total=ledger.size)
+                reports = Reports(ledger, as_of, lambda n: bar.update(reading, completed=n))
+                bar.update(reading, completed=ledger.size)
+                output = view.compute(reports, bar)
+                view.save(ledger, reports, output)
         view.show(output)
 
 
@@ -143,6 +147,21 @@ class View:
             output = reports.report(self.what)
         bar.update(task, total=1, completed=1)
         return output
+
+    def saved(self, ledger: Any, as_of: str | None) -> Any:
+        """The report as saved from exactly this verified log (with the log key), else None."""
+        if self.what in HISTORY_NAMES:
+            return None
+        from ledger.projections.saved import saved_report
+
+        return saved_report(ledger, self.what, as_of)
+
+    def save(self, ledger: Any, reports: Any, output: Any) -> None:
+        """Keep a report just computed for the next run (only with the log key)."""
+        if self.what not in HISTORY_NAMES:
+            from ledger.projections.saved import save_report
+
+            save_report(ledger, reports, output)
 
     def show(self, output: Any) -> None:
         from cli.shell import console

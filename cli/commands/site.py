@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import typer
 
@@ -115,6 +115,7 @@ def register(app: typer.Typer) -> None:
                     )
                     bar.update(reading, completed=ledger.size)
                     result = _build(source, out, base_url, bar, processes)
+                    _save_reports(ledger, source.reports)
         save_build_options(out, base_url, list(witness))
         console.print(
             f"Built {result.pages} pages and {result.proofs} proofs in {out}/ at tree size {source.size}"
@@ -123,6 +124,19 @@ def register(app: typer.Typer) -> None:
         )
 
     app.add_typer(site_app, name="site")
+
+
+def _save_reports(ledger: Any, reports: Any) -> None:
+    """Keep the reports the site was built from, so `ledger report --keys` prints them at once.
+
+    Saved only by a process holding the log key, and only for the tree it
+    verified (``ledger.projections.saved``); the site computed each already.
+    """
+    from ledger.projections.report_names import REPORT_NAMES
+    from ledger.projections.saved import save_report
+
+    for name in REPORT_NAMES:
+        save_report(ledger, reports, reports.report(name))
 
 
 def _build(

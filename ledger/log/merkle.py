@@ -175,15 +175,51 @@ class MerkleTree:
 
     @classmethod
     def over(cls, hashes: Sequence[bytes]) -> MerkleTree:
-        """A tree over an in-memory list of leaf hashes, built by appending each.
+        """A tree over an in-memory list of leaf hashes (``built`` over that list).
 
-        Appending fills the memo of complete subtrees as it goes, so roots of
-        earlier sizes and proofs cost a few hundred hashes afterwards. The tree
-        reads ``hashes`` itself: append to that list before appending to the tree.
+        The tree reads ``hashes`` itself: append to that list before appending
+        to the tree.
         """
-        tree = cls(lambda start, end: hashes[start:end], size=0)
-        for h in hashes:
-            tree.append(h)
+        return cls.built(lambda start, end: hashes[start:end], hashes)
+
+    @classmethod
+    def built(cls, leaf_hashes: LeafHashSource, hashes: Sequence[bytes]) -> MerkleTree:
+        """A tree of ``len(hashes)`` leaves served by ``leaf_hashes``, built level by level.
+
+        ``hashes`` are the leaf hashes the source serves, in order. Each level
+        of complete subtrees is hashed from the one below in one pass (the
+        same node hashes appending each leaf would compute, in a tight loop),
+        the roots of complete subtrees of 256 leaves or more are memoised as
+        ``append`` memoises them, and the frontier is the last complete
+        subtree of each level the size has a bit for. Roots of earlier sizes
+        and proofs then cost a few hundred hashes.
+        """
+        size = len(hashes)
+        _check_size(size)
+        for i, h in enumerate(hashes):
+            if len(h) != 32 or not isinstance(h, bytes):
+                _check_hash(h, f"leaf hash {i}")
+        tree = cls(leaf_hashes, size=0)
+        sha256 = hashlib.sha256
+        level: Sequence[bytes] = hashes
+        frontier: list[bytes] = []
+        height = 0
+        while level:
+            if size >> height & 1:
+                frontier.append(level[-1])
+            pairs = len(level) // 2
+            if not pairs:
+                break
+            level = [
+                sha256(b"\x01" + level[i] + level[i + 1]).digest() for i in range(0, 2 * pairs, 2)
+            ]
+            height += 1
+            tree.hash_count += pairs
+            if height >= TILE_HEIGHT:
+                tree._memo.update(((height, index), h) for index, h in enumerate(level))
+        frontier.reverse()
+        tree._frontier = Frontier.from_hashes(size, frontier)
+        tree._size = size
         return tree
 
     @property

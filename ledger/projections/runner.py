@@ -52,8 +52,14 @@ def _encode(facts: Facts) -> bytes:
     return zlib.compress(json.dumps(facts.to_state(), separators=(",", ":")).encode("utf-8"), 1)
 
 
-def _load(view: ReportSnapshots, application_name: str) -> tuple[Facts, int] | None:
-    """The stored facts and the notification id they reflect; an older format is dropped."""
+def _load(view: ReportSnapshots, application_name: str) -> tuple[Facts, int, bytes] | None:
+    """The stored facts, the notification id they reflect and the digest of the row read.
+
+    An older format is dropped. The digest is the one a verified-through mark
+    names for that row (``ledger.verification.digest.snapshot_digest``).
+    """
+    from ledger.verification.digest import snapshot_digest
+
     loaded = view.load(application_name)
     if loaded is None:
         return None
@@ -66,7 +72,9 @@ def _load(view: ReportSnapshots, application_name: str) -> tuple[Facts, int] | N
             view.reset(application_name)
             return None
         try:
-            return Facts.from_state(state), loaded[1]
+            facts = Facts.from_state(state)
+            row = StoredReportSnapshot(loaded[0], loaded[1], facts.count, loaded[1])
+            return facts, loaded[1], snapshot_digest(row)
         except UNFIT as exc:
             raise TamperDetected(
                 f"the report snapshot at position {loaded[1]} is inconsistent:"
@@ -82,9 +90,15 @@ class FactsProjection(Projection[Any]):
     def __init__(self, view: ReportSnapshots, application_name: str = "ledger") -> None:
         super().__init__(view)
         self.snapshots = view
+        from ledger.verification.digest import snapshot_digest
+
         loaded = _load(view, application_name)
         self.facts = loaded[0] if loaded else Facts()
         self.position: int | None = loaded[1] if loaded else None
+        self.base = loaded[2] if loaded else snapshot_digest(None)
+        """The digest of the snapshot row the facts were last loaded from or saved as."""
+        self.saved: tuple[bytes, bytes, int] | None = None
+        """(digest of the base before, state, position) of the last snapshot this process stored."""
         self._unsaved: Tracking | None = None
         self._since_snapshot = 0
 
@@ -104,19 +118,22 @@ class FactsProjection(Projection[Any]):
 
     def snapshot(self) -> None:
         """Persist the facts with the last processed position, if anything is unsaved."""
+        from ledger.verification.digest import snapshot_digest
+
         if self._unsaved is None:
             return
+        state = _encode(self.facts)
+        position = self._unsaved.notification_id
         try:
-            self.snapshots.save(
-                _encode(self.facts),
-                self.facts.count,
-                self._unsaved.application_name,
-                self._unsaved.notification_id,
-            )
+            self.snapshots.save(state, self.facts.count, self._unsaved.application_name, position)
         except AlreadyStored:
             # Another process already recorded this position (or a later one):
             # its snapshot is as good as ours, and nothing is counted twice.
             pass
+        else:
+            self.saved = (self.base, state, position)
+            row = StoredReportSnapshot(state, position, self.facts.count, position)
+            self.base = snapshot_digest(row)
         self.position = self._unsaved.notification_id
         self._unsaved = None
         self._since_snapshot = 0

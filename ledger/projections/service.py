@@ -31,7 +31,7 @@ from ledger.projections.maintained import Maintained
 from ledger.projections.tables import ReportTable
 
 if TYPE_CHECKING:
-    from ledger.service import Ledger
+    from ledger.service import Ledger, SignedCheckpoint
 
 __all__ = ["Reports", "ReportTable", "statements_from_export", "statements_from_ledger"]
 
@@ -118,6 +118,8 @@ class Reports:
         self.tree_size = 0
         self.root_hex = ""
         self.as_of = ""
+        self.checkpoint_note: str | None = None
+        """The latest signed checkpoint as read when the figures were last brought up to date."""
         self.refresh(progress)
 
     @classmethod
@@ -159,6 +161,7 @@ class Reports:
         self._facts = facts
         self._analysis = None
         self._records = Maintained()
+        self.checkpoint_note = None
         self.tree_size = facts.count
         self.root_hex = tree.root(facts.count).hex()
         self.evaluation = self._evaluation()
@@ -181,16 +184,22 @@ class Reports:
             return
         self._ledger.refresh()
         self._runner.catch_up(progress=progress)
+        saved = self._runner.projection.saved
+        if saved is not None:  # the next check then starts from this snapshot, not a refold
+            self._runner.projection.saved = None
+            self._ledger.vouch_snapshot(*saved)
         self._facts = self._runner.facts
         if self._facts.count > self._ledger.size:
             self._ledger.refresh()
-        checkpoint_time = _ledger_checkpoint_time(self._ledger)
+        latest = self._ledger.latest_checkpoint()
+        checkpoint_time = _ledger_checkpoint_time(self._ledger, latest)
         if (
             self._facts.count != self.tree_size
             or self._analysis is None
             or checkpoint_time != self._checkpoint_time
         ):
             self._checkpoint_time = checkpoint_time
+            self.checkpoint_note = None if latest is None else latest.note
             self.tree_size = self._facts.count
             self.root_hex = self._ledger.tree.root(self.tree_size).hex()
             self.evaluation = self._evaluation()
@@ -261,11 +270,12 @@ def _export_checkpoint_size(directory: Path, tree: MerkleTree) -> int | None:
     return checkpoint.size
 
 
-def _ledger_checkpoint_time(ledger: Ledger) -> tuple[Any, int | None, str | None]:
+def _ledger_checkpoint_time(
+    ledger: Ledger, latest: SignedCheckpoint | None
+) -> tuple[Any, int | None, str | None]:
     """(signed time, size, why not) of the ledger's latest checkpoint, read through the log key."""
     from ledger.log.checkpoint import open_checkpoint
 
-    latest = ledger.latest_checkpoint()
     if latest is None:
         return None, None, "the ledger has no signed checkpoint yet"
     try:

@@ -19,7 +19,7 @@ word: the signed leaf bytes are the truth, and callers recompute and compare.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from typing import Any, Protocol
@@ -236,4 +236,20 @@ class LogStore(Protocol):
 
     def replace_verified_mark(self, note: str) -> bool:
         """Store the mark, replacing the one before in one transaction; False if refused."""
+        ...
+
+    def event_rows(self, upto: int) -> Iterator[tuple[int, str, int, str, bytes]]:
+        """(notification id, originator id as text, version, topic, state) of each event row up to ``upto``."""
+        ...
+
+    def leaf_rows_below(self, size: int) -> Iterator[LeafRow]:
+        """Every leaf index row at positions below ``size``, in order."""
+        ...
+
+    def saved_report(self, name: str) -> tuple[str, bytes] | None:
+        """(key, body) of the report saved under ``name``, unverified; creates nothing."""
+        ...
+
+    def save_report(self, name: str, key: str, body: bytes) -> bool:
+        """Store a computed report, replacing the one saved under ``name``; False if refused."""
         ...

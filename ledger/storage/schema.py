@@ -19,6 +19,11 @@ deletes a row of these tables: the only writes are inserts.
   check before acting passed, naming what it checked. It is a cache, not a
   record: each check replaces it, and a mark that does not verify, or whose
   stored values differ, is ignored. Created on first use, like the above.
+* ``ledger_saved_reports(name, key, body)``: at most one row per report, the
+  last report a process holding the log key computed (its JSON, compressed)
+  and the digest of what it was computed from. Also a cache: a body is used
+  only when the verified-through mark names its report, key and digest
+  (``ledger.verification.mark``); each save replaces the row.
 """
 
 from __future__ import annotations
@@ -83,4 +88,14 @@ mark_table = Table(
     mark_metadata,
     Column("id", Integer, primary_key=True, autoincrement=False),
     Column("note", Text, nullable=False),
+)
+
+SAVED_REPORTS = "ledger_saved_reports"
+
+saved_reports_table = Table(
+    SAVED_REPORTS,
+    mark_metadata,
+    Column("name", String(64), primary_key=True, autoincrement=False),
+    Column("key", String(64), nullable=False),
+    Column("body", LargeBinary, nullable=False),
 )

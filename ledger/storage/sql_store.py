@@ -48,6 +48,7 @@ from ledger.storage.port import (
 from ledger.storage.recorder import insert_rows
 from ledger.storage.schema import (
     MARK,
+    SAVED_REPORTS,
     checkpoints_table,
     cosignatures_table,
     leaves_table,
@@ -55,11 +56,22 @@ from ledger.storage.schema import (
     mark_table,
     metadata,
     published_table,
+    saved_reports_table,
     witnessing_metadata,
 )
 from ledger.storage.snapshots import SNAPSHOTS, TRACKING, ReportSnapshotTable
 
 __all__ = ["LeafRow", "Store", "database_url", "storage_available"]
+
+PAGE_ROWS = 5000
+"""Rows fetched at a time by the streamed reads of every row."""
+
+
+def _uuid_text(raw: Any) -> str:
+    """A stored originator id as text: 16 bytes (SQLite), a UUID (PostgreSQL), or text."""
+    if isinstance(raw, (bytes, memoryview)):
+        return str(UUID(bytes=bytes(raw)))
+    return str(UUID(str(raw)))
 
 
 DISK_FULL = "the database's disk is full, nothing was stored; retry once it has room"
@@ -237,13 +249,14 @@ class Store:
             return [LeafRow(*row) for row in conn.execute(stmt)]
 
     def leaf_hashes(self, start: int = 0) -> list[bytes]:
-        stmt = (
-            select(leaves_table.c.leaf_hash)
-            .where(leaves_table.c.leaf_index >= start)
-            .order_by(leaves_table.c.leaf_index)
+        """The leaf index's hashes from position ``start`` on, read plainly (no type conversion)."""
+        c = leaves_table.c
+        query = text(
+            f"SELECT {c.leaf_hash.name} FROM {leaves_table.name}"
+            f" WHERE {c.leaf_index.name} >= :start ORDER BY {c.leaf_index.name}"
         )
         with self.engine.connect() as conn:
-            return [bytes(r[0]) for r in conn.execute(stmt)]
+            return [bytes(r[0]) for r in conn.execute(query, {"start": start})]
 
     def leaf_by_event_id(self, event_id: str) -> LeafRow | None:
         with self.engine.connect() as conn:
@@ -387,6 +400,43 @@ class Store:
                 )
                 for row in conn.execute(stmt)
             ]
+
+    def event_rows(self, upto: int) -> Iterator[tuple[int, str, int, str, bytes]]:
+        """(notification id, originator id, version, topic, state) of every event row up to ``upto``.
+
+        One streamed query whose columns are read as the driver gives them
+        (no per-row objects, no column type conversion) for the check from a
+        verified-through mark, which hashes every row; the originator id is
+        given in the same text form ``notifications`` yields (``str`` of the
+        UUID), whichever way the database stores it.
+        """
+        table = self.app.recorder.events_record_cls.__table__  # type: ignore[attr-defined]
+        query = text(
+            f"SELECT id, originator_id, originator_version, topic, state FROM {table.name}"
+            " WHERE id <= :upto ORDER BY id"
+        )
+        ids: dict[Any, str] = {}
+        with self.engine.connect().execution_options(stream_results=True, yield_per=PAGE_ROWS) as conn:
+            for number, raw_id, version, topic, state in conn.execute(query, {"upto": upto}):
+                oid = ids.get(raw_id)
+                if oid is None:
+                    oid = ids[raw_id] = _uuid_text(raw_id)
+                yield number, oid, version, topic, bytes(state)
+
+    def leaf_rows_below(self, size: int) -> Iterator[LeafRow]:
+        """Every leaf index row at positions below ``size``, in order, in one streamed query."""
+        c = leaves_table.c
+        query = text(
+            f"SELECT {c.leaf_index.name}, {c.event_id.name}, {c.leaf_hash.name}, {c.type.name},"
+            f" {c.recorder.name}, {c.occurred_at.name}, {c.aggregate_id.name},"
+            f" {c.notification_id.name} FROM {leaves_table.name}"
+            f" WHERE {c.leaf_index.name} < :size ORDER BY {c.leaf_index.name}"
+        )
+        with self.engine.connect().execution_options(stream_results=True, yield_per=PAGE_ROWS) as conn:
+            for index, event_id, digest, kind, recorder, occurred, aggregate, number in conn.execute(
+                query, {"size": size}
+            ):
+                yield LeafRow(index, event_id, bytes(digest), kind, recorder, occurred, aggregate, number)
 
     def decode(self, notification: Notification) -> Any:
         return self.app.mapper.to_domain_event(notification)
@@ -561,6 +611,27 @@ class Store:
             with self.engine.begin() as conn:
                 conn.execute(delete(mark_table))
                 conn.execute(insert(mark_table).values(id=1, note=note))
+        except (SQLAlchemyError, StorageUnavailable):
+            return False
+        return True
+
+    def saved_report(self, name: str) -> tuple[str, bytes] | None:
+        if not (self._mark_table or inspect(self.engine).has_table(SAVED_REPORTS)):
+            return None
+        table = saved_reports_table
+        with self.engine.connect() as conn:
+            row = conn.execute(select(table.c.key, table.c.body).where(table.c.name == name)).first()
+        return None if row is None else (str(row[0]), bytes(row[1]))
+
+    def save_report(self, name: str, key: str, body: bytes) -> bool:
+        table = saved_reports_table
+        try:
+            if not self._mark_table:
+                mark_metadata.create_all(self.engine)
+                self._mark_table = True
+            with self.engine.begin() as conn:
+                conn.execute(delete(table).where(table.c.name == name))
+                conn.execute(insert(table).values(name=name, key=key, body=body))
         except (SQLAlchemyError, StorageUnavailable):
             return False
         return True

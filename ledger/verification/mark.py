@@ -47,9 +47,10 @@ from __future__ import annotations
 
 import base64
 import binascii
+import hashlib
 import re
 from collections.abc import Callable, Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from itertools import takewhile
 from uuid import UUID
 
@@ -64,7 +65,7 @@ from ledger.signature_pool import Checker
 from ledger.storage.log_reader import PAGE, StoredLeaf, walk_notifications
 from ledger.storage.port import CheckpointRow
 from ledger.storage.port import LogStore as Store
-from ledger.verification.digest import RowDigest
+from ledger.verification.digest import RowDigest, snapshot_digest
 from ledger.verification.replay import (
     MemoryWorld,
     Progress,
@@ -80,8 +81,22 @@ _FIELDS = ("origin", "size", "root", "events", "rows", "snapshot")
 
 
 @dataclass(frozen=True)
+class VouchedReport:
+    """A saved report the mark vouches for: its name, what it was computed from, its body's digest."""
+
+    name: str
+    key: bytes
+    body: bytes
+
+
+@dataclass(frozen=True)
 class Mark:
-    """What a passed check covered: tree size and root, last event row, stored-row digests."""
+    """What a passed check covered: tree size and root, last event row, stored-row digests.
+
+    ``reports``: the saved reports (``ledger_saved_reports``) a process holding
+    the log key computed from this verified state, one line each after the
+    fixed fields, sorted by name.
+    """
 
     origin: str
     size: int
@@ -89,6 +104,7 @@ class Mark:
     events: int
     rows: bytes
     snapshot: bytes
+    reports: tuple[VouchedReport, ...] = ()
 
     def to_text(self) -> str:
         values = (
@@ -100,27 +116,47 @@ class Mark:
             _b64(self.snapshot),
         )
         body = "".join(f"{name} {value}\n" for name, value in zip(_FIELDS, values, strict=True))
+        body += "".join(f"report {r.name} {_b64(r.key)} {_b64(r.body)}\n" for r in self.reports)
         return f"{MARK_FIRST_LINE}\n{body}"
 
     @classmethod
     def parse(cls, text: str) -> Mark | None:
         """The mark a text states, or None unless it is exactly in the form ``to_text`` writes."""
         lines = text.split("\n")
-        if len(lines) != len(_FIELDS) + 2 or lines[0] != MARK_FIRST_LINE or lines[-1] != "":
+        if len(lines) < len(_FIELDS) + 2 or lines[0] != MARK_FIRST_LINE or lines[-1] != "":
             return None
         values = []
-        for name, line in zip(_FIELDS, lines[1:-1], strict=True):
+        for name, line in zip(_FIELDS, lines[1:], strict=False):
             key, sep, value = line.partition(" ")
             if key != name or not sep or not value:
                 return None
             values.append(value)
+        reports = []
+        for line in lines[len(_FIELDS) + 1 : -1]:
+            parts = line.split(" ")
+            if len(parts) != 4 or parts[0] != "report" or not _REPORT_NAME.fullmatch(parts[1]):
+                return None
+            key, digest = _unb64(parts[2]), _unb64(parts[3])
+            if key is None or digest is None:
+                return None
+            reports.append(VouchedReport(parts[1], key, digest))
         origin, size, root, events, rows, snapshot = values
         digests = [_unb64(v) for v in (root, rows, snapshot)]
         if not (_decimal(size) and _decimal(events)) or any(d is None for d in digests):
             return None
         root_hash, rows_hash, snapshot_hash = (d or b"" for d in digests)
-        mark = cls(origin, int(size), root_hash, int(events), rows_hash, snapshot_hash)
-        return mark if mark.to_text() == text else None
+        mark = cls(
+            origin, int(size), root_hash, int(events), rows_hash, snapshot_hash, tuple(reports)
+        )
+        return mark if mark.to_text() == text and _sorted_once(mark.reports) else None
+
+
+_REPORT_NAME = re.compile(r"[a-z][a-z0-9_-]{0,63}")
+
+
+def _sorted_once(reports: Sequence[VouchedReport]) -> bool:
+    names = [r.name for r in reports]
+    return names == sorted(set(names))
 
 
 def _b64(raw: bytes) -> str:
@@ -158,7 +194,10 @@ def record_mark(
     """Sign and store a mark over what a passed check compared (``digest`` was fed by it).
 
     Nothing is marked unless the check passed through to the report snapshot,
-    and hashed exactly the leaves it counted. False when nothing was stored
+    and hashed exactly the leaves it counted. The saved reports the mark
+    before vouched for are vouched for again when the new mark covers the same
+    tree (size and root): they were computed from that tree, and each is
+    used only if its key matches what is asked. False when nothing was stored
     (the database refused the write: the next check is then a full one).
     """
     if not report.ok or report.origin is None or digest.snapshot is None:
@@ -173,11 +212,107 @@ def record_mark(
         rows=digest.rows(),
         snapshot=digest.snapshot,
     )
+    before = current_mark(store, log_key)
+    if before is not None and (before.origin, before.size, before.root) == (
+        mark.origin,
+        mark.size,
+        mark.root,
+    ):
+        mark = replace(mark, reports=before.reports)
+    return _store(store, log_key, mark)
+
+
+def current_mark(store: Store, log_key: Ed25519PrivateKey) -> Mark | None:
+    """The stored mark, if the log key signed it; else None."""
+    note = store.verified_mark()
+    return open_mark(note, log_key) if note is not None else None
+
+
+def _store(store: Store, log_key: Ed25519PrivateKey, mark: Mark) -> bool:
     try:
         note = sign_note(mark.to_text(), [NoteSigner(mark.origin, log_key)])
     except LedgerError:
         return False  # an origin that cannot name a key: no mark, every check is a full one
     return store.replace_verified_mark(note)
+
+
+def renew_snapshot(
+    store: Store,
+    log_key: Ed25519PrivateKey,
+    *,
+    verified: int,
+    base: bytes,
+    saved: bytes,
+    position: int,
+) -> bool:
+    """Name in the mark the report snapshot this process just saved (``saved``, its state).
+
+    The facts saved were folded from the snapshot row whose digest is
+    ``base`` (it must be the one the mark vouches for) and from the leaves
+    after it, up to ``position``, the snapshot's notification id (it must be
+    at most the last event row the mark covers); ``verified``, the tree size
+    this process verified, must be the mark's. The row is read back and must
+    hold exactly what was saved (another process may have saved its own
+    since). Without this, the next check would refold every leaf to compare
+    a snapshot nothing changed.
+    """
+    mark = current_mark(store, log_key)
+    if mark is None or mark.size != verified or mark.snapshot != base or position > mark.events:
+        return False
+    row = store.stored_report_snapshot()
+    if row is None or row.notification_id != position or row.state != saved:
+        return False
+    if row.tracked is not None and row.tracked != position:
+        return False
+    return _store(store, log_key, replace(mark, snapshot=snapshot_digest(row)))
+
+
+def vouch_report(
+    store: Store,
+    log_key: Ed25519PrivateKey,
+    *,
+    size: int,
+    root: bytes,
+    name: str,
+    key: bytes,
+    body: bytes,
+) -> bool:
+    """Save a report computed from the verified tree of ``size`` and ``root``, and vouch for it.
+
+    The mark must cover exactly that tree (the check before the computation
+    left it); the body is stored and the mark signed again with the report's
+    line. False when nothing was vouched for.
+    """
+    mark = current_mark(store, log_key)
+    if mark is None or (mark.size, mark.root) != (size, root) or not _REPORT_NAME.fullmatch(name):
+        return False
+    if not store.save_report(name, key.hex(), body):
+        return False
+    line = VouchedReport(name, key, hashlib.sha256(body).digest())
+    others = [r for r in mark.reports if r.name != name]
+    reports = tuple(sorted([*others, line], key=lambda r: r.name))
+    return _store(store, log_key, replace(mark, reports=reports))
+
+
+def vouched_report(
+    store: Store, log_key: Ed25519PrivateKey, *, size: int, root: bytes, name: str, key: bytes
+) -> bytes | None:
+    """The saved body of report ``name`` if the mark over this tree vouches for it under ``key``.
+
+    The stored key and the body's digest must be the ones the signed mark
+    names; anything else (no mark, another tree, another key, an edited body)
+    gives None, and the caller computes the report.
+    """
+    mark = current_mark(store, log_key)
+    if mark is None or (mark.size, mark.root) != (size, root):
+        return None
+    line = next((r for r in mark.reports if r.name == name), None)
+    if line is None or line.key != key:
+        return None
+    saved = store.saved_report(name)
+    if saved is None or saved[0] != key.hex() or hashlib.sha256(saved[1]).digest() != line.body:
+        return None
+    return saved[1]
 
 
 class MarkUnusable(Exception):
@@ -235,8 +370,7 @@ def check_with_mark(
     read, from which the next mark is made; None whenever the mark does not
     hold (see the module docstring) or anything after it does not verify.
     """
-    note = store.verified_mark()
-    mark = open_mark(note, log_key) if note is not None else None
+    mark = current_mark(store, log_key)
     if mark is None:
         return None
     checkpoint_rows = store.checkpoints()  # before the bound: each covers events stored by then
@@ -264,30 +398,18 @@ def _hash_rows_up_to(
     store: Store, mark: Mark, digest: RowDigest, progress: Progress | None, total: int
 ) -> tuple[list[bytes], list[str | None]]:
     """Hash the event rows and leaf index rows the mark covers; the leaf hashes and ids read."""
-    start = 1
-    while start <= mark.events:
-        page = store.notifications(start=start, limit=PAGE)
-        for n in takewhile(lambda n: n.id <= mark.events, page):
-            digest.event_row(
-                int(n.id), str(n.originator_id), int(n.originator_version), str(n.topic), n.state
-            )
-        if not page or page[-1].id >= mark.events:
-            break
-        start = int(page[-1].id) + 1
-        if progress is not None:
-            progress(start - 1, total)
+    event_row = digest.event_row
+    for number, originator_id, version, topic, state in store.event_rows(mark.events):
+        event_row(number, originator_id, version, topic, state)
+        if progress is not None and number % PAGE == 0:
+            progress(number, total)
     hashes: list[bytes] = []
     event_ids: list[str | None] = []
-    after = -1
-    while after < mark.size - 1:
-        rows = store.leaf_rows_after(after, PAGE)
-        for row in takewhile(lambda r: r.leaf_index < mark.size, rows):
-            digest.leaf(row)
-            hashes.append(row.leaf_hash)
-            event_ids.append(row.event_id)
-        if not rows:
-            break
-        after = rows[-1].leaf_index
+    leaf = digest.leaf
+    for row in store.leaf_rows_below(mark.size):
+        leaf(row)
+        hashes.append(row.leaf_hash)
+        event_ids.append(row.event_id)
     return hashes, event_ids
 
 

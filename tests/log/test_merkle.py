@@ -6,7 +6,7 @@ import hashlib
 from collections.abc import Sequence
 
 import pytest
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from ledger.errors import ProofError
@@ -16,6 +16,7 @@ from ledger.log.merkle import (
     MerkleTree,
     leaf_hash,
     node_hash,
+    root_of,
     verify_consistency,
     verify_inclusion,
 )
@@ -335,3 +336,33 @@ def test_proofs_over_a_million_leaves_cost_a_few_hundred_hashes() -> None:
         verify_inclusion(leaves[index], index, size, proof, size_root)
         verify_consistency(old, size, tree.root(old), size_root, consistency)
     assert tree.root(n) == root == tree.frontier.root()
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.integers(min_value=0, max_value=1100))
+def test_a_tree_built_level_by_level_is_the_tree_appended_leaf_by_leaf(size: int) -> None:
+    hashes = [leaf_hash(b"leaf %d" % i) for i in range(size)]
+    appended = MerkleTree(lambda start, end: hashes[start:end], size=0)
+    for h in hashes:
+        appended.append(h)
+    built = MerkleTree.over(hashes)
+    assert built.size == appended.size == size
+    assert built.root() == appended.root() == root_of(hashes)
+    assert built.frontier.hashes() == appended.frontier.hashes()
+    assert built._memo == appended._memo
+    for old in {0, 1, size // 3, size - 1}:
+        if 0 <= old <= size:
+            assert built.root(old) == root_of(hashes[:old])
+            if old:
+                assert built.consistency_proof(old) == appended.consistency_proof(old)
+    if size:
+        assert built.inclusion_proof(size // 2) == appended.inclusion_proof(size // 2)
+    more = leaf_hash(b"one more")
+    hashes.append(more)
+    built.append(more)
+    assert built.root() == root_of(hashes)
+
+
+def test_a_tree_is_not_built_over_a_hash_of_the_wrong_length() -> None:
+    with pytest.raises(ProofError, match="leaf hash 2"):
+        MerkleTree.over([leaf_hash(b"a"), leaf_hash(b"b"), b"short", leaf_hash(b"d")])
