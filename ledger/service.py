@@ -77,8 +77,8 @@ class Ledger:
         self.checker = checker or Checker()
         self._log_key = log_key
         self._hashes: list[bytes] = []
-        self.tree = MerkleTree(self._leaf_hashes, size=0)
-        self._load_tree()
+        self._tree: MerkleTree | None = None
+        self._load_tree()  # the baseline: what other writers append later is caught up with
         self._verified: VerifyReport | None = None
         self.verified_size = 0
         """How much of the log this process has verified (by ``verify_before_acting`` or
@@ -93,18 +93,36 @@ class Ledger:
         """
         hashes = self.store.leaf_hashes()
         held = len(self._hashes)
+        tree = self._tree
         if (
-            held
+            tree is not None
+            and held
             and len(hashes) >= held
-            and self.tree.size == held
+            and tree.size == held
             and hashes[:held] == self._hashes
         ):
             self._hashes = hashes
             for h in hashes[held:]:
-                self.tree.append(h)
+                tree.append(h)
             return
         self._hashes = hashes
-        self.tree = MerkleTree.built(self._leaf_hashes, hashes)
+        self._tree = MerkleTree.built(self._leaf_hashes, hashes)
+
+    def _take_verified(self, hashes: list[bytes]) -> None:
+        """Hold the leaf hashes a passed check compared with the leaf index, and what follows.
+
+        The check read (or recomputed and compared) every stored hash up to
+        its size; only the rows stored since are read again.
+        """
+        hashes.extend(self.store.leaf_hashes(len(hashes)))
+        self._hashes = hashes
+        self._tree = MerkleTree.built(self._leaf_hashes, hashes)
+
+    @property
+    def tree(self) -> MerkleTree:
+        """The Merkle tree over the leaf index."""
+        assert self._tree is not None  # read when the ledger is opened
+        return self._tree
 
     @classmethod
     def open(
@@ -172,7 +190,11 @@ class Ledger:
             )
             self.store.evict_all()
             self.store.forget_event_infos()
-            self._load_tree()
+            if report.hashes is not None and len(report.hashes) == report.events:
+                self._take_verified(report.hashes)
+                report.hashes = None  # held once, by the tree's source
+            else:
+                self._load_tree()
         if self.tree.size < report.events or self.tree.root(report.events) != report.root:
             raise TamperDetected(
                 "the leaf index changed while the ledger was being verified; refusing to act on it."

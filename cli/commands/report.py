@@ -103,7 +103,10 @@ def register(app: typer.Typer) -> None:
             return
         from cli.shell import open_ledger
 
-        with open_ledger(db, keys, passphrase_env) as ledger, _bars(progress, ledger.size) as bar:
+        with (
+            open_ledger(db, keys, passphrase_env) as ledger,
+            _bars(progress, ledger.size) as bar,
+        ):
             checking = bar.add_task("checking the stored log", total=ledger.size)
             ledger.verify_before_acting(  # figures are published only from a verified log
                 progress=lambda n, total: bar.update(checking, completed=n, total=total)

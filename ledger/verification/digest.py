@@ -71,19 +71,33 @@ class RowDigest:
             % (notification_id, version, len(oid), len(kind), len(state), oid, kind, state)
         )
         self.last_event = notification_id
-        if self.versions is not None:
-            self.versions[originator_id] = max(version, self.versions.get(originator_id, 0))
+        versions = self.versions
+        if versions is not None and version > versions.get(originator_id, -1):
+            versions[originator_id] = version
 
     def leaf(self, row: LeafRow) -> None:
-        texts = [
-            v.encode("utf-8")
-            for v in (row.event_id, row.type, row.recorder, row.occurred_at, row.aggregate_id)
-        ]
+        # one formatting of the header and every value (this runs for every row of the log)
+        event_id, kind = row.event_id.encode("utf-8"), row.type.encode("utf-8")
+        recorder, occurred = row.recorder.encode("utf-8"), row.occurred_at.encode("utf-8")
+        aggregate, digest = row.aggregate_id.encode("utf-8"), row.leaf_hash
         self._leaves.update(
-            b"%d %d %d %d %d %d %d %d\n"
-            % (row.leaf_index, row.notification_id, len(row.leaf_hash), *map(len, texts))
-            + row.leaf_hash
-            + b"".join(texts)
+            b"%d %d %d %d %d %d %d %d\n%s%s%s%s%s%s"
+            % (
+                row.leaf_index,
+                row.notification_id,
+                len(digest),
+                len(event_id),
+                len(kind),
+                len(recorder),
+                len(occurred),
+                len(aggregate),
+                digest,
+                event_id,
+                kind,
+                recorder,
+                occurred,
+                aggregate,
+            )
         )
         self.leaves += 1
 

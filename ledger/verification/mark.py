@@ -452,6 +452,7 @@ def _check_after(
         if own_checker:
             checker.close()
     report.events = len(replayer.hashes)
+    report.hashes = replayer.hashes
     columns.rest(replayer)
     for h in replayer.hashes[tree.size :]:
         tree.append(h)

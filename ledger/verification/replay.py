@@ -81,6 +81,8 @@ class VerifyReport:
     covered: int = 0
     """Positions under a verified checkpoint whose signatures were not checked again."""
     problems: list[Problem] = field(default_factory=list)
+    hashes: list[bytes] | None = field(default=None, repr=False, compare=False)
+    """The leaf hashes of the ``events`` positions checked, as the check computed or compared them."""
 
     @property
     def ok(self) -> bool:
@@ -464,6 +466,7 @@ def verify_leaves(
         if own_checker:
             checker.close()
     report.events = len(replayer.hashes)
+    report.hashes = replayer.hashes
     if progress is not None:
         progress(report.events, total or report.events)
     if columns is not None:
