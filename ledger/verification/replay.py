@@ -30,6 +30,7 @@ from uuid import UUID
 from ledger.admission import A, Decision, Entry, EventInfo
 from ledger.aggregates.base import LedgerAggregate
 from ledger.aggregates.registry import REGISTRY_KEY, Registry
+from ledger.collector import bulk
 from ledger.errors import LedgerError
 from ledger.log.checkpoint import Checkpoint
 from ledger.log.merkle import MerkleTree, leaf_hash, verify_consistency
@@ -456,10 +457,11 @@ def verify_leaves(
     own_checker = checker is None
     checker = checker or Checker()
     try:
-        for stored, checked in checker.check_stream(
-            _with_progress(items, progress, total), {}, covered=covered
-        ):
-            replayer.take(stored, checked)
+        with bulk():  # the replayed world only grows: see ledger.collector
+            for stored, checked in checker.check_stream(
+                _with_progress(items, progress, total), {}, covered=covered
+            ):
+                replayer.take(stored, checked)
     finally:
         if own_checker:
             checker.close()
