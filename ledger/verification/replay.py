@@ -127,7 +127,8 @@ class MemoryWorld:
 
     def commit(self, decision: Decision) -> None:
         for agg in decision.touched.values():
-            agg.collect_events()
+            if decision.envelopes:
+                agg.collect_events()
             self.aggregates[agg.id] = agg
         self.infos.update(decision.new_events)
 
@@ -228,7 +229,8 @@ class Replayer:
                 position,
                 st.event_id,
             )
-        decision = Decision(self.world)
+        # Aggregate events are made only to be compared with the stored ones.
+        decision = Decision(self.world, envelopes=self.columns is not None)
         try:
             info: EventInfo | None = decision.decide(
                 Entry(st, position, checked.signature_ok, stored.leaf)
@@ -237,7 +239,9 @@ class Replayer:
             self.problem(exc.code, str(exc), position, st.event_id)
             info = None
         events = (
-            [e for agg in decision.touched.values() for e in agg.collect_events()] if info else []
+            [e for agg in decision.touched.values() for e in agg.collect_events()]
+            if info and decision.envelopes
+            else []
         )
         if info is not None:
             self.world.commit(decision)
