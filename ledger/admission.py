@@ -187,40 +187,40 @@ class Decision:
         """Open a new lifecycle with the current statement as its first event."""
         if self.get(cls, key) is not None:
             raise CaseRuleViolation(f"{cls.kind} {key!r} is already recorded", field="data")
-        e = self.entry
         if self.envelopes:
-            agg = cls.open(
-                key,
-                leaf=e.leaf,
-                leaf_index=e.leaf_index,
-                event_id=e.event_id,
-                timestamp=e.statement.recorded_at,
-                parsed=e.statement.to_dict(),
-                typed=self._typed,
-            )
+            agg = cls.open(key, **self._event())
         else:
             agg = cls.replayed(key)
-            agg.absorb(e.statement.to_dict(), e.event_id, e.leaf_index, self._typed)
+            self._absorb(agg)
         self.touched[agg.id] = agg
         self._mark(agg)
         return agg
 
     def record(self, agg: LedgerAggregate) -> None:
         """Record the current statement on an existing lifecycle."""
-        e = self.entry
         if self.envelopes:
-            agg.record(
-                leaf=e.leaf,
-                leaf_index=e.leaf_index,
-                event_id=e.event_id,
-                timestamp=e.statement.recorded_at,
-                parsed=e.statement.to_dict(),
-                typed=self._typed,
-            )
+            agg.record(**self._event())
         else:
-            agg.absorb(e.statement.to_dict(), e.event_id, e.leaf_index, self._typed)
+            self._absorb(agg)
         self.touched[agg.id] = agg
         self._mark(agg)
+
+    def _event(self) -> dict[str, Any]:
+        """The current statement as an aggregate event's fields (see ``LedgerAggregate.open``)."""
+        e = self.entry
+        return {
+            "leaf": e.leaf,
+            "leaf_index": e.leaf_index,
+            "event_id": e.event_id,
+            "timestamp": e.statement.recorded_at,
+            "parsed": e.statement.to_dict(),
+            "typed": self._typed,
+        }
+
+    def _absorb(self, agg: LedgerAggregate) -> None:
+        """Fold the current statement into a bare state, as the aggregate event would."""
+        e = self.entry
+        agg.absorb(e.statement.to_dict(), e.event_id, e.leaf_index, self._typed)
 
     def _mark(self, agg: LedgerAggregate) -> None:
         if self._recorded_on is not None:
