@@ -1,4 +1,4 @@
-"""The cyclic garbage collector, paused while a whole log is folded or replayed.
+"""The cyclic garbage collector, paused while a whole log is replayed, imported or folded.
 
 Lifecycle states, facts and the replayed world are plain objects, dicts and
 lists that live as long as the fold or replay does, without reference cycles
