@@ -106,10 +106,18 @@ class Decision:
 
     Handlers look things up through it (so a batch sees its own earlier
     statements) and record the statement on exactly one aggregate.
+
+    ``envelopes``: record each statement as an aggregate event (to be stored, or
+    compared with the stored one). Without them, as a replay that stores and
+    compares nothing needs, each lifecycle is a bare state (``LedgerAggregate.replayed``)
+    that folds the statement by the very evolve functions the aggregate applies
+    (``absorb``), so the rules judge the same state and decide the same; only the
+    event objects, versions and timestamps nobody reads are not made.
     """
 
-    def __init__(self, world: World) -> None:
+    def __init__(self, world: World, *, envelopes: bool = True) -> None:
         self.world = world
+        self.envelopes = envelopes
         self.touched: dict[UUID, LedgerAggregate] = {}
         self.new_events: dict[str, EventInfo] = {}
         self._entry: Entry | None = None
@@ -179,33 +187,40 @@ class Decision:
         """Open a new lifecycle with the current statement as its first event."""
         if self.get(cls, key) is not None:
             raise CaseRuleViolation(f"{cls.kind} {key!r} is already recorded", field="data")
-        e = self.entry
-        agg = cls.open(
-            key,
-            leaf=e.leaf,
-            leaf_index=e.leaf_index,
-            event_id=e.event_id,
-            timestamp=e.statement.recorded_at,
-            parsed=e.statement.to_dict(),
-            typed=self._typed,
-        )
+        if self.envelopes:
+            agg = cls.open(key, **self._event())
+        else:
+            agg = cls.replayed(key)
+            self._absorb(agg)
         self.touched[agg.id] = agg
         self._mark(agg)
         return agg
 
     def record(self, agg: LedgerAggregate) -> None:
         """Record the current statement on an existing lifecycle."""
-        e = self.entry
-        agg.record(
-            leaf=e.leaf,
-            leaf_index=e.leaf_index,
-            event_id=e.event_id,
-            timestamp=e.statement.recorded_at,
-            parsed=e.statement.to_dict(),
-            typed=self._typed,
-        )
+        if self.envelopes:
+            agg.record(**self._event())
+        else:
+            self._absorb(agg)
         self.touched[agg.id] = agg
         self._mark(agg)
+
+    def _event(self) -> dict[str, Any]:
+        """The current statement as an aggregate event's fields (see ``LedgerAggregate.open``)."""
+        e = self.entry
+        return {
+            "leaf": e.leaf,
+            "leaf_index": e.leaf_index,
+            "event_id": e.event_id,
+            "timestamp": e.statement.recorded_at,
+            "parsed": e.statement.to_dict(),
+            "typed": self._typed,
+        }
+
+    def _absorb(self, agg: LedgerAggregate) -> None:
+        """Fold the current statement into a bare state, as the aggregate event would."""
+        e = self.entry
+        agg.absorb(e.statement.to_dict(), e.event_id, e.leaf_index, self._typed)
 
     def _mark(self, agg: LedgerAggregate) -> None:
         if self._recorded_on is not None:

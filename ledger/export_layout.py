@@ -244,6 +244,10 @@ class CheckedExport:
     checkpoint_size: int | None = None
     notes: list[str] = field(default_factory=list)
     """The checkpoint notes that verified, in the order of checkpoints.txt."""
+    verified_hashes: bytes = b""
+    """The hash of every leaf of log.jsonl as replayed, 32 bytes each in log order: what
+    a command that goes on to read the file again checks each line against
+    (``Reports.from_export``)."""
 
     @property
     def ok(self) -> bool:
@@ -300,6 +304,7 @@ def check_export(
         from ledger.log.merkle import MerkleTree
 
         hashes = captured[0].hashes
+        checked.verified_hashes = b"".join(hashes)
         tree = MerkleTree(lambda start, end: hashes[start:end], size=len(hashes))
         _check_signed(directory, notes, registry, tree, checked, problems)
         _check_manifest_values(manifest, registry.origin, report, checked.checkpoint_size, problems)

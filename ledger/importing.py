@@ -13,6 +13,7 @@ from collections.abc import Callable, Iterable, Iterator
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
+from ledger.collector import bulk
 from ledger.errors import LedgerError, MalformedStatement
 from ledger.signature_pool import Checked
 from ledger.statements import Draft
@@ -91,24 +92,31 @@ def import_lines(
     on_batch: Callable[[int], None] | None = None,
     now: datetime | None = None,
 ) -> list[Appended]:
-    """Append every line, batch by batch. Returns what was appended."""
+    """Append every line, batch by batch. Returns what was appended.
+
+    The cyclic garbage collector is paused meanwhile (``ledger.collector``): its
+    full collections walked every lifecycle the import had loaded, 30 per cent
+    of the reading process's time at 100k statements, while the cycles a batch
+    leaves behind are a few dozen objects, reclaimed once it resumes.
+    """
     moment = now or datetime.now(UTC)
     appended: list[Appended] = []
     batch: list[Checked] = []
     stream = ledger.checker.check_stream(
         signed_lines(lines, keyring, moment), ledger.signing_keys()
     )
-    for number, checked in stream:
-        batch.append(_at_line(checked, number))
-        if len(batch) >= batch_size:
+    with bulk():
+        for number, checked in stream:
+            batch.append(_at_line(checked, number))
+            if len(batch) >= batch_size:
+                appended.extend(ledger.record(batch))
+                if on_batch:
+                    on_batch(len(batch))
+                batch = []
+        if batch:
             appended.extend(ledger.record(batch))
             if on_batch:
                 on_batch(len(batch))
-            batch = []
-    if batch:
-        appended.extend(ledger.record(batch))
-        if on_batch:
-            on_batch(len(batch))
     return appended
 
 

@@ -188,7 +188,7 @@ def open_export_source(
     if checked.report.events > checkpoint.size:
         scratch = Path(tempfile.mkdtemp(prefix="ledger-site-"))
         leaves_path = write_pinned_log(scratch, read_log(leaves_path), checkpoint.size, note, vkey)
-    reports = Reports.from_export(leaves_path.parent, as_of, progress)
+    reports = Reports.from_export(leaves_path.parent, as_of, progress, checked.verified_hashes)
     return SiteSource(
         reports,
         checkpoint,

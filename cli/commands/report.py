@@ -92,11 +92,14 @@ def register(app: typer.Typer) -> None:
             from ledger.export_layout import require_export
             from ledger.projections.service import Reports
 
-            require_export(from_export, doing="no report was computed")
+            checked = require_export(from_export, doing="no report was computed")
             with _bars(progress, None) as bar:
                 task = bar.add_task("reading the export", total=None)
                 reports = Reports.from_export(
-                    from_export, as_of, lambda n: bar.update(task, completed=n)
+                    from_export,
+                    as_of,
+                    lambda n: bar.update(task, completed=n),
+                    checked.verified_hashes,
                 )
                 output = view.compute(reports, bar)
             view.show(output)

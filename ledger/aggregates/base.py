@@ -93,6 +93,14 @@ class LedgerAggregate(Aggregate):
         return state
 
     @classmethod
+    def replayed(cls, key: str) -> Self:
+        """A bare state (see :meth:`bare`) that carries the aggregate's id: what a replay
+        that stores nothing keeps of a lifecycle (``Decision(..., envelopes=False)``)."""
+        state = cls.bare(key)
+        state._id = cls.id_for(key)
+        return state
+
+    @classmethod
     def id_for(cls, key: str) -> UUID:
         """Aggregate ids are derived from the subject's public key (e.g. the case number)."""
         return _aggregate_id(cls.kind, key)

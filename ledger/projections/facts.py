@@ -37,10 +37,8 @@ its evolve function changes and from its data class (an ``Amendment``).
 
 from __future__ import annotations
 
-import gc
 import sys
-from collections.abc import Iterable, Iterator
-from contextlib import contextmanager
+from collections.abc import Iterable
 from datetime import datetime
 from functools import lru_cache
 from typing import Any
@@ -49,6 +47,7 @@ from ledger.aggregates.base import LedgerAggregate
 from ledger.aggregates.lifecycle import Lifecycle
 from ledger.aggregates.registry import Registry
 from ledger.aggregates.states import LifecycleStates
+from ledger.collector import bulk as bulk
 from ledger.projections.indexes import (
     LIFECYCLE,
     REGISTRY,
@@ -75,23 +74,6 @@ corrections (ids), retracted_by (id)."""
 def seconds(moment: str) -> float:
     """Seconds since the epoch of a ledger time ("YYYY-MM-DDTHH:MM:SSZ")."""
     return datetime.fromisoformat(moment).timestamp()
-
-
-@contextmanager
-def bulk() -> Iterator[None]:
-    """Pause the cyclic garbage collector during bulk folding or reporting.
-
-    Facts are plain objects, dicts and lists without reference cycles, so
-    nothing is leaked; without the pause, each collection rescans millions of
-    live objects and a rebuild of a large log takes twice as long.
-    """
-    was_enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if was_enabled:
-            gc.enable()
 
 
 HOUR = 3600.0

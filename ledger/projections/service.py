@@ -71,19 +71,38 @@ def _proof(leaf_index: int, size: int, hashes: list[bytes]) -> dict[str, Any]:
     }
 
 
-def statements_from_export(path: Path) -> Iterator[tuple[dict[str, Any], bytes]]:
-    """(statement with event_id and leaf_index, raw leaf bytes) for each line of an export's log.jsonl."""
-    from ledger.statements import parse_statement
+def statements_from_export(
+    path: Path, verified: bytes | None = None
+) -> Iterator[tuple[dict[str, Any], bytes, bytes]]:
+    """(statement with event_id and leaf_index, raw leaf bytes, leaf hash) for each line of an
+    export's log.jsonl.
+
+    ``verified``: the leaf hashes (32 bytes each, in log order) of the log as this
+    process has just checked it in full (``CheckedExport.verified_hashes``). A line
+    whose hash is the verified one at its position is that very leaf, canonical and
+    checked, so its content id is read from its bytes (``event_id_of_leaf``, one
+    hash) rather than by checking its envelope and canonicalising it again; a line
+    that is not is refused, whatever it holds.
+    """
+    from ledger.statements import event_id_of_leaf, parse_statement
 
     for index, leaf in enumerate(read_log(path)):
+        digest = leaf_hash(leaf)
+        if verified is not None and verified[32 * index : 32 * index + 32] != digest:
+            raise TamperDetected(
+                f"{path} line {index + 1} is not the line the export's check verified:"
+                " the file changed while it was read"
+            )
         try:
             obj = json.loads(leaf)
-            event_id = parse_statement(obj).event_id
+            event_id = (
+                event_id_of_leaf(leaf) if verified is not None else parse_statement(obj).event_id
+            )
         except (ValueError, LedgerError) as exc:
             raise TamperDetected(f"{path} line {index + 1} is not a statement: {exc}") from exc
         obj["event_id"] = event_id
         obj["leaf_index"] = index
-        yield obj, leaf
+        yield obj, leaf, digest
 
 
 def statements_from_ledger(ledger: Ledger) -> Iterator[dict[str, Any]]:
@@ -128,10 +147,14 @@ class Reports:
         directory: Path,
         as_of: str | None = None,
         progress: Callable[[int], None] | None = None,
+        verified: bytes | None = None,
     ) -> Reports:
         """Recompute from an export directory (log.jsonl, checkpoint): no database.
 
-        ``progress`` is told how many lines were read, every thousand.
+        ``progress`` is told how many lines were read, every thousand. ``verified``:
+        the leaf hashes the export's complete check gave (``require_export``), for a
+        directory this process has just checked; each line must be the leaf verified
+        at its position (see ``statements_from_export``).
         """
         directory = Path(directory)
         if not (directory / LOG_FILE).exists():
@@ -139,8 +162,8 @@ class Reports:
         hashes: list[bytes] = []
         facts = Facts()
         with bulk():
-            for statement, leaf in statements_from_export(directory / LOG_FILE):
-                hashes.append(leaf_hash(leaf))
+            for statement, _leaf, digest in statements_from_export(directory / LOG_FILE, verified):
+                hashes.append(digest)
                 try:
                     facts.apply(statement)
                 except (LedgerError, LookupError) as exc:

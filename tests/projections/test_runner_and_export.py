@@ -5,9 +5,11 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import pytest
 from sqlalchemy import select
 
-from ledger.export_layout import export_ledger
+from ledger.errors import TamperDetected
+from ledger.export_layout import export_ledger, require_export
 from ledger.projections.facts import Facts
 from ledger.projections.report_names import REPORT_NAMES
 from ledger.projections.runner import FactsRunner
@@ -79,6 +81,30 @@ def test_report_from_export_is_identical_to_the_live_report(
         == (ledger.size, ledger.root().hex())
     )
     assert everything(exported) == everything(live)
+
+
+def test_report_from_a_checked_export_equals_the_report_that_parses_every_line(
+    ledger: Ledger, recorder: Recorder, clock: Clock, tmp_path: Path
+) -> None:
+    """Reading content ids from the leaves a complete check verified gives the facts and
+    reports that checking and canonicalising every line again gives; a line that is not
+    the verified one is refused."""
+    record_city(SignedCity(ledger, recorder, clock))
+    export_ledger(ledger, tmp_path / "export")
+    checked = require_export(tmp_path / "export", doing="nothing was read")
+    assert len(checked.verified_hashes) == 32 * ledger.size
+    parsed = Reports.from_export(tmp_path / "export")
+    trusted = Reports.from_export(tmp_path / "export", verified=checked.verified_hashes)
+    assert trusted.facts.to_state() == parsed.facts.to_state()
+    assert (trusted.tree_size, trusted.root_hex) == (parsed.tree_size, parsed.root_hex)
+    assert everything(trusted) == everything(parsed)
+
+    log = tmp_path / "export" / "log.jsonl"
+    lines = log.read_bytes().splitlines(keepends=True)
+    lines[3] = lines[3].replace(b'"occurred_at":"20', b'"occurred_at":"19', 1)
+    log.write_bytes(b"".join(lines))
+    with pytest.raises(TamperDetected, match="line 4 is not the line the export's check verified"):
+        Reports.from_export(tmp_path / "export", verified=checked.verified_hashes)
 
 
 def test_live_reports_follow_new_events_after_refresh(
