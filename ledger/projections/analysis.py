@@ -13,11 +13,11 @@ from functools import cached_property, partial
 from typing import Any
 
 from ledger.errors import NotFound
-from ledger.projections import court, equality, officers, promises, releases
+from ledger.projections import court, equality, officers, promises
 from ledger.projections.casework import CaseFile
 from ledger.projections.evaluation import EvaluationTime, choose
 from ledger.projections.facts import Facts, bulk, seconds
-from ledger.projections.flagging import Flag, with_status
+from ledger.projections.flagging import Flag
 from ledger.projections.maintained import CaseTables, Maintained
 from ledger.projections.report_names import REPORT_NAMES
 from ledger.projections.reuse import fresh, table_copy
@@ -130,12 +130,16 @@ class Analysis:
 
     @cached_property
     def flags(self) -> list[Flag]:
+        """Every flag with its status (``flagging.with_status``), kept across tree sizes: a
+        flag is never changed once handed out (a new status is a new flag)."""
         self.records.cases.sync(self.facts)
-        return with_status(self.facts, self.records.cases.raised())
+        return self.records.cases.flags()
 
     @cached_property
     def unexplained(self) -> dict[str, list[str]]:
-        return releases.unexplained_releases(self.flags)
+        """``releases.unexplained_releases`` of the flags (not to be changed)."""
+        self.records.cases.sync(self.facts)
+        return self.records.cases.unexplained()
 
     @cached_property
     def triggers(self) -> list[dict[str, Any]]:
@@ -349,7 +353,7 @@ def releases_report(a: Analysis) -> ReportTable:
             f"{released} releases recorded; {len(a.unexplained)} unexplained (a basis rule raised and no finding"
             " that it was explained).",
         ],
-        {"counts": _flag_counts(rows), "unexplained_releases": a.unexplained},
+        {"counts": _flag_counts(rows), "unexplained_releases": fresh(a.unexplained)},
     )
 
 

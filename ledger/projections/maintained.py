@@ -42,17 +42,19 @@ equal the reports computed from nothing at the same tree size
 
 from __future__ import annotations
 
+from bisect import bisect_left
 from dataclasses import dataclass, replace
 from typing import Any
 
 from ledger.aggregates.incident import Incident
+from ledger.aggregates.inquiry import Inquiry
 from ledger.aggregates.mediation import Mediation
 from ledger.aggregates.warning import Warning
 from ledger.projections import court, custody, equality, promises
 from ledger.projections.casework import CaseFile, case_file
 from ledger.projections.custody import case_custody_flags, waits_on_time
 from ledger.projections.facts import Event, Facts
-from ledger.projections.flagging import Flag
+from ledger.projections.flagging import Flag, flag_order, statused
 from ledger.projections.indexes import LIFECYCLE, REGISTRY
 from ledger.projections.interruption import Areas, interruption_areas
 from ledger.projections.promises import (
@@ -65,6 +67,7 @@ from ledger.projections.releases import (
     bond_waits_on_time,
     case_release_flags,
     reads_beyond_case,
+    unexplained_releases,
 )
 from ledger.projections.reuse import Derived, Reused, table_copy
 from ledger.vocabulary.base import spec_for
@@ -75,6 +78,7 @@ PERSON = "person:"
 INCIDENT = "incident:"
 INCIDENTS = f"{LIFECYCLE}{Incident.__name__}"
 MEDIATION = f"{LIFECYCLE}{Mediation.__name__}"
+INQUIRIES = f"{LIFECYCLE}{Inquiry.__name__}"
 
 
 class Maintained:
@@ -133,10 +137,16 @@ class CaseRecords:
         self._custody: dict[str, list[Flag]] = {}
         self._readers = Readers()
         self._timed: set[str] = set()
+        self._statused: dict[str, list[Flag]] = {}
+        self._flags: list[Flag] = []
+        self._ties = False
+        self._unexplained: tuple[int, dict[str, list[str]]] = (-1, {})
         self.recomputed = 0
         """How many cases the last ``sync`` recomputed (the benchmark and tests read it)."""
         self.generation = 0
         """Counts the syncs that replaced, added or removed a case file."""
+        self.flag_generation = 0
+        """Counts the syncs that changed a flag or its status."""
 
     def sync(self, facts: Facts) -> None:
         """Recompute the cases the statements since the last sync touched."""
@@ -169,7 +179,79 @@ class CaseRecords:
             if found is not None:
                 self._compute(facts, found)
         self.recomputed = len(redo)
+        if touched is None or REGISTRY in touched or self._ties:
+            self._status_all(facts)
+        else:
+            self._status_cases(facts, redo | self._inquired(facts, touched))
         self._facts, self._count, self._as_of = facts, facts.count, facts.as_of
+
+    def flags(self) -> list[Flag]:
+        """Every flag with the committee's status attached, in ``flag_order`` (the list is
+        the caller's; the flags are the ones kept, not to be changed)."""
+        return list(self._flags)
+
+    def unexplained(self) -> dict[str, list[str]]:
+        """``releases.unexplained_releases`` of the flags, read again only after a flag or
+        its status changed (the caller may not change it)."""
+        if self._unexplained[0] != self.flag_generation:
+            self._unexplained = (self.flag_generation, unexplained_releases(self._flags))
+        return self._unexplained[1]
+
+    def _status_all(self, facts: Facts) -> None:
+        """Every flag's status read again, and the flags sorted anew (in ``raised`` order
+        where two sort alike, as ``with_status`` leaves them)."""
+        self._statused = {
+            case: [statused(facts, f) for f in self._release[case] + self._custody[case]]
+            for case in self.files
+        }
+        cut = {case: len(self._release[case]) for case in self.files}
+        raised = [f for case, n in cut.items() for f in self._statused[case][:n]]
+        raised += [f for case, n in cut.items() for f in self._statused[case][n:]]
+        self._flags = sorted(raised, key=flag_order)
+        keys = [flag_order(f) for f in self._flags]
+        self._ties = any(a == b for a, b in zip(keys, keys[1:], strict=False))
+        self.flag_generation += 1
+
+    def _inquired(self, facts: Facts, touched: set[str]) -> set[str]:
+        """The cases with a flag whose inquiry the statements since moved: only read when
+        they touched an inquiry (the flags' own status is compared with the facts')."""
+        if INQUIRIES not in touched:
+            return set()
+        return {
+            case
+            for case, flags in self._statused.items()
+            if any(
+                facts.inquiries.get(f.subject, []) != f.inquiry
+                or f"{EVENT}{f.subject}" in touched
+                or not touched.isdisjoint(f"{EVENT}{i}" for i in f.inquiry)
+                for f in flags
+            )
+        }
+
+    def _status_cases(self, facts: Facts, cases: set[str]) -> None:
+        """The flags of ``cases`` taken out of the sorted list and put back with their status
+        read again; every flag sorted anew if two would sort alike."""
+        if not cases:
+            return
+        self.flag_generation += 1
+        for case in cases:
+            for flag in self._statused.pop(case, []):
+                at = bisect_left(self._flags, flag_order(flag), key=flag_order)
+                while self._flags[at] is not flag:
+                    at += 1
+                del self._flags[at]
+        for case in cases:
+            if case not in self.files:
+                continue
+            mine = [statused(facts, f) for f in self._release[case] + self._custody[case]]
+            self._statused[case] = mine
+            for flag in mine:
+                key = flag_order(flag)
+                at = bisect_left(self._flags, key, key=flag_order)
+                if at < len(self._flags) and flag_order(self._flags[at]) == key:
+                    self._status_all(facts)
+                    return
+                self._flags.insert(at, flag)
 
     def raised(self) -> list[Flag]:
         """Every flag raised, release flags then custody flags, in case order; fresh copies

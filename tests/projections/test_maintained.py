@@ -210,6 +210,36 @@ def test_a_release_found_explained_is_followed() -> None:
     assert first_difference(statements) is None
 
 
+def _finding_retracted_story() -> list[dict[str, Any]]:
+    """``_explained_story`` with the finding then retracted: only the inquiry moves, and the
+    retraction names the finding, not the release its flags are about."""
+    log = CityLog()
+    log.statements = _explained_story()
+    finding = log.statements[-1]["event_id"]
+    log.add(
+        "event.retracted", "committee", {"original": finding, "reason": "wrong order"}, at(hours=7)
+    )
+    return log.statements
+
+
+def test_a_finding_retracted_is_followed() -> None:
+    statements = _finding_retracted_story()
+    statuses = [
+        Analysis(Facts().apply_all(statements[:n]), n, "00").flags[0].status
+        for n in (len(statements) - 1, len(statements))
+    ]
+    assert statuses == ["finding_recorded", "open"]
+    assert first_difference(statements) is None
+
+
+@pytest.mark.parametrize("story", [_explained_story, _finding_retracted_story])
+def test_flags_blind_to_the_committee_are_found(
+    story: Callable[[], list[dict[str, Any]]], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(CaseRecords, "_inquired", lambda self, facts, touched: set())
+    assert first_difference(story()) is not None
+
+
 def _heard_story() -> list[dict[str, Any]]:
     """A charged case, its person released, then heard: a hearing names the case and not
     the person, so only the case file says the court record changed."""
