@@ -24,8 +24,9 @@ from typing import Any
 
 import pytest
 
+from ledger.aggregates.incident import Incident
 from ledger.keyring import Keyring
-from ledger.projections import maintained, officers, promises, reuse
+from ledger.projections import indexes, maintained, officers, promises, reuse
 from ledger.projections.analysis import Analysis, group_detail
 from ledger.projections.cases import case_history, person_history
 from ledger.projections.evaluation import choose
@@ -118,15 +119,20 @@ def _in_order(value: Any) -> Any:
     return value
 
 
+UNORDERED = {"responses"}
+"""Indexes only looked up by key, whose order means nothing."""
+
+
 def first_stale_index(statements: list[dict[str, Any]]) -> int | None:
     """The first log position where the indexes kept current differ from indexes read anew."""
     facts = Facts()
     for n, statement in enumerate(statements, start=1):
         facts.apply(statement)
         kept, fresh = facts.indexes, read_indexes(facts.states, facts.events)
-        if any(
+        if kept.responses != fresh.responses or any(
             _in_order(getattr(kept, f.name)) != _in_order(getattr(fresh, f.name))
             for f in fields(Indexes)
+            if f.name not in UNORDERED
         ):
             return n
     return None
@@ -447,6 +453,63 @@ def test_a_response_before_its_shooting_is_counted_in_the_shooting_s_area() -> N
     assert [(r["area"], r["hospital_responses"]) for r in rows] == [("Lyari", 1)]
     assert first_table_difference(statements) is None
     assert first_table_difference(_retracted_story()) is None
+
+
+def _moved_responses_story() -> list[dict[str, Any]]:
+    """Responses to two shootings: one corrected to name the other shooting, one retracted,
+    one added after both (each a change to the interruption index that is not an append
+    but the last)."""
+    log = CityLog()
+    log.shooting("INC-1", at(hours=1))
+    log.shooting("INC-2", at(hours=2))
+
+    def response(name: str, incident: str) -> dict[str, Any]:
+        return {
+            "response": name,
+            "incident": incident,
+            "hospital": "Civil Hospital",
+            "victims_reached": 1,
+            "outcome": "counselled",
+        }
+
+    first = log.add("hospital.response", "interrupters", response("R-1", "INC-1"), at(hours=3))
+    second = log.add("hospital.response", "interrupters", response("R-2", "INC-2"), at(hours=4))
+    log.add(
+        "event.corrected",
+        "interrupters",
+        {"original": first, "reason": "wrong ward", "corrected_data": response("R-1", "INC-2")},
+        at(hours=5),
+    )
+    log.add("event.retracted", "interrupters", {"original": second, "reason": "twice"}, at(hours=6))
+    log.add("hospital.response", "interrupters", response("R-3", "INC-1"), at(hours=7))
+    log.tick(at(hours=8))
+    return log.statements
+
+
+def test_responses_moved_between_shootings_are_followed() -> None:
+    statements = _moved_responses_story()
+    rows = Analysis(Facts().apply_all(statements), 1, "00").report("interruption").rows
+    assert [(r["area"], r["hospital_responses"]) for r in rows] == [("Lyari", 2)]
+    assert first_stale_index(statements) is None
+    assert first_table_difference(statements) is None
+
+
+def test_responses_only_ever_appended_are_found(monkeypatch: pytest.MonkeyPatch) -> None:
+    def appended_only(
+        previous: Indexes, states: Any, changed: set[str], at: Callable[[str], int]
+    ) -> dict[str, Any]:
+        found = states.of(Incident)
+        now = {
+            r["event_id"] for key in changed if key in found for r in found[key].responses.values()
+        }
+        new = sorted(now - set(previous.interruption), key=at)
+        return {
+            "responses": indexes._responses(found.items()),
+            "interruption": previous.interruption + new,
+        }
+
+    monkeypatch.setattr(indexes, "_update_responses", appended_only)
+    assert first_stale_index(_moved_responses_story()) is not None
 
 
 def test_shootings_added_whatever_the_responses_before_them_are_found(
