@@ -18,7 +18,7 @@ from ledger.projections.casework import CaseFile
 from ledger.projections.evaluation import EvaluationTime, choose
 from ledger.projections.facts import Facts, bulk, seconds
 from ledger.projections.flagging import Flag
-from ledger.projections.maintained import CaseTables, Maintained
+from ledger.projections.maintained import CaseTables, JudgedTriggers, Maintained
 from ledger.projections.report_names import REPORT_NAMES
 from ledger.projections.reuse import fresh, table_copy
 from ledger.projections.tables import ReportTable
@@ -142,10 +142,17 @@ class Analysis:
         return self.records.cases.unexplained()
 
     @cached_property
-    def triggers(self) -> list[dict[str, Any]]:
+    def judged(self) -> JudgedTriggers:
+        """The triggers judged at ``as_of``, with their rows and their buckets, kept across
+        tree sizes (``TriggerRecords.judged``)."""
         judged = seconds(self.as_of) if self.as_of else 0.0
-        bases = self.records.triggers.sync(self.facts, self.files, self.unexplained)
-        return self.records.triggers.judge(bases, judged)
+        return self.records.triggers.judged(
+            self.facts, self.files, self.unexplained, judged, promise_row
+        )
+
+    @property
+    def triggers(self) -> list[dict[str, Any]]:
+        return self.judged.triggers
 
     @cached_property
     def case_tables(self) -> CaseTables:
@@ -169,9 +176,14 @@ class Analysis:
 
     @cached_property
     def families(self) -> equality.Families:
-        return equality.families_by_group(
-            self.triggers, self.spells, self.cases, self.records.reused
-        )
+        """The records by group: the triggers' buckets as kept with them, the spells and
+        cases split again only when they changed."""
+        reused = self.records.reused
+        return {
+            "triggers": dict(self.judged.by_group),
+            "spells": equality.by_group(self.spells, reused, "spells"),
+            "cases": equality.by_group(self.cases, reused, "cases"),
+        }
 
     @cached_property
     def group_rows(self) -> list[dict[str, Any]]:
@@ -259,21 +271,20 @@ def promise_row(t: dict[str, Any]) -> dict[str, Any]:
 
 
 def promises_report(a: Analysis) -> ReportTable:
-    rows = [dict(row) for row in a.records.promise_rows.of(a.triggers, promise_row)]
-    by_warning: dict[str, list[dict[str, Any]]] = {key: [] for key in a.facts.warnings}
-    for t in a.triggers:
-        for key in t["warnings"]:
-            if key in by_warning:
-                by_warning[key].append(t)
+    judged = a.judged
+    rows = [dict(row) for row in judged.rows]
     warnings = []
     for key, event_id in a.facts.warnings.items():
-        mine = by_warning[key]
+        mine = judged.by_warning.get(key, ())
+        summary = a.records.reused.get(
+            ("warning_summary", key), (mine,), None, partial(promises.promise_summary, mine)
+        )
         warnings.append(
             {
                 "warning": key,
                 "event": event_id,
                 "groups": a.facts.events[event_id]["data"].get("groups"),
-                **promises.promise_summary(mine),
+                **summary,
             }
         )
     return a.table(
@@ -286,7 +297,10 @@ def promises_report(a: Analysis) -> ReportTable:
             "broken: a deadline passed without the consequence, or an arrest ended in an unexplained release;"
             " pending: a deadline is still ahead of the time judged at.",
         ],
-        {"warnings": warnings, "summary": promises.promise_summary(a.triggers)},
+        {
+            "warnings": warnings,
+            "summary": promises.outcome_summary(judged.outcomes, len(judged.triggers)),
+        },
     )
 
 

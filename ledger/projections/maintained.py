@@ -43,7 +43,10 @@ equal the reports computed from nothing at the same tree size
 from __future__ import annotations
 
 from bisect import bisect_left
+from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass, replace
+from operator import is_
 from typing import Any
 
 from ledger.aggregates.incident import Incident
@@ -69,7 +72,7 @@ from ledger.projections.releases import (
     reads_beyond_case,
     unexplained_releases,
 )
-from ledger.projections.reuse import Derived, Reused, table_copy
+from ledger.projections.reuse import Reused, table_copy
 from ledger.vocabulary.base import spec_for
 
 CASE = "case:"
@@ -92,8 +95,6 @@ class Maintained:
         self.reused = Reused()
         """Each group's rows of the tables, kept while its records are the same
         (``ledger.projections.reuse``)."""
-        self.promise_rows = Derived()
-        """Each judged trigger's row of the promises table, kept while the trigger is."""
         self.interruption = InterruptionRows()
 
 
@@ -394,8 +395,38 @@ def _case_rows(
     )
 
 
+@dataclass
+class _Judged:
+    """One shooting's triggers judged at a time, with their rows of the promises table and
+    the bases they were judged from."""
+
+    bases: list[dict[str, Any]]
+    judged: float
+    triggers: list[dict[str, Any]]
+    rows: list[dict[str, Any]]
+
+
+Bucket = tuple[dict[str, Any], ...]
+
+
+@dataclass
+class JudgedTriggers:
+    """Every trigger judged at one time, in shooting order, each one's row of the promises
+    table, the same triggers by group (``equality.by_group``) and by warning (in the order
+    of each trigger's ``warnings``), and how many have each outcome. The lists and dicts
+    are the caller's; the triggers, the rows and the tuples are kept, not to be changed: a
+    group's or a warning's tuple is the very same object while its triggers are."""
+
+    triggers: list[dict[str, Any]]
+    rows: list[dict[str, Any]]
+    by_group: dict[str, Bucket]
+    by_warning: dict[str, Bucket]
+    outcomes: dict[str, int]
+
+
 class TriggerRecords:
-    """Each reported shooting's triggers, not yet judged at a time, brought up to date by ``sync``."""
+    """Each reported shooting's triggers, not yet judged at a time, brought up to date by
+    ``sync``, and judged by ``judged``."""
 
     def __init__(self) -> None:
         self._facts: Facts | None = None
@@ -403,19 +434,29 @@ class TriggerRecords:
         self._unexplained: dict[str, list[str]] = {}
         self._bases: dict[str, list[dict[str, Any]]] = {}
         self._readers = Readers()
-        self._judged: dict[int, tuple[dict[str, Any], float, dict[str, Any]]] = {}
         self._shootings: list[tuple[str, Event]] = []
+        self._appended_from: int | None = None
+        """Where the shootings appended since the last ``judged`` begin (None: the list was
+        read anew)."""
         self._reported: dict[str, Event] = {}
         self._actions: tuple[list[str], ActionIndex] | None = None
+        self._judged: dict[str, _Judged] = {}
+        self._time: float | None = None
+        self._position: dict[str, int] = {}
+        self._flat: list[dict[str, Any]] = []
+        self._rows: list[dict[str, Any]] = []
+        self._by_group: dict[str, Bucket] = {}
+        self._by_warning: dict[str, Bucket] = {}
+        self._outcomes: Counter[str] = Counter()
         self.recomputed = 0
         """How many shootings the last ``sync`` recomputed."""
         self.rejudged = 0
-        """How many triggers the last ``judge`` judged anew."""
+        """How many triggers the last ``judged`` judged anew."""
 
     def sync(
         self, facts: Facts, files: dict[str, CaseFile], unexplained: dict[str, list[str]]
-    ) -> list[dict[str, Any]]:
-        """Every trigger's basis, in shooting order, after recomputing the stale shootings."""
+    ) -> set[str]:
+        """Recompute the stale shootings' triggers; the shootings recomputed."""
         touched = facts.touched_since(self._count) if facts is self._facts else None
         stale = self._stale(facts, touched, unexplained)
         shootings = self._shootings_now(facts, touched)
@@ -436,24 +477,106 @@ class TriggerRecords:
                 self._bases[incident] = bases
                 self._readers.record(incident, _trigger_reads(facts, incident, bases))
         self._facts, self._count, self._unexplained = facts, facts.count, dict(unexplained)
-        return [basis for incident, _ in shootings for basis in self._bases.get(incident, [])]
+        return stale
 
-    def judge(self, bases: list[dict[str, Any]], judged: float) -> list[dict[str, Any]]:
-        """Every basis judged at ``judged`` (seconds), in order: the row kept for a basis
-        judged at the same time before, else a new one (a basis recomputed by ``sync`` is
-        a new object, so it is judged anew)."""
-        kept: dict[int, tuple[dict[str, Any], float, dict[str, Any]]] = {}
-        out = []
+    def judged(
+        self,
+        facts: Facts,
+        files: dict[str, CaseFile],
+        unexplained: dict[str, list[str]],
+        judged: float,
+        row: Callable[[dict[str, Any]], dict[str, Any]],
+    ) -> JudgedTriggers:
+        """Every trigger judged at ``judged`` (seconds) after ``sync``, with its ``row``.
+
+        A shooting is judged again when its triggers were recomputed or the time moved;
+        when only the last shootings changed, their triggers are cut from the end of the
+        lists and buckets kept and put back, else everything is put together again (a
+        bucket whose triggers are the same is kept as the same tuple)."""
+        stale = self.sync(facts, files, unexplained)
         self.rejudged = 0
-        for basis in bases:
-            found = self._judged.get(id(basis))
-            if found is None or found[0] is not basis or found[1] != judged:
-                found = (basis, judged, promises.judge(basis, judged))
-                self.rejudged += 1
-            kept[id(basis)] = found
-            out.append(found[2])
-        self._judged = kept
-        return out
+        start = self._suffix(stale, judged)
+        if start is None:
+            self._rebuild(judged, row)
+        else:
+            self._replace_from(start, judged, row)
+        self._time, self._appended_from = judged, len(self._shootings)
+        return JudgedTriggers(
+            list(self._flat),
+            list(self._rows),
+            dict(self._by_group),
+            dict(self._by_warning),
+            dict(self._outcomes),
+        )
+
+    def _suffix(self, stale: set[str], judged: float) -> int | None:
+        """Where in the shootings the changes begin (the shootings appended since, or the
+        first one recomputed), or None when everything is put together again."""
+        appended = self._appended_from
+        if self._time is None or self._time != judged or appended is None:
+            return None
+        start = appended
+        for incident in stale:
+            at = self._position.get(incident)
+            if at is not None:
+                start = min(start, at)
+            elif incident in self._judged:
+                return None
+        return start
+
+    def _entry(
+        self, incident: str, judged: float, row: Callable[[dict[str, Any]], dict[str, Any]]
+    ) -> _Judged:
+        """The shooting's judged triggers: the ones kept while current, else judged anew."""
+        bases = self._bases.get(incident, [])
+        entry = self._judged.get(incident)
+        if entry is None or not self._current(entry, bases, judged):
+            triggers = [promises.judge(basis, judged) for basis in bases]
+            entry = _Judged(bases, judged, triggers, [row(t) for t in triggers])
+            self.rejudged += len(triggers)
+            self._judged[incident] = entry
+        return entry
+
+    def _current(self, entry: _Judged, bases: list[dict[str, Any]], judged: float) -> bool:
+        """Whether a shooting's kept judgement is of these very bases at this time."""
+        return entry.bases is bases and entry.judged == judged
+
+    def _rebuild(self, judged: float, row: Callable[[dict[str, Any]], dict[str, Any]]) -> None:
+        incidents = [incident for incident, _ in self._shootings]
+        entries = [self._entry(incident, judged, row) for incident in incidents]
+        self._judged = {incident: e for incident, e in zip(incidents, entries, strict=True)}
+        self._position = {incident: at for at, incident in enumerate(incidents)}
+        self._flat = [t for e in entries for t in e.triggers]
+        self._rows = [r for e in entries for r in e.rows]
+        self._outcomes = Counter(t["outcome"] for t in self._flat)
+        self._by_group = _kept_buckets(self._by_group, _buckets(self._flat, _groups_of))
+        self._by_warning = _kept_buckets(self._by_warning, _buckets(self._flat, _warnings_of))
+
+    def _replace_from(
+        self, start: int, judged: float, row: Callable[[dict[str, Any]], dict[str, Any]]
+    ) -> None:
+        """Cut the triggers of the shootings from ``start`` on and put them back judged."""
+        incidents = [incident for incident, _ in self._shootings[start:]]
+        old = [
+            t
+            for incident in incidents
+            if incident in self._judged
+            for t in self._judged[incident].triggers
+        ]
+        entries = [self._entry(incident, judged, row) for incident in incidents]
+        new = [t for e in entries for t in e.triggers]
+        cut = len(self._flat) - len(old)
+        del self._flat[cut:]
+        del self._rows[cut:]
+        self._flat += new
+        self._rows += [r for e in entries for r in e.rows]
+        for at, incident in enumerate(incidents, start=start):
+            self._position[incident] = at
+        self._outcomes.subtract(t["outcome"] for t in old)
+        self._outcomes.update(t["outcome"] for t in new)
+        self._outcomes = +self._outcomes
+        self._by_group = _replace_tail(self._by_group, old, new, _groups_of)
+        self._by_warning = _replace_tail(self._by_warning, old, new, _warnings_of)
 
     def _shootings_now(self, facts: Facts, touched: set[str] | None) -> list[tuple[str, Event]]:
         """``promises.reported_shootings``: the list kept, with the shootings first reported
@@ -484,6 +607,7 @@ class TriggerRecords:
                     return self._shootings
         self._shootings = reported_shootings(facts)
         self._reported = dict(self._shootings)
+        self._appended_from = None
         return self._shootings
 
     def _action_index(self, facts: Facts) -> ActionIndex:
@@ -591,3 +715,60 @@ def _trigger_reads(facts: Facts, incident: str, bases: list[dict[str, Any]]) -> 
         against = [row["group"]] if row["trigger"] == BY_MEMBER else row["shooter_groups"]
         reads.update(f"general:{w}:{g}" for w in row["warnings"] for g in against)
     return reads
+
+
+def _groups_of(trigger: dict[str, Any]) -> list[str]:
+    return list(dict.fromkeys(trigger["groups"]))
+
+
+def _warnings_of(trigger: dict[str, Any]) -> list[str]:
+    return list(trigger["warnings"])
+
+
+def _buckets(
+    triggers: list[dict[str, Any]], keys: Callable[[dict[str, Any]], list[str]]
+) -> dict[str, list[dict[str, Any]]]:
+    """Each key's triggers, in order, the keys in the order the triggers first name them."""
+    out: dict[str, list[dict[str, Any]]] = {}
+    for trigger in triggers:
+        for key in keys(trigger):
+            out.setdefault(key, []).append(trigger)
+    return out
+
+
+def _kept_buckets(
+    kept: dict[str, Bucket], found: dict[str, list[dict[str, Any]]]
+) -> dict[str, Bucket]:
+    """``found`` as tuples, each the tuple kept for its key when it holds the same triggers."""
+    out: dict[str, Bucket] = {}
+    for key, triggers in found.items():
+        before = kept.get(key, ())
+        same = len(before) == len(triggers) and all(map(is_, before, triggers))
+        out[key] = before if same and key in kept else tuple(triggers)
+    return out
+
+
+def _replace_tail(
+    kept: dict[str, Bucket],
+    old: list[dict[str, Any]],
+    new: list[dict[str, Any]],
+    keys: Callable[[dict[str, Any]], list[str]],
+) -> dict[str, Bucket]:
+    """The buckets with ``old`` (the last triggers) taken from their ends and ``new`` put
+    there: a key only ``old`` named leaves, and the keys first named by ``new`` come last
+    in the order it names them (as ``_buckets`` of the whole list would have them)."""
+    removed: dict[str, int] = {}
+    for trigger in old:
+        for key in keys(trigger):
+            removed[key] = removed.get(key, 0) + 1
+    added = _buckets(new, keys)
+    out = dict(kept)
+    for key, n in removed.items():
+        bucket = out[key]
+        if len(bucket) == n:
+            del out[key]
+        else:
+            out[key] = bucket[: len(bucket) - n]
+    for key, triggers in added.items():
+        out[key] = out.get(key, ()) + tuple(triggers)
+    return out

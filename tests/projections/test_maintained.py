@@ -287,19 +287,10 @@ def test_case_rows_blind_to_a_release_explained_are_found(
 def test_triggers_judged_once_and_kept_whatever_the_time_are_found(
     statements: list[dict[str, Any]], monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    def judged_once(
-        self: TriggerRecords, bases: list[dict[str, Any]], judged: float
-    ) -> list[dict[str, Any]]:
-        out = []
-        for basis in bases:
-            found = self._judged.get(id(basis))
-            if found is None or found[0] is not basis:
-                found = (basis, judged, promises.judge(basis, judged))
-            self._judged[id(basis)] = found
-            out.append(found[2])
-        return out
+    def judged_once(self: TriggerRecords, entry: Any, bases: Any, judged: float) -> bool:
+        return bool(entry.bases is bases)
 
-    monkeypatch.setattr(TriggerRecords, "judge", judged_once)
+    monkeypatch.setattr(TriggerRecords, "_current", judged_once)
     assert first_difference(statements) is not None
 
 
@@ -541,20 +532,14 @@ def test_signals_blind_to_transfers_are_found(
     assert first_table_difference(statements, "2027-01-01T00:00:00Z") is not None
 
 
-def test_promise_rows_kept_for_triggers_that_only_look_alike_are_found(
+def test_triggers_and_promise_rows_kept_after_their_shooting_changed_are_found(
     statements: list[dict[str, Any]], monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    def by_position(
-        self: reuse.Derived, records: list[Any], derive: Callable[[Any], Any]
-    ) -> list[Any]:
-        kept = getattr(self, "_by_position", [])
-        if len(kept) != len(records):
-            kept = [derive(r) for r in records]
-            self._by_position = kept  # type: ignore[attr-defined]
-        return list(kept)
+    def at_the_same_time(self: TriggerRecords, entry: Any, bases: Any, judged: float) -> bool:
+        return bool(entry.judged == judged)
 
-    monkeypatch.setattr(reuse.Derived, "of", by_position)
-    assert first_table_difference(statements) is not None
+    monkeypatch.setattr(TriggerRecords, "_current", at_the_same_time)
+    assert first_table_difference(statements, LATER) is not None
 
 
 def test_rows_reused_for_lists_that_only_look_alike_are_found(
