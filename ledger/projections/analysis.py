@@ -356,7 +356,7 @@ def _flag_counts(rows: list[dict[str, Any]]) -> dict[str, dict[str, int]]:
 
 
 def releases_report(a: Analysis) -> ReportTable:
-    rows = [r for r in a.flag_rows() if r["rule"].startswith("release.")]
+    rows = [f.to_row() for f in a.flags if f.rule.startswith("release.")]
     released = sum(1 for s in a.spells if s["released"])
     return a.table(
         "releases",
@@ -372,7 +372,7 @@ def releases_report(a: Analysis) -> ReportTable:
 
 
 def custody_report(a: Analysis) -> ReportTable:
-    rows = [r for r in a.flag_rows() if r["rule"].startswith("custody.")]
+    rows = [f.to_row() for f in a.flags if f.rule.startswith("custody.")]
     limits = a.facts.policy
     return a.table(
         "custody",
@@ -383,7 +383,7 @@ def custody_report(a: Analysis) -> ReportTable:
             f" total remand limit {limits['remand_limit_days']} days (s.167 CrPC), from the charter's policy.",
             "extra.holdings lists everyone in custody at as_of.",
         ],
-        {"counts": _flag_counts(rows), "holdings": fresh(a.case_tables.holdings)},
+        {"counts": _flag_counts(rows), "holdings": table_copy(a.case_tables.holdings)},
     )
 
 

@@ -161,16 +161,16 @@ class CaseRecords:
             stale = set(facts.cases)
         else:
             stale = {key[len(CASE) :] for key in touched if key.startswith(CASE)}
-        changed_files = stale & (set(self.files) | set(facts.cases))
+        changed_files = {case for case in stale if case in self.files or case in facts.cases}
         if changed_files:
             self.generation += 1
-        for case in changed_files:
-            found = case_file(facts, case) if case in facts.cases else None
-            if found is None:
-                self.files.pop(case, None)
-            else:
-                self.files[case] = found
-        self.files = {case: self.files[case] for case in facts.cases if case in self.files}
+            for case in changed_files:
+                found = case_file(facts, case) if case in facts.cases else None
+                if found is None:
+                    self.files.pop(case, None)
+                else:
+                    self.files[case] = found
+            self.files = {case: self.files[case] for case in facts.cases if case in self.files}
         redo = changed_files | self._readers.of(touched or set())
         if facts.as_of != self._as_of:
             redo |= self._timed
