@@ -8,7 +8,7 @@ builders turn them into ``ReportTable``s that carry the tree size and root.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from functools import cached_property, partial
 from typing import Any
 
@@ -163,15 +163,15 @@ class Analysis:
         )
 
     @property
-    def spells(self) -> list[dict[str, Any]]:
+    def spells(self) -> Sequence[dict[str, Any]]:
         return self.case_tables.spells
 
     @property
-    def cases(self) -> list[dict[str, Any]]:
+    def cases(self) -> Sequence[dict[str, Any]]:
         return self.case_tables.cases
 
     @property
-    def durations(self) -> list[dict[str, Any]]:
+    def durations(self) -> Sequence[dict[str, Any]]:
         return self.case_tables.durations
 
     @cached_property

@@ -146,15 +146,13 @@ def case_record(facts: Facts, case: CaseFile, judged: float) -> Record | None:
 
 
 def by_group(
-    records: list[Record], reused: Reused | None = None, kind: str = ""
-) -> dict[str, list[Record]]:
+    records: Sequence[Record], reused: Reused | None = None, kind: str = ""
+) -> Mapping[str, Sequence[Record]]:
     """Each group's records, in record order, each record once under every group it names
     (the groups in the order the records first name them). With ``reused``, the split
     kept under ``kind`` is reused while ``records`` are the same."""
     if reused is not None:
-        return reused.get(
-            ("by_group", kind), (records,), None, partial(by_group, records), _buckets_copy
-        )
+        return reused.get(("by_group", kind), (records,), None, partial(_kept_split, records), dict)
     out: dict[str, list[Record]] = {}
     for record in records:
         for group in dict.fromkeys(record["groups"]):
@@ -168,8 +166,8 @@ Families = dict[str, Mapping[str, Sequence[Record]]]
 
 def families_by_group(
     triggers: list[Record],
-    spells: list[Record],
-    cases: list[Record],
+    spells: Sequence[Record],
+    cases: Sequence[Record],
     reused: Reused | None = None,
 ) -> Families:
     """The three kinds of record by group, computed once for every table and test that reads
@@ -181,8 +179,9 @@ def families_by_group(
     }
 
 
-def _buckets_copy(buckets: dict[str, list[Record]]) -> dict[str, list[Record]]:
-    return {group: list(records) for group, records in buckets.items()}
+def _kept_split(records: Sequence[Record]) -> Mapping[str, Sequence[Record]]:
+    """``by_group`` as tuples, so that a group's records kept are known as the same at once."""
+    return {group: tuple(mine) for group, mine in by_group(records).items()}
 
 
 def _rate_with_pending(records: Sequence[Record], key: str, decided: str) -> dict[str, Any]:
@@ -255,8 +254,8 @@ def _groups_in(facts: Facts, families: Families) -> list[str]:
 def group_rows(
     facts: Facts,
     triggers: list[Record],
-    spells: list[Record],
-    cases: list[Record],
+    spells: Sequence[Record],
+    cases: Sequence[Record],
     families: Families | None = None,
     reused: Reused | None = None,
 ) -> list[Record]:
@@ -436,8 +435,8 @@ def _logrank_across(
 
 def group_tests(
     triggers: list[Record],
-    spells: list[Record],
-    cases: list[Record],
+    spells: Sequence[Record],
+    cases: Sequence[Record],
     groups: list[str],
     families: Families | None = None,
     reused: Reused | None = None,

@@ -293,12 +293,13 @@ class _Rows:
 
 @dataclass
 class CaseTables:
-    """Every case's records of each kind, in case order."""
+    """Every case's records of each kind, in case order: tuples, the same objects while no
+    case's records changed (``reuse.Reused`` then knows them at once)."""
 
-    spells: list[dict[str, Any]]
-    cases: list[dict[str, Any]]
-    durations: list[dict[str, Any]]
-    holdings: list[dict[str, Any]]
+    spells: tuple[dict[str, Any], ...]
+    cases: tuple[dict[str, Any], ...]
+    durations: tuple[dict[str, Any], ...]
+    holdings: tuple[dict[str, Any], ...]
 
 
 class CaseRows:
@@ -339,7 +340,10 @@ class CaseRows:
             self._facts, self._count = facts, facts.count
             return self._out
         kept: dict[str, _Rows] = {}
-        out = CaseTables([], [], [], [])
+        spells: list[dict[str, Any]] = []
+        cases: list[dict[str, Any]] = []
+        durations: list[dict[str, Any]] = []
+        holdings: list[dict[str, Any]] = []
         self.recomputed = 0
         for name, found in files.items():
             rows = self._kept.get(name)
@@ -353,16 +357,17 @@ class CaseRows:
                 rows = _case_rows(facts, found, unexplained, judged)
                 self.recomputed += 1
             elif rows.holdings and rows.as_of != facts.as_of:
-                holdings = custody.case_holdings(facts, found)
-                rows = replace(rows, as_of=facts.as_of, holdings=holdings)
+                held = custody.case_holdings(facts, found)
+                rows = replace(rows, as_of=facts.as_of, holdings=held)
                 self.recomputed += 1
             kept[name] = rows
-            out.spells += rows.spells
+            spells += rows.spells
             if rows.case is not None:
-                out.cases.append(rows.case)
+                cases.append(rows.case)
             if rows.duration is not None:
-                out.durations.append(rows.duration)
-            out.holdings += rows.holdings
+                durations.append(rows.duration)
+            holdings += rows.holdings
+        out = CaseTables(tuple(spells), tuple(cases), tuple(durations), tuple(holdings))
         self._kept = kept
         self._facts, self._count, self._unexplained = facts, facts.count, set(unexplained)
         self._out = out
