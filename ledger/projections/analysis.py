@@ -357,7 +357,7 @@ def _flag_counts(rows: list[dict[str, Any]]) -> dict[str, dict[str, int]]:
 
 def releases_report(a: Analysis) -> ReportTable:
     rows = [f.to_row() for f in a.flags if f.rule.startswith("release.")]
-    released = sum(1 for s in a.spells if s["released"])
+    released = a.records.reused.get("released", (a.spells,), None, partial(_released, a.spells))
     return a.table(
         "releases",
         FLAG_COLUMNS,
@@ -369,6 +369,10 @@ def releases_report(a: Analysis) -> ReportTable:
         ],
         {"counts": _flag_counts(rows), "unexplained_releases": fresh(a.unexplained)},
     )
+
+
+def _released(spells: Sequence[dict[str, Any]]) -> int:
+    return sum(1 for s in spells if s["released"])
 
 
 def custody_report(a: Analysis) -> ReportTable:

@@ -127,5 +127,5 @@ def _court_row(group: str, mine: Sequence[dict[str, Any]]) -> dict[str, Any]:
         "pending": len(mine) - len(decided),
     }
     row["adjournments"] = dict(sorted(reasons.items(), key=lambda kv: (-kv[1], kv[0])))
-    row["derived_from"] = sorted({e for d in mine for e in d["derived_from"]})
+    row["derived_from"] = tuple(sorted({e for d in mine for e in d["derived_from"]}))
     return row

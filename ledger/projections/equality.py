@@ -349,10 +349,12 @@ def _group_row(
         "charge_rate": _rate_with_pending(my_cases, "charged", "charge_decided"),
         "conviction_rate": _rate_with_pending(my_cases, "convicted", "decided"),
         **times,
-        "derived_from": sorted(
-            {e for t in mine for e in t["derived_from"]}
-            | {s["arrest"] for s in my_spells}
-            | {s["release"] for s in my_spells if s["release"]}
+        "derived_from": tuple(
+            sorted(
+                {e for t in mine for e in t["derived_from"]}
+                | {s["arrest"] for s in my_spells}
+                | {s["release"] for s in my_spells if s["release"]}
+            )
         ),
     }
 

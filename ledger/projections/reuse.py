@@ -62,7 +62,8 @@ def fresh(value: T) -> T:
 
 
 def row_copy(row: dict[str, Any]) -> dict[str, Any]:
-    """A copy of a table's row whose values are plain values, flat dicts and flat lists."""
+    """A copy of a table's row whose values are plain values, flat dicts and flat lists (a
+    tuple, such as a group's ``derived_from``, cannot change and is shared)."""
     return {
         k: dict(v) if isinstance(v, dict) else list(v) if isinstance(v, list) else v
         for k, v in row.items()
