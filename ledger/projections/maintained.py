@@ -11,16 +11,23 @@ shootings). Cases whose flags depend on the time of the latest event (someone
 held unproduced or on a police remand, an s.169 bond in its grace:
 ``custody.waits_on_time``, ``releases.bond_waits_on_time``) are recomputed
 whenever that time moves;
-a statement about the ledger itself (its policy) recomputes everything.
+a statement about the ledger itself (its policy) recomputes everything. The
+flags are kept with the committee's status attached (``flagging.statused``),
+in order (``flagging.flag_order``): a case's flags are statused again when
+they were recomputed or a statement about an inquiry moved the inquiry into
+one of their subjects.
 
 ``TriggerRecords`` holds each reported shooting's triggers before they are
 judged at a time (``promises.incident_triggers``): what they read is the
 shooting's incident (its report, attributions, the arrests and actions citing
 it), the suspects' memberships, the cases of those arrests (their charges and
 whether a release ended one unexplained) and the general actions under their
-warnings; a change to a warning recomputes every shooting. Each trigger judged at a time
-(``promises.judge``) is kept with that time and judged again only when its
-basis was recomputed or the time moved (``TriggerRecords.judge``).
+warnings; a change to a warning recomputes every shooting. Each shooting's
+triggers judged at a time (``promises.judge``) are kept with that time and
+their rows of the promises table, and judged again only when the shooting's
+triggers were recomputed or the time moved (``TriggerRecords.judged``); the
+list of every trigger and its buckets by group and by warning are then
+changed only from the first shooting that changed on.
 
 ``CaseRows`` holds each case's spell, case and court records and the people
 it holds (``equality.case_spell_records``, ``equality.case_record``,
