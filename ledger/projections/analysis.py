@@ -8,17 +8,17 @@ builders turn them into ``ReportTable``s that carry the tree size and root.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from functools import cached_property, partial
 from typing import Any
 
 from ledger.errors import NotFound
-from ledger.projections import court, equality, officers, promises, releases
+from ledger.projections import court, equality, officers, promises
 from ledger.projections.casework import CaseFile
 from ledger.projections.evaluation import EvaluationTime, choose
 from ledger.projections.facts import Facts, bulk, seconds
-from ledger.projections.flagging import Flag, with_status
-from ledger.projections.maintained import CaseTables, Maintained
+from ledger.projections.flagging import Flag
+from ledger.projections.maintained import CaseTables, JudgedTriggers, Maintained
 from ledger.projections.report_names import REPORT_NAMES
 from ledger.projections.reuse import fresh, table_copy
 from ledger.projections.tables import ReportTable
@@ -130,18 +130,29 @@ class Analysis:
 
     @cached_property
     def flags(self) -> list[Flag]:
+        """Every flag with its status (``flagging.with_status``), kept across tree sizes: a
+        flag is never changed once handed out (a new status is a new flag)."""
         self.records.cases.sync(self.facts)
-        return with_status(self.facts, self.records.cases.raised())
+        return self.records.cases.flags()
 
     @cached_property
     def unexplained(self) -> dict[str, list[str]]:
-        return releases.unexplained_releases(self.flags)
+        """``releases.unexplained_releases`` of the flags (not to be changed)."""
+        self.records.cases.sync(self.facts)
+        return self.records.cases.unexplained()
 
     @cached_property
-    def triggers(self) -> list[dict[str, Any]]:
+    def judged(self) -> JudgedTriggers:
+        """The triggers judged at ``as_of``, with their rows and their buckets, kept across
+        tree sizes (``TriggerRecords.judged``)."""
         judged = seconds(self.as_of) if self.as_of else 0.0
-        bases = self.records.triggers.sync(self.facts, self.files, self.unexplained)
-        return self.records.triggers.judge(bases, judged)
+        return self.records.triggers.judged(
+            self.facts, self.files, self.unexplained, judged, promise_row
+        )
+
+    @property
+    def triggers(self) -> list[dict[str, Any]]:
+        return self.judged.triggers
 
     @cached_property
     def case_tables(self) -> CaseTables:
@@ -152,22 +163,27 @@ class Analysis:
         )
 
     @property
-    def spells(self) -> list[dict[str, Any]]:
+    def spells(self) -> Sequence[dict[str, Any]]:
         return self.case_tables.spells
 
     @property
-    def cases(self) -> list[dict[str, Any]]:
+    def cases(self) -> Sequence[dict[str, Any]]:
         return self.case_tables.cases
 
     @property
-    def durations(self) -> list[dict[str, Any]]:
+    def durations(self) -> Sequence[dict[str, Any]]:
         return self.case_tables.durations
 
     @cached_property
     def families(self) -> equality.Families:
-        return equality.families_by_group(
-            self.triggers, self.spells, self.cases, self.records.reused
-        )
+        """The records by group: the triggers' buckets as kept with them, the spells and
+        cases split again only when they changed."""
+        reused = self.records.reused
+        return {
+            "triggers": dict(self.judged.by_group),
+            "spells": equality.by_group(self.spells, reused, "spells"),
+            "cases": equality.by_group(self.cases, reused, "cases"),
+        }
 
     @cached_property
     def group_rows(self) -> list[dict[str, Any]]:
@@ -255,21 +271,20 @@ def promise_row(t: dict[str, Any]) -> dict[str, Any]:
 
 
 def promises_report(a: Analysis) -> ReportTable:
-    rows = [dict(row) for row in a.records.promise_rows.of(a.triggers, promise_row)]
-    by_warning: dict[str, list[dict[str, Any]]] = {key: [] for key in a.facts.warnings}
-    for t in a.triggers:
-        for key in t["warnings"]:
-            if key in by_warning:
-                by_warning[key].append(t)
+    judged = a.judged
+    rows = [dict(row) for row in judged.rows]
     warnings = []
     for key, event_id in a.facts.warnings.items():
-        mine = by_warning[key]
+        mine = judged.by_warning.get(key, ())
+        summary = a.records.reused.get(
+            ("warning_summary", key), (mine,), None, partial(promises.promise_summary, mine)
+        )
         warnings.append(
             {
                 "warning": key,
                 "event": event_id,
                 "groups": a.facts.events[event_id]["data"].get("groups"),
-                **promises.promise_summary(mine),
+                **summary,
             }
         )
     return a.table(
@@ -282,7 +297,10 @@ def promises_report(a: Analysis) -> ReportTable:
             "broken: a deadline passed without the consequence, or an arrest ended in an unexplained release;"
             " pending: a deadline is still ahead of the time judged at.",
         ],
-        {"warnings": warnings, "summary": promises.promise_summary(a.triggers)},
+        {
+            "warnings": warnings,
+            "summary": promises.outcome_summary(judged.outcomes, len(judged.triggers)),
+        },
     )
 
 
@@ -338,8 +356,8 @@ def _flag_counts(rows: list[dict[str, Any]]) -> dict[str, dict[str, int]]:
 
 
 def releases_report(a: Analysis) -> ReportTable:
-    rows = [r for r in a.flag_rows() if r["rule"].startswith("release.")]
-    released = sum(1 for s in a.spells if s["released"])
+    rows = [f.to_row() for f in a.flags if f.rule.startswith("release.")]
+    released = a.records.reused.get("released", (a.spells,), None, partial(_released, a.spells))
     return a.table(
         "releases",
         FLAG_COLUMNS,
@@ -349,12 +367,16 @@ def releases_report(a: Analysis) -> ReportTable:
             f"{released} releases recorded; {len(a.unexplained)} unexplained (a basis rule raised and no finding"
             " that it was explained).",
         ],
-        {"counts": _flag_counts(rows), "unexplained_releases": a.unexplained},
+        {"counts": _flag_counts(rows), "unexplained_releases": fresh(a.unexplained)},
     )
 
 
+def _released(spells: Sequence[dict[str, Any]]) -> int:
+    return sum(1 for s in spells if s["released"])
+
+
 def custody_report(a: Analysis) -> ReportTable:
-    rows = [r for r in a.flag_rows() if r["rule"].startswith("custody.")]
+    rows = [f.to_row() for f in a.flags if f.rule.startswith("custody.")]
     limits = a.facts.policy
     return a.table(
         "custody",
@@ -365,7 +387,7 @@ def custody_report(a: Analysis) -> ReportTable:
             f" total remand limit {limits['remand_limit_days']} days (s.167 CrPC), from the charter's policy.",
             "extra.holdings lists everyone in custody at as_of.",
         ],
-        {"counts": _flag_counts(rows), "holdings": fresh(a.case_tables.holdings)},
+        {"counts": _flag_counts(rows), "holdings": table_copy(a.case_tables.holdings)},
     )
 
 

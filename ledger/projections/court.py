@@ -15,6 +15,7 @@ the cases still awaiting one beside them.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from functools import partial
 from typing import Any
 
@@ -88,14 +89,14 @@ def case_duration(facts: Facts, case: CaseFile, judged: float) -> dict[str, Any]
     return record
 
 
-def stage_summary(records: list[dict[str, Any]], stage: str) -> dict[str, Any]:
+def stage_summary(records: Sequence[dict[str, Any]], stage: str) -> dict[str, Any]:
     """Kaplan–Meier summary of one stage over the cases that reached its start."""
     started = [r[stage] for r in records if r[stage] is not None]
     return survival_summary([s["days"] for s in started], [s["reached"] for s in started])
 
 
 def court_rows(
-    durations: list[dict[str, Any]], reused: Reused | None = None
+    durations: Sequence[dict[str, Any]], reused: Reused | None = None
 ) -> list[dict[str, Any]]:
     """One row per group, in the order the groups first appear; with ``reused``, a group's
     row is computed again only when its records are not the very records it was computed
@@ -110,7 +111,7 @@ def court_rows(
     return rows
 
 
-def _court_row(group: str, mine: list[dict[str, Any]]) -> dict[str, Any]:
+def _court_row(group: str, mine: Sequence[dict[str, Any]]) -> dict[str, Any]:
     decided = [d for d in mine if d["verdict"] is not None]
     reasons: dict[str, int] = {}
     for d in mine:
@@ -126,5 +127,5 @@ def _court_row(group: str, mine: list[dict[str, Any]]) -> dict[str, Any]:
         "pending": len(mine) - len(decided),
     }
     row["adjournments"] = dict(sorted(reasons.items(), key=lambda kv: (-kv[1], kv[0])))
-    row["derived_from"] = sorted({e for d in mine for e in d["derived_from"]})
+    row["derived_from"] = tuple(sorted({e for d in mine for e in d["derived_from"]}))
     return row

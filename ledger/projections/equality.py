@@ -24,7 +24,7 @@ proof: see docs/methodology.md.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping, Sequence
 from functools import partial
 from operator import itemgetter
 from typing import Any, TypeVar
@@ -146,15 +146,13 @@ def case_record(facts: Facts, case: CaseFile, judged: float) -> Record | None:
 
 
 def by_group(
-    records: list[Record], reused: Reused | None = None, kind: str = ""
-) -> dict[str, list[Record]]:
+    records: Sequence[Record], reused: Reused | None = None, kind: str = ""
+) -> Mapping[str, Sequence[Record]]:
     """Each group's records, in record order, each record once under every group it names
     (the groups in the order the records first name them). With ``reused``, the split
     kept under ``kind`` is reused while ``records`` are the same."""
     if reused is not None:
-        return reused.get(
-            ("by_group", kind), (records,), None, partial(by_group, records), _buckets_copy
-        )
+        return reused.get(("by_group", kind), (records,), None, partial(_kept_split, records), dict)
     out: dict[str, list[Record]] = {}
     for record in records:
         for group in dict.fromkeys(record["groups"]):
@@ -162,14 +160,14 @@ def by_group(
     return out
 
 
-Families = dict[str, dict[str, list[Record]]]
+Families = dict[str, Mapping[str, Sequence[Record]]]
 """Each kind of record ("triggers", "spells", "cases") by group (``by_group``)."""
 
 
 def families_by_group(
     triggers: list[Record],
-    spells: list[Record],
-    cases: list[Record],
+    spells: Sequence[Record],
+    cases: Sequence[Record],
     reused: Reused | None = None,
 ) -> Families:
     """The three kinds of record by group, computed once for every table and test that reads
@@ -181,18 +179,21 @@ def families_by_group(
     }
 
 
-def _buckets_copy(buckets: dict[str, list[Record]]) -> dict[str, list[Record]]:
-    return {group: list(records) for group, records in buckets.items()}
+def _kept_split(records: Sequence[Record]) -> Mapping[str, Sequence[Record]]:
+    """``by_group`` as tuples, so that a group's records kept are known as the same at once."""
+    return {group: tuple(mine) for group, mine in by_group(records).items()}
 
 
-def _rate_with_pending(records: list[Record], key: str, decided: str) -> dict[str, Any]:
+def _rate_with_pending(records: Sequence[Record], key: str, decided: str) -> dict[str, Any]:
     """``key`` among the records where ``decided`` holds, with how many are still pending."""
     done = [r for r in records if r[decided]]
     cell = rate(sum(1 for r in done if r[key]), len(done))
     return {**cell, "pending": len(records) - len(done)}
 
 
-def _ratio(mine: list[Record], key: str, decided: str, total: tuple[int, int]) -> dict[str, Any]:
+def _ratio(
+    mine: Sequence[Record], key: str, decided: str, total: tuple[int, int]
+) -> dict[str, Any]:
     """``key`` among the decided records of a group (``mine``) against all other decided ones
     (``total``: the count and denominator over every record)."""
     k, n = _decided_count(mine, key, decided)
@@ -200,7 +201,7 @@ def _ratio(mine: list[Record], key: str, decided: str, total: tuple[int, int]) -
     return rate_ratio(k, n, all_k - k, all_n - n)
 
 
-def arrest_durations(triggers: list[Record]) -> tuple[list[float], list[bool]]:
+def arrest_durations(triggers: Sequence[Record]) -> tuple[list[float], list[bool]]:
     """Hours from shooting to the first arrest; open triggers censored at the time judged at."""
     durations = [
         t["hours_to_arrest"] if t["hours_to_arrest"] is not None else t["hours_open"]
@@ -209,7 +210,9 @@ def arrest_durations(triggers: list[Record]) -> tuple[list[float], list[bool]]:
     return durations, [t["hours_to_arrest"] is not None for t in triggers]
 
 
-def _durations(records: list[Record], days: str, happened: str) -> tuple[list[float], list[bool]]:
+def _durations(
+    records: Sequence[Record], days: str, happened: str
+) -> tuple[list[float], list[bool]]:
     return [float(r[days]) for r in records], [bool(r[happened]) for r in records]
 
 
@@ -227,7 +230,7 @@ TIME_TO = {
 """Each time-to-event: its records, what it measures, the duration and event fields."""
 
 
-def _time_to(name: str, records: list[Record]) -> tuple[list[float], list[bool]]:
+def _time_to(name: str, records: Sequence[Record]) -> tuple[list[float], list[bool]]:
     if name == "arrest":
         return arrest_durations(records)
     _, _, days, happened = TIME_TO[name]
@@ -235,7 +238,7 @@ def _time_to(name: str, records: list[Record]) -> tuple[list[float], list[bool]]
     return _durations(records, days, happened)
 
 
-def _summary(name: str, records: list[Record]) -> dict[str, Any]:
+def _summary(name: str, records: Sequence[Record]) -> dict[str, Any]:
     return survival_summary(*_time_to(name, records))
 
 
@@ -251,8 +254,8 @@ def _groups_in(facts: Facts, families: Families) -> list[str]:
 def group_rows(
     facts: Facts,
     triggers: list[Record],
-    spells: list[Record],
-    cases: list[Record],
+    spells: Sequence[Record],
+    cases: Sequence[Record],
     families: Families | None = None,
     reused: Reused | None = None,
 ) -> list[Record]:
@@ -262,16 +265,9 @@ def group_rows(
     ``reused``, a group's row is computed again only when its records are not
     the very records it was computed from (or its name, or the totals its
     ratios compare it with, changed)."""
-    for t in triggers:
-        t["arrest_on_time"] = t["arrest"]["status"] == "met"
-        t["arrest_late"] = t["arrest"]["status"] == "met_late"
-        t["arrest_due"] = t["arrest"]["status"] != "awaiting"
     if families is None:
         families = families_by_group(triggers, spells, cases)
-    totals = {
-        key: _decided_count(spells, key, "release_decided")
-        for key in ("unexplained_release", "released")
-    }
+    totals = _per_group(reused, ("spell_totals",), spells, partial(_spell_totals, spells))
     rows: list[Record] = []
     for group in _groups_in(facts, families):
         mine = families["triggers"].get(group, [])
@@ -295,7 +291,15 @@ def group_rows(
     return rows
 
 
-def _decided_count(records: list[Record], key: str, decided: str) -> tuple[int, int]:
+def _spell_totals(spells: Sequence[Record]) -> dict[str, tuple[int, int]]:
+    """Each ratio's count and denominator over every spell."""
+    return {
+        key: _decided_count(spells, key, "release_decided")
+        for key in ("unexplained_release", "released")
+    }
+
+
+def _decided_count(records: Sequence[Record], key: str, decided: str) -> tuple[int, int]:
     """(records where ``decided`` and ``key`` hold, records where ``decided`` holds)."""
     done = [r for r in records if r[decided]]
     return sum(1 for r in done if r[key]), len(done)
@@ -304,9 +308,9 @@ def _decided_count(records: list[Record], key: str, decided: str) -> tuple[int, 
 def _group_row(
     group: str,
     name: Any,
-    mine: list[Record],
-    my_spells: list[Record],
-    my_cases: list[Record],
+    mine: Sequence[Record],
+    my_spells: Sequence[Record],
+    my_cases: Sequence[Record],
     totals: dict[str, tuple[int, int]],
 ) -> Record:
     """One group's row of ``group_rows`` (``totals``: each ratio's count and denominator
@@ -345,10 +349,12 @@ def _group_row(
         "charge_rate": _rate_with_pending(my_cases, "charged", "charge_decided"),
         "conviction_rate": _rate_with_pending(my_cases, "convicted", "decided"),
         **times,
-        "derived_from": sorted(
-            {e for t in mine for e in t["derived_from"]}
-            | {s["arrest"] for s in my_spells}
-            | {s["release"] for s in my_spells if s["release"]}
+        "derived_from": tuple(
+            sorted(
+                {e for t in mine for e in t["derived_from"]}
+                | {s["arrest"] for s in my_spells}
+                | {s["release"] for s in my_spells if s["release"]}
+            )
         ),
     }
 
@@ -356,7 +362,7 @@ def _group_row(
 def km_curves(
     triggers: list[Record],
     groups: list[str],
-    mine: dict[str, list[Record]] | None = None,
+    mine: Mapping[str, Sequence[Record]] | None = None,
     reused: Reused | None = None,
 ) -> dict[str, list[dict[str, Any]]]:
     """Each group's Kaplan–Meier curve of time to arrest (``mine``: the triggers by group;
@@ -370,14 +376,14 @@ def km_curves(
     }
 
 
-def _km_of_arrests(triggers: list[Record]) -> list[dict[str, Any]]:
+def _km_of_arrests(triggers: Sequence[Record]) -> list[dict[str, Any]]:
     return kaplan_meier(*arrest_durations(triggers))
 
 
 def _per_group(
     reused: Reused | None,
     name: tuple[str, ...],
-    records: list[Record],
+    records: Sequence[Record],
     compute: Callable[[], T],
     copy: Callable[[T], T] | None = None,
 ) -> T:
@@ -386,19 +392,24 @@ def _per_group(
     return compute() if reused is None else reused.get(name, (records,), None, compute, copy)
 
 
+def _decided(triggers: Sequence[Record]) -> tuple[Record, ...]:
+    """The triggers whose outcome is decided (not pending)."""
+    return tuple(t for t in triggers if t["outcome"] != "pending")
+
+
 def _kept(trigger: Record) -> bool:
     return trigger["outcome"] in ("kept", "kept_late")
 
 
 def _rate_test(
-    buckets: dict[str, list[Record]],
+    buckets: Mapping[str, Sequence[Record]],
     groups: list[str],
     success: Callable[[Record], Any],
     decided: str | None,
     reused: Reused | None,
     metric: str,
 ) -> dict[str, Any]:
-    def count(records: list[Record]) -> tuple[int, int]:
+    def count(records: Sequence[Record]) -> tuple[int, int]:
         mine = [r for r in records if decided is None or r[decided]]
         return sum(1 for r in mine if success(r)), len(mine)
 
@@ -410,7 +421,7 @@ def _rate_test(
 
 
 def _logrank_across(
-    name: str, buckets: dict[str, list[Record]], groups: list[str], reused: Reused | None
+    name: str, buckets: Mapping[str, Sequence[Record]], groups: list[str], reused: Reused | None
 ) -> dict[str, Any]:
     durations: list[float] = []
     observed: list[bool] = []
@@ -426,8 +437,8 @@ def _logrank_across(
 
 def group_tests(
     triggers: list[Record],
-    spells: list[Record],
-    cases: list[Record],
+    spells: Sequence[Record],
+    cases: Sequence[Record],
     groups: list[str],
     families: Families | None = None,
     reused: Reused | None = None,
@@ -445,7 +456,7 @@ def group_tests(
     if families is None:
         families = families_by_group(triggers, spells, cases)
     decided = {
-        g: [t for t in mine if t["outcome"] != "pending"]
+        g: _per_group(reused, ("decided", g), mine, partial(_decided, mine))
         for g, mine in families["triggers"].items()
     }
     family: list[tuple[str, str, Callable[[], dict[str, Any]]]] = [

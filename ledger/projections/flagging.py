@@ -9,7 +9,7 @@ subject event id): ``open`` → ``explanation_requested`` → ``explanation_give
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from ledger.projections.facts import Facts
@@ -98,11 +98,24 @@ def inquiry_status(facts: Facts, subject: str) -> tuple[str, str | None, list[st
 
 def with_status(facts: Facts, flags: list[Flag]) -> list[Flag]:
     for flag in flags:
-        flag.status, flag.finding, flag.inquiry = inquiry_status(facts, flag.subject)
-        flag.derived_from = _unique(flag.derived_from + flag.inquiry)
-    return sorted(
-        flags, key=lambda f: (f.occurred_at, SEVERITY_ORDER[f.severity], f.rule, f.subject)
-    )
+        _attach_status(facts, flag)
+    return sorted(flags, key=flag_order)
+
+
+def statused(facts: Facts, flag: Flag) -> Flag:
+    """A copy of ``flag`` with the committee's status attached (``with_status`` of one flag)."""
+    return _attach_status(facts, replace(flag))
+
+
+def flag_order(flag: Flag) -> tuple[str, int, str, str]:
+    """Where a flag sorts among the others: by time, then severity, rule and subject."""
+    return (flag.occurred_at, SEVERITY_ORDER[flag.severity], flag.rule, flag.subject)
+
+
+def _attach_status(facts: Facts, flag: Flag) -> Flag:
+    flag.status, flag.finding, flag.inquiry = inquiry_status(facts, flag.subject)
+    flag.derived_from = _unique(flag.derived_from + flag.inquiry)
+    return flag
 
 
 def _unique(ids: list[str]) -> list[str]:

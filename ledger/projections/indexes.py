@@ -78,6 +78,10 @@ class Indexes:
     """Every group's enforcement actions."""
     interruption: list[str]
     """Mediation sessions and responses to shootings."""
+    responses: dict[str, list[str]]
+    """Incident to its responses, for the incidents with any (what ``interruption`` holds
+    of each incident, kept so that a statement about one incident reads only that one);
+    only looked up by incident, so its order means nothing."""
     inquiries: dict[str, list[str]]
     """Subject event to the requests, explanations and findings about it."""
     case_mentions: dict[str, list[str]]
@@ -110,6 +114,7 @@ def read_indexes(states: LifecycleStates, events: Events) -> Indexes:
             (a["event_id"] for g in groups.values() for a in g.actions.values()), key=at
         ),
         interruption=_interruption(states, at),
+        responses=_responses(incidents.items()),
         inquiries=_inquiries(states),
         case_mentions={
             key: [event_id for event_id, _ in case.order] for key, case in states.of(Case).items()
@@ -153,8 +158,12 @@ def update_indexes(
         changes["incidents"] = _update_incidents(
             previous.incidents, states.of(Incident), changed, at
         )
-    if Incident.__name__ in kinds or Mediation.__name__ in kinds:
+    if Mediation.__name__ in kinds:
         changes["interruption"] = _interruption(states, at)
+        changes["responses"] = _responses(states.of(Incident).items())
+    elif Incident.__name__ in kinds:
+        changed = {key[len("incident:") :] for key in touched if key.startswith("incident:")}
+        changes.update(_update_responses(previous, states, changed, at))
     if Inquiry.__name__ in kinds:
         changes["inquiries"] = _inquiries(states)
     if Case.__name__ in kinds:
@@ -229,6 +238,36 @@ def _interruption(states: LifecycleStates, at: Callable[[str], int]) -> list[str
         ],
         key=at,
     )
+
+
+def _responses(incidents: Iterable[tuple[str, Incident]]) -> dict[str, list[str]]:
+    return {
+        key: [r["event_id"] for r in incident.responses.values()]
+        for key, incident in incidents
+        if incident.responses
+    }
+
+
+def _update_responses(
+    previous: Indexes, states: LifecycleStates, changed: set[str], at: Callable[[str], int]
+) -> dict[str, Any]:
+    """The ``responses`` and ``interruption`` indexes after statements about the ``changed``
+    incidents: kept when their responses are the same, the new ones appended when nothing
+    was taken away and they all come after every one indexed, else read again."""
+    found = states.of(Incident)
+    now = _responses((key, found[key]) for key in changed if key in found)
+    if all(now.get(key, []) == previous.responses.get(key, []) for key in changed):
+        return {}
+    responses = {**previous.responses, **now}
+    for key in changed - set(now):
+        responses.pop(key, None)
+    old = previous.interruption
+    added = [e for key, ids in now.items() for e in ids if e not in previous.responses.get(key, [])]
+    kept = all(set(previous.responses.get(key, [])) <= set(now.get(key, [])) for key in changed)
+    added.sort(key=at)
+    if kept and (not old or not added or at(added[0]) > at(old[-1])):
+        return {"responses": responses, "interruption": old + added}
+    return {"responses": responses, "interruption": _interruption(states, at)}
 
 
 def _inquiries(states: LifecycleStates) -> dict[str, list[str]]:

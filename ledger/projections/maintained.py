@@ -11,16 +11,23 @@ shootings). Cases whose flags depend on the time of the latest event (someone
 held unproduced or on a police remand, an s.169 bond in its grace:
 ``custody.waits_on_time``, ``releases.bond_waits_on_time``) are recomputed
 whenever that time moves;
-a statement about the ledger itself (its policy) recomputes everything.
+a statement about the ledger itself (its policy) recomputes everything. The
+flags are kept with the committee's status attached (``flagging.statused``),
+in order (``flagging.flag_order``): a case's flags are statused again when
+they were recomputed or a statement about an inquiry moved the inquiry into
+one of their subjects.
 
 ``TriggerRecords`` holds each reported shooting's triggers before they are
 judged at a time (``promises.incident_triggers``): what they read is the
 shooting's incident (its report, attributions, the arrests and actions citing
 it), the suspects' memberships, the cases of those arrests (their charges and
 whether a release ended one unexplained) and the general actions under their
-warnings; a change to a warning recomputes every shooting. Each trigger judged at a time
-(``promises.judge``) is kept with that time and judged again only when its
-basis was recomputed or the time moved (``TriggerRecords.judge``).
+warnings; a change to a warning recomputes every shooting. Each shooting's
+triggers judged at a time (``promises.judge``) are kept with that time and
+their rows of the promises table, and judged again only when the shooting's
+triggers were recomputed or the time moved (``TriggerRecords.judged``); the
+list of every trigger and its buckets by group and by warning are then
+changed only from the first shooting that changed on.
 
 ``CaseRows`` holds each case's spell, case and court records and the people
 it holds (``equality.case_spell_records``, ``equality.case_record``,
@@ -42,17 +49,22 @@ equal the reports computed from nothing at the same tree size
 
 from __future__ import annotations
 
+from bisect import bisect_left
+from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass, replace
+from operator import is_
 from typing import Any
 
 from ledger.aggregates.incident import Incident
+from ledger.aggregates.inquiry import Inquiry
 from ledger.aggregates.mediation import Mediation
 from ledger.aggregates.warning import Warning
 from ledger.projections import court, custody, equality, promises
 from ledger.projections.casework import CaseFile, case_file
 from ledger.projections.custody import case_custody_flags, waits_on_time
 from ledger.projections.facts import Event, Facts
-from ledger.projections.flagging import Flag
+from ledger.projections.flagging import Flag, flag_order, statused
 from ledger.projections.indexes import LIFECYCLE, REGISTRY
 from ledger.projections.interruption import Areas, interruption_areas
 from ledger.projections.promises import (
@@ -65,8 +77,9 @@ from ledger.projections.releases import (
     bond_waits_on_time,
     case_release_flags,
     reads_beyond_case,
+    unexplained_releases,
 )
-from ledger.projections.reuse import Derived, Reused, table_copy
+from ledger.projections.reuse import Reused, table_copy
 from ledger.vocabulary.base import spec_for
 
 CASE = "case:"
@@ -75,6 +88,7 @@ PERSON = "person:"
 INCIDENT = "incident:"
 INCIDENTS = f"{LIFECYCLE}{Incident.__name__}"
 MEDIATION = f"{LIFECYCLE}{Mediation.__name__}"
+INQUIRIES = f"{LIFECYCLE}{Inquiry.__name__}"
 
 
 class Maintained:
@@ -88,8 +102,6 @@ class Maintained:
         self.reused = Reused()
         """Each group's rows of the tables, kept while its records are the same
         (``ledger.projections.reuse``)."""
-        self.promise_rows = Derived()
-        """Each judged trigger's row of the promises table, kept while the trigger is."""
         self.interruption = InterruptionRows()
 
 
@@ -133,10 +145,16 @@ class CaseRecords:
         self._custody: dict[str, list[Flag]] = {}
         self._readers = Readers()
         self._timed: set[str] = set()
+        self._statused: dict[str, list[Flag]] = {}
+        self._flags: list[Flag] = []
+        self._ties = False
+        self._unexplained: tuple[int, dict[str, list[str]]] = (-1, {})
         self.recomputed = 0
         """How many cases the last ``sync`` recomputed (the benchmark and tests read it)."""
         self.generation = 0
         """Counts the syncs that replaced, added or removed a case file."""
+        self.flag_generation = 0
+        """Counts the syncs that changed a flag or its status."""
 
     def sync(self, facts: Facts) -> None:
         """Recompute the cases the statements since the last sync touched."""
@@ -150,16 +168,16 @@ class CaseRecords:
             stale = set(facts.cases)
         else:
             stale = {key[len(CASE) :] for key in touched if key.startswith(CASE)}
-        changed_files = stale & (set(self.files) | set(facts.cases))
+        changed_files = {case for case in stale if case in self.files or case in facts.cases}
         if changed_files:
             self.generation += 1
-        for case in changed_files:
-            found = case_file(facts, case) if case in facts.cases else None
-            if found is None:
-                self.files.pop(case, None)
-            else:
-                self.files[case] = found
-        self.files = {case: self.files[case] for case in facts.cases if case in self.files}
+            for case in changed_files:
+                found = case_file(facts, case) if case in facts.cases else None
+                if found is None:
+                    self.files.pop(case, None)
+                else:
+                    self.files[case] = found
+            self.files = {case: self.files[case] for case in facts.cases if case in self.files}
         redo = changed_files | self._readers.of(touched or set())
         if facts.as_of != self._as_of:
             redo |= self._timed
@@ -169,7 +187,79 @@ class CaseRecords:
             if found is not None:
                 self._compute(facts, found)
         self.recomputed = len(redo)
+        if touched is None or REGISTRY in touched or self._ties:
+            self._status_all(facts)
+        else:
+            self._status_cases(facts, redo | self._inquired(facts, touched))
         self._facts, self._count, self._as_of = facts, facts.count, facts.as_of
+
+    def flags(self) -> list[Flag]:
+        """Every flag with the committee's status attached, in ``flag_order`` (the list is
+        the caller's; the flags are the ones kept, not to be changed)."""
+        return list(self._flags)
+
+    def unexplained(self) -> dict[str, list[str]]:
+        """``releases.unexplained_releases`` of the flags, read again only after a flag or
+        its status changed (the caller may not change it)."""
+        if self._unexplained[0] != self.flag_generation:
+            self._unexplained = (self.flag_generation, unexplained_releases(self._flags))
+        return self._unexplained[1]
+
+    def _status_all(self, facts: Facts) -> None:
+        """Every flag's status read again, and the flags sorted anew (in ``raised`` order
+        where two sort alike, as ``with_status`` leaves them)."""
+        self._statused = {
+            case: [statused(facts, f) for f in self._release[case] + self._custody[case]]
+            for case in self.files
+        }
+        cut = {case: len(self._release[case]) for case in self.files}
+        raised = [f for case, n in cut.items() for f in self._statused[case][:n]]
+        raised += [f for case, n in cut.items() for f in self._statused[case][n:]]
+        self._flags = sorted(raised, key=flag_order)
+        keys = [flag_order(f) for f in self._flags]
+        self._ties = any(a == b for a, b in zip(keys, keys[1:], strict=False))
+        self.flag_generation += 1
+
+    def _inquired(self, facts: Facts, touched: set[str]) -> set[str]:
+        """The cases with a flag whose inquiry the statements since moved: only read when
+        they touched an inquiry (the flags' own status is compared with the facts')."""
+        if INQUIRIES not in touched:
+            return set()
+        return {
+            case
+            for case, flags in self._statused.items()
+            if any(
+                facts.inquiries.get(f.subject, []) != f.inquiry
+                or f"{EVENT}{f.subject}" in touched
+                or not touched.isdisjoint(f"{EVENT}{i}" for i in f.inquiry)
+                for f in flags
+            )
+        }
+
+    def _status_cases(self, facts: Facts, cases: set[str]) -> None:
+        """The flags of ``cases`` taken out of the sorted list and put back with their status
+        read again; every flag sorted anew if two would sort alike."""
+        if not cases:
+            return
+        self.flag_generation += 1
+        for case in cases:
+            for flag in self._statused.pop(case, []):
+                at = bisect_left(self._flags, flag_order(flag), key=flag_order)
+                while self._flags[at] is not flag:
+                    at += 1
+                del self._flags[at]
+        for case in cases:
+            if case not in self.files:
+                continue
+            mine = [statused(facts, f) for f in self._release[case] + self._custody[case]]
+            self._statused[case] = mine
+            for flag in mine:
+                key = flag_order(flag)
+                at = bisect_left(self._flags, key, key=flag_order)
+                if at < len(self._flags) and flag_order(self._flags[at]) == key:
+                    self._status_all(facts)
+                    return
+                self._flags.insert(at, flag)
 
     def raised(self) -> list[Flag]:
         """Every flag raised, release flags then custody flags, in case order; fresh copies
@@ -210,12 +300,13 @@ class _Rows:
 
 @dataclass
 class CaseTables:
-    """Every case's records of each kind, in case order."""
+    """Every case's records of each kind, in case order: tuples, the same objects while no
+    case's records changed (``reuse.Reused`` then knows them at once)."""
 
-    spells: list[dict[str, Any]]
-    cases: list[dict[str, Any]]
-    durations: list[dict[str, Any]]
-    holdings: list[dict[str, Any]]
+    spells: tuple[dict[str, Any], ...]
+    cases: tuple[dict[str, Any], ...]
+    durations: tuple[dict[str, Any], ...]
+    holdings: tuple[dict[str, Any], ...]
 
 
 class CaseRows:
@@ -256,7 +347,10 @@ class CaseRows:
             self._facts, self._count = facts, facts.count
             return self._out
         kept: dict[str, _Rows] = {}
-        out = CaseTables([], [], [], [])
+        spells: list[dict[str, Any]] = []
+        cases: list[dict[str, Any]] = []
+        durations: list[dict[str, Any]] = []
+        holdings: list[dict[str, Any]] = []
         self.recomputed = 0
         for name, found in files.items():
             rows = self._kept.get(name)
@@ -270,16 +364,17 @@ class CaseRows:
                 rows = _case_rows(facts, found, unexplained, judged)
                 self.recomputed += 1
             elif rows.holdings and rows.as_of != facts.as_of:
-                holdings = custody.case_holdings(facts, found)
-                rows = replace(rows, as_of=facts.as_of, holdings=holdings)
+                held = custody.case_holdings(facts, found)
+                rows = replace(rows, as_of=facts.as_of, holdings=held)
                 self.recomputed += 1
             kept[name] = rows
-            out.spells += rows.spells
+            spells += rows.spells
             if rows.case is not None:
-                out.cases.append(rows.case)
+                cases.append(rows.case)
             if rows.duration is not None:
-                out.durations.append(rows.duration)
-            out.holdings += rows.holdings
+                durations.append(rows.duration)
+            holdings += rows.holdings
+        out = CaseTables(tuple(spells), tuple(cases), tuple(durations), tuple(holdings))
         self._kept = kept
         self._facts, self._count, self._unexplained = facts, facts.count, set(unexplained)
         self._out = out
@@ -312,8 +407,38 @@ def _case_rows(
     )
 
 
+@dataclass
+class _Judged:
+    """One shooting's triggers judged at a time, with their rows of the promises table and
+    the bases they were judged from."""
+
+    bases: list[dict[str, Any]]
+    judged: float
+    triggers: list[dict[str, Any]]
+    rows: list[dict[str, Any]]
+
+
+Bucket = tuple[dict[str, Any], ...]
+
+
+@dataclass
+class JudgedTriggers:
+    """Every trigger judged at one time, in shooting order, each one's row of the promises
+    table, the same triggers by group (``equality.by_group``) and by warning (in the order
+    of each trigger's ``warnings``), and how many have each outcome. The lists and dicts
+    are the caller's; the triggers, the rows and the tuples are kept, not to be changed: a
+    group's or a warning's tuple is the very same object while its triggers are."""
+
+    triggers: list[dict[str, Any]]
+    rows: list[dict[str, Any]]
+    by_group: dict[str, Bucket]
+    by_warning: dict[str, Bucket]
+    outcomes: dict[str, int]
+
+
 class TriggerRecords:
-    """Each reported shooting's triggers, not yet judged at a time, brought up to date by ``sync``."""
+    """Each reported shooting's triggers, not yet judged at a time, brought up to date by
+    ``sync``, and judged by ``judged``."""
 
     def __init__(self) -> None:
         self._facts: Facts | None = None
@@ -321,19 +446,29 @@ class TriggerRecords:
         self._unexplained: dict[str, list[str]] = {}
         self._bases: dict[str, list[dict[str, Any]]] = {}
         self._readers = Readers()
-        self._judged: dict[int, tuple[dict[str, Any], float, dict[str, Any]]] = {}
         self._shootings: list[tuple[str, Event]] = []
+        self._appended_from: int | None = None
+        """Where the shootings appended since the last ``judged`` begin (None: the list was
+        read anew)."""
         self._reported: dict[str, Event] = {}
         self._actions: tuple[list[str], ActionIndex] | None = None
+        self._judged: dict[str, _Judged] = {}
+        self._time: float | None = None
+        self._position: dict[str, int] = {}
+        self._flat: list[dict[str, Any]] = []
+        self._rows: list[dict[str, Any]] = []
+        self._by_group: dict[str, Bucket] = {}
+        self._by_warning: dict[str, Bucket] = {}
+        self._outcomes: Counter[str] = Counter()
         self.recomputed = 0
         """How many shootings the last ``sync`` recomputed."""
         self.rejudged = 0
-        """How many triggers the last ``judge`` judged anew."""
+        """How many triggers the last ``judged`` judged anew."""
 
     def sync(
         self, facts: Facts, files: dict[str, CaseFile], unexplained: dict[str, list[str]]
-    ) -> list[dict[str, Any]]:
-        """Every trigger's basis, in shooting order, after recomputing the stale shootings."""
+    ) -> set[str]:
+        """Recompute the stale shootings' triggers; the shootings recomputed."""
         touched = facts.touched_since(self._count) if facts is self._facts else None
         stale = self._stale(facts, touched, unexplained)
         shootings = self._shootings_now(facts, touched)
@@ -354,24 +489,106 @@ class TriggerRecords:
                 self._bases[incident] = bases
                 self._readers.record(incident, _trigger_reads(facts, incident, bases))
         self._facts, self._count, self._unexplained = facts, facts.count, dict(unexplained)
-        return [basis for incident, _ in shootings for basis in self._bases.get(incident, [])]
+        return stale
 
-    def judge(self, bases: list[dict[str, Any]], judged: float) -> list[dict[str, Any]]:
-        """Every basis judged at ``judged`` (seconds), in order: the row kept for a basis
-        judged at the same time before, else a new one (a basis recomputed by ``sync`` is
-        a new object, so it is judged anew)."""
-        kept: dict[int, tuple[dict[str, Any], float, dict[str, Any]]] = {}
-        out = []
+    def judged(
+        self,
+        facts: Facts,
+        files: dict[str, CaseFile],
+        unexplained: dict[str, list[str]],
+        judged: float,
+        row: Callable[[dict[str, Any]], dict[str, Any]],
+    ) -> JudgedTriggers:
+        """Every trigger judged at ``judged`` (seconds) after ``sync``, with its ``row``.
+
+        A shooting is judged again when its triggers were recomputed or the time moved;
+        when only the last shootings changed, their triggers are cut from the end of the
+        lists and buckets kept and put back, else everything is put together again (a
+        bucket whose triggers are the same is kept as the same tuple)."""
+        stale = self.sync(facts, files, unexplained)
         self.rejudged = 0
-        for basis in bases:
-            found = self._judged.get(id(basis))
-            if found is None or found[0] is not basis or found[1] != judged:
-                found = (basis, judged, promises.judge(basis, judged))
-                self.rejudged += 1
-            kept[id(basis)] = found
-            out.append(found[2])
-        self._judged = kept
-        return out
+        start = self._suffix(stale, judged)
+        if start is None:
+            self._rebuild(judged, row)
+        else:
+            self._replace_from(start, judged, row)
+        self._time, self._appended_from = judged, len(self._shootings)
+        return JudgedTriggers(
+            list(self._flat),
+            list(self._rows),
+            dict(self._by_group),
+            dict(self._by_warning),
+            dict(self._outcomes),
+        )
+
+    def _suffix(self, stale: set[str], judged: float) -> int | None:
+        """Where in the shootings the changes begin (the shootings appended since, or the
+        first one recomputed), or None when everything is put together again."""
+        appended = self._appended_from
+        if self._time is None or self._time != judged or appended is None:
+            return None
+        start = appended
+        for incident in stale:
+            at = self._position.get(incident)
+            if at is not None:
+                start = min(start, at)
+            elif incident in self._judged:
+                return None
+        return start
+
+    def _entry(
+        self, incident: str, judged: float, row: Callable[[dict[str, Any]], dict[str, Any]]
+    ) -> _Judged:
+        """The shooting's judged triggers: the ones kept while current, else judged anew."""
+        bases = self._bases.get(incident, [])
+        entry = self._judged.get(incident)
+        if entry is None or not self._current(entry, bases, judged):
+            triggers = [promises.judge(basis, judged) for basis in bases]
+            entry = _Judged(bases, judged, triggers, [row(t) for t in triggers])
+            self.rejudged += len(triggers)
+            self._judged[incident] = entry
+        return entry
+
+    def _current(self, entry: _Judged, bases: list[dict[str, Any]], judged: float) -> bool:
+        """Whether a shooting's kept judgement is of these very bases at this time."""
+        return entry.bases is bases and entry.judged == judged
+
+    def _rebuild(self, judged: float, row: Callable[[dict[str, Any]], dict[str, Any]]) -> None:
+        incidents = [incident for incident, _ in self._shootings]
+        entries = [self._entry(incident, judged, row) for incident in incidents]
+        self._judged = {incident: e for incident, e in zip(incidents, entries, strict=True)}
+        self._position = {incident: at for at, incident in enumerate(incidents)}
+        self._flat = [t for e in entries for t in e.triggers]
+        self._rows = [r for e in entries for r in e.rows]
+        self._outcomes = Counter(t["outcome"] for t in self._flat)
+        self._by_group = _kept_buckets(self._by_group, _buckets(self._flat, _groups_of))
+        self._by_warning = _kept_buckets(self._by_warning, _buckets(self._flat, _warnings_of))
+
+    def _replace_from(
+        self, start: int, judged: float, row: Callable[[dict[str, Any]], dict[str, Any]]
+    ) -> None:
+        """Cut the triggers of the shootings from ``start`` on and put them back judged."""
+        incidents = [incident for incident, _ in self._shootings[start:]]
+        old = [
+            t
+            for incident in incidents
+            if incident in self._judged
+            for t in self._judged[incident].triggers
+        ]
+        entries = [self._entry(incident, judged, row) for incident in incidents]
+        new = [t for e in entries for t in e.triggers]
+        cut = len(self._flat) - len(old)
+        del self._flat[cut:]
+        del self._rows[cut:]
+        self._flat += new
+        self._rows += [r for e in entries for r in e.rows]
+        for at, incident in enumerate(incidents, start=start):
+            self._position[incident] = at
+        self._outcomes.subtract(t["outcome"] for t in old)
+        self._outcomes.update(t["outcome"] for t in new)
+        self._outcomes = +self._outcomes
+        self._by_group = _replace_tail(self._by_group, old, new, _groups_of)
+        self._by_warning = _replace_tail(self._by_warning, old, new, _warnings_of)
 
     def _shootings_now(self, facts: Facts, touched: set[str] | None) -> list[tuple[str, Event]]:
         """``promises.reported_shootings``: the list kept, with the shootings first reported
@@ -402,6 +619,7 @@ class TriggerRecords:
                     return self._shootings
         self._shootings = reported_shootings(facts)
         self._reported = dict(self._shootings)
+        self._appended_from = None
         return self._shootings
 
     def _action_index(self, facts: Facts) -> ActionIndex:
@@ -509,3 +727,60 @@ def _trigger_reads(facts: Facts, incident: str, bases: list[dict[str, Any]]) -> 
         against = [row["group"]] if row["trigger"] == BY_MEMBER else row["shooter_groups"]
         reads.update(f"general:{w}:{g}" for w in row["warnings"] for g in against)
     return reads
+
+
+def _groups_of(trigger: dict[str, Any]) -> list[str]:
+    return list(dict.fromkeys(trigger["groups"]))
+
+
+def _warnings_of(trigger: dict[str, Any]) -> list[str]:
+    return list(trigger["warnings"])
+
+
+def _buckets(
+    triggers: list[dict[str, Any]], keys: Callable[[dict[str, Any]], list[str]]
+) -> dict[str, list[dict[str, Any]]]:
+    """Each key's triggers, in order, the keys in the order the triggers first name them."""
+    out: dict[str, list[dict[str, Any]]] = {}
+    for trigger in triggers:
+        for key in keys(trigger):
+            out.setdefault(key, []).append(trigger)
+    return out
+
+
+def _kept_buckets(
+    kept: dict[str, Bucket], found: dict[str, list[dict[str, Any]]]
+) -> dict[str, Bucket]:
+    """``found`` as tuples, each the tuple kept for its key when it holds the same triggers."""
+    out: dict[str, Bucket] = {}
+    for key, triggers in found.items():
+        before = kept.get(key, ())
+        same = len(before) == len(triggers) and all(map(is_, before, triggers))
+        out[key] = before if same and key in kept else tuple(triggers)
+    return out
+
+
+def _replace_tail(
+    kept: dict[str, Bucket],
+    old: list[dict[str, Any]],
+    new: list[dict[str, Any]],
+    keys: Callable[[dict[str, Any]], list[str]],
+) -> dict[str, Bucket]:
+    """The buckets with ``old`` (the last triggers) taken from their ends and ``new`` put
+    there: a key only ``old`` named leaves, and the keys first named by ``new`` come last
+    in the order it names them (as ``_buckets`` of the whole list would have them)."""
+    removed: dict[str, int] = {}
+    for trigger in old:
+        for key in keys(trigger):
+            removed[key] = removed.get(key, 0) + 1
+    added = _buckets(new, keys)
+    out = dict(kept)
+    for key, n in removed.items():
+        bucket = out[key]
+        if len(bucket) == n:
+            del out[key]
+        else:
+            out[key] = bucket[: len(bucket) - n]
+    for key, triggers in added.items():
+        out[key] = out.get(key, ()) + tuple(triggers)
+    return out

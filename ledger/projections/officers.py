@@ -23,6 +23,7 @@ a finding.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from functools import partial
 from typing import Any
 
@@ -36,7 +37,7 @@ WINDOW_DAYS = 30
 ALPHA = 0.05
 
 
-def release_authorisations(spells: list[dict[str, Any]]) -> list[dict[str, Any]]:
+def release_authorisations(spells: Sequence[dict[str, Any]]) -> list[dict[str, Any]]:
     """Releases authorised per officer, per group, with how many were unexplained."""
     table: dict[tuple[str, str], dict[str, Any]] = {}
     for s in spells:
@@ -64,7 +65,7 @@ def release_authorisations(spells: list[dict[str, Any]]) -> list[dict[str, Any]]
 
 
 def _observation(
-    facts: Facts, spells: list[dict[str, Any]], judged: float
+    facts: Facts, spells: Sequence[dict[str, Any]], judged: float
 ) -> dict[str, tuple[float, float]]:
     """Each officer's observed period: from registration (or first appearance) to the time judged at."""
     start: dict[str, float] = {}
@@ -108,7 +109,7 @@ def _transfers(facts: Facts, observed: dict[str, tuple[float, float]]) -> list[E
 
 
 def retaliation_signals(
-    facts: Facts, spells: list[dict[str, Any]], as_of: str, reused: Reused | None = None
+    facts: Facts, spells: Sequence[dict[str, Any]], as_of: str, reused: Reused | None = None
 ) -> list[dict[str, Any]]:
     """Per group: transfers within 30 days after arrests of its members vs the base rate (exact binomial).
 
@@ -132,7 +133,7 @@ def retaliation_signals(
 
 
 def _retaliation_signals(
-    facts: Facts, spells: list[dict[str, Any]], as_of: str
+    facts: Facts, spells: Sequence[dict[str, Any]], as_of: str
 ) -> list[dict[str, Any]]:
     judged = seconds(as_of) if as_of else 0.0
     observed = _observation(facts, spells, judged)

@@ -38,6 +38,7 @@ from __future__ import annotations
 
 from bisect import bisect_left
 from collections import Counter
+from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime
 from functools import lru_cache
 from typing import Any
@@ -329,16 +330,23 @@ def judge(basis: dict[str, Any], judged: float) -> dict[str, Any]:
             *consequence_ids,
             *([undone_by] if undone_by else []),
         ],
+        "arrest_on_time": requirements["arrest"]["status"] == "met",
+        "arrest_late": requirements["arrest"]["status"] == "met_late",
+        "arrest_due": requirements["arrest"]["status"] != "awaiting",
     }
 
 
-def promise_summary(triggers: list[dict[str, Any]]) -> dict[str, Any]:
+def promise_summary(triggers: Sequence[dict[str, Any]]) -> dict[str, Any]:
     """Counts of each outcome and the kept share of decided triggers (kept + kept_late over decided)."""
-    found = Counter(t["outcome"] for t in triggers)
-    counts = {o: found[o] for o in OUTCOMES}
+    return outcome_summary(Counter(t["outcome"] for t in triggers), len(triggers))
+
+
+def outcome_summary(found: Mapping[str, int], triggers: int) -> dict[str, Any]:
+    """``promise_summary`` of ``triggers`` triggers whose outcomes were counted in ``found``."""
+    counts = {o: found.get(o, 0) for o in OUTCOMES}
     decided = counts["kept"] + counts["kept_late"] + counts["broken"]
     return {
         **counts,
-        "triggers": len(triggers),
+        "triggers": triggers,
         "kept_rate": rate(counts["kept"] + counts["kept_late"], decided),
     }

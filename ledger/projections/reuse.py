@@ -4,12 +4,14 @@ Records kept current across tree sizes (``ledger.projections.maintained``) are
 new objects exactly when they were recomputed, so a table or a group's row
 computed from a list of records is still right when a later list holds the
 same objects in the same order. Checking that is a pass of identity tests,
-far cheaper than the sums, sorts and statistics it saves.
+far cheaper than the sums, sorts and statistics it saves; and no pass at all
+when the input is the very tuple kept (the triggers' buckets by group and by
+warning are kept as tuples, the same object while their triggers are).
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Hashable
+from collections.abc import Callable, Hashable, Sequence
 from operator import is_
 from typing import Any, TypeVar, cast
 
@@ -20,14 +22,14 @@ class Reused:
     """Each value by name, with the lists and the other inputs (``also``) it was computed from."""
 
     def __init__(self) -> None:
-        self._kept: dict[Hashable, tuple[tuple[list[Any], ...], Hashable, Any]] = {}
+        self._kept: dict[Hashable, tuple[tuple[tuple[Any, ...], ...], Hashable, Any]] = {}
         self.computed = 0
         """How many values were computed rather than reused (the tests read it)."""
 
     def get(
         self,
         name: Hashable,
-        inputs: tuple[list[Any], ...],
+        inputs: tuple[Sequence[Any], ...],
         also: Hashable,
         compute: Callable[[], T],
         copy: Callable[[T], T] | None = None,
@@ -41,39 +43,16 @@ class Reused:
             return copied(cast(T, found[2]))
         self.computed += 1
         value = compute()
-        self._kept[name] = (tuple(list(i) for i in inputs), also, value)
+        self._kept[name] = (tuple(tuple(i) for i in inputs), also, value)
         return copied(value)
 
 
-class Derived:
-    """A value derived from each record, kept while the record is the same object."""
-
-    def __init__(self) -> None:
-        self._kept: dict[int, tuple[Any, Any]] = {}
-        self.computed = 0
-        """How many values the last ``of`` derived anew."""
-
-    def of(self, records: list[Any], derive: Callable[[Any], T]) -> list[T]:
-        """``derive(record)`` for each record, in order: the value kept for the same object,
-        else a new one; values for records no longer given are forgotten. The values are
-        handed out as kept: the caller copies what it may change."""
-        kept: dict[int, tuple[Any, Any]] = {}
-        out: list[T] = []
-        self.computed = 0
-        for record in records:
-            found = self._kept.get(id(record))
-            if found is None or found[0] is not record:
-                found = (record, derive(record))
-                self.computed += 1
-            kept[id(record)] = found
-            out.append(found[1])
-        self._kept = kept
-        return out
-
-
-def _same(kept: tuple[list[Any], ...], inputs: tuple[list[Any], ...]) -> bool:
+def _same(kept: tuple[Sequence[Any], ...], inputs: tuple[Sequence[Any], ...]) -> bool:
+    """Whether the inputs hold the very objects kept, in order: at once when an input is
+    the tuple kept itself (a tuple is never changed), else object by object."""
     return len(kept) == len(inputs) and all(
-        len(a) == len(b) and all(map(is_, a, b)) for a, b in zip(kept, inputs, strict=True)
+        a is b or (len(a) == len(b) and all(map(is_, a, b)))
+        for a, b in zip(kept, inputs, strict=True)
     )
 
 
@@ -83,14 +62,15 @@ def fresh(value: T) -> T:
 
 
 def row_copy(row: dict[str, Any]) -> dict[str, Any]:
-    """A copy of a table's row whose values are plain values, flat dicts and flat lists."""
+    """A copy of a table's row whose values are plain values, flat dicts and flat lists (a
+    tuple, such as a group's ``derived_from``, cannot change and is shared)."""
     return {
         k: dict(v) if isinstance(v, dict) else list(v) if isinstance(v, list) else v
         for k, v in row.items()
     }
 
 
-def table_copy(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+def table_copy(rows: Sequence[dict[str, Any]]) -> list[dict[str, Any]]:
     """A copy of a table's rows (each copied by ``row_copy``)."""
     return [row_copy(row) for row in rows]
 

@@ -24,8 +24,9 @@ from typing import Any
 
 import pytest
 
+from ledger.aggregates.incident import Incident
 from ledger.keyring import Keyring
-from ledger.projections import maintained, officers, promises, reuse
+from ledger.projections import indexes, maintained, officers, promises, reuse
 from ledger.projections.analysis import Analysis, group_detail
 from ledger.projections.cases import case_history, person_history
 from ledger.projections.evaluation import choose
@@ -118,15 +119,20 @@ def _in_order(value: Any) -> Any:
     return value
 
 
+UNORDERED = {"responses"}
+"""Indexes only looked up by key, whose order means nothing."""
+
+
 def first_stale_index(statements: list[dict[str, Any]]) -> int | None:
     """The first log position where the indexes kept current differ from indexes read anew."""
     facts = Facts()
     for n, statement in enumerate(statements, start=1):
         facts.apply(statement)
         kept, fresh = facts.indexes, read_indexes(facts.states, facts.events)
-        if any(
+        if kept.responses != fresh.responses or any(
             _in_order(getattr(kept, f.name)) != _in_order(getattr(fresh, f.name))
             for f in fields(Indexes)
+            if f.name not in UNORDERED
         ):
             return n
     return None
@@ -210,6 +216,36 @@ def test_a_release_found_explained_is_followed() -> None:
     assert first_difference(statements) is None
 
 
+def _finding_retracted_story() -> list[dict[str, Any]]:
+    """``_explained_story`` with the finding then retracted: only the inquiry moves, and the
+    retraction names the finding, not the release its flags are about."""
+    log = CityLog()
+    log.statements = _explained_story()
+    finding = log.statements[-1]["event_id"]
+    log.add(
+        "event.retracted", "committee", {"original": finding, "reason": "wrong order"}, at(hours=7)
+    )
+    return log.statements
+
+
+def test_a_finding_retracted_is_followed() -> None:
+    statements = _finding_retracted_story()
+    statuses = [
+        Analysis(Facts().apply_all(statements[:n]), n, "00").flags[0].status
+        for n in (len(statements) - 1, len(statements))
+    ]
+    assert statuses == ["finding_recorded", "open"]
+    assert first_difference(statements) is None
+
+
+@pytest.mark.parametrize("story", [_explained_story, _finding_retracted_story])
+def test_flags_blind_to_the_committee_are_found(
+    story: Callable[[], list[dict[str, Any]]], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(CaseRecords, "_inquired", lambda self, facts, touched: set())
+    assert first_difference(story()) is not None
+
+
 def _heard_story() -> list[dict[str, Any]]:
     """A charged case, its person released, then heard: a hearing names the case and not
     the person, so only the case file says the court record changed."""
@@ -251,19 +287,10 @@ def test_case_rows_blind_to_a_release_explained_are_found(
 def test_triggers_judged_once_and_kept_whatever_the_time_are_found(
     statements: list[dict[str, Any]], monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    def judged_once(
-        self: TriggerRecords, bases: list[dict[str, Any]], judged: float
-    ) -> list[dict[str, Any]]:
-        out = []
-        for basis in bases:
-            found = self._judged.get(id(basis))
-            if found is None or found[0] is not basis:
-                found = (basis, judged, promises.judge(basis, judged))
-            self._judged[id(basis)] = found
-            out.append(found[2])
-        return out
+    def judged_once(self: TriggerRecords, entry: Any, bases: Any, judged: float) -> bool:
+        return bool(entry.bases is bases)
 
-    monkeypatch.setattr(TriggerRecords, "judge", judged_once)
+    monkeypatch.setattr(TriggerRecords, "_current", judged_once)
     assert first_difference(statements) is not None
 
 
@@ -419,6 +446,63 @@ def test_a_response_before_its_shooting_is_counted_in_the_shooting_s_area() -> N
     assert first_table_difference(_retracted_story()) is None
 
 
+def _moved_responses_story() -> list[dict[str, Any]]:
+    """Responses to two shootings: one corrected to name the other shooting, one retracted,
+    one added after both (each a change to the interruption index that is not an append
+    but the last)."""
+    log = CityLog()
+    log.shooting("INC-1", at(hours=1))
+    log.shooting("INC-2", at(hours=2))
+
+    def response(name: str, incident: str) -> dict[str, Any]:
+        return {
+            "response": name,
+            "incident": incident,
+            "hospital": "Civil Hospital",
+            "victims_reached": 1,
+            "outcome": "counselled",
+        }
+
+    first = log.add("hospital.response", "interrupters", response("R-1", "INC-1"), at(hours=3))
+    second = log.add("hospital.response", "interrupters", response("R-2", "INC-2"), at(hours=4))
+    log.add(
+        "event.corrected",
+        "interrupters",
+        {"original": first, "reason": "wrong ward", "corrected_data": response("R-1", "INC-2")},
+        at(hours=5),
+    )
+    log.add("event.retracted", "interrupters", {"original": second, "reason": "twice"}, at(hours=6))
+    log.add("hospital.response", "interrupters", response("R-3", "INC-1"), at(hours=7))
+    log.tick(at(hours=8))
+    return log.statements
+
+
+def test_responses_moved_between_shootings_are_followed() -> None:
+    statements = _moved_responses_story()
+    rows = Analysis(Facts().apply_all(statements), 1, "00").report("interruption").rows
+    assert [(r["area"], r["hospital_responses"]) for r in rows] == [("Lyari", 2)]
+    assert first_stale_index(statements) is None
+    assert first_table_difference(statements) is None
+
+
+def test_responses_only_ever_appended_are_found(monkeypatch: pytest.MonkeyPatch) -> None:
+    def appended_only(
+        previous: Indexes, states: Any, changed: set[str], at: Callable[[str], int]
+    ) -> dict[str, Any]:
+        found = states.of(Incident)
+        now = {
+            r["event_id"] for key in changed if key in found for r in found[key].responses.values()
+        }
+        new = sorted(now - set(previous.interruption), key=at)
+        return {
+            "responses": indexes._responses(found.items()),
+            "interruption": previous.interruption + new,
+        }
+
+    monkeypatch.setattr(indexes, "_update_responses", appended_only)
+    assert first_stale_index(_moved_responses_story()) is not None
+
+
 def test_shootings_added_whatever_the_responses_before_them_are_found(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
@@ -448,20 +532,14 @@ def test_signals_blind_to_transfers_are_found(
     assert first_table_difference(statements, "2027-01-01T00:00:00Z") is not None
 
 
-def test_promise_rows_kept_for_triggers_that_only_look_alike_are_found(
+def test_triggers_and_promise_rows_kept_after_their_shooting_changed_are_found(
     statements: list[dict[str, Any]], monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    def by_position(
-        self: reuse.Derived, records: list[Any], derive: Callable[[Any], Any]
-    ) -> list[Any]:
-        kept = getattr(self, "_by_position", [])
-        if len(kept) != len(records):
-            kept = [derive(r) for r in records]
-            self._by_position = kept  # type: ignore[attr-defined]
-        return list(kept)
+    def at_the_same_time(self: TriggerRecords, entry: Any, bases: Any, judged: float) -> bool:
+        return bool(entry.judged == judged)
 
-    monkeypatch.setattr(reuse.Derived, "of", by_position)
-    assert first_table_difference(statements) is not None
+    monkeypatch.setattr(TriggerRecords, "_current", at_the_same_time)
+    assert first_table_difference(statements, LATER) is not None
 
 
 def test_rows_reused_for_lists_that_only_look_alike_are_found(
