@@ -74,7 +74,8 @@ def test_a_saved_report_is_used_only_for_the_tree_key_and_body_the_mark_names(
 
     second = key_holder(ledger, keyring, clock)  # the check renews the mark and keeps the line
     found = saved.saved_report(second, "groups", None)
-    assert found is not None and found.to_json() == table.to_json()
+    assert found is not None  # as JSON: the computed rows may hold tuples, a saved one lists
+    assert found.to_json() == json.loads(json.dumps(table.to_json()))
     assert saved.saved_report(second, "promises", None) is None  # not saved
     assert saved.saved_report(second, "groups", "2026-03-01T00:00:00Z") is None  # another time
     second.close()
