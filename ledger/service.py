@@ -76,52 +76,55 @@ class Ledger:
         self.clock = clock
         self.checker = checker or Checker()
         self._log_key = log_key
-        self._hashes: list[bytes] = []
+        self._hashes: list[bytes] = self.store.leaf_hashes()
+        """The leaf index's hashes (the baseline: what other writers append later is caught up
+        with); the list object is only ever extended, so a tree reading it stays current."""
         self._tree: MerkleTree | None = None
-        self._load_tree()  # the baseline: what other writers append later is caught up with
+        """Built over ``_hashes`` when first needed (``tree``), or taken from the check."""
         self._verified: VerifyReport | None = None
         self.verified_size = 0
         """How much of the log this process has verified (by ``verify_before_acting`` or
         by deciding it itself); nothing beyond it is acted on, served or signed over."""
 
     def _load_tree(self) -> None:
-        """Read the leaf index's hashes into the Merkle tree.
+        """Read the leaf index's hashes again.
 
-        When the stored hashes begin with exactly the ones the tree already
-        holds (as after the check before acting re-reads them), only the new
+        When the stored hashes begin with exactly the ones held, only the new
         ones are appended: the subtrees over the same leaf hashes are the same.
         """
         hashes = self.store.leaf_hashes()
         held = len(self._hashes)
-        tree = self._tree
-        if (
-            tree is not None
-            and held
-            and len(hashes) >= held
-            and tree.size == held
-            and hashes[:held] == self._hashes
-        ):
-            self._hashes = hashes
+        if held and len(hashes) >= held and hashes[:held] == self._hashes:
             for h in hashes[held:]:
-                tree.append(h)
+                self._append_hash(h)
             return
         self._hashes = hashes
-        self._tree = MerkleTree.built(self._leaf_hashes, hashes)
+        self._tree = None
 
-    def _take_verified(self, hashes: list[bytes]) -> None:
+    def _append_hash(self, leaf_hash: bytes) -> None:
+        self._hashes.append(leaf_hash)
+        if self._tree is not None:
+            self._tree.append(leaf_hash)
+
+    def _take_verified(self, hashes: list[bytes], tree: MerkleTree | None) -> None:
         """Hold the leaf hashes a passed check compared with the leaf index, and what follows.
 
         The check read (or recomputed and compared) every stored hash up to
-        its size; only the rows stored since are read again.
+        its size, and built its tree over that very list (``tree`` reads
+        ``hashes``); only the rows stored since are read again.
         """
-        hashes.extend(self.store.leaf_hashes(len(hashes)))
+        if tree is None or tree.size != len(hashes):
+            tree = None
         self._hashes = hashes
-        self._tree = MerkleTree.built(self._leaf_hashes, hashes)
+        self._tree = tree
+        for h in self.store.leaf_hashes(len(hashes)):
+            self._append_hash(h)
 
     @property
     def tree(self) -> MerkleTree:
         """The Merkle tree over the leaf index."""
-        assert self._tree is not None  # read when the ledger is opened
+        if self._tree is None:
+            self._tree = MerkleTree.built(self._leaf_hashes, self._hashes)
         return self._tree
 
     @classmethod
@@ -146,7 +149,7 @@ class Ledger:
     # --- state ----------------------------------------------------------------
     @property
     def size(self) -> int:
-        return self.tree.size
+        return len(self._hashes)
 
     def root(self) -> bytes:
         return self.tree.root()
@@ -191,8 +194,8 @@ class Ledger:
             self.store.evict_all()
             self.store.forget_event_infos()
             if report.hashes is not None and len(report.hashes) == report.events:
-                self._take_verified(report.hashes)
-                report.hashes = None  # held once, by the tree's source
+                self._take_verified(report.hashes, report.tree)
+                report.hashes = report.tree = None  # held once, by the ledger
             else:
                 self._load_tree()
         if self.tree.size < report.events or self.tree.root(report.events) != report.root:
@@ -400,8 +403,7 @@ class Ledger:
             self.store.forget_event_infos()
             raise
         for row, info in zip(rows, infos, strict=True):
-            self._hashes.append(row.leaf_hash)
-            self.tree.append(row.leaf_hash)
+            self._append_hash(row.leaf_hash)
             self.store.remember_event_info(info)
         self.verified_size = self.size
         stored = {r.event_id: Appended(r.event_id, r.leaf_index, r.type) for r in rows}
@@ -420,8 +422,7 @@ class Ledger:
                     f"log position {self.size} is missing from the leaf index; refusing to act."
                     " Run `ledger verify`"
                 )
-            self._hashes.append(row.leaf_hash)
-            self.tree.append(row.leaf_hash)
+            self._append_hash(row.leaf_hash)
 
     def refresh(self) -> None:
         """Catch up with other writers outside a write (for readers)."""

@@ -457,6 +457,7 @@ def _check_after(
     for h in replayer.hashes[tree.size :]:
         tree.append(h)
     report.root = tree.root()
+    report.tree = tree  # it reads replayer.hashes
     report.checkpoints = len(at_mark)
     later = [row for row in checkpoint_rows if row[0] > mark.size]
     check_checkpoints(

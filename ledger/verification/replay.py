@@ -84,6 +84,8 @@ class VerifyReport:
     problems: list[Problem] = field(default_factory=list)
     hashes: list[bytes] | None = field(default=None, repr=False, compare=False)
     """The leaf hashes of the ``events`` positions checked, as the check computed or compared them."""
+    tree: MerkleTree | None = field(default=None, repr=False, compare=False)
+    """The check's Merkle tree over ``hashes`` (it reads that list)."""
 
     @property
     def ok(self) -> bool:
@@ -479,6 +481,7 @@ def verify_leaves(
         columns.rest(replayer)
     tree = MerkleTree.over(replayer.hashes)
     report.root = tree.root()
+    report.tree = tree
     check_checkpoints(notes, checkpoint_rows, tree, replayer, report)
     if after is not None:
         after(replayer, tree)
