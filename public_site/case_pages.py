@@ -107,7 +107,7 @@ class CasePages:
                 f'<li class="entry entry-{status}"><div class="when">{_text(self.fmt.moment(e["occurred_at"]))}</div>'
                 f'<div class="what"><strong>{_text(self.types.get(e["type"], e["type"]))}</strong>'
                 f' — {_text(t["recorded_by"])} <span class="recorder">{_text(self.recorder(e))}</span>'
-                f'{" " if badges else ""}{badges}</div>\n'
+                f"{' ' if badges else ''}{badges}</div>\n"
                 f'<dl class="data">{data}</dl>{sealed}\n'
                 f'<p class="verify-link">{_text(t["event"])} <a class="event" href="../../{self.lang}/verify.html#'
                 f'{event_id}" title="{_text(t["verify_event"])}"><code>{event_id[:10]}</code></a>'
@@ -127,8 +127,7 @@ class CasePages:
         plaintext`` on ``dl.data dd`` in the site's stylesheet, as ``dir="auto"`` would, once
         per site instead of once per value)."""
         return "".join(
-            f"<dt>{_text(self.fields.get(key, key))}</dt>"
-            f"<dd>{self.value(key, value)}</dd>"
+            f"<dt>{_text(self.fields.get(key, key))}</dt><dd>{self.value(key, value)}</dd>"
             for key, value in sorted(data.items(), key=_key_order)
         )
 

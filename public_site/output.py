@@ -19,6 +19,7 @@ parent ``merge``s the parts before ``finish``.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import os
@@ -134,9 +135,7 @@ class SiteWriter:
         self._record(relative, f"key:{key}", path)
         return True
 
-    def write_parts(
-        self, relative: str, parts: Sequence[tuple[str, Callable[[], bytes]]]
-    ) -> bool:
+    def write_parts(self, relative: str, parts: Sequence[tuple[str, Callable[[], bytes]]]) -> bool:
         """Write the concatenation of ``parts`` (each a key and what produces its bytes); return whether written.
 
         For a large file that only grows at its end (the compressed log): the
@@ -155,10 +154,10 @@ class SiteWriter:
             recorded = [
                 part.partition("@") for part in previous.partition(" ")[0][len(PARTS) :].split(",")
             ]
-            for key, (old_key, _, end) in zip(keys, recorded):
+            for key, (old_key, _, old_end) in zip(keys, recorded, strict=False):
                 if old_key != key:
                     break
-                kept.append((key, int(end)))
+                kept.append((key, int(old_end)))
             if len(kept) == len(parts) == len(recorded):
                 self._current[relative] = previous
                 self.unchanged += 1
@@ -166,23 +165,28 @@ class SiteWriter:
         self.written += 1
         ends = list(kept)
         temporary = f"{path}.{os.getpid()}.partial"
-        with open(temporary, "wb") as handle:
-            if kept:
-                with open(path, "rb") as old:
-                    remaining = kept[-1][1]
-                    while remaining:
-                        block = old.read(min(remaining, 1 << 20))
-                        if not block:
-                            raise ValueError(f"{relative} is shorter than the last build wrote")
-                        handle.write(block)
-                        remaining -= len(block)
-            end = kept[-1][1] if kept else 0
-            for key, produce in parts[len(kept) :]:
-                data = produce()
-                handle.write(data)
-                end += len(data)
-                ends.append((key, end))
-        os.replace(temporary, path)
+        try:
+            with open(temporary, "wb") as handle:
+                if kept:
+                    with open(path, "rb") as old:
+                        remaining = kept[-1][1]
+                        while remaining:
+                            block = old.read(min(remaining, 1 << 20))
+                            if not block:
+                                raise ValueError(f"{relative} was cut short while it was read")
+                            handle.write(block)
+                            remaining -= len(block)
+                end = kept[-1][1] if kept else 0
+                for key, produce in parts[len(kept) :]:
+                    data = produce()
+                    handle.write(data)
+                    end += len(data)
+                    ends.append((key, end))
+            os.replace(temporary, path)
+        except BaseException:
+            with contextlib.suppress(FileNotFoundError):
+                os.remove(temporary)
+            raise
         self._record(relative, PARTS + ",".join(f"{key}@{end}" for key, end in ends), path)
         return True
 
