@@ -21,8 +21,11 @@ from starlette.staticfiles import StaticFiles
 from starlette.types import Scope
 
 from ledger.errors import InvalidArgument
+from public_site.log_download import COMPRESSED
 
 NOT_FOUND_PAGE = "404.html"
+GZIP_MEDIA_TYPE = "application/gzip"
+"""RFC 6713's type for a gzip file, which Python's ``mimetypes`` gives only as an encoding."""
 API_PREFIX = "v1"
 """The first path segment of the API's own addresses (``/v1/…``)."""
 
@@ -43,6 +46,20 @@ class SiteFiles(StaticFiles):
     def __init__(self, directory: Path) -> None:
         check_site(directory)
         super().__init__(directory=directory, html=True)
+
+    def file_response(
+        self,
+        full_path: str | os.PathLike[str],
+        stat_result: os.stat_result,
+        scope: Scope,
+        status_code: int = 200,
+    ) -> Response:
+        """A file as built; the compressed log as the gzip file it is (``application/gzip``), so a
+        browser saves it whole instead of showing its bytes as text."""
+        response = super().file_response(full_path, stat_result, scope, status_code)
+        if os.fspath(full_path).endswith(COMPRESSED):
+            response.headers["content-type"] = GZIP_MEDIA_TYPE
+        return response
 
     async def get_response(self, path: str, scope: Scope) -> Response:
         first = path.split(os.sep, 1)[0]

@@ -3,9 +3,11 @@
 ``build_site(source, out)`` renders every page in English (``/en/``) and Urdu
 (``/ur/``) with Jinja2 (autoescape on for every template, HTML and XML
 alike), draws the charts, and writes the data a reader needs to check what
-they read: the checkpoint, the log key, the whole public log, the log as
-C2SP tlog-tiles (from which the verify page computes any event's inclusion
-proof), and every report as CSV and JSON. Links in pages are relative, so the
+they read: the checkpoint, the log key, the log as C2SP tlog-tiles (from
+which the verify page computes any event's inclusion proof), the whole public
+log once more as an export compressed with gzip (``ledger verify --export``
+checks it once decompressed: ``public_site.log_download``), and every report
+as CSV and JSON. Links in pages are relative, so the
 directory can be hosted under any path (the 404 pages excepted: see
 ``write_not_found``); the Atom feeds (one per language) are read outside the
 site, so their links are absolute, from ``base_url`` (see ``public_site.feeds``).
@@ -46,6 +48,7 @@ from public_site.filters import Filters, View, by_group_outcome_month
 from public_site.fonts import font_files, stylesheet
 from public_site.i18n import LANGUAGES, Formatter, Language, translations
 from public_site.labels import N_
+from public_site.log_download import COMPRESSED, write_compressed_log
 from public_site.methodology import METHODOLOGY, render_methodology, translation_of
 from public_site.output import SiteWriter, WrittenPart, inputs_digest
 from public_site.pages import SiteData, file_slug, iter_group_ids
@@ -398,15 +401,15 @@ class SiteBuilder:
         self.writer.write("static/fonts.css", stylesheet(self.fonts))
 
     def write_log(self) -> int:
-        """The checkpoint, the log (once, for the download and the export) and its tiles; returns the proofs."""
+        """The checkpoint, the log (its tiles, and the export with the log compressed); returns the proofs."""
         cp = self.checkpoint
         self.writer.write("data/checkpoint", self.source.checkpoint_note)
         self.writer.write("data/log.vkey", cp["vkey"] + "\n")
-        self.writer.copy("data/log.jsonl", self.source.leaves_path)
-        self.write_export(cp)
+        leaves = list(self.source.leaves())
+        self.write_export(cp, leaves)
         ids = write_tiles(
             self.writer,
-            self.source.leaves(),
+            leaves,
             cp["size"],
             self.source.checkpoint.root_hash,
             under="data/",
@@ -477,8 +480,12 @@ class SiteBuilder:
                 publish(f"data/reports/{tidy.name}.csv", tidy.to_csv(), len(tidy.rows))
         return files
 
-    def write_export(self, cp: dict[str, Any]) -> None:
-        """``data/export/``: the log at this checkpoint in the export layout, for ``ledger verify --export``."""
+    def write_export(self, cp: dict[str, Any], leaves: list[bytes]) -> None:
+        """``data/export/``: the log at this checkpoint in the export layout, for ``ledger verify --export``.
+
+        Its ``log.jsonl`` is published compressed (``log.jsonl.gz``, see
+        ``public_site.log_download``): the entry bundles hold the leaves in full.
+        """
         from ledger.export_layout import LOG_FILE, pinned_export_files
 
         files = pinned_export_files(
@@ -486,7 +493,7 @@ class SiteBuilder:
         )
         for name, text in files.items():
             self.writer.write(f"data/export/{name}", text)
-        self.writer.link(f"data/export/{LOG_FILE}", "data/log.jsonl")
+        write_compressed_log(self.writer, f"data/export/{LOG_FILE}{COMPRESSED}", leaves)
 
     def write_charts(self, language: Language, env: Environment) -> None:
         fmt = Formatter(language)

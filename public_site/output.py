@@ -19,16 +19,19 @@ parent ``merge``s the parts before ``finish``.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import os
 import shutil
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 STATE_FILE = ".site-state.json"
+PARTS = "parts:"
+"""How the manifest marks a file written in parts (``SiteWriter.write_parts``)."""
 
 
 @dataclass(frozen=True)
@@ -132,8 +135,63 @@ class SiteWriter:
         self._record(relative, f"key:{key}", path)
         return True
 
+    def write_parts(self, relative: str, parts: Sequence[tuple[str, Callable[[], bytes]]]) -> bool:
+        """Write the concatenation of ``parts`` (each a key and what produces its bytes); return whether written.
+
+        For a large file that only grows at its end (the compressed log): the
+        manifest records each part's key and where it ends, so a rebuild keeps
+        the bytes of the leading parts whose keys are unchanged, read back from
+        the file the last build wrote (when it is still that file), and
+        produces only the parts after them.
+        """
+        path = self._target(relative)
+        keys = [key for key, _ in parts]
+        if any(not key or set(key) & set("@, ") for key in keys):
+            raise ValueError(f"a part key of {relative} is empty or holds '@', ',' or a space")
+        kept: list[tuple[str, int]] = []
+        previous = self._previous.get(relative, "")
+        if previous.startswith(PARTS) and self.as_last_written(relative):
+            recorded = [
+                part.partition("@") for part in previous.partition(" ")[0][len(PARTS) :].split(",")
+            ]
+            for key, (old_key, _, old_end) in zip(keys, recorded, strict=False):
+                if old_key != key:
+                    break
+                kept.append((key, int(old_end)))
+            if len(kept) == len(parts) == len(recorded):
+                self._current[relative] = previous
+                self.unchanged += 1
+                return False
+        self.written += 1
+        ends = list(kept)
+        temporary = f"{path}.{os.getpid()}.partial"
+        try:
+            with open(temporary, "wb") as handle:
+                if kept:
+                    with open(path, "rb") as old:
+                        remaining = kept[-1][1]
+                        while remaining:
+                            block = old.read(min(remaining, 1 << 20))
+                            if not block:
+                                raise ValueError(f"{relative} was cut short while it was read")
+                            handle.write(block)
+                            remaining -= len(block)
+                end = kept[-1][1] if kept else 0
+                for key, produce in parts[len(kept) :]:
+                    data = produce()
+                    handle.write(data)
+                    end += len(data)
+                    ends.append((key, end))
+            os.replace(temporary, path)
+        except BaseException:
+            with contextlib.suppress(FileNotFoundError):
+                os.remove(temporary)
+            raise
+        self._record(relative, PARTS + ",".join(f"{key}@{end}" for key, end in ends), path)
+        return True
+
     def copy(self, relative: str, source: Path) -> bool:
-        """Copy a file (fonts, the full log) into the site, unless unchanged."""
+        """Copy a file (fonts, scripts) into the site, unless unchanged."""
         digest = file_digest(source)
         path = self._target(relative)
         if self._is_current(relative, digest, path):
@@ -142,28 +200,6 @@ class SiteWriter:
         shutil.copyfile(source, temporary)
         os.replace(temporary, path)
         self._record(relative, digest, path)
-        return True
-
-    def link(self, relative: str, existing: str) -> bool:
-        """Publish the file already written at ``existing`` under ``relative`` too, stored once (a hard link).
-
-        Where the file system has no hard links, the file is copied.
-        """
-        recorded = self._current[existing].partition(" ")[0]  # its digest, without its stamp
-        path = self._target(relative)
-        source = os.path.join(self.root, existing)
-        if self._is_current(relative, recorded, path):
-            if os.path.samefile(source, path):
-                return False
-            self.unchanged -= 1
-            self.written += 1
-        temporary = f"{path}.{os.getpid()}.partial"
-        try:
-            os.link(source, temporary)
-        except OSError:
-            shutil.copyfile(source, temporary)
-        os.replace(temporary, path)
-        self._record(relative, recorded, path)
         return True
 
     def begin_part(self) -> None:

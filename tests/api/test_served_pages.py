@@ -10,6 +10,8 @@ addresses keep their problem+json answers.
 
 from __future__ import annotations
 
+import gzip
+import json
 import os
 import re
 import subprocess
@@ -83,6 +85,17 @@ def test_an_existing_site_page_is_served_as_it_was_built(client: TestClient) -> 
     answer = client.get("/ur/index.html")
     assert answer.status_code == 200
     assert '<html lang="ur" dir="rtl">' in answer.text and "صفحہ نہیں ملا" not in answer.text
+
+
+def test_the_compressed_log_is_served_as_a_gzip_file_that_gives_back_the_log(
+    client: TestClient,
+) -> None:
+    answer = client.get("/data/export/log.jsonl.gz")
+    assert answer.status_code == 200
+    assert answer.headers["content-type"] == "application/gzip"
+    assert "content-encoding" not in answer.headers  # the file itself, not a compressed transfer
+    lines = gzip.decompress(answer.content).splitlines()
+    assert len(lines) == json.loads(client.get("/data/manifest.json").text)["tree_size"] > 0
 
 
 @pytest.mark.parametrize("path", ["/v1/no-such-thing", "/v1", "/v1/reports/groups/extra"])

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gzip
 import json
 import re
 from pathlib import Path
@@ -215,7 +216,8 @@ def test_a_ledger_grown_past_its_checkpoint_is_published_as_of_the_checkpoint(
     assert manifest["tree_size"] == 2 and manifest["root"] == checkpoint.root.hex()
     assert (tmp_path / "site" / "en" / "groups" / "g-1.html").exists()
     assert not (tmp_path / "site" / "en" / "groups" / "g-2.html").exists()
-    assert "Unsigned Yet" not in (tmp_path / "site" / "data" / "log.jsonl").read_text("utf-8")
+    log = gzip.decompress((tmp_path / "site" / "data" / "export" / "log.jsonl.gz").read_bytes())
+    assert len(log.splitlines()) == 2 and b"Unsigned Yet" not in log
 
 
 def test_a_site_built_from_an_export_matches_the_site_built_from_the_ledger(
@@ -242,12 +244,13 @@ def test_a_site_built_from_an_export_matches_the_site_built_from_the_ledger(
         "en/feed.xml",
         "ur/feed.xml",
         "data/checkpoint",
-        "data/log.jsonl",
     ):
         ours = (tmp_path / "site" / page).read_text("utf-8")
         assert without_signing_time(ours) == without_signing_time(
             (hostile_site["out"] / page).read_text("utf-8")
         ), page
+    log = "data/export/log.jsonl.gz"
+    assert (tmp_path / "site" / log).read_bytes() == (hostile_site["out"] / log).read_bytes()
 
 
 def test_cli_builds_the_site_and_refuses_a_ledger_without_checkpoint(
@@ -266,17 +269,31 @@ def test_cli_builds_the_site_and_refuses_a_ledger_without_checkpoint(
 
 
 def test_the_sites_export_passes_the_check_the_downloads_page_tells_readers_to_run(
-    hostile_site: dict[str, Any],
+    hostile_site: dict[str, Any], tmp_path: Path
 ) -> None:
+    """The five files the Downloads page lists, with log.jsonl.gz decompressed as it says, pass
+    ``ledger verify --export``; decompressed, the log is the leaves of the entry bundles, in order."""
     from ledger.export_layout import check_export
 
     export = hostile_site["out"] / "data" / "export"
-    checked = check_export(export)
+    downloads = (hostile_site["out"] / "en" / "downloads.html").read_text("utf-8")
+    names = ("log.jsonl.gz", "checkpoints.txt", "checkpoint", "log.vkey", "manifest.json")
+    assert sorted(p.name for p in export.iterdir()) == sorted(names)
+    for name in names:
+        assert f'data/export/{name}"' in downloads, name
+    assert "gunzip log.jsonl.gz" in downloads
+    copy = tmp_path / "downloaded"
+    copy.mkdir()
+    for name in names[1:]:
+        (copy / name).write_bytes((export / name).read_bytes())
+    (copy / "log.jsonl").write_bytes(gzip.decompress((export / "log.jsonl.gz").read_bytes()))
+    checked = check_export(copy)
     assert checked.ok, [str(p) for p in checked.report.problems]
     assert checked.report.checkpoints == 1 and checked.checkpoint_size == checked.report.events > 0
-    downloads = (hostile_site["out"] / "en" / "downloads.html").read_text("utf-8")
-    for name in ("log.jsonl", "checkpoints.txt", "checkpoint", "log.vkey", "manifest.json"):
-        assert f'data/export/{name}"' in downloads, name
+    leaves = (copy / "log.jsonl").read_bytes().splitlines()
+    bundles = sorted((hostile_site["out"] / "data" / "tile" / "entries").rglob("*"))
+    in_bundles = b"".join(p.read_bytes() for p in bundles if p.is_file())
+    assert in_bundles == entry_bundle(leaves)
 
 
 def test_every_ui_string_has_an_urdu_translation() -> None:

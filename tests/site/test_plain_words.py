@@ -11,6 +11,7 @@ both test sites, in both languages; the last tests show it saying no.
 
 from __future__ import annotations
 
+import gzip
 import json
 import re
 import typing
@@ -65,7 +66,8 @@ def closed_fields() -> set[tuple[str, str]]:
 
 
 def recorded_values(log: Path) -> set[str]:
-    """Every text recorded in the public data of the city's statements, except codes."""
+    """Every text recorded in the public data of the city's statements (``log``: the site's
+    compressed log), except codes."""
     closed = closed_fields()
     values: set[str] = set()
 
@@ -76,7 +78,7 @@ def recorded_values(log: Path) -> set[str]:
             for item in value:
                 add(item)
 
-    for line in log.read_text("utf-8").splitlines():
+    for line in gzip.decompress(log.read_bytes()).decode("utf-8").splitlines():
         statement = json.loads(line)
         if statement["type"].startswith(GOVERNANCE):
             continue
@@ -172,7 +174,7 @@ def scan(page: str, *, urdu: bool, allowed: Allowed, methodology: bool) -> list[
 
 
 def site_problems(out: Path) -> dict[str, list[str]]:
-    allowed = recorded_values(out / "data" / "log.jsonl")
+    allowed = recorded_values(out / "data" / "export" / "log.jsonl.gz")
     manifest = json.loads((out / "data" / "manifest.json").read_text("utf-8"))
     allowed |= {manifest["origin"], (out / "data" / "log.vkey").read_text("utf-8").strip()}
     recorded = Allowed(allowed)
