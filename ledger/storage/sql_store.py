@@ -434,7 +434,9 @@ class Store:
         for index, event_id, digest, kind, recorder, occurred, aggregate, number in self._stream(
             query, {"size": size}
         ):
-            yield LeafRow(index, event_id, bytes(digest), kind, recorder, occurred, aggregate, number)
+            yield LeafRow(
+                index, event_id, bytes(digest), kind, recorder, occurred, aggregate, number
+            )
 
     def _stream(self, query: str, params: dict[str, Any]) -> Iterator[Any]:
         """The rows of a plain query, a page at a time, as the driver returns them.
@@ -641,7 +643,9 @@ class Store:
             return None
         table = saved_reports_table
         with self.engine.connect() as conn:
-            row = conn.execute(select(table.c.key, table.c.body).where(table.c.name == name)).first()
+            row = conn.execute(
+                select(table.c.key, table.c.body).where(table.c.name == name)
+            ).first()
         return None if row is None else (str(row[0]), bytes(row[1]))
 
     def save_report(self, name: str, key: str, body: bytes) -> bool:

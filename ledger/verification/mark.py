@@ -136,10 +136,10 @@ class Mark:
             parts = line.split(" ")
             if len(parts) != 4 or parts[0] != "report" or not _REPORT_NAME.fullmatch(parts[1]):
                 return None
-            key, digest = _unb64(parts[2]), _unb64(parts[3])
-            if key is None or digest is None:
+            inputs, body = _unb64(parts[2]), _unb64(parts[3])
+            if inputs is None or body is None:
                 return None
-            reports.append(VouchedReport(parts[1], key, digest))
+            reports.append(VouchedReport(parts[1], inputs, body))
         origin, size, root, events, rows, snapshot = values
         digests = [_unb64(v) for v in (root, rows, snapshot)]
         if not (_decimal(size) and _decimal(events)) or any(d is None for d in digests):

@@ -233,7 +233,9 @@ def test_every_report_printed_from_its_saved_body_is_what_computing_it_prints(
     ]
     computed = {tuple(v): report(db, None, *v) for v in views}  # no key: always computed
     for name in REPORT_NAMES:  # the key holder computes each once and saves it
-        assert json.loads(report(db, keys, name, "--json")) == json.loads(computed[(name, "--json")])
+        assert json.loads(report(db, keys, name, "--json")) == json.loads(
+            computed[(name, "--json")]
+        )
     holder = Ledger.open(str(db), log_key=shared_keyring.log_key())
     holder.verify_before_acting()
     for name in REPORT_NAMES:
