@@ -131,7 +131,10 @@ class FactsProjection(Projection[Any]):
             # its snapshot is as good as ours, and nothing is counted twice.
             pass
         else:
-            self.saved = (self.base, state, position)
+            # several snapshots may be saved in one catch-up: the chain starts from the
+            # base the facts were loaded from, which is the one a mark can vouch for
+            first = self.saved[0] if self.saved is not None else self.base
+            self.saved = (first, state, position)
             row = StoredReportSnapshot(state, position, self.facts.count, position)
             self.base = snapshot_digest(row)
         self.position = self._unsaved.notification_id

@@ -27,6 +27,7 @@ from typer.testing import CliRunner
 from cli.main import app
 from ledger.keyring import Keyring
 from ledger.log.note import parse_note
+from ledger.projections import runner as facts_runner
 from ledger.projections import saved
 from ledger.projections.report_names import REPORT_NAMES
 from ledger.projections.service import Reports
@@ -169,6 +170,25 @@ def test_a_snapshot_the_key_holder_saved_is_named_in_the_mark_and_not_refolded(
     found = check_with_mark(ledger.store, keyring.log_key())
     assert found is not None and found[0].ok
     assert found[1].snapshot == found[1].trusted_snapshot  # compared by digest, not refolded
+
+
+@pytest.mark.postgres
+def test_snapshots_saved_one_after_another_in_one_catch_up_are_named_in_the_mark(
+    ledger: Ledger,
+    keyring: Keyring,
+    recorder: Recorder,
+    clock: Clock,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    grow(ledger, recorder, clock, 9)
+    monkeypatch.setattr(facts_runner, "SNAPSHOT_EVERY", 3)  # a snapshot every 3 statements
+    holder = key_holder(ledger, keyring, clock)
+    catch_up = Reports(holder)._runner  # noqa: SLF001
+    assert catch_up is not None and catch_up.projection.position == 10
+    holder.close()
+    row = ledger.store.stored_report_snapshot()
+    assert row is not None and row.notification_id == 10
+    assert stored_mark(ledger).snapshot == snapshot_digest(row)
 
 
 @pytest.mark.postgres
