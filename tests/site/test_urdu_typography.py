@@ -12,6 +12,7 @@ browser's own fonts, neither overlap nor leave their chart.
 
 from __future__ import annotations
 
+import re
 import shutil
 from pathlib import Path
 from typing import Any
@@ -261,3 +262,20 @@ def test_urdu_dates_times_and_digits_follow_one_convention() -> None:
     assert (urdu.stop, urdu.comma, urdu.semicolon) == ("۔", "،", "؛")
     english = Formatter(LANGUAGES[0])
     assert english.moment("2026-03-07T19:00:07Z") == "Mar 7, 2026, 7:00:07\u202fPM UTC"
+
+
+LATIN_BETWEEN_URDU = re.compile(r"[\u0600-\u06ff][)\d]*[;,.] [\d(,]*\s?[\u0600-\u06ff]")
+"""A Latin semicolon, comma or full stop set between two Urdu words (or their figures)."""
+
+
+def test_urdu_sentences_the_site_writes_use_urdu_punctuation(hostile_site: dict[str, Any]) -> None:
+    pages = sorted((hostile_site["out"] / "ur").rglob("*.html"))
+    assert pages, "no Urdu page was built"
+    found = {}
+    for page in pages:
+        text = re.sub(r"<[^>]+>", "", page.read_text("utf-8"))
+        hits = LATIN_BETWEEN_URDU.findall(text)
+        if hits:
+            found[page.name] = hits[:3]
+    assert not found, found
+    assert LATIN_BETWEEN_URDU.search("ہفتے; گروہ") and not LATIN_BETWEEN_URDU.search("ہفتے؛ گروہ")
