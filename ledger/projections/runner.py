@@ -52,14 +52,19 @@ def _encode(facts: Facts) -> bytes:
     return zlib.compress(json.dumps(facts.to_state(), separators=(",", ":")).encode("utf-8"), 1)
 
 
+def _row_digest(state: bytes, position: int, tree_size: int) -> bytes:
+    """The digest a mark names for the snapshot row holding ``state`` at ``position``, tracked there."""
+    from ledger.verification.digest import snapshot_digest
+
+    return snapshot_digest(StoredReportSnapshot(state, position, tree_size, position))
+
+
 def _load(view: ReportSnapshots, application_name: str) -> tuple[Facts, int, bytes] | None:
     """The stored facts, the notification id they reflect and the digest of the row read.
 
     An older format is dropped. The digest is the one a verified-through mark
     names for that row (``ledger.verification.digest.snapshot_digest``).
     """
-    from ledger.verification.digest import snapshot_digest
-
     loaded = view.load(application_name)
     if loaded is None:
         return None
@@ -73,8 +78,7 @@ def _load(view: ReportSnapshots, application_name: str) -> tuple[Facts, int, byt
             return None
         try:
             facts = Facts.from_state(state)
-            row = StoredReportSnapshot(loaded[0], loaded[1], facts.count, loaded[1])
-            return facts, loaded[1], snapshot_digest(row)
+            return facts, loaded[1], _row_digest(loaded[0], loaded[1], facts.count)
         except UNFIT as exc:
             raise TamperDetected(
                 f"the report snapshot at position {loaded[1]} is inconsistent:"
@@ -118,8 +122,6 @@ class FactsProjection(Projection[Any]):
 
     def snapshot(self) -> None:
         """Persist the facts with the last processed position, if anything is unsaved."""
-        from ledger.verification.digest import snapshot_digest
-
         if self._unsaved is None:
             return
         state = _encode(self.facts)
@@ -135,8 +137,7 @@ class FactsProjection(Projection[Any]):
             # base the facts were loaded from, which is the one a mark can vouch for
             first = self.saved[0] if self.saved is not None else self.base
             self.saved = (first, state, position)
-            row = StoredReportSnapshot(state, position, self.facts.count, position)
-            self.base = snapshot_digest(row)
+            self.base = _row_digest(state, position, self.facts.count)
         self.position = self._unsaved.notification_id
         self._unsaved = None
         self._since_snapshot = 0
