@@ -84,6 +84,9 @@ def test_a_skew_the_charter_agrees_with_is_accepted(
         sqlite_ledger.store.url, keyring, clock, max_clock_skew=MAX_CLOCK_SKEW_SECONDS
     )
     with TestClient(create_app(settings)) as client:
+        # the server signs its first checkpoint in the background once it started
+        signer = client.app.state.signer  # type: ignore[attr-defined]
+        assert client.portal.call(signer.wait_for, 1, 60.0) is not None  # type: ignore[union-attr]
         assert client.get("/v1/checkpoint").status_code == 200
 
 
