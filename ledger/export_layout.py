@@ -24,13 +24,15 @@ and carries enough valid cosignatures, from every witness key given with
 
 from __future__ import annotations
 
+import gzip
 import json
+import zlib
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Final
 
-from ledger.errors import ExportRefused, LedgerError, NotFound
+from ledger.errors import ExportRefused, LedgerError, NotFound, TamperDetected
 from ledger.log.checkpoint import Checkpoint
 from ledger.log.cosignature import CosignatureVerifier
 from ledger.log.note import NoteVerifier, open_note, parse_note
@@ -47,6 +49,9 @@ if TYPE_CHECKING:
 NOTE_SEPARATOR = "\n\n"
 
 LOG_FILE: Final = "log.jsonl"
+COMPRESSED_LOG_FILE: Final = "log.jsonl.gz"
+"""``log.jsonl`` compressed with gzip (RFC 1952), as the public site publishes it
+(``data/export/``): every command that reads an export reads it in its place."""
 CHECKPOINTS_FILE: Final = "checkpoints.txt"
 CHECKPOINT_FILE: Final = "checkpoint"
 VKEY_FILE: Final = "log.vkey"
@@ -191,19 +196,61 @@ def split_notes(text: str) -> list[str]:
     return [n for n in notes if n.strip()]
 
 
+def log_file(directory: Path) -> Path:
+    """The export's log: ``log.jsonl``, or else ``log.jsonl.gz`` as the public site publishes it."""
+    plain, packed = directory / LOG_FILE, directory / COMPRESSED_LOG_FILE
+    return packed if not plain.is_file() and packed.is_file() else plain
+
+
+class LogLines:
+    """The leaves of ``log.jsonl`` (or ``log.jsonl.gz``) in log order, each without its newline.
+
+    Lines end at ``\\n`` only: a canonical statement may hold U+2028 or U+0085
+    (RFC 8785 leaves them unescaped), which text-mode splitting would take for
+    line ends. A compressed log that stops decompressing ends the lines early
+    and says why in ``damage``, so that a check can name it among its problems.
+    """
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self.damage: str | None = None
+        """Why the compressed log could not be read to its end (None when it could)."""
+        self.ends_with_newline = True
+        """Whether the last line read ended with a newline (an empty log does)."""
+
+    def __iter__(self) -> Iterator[bytes]:
+        compressed = self.path.name.endswith(".gz")
+        try:
+            handle = gzip.open(self.path, "rb") if compressed else self.path.open("rb")
+        except OSError as exc:
+            raise NotFound(f"cannot read {self.path}: {exc.strerror}") from exc
+        count = 0
+        with handle:
+            try:
+                for raw in handle:
+                    count += 1
+                    self.ends_with_newline = raw.endswith(b"\n")
+                    yield raw[:-1] if self.ends_with_newline else raw
+            except (OSError, EOFError, zlib.error) as exc:
+                if not compressed:
+                    raise NotFound(f"cannot read {self.path}: {exc}") from exc
+                self.damage = (
+                    f"{self.path.name} cannot be decompressed after line {count}"
+                    f" ({exc}): the download is damaged or cut short; download it again"
+                )
+
+
 def read_log(path: Path) -> Iterator[bytes]:
-    """The leaves of an export's ``log.jsonl`` in log order, each without its line's newline."""
-    try:
-        handle = path.open("rb")
-    except OSError as exc:
-        raise NotFound(f"cannot read {path}: {exc.strerror}") from exc
-    with handle:
-        for raw in handle:
-            yield raw.rstrip(b"\n")
+    """The leaves of an export's log (``log.jsonl`` or ``log.jsonl.gz``) in log order,
+    each without its line's newline; a damaged compressed log is refused."""
+    lines = LogLines(path)
+    yield from lines
+    if lines.damage is not None:
+        raise TamperDetected(lines.damage)
 
 
-def _export_leaves(path: Path) -> Iterator[tuple[StoredLeaf, str]]:
-    for index, leaf in enumerate(read_log(path)):
+def _export_leaves(lines: LogLines) -> Iterator[tuple[StoredLeaf, str]]:
+    for index, leaf in enumerate(lines):
         try:
             text = leaf.decode("utf-8")
         except UnicodeDecodeError:
@@ -292,11 +339,15 @@ def check_export(
     notes = _read_notes(directory / CHECKPOINTS_FILE)
     captured: list[Replayer] = []
     report = VerifyReport()
-    if (directory / LOG_FILE).is_file():
-        report = _replay(directory, notes, progress, captured)
-        if not _ends_with_newline(directory / LOG_FILE):
+    log = log_file(directory)
+    if log.is_file():
+        lines = LogLines(log)
+        report = _replay(lines, notes, progress, captured)
+        if lines.damage is not None:
+            problems.append(("log", lines.damage))
+        elif not lines.ends_with_newline:
             problems.append(
-                ("log", f"{LOG_FILE} does not end with a newline: the copy was cut short")
+                ("log", f"{log.name} does not end with a newline: the copy was cut short")
             )
     checked = CheckedExport(report, _check_cosigned(directory, witness_vkeys))
     registry = captured[0].world.registry() if captured else None
@@ -370,6 +421,16 @@ def _check_layout(
             ("layout", f"{MANIFEST_FILE} lists {name!r}, which is no file of an export")
         )
     present = {path.name for path in directory.iterdir()}
+    if COMPRESSED_LOG_FILE in present:  # the log as the public site publishes it
+        if LOG_FILE in present:
+            problems.append(
+                (
+                    "layout",
+                    f"both {LOG_FILE} and {COMPRESSED_LOG_FILE} are in the export directory:"
+                    f" keep one (`gunzip {COMPRESSED_LOG_FILE}` replaces it with {LOG_FILE})",
+                )
+            )
+        present = (present - {COMPRESSED_LOG_FILE}) | {LOG_FILE}
     for name in sorted(expected - present):
         problems.append(("missing", f"{name} is missing from the export"))
     for name in sorted(present - allowed):
@@ -385,15 +446,15 @@ def _read_notes(path: Path) -> list[str]:
 
 
 def _replay(
-    directory: Path, notes: list[str], progress: Progress | None, captured: list[Replayer]
+    lines: LogLines, notes: list[str], progress: Progress | None, captured: list[Replayer]
 ) -> VerifyReport:
-    """Replay log.jsonl and checkpoints.txt; problems at a position name the line."""
+    """Replay the log and checkpoints.txt; problems at a position name the line."""
     from ledger.verification.replay import Problem, verify_leaves
 
     # The replayer is taken from verify_leaves' after-checking hook: the registry it
     # rebuilt is the only source of the log key and origin this check trusts.
     report = verify_leaves(
-        _export_leaves(directory / LOG_FILE),
+        _export_leaves(lines),
         notes,
         progress=progress,
         after=lambda replayer, _tree: captured.append(replayer),
@@ -403,22 +464,14 @@ def _replay(
         if problem.kind in ("checkpoint", "consistency"):
             where = f"{CHECKPOINTS_FILE}: "
         elif problem.leaf_index is not None:
-            where = f"{LOG_FILE} line {problem.leaf_index + 1}: "
+            where = f"{lines.path.name} line {problem.leaf_index + 1}: "
         else:
-            where = f"{LOG_FILE}: "
+            where = f"{lines.path.name}: "
         located.append(
             Problem(problem.kind, where + problem.message, problem.leaf_index, problem.event_id)
         )
     report.problems = located
     return report
-
-
-def _ends_with_newline(path: Path) -> bool:
-    with path.open("rb") as handle:
-        if handle.seek(0, 2) == 0:
-            return True
-        handle.seek(-1, 2)
-        return handle.read(1) == b"\n"
 
 
 def _verified_checkpoint(note: str, registry: Registry, tree: MerkleTree) -> int | None:

@@ -48,7 +48,7 @@ from public_site.filters import Filters, View, by_group_outcome_month
 from public_site.fonts import font_files, stylesheet
 from public_site.i18n import LANGUAGES, Formatter, Language, translations
 from public_site.labels import N_
-from public_site.log_download import COMPRESSED, write_compressed_log
+from public_site.log_download import write_compressed_log
 from public_site.methodology import METHODOLOGY, render_methodology, translation_of
 from public_site.output import SiteWriter, WrittenPart, inputs_digest
 from public_site.pages import SiteData, file_slug, iter_group_ids
@@ -486,14 +486,14 @@ class SiteBuilder:
         Its ``log.jsonl`` is published compressed (``log.jsonl.gz``, see
         ``public_site.log_download``): the entry bundles hold the leaves in full.
         """
-        from ledger.export_layout import LOG_FILE, pinned_export_files
+        from ledger.export_layout import COMPRESSED_LOG_FILE, pinned_export_files
 
         files = pinned_export_files(
             cp["note"], cp["origin"], cp["size"], cp["root_hex"], cp["vkey"]
         )
         for name, text in files.items():
             self.writer.write(f"data/export/{name}", text)
-        write_compressed_log(self.writer, f"data/export/{LOG_FILE}{COMPRESSED}", leaves)
+        write_compressed_log(self.writer, f"data/export/{COMPRESSED_LOG_FILE}", leaves)
 
     def write_charts(self, language: Language, env: Environment) -> None:
         fmt = Formatter(language)

@@ -30,7 +30,7 @@ from typing import TYPE_CHECKING
 from ledger.errors import NotFound, ProofError, SiteSourceError
 from ledger.export_layout import (
     CHECKPOINT_FILE,
-    LOG_FILE,
+    log_file,
     read_log,
     require_export,
     write_pinned_log,
@@ -184,7 +184,7 @@ def open_export_source(
     checkpoint = check_checkpoint(note, vkey)
     # A passing check replayed every line and found the checkpoint's root among them.
     scratch: Path | None = None
-    leaves_path = directory / LOG_FILE
+    leaves_path = log_file(directory)
     if checked.report.events > checkpoint.size:
         scratch = Path(tempfile.mkdtemp(prefix="ledger-site-"))
         leaves_path = write_pinned_log(scratch, read_log(leaves_path), checkpoint.size, note, vkey)

@@ -20,7 +20,7 @@ from pathlib import Path
 import typer
 
 from ledger.errors import ExportRefused
-from ledger.export_layout import CheckedExport, require_export
+from ledger.export_layout import CheckedExport, log_file, read_log, require_export
 
 __all__ = ["ExportRefused", "restore"]
 
@@ -39,7 +39,8 @@ def restore(directory: Path, db: str) -> CheckedExport:
             raise ExportRefused(
                 f"{db} already holds {ledger.size} events: restore into an empty database"
             )
-        lines = (directory / "log.jsonl").read_text("utf-8").splitlines()
+        # lines end at "\n" only: a statement may hold U+2028, which splitlines() splits at
+        lines = [leaf.decode("utf-8") for leaf in read_log(log_file(Path(directory)))]
         # One batch: the restore is all or nothing, like the check before it.
         import_lines(ledger, enumerate(lines, start=1), batch_size=max(1000, len(lines)))
         if ledger.root() != checked.report.root:

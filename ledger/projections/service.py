@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from ledger.errors import ExportRefused, LedgerError, TamperDetected
-from ledger.export_layout import CHECKPOINT_FILE, LOG_FILE, VKEY_FILE, read_log
+from ledger.export_layout import CHECKPOINT_FILE, LOG_FILE, VKEY_FILE, log_file, read_log
 from ledger.log.merkle import MerkleTree, leaf_hash
 from ledger.projections import cases
 from ledger.projections.analysis import Analysis, group_detail
@@ -157,18 +157,19 @@ class Reports:
         at its position (see ``statements_from_export``).
         """
         directory = Path(directory)
-        if not (directory / LOG_FILE).exists():
+        log = log_file(directory)
+        if not log.exists():
             raise ExportRefused(f"{directory} is not an export (no {LOG_FILE})")
         hashes: list[bytes] = []
         facts = Facts()
         with bulk():
-            for statement, _leaf, digest in statements_from_export(directory / LOG_FILE, verified):
+            for statement, _leaf, digest in statements_from_export(log, verified):
                 hashes.append(digest)
                 try:
                     facts.apply(statement)
                 except (LedgerError, LookupError) as exc:
                     raise TamperDetected(
-                        f"{directory / LOG_FILE} line {len(hashes)}: the ledger's rules would not"
+                        f"{log} line {len(hashes)}: the ledger's rules would not"
                         f" have recorded this {statement['type']}: {exc}"
                     ) from exc
                 if progress is not None and len(hashes) % 1000 == 0:

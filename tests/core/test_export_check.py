@@ -15,44 +15,19 @@ from typing import Any
 
 import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
-from typer.testing import CliRunner
 
-from cli.main import app
 from ledger.errors import ExportRefused
 from ledger.export_layout import check_export, split_notes
 from ledger.log.note import NoteSigner, parse_note, sign_note
+from tests.core.exports import make_export, run
 
-runner = CliRunner()
 HEAD = {"head": "H-1", "term_start": "2026-03-01T00:00:00Z", "reason": "appointed"}
-
-
-def run(*args: str, keys: Path) -> Any:
-    result = runner.invoke(app, list(args), env={"LEDGER_KEYS": str(keys)})
-    result.said = " ".join(result.output.split())
-    return result
 
 
 @pytest.fixture(scope="module")
 def good_export(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """An export with two signed checkpoints (after init, and after one more statement)."""
-    base = tmp_path_factory.mktemp("export-check")
-    keys, db = base / "keys", str(base / "ledger.db")
-    assert run("init", "--db", db, "--keys", str(keys), keys=keys).exit_code == 0
-    recorded = run(
-        "record",
-        "head.appointed",
-        "--db",
-        db,
-        "--as",
-        "committee",
-        "--data",
-        json.dumps(HEAD),
-        keys=keys,
-    )
-    assert recorded.exit_code == 0, recorded.output
-    assert run("checkpoint", "--db", db, keys=keys).exit_code == 0
-    assert run("export", str(base / "export"), "--db", db, keys=keys).exit_code == 0
-    return base / "export"
+    return make_export(tmp_path_factory.mktemp("export-check"), "head.appointed", "committee", HEAD)
 
 
 @pytest.fixture

@@ -271,8 +271,9 @@ def test_cli_builds_the_site_and_refuses_a_ledger_without_checkpoint(
 def test_the_sites_export_passes_the_check_the_downloads_page_tells_readers_to_run(
     hostile_site: dict[str, Any], tmp_path: Path
 ) -> None:
-    """The five files the Downloads page lists, with log.jsonl.gz decompressed as it says, pass
-    ``ledger verify --export``; decompressed, the log is the leaves of the entry bundles, in order."""
+    """The five files the Downloads page lists pass ``ledger verify --export`` as they are
+    downloaded, and again with log.jsonl.gz decompressed; decompressed, the log is the leaves
+    of the entry bundles, in order."""
     from ledger.export_layout import check_export
 
     export = hostile_site["out"] / "data" / "export"
@@ -284,12 +285,19 @@ def test_the_sites_export_passes_the_check_the_downloads_page_tells_readers_to_r
     assert "gunzip log.jsonl.gz" in downloads
     copy = tmp_path / "downloaded"
     copy.mkdir()
-    for name in names[1:]:
+    for name in names:
         (copy / name).write_bytes((export / name).read_bytes())
-    (copy / "log.jsonl").write_bytes(gzip.decompress((export / "log.jsonl.gz").read_bytes()))
+    as_downloaded = check_export(copy)
+    assert as_downloaded.ok, [str(p) for p in as_downloaded.report.problems]
+    (copy / "log.jsonl").write_bytes(gzip.decompress((copy / "log.jsonl.gz").read_bytes()))
+    (copy / "log.jsonl.gz").unlink()
     checked = check_export(copy)
     assert checked.ok, [str(p) for p in checked.report.problems]
     assert checked.report.checkpoints == 1 and checked.checkpoint_size == checked.report.events > 0
+    assert (as_downloaded.report.root, as_downloaded.report.events) == (
+        checked.report.root,
+        checked.report.events,
+    )
     leaves = (copy / "log.jsonl").read_bytes().splitlines()
     bundles = sorted((hostile_site["out"] / "data" / "tile" / "entries").rglob("*"))
     in_bundles = b"".join(p.read_bytes() for p in bundles if p.is_file())
