@@ -27,6 +27,7 @@ from __future__ import annotations
 import hashlib
 import json
 import multiprocessing
+import re
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -124,12 +125,34 @@ class BuildResult:
     kind of task (``log``, ``data``, ``pages``, ``cases``: summed over processes)."""
 
 
+OVERRIDES = {code: f"[U+{code:04X}]" for code in range(0x202A, 0x202F)}
+"""The bidi embeddings and overrides (LRE, RLE, PDF, LRO, RLO), each as its visible code.
+
+Inside a recorded value they reorder what follows, or reverse it letter by letter
+("evil" shows as "live"), so a page would show other words than the signed ones.
+The site shows them as their codes; the marks and isolates Urdu text uses (LRM,
+RLM, ALM, LRI, RLI, FSI, PDI) reverse nothing and are left. The downloads and the
+API keep every value byte for byte.
+"""
+_OVERRIDE = re.compile("[\u202a-\u202e]")
+
+
+def shown(value: Any) -> Any:
+    """What a template prints: any bidi embedding or override made visible (``OVERRIDES``)."""
+    if isinstance(value, str) and _OVERRIDE.search(value):
+        fixed = str(value).translate(OVERRIDES)
+        return Markup(fixed) if isinstance(value, Markup) else fixed
+    return value
+
+
 def make_environment(language: Language) -> Environment:
-    """A Jinja2 environment for one language: autoescape always on, the language's catalog installed."""
+    """A Jinja2 environment for one language: autoescape always on, the language's catalog
+    installed, bidi overrides in printed values shown as their codes (``shown``)."""
     env = Environment(
         loader=FileSystemLoader(str(TEMPLATES)),
         autoescape=True,
         undefined=StrictUndefined,
+        finalize=shown,
         extensions=["jinja2.ext.i18n"],
         trim_blocks=True,
         lstrip_blocks=True,

@@ -21,6 +21,8 @@ from tests.conftest import Clock, Recorder
 from tests.projections.signed_city import SignedCity
 
 HOSTILE_NAME = '<script>alert(1)</script>Lyari " onmouseover=alert(2) x="'
+HOSTILE_AREA = "Lyari <b>bold</b> \u202eevil\u202c"
+"""An area whose last word a browser would show reversed ("live"): the RLO override."""
 HOSTILE_REASON = '" onmouseover=alert(3) data-x="<img src=x onerror=alert(4)>'
 SEALED_VALUES = [
     "Sealed Name Qadir Baloch",
@@ -44,7 +46,7 @@ def record_hostile_city(ledger: Ledger, recorder: Recorder, clock: Clock) -> Sig
             "group": "lyari-front",
             "name": HOSTILE_NAME,
             "kind": "criminal_gang",
-            "area": "Lyari <b>bold</b>",
+            "area": HOSTILE_AREA,
             "affiliation": None,
         },
     )

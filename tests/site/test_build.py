@@ -18,7 +18,7 @@ from ledger.log.tiles import entry_bundle
 from ledger.service import Ledger
 from ledger.statements import event_id_of_leaf
 from public_site.build import FIGURE_PAGES, SECTION_PAGES, SECTIONS, build_site
-from public_site.i18n import LOCALE_DIR, translations
+from public_site.i18n import LANGUAGES, LOCALE_DIR, translations
 from public_site.source import open_export_source, open_ledger_source
 from tests.conftest import Recorder
 from tests.site.city import HOSTILE_NAME, HOSTILE_REASON, SEALED_VALUES, site_files
@@ -114,6 +114,36 @@ def test_hostile_names_and_reasons_are_escaped_everywhere(hostile_site: dict[str
     assert HOSTILE_NAME not in group_page
     case_page = (hostile_site["out"] / "en" / "cases" / "FIR-1.html").read_text("utf-8")
     assert HOSTILE_REASON not in case_page and "&lt;img src=x onerror=alert(4)&gt;" in case_page
+
+
+def test_a_bidi_override_is_shown_as_its_code_on_pages_and_kept_in_the_data(
+    hostile_site: dict[str, Any],
+) -> None:
+    """The hostile area ends with RLO "evil" PDF, which a browser would show as "live": every
+    page shows the two controls as their codes instead, while the log keeps the signed bytes."""
+    out = hostile_site["out"]
+    for path in site_files(out):
+        if path.suffix in (".html", ".xml", ".svg"):
+            text = path.read_text("utf-8")
+            assert not any("\u202a" <= ch <= "\u202e" for ch in text), path
+    group_page = (out / "ur" / "groups" / "lyari-front.html").read_text("utf-8")
+    assert "[U+202E]evil[U+202C]" in group_page
+    log = gzip.decompress((out / "data" / "export" / "log.jsonl.gz").read_bytes())
+    assert "\u202eevil\u202c".encode() in log
+
+
+def test_the_templates_print_marks_and_isolates_as_they_are_and_keep_markup_safe() -> None:
+    from markupsafe import Markup
+
+    from public_site.build import make_environment
+
+    env = make_environment(LANGUAGES[1])
+    template = env.from_string("<p>{{ text }}</p>{{ html }}")
+    marks = "\u200f\u200e\u061c \u2067x\u2069"
+    assert template.render(text=marks, html="") == f"<p>{marks}</p>"
+    assert template.render(text="a\u202db<", html=Markup("<i>\u202bc</i>")) == (
+        "<p>a[U+202D]b&lt;</p><i>[U+202B]c</i>"
+    )
 
 
 def test_nothing_sealed_is_published_by_the_hostile_city(hostile_site: dict[str, Any]) -> None:

@@ -29,6 +29,7 @@ from ledger.projections.report_names import REPORT_NAMES
 from ledger.vocabulary import load_all
 from ledger.vocabulary.base import VOCABULARY
 from public_site import labels
+from public_site.build import shown
 from public_site.i18n import translations
 
 SNAKE = re.compile(r"\b[a-z][a-z0-9]*(?:_[a-z0-9]+)+\b")
@@ -73,12 +74,12 @@ def recorded_values(log: Path) -> set[str]:
 
     def add(value: Any) -> None:
         if isinstance(value, str):
-            values.add(value.strip())
+            values.add(shown(value).strip())  # as a page prints it: bidi overrides as their codes
         elif isinstance(value, list):
             for item in value:
                 add(item)
 
-    for line in gzip.decompress(log.read_bytes()).decode("utf-8").splitlines():
+    for line in gzip.decompress(log.read_bytes()).splitlines():  # bytes: lines end at \n only
         statement = json.loads(line)
         if statement["type"].startswith(GOVERNANCE):
             continue
