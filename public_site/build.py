@@ -125,20 +125,24 @@ class BuildResult:
     kind of task (``log``, ``data``, ``pages``, ``cases``: summed over processes)."""
 
 
-OVERRIDES = {code: f"[U+{code:04X}]" for code in range(0x202A, 0x202F)}
-"""The bidi embeddings and overrides (LRE, RLE, PDF, LRO, RLO), each as its visible code.
+UNSEEN = [*range(0x00, 0x09), 0x0B, 0x0C, *range(0x0E, 0x20), *range(0x7F, 0xA0)]
+"""The control characters other than tab and the line ends: C0, DEL and C1."""
+OVERRIDES = {code: f"[U+{code:04X}]" for code in [*UNSEEN, *range(0x202A, 0x202F)]}
+"""Characters a page prints as their visible code, such as ``[U+202E]``.
 
-Inside a recorded value they reorder what follows, or reverse it letter by letter
-("evil" shows as "live"), so a page would show other words than the signed ones.
-The site shows them as their codes; the marks and isolates Urdu text uses (LRM,
-RLM, ALM, LRI, RLI, FSI, PDI) reverse nothing and are left. The downloads and the
-API keep every value byte for byte.
+The bidi embeddings and overrides (LRE, RLE, PDF, LRO, RLO): inside a recorded
+value they reorder what follows, or reverse it letter by letter ("evil" shows as
+"live"), so a page would read other words than the signed ones. The control
+characters (``UNSEEN``): a browser shows nothing or an empty box for them, and
+most are not allowed in XML (the feeds). The marks and isolates Urdu text uses
+(LRM, RLM, ALM, LRI, RLI, FSI, PDI) reverse nothing and are left. The downloads
+and the API keep every value byte for byte.
 """
-_OVERRIDE = re.compile("[\u202a-\u202e]")
+_OVERRIDE = re.compile("[" + "".join(re.escape(chr(code)) for code in OVERRIDES) + "]")
 
 
 def shown(value: Any) -> Any:
-    """What a template prints: any bidi embedding or override made visible (``OVERRIDES``)."""
+    """What a template prints: bidi overrides and control characters made visible (``OVERRIDES``)."""
     if isinstance(value, str) and _OVERRIDE.search(value):
         fixed = str(value).translate(OVERRIDES)
         return Markup(fixed) if isinstance(value, Markup) else fixed

@@ -21,8 +21,9 @@ from tests.conftest import Clock, Recorder
 from tests.projections.signed_city import SignedCity
 
 HOSTILE_NAME = '<script>alert(1)</script>Lyari " onmouseover=alert(2) x="'
-HOSTILE_AREA = "Lyari <b>bold</b> \u202eevil\u202c"
-"""An area whose last word a browser would show reversed ("live"): the RLO override."""
+HOSTILE_AREA = "Lyari <b>bold</b> \u202eevil\u202c\x1b[31m"
+"""An area whose last word a browser would show reversed ("live"), by the RLO override, and
+that ends with a terminal's escape sequence (ESC is not allowed in XML)."""
 HOSTILE_REASON = '" onmouseover=alert(3) data-x="<img src=x onerror=alert(4)>'
 SEALED_VALUES = [
     "Sealed Name Qadir Baloch",

@@ -116,20 +116,22 @@ def test_hostile_names_and_reasons_are_escaped_everywhere(hostile_site: dict[str
     assert HOSTILE_REASON not in case_page and "&lt;img src=x onerror=alert(4)&gt;" in case_page
 
 
-def test_a_bidi_override_is_shown_as_its_code_on_pages_and_kept_in_the_data(
+UNSEEN = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u202a-\u202e]")
+
+
+def test_a_bidi_override_or_control_is_shown_as_its_code_on_pages_and_kept_in_the_data(
     hostile_site: dict[str, Any],
 ) -> None:
-    """The hostile area ends with RLO "evil" PDF, which a browser would show as "live": every
-    page shows the two controls as their codes instead, while the log keeps the signed bytes."""
+    """The hostile area holds RLO "evil" PDF, which a browser would show as "live", then ESC:
+    every page shows them as their codes instead, while the log keeps the signed bytes."""
     out = hostile_site["out"]
     for path in site_files(out):
         if path.suffix in (".html", ".xml", ".svg"):
-            text = path.read_text("utf-8")
-            assert not any("\u202a" <= ch <= "\u202e" for ch in text), path
+            assert not UNSEEN.search(path.read_text("utf-8")), path
     group_page = (out / "ur" / "groups" / "lyari-front.html").read_text("utf-8")
-    assert "[U+202E]evil[U+202C]" in group_page
+    assert "[U+202E]evil[U+202C][U+001B][31m" in group_page
     log = gzip.decompress((out / "data" / "export" / "log.jsonl.gz").read_bytes())
-    assert "\u202eevil\u202c".encode() in log
+    assert json.dumps("\u202eevil\u202c\x1b[31m", ensure_ascii=False)[1:-1].encode() in log
 
 
 def test_the_templates_print_marks_and_isolates_as_they_are_and_keep_markup_safe() -> None:
@@ -143,6 +145,9 @@ def test_the_templates_print_marks_and_isolates_as_they_are_and_keep_markup_safe
     assert template.render(text=marks, html="") == f"<p>{marks}</p>"
     assert template.render(text="a\u202db<", html=Markup("<i>\u202bc</i>")) == (
         "<p>a[U+202D]b&lt;</p><i>[U+202B]c</i>"
+    )
+    assert template.render(text="\x00\ta\r\n\x85\x7f", html="") == (
+        "<p>[U+0000]\ta\r\n[U+0085][U+007F]</p>"
     )
 
 
