@@ -23,3 +23,10 @@ Feature: The public website tells a journalist whether promises were kept, equal
     Then the page says the event is valid
     When she changes the legal basis in the statement and verifies again
     Then the page says the event is invalid
+
+  Scenario: A journalist checks the site's copy of the log on her own computer
+    When she downloads the five files of the site's export as they are
+    And she runs "ledger verify --export" on the directory
+    Then it says the log is OK up to the site's checkpoint
+    When a download of the compressed log is cut short and she runs the check again
+    Then the check fails and names the damaged download

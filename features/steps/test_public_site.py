@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 from pytest_bdd import given, scenarios, then, when
+from typer.testing import CliRunner
 
+from cli.main import app
 from ledger.service import Ledger
 from public_site.build import build_site
 from public_site.source import open_ledger_source
@@ -131,3 +134,46 @@ def tamper(journalist: dict[str, Any]) -> None:
 @then("the page says the event is invalid")
 def says_invalid(journalist: dict[str, Any]) -> None:
     assert _result(journalist["page"]) == "invalid"
+
+
+EXPORT_FILES = ("log.jsonl.gz", "checkpoints.txt", "checkpoint", "log.vkey", "manifest.json")
+
+
+@when("she downloads the five files of the site's export as they are")
+def download_export(journalist: dict[str, Any], site: dict[str, Any], tmp_path: Path) -> None:
+    folder = tmp_path / "downloaded"
+    folder.mkdir()
+    for name in EXPORT_FILES:
+        with urllib.request.urlopen(site["url"] + f"data/export/{name}") as answer:
+            (folder / name).write_bytes(answer.read())
+    journalist["export"] = folder
+
+
+@when('she runs "ledger verify --export" on the directory')
+def run_verify(journalist: dict[str, Any]) -> None:
+    folder = journalist["export"]
+    journalist["verified"] = CliRunner().invoke(app, ["verify", "--export", str(folder)])
+
+
+@then("it says the log is OK up to the site's checkpoint")
+def says_ok(journalist: dict[str, Any], site: dict[str, Any]) -> None:
+    result = journalist["verified"]
+    said = " ".join(result.output.split())
+    size = site["checkpoint"].size
+    assert result.exit_code == 0, result.output
+    assert f"OK: {size} events" in said and f"latest at size {size}" in said
+
+
+@when("a download of the compressed log is cut short and she runs the check again")
+def cut_short(journalist: dict[str, Any]) -> None:
+    log = journalist["export"] / "log.jsonl.gz"
+    log.write_bytes(log.read_bytes()[: len(log.read_bytes()) // 2])
+    run_verify(journalist)
+
+
+@then("the check fails and names the damaged download")
+def names_damage(journalist: dict[str, Any]) -> None:
+    result = journalist["verified"]
+    said = " ".join(result.output.split())
+    assert result.exit_code == 5, result.output
+    assert "log.jsonl.gz cannot be decompressed" in said and "Traceback" not in result.output
