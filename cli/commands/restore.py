@@ -40,7 +40,7 @@ def restore(directory: Path, db: str) -> CheckedExport:
                 f"{db} already holds {ledger.size} events: restore into an empty database"
             )
         # lines end at "\n" only: a statement may hold U+2028, which splitlines() splits at
-        lines = [leaf.decode("utf-8") for leaf in read_log(log_file(Path(directory)))]
+        lines = [leaf.decode("utf-8") for leaf in read_log(log_file(directory))]
         # One batch: the restore is all or nothing, like the check before it.
         import_lines(ledger, enumerate(lines, start=1), batch_size=max(1000, len(lines)))
         if ledger.root() != checked.report.root:
