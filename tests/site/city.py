@@ -24,7 +24,9 @@ HOSTILE_NAME = '<script>alert(1)</script>Lyari " onmouseover=alert(2) x="'
 HOSTILE_AREA = "Lyari <b>bold</b> \u202eevil\u202c\x1b[31m"
 """An area whose last word a browser would show reversed ("live"), by the RLO override, and
 that ends with a terminal's escape sequence (ESC is not allowed in XML)."""
-HOSTILE_REASON = '" onmouseover=alert(3) data-x="<img src=x onerror=alert(4)>'
+HOSTILE_REASON = '" onmouseover=alert(3) data-x="<img src=x onerror=alert(4)> \u202elaw'
+"""Also on the case pages, whose entries are built outside the templates: its last word ends an
+RLO override."""
 SEALED_VALUES = [
     "Sealed Name Qadir Baloch",
     "42201-5555555-1",

@@ -130,6 +130,8 @@ def test_a_bidi_override_or_control_is_shown_as_its_code_on_pages_and_kept_in_th
             assert not UNSEEN.search(path.read_text("utf-8")), path
     group_page = (out / "ur" / "groups" / "lyari-front.html").read_text("utf-8")
     assert "[U+202E]evil[U+202C][U+001B][31m" in group_page
+    case_page = (out / "ur" / "cases" / "FIR-1.html").read_text("utf-8")
+    assert "[U+202E]law" in case_page  # an entry of the case's timeline
     log = gzip.decompress((out / "data" / "export" / "log.jsonl.gz").read_bytes())
     assert json.dumps("\u202eevil\u202c\x1b[31m", ensure_ascii=False)[1:-1].encode() in log
 
