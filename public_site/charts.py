@@ -258,9 +258,14 @@ def monthly_outcomes(
         # centred under their columns, must stay inside the drawing.
         month_labels = [truncate(x, f, (d.width - 2 * pad) / 3) for x in xs]
         label = max(text_width(x, f) for x in month_labels)
-        band = (d.width - left - pad) / len(xs)
-        left = max(left, pad + label / 2 - band / 2)
-        right = max(pad, pad + label / 2 - band / 2)
+        # Widening a margin narrows every column, which moves the first and last centres
+        # in again: the margins are widened until both labels fit (each step shrinks what
+        # is missing by the number of months, so a few dozen steps settle it).
+        start, right = left, pad
+        for _ in range(60):
+            band = (d.width - left - right) / len(xs)
+            left = max(start, pad + label / 2 - band / 2)
+            right = max(pad, pad + label / 2 - band / 2)
         band = (d.width - left - right) / len(xs)
         every = max(1, math.ceil((label + f) / band))
         d.plot = Box(left, top, d.width - left - right, height)

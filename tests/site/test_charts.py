@@ -399,6 +399,13 @@ def test_any_months_make_columns_inside_the_plot_and_labels_that_fit(
     check_chart(by_month(months, title), "m")
 
 
+def test_the_first_and_last_month_labels_stay_inside_when_both_margins_widen() -> None:
+    """Labels as wide as a third of the chart, on one to thirteen months: widening a margin
+    narrows the columns and moves the first and last labels in again."""
+    for count in range(1, 14):
+        check_chart(by_month([("0" * 38, {"kept": 1})] * count, "Months"), "m")
+
+
 @given(st.lists(st.tuples(NAMES, POINTS), max_size=12), TITLES)
 def test_any_curves_make_lines_inside_the_plot_and_labels_that_fit(
     curves: list[tuple[str, list[dict[str, Any]]]], title: str
