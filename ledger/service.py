@@ -10,7 +10,7 @@ state is restored from the database.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from uuid import UUID
@@ -586,6 +586,37 @@ class Ledger:
             assert stored is not None
             found.append(stored)
         return found
+
+    def verified_leaves(self, start: int = 0, end: int | None = None) -> Iterator[bytes]:
+        """The canonical leaves at positions ``start`` to ``end - 1`` (the verified size by
+        default), streamed from the store, each checked before it is handed out.
+
+        Only what the check before acting verified can be read: each leaf must
+        hash to the leaf hash of this process's verified tree at its position,
+        and every position must be there. Anything else is TamperDetected
+        naming the position: a published copy of the log is never made of
+        rows edited after the check.
+        """
+        end = self.verified_size if end is None else end
+        if not 0 <= start <= end <= self.verified_size:
+            raise ValueError(
+                f"need 0 <= start <= end <= {self.verified_size} (the verified size);"
+                f" got {start} and {end}"
+            )
+        hashes, store, expected = self._hashes, self.store, start
+        for index, state in store.leaf_states(start, end):
+            leaf = store.leaf_of_state(state) if index == expected else None
+            if leaf is None or leaf_hash(leaf) != hashes[expected]:
+                leaf = store.leaf_of_state(state, exact=True) if index == expected else None
+                if leaf is None or leaf_hash(leaf) != hashes[expected]:
+                    break
+            yield leaf
+            expected += 1
+        if expected < end:
+            raise TamperDetected(
+                f"log position {expected}: the stored statement is not the leaf the check before"
+                " acting verified; refusing to publish it. Run `ledger verify`"
+            )
 
     def _check_read(self, row: LeafRow, stored: StoredLeaf | None) -> None:
         from ledger.statements import parse_statement_json

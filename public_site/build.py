@@ -37,7 +37,8 @@ from typing import Any
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
 from markupsafe import Markup
 
-from ledger.log.tiles import id_prefix_length, write_tiles
+from ledger.log.merkle import MerkleTree, leaf_hash
+from ledger.log.tiles import LeafIds, LeafRange, id_prefix_length, write_tiles
 from ledger.projections.equality import NO_GROUP
 from ledger.projections.flag_rules import RULES
 from ledger.projections.officers import WINDOW_DAYS
@@ -49,7 +50,7 @@ from public_site.filters import Filters, View, by_group_outcome_month
 from public_site.fonts import font_files, stylesheet
 from public_site.i18n import LANGUAGES, Formatter, Language, translations
 from public_site.labels import N_
-from public_site.log_download import write_compressed_log
+from public_site.log_download import LeafHashes, write_compressed_log
 from public_site.methodology import METHODOLOGY, render_methodology, translation_of
 from public_site.output import SiteWriter, WrittenPart, inputs_digest
 from public_site.pages import SiteData, file_slug, iter_group_ids
@@ -428,20 +429,32 @@ class SiteBuilder:
         self.writer.write("static/fonts.css", stylesheet(self.fonts))
 
     def write_log(self) -> int:
-        """The checkpoint, the log (its tiles, and the export with the log compressed); returns the proofs."""
+        """The checkpoint, the log (its tiles, and the export with the log compressed); returns the proofs.
+
+        With the tree the ledger verified before acting, leaves are read from the
+        source only for the entry bundles and the chunk of the compressed log that
+        are new: the others are keyed by the leaf hashes they hold (see
+        ``ledger.log.tiles.write_tiles`` and ``public_site.log_download``).
+        """
         cp = self.checkpoint
         self.writer.write("data/checkpoint", self.source.checkpoint_note)
         self.writer.write("data/log.vkey", cp["vkey"] + "\n")
-        leaves = list(self.source.leaves())
-        self.write_export(cp, leaves)
+        size, tree, read = cp["size"], self.source.tree, self.source.read_leaves
+        if tree is None:
+            held = list(self.source.leaves())
+            hashes = [leaf_hash(leaf) for leaf in held]
+            tree = MerkleTree(lambda start, end: hashes[start:end], size=len(held))
+            read = lambda start, end: held[start:end]  # noqa: E731
         ids = write_tiles(
             self.writer,
-            leaves,
-            cp["size"],
+            read,
+            size,
             self.source.checkpoint.root_hash,
             under="data/",
-            tree=self.source.tree,
+            tree=tree,
+            kept_ids=published_ids(self.writer, size),
         )
+        self.write_export(cp, read, tree.leaf_hashes)
         return len(ids)
 
     def write_data(self) -> None:
@@ -507,7 +520,7 @@ class SiteBuilder:
                 publish(f"data/reports/{tidy.name}.csv", tidy.to_csv(), len(tidy.rows))
         return files
 
-    def write_export(self, cp: dict[str, Any], leaves: list[bytes]) -> None:
+    def write_export(self, cp: dict[str, Any], read: LeafRange, hashes: LeafHashes) -> None:
         """``data/export/``: the log at this checkpoint in the export layout, for ``ledger verify --export``.
 
         Its ``log.jsonl`` is published compressed (``log.jsonl.gz``, see
@@ -520,7 +533,8 @@ class SiteBuilder:
         )
         for name, text in files.items():
             self.writer.write(f"data/export/{name}", text)
-        write_compressed_log(self.writer, f"data/export/{COMPRESSED_LOG_FILE}", leaves)
+        path = f"data/export/{COMPRESSED_LOG_FILE}"
+        write_compressed_log(self.writer, path, read, cp["size"], hashes)
 
     def write_charts(self, language: Language, env: Environment) -> None:
         fmt = Formatter(language)
@@ -735,9 +749,17 @@ class SiteBuilder:
             return
         global _FORKED_BUILDER
         _FORKED_BUILDER = self
+        here = [task for task in tasks if task[0] == "log"]
         try:
             with multiprocessing.get_context("fork").Pool(processes) as pool:
-                for task, cases, part, done in pool.imap_unordered(_run_forked_task, tasks):
+                results = pool.imap_unordered(
+                    _run_forked_task, [task for task in tasks if task not in here]
+                )
+                for task in here:  # meanwhile, the log: read from the source's database
+                    started = time.perf_counter()  # connection, which no forked process may use
+                    self.run_task(task)
+                    self.task_done(task, 0, time.perf_counter() - started)
+                for task, cases, part, done in results:
                     self.writer.merge(part)
                     self.pages += done.pages
                     self.proofs += done.proofs
@@ -840,13 +862,33 @@ def _run_forked_task(
     return task, cases, builder.writer.part(), done
 
 
+def published_ids(writer: SiteWriter, size: int, under: str = "data/") -> LeafIds:
+    """The event ids the last build published, by log position, read back from its id shards
+    under ``under`` (those still as it wrote them): the ids of the entry bundles it keeps."""
+    known: list[str | None] = [None] * size
+    for relative in writer.last_written_under(f"{under}ids/"):
+        try:
+            shard = json.loads((writer.root / relative).read_bytes())
+        except (OSError, ValueError):
+            continue
+        if not isinstance(shard, dict):
+            continue
+        for event_id, index in shard.items():
+            if isinstance(index, int) and 0 <= index < size and isinstance(event_id, str):
+                known[index] = event_id
+
+    def ids(start: int, end: int) -> list[str] | None:
+        found = known[start:end]
+        return None if None in found else found  # type: ignore[return-value]
+
+    return ids
+
+
 def recent_event_ids(source: SiteSource, count: int = 12) -> list[str]:
     """The ids of the last ``count`` events at the checkpoint, newest first (the verify page offers them)."""
-    from collections import deque
-
     from ledger.statements import event_id_of_leaf
 
-    return [event_id_of_leaf(leaf) for leaf in deque(source.leaves(), maxlen=count)][::-1]
+    return [event_id_of_leaf(leaf) for leaf in source.leaves(max(0, source.size - count))][::-1]
 
 
 def build_site(

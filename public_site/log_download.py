@@ -8,9 +8,9 @@ in full only once. ``gunzip log.jsonl.gz`` (or any unzip program) gives back
 ``log.jsonl`` byte for byte: every leaf, one per line, in log order.
 
 The file is a series of gzip members, one per ``CHUNK`` leaves, which every
-gzip reader reads as one stream. A member is keyed by the digest of the lines
-it compresses, so a rebuild after the log grew compresses only the last,
-partial chunk and the chunks after it, and keeps the bytes of the others
+gzip reader reads as one stream. A member is keyed by the leaf hashes of the
+lines it compresses, so a rebuild after the log grew reads and compresses
+only the last, partial chunk and the chunks after it, and keeps the bytes of the others
 (``SiteWriter.write_parts``). Compression is deterministic (no time stamp,
 fixed level): the same leaves give the same bytes.
 """
@@ -19,10 +19,15 @@ from __future__ import annotations
 
 import gzip
 import hashlib
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from functools import partial
 
+from ledger.log.merkle import leaf_hash
+from ledger.log.tiles import LeafRange
 from public_site.output import SiteWriter
+
+LeafHashes = Callable[[int, int], Sequence[bytes]]
+"""The leaf hashes of positions ``start`` to ``end - 1``."""
 
 COMPRESSED = ".gz"
 """What the compressed log's name adds to ``log.jsonl``."""
@@ -41,13 +46,45 @@ def compressed(leaves: Sequence[bytes]) -> bytes:
     return gzip.compress(lines_of(leaves), compresslevel=LEVEL, mtime=0)
 
 
-def write_compressed_log(writer: SiteWriter, relative: str, leaves: Sequence[bytes]) -> None:
-    """``leaves`` as ``log.jsonl`` compressed with gzip, at ``relative``; unchanged chunks are not compressed again."""
+def write_compressed_log(
+    writer: SiteWriter,
+    relative: str,
+    leaves: Iterable[bytes] | LeafRange,
+    size: int | None = None,
+    hashes: LeafHashes | None = None,
+) -> None:
+    """The first ``size`` leaves as ``log.jsonl`` compressed with gzip, at ``relative``.
+
+    ``leaves`` are the leaves, or what reads a range of them; ``hashes`` gives
+    the leaf hashes of a range (a verified tree's). A chunk is keyed by its
+    leaf hashes, so the chunks kept from the last build are neither read nor
+    compressed again; a chunk compressed now is read and each of its leaves
+    checked against its hash first.
+    """
+    if callable(leaves):
+        read: LeafRange = leaves
+    else:
+        held = list(leaves)
+        read = lambda start, end: held[start:end]  # noqa: E731
+        size = len(held) if size is None else size
+    if size is None:
+        raise ValueError("the size of the log to compress is needed with a reader")
+    if hashes is None:
+        known = [leaf_hash(leaf) for leaf in read(0, size)]
+        hashes = lambda start, end: known[start:end]  # noqa: E731
     parts: list[tuple[str, Callable[[], bytes]]] = []
-    for start in range(0, len(leaves), CHUNK):
-        chunk = leaves[start : start + CHUNK]
-        digest = hashlib.blake2b(digest_size=16)
-        for leaf in chunk:
-            digest.update(leaf + b"\n")
-        parts.append((f"{len(chunk)}.{digest.hexdigest()}", partial(compressed, chunk)))
+    for start in range(0, size, CHUNK):
+        end = min(size, start + CHUNK)
+        expected = list(hashes(start, end))
+        key = hashlib.blake2b(b"".join(expected), digest_size=16).hexdigest()
+        parts.append((f"{end - start}.{key}", partial(_chunk, read, start, end, expected)))
     writer.write_parts(relative, parts)
+
+
+def _chunk(read: LeafRange, start: int, end: int, expected: list[bytes]) -> bytes:
+    leaves = list(read(start, end))
+    if [leaf_hash(leaf) for leaf in leaves] != expected:
+        raise ValueError(
+            f"the leaves at log positions {start} to {end - 1} are not the ones the tree holds"
+        )
+    return compressed(leaves)

@@ -135,6 +135,14 @@ class SiteWriter:
         self._record(relative, f"key:{key}", path)
         return True
 
+    def last_written_under(self, folder: str) -> list[str]:
+        """The files under ``folder`` the last build wrote that are still as it wrote them."""
+        return [
+            relative
+            for relative in self._previous
+            if relative.startswith(folder) and self.as_last_written(relative)
+        ]
+
     def write_parts(self, relative: str, parts: Sequence[tuple[str, Callable[[], bytes]]]) -> bool:
         """Write the concatenation of ``parts`` (each a key and what produces its bytes); return whether written.
 

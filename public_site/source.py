@@ -7,7 +7,11 @@ check every figure against a signed tree head. ``SiteSource`` pins that size:
   stand at the checkpoint's size they are used as they are (the runner's
   snapshots make this fast); when the ledger has grown past the checkpoint, the
   first ``size`` statements are written to a scratch export and recomputed, so
-  no figure mentions an event the checkpoint does not commit to;
+  no figure mentions an event the checkpoint does not commit to. The leaves
+  the site publishes are read where they are stored, when the build needs
+  them, each checked against the tree the ledger verified before acting
+  (``Ledger.verified_leaves``); a ledger not checked first is copied to the
+  scratch export, and its tiles are checked against the checkpoint's root;
 * from an export directory (``open_export_source``): the same, from
   ``log.jsonl`` and ``checkpoint`` alone, with no database, once the export's
   one complete check (``ledger.export_layout.check_export``) passed.
@@ -21,7 +25,7 @@ from __future__ import annotations
 
 import shutil
 import tempfile
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from itertools import islice
 from pathlib import Path
@@ -55,6 +59,15 @@ class Witness:
     timestamp: int | None
 
 
+LeafReader = Callable[[int, int], Iterable[bytes]]
+"""The leaves at positions ``start`` to ``end - 1``, in log order."""
+
+
+def file_leaves(path: Path) -> LeafReader:
+    """The leaves of a log file in the export layout (``log.jsonl`` or ``log.jsonl.gz``)."""
+    return lambda start, end: islice(read_log(path), start, end)
+
+
 @dataclass
 class SiteSource:
     """Reports, leaves and the signed checkpoint, all at ``checkpoint.size``."""
@@ -64,7 +77,9 @@ class SiteSource:
     checkpoint_note: str
     log_vkey: str
     signed_at: str | None
-    leaves_path: Path
+    read_leaves: LeafReader
+    """Where the leaves come from: the ledger's store, each leaf checked against the tree it
+    verified before acting (``Ledger.verified_leaves``), or a log file in the export layout."""
     witnesses: list[Witness] = field(default_factory=list)
     scratch: Path | None = None
     tree: MerkleTree | None = None
@@ -75,9 +90,9 @@ class SiteSource:
     def size(self) -> int:
         return self.checkpoint.size
 
-    def leaves(self) -> Iterator[bytes]:
-        """The first ``size`` Merkle leaves (canonical statements), in log order."""
-        return islice(read_log(self.leaves_path), self.size)
+    def leaves(self, start: int = 0) -> Iterator[bytes]:
+        """The Merkle leaves (canonical statements) from position ``start`` up to ``size``, in log order."""
+        return iter(self.read_leaves(start, self.size))
 
     def close(self) -> None:
         if self.scratch is not None:
@@ -144,22 +159,36 @@ def open_ledger_source(
     if registry is None:
         raise NotFound("the ledger has no charter yet")
     checkpoint = check_checkpoint(latest.note, registry.log_key)
-    scratch = Path(tempfile.mkdtemp(prefix="ledger-site-"))
-    leaves = (s.leaf.encode("utf-8") for s in ledger.events())
-    leaves_path = write_pinned_log(scratch, leaves, checkpoint.size, latest.note, registry.log_key)
+    verified = ledger.verified_size >= checkpoint.size
+    if verified:  # read where they are stored, each checked against the verified tree
+        read_leaves: LeafReader = ledger.verified_leaves
+    else:
+        read_leaves = lambda start, end: (  # noqa: E731
+            s.leaf.encode("utf-8") for s in ledger.events(start, end - start)
+        )
+    scratch: Path | None = None
     reports = Reports(ledger, as_of, progress)
-    if reports.tree_size != checkpoint.size:
-        reports = Reports.from_export(scratch, as_of, progress)
+    if reports.tree_size != checkpoint.size or not verified:
+        # the figures at the checkpoint, from its leaves alone (the ledger grew past it), or
+        # a pinned copy of leaves no check vouched for (the tiles are checked against the root)
+        scratch = Path(tempfile.mkdtemp(prefix="ledger-site-"))
+        leaves = read_leaves(0, checkpoint.size)
+        leaves_path = write_pinned_log(
+            scratch, leaves, checkpoint.size, latest.note, registry.log_key
+        )
+        read_leaves = file_leaves(leaves_path)
+        if reports.tree_size != checkpoint.size:
+            reports = Reports.from_export(scratch, as_of, progress)
     return SiteSource(
         reports,
         checkpoint,
         latest.note,
         registry.log_key,
         latest.signed_at,
-        leaves_path,
+        read_leaves,
         witnesses_of(latest.note, witness_vkeys or []),
         scratch,
-        ledger.tree if ledger.verified_size >= checkpoint.size else None,
+        ledger.tree if verified else None,
     )
 
 
@@ -195,7 +224,7 @@ def open_export_source(
         note,
         vkey,
         None,
-        leaves_path,
+        file_leaves(leaves_path),
         witnesses_of(note, witness_vkeys or []),
         scratch,
     )

@@ -295,6 +295,14 @@ class MerkleTree:
         self._subproof(old_size, 0, new_size, True, proof)
         return proof
 
+    def leaf_hashes(self, start: int, end: int) -> list[bytes]:
+        """The leaf hashes of positions ``start`` to ``end - 1``."""
+        _check_size(start)
+        self._check_within(end)
+        if start > end:
+            raise ProofError(f"a range of leaves from {start} to {end} is empty backwards")
+        return self._leaves(start, end)
+
     def tile_hashes(self, level: int, index: int, width: int) -> list[bytes]:
         """Hashes of the C2SP tlog-tiles tile ``level``/``index`` of ``width``.
 

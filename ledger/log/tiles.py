@@ -182,6 +182,10 @@ def tiles_of(tree_size: int, level: int | None) -> Iterable[TileAddress]:
         yield TileAddress(level, index, min(TILE_WIDTH, count - index * TILE_WIDTH))
 
 
+LeafIds = Callable[[int, int], "list[str] | None"]
+"""The event ids of positions ``start`` to ``end - 1``, when known without reading the leaves."""
+
+
 class TileWriter(Protocol):
     """Where tiles go: a file tree that skips unchanged files (the site's ``SiteWriter``)."""
 
@@ -190,14 +194,19 @@ class TileWriter(Protocol):
     def write_keyed(self, relative: str, key: str, produce: Callable[[], str | bytes]) -> bool: ...
 
 
+LeafRange = Callable[[int, int], Iterable[bytes]]
+"""The leaves at positions ``start`` to ``end - 1``, in log order."""
+
+
 def write_tiles(
     writer: TileWriter,
-    leaves: Iterable[bytes],
+    leaves: Iterable[bytes] | LeafRange,
     tree_size: int,
     root: bytes,
     *,
     under: str = "",
     tree: MerkleTree | None = None,
+    kept_ids: LeafIds | None = None,
 ) -> list[str]:
     """Write the tiles, entry bundles and id shards of the first ``tree_size`` leaves; return the event ids.
 
@@ -205,21 +214,33 @@ def write_tiles(
     ValueError if the leaves do not hash to the checkpoint's root: tiles from
     which proofs fail are never published.
 
+    ``leaves`` are the leaves themselves, or what reads a range of them.
     ``tree`` is a tree of at least ``tree_size`` leaf hashes already checked
     against the leaves they stand for (the ledger's, after it verified its
-    store before acting): with it, no leaf is hashed again except those of
-    the entry bundles written now, each checked against the hash its tile
-    holds. A full tile, hash tile or entry bundle, is committed to by the root
-    of its subtree, which never changes as the log grows: it is keyed by that
-    root, so a rebuild neither assembles nor hashes the full tiles it wrote before.
+    store before acting). With it and a reader, leaves are read only for the
+    entry bundles written now, a bundle at a time, each checked against the
+    hashes its tile holds: a full tile, hash tile or entry bundle, is
+    committed to by the root of its subtree, which never changes as the log
+    grows, so it is keyed by that root and a rebuild neither reads, assembles
+    nor hashes the full tiles it wrote before. The ids of a bundle kept as it
+    was come from ``kept_ids`` (the id shards the last build wrote from the
+    same leaves) when it has them, and from the leaves otherwise. Without a
+    tree, every leaf is read and hashed first.
     """
-    texts = list(leaves)
-    if len(texts) != tree_size:
-        raise ValueError(f"{len(texts)} leaves for a checkpoint of size {tree_size}")
-    checked = tree is not None
+    if callable(leaves):
+        read: LeafRange = leaves
+    else:
+        held = list(leaves)
+        read = lambda start, end: held[start:end]  # noqa: E731
+        if len(held) != tree_size:
+            raise ValueError(f"{len(held)} leaves for a checkpoint of size {tree_size}")
     if tree is None:
-        hashes = [leaf_hash(leaf) for leaf in texts]
+        held = list(read(0, tree_size))
+        if len(held) != tree_size:
+            raise ValueError(f"{len(held)} leaves for a checkpoint of size {tree_size}")
+        hashes = [leaf_hash(leaf) for leaf in held]
         tree = MerkleTree(lambda start, end: hashes[start:end], size=tree_size)
+        read = lambda start, end: held[start:end]  # noqa: E731
     elif tree.size < tree_size:
         raise ValueError(f"a tree of {tree.size} leaves for a checkpoint of size {tree_size}")
     if tree_size and tree.root(tree_size) != root:
@@ -228,17 +249,6 @@ def write_tiles(
 
     def hash_tile(level: int, tile: TileAddress) -> bytes:
         return b"".join(merkle.tile_hashes(level, tile.index, tile.width))
-
-    def bundle(tile: TileAddress) -> bytes:
-        start = tile.index * TILE_WIDTH
-        entries = texts[start : start + tile.width]
-        if checked and [leaf_hash(e) for e in entries] != merkle.tile_hashes(
-            0, tile.index, tile.width
-        ):
-            raise ValueError(
-                f"the leaves of entry bundle {tile.index} are not the ones the tree holds"
-            )
-        return entry_bundle(entries)
 
     level = 0
     while tree_size >> (TILE_HEIGHT * level):
@@ -250,13 +260,34 @@ def write_tiles(
             else:
                 writer.write(under + tile.path, hash_tile(level, tile))
         level += 1
+
+    ids: list[str] = []
+
+    def entries_of(tile: TileAddress) -> list[bytes]:
+        start = tile.index * TILE_WIDTH
+        entries = list(read(start, start + tile.width))
+        if len(entries) != tile.width:
+            raise ValueError(f"{start + len(entries)} leaves for a checkpoint of size {tree_size}")
+        if [leaf_hash(e) for e in entries] != merkle.tile_hashes(0, tile.index, tile.width):
+            raise ValueError(
+                f"the leaves of entry bundle {tile.index} are not the ones the tree holds"
+            )
+        ids.extend(event_id_of_leaf(leaf) for leaf in entries)
+        return entries
+
     for tile in tiles_of(tree_size, None):
-        if tile.is_full:
-            key = _subtree_key(merkle, 1, tile.index)
-            writer.write_keyed(under + tile.path, key, partial(bundle, tile))
-        else:
-            writer.write(under + tile.path, bundle(tile))
-    ids = [event_id_of_leaf(leaf) for leaf in texts]
+        start = tile.index * TILE_WIDTH
+        if not tile.is_full:
+            writer.write(under + tile.path, entry_bundle(entries_of(tile)))
+            continue
+        key = _subtree_key(merkle, 1, tile.index)
+        made = writer.write_keyed(under + tile.path, key, partial(_bundle_of, entries_of, tile))
+        if not made:
+            known = kept_ids(start, start + tile.width) if kept_ids is not None else None
+            if known is not None and len(known) == tile.width:
+                ids.extend(known)
+            else:
+                entries_of(tile)
     prefix = id_prefix_length(tree_size)
     shards: dict[str, dict[str, int]] = {}
     for index, event_id in enumerate(ids):
@@ -264,6 +295,10 @@ def write_tiles(
     for name, shard in shards.items():
         writer.write(f"{under}ids/{name}.json", json.dumps(shard, separators=(",", ":")))
     return ids
+
+
+def _bundle_of(entries_of: Callable[[TileAddress], list[bytes]], tile: TileAddress) -> bytes:
+    return entry_bundle(entries_of(tile))
 
 
 def _subtree_key(tree: MerkleTree, height: int, index: int) -> str:

@@ -246,6 +246,14 @@ class LogStore(Protocol):
         """Every leaf index row at positions below ``size``, in order."""
         ...
 
+    def leaf_states(self, start: int, end: int) -> Iterator[tuple[int, bytes]]:
+        """(log position, stored event state) of the leaves at positions ``start`` to ``end - 1``, in order."""
+        ...
+
+    def leaf_of_state(self, state: bytes, *, exact: bool = False) -> bytes | None:
+        """The canonical leaf a stored event state holds; None if none is found (``exact``: decoded in full)."""
+        ...
+
     def saved_report(self, name: str) -> tuple[str, bytes] | None:
         """(key, body) of the report saved under ``name``, unverified; creates nothing."""
         ...

@@ -16,6 +16,7 @@ check before acting replaces (see ``ledger.storage.schema``).
 from __future__ import annotations
 
 import fcntl
+import json.decoder
 import os
 from collections import OrderedDict
 from collections.abc import Iterable, Iterator, Sequence
@@ -159,6 +160,12 @@ class LedgerApplication(Application[UUID]):
         "AGGREGATE_CACHE_FASTFORWARD": "n",
         "DEEPCOPY_FROM_AGGREGATE_CACHE": "n",
     }
+
+
+_LEAF_MEMBER = '"leaf":"'
+"""Where a stored event state's canonical leaf begins (see ``Store.leaf_of_state``)."""
+_scanstring: Any = json.decoder.scanstring  # type: ignore[attr-defined]
+"""The JSON decoder's own reader of one string, which starts after its opening quote."""
 
 
 class Store:
@@ -438,6 +445,52 @@ class Store:
             yield LeafRow(
                 index, event_id, bytes(digest), kind, recorder, occurred, aggregate, number
             )
+
+    def leaf_states(self, start: int, end: int) -> Iterator[tuple[int, bytes]]:
+        """(log position, stored event state) of the leaves at positions ``start`` to ``end - 1``,
+        in order, in one streamed query: the leaf index joined to the event rows it names.
+
+        Unverified, as every stored value is: the caller checks each leaf it
+        takes out of a state against the hash its verified tree holds
+        (``Ledger.verified_leaves``).
+        """
+        c = leaves_table.c
+        events = self.app.recorder.events_record_cls.__table__  # type: ignore[attr-defined]
+        query = (
+            f"SELECT l.{c.leaf_index.name}, e.state FROM {leaves_table.name} l"
+            f" JOIN {events.name} e ON e.id = l.{c.notification_id.name}"
+            f" WHERE l.{c.leaf_index.name} >= :start AND l.{c.leaf_index.name} < :end"
+            f" ORDER BY l.{c.leaf_index.name}"
+        )
+        for index, state in self._stream(query, {"start": start, "end": end}):
+            yield index, bytes(state)
+
+    def leaf_of_state(self, state: bytes, *, exact: bool = False) -> bytes | None:
+        """The canonical leaf a stored event state holds; None if none is found.
+
+        By default the ``"leaf"`` member's string is read where it stands,
+        without decoding the rest of the state (a third of the time); with
+        ``exact`` the whole state is decoded as the event mapper decodes it.
+        Either way the caller checks the leaf against its verified hash, and
+        reads it ``exact`` before calling a mismatch tampering.
+        """
+        mapper = self.app.mapper
+        try:
+            if mapper.cipher:
+                state = mapper.cipher.decrypt(state)
+            if mapper.compressor:
+                state = mapper.compressor.decompress(state)
+            if not exact:
+                text = state.decode("utf-8")
+                at = text.find(_LEAF_MEMBER)
+                if at < 0:
+                    return None
+                found: str = _scanstring(text, at + len(_LEAF_MEMBER))[0]
+                return found.encode("utf-8")
+            leaf = mapper.transcoder.decode(state).get("leaf")
+        except Exception:  # a row edited into something the mapper cannot read
+            return None
+        return leaf.encode("utf-8") if isinstance(leaf, str) else None
 
     def _stream(self, query: str, params: dict[str, Any]) -> Iterator[Any]:
         """The rows of a plain query, a page at a time, as the driver returns them.

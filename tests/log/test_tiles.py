@@ -22,6 +22,7 @@ from ledger.log.tiles import (
     write_tiles,
 )
 from ledger.statements import event_id_of_leaf
+from public_site.build import published_ids
 from public_site.output import STATE_FILE, SiteWriter
 
 
@@ -179,3 +180,43 @@ def test_an_entry_bundle_is_never_written_with_leaves_the_tree_does_not_hold(
     assert not (tmp_path / "tile" / "entries" / "000").exists()
     with pytest.raises(ValueError, match="a tree of 300 leaves for a checkpoint of size 301"):
         write_tiles(SiteWriter(tmp_path), [*texts, texts[0]], 301, tree.root(), tree=tree)
+
+
+def test_a_rebuild_reads_only_the_leaves_of_new_bundles_and_takes_kept_ids_from_its_last_shards(
+    tmp_path: Path,
+) -> None:
+    """Leaves are read a bundle at a time and only for the bundles written now; a kept bundle's
+    ids come from the id shards the last build wrote, unless a shard was changed since."""
+    texts = [f'{{"n":{i},"signature":"s","type":"t","v":1}}'.encode() for i in range(800)]
+    hashes = [leaf_hash(t) for t in texts]
+    tree = MerkleTree(lambda a, b: hashes[a:b], size=len(hashes))
+    site = tmp_path / "site"
+    first = SiteWriter(site)
+    write_tiles(first, texts[:600], 600, tree.root(600), tree=tree)
+    first.finish()
+    reads: list[tuple[int, int]] = []
+
+    def read(start: int, end: int) -> list[bytes]:
+        reads.append((start, end))
+        return texts[start:end]
+
+    again = SiteWriter(site)
+    ids = write_tiles(
+        again, read, 800, tree.root(), tree=tree, kept_ids=published_ids(again, 800, under="")
+    )
+    again.finish()
+    assert ids == [event_id_of_leaf(t) for t in texts]
+    assert reads == [(512, 768), (768, 800)]  # the bundle that filled up, and the new partial one
+
+    shard = sorted((site / "ids").iterdir())[0]
+    shard.write_text(shard.read_text("utf-8") + " ", "utf-8")
+    reads.clear()
+    edited = SiteWriter(site)
+    ids = write_tiles(
+        edited, read, 800, tree.root(), tree=tree, kept_ids=published_ids(edited, 800, under="")
+    )
+    assert ids == [event_id_of_leaf(t) for t in texts]
+    assert len(reads) == 4  # the edited shard names ids of every bundle: each one is read again
+    reads.clear()
+    write_tiles(SiteWriter(tmp_path / "none"), read, 800, tree.root(), tree=tree)
+    assert reads == [(0, 256), (256, 512), (512, 768), (768, 800)]

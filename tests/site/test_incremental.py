@@ -8,6 +8,10 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
+import pytest
+from sqlalchemy import text
+
+from ledger.errors import TamperDetected
 from ledger.keyring import Keyring
 from ledger.service import Ledger
 from public_site.build import BuildResult, build_site
@@ -19,6 +23,9 @@ from tests.site.city import record_hostile_city, site_files
 
 
 def build(ledger: Ledger, out: Path, processes: int) -> BuildResult:
+    """As ``ledger site build`` does: the stored log checked first, so the leaves are read where
+    they are stored, each against the verified tree (``Ledger.verified_leaves``)."""
+    ledger.verify_before_acting()
     source = open_ledger_source(ledger)
     try:
         return build_site(source, out, processes=processes)
@@ -165,3 +172,36 @@ def test_a_file_changed_since_the_last_build_is_not_trusted(
     assert page.read_text("utf-8") == good
     assert month.read_text("utf-8") == good_month
     assert again.files_written == 2  # the two pages
+
+
+def test_a_stored_statement_edited_after_the_check_is_named_and_never_published(
+    tmp_path: Path, shared_keyring: Keyring
+) -> None:
+    """The site reads the leaves where they are stored, after the check before acting: a leaf
+    edited in between is refused by its position, and its edited text appears in no file."""
+    with hostile_city(tmp_path, shared_keyring) as (ledger, _):
+        ledger.verify_before_acting()
+        with ledger.store.engine.begin() as conn:
+            number, position = conn.execute(
+                text(
+                    "SELECT notification_id, leaf_index FROM ledger_leaves"
+                    " WHERE leaf_index = (SELECT max(leaf_index) FROM ledger_leaves) - 2"
+                )
+            ).one()
+            state = conn.execute(
+                text("SELECT state FROM ledger_events WHERE id = :n"), {"n": number}
+            ).scalar_one()
+            assert b'\\"recorder\\":\\"' in state
+            edited = state.replace(b'\\"recorder\\":\\"', b'\\"recorder\\":\\"x', 1)
+            conn.execute(
+                text("UPDATE ledger_events SET state = :s WHERE id = :n"),
+                {"s": edited, "n": number},
+            )
+        source = open_ledger_source(ledger)
+        try:
+            with pytest.raises(TamperDetected, match=f"log position {position}: the stored"):
+                build_site(source, tmp_path / "site", processes=1)
+        finally:
+            source.close()
+    published = b"".join(p.read_bytes() for p in site_files(tmp_path / "site"))
+    assert b'"recorder":"x' not in published
