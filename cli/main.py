@@ -9,6 +9,7 @@ LedgerError prints its message (with line and field) and exits with the code
 
 from __future__ import annotations
 
+import gc
 import json
 import sys
 from collections.abc import Iterator
@@ -422,6 +423,11 @@ def main() -> None:
         if debug:
             raise
         raise SystemExit(report_failure(exc)) from None
+    finally:
+        # What the command built is left to the operating system: the interpreter's last
+        # cyclic collection at exit walked every object still alive, about 11 s after a
+        # site build at a million events. Files and databases are closed by then.
+        gc.freeze()
 
 
 if __name__ == "__main__":
