@@ -605,10 +605,12 @@ class Ledger:
             )
         hashes, store, expected = self._hashes, self.store, start
         for index, state in store.leaf_states(start, end):
-            leaf = store.leaf_of_state(state) if index == expected else None
-            if leaf is None or leaf_hash(leaf) != hashes[expected]:
-                leaf = store.leaf_of_state(state, exact=True) if index == expected else None
-                if leaf is None or leaf_hash(leaf) != hashes[expected]:
+            if index != expected:
+                break
+            leaf = store.leaf_of_state(state)
+            if leaf is None or leaf_hash(leaf) != hashes[index]:
+                leaf = store.leaf_of_state(state, exact=True)  # read as the mapper reads it
+                if leaf is None or leaf_hash(leaf) != hashes[index]:
                     break
             yield leaf
             expected += 1

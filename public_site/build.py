@@ -37,8 +37,14 @@ from typing import Any
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
 from markupsafe import Markup
 
-from ledger.log.merkle import MerkleTree, leaf_hash
-from ledger.log.tiles import LeafIds, LeafRange, id_prefix_length, write_tiles
+from ledger.log.tiles import (
+    LeafIds,
+    LeafRange,
+    hashed_tree,
+    held,
+    id_prefix_length,
+    write_tiles,
+)
 from ledger.projections.equality import NO_GROUP
 from ledger.projections.flag_rules import RULES
 from ledger.projections.officers import WINDOW_DAYS
@@ -441,10 +447,8 @@ class SiteBuilder:
         self.writer.write("data/log.vkey", cp["vkey"] + "\n")
         size, tree, read = cp["size"], self.source.tree, self.source.read_leaves
         if tree is None:
-            held = list(self.source.leaves())
-            hashes = [leaf_hash(leaf) for leaf in held]
-            tree = MerkleTree(lambda start, end: hashes[start:end], size=len(held))
-            read = lambda start, end: held[start:end]  # noqa: E731
+            read = held(self.source.leaves(), size)
+            tree = hashed_tree(read, size)
         ids = write_tiles(
             self.writer,
             read,

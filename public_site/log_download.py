@@ -23,7 +23,7 @@ from collections.abc import Callable, Iterable, Sequence
 from functools import partial
 
 from ledger.log.merkle import leaf_hash
-from ledger.log.tiles import LeafRange
+from ledger.log.tiles import LeafRange, hashed_tree, held
 from public_site.output import SiteWriter
 
 LeafHashes = Callable[[int, int], Sequence[bytes]]
@@ -64,14 +64,13 @@ def write_compressed_log(
     if callable(leaves):
         read: LeafRange = leaves
     else:
-        held = list(leaves)
-        read = lambda start, end: held[start:end]  # noqa: E731
-        size = len(held) if size is None else size
+        given = list(leaves)
+        size = len(given) if size is None else size
+        read = held(given, size)
     if size is None:
         raise ValueError("the size of the log to compress is needed with a reader")
     if hashes is None:
-        known = [leaf_hash(leaf) for leaf in read(0, size)]
-        hashes = lambda start, end: known[start:end]  # noqa: E731
+        hashes = hashed_tree(read, size).leaf_hashes
     parts: list[tuple[str, Callable[[], bytes]]] = []
     for start in range(0, size, CHUNK):
         end = min(size, start + CHUNK)

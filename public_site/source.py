@@ -25,7 +25,7 @@ from __future__ import annotations
 
 import shutil
 import tempfile
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from itertools import islice
 from pathlib import Path
@@ -42,6 +42,7 @@ from ledger.export_layout import (
 from ledger.log.checkpoint import Checkpoint
 from ledger.log.merkle import MerkleTree
 from ledger.log.note import NoteVerifier, open_note, parse_note
+from ledger.log.tiles import LeafRange
 
 if TYPE_CHECKING:
     from ledger.projections.service import Reports
@@ -59,11 +60,7 @@ class Witness:
     timestamp: int | None
 
 
-LeafReader = Callable[[int, int], Iterable[bytes]]
-"""The leaves at positions ``start`` to ``end - 1``, in log order."""
-
-
-def file_leaves(path: Path) -> LeafReader:
+def file_leaves(path: Path) -> LeafRange:
     """The leaves of a log file in the export layout (``log.jsonl`` or ``log.jsonl.gz``)."""
     return lambda start, end: islice(read_log(path), start, end)
 
@@ -77,7 +74,7 @@ class SiteSource:
     checkpoint_note: str
     log_vkey: str
     signed_at: str | None
-    read_leaves: LeafReader
+    read_leaves: LeafRange
     """Where the leaves come from: the ledger's store, each leaf checked against the tree it
     verified before acting (``Ledger.verified_leaves``), or a log file in the export layout."""
     witnesses: list[Witness] = field(default_factory=list)
@@ -160,23 +157,24 @@ def open_ledger_source(
         raise NotFound("the ledger has no charter yet")
     checkpoint = check_checkpoint(latest.note, registry.log_key)
     verified = ledger.verified_size >= checkpoint.size
-    if verified:  # read where they are stored, each checked against the verified tree
-        read_leaves: LeafReader = ledger.verified_leaves
-    else:
-        read_leaves = lambda start, end: (  # noqa: E731
-            s.leaf.encode("utf-8") for s in ledger.events(start, end - start)
-        )
+    read_leaves: LeafRange = ledger.verified_leaves  # each checked against the verified tree
     scratch: Path | None = None
     reports = Reports(ledger, as_of, progress)
     if reports.tree_size != checkpoint.size or not verified:
         # the figures at the checkpoint, from its leaves alone (the ledger grew past it), or
-        # a pinned copy of leaves no check vouched for (the tiles are checked against the root)
+        # a pinned copy of leaves no check vouched for (held whole by the build and checked
+        # against the checkpoint's root); verified leaves are still read where they are stored
         scratch = Path(tempfile.mkdtemp(prefix="ledger-site-"))
-        leaves = read_leaves(0, checkpoint.size)
+        leaves = (
+            read_leaves(0, checkpoint.size)
+            if verified
+            else (s.leaf.encode("utf-8") for s in ledger.events())
+        )
         leaves_path = write_pinned_log(
             scratch, leaves, checkpoint.size, latest.note, registry.log_key
         )
-        read_leaves = file_leaves(leaves_path)
+        if not verified:
+            read_leaves = file_leaves(leaves_path)
         if reports.tree_size != checkpoint.size:
             reports = Reports.from_export(scratch, as_of, progress)
     return SiteSource(

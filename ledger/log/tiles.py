@@ -198,6 +198,20 @@ LeafRange = Callable[[int, int], Iterable[bytes]]
 """The leaves at positions ``start`` to ``end - 1``, in log order."""
 
 
+def held(leaves: Iterable[bytes], size: int) -> LeafRange:
+    """``leaves`` held in memory, which must be ``size`` of them, read back by range."""
+    kept = list(leaves)
+    if len(kept) != size:
+        raise ValueError(f"{len(kept)} leaves for a checkpoint of size {size}")
+    return lambda start, end: kept[start:end]
+
+
+def hashed_tree(read: LeafRange, size: int) -> MerkleTree:
+    """The tree of the first ``size`` leaves, every one of them read and hashed."""
+    hashes = [leaf_hash(leaf) for leaf in read(0, size)]
+    return MerkleTree(lambda start, end: hashes[start:end], size=size)
+
+
 def write_tiles(
     writer: TileWriter,
     leaves: Iterable[bytes] | LeafRange,
@@ -227,21 +241,12 @@ def write_tiles(
     same leaves) when it has them, and from the leaves otherwise. Without a
     tree, every leaf is read and hashed first.
     """
-    if callable(leaves):
-        read: LeafRange = leaves
-    else:
-        held = list(leaves)
-        read = lambda start, end: held[start:end]  # noqa: E731
-        if len(held) != tree_size:
-            raise ValueError(f"{len(held)} leaves for a checkpoint of size {tree_size}")
     if tree is None:
-        held = list(read(0, tree_size))
-        if len(held) != tree_size:
-            raise ValueError(f"{len(held)} leaves for a checkpoint of size {tree_size}")
-        hashes = [leaf_hash(leaf) for leaf in held]
-        tree = MerkleTree(lambda start, end: hashes[start:end], size=tree_size)
-        read = lambda start, end: held[start:end]  # noqa: E731
-    elif tree.size < tree_size:
+        read = held(leaves(0, tree_size) if callable(leaves) else leaves, tree_size)
+        tree = hashed_tree(read, tree_size)
+    else:
+        read = leaves if callable(leaves) else held(leaves, tree_size)
+    if tree.size < tree_size:
         raise ValueError(f"a tree of {tree.size} leaves for a checkpoint of size {tree_size}")
     if tree_size and tree.root(tree_size) != root:
         raise ValueError("the leaves do not hash to the checkpoint's root")

@@ -8,6 +8,7 @@ import re
 from pathlib import Path
 from typing import Any
 
+import pytest
 from babel.messages.pofile import read_po
 from typer.testing import CliRunner
 
@@ -209,9 +210,12 @@ def test_rebuilding_an_unchanged_ledger_rewrites_nothing(
     assert second.files_unchanged == first.files_written
 
 
+@pytest.mark.parametrize("checked", [False, True], ids=["unchecked", "checked first"])
 def test_a_ledger_grown_past_its_checkpoint_is_published_as_of_the_checkpoint(
-    ledger: Ledger, recorder: Recorder, tmp_path: Path
+    ledger: Ledger, recorder: Recorder, tmp_path: Path, checked: bool
 ) -> None:
+    """Checked first (as ``ledger site build`` does), the leaves are read where they are
+    stored; unchecked, from a pinned copy: either way only the checkpoint's are published."""
     ledger.append(
         [
             recorder.sign(
@@ -243,6 +247,8 @@ def test_a_ledger_grown_past_its_checkpoint_is_published_as_of_the_checkpoint(
             )
         ]
     )
+    if checked:
+        ledger.verify_before_acting()
     source = open_ledger_source(ledger)
     try:
         result = build_site(source, tmp_path / "site")
