@@ -13,6 +13,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from typing import TYPE_CHECKING
 from uuid import UUID
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
@@ -37,6 +38,9 @@ from ledger.statements import Statement, format_time
 from ledger.storage import open_store
 from ledger.storage.port import AlreadyStored, LeafRow, LogStore, StoredLeaf
 from ledger.verification.replay import Progress, VerifyReport
+
+if TYPE_CHECKING:
+    from ledger.verification.kept_state import StateNote
 
 Clock = Callable[[], datetime]
 
@@ -259,6 +263,44 @@ class Ledger:
                 root=self.tree.root(),
                 name=name,
                 key=key,
+            )
+
+    def keep_state(self, size: int, position: int, program: bytes, state: bytes) -> bool:
+        """Keep the maintained state ``program`` folded from the verified tree of ``size``
+        (tracking ``position``) for the next process, behind a note the log key signs
+        (``ledger.verification.kept_state``)."""
+        if self._log_key is None or self._verified is None or size != self.verified_size:
+            return False
+        from ledger.verification import kept_state
+
+        with self.store.available():
+            return kept_state.keep(
+                self.store,
+                self._log_key,
+                origin=self.origin,
+                size=size,
+                root=self.tree.root(size),
+                position=position,
+                program=program,
+                state=state,
+            )
+
+    def kept_state(self, program: bytes) -> tuple[StateNote, bytes] | None:
+        """The note and the serialised maintained state the log key vouches for as folded by
+        ``program`` from a tree this process verified; None without the log key or such a
+        state (``ledger.verification.kept_state``)."""
+        if self._log_key is None or self._verified is None:
+            return None
+        from ledger.verification import kept_state
+
+        with self.store.available():
+            return kept_state.load(
+                self.store,
+                self._log_key,
+                origin=self.origin,
+                verified_size=self.verified_size,
+                root_at=self.tree.root,
+                program=program,
             )
 
     def _require_verified(self) -> None:

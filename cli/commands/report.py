@@ -123,6 +123,7 @@ def register(app: typer.Typer) -> None:
                 bar.update(reading, completed=ledger.size)
                 output = view.compute(reports, bar)
                 view.save(ledger, reports, output)
+                reports.keep()  # the next process folds only what is stored after this
         view.show(output)
 
 

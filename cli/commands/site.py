@@ -116,6 +116,7 @@ def register(app: typer.Typer) -> None:
                     bar.update(reading, completed=ledger.size)
                     result = _build(source, out, base_url, bar, processes)
                     _save_reports(ledger, source.reports)
+                    source.reports.keep()  # the next build folds only what is stored after this
         save_build_options(out, base_url, list(witness))
         console.print(
             f"Built {result.pages} pages and {result.proofs} proofs in {out}/ at tree size {source.size}"

@@ -91,12 +91,19 @@ class FactsProjection(Projection[Any]):
 
     name = "reports"
 
-    def __init__(self, view: ReportSnapshots, application_name: str = "ledger") -> None:
+    def __init__(
+        self,
+        view: ReportSnapshots,
+        application_name: str = "ledger",
+        start: tuple[Facts, int, bytes] | None = None,
+    ) -> None:
+        """``start``: facts already folded up to a notification position, and the digest of
+        the snapshot row stored now (``FactsRunner``'s ``start``); else the snapshot is loaded."""
         super().__init__(view)
         self.snapshots = view
         from ledger.verification.digest import snapshot_digest
 
-        loaded = _load(view, application_name)
+        loaded = start if start is not None else _load(view, application_name)
         self.facts = loaded[0] if loaded else Facts()
         self.position: int | None = loaded[1] if loaded else None
         self.base = loaded[2] if loaded else snapshot_digest(None)
@@ -146,17 +153,32 @@ class FactsProjection(Projection[Any]):
 class FactsRunner:
     """Keeps a ``FactsProjection`` current with a ledger store, synchronously."""
 
-    def __init__(self, store: LogStore, *, snapshots: bool = True) -> None:
+    def __init__(
+        self, store: LogStore, *, snapshots: bool = True, start: tuple[Facts, int] | None = None
+    ) -> None:
+        """``start``: facts folded up to a notification position, to continue from instead
+        of the stored snapshot (a state kept by a process holding the log key and vouched
+        for by it: ``ledger.projections.kept``)."""
         self.store = store
         self.app_name = store.application_name
         self.view = store.report_snapshots()
-        self.projection = FactsProjection(self.view, self.app_name)
+        begun = None
+        if start is not None:
+            from ledger.verification.digest import snapshot_digest
+
+            begun = (start[0], start[1], snapshot_digest(store.stored_report_snapshot()))
+        self.projection = FactsProjection(self.view, self.app_name, begun)
         self.snapshots = snapshots
         self._last_seen = self.projection.position or 0
 
     @property
     def facts(self) -> Facts:
         return self.projection.facts
+
+    @property
+    def position(self) -> int:
+        """The notification id of the last statement folded into the facts (0: none)."""
+        return self._last_seen
 
     def catch_up(
         self, limit: int | None = None, progress: Callable[[int], None] | None = None

@@ -23,10 +23,9 @@ from __future__ import annotations
 import hashlib
 import json
 import zlib
-from functools import cache
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from ledger.projections.program import code_digest
 from ledger.projections.tables import ReportTable
 
 if TYPE_CHECKING:
@@ -34,18 +33,6 @@ if TYPE_CHECKING:
     from ledger.service import Ledger
 
 KEY_VERSION = b"ceasefire-ledger saved report v1\n"
-_PACKAGE = Path(__file__).resolve().parents[1]
-
-
-@cache
-def code_digest() -> bytes:
-    """SHA-256 over the path and bytes of every Python source of the ``ledger`` package."""
-    digest = hashlib.sha256()
-    for path in sorted(_PACKAGE.rglob("*.py")):
-        name = path.relative_to(_PACKAGE).as_posix().encode("utf-8")
-        data = path.read_bytes()
-        digest.update(b"%d %d\n%s%s" % (len(name), len(data), name, data))
-    return digest.digest()
 
 
 def report_key(name: str, requested_as_of: str | None, checkpoint: str | None) -> bytes:

@@ -129,17 +129,56 @@ class Reports:
         self.requested_as_of = as_of
         self._checkpoint_time: tuple[Any, int | None, str | None] = (None, None, None)
         self._ledger: Ledger | None = ledger
-        self._runner: FactsRunner | None = FactsRunner(ledger.store)
+        self._records = Maintained()
+        self.kept_size: int | None = None
+        """The tree size of the maintained state this process started from, or kept last
+        (``ledger.projections.kept``); None if it started from the facts' snapshot."""
+        start = self._kept_start(ledger)
+        self._runner: FactsRunner | None = FactsRunner(ledger.store, start=start)
         self._prover: cases.Prover = _LedgerProver(ledger)
         self._facts = self._runner.facts
         self._analysis: Analysis | None = None
-        self._records = Maintained()
         self.tree_size = 0
         self.root_hex = ""
         self.as_of = ""
         self.checkpoint_note: str | None = None
         """The latest signed checkpoint as read when the figures were last brought up to date."""
         self.refresh(progress)
+
+    def _kept_start(self, ledger: Ledger) -> tuple[Facts, int] | None:
+        """The facts and the tracking position of the state the log key vouches for, its
+        records taken as this object's; None without one (``ledger.projections.kept``)."""
+        from ledger.projections.kept import decode_state
+        from ledger.projections.program import code_digest
+
+        found = ledger.kept_state(code_digest())
+        if found is None:
+            return None
+        note, state = found
+        decoded = decode_state(state)
+        if decoded is None or decoded[0].count != note.size:
+            return None
+        facts, self._records = decoded
+        self.kept_size = note.size
+        return facts, note.position
+
+    def keep(self) -> bool:
+        """Keep the facts and records for the next process holding the log key, if they
+        reflect exactly the tree this process verified and the state it started from is
+        not recent (``ledger.projections.kept``). False when nothing was kept."""
+        from ledger.projections.kept import encode_state, worth_keeping
+        from ledger.projections.program import code_digest
+
+        ledger, runner = self._ledger, self._runner
+        if ledger is None or runner is None or self._facts.count != ledger.verified_size:
+            return False
+        if not worth_keeping(self.kept_size, self._facts.count):
+            return False
+        state = encode_state(self._facts, self._records)
+        kept = ledger.keep_state(self._facts.count, runner.position, code_digest(), state)
+        if kept:
+            self.kept_size = self._facts.count
+        return kept
 
     @classmethod
     def from_export(

@@ -73,6 +73,16 @@ class Memo(Generic[T]):
         self._kept.clear()
         self._weight = 0
 
+    def contents(self) -> tuple[OrderedDict[Hashable, tuple[T, int]], int]:
+        """What is kept and its weight, to be handed to another process (``adopt``)."""
+        return self._kept, self._weight
+
+    def adopt(self, contents: tuple[OrderedDict[Hashable, tuple[T, int]], int]) -> None:
+        """Take what another process kept (``contents``), if nothing is kept here yet: the
+        results are a pure function's, by their exact inputs, whoever computed them."""
+        if not self._kept:
+            self._kept, self._weight = contents
+
 
 def _same(value: T) -> T:
     return value
@@ -88,7 +98,7 @@ _RATES: Memo[dict[str, Any]] = Memo(4096, _test_copy)
 _LOGRANK: Memo[dict[str, Any]] = Memo(DURATIONS_KEPT, _test_copy)
 _KAPLAN_MEIER: Memo[list[dict[str, Any]]] = Memo(DURATIONS_KEPT, rows_copy)
 _MEDIANS: Memo[float | None] = Memo(DURATIONS_KEPT, _same)
-MEMOS = (_RATES, _LOGRANK, _KAPLAN_MEIER, _MEDIANS)
+MEMOS: tuple[Memo[Any], ...] = (_RATES, _LOGRANK, _KAPLAN_MEIER, _MEDIANS)
 """Every memo of this module (the tests clear them to compute from nothing)."""
 
 

@@ -1,0 +1,264 @@
+"""The maintained state kept between processes of the log key's holder.
+
+A process that starts from the kept state (the facts and the records of the
+last key holder, vouched for by a note the log key signed) and folds the
+statements stored since must report exactly what a process computing from
+the facts' snapshot reports. A state is deserialised only when the note
+verifies with this process's log key, names this program and a verified tree
+whose root is the note's, and the state's digest is the note's: anything
+else is ignored, and the figures are computed as without it.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import shutil
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import pytest
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+from sqlalchemy import text
+
+from ledger.keyring import Keyring
+from ledger.projections import kept
+from ledger.projections.program import code_digest
+from ledger.projections.report_names import REPORT_NAMES
+from ledger.projections.service import Reports
+from ledger.projections.statistics import MEMOS
+from ledger.service import Ledger
+from ledger.simulation import CityConfig, simulate
+from ledger.statements import parse_statement_json
+from ledger.storage.sql_store import Store
+from ledger.verification import kept_state
+from tests.conftest import Clock, Recorder, chartered_ledger
+from tests.core.test_verified_mark import grow
+
+CITY = CityConfig(start=datetime(2025, 9, 1, tzinfo=UTC), seed=23, months=3, groups=3)
+NOW = datetime(2026, 1, 20, tzinfo=UTC)
+
+
+def key_holder(url: str, keyring: Keyring, clock: Clock) -> Ledger:
+    """A new process of the operator: the ledger opened with the log key, checked before acting."""
+    fresh = Ledger.open(url, log_key=keyring.log_key(), clock=clock)
+    fresh.verify_before_acting()
+    return fresh
+
+
+def everything(reports: Reports) -> dict[str, Any]:
+    """Every report, the flags and a few case histories, as JSON."""
+    out: dict[str, Any] = {name: reports.report(name).to_json() for name in REPORT_NAMES}
+    out["flags"] = reports.flags()
+    for case in sorted(reports.facts.case_mentions)[:5]:
+        out[f"case {case}"] = reports.case_history(case)
+    decoded: dict[str, Any] = json.loads(json.dumps(out))
+    return decoded
+
+
+def from_nothing(url: str, clock: Clock) -> dict[str, Any]:
+    """What a process without the log key reports: facts from their snapshot, records computed."""
+    for memo in MEMOS:
+        memo.clear()
+    plain = Ledger.open(url, clock=clock)
+    try:
+        return everything(Reports(plain))
+    finally:
+        plain.close()
+        for memo in MEMOS:
+            memo.clear()
+
+
+@pytest.fixture(scope="module")
+def city_leaves(
+    shared_keyring: Keyring, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[list[str]]:
+    folder = tmp_path_factory.mktemp("kept")
+    ledger = chartered_ledger(str(folder / "city.db"), shared_keyring, Clock(NOW))
+    simulate(ledger, shared_keyring.directory, CITY, workers=1, batch_size=500)
+    leaves = [leaf.leaf for leaf in ledger.events()]
+    ledger.close()
+    yield leaves
+
+
+def append(ledger: Ledger, leaves: list[str]) -> None:
+    for start in range(0, len(leaves), 500):
+        ledger.append([parse_statement_json(leaf) for leaf in leaves[start : start + 500]])
+
+
+def test_a_process_starting_from_the_kept_state_reports_what_computing_from_nothing_does(
+    city_leaves: list[str], shared_keyring: Keyring, tmp_path: Path
+) -> None:
+    url, clock = str(tmp_path / "city.db"), Clock(NOW)
+    cut = len(city_leaves) * 3 // 5
+    ledger = Ledger.open(url, log_key=shared_keyring.log_key(), clock=clock)
+    append(ledger, city_leaves[:cut])
+    ledger.sign_checkpoint()
+    ledger.close()
+
+    first = key_holder(url, shared_keyring, clock)
+    reports = Reports(first)
+    assert reports.kept_size is None  # nothing kept yet
+    before = everything(reports)
+    assert reports.keep()
+    assert not reports.keep()  # kept already at this size
+    first.close()
+
+    ledger = Ledger.open(url, log_key=shared_keyring.log_key(), clock=clock)
+    append(ledger, city_leaves[cut:])
+    ledger.sign_checkpoint()
+    ledger.close()
+
+    expected = from_nothing(url, clock)
+    second = key_holder(url, shared_keyring, clock)
+    resumed = Reports(second)
+    assert resumed.kept_size == cut  # started from the kept state, folded the rest
+    assert resumed.facts.count == len(city_leaves)
+    assert everything(resumed) == expected
+    assert expected != before  # the statements after the cut changed the figures
+    assert resumed.keep()  # 40 per cent more than the state it started from
+    second.close()
+
+    third = key_holder(url, shared_keyring, clock)
+    again = Reports(third)
+    assert again.kept_size == len(city_leaves)
+    assert everything(again) == expected
+    third.close()
+
+
+def test_a_state_is_kept_again_only_after_the_log_grew_by_its_share() -> None:
+    assert kept.worth_keeping(None, 10)
+    assert not kept.worth_keeping(1000, 1000)
+    assert not kept.worth_keeping(1000, 1009)  # 0.9 per cent more
+    assert kept.worth_keeping(1000, 1011)
+    assert not kept.worth_keeping(1000, 900)  # another, shorter tree: not this process's to keep
+
+
+def stored(ledger: Ledger) -> tuple[str, bytes]:
+    row = ledger.store.saved_report(kept_state.STATE_NAME)
+    assert row is not None
+    return row
+
+
+def replace_row(ledger: Ledger, body: bytes) -> None:
+    store = ledger.store
+    assert isinstance(store, Store)
+    with store.engine.begin() as conn:
+        conn.execute(
+            text("UPDATE ledger_saved_reports SET body = :b WHERE name = :n"),
+            {"b": body, "n": kept_state.STATE_NAME},
+        )
+
+
+def frame(note: str, state: bytes) -> bytes:
+    raw = note.encode("utf-8")
+    return len(raw).to_bytes(4, "big") + raw + state
+
+
+@pytest.mark.postgres
+def test_a_kept_state_is_read_only_when_the_log_key_vouches_for_it(
+    ledger: Ledger,
+    keyring: Keyring,
+    recorder: Recorder,
+    clock: Clock,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    grow(ledger, recorder, clock, 5)
+    ledger.sign_checkpoint()
+    url = ledger.store.url
+    holder = key_holder(url, keyring, clock)
+    assert Reports(holder).keep()
+    holder.close()
+    original = stored(ledger)[1]
+    size = ledger.size
+
+    def starts_from_kept() -> bool:
+        fresh = key_holder(url, keyring, clock)
+        try:
+            return Reports(fresh).kept_size == size
+        finally:
+            fresh.close()
+
+    assert starts_from_kept()
+    plain = Ledger.open(url, clock=clock)  # no log key: never read
+    assert plain.kept_state(code_digest()) is None and Reports(plain).kept_size is None
+    plain.close()
+
+    unpickled: list[bytes] = []
+    real_decode = kept.decode_state
+
+    def decode(body: bytes) -> Any:
+        unpickled.append(body)
+        return real_decode(body)
+
+    monkeypatch.setattr(kept, "decode_state", decode)
+
+    note_text = original[4 : 4 + int.from_bytes(original[:4], "big")].decode("utf-8")
+    state = original[4 + len(note_text.encode("utf-8")) :]
+    edited = bytearray(state)
+    edited[len(edited) // 2] ^= 1
+    replace_row(ledger, frame(note_text, bytes(edited)))
+    assert not starts_from_kept()  # the state is not the one the note names
+    parsed = kept_state.StateNote.parse(note_text.split("\n\n")[0] + "\n")
+    assert parsed is not None
+
+    def signed(note: kept_state.StateNote, key: Ed25519PrivateKey) -> str:
+        from ledger.log.note import NoteSigner, sign_note
+
+        return sign_note(note.to_text(), [NoteSigner(note.origin, key)])
+
+    log_key = keyring.log_key()
+    other_key = Ed25519PrivateKey.generate()
+    forged = [
+        signed(parsed, other_key),  # another key
+        signed(kept_state.StateNote(**{**parsed.__dict__, "program": b"p" * 32}), log_key),
+        signed(kept_state.StateNote(**{**parsed.__dict__, "root": b"r" * 32}), log_key),
+        signed(kept_state.StateNote(**{**parsed.__dict__, "size": size + 1}), log_key),
+        signed(kept_state.StateNote(**{**parsed.__dict__, "origin": "elsewhere.example"}), log_key),
+        note_text.replace("size ", "size 0"),  # an edited text under the signature
+    ]
+    for note in forged:
+        replace_row(ledger, frame(note, state))
+        assert not starts_from_kept(), note
+    assert unpickled == []  # nothing the key does not vouch for was deserialised
+    replace_row(ledger, original)
+    assert starts_from_kept()
+    assert unpickled and hashlib.sha256(unpickled[0]).digest() == parsed.state
+
+
+def test_a_state_note_is_read_back_exactly() -> None:
+    note = kept_state.StateNote("example.org/ledger", 7, b"r" * 32, 9, b"p" * 32, b"s" * 32)
+    assert kept_state.StateNote.parse(note.to_text()) == note
+    text_ = note.to_text()
+    assert kept_state.StateNote.parse(text_.replace("size 7", "size 07")) is None
+    assert kept_state.StateNote.parse(text_.replace("size 7", "size -7")) is None
+    assert kept_state.StateNote.parse(text_ + "extra 1\n") is None
+    assert kept_state.StateNote.parse(text_.replace("ceasefire-ledger maintained", "x")) is None
+    assert (
+        kept_state.StateNote.parse(text_.replace(note.to_text().split("\n")[3][5:], "AAAA")) is None
+    )
+
+
+def test_a_state_of_another_format_is_ignored() -> None:
+    import pickle
+    import zlib
+
+    assert kept.decode_state(zlib.compress(pickle.dumps(("something else", 1, 2, 3)))) is None
+
+
+def test_copying_the_database_elsewhere_keeps_the_state_usable(
+    city_leaves: list[str], shared_keyring: Keyring, tmp_path: Path
+) -> None:
+    url, clock = str(tmp_path / "a.db"), Clock(NOW)
+    ledger = Ledger.open(url, log_key=shared_keyring.log_key(), clock=clock)
+    append(ledger, city_leaves[:200])
+    ledger.close()
+    holder = key_holder(url, shared_keyring, clock)
+    assert Reports(holder).keep()
+    holder.close()
+    shutil.copy(tmp_path / "a.db", tmp_path / "b.db")
+    copy = key_holder(str(tmp_path / "b.db"), shared_keyring, clock)
+    assert Reports(copy).kept_size == 200
+    copy.close()
