@@ -634,7 +634,9 @@ class SiteBuilder:
         self.render(
             env, language, "groups.html", f"{code}/groups.html", page="groups", **d.groups()
         )
+        promise_groups = {v.value: v for v in self.promise_filters.by_dimension["group"]}
         for group in iter_group_ids(d):
+            triggers = promise_groups.get(group)  # the promises table's rows of this group
             self.render(
                 env,
                 language,
@@ -642,6 +644,9 @@ class SiteBuilder:
                 f"{code}/groups/{file_slug(group)}.html",
                 page="groups",
                 g=d.group(group),
+                promise_filters=self.promise_filters,
+                triggers=triggers,
+                trigger_months=self.promise_filters.by_month(triggers) if triggers else [],
             )
         promises = d.promises()
         self.write_filtered(
