@@ -177,10 +177,10 @@ class TidyTable:
         out = io.StringIO()
         writer = csv.writer(out, lineterminator="\r\n")
         writer.writerow(self.columns)
-        stamp = (self.tree_size, self.root, self.as_of)
+        stamp = [spreadsheet_safe(v) for v in (self.tree_size, self.root, self.as_of)]
+        name, columns = self.name, self.download.columns
         for row in self.rows:
-            cells = [_cell(self.name, c, row.get(c)) for c in self.download.columns]
-            writer.writerow([*cells, *(spreadsheet_safe(v) for v in stamp)])
+            writer.writerow([*(_cell(name, c, row.get(c)) for c in columns), *stamp])
         return out.getvalue()
 
 
