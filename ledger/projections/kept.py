@@ -39,8 +39,10 @@ and folds the short tail.
 
 from __future__ import annotations
 
+import io
 import pickle
 import zlib
+from typing import Any
 
 from ledger.projections.facts import STATE_VERSION, Facts, bulk
 from ledger.projections.maintained import Maintained
@@ -52,18 +54,24 @@ _FORMAT = ("ceasefire-ledger maintained state", 1, STATE_VERSION)
 
 
 def encode_state(facts: Facts, records: Maintained) -> bytes:
-    """The facts, the records and the statistics' remembered results, serialised and compressed."""
+    """The facts, the records and the statistics' remembered results, serialised and compressed
+    as they are serialised (the uncompressed bytes are never held whole)."""
     memos = [memo.contents() for memo in MEMOS]
+    out = _Deflating()
     with bulk():
-        raw = pickle.dumps((_FORMAT, facts, records, memos), protocol=pickle.HIGHEST_PROTOCOL)
-    return zlib.compress(raw, 1)
+        pickle.Pickler(out, protocol=pickle.HIGHEST_PROTOCOL).dump((_FORMAT, facts, records, memos))
+    return out.finish()
 
 
 def decode_state(body: bytes) -> tuple[Facts, Maintained] | None:
     """The facts and records of a state the log key vouched for (see ``load``); None if it is
     of another format. The statistics' remembered results join this process's."""
     with bulk():  # millions of new objects: the collector would rescan them again and again
-        loaded = pickle.loads(zlib.decompress(body))  # noqa: S301 (vouched for: see the module)
+        try:
+            inflated = io.BufferedReader(_Inflating(body), buffer_size=_Inflating.PIECE)
+            loaded = pickle.Unpickler(inflated).load()  # noqa: S301 (vouched for)
+        except (zlib.error, EOFError, pickle.UnpicklingError):
+            return None
     if not isinstance(loaded, tuple) or len(loaded) != 4 or loaded[0] != _FORMAT:
         return None
     _, facts, records, memos = loaded
@@ -72,6 +80,57 @@ def decode_state(body: bytes) -> tuple[Facts, Maintained] | None:
     for memo, contents in zip(MEMOS, memos, strict=True):
         memo.adopt(contents)
     return facts, records
+
+
+class _Deflating:
+    """A file to pickle into that compresses what it is given as it comes."""
+
+    def __init__(self) -> None:
+        self._compress = zlib.compressobj(1)
+        self._parts: list[bytes] = []
+
+    def write(self, data: bytes) -> int:
+        self._parts.append(self._compress.compress(data))
+        return len(data)
+
+    def finish(self) -> bytes:
+        self._parts.append(self._compress.flush())
+        return b"".join(self._parts)
+
+
+class _Inflating(io.RawIOBase):
+    """The decompressed bytes of ``body``, read a piece at a time (under ``io.BufferedReader``)."""
+
+    PIECE = 1 << 20
+
+    def __init__(self, body: bytes) -> None:
+        self._body = memoryview(body)
+        self._at = 0
+        self._inflate = zlib.decompressobj()
+        self._left = b""
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, target: Any) -> int:
+        want = len(target)
+        while True:
+            if self._left:
+                data, self._left = self._left[:want], self._left[want:]
+            elif self._inflate.unconsumed_tail:
+                data = self._inflate.decompress(self._inflate.unconsumed_tail, want)
+            elif self._at < len(self._body):
+                piece = self._body[self._at : self._at + self.PIECE]
+                self._at += len(piece)
+                data = self._inflate.decompress(piece, want)
+            else:
+                rest = self._inflate.flush()
+                data, self._left = rest[:want], rest[want:]
+                if not data:
+                    return 0
+            if data:
+                target[: len(data)] = data
+                return len(data)
 
 
 def worth_keeping(kept_size: int | None, size: int) -> bool:
