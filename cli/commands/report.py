@@ -106,25 +106,26 @@ def register(app: typer.Typer) -> None:
             return
         from cli.shell import open_ledger
 
-        with (
-            open_ledger(db, keys, passphrase_env) as ledger,
-            _bars(progress, ledger.size) as bar,
-        ):
-            checking = bar.add_task("checking the stored log", total=ledger.size)
-            ledger.verify_before_acting(  # figures are published only from a verified log
-                progress=lambda n, total: bar.update(checking, completed=n, total=total)
-            )
-            output = view.saved(ledger, as_of)
-            if output is None:
-                from ledger.projections.service import Reports
+        with open_ledger(db, keys, passphrase_env) as ledger:
+            computed = None
+            with _bars(progress, ledger.size) as bar:
+                checking = bar.add_task("checking the stored log", total=ledger.size)
+                ledger.verify_before_acting(  # figures are published only from a verified log
+                    progress=lambda n, total: bar.update(checking, completed=n, total=total)
+                )
+                output = view.saved(ledger, as_of)
+                if output is None:
+                    from ledger.projections.service import Reports
 
-                reading = bar.add_task("bringing the figures up to date", total=ledger.size)
-                reports = Reports(ledger, as_of, lambda n: bar.update(reading, completed=n))
-                bar.update(reading, completed=ledger.size)
-                output = view.compute(reports, bar)
-                view.save(ledger, reports, output)
-                reports.keep()  # the next process folds only what is stored after this
-        view.show(output)
+                    reading = bar.add_task("bringing the figures up to date", total=ledger.size)
+                    computed = Reports(ledger, as_of, lambda n: bar.update(reading, completed=n))
+                    bar.update(reading, completed=ledger.size)
+                    output = view.compute(computed, bar)
+                    view.save(ledger, computed, output)
+            view.show(output)
+            if computed is not None:  # after the report is out: the next process folds only
+                sys.stdout.flush()  # what is stored after this
+                computed.keep()
 
 
 def _bars(asked: bool | None, size: int | None) -> Any:

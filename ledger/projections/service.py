@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import base64
 import json
+import pickle
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -174,7 +175,10 @@ class Reports:
             return False
         if not worth_keeping(self.kept_size, self._facts.count):
             return False
-        state = encode_state(self._facts, self._records)
+        try:
+            state = encode_state(self._facts, self._records)
+        except (pickle.PicklingError, TypeError, AttributeError, RecursionError):
+            return False  # a cache: the figures are right without it, the next process folds
         kept = ledger.keep_state(self._facts.count, runner.position, code_digest(), state)
         if kept:
             self.kept_size = self._facts.count
