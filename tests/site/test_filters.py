@@ -138,6 +138,31 @@ def test_each_promises_filter_counts_and_shows_exactly_the_projections_triggers(
         check_table(out, lang, "promises", expected, promise_key, values)
 
 
+@pytest.mark.parametrize("site", ["hostile_site", "simulated_site"])
+def test_a_group_page_counts_its_triggers_by_month_and_lists_none_of_them(
+    site: str, request: pytest.FixtureRequest
+) -> None:
+    out: Path = request.getfixturevalue(site)["out"]
+    published = json.loads((out / "data" / "reports" / "promises.json").read_text("utf-8"))
+    per_group: dict[str, Counter[str]] = {}
+    for t in published["rows"]:
+        for g in t["groups"]:
+            per_group.setdefault(g, Counter())[f"promises-by-month-{t['shot_at'][:7]}.html"] += 1
+    assert per_group, "the city must have triggers"
+    for lang in ("en", "ur"):
+        pages = {group_of_link(p.stem): p for p in (out / lang / "groups").glob("*.html")}
+        assert set(per_group) <= set(pages)
+        for group, page in pages.items():
+            text = page.read_text("utf-8")
+            assert 'id="row-table"' not in text and "data-outcome=" not in text, page
+            if group not in per_group:
+                assert "month-counts" not in text, page
+                continue
+            counted = month_counts(page)  # each month links to the month page asking for the group
+            assert {(d, v) for d, v, _ in counted.values()} == {("group", group)}, page
+            assert {name: n for name, (_, _, n) in counted.items()} == per_group[group], page
+
+
 def test_each_cases_filter_counts_and_shows_exactly_the_cases_with_that_value(
     hostile_site: dict[str, Any],
 ) -> None:
