@@ -185,6 +185,8 @@ class TidyTable:
 
 
 def _cell(table: str, column: str, cell: Any) -> str:
+    if cell.__class__ is str:
+        return spreadsheet_safe(cell)
     if isinstance(cell, (dict, list, tuple, set)):
         raise TypeError(f"{table}.csv column {column!r} holds a {type(cell).__name__}, not a value")
     return spreadsheet_safe(cell)
