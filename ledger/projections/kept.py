@@ -11,14 +11,14 @@ minute before the first figure, after any new statement.
 So a process holding the log key keeps what it holds: the facts, the records
 and the statistics' remembered results, serialised as they are in memory
 (``pickle``, which keeps shared objects shared, as the records' reuse by
-identity needs), compressed, in one row of ``ledger_saved_reports``
-(``ledger.verification.kept_state``), with its tracking position. The next process with the same
-log key, after the check before acting, loads it and folds only the
+identity needs), compressed, in one row of ``ledger_saved_reports`` with its
+tracking position (``ledger.verification.kept_state``). The next process with
+the same log key, after the check before acting, loads it and folds only the
 statements stored since, and the records catch up as they do in a long-lived
 process.
 
-Nothing here is trusted because it is stored. The row begins with a signed
-note (``STATE_FIRST_LINE``), signed by the log key, naming the tree size and
+Nothing here is trusted because it is stored. The row begins with a note
+(``kept_state.STATE_FIRST_LINE``), signed by the log key, naming the tree size and
 root the state was folded from, the notification position it tracks, the
 program that computed it (``program.code_digest``) and the SHA-256 of the
 serialised state. Before anything is deserialised, the note must verify with

@@ -67,7 +67,8 @@ def spreadsheet_safe(value: Any) -> str:
     """
     kind = value.__class__
     if kind is str:  # most cells, read as they are
-        return "'" + value if value.startswith(FORMULA_TRIGGERS) else value
+        text: str = value
+        return "'" + text if text.startswith(FORMULA_TRIGGERS) else text
     if kind is int or kind is float or value is None:
         return cell_text(value)
     if isinstance(value, (int, float)) and not isinstance(value, bool):
