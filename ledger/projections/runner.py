@@ -95,10 +95,11 @@ class FactsProjection(Projection[Any]):
         self,
         view: ReportSnapshots,
         application_name: str = "ledger",
-        start: tuple[Facts, int, bytes] | None = None,
+        start: tuple[Facts, int, Callable[[], bytes]] | None = None,
     ) -> None:
-        """``start``: facts already folded up to a notification position, and the digest of
-        the snapshot row stored now (``FactsRunner``'s ``start``); else the snapshot is loaded."""
+        """``start``: facts already folded up to a notification position, and what reads the
+        digest of the snapshot row stored now (``FactsRunner``'s ``start``); else the snapshot
+        is loaded."""
         super().__init__(view)
         self.snapshots = view
         from ledger.verification.digest import snapshot_digest
@@ -106,12 +107,23 @@ class FactsProjection(Projection[Any]):
         loaded = start if start is not None else _load(view, application_name)
         self.facts = loaded[0] if loaded else Facts()
         self.position: int | None = loaded[1] if loaded else None
-        self.base = loaded[2] if loaded else snapshot_digest(None)
-        """The digest of the snapshot row the facts were last loaded from or saved as."""
+        found = loaded[2] if loaded else snapshot_digest(None)
+        self._base: bytes | None = None if callable(found) else found
+        self._base_of = found if callable(found) else None
         self.saved: tuple[bytes, bytes, int] | None = None
         """(digest of the base before, state, position) of the last snapshot this process stored."""
         self._unsaved: Tracking | None = None
         self._since_snapshot = 0
+
+    @property
+    def base(self) -> bytes:
+        """The digest of the snapshot row the facts were last loaded from or saved as; for
+        facts started from a kept state, the row stored then, read when first asked (only a
+        snapshot saved needs it, and that row can be 143 MB at a million events)."""
+        if self._base is None:
+            assert self._base_of is not None  # set whenever no digest is
+            self._base = self._base_of()
+        return self._base
 
     def process_event(self, domain_event: Any, tracking: Tracking) -> None:
         statement = json.loads(domain_event.leaf)
@@ -133,6 +145,9 @@ class FactsProjection(Projection[Any]):
             return
         state = _encode(self.facts)
         position = self._unsaved.notification_id
+        # several snapshots may be saved in one catch-up: the chain starts from the
+        # base the facts were loaded from, which is the one a mark can vouch for
+        first = self.saved[0] if self.saved is not None else self.base
         try:
             self.snapshots.save(state, self.facts.count, self._unsaved.application_name, position)
         except AlreadyStored:
@@ -140,11 +155,8 @@ class FactsProjection(Projection[Any]):
             # its snapshot is as good as ours, and nothing is counted twice.
             pass
         else:
-            # several snapshots may be saved in one catch-up: the chain starts from the
-            # base the facts were loaded from, which is the one a mark can vouch for
-            first = self.saved[0] if self.saved is not None else self.base
             self.saved = (first, state, position)
-            self.base = _row_digest(state, position, self.facts.count)
+            self._base = _row_digest(state, position, self.facts.count)
         self.position = self._unsaved.notification_id
         self._unsaved = None
         self._since_snapshot = 0
@@ -166,7 +178,7 @@ class FactsRunner:
         if start is not None:
             from ledger.verification.digest import snapshot_digest
 
-            begun = (start[0], start[1], snapshot_digest(store.stored_report_snapshot()))
+            begun = (start[0], start[1], lambda: snapshot_digest(store.stored_report_snapshot()))
         self.projection = FactsProjection(self.view, self.app_name, begun)
         self.snapshots = snapshots
         self._last_seen = self.projection.position or 0

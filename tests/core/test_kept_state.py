@@ -34,8 +34,9 @@ from ledger.simulation import CityConfig, simulate
 from ledger.statements import parse_statement_json
 from ledger.storage.sql_store import Store
 from ledger.verification import kept_state
+from ledger.verification.digest import snapshot_digest
 from tests.conftest import Clock, Recorder, chartered_ledger
-from tests.core.test_verified_mark import grow
+from tests.core.test_verified_mark import grow, stored_mark
 
 CITY = CityConfig(start=datetime(2025, 9, 1, tzinfo=UTC), seed=23, months=3, groups=3)
 NOW = datetime(2026, 1, 20, tzinfo=UTC)
@@ -111,11 +112,15 @@ def test_a_process_starting_from_the_kept_state_reports_what_computing_from_noth
     ledger.sign_checkpoint()
     ledger.close()
 
-    expected = from_nothing(url, clock)
+    shutil.copy(tmp_path / "city.db", tmp_path / "copy.db")  # computed apart, saving nothing here
+    expected = from_nothing(str(tmp_path / "copy.db"), clock)
     second = key_holder(url, shared_keyring, clock)
     resumed = Reports(second)
     assert resumed.kept_size == cut  # started from the kept state, folded the rest
     assert resumed.facts.count == len(city_leaves)
+    row = second.store.stored_report_snapshot()  # its catch-up saved a snapshot of the 40 per
+    assert row is not None and row.tree_size == len(city_leaves)  # cent after the kept state,
+    assert stored_mark(second).snapshot == snapshot_digest(row)  # and the mark names it
     assert everything(resumed) == expected
     assert expected != before  # the statements after the cut changed the figures
     assert resumed.keep()  # 40 per cent more than the state it started from
