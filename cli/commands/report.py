@@ -123,8 +123,10 @@ def register(app: typer.Typer) -> None:
                     output = view.compute(computed, bar)
                     view.save(ledger, computed, output)
             view.show(output)
-            if computed is not None:  # after the report is out: the next process folds only
-                sys.stdout.flush()  # what is stored after this
+            if computed is not None:
+                # once the report is out, keep the state: the next process folds only what
+                # is stored after it
+                sys.stdout.flush()
                 computed.keep()
 
 

@@ -65,12 +65,9 @@ def spreadsheet_safe(value: Any) -> str:
     recorder's string ``"-1.5"`` is quoted while the number ``-1.5`` is not:
     the decision follows the cell's type, never its look.
     """
-    kind = value.__class__
-    if kind is str:  # most cells, read as they are
+    if value.__class__ is str:  # most cells, read as they are
         text: str = value
         return "'" + text if text.startswith(FORMULA_TRIGGERS) else text
-    if kind is int or kind is float or value is None:
-        return cell_text(value)
     if isinstance(value, (int, float)) and not isinstance(value, bool):
         return cell_text(value)
     text = cell_text(value)
