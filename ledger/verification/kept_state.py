@@ -24,7 +24,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from ledger.errors import LedgerError
 from ledger.log.note import NoteSigner, NoteVerifier, open_note, parse_note, sign_note
 from ledger.storage.port import LogStore
-from ledger.verification.mark import _b64, _decimal, _unb64  # the mark's own field forms
+from ledger.verification.mark import _b64, _decimal, _unb64, field_text, field_values
 
 STATE_NAME = "maintained-state"
 """The row of ``ledger_saved_reports`` holding the kept state (not a report name)."""
@@ -54,8 +54,7 @@ class StateNote:
             _b64(self.program),
             _b64(self.state),
         )
-        body = "".join(f"{name} {value}\n" for name, value in zip(_FIELDS, values, strict=True))
-        return f"{STATE_FIRST_LINE}\n{body}"
+        return field_text(STATE_FIRST_LINE, _FIELDS, values)
 
     @classmethod
     def parse(cls, text: str) -> StateNote | None:
@@ -63,12 +62,9 @@ class StateNote:
         lines = text.split("\n")
         if len(lines) != len(_FIELDS) + 2 or lines[0] != STATE_FIRST_LINE or lines[-1] != "":
             return None
-        values = []
-        for name, line in zip(_FIELDS, lines[1:-1], strict=True):
-            key, sep, value = line.partition(" ")
-            if key != name or not sep or not value:
-                return None
-            values.append(value)
+        values = field_values(lines[1:-1], _FIELDS)
+        if values is None:
+            return None
         origin, size, root, position, program, state = values
         if not (_decimal(size) and _decimal(position)):
             return None

@@ -115,9 +115,8 @@ class Mark:
             _b64(self.rows),
             _b64(self.snapshot),
         )
-        body = "".join(f"{name} {value}\n" for name, value in zip(_FIELDS, values, strict=True))
-        body += "".join(f"report {r.name} {_b64(r.key)} {_b64(r.body)}\n" for r in self.reports)
-        return f"{MARK_FIRST_LINE}\n{body}"
+        reports = "".join(f"report {r.name} {_b64(r.key)} {_b64(r.body)}\n" for r in self.reports)
+        return field_text(MARK_FIRST_LINE, _FIELDS, values) + reports
 
     @classmethod
     def parse(cls, text: str) -> Mark | None:
@@ -125,12 +124,9 @@ class Mark:
         lines = text.split("\n")
         if len(lines) < len(_FIELDS) + 2 or lines[0] != MARK_FIRST_LINE or lines[-1] != "":
             return None
-        values = []
-        for name, line in zip(_FIELDS, lines[1:], strict=False):
-            key, sep, value = line.partition(" ")
-            if key != name or not sep or not value:
-                return None
-            values.append(value)
+        values = field_values(lines[1:], _FIELDS)
+        if values is None:
+            return None
         reports = []
         for line in lines[len(_FIELDS) + 1 : -1]:
             parts = line.split(" ")
@@ -152,6 +148,26 @@ class Mark:
 
 
 _REPORT_NAME = re.compile(r"[a-z][a-z0-9_-]{0,63}")
+
+
+def field_text(first_line: str, names: Sequence[str], values: Sequence[str]) -> str:
+    """``first_line``, then one ``name value`` line per field, in order: the form of a mark
+    and of the note over a kept state (``ledger.verification.kept_state``)."""
+    return f"{first_line}\n" + "".join(
+        f"{name} {value}\n" for name, value in zip(names, values, strict=True)
+    )
+
+
+def field_values(lines: Sequence[str], names: Sequence[str]) -> list[str] | None:
+    """The values of the ``name value`` lines ``lines`` begins with, one per name in order;
+    None unless there are that many and each names its field and holds a value."""
+    values = []
+    for name, line in zip(names, lines, strict=False):
+        key, sep, value = line.partition(" ")
+        if key != name or not sep or not value:
+            return None
+        values.append(value)
+    return values if len(values) == len(names) else None
 
 
 def _sorted_once(reports: Sequence[VouchedReport]) -> bool:
