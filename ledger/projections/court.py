@@ -51,27 +51,13 @@ def case_duration(facts: Facts, case: CaseFile, judged: float) -> dict[str, Any]
     arrest = case.first_arrest
     if arrest is None:
         return None
-    moments = {
-        "arrested": arrest["occurred_at"],
-        "charged": case.charges[0]["occurred_at"] if case.charges else None,
-        "heard": case.hearings[0]["occurred_at"] if case.hearings else None,
-        "decided": case.verdict["occurred_at"] if case.verdict else None,
-    }
+    moments = _moments(case)
     record: dict[str, Any] = {
         "case": case.case,
-        "groups": facts.groups_of(case.person, moments["arrested"]) or [NO_GROUP],
+        "groups": facts.groups_of(case.person, arrest["occurred_at"]) or [NO_GROUP],
         "verdict": case.verdict["data"].get("verdict") if case.verdict else None,
+        **_stages(moments, judged),
     }
-    for stage, (start, end) in STAGE_ENDS.items():
-        began, ended = moments[start], moments[end]
-        if began is None:
-            record[stage] = None
-            continue
-        stop = seconds(ended) if ended is not None else judged
-        record[stage] = {
-            "days": round(max(0.0, stop - seconds(began)) / DAY, 6),
-            "reached": ended is not None,
-        }
     record["adjournments"] = [
         h["data"].get("adjournment_reason") or "other"
         for h in case.hearings
@@ -87,6 +73,44 @@ def case_duration(facts: Facts, case: CaseFile, judged: float) -> dict[str, Any]
         )
     ]
     return record
+
+
+def retimed_duration(
+    record: dict[str, Any] | None, case: CaseFile, judged: float
+) -> dict[str, Any] | None:
+    """``case_duration`` of the same case judged at ``judged``, from its ``record`` judged at
+    another time: the stages still running count their days to ``judged``."""
+    if record is None or all(record[s] is None or record[s]["reached"] for s in STAGES):
+        return record
+    return {**record, **_stages(_moments(case), judged)}
+
+
+def _moments(case: CaseFile) -> dict[str, str | None]:
+    """When a case (with an arrest) reached each step, None for a step not reached."""
+    assert case.first_arrest is not None
+    return {
+        "arrested": case.first_arrest["occurred_at"],
+        "charged": case.charges[0]["occurred_at"] if case.charges else None,
+        "heard": case.hearings[0]["occurred_at"] if case.hearings else None,
+        "decided": case.verdict["occurred_at"] if case.verdict else None,
+    }
+
+
+def _stages(moments: dict[str, str | None], judged: float) -> dict[str, Any]:
+    """Each stage's days (to its end, or while it runs to ``judged``) and whether its end was
+    reached; None for a stage not begun."""
+    out: dict[str, Any] = {}
+    for stage, (start, end) in STAGE_ENDS.items():
+        began, ended = moments[start], moments[end]
+        if began is None:
+            out[stage] = None
+            continue
+        stop = seconds(ended) if ended is not None else judged
+        out[stage] = {
+            "days": round(max(0.0, stop - seconds(began)) / DAY, 6),
+            "reached": ended is not None,
+        }
+    return out
 
 
 def stage_summary(records: Sequence[dict[str, Any]], stage: str) -> dict[str, Any]:

@@ -29,7 +29,7 @@ from functools import partial
 from operator import itemgetter
 from typing import Any, TypeVar
 
-from ledger.projections.casework import CaseFile
+from ledger.projections.casework import CaseFile, Spell
 from ledger.projections.facts import DAY, Facts, seconds
 from ledger.projections.reuse import Reused, row_copy, rows_copy
 from ledger.projections.statistics import (
@@ -78,11 +78,7 @@ def case_spell_records(
     for spell in case.spells:
         release = spell.release
         held_to_verdict = release is None and case.verdict is not None
-        end = (
-            release["occurred_at"]
-            if release
-            else (case.verdict["occurred_at"] if case.verdict else None)
-        )
+        end = _spell_end(spell, case)
         out.append(
             {
                 "case": case.case,
@@ -106,6 +102,26 @@ def case_spell_records(
     return out
 
 
+def _spell_end(spell: Spell, case: CaseFile) -> str | None:
+    """When a spell's time to release stops: its release, else the case's verdict, else
+    None (it runs to the time judged at)."""
+    if spell.release is not None:
+        return str(spell.release["occurred_at"])
+    return str(case.verdict["occurred_at"]) if case.verdict else None
+
+
+def retimed_spell_records(records: list[Record], case: CaseFile, judged: float) -> list[Record]:
+    """``case_spell_records`` of the same case judged at ``judged``, from its ``records``
+    judged at another time: a spell still running counts its days to ``judged``, the others
+    are the very records given."""
+    return [
+        record
+        if (end := _spell_end(spell, case)) is not None
+        else {**record, "days_to_release": _elapsed(spell.start, end, judged, DAY)}
+        for record, spell in zip(records, case.spells, strict=True)
+    ]
+
+
 def case_records(facts: Facts, files: dict[str, CaseFile], as_of: str) -> list[Record]:
     """One record per case with an arrest: charge and verdict, each decided or pending, with times.
 
@@ -124,9 +140,7 @@ def case_record(facts: Facts, case: CaseFile, judged: float) -> Record | None:
     arrest = case.first_arrest
     if arrest is None:
         return None
-    start = arrest["occurred_at"]
-    charged_at = case.charges[0]["occurred_at"] if case.charges else None
-    decided_at = case.verdict["occurred_at"] if case.verdict else None
+    start, charged_at, decided_at = _case_moments(case)
     released = case.spells[-1].release is not None
     verdict = case.verdict["data"].get("verdict") if case.verdict else None
     return {
@@ -142,6 +156,31 @@ def case_record(facts: Facts, case: CaseFile, judged: float) -> Record | None:
         "convicted": verdict == "convicted",
         "days_to_verdict": _elapsed(start, decided_at, judged, DAY),
         "verdict": verdict,
+    }
+
+
+def _case_moments(case: CaseFile) -> tuple[str, str | None, str | None]:
+    """A case's first arrest, first charge and verdict (None while there is none)."""
+    assert case.first_arrest is not None
+    return (
+        case.first_arrest["occurred_at"],
+        case.charges[0]["occurred_at"] if case.charges else None,
+        case.verdict["occurred_at"] if case.verdict else None,
+    )
+
+
+def retimed_case_record(record: Record | None, case: CaseFile, judged: float) -> Record | None:
+    """``case_record`` of the same case judged at ``judged``, from its ``record`` judged at
+    another time: the days to a charge or a verdict still awaited run to ``judged``."""
+    if record is None:
+        return None
+    start, charged_at, decided_at = _case_moments(case)
+    if charged_at is not None and decided_at is not None:
+        return record
+    return {
+        **record,
+        "days_to_charge": _elapsed(start, charged_at, judged, DAY),
+        "days_to_verdict": _elapsed(start, decided_at, judged, DAY),
     }
 
 

@@ -25,9 +25,11 @@ whether a release ended one unexplained) and the general actions under their
 warnings; a change to a warning recomputes every shooting. Each shooting's
 triggers judged at a time (``promises.judge``) are kept with that time and
 their rows of the promises table, and judged again only when the shooting's
-triggers were recomputed or the time moved (``TriggerRecords.judged``); the
-list of every trigger and its buckets by group and by warning are then
-changed only from the first shooting that changed on.
+triggers were recomputed or the time moved past one of their open deadlines,
+or when one of them awaits its arrest (its open hours grow with the time:
+``promises.judged_alike``, ``TriggerRecords.judged``); the list of every
+trigger and its buckets by group and by warning are then changed only from
+the first shooting that changed on.
 
 ``CaseRows`` holds each case's spell, case and court records and the people
 it holds (``equality.case_spell_records``, ``equality.case_record``,
@@ -36,6 +38,8 @@ case file, the groups its people were members of when arrested (a membership
 statement names the person), whether each of its releases is unexplained,
 while the case is still open (no verdict, no charge or no hearing yet) the
 time judged at, and while someone is held on it the time of the latest event.
+When only the time judged at moved, the records are not made again: only the
+durations still running are counted to the new time (``_retimed``).
 
 ``InterruptionRows`` holds the interruption table, read again only after a
 statement about an incident or a mediation (or the ledger itself): the
@@ -49,6 +53,7 @@ equal the reports computed from nothing at the same tree size
 
 from __future__ import annotations
 
+import math
 from bisect import bisect_left
 from collections import Counter
 from collections.abc import Callable
@@ -357,16 +362,19 @@ class CaseRows:
             if (
                 rows is None
                 or rows.file is not found
-                or (rows.timed and rows.judged != judged)
                 or name in released
                 or (people and not rows.people.isdisjoint(people))
             ):
                 rows = _case_rows(facts, found, unexplained, judged)
                 self.recomputed += 1
-            elif rows.holdings and rows.as_of != facts.as_of:
-                held = custody.case_holdings(facts, found)
-                rows = replace(rows, as_of=facts.as_of, holdings=held)
-                self.recomputed += 1
+            else:
+                if rows.timed and rows.judged != judged:
+                    rows = _retimed(rows, judged)
+                    self.recomputed += 1
+                if rows.holdings and rows.as_of != facts.as_of:
+                    held = custody.case_holdings(facts, found)
+                    rows = replace(rows, as_of=facts.as_of, holdings=held)
+                    self.recomputed += 1
             kept[name] = rows
             spells += rows.spells
             if rows.case is not None:
@@ -407,6 +415,19 @@ def _case_rows(
     )
 
 
+def _retimed(rows: _Rows, judged: float) -> _Rows:
+    """A case's records, unchanged but for the time judged at: only the durations still
+    running (censored at that time) are counted again, each to ``judged``."""
+    found = rows.file
+    return replace(
+        rows,
+        judged=judged,
+        spells=equality.retimed_spell_records(rows.spells, found, judged),
+        case=equality.retimed_case_record(rows.case, found, judged),
+        duration=court.retimed_duration(rows.duration, found, judged),
+    )
+
+
 @dataclass
 class _Judged:
     """One shooting's triggers judged at a time, with their rows of the promises table and
@@ -416,6 +437,19 @@ class _Judged:
     judged: float
     triggers: list[dict[str, Any]]
     rows: list[dict[str, Any]]
+    alike: tuple[float, float] | None
+    """The times judged the same as ``judged`` (``promises.judged_alike`` of every basis)."""
+
+
+def _alike(bases: list[dict[str, Any]], judged: float) -> tuple[float, float] | None:
+    """The times at which every one of ``bases`` is judged as at ``judged`` (None: only it)."""
+    lo, hi = -math.inf, math.inf
+    for basis in bases:
+        window = promises.judged_alike(basis, judged)
+        if window is None:
+            return None
+        lo, hi = max(lo, window[0]), min(hi, window[1])
+    return lo, hi
 
 
 Bucket = tuple[dict[str, Any], ...]
@@ -544,14 +578,22 @@ class TriggerRecords:
         entry = self._judged.get(incident)
         if entry is None or not self._current(entry, bases, judged):
             triggers = [promises.judge(basis, judged) for basis in bases]
-            entry = _Judged(bases, judged, triggers, [row(t) for t in triggers])
+            rows = [row(t) for t in triggers]
+            entry = _Judged(bases, judged, triggers, rows, _alike(bases, judged))
             self.rejudged += len(triggers)
             self._judged[incident] = entry
         return entry
 
     def _current(self, entry: _Judged, bases: list[dict[str, Any]], judged: float) -> bool:
-        """Whether a shooting's kept judgement is of these very bases at this time."""
-        return entry.bases is bases and entry.judged == judged
+        """Whether a shooting's kept judgement is of these very bases, at this time or at one
+        that judges them alike (no deadline of theirs passed between the two, and none of
+        them awaits its arrest)."""
+        if entry.bases is not bases:
+            return False
+        if entry.judged == judged:
+            return True
+        alike = entry.alike
+        return alike is not None and alike[0] < judged <= alike[1]
 
     def _rebuild(self, judged: float, row: Callable[[dict[str, Any]], dict[str, Any]]) -> None:
         incidents = [incident for incident, _ in self._shootings]

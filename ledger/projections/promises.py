@@ -36,6 +36,7 @@ outcomes.
 
 from __future__ import annotations
 
+import math
 from bisect import bisect_left
 from collections import Counter
 from collections.abc import Mapping, Sequence
@@ -322,7 +323,7 @@ def judge(basis: dict[str, Any], judged: float) -> dict[str, Any]:
         "charge": requirements["charge"],
         "undone_by": undone_by,
         "hours_to_arrest": basis["hours_to_arrest"],
-        "hours_open": round(max(0.0, judged - basis["shot"]) / HOUR, 4),
+        "hours_open": open_hours(basis, judged),
         "derived_from": [
             *basis["issued"],
             row["trigger_event"],
@@ -334,6 +335,33 @@ def judge(basis: dict[str, Any], judged: float) -> dict[str, Any]:
         "arrest_late": requirements["arrest"]["status"] == "met_late",
         "arrest_due": requirements["arrest"]["status"] != "awaiting",
     }
+
+
+def open_hours(basis: dict[str, Any], judged: float) -> float:
+    """How long the trigger was open awaiting an arrest, in hours: to its first arrest, or
+    while there is none to the time judged at (the duration its time to arrest is censored
+    at)."""
+    if basis["hours_to_arrest"] is not None:
+        return float(basis["hours_to_arrest"])
+    shot: float = basis["shot"]
+    return round(max(0.0, judged - shot) / HOUR, 4)
+
+
+def judged_alike(basis: dict[str, Any], judged: float) -> tuple[float, float] | None:
+    """The times ``t`` with ``lo < t <= hi`` at which ``judge(basis, t)`` equals
+    ``judge(basis, judged)``, as ``(lo, hi)``; None when only ``judged`` itself (a trigger
+    awaiting its arrest: its open hours grow with the time)."""
+    if basis["hours_to_arrest"] is None:
+        return None
+    lo, hi = -math.inf, math.inf
+    for due, happened in basis["due"].values():
+        if happened is not None:
+            continue
+        if judged > due:  # missed at every later time
+            lo = max(lo, due)
+        else:  # awaiting until the deadline passes
+            hi = min(hi, due)
+    return lo, hi
 
 
 def promise_summary(triggers: Sequence[dict[str, Any]]) -> dict[str, Any]:

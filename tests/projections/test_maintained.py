@@ -9,13 +9,15 @@ person's history and a group's page are compared as JSON with a fresh fold
 (its statistics computed anew, none taken from the results kept by their
 inputs). The same comparison run with the invalidation broken (a kind of
 subject left out of the journal, the time of the latest event ignored by the
-case records, the spell records or the judged triggers, or a release's change
+case records, the spell records or the judged triggers, a judgement kept past
+a deadline, a record kept unchanged when the time moved, or a release's change
 of explanation ignored) must find a difference, so the check can fail.
 """
 
 from __future__ import annotations
 
 import json
+import math
 from collections.abc import Callable, Iterator
 from dataclasses import fields, replace
 from datetime import UTC, datetime
@@ -26,7 +28,7 @@ import pytest
 
 from ledger.aggregates.incident import Incident
 from ledger.keyring import Keyring
-from ledger.projections import indexes, maintained, officers, promises, reuse
+from ledger.projections import court, equality, indexes, maintained, officers, promises, reuse
 from ledger.projections.analysis import Analysis, group_detail
 from ledger.projections.cases import case_history, person_history
 from ledger.projections.evaluation import choose
@@ -291,6 +293,42 @@ def test_triggers_judged_once_and_kept_whatever_the_time_are_found(
         return bool(entry.bases is bases)
 
     monkeypatch.setattr(TriggerRecords, "_current", judged_once)
+    assert first_difference(statements) is not None
+
+
+@pytest.mark.parametrize("wide", ["every time", "past open deadlines"])
+def test_triggers_judged_alike_too_widely_are_found(
+    statements: list[dict[str, Any]], monkeypatch: pytest.MonkeyPatch, wide: str
+) -> None:
+    """A kept judgement taken for another time's: whatever the time, or whatever deadline
+    passed in between (still judged again while the arrest is awaited)."""
+    judged_alike = promises.judged_alike
+
+    def too_wide(basis: dict[str, Any], judged: float) -> tuple[float, float] | None:
+        if wide == "past open deadlines" and judged_alike(basis, judged) is None:
+            return None
+        return -math.inf, math.inf
+
+    monkeypatch.setattr(promises, "judged_alike", too_wide)
+    assert first_difference(statements) is not None
+
+
+@pytest.mark.parametrize(
+    "retimer",
+    [
+        (equality, "retimed_spell_records"),
+        (equality, "retimed_case_record"),
+        (court, "retimed_duration"),
+    ],
+    ids=lambda pair: pair[1],
+)
+def test_records_left_as_they_were_when_the_time_moved_are_found(
+    statements: list[dict[str, Any]], monkeypatch: pytest.MonkeyPatch, retimer: tuple[Any, str]
+) -> None:
+    """A case's records taken unchanged to a new time judged at: one kind left with the
+    durations of the time before must show."""
+    module, name = retimer
+    monkeypatch.setattr(module, name, lambda record, case, judged: record)
     assert first_difference(statements) is not None
 
 

@@ -70,6 +70,39 @@ def test_deadlines_still_ahead_are_pending() -> None:
     )
 
 
+def test_a_trigger_is_open_until_its_arrest_and_judged_alike_between_its_deadlines() -> None:
+    """``hours_open`` is the trigger's time to arrest: to the arrest once made, to the time
+    judged at before. An arrested trigger is judged the same at every time until its first
+    open deadline passes (the action, 7 days after the shooting), then until the next (the
+    charge, 14 days), then from then on; one awaiting its arrest only at its own time."""
+    from ledger.projections import promises
+    from ledger.projections.facts import DAY, seconds
+
+    log = city()
+    log.shooting("INC-1", at(days=10), suspects=["P-1"])
+    log.tick(at(days=10, hours=30))
+    (waiting,) = triggers(log)
+    assert (waiting["hours_to_arrest"], waiting["hours_open"]) == (None, 30.0)
+    log.arrest("FIR-1", "P-1", at(days=11, hours=12), incidents=["INC-1"])
+    log.tick(at(days=13))
+    (arrested,) = triggers(log)
+    assert (arrested["hours_to_arrest"], arrested["hours_open"]) == (36.0, 36.0)
+
+    analysis = Analysis(log.facts(), 1, "00")
+    assert analysis.triggers
+    (basis,) = analysis.records.triggers._bases["INC-1"]
+    shot = seconds(at(days=10))
+    action_due, charge_due = shot + 7 * DAY, shot + 14 * DAY
+    judged = seconds(at(days=13))
+    assert promises.judged_alike(basis, judged) == (-float("inf"), action_due)
+    assert promises.judge(basis, action_due) == promises.judge(basis, judged)
+    assert promises.judge(basis, action_due + 1) != promises.judge(basis, judged)
+    assert promises.judged_alike(basis, action_due + 1) == (action_due, charge_due)
+    assert promises.judged_alike(basis, charge_due + 1) == (charge_due, float("inf"))
+    assert promises.judge(basis, charge_due + 1)["outcome"] == "broken"
+    assert promises.judged_alike({**basis, "hours_to_arrest": None}, judged) is None
+
+
 def test_unexplained_release_of_the_arrested_shooter_undoes_the_promise() -> None:
     log = city()
     log.shooting("INC-1", at(days=10), suspects=["P-1"])
