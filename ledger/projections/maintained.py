@@ -419,12 +419,16 @@ def _retimed(rows: _Rows, judged: float) -> _Rows:
     """A case's records, unchanged but for the time judged at: only the durations still
     running (censored at that time) are counted again, each to ``judged``."""
     found = rows.file
-    return replace(
-        rows,
+    return _Rows(  # not dataclasses.replace: this runs for every open case at every time
+        file=found,
         judged=judged,
+        timed=rows.timed,
+        as_of=rows.as_of,
+        people=rows.people,
         spells=equality.retimed_spell_records(rows.spells, found, judged),
         case=equality.retimed_case_record(rows.case, found, judged),
         duration=court.retimed_duration(rows.duration, found, judged),
+        holdings=rows.holdings,
     )
 
 

@@ -140,19 +140,18 @@ def _retaliation_signals(
     transfers = _transfers(facts, observed)
     total_time = sum(b - a for a, b in observed.values())
     window = WINDOW_DAYS * DAY
-    groups: list[str] = []
+    # each group's arrests by officer, in spell order: one pass over the spells
+    by_group: dict[str, dict[str, list[tuple[float, str]]]] = {}
     for s in spells:
-        for g in s["groups"]:
-            if g not in groups:
-                groups.append(g)
+        officer = s["officer"]
+        observing = officer in observed
+        at = seconds(facts.events[s["arrest"]]["occurred_at"]) if observing else 0.0
+        for g in dict.fromkeys(s["groups"]):
+            mine = by_group.setdefault(g, {})
+            if observing:
+                mine.setdefault(officer, []).append((at, s["arrest"]))
     rows = []
-    for group in groups:
-        arrests: dict[str, list[tuple[float, str]]] = {}
-        for s in spells:
-            if group in s["groups"] and s["officer"] in observed:
-                arrests.setdefault(s["officer"], []).append(
-                    (seconds(facts.events[s["arrest"]]["occurred_at"]), s["arrest"])
-                )
+    for group, arrests in by_group.items():
         exposed_time = 0.0
         for officer, found in arrests.items():
             lo, hi = observed[officer]
