@@ -20,7 +20,7 @@ from functools import partial
 from typing import Any
 
 from ledger.projections.casework import CaseFile
-from ledger.projections.equality import NO_GROUP, by_group
+from ledger.projections.equality import NO_GROUP, Clocks, by_group, days_since
 from ledger.projections.facts import DAY, Facts, seconds
 from ledger.projections.reuse import Reused, row_copy
 from ledger.projections.statistics import rate, survival_summary
@@ -75,14 +75,31 @@ def case_duration(facts: Facts, case: CaseFile, judged: float) -> dict[str, Any]
     return record
 
 
+def stage_clocks(case: CaseFile) -> Clocks:
+    """The case's stages still running: (stage, when it began in seconds); none without an
+    arrest."""
+    if case.first_arrest is None:
+        return ()
+    moments = _moments(case)
+    return tuple(
+        (stage, seconds(began))
+        for stage, (start, end) in STAGE_ENDS.items()
+        if (began := moments[start]) is not None and moments[end] is None
+    )
+
+
 def retimed_duration(
-    record: dict[str, Any] | None, case: CaseFile, judged: float
+    record: dict[str, Any] | None, clocks: Clocks, judged: float
 ) -> dict[str, Any] | None:
     """``case_duration`` of the same case judged at ``judged``, from its ``record`` judged at
-    another time: the stages still running count their days to ``judged``."""
-    if record is None or all(record[s] is None or record[s]["reached"] for s in STAGES):
+    another time and its ``stage_clocks``: the stages still running count their days to
+    ``judged``."""
+    if record is None or not clocks:
         return record
-    return {**record, **_stages(_moments(case), judged)}
+    running = {
+        stage: {"days": days_since(start, judged), "reached": False} for stage, start in clocks
+    }
+    return {**record, **running}
 
 
 def _moments(case: CaseFile) -> dict[str, str | None]:

@@ -110,16 +110,34 @@ def _spell_end(spell: Spell, case: CaseFile) -> str | None:
     return str(case.verdict["occurred_at"]) if case.verdict else None
 
 
-def retimed_spell_records(records: list[Record], case: CaseFile, judged: float) -> list[Record]:
+Clocks = tuple[tuple[Any, float], ...]
+"""A record's durations still running: (where in the record, when it began in seconds)."""
+
+
+def days_since(start: float, judged: float) -> float:
+    """Days from ``start`` to ``judged`` (seconds), as ``_elapsed`` counts a running one."""
+    return round(max(0.0, judged - start) / DAY, 6)
+
+
+def spell_clocks(case: CaseFile) -> Clocks:
+    """The spells whose time to release still runs: (index, arrest in seconds)."""
+    return tuple(
+        (i, seconds(spell.start))
+        for i, spell in enumerate(case.spells)
+        if _spell_end(spell, case) is None
+    )
+
+
+def retimed_spell_records(records: list[Record], clocks: Clocks, judged: float) -> list[Record]:
     """``case_spell_records`` of the same case judged at ``judged``, from its ``records``
-    judged at another time: a spell still running counts its days to ``judged``, the others
-    are the very records given."""
-    return [
-        record
-        if (end := _spell_end(spell, case)) is not None
-        else {**record, "days_to_release": _elapsed(spell.start, end, judged, DAY)}
-        for record, spell in zip(records, case.spells, strict=True)
-    ]
+    judged at another time and their ``spell_clocks``: a spell still running counts its days
+    to ``judged``, the others are the very records given."""
+    if not clocks:
+        return records
+    out = list(records)
+    for i, start in clocks:
+        out[i] = {**out[i], "days_to_release": days_since(start, judged)}
+    return out
 
 
 def case_records(facts: Facts, files: dict[str, CaseFile], as_of: str) -> list[Record]:
@@ -169,19 +187,27 @@ def _case_moments(case: CaseFile) -> tuple[str, str | None, str | None]:
     )
 
 
-def retimed_case_record(record: Record | None, case: CaseFile, judged: float) -> Record | None:
-    """``case_record`` of the same case judged at ``judged``, from its ``record`` judged at
-    another time: the days to a charge or a verdict still awaited run to ``judged``."""
-    if record is None:
-        return None
+def case_clocks(case: CaseFile) -> Clocks:
+    """The case's times to a charge and to a verdict still running: (field, first arrest
+    in seconds); none without an arrest."""
+    if case.first_arrest is None:
+        return ()
     start, charged_at, decided_at = _case_moments(case)
-    if charged_at is not None and decided_at is not None:
+    began = seconds(start)
+    return tuple(
+        (field, began)
+        for field, end in (("days_to_charge", charged_at), ("days_to_verdict", decided_at))
+        if end is None
+    )
+
+
+def retimed_case_record(record: Record | None, clocks: Clocks, judged: float) -> Record | None:
+    """``case_record`` of the same case judged at ``judged``, from its ``record`` judged at
+    another time and its ``case_clocks``: the days to a charge or a verdict still awaited
+    run to ``judged``."""
+    if record is None or not clocks:
         return record
-    return {
-        **record,
-        "days_to_charge": _elapsed(start, charged_at, judged, DAY),
-        "days_to_verdict": _elapsed(start, decided_at, judged, DAY),
-    }
+    return {**record, **{field: days_since(start, judged) for field, start in clocks}}
 
 
 def by_group(

@@ -301,6 +301,8 @@ class _Rows:
     case: dict[str, Any] | None
     duration: dict[str, Any] | None
     holdings: list[dict[str, Any]]
+    clocks: tuple[equality.Clocks, equality.Clocks, equality.Clocks]
+    """The durations still running in the spells, the case and the duration records."""
 
 
 @dataclass
@@ -412,23 +414,29 @@ def _case_rows(
         case=equality.case_record(facts, found, judged),
         duration=court.case_duration(facts, found, judged),
         holdings=custody.case_holdings(facts, found),
+        clocks=(
+            equality.spell_clocks(found),
+            equality.case_clocks(found),
+            court.stage_clocks(found),
+        ),
     )
 
 
 def _retimed(rows: _Rows, judged: float) -> _Rows:
     """A case's records, unchanged but for the time judged at: only the durations still
     running (censored at that time) are counted again, each to ``judged``."""
-    found = rows.file
+    spells, case, duration = rows.clocks
     return _Rows(  # not dataclasses.replace: this runs for every open case at every time
-        file=found,
+        file=rows.file,
         judged=judged,
         timed=rows.timed,
         as_of=rows.as_of,
         people=rows.people,
-        spells=equality.retimed_spell_records(rows.spells, found, judged),
-        case=equality.retimed_case_record(rows.case, found, judged),
-        duration=court.retimed_duration(rows.duration, found, judged),
+        spells=equality.retimed_spell_records(rows.spells, spells, judged),
+        case=equality.retimed_case_record(rows.case, case, judged),
+        duration=court.retimed_duration(rows.duration, duration, judged),
         holdings=rows.holdings,
+        clocks=rows.clocks,
     )
 
 
