@@ -528,17 +528,16 @@ def km_median(durations: Sequence[float], observed: Sequence[bool]) -> float | N
 
 
 def _km_median(durations: Sequence[float], observed: Sequence[bool]) -> float | None:
-    pairs = sorted(zip(durations, observed, strict=True))
-    at_risk, value, i = len(pairs), 1.0, 0
-    while i < len(pairs):
-        t, events, leaving = pairs[i][0], 0, 0
-        while i < len(pairs) and pairs[i][0] == t:
-            events += int(pairs[i][1])
-            leaving += 1
-            i += 1
-        if events:
-            value *= 1 - events / at_risk
-            if value <= 0.5 + 1e-9:
-                return float(t)
-        at_risk -= leaving
-    return None
+    """The product over the distinct times in order, as arrays: each factor
+    ``1 - events / at_risk`` is the same IEEE division and subtraction, and the running
+    product multiplies them one after the other (a time without events multiplies by
+    exactly 1), so the values are those of the same loop in Python."""
+    if len(durations) == 0:
+        return None
+    times, where = np.unique(np.asarray(durations, dtype=float), return_inverse=True)
+    leaving = np.bincount(where, minlength=len(times))
+    events = np.bincount(where, weights=np.asarray(observed, dtype=float), minlength=len(times))
+    at_risk = len(durations) - (np.cumsum(leaving) - leaving)
+    value = np.cumprod(1.0 - events / at_risk)
+    reached = np.flatnonzero((events > 0) & (value <= 0.5 + 1e-9))
+    return float(times[reached[0]]) if reached.size else None

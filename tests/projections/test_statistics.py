@@ -8,6 +8,8 @@ from functools import partial
 from typing import Any
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from ledger.projections.statistics import (
     compare_rates,
@@ -257,6 +259,52 @@ def test_results_kept_by_their_inputs_equal_results_computed_anew_and_are_never_
             first[0]["survival"] = -1.0
         assert function(*args) == anew(*args), function.__name__
     assert sum(memo.computed for memo in statistics.MEMOS) - before == len(asked)
+
+
+def _median_by_loop(durations: list[float], observed: list[bool]) -> float | None:
+    """The Kaplan–Meier median as the plain loop computes it: the product over the distinct
+    times in order, the first time with events at which it is at or below one half."""
+    pairs = sorted(zip(durations, observed, strict=True))
+    at_risk, value, i = len(pairs), 1.0, 0
+    while i < len(pairs):
+        t, events, leaving = pairs[i][0], 0, 0
+        while i < len(pairs) and pairs[i][0] == t:
+            events += int(pairs[i][1])
+            leaving += 1
+            i += 1
+        if events:
+            value *= 1 - events / at_risk
+            if value <= 0.5 + 1e-9:
+                return float(t)
+        at_risk -= leaving
+    return None
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.lists(
+        st.tuples(st.sampled_from([0.0, 0.5, 1.0, 1.5, 2.25, 3.0, 7.0, 11.0]), st.booleans()),
+        max_size=40,
+    )
+)
+def test_the_median_equals_the_plain_loop_exactly(pairs: list[tuple[float, bool]]) -> None:
+    """Ties, censoring at event times, no event at all and the empty group: the same float
+    or the same None as the loop, compared exactly."""
+    from ledger.projections import statistics
+
+    durations = [d for d, _ in pairs]
+    observed = [o for _, o in pairs]
+    assert statistics._km_median(durations, observed) == _median_by_loop(durations, observed)
+
+
+def test_the_median_falls_where_the_product_reaches_one_half_exactly() -> None:
+    """Two of four at time 1 make the product exactly one half: the median is 1; one of
+    three at 1 leaves two thirds, and the next event (1 of 2) takes it to one third."""
+    from ledger.projections import statistics
+
+    assert statistics._km_median([1.0, 1.0, 2.0, 3.0], [True, True, False, False]) == 1.0
+    assert statistics._km_median([1.0, 2.0, 3.0], [True, True, False]) == 2.0
+    assert statistics._km_median([1.0, 2.0], [False, False]) is None
 
 
 def test_a_memo_drops_the_least_recently_used_past_its_limit() -> None:
