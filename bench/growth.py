@@ -342,7 +342,9 @@ def cell(step: Step, ref: float) -> str:
         text += f", {step.rss_mb:.0f} MB"
     text += f" ({step.seconds / ref:.3g}× ref)"
     if "slowest" in step.extra:
-        text += f"; slowest report {step.extra['slowest'] * 1000:.3g} ms"
+        slowest = step.extra["slowest"]
+        shown = f"{slowest:.3g} s" if slowest >= 1 else f"{slowest * 1000:.3g} ms"
+        text += f"; slowest report {shown}"
     return text
 
 
