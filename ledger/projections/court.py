@@ -20,8 +20,15 @@ from functools import partial
 from typing import Any
 
 from ledger.projections.casework import CaseFile
-from ledger.projections.equality import NO_GROUP, Clocks, by_group, days_since
-from ledger.projections.facts import DAY, Facts, seconds
+from ledger.projections.equality import (
+    NO_GROUP,
+    Clocks,
+    by_group,
+    case_moments,
+    days_between,
+    days_since,
+)
+from ledger.projections.facts import Facts, seconds
 from ledger.projections.reuse import Reused, row_copy
 from ledger.projections.statistics import rate, survival_summary
 
@@ -104,13 +111,9 @@ def retimed_duration(
 
 def _moments(case: CaseFile) -> dict[str, str | None]:
     """When a case (with an arrest) reached each step, None for a step not reached."""
-    assert case.first_arrest is not None
-    return {
-        "arrested": case.first_arrest["occurred_at"],
-        "charged": case.charges[0]["occurred_at"] if case.charges else None,
-        "heard": case.hearings[0]["occurred_at"] if case.hearings else None,
-        "decided": case.verdict["occurred_at"] if case.verdict else None,
-    }
+    arrested, charged, decided = case_moments(case)
+    heard = case.hearings[0]["occurred_at"] if case.hearings else None
+    return {"arrested": arrested, "charged": charged, "heard": heard, "decided": decided}
 
 
 def _stages(moments: dict[str, str | None], judged: float) -> dict[str, Any]:
@@ -122,11 +125,7 @@ def _stages(moments: dict[str, str | None], judged: float) -> dict[str, Any]:
         if began is None:
             out[stage] = None
             continue
-        stop = seconds(ended) if ended is not None else judged
-        out[stage] = {
-            "days": round(max(0.0, stop - seconds(began)) / DAY, 6),
-            "reached": ended is not None,
-        }
+        out[stage] = {"days": days_between(began, ended, judged), "reached": ended is not None}
     return out
 
 

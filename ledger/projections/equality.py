@@ -48,9 +48,15 @@ NO_GROUP = "(no group)"
 Record = dict[str, Any]
 
 
-def _elapsed(start: str, end: str | None, judged: float, unit: float) -> float:
-    stop = seconds(end) if end is not None else judged
-    return round(max(0.0, stop - seconds(start)) / unit, 6)
+def days_since(start: float, judged: float) -> float:
+    """Days from ``start`` to ``judged`` (seconds since the epoch), rounded as every
+    duration in days is."""
+    return round(max(0.0, judged - start) / DAY, 6)
+
+
+def days_between(start: str, end: str | None, judged: float) -> float:
+    """Days from ``start`` to ``end``, or while there is no end to ``judged`` (seconds)."""
+    return days_since(seconds(start), seconds(end) if end is not None else judged)
 
 
 def spell_records(
@@ -93,7 +99,7 @@ def case_spell_records(
                 else None,
                 "unexplained_release": bool(release and release["id"] in unexplained),
                 "release_decided": release is not None or held_to_verdict,
-                "days_to_release": _elapsed(spell.start, end, judged, DAY),
+                "days_to_release": days_between(spell.start, end, judged),
                 "charged": bool(case.charges),
                 "decided": verdict is not None,
                 "convicted": verdict == "convicted",
@@ -112,11 +118,6 @@ def _spell_end(spell: Spell, case: CaseFile) -> str | None:
 
 Clocks = tuple[tuple[Any, float], ...]
 """A record's durations still running: (where in the record, when it began in seconds)."""
-
-
-def days_since(start: float, judged: float) -> float:
-    """Days from ``start`` to ``judged`` (seconds), as ``_elapsed`` counts a running one."""
-    return round(max(0.0, judged - start) / DAY, 6)
 
 
 def spell_clocks(case: CaseFile) -> Clocks:
@@ -158,7 +159,7 @@ def case_record(facts: Facts, case: CaseFile, judged: float) -> Record | None:
     arrest = case.first_arrest
     if arrest is None:
         return None
-    start, charged_at, decided_at = _case_moments(case)
+    start, charged_at, decided_at = case_moments(case)
     released = case.spells[-1].release is not None
     verdict = case.verdict["data"].get("verdict") if case.verdict else None
     return {
@@ -169,15 +170,15 @@ def case_record(facts: Facts, case: CaseFile, judged: float) -> Record | None:
         "arrested_at": start,
         "charged": charged_at is not None,
         "charge_decided": charged_at is not None or released,
-        "days_to_charge": _elapsed(start, charged_at, judged, DAY),
+        "days_to_charge": days_between(start, charged_at, judged),
         "decided": verdict is not None,
         "convicted": verdict == "convicted",
-        "days_to_verdict": _elapsed(start, decided_at, judged, DAY),
+        "days_to_verdict": days_between(start, decided_at, judged),
         "verdict": verdict,
     }
 
 
-def _case_moments(case: CaseFile) -> tuple[str, str | None, str | None]:
+def case_moments(case: CaseFile) -> tuple[str, str | None, str | None]:
     """A case's first arrest, first charge and verdict (None while there is none)."""
     assert case.first_arrest is not None
     return (
@@ -192,7 +193,7 @@ def case_clocks(case: CaseFile) -> Clocks:
     in seconds); none without an arrest."""
     if case.first_arrest is None:
         return ()
-    start, charged_at, decided_at = _case_moments(case)
+    start, charged_at, decided_at = case_moments(case)
     began = seconds(start)
     return tuple(
         (field, began)
