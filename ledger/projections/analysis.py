@@ -145,9 +145,8 @@ class Analysis:
     def judged(self) -> JudgedTriggers:
         """The triggers judged at ``as_of``, with their rows and their buckets, kept across
         tree sizes (``TriggerRecords.judged``)."""
-        judged = seconds(self.as_of) if self.as_of else 0.0
         return self.records.triggers.judged(
-            self.facts, self.files, self.unexplained, judged, promise_row
+            self.facts, self.files, self.unexplained, self.judged_seconds, promise_row
         )
 
     @property
@@ -155,11 +154,16 @@ class Analysis:
         return self.judged.triggers
 
     @cached_property
+    def judged_seconds(self) -> float:
+        """The time deadlines are judged at and open durations censored at, in seconds."""
+        return seconds(self.as_of) if self.as_of else 0.0
+
+    @cached_property
     def case_tables(self) -> CaseTables:
-        """Spell, case, court and holding records, kept per case across tree sizes."""
-        judged = seconds(self.as_of) if self.as_of else 0.0
+        """Spell, case, court and holding records, kept per case across tree sizes (they do
+        not depend on the time judged at)."""
         return self.records.rows.sync(
-            self.facts, self.files, self.unexplained, judged, self.records.cases.generation
+            self.facts, self.files, self.unexplained, self.records.cases.generation
         )
 
     @property
@@ -188,7 +192,13 @@ class Analysis:
     @cached_property
     def group_rows(self) -> list[dict[str, Any]]:
         return equality.group_rows(
-            self.facts, self.triggers, self.spells, self.cases, self.families, self.records.reused
+            self.facts,
+            self.triggers,
+            self.spells,
+            self.cases,
+            self.judged_seconds,
+            self.families,
+            self.records.reused,
         )
 
     @cached_property
@@ -323,10 +333,16 @@ def groups_report(a: Analysis) -> ReportTable:
         ],
         {
             "tests": equality.group_tests(
-                a.triggers, a.spells, a.cases, groups, a.families, a.records.reused
+                a.triggers,
+                a.spells,
+                a.cases,
+                groups,
+                a.judged_seconds,
+                a.families,
+                a.records.reused,
             ),
             "km_time_to_arrest_hours": equality.km_curves(
-                a.triggers, groups, a.families["triggers"], a.records.reused
+                a.triggers, groups, a.judged_seconds, a.families["triggers"], a.records.reused
             ),
         },
     )
@@ -421,7 +437,7 @@ def court_report(a: Analysis) -> ReportTable:
     return a.table(
         "court",
         COURT_COLUMNS,
-        court.court_rows(a.durations, a.records.reused),
+        court.court_rows(a.durations, a.judged_seconds, a.records.reused),
         [
             "Durations in days from the stage's start: Kaplan-Meier median over the cases that reached the"
             " start, with the cases still waiting censored at the time judged at (median None: not yet reached).",
@@ -453,8 +469,8 @@ def group_detail(a: Analysis, group: str) -> dict[str, Any]:
 
     mine = [t for t in a.triggers if group in t["groups"]]
     others = [t for t in a.triggers if group not in t["groups"]]
-    d1, o1 = equality.arrest_durations(mine)
-    d0, o0 = equality.arrest_durations(others)
+    d1, o1 = equality.arrest_durations(mine, a.judged_seconds)
+    d0, o0 = equality.arrest_durations(others, a.judged_seconds)
     row = next((r for r in a.group_rows if r["group"] == group), None)
     warnings = [
         {

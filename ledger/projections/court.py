@@ -20,14 +20,7 @@ from functools import partial
 from typing import Any
 
 from ledger.projections.casework import CaseFile
-from ledger.projections.equality import (
-    NO_GROUP,
-    Clocks,
-    by_group,
-    case_moments,
-    days_between,
-    days_since,
-)
+from ledger.projections.equality import NO_GROUP, by_group, case_moments, days_to, running_days
 from ledger.projections.facts import Facts, seconds
 from ledger.projections.reuse import Reused, row_copy
 from ledger.projections.statistics import rate, survival_summary
@@ -46,15 +39,10 @@ STAGE_ENDS = {
 }
 
 
-def case_durations(facts: Facts, files: dict[str, CaseFile], as_of: str) -> list[dict[str, Any]]:
-    """Per case: when it reached each step (or None) and each stage's days, censored at ``as_of``."""
-    judged = seconds(as_of) if as_of else 0.0
-    return [r for case in files.values() if (r := case_duration(facts, case, judged)) is not None]
-
-
-def case_duration(facts: Facts, case: CaseFile, judged: float) -> dict[str, Any] | None:
-    """One case's record (``case_durations``) judged at ``judged`` (seconds); None
-    without an arrest."""
+def case_duration(facts: Facts, case: CaseFile) -> dict[str, Any] | None:
+    """One case's record: when it reached each step and each stage's days (None while the
+    stage runs: it is censored at the time judged at where it is summarised); None without
+    an arrest."""
     arrest = case.first_arrest
     if arrest is None:
         return None
@@ -63,7 +51,7 @@ def case_duration(facts: Facts, case: CaseFile, judged: float) -> dict[str, Any]
         "case": case.case,
         "groups": facts.groups_of(case.person, arrest["occurred_at"]) or [NO_GROUP],
         "verdict": case.verdict["data"].get("verdict") if case.verdict else None,
-        **_stages(moments, judged),
+        **_stages(moments),
     }
     record["adjournments"] = [
         h["data"].get("adjournment_reason") or "other"
@@ -82,33 +70,6 @@ def case_duration(facts: Facts, case: CaseFile, judged: float) -> dict[str, Any]
     return record
 
 
-def stage_clocks(case: CaseFile) -> Clocks:
-    """The case's stages still running: (stage, when it began in seconds); none without an
-    arrest."""
-    if case.first_arrest is None:
-        return ()
-    moments = _moments(case)
-    return tuple(
-        (stage, seconds(began))
-        for stage, (start, end) in STAGE_ENDS.items()
-        if (began := moments[start]) is not None and moments[end] is None
-    )
-
-
-def retimed_duration(
-    record: dict[str, Any] | None, clocks: Clocks, judged: float
-) -> dict[str, Any] | None:
-    """``case_duration`` of the same case judged at ``judged``, from its ``record`` judged at
-    another time and its ``stage_clocks``: the stages still running count their days to
-    ``judged``."""
-    if record is None or not clocks:
-        return record
-    running = {
-        stage: {"days": days_since(start, judged), "reached": False} for stage, start in clocks
-    }
-    return {**record, **running}
-
-
 def _moments(case: CaseFile) -> dict[str, str | None]:
     """When a case (with an arrest) reached each step, None for a step not reached."""
     arrested, charged, decided = case_moments(case)
@@ -116,50 +77,66 @@ def _moments(case: CaseFile) -> dict[str, str | None]:
     return {"arrested": arrested, "charged": charged, "heard": heard, "decided": decided}
 
 
-def _stages(moments: dict[str, str | None], judged: float) -> dict[str, Any]:
-    """Each stage's days (to its end, or while it runs to ``judged``) and whether its end was
-    reached; None for a stage not begun."""
+def _stages(moments: dict[str, str | None]) -> dict[str, Any]:
+    """Each stage's days to its end (None while it runs), whether its end was reached, and
+    when it began (``since``, seconds); None for a stage not begun."""
     out: dict[str, Any] = {}
     for stage, (start, end) in STAGE_ENDS.items():
         began, ended = moments[start], moments[end]
         if began is None:
             out[stage] = None
             continue
-        out[stage] = {"days": days_between(began, ended, judged), "reached": ended is not None}
+        out[stage] = {
+            "days": days_to(began, ended),
+            "reached": ended is not None,
+            "since": seconds(began),
+        }
     return out
 
 
-def stage_summary(records: Sequence[dict[str, Any]], stage: str) -> dict[str, Any]:
-    """Kaplan–Meier summary of one stage over the cases that reached its start."""
+def stage_summary(records: Sequence[dict[str, Any]], stage: str, judged: float) -> dict[str, Any]:
+    """Kaplan–Meier summary of one stage over the cases that reached its start, the cases
+    still waiting censored at ``judged`` (seconds)."""
     started = [r[stage] for r in records if r[stage] is not None]
-    return survival_summary([s["days"] for s in started], [s["reached"] for s in started])
+    return survival_summary(
+        [running_days(s["days"], s["since"], judged) for s in started],
+        [s["reached"] for s in started],
+    )
 
 
 def court_rows(
-    durations: Sequence[dict[str, Any]], reused: Reused | None = None
+    durations: Sequence[dict[str, Any]], judged: float, reused: Reused | None = None
 ) -> list[dict[str, Any]]:
-    """One row per group, in the order the groups first appear; with ``reused``, a group's
-    row is computed again only when its records are not the very records it was computed
-    from."""
+    """One row per group, in the order the groups first appear, the stages judged at
+    ``judged``; with ``reused``, a group's counts are computed again only when its records
+    are not the very records they were computed from, and its stages also when the time
+    judged at moved."""
     rows = []
     for group, mine in by_group(durations, reused, "durations").items():
-        compute = partial(_court_row, group, mine)
+        counts = partial(_court_counts, group, mine)
+        stages = partial(_court_stages, mine, judged)
         if reused is None:
-            rows.append(compute())
+            row, timed = counts(), stages()
         else:
-            rows.append(reused.get(("court_row", group), (mine,), None, compute, row_copy))
+            row = reused.get(("court_row", group), (mine,), None, counts, row_copy)
+            timed = reused.get(("court_stages", group), (mine,), judged, stages, row_copy)
+        row.update(timed)
+        rows.append(row)
     return rows
 
 
-def _court_row(group: str, mine: Sequence[dict[str, Any]]) -> dict[str, Any]:
+def _court_stages(mine: Sequence[dict[str, Any]], judged: float) -> dict[str, Any]:
+    return {stage: stage_summary(mine, stage, judged) for stage in STAGES}
+
+
+def _court_counts(group: str, mine: Sequence[dict[str, Any]]) -> dict[str, Any]:
+    """A group's court row but for its stages, left None in their places (``_court_stages``)."""
     decided = [d for d in mine if d["verdict"] is not None]
     reasons: dict[str, int] = {}
     for d in mine:
         for r in d["adjournments"]:
             reasons[r] = reasons.get(r, 0) + 1
-    row: dict[str, Any] = {"group": group, "cases": len(mine)}
-    for stage in STAGES:
-        row[stage] = stage_summary(mine, stage)
+    row: dict[str, Any] = {"group": group, "cases": len(mine), **dict.fromkeys(STAGES)}
     row["awaiting_charge"] = sum(1 for d in mine if not d["arrest_to_charge"]["reached"])
     row["awaiting_verdict"] = len(mine) - len(decided)
     row["conviction_rate"] = {

@@ -24,13 +24,14 @@ proof: see docs/methodology.md.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Hashable, Mapping, Sequence
 from functools import partial
 from operator import itemgetter
 from typing import Any, TypeVar
 
 from ledger.projections.casework import CaseFile, Spell
 from ledger.projections.facts import DAY, Facts, seconds
+from ledger.projections.promises import hours_to_arrest
 from ledger.projections.reuse import Reused, row_copy, rows_copy
 from ledger.projections.statistics import (
     compare_rates,
@@ -54,37 +55,36 @@ def days_since(start: float, judged: float) -> float:
     return round(max(0.0, judged - start) / DAY, 6)
 
 
-def days_between(start: str, end: str | None, judged: float) -> float:
-    """Days from ``start`` to ``end``, or while there is no end to ``judged`` (seconds)."""
-    return days_since(seconds(start), seconds(end) if end is not None else judged)
+def days_to(start: str, end: str | None) -> float | None:
+    """Days from ``start`` to ``end``; None while there is no end (the duration then runs
+    to the time judged at, and is counted where it is summarised: ``running_days``)."""
+    return None if end is None else days_since(seconds(start), seconds(end))
 
 
-def spell_records(
-    facts: Facts, files: dict[str, CaseFile], unexplained: dict[str, list[str]], as_of: str
+def running_days(days: float | None, since: float, judged: float) -> float:
+    """A duration of a record: ``days`` when it ended, else from ``since`` (seconds) to
+    ``judged``, where it is censored."""
+    return days if days is not None else days_since(since, judged)
+
+
+def case_spell_records(
+    facts: Facts, case: CaseFile, unexplained: dict[str, list[str]]
 ) -> list[Record]:
-    """One record per custody spell: groups at arrest, how it ended (or that it is still open).
+    """One record per custody spell of one case: groups at arrest, how it ended (or that it
+    is still open).
 
     ``release_decided`` is true when the spell ended in a release or the case
     reached a verdict while the person was held (custody is then settled by the
     court); otherwise the spell is pending. Time to release runs from the
-    arrest to the release, censored at the verdict or at the time judged at.
+    arrest (``arrested_seconds``) to the release, censored at the verdict; while
+    neither came, ``days_to_release`` is None and the time runs to the time
+    judged at. The records do not depend on that time.
     """
-    judged = seconds(as_of) if as_of else 0.0
-    return [
-        r for case in files.values() for r in case_spell_records(facts, case, unexplained, judged)
-    ]
-
-
-def case_spell_records(
-    facts: Facts, case: CaseFile, unexplained: dict[str, list[str]], judged: float
-) -> list[Record]:
-    """The spell records of one case (``spell_records``), judged at ``judged`` (seconds)."""
     verdict = case.verdict["data"].get("verdict") if case.verdict else None
     out: list[Record] = []
     for spell in case.spells:
         release = spell.release
         held_to_verdict = release is None and case.verdict is not None
-        end = _spell_end(spell, case)
         out.append(
             {
                 "case": case.case,
@@ -99,7 +99,8 @@ def case_spell_records(
                 else None,
                 "unexplained_release": bool(release and release["id"] in unexplained),
                 "release_decided": release is not None or held_to_verdict,
-                "days_to_release": days_between(spell.start, end, judged),
+                "days_to_release": days_to(spell.start, _spell_end(spell, case)),
+                "arrested_seconds": seconds(spell.start),
                 "charged": bool(case.charges),
                 "decided": verdict is not None,
                 "convicted": verdict == "convicted",
@@ -116,46 +117,16 @@ def _spell_end(spell: Spell, case: CaseFile) -> str | None:
     return str(case.verdict["occurred_at"]) if case.verdict else None
 
 
-Clocks = tuple[tuple[Any, float], ...]
-"""A record's durations still running: (where in the record, when it began in seconds)."""
-
-
-def spell_clocks(case: CaseFile) -> Clocks:
-    """The spells whose time to release still runs: (index, arrest in seconds)."""
-    return tuple(
-        (i, seconds(spell.start))
-        for i, spell in enumerate(case.spells)
-        if _spell_end(spell, case) is None
-    )
-
-
-def retimed_spell_records(records: list[Record], clocks: Clocks, judged: float) -> list[Record]:
-    """``case_spell_records`` of the same case judged at ``judged``, from its ``records``
-    judged at another time and their ``spell_clocks``: a spell still running counts its days
-    to ``judged``, the others are the very records given."""
-    if not clocks:
-        return records
-    out = list(records)
-    for i, start in clocks:
-        out[i] = {**out[i], "days_to_release": days_since(start, judged)}
-    return out
-
-
-def case_records(facts: Facts, files: dict[str, CaseFile], as_of: str) -> list[Record]:
-    """One record per case with an arrest: charge and verdict, each decided or pending, with times.
+def case_record(facts: Facts, case: CaseFile) -> Record | None:
+    """One case's record: charge and verdict, each decided or pending, with times; None
+    without an arrest.
 
     A case's charge is *decided* when it was charged, or when the person was
     released uncharged (not charged as of the time judged at; a later charge
     moves it); it is pending while the person is held uncharged. Times run
-    from the first arrest, censored at the time judged at.
+    from the first arrest (``arrested_seconds``); a time still running (None)
+    is censored at the time judged at, where it is summarised.
     """
-    judged = seconds(as_of) if as_of else 0.0
-    return [r for case in files.values() if (r := case_record(facts, case, judged)) is not None]
-
-
-def case_record(facts: Facts, case: CaseFile, judged: float) -> Record | None:
-    """The record of one case (``case_records``) judged at ``judged`` (seconds); None
-    without an arrest."""
     arrest = case.first_arrest
     if arrest is None:
         return None
@@ -168,12 +139,13 @@ def case_record(facts: Facts, case: CaseFile, judged: float) -> Record | None:
         "groups": facts.groups_of(case.person, start) or [NO_GROUP],
         "arrest": arrest["id"],
         "arrested_at": start,
+        "arrested_seconds": seconds(start),
         "charged": charged_at is not None,
         "charge_decided": charged_at is not None or released,
-        "days_to_charge": days_between(start, charged_at, judged),
+        "days_to_charge": days_to(start, charged_at),
         "decided": verdict is not None,
         "convicted": verdict == "convicted",
-        "days_to_verdict": days_between(start, decided_at, judged),
+        "days_to_verdict": days_to(start, decided_at),
         "verdict": verdict,
     }
 
@@ -186,29 +158,6 @@ def case_moments(case: CaseFile) -> tuple[str, str | None, str | None]:
         case.charges[0]["occurred_at"] if case.charges else None,
         case.verdict["occurred_at"] if case.verdict else None,
     )
-
-
-def case_clocks(case: CaseFile) -> Clocks:
-    """The case's times to a charge and to a verdict still running: (field, first arrest
-    in seconds); none without an arrest."""
-    if case.first_arrest is None:
-        return ()
-    start, charged_at, decided_at = case_moments(case)
-    began = seconds(start)
-    return tuple(
-        (field, began)
-        for field, end in (("days_to_charge", charged_at), ("days_to_verdict", decided_at))
-        if end is None
-    )
-
-
-def retimed_case_record(record: Record | None, clocks: Clocks, judged: float) -> Record | None:
-    """``case_record`` of the same case judged at ``judged``, from its ``record`` judged at
-    another time and its ``case_clocks``: the days to a charge or a verdict still awaited
-    run to ``judged``."""
-    if record is None or not clocks:
-        return record
-    return {**record, **{field: days_since(start, judged) for field, start in clocks}}
 
 
 def by_group(
@@ -267,19 +216,22 @@ def _ratio(
     return rate_ratio(k, n, all_k - k, all_n - n)
 
 
-def arrest_durations(triggers: Sequence[Record]) -> tuple[list[float], list[bool]]:
-    """Hours from shooting to the first arrest; open triggers censored at the time judged at."""
-    durations = [
-        t["hours_to_arrest"] if t["hours_to_arrest"] is not None else t["hours_open"]
-        for t in triggers
+def arrest_durations(triggers: Sequence[Record], judged: float) -> tuple[list[float], list[bool]]:
+    """Hours from shooting to the first arrest; open triggers censored at ``judged`` (the
+    time judged at, in seconds)."""
+    return [hours_to_arrest(t, judged) for t in triggers], [
+        t["hours_to_arrest"] is not None for t in triggers
     ]
-    return durations, [t["hours_to_arrest"] is not None for t in triggers]
 
 
 def _durations(
-    records: Sequence[Record], days: str, happened: str
+    records: Sequence[Record], days: str, happened: str, judged: float
 ) -> tuple[list[float], list[bool]]:
-    return [float(r[days]) for r in records], [bool(r[happened]) for r in records]
+    """Each record's ``days`` (a duration still running: from its first arrest to
+    ``judged``) and whether ``happened`` ended it."""
+    return [float(running_days(r[days], r["arrested_seconds"], judged)) for r in records], [
+        bool(r[happened]) for r in records
+    ]
 
 
 TIME_TO = {
@@ -296,16 +248,16 @@ TIME_TO = {
 """Each time-to-event: its records, what it measures, the duration and event fields."""
 
 
-def _time_to(name: str, records: Sequence[Record]) -> tuple[list[float], list[bool]]:
+def _time_to(name: str, records: Sequence[Record], judged: float) -> tuple[list[float], list[bool]]:
     if name == "arrest":
-        return arrest_durations(records)
+        return arrest_durations(records, judged)
     _, _, days, happened = TIME_TO[name]
     assert days is not None and happened is not None
-    return _durations(records, days, happened)
+    return _durations(records, days, happened, judged)
 
 
-def _summary(name: str, records: Sequence[Record]) -> dict[str, Any]:
-    return survival_summary(*_time_to(name, records))
+def _summary(name: str, records: Sequence[Record], judged: float) -> dict[str, Any]:
+    return survival_summary(*_time_to(name, records, judged))
 
 
 def _groups_in(facts: Facts, families: Families) -> list[str]:
@@ -322,15 +274,18 @@ def group_rows(
     triggers: list[Record],
     spells: Sequence[Record],
     cases: Sequence[Record],
+    judged: float,
     families: Families | None = None,
     reused: Reused | None = None,
 ) -> list[Record]:
-    """One row per group: outcomes, rates of decided records with pending counts, times to events.
+    """One row per group: outcomes, rates of decided records with pending counts, times to
+    events (the open records censored at ``judged``, the time judged at in seconds).
 
     ``families`` are the same records by group, when already at hand; with
-    ``reused``, a group's row is computed again only when its records are not
-    the very records it was computed from (or its name, or the totals its
-    ratios compare it with, changed)."""
+    ``reused``, a group's counts are computed again only when its records are not
+    the very records they were computed from (or its name, or the totals its
+    ratios compare it with, changed), and its times also when the time judged at
+    moved."""
     if families is None:
         families = families_by_group(triggers, spells, cases)
     totals = _per_group(reused, ("spell_totals",), spells, partial(_spell_totals, spells))
@@ -344,16 +299,18 @@ def group_rows(
             if group in facts.groups
             else group
         )
-        compute = partial(_group_row, group, name, mine, my_spells, my_cases, totals)
+        counts = partial(_group_counts, group, name, mine, my_spells, my_cases, totals)
+        times = partial(_group_times, mine, my_spells, my_cases, judged)
         if reused is None:
-            rows.append(compute())
+            row, timed = counts(), times()
         else:
+            records = (mine, my_spells, my_cases)
             also = (name, tuple(totals.items()))
-            rows.append(
-                reused.get(
-                    ("group_row", group), (mine, my_spells, my_cases), also, compute, row_copy
-                )
-            )
+            row = reused.get(("group_row", group), records, also, counts, row_copy)
+            timed = reused.get(("group_times", group), records, judged, times, row_copy)
+        row.update(timed)
+        row["median_hours_to_arrest"] = timed["time_to_arrest"]["median"]
+        rows.append(row)
     return rows
 
 
@@ -371,7 +328,18 @@ def _decided_count(records: Sequence[Record], key: str, decided: str) -> tuple[i
     return sum(1 for r in done if r[key]), len(done)
 
 
-def _group_row(
+def _group_times(
+    mine: Sequence[Record],
+    my_spells: Sequence[Record],
+    my_cases: Sequence[Record],
+    judged: float,
+) -> Record:
+    """A group's times to arrest, charge, verdict and release, judged at ``judged``."""
+    families = {"triggers": mine, "spells": my_spells, "cases": my_cases}
+    return {f"time_to_{n}": _summary(n, families[TIME_TO[n][0]], judged) for n in TIME_TO}
+
+
+def _group_counts(
     group: str,
     name: Any,
     mine: Sequence[Record],
@@ -379,16 +347,15 @@ def _group_row(
     my_cases: Sequence[Record],
     totals: dict[str, tuple[int, int]],
 ) -> Record:
-    """One group's row of ``group_rows`` (``totals``: each ratio's count and denominator
-    over every spell)."""
+    """One group's row of ``group_rows`` but for its times, which do not depend on the time
+    judged at (``totals``: each ratio's count and denominator over every spell). The times
+    and the median time to arrest are left None, in their places, for ``_group_times``."""
     outcomes = {
         o: sum(1 for t in mine if t["outcome"] == o)
         for o in ("kept", "kept_late", "broken", "pending")
     }
     decided = outcomes["kept"] + outcomes["kept_late"] + outcomes["broken"]
     due = [t for t in mine if t["arrest_due"]]
-    families = {"triggers": mine, "spells": my_spells, "cases": my_cases}
-    times = {f"time_to_{n}": _summary(n, families[TIME_TO[n][0]]) for n in TIME_TO}
     return {
         "group": group,
         "name": name,
@@ -401,7 +368,7 @@ def _group_row(
             "pending": len(mine) - len(due),
         },
         "arrests_late": sum(1 for t in mine if t["arrest_late"]),
-        "median_hours_to_arrest": times["time_to_arrest"]["median"],
+        "median_hours_to_arrest": None,
         "spells": len(my_spells),
         "release_rate": _rate_with_pending(my_spells, "released", "release_decided"),
         "unexplained_release_rate": _rate_with_pending(
@@ -414,7 +381,7 @@ def _group_row(
         "cases": len(my_cases),
         "charge_rate": _rate_with_pending(my_cases, "charged", "charge_decided"),
         "conviction_rate": _rate_with_pending(my_cases, "convicted", "decided"),
-        **times,
+        **dict.fromkeys(f"time_to_{n}" for n in TIME_TO),
         "derived_from": tuple(
             sorted(
                 {e for t in mine for e in t["derived_from"]}
@@ -428,22 +395,26 @@ def _group_row(
 def km_curves(
     triggers: list[Record],
     groups: list[str],
+    judged: float,
     mine: Mapping[str, Sequence[Record]] | None = None,
     reused: Reused | None = None,
 ) -> dict[str, list[dict[str, Any]]]:
-    """Each group's Kaplan–Meier curve of time to arrest (``mine``: the triggers by group;
-    with ``reused``, a curve is computed again only when the group's triggers changed)."""
+    """Each group's Kaplan–Meier curve of time to arrest, the open triggers censored at
+    ``judged`` (``mine``: the triggers by group; with ``reused``, a curve is computed again
+    only when the group's triggers changed or the time judged at moved)."""
     if mine is None:
         mine = by_group(triggers)
     return {
-        g: _per_group(reused, ("km", g), mine[g], partial(_km_of_arrests, mine[g]), rows_copy)
+        g: _per_group(
+            reused, ("km", g), mine[g], partial(_km_of_arrests, mine[g], judged), rows_copy, judged
+        )
         for g in groups
         if mine.get(g)
     }
 
 
-def _km_of_arrests(triggers: Sequence[Record]) -> list[dict[str, Any]]:
-    return kaplan_meier(*arrest_durations(triggers))
+def _km_of_arrests(triggers: Sequence[Record], judged: float) -> list[dict[str, Any]]:
+    return kaplan_meier(*arrest_durations(triggers, judged))
 
 
 def _per_group(
@@ -452,10 +423,11 @@ def _per_group(
     records: Sequence[Record],
     compute: Callable[[], T],
     copy: Callable[[T], T] | None = None,
+    also: Hashable = None,
 ) -> T:
     """``compute()``, or with ``reused`` the value kept under ``name`` while ``records`` are
-    the same (copied by ``copy``, see ``Reused.get``)."""
-    return compute() if reused is None else reused.get(name, (records,), None, compute, copy)
+    the same and ``also`` is equal (copied by ``copy``, see ``Reused.get``)."""
+    return compute() if reused is None else reused.get(name, (records,), also, compute, copy)
 
 
 def _decided(triggers: Sequence[Record]) -> tuple[Record, ...]:
@@ -487,14 +459,24 @@ def _rate_test(
 
 
 def _logrank_across(
-    name: str, buckets: Mapping[str, Sequence[Record]], groups: list[str], reused: Reused | None
+    name: str,
+    buckets: Mapping[str, Sequence[Record]],
+    groups: list[str],
+    judged: float,
+    reused: Reused | None,
 ) -> dict[str, Any]:
     durations: list[float] = []
     observed: list[bool] = []
     labels: list[str] = []
     for g in groups:
         records = buckets.get(g, [])
-        d, o = _per_group(reused, (f"time_to_{name}", g), records, partial(_time_to, name, records))
+        d, o = _per_group(
+            reused,
+            (f"time_to_{name}", g),
+            records,
+            partial(_time_to, name, records, judged),
+            also=judged,
+        )
         durations += d
         observed += o
         labels += [g] * len(d)
@@ -506,6 +488,7 @@ def group_tests(
     spells: Sequence[Record],
     cases: Sequence[Record],
     groups: list[str],
+    judged: float,
     families: Families | None = None,
     reused: Reused | None = None,
 ) -> list[Record]:
@@ -593,7 +576,7 @@ def group_tests(
             (
                 f"time_to_{name}",
                 f"{what}; open records censored",
-                partial(_logrank_across, name, records, tested, reused),
+                partial(_logrank_across, name, records, tested, judged, reused),
             )
         )
     results = [(metric, what, run()) for metric, what, run in family]

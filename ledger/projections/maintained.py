@@ -25,21 +25,24 @@ whether a release ended one unexplained) and the general actions under their
 warnings; a change to a warning recomputes every shooting. Each shooting's
 triggers judged at a time (``promises.judge``) are kept with that time and
 their rows of the promises table, and judged again only when the shooting's
-triggers were recomputed or the time moved past one of their open deadlines,
-or when one of them awaits its arrest (its open hours grow with the time:
-``promises.judged_alike``, ``TriggerRecords.judged``); the list of every
-trigger and its buckets by group and by warning are then changed only from
-the first shooting that changed on.
+triggers were recomputed or the time moved past one of their open deadlines
+(``promises.judged_alike``, ``TriggerRecords.judged``): a trigger awaiting its
+arrest does not carry its open hours, which are counted where they are
+summarised (``promises.hours_to_arrest``). When the time moved, the triggers
+judged again are put in place in the list of every trigger and its buckets by
+group and by warning; after new statements those are changed only from the
+first shooting that changed on.
 
 ``CaseRows`` holds each case's spell, case and court records and the people
 it holds (``equality.case_spell_records``, ``equality.case_record``,
 ``court.case_duration``, ``custody.case_holdings``): what they read is the
 case file, the groups its people were members of when arrested (a membership
 statement names the person), whether each of its releases is unexplained,
-while the case is still open (no verdict, no charge or no hearing yet) the
-time judged at, and while someone is held on it the time of the latest event.
-When only the time judged at moved, the records are not made again: only the
-durations still running are counted to the new time (``_retimed``).
+and while someone is held on it the time of the latest event. They do not read
+the time judged at: a duration still running is None in the record, with the
+time it began, and is counted to the time judged at where it is summarised
+(``equality.running_days``), so a move of that time leaves every record as it
+was.
 
 ``InterruptionRows`` holds the interruption table, read again only after a
 statement about an incident or a mediation (or the ledger itself): the
@@ -293,16 +296,12 @@ class _Rows:
     """One case's records, with what they were computed from."""
 
     file: CaseFile
-    judged: float
-    timed: bool
     as_of: str
     people: set[str]
     spells: list[dict[str, Any]]
     case: dict[str, Any] | None
     duration: dict[str, Any] | None
     holdings: list[dict[str, Any]]
-    clocks: tuple[equality.Clocks, equality.Clocks, equality.Clocks]
-    """The durations still running in the spells, the case and the duration records."""
 
 
 @dataclass
@@ -325,7 +324,7 @@ class CaseRows:
         self._unexplained: set[str] = set()
         self._kept: dict[str, _Rows] = {}
         self._out: CaseTables | None = None
-        self._seen: tuple[int, float, str] = (-1, 0.0, "")
+        self._seen: tuple[int, str] = (-1, "")
         self.recomputed = 0
         """How many cases the last ``sync`` recomputed."""
 
@@ -334,13 +333,13 @@ class CaseRows:
         facts: Facts,
         files: dict[str, CaseFile],
         unexplained: dict[str, list[str]],
-        judged: float,
         generation: int,
     ) -> CaseTables:
-        """Every case's records, judged at ``judged`` (seconds), after recomputing the cases
-        whose inputs changed. ``generation`` is the case files' (``CaseRecords.generation``):
-        while it, the time judged at, the people named, the releases unexplained and (while
-        someone is held) the latest event stay, the records are the ones kept."""
+        """Every case's records, after recomputing the cases whose inputs changed.
+        ``generation`` is the case files' (``CaseRecords.generation``): while it, the people
+        named, the releases unexplained and (while someone is held) the latest event stay,
+        the records are the ones kept. They do not depend on the time judged at: a duration
+        still running is counted to it where it is summarised."""
         touched = facts.touched_since(self._count) if facts is self._facts else None
         if touched is None or REGISTRY in touched:
             self._kept, self._out = {}, None
@@ -348,7 +347,7 @@ class CaseRows:
         else:
             people = {key[len(PERSON) :] for key in touched if key.startswith(PERSON)}
         released = self._released(facts, unexplained)
-        seen = (generation, judged, facts.as_of if self._holding() else "")
+        seen = (generation, facts.as_of if self._holding() else "")
         if self._out is not None and not people and not released and seen == self._seen:
             self.recomputed = 0
             self._facts, self._count = facts, facts.count
@@ -367,12 +366,9 @@ class CaseRows:
                 or name in released
                 or (people and not rows.people.isdisjoint(people))
             ):
-                rows = _case_rows(facts, found, unexplained, judged)
+                rows = _case_rows(facts, found, unexplained)
                 self.recomputed += 1
             else:
-                if rows.timed and rows.judged != judged:
-                    rows = _retimed(rows, judged)
-                    self.recomputed += 1
                 if rows.holdings and rows.as_of != facts.as_of:
                     held = custody.case_holdings(facts, found)
                     rows = replace(rows, as_of=facts.as_of, holdings=held)
@@ -388,7 +384,7 @@ class CaseRows:
         self._kept = kept
         self._facts, self._count, self._unexplained = facts, facts.count, set(unexplained)
         self._out = out
-        self._seen = (generation, judged, facts.as_of if out.holdings else "")
+        self._seen = (generation, facts.as_of if out.holdings else "")
         return out
 
     def _holding(self) -> bool:
@@ -401,42 +397,15 @@ class CaseRows:
         return {facts.events[r]["data"].get("case") for r in moved if r in facts.events}
 
 
-def _case_rows(
-    facts: Facts, found: CaseFile, unexplained: dict[str, list[str]], judged: float
-) -> _Rows:
+def _case_rows(facts: Facts, found: CaseFile, unexplained: dict[str, list[str]]) -> _Rows:
     return _Rows(
         file=found,
-        judged=judged,
-        timed=found.verdict is None or not found.charges or not found.hearings,
         as_of=facts.as_of,
         people={found.person, *(spell.person for spell in found.spells)},
-        spells=equality.case_spell_records(facts, found, unexplained, judged),
-        case=equality.case_record(facts, found, judged),
-        duration=court.case_duration(facts, found, judged),
+        spells=equality.case_spell_records(facts, found, unexplained),
+        case=equality.case_record(facts, found),
+        duration=court.case_duration(facts, found),
         holdings=custody.case_holdings(facts, found),
-        clocks=(
-            equality.spell_clocks(found),
-            equality.case_clocks(found),
-            court.stage_clocks(found),
-        ),
-    )
-
-
-def _retimed(rows: _Rows, judged: float) -> _Rows:
-    """A case's records, unchanged but for the time judged at: only the durations still
-    running (censored at that time) are counted again, each to ``judged``."""
-    spells, case, duration = rows.clocks
-    return _Rows(  # not dataclasses.replace: this runs for every open case at every time
-        file=rows.file,
-        judged=judged,
-        timed=rows.timed,
-        as_of=rows.as_of,
-        people=rows.people,
-        spells=equality.retimed_spell_records(rows.spells, spells, judged),
-        case=equality.retimed_case_record(rows.case, case, judged),
-        duration=court.retimed_duration(rows.duration, duration, judged),
-        holdings=rows.holdings,
-        clocks=rows.clocks,
     )
 
 
@@ -449,17 +418,16 @@ class _Judged:
     judged: float
     triggers: list[dict[str, Any]]
     rows: list[dict[str, Any]]
-    alike: tuple[float, float] | None
+    alike: tuple[float, float]
     """The times judged the same as ``judged`` (``promises.judged_alike`` of every basis)."""
 
 
-def _alike(bases: list[dict[str, Any]], judged: float) -> tuple[float, float] | None:
-    """The times at which every one of ``bases`` is judged as at ``judged`` (None: only it)."""
+def _alike(bases: list[dict[str, Any]], judged: float) -> tuple[float, float]:
+    """The times ``t``, ``lo < t <= hi``, at which every one of ``bases`` is judged as at
+    ``judged``."""
     lo, hi = -math.inf, math.inf
     for basis in bases:
         window = promises.judged_alike(basis, judged)
-        if window is None:
-            return None
         lo, hi = max(lo, window[0]), min(hi, window[1])
     return lo, hi
 
@@ -547,12 +515,17 @@ class TriggerRecords:
     ) -> JudgedTriggers:
         """Every trigger judged at ``judged`` (seconds) after ``sync``, with its ``row``.
 
-        A shooting is judged again when its triggers were recomputed or the time moved;
-        when only the last shootings changed, their triggers are cut from the end of the
-        lists and buckets kept and put back, else everything is put together again (a
-        bucket whose triggers are the same is kept as the same tuple)."""
+        A shooting is judged again when its triggers were recomputed or the time moved
+        past one of its open deadlines. When the time moved, the shootings judged again
+        for it alone have their triggers put in place in the lists and buckets kept; when
+        only the last shootings changed, their triggers are cut from the end of the lists
+        and buckets kept and put back, else everything is put together again (a bucket
+        whose triggers are the same is kept as the same tuple)."""
         stale = self.sync(facts, files, unexplained)
         self.rejudged = 0
+        if self._time is not None and self._time != judged and self._appended_from is not None:
+            if self._retime(judged, row):
+                self._time = judged
         start = self._suffix(stale, judged)
         if start is None:
             self._rebuild(judged, row)
@@ -598,14 +571,50 @@ class TriggerRecords:
 
     def _current(self, entry: _Judged, bases: list[dict[str, Any]], judged: float) -> bool:
         """Whether a shooting's kept judgement is of these very bases, at this time or at one
-        that judges them alike (no deadline of theirs passed between the two, and none of
-        them awaits its arrest)."""
+        that judges them alike (no open deadline of theirs passed between the two)."""
         if entry.bases is not bases:
             return False
-        if entry.judged == judged:
+        lo, hi = entry.alike
+        return entry.judged == judged or lo < judged <= hi
+
+    def _retime(self, judged: float, row: Callable[[dict[str, Any]], dict[str, Any]]) -> bool:
+        """Judge again, at the new time ``judged``, the shootings kept in the lists whose
+        judgement it changes (an open deadline passed), and put their triggers in place in
+        the lists and the buckets: their bases are the same, so they are as many and name the
+        same groups and warnings. False, changing nothing, when the lists are not as kept."""
+        kept = self._shootings[: self._appended_from]
+        moved = [
+            incident
+            for incident, _ in kept
+            if (entry := self._judged.get(incident)) is not None
+            and entry.bases is self._bases.get(incident)
+            and not self._current(entry, entry.bases, judged)
+        ]
+        if not moved:
             return True
-        alike = entry.alike
-        return alike is not None and alike[0] < judged <= alike[1]
+        offsets: dict[str, int] = {}
+        at = 0
+        for incident, _ in kept:
+            offsets[incident] = at
+            at += len(self._judged[incident].triggers) if incident in self._judged else 0
+        if at != len(self._flat):
+            return False
+        swaps: list[tuple[dict[str, Any], dict[str, Any]]] = []
+        for incident in moved:
+            old = self._judged[incident].triggers
+            start, end = offsets[incident], offsets[incident] + len(old)
+            if not all(map(is_, self._flat[start:end], old)):
+                return False
+            new = self._entry(incident, judged, row)
+            self._flat[start:end] = new.triggers
+            self._rows[start:end] = new.rows
+            swaps += zip(old, new.triggers, strict=True)
+        self._outcomes.subtract(old["outcome"] for old, _ in swaps)
+        self._outcomes.update(new["outcome"] for _, new in swaps)
+        self._outcomes = +self._outcomes
+        self._by_group = _swapped(self._by_group, swaps, _groups_of)
+        self._by_warning = _swapped(self._by_warning, swaps, _warnings_of)
+        return True
 
     def _rebuild(self, judged: float, row: Callable[[dict[str, Any]], dict[str, Any]]) -> None:
         incidents = [incident for incident, _ in self._shootings]
@@ -811,6 +820,20 @@ def _kept_buckets(
         before = kept.get(key, ())
         same = len(before) == len(triggers) and all(map(is_, before, triggers))
         out[key] = before if same and key in kept else tuple(triggers)
+    return out
+
+
+def _swapped(
+    kept: dict[str, Bucket],
+    swaps: list[tuple[dict[str, Any], dict[str, Any]]],
+    keys: Callable[[dict[str, Any]], list[str]],
+) -> dict[str, Bucket]:
+    """The buckets with each old trigger of ``swaps`` replaced by its new one, in its place;
+    a bucket that holds none of them is kept as the same tuple."""
+    new = {id(old): trigger for old, trigger in swaps}
+    out = dict(kept)
+    for key in {key for old, _ in swaps for key in keys(old)}:
+        out[key] = tuple(new.get(id(t), t) for t in out[key])
     return out
 
 

@@ -323,7 +323,7 @@ def judge(basis: dict[str, Any], judged: float) -> dict[str, Any]:
         "charge": requirements["charge"],
         "undone_by": undone_by,
         "hours_to_arrest": basis["hours_to_arrest"],
-        "hours_open": open_hours(basis, judged),
+        "shot_seconds": basis["shot"],
         "derived_from": [
             *basis["issued"],
             row["trigger_event"],
@@ -337,22 +337,21 @@ def judge(basis: dict[str, Any], judged: float) -> dict[str, Any]:
     }
 
 
-def open_hours(basis: dict[str, Any], judged: float) -> float:
-    """How long the trigger was open awaiting an arrest, in hours: to its first arrest, or
-    while there is none to the time judged at (the duration its time to arrest is censored
-    at)."""
-    if basis["hours_to_arrest"] is not None:
-        return float(basis["hours_to_arrest"])
-    shot: float = basis["shot"]
+def hours_to_arrest(trigger: dict[str, Any], judged: float) -> float:
+    """A judged trigger's time to arrest in hours: to its first arrest, or while there is
+    none to ``judged`` (seconds; the duration its time to arrest is censored at). Counted
+    where it is summarised, so that the trigger itself does not depend on the time."""
+    hours = trigger["hours_to_arrest"]
+    if hours is not None:
+        return float(hours)
+    shot: float = trigger["shot_seconds"]
     return round(max(0.0, judged - shot) / HOUR, 4)
 
 
-def judged_alike(basis: dict[str, Any], judged: float) -> tuple[float, float] | None:
+def judged_alike(basis: dict[str, Any], judged: float) -> tuple[float, float]:
     """The times ``t`` with ``lo < t <= hi`` at which ``judge(basis, t)`` equals
-    ``judge(basis, judged)``, as ``(lo, hi)``; None when only ``judged`` itself (a trigger
-    awaiting its arrest: its open hours grow with the time)."""
-    if basis["hours_to_arrest"] is None:
-        return None
+    ``judge(basis, judged)``, as ``(lo, hi)``: between the open deadlines that ``judged``
+    lies between (a deadline met is met at every time)."""
     lo, hi = -math.inf, math.inf
     for due, happened in basis["due"].values():
         if happened is not None:

@@ -232,9 +232,12 @@ def test_survival_curves_match_the_report_and_lifelines(
         for p in curve
     }
     assert written == expected and len(rows) == len(expected)
-    triggers = reports.analysis().triggers
+    analysis = reports.analysis()
+    triggers = analysis.triggers
     for group in curves:
-        durations, observed = arrest_durations([t for t in triggers if group in t["groups"]])
+        durations, observed = arrest_durations(
+            [t for t in triggers if group in t["groups"]], analysis.judged_seconds
+        )
         fitted = KaplanMeierFitter().fit(durations, observed)
         for (g, time), values in written.items():
             if g == group:

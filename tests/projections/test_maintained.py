@@ -9,9 +9,10 @@ person's history and a group's page are compared as JSON with a fresh fold
 (its statistics computed anew, none taken from the results kept by their
 inputs). The same comparison run with the invalidation broken (a kind of
 subject left out of the journal, the time of the latest event ignored by the
-case records, the spell records or the judged triggers, a judgement kept past
-a deadline, a record kept unchanged when the time moved, or a release's change
-of explanation ignored) must find a difference, so the check can fail.
+case records or the judged triggers, a judgement kept past a deadline, a
+trigger judged again but left out of its buckets, a time summary kept when the
+time judged at moved, or a release's change of explanation ignored) must find
+a difference, so the check can fail.
 """
 
 from __future__ import annotations
@@ -28,7 +29,7 @@ import pytest
 
 from ledger.aggregates.incident import Incident
 from ledger.keyring import Keyring
-from ledger.projections import court, equality, indexes, maintained, officers, promises, reuse
+from ledger.projections import indexes, maintained, officers, promises, reuse
 from ledger.projections.analysis import Analysis, group_detail
 from ledger.projections.cases import case_history, person_history
 from ledger.projections.evaluation import choose
@@ -179,16 +180,6 @@ def test_ignoring_the_time_of_the_latest_event_is_found(
     assert first_difference(statements) is not None
 
 
-def test_case_rows_blind_to_time_are_found(
-    statements: list[dict[str, Any]], monkeypatch: pytest.MonkeyPatch
-) -> None:
-    computed = maintained._case_rows
-    monkeypatch.setattr(
-        maintained, "_case_rows", lambda *args: replace(computed(*args), timed=False)
-    )
-    assert first_difference(statements) is not None
-
-
 def _explained_story() -> list[dict[str, Any]]:
     """A release with no legal basis that the committee later finds explained: the finding
     names the release, not its case, and turns the spell's release from unexplained to
@@ -301,35 +292,45 @@ def test_triggers_judged_alike_too_widely_are_found(
     statements: list[dict[str, Any]], monkeypatch: pytest.MonkeyPatch, wide: str
 ) -> None:
     """A kept judgement taken for another time's: whatever the time, or whatever deadline
-    passed in between (still judged again while the arrest is awaited)."""
+    passed since."""
     judged_alike = promises.judged_alike
 
-    def too_wide(basis: dict[str, Any], judged: float) -> tuple[float, float] | None:
-        if wide == "past open deadlines" and judged_alike(basis, judged) is None:
-            return None
+    def too_wide(basis: dict[str, Any], judged: float) -> tuple[float, float]:
+        if wide == "past open deadlines":
+            return judged_alike(basis, judged)[0], math.inf
         return -math.inf, math.inf
 
     monkeypatch.setattr(promises, "judged_alike", too_wide)
     assert first_difference(statements) is not None
 
 
-@pytest.mark.parametrize(
-    "retimer",
-    [
-        (equality, "retimed_spell_records"),
-        (equality, "retimed_case_record"),
-        (court, "retimed_duration"),
-    ],
-    ids=lambda pair: pair[1],
-)
-def test_records_left_as_they_were_when_the_time_moved_are_found(
-    statements: list[dict[str, Any]], monkeypatch: pytest.MonkeyPatch, retimer: tuple[Any, str]
+def test_triggers_judged_again_but_left_out_of_their_buckets_are_found(
+    statements: list[dict[str, Any]], monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """A case's records taken unchanged to a new time judged at: one kind left with the
-    durations of the time before must show."""
-    module, name = retimer
-    monkeypatch.setattr(module, name, lambda record, case, judged: record)
-    assert first_difference(statements) is not None
+    """When the time moved past a deadline, the triggers judged again are put in place in
+    the list and in their buckets by group and by warning: buckets left as they were show."""
+    monkeypatch.setattr(maintained, "_swapped", lambda kept, swaps, keys: kept)
+    assert first_table_difference(statements) is not None
+
+
+@pytest.mark.parametrize(
+    "summary", ["group_times", "court_stages", "km", "time_to_release", "time_to_arrest"]
+)
+def test_time_summaries_kept_when_the_time_moved_are_found(
+    statements: list[dict[str, Any]], monkeypatch: pytest.MonkeyPatch, summary: str
+) -> None:
+    """The records carry no duration still running; each is counted to the time judged at
+    where it is summarised, and a summary is kept only while that time stays. One kept
+    whatever the time (its key blind to it) must show."""
+    get = reuse.Reused.get
+
+    def blind(self: reuse.Reused, name: Any, inputs: Any, also: Any, *rest: Any) -> Any:
+        if isinstance(name, tuple) and name[0] == summary:
+            also = None
+        return get(self, name, inputs, also, *rest)
+
+    monkeypatch.setattr(reuse.Reused, "get", blind)
+    assert first_table_difference(statements) is not None
 
 
 def test_an_action_index_kept_forever_is_found(

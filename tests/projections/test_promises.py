@@ -71,27 +71,41 @@ def test_deadlines_still_ahead_are_pending() -> None:
 
 
 def test_a_trigger_is_open_until_its_arrest_and_judged_alike_between_its_deadlines() -> None:
-    """``hours_open`` is the trigger's time to arrest: to the arrest once made, to the time
-    judged at before. An arrested trigger is judged the same at every time until its first
-    open deadline passes (the action, 7 days after the shooting), then until the next (the
-    charge, 14 days), then from then on; one awaiting its arrest only at its own time."""
+    """A trigger's time to arrest runs to the arrest once made, and before it to the time
+    judged at, where it is summarised (``hours_to_arrest``): the trigger itself does not
+    depend on that time. A trigger is judged the same at every time until its first open
+    deadline passes (the arrest, 48 hours after the shooting, while it is awaited; the
+    action, 7 days), then until the next (the charge, 14 days), then from then on."""
     from ledger.projections import promises
-    from ledger.projections.facts import DAY, seconds
+    from ledger.projections.facts import DAY, HOUR, seconds
 
     log = city()
     log.shooting("INC-1", at(days=10), suspects=["P-1"])
     log.tick(at(days=10, hours=30))
     (waiting,) = triggers(log)
-    assert (waiting["hours_to_arrest"], waiting["hours_open"]) == (None, 30.0)
+    shot = seconds(at(days=10))
+    judged = seconds(at(days=10, hours=30))
+    assert waiting["hours_to_arrest"] is None
+    assert "hours_open" not in waiting
+    assert promises.hours_to_arrest(waiting, judged) == 30.0
+    assert promises.hours_to_arrest(waiting, judged + 90 * 60) == 31.5
+    analysis = Analysis(log.facts(), 1, "00")
+    assert analysis.triggers
+    (basis,) = analysis.records.triggers._bases["INC-1"]
+    arrest_due = shot + 48 * HOUR
+    assert promises.judged_alike(basis, judged) == (-float("inf"), arrest_due)
+    assert promises.judge(basis, arrest_due) == promises.judge(basis, judged)
+    assert promises.judge(basis, arrest_due + 1)["arrest"]["status"] == "missed"
+
     log.arrest("FIR-1", "P-1", at(days=11, hours=12), incidents=["INC-1"])
     log.tick(at(days=13))
     (arrested,) = triggers(log)
-    assert (arrested["hours_to_arrest"], arrested["hours_open"]) == (36.0, 36.0)
+    assert arrested["hours_to_arrest"] == 36.0
+    assert promises.hours_to_arrest(arrested, seconds(at(days=40))) == 36.0
 
     analysis = Analysis(log.facts(), 1, "00")
     assert analysis.triggers
     (basis,) = analysis.records.triggers._bases["INC-1"]
-    shot = seconds(at(days=10))
     action_due, charge_due = shot + 7 * DAY, shot + 14 * DAY
     judged = seconds(at(days=13))
     assert promises.judged_alike(basis, judged) == (-float("inf"), action_due)
@@ -100,7 +114,6 @@ def test_a_trigger_is_open_until_its_arrest_and_judged_alike_between_its_deadlin
     assert promises.judged_alike(basis, action_due + 1) == (action_due, charge_due)
     assert promises.judged_alike(basis, charge_due + 1) == (charge_due, float("inf"))
     assert promises.judge(basis, charge_due + 1)["outcome"] == "broken"
-    assert promises.judged_alike({**basis, "hours_to_arrest": None}, judged) is None
 
 
 def test_unexplained_release_of_the_arrested_shooter_undoes_the_promise() -> None:
