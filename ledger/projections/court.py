@@ -20,9 +20,9 @@ from functools import partial
 from typing import Any
 
 from ledger.projections.casework import CaseFile
-from ledger.projections.equality import NO_GROUP, by_group, case_moments, days_to, running_days
-from ledger.projections.facts import Facts, seconds
-from ledger.projections.reuse import Reused, row_copy
+from ledger.projections.equality import NO_GROUP, Column, by_group, case_moments, days_to
+from ledger.projections.facts import DAY, Facts, seconds
+from ledger.projections.reuse import Reused, row_copy, unchanged
 from ledger.projections.statistics import rate, survival_summary
 
 STAGES = (
@@ -94,13 +94,27 @@ def _stages(moments: dict[str, str | None]) -> dict[str, Any]:
     return out
 
 
-def stage_summary(records: Sequence[dict[str, Any]], stage: str, judged: float) -> dict[str, Any]:
+def stage_summary(
+    records: Sequence[dict[str, Any]], stage: str, judged: float, column: Column | None = None
+) -> dict[str, Any]:
     """Kaplan–Meier summary of one stage over the cases that reached its start, the cases
-    still waiting censored at ``judged`` (seconds)."""
+    still waiting censored at ``judged`` (seconds); ``column``: the stage's
+    ``stage_column`` of these records, when kept."""
+    if column is None:
+        column = stage_column(records, stage)
+    return survival_summary(column.at(judged), column.observed)
+
+
+def stage_column(records: Sequence[dict[str, Any]], stage: str) -> Column:
+    """One stage's days over the cases that reached its start, apart from the time judged
+    at (``equality.Column``)."""
     started = [r[stage] for r in records if r[stage] is not None]
-    return survival_summary(
-        [running_days(s["days"], s["since"], judged) for s in started],
+    return Column.of(
+        [s["days"] for s in started],
+        [s["since"] for s in started],
         [s["reached"] for s in started],
+        DAY,
+        6,
     )
 
 
@@ -114,7 +128,7 @@ def court_rows(
     rows = []
     for group, mine in by_group(durations, reused, "durations").items():
         counts = partial(_court_counts, group, mine)
-        stages = partial(_court_stages, mine, judged)
+        stages = partial(_court_stages, group, mine, judged, reused)
         if reused is None:
             row, timed = counts(), stages()
         else:
@@ -125,8 +139,26 @@ def court_rows(
     return rows
 
 
-def _court_stages(mine: Sequence[dict[str, Any]], judged: float) -> dict[str, Any]:
-    return {stage: stage_summary(mine, stage, judged) for stage in STAGES}
+def _court_stages(
+    group: str, mine: Sequence[dict[str, Any]], judged: float, reused: Reused | None
+) -> dict[str, Any]:
+    """A group's stages judged at ``judged``; with ``reused``, a stage's column is made again
+    only when the group's records changed."""
+    out = {}
+    for stage in STAGES:
+        column = (
+            None
+            if reused is None
+            else reused.get(
+                ("stage_column", stage, group),
+                (mine,),
+                None,
+                partial(stage_column, mine, stage),
+                unchanged,
+            )
+        )
+        out[stage] = stage_summary(mine, stage, judged, column)
+    return out
 
 
 def _court_counts(group: str, mine: Sequence[dict[str, Any]]) -> dict[str, Any]:

@@ -25,14 +25,16 @@ proof: see docs/methodology.md.
 from __future__ import annotations
 
 from collections.abc import Callable, Hashable, Mapping, Sequence
+from dataclasses import dataclass
 from functools import partial
 from operator import itemgetter
 from typing import Any, TypeVar
 
+import numpy as np
+
 from ledger.projections.casework import CaseFile, Spell
-from ledger.projections.facts import DAY, Facts, seconds
-from ledger.projections.promises import hours_to_arrest
-from ledger.projections.reuse import Reused, row_copy, rows_copy
+from ledger.projections.facts import DAY, HOUR, Facts, seconds
+from ledger.projections.reuse import Reused, row_copy, rows_copy, unchanged
 from ledger.projections.statistics import (
     compare_rates,
     format_p,
@@ -57,14 +59,8 @@ def days_since(start: float, judged: float) -> float:
 
 def days_to(start: str, end: str | None) -> float | None:
     """Days from ``start`` to ``end``; None while there is no end (the duration then runs
-    to the time judged at, and is counted where it is summarised: ``running_days``)."""
+    to the time judged at, and is counted where it is summarised: ``Column``)."""
     return None if end is None else days_since(seconds(start), seconds(end))
-
-
-def running_days(days: float | None, since: float, judged: float) -> float:
-    """A duration of a record: ``days`` when it ended, else from ``since`` (seconds) to
-    ``judged``, where it is censored."""
-    return days if days is not None else days_since(since, judged)
 
 
 def case_spell_records(
@@ -216,22 +212,97 @@ def _ratio(
     return rate_ratio(k, n, all_k - k, all_n - n)
 
 
+def rounded_since(since: np.ndarray, judged: float, unit: float, places: int) -> np.ndarray:
+    """``round(max(0.0, judged - s) / unit, places)`` for each ``s`` of ``since``, the very
+    floats Python's ``round`` gives, as an array.
+
+    The division is the same IEEE operation. Python rounds the exact value of the
+    quotient to ``places`` decimals (half to even) and gives the double nearest that
+    decimal; ``rint(x * 10**places) / 10**places`` is that double too (an integer over
+    an exact power of ten, divided once) except where ``x * 10**places`` lies near half
+    an integer, where its own rounding may have moved it across: those few are rounded
+    by Python itself."""
+    x = np.maximum(0.0, judged - since) / unit
+    scale = 10.0**places
+    scaled = x * scale
+    out = np.rint(scaled) / scale
+    for i in np.flatnonzero(np.abs(scaled - np.floor(scaled) - 0.5) < 1e-6).tolist():
+        out[i] = round(float(x[i]), places)
+    return out
+
+
+@dataclass(frozen=True)
+class Column:
+    """One time-to-event over some records, kept apart from the time judged at: each
+    record's duration if it ended (0 where it still runs), where the running ones are and
+    when each began (seconds), whether the event ended each, and the unit and decimals
+    every duration is rounded to. ``at(judged)`` gives every duration, the running ones
+    censored at ``judged``. Never changed once made."""
+
+    ended: np.ndarray
+    running: np.ndarray
+    since: np.ndarray
+    observed: tuple[bool, ...]
+    unit: float
+    places: int
+
+    @classmethod
+    def of(
+        cls,
+        durations: Sequence[float | None],
+        since: Sequence[float],
+        observed: Sequence[bool],
+        unit: float,
+        places: int,
+    ) -> Column:
+        """From each record's duration (None while it runs), its start and its event."""
+        running = [i for i, d in enumerate(durations) if d is None]
+        return cls(
+            np.array([0.0 if d is None else float(d) for d in durations], dtype=float),
+            np.array(running, dtype=np.intp),
+            np.array([since[i] for i in running], dtype=float),
+            tuple(bool(o) for o in observed),
+            unit,
+            places,
+        )
+
+    def at(self, judged: float) -> list[float]:
+        """Every duration, the ones still running counted to ``judged`` (seconds)."""
+        out = self.ended.copy()
+        if self.running.size:
+            out[self.running] = rounded_since(self.since, judged, self.unit, self.places)
+        values: list[float] = out.tolist()
+        return values
+
+
 def arrest_durations(triggers: Sequence[Record], judged: float) -> tuple[list[float], list[bool]]:
     """Hours from shooting to the first arrest; open triggers censored at ``judged`` (the
     time judged at, in seconds)."""
-    return [hours_to_arrest(t, judged) for t in triggers], [
-        t["hours_to_arrest"] is not None for t in triggers
-    ]
+    column = _column("arrest", triggers)
+    return column.at(judged), list(column.observed)
 
 
-def _durations(
-    records: Sequence[Record], days: str, happened: str, judged: float
-) -> tuple[list[float], list[bool]]:
-    """Each record's ``days`` (a duration still running: from its first arrest to
-    ``judged``) and whether ``happened`` ended it."""
-    return [float(running_days(r[days], r["arrested_seconds"], judged)) for r in records], [
-        bool(r[happened]) for r in records
-    ]
+def _column(name: str, records: Sequence[Record]) -> Column:
+    """The time to ``name`` over ``records`` (``TIME_TO``), apart from the time judged at:
+    hours to an arrest from each shooting, rounded to 4 decimals as ``hours_to_arrest`` is,
+    days to a charge, verdict or release from each first arrest (``days_since``)."""
+    if name == "arrest":
+        return Column.of(
+            [t["hours_to_arrest"] for t in records],
+            [t["shot_seconds"] for t in records],
+            [t["hours_to_arrest"] is not None for t in records],
+            HOUR,
+            4,
+        )
+    _, _, days, happened = TIME_TO[name]
+    assert days is not None and happened is not None
+    return Column.of(
+        [r[days] for r in records],
+        [r["arrested_seconds"] for r in records],
+        [r[happened] for r in records],
+        DAY,
+        6,
+    )
 
 
 TIME_TO = {
@@ -248,16 +319,26 @@ TIME_TO = {
 """Each time-to-event: its records, what it measures, the duration and event fields."""
 
 
-def _time_to(name: str, records: Sequence[Record], judged: float) -> tuple[list[float], list[bool]]:
-    if name == "arrest":
-        return arrest_durations(records, judged)
-    _, _, days, happened = TIME_TO[name]
-    assert days is not None and happened is not None
-    return _durations(records, days, happened, judged)
+def _time_to(
+    name: str,
+    records: Sequence[Record],
+    judged: float,
+    reused: Reused | None = None,
+    group: str = "",
+) -> tuple[list[float], list[bool]]:
+    """The durations of ``name`` over a group's ``records`` censored at ``judged``, and
+    whether each ended in the event; with ``reused``, the column is made again only when
+    the records changed (``Column``: it does not depend on the time)."""
+    column = _per_group(
+        reused, ("column", name, group), records, partial(_column, name, records), unchanged
+    )
+    return column.at(judged), list(column.observed)
 
 
-def _summary(name: str, records: Sequence[Record], judged: float) -> dict[str, Any]:
-    return survival_summary(*_time_to(name, records, judged))
+def _summary(
+    name: str, records: Sequence[Record], judged: float, reused: Reused | None, group: str
+) -> dict[str, Any]:
+    return survival_summary(*_time_to(name, records, judged, reused, group))
 
 
 def _groups_in(facts: Facts, families: Families) -> list[str]:
@@ -300,7 +381,7 @@ def group_rows(
             else group
         )
         counts = partial(_group_counts, group, name, mine, my_spells, my_cases, totals)
-        times = partial(_group_times, mine, my_spells, my_cases, judged)
+        times = partial(_group_times, group, mine, my_spells, my_cases, judged, reused)
         if reused is None:
             row, timed = counts(), times()
         else:
@@ -329,14 +410,18 @@ def _decided_count(records: Sequence[Record], key: str, decided: str) -> tuple[i
 
 
 def _group_times(
+    group: str,
     mine: Sequence[Record],
     my_spells: Sequence[Record],
     my_cases: Sequence[Record],
     judged: float,
+    reused: Reused | None,
 ) -> Record:
     """A group's times to arrest, charge, verdict and release, judged at ``judged``."""
     families = {"triggers": mine, "spells": my_spells, "cases": my_cases}
-    return {f"time_to_{n}": _summary(n, families[TIME_TO[n][0]], judged) for n in TIME_TO}
+    return {
+        f"time_to_{n}": _summary(n, families[TIME_TO[n][0]], judged, reused, group) for n in TIME_TO
+    }
 
 
 def _group_counts(
@@ -406,15 +491,22 @@ def km_curves(
         mine = by_group(triggers)
     return {
         g: _per_group(
-            reused, ("km", g), mine[g], partial(_km_of_arrests, mine[g], judged), rows_copy, judged
+            reused,
+            ("km", g),
+            mine[g],
+            partial(_km_of_arrests, mine[g], judged, reused, g),
+            rows_copy,
+            judged,
         )
         for g in groups
         if mine.get(g)
     }
 
 
-def _km_of_arrests(triggers: Sequence[Record], judged: float) -> list[dict[str, Any]]:
-    return kaplan_meier(*arrest_durations(triggers, judged))
+def _km_of_arrests(
+    triggers: Sequence[Record], judged: float, reused: Reused | None, group: str
+) -> list[dict[str, Any]]:
+    return kaplan_meier(*_time_to("arrest", triggers, judged, reused, group))
 
 
 def _per_group(
@@ -470,13 +562,7 @@ def _logrank_across(
     labels: list[str] = []
     for g in groups:
         records = buckets.get(g, [])
-        d, o = _per_group(
-            reused,
-            (f"time_to_{name}", g),
-            records,
-            partial(_time_to, name, records, judged),
-            also=judged,
-        )
+        d, o = _time_to(name, records, judged, reused, g)
         durations += d
         observed += o
         labels += [g] * len(d)

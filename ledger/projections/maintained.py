@@ -28,7 +28,7 @@ their rows of the promises table, and judged again only when the shooting's
 triggers were recomputed or the time moved past one of their open deadlines
 (``promises.judged_alike``, ``TriggerRecords.judged``): a trigger awaiting its
 arrest does not carry its open hours, which are counted where they are
-summarised (``promises.hours_to_arrest``). When the time moved, the triggers
+summarised (``equality.Column``). When the time moved, the triggers
 judged again are put in place in the list of every trigger and its buckets by
 group and by warning; after new statements those are changed only from the
 first shooting that changed on.
@@ -41,7 +41,7 @@ statement names the person), whether each of its releases is unexplained,
 and while someone is held on it the time of the latest event. They do not read
 the time judged at: a duration still running is None in the record, with the
 time it began, and is counted to the time judged at where it is summarised
-(``equality.running_days``), so a move of that time leaves every record as it
+(``equality.Column``), so a move of that time leaves every record as it
 was.
 
 ``InterruptionRows`` holds the interruption table, read again only after a

@@ -23,14 +23,16 @@ a finding.
 
 from __future__ import annotations
 
+from bisect import bisect_right
 from collections.abc import Sequence
+from dataclasses import dataclass
 from functools import partial
 from typing import Any
 
 from scipy import stats as sps
 
 from ledger.projections.facts import DAY, Event, Facts, seconds
-from ledger.projections.reuse import Reused
+from ledger.projections.reuse import Reused, unchanged
 from ledger.projections.statistics import format_p, holm, not_testable, rate, tested
 
 WINDOW_DAYS = 30
@@ -64,10 +66,9 @@ def release_authorisations(spells: Sequence[dict[str, Any]]) -> list[dict[str, A
     )
 
 
-def _observation(
-    facts: Facts, spells: Sequence[dict[str, Any]], judged: float
-) -> dict[str, tuple[float, float]]:
-    """Each officer's observed period: from registration (or first appearance) to the time judged at."""
+def _starts(facts: Facts, spells: Sequence[dict[str, Any]]) -> dict[str, float]:
+    """When each officer's observed period begins: registration, or first appearance (an
+    arrest or a transfer), whichever is first."""
     start: dict[str, float] = {}
     for officer, event_id in facts.officers.items():
         if facts.counts(event_id):
@@ -83,7 +84,12 @@ def _observation(
             start[officer] = min(
                 start.get(officer, seconds(t["occurred_at"])), seconds(t["occurred_at"])
             )
-    return {o: (a, max(a, judged)) for o, a in start.items() if o}
+    return start
+
+
+def _observation(starts: dict[str, float], judged: float) -> dict[str, tuple[float, float]]:
+    """Each officer's observed period: from its start (``_starts``) to the time judged at."""
+    return {o: (a, max(a, judged)) for o, a in starts.items() if o}
 
 
 def _merge(intervals: list[tuple[float, float]]) -> list[tuple[float, float]]:
@@ -94,6 +100,86 @@ def _merge(intervals: list[tuple[float, float]]) -> list[tuple[float, float]]:
         else:
             out.append((a, b))
     return out
+
+
+@dataclass(frozen=True)
+class _Exposure:
+    """One officer's windows after arrests of one group's members, from the start of its
+    observed period on, merged: their starts and ends in order, and the running sum of
+    their lengths (``prefix[k]``: the first ``k``, added one after the other from 0)."""
+
+    starts: tuple[float, ...]
+    ends: tuple[float, ...]
+    prefix: tuple[float, ...]
+
+    @classmethod
+    def of(cls, lo: float, arrests: list[tuple[float, str]]) -> _Exposure:
+        window = WINDOW_DAYS * DAY
+        clipped = [(max(lo, at), at + window) for at, _ in arrests]
+        pieces = _merge([c for c in clipped if c[1] > c[0]])
+        prefix: list[float] = [0]
+        for a, b in pieces:
+            prefix.append(prefix[-1] + (b - a))
+        return cls(tuple(a for a, _ in pieces), tuple(b for _, b in pieces), tuple(prefix))
+
+    def to(self, hi: float) -> float:
+        """The officer time in the windows up to ``hi``, the end of the observed period:
+        the sum of the windows clipped there and merged, in the same order and the same
+        floats (a window is clipped by taking ``hi`` as its end: the windows that end by
+        then are summed already, one at most runs past it, and the ones after start
+        past it)."""
+        k = bisect_right(self.ends, hi)
+        total = self.prefix[k]
+        if k < len(self.starts) and self.starts[k] < hi:
+            total = total + (hi - self.starts[k])
+        return total
+
+
+@dataclass(frozen=True)
+class _Basis:
+    """What the signals read that does not depend on the time judged at: each officer's
+    start, each group's exposures by officer, and each group's pairs: a transfer that
+    counts with the latest arrest of the group's members by the officer transferred in
+    the 30 days before it, by the transfer's id."""
+
+    starts: dict[str, float]
+    exposures: dict[str, dict[str, _Exposure]]
+    pairs: dict[str, dict[str, dict[str, Any]]]
+
+
+def _basis(facts: Facts, spells: Sequence[dict[str, Any]]) -> _Basis:
+    starts = _starts(facts, spells)
+    # each group's arrests by officer, in spell order: one pass over the spells
+    by_group: dict[str, dict[str, list[tuple[float, str]]]] = {}
+    for s in spells:
+        officer = s["officer"]
+        observing = bool(officer) and officer in starts
+        at = seconds(facts.events[s["arrest"]]["occurred_at"]) if observing else 0.0
+        for g in dict.fromkeys(s["groups"]):
+            mine = by_group.setdefault(g, {})
+            if observing:
+                mine.setdefault(officer, []).append((at, s["arrest"]))
+    exposures = {
+        group: {officer: _Exposure.of(starts[officer], found) for officer, found in arrests.items()}
+        for group, arrests in by_group.items()
+    }
+    window = WINDOW_DAYS * DAY
+    counted = [facts.events[tid] for tid in facts.transfers if facts.counts(tid)]
+    pairs: dict[str, dict[str, dict[str, Any]]] = {}
+    for group, arrests in by_group.items():
+        of_group = pairs[group] = {}
+        for t in counted:
+            officer = t["data"].get("officer", "")
+            at = seconds(t["occurred_at"])
+            before = [(a, e) for a, e in arrests.get(officer, []) if a <= at <= a + window]
+            if before:
+                of_group[t["id"]] = {
+                    "officer": officer,
+                    "transfer_event": t["id"],
+                    "transferred_at": t["occurred_at"],
+                    "arrest_event": max(before)[1],
+                }
+    return _Basis(starts, exposures, pairs)
 
 
 def _transfers(facts: Facts, observed: dict[str, tuple[float, float]]) -> list[Event]:
@@ -113,64 +199,44 @@ def retaliation_signals(
 ) -> list[dict[str, Any]]:
     """Per group: transfers within 30 days after arrests of its members vs the base rate (exact binomial).
 
-    With ``reused``, the signals are computed again only when the spells are not
-    the very records they were computed from, or the time judged at, an
-    officer's registration or a transfer (its time, its officer, whether it
-    counts) changed: nothing else is read."""
+    With ``reused``, what does not depend on the time judged at (``_Basis``) is computed
+    again only when the spells are not the very records it was computed from, or an
+    officer's registration or a transfer (its time, its officer, whether it counts)
+    changed: nothing else is read; the signals also when the time judged at moved."""
     if reused is None:
-        return _retaliation_signals(facts, spells, as_of)
+        return _retaliation_signals(facts, _basis(facts, spells), as_of)
     officers = tuple((o, e, facts.counts(e)) for o, e in facts.officers.items())
     transfers = tuple(
         (t, facts.counts(t), facts.events[t]["occurred_at"], facts.events[t]["data"].get("officer"))
         for t in facts.transfers
     )
+    basis = reused.get(
+        "retaliation_basis",
+        (spells,),
+        (officers, transfers),
+        partial(_basis, facts, spells),
+        unchanged,
+    )
     return reused.get(
         "retaliation_signals",
         (spells,),
         (as_of, officers, transfers),
-        partial(_retaliation_signals, facts, spells, as_of),
+        partial(_retaliation_signals, facts, basis, as_of),
     )
 
 
-def _retaliation_signals(
-    facts: Facts, spells: Sequence[dict[str, Any]], as_of: str
-) -> list[dict[str, Any]]:
+def _retaliation_signals(facts: Facts, basis: _Basis, as_of: str) -> list[dict[str, Any]]:
     judged = seconds(as_of) if as_of else 0.0
-    observed = _observation(facts, spells, judged)
+    observed = _observation(basis.starts, judged)
     transfers = _transfers(facts, observed)
     total_time = sum(b - a for a, b in observed.values())
-    window = WINDOW_DAYS * DAY
-    # each group's arrests by officer, in spell order: one pass over the spells
-    by_group: dict[str, dict[str, list[tuple[float, str]]]] = {}
-    for s in spells:
-        officer = s["officer"]
-        observing = officer in observed
-        at = seconds(facts.events[s["arrest"]]["occurred_at"]) if observing else 0.0
-        for g in dict.fromkeys(s["groups"]):
-            mine = by_group.setdefault(g, {})
-            if observing:
-                mine.setdefault(officer, []).append((at, s["arrest"]))
     rows = []
-    for group, arrests in by_group.items():
+    for group, exposures in basis.exposures.items():
         exposed_time = 0.0
-        for officer, found in arrests.items():
-            lo, hi = observed[officer]
-            clipped = [(max(lo, at), min(hi, at + window)) for at, _ in found]
-            exposed_time += sum(b - a for a, b in _merge([c for c in clipped if c[1] > c[0]]))
-        pairs = []
-        for t in transfers:
-            officer = t["data"].get("officer", "")
-            at = seconds(t["occurred_at"])
-            before = [(a, e) for a, e in arrests.get(officer, []) if a <= at <= a + window]
-            if before:
-                pairs.append(
-                    {
-                        "officer": officer,
-                        "transfer_event": t["id"],
-                        "transferred_at": t["occurred_at"],
-                        "arrest_event": max(before)[1],
-                    }
-                )
+        for officer, exposure in exposures.items():
+            exposed_time += exposure.to(observed[officer][1])
+        mine = basis.pairs[group]
+        pairs = [mine[t["id"]] for t in transfers if t["id"] in mine]
         n, k = len(transfers), len(pairs)
         base = exposed_time / total_time if total_time > 0 else 0.0
         if n == 0:

@@ -337,17 +337,6 @@ def judge(basis: dict[str, Any], judged: float) -> dict[str, Any]:
     }
 
 
-def hours_to_arrest(trigger: dict[str, Any], judged: float) -> float:
-    """A judged trigger's time to arrest in hours: to its first arrest, or while there is
-    none to ``judged`` (seconds; the duration its time to arrest is censored at). Counted
-    where it is summarised, so that the trigger itself does not depend on the time."""
-    hours = trigger["hours_to_arrest"]
-    if hours is not None:
-        return float(hours)
-    shot: float = trigger["shot_seconds"]
-    return round(max(0.0, judged - shot) / HOUR, 4)
-
-
 def judged_alike(basis: dict[str, Any], judged: float) -> tuple[float, float]:
     """The times ``t`` with ``lo < t <= hi`` at which ``judge(basis, t)`` equals
     ``judge(basis, judged)``, as ``(lo, hi)``: between the open deadlines that ``judged``

@@ -61,6 +61,11 @@ def fresh(value: T) -> T:
     return cast(T, _copy(value))
 
 
+def unchanged(value: T) -> T:
+    """A value that is never changed (a frozen one), handed out as it is."""
+    return value
+
+
 def row_copy(row: dict[str, Any]) -> dict[str, Any]:
     """A copy of a table's row whose values are plain values, flat dicts and flat lists (a
     tuple, such as a group's ``derived_from``, cannot change and is shared)."""

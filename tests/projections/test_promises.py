@@ -72,11 +72,12 @@ def test_deadlines_still_ahead_are_pending() -> None:
 
 def test_a_trigger_is_open_until_its_arrest_and_judged_alike_between_its_deadlines() -> None:
     """A trigger's time to arrest runs to the arrest once made, and before it to the time
-    judged at, where it is summarised (``hours_to_arrest``): the trigger itself does not
+    judged at, where it is summarised (``arrest_durations``): the trigger itself does not
     depend on that time. A trigger is judged the same at every time until its first open
     deadline passes (the arrest, 48 hours after the shooting, while it is awaited; the
     action, 7 days), then until the next (the charge, 14 days), then from then on."""
     from ledger.projections import promises
+    from ledger.projections.equality import arrest_durations
     from ledger.projections.facts import DAY, HOUR, seconds
 
     log = city()
@@ -87,8 +88,8 @@ def test_a_trigger_is_open_until_its_arrest_and_judged_alike_between_its_deadlin
     judged = seconds(at(days=10, hours=30))
     assert waiting["hours_to_arrest"] is None
     assert "hours_open" not in waiting
-    assert promises.hours_to_arrest(waiting, judged) == 30.0
-    assert promises.hours_to_arrest(waiting, judged + 90 * 60) == 31.5
+    assert arrest_durations([waiting], judged) == ([30.0], [False])
+    assert arrest_durations([waiting], judged + 90 * 60) == ([31.5], [False])
     analysis = Analysis(log.facts(), 1, "00")
     assert analysis.triggers
     (basis,) = analysis.records.triggers._bases["INC-1"]
@@ -101,7 +102,7 @@ def test_a_trigger_is_open_until_its_arrest_and_judged_alike_between_its_deadlin
     log.tick(at(days=13))
     (arrested,) = triggers(log)
     assert arrested["hours_to_arrest"] == 36.0
-    assert promises.hours_to_arrest(arrested, seconds(at(days=40))) == 36.0
+    assert arrest_durations([arrested], seconds(at(days=40))) == ([36.0], [True])
 
     analysis = Analysis(log.facts(), 1, "00")
     assert analysis.triggers

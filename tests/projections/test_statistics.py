@@ -318,3 +318,78 @@ def test_a_memo_drops_the_least_recently_used_past_its_limit() -> None:
     assert memo.computed == 3
     memo.get("b", 2, lambda: ord("b"))
     assert memo.computed == 4
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.lists(st.integers(min_value=-5 * 86_400, max_value=800 * 86_400), max_size=60),
+    st.integers(min_value=1_700_000_000, max_value=1_800_000_000),
+    st.sampled_from([(86_400.0, 6), (3_600.0, 4)]),
+)
+def test_durations_counted_to_the_time_judged_at_are_python_s_rounding_exactly(
+    ago: list[int], judged: int, unit_places: tuple[float, int]
+) -> None:
+    """A duration still running is counted to the time judged at over arrays
+    (``equality.rounded_since``); each is the float ``round(max(0, judged - start) / unit,
+    places)`` gives in Python, including the halves (27 seconds is 0.0003125 days) and the
+    starts after the time judged at."""
+    import numpy as np
+
+    from ledger.projections.equality import rounded_since
+
+    unit, places = unit_places
+    ticks = [27 * k for k in range(1, 40)] + [5 * 36 * k for k in range(1, 40)]
+    starts = [float(judged - a) for a in ago + ticks]
+    got = rounded_since(np.array(starts), float(judged), unit, places).tolist()
+    assert got == [round(max(0.0, judged - s) / unit, places) for s in starts]
+
+
+def test_durations_over_arrays_find_the_halves_python_rounds_to_even() -> None:
+    """The halves themselves: a naive ``rint(x * 1e6) / 1e6`` differs from Python's
+    ``round`` on some of them, so the check above could fail."""
+    import numpy as np
+
+    from ledger.projections.equality import rounded_since
+
+    judged = 1_780_000_000.0
+    starts = np.array([judged - 27 * k for k in range(1, 2_000)])
+    x = (judged - starts) / 86_400.0
+    expected = [round(v, 6) for v in x.tolist()]
+    naive = (np.rint(x * 1e6) / 1e6).tolist()
+    assert naive != expected
+    assert rounded_since(starts, judged, 86_400.0, 6).tolist() == expected
+
+
+def _exposure_by_clipping(lo: float, hi: float, arrests: list[float]) -> float:
+    """An officer's time in the 30 days after each arrest, the windows clipped to the
+    observed period ``[lo, hi]`` first and then merged: the sum as the signals first
+    computed it, at every time judged at."""
+    from ledger.projections.officers import WINDOW_DAYS, _merge
+
+    window = WINDOW_DAYS * 86_400.0
+    clipped = [(max(lo, at), min(hi, at + window)) for at in arrests]
+    return sum(b - a for a, b in _merge([c for c in clipped if c[1] > c[0]]))
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.lists(st.integers(min_value=0, max_value=400 * 86_400), max_size=30),
+    st.integers(min_value=0, max_value=500 * 86_400),
+    st.integers(min_value=0, max_value=20 * 86_400),
+)
+def test_exposure_kept_apart_from_the_time_equals_clipping_at_each_time(
+    offsets: list[int], judged_offset: int, before: int
+) -> None:
+    """The windows merged once and summed in order (``officers._Exposure``), then cut at
+    the end of the observed period, give the very float that clipping every window at that
+    time and merging gives: windows that touch, overlap, end at the time judged at, start
+    after it or before the officer was observed."""
+    from ledger.projections.officers import _Exposure
+
+    base = 1_750_000_000.0
+    lo = base + before
+    arrests = [base + o for o in offsets] + [base + o + 30 * 86_400 for o in offsets[:3]]
+    found = [(at, f"e{i}") for i, at in enumerate(arrests)]
+    exposure = _Exposure.of(lo, found)
+    for hi in (max(lo, base + judged_offset), lo, *(at for at in arrests if at >= lo)):
+        assert exposure.to(hi) == _exposure_by_clipping(lo, hi, arrests)
