@@ -43,6 +43,7 @@ from ledger.projections.statistics import (
     logrank,
     rate,
     rate_ratio,
+    round_half_even,
     survival_summary,
 )
 
@@ -214,21 +215,9 @@ def _ratio(
 
 def rounded_since(since: np.ndarray, judged: float, unit: float, places: int) -> np.ndarray:
     """``round(max(0.0, judged - s) / unit, places)`` for each ``s`` of ``since``, the very
-    floats Python's ``round`` gives, as an array.
-
-    The division is the same IEEE operation. Python rounds the exact value of the
-    quotient to ``places`` decimals (half to even) and gives the double nearest that
-    decimal; ``rint(x * 10**places) / 10**places`` is that double too (an integer over
-    an exact power of ten, divided once) except where ``x * 10**places`` lies near half
-    an integer, where its own rounding may have moved it across: those few are rounded
-    by Python itself."""
-    x = np.maximum(0.0, judged - since) / unit
-    scale = 10.0**places
-    scaled = x * scale
-    out = np.rint(scaled) / scale
-    for i in np.flatnonzero(np.abs(scaled - np.floor(scaled) - 0.5) < 1e-6).tolist():
-        out[i] = round(float(x[i]), places)
-    return out
+    floats Python gives, as an array: the subtraction and the division are the same IEEE
+    operations, and ``round_half_even`` rounds as Python does."""
+    return round_half_even(np.maximum(0.0, judged - since) / unit, places)
 
 
 @dataclass(frozen=True)

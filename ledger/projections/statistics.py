@@ -372,38 +372,72 @@ def kaplan_meier(durations: Sequence[float], observed: Sequence[bool]) -> list[d
 
 
 def _kaplan_meier(durations: Sequence[float], observed: Sequence[bool]) -> list[dict[str, Any]]:
-    pairs = sorted(zip(durations, observed, strict=True))
-    at_risk = len(pairs)
-    survival = 1.0
-    greenwood = 0.0
-    out: list[dict[str, Any]] = []
-    i = 0
-    while i < len(pairs):
-        t = pairs[i][0]
-        events = censored = 0
-        while i < len(pairs) and pairs[i][0] == t:
-            if pairs[i][1]:
-                events += 1
-            else:
-                censored += 1
-            i += 1
-        if events:
-            survival *= 1 - events / at_risk
-            if events < at_risk:
-                greenwood += events / (at_risk * (at_risk - events))
-        low, high = _log_log_interval(survival, greenwood)
-        out.append(
-            {
-                "time": round(float(t), 6),
-                "at_risk": at_risk,
-                "events": events,
-                "censored": censored,
-                "survival": round(survival, 6),
-                "ci_low": round(low, 6),
-                "ci_high": round(high, 6),
-            }
+    """Over arrays, with the very floats of the loop over the sorted pairs it replaces
+    (``tests/projections/test_statistics.py`` keeps that loop and compares): each factor
+    ``1 - events / at_risk`` and Greenwood term ``events / (at_risk * (at_risk - events))``
+    is the same IEEE division of the same integers, the running product and sum take them
+    one after the other (a time without events multiplies by exactly 1 and adds exactly
+    0), every rounding is Python's (``round_half_even``), and the interval is computed by
+    ``math`` as before, once per distinct estimate."""
+    if len(durations) == 0:
+        return []
+    times, where = np.unique(np.asarray(durations, dtype=float), return_inverse=True)
+    leaving = np.bincount(where, minlength=len(times))
+    events = np.bincount(where[np.asarray(observed, dtype=bool)], minlength=len(times))
+    at_risk = len(durations) - (np.cumsum(leaving) - leaving)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        factor = np.where(events > 0, 1.0 - events / at_risk, 1.0)
+        terms = np.where(
+            (events > 0) & (events < at_risk), events / (at_risk * (at_risk - events)), 0.0
         )
-        at_risk -= events + censored
+    survival = np.cumprod(factor)
+    greenwood = np.cumsum(terms)
+    low = np.empty(len(times))
+    high = np.empty(len(times))
+    last: tuple[float, float] | None = None
+    interval = (1.0, 1.0)
+    for i, pair in enumerate(zip(survival.tolist(), greenwood.tolist(), strict=True)):
+        if pair != last:
+            interval, last = _log_log_interval(*pair), pair
+        low[i], high[i] = interval
+    columns = zip(
+        round_half_even(times, 6).tolist(),
+        at_risk.tolist(),
+        events.tolist(),
+        (leaving - events).tolist(),
+        round_half_even(survival, 6).tolist(),
+        round_half_even(low, 6).tolist(),
+        round_half_even(high, 6).tolist(),
+        strict=True,
+    )
+    return [
+        {
+            "time": t,
+            "at_risk": n,
+            "events": d,
+            "censored": c,
+            "survival": s,
+            "ci_low": lo,
+            "ci_high": hi,
+        }
+        for t, n, d, c, s, lo, hi in columns
+    ]
+
+
+def round_half_even(values: np.ndarray, places: int) -> np.ndarray:
+    """``round(v, places)`` for each ``v``, the very floats Python's ``round`` gives.
+
+    Python rounds the exact value of ``v`` to ``places`` decimals (half to even) and gives
+    the double nearest that decimal; ``rint(v * 10**places) / 10**places`` is that double
+    too (an integer over an exact power of ten, divided once) except where ``v *
+    10**places`` lies so near half an integer that its own rounding may have moved it
+    across: those few are rounded by Python itself."""
+    scale = 10.0**places
+    scaled = values * scale
+    out = np.rint(scaled) / scale
+    near = np.abs(scaled - np.floor(scaled) - 0.5) <= np.maximum(1e-6, 8 * np.spacing(scaled))
+    for i in np.flatnonzero(near | ~np.isfinite(scaled)).tolist():
+        out[i] = round(float(values[i]), places)
     return out
 
 

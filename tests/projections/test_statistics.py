@@ -393,3 +393,78 @@ def test_exposure_kept_apart_from_the_time_equals_clipping_at_each_time(
     exposure = _Exposure.of(lo, found)
     for hi in (max(lo, base + judged_offset), lo, *(at for at in arrests if at >= lo)):
         assert exposure.to(hi) == _exposure_by_clipping(lo, hi, arrests)
+
+
+def _kaplan_meier_by_loop(durations: list[float], observed: list[bool]) -> list[dict[str, Any]]:
+    """The Kaplan–Meier curve as the plain loop over the sorted pairs computes it."""
+    from ledger.projections.statistics import _log_log_interval
+
+    pairs = sorted(zip(durations, observed, strict=True))
+    at_risk, survival, greenwood, out, i = len(pairs), 1.0, 0.0, [], 0
+    while i < len(pairs):
+        t, events, censored = pairs[i][0], 0, 0
+        while i < len(pairs) and pairs[i][0] == t:
+            events, censored = events + int(pairs[i][1]), censored + int(not pairs[i][1])
+            i += 1
+        if events:
+            survival *= 1 - events / at_risk
+            if events < at_risk:
+                greenwood += events / (at_risk * (at_risk - events))
+        low, high = _log_log_interval(survival, greenwood)
+        out.append(
+            {
+                "time": round(float(t), 6),
+                "at_risk": at_risk,
+                "events": events,
+                "censored": censored,
+                "survival": round(survival, 6),
+                "ci_low": round(low, 6),
+                "ci_high": round(high, 6),
+            }
+        )
+        at_risk -= events + censored
+    return out
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.lists(
+        st.tuples(
+            st.one_of(
+                st.sampled_from([0.0, 0.5, 1.0, 1.5, 2.25, 3.0, 7.0, 11.0]),
+                st.floats(min_value=0, max_value=10_000, allow_nan=False),
+            ),
+            st.booleans(),
+        ),
+        max_size=60,
+    )
+)
+def test_the_curve_equals_the_plain_loop_exactly(pairs: list[tuple[float, bool]]) -> None:
+    """Ties, censoring at event times, everyone having the event, no event at all and the
+    empty group: every row the same, float for float, as the loop's."""
+    from ledger.projections import statistics
+
+    durations = [d for d, _ in pairs]
+    observed = [o for _, o in pairs]
+    assert statistics._kaplan_meier(durations, observed) == _kaplan_meier_by_loop(
+        durations, observed
+    )
+
+
+@settings(max_examples=500, deadline=None)
+@given(
+    st.lists(st.floats(min_value=-1e6, max_value=1e9, allow_nan=False), max_size=50),
+    st.sampled_from([4, 6]),
+)
+def test_rounding_over_arrays_is_python_s_exactly(values: list[float], places: int) -> None:
+    """``round_half_even`` gives the float ``round`` gives, the values written as halves
+    included: Python decides from the exact binary value whether one lies below, on or
+    above the half, and so must this."""
+    import numpy as np
+
+    from ledger.projections.statistics import round_half_even
+
+    halves = [k / 10**places + 0.5 / 10**places for k in range(-20, 20)]
+    every = values + halves + [k * 0.0003125 for k in range(40)]
+    got = round_half_even(np.array(every, dtype=float), places).tolist()
+    assert got == [round(v, places) for v in every]
