@@ -64,6 +64,8 @@ from dataclasses import dataclass, replace
 from operator import is_
 from typing import Any
 
+import numpy as np
+
 from ledger.aggregates.incident import Incident
 from ledger.aggregates.inquiry import Inquiry
 from ledger.aggregates.mediation import Mediation
@@ -469,6 +471,11 @@ class TriggerRecords:
         self._judged: dict[str, _Judged] = {}
         self._time: float | None = None
         self._position: dict[str, int] = {}
+        self._lows: list[float] = []
+        self._highs: list[float] = []
+        self._sizes: list[int] = []
+        """Each kept shooting's window of times judged alike and its number of triggers, in
+        shooting order (``_Judged.alike``)."""
         self._flat: list[dict[str, Any]] = []
         self._rows: list[dict[str, Any]] = []
         self._by_group: dict[str, Bucket] = {}
@@ -583,31 +590,31 @@ class TriggerRecords:
         the lists and the buckets: their bases are the same, so they are as many and name the
         same groups and warnings. False, changing nothing, when the lists are not as kept."""
         kept = self._shootings[: self._appended_from]
+        if not len(kept) == len(self._lows) == len(self._highs) == len(self._sizes):
+            return False
+        lows, highs = np.array(self._lows, dtype=float), np.array(self._highs, dtype=float)
+        outside = np.flatnonzero(~((lows < judged) & (judged <= highs))).tolist()
         moved = [
-            incident
-            for incident, _ in kept
-            if (entry := self._judged.get(incident)) is not None
+            (at, incident)
+            for at in outside
+            if (entry := self._judged.get(incident := kept[at][0])) is not None
             and entry.bases is self._bases.get(incident)
-            and not self._current(entry, entry.bases, judged)
         ]
         if not moved:
             return True
-        offsets: dict[str, int] = {}
-        at = 0
-        for incident, _ in kept:
-            offsets[incident] = at
-            at += len(self._judged[incident].triggers) if incident in self._judged else 0
-        if at != len(self._flat):
+        offsets = np.concatenate(([0], np.cumsum(self._sizes, dtype=np.int64))).tolist()
+        if offsets[-1] != len(self._flat):
             return False
         swaps: list[tuple[dict[str, Any], dict[str, Any]]] = []
-        for incident in moved:
+        for at, incident in moved:
             old = self._judged[incident].triggers
-            start, end = offsets[incident], offsets[incident] + len(old)
-            if not all(map(is_, self._flat[start:end], old)):
+            start, end = offsets[at], offsets[at + 1]
+            if len(old) != end - start or not all(map(is_, self._flat[start:end], old)):
                 return False
             new = self._entry(incident, judged, row)
             self._flat[start:end] = new.triggers
             self._rows[start:end] = new.rows
+            self._lows[at], self._highs[at] = new.alike
             swaps += zip(old, new.triggers, strict=True)
         self._outcomes.subtract(old["outcome"] for old, _ in swaps)
         self._outcomes.update(new["outcome"] for _, new in swaps)
@@ -621,6 +628,9 @@ class TriggerRecords:
         entries = [self._entry(incident, judged, row) for incident in incidents]
         self._judged = {incident: e for incident, e in zip(incidents, entries, strict=True)}
         self._position = {incident: at for at, incident in enumerate(incidents)}
+        self._lows = [e.alike[0] for e in entries]
+        self._highs = [e.alike[1] for e in entries]
+        self._sizes = [len(e.triggers) for e in entries]
         self._flat = [t for e in entries for t in e.triggers]
         self._rows = [r for e in entries for r in e.rows]
         self._outcomes = Counter(t["outcome"] for t in self._flat)
@@ -647,6 +657,11 @@ class TriggerRecords:
         self._rows += [r for e in entries for r in e.rows]
         for at, incident in enumerate(incidents, start=start):
             self._position[incident] = at
+        for kept in (self._lows, self._highs, self._sizes):
+            del kept[start:]
+        self._lows += [e.alike[0] for e in entries]
+        self._highs += [e.alike[1] for e in entries]
+        self._sizes += [len(e.triggers) for e in entries]
         self._outcomes.subtract(t["outcome"] for t in old)
         self._outcomes.update(t["outcome"] for t in new)
         self._outcomes = +self._outcomes

@@ -578,7 +578,10 @@ def test_signals_blind_to_transfers_are_found(
         facts: Facts, spells: list[dict[str, Any]], as_of: str, reused: reuse.Reused | None = None
     ) -> list[dict[str, Any]]:
         assert reused is not None
-        compute = partial(officers._retaliation_signals, facts, spells, as_of)
+        basis = reused.get(
+            "retaliation_basis", (spells,), None, partial(officers._basis, facts, spells)
+        )
+        compute = partial(officers._retaliation_signals, facts, basis, as_of)
         return reused.get("retaliation_signals", (spells,), as_of, compute)
 
     monkeypatch.setattr(officers, "retaliation_signals", blind)
