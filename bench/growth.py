@@ -12,8 +12,9 @@ its own:
 * ``report after the checkpoint over it``: the same process then signs a
   checkpoint over the new statements, a minute after them, as ``ledger serve``
   signs one after every append: the time deadlines are judged at moves, so
-  every record that depends on it (every open deadline, every duration
-  censored at that time) is judged again, and every report is asked again;
+  the triggers whose open deadlines it passed are judged again, every
+  duration still running is counted to the new time, and every report is
+  asked again;
 * ``fold of one new event``: the same, catching the facts up only;
 * ``cold report``: ``ledger report groups --keys keys`` in a new process, the
   report snapshot, the saved report and the verified-through mark of the run
