@@ -89,9 +89,13 @@ class _Deflating:
         self._compress = zlib.compressobj(1)
         self._parts: list[bytes] = []
 
-    def write(self, data: bytes) -> int:
-        self._parts.append(self._compress.compress(data))
-        return len(data)
+    def write(self, data: bytes | pickle.PickleBuffer) -> int:
+        """Compress ``data``: bytes, or a buffer the pickler hands over whole (protocol 5
+        writes an array larger than its frame, such as a kept column of durations, as the
+        array's own buffer)."""
+        view = data.raw() if isinstance(data, pickle.PickleBuffer) else memoryview(data)
+        self._parts.append(self._compress.compress(view))
+        return view.nbytes
 
     def finish(self) -> bytes:
         self._parts.append(self._compress.flush())

@@ -267,3 +267,29 @@ def test_copying_the_database_elsewhere_keeps_the_state_usable(
     copy = key_holder(str(tmp_path / "b.db"), shared_keyring, clock)
     assert Reports(copy).kept_size == 200
     copy.close()
+
+
+def test_a_state_holding_columns_larger_than_a_pickle_frame_is_kept_and_read_back() -> None:
+    """The records keep each group's durations as a column of arrays (``equality.Column``).
+    Pickled with protocol 5, an array larger than the pickler's frame reaches the file as
+    the array's own buffer, not as bytes: a state of a city of a million events was not
+    kept at all, because the compressing file took only bytes."""
+    import numpy as np
+
+    from ledger.projections.equality import Column
+    from ledger.projections.facts import Facts
+    from ledger.projections.maintained import Maintained
+    from ledger.projections.reuse import unchanged
+
+    n = 200_000
+    column = Column.of([None] * n, [float(i) for i in range(n)], [False] * n, 86_400.0, 6)
+    assert column.since.nbytes > 64 * 1024
+    records = Maintained()
+    name = ("column", "release", "g1")
+    records.reused.get(name, ((),), None, lambda: column, unchanged)
+    decoded = kept.decode_state(kept.encode_state(Facts(), records))
+    assert decoded is not None
+    back = decoded[1].reused.get(name, ((),), None, lambda: None, unchanged)
+    assert isinstance(back, Column)
+    assert np.array_equal(back.since, column.since) and back.observed == column.observed
+    assert back.at(1e6) == column.at(1e6)
