@@ -381,16 +381,11 @@ def _kaplan_meier(durations: Sequence[float], observed: Sequence[bool]) -> list[
     ``math`` as before, once per distinct estimate."""
     if len(durations) == 0:
         return []
-    times, where = np.unique(np.asarray(durations, dtype=float), return_inverse=True)
-    leaving = np.bincount(where, minlength=len(times))
-    events = np.bincount(where[np.asarray(observed, dtype=bool)], minlength=len(times))
-    at_risk = len(durations) - (np.cumsum(leaving) - leaving)
+    times, leaving, events, at_risk, survival = _product_limit(durations, observed)
     with np.errstate(divide="ignore", invalid="ignore"):
-        factor = np.where(events > 0, 1.0 - events / at_risk, 1.0)
         terms = np.where(
             (events > 0) & (events < at_risk), events / (at_risk * (at_risk - events)), 0.0
         )
-    survival = np.cumprod(factor)
     greenwood = np.cumsum(terms)
     low = np.empty(len(times))
     high = np.empty(len(times))
@@ -422,6 +417,22 @@ def _kaplan_meier(durations: Sequence[float], observed: Sequence[bool]) -> list[
         }
         for t, n, d, c, s, lo, hi in columns
     ]
+
+
+def _product_limit(
+    durations: Sequence[float], observed: Sequence[bool]
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """The Kaplan–Meier product over the distinct times in order, as arrays: the times, how
+    many leave the risk set at each, how many of them had the event, how many were at risk
+    just before, and the running product. Each factor ``1 - events / at_risk`` is the same
+    IEEE division of the same integers as in a loop, and the product multiplies them one
+    after the other (a time without events multiplies by exactly 1), so the values are the
+    loop's. At least one duration."""
+    times, where = np.unique(np.asarray(durations, dtype=float), return_inverse=True)
+    leaving = np.bincount(where, minlength=len(times))
+    events = np.bincount(where[np.asarray(observed, dtype=bool)], minlength=len(times))
+    at_risk = len(durations) - (np.cumsum(leaving) - leaving)
+    return times, leaving, events, at_risk, np.cumprod(1.0 - events / at_risk)
 
 
 def round_half_even(values: np.ndarray, places: int) -> np.ndarray:
@@ -562,16 +573,10 @@ def km_median(durations: Sequence[float], observed: Sequence[bool]) -> float | N
 
 
 def _km_median(durations: Sequence[float], observed: Sequence[bool]) -> float | None:
-    """The product over the distinct times in order, as arrays: each factor
-    ``1 - events / at_risk`` is the same IEEE division and subtraction, and the running
-    product multiplies them one after the other (a time without events multiplies by
-    exactly 1), so the values are those of the same loop in Python."""
+    """The first time with events at which the product (``_product_limit``) is at or below
+    one half."""
     if len(durations) == 0:
         return None
-    times, where = np.unique(np.asarray(durations, dtype=float), return_inverse=True)
-    leaving = np.bincount(where, minlength=len(times))
-    events = np.bincount(where, weights=np.asarray(observed, dtype=float), minlength=len(times))
-    at_risk = len(durations) - (np.cumsum(leaving) - leaving)
-    value = np.cumprod(1.0 - events / at_risk)
+    times, _, events, _, value = _product_limit(durations, observed)
     reached = np.flatnonzero((events > 0) & (value <= 0.5 + 1e-9))
     return float(times[reached[0]]) if reached.size else None
