@@ -22,7 +22,7 @@ from typing import Any
 from ledger.projections.casework import CaseFile
 from ledger.projections.equality import NO_GROUP, Column, by_group, case_moments, days_to
 from ledger.projections.facts import DAY, Facts, seconds
-from ledger.projections.reuse import Reused, row_copy, unchanged
+from ledger.projections.reuse import Reused, per_records, unchanged, with_times
 from ledger.projections.statistics import rate, survival_summary
 
 STAGES = (
@@ -94,17 +94,6 @@ def _stages(moments: dict[str, str | None]) -> dict[str, Any]:
     return out
 
 
-def stage_summary(
-    records: Sequence[dict[str, Any]], stage: str, judged: float, column: Column | None = None
-) -> dict[str, Any]:
-    """Kaplan–Meier summary of one stage over the cases that reached its start, the cases
-    still waiting censored at ``judged`` (seconds); ``column``: the stage's
-    ``stage_column`` of these records, when kept."""
-    if column is None:
-        column = stage_column(records, stage)
-    return survival_summary(column.at(judged), column.observed)
-
-
 def stage_column(records: Sequence[dict[str, Any]], stage: str) -> Column:
     """One stage's days over the cases that reached its start, apart from the time judged
     at (``equality.Column``)."""
@@ -127,37 +116,24 @@ def court_rows(
     judged at moved."""
     rows = []
     for group, mine in by_group(durations, reused, "durations").items():
+        names = (("court_row", group), ("court_stages", group))
         counts = partial(_court_counts, group, mine)
         stages = partial(_court_stages, group, mine, judged, reused)
-        if reused is None:
-            row, timed = counts(), stages()
-        else:
-            row = reused.get(("court_row", group), (mine,), None, counts, row_copy)
-            timed = reused.get(("court_stages", group), (mine,), judged, stages, row_copy)
-        row.update(timed)
-        rows.append(row)
+        rows.append(with_times(reused, names, (mine,), None, counts, stages, judged))
     return rows
 
 
 def _court_stages(
     group: str, mine: Sequence[dict[str, Any]], judged: float, reused: Reused | None
 ) -> dict[str, Any]:
-    """A group's stages judged at ``judged``; with ``reused``, a stage's column is made again
-    only when the group's records changed."""
+    """A group's stages, each a Kaplan–Meier summary over the cases that reached its start,
+    the cases still waiting censored at ``judged``; with ``reused``, a stage's column is
+    made again only when the group's records changed."""
     out = {}
     for stage in STAGES:
-        column = (
-            None
-            if reused is None
-            else reused.get(
-                ("stage_column", stage, group),
-                (mine,),
-                None,
-                partial(stage_column, mine, stage),
-                unchanged,
-            )
-        )
-        out[stage] = stage_summary(mine, stage, judged, column)
+        name = ("stage_column", stage, group)
+        column = per_records(reused, name, mine, partial(stage_column, mine, stage), unchanged)
+        out[stage] = survival_summary(column.at(judged), column.observed)
     return out
 
 

@@ -24,7 +24,7 @@ proof: see docs/methodology.md.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Hashable, Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from functools import partial
 from operator import itemgetter
@@ -34,7 +34,7 @@ import numpy as np
 
 from ledger.projections.casework import CaseFile, Spell
 from ledger.projections.facts import DAY, HOUR, Facts, seconds
-from ledger.projections.reuse import Reused, row_copy, rows_copy, unchanged
+from ledger.projections.reuse import Reused, per_records, rows_copy, unchanged, with_times
 from ledger.projections.statistics import (
     compare_rates,
     format_p,
@@ -318,7 +318,7 @@ def _time_to(
     """The durations of ``name`` over a group's ``records`` censored at ``judged``, and
     whether each ended in the event; with ``reused``, the column is made again only when
     the records changed (``Column``: it does not depend on the time)."""
-    column = _per_group(
+    column = per_records(
         reused, ("column", name, group), records, partial(_column, name, records), unchanged
     )
     return column.at(judged), list(column.observed)
@@ -358,7 +358,7 @@ def group_rows(
     moved."""
     if families is None:
         families = families_by_group(triggers, spells, cases)
-    totals = _per_group(reused, ("spell_totals",), spells, partial(_spell_totals, spells))
+    totals = per_records(reused, ("spell_totals",), spells, partial(_spell_totals, spells))
     rows: list[Record] = []
     for group in _groups_in(facts, families):
         mine = families["triggers"].get(group, [])
@@ -369,17 +369,16 @@ def group_rows(
             if group in facts.groups
             else group
         )
-        counts = partial(_group_counts, group, name, mine, my_spells, my_cases, totals)
-        times = partial(_group_times, group, mine, my_spells, my_cases, judged, reused)
-        if reused is None:
-            row, timed = counts(), times()
-        else:
-            records = (mine, my_spells, my_cases)
-            also = (name, tuple(totals.items()))
-            row = reused.get(("group_row", group), records, also, counts, row_copy)
-            timed = reused.get(("group_times", group), records, judged, times, row_copy)
-        row.update(timed)
-        row["median_hours_to_arrest"] = timed["time_to_arrest"]["median"]
+        row = with_times(
+            reused,
+            (("group_row", group), ("group_times", group)),
+            (mine, my_spells, my_cases),
+            (name, tuple(totals.items())),
+            partial(_group_counts, group, name, mine, my_spells, my_cases, totals),
+            partial(_group_times, group, mine, my_spells, my_cases, judged, reused),
+            judged,
+        )
+        row["median_hours_to_arrest"] = row["time_to_arrest"]["median"]
         rows.append(row)
     return rows
 
@@ -479,7 +478,7 @@ def km_curves(
     if mine is None:
         mine = by_group(triggers)
     return {
-        g: _per_group(
+        g: per_records(
             reused,
             ("km", g),
             mine[g],
@@ -496,19 +495,6 @@ def _km_of_arrests(
     triggers: Sequence[Record], judged: float, reused: Reused | None, group: str
 ) -> list[dict[str, Any]]:
     return kaplan_meier(*_time_to("arrest", triggers, judged, reused, group))
-
-
-def _per_group(
-    reused: Reused | None,
-    name: tuple[str, ...],
-    records: Sequence[Record],
-    compute: Callable[[], T],
-    copy: Callable[[T], T] | None = None,
-    also: Hashable = None,
-) -> T:
-    """``compute()``, or with ``reused`` the value kept under ``name`` while ``records`` are
-    the same and ``also`` is equal (copied by ``copy``, see ``Reused.get``)."""
-    return compute() if reused is None else reused.get(name, (records,), also, compute, copy)
 
 
 def _decided(triggers: Sequence[Record]) -> tuple[Record, ...]:
@@ -535,7 +521,7 @@ def _rate_test(
     counts = []
     for g in groups:
         records = buckets.get(g, [])
-        counts.append(_per_group(reused, (metric, g), records, partial(count, records)))
+        counts.append(per_records(reused, (metric, g), records, partial(count, records)))
     return compare_rates(counts)
 
 
@@ -580,7 +566,7 @@ def group_tests(
     if families is None:
         families = families_by_group(triggers, spells, cases)
     decided = {
-        g: _per_group(reused, ("decided", g), mine, partial(_decided, mine))
+        g: per_records(reused, ("decided", g), mine, partial(_decided, mine))
         for g, mine in families["triggers"].items()
     }
     family: list[tuple[str, str, Callable[[], dict[str, Any]]]] = [

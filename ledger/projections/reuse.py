@@ -47,6 +47,41 @@ class Reused:
         return copied(value)
 
 
+def per_records(
+    reused: Reused | None,
+    name: Hashable,
+    records: Sequence[Any],
+    compute: Callable[[], T],
+    copy: Callable[[T], T] | None = None,
+    also: Hashable = None,
+) -> T:
+    """``compute()``, or with ``reused`` the value kept under ``name`` while ``records`` are
+    the same and ``also`` is equal (copied by ``copy``, see ``Reused.get``)."""
+    return compute() if reused is None else reused.get(name, (records,), also, compute, copy)
+
+
+def with_times(
+    reused: Reused | None,
+    names: tuple[Hashable, Hashable],
+    inputs: tuple[Sequence[Any], ...],
+    also: Hashable,
+    counts: Callable[[], dict[str, Any]],
+    times: Callable[[], dict[str, Any]],
+    judged: float,
+) -> dict[str, Any]:
+    """A table's row of counts, which do not depend on the time judged at, and times, which
+    do, put in the places the counts leave for them. With ``reused``, the counts are kept
+    under the first of ``names`` while ``inputs`` hold the same records and ``also`` is
+    equal, the times under the second while the records and ``judged`` are the same."""
+    if reused is None:
+        row, timed = counts(), times()
+    else:
+        row = reused.get(names[0], inputs, also, counts, row_copy)
+        timed = reused.get(names[1], inputs, judged, times, row_copy)
+    row.update(timed)
+    return row
+
+
 def _same(kept: tuple[Sequence[Any], ...], inputs: tuple[Sequence[Any], ...]) -> bool:
     """Whether the inputs hold the very objects kept, in order: at once when an input is
     the tuple kept itself (a tuple is never changed), else object by object."""
