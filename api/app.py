@@ -22,11 +22,11 @@ from api.errors import install_error_handlers
 from api.gate import open_gate
 from api.hot import HotReads
 from api.parameters import refuse_unknown_query_parameters
-from api.reporting import collector_paused
 from api.routes import audit, cases, checkpoints, desk, events, proofs, reports, tiles
 from api.settings import Settings
 from api.signer import CheckpointSigner
 from api.site_files import SiteFiles, check_site
+from ledger.collector import collector_paused
 
 ROUTERS = (
     events.router,

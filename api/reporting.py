@@ -17,10 +17,8 @@ queries), never assumed.
 
 from __future__ import annotations
 
-import gc
 import threading
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from typing import Any, TypeVar
 
 from fastapi.encoders import jsonable_encoder
@@ -28,6 +26,7 @@ from fastapi.responses import JSONResponse
 
 from api.caches import Encoded
 from api.gate import LedgerGate
+from ledger.collector import collector_paused
 from ledger.errors import NotFound
 from ledger.projections.tables import ReportTable
 from ledger.projections.tidy import tidy_table
@@ -61,24 +60,6 @@ def with_reports(gate: LedgerGate, read: Callable[[Any], T]) -> T:
         else:
             reports.refresh()
         return read(reports)
-
-
-@contextmanager
-def collector_paused() -> Iterator[None]:
-    """Build long-lived structures without the cyclic collector's full passes over them.
-
-    Afterwards what is alive is moved out of the collector's sight
-    (``gc.freeze``), so later passes do not walk it either; objects freed
-    later are still freed by their reference counts.
-    """
-    was_enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        gc.freeze()
-        if was_enabled:
-            gc.enable()
 
 
 def cached_state(gate: LedgerGate) -> LogState | None:

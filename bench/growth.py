@@ -8,7 +8,7 @@ its own:
 * ``report after one new event``: a warm process records one attributed
   shooting and asks for every report as the API does (the cyclic collector
   paused while they are computed, what is alive then frozen out of its
-  sight: ``api.reporting.collector_paused``); the slowest report is shown;
+  sight: ``ledger.collector.collector_paused``); the slowest report is shown;
 * ``report after the checkpoint over it``: the same process then signs a
   checkpoint over the new statements, a minute after them, as ``ledger serve``
   signs one after every append: the time deadlines are judged at moves, so
@@ -69,7 +69,7 @@ WARM_SCRIPT = r"""
 import json, sys, time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from api.reporting import collector_paused
+from ledger.collector import collector_paused
 from ledger.keyring import Keyring
 from ledger.projections.report_names import REPORT_NAMES
 from ledger.projections.service import Reports
@@ -80,7 +80,7 @@ db, keys, count = sys.argv[1], Path(sys.argv[2]), int(sys.argv[3])
 keyring = Keyring(keys)
 ledger = Ledger.open(db, log_key=keyring.log_key())
 # the reports are asked as the API asks them: with the collector paused, and what is
-# alive afterwards frozen out of its sight (api.reporting.collector_paused)
+# alive afterwards frozen out of its sight (ledger.collector.collector_paused)
 with collector_paused():
     reports = Reports(ledger)
     for name in REPORT_NAMES:

@@ -105,20 +105,25 @@ def register(app: typer.Typer) -> None:
             view.show(output)
             return
         from cli.shell import open_ledger
+        from ledger.collector import collector_paused
 
         with open_ledger(db, keys, passphrase_env) as ledger:
             computed = None
             with _bars(progress, ledger.size) as bar:
                 checking = bar.add_task("checking the stored log", total=ledger.size)
-                ledger.verify_before_acting(  # figures are published only from a verified log
-                    progress=lambda n, total: bar.update(checking, completed=n, total=total)
-                )
+                with collector_paused():  # the check's tree lives as long as the command
+                    ledger.verify_before_acting(  # figures are published only from a verified log
+                        progress=lambda n, total: bar.update(checking, completed=n, total=total)
+                    )
                 output = view.saved(ledger, as_of)
                 if output is None:
                     from ledger.projections.service import Reports
 
                     reading = bar.add_task("bringing the figures up to date", total=ledger.size)
-                    computed = Reports(ledger, as_of, lambda n: bar.update(reading, completed=n))
+                    with collector_paused():  # the facts too, before the report is computed
+                        computed = Reports(
+                            ledger, as_of, lambda n: bar.update(reading, completed=n)
+                        )
                     bar.update(reading, completed=ledger.size)
                     output = view.compute(computed, bar)
                     view.save(ledger, computed, output)

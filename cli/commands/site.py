@@ -103,16 +103,21 @@ def register(app: typer.Typer) -> None:
                 result = _build(source, out, base_url, bar, processes)
             else:
                 from cli.shell import open_ledger
+                from ledger.collector import collector_paused
 
                 with open_ledger(db, keys, passphrase_env) as ledger:
                     checking = bar.add_task("checking the stored log", total=ledger.size)
-                    ledger.verify_before_acting(  # nothing unverified is published
-                        progress=lambda n, total: bar.update(checking, completed=n, total=total)
-                    )
-                    reading = bar.add_task("bringing the figures up to date", total=ledger.size)
-                    source = open_ledger_source(
-                        ledger, list(witness), as_of, lambda n: bar.update(reading, completed=n)
-                    )
+                    # the check's tree and the facts live as long as the build: built
+                    # without the collector's full passes, and frozen out of the passes
+                    # that run while the pages are rendered
+                    with collector_paused():
+                        ledger.verify_before_acting(  # nothing unverified is published
+                            progress=lambda n, total: bar.update(checking, completed=n, total=total)
+                        )
+                        reading = bar.add_task("bringing the figures up to date", total=ledger.size)
+                        source = open_ledger_source(
+                            ledger, list(witness), as_of, lambda n: bar.update(reading, completed=n)
+                        )
                     bar.update(reading, completed=ledger.size)
                     result = _build(source, out, base_url, bar, processes)
                     _save_reports(ledger, source.reports)
