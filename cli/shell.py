@@ -263,6 +263,21 @@ BIG_LEDGER = 20_000
 """Events from which ``report`` shows its bars on a terminal unasked: below, it is done at once."""
 
 
+def keep_state(reports: Any) -> bool:
+    """Keep the figures' state for the next process (``Reports.keep``); if it could not be
+    serialised, say so on standard error, since the next run is then slower for it."""
+    kept: bool = reports.keep()
+    if reports.keep_failure is not None:
+        err_console.print(
+            "note: the state for the next run was not kept"
+            f" ({reports.keep_failure}); the figures printed are right, and the next"
+            " run brings them up to date from the stored snapshot instead",
+            highlight=False,
+            soft_wrap=True,
+        )
+    return kept
+
+
 def progress_bar(description: str = "", show: bool | None = None, *counter: Any) -> Progress:
     """Progress bars on stderr: shown on a terminal, or anywhere when ``show`` asks for them.
 

@@ -104,7 +104,7 @@ def register(app: typer.Typer) -> None:
                 output = view.compute(reports, bar)
             view.show(output)
             return
-        from cli.shell import open_ledger
+        from cli.shell import keep_state, open_ledger
         from ledger.collector import collector_paused
 
         with open_ledger(db, keys, passphrase_env) as ledger:
@@ -132,7 +132,7 @@ def register(app: typer.Typer) -> None:
                 # once the report is out, keep the state: the next process folds only what
                 # is stored after it
                 sys.stdout.flush()
-                computed.keep()
+                keep_state(computed)
 
 
 def _bars(asked: bool | None, size: int | None) -> Any:

@@ -102,7 +102,7 @@ def register(app: typer.Typer) -> None:
                 bar.update(reading, total=source.size, completed=source.size)
                 result = _build(source, out, base_url, bar, processes)
             else:
-                from cli.shell import open_ledger
+                from cli.shell import keep_state, open_ledger
                 from ledger.collector import collector_paused
 
                 with open_ledger(db, keys, passphrase_env) as ledger:
@@ -121,7 +121,9 @@ def register(app: typer.Typer) -> None:
                     bar.update(reading, completed=ledger.size)
                     result = _build(source, out, base_url, bar, processes)
                     _save_reports(ledger, source.reports)
-                    source.reports.keep()  # the next build folds only what is stored after this
+                    keep_state(
+                        source.reports
+                    )  # the next build folds only what is stored after this
         save_build_options(out, base_url, list(witness))
         console.print(
             f"Built {result.pages} pages and {result.proofs} proofs in {out}/ at tree size {source.size}"

@@ -134,6 +134,9 @@ class Reports:
         self.kept_size: int | None = None
         """The tree size of the maintained state this process started from, or kept last
         (``ledger.projections.kept``); None if it started from the facts' snapshot."""
+        self.keep_failure: str | None = None
+        """Why the last ``keep`` could not serialise the state (None if it could, or did not
+        try): keeping is a cache, so it never fails a command, but it is said."""
         start = self._kept_start(ledger)
         self._runner: FactsRunner | None = FactsRunner(ledger.store, start=start)
         self._prover: cases.Prover = _LedgerProver(ledger)
@@ -175,10 +178,14 @@ class Reports:
             return False
         if not worth_keeping(self.kept_size, self._facts.count):
             return False
+        self.keep_failure = None
         try:
             state = encode_state(self._facts, self._records)
-        except (pickle.PicklingError, TypeError, AttributeError, RecursionError):
-            return False  # a cache: the figures are right without it, the next process folds
+        except (pickle.PicklingError, TypeError, AttributeError, RecursionError) as exc:
+            # a cache: the figures are right without it, the next process folds from the
+            # snapshot; the command says so (``cli.shell.keep_state``)
+            self.keep_failure = f"{type(exc).__name__}: {exc}"
+            return False
         kept = ledger.keep_state(self._facts.count, runner.position, code_digest(), state)
         if kept:
             self.kept_size = self._facts.count

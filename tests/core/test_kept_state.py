@@ -293,3 +293,37 @@ def test_a_state_holding_columns_larger_than_a_pickle_frame_is_kept_and_read_bac
     assert isinstance(back, Column)
     assert np.array_equal(back.since, column.since) and back.observed == column.observed
     assert back.at(1e6) == column.at(1e6)
+
+
+def test_a_state_that_cannot_be_kept_is_said_on_standard_error_and_nothing_is_stored(
+    sqlite_ledger: Ledger,
+    keyring: Keyring,
+    recorder: Recorder,
+    clock: Clock,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """Keeping is a cache and never fails a command; a state that cannot be serialised is
+    named (it once hid, for a whole run at a million events, that nothing was kept)."""
+    import threading
+
+    from cli.shell import keep_state
+
+    grow(sqlite_ledger, recorder, clock, 5)
+    sqlite_ledger.sign_checkpoint()
+    holder = key_holder(sqlite_ledger.store.url, keyring, clock)
+    reports = Reports(holder)
+    figures = reports.report("groups").to_json()
+    reports._records.reused.lock = threading.Lock()  # type: ignore[attr-defined]
+    assert keep_state(reports) is False
+    assert reports.keep_failure is not None and "pickle" in reports.keep_failure
+    said = capsys.readouterr().err
+    assert "the state for the next run was not kept" in " ".join(said.split())
+    assert "pickle" in said
+    assert holder.store.saved_report(kept_state.STATE_NAME) is None  # nothing stored
+    assert reports.report("groups").to_json() == figures  # the figures are as they were
+
+    del reports._records.reused.lock  # type: ignore[attr-defined]
+    assert keep_state(reports) is True
+    assert reports.keep_failure is None
+    assert capsys.readouterr().err == ""  # kept: nothing to say
+    holder.close()
