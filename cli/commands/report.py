@@ -89,18 +89,21 @@ def register(app: typer.Typer) -> None:
             as_of = parse_as_of(as_of)
         view = View(what, subject, as_csv, table_name, as_json)
         if from_export is not None:
+            from ledger.collector import collector_paused
             from ledger.export_layout import require_export
             from ledger.projections.service import Reports
 
-            checked = require_export(from_export, doing="no report was computed")
+            with collector_paused():  # the check's hashes and the facts last the command
+                checked = require_export(from_export, doing="no report was computed")
             with _bars(progress, None) as bar:
                 task = bar.add_task("reading the export", total=None)
-                reports = Reports.from_export(
-                    from_export,
-                    as_of,
-                    lambda n: bar.update(task, completed=n),
-                    checked.verified_hashes,
-                )
+                with collector_paused():
+                    reports = Reports.from_export(
+                        from_export,
+                        as_of,
+                        lambda n: bar.update(task, completed=n),
+                        checked.verified_hashes,
+                    )
                 output = view.compute(reports, bar)
             view.show(output)
             return

@@ -81,6 +81,7 @@ def register(app: typer.Typer) -> None:
         """Build the public site as of the latest signed checkpoint (again: only what changed is written)."""
         from cli.shell import progress_bar
         from cli.site_refresh import save_build_options
+        from ledger.collector import collector_paused
         from public_site.feeds import parse_base_url
         from public_site.source import open_export_source, open_ledger_source
 
@@ -93,17 +94,17 @@ def register(app: typer.Typer) -> None:
         with progress_bar("site build", progress) as bar:
             if from_export is not None:
                 reading = bar.add_task("reading the export", total=None)
-                source = open_export_source(
-                    from_export,
-                    list(witness),
-                    as_of,
-                    lambda n: bar.update(reading, completed=n),
-                )
+                with collector_paused():  # the check's hashes and the facts last the build
+                    source = open_export_source(
+                        from_export,
+                        list(witness),
+                        as_of,
+                        lambda n: bar.update(reading, completed=n),
+                    )
                 bar.update(reading, total=source.size, completed=source.size)
                 result = _build(source, out, base_url, bar, processes)
             else:
                 from cli.shell import keep_state, open_ledger
-                from ledger.collector import collector_paused
 
                 with open_ledger(db, keys, passphrase_env) as ledger:
                     checking = bar.add_task("checking the stored log", total=ledger.size)
@@ -121,9 +122,8 @@ def register(app: typer.Typer) -> None:
                     bar.update(reading, completed=ledger.size)
                     result = _build(source, out, base_url, bar, processes)
                     _save_reports(ledger, source.reports)
-                    keep_state(
-                        source.reports
-                    )  # the next build folds only what is stored after this
+                    # the next build folds only what is stored after this
+                    keep_state(source.reports)
         save_build_options(out, base_url, list(witness))
         console.print(
             f"Built {result.pages} pages and {result.proofs} proofs in {out}/ at tree size {source.size}"
