@@ -239,6 +239,18 @@ def require_existing_ledger(db: str) -> None:
         )
 
 
+def require_mark_keys(keys: Path | None) -> None:
+    """``--keys`` on a command that only reads must name a directory holding the log key:
+    without it the check would start from nothing, and no mark, report or state would be
+    kept, while the operator believes they were."""
+    if keys is not None and not (keys / "log.key").is_file():
+        raise InvalidArgument(
+            f"--keys {keys} holds no log key ({keys / 'log.key'} is missing): give the keys"
+            " directory `ledger init` made, or leave --keys out to read without the log key",
+            field="--keys",
+        )
+
+
 def open_ledger(db: str, keys: Path | None = None, passphrase_env: str | None = None) -> Any:
     """Open an existing ledger; with ``keys``, holding the log key to sign checkpoints.
 

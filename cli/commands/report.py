@@ -30,6 +30,7 @@ def register(app: typer.Typer) -> None:
         PassphraseOption,
         ProgressOption,
         handles_errors,
+        require_mark_keys,
     )
 
     @app.command()
@@ -87,6 +88,7 @@ def register(app: typer.Typer) -> None:
             from ledger.projections.evaluation import parse_as_of
 
             as_of = parse_as_of(as_of)
+        require_mark_keys(keys)
         view = View(what, subject, as_csv, table_name, as_json)
         if from_export is not None:
             from ledger.collector import collector_paused

@@ -33,6 +33,7 @@ def register(app: typer.Typer) -> None:
         console,
         handles_errors,
         output_directory,
+        require_mark_keys,
     )
     from public_site.feeds import DEFAULT_BASE_URL
 
@@ -86,6 +87,7 @@ def register(app: typer.Typer) -> None:
         from public_site.source import open_export_source, open_ledger_source
 
         base_url = parse_base_url(base_url)  # refused before anything is opened or written
+        require_mark_keys(keys)
         output_directory(out, "OUT")
         if as_of is not None:
             from ledger.projections.evaluation import parse_as_of

@@ -226,3 +226,26 @@ def test_verify_passes_on_an_untouched_ledger_and_prints_the_root(
     assert result.exit_code == 0, result.output
     with Ledger.open(db) as lg:
         assert lg.root().hex() in result.output.replace("\n", "")
+
+
+@pytest.mark.parametrize("command", ["report", "site build"])
+def test_keys_without_the_log_key_are_refused_before_anything_is_read_or_written(
+    workdir: tuple[Path, str], command: str
+) -> None:
+    """``--keys`` names the key holder's directory; one without the log key is a mistake the
+    operator must hear of, not a quiet run without the mark, the saved report or the state."""
+    path, db = workdir
+    assert ledger_cli(path, db, "checkpoint").exit_code == 0
+    elsewhere = path / "elsewhere"
+    elsewhere.mkdir()
+    site = path / "site"
+    args = ["report", "groups"] if command == "report" else ["site", "build", str(site)]
+    result = runner.invoke(app, [*args, "--db", db, "--keys", str(elsewhere)])
+    assert result.exit_code == 2, result.output
+    said = " ".join(result.output.split())
+    assert f"--keys {elsewhere} holds no log key" in said
+    assert "log.key is missing" in said
+    assert not site.exists()  # nothing written
+    assert "Traceback" not in result.output
+    with_key = runner.invoke(app, [*args, "--db", db, "--keys", str(path / "keys")])
+    assert with_key.exit_code == 0, with_key.output
