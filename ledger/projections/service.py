@@ -235,6 +235,8 @@ class Reports:
         self._facts = facts
         self._analysis = None
         self._records = Maintained()
+        self.kept_size = None
+        self.keep_failure = None
         self.checkpoint_note = None
         self.tree_size = facts.count
         self.root_hex = tree.root(facts.count).hex()
