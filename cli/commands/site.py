@@ -82,7 +82,6 @@ def register(app: typer.Typer) -> None:
         """Build the public site as of the latest signed checkpoint (again: only what changed is written)."""
         from cli.shell import progress_bar
         from cli.site_refresh import save_build_options
-        from ledger.collector import collector_paused
         from public_site.feeds import parse_base_url
         from public_site.source import open_export_source, open_ledger_source
 
@@ -96,13 +95,12 @@ def register(app: typer.Typer) -> None:
         with progress_bar("site build", progress) as bar:
             if from_export is not None:
                 reading = bar.add_task("reading the export", total=None)
-                with collector_paused():  # the check's hashes and the facts last the build
-                    source = open_export_source(
-                        from_export,
-                        list(witness),
-                        as_of,
-                        lambda n: bar.update(reading, completed=n),
-                    )
+                source = open_export_source(
+                    from_export,
+                    list(witness),
+                    as_of,
+                    lambda n: bar.update(reading, completed=n),
+                )
                 bar.update(reading, total=source.size, completed=source.size)
                 result = _build(source, out, base_url, bar, processes)
             else:
@@ -110,17 +108,13 @@ def register(app: typer.Typer) -> None:
 
                 with open_ledger(db, keys, passphrase_env) as ledger:
                     checking = bar.add_task("checking the stored log", total=ledger.size)
-                    # the check's tree and the facts live as long as the build: built
-                    # without the collector's full passes, and frozen out of the passes
-                    # that run while the pages are rendered
-                    with collector_paused():
-                        ledger.verify_before_acting(  # nothing unverified is published
-                            progress=lambda n, total: bar.update(checking, completed=n, total=total)
-                        )
-                        reading = bar.add_task("bringing the figures up to date", total=ledger.size)
-                        source = open_ledger_source(
-                            ledger, list(witness), as_of, lambda n: bar.update(reading, completed=n)
-                        )
+                    ledger.verify_before_acting(  # nothing unverified is published
+                        progress=lambda n, total: bar.update(checking, completed=n, total=total)
+                    )
+                    reading = bar.add_task("bringing the figures up to date", total=ledger.size)
+                    source = open_ledger_source(
+                        ledger, list(witness), as_of, lambda n: bar.update(reading, completed=n)
+                    )
                     bar.update(reading, completed=ledger.size)
                     result = _build(source, out, base_url, bar, processes)
                     _save_reports(ledger, source.reports)
