@@ -49,6 +49,10 @@ An append-only, signed, verifiable public ledger of promised consequences.
 * **Reading** — the public log (`/v1/events`), signed checkpoints (`/v1/checkpoint`,
   `/checkpoint`), inclusion and consistency proofs (`/v1/proofs/...`), C2SP tlog-tiles
   (`/tile/...`), reports, the audit queue and case histories.
+* **Reports** — a whole report at `/v1/reports/{name}` (it grows with the log), or its
+  tables page by page at `/v1/reports/{name}/tables/{table}`: the same tables as the
+  CSV downloads, 100 rows a page (up to 1,000 with `limit`), each page naming the tree
+  size, root and time it reflects, and a `next` link pinned to that tree size.
 * **Errors** — RFC 9457 `application/problem+json` with a stable `code`.
 """
 

@@ -8,7 +8,9 @@
   in memory and in files of the process's own beyond it (``TileStore``);
 * a report's encoded answer for (name, parameters, form, number of events, latest
   checkpoint's size and signing time): what the answer is computed from
-  (``api.reporting``);
+  (``api.reporting``), and each page of a report's tables on the same terms;
+* a report's tables (``api.report_pages.Tables``) for (name, ``as_of``, the same
+  state), from which its pages are cut;
 * the items of a full page of the log (positions never change);
 * the number of events, valid while the database has not changed;
 * the latest checkpoint, valid while the database has not changed.
@@ -223,7 +225,8 @@ class ReadCaches:
         self.events: LRU[bytes] = LRU(4096, max_weight=32 * 1024 * 1024)
         self.proofs: LRU[object] = LRU(4096)
         self.proof_bodies: LRU[bytes] = LRU(8192, max_weight=32 * 1024 * 1024)
-        self.reports: LRU[Encoded] = LRU(256, max_weight=64 * 1024 * 1024)
+        self.reports: LRU[Encoded] = LRU(1024, max_weight=64 * 1024 * 1024)
+        self.report_tables: LRU[object] = LRU(16, max_weight=768 * 1024 * 1024)
         self.tiles = TileStore(max_memory=96 * 1024 * 1024, max_disk=4 * 1024**3)
         self.pages: LRU[tuple[bytes, int | None]] = LRU(1024, max_weight=32 * 1024 * 1024)
         self.leaf_count: Versioned[int] = Versioned()

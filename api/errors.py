@@ -51,6 +51,21 @@ class PayloadTooLarge(e.InvalidArgument):
     code = "payload_too_large"
 
 
+class ReportMovedOn(e.Refused):
+    """A page was asked for a tree size the log has left: its pages are no longer served."""
+
+    code = "report_moved_on"
+
+    def __init__(self, asked: int, now: int) -> None:
+        super().__init__(
+            f"the report was asked at tree size {asked}, but the log is at {now} now and"
+            " only the pages of its current state are served; start again from the first"
+            " page (the tables' rows may have changed)",
+            field="tree_size",
+        )
+        self.known_size = now
+
+
 class UnsupportedMediaType(e.InvalidArgument):
     """Statements are posted as JSON only."""
 
@@ -95,7 +110,7 @@ _BY_STATUS: dict[int, tuple[type[LedgerError], ...]] = {
         e.RefusedKeyRotation,
     ),
     404: (e.NotFound, e.NoSuchLedger, e.UnknownLog),
-    409: (e.ReplayedStatement, e.OldSizeConflict),
+    409: (e.ReplayedStatement, e.OldSizeConflict, ReportMovedOn),
     413: (e.BatchTooLarge, PayloadTooLarge),
     415: (UnsupportedMediaType,),
     422: (e.CaseRuleViolation, e.UnknownReference, e.UnprovenExtension),
@@ -149,6 +164,8 @@ def ledger_problem(exc: LedgerError) -> JSONResponse:
     extra: dict[str, Any] = {"event_id": exc.event_id} if exc.event_id else {}
     if isinstance(exc, UnknownParameter):
         extra["allowed"] = exc.allowed
+    if isinstance(exc, ReportMovedOn):
+        extra["tree_size"] = exc.known_size
     return problem(
         status_of(exc),
         exc.code,

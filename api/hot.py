@@ -12,8 +12,9 @@ refusals, errors and validation stay where they are.
 
 What a remembered answer may be reused for is decided by the same keys the
 routes use: an event by its id, a proof by (event, tree size of the latest
-checkpoint), a full tile by its address, a report by the state of the log it
-was computed from (``api.reporting``); the latest checkpoint and the state of
+checkpoint), a full tile by its address, a report, its tables and their pages
+by the state of the log they were computed from (``api.reporting``,
+``api.report_pages``); the latest checkpoint and the state of
 the log only while the database's change token is unchanged.
 """
 
@@ -25,6 +26,7 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 
 from api.caches import Encoded
 from api.gate import LedgerGate
+from api.report_pages import DEFAULT_LIMIT, MAX_LIMIT, Asked
 from api.reporting import cached_state, report_key
 from api.routes.checkpoints import CHECKPOINT_CACHE, cached_served_note
 from api.routes.proofs import cached_inclusion_json
@@ -111,19 +113,67 @@ def tile(gate: LedgerGate, scope: Scope, tile_path: str) -> tuple[int, Encoded] 
     return 200, Encoded(TILE, body, headers)
 
 
-def report(gate: LedgerGate, scope: Scope, name: str, query: bytes) -> tuple[int, Encoded] | None:
-    """A report from memory, if computed for the log's current state with these parameters."""
+def report(gate: LedgerGate, scope: Scope, path: str, query: bytes) -> tuple[int, Encoded] | None:
+    """A report, its tables or a page of one from memory, if computed for the log's current state.
+
+    Only the parameters each address takes, each once and written as the
+    route would read them (digits without a sign or leading zeros); anything
+    else goes to the route, which answers or refuses it.
+    """
+    name, _, rest = path.partition("/")
     if name not in REPORT_NAMES:
         return None
     params = parse_qsl(query.decode("latin-1"), keep_blank_values=True)
-    if len(params) > 1 or any(key != "as_of" for key, _ in params):
-        return None
-    as_of = params[0][1] if params else None
-    state = cached_state(gate)
-    if state is None:
+    given = dict(params)
+    if len(given) < len(params):
         return None
     as_csv = accept_prefers(header(scope, b"accept"), "text/csv")
-    found = gate.caches.reports.get(report_key(name, as_of, as_csv, state))
+    as_of = given.pop("as_of", None)
+    if not rest:
+        if given:
+            return None
+        state = cached_state(gate)
+        if state is None:
+            return None
+        found = gate.caches.reports.get(report_key(name, as_of, as_csv, state))
+        return None if found is None else (200, found)
+    kind, _, table = rest.partition("/")
+    counted = {k: _count(v) for k, v in given.items()}
+    numbers = {k: v for k, v in counted.items() if v is not None}
+    if kind != "tables" or "/" in table or len(numbers) < len(counted):
+        return None
+    if not table:  # the index of the tables
+        if as_csv or numbers.keys() - {"tree_size"}:
+            return None
+        return _page(gate, Asked(name, None, as_of), numbers)
+    if numbers.keys() - {"tree_size", "offset", "limit"}:
+        return None
+    if as_csv:
+        if numbers.keys() - {"tree_size"}:
+            return None
+        return _page(gate, Asked(name, table, as_of, as_csv=True), numbers)
+    settings: Settings = scope["app"].state.settings
+    limit = numbers.get("limit", DEFAULT_LIMIT)
+    if not 1 <= limit <= MAX_LIMIT:
+        return None
+    rows = min(limit, settings.max_page_size)
+    return _page(gate, Asked(name, table, as_of, numbers.get("offset", 0), rows), numbers)
+
+
+def _count(text: str) -> int | None:
+    """A non-negative integer written plainly (``0``, ``17``), else None."""
+    if not text.isascii() or not text.isdigit() or len(text) > 18 or text != str(int(text)):
+        return None
+    return int(text)
+
+
+def _page(gate: LedgerGate, asked: Asked, numbers: dict[str, int]) -> tuple[int, Encoded] | None:
+    state = cached_state(gate)
+    if state is None or numbers.get("tree_size", state[0]) != state[0]:
+        return None
+    if asked.offset is not None and asked.offset > 2**31:
+        return None
+    found = gate.caches.reports.get(asked.key(state))
     return None if found is None else (200, found)
 
 

@@ -18,13 +18,13 @@ queries), never assumed.
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Hashable
 from typing import Any, TypeVar
 
 from fastapi.encoders import jsonable_encoder
 from fastapi.responses import JSONResponse
 
-from api.caches import Encoded
+from api.caches import LRU, Encoded
 from api.gate import LedgerGate
 from ledger.collector import collector_paused
 from ledger.errors import NotFound
@@ -32,6 +32,7 @@ from ledger.projections.tables import ReportTable
 from ledger.projections.tidy import tidy_table
 
 T = TypeVar("T")
+V = TypeVar("V")
 
 LogState = tuple[int, int, str]
 """What a report is computed from: number of events, latest checkpoint's size and signing time."""
@@ -39,7 +40,7 @@ LogState = tuple[int, int, str]
 ReportKey = tuple[str, str | None, bool, int, int, str]
 """(name, as_of, as CSV, number of events, checkpoint size, checkpoint signing time)."""
 
-_computing = threading.Lock()  # one report computed at a time: the others wait and reuse it
+_computing = threading.RLock()  # one computation at a time (a page computes its tables within)
 
 
 def with_reports(gate: LedgerGate, read: Callable[[Any], T]) -> T:
@@ -110,20 +111,43 @@ def encode(table: ReportTable, as_csv: bool) -> Encoded:
     )
 
 
-def report_answer(gate: LedgerGate, name: str, as_of: str | None, as_csv: bool) -> Encoded:
-    """The report's encoded answer, remembered for the state it was computed from (blocking)."""
-    cache = gate.caches.reports
-    found = cache.get(report_key(name, as_of, as_csv, current_state(gate)))
+def for_state(
+    gate: LedgerGate,
+    cache: LRU[V],
+    key_of: Callable[[LogState], Hashable],
+    compute: Callable[[], tuple[int, V, int]],
+) -> V:
+    """What ``compute`` gives for the log's current state, remembered under ``key_of(state)``.
+
+    ``compute`` answers (the tree size it read, the value, its weight in
+    bytes). The value is filed only if the state is the same before and after
+    and the tree size is the state's, so nothing is ever remembered under a
+    state it was not computed from. One computation at a time: the others wait
+    and reuse it.
+    """
+    found = cache.get(key_of(current_state(gate)))
     if found is not None:
         return found
     with _computing:
         before = current_state(gate)
-        key = report_key(name, as_of, as_csv, before)
+        key = key_of(before)
         found = cache.get(key)
         if found is not None:  # computed while this request waited
             return found
+        tree_size, value, weight = compute()
+        if tree_size == before[0] and current_state(gate) == before:
+            cache.put(key, value, weight)
+        return value
+
+
+def report_answer(gate: LedgerGate, name: str, as_of: str | None, as_csv: bool) -> Encoded:
+    """The report's encoded answer, remembered for the state it was computed from (blocking)."""
+
+    def compute() -> tuple[int, Encoded, int]:
         table = with_reports(gate, lambda reports: reports.report(name, as_of))
         answer = encode(table, as_csv).compressed()
-        if table.tree_size == before[0] and current_state(gate) == before:
-            cache.put(key, answer, len(answer.body) + len(answer.gzipped or b""))
-        return answer
+        return table.tree_size, answer, len(answer.body) + len(answer.gzipped or b"")
+
+    return for_state(
+        gate, gate.caches.reports, lambda state: report_key(name, as_of, as_csv, state), compute
+    )

@@ -54,6 +54,11 @@ FORMS: dict[str, Form] = {
     "as_of": Form(
         "a time", TIME_PATTERN, "written in UTC as YYYY-MM-DDTHH:MM:SSZ, e.g. 2026-03-01T10:00:00Z"
     ),
+    "table": Form(
+        "a table's name",
+        r"^[a-z][a-z-]{0,63}$",
+        "1 to 64 lowercase letters and hyphens, such as groups-derived-from",
+    ),
 }
 """Every parameter with a pattern, by name: the routes declare them from here."""
 
@@ -67,6 +72,7 @@ EventIdPath = Annotated[str, _path("event_id")]
 CasePath = Annotated[str, _path("case")]
 PersonPath = Annotated[str, _path("person")]
 KeyIdPath = Annotated[str, _path("key_id")]
+TablePath = Annotated[str, _path("table")]
 AsOfQuery = Annotated[
     str | None,
     Query(
@@ -170,6 +176,48 @@ class EventPage(BaseModel):
     items: list[LoggedEvent]
     tree_size: int
     next: str | None = Field(description="Link to the next page, null at the end of the log")
+
+
+Cell = str | int | float | bool | None
+
+
+class ReportTableListing(BaseModel):
+    """One of a report's tables: how its rows join the table they belong to, and where it is."""
+
+    table: str
+    parent: str | None = Field(description="The table whose rows these rows belong to")
+    key: list[str] = Field(description="The columns naming a row")
+    joins_on: list[str] = Field(description="The parent's key: the first columns of each row")
+    columns: list[str]
+    total: int = Field(description="Rows in the table")
+    href: str = Field(description="Its first page, pinned to the tree size")
+
+
+class ReportHead(BaseModel):
+    report: str
+    tree_size: int
+    root: str = Field(description="Merkle root at tree_size, hex")
+    as_of: str = Field(description="The time deadlines were judged at")
+    as_of_source: str
+
+
+class ReportTables(ReportHead):
+    tables: list[ReportTableListing] = Field(description="The main table first")
+
+
+class ReportTablePage(ReportHead):
+    table: str
+    parent: str | None
+    key: list[str]
+    joins_on: list[str]
+    columns: list[str]
+    offset: int
+    limit: int
+    total: int = Field(description="Rows in the whole table")
+    items: list[dict[str, Cell]] = Field(description="The rows of this page, by column")
+    next: str | None = Field(
+        description="Path of the next page, pinned to the tree size; null at the last page"
+    )
 
 
 class InclusionProof(BaseModel):

@@ -8,7 +8,9 @@ Starts ``ledger serve`` (uvicorn) on 127.0.0.1, then
 * loads each read endpoint with ``wrk`` (Debian's ``wrk``; a compiled load
   generator, so Python's own client does not eat the cores the server needs):
   the latest checkpoint, events by id, inclusion proofs, full tiles and entry
-  bundles, reports; each spread over many addresses by a Lua script, each
+  bundles, whole reports and pages of the reports' tables (``page``: up to
+  20 pages of every table of every report, first pages included, as their
+  ``next`` links name them); each spread over many addresses by a Lua script, each
   request saying ``Accept-Encoding: gzip`` as browsers and HTTP libraries do. Before
   the measured run every address is read once per worker (16 connections; with
   several workers a worker may still miss some) and every endpoint is loaded
@@ -206,6 +208,29 @@ def read_paths(db: Path | str, sample: int = 2000) -> dict[str, list[str]]:
         "tile": tiles,
         "report": [f"/v1/reports/{name}" for name in REPORT_NAMES],
     }
+
+
+def table_pages(base: str, per_table: int = 20) -> list[str]:
+    """Pages of every report's tables, as a reader following ``next`` links asks for them.
+
+    Each table's first page and up to ``per_table - 1`` others (by a seeded
+    draw), each naming the tree size as the links do. The server computes the
+    tables here, once for this process: the read run then finds them computed.
+    """
+    from ledger.projections.report_names import REPORT_NAMES
+
+    rng = random.Random(11)
+    pages: list[str] = []
+    with httpx.Client(base_url=base, timeout=3600) as client:
+        for name in REPORT_NAMES:
+            index = client.get(f"/v1/reports/{name}/tables")
+            index.raise_for_status()
+            for table in index.json()["tables"]:
+                offsets = range(100, table["total"], 100)
+                chosen = sorted(rng.sample(offsets, min(len(offsets), per_table - 1)))
+                pages.append(table["href"])
+                pages += [f"{table['href']}&offset={o}&limit=100" for o in chosen]
+    return pages
 
 
 def reference_app() -> Any:
@@ -452,7 +477,7 @@ def main() -> None:
     parser.add_argument(
         "--endpoints",
         type=lambda v: v.split(","),
-        default=["checkpoint", "event", "proof", "tile", "report"],
+        default=["checkpoint", "event", "proof", "tile", "report", "page"],
         help="which read endpoints to load (comma-separated)",
     )
     parser.add_argument(
@@ -482,6 +507,8 @@ def main() -> None:
         server = start_server(db, keys, port, args.workers, args.start_timeout)
         reference = start_reference(reference_port, args.workers)
         try:
+            if "page" in args.endpoints:
+                paths["page"] = table_pages(f"http://127.0.0.1:{port}")
             report_reads(
                 f"http://127.0.0.1:{port}",
                 f"http://127.0.0.1:{reference_port}",

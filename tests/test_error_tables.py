@@ -20,7 +20,7 @@ import api
 import cli
 import ledger
 import public_site
-from api.errors import STATUSES, PayloadTooLarge, UnsupportedMediaType, status_of
+from api.errors import STATUSES, PayloadTooLarge, ReportMovedOn, UnsupportedMediaType, status_of
 from api.parameters import UnknownParameter
 from cli.shell import EXIT_CODES, exit_code_of
 from ledger import errors as e
@@ -51,7 +51,7 @@ def error_types() -> set[type[LedgerError]]:
     }
 
 
-HTTP_ONLY = {PayloadTooLarge, UnsupportedMediaType, UnknownParameter}
+HTTP_ONLY = {PayloadTooLarge, UnsupportedMediaType, UnknownParameter, ReportMovedOn}
 """Raised by the HTTP edge itself; no command can meet them."""
 
 

@@ -194,6 +194,7 @@ def example_path(path: str, event_id: str) -> str:
         "{name}": "groups",
         "{tile_path}": "0/000.p/2",
         "{key_id}": "0" * 16,
+        "{table}": "groups-derived-from",
     }
     for placeholder, value in values.items():
         path = path.replace(placeholder, value)
@@ -224,6 +225,8 @@ def test_the_parameters_an_address_takes_are_not_refused(served: Served) -> None
         ("/v1/proofs/consistency", {"from": 1, "to": 2}),
         ("/v1/audit/flags", {"status": "open", "rule": "release.no_basis"}),
         ("/v1/reports/custody", {"as_of": "2026-03-02T00:00:00Z"}),
+        ("/v1/reports/groups/tables", {"as_of": "2026-03-02T00:00:00Z"}),
+        ("/v1/reports/groups/tables/groups-tests", {"offset": 1, "limit": 2}),
     ):
         answer = served.client.get(path, params=params)
         assert answer.status_code == 200, (path, answer.text)
