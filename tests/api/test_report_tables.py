@@ -160,3 +160,19 @@ def test_a_remembered_page_is_the_routes_answer_and_odd_requests_reach_the_route
             assert answer.json()["field"] == field, address
     nothing = client.get(f"{base}/groups-nothing").json()["detail"]
     assert "groups-derived-from" in nothing  # the tables it has are named
+
+
+def test_on_either_database_a_table_pinned_to_a_size_the_log_left_is_refused(
+    client: TestClient, ledger: Ledger, recorder: Recorder
+) -> None:
+    ledger.sign_checkpoint()
+    index = client.get("/v1/reports/promises/tables").json()
+    pinned = index["tables"][0]["href"]
+    page = client.get(pinned).json()
+    assert page["tree_size"] == index["tree_size"] and page["items"] == []
+    assert page["total"] == 0 and page["next"] is None
+
+    ledger.append([key_registration(recorder)])  # another writer, not this server
+    moved = client.get(pinned)
+    assert moved.status_code == 409 and moved.json()["tree_size"] == index["tree_size"] + 1
+    assert client.get(pinned.split("?")[0]).json()["tree_size"] == index["tree_size"] + 1
