@@ -31,6 +31,8 @@ class Served:
     answer: Any = None
     before: tuple[int, str] = (0, "")
     ids: dict[str, str] = field(default_factory=dict)
+    pages: list[dict[str, Any]] = field(default_factory=list)
+    """The pages of a report's table read so far, in order."""
 
     @property
     def http(self) -> TestClient:
