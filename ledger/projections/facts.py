@@ -185,6 +185,7 @@ class Facts:
             )
         spec = spec_for(event["type"])
         amendment = issubclass(spec.data, Amendment)
+        read_before = self._registry_read() if spec.lifecycle is Registry else None
         state = self._fold(event, amendment)
         self.events[event_id] = event
         self.order.append(event_id)
@@ -203,13 +204,22 @@ class Facts:
             if original is not None:
                 touched |= named_subjects(original)
         if spec.lifecycle is Registry:
-            touched.add(REGISTRY)
+            if self._registry_read() != read_before:
+                touched.add(REGISTRY)
         elif state is not None:
             touched.add(sys.intern(f"{LIFECYCLE}{type(state).__name__}"))
         self._journal.append(frozenset(touched))
         if len(self._journal) > 2 * JOURNAL_KEEP:
             del self._journal[:JOURNAL_KEEP]
             self._journal_start += JOURNAL_KEEP
+
+    def _registry_read(self) -> tuple[dict[str, Any], dict[str, str]]:
+        """What the reports read of the registry (``indexes.read_indexes``): the policy and
+        each institution's role. A statement about the ledger that leaves both as they were
+        (a key registered for an institution, a key revoked, a head appointed or removed)
+        touches no report, so it does not send every case to be recomputed."""
+        registry = self.states.registry
+        return dict(registry.policy), {i.id: i.role for i in registry.institutions.values()}
 
     def touched_since(self, count: int) -> set[str] | None:
         """Every subject (``kind:id``, or ``REGISTRY``) the statements from log position

@@ -39,7 +39,8 @@ DEFAULT_POLICY = {
 Events = dict[str, dict[str, Any]]
 
 REGISTRY = "registry"
-"""The key a statement about the ledger itself touches: the policy every report reads."""
+"""The key a statement about the ledger itself touches when it changes what every report reads
+of it: the policy, or an institution or its role (``Facts._registry_read``)."""
 LIFECYCLE = "lifecycle:"
 """Prefix of the key naming the kind of lifecycle a statement changed (``lifecycle:Case``)."""
 

@@ -47,7 +47,7 @@ from ledger.projections.service import statements_from_ledger
 from ledger.projections.statistics import MEMOS
 from ledger.simulation import CityConfig, simulate
 from tests.conftest import Clock, chartered_ledger
-from tests.projections.builders import CityLog, at
+from tests.projections.builders import CityLog, at, public_key_of
 
 CITY = CityConfig(start=datetime(2025, 9, 1, tzinfo=UTC), seed=5, months=3, groups=3)
 NOW = datetime(2026, 1, 20, tzinfo=UTC)
@@ -681,6 +681,80 @@ def test_holdings_blind_to_the_latest_event_are_found(monkeypatch: pytest.Monkey
         maintained, "_case_rows", lambda *args: replace(computed(*args), as_of=_AnyTime())
     )
     assert first_difference(_held_stories(), LATER) is not None
+
+
+def _about_the_ledger(statements: list[dict[str, Any]]) -> list[tuple[dict[str, Any], bool]]:
+    """Statements about the ledger after the city, each with whether it changes what the
+    reports read of the registry (the policy, an institution or its role)."""
+    last = statements[-1]["occurred_at"]
+
+    def statement(type: str, data: dict[str, Any]) -> dict[str, Any]:
+        index = len(statements) + len(made)
+        return {
+            "type": type,
+            "recorder": "committee",
+            "key_id": "key-committee",
+            "occurred_at": last,
+            "recorded_at": last,
+            "data": data,
+            "refs": [],
+            "event_id": f"{index:064x}",
+            "leaf_index": index,
+        }
+
+    made: list[tuple[dict[str, Any], bool]] = []
+    key = {"purpose": "signing", "reason": "a second key"}
+    for type, data, changes in (
+        (
+            "key.registered",
+            {"institution": "police", "public_key": public_key_of("p2"), **key},
+            False,
+        ),
+        (
+            "head.appointed",
+            {
+                "head": "H-02",
+                "term_start": last,
+                "term_end": "2030-01-01T00:00:00Z",
+                "reason": "The term of the first head ended.",
+            },
+            False,
+        ),
+        (
+            "key.registered",
+            {
+                "institution": "ombudsman",
+                "public_key": public_key_of("o"),
+                "role": "committee",
+                "institution_name": "Ombudsman",
+                **key,
+            },
+            True,
+        ),
+    ):
+        made.append((statement(type, data), changes))
+    return made
+
+
+def test_a_statement_about_the_ledger_recomputes_every_case_only_if_reports_read_what_it_changed(
+    statements: list[dict[str, Any]],
+) -> None:
+    facts = Facts().apply_all(statements)
+    kept = Maintained()
+    kept.cases.sync(facts)  # every case computed once
+    cases = len(kept.cases.files)
+    assert cases > 20
+    for n, (statement, changes) in enumerate(_about_the_ledger(statements), len(statements) + 1):
+        facts.apply(statement)
+        kept.cases.sync(facts)
+        assert kept.cases.recomputed == (cases if changes else 0), statement["data"]
+        analysis = Analysis(facts, n, "00", None, kept)
+        assert _records(analysis) == _records(Analysis(facts, n, "00", None)), statement["type"]
+        fresh = Analysis(facts, n, "00", None)
+        for name in REPORT_NAMES:
+            assert json.dumps(analysis.report(name).to_json(), sort_keys=True) == json.dumps(
+                fresh.report(name).to_json(), sort_keys=True
+            ), (name, statement["type"])
 
 
 def test_records_further_behind_than_the_journal_are_recomputed_whole(
