@@ -137,20 +137,30 @@ def report(gate: LedgerGate, scope: Scope, path: str, query: bytes) -> tuple[int
             return None
         found = gate.caches.reports.get(report_key(name, as_of, as_csv, state))
         return None if found is None else (200, found)
+    return _tables(gate, scope, name, rest, as_of, as_csv, given)
+
+
+def _tables(
+    gate: LedgerGate,
+    scope: Scope,
+    name: str,
+    rest: str,
+    as_of: str | None,
+    as_csv: bool,
+    given: dict[str, str],
+) -> tuple[int, Encoded] | None:
+    """``tables`` (the index), ``tables/T`` (a page of T, or T whole as CSV) from memory."""
     kind, _, table = rest.partition("/")
     counted = {k: _count(v) for k, v in given.items()}
     numbers = {k: v for k, v in counted.items() if v is not None}
     if kind != "tables" or "/" in table or len(numbers) < len(counted):
         return None
-    if not table:  # the index of the tables
-        if as_csv or numbers.keys() - {"tree_size"}:
-            return None
-        return _page(gate, Asked(name, None, as_of), numbers)
-    if numbers.keys() - {"tree_size", "offset", "limit"}:
+    takes = {"tree_size"} if not table or as_csv else {"tree_size", "offset", "limit"}
+    if numbers.keys() - takes or (not table and as_csv):
         return None
+    if not table:
+        return _page(gate, Asked(name, None, as_of), numbers)
     if as_csv:
-        if numbers.keys() - {"tree_size"}:
-            return None
         return _page(gate, Asked(name, table, as_of, as_csv=True), numbers)
     settings: Settings = scope["app"].state.settings
     limit = numbers.get("limit", DEFAULT_LIMIT)
