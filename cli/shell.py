@@ -9,7 +9,7 @@ reported in one place (``handles_errors``): a LedgerError prints its message
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, TypeVar
@@ -275,9 +275,28 @@ BIG_LEDGER = 20_000
 """Events from which ``report`` shows its bars on a terminal unasked: below, it is done at once."""
 
 
+def save_reports(ledger: Any, reports: Any, tables: Iterable[Any]) -> None:
+    """Save reports just computed for the next run (``ledger.projections.saved``); if the
+    database could not store them, say so on standard error and go on: the figures are
+    right, and the next run computes them again."""
+    from ledger.projections.saved import save_report
+
+    for table in tables:
+        try:
+            save_report(ledger, reports, table)
+        except e.StorageUnavailable as exc:
+            err_console.print(
+                f"note: the {table.name} report was not saved for the next run ({exc.message});"
+                " the figures printed are right, and the next run computes them again",
+                highlight=False,
+                soft_wrap=True,
+            )
+            return
+
+
 def keep_state(reports: Any) -> bool:
     """Keep the figures' state for the next process (``Reports.keep``); if it could not be
-    serialised, say so on standard error, since the next run is then slower for it."""
+    serialised or stored, say so on standard error, since the next run is then slower for it."""
     kept: bool = reports.keep()
     if reports.keep_failure is not None:
         err_console.print(

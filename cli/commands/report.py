@@ -179,9 +179,9 @@ class View:
     def save(self, ledger: Any, reports: Any, output: Any) -> None:
         """Keep a report just computed for the next run (only with the log key)."""
         if self.what not in HISTORY_NAMES:
-            from ledger.projections.saved import save_report
+            from cli.shell import save_reports
 
-            save_report(ledger, reports, output)
+            save_reports(ledger, reports, [output])
 
     def show(self, output: Any) -> None:
         from cli.shell import console

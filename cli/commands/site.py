@@ -136,11 +136,10 @@ def _save_reports(ledger: Any, reports: Any) -> None:
     Saved only by a process holding the log key, and only for the tree it
     verified (``ledger.projections.saved``); the site computed each already.
     """
+    from cli.shell import save_reports
     from ledger.projections.report_names import REPORT_NAMES
-    from ledger.projections.saved import save_report
 
-    for name in REPORT_NAMES:
-        save_report(ledger, reports, reports.report(name))
+    save_reports(ledger, reports, (reports.report(name) for name in REPORT_NAMES))
 
 
 def _build(

@@ -21,7 +21,7 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from ledger.errors import ExportRefused, LedgerError, TamperDetected
+from ledger.errors import ExportRefused, LedgerError, StorageUnavailable, TamperDetected
 from ledger.export_layout import CHECKPOINT_FILE, LOG_FILE, VKEY_FILE, log_file, read_log
 from ledger.log.merkle import MerkleTree, leaf_hash
 from ledger.projections import cases
@@ -186,7 +186,11 @@ class Reports:
             # snapshot; the command says so (``cli.shell.keep_state``)
             self.keep_failure = f"{type(exc).__name__}: {exc}"
             return False
-        kept = ledger.keep_state(self._facts.count, runner.position, code_digest(), state)
+        try:
+            kept = ledger.keep_state(self._facts.count, runner.position, code_digest(), state)
+        except StorageUnavailable as exc:
+            self.keep_failure = str(exc)
+            return False
         if kept:
             self.kept_size = self._facts.count
         return kept

@@ -259,5 +259,10 @@ class LogStore(Protocol):
         ...
 
     def save_report(self, name: str, key: str, body: bytes) -> bool:
-        """Store a computed report, replacing the one saved under ``name``; False if refused."""
+        """Store a computed report, replacing the one saved under ``name``.
+
+        Raises ``StorageUnavailable``, naming the database's reason, when it could
+        not be stored (a full disk, a read-only file): a saved report is a cache,
+        and its callers say so and go on.
+        """
         ...

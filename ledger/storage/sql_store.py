@@ -711,8 +711,9 @@ class Store:
             with self.engine.begin() as conn:
                 conn.execute(delete(table).where(table.c.name == name))
                 conn.execute(insert(table).values(name=name, key=key, body=body))
-        except (SQLAlchemyError, StorageUnavailable):
-            return False
+        except SQLAlchemyError as exc:
+            reason = getattr(exc, "orig", None) or exc
+            raise StorageUnavailable(f"the database did not store {name!r}: {reason}") from exc
         return True
 
 

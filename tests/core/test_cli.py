@@ -249,3 +249,30 @@ def test_keys_without_the_log_key_are_refused_before_anything_is_read_or_written
     assert "Traceback" not in result.output
     with_key = runner.invoke(app, [*args, "--db", db, "--keys", str(path / "keys")])
     assert with_key.exit_code == 0, with_key.output
+
+
+def test_a_report_the_database_will_not_store_is_printed_and_the_failure_said(
+    tmp_path: Path,
+) -> None:
+    """A saved report is a cache: a database that refuses it (a full disk here, as a trigger
+    raises it) must not fail the command, nor pass in silence, as it once did."""
+    import sqlite3
+
+    db = str(tmp_path / "ledger.db")
+    keys = ["--keys", str(tmp_path / "keys")]
+    assert ledger_cli(tmp_path, db, "init", *keys).exit_code == 0
+    assert ledger_cli(tmp_path, db, "report", "groups", *keys).exit_code == 0  # saved once
+    with sqlite3.connect(db) as conn:
+        conn.execute(
+            "CREATE TRIGGER full_disk BEFORE INSERT ON ledger_saved_reports"
+            " BEGIN SELECT RAISE(ABORT, 'the disk is full'); END"
+        )
+    data = json.dumps(HEAD)
+    assert ledger_cli(tmp_path, db, "record", "head.appointed", "--as", "committee", "--data", data)
+    result = ledger_cli(tmp_path, db, "report", "groups", "--json", *keys)
+    assert result.exit_code == 0, result.output
+    said = " ".join(result.output.split())
+    assert "note: the groups report was not saved for the next run" in said
+    assert "the disk is full" in said and "Traceback" not in result.output
+    figures = json.loads(result.output[result.output.index("{") :].split("\nnote:")[0])
+    assert figures["tree_size"] == size_of(db)

@@ -327,3 +327,34 @@ def test_a_state_that_cannot_be_kept_is_said_on_standard_error_and_nothing_is_st
     assert reports.keep_failure is None
     assert capsys.readouterr().err == ""  # kept: nothing to say
     holder.close()
+
+
+def test_a_state_the_database_will_not_store_is_said_and_the_figures_stand(
+    sqlite_ledger: Ledger,
+    keyring: Keyring,
+    recorder: Recorder,
+    clock: Clock,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    from cli.shell import keep_state
+
+    grow(sqlite_ledger, recorder, clock, 5)
+    sqlite_ledger.sign_checkpoint()
+    holder = key_holder(sqlite_ledger.store.url, keyring, clock)
+    reports = Reports(holder)
+    figures = reports.report("groups").to_json()
+    holder.store.save_report("made", "k", b"")  # the table exists; now the disk fills up
+    with holder.store.engine.begin() as conn:
+        conn.execute(
+            text(
+                "CREATE TRIGGER full_disk BEFORE INSERT ON ledger_saved_reports"
+                " BEGIN SELECT RAISE(ABORT, 'the disk is full'); END"
+            )
+        )
+    assert keep_state(reports) is False
+    assert reports.keep_failure is not None and "the disk is full" in reports.keep_failure
+    said = " ".join(capsys.readouterr().err.split())
+    assert "the state for the next run was not kept" in said and "the disk is full" in said
+    assert holder.store.saved_report(kept_state.STATE_NAME) is None
+    assert reports.report("groups").to_json() == figures
+    holder.close()
