@@ -1,26 +1,94 @@
-"""A token that changes whenever anything is committed to the database: cheap cache validation.
+"""A token that changes whenever the log or its checkpoints change: cheap cache validation.
 
 On SQLite, ``PRAGMA data_version`` on a connection of its own changes on any
 other connection's commit, in this process or another, and costs microseconds.
-Other databases have no such cheap answer: the token is then None and callers
-must not cache what can go stale.
+
+On PostgreSQL, the database says so itself: a statement-level trigger on the
+leaves and the checkpoints (``ensure_change_notices``, installed when a store
+opens the database) sends a notice on the channel ``ledger_changes`` with its
+schema's name, delivered when the writing transaction commits, whoever wrote
+(this program, another process, or a hand at a SQL prompt). ``DatabaseVersion``
+listens on a connection of its own and counts the notices for its schema. A
+notice may still be on its way when a token is asked for; so each token costs
+one round trip on that connection (``SELECT 1``, about 0.1 ms on this host), after
+which every notice of a commit that returned before it has been received.
+
+Where neither works (another database, a file that cannot be opened, no
+trigger, a lost connection), the token is None and callers must not cache
+what can go stale.
 """
 
 from __future__ import annotations
 
 import sqlite3
 import threading
+import time
+from typing import Any
+
+from sqlalchemy import text
+from sqlalchemy.engine import Engine, make_url
+from sqlalchemy.exc import SQLAlchemyError
+
+CHANNEL = "ledger_changes"
+TRIGGER = "ledger_changes_notify"
+WATCHED = ("ledger_leaves", "ledger_checkpoints")
+"""The tables whose changes make a cached answer stale: the log and its checkpoints."""
+RETRY_SECONDS = 1.0
+
+_INSTALLED = f"""
+SELECT count(*) FROM pg_trigger t
+JOIN pg_class c ON c.oid = t.tgrelid
+JOIN pg_namespace n ON n.oid = c.relnamespace
+WHERE t.tgname = '{TRIGGER}' AND n.nspname = current_schema()
+AND c.relname IN ({", ".join(f"'{table}'" for table in WATCHED)})
+"""
+_FUNCTION = f"""
+CREATE OR REPLACE FUNCTION {TRIGGER}() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+  PERFORM pg_notify('{CHANNEL}', TG_TABLE_SCHEMA);
+  RETURN NULL;
+END $$
+"""
+
+
+def ensure_change_notices(engine: Engine) -> bool:
+    """Install the trigger that announces changes to the log (PostgreSQL), once per schema.
+
+    False when it is not there and could not be made (no privilege, say): the
+    API then caches nothing that can go stale, as without a token.
+    """
+    if engine.dialect.name != "postgresql":
+        return False
+    try:
+        with engine.begin() as conn:
+            if conn.execute(text(_INSTALLED)).scalar() == len(WATCHED):
+                return True
+            conn.execute(text("SELECT pg_advisory_xact_lock(hashtext(:name))"), {"name": TRIGGER})
+            if conn.execute(text(_INSTALLED)).scalar() == len(WATCHED):
+                return True  # another process made it meanwhile
+            conn.execute(text(_FUNCTION))
+            for table in WATCHED:
+                conn.execute(
+                    text(
+                        f"CREATE OR REPLACE TRIGGER {TRIGGER} AFTER INSERT OR UPDATE OR DELETE"
+                        f" OR TRUNCATE ON {table} FOR EACH STATEMENT EXECUTE FUNCTION {TRIGGER}()"
+                    )
+                )
+    except SQLAlchemyError:
+        return False
+    return True
 
 
 class DatabaseVersion:
-    """A token that changes whenever anything is committed to the database.
+    """A token that changes whenever the log or its checkpoints change.
 
-    ``token()`` is None when the database offers no cheap way to tell (not
-    SQLite, or the file cannot be opened): callers then must not cache.
+    ``token()`` is None when the database offers no way to tell (see the module
+    docstring): callers then must not cache.
     """
 
     def __init__(self, url: str) -> None:
         self._conn: sqlite3.Connection | None = None
+        self._notices: _Notices | None = None
         self._lock = threading.Lock()
         if url.startswith("sqlite:///") and ":memory:" not in url:
             path = url.removeprefix("sqlite:///")
@@ -28,9 +96,13 @@ class DatabaseVersion:
                 self._conn = sqlite3.connect(path, check_same_thread=False, isolation_level=None)
             except sqlite3.Error:
                 self._conn = None
+        elif url.startswith("postgresql"):
+            self._notices = _Notices(url)
 
     def token(self) -> int | None:
-        """The current version, or None if unknown. Costs microseconds, no query planning."""
+        """The current version, or None if unknown."""
+        if self._notices is not None:
+            return self._notices.token()
         if self._conn is None:
             return None
         with self._lock:
@@ -45,3 +117,84 @@ class DatabaseVersion:
             if self._conn is not None:
                 self._conn.close()
                 self._conn = None
+        if self._notices is not None:
+            self._notices.close()
+
+
+class _Notices:
+    """The notices of changes to one schema's log, counted on a listening connection."""
+
+    def __init__(self, url: str) -> None:
+        self._url = url
+        self._lock = threading.Lock()
+        self._conn: Any = None
+        self._schema = ""
+        self._count = 0
+        self._retry_at = 0.0
+
+    def token(self) -> int | None:
+        with self._lock:
+            if self._conn is None and time.monotonic() >= self._retry_at:
+                self._open()
+            if self._conn is None:
+                return None
+            try:
+                self._conn.execute("SELECT 1")  # every notice committed before is now heard
+            except Exception:  # noqa: BLE001  (a lost connection: no token until it is back)
+                self._drop()
+                return None
+            return self._count
+
+    def _open(self) -> None:
+        import psycopg
+
+        given = make_url(self._url)
+        params: dict[str, Any] = {
+            "host": given.host,
+            "port": given.port,
+            "user": given.username,
+            "password": given.password,
+            "dbname": given.database,
+        }
+        for key, value in given.query.items():
+            params[key] = ",".join(value) if isinstance(value, tuple) else value
+        try:
+            conn = psycopg.connect(
+                **{k: v for k, v in params.items() if v is not None}, autocommit=True
+            )
+        except Exception:  # noqa: BLE001  (no token while the database cannot be reached)
+            self._retry_at = time.monotonic() + RETRY_SECONDS
+            return
+        try:
+            schema = conn.execute("SELECT current_schema()").fetchone()
+            installed = conn.execute(_INSTALLED).fetchone()
+            if schema is None or installed is None or installed[0] != len(WATCHED):
+                conn.close()
+                self._retry_at = time.monotonic() + RETRY_SECONDS
+                return
+            self._schema = str(schema[0])
+            conn.add_notify_handler(self._heard)
+            conn.execute(f"LISTEN {CHANNEL}")
+        except Exception:  # noqa: BLE001
+            conn.close()
+            self._retry_at = time.monotonic() + RETRY_SECONDS
+            return
+        self._conn = conn
+        self._count += 1  # whatever changed while no one listened
+
+    def _heard(self, notice: Any) -> None:
+        if notice.payload == self._schema:
+            self._count += 1
+
+    def _drop(self) -> None:
+        try:
+            self._conn.close()
+        except Exception:  # noqa: BLE001
+            pass
+        self._conn = None
+        self._retry_at = time.monotonic() + RETRY_SECONDS
+
+    def close(self) -> None:
+        with self._lock:
+            if self._conn is not None:
+                self._drop()

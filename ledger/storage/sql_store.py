@@ -40,6 +40,7 @@ from sqlalchemy.orm import Session
 from ledger.admission import A, EventInfo
 from ledger.aggregates.base import LedgerAggregate
 from ledger.errors import LedgerError, StorageUnavailable
+from ledger.storage.change_token import ensure_change_notices
 from ledger.storage.port import (
     AlreadyStored,
     CheckpointRow,
@@ -180,6 +181,7 @@ class Store:
             self.app = LedgerApplication(env={"SQLALCHEMY_URL": self.url})
             self.engine: Engine = self.app.factory.datastore.engine  # type: ignore[attr-defined]
             metadata.create_all(self.engine)
+            ensure_change_notices(self.engine)
             if not sqlalchemy_events.contains(self.engine, "handle_error", _connection_lost):
                 sqlalchemy_events.listen(self.engine, "handle_error", _connection_lost)
         except Exception as exc:  # driver errors differ by backend
