@@ -16,9 +16,10 @@
 * the latest checkpoint, valid while the database has not changed.
 
 Only the latest checkpoint and the number of events can go stale.
-``DatabaseVersion`` (in ``ledger.storage.change_token``) tells, without a
-query, whether anything was committed since a value was read; where the
-database has no cheap answer, the latest checkpoint is read every time.
+``DatabaseVersion`` (in ``ledger.storage.change_token``) tells whether the
+log or its checkpoints changed since a value was read: on SQLite without a
+query, on PostgreSQL by the notices a trigger sends, made exact by one round
+trip; where it cannot tell, the latest checkpoint is read every time.
 """
 
 from __future__ import annotations

@@ -10,9 +10,9 @@ the latest checkpoint (its signed time is when deadlines are judged, unless
 (name, ``as_of``, form, number of events, latest checkpoint's size and signing
 time), read before computing; it is kept only if the same state is read again
 afterwards and the table names that number of events, so an answer is never
-filed under a state it was not computed from. Where the database has no cheap
-change token (PostgreSQL), the state is queried for each request (two small
-queries), never assumed.
+filed under a state it was not computed from. Where the database gives no
+change token (``ledger.storage.change_token``), the state is queried for each
+request (two small queries), never assumed.
 """
 
 from __future__ import annotations
