@@ -8,7 +8,7 @@
   in memory and in files of the process's own beyond it (``TileStore``);
 * a report's encoded answer for (name, parameters, form, number of events, latest
   checkpoint's size and signing time): what the answer is computed from
-  (``api.reporting``), and each page of a report's tables on the same terms;
+  (``api.reporting``); each page of a report's tables on the same terms, apart;
 * a report's tables (``api.report_pages.Tables``) for (name, ``as_of``, the same
   state), from which its pages are cut;
 * the items of a full page of the log (positions never change);
@@ -226,7 +226,11 @@ class ReadCaches:
         self.events: LRU[bytes] = LRU(4096, max_weight=32 * 1024 * 1024)
         self.proofs: LRU[object] = LRU(4096)
         self.proof_bodies: LRU[bytes] = LRU(8192, max_weight=32 * 1024 * 1024)
-        self.reports: LRU[Encoded] = LRU(1024, max_weight=64 * 1024 * 1024)
+        self.reports: LRU[Encoded] = LRU(64, max_weight=768 * 1024 * 1024)
+        """Whole reports and whole tables as CSV: tens of megabytes each at a million events,
+        and computing one again costs seconds, so the budget holds every report of a state."""
+        self.report_pages: LRU[Encoded] = LRU(4096, max_weight=64 * 1024 * 1024)
+        """Pages of a report's tables and their indexes: kilobytes each."""
         self.report_tables: LRU[object] = LRU(16, max_weight=768 * 1024 * 1024)
         self.tiles = TileStore(max_memory=96 * 1024 * 1024, max_disk=4 * 1024**3)
         self.pages: LRU[tuple[bytes, int | None]] = LRU(1024, max_weight=32 * 1024 * 1024)

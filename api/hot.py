@@ -183,7 +183,7 @@ def _page(gate: LedgerGate, asked: Asked, numbers: dict[str, int]) -> tuple[int,
         return None
     if asked.offset is not None and asked.offset > 2**31:
         return None
-    found = gate.caches.reports.get(asked.key(state))
+    found = asked.cache(gate.caches).get(asked.key(state))
     return None if found is None else (200, found)
 
 

@@ -24,7 +24,8 @@ unless ``as_of`` asks for another; each page names that time.
 
 The tables are computed once for a state of the log (``Tables``, remembered in
 ``ReadCaches.report_tables``), and each page's encoded answer is remembered with
-the reports' (``ReadCaches.reports``), where ``api.hot`` serves it from.
+the pages' (``ReadCaches.report_pages``; a whole table as CSV with the whole
+reports, in ``ReadCaches.reports``), where ``api.hot`` serves it from.
 """
 
 from __future__ import annotations
@@ -35,7 +36,7 @@ from dataclasses import dataclass
 from typing import Any, Final, cast
 from urllib.parse import urlencode
 
-from api.caches import Encoded
+from api.caches import LRU, Encoded, ReadCaches
 from api.errors import ReportMovedOn
 from api.gate import LedgerGate
 from api.reporting import LogState, for_state, with_reports
@@ -63,6 +64,11 @@ class Asked:
 
     def key(self, state: LogState) -> tuple[Asked, int, int, str]:
         return (self, *state)
+
+    def cache(self, caches: ReadCaches) -> LRU[Encoded]:
+        """Where its answer is remembered: a whole table's CSV with the whole reports (tens
+        of megabytes at a million events), the pages and indexes apart (kilobytes)."""
+        return caches.reports if self.as_csv else caches.report_pages
 
 
 @dataclass(frozen=True)
@@ -241,4 +247,4 @@ def remembered_page(
             raise ReportMovedOn(tree_size, state[0])
         return asked.key(state)
 
-    return for_state(gate, gate.caches.reports, key_of, compute)
+    return for_state(gate, asked.cache(gate.caches), key_of, compute)

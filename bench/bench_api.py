@@ -392,7 +392,7 @@ def report_reads(
             f"{kind:>10} {len(addresses):9d} {run.rate:8.0f} {run.p50_ms:7.1f} {run.p99_ms:7.1f} {run.failed:6d}"
             f"  {run.rate / ref.rate:.2f}x its rate, {run.p99_ms / max(ref.p99_ms, 0.001):.2f}x its p99"
         )
-        if run.p99_ms < 50 and run.failed == 0:
+        if run.rate > 0 and run.p99_ms < 50 and run.failed == 0:  # no answer: nothing held
             holds.append(kind)
     print(f"load average after: {os.getloadavg()[0]:.2f}")
     print(
