@@ -519,7 +519,11 @@ def main() -> None:
         finally:
             for process in (server, reference):
                 process.terminate()
-                process.wait(timeout=30)
+                try:
+                    process.wait(timeout=120)  # a server of a million events takes a while
+                except subprocess.TimeoutExpired:
+                    process.kill()
+                    process.wait()
 
 
 if __name__ == "__main__":
