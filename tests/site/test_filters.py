@@ -15,6 +15,7 @@ from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
+from playwright.sync_api import expect
 
 from ledger.projections.casework import CaseFile, Spell
 from ledger.service import Ledger
@@ -335,10 +336,10 @@ def test_filters_work_with_and_without_javascript_in_both_languages(
                 in_month = [t for t in triggers if t["shot_at"][:7] == month]
                 wanted = [t for t in in_month if t["outcome"] == code] if script else in_month
                 assert wanted
-                visible = page.locator("#row-table tbody tr:visible")
-                assert visible.count() == len(wanted)
+                # the script filters the rows once the page has loaded: wait for it
+                expect(page.locator("#rows-shown")).to_have_text(str(len(wanted)))
+                expect(page.locator("#row-table tbody tr:visible")).to_have_count(len(wanted))
                 assert page.locator("#row-table tbody tr").count() == len(in_month)
                 assert page.locator("#row-filters").is_visible() == script
-                assert page.locator("#rows-shown").inner_text() == str(len(wanted))
     finally:
         context.close()
