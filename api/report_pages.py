@@ -125,6 +125,18 @@ def address(name: str, table: str | None, **query: Any) -> str:
     return path + ("?" + urlencode(given) if given else "")
 
 
+def described(tidy: TidyTable) -> dict[str, Any]:
+    """How a table's rows join the table they belong to, and its columns."""
+    download = tidy.download
+    return {
+        "table": tidy.name,
+        "parent": download.parent,
+        "key": list(download.key),
+        "joins_on": list(download.joins_on),
+        "columns": list(download.columns),
+    }
+
+
 def encode_json(value: dict[str, Any]) -> Encoded:
     body = json.dumps(value, ensure_ascii=False, allow_nan=False, separators=(",", ":"))
     return Encoded("application/json", body.encode("utf-8")).compressed()
@@ -137,11 +149,7 @@ def tables_index(gate: LedgerGate, name: str, as_of: str | None, tree_size: int 
         found = pinned(report_tables(gate, name, as_of), tree_size)
         listed = [
             {
-                "table": t.name,
-                "parent": t.download.parent,
-                "key": list(t.download.key),
-                "joins_on": list(t.download.joins_on),
-                "columns": list(t.download.columns),
+                **described(t),
                 "total": len(t.rows),
                 "href": address(name, t.name, tree_size=found.tree_size, as_of=as_of),
             }
@@ -173,11 +181,7 @@ def table_page(
         answer = encode_json(
             {
                 **found.head(),
-                "table": table,
-                "parent": tidy.download.parent,
-                "key": list(tidy.download.key),
-                "joins_on": list(tidy.download.joins_on),
-                "columns": list(columns),
+                **described(tidy),
                 "offset": offset,
                 "limit": limit,
                 "total": len(tidy.rows),
