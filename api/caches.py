@@ -135,6 +135,11 @@ class Encoded:
             gzipped=gzip.compress(self.body, compresslevel=6, mtime=0),
         )
 
+    @property
+    def weight(self) -> int:
+        """The bytes it holds, both forms counted (what a cache of answers weighs it by)."""
+        return len(self.body) + len(self.gzipped or b"")
+
     def for_client(self, accept_encoding: str) -> tuple[bytes, tuple[tuple[str, str], ...]]:
         """The body and headers to send a client whose ``Accept-Encoding`` is given."""
         if self.gzipped is not None and accepts_gzip(accept_encoding):

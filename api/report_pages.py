@@ -39,7 +39,7 @@ from urllib.parse import urlencode
 from api.caches import LRU, Encoded, ReadCaches
 from api.errors import ReportMovedOn
 from api.gate import LedgerGate
-from api.reporting import LogState, for_state, with_reports
+from api.reporting import LogState, encode_csv, for_state, with_reports
 from ledger import errors as e
 from ledger.projections.tidy import TidyTable, tidy_tables
 
@@ -156,7 +156,7 @@ def tables_index(gate: LedgerGate, name: str, as_of: str | None, tree_size: int 
             for t in found.tables
         ]
         answer = encode_json({**found.head(), "tables": listed})
-        return found.tree_size, answer, weight(answer)
+        return found.tree_size, answer, answer.weight
 
     return remembered_page(gate, Asked(name, None, as_of), tree_size, compute)
 
@@ -193,7 +193,7 @@ def table_page(
                 else None,
             }
         )
-        return found.tree_size, answer, weight(answer)
+        return found.tree_size, answer, answer.weight
 
     return remembered_page(gate, Asked(name, table, as_of, offset, limit), tree_size, compute)
 
@@ -206,18 +206,8 @@ def table_csv(
     def compute() -> tuple[int, Encoded, int]:
         found = pinned(report_tables(gate, name, as_of), tree_size)
         tidy = found.table(table)
-        answer = Encoded(
-            "text/csv; charset=utf-8",
-            tidy.to_csv().encode("utf-8"),
-            (
-                ("Content-Disposition", f'attachment; filename="{table}-{found.tree_size}.csv"'),
-                ("X-Tree-Size", str(found.tree_size)),
-                ("X-Root-Hash", found.root),
-                ("X-As-Of", found.as_of),
-                ("X-As-Of-Source", found.as_of_source),
-            ),
-        ).compressed()
-        return found.tree_size, answer, weight(answer)
+        answer = encode_csv(tidy, table, found.as_of_source).compressed()
+        return found.tree_size, answer, answer.weight
 
     return remembered_page(gate, Asked(name, table, as_of, as_csv=True), tree_size, compute)
 
@@ -227,10 +217,6 @@ def pinned(tables: Tables, tree_size: int | None) -> Tables:
     if tree_size is not None and tables.tree_size != tree_size:
         raise ReportMovedOn(tree_size, tables.tree_size)
     return tables
-
-
-def weight(answer: Encoded) -> int:
-    return len(answer.body) + len(answer.gzipped or b"")
 
 
 def remembered_page(

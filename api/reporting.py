@@ -29,7 +29,7 @@ from api.gate import LedgerGate
 from ledger.collector import collector_paused
 from ledger.errors import NotFound
 from ledger.projections.tables import ReportTable
-from ledger.projections.tidy import tidy_table
+from ledger.projections.tidy import TidyTable, tidy_table
 
 T = TypeVar("T")
 V = TypeVar("V")
@@ -98,15 +98,21 @@ def encode(table: ReportTable, as_csv: bool) -> Encoded:
         return Encoded(
             "application/json", bytes(JSONResponse(jsonable_encoder(table.to_json())).body)
         )
+    return encode_csv(tidy_table(table), table.name, table.as_of_source)
+
+
+def encode_csv(tidy: TidyTable, name: str, as_of_source: str) -> Encoded:
+    """A table as CSV, a download named ``name`` and its tree size, with headers naming the
+    state it reflects (each row names it too)."""
     return Encoded(
         "text/csv; charset=utf-8",
-        tidy_table(table).to_csv().encode("utf-8"),
+        tidy.to_csv().encode("utf-8"),
         (
-            ("Content-Disposition", f'attachment; filename="{table.name}-{table.tree_size}.csv"'),
-            ("X-Tree-Size", str(table.tree_size)),
-            ("X-Root-Hash", table.root),
-            ("X-As-Of", table.as_of),
-            ("X-As-Of-Source", table.as_of_source),
+            ("Content-Disposition", f'attachment; filename="{name}-{tidy.tree_size}.csv"'),
+            ("X-Tree-Size", str(tidy.tree_size)),
+            ("X-Root-Hash", tidy.root),
+            ("X-As-Of", tidy.as_of),
+            ("X-As-Of-Source", as_of_source),
         ),
     )
 
@@ -146,7 +152,7 @@ def report_answer(gate: LedgerGate, name: str, as_of: str | None, as_csv: bool) 
     def compute() -> tuple[int, Encoded, int]:
         table = with_reports(gate, lambda reports: reports.report(name, as_of))
         answer = encode(table, as_csv).compressed()
-        return table.tree_size, answer, len(answer.body) + len(answer.gzipped or b"")
+        return table.tree_size, answer, answer.weight
 
     return for_state(
         gate, gate.caches.reports, lambda state: report_key(name, as_of, as_csv, state), compute
