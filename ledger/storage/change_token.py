@@ -25,9 +25,10 @@ import threading
 import time
 from typing import Any
 
-from sqlalchemy import text
-from sqlalchemy.engine import Engine, make_url
+from sqlalchemy import create_engine, text
+from sqlalchemy.engine import Engine
 from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.pool import NullPool
 
 CHANNEL = "ledger_changes"
 TRIGGER = "ledger_changes_notify"
@@ -127,6 +128,7 @@ class _Notices:
     def __init__(self, url: str) -> None:
         self._url = url
         self._lock = threading.Lock()
+        self._held: Any = None
         self._conn: Any = None
         self._schema = ""
         self._count = 0
@@ -146,22 +148,12 @@ class _Notices:
             return self._count
 
     def _open(self) -> None:
-        import psycopg
-
-        given = make_url(self._url)
-        params: dict[str, Any] = {
-            "host": given.host,
-            "port": given.port,
-            "user": given.username,
-            "password": given.password,
-            "dbname": given.database,
-        }
-        for key, value in given.query.items():
-            params[key] = ",".join(value) if isinstance(value, tuple) else value
+        """Connect as the store does (SQLAlchemy reads the URL, its hosts and options alike),
+        on a connection of this listener's own that no pool hands to anyone else."""
+        engine = create_engine(self._url, poolclass=NullPool, isolation_level="AUTOCOMMIT")
         try:
-            conn = psycopg.connect(
-                **{k: v for k, v in params.items() if v is not None}, autocommit=True
-            )
+            held = engine.raw_connection()  # closed with it: held as long as the listener is
+            conn: Any = held.driver_connection
         except Exception:  # noqa: BLE001  (no token while the database cannot be reached)
             self._retry_at = time.monotonic() + RETRY_SECONDS
             return
@@ -169,17 +161,17 @@ class _Notices:
             schema = conn.execute("SELECT current_schema()").fetchone()
             installed = conn.execute(_INSTALLED).fetchone()
             if schema is None or installed is None or installed[0] != len(WATCHED):
-                conn.close()
+                held.close()
                 self._retry_at = time.monotonic() + RETRY_SECONDS
                 return
             self._schema = str(schema[0])
             conn.add_notify_handler(self._heard)
             conn.execute(f"LISTEN {CHANNEL}")
         except Exception:  # noqa: BLE001
-            conn.close()
+            held.close()
             self._retry_at = time.monotonic() + RETRY_SECONDS
             return
-        self._conn = conn
+        self._held, self._conn = held, conn
         self._count += 1  # whatever changed while no one listened
 
     def _heard(self, notice: Any) -> None:
@@ -188,10 +180,10 @@ class _Notices:
 
     def _drop(self) -> None:
         try:
-            self._conn.close()
+            self._held.close()
         except Exception:  # noqa: BLE001
             pass
-        self._conn = None
+        self._held = self._conn = None
         self._retry_at = time.monotonic() + RETRY_SECONDS
 
     def close(self) -> None:
