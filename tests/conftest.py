@@ -177,6 +177,14 @@ def sqlite_ledger(sqlite_url: str, keyring: Keyring, clock: Clock) -> Iterator[L
     lg.close()
 
 
+@pytest.fixture
+def postgres_ledger(postgres_url: str, keyring: Keyring, clock: Clock) -> Iterator[Ledger]:
+    """A chartered ledger on PostgreSQL only (for tests of PostgreSQL specifics)."""
+    lg = chartered_ledger(postgres_url, keyring, clock)
+    yield lg
+    lg.close()
+
+
 @pytest.fixture(scope="session")
 def go_verifier(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """Build tests/go/verifier once per session with the Debian x/mod sources."""

@@ -8,17 +8,13 @@ and on PostgreSQL, including a change made by hand at a SQL prompt.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
 import psycopg
-import pytest
 from sqlalchemy import text
 
-from ledger.keyring import Keyring
 from ledger.service import Ledger
 from ledger.storage.change_token import TRIGGER, DatabaseVersion
 from tests.api.conftest import key_registration
-from tests.conftest import Clock, Recorder, chartered_ledger, fresh_pg_schema
+from tests.conftest import Recorder, fresh_pg_schema
 
 
 def by_hand(ledger: Ledger, sql: str) -> None:
@@ -44,17 +40,10 @@ def test_the_token_changes_with_every_commit_to_the_log_and_only_then(
     version.close()
 
 
-@pytest.fixture
-def pg_ledger(postgres_url: str, keyring: Keyring, clock: Clock) -> Iterator[Ledger]:
-    ledger = chartered_ledger(postgres_url, keyring, clock)
-    yield ledger
-    ledger.close()
-
-
 def test_on_postgresql_another_schemas_log_leaves_the_token_as_it_was(
-    pg_ledger: Ledger, postgres_available: str
+    postgres_ledger: Ledger, postgres_available: str
 ) -> None:
-    ledger = pg_ledger
+    ledger = postgres_ledger
     url, schema = fresh_pg_schema(postgres_available)
     other = Ledger.open(url)
     try:
@@ -69,7 +58,7 @@ def test_on_postgresql_another_schemas_log_leaves_the_token_as_it_was(
             c.execute(f"DROP SCHEMA {schema} CASCADE")
 
 
-def test_on_postgresql_without_the_trigger_there_is_no_token(pg_ledger: Ledger) -> None:
-    assert DatabaseVersion(pg_ledger.store.url).token() is not None
-    by_hand(pg_ledger, f"DROP TRIGGER {TRIGGER} ON ledger_checkpoints")
-    assert DatabaseVersion(pg_ledger.store.url).token() is None
+def test_on_postgresql_without_the_trigger_there_is_no_token(postgres_ledger: Ledger) -> None:
+    assert DatabaseVersion(postgres_ledger.store.url).token() is not None
+    by_hand(postgres_ledger, f"DROP TRIGGER {TRIGGER} ON ledger_checkpoints")
+    assert DatabaseVersion(postgres_ledger.store.url).token() is None

@@ -258,15 +258,14 @@ def test_a_report_the_database_will_not_store_is_printed_and_the_failure_said(
     raises it) must not fail the command, nor pass in silence, as it once did."""
     import sqlite3
 
+    from tests.core.test_kept_state import FULL_DISK
+
     db = str(tmp_path / "ledger.db")
     keys = ["--keys", str(tmp_path / "keys")]
     assert ledger_cli(tmp_path, db, "init", *keys).exit_code == 0
     assert ledger_cli(tmp_path, db, "report", "groups", *keys).exit_code == 0  # saved once
     with sqlite3.connect(db) as conn:
-        conn.execute(
-            "CREATE TRIGGER full_disk BEFORE INSERT ON ledger_saved_reports"
-            " BEGIN SELECT RAISE(ABORT, 'the disk is full'); END"
-        )
+        conn.execute(FULL_DISK)
     data = json.dumps(HEAD)
     assert ledger_cli(tmp_path, db, "record", "head.appointed", "--as", "committee", "--data", data)
     result = ledger_cli(tmp_path, db, "report", "groups", "--json", *keys)

@@ -295,12 +295,27 @@ def test_a_state_holding_columns_larger_than_a_pickle_frame_is_kept_and_read_bac
     assert back.at(1e6) == column.at(1e6)
 
 
+FULL_DISK = (
+    "CREATE TRIGGER full_disk BEFORE INSERT ON ledger_saved_reports"
+    " BEGIN SELECT RAISE(ABORT, 'the disk is full'); END"
+)
+"""A SQLite database that refuses to store a saved report or state, as a full disk would."""
+
+
+@pytest.fixture
+def held(
+    sqlite_ledger: Ledger, keyring: Keyring, recorder: Recorder, clock: Clock
+) -> Iterator[tuple[Ledger, Reports]]:
+    """A small log checkpointed, opened by the log key's holder, and its reports."""
+    grow(sqlite_ledger, recorder, clock, 5)
+    sqlite_ledger.sign_checkpoint()
+    holder = key_holder(sqlite_ledger.store.url, keyring, clock)
+    yield holder, Reports(holder)
+    holder.close()
+
+
 def test_a_state_that_cannot_be_kept_is_said_on_standard_error_and_nothing_is_stored(
-    sqlite_ledger: Ledger,
-    keyring: Keyring,
-    recorder: Recorder,
-    clock: Clock,
-    capsys: pytest.CaptureFixture[str],
+    held: tuple[Ledger, Reports], capsys: pytest.CaptureFixture[str]
 ) -> None:
     """Keeping is a cache and never fails a command; a state that cannot be serialised is
     named (it once hid, for a whole run at a million events, that nothing was kept)."""
@@ -308,10 +323,7 @@ def test_a_state_that_cannot_be_kept_is_said_on_standard_error_and_nothing_is_st
 
     from cli.shell import keep_state
 
-    grow(sqlite_ledger, recorder, clock, 5)
-    sqlite_ledger.sign_checkpoint()
-    holder = key_holder(sqlite_ledger.store.url, keyring, clock)
-    reports = Reports(holder)
+    holder, reports = held
     figures = reports.report("groups").to_json()
     reports._records.reused.lock = threading.Lock()  # type: ignore[attr-defined]
     assert keep_state(reports) is False
@@ -326,35 +338,21 @@ def test_a_state_that_cannot_be_kept_is_said_on_standard_error_and_nothing_is_st
     assert keep_state(reports) is True
     assert reports.keep_failure is None
     assert capsys.readouterr().err == ""  # kept: nothing to say
-    holder.close()
 
 
 def test_a_state_the_database_will_not_store_is_said_and_the_figures_stand(
-    sqlite_ledger: Ledger,
-    keyring: Keyring,
-    recorder: Recorder,
-    clock: Clock,
-    capsys: pytest.CaptureFixture[str],
+    held: tuple[Ledger, Reports], capsys: pytest.CaptureFixture[str]
 ) -> None:
     from cli.shell import keep_state
 
-    grow(sqlite_ledger, recorder, clock, 5)
-    sqlite_ledger.sign_checkpoint()
-    holder = key_holder(sqlite_ledger.store.url, keyring, clock)
-    reports = Reports(holder)
+    holder, reports = held
     figures = reports.report("groups").to_json()
     holder.store.save_report("made", "k", b"")  # the table exists; now the disk fills up
     with holder.store.engine.begin() as conn:
-        conn.execute(
-            text(
-                "CREATE TRIGGER full_disk BEFORE INSERT ON ledger_saved_reports"
-                " BEGIN SELECT RAISE(ABORT, 'the disk is full'); END"
-            )
-        )
+        conn.execute(text(FULL_DISK))
     assert keep_state(reports) is False
     assert reports.keep_failure is not None and "the disk is full" in reports.keep_failure
     said = " ".join(capsys.readouterr().err.split())
     assert "the state for the next run was not kept" in said and "the disk is full" in said
     assert holder.store.saved_report(kept_state.STATE_NAME) is None
     assert reports.report("groups").to_json() == figures
-    holder.close()
