@@ -135,8 +135,8 @@ class Reports:
         """The tree size of the maintained state this process started from, or kept last
         (``ledger.projections.kept``); None if it started from the facts' snapshot."""
         self.keep_failure: str | None = None
-        """Why the last ``keep`` could not serialise the state (None if it could, or did not
-        try): keeping is a cache, so it never fails a command, but it is said."""
+        """Why the last ``keep`` could not serialise or store the state (None if it could, or
+        did not try): keeping is a cache, so it never fails a command, but it is said."""
         start = self._kept_start(ledger)
         self._runner: FactsRunner | None = FactsRunner(ledger.store, start=start)
         self._prover: cases.Prover = _LedgerProver(ledger)
