@@ -19,7 +19,9 @@ Only the latest checkpoint and the number of events can go stale.
 ``DatabaseVersion`` (in ``ledger.storage.change_token``) tells whether the
 log or its checkpoints changed since a value was read: on SQLite without a
 query, on PostgreSQL by the notices a trigger sends, made exact by one round
-trip; where it cannot tell, the latest checkpoint is read every time.
+trip; where it cannot tell, the latest checkpoint is read every time. A
+request the hot reads answer settles the token once as it comes in
+(``RequestVersion``), and everything it reads takes that token.
 """
 
 from __future__ import annotations
@@ -30,6 +32,7 @@ import tempfile
 import threading
 from collections import OrderedDict
 from collections.abc import Hashable
+from contextvars import ContextVar, Token
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Generic, TypeVar
@@ -223,11 +226,47 @@ class TileStore:
         self.memory.clear()
 
 
+_SETTLED: ContextVar[tuple[int, int | None] | None] = ContextVar("settled", default=None)
+"""For the request being served: (the ``RequestVersion`` it was settled by, its token)."""
+
+
+class RequestVersion:
+    """The database's change token, settled once for each request that asks.
+
+    ``settle`` takes the token as a request comes in without blocking the
+    event loop (``DatabaseVersion.settled``); until ``unsettle``, everything
+    that request reads (the hot reads and its route alike, in the loop or in
+    a worker thread, which copies the request's context) takes that token
+    instead of asking again, which on PostgreSQL is a round trip each time.
+    Anything read after the token was taken is at least as new as the log it
+    names, which is all a cached value filed under it claims.
+    """
+
+    def __init__(self, db_url: str) -> None:
+        self._db = DatabaseVersion(db_url)
+
+    def token(self) -> int | None:
+        settled = _SETTLED.get()
+        if settled is not None and settled[0] == id(self):
+            return settled[1]
+        return self._db.token()
+
+    async def settle(self) -> Token[tuple[int, int | None] | None]:
+        return _SETTLED.set((id(self), await self._db.settled()))
+
+    @staticmethod
+    def unsettle(settled: Token[tuple[int, int | None] | None]) -> None:
+        _SETTLED.reset(settled)
+
+    def close(self) -> None:
+        self._db.close()
+
+
 class ReadCaches:
     """The caches one API process keeps for readers (see the module docstring)."""
 
     def __init__(self, db_url: str) -> None:
-        self.version = DatabaseVersion(db_url)
+        self.version = RequestVersion(db_url)
         self.events: LRU[bytes] = LRU(4096, max_weight=32 * 1024 * 1024)
         self.proofs: LRU[object] = LRU(4096)
         self.proof_bodies: LRU[bytes] = LRU(8192, max_weight=32 * 1024 * 1024)

@@ -15,7 +15,9 @@ routes use: an event by its id, a proof by (event, tree size of the latest
 checkpoint), a full tile by its address, a report, its tables and their pages
 by the state of the log they were computed from (``api.reporting``,
 ``api.report_pages``); the latest checkpoint and the state of
-the log only while the database's change token is unchanged.
+the log only while the database's change token is unchanged. That token is
+settled once as such a request comes in (``SETTLED``): on PostgreSQL its round
+trip runs beside the event loop and is shared by the requests that wait for it.
 """
 
 from __future__ import annotations
@@ -39,6 +41,9 @@ from ledger.projections.report_names import REPORT_NAMES
 NOTE = "text/plain; charset=utf-8"
 JSON = "application/json"
 TILE = "application/octet-stream"
+SETTLED = ("/v1/checkpoint", "/checkpoint", "/v1/proofs/", "/v1/reports/", "/v1/events")
+"""Addresses whose answers depend on the log's state (an event by its id and a tile do
+not): the change token is settled before they are looked up (``RequestVersion``)."""
 
 
 class HotReads:
@@ -48,13 +53,31 @@ class HotReads:
         self.app = app
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] == "http" and scope["method"] == "GET":
-            found = remembered(scope)
-            if found is not None:
-                status, answer = found
-                await send_answer(send, scope, status, answer)
-                return
+        if scope["type"] != "http" or scope["method"] != "GET":
+            await self.app(scope, receive, send)
+            return
+        gate: LedgerGate | None = getattr(scope["app"].state, "gate", None)
+        path: str = scope["path"]
+        if gate is None or not _settles(path):
+            await self._answer(scope, receive, send)
+            return
+        settled = await gate.caches.version.settle()
+        try:
+            await self._answer(scope, receive, send)
+        finally:
+            gate.caches.version.unsettle(settled)
+
+    async def _answer(self, scope: Scope, receive: Receive, send: Send) -> None:
+        found = remembered(scope)
+        if found is not None:
+            status, answer = found
+            await send_answer(send, scope, status, answer)
+            return
         await self.app(scope, receive, send)
+
+
+def _settles(path: str) -> bool:
+    return path.startswith(SETTLED) and not path.startswith("/v1/events/")
 
 
 def header(scope: Scope, name: bytes) -> str:

@@ -12,6 +12,9 @@ listens on a connection of its own and counts the notices for its schema. A
 notice may still be on its way when a token is asked for; so each token costs
 one round trip on that connection (``SELECT 1``, about 0.1 ms on this host), after
 which every notice of a commit that returned before it has been received.
+A server's requests ask for it with ``settled()``: the round trip then runs on
+a thread of its own while the event loop goes on serving, and one round trip
+answers every request that came in before it started (``_Rounds``).
 
 Where neither works (another database, a file that cannot be opened, no
 trigger, a lost connection), the token is None and callers must not cache
@@ -20,9 +23,12 @@ what can go stale.
 
 from __future__ import annotations
 
+import asyncio
 import sqlite3
 import threading
 import time
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 from sqlalchemy import create_engine, text
@@ -113,6 +119,17 @@ class DatabaseVersion:
                 return None
         return int(row[0])
 
+    async def settled(self) -> int | None:
+        """``token()`` for a request served in an event loop, without blocking the loop.
+
+        On SQLite that is ``token()`` itself (microseconds). On PostgreSQL the
+        round trip that makes the token exact runs on a thread, and is shared
+        by every request that came in before it started (``_Rounds``).
+        """
+        if self._notices is None:
+            return self.token()
+        return await self._notices.settled()
+
     def close(self) -> None:
         with self._lock:
             if self._conn is not None:
@@ -133,6 +150,16 @@ class _Notices:
         self._schema = ""
         self._count = 0
         self._retry_at = 0.0
+        self._rounds: _Rounds | None = None
+
+    async def settled(self) -> int | None:
+        loop = asyncio.get_running_loop()
+        rounds = self._rounds
+        if rounds is None or rounds.loop is not loop:
+            if rounds is not None:
+                rounds.close()
+            rounds = self._rounds = _Rounds(loop, self.token)
+        return await rounds.after_now()
 
     def token(self) -> int | None:
         with self._lock:
@@ -187,6 +214,55 @@ class _Notices:
         self._retry_at = time.monotonic() + RETRY_SECONDS
 
     def close(self) -> None:
+        if self._rounds is not None:
+            self._rounds.close()
+            self._rounds = None
         with self._lock:
             if self._conn is not None:
                 self._drop()
+
+
+class _Rounds:
+    """Round trips for the token, shared by the requests of one event loop.
+
+    A request may take a token only from a round trip that started after it
+    came in: only then has every notice of a commit that returned before it
+    been heard. So a request joins the next round trip, which starts as soon
+    as the one in flight (if any) has ended. At most one is in flight, on a
+    thread of its own, and each answers every request that came in while the
+    one before it ran: under load the round trips do not queue one per
+    request, and the loop serves other requests meanwhile.
+    """
+
+    def __init__(self, loop: asyncio.AbstractEventLoop, trip: Callable[[], int | None]) -> None:
+        self.loop = loop
+        self._trip = trip
+        self._next: asyncio.Future[int | None] | None = None
+        """The round trip not started yet that the requests waiting now will take."""
+        self._running = False
+        self._thread = ThreadPoolExecutor(1, thread_name_prefix="change-token")
+
+    async def after_now(self) -> int | None:
+        waiting = self._next
+        if waiting is None:
+            waiting = self._next = self.loop.create_future()
+            if not self._running:
+                self._start()
+        return await asyncio.shield(waiting)  # a request that gives up leaves it to the others
+
+    def _start(self) -> None:
+        waiting, self._next = self._next, None
+        assert waiting is not None
+        self._running = True
+        trip = self.loop.run_in_executor(self._thread, self._trip)
+        trip.add_done_callback(lambda done: self._ended(waiting, done))
+
+    def _ended(self, waiting: asyncio.Future[int | None], done: asyncio.Future[int | None]) -> None:
+        self._running = False
+        failed = done.cancelled() or done.exception() is not None
+        waiting.set_result(None if failed else done.result())  # no token: nothing is cached
+        if self._next is not None:
+            self._start()
+
+    def close(self) -> None:
+        self._thread.shutdown(wait=False)

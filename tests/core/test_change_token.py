@@ -8,9 +8,13 @@ and on PostgreSQL, including a change made by hand at a SQL prompt.
 
 from __future__ import annotations
 
+import asyncio
+import threading
+
 import psycopg
 from sqlalchemy import text
 
+from api.caches import RequestVersion
 from ledger.service import Ledger
 from ledger.storage.change_token import TRIGGER, DatabaseVersion
 from tests.api.conftest import key_registration
@@ -62,3 +66,78 @@ def test_on_postgresql_without_the_trigger_there_is_no_token(postgres_ledger: Le
     assert DatabaseVersion(postgres_ledger.store.url).token() is not None
     by_hand(postgres_ledger, f"DROP TRIGGER {TRIGGER} ON ledger_checkpoints")
     assert DatabaseVersion(postgres_ledger.store.url).token() is None
+
+
+class HeldRoundTrip:
+    """The listener's round trip, made for real, its answer held back until released:
+    a round trip still in flight, as under load."""
+
+    def __init__(self, version: DatabaseVersion) -> None:
+        notices = version._notices
+        assert notices is not None
+        self._trip = notices.token
+        notices.token = self  # type: ignore[method-assign]
+        self.made = 0
+        self.released = threading.Event()
+
+    def __call__(self) -> int | None:
+        token = self._trip()
+        self.made += 1
+        self.released.wait(timeout=30)
+        return token
+
+
+def test_on_postgresql_a_settled_token_comes_from_a_round_trip_begun_after_the_request(
+    postgres_ledger: Ledger,
+) -> None:
+    """A request that comes in while a round trip is in flight does not take its answer: the
+    commit before it may not be heard there. It takes the next, shared with every request
+    that came in meanwhile."""
+    version = DatabaseVersion(postgres_ledger.store.url)
+    before = version.token()
+    held = HeldRoundTrip(version)
+
+    async def requests() -> tuple[int | None, list[int | None]]:
+        first = asyncio.ensure_future(version.settled())
+        while held.made == 0:  # its round trip is made and its answer held
+            await asyncio.sleep(0.001)
+        by_hand(postgres_ledger, "UPDATE ledger_checkpoints SET note = note")
+        later = [asyncio.ensure_future(version.settled()) for _ in range(50)]
+        await asyncio.sleep(0.01)
+        held.released.set()
+        return await first, list(await asyncio.gather(*later))
+
+    first, later = asyncio.run(requests())
+    version.close()
+    assert before is not None and first == before  # in flight before the commit
+    assert set(later) == {before + 1}  # all fifty heard it
+    assert held.made == 2  # one round trip for the fifty
+
+
+def test_a_settled_token_is_the_token_as_the_request_came_in(ledger: Ledger) -> None:
+    version = DatabaseVersion(ledger.store.url)
+    before = asyncio.run(version.settled())
+    assert before is not None and before == version.token()
+    ledger.sign_checkpoint()
+    assert asyncio.run(version.settled()) == version.token() != before
+    version.close()
+
+
+def test_a_request_reads_under_the_token_it_was_settled_with(ledger: Ledger) -> None:
+    """What a request reads is filed under the token taken as it came in, whatever commits
+    meanwhile; the next request takes a new one."""
+    version = RequestVersion(ledger.store.url)
+
+    async def request() -> tuple[int | None, int | None]:
+        settled = await version.settle()
+        try:
+            pinned = version.token()
+            ledger.sign_checkpoint()
+            return pinned, version.token()
+        finally:
+            version.unsettle(settled)
+
+    pinned, during = asyncio.run(request())
+    assert pinned is not None and during == pinned
+    assert version.token() not in (None, pinned)
+    version.close()
