@@ -32,7 +32,7 @@ from api.report_pages import DEFAULT_LIMIT, MAX_LIMIT, Asked
 from api.reporting import cached_state, report_key
 from api.routes.checkpoints import CHECKPOINT_CACHE, cached_served_note
 from api.routes.proofs import cached_inclusion_json
-from api.routes.tiles import not_modified, tile_headers
+from api.routes.tiles import cache_key, compresses, not_modified, tile_headers
 from api.settings import Settings
 from api.wants import accept_prefers
 from ledger.log.tiles import parse_tile_path
@@ -126,11 +126,12 @@ def tile(gate: LedgerGate, scope: Scope, tile_path: str) -> tuple[int, Encoded] 
         return None
     if not address.is_full:
         return None
-    served = gate.caches.tiles.get(address)
+    compressed = compresses(address, header(scope, b"accept-encoding"))
+    served = gate.caches.tiles.get(cache_key(address, compressed))
     if served is None:
         return None
     body, tag = served
-    headers = tuple(tile_headers(address, tag).items())
+    headers = tuple(tile_headers(address, tag, compressed).items())
     if not_modified(tag, header(scope, b"if-none-match")):
         return 304, Encoded(TILE, b"", headers)
     return 200, Encoded(TILE, body, headers)

@@ -13,17 +13,28 @@ kept in memory here (a full tile once served is within every later checkpoint).
 Every tile carries a strong ``ETag``, the SHA-256 of its bytes, so a client
 or a caching proxy that already holds a tile asks with ``If-None-Match`` and
 gets ``304 Not Modified`` without the bytes (RFC 9110, sections 8.8.3 and 13.1.2).
+
+Entry bundles "SHOULD be compressed at the HTTP layer" (tlog-tiles): a client
+whose ``Accept-Encoding`` allows gzip gets the bundle with
+``Content-Encoding: gzip``, about a quarter of its bytes, compressed once and
+kept beside the bundle; any other client gets the bundle as it is. The two are
+two representations (``Vary: Accept-Encoding``), each with the SHA-256 of its
+own bytes as its tag. Hash tiles are random bytes that do not compress, and
+are always sent as they are.
 """
 
 from __future__ import annotations
 
+import gzip
 import hashlib
+from collections.abc import Hashable
 
 import anyio.to_thread
 from fastapi import APIRouter, Request
 from fastapi.responses import PlainTextResponse, Response
 
 from api import reading
+from api.caches import accepts_gzip
 from api.deps import GateDep, SettingsDep
 from api.gate import LedgerGate
 from api.routes.checkpoints import latest, served_note_response
@@ -57,9 +68,37 @@ async def tiles_checkpoint(gate: GateDep, settings: SettingsDep) -> PlainTextRes
     return await served_note_response(gate, settings)
 
 
+def compresses(address: TileAddress, accept_encoding: str) -> bool:
+    """Whether the tile goes out gzipped: an entry bundle, to a client that accepts gzip."""
+    return address.level is None and accepts_gzip(accept_encoding)
+
+
+def cache_key(address: TileAddress, compressed: bool) -> Hashable:
+    """Where a full tile's representation is kept: the bundle gzipped apart from it as it is."""
+    return (address, "gzip") if compressed else address
+
+
+def tile_served(
+    gate: LedgerGate, address: TileAddress, tile_path: str, compressed: bool
+) -> tuple[bytes, str]:
+    """The representation asked for and its entity tag, if the tile is within the latest
+    checkpoint (blocking: database and tree). A full tile's is kept, so neither is
+    computed twice."""
+    if not compressed:
+        served = tile_body(gate, address, tile_path)
+    else:
+        kept = gate.caches.tiles.get(address) if address.is_full else None
+        body = kept[0] if kept is not None else tile_body(gate, address, tile_path)[0]
+        packed = gzip.compress(body, compresslevel=6, mtime=0)
+        served = (packed, entity_tag(packed))
+    if address.is_full:
+        gate.caches.tiles.put(cache_key(address, compressed), *served)
+    return served
+
+
 def tile_body(gate: LedgerGate, address: TileAddress, tile_path: str) -> tuple[bytes, str]:
     """The tile's bytes and entity tag, if it is within the latest checkpoint (blocking:
-    database and tree). A full tile is kept with its tag, so neither is computed twice."""
+    database and tree)."""
     cp = latest(gate)
     available = address.available_width(cp.size)
     if available < address.width:
@@ -71,10 +110,7 @@ def tile_body(gate: LedgerGate, address: TileAddress, tile_path: str) -> tuple[b
     else:
         with gate.current(cp.size) as ledger:
             body = b"".join(ledger.tree.tile_hashes(address.level, address.index, address.width))
-    served = (body, entity_tag(body))
-    if address.is_full:
-        gate.caches.tiles.put(address, *served)
-    return served
+    return body, entity_tag(body)
 
 
 @router.get(
@@ -85,22 +121,30 @@ def tile_body(gate: LedgerGate, address: TileAddress, tile_path: str) -> tuple[b
 )
 async def tile(tile_path: str, gate: GateDep, request: Request) -> Response:
     address = parse_address(tile_path)
-    served = gate.caches.tiles.get(address) if address.is_full else None
+    compressed = compresses(address, request.headers.get("accept-encoding", ""))
+    key = cache_key(address, compressed)
+    served = gate.caches.tiles.get(key) if address.is_full else None
     if served is None:
-        served = await anyio.to_thread.run_sync(tile_body, gate, address, tile_path)
+        served = await anyio.to_thread.run_sync(tile_served, gate, address, tile_path, compressed)
     body, tag = served
-    headers = tile_headers(address, tag)
+    headers = tile_headers(address, tag, compressed)
     if not_modified(tag, request.headers.get("if-none-match", "")):
         return Response(status_code=304, headers=headers)
     return Response(body, media_type="application/octet-stream", headers=headers)
 
 
-def tile_headers(address: TileAddress, tag: str) -> dict[str, str]:
-    """A full tile never changes (cached for a year); a partial one is replaced as the log grows."""
-    return {
+def tile_headers(address: TileAddress, tag: str, compressed: bool) -> dict[str, str]:
+    """A full tile never changes (cached for a year); a partial one is replaced as the log grows.
+    An entry bundle has two representations, gzipped and not, chosen by ``Accept-Encoding``."""
+    headers = {
         "Cache-Control": FULL_TILE_CACHE if address.is_full else PARTIAL_TILE_CACHE,
         "ETag": tag,
     }
+    if address.level is None:
+        headers["Vary"] = "Accept-Encoding"
+    if compressed:
+        headers["Content-Encoding"] = "gzip"
+    return headers
 
 
 def not_modified(tag: str, if_none_match_header: str) -> bool:

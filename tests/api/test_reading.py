@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import gzip
 import hashlib
 import json
 
@@ -109,6 +110,48 @@ def test_tiles_and_entry_bundles_rebuild_the_checkpointed_root(
     assert root_of(hashes) == root
     assert client.get("/tile/0/000").status_code == 404  # not a full tile yet
     assert client.get(f"/tile/0/000.p/{size + 1}").status_code == 404  # beyond the checkpoint
+
+
+def tag_of(body: bytes) -> str:
+    return '"' + hashlib.sha256(body).hexdigest() + '"'
+
+
+def test_an_entry_bundle_goes_gzipped_to_a_client_that_accepts_it(
+    client: TestClient, recorder: Recorder
+) -> None:
+    """tlog-tiles: entry bundles SHOULD be compressed at the HTTP layer. Gzipped and not,
+    they are two representations, each tagged by its own bytes, the same from the route
+    (the first time) and from memory (after)."""
+    record(client, recorder, 255)  # with the charter: 256 leaves
+    plain = client.get("/tile/entries/000", headers={"Accept-Encoding": "identity"})
+    assert plain.status_code == 200 and "content-encoding" not in plain.headers
+    assert plain.headers["vary"] == "Accept-Encoding" and plain.headers["etag"] == tag_of(
+        plain.content
+    )
+    answers = []
+    for _ in ("the route", "memory"):
+        with client.stream(
+            "GET", "/tile/entries/000", headers={"Accept-Encoding": "gzip"}
+        ) as packed:
+            raw = b"".join(packed.iter_raw())
+        assert packed.headers["content-encoding"] == "gzip"
+        assert packed.headers["vary"] == "Accept-Encoding"
+        assert gzip.decompress(raw) == plain.content and len(raw) < len(plain.content) / 2
+        assert packed.headers["etag"] == tag_of(raw) != plain.headers["etag"]
+        answers.append((raw, packed.headers["etag"], packed.headers["cache-control"]))
+    assert answers[0] == answers[1]
+    tag = answers[0][1]
+    held = client.get(
+        "/tile/entries/000", headers={"Accept-Encoding": "gzip", "If-None-Match": tag}
+    )
+    assert held.status_code == 304
+    other = client.get(
+        "/tile/entries/000",
+        headers={"Accept-Encoding": "gzip", "If-None-Match": plain.headers["etag"]},
+    )
+    assert other.status_code == 200 and other.content == plain.content
+    tile = client.get("/tile/0/000", headers={"Accept-Encoding": "gzip"})  # hashes: as they are
+    assert "content-encoding" not in tile.headers and "vary" not in tile.headers
 
 
 def test_a_full_tile_is_served_as_immutable(client: TestClient, recorder: Recorder) -> None:
