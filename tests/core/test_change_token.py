@@ -10,6 +10,9 @@ from __future__ import annotations
 
 import asyncio
 import threading
+from collections.abc import Coroutine
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any, TypeVar
 
 import psycopg
 from sqlalchemy import text
@@ -19,6 +22,8 @@ from ledger.service import Ledger
 from ledger.storage.change_token import TRIGGER, DatabaseVersion
 from tests.api.conftest import key_registration
 from tests.conftest import Recorder, fresh_pg_schema
+
+T = TypeVar("T")
 
 
 def by_hand(ledger: Ledger, sql: str) -> None:
@@ -68,6 +73,13 @@ def test_on_postgresql_without_the_trigger_there_is_no_token(postgres_ledger: Le
     assert DatabaseVersion(postgres_ledger.store.url).token() is None
 
 
+def run(requests: Coroutine[Any, Any, T]) -> T:
+    """Serve ``requests`` in an event loop of their own, as a server's worker does: on a
+    thread of its own, since the test's thread may hold a loop (the browser tests' one)."""
+    with ThreadPoolExecutor(1) as server:
+        return server.submit(asyncio.run, requests).result()
+
+
 class HeldRoundTrip:
     """The listener's round trip, made for real, its answer held back until released:
     a round trip still in flight, as under load."""
@@ -107,7 +119,7 @@ def test_on_postgresql_a_settled_token_comes_from_a_round_trip_begun_after_the_r
         held.released.set()
         return await first, list(await asyncio.gather(*later))
 
-    first, later = asyncio.run(requests())
+    first, later = run(requests())
     version.close()
     assert before is not None and first == before  # in flight before the commit
     assert set(later) == {before + 1}  # all fifty heard it
@@ -116,10 +128,10 @@ def test_on_postgresql_a_settled_token_comes_from_a_round_trip_begun_after_the_r
 
 def test_a_settled_token_is_the_token_as_the_request_came_in(ledger: Ledger) -> None:
     version = DatabaseVersion(ledger.store.url)
-    before = asyncio.run(version.settled())
+    before = run(version.settled())
     assert before is not None and before == version.token()
     ledger.sign_checkpoint()
-    assert asyncio.run(version.settled()) == version.token() != before
+    assert run(version.settled()) == version.token() != before
     version.close()
 
 
@@ -137,7 +149,7 @@ def test_a_request_reads_under_the_token_it_was_settled_with(ledger: Ledger) -> 
         finally:
             version.unsettle(settled)
 
-    pinned, during = asyncio.run(request())
+    pinned, during = run(request())
     assert pinned is not None and during == pinned
     assert version.token() not in (None, pinned)
     version.close()
