@@ -31,7 +31,8 @@ import shutil
 import tempfile
 import threading
 from collections import OrderedDict
-from collections.abc import Hashable
+from collections.abc import Hashable, Iterator
+from contextlib import contextmanager
 from contextvars import ContextVar, Token
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -257,6 +258,17 @@ class RequestVersion:
     @staticmethod
     def unsettle(settled: Token[tuple[int, int | None] | None]) -> None:
         _SETTLED.reset(settled)
+
+    @staticmethod
+    @contextmanager
+    def asked_again() -> Iterator[None]:
+        """Within the block, ``token()`` asks the database again: to tell whether the log
+        moved on while the request computed something, not the state it came in at."""
+        settled = _SETTLED.set(None)
+        try:
+            yield
+        finally:
+            _SETTLED.reset(settled)
 
     def close(self) -> None:
         self._db.close()

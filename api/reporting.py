@@ -127,8 +127,9 @@ def for_state(
 
     ``compute`` answers (the tree size it read, the value, its weight in
     bytes). The value is filed only if the state is the same before and after
-    and the tree size is the state's, so nothing is ever remembered under a
-    state it was not computed from. One computation at a time: the others wait
+    (the state after read with a token asked of the database again, not the one
+    the request was settled with) and the tree size is the state's, so nothing
+    is ever remembered under a state it was not computed from. One computation at a time: the others wait
     and reuse it.
     """
     found = cache.get(key_of(current_state(gate)))
@@ -141,7 +142,9 @@ def for_state(
         if found is not None:  # computed while this request waited
             return found
         tree_size, value, weight = compute()
-        if tree_size == before[0] and current_state(gate) == before:
+        with gate.caches.version.asked_again():  # not the token the request came in with
+            after = current_state(gate)
+        if tree_size == before[0] and after == before:
             cache.put(key, value, weight)
         return value
 

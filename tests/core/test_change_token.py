@@ -15,13 +15,17 @@ from concurrent.futures import ThreadPoolExecutor
 from typing import Any, TypeVar
 
 import psycopg
+from fastapi.testclient import TestClient
 from sqlalchemy import text
 
-from api.caches import RequestVersion
+from api.app import create_app
+from api.caches import LRU, RequestVersion
+from api.reporting import LogState, current_state, for_state
+from ledger.keyring import Keyring
 from ledger.service import Ledger
 from ledger.storage.change_token import TRIGGER, DatabaseVersion
-from tests.api.conftest import key_registration
-from tests.conftest import Recorder, fresh_pg_schema
+from tests.api.conftest import api_settings, key_registration
+from tests.conftest import Clock, Recorder, fresh_pg_schema
 
 T = TypeVar("T")
 
@@ -153,3 +157,34 @@ def test_a_request_reads_under_the_token_it_was_settled_with(ledger: Ledger) -> 
     assert pinned is not None and during == pinned
     assert version.token() not in (None, pinned)
     version.close()
+
+
+def test_a_value_computed_while_the_log_moved_on_is_not_remembered_for_the_state_before(
+    ledger: Ledger, keyring: Keyring, clock: Clock, recorder: Recorder
+) -> None:
+    """A request reads under the token it came in with, but what it computes is filed only
+    if the log is still in the state it was computed from, asked of the database again."""
+    ledger.sign_checkpoint()
+    app = create_app(api_settings(ledger.store.url, keyring, clock, checkpoint_interval=3600))
+    with TestClient(app):
+        gate = app.state.gate
+        ledger.append([key_registration(recorder)])  # not under a checkpoint yet
+        remembered: LRU[str] = LRU(4)
+
+        def compute() -> tuple[int, str, int]:
+            clock.advance(minutes=1)
+            ledger.sign_checkpoint()  # the log moves on while the value is computed
+            return ledger.size, "value", 1
+
+        async def request() -> tuple[LogState, str]:
+            settled = await gate.caches.version.settle()
+            try:
+                before = current_state(gate)
+                return before, for_state(gate, remembered, lambda state: state, compute)
+            finally:
+                gate.caches.version.unsettle(settled)
+
+        before, value = run(request())
+        after = current_state(gate)
+    assert value == "value" and after[1:] != before[1:]  # a new checkpoint, the same events
+    assert len(remembered) == 0
