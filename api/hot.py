@@ -32,7 +32,7 @@ from api.report_pages import DEFAULT_LIMIT, MAX_LIMIT, Asked
 from api.reporting import cached_state, report_key
 from api.routes.checkpoints import CHECKPOINT_CACHE, cached_served_note
 from api.routes.proofs import cached_inclusion_json
-from api.routes.tiles import cache_key, compresses, not_modified, tile_headers
+from api.routes.tiles import compresses, kept_tile, tile_answer
 from api.settings import Settings
 from api.wants import accept_prefers
 from ledger.log.tiles import parse_tile_path
@@ -127,14 +127,13 @@ def tile(gate: LedgerGate, scope: Scope, tile_path: str) -> tuple[int, Encoded] 
     if not address.is_full:
         return None
     compressed = compresses(address, header(scope, b"accept-encoding"))
-    served = gate.caches.tiles.get(cache_key(address, compressed))
+    served = kept_tile(gate, address, compressed)
     if served is None:
         return None
-    body, tag = served
-    headers = tuple(tile_headers(address, tag, compressed).items())
-    if not_modified(tag, header(scope, b"if-none-match")):
-        return 304, Encoded(TILE, b"", headers)
-    return 200, Encoded(TILE, body, headers)
+    status, body, headers = tile_answer(
+        address, served, compressed, header(scope, b"if-none-match")
+    )
+    return status, Encoded(TILE, body, tuple(headers.items()))
 
 
 def report(gate: LedgerGate, scope: Scope, path: str, query: bytes) -> tuple[int, Encoded] | None:

@@ -129,8 +129,8 @@ def for_state(
     bytes). The value is filed only if the state is the same before and after
     (the state after read with a token asked of the database again, not the one
     the request was settled with) and the tree size is the state's, so nothing
-    is ever remembered under a state it was not computed from. One computation at a time: the others wait
-    and reuse it.
+    is ever remembered under a state it was not computed from. One computation
+    at a time: the others wait and reuse it.
     """
     found = cache.get(key_of(current_state(gate)))
     if found is not None:

@@ -87,7 +87,7 @@ def tile_served(
     if not compressed:
         served = tile_body(gate, address, tile_path)
     else:
-        kept = gate.caches.tiles.get(address) if address.is_full else None
+        kept = kept_tile(gate, address, compressed=False)
         body = kept[0] if kept is not None else tile_body(gate, address, tile_path)[0]
         packed = gzip.compress(body, compresslevel=6, mtime=0)
         served = (packed, entity_tag(packed))
@@ -122,15 +122,32 @@ def tile_body(gate: LedgerGate, address: TileAddress, tile_path: str) -> tuple[b
 async def tile(tile_path: str, gate: GateDep, request: Request) -> Response:
     address = parse_address(tile_path)
     compressed = compresses(address, request.headers.get("accept-encoding", ""))
-    key = cache_key(address, compressed)
-    served = gate.caches.tiles.get(key) if address.is_full else None
+    served = kept_tile(gate, address, compressed)
     if served is None:
         served = await anyio.to_thread.run_sync(tile_served, gate, address, tile_path, compressed)
-    body, tag = served
-    headers = tile_headers(address, tag, compressed)
-    if not_modified(tag, request.headers.get("if-none-match", "")):
+    status, body, headers = tile_answer(
+        address, served, compressed, request.headers.get("if-none-match", "")
+    )
+    if status == 304:
         return Response(status_code=304, headers=headers)
     return Response(body, media_type="application/octet-stream", headers=headers)
+
+
+def kept_tile(gate: LedgerGate, address: TileAddress, compressed: bool) -> tuple[bytes, str] | None:
+    """A full tile's representation and tag as kept, if they are (a partial one never is)."""
+    return gate.caches.tiles.get(cache_key(address, compressed)) if address.is_full else None
+
+
+def tile_answer(
+    address: TileAddress, served: tuple[bytes, str], compressed: bool, if_none_match_header: str
+) -> tuple[int, bytes, dict[str, str]]:
+    """The status, body and headers of a tile's answer: 304 without the body when the
+    client holds the representation (the route and ``api.hot`` alike)."""
+    body, tag = served
+    headers = tile_headers(address, tag, compressed)
+    if not_modified(tag, if_none_match_header):
+        return 304, b"", headers
+    return 200, body, headers
 
 
 def tile_headers(address: TileAddress, tag: str, compressed: bool) -> dict[str, str]:
