@@ -29,8 +29,6 @@ from dataclasses import dataclass
 from functools import partial
 from typing import Any
 
-from scipy import stats as sps
-
 from ledger.projections.facts import DAY, Event, Facts, seconds
 from ledger.projections.reuse import Reused, unchanged
 from ledger.projections.statistics import format_p, holm, not_testable, rate, tested
@@ -248,10 +246,12 @@ def _retaliation_signals(facts: Facts, basis: _Basis, as_of: str) -> list[dict[s
                 "all officer time follows an arrest of this group's members: no base to compare"
             )
         else:
+            from scipy.stats import binomtest  # on first use: importing scipy.stats takes 0.7 s
+
             result = tested(
                 "exact binomial test, one-sided (more transfers within 30 days after this group's"
                 " arrests than the share of officer time those 30 days take)",
-                float(sps.binomtest(k, n, base, alternative="greater").pvalue),
+                float(binomtest(k, n, base, alternative="greater").pvalue),
             )
         rows.append(
             {

@@ -27,7 +27,6 @@ from collections.abc import Callable, Hashable, Sequence
 from typing import Any, Generic, TypeVar
 
 import numpy as np
-from scipy import stats as sps
 
 from ledger.projections.reuse import rows_copy
 
@@ -256,14 +255,18 @@ def _compare_rates(counts: Sequence[tuple[int, int]]) -> dict[str, Any]:
         return not_testable("no variation: every case has the same outcome")
     table = np.array(rows, dtype=np.int64)
     if len(rows) == 2:
-        res = sps.fisher_exact(table)
+        from scipy.stats import fisher_exact  # on first use: importing scipy.stats takes 0.7 s
+
+        res = fisher_exact(table)
         return tested("Fisher exact test (two-sided, 2x2)", float(res.pvalue))
     sizes = [a + b for a, b in rows]
     if _table_count(sizes, successes) <= EXACT_LIMIT:
         return _freeman_halton_exact(sizes, [r[0] for r in rows])
     total = successes + failures
     if all(n * c >= 5 * total for n in sizes for c in (successes, failures)):
-        chi2, p, dof, _ = sps.chi2_contingency(table.astype(float), correction=False)
+        from scipy.stats import chi2_contingency
+
+        chi2, p, dof, _ = chi2_contingency(table.astype(float), correction=False)
         return tested(
             f"Pearson chi-square ({dof} df; every expected count >= 5; too many tables"
             " to enumerate)",

@@ -468,3 +468,23 @@ def test_rounding_over_arrays_is_python_s_exactly(values: list[float], places: i
     every = values + halves + [k * 0.0003125 for k in range(40)]
     got = round_half_even(np.array(every, dtype=float), places).tolist()
     assert got == [round(v, places) for v in every]
+
+
+def test_the_reports_load_without_scipy_stats_until_a_test_is_computed() -> None:
+    """Importing scipy.stats takes most of a second; a command that prints a saved report or
+    checks the log computes no test and should not pay it. It is imported on first use."""
+    import subprocess
+    import sys
+
+    program = (
+        "import sys\n"
+        "import ledger.projections.service, ledger.projections.officers\n"
+        "print('scipy.stats' in sys.modules)\n"
+        "from ledger.projections.statistics import compare_rates\n"
+        "compare_rates([(3, 10), (7, 10)])\n"
+        "print('scipy.stats' in sys.modules)\n"
+    )
+    found = subprocess.run(
+        [sys.executable, "-c", program], capture_output=True, text=True, check=True
+    ).stdout.split()
+    assert found == ["False", "True"]
