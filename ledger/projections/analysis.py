@@ -20,7 +20,7 @@ from ledger.projections.facts import Facts, bulk, seconds
 from ledger.projections.flagging import Flag
 from ledger.projections.maintained import CaseTables, JudgedTriggers, Maintained
 from ledger.projections.report_names import REPORT_NAMES
-from ledger.projections.reuse import fresh, table_copy
+from ledger.projections.reuse import fresh, shared_rows, table_copy
 from ledger.projections.tables import ReportTable
 
 SUPPRESSION_NOTE = (
@@ -282,7 +282,7 @@ def promise_row(t: dict[str, Any]) -> dict[str, Any]:
 
 def promises_report(a: Analysis) -> ReportTable:
     judged = a.judged
-    rows = [dict(row) for row in judged.rows]
+    rows = shared_rows(judged.rows)
     warnings = []
     for key, event_id in a.facts.warnings.items():
         mine = judged.by_warning.get(key, ())
@@ -403,7 +403,7 @@ def custody_report(a: Analysis) -> ReportTable:
             f" total remand limit {limits['remand_limit_days']} days (s.167 CrPC), from the charter's policy.",
             "extra.holdings lists everyone in custody at as_of.",
         ],
-        {"counts": _flag_counts(rows), "holdings": table_copy(a.case_tables.holdings)},
+        {"counts": _flag_counts(rows), "holdings": shared_rows(a.case_tables.holdings)},
     )
 
 

@@ -25,6 +25,7 @@ from ledger.projections.casework import CaseFile, Spell
 from ledger.projections.facts import DAY, HOUR, Event, Facts, seconds
 from ledger.projections.flagging import Flag
 from ledger.projections.law import ATA_REMAND_DAYS, S344_REMAND_DAYS, is_ata_case, police_remand
+from ledger.projections.reuse import shared
 from ledger.statements import format_time
 
 
@@ -245,16 +246,18 @@ def case_holdings(facts: Facts, case: CaseFile) -> list[dict[str, Any]]:
             continue
         hours = (seconds(facts.as_of) - seconds(spell.start)) / HOUR
         rows.append(
-            {
-                "case": case.case,
-                "person": spell.person,
-                "arrested_at": spell.start,
-                "hours_in_custody": round(hours, 1),
-                "produced": bool(spell.productions),
-                "remand_days_total": remand,
-                "past_limit_unproduced": not spell.productions and hours > limit_h,
-                "groups": facts.groups_of(spell.person, spell.start),
-                "derived_from": [spell.arrest["id"], *(p["id"] for p in spell.productions)],
-            }
+            shared(
+                {
+                    "case": case.case,
+                    "person": spell.person,
+                    "arrested_at": spell.start,
+                    "hours_in_custody": round(hours, 1),
+                    "produced": bool(spell.productions),
+                    "remand_days_total": remand,
+                    "past_limit_unproduced": not spell.productions and hours > limit_h,
+                    "groups": facts.groups_of(spell.person, spell.start),
+                    "derived_from": [spell.arrest["id"], *(p["id"] for p in spell.productions)],
+                }
+            )
         )
     return rows

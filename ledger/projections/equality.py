@@ -34,7 +34,13 @@ import numpy as np
 
 from ledger.projections.casework import CaseFile, Spell
 from ledger.projections.facts import DAY, HOUR, Facts, seconds
-from ledger.projections.reuse import Reused, per_records, rows_copy, unchanged, with_times
+from ledger.projections.reuse import (
+    Reused,
+    per_records,
+    shared_rows,
+    unchanged,
+    with_times,
+)
 from ledger.projections.statistics import (
     compare_rates,
     format_p,
@@ -483,7 +489,7 @@ def km_curves(
             ("km", g),
             mine[g],
             partial(_km_of_arrests, mine[g], judged, reused, g),
-            rows_copy,
+            shared_rows,
             judged,
         )
         for g in groups

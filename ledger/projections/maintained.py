@@ -89,7 +89,7 @@ from ledger.projections.releases import (
     reads_beyond_case,
     unexplained_releases,
 )
-from ledger.projections.reuse import Reused, table_copy
+from ledger.projections.reuse import Reused, shared, table_copy
 from ledger.vocabulary.base import spec_for
 
 CASE = "case:"
@@ -443,7 +443,8 @@ class JudgedTriggers:
     table, the same triggers by group (``equality.by_group``) and by warning (in the order
     of each trigger's ``warnings``), and how many have each outcome. The lists and dicts
     are the caller's; the triggers, the rows and the tuples are kept, not to be changed: a
-    group's or a warning's tuple is the very same object while its triggers are."""
+    group's or a warning's tuple is the very same object while its triggers are, and the
+    rows are read-only (``reuse.SharedRow``), handed to every reader as they are."""
 
     triggers: list[dict[str, Any]]
     rows: list[dict[str, Any]]
@@ -570,7 +571,7 @@ class TriggerRecords:
         entry = self._judged.get(incident)
         if entry is None or not self._current(entry, bases, judged):
             triggers = [promises.judge(basis, judged) for basis in bases]
-            rows = [row(t) for t in triggers]
+            rows: list[dict[str, Any]] = [shared(row(t)) for t in triggers]
             entry = _Judged(bases, judged, triggers, rows, _alike(bases, judged))
             self.rejudged += len(triggers)
             self._judged[incident] = entry

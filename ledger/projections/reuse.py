@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Hashable, Sequence
 from operator import is_
-from typing import Any, TypeVar, cast
+from typing import Any, NoReturn, TypeVar, cast
 
 T = TypeVar("T")
 
@@ -101,6 +101,56 @@ def unchanged(value: T) -> T:
     return value
 
 
+def _refuse(self: object, *args: object, **kwargs: object) -> NoReturn:
+    raise TypeError(
+        f"this {type(self).__name__} is kept and handed to every reader as it is, so it"
+        " cannot be changed: change a copy (dict(row), list(values))"
+    )
+
+
+class SharedRow(dict[str, Any]):
+    """A row kept across tree sizes and handed to every reader without a copy: read-only,
+    so a reader that tried to change it would be refused at once, instead of changing what
+    every later reader gets. It is a ``dict`` for everything that reads one (JSON, the
+    templates, ``==``); ``dict(row)`` is a copy to change."""
+
+    __slots__ = ()
+    __setitem__ = __delitem__ = __ior__ = clear = pop = popitem = setdefault = update = _refuse
+
+    def __reduce__(self) -> tuple[type[SharedRow], tuple[dict[str, Any]]]:
+        return SharedRow, (dict(self),)
+
+
+class SharedList(list[Any]):
+    """A list within a ``SharedRow``: read-only too (``list(values)`` is a copy to change)."""
+
+    __slots__ = ()
+    __setitem__ = __delitem__ = __iadd__ = __imul__ = _refuse
+    append = extend = insert = pop = remove = clear = sort = reverse = _refuse
+
+    def __reduce__(self) -> tuple[type[SharedList], tuple[list[Any]]]:
+        return SharedList, (list(self),)
+
+
+def shared(row: dict[str, Any]) -> dict[str, Any]:
+    """The row read-only, with the dicts and lists it holds (at any depth) read-only too."""
+    return SharedRow({k: _shared(v) for k, v in row.items()})
+
+
+def _shared(value: Any) -> Any:
+    kind = type(value)
+    if kind is dict:
+        return shared(value)
+    if kind is list:
+        return SharedList(_shared(v) for v in value)
+    return value
+
+
+def shared_rows(rows: Sequence[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The reader's list of kept read-only rows: a list of its own, the rows themselves."""
+    return list(rows)
+
+
 def row_copy(row: dict[str, Any]) -> dict[str, Any]:
     """A copy of a table's row whose values are plain values, flat dicts and flat lists (a
     tuple, such as a group's ``derived_from``, cannot change and is shared)."""
@@ -113,11 +163,6 @@ def row_copy(row: dict[str, Any]) -> dict[str, Any]:
 def table_copy(rows: Sequence[dict[str, Any]]) -> list[dict[str, Any]]:
     """A copy of a table's rows (each copied by ``row_copy``)."""
     return [row_copy(row) for row in rows]
-
-
-def rows_copy(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    """A copy of a list of flat rows (a curve: numbers only)."""
-    return [dict(row) for row in rows]
 
 
 def _copy(value: Any) -> Any:

@@ -28,7 +28,7 @@ from typing import Any, Generic, TypeVar
 
 import numpy as np
 
-from ledger.projections.reuse import rows_copy
+from ledger.projections.reuse import SharedRow, shared_rows
 
 SUPPRESS_BELOW = 5
 Z95 = 1.959963984540054
@@ -95,7 +95,7 @@ DURATIONS_KEPT = 4_000_000
 """How many durations (summed over the kept keys) each memo of survival results may hold."""
 _RATES: Memo[dict[str, Any]] = Memo(4096, _test_copy)
 _LOGRANK: Memo[dict[str, Any]] = Memo(DURATIONS_KEPT, _test_copy)
-_KAPLAN_MEIER: Memo[list[dict[str, Any]]] = Memo(DURATIONS_KEPT, rows_copy)
+_KAPLAN_MEIER: Memo[list[dict[str, Any]]] = Memo(DURATIONS_KEPT, shared_rows)
 _MEDIANS: Memo[float | None] = Memo(DURATIONS_KEPT, _same)
 MEMOS: tuple[Memo[Any], ...] = (_RATES, _LOGRANK, _KAPLAN_MEIER, _MEDIANS)
 """Every memo of this module (the tests clear them to compute from nothing)."""
@@ -409,15 +409,7 @@ def _kaplan_meier(durations: Sequence[float], observed: Sequence[bool]) -> list[
         strict=True,
     )
     return [
-        {
-            "time": t,
-            "at_risk": n,
-            "events": d,
-            "censored": c,
-            "survival": s,
-            "ci_low": lo,
-            "ci_high": hi,
-        }
+        SharedRow(time=t, at_risk=n, events=d, censored=c, survival=s, ci_low=lo, ci_high=hi)
         for t, n, d, c, s, lo, hi in columns
     ]
 

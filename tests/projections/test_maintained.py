@@ -19,6 +19,8 @@ from __future__ import annotations
 
 import json
 import math
+import operator
+import pickle
 from collections.abc import Callable, Iterator
 from dataclasses import fields, replace
 from datetime import UTC, datetime
@@ -808,3 +810,63 @@ def test_a_loaded_snapshot_holds_the_states_a_fold_gives_and_reports_the_same_by
     whole = Facts().apply_all(statements)
     assert _lifecycles(resumed) == _lifecycles(whole)
     assert resumed.to_state() == whole.to_state()
+
+
+def test_rows_kept_are_handed_to_every_reader_as_they_are_and_no_reader_changes_them(
+    statements: list[dict[str, Any]],
+) -> None:
+    """The promises table, the custody holdings and the curves of time to arrest are
+    handed out without a copy: a second reader gets the very rows, and a reader that
+    tries to change one (or a list in it) is refused, so what later readers get and what
+    a fresh fold computes stay the same."""
+    facts = Facts().apply_all(statements)
+    kept = Maintained()
+    n = len(statements)
+    first = {name: Analysis(facts, n, "00", records=kept).report(name) for name in REPORT_NAMES}
+    again = {name: Analysis(facts, n, "00", records=kept).report(name) for name in REPORT_NAMES}
+    handed = {
+        "promises": (first["promises"].rows, again["promises"].rows),
+        "holdings": (first["custody"].extra["holdings"], again["custody"].extra["holdings"]),
+    }
+    curves = first["groups"].extra["km_time_to_arrest_hours"]
+    for group, curve in curves.items():
+        handed[group] = (curve, again["groups"].extra["km_time_to_arrest_hours"][group])
+    assert all(rows for rows, _ in handed.values()), "the city has rows of every kind"
+    for what, (rows, later) in handed.items():
+        assert rows is not later and all(map(operator.is_, rows, later)), what
+        row = rows[0]
+        with pytest.raises(TypeError, match="cannot be changed"):
+            row[next(iter(row))] = None
+        with pytest.raises(TypeError, match="cannot be changed"):
+            row.update({})
+        listed = next((v for v in row.values() if isinstance(v, list)), None)
+        if listed is not None:
+            with pytest.raises(TypeError, match="cannot be changed"):
+                listed.append("x")
+        rows.clear()  # the reader's own list
+    assert any(isinstance(v, list) for row in again["promises"].rows for v in row.values()), (
+        "a promise row holds lists (its groups, warnings, derived_from)"
+    )
+    fresh_facts = Facts().apply_all(statements)
+    assert everything(Analysis(facts, n, "00", records=kept), facts) == from_nothing(
+        Analysis(fresh_facts, n, "00"), fresh_facts
+    )
+
+
+def test_a_shared_row_reads_as_a_dict_and_survives_pickling_shared() -> None:
+    """JSON, ``==`` and a copy see a plain dict; the kept state (pickled) keeps the rows
+    read-only and one object where two readers shared it."""
+    row = reuse.shared({"case": "FIR-1", "groups": ["a", "b"], "evidence": {"ids": ["x"]}})
+    assert json.dumps(row) == json.dumps(
+        {"case": "FIR-1", "groups": ["a", "b"], "evidence": {"ids": ["x"]}}
+    )
+    assert row == {"case": "FIR-1", "groups": ["a", "b"], "evidence": {"ids": ["x"]}}
+    copy = dict(row)
+    copy["case"] = "FIR-2"
+    assert row["case"] == "FIR-1"
+    with pytest.raises(TypeError, match="cannot be changed"):
+        row["evidence"]["ids"].append("y")
+    both = pickle.loads(pickle.dumps([row, row], protocol=5))
+    assert both[0] is both[1] and both[0] == row
+    with pytest.raises(TypeError, match="cannot be changed"):
+        both[0]["groups"].append("c")

@@ -232,7 +232,11 @@ def test_groups_left_out_of_the_log_rank_are_those_the_definition_leaves_out() -
     assert left_out_seen > 10
 
 
-def test_results_kept_by_their_inputs_equal_results_computed_anew_and_are_never_shared() -> None:
+def test_results_kept_by_their_inputs_equal_results_computed_anew_and_no_caller_changes_them() -> (
+    None
+):
+    """A test's result is copied for each caller; a curve's rows are handed out as kept,
+    read-only (a caller that tries to change one is refused), in a list of the caller's own."""
     from ledger.projections import statistics
 
     durations = [1.0, 2.0, 2.0, 3.5, 4.0, 7.0, 9.0, 12.0]
@@ -256,7 +260,9 @@ def test_results_kept_by_their_inputs_equal_results_computed_anew_and_are_never_
         if isinstance(first, dict):
             first["p_value"] = -1.0
         elif isinstance(first, list):
-            first[0]["survival"] = -1.0
+            with pytest.raises(TypeError, match="cannot be changed"):
+                first[0]["survival"] = -1.0
+            first.clear()
         assert function(*args) == anew(*args), function.__name__
     assert sum(memo.computed for memo in statistics.MEMOS) - before == len(asked)
 
