@@ -36,7 +36,8 @@ class Reused:
     ) -> T:
         """The value kept under ``name`` when ``inputs`` hold the same objects and ``also``
         is equal, else ``compute()``; a copy either way (the caller may change it), made by
-        ``copy`` when given (one that knows the value's shape), else by ``fresh``."""
+        ``copy`` when given (one that knows the value's shape), else by ``fresh``. Rows kept
+        read-only (``SharedRow``) are handed out as they are, in a list of the caller's."""
         copied = copy or fresh
         found = self._kept.get(name)
         if found is not None and found[1] == also and _same(found[0], inputs):
