@@ -477,8 +477,8 @@ def test_rounding_over_arrays_is_python_s_exactly(values: list[float], places: i
 
 
 def test_the_reports_load_without_scipy_stats_until_a_test_is_computed() -> None:
-    """Importing scipy.stats takes most of a second; a command that prints a saved report or
-    checks the log computes no test and should not pay it. It is imported on first use."""
+    """Importing scipy.stats takes most of a second; a command that computes no test (a case
+    history, ``ledger report case``) should not pay it. It is imported on first use."""
     import subprocess
     import sys
 
