@@ -15,6 +15,7 @@ from typing import Any
 from ledger.errors import NotFound
 from ledger.projections import court, equality, officers, promises
 from ledger.projections.casework import CaseFile
+from ledger.projections.custody import custody_limit_hours
 from ledger.projections.evaluation import EvaluationTime, choose
 from ledger.projections.facts import Facts, bulk, seconds
 from ledger.projections.flagging import Flag
@@ -177,6 +178,11 @@ class Analysis:
     @property
     def durations(self) -> Sequence[dict[str, Any]]:
         return self.case_tables.durations
+
+    @property
+    def holdings(self) -> Sequence[dict[str, Any]]:
+        """Everyone in custody, counted to the time of the latest event."""
+        return self.case_tables.holdings_at(self.facts.as_of, custody_limit_hours(self.facts))
 
     @cached_property
     def families(self) -> equality.Families:
@@ -403,7 +409,7 @@ def custody_report(a: Analysis) -> ReportTable:
             f" total remand limit {limits['remand_limit_days']} days (s.167 CrPC), from the charter's policy.",
             "extra.holdings lists everyone in custody at as_of.",
         ],
-        {"counts": _flag_counts(rows), "holdings": shared_rows(a.case_tables.holdings)},
+        {"counts": _flag_counts(rows), "holdings": shared_rows(a.holdings)},
     )
 
 

@@ -18,6 +18,8 @@ other limits is judged by them.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
@@ -25,7 +27,7 @@ from ledger.projections.casework import CaseFile, Spell
 from ledger.projections.facts import DAY, HOUR, Event, Facts, seconds
 from ledger.projections.flagging import Flag
 from ledger.projections.law import ATA_REMAND_DAYS, S344_REMAND_DAYS, is_ata_case, police_remand
-from ledger.projections.reuse import shared
+from ledger.projections.reuse import SharedRow, shared
 from ledger.statements import format_time
 
 
@@ -168,7 +170,7 @@ def custody_flags(facts: Facts, files: dict[str, CaseFile]) -> list[Flag]:
 def case_custody_flags(facts: Facts, case: CaseFile) -> list[Flag]:
     """The custody flags of one case. While a spell is open they depend on the time of the
     latest event (``facts.as_of``): the person is still held."""
-    limit_h = float(facts.policy["custody_limit_hours"])
+    limit_h = custody_limit_hours(facts)
     limit_days = int(facts.policy["remand_limit_days"])
     flags: list[Flag] = []
     ata = is_ata_case(case.arrests, case.charges)
@@ -231,33 +233,71 @@ def current_holdings(facts: Facts, files: dict[str, CaseFile]) -> list[dict[str,
 
 def case_holdings(facts: Facts, case: CaseFile) -> list[dict[str, Any]]:
     """The rows of ``current_holdings`` for one case: its spells not yet ended by a release."""
+    return holdings_at(case_held(facts, case), facts.as_of, custody_limit_hours(facts))
+
+
+def custody_limit_hours(facts: Facts) -> float:
+    """The charter's limit on custody before production, in hours (``custody_limit_hours``)."""
+    return float(facts.policy["custody_limit_hours"])
+
+
+@dataclass(frozen=True)
+class Held:
+    """One spell of a case not yet ended by a release, apart from the time of the latest
+    event: its row of ``current_holdings`` with the hours in custody and whether they passed
+    the limit unproduced left None, and when the arrest was (seconds). ``holdings_at`` fills
+    them in for a time, so a move of that time reads no case again."""
+
+    row: dict[str, Any]
+    since: float
+
+
+def case_held(facts: Facts, case: CaseFile) -> list[Held]:
+    """A case's spells still in custody, each as a ``Held``."""
     if all(spell.release is not None for spell in case.spells):
         return []
-    limit_h = float(facts.policy["custody_limit_hours"])
     remand = sum(
         int(p["data"].get("remand_days", 0))
         for s in case.spells
         for p in s.productions
         if police_remand(p)
     )
-    rows: list[dict[str, Any]] = []
-    for spell in case.spells:
-        if spell.release is not None:
-            continue
-        hours = (seconds(facts.as_of) - seconds(spell.start)) / HOUR
-        rows.append(
+    return [
+        Held(
             shared(
                 {
                     "case": case.case,
                     "person": spell.person,
                     "arrested_at": spell.start,
-                    "hours_in_custody": round(hours, 1),
+                    "hours_in_custody": None,
                     "produced": bool(spell.productions),
                     "remand_days_total": remand,
-                    "past_limit_unproduced": not spell.productions and hours > limit_h,
+                    "past_limit_unproduced": None,
                     "groups": facts.groups_of(spell.person, spell.start),
                     "derived_from": [spell.arrest["id"], *(p["id"] for p in spell.productions)],
                 }
+            ),
+            seconds(spell.start),
+        )
+        for spell in case.spells
+        if spell.release is None
+    ]
+
+
+def holdings_at(held: Sequence[Held], as_of: str, limit_h: float) -> list[dict[str, Any]]:
+    """The rows of ``current_holdings`` for the spells ``held``, counted to ``as_of`` (the time
+    of the latest event); read-only, sharing their lists with the rows kept in ``held``."""
+    if not held:
+        return []
+    now = seconds(as_of)
+    rows: list[dict[str, Any]] = []
+    for spell in held:
+        hours = (now - spell.since) / HOUR
+        rows.append(
+            SharedRow(
+                spell.row,
+                hours_in_custody=round(hours, 1),
+                past_limit_unproduced=not spell.row["produced"] and hours > limit_h,
             )
         )
     return rows

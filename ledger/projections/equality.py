@@ -24,6 +24,8 @@ proof: see docs/methodology.md.
 
 from __future__ import annotations
 
+from bisect import bisect_left, insort
+from collections import Counter
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from functools import partial
@@ -202,23 +204,6 @@ def _kept_split(records: Sequence[Record]) -> Mapping[str, Sequence[Record]]:
     return {group: tuple(mine) for group, mine in by_group(records).items()}
 
 
-def _rate_with_pending(records: Sequence[Record], key: str, decided: str) -> dict[str, Any]:
-    """``key`` among the records where ``decided`` holds, with how many are still pending."""
-    done = [r for r in records if r[decided]]
-    cell = rate(sum(1 for r in done if r[key]), len(done))
-    return {**cell, "pending": len(records) - len(done)}
-
-
-def _ratio(
-    mine: Sequence[Record], key: str, decided: str, total: tuple[int, int]
-) -> dict[str, Any]:
-    """``key`` among the decided records of a group (``mine``) against all other decided ones
-    (``total``: the count and denominator over every record)."""
-    k, n = _decided_count(mine, key, decided)
-    all_k, all_n = total
-    return rate_ratio(k, n, all_k - k, all_n - n)
-
-
 def rounded_since(since: np.ndarray, judged: float, unit: float, places: int) -> np.ndarray:
     """``round(max(0.0, judged - s) / unit, places)`` for each ``s`` of ``since``, the very
     floats Python gives, as an array: the subtraction and the division are the same IEEE
@@ -375,12 +360,18 @@ def group_rows(
             if group in facts.groups
             else group
         )
+        records = (mine, my_spells, my_cases)
+        tally = (
+            GroupTally(records)
+            if reused is None
+            else reused.evolve(("group_tally", group), records, GroupTally, GroupTally.step)
+        )
         row = with_times(
             reused,
             (("group_row", group), ("group_times", group)),
-            (mine, my_spells, my_cases),
+            records,
             (name, tuple(totals.items())),
-            partial(_group_counts, group, name, mine, my_spells, my_cases, totals),
+            partial(_group_counts, group, name, tally, totals),
             partial(_group_times, group, mine, my_spells, my_cases, judged, reused),
             judged,
         )
@@ -418,56 +409,143 @@ def _group_times(
     }
 
 
+def _trigger_marks(trigger: Record) -> tuple[list[str], Sequence[str]]:
+    """What one trigger adds to its group's counts (``GroupTally``), and the events behind it."""
+    marks = ["triggers", f"outcome:{trigger['outcome']}"]
+    if trigger["trigger"] == "attack_on_group":
+        marks.append("protection_triggers")
+    if trigger["arrest_due"]:
+        marks.append("arrest_due")
+        if trigger["arrest_on_time"]:
+            marks.append("arrest_on_time")
+    if trigger["arrest_late"]:
+        marks.append("arrests_late")
+    return marks, trigger["derived_from"]
+
+
+def _decided_marks(record: Record, decided: str, keys: tuple[str, ...]) -> list[str]:
+    """``decided`` when it holds, and each of ``keys`` that holds with it."""
+    if not record[decided]:
+        return []
+    return [decided, *(f"{decided}:{key}" for key in keys if record[key])]
+
+
+def _spell_marks(spell: Record) -> tuple[list[str], Sequence[str]]:
+    """What one custody spell adds to its group's counts, and the events behind it: its
+    arrest and its release."""
+    marks = ["spells", *_decided_marks(spell, "release_decided", RELEASE_KEYS)]
+    return marks, [spell["arrest"], spell["release"]] if spell["release"] else [spell["arrest"]]
+
+
+def _case_marks(case: Record) -> tuple[list[str], Sequence[str]]:
+    """What one case adds to its group's counts (its events are its spells')."""
+    marks = ["cases", *_decided_marks(case, "charge_decided", ("charged",))]
+    return marks + _decided_marks(case, "decided", ("convicted",)), ()
+
+
+RELEASE_KEYS = ("released", "unexplained_release")
+MARKS = (_trigger_marks, _spell_marks, _case_marks)
+"""What a trigger, a custody spell and a case each add to their group's ``GroupTally``."""
+
+
+class GroupTally:
+    """The counts a group's row reads (``_group_counts``), over its triggers, custody
+    spells and cases, and every event behind them in order. Kept across tree sizes, it is
+    changed by the records that came and went (``Reused.evolve``), not counted again:
+    each record adds its marks (``MARKS``) and its events, each event with how many
+    records name it, so that one named by two stays while either does."""
+
+    __slots__ = ("counts", "events", "order")
+
+    def __init__(self, records: tuple[Sequence[Record], ...]) -> None:
+        self.counts: Counter[str] = Counter()
+        self.events: Counter[str] = Counter()
+        for marks, mine in zip(MARKS, records, strict=True):
+            for record in mine:
+                counted, events = marks(record)
+                self.counts.update(counted)
+                self.events.update(events)
+        self.order = sorted(self.events)
+        """The events behind the row, in order (each once)."""
+
+    def step(self, kind: int, gone: list[Record], new: list[Record]) -> None:
+        """Take away the records of ``kind`` (0 triggers, 1 spells, 2 cases) that went, add
+        the ones that came."""
+        for records, sign in ((gone, -1), (new, 1)):
+            for record in records:
+                counted, events = MARKS[kind](record)
+                for mark in counted:
+                    self.counts[mark] += sign
+                for event in events:
+                    self._event(event, sign)
+
+    def _event(self, event: str, sign: int) -> None:
+        held = self.events[event] + sign
+        if held == 0:
+            del self.events[event]
+            del self.order[bisect_left(self.order, event)]
+        else:
+            self.events[event] = held
+            if held == sign == 1:
+                insort(self.order, event)
+
+
+def _pending_rate(counts: Counter[str], total: str, decided: str, key: str) -> dict[str, Any]:
+    """``key`` among the records where ``decided`` holds, with how many of ``total`` are
+    still pending."""
+    done = counts[decided]
+    return {**rate(counts[f"{decided}:{key}"], done), "pending": counts[total] - done}
+
+
+def _counted_ratio(
+    counts: Counter[str], decided: str, key: str, total: tuple[int, int]
+) -> dict[str, Any]:
+    """``key`` among a group's decided records against all other decided ones (``total``:
+    the count and denominator over every record)."""
+    k, n = counts[f"{decided}:{key}"], counts[decided]
+    all_k, all_n = total
+    return rate_ratio(k, n, all_k - k, all_n - n)
+
+
 def _group_counts(
-    group: str,
-    name: Any,
-    mine: Sequence[Record],
-    my_spells: Sequence[Record],
-    my_cases: Sequence[Record],
-    totals: dict[str, tuple[int, int]],
+    group: str, name: Any, tally: GroupTally, totals: dict[str, tuple[int, int]]
 ) -> Record:
     """One group's row of ``group_rows`` but for its times, which do not depend on the time
-    judged at (``totals``: each ratio's count and denominator over every spell). The times
-    and the median time to arrest are left None, in their places, for ``_group_times``."""
-    outcomes = {
-        o: sum(1 for t in mine if t["outcome"] == o)
-        for o in ("kept", "kept_late", "broken", "pending")
-    }
+    judged at, from its ``tally`` (``totals``: each ratio's count and denominator over
+    every spell). The times and the median time to arrest are left None, in their places,
+    for ``_group_times``."""
+    counts = tally.counts
+    outcomes = {o: counts[f"outcome:{o}"] for o in ("kept", "kept_late", "broken", "pending")}
     decided = outcomes["kept"] + outcomes["kept_late"] + outcomes["broken"]
-    due = [t for t in mine if t["arrest_due"]]
     return {
         "group": group,
         "name": name,
-        "triggers": len(mine),
-        "protection_triggers": sum(1 for t in mine if t["trigger"] == "attack_on_group"),
+        "triggers": counts["triggers"],
+        "protection_triggers": counts["protection_triggers"],
         **outcomes,
         "kept_rate": rate(outcomes["kept"] + outcomes["kept_late"], decided),
         "arrest_on_time_rate": {
-            **rate(sum(1 for t in due if t["arrest_on_time"]), len(due)),
-            "pending": len(mine) - len(due),
+            **rate(counts["arrest_on_time"], counts["arrest_due"]),
+            "pending": counts["triggers"] - counts["arrest_due"],
         },
-        "arrests_late": sum(1 for t in mine if t["arrest_late"]),
+        "arrests_late": counts["arrests_late"],
         "median_hours_to_arrest": None,
-        "spells": len(my_spells),
-        "release_rate": _rate_with_pending(my_spells, "released", "release_decided"),
-        "unexplained_release_rate": _rate_with_pending(
-            my_spells, "unexplained_release", "release_decided"
+        "spells": counts["spells"],
+        "release_rate": _pending_rate(counts, "spells", "release_decided", "released"),
+        "unexplained_release_rate": _pending_rate(
+            counts, "spells", "release_decided", "unexplained_release"
         ),
-        "unexplained_release_rate_ratio": _ratio(
-            my_spells, "unexplained_release", "release_decided", totals["unexplained_release"]
+        "unexplained_release_rate_ratio": _counted_ratio(
+            counts, "release_decided", "unexplained_release", totals["unexplained_release"]
         ),
-        "release_rate_ratio": _ratio(my_spells, "released", "release_decided", totals["released"]),
-        "cases": len(my_cases),
-        "charge_rate": _rate_with_pending(my_cases, "charged", "charge_decided"),
-        "conviction_rate": _rate_with_pending(my_cases, "convicted", "decided"),
+        "release_rate_ratio": _counted_ratio(
+            counts, "release_decided", "released", totals["released"]
+        ),
+        "cases": counts["cases"],
+        "charge_rate": _pending_rate(counts, "cases", "charge_decided", "charged"),
+        "conviction_rate": _pending_rate(counts, "cases", "decided", "convicted"),
         **dict.fromkeys(f"time_to_{n}" for n in TIME_TO),
-        "derived_from": tuple(
-            sorted(
-                {e for t in mine for e in t["derived_from"]}
-                | {s["arrest"] for s in my_spells}
-                | {s["release"] for s in my_spells if s["release"]}
-            )
-        ),
+        "derived_from": tuple(tally.order),
     }
 
 

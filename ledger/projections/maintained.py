@@ -35,14 +35,16 @@ first shooting that changed on.
 
 ``CaseRows`` holds each case's spell, case and court records and the people
 it holds (``equality.case_spell_records``, ``equality.case_record``,
-``court.case_duration``, ``custody.case_holdings``): what they read is the
+``court.case_duration``, ``custody.case_held``): what they read is the
 case file, the groups its people were members of when arrested (a membership
-statement names the person), whether each of its releases is unexplained,
-and while someone is held on it the time of the latest event. They do not read
-the time judged at: a duration still running is None in the record, with the
-time it began, and is counted to the time judged at where it is summarised
-(``equality.Column``), so a move of that time leaves every record as it
-was.
+statement names the person) and whether each of its releases is unexplained.
+They do not read the time judged at: a duration still running is None in the
+record, with the time it began, and is counted to the time judged at where it
+is summarised (``equality.Column``), so a move of that time leaves every
+record as it was. Nor do they read the time of the latest event: the people
+held are counted to it where the custody report lists them
+(``CaseTables.holdings_at``), so a new statement about no case reads no case
+again.
 
 ``InterruptionRows`` holds the interruption table, read again only after a
 statement about an incident or a mediation (or the ledger itself): the
@@ -60,7 +62,7 @@ import math
 from bisect import bisect_left
 from collections import Counter
 from collections.abc import Callable
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from operator import is_
 from typing import Any
 
@@ -298,23 +300,36 @@ class _Rows:
     """One case's records, with what they were computed from."""
 
     file: CaseFile
-    as_of: str
     people: set[str]
     spells: list[dict[str, Any]]
     case: dict[str, Any] | None
     duration: dict[str, Any] | None
-    holdings: list[dict[str, Any]]
+    held: list[custody.Held]
 
 
 @dataclass
 class CaseTables:
     """Every case's records of each kind, in case order: tuples, the same objects while no
-    case's records changed (``reuse.Reused`` then knows them at once)."""
+    case's records changed (``reuse.Reused`` then knows them at once). The spells still in
+    custody are kept apart from the time of the latest event; ``holdings_at`` counts them
+    to a time, once per time."""
 
     spells: tuple[dict[str, Any], ...]
     cases: tuple[dict[str, Any], ...]
     durations: tuple[dict[str, Any], ...]
-    holdings: tuple[dict[str, Any], ...]
+    held: tuple[custody.Held, ...]
+    _holdings: tuple[tuple[str, float], tuple[dict[str, Any], ...]] | None = field(
+        default=None, compare=False, repr=False
+    )
+
+    def holdings_at(self, as_of: str, limit_h: float) -> tuple[dict[str, Any], ...]:
+        """Everyone in custody, counted to ``as_of`` under the limit ``limit_h`` (hours)."""
+        if self._holdings is None or self._holdings[0] != (as_of, limit_h):
+            self._holdings = (
+                (as_of, limit_h),
+                tuple(custody.holdings_at(self.held, as_of, limit_h)),
+            )
+        return self._holdings[1]
 
 
 class CaseRows:
@@ -326,7 +341,7 @@ class CaseRows:
         self._unexplained: set[str] = set()
         self._kept: dict[str, _Rows] = {}
         self._out: CaseTables | None = None
-        self._seen: tuple[int, str] = (-1, "")
+        self._seen = -1
         self.recomputed = 0
         """How many cases the last ``sync`` recomputed."""
 
@@ -349,8 +364,7 @@ class CaseRows:
         else:
             people = {key[len(PERSON) :] for key in touched if key.startswith(PERSON)}
         released = self._released(facts, unexplained)
-        seen = (generation, facts.as_of if self._holding() else "")
-        if self._out is not None and not people and not released and seen == self._seen:
+        if self._out is not None and not people and not released and generation == self._seen:
             self.recomputed = 0
             self._facts, self._count = facts, facts.count
             return self._out
@@ -358,7 +372,7 @@ class CaseRows:
         spells: list[dict[str, Any]] = []
         cases: list[dict[str, Any]] = []
         durations: list[dict[str, Any]] = []
-        holdings: list[dict[str, Any]] = []
+        held: list[custody.Held] = []
         self.recomputed = 0
         for name, found in files.items():
             rows = self._kept.get(name)
@@ -370,27 +384,19 @@ class CaseRows:
             ):
                 rows = _case_rows(facts, found, unexplained)
                 self.recomputed += 1
-            else:
-                if rows.holdings and rows.as_of != facts.as_of:
-                    held = custody.case_holdings(facts, found)
-                    rows = replace(rows, as_of=facts.as_of, holdings=held)
-                    self.recomputed += 1
             kept[name] = rows
             spells += rows.spells
             if rows.case is not None:
                 cases.append(rows.case)
             if rows.duration is not None:
                 durations.append(rows.duration)
-            holdings += rows.holdings
-        out = CaseTables(tuple(spells), tuple(cases), tuple(durations), tuple(holdings))
+            held += rows.held
+        out = CaseTables(tuple(spells), tuple(cases), tuple(durations), tuple(held))
         self._kept = kept
         self._facts, self._count, self._unexplained = facts, facts.count, set(unexplained)
         self._out = out
-        self._seen = (generation, facts.as_of if out.holdings else "")
+        self._seen = generation
         return out
-
-    def _holding(self) -> bool:
-        return self._out is not None and bool(self._out.holdings)
 
     def _released(self, facts: Facts, unexplained: dict[str, list[str]]) -> set[str]:
         """The cases with a release that became unexplained, or stopped being so, since the
@@ -402,12 +408,11 @@ class CaseRows:
 def _case_rows(facts: Facts, found: CaseFile, unexplained: dict[str, list[str]]) -> _Rows:
     return _Rows(
         file=found,
-        as_of=facts.as_of,
         people={found.person, *(spell.person for spell in found.spells)},
         spells=equality.case_spell_records(facts, found, unexplained),
         case=equality.case_record(facts, found),
         duration=court.case_duration(facts, found),
-        holdings=custody.case_holdings(facts, found),
+        held=custody.case_held(facts, found),
     )
 
 

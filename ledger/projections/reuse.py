@@ -47,6 +47,53 @@ class Reused:
         self._kept[name] = (tuple(tuple(i) for i in inputs), also, value)
         return copied(value)
 
+    def evolve(
+        self,
+        name: Hashable,
+        inputs: tuple[Sequence[Any], ...],
+        start: Callable[[tuple[Sequence[Any], ...]], T],
+        step: Callable[[T, int, list[Any], list[Any]], None],
+    ) -> T:
+        """The value kept under ``name`` brought up to ``inputs``: for each input that changed,
+        ``step(value, n, gone, new)`` changes it in place for the records kept that input
+        ``n`` no longer holds and the ones it holds anew (by identity, as everything here);
+        ``start(inputs)`` makes it when none is kept or an input changed too much to follow
+        (``changed``). The value stays the caller's to read, not change.
+
+        The entry is taken out while ``step`` runs, so a step that fails leaves nothing
+        half-changed behind: the next call starts again."""
+        found = self._kept.pop(name, None)
+        kept = tuple(tuple(i) for i in inputs)
+        diffs = None
+        if found is not None and len(found[0]) == len(kept):
+            diffs = [
+                ([], []) if before is now else changed(before, now)
+                for before, now in zip(found[0], kept, strict=True)
+            ]
+        if found is None or diffs is None or None in diffs:
+            self.computed += 1
+            value = start(kept)
+        else:
+            value = found[2]
+            for n, diff in enumerate(diffs):
+                if diff is not None and (diff[0] or diff[1]):
+                    step(value, n, *diff)
+        self._kept[name] = (kept, None, value)
+        return value
+
+
+def changed(before: Sequence[Any], now: Sequence[Any]) -> tuple[list[Any], list[Any]] | None:
+    """The records of ``before`` that ``now`` no longer holds and the ones it holds anew, by
+    identity; None when a list holds one record twice, or more than half of ``now`` is new
+    (then counting again is as cheap)."""
+    before_ids, now_ids = set(map(id, before)), set(map(id, now))
+    if len(before_ids) != len(before) or len(now_ids) != len(now):
+        return None
+    new = [r for r in now if id(r) not in before_ids]
+    if 2 * len(new) > len(now):
+        return None
+    return [r for r in before if id(r) not in now_ids], new
+
 
 def per_records(
     reused: Reused | None,

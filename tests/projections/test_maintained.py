@@ -22,7 +22,7 @@ import math
 import operator
 import pickle
 from collections.abc import Callable, Iterator
-from dataclasses import fields, replace
+from dataclasses import fields
 from datetime import UTC, datetime
 from functools import partial
 from typing import Any
@@ -77,7 +77,7 @@ def _records(analysis: Analysis) -> Any:
         analysis.spells,
         analysis.cases,
         analysis.durations,
-        analysis.case_tables.holdings,
+        analysis.holdings,
     )
 
 
@@ -670,19 +670,31 @@ def test_records_judged_at_a_time_requested_follow_the_latest_event() -> None:
     assert first_difference(_held_stories(), LATER) is None
 
 
-class _AnyTime(str):
-    """A time no other time differs from."""
-
-    def __ne__(self, other: object) -> bool:
-        return False
-
-
 def test_holdings_blind_to_the_latest_event_are_found(monkeypatch: pytest.MonkeyPatch) -> None:
-    computed = maintained._case_rows
-    monkeypatch.setattr(
-        maintained, "_case_rows", lambda *args: replace(computed(*args), as_of=_AnyTime())
-    )
+    counted = maintained.CaseTables.holdings_at
+
+    def first_time_only(tables: maintained.CaseTables, as_of: str, limit_h: float) -> Any:
+        first = tables._holdings[0][0] if tables._holdings is not None else as_of
+        return counted(tables, first, limit_h)
+
+    monkeypatch.setattr(maintained.CaseTables, "holdings_at", first_time_only)
     assert first_difference(_held_stories(), LATER) is not None
+
+
+def test_a_statement_about_no_case_reads_no_case_again_and_the_holdings_follow_its_time() -> None:
+    statements = _held_stories()
+    ticks = [n for n, s in enumerate(statements) if s["type"] == "community.response"]
+    facts, kept = Facts().apply_all(statements[: ticks[-2]]), Maintained()
+    before = Analysis(facts, facts.count, "00", records=kept).holdings
+    facts.apply_all(statements[ticks[-2] : ticks[-2] + 1])
+    analysis = Analysis(facts, facts.count, "00", records=kept)
+    after = analysis.holdings
+    assert analysis.case_tables is not None and kept.rows.recomputed == 0
+    assert after == Analysis(facts, facts.count, "00").holdings
+    assert len(after) == len(before) >= 3
+    assert all(
+        a["hours_in_custody"] > b["hours_in_custody"] for a, b in zip(after, before, strict=True)
+    )
 
 
 def _about_the_ledger(statements: list[dict[str, Any]]) -> list[tuple[dict[str, Any], bool]]:
