@@ -48,7 +48,7 @@ from ledger.projections.statistics import (
     format_p,
     holm,
     kaplan_meier,
-    logrank,
+    logrank_coded,
     rate,
     rate_ratio,
     round_half_even,
@@ -222,7 +222,7 @@ class Column:
     ended: np.ndarray
     running: np.ndarray
     since: np.ndarray
-    observed: tuple[bool, ...]
+    observed: np.ndarray
     unit: float
     places: int
 
@@ -241,25 +241,24 @@ class Column:
             np.array([0.0 if d is None else float(d) for d in durations], dtype=float),
             np.array(running, dtype=np.intp),
             np.array([since[i] for i in running], dtype=float),
-            tuple(bool(o) for o in observed),
+            np.array([bool(o) for o in observed], dtype=bool),
             unit,
             places,
         )
 
-    def at(self, judged: float) -> list[float]:
+    def at(self, judged: float) -> np.ndarray:
         """Every duration, the ones still running counted to ``judged`` (seconds)."""
         out = self.ended.copy()
         if self.running.size:
             out[self.running] = rounded_since(self.since, judged, self.unit, self.places)
-        values: list[float] = out.tolist()
-        return values
+        return out
 
 
 def arrest_durations(triggers: Sequence[Record], judged: float) -> tuple[list[float], list[bool]]:
     """Hours from shooting to the first arrest; open triggers censored at ``judged`` (the
     time judged at, in seconds)."""
     column = _column("arrest", triggers)
-    return column.at(judged), list(column.observed)
+    return column.at(judged).tolist(), column.observed.tolist()
 
 
 def _column(name: str, records: Sequence[Record]) -> Column:
@@ -305,14 +304,14 @@ def _time_to(
     judged: float,
     reused: Reused | None = None,
     group: str = "",
-) -> tuple[list[float], list[bool]]:
+) -> tuple[np.ndarray, np.ndarray]:
     """The durations of ``name`` over a group's ``records`` censored at ``judged``, and
     whether each ended in the event; with ``reused``, the column is made again only when
     the records changed (``Column``: it does not depend on the time)."""
     column = per_records(
         reused, ("column", name, group), records, partial(_column, name, records), unchanged
     )
-    return column.at(judged), list(column.observed)
+    return column.at(judged), column.observed
 
 
 def _summary(
@@ -616,16 +615,17 @@ def _logrank_across(
     judged: float,
     reused: Reused | None,
 ) -> dict[str, Any]:
-    durations: list[float] = []
-    observed: list[bool] = []
-    labels: list[str] = []
-    for g in groups:
-        records = buckets.get(g, [])
-        d, o = _time_to(name, records, judged, reused, g)
-        durations += d
-        observed += o
-        labels += [g] * len(d)
-    return logrank(durations, observed, labels)
+    """The log-rank test of ``name`` across ``groups``: their durations one after the other,
+    each group given by its place among the groups in order (``logrank_coded``)."""
+    labels = sorted(groups)
+    parts = [_time_to(name, buckets.get(g, []), judged, reused, g) for g in groups]
+    codes = np.repeat([labels.index(g) for g in groups], [len(d) for d, _ in parts])
+    return logrank_coded(
+        np.concatenate([d for d, _ in parts]) if parts else np.empty(0),
+        np.concatenate([o for _, o in parts]) if parts else np.empty(0, dtype=bool),
+        codes,
+        labels,
+    )
 
 
 def group_tests(

@@ -101,10 +101,22 @@ MEMOS: tuple[Memo[Any], ...] = (_RATES, _LOGRANK, _KAPLAN_MEIER, _MEDIANS)
 """Every memo of this module (the tests clear them to compute from nothing)."""
 
 
-def _durations_key(
-    durations: Sequence[float], observed: Sequence[bool]
-) -> tuple[tuple[float, ...], tuple[bool, ...]]:
-    return tuple(durations), tuple(map(bool, observed))
+Durations = Sequence[float] | np.ndarray
+"""Durations (or whether each ended in the event): a list, or an array as ``Column.at``
+gives them, read as they are without a Python object per duration."""
+
+
+def _arrays(
+    durations: Durations, observed: Durations | Sequence[bool]
+) -> tuple[np.ndarray, np.ndarray]:
+    """The durations as floats and whether each ended in the event as booleans."""
+    return np.asarray(durations, dtype=float), np.asarray(observed, dtype=bool)
+
+
+def _durations_key(durations: np.ndarray, observed: np.ndarray) -> tuple[bytes, bytes]:
+    """The exact inputs as bytes: equal bytes are equal floats (a key that differs only by
+    the sign of a zero is computed again, never wrongly found)."""
+    return durations.tobytes(), observed.tobytes()
 
 
 def wilson(k: int, n: int, z: float = Z95) -> tuple[float, float]:
@@ -283,7 +295,31 @@ SEED = 20260301
 
 
 def _table_count(sizes: list[int], successes: int) -> float:
-    """How many r×2 tables have these row totals and this many successes (a float: may be huge)."""
+    """How many r×2 tables have these row totals and this many successes (a float: may be huge).
+
+    With few rows, exactly and at once, by inclusion and exclusion over the rows held
+    above their totals: ``sum over subsets S of (-1)^|S| C(s - sum_S (n_i + 1) + r - 1,
+    r - 1)``, 2^r terms whatever the counts (``_table_count_by_convolution`` takes a
+    pass as long as the successes per row, a second at a million records)."""
+    if len(sizes) > INCLUSION_EXCLUSION_ROWS:
+        return _table_count_by_convolution(sizes, successes)
+    rows = len(sizes)
+    count = 0
+    for chosen in range(1 << rows):
+        left = successes - sum(n + 1 for i, n in enumerate(sizes) if chosen >> i & 1)
+        if left >= 0:
+            sign = -1 if chosen.bit_count() % 2 else 1
+            count += sign * math.comb(left + rows - 1, rows - 1)
+    return float(count) if count < 2**1000 else math.inf
+
+
+INCLUSION_EXCLUSION_ROWS = 14
+"""Most rows whose tables are counted by inclusion and exclusion (2^14 terms)."""
+
+
+def _table_count_by_convolution(sizes: list[int], successes: int) -> float:
+    """``_table_count`` as the coefficient of x^successes in the product of each row's
+    ``1 + x + … + x^n``, one convolution per row."""
     ways = np.zeros(successes + 1)
     ways[0] = 1.0
     for n in sizes:
@@ -359,7 +395,9 @@ def _freeman_halton_monte_carlo(sizes: list[int], observed: list[int]) -> dict[s
     )
 
 
-def kaplan_meier(durations: Sequence[float], observed: Sequence[bool]) -> list[dict[str, Any]]:
+def kaplan_meier(
+    durations: Durations, observed: Durations | Sequence[bool]
+) -> list[dict[str, Any]]:
     """Kaplan–Meier survival estimate, one row per distinct time, with its 95% interval.
 
     Each row is ``{time, at_risk, events, censored, survival, ci_low, ci_high}``.
@@ -370,11 +408,11 @@ def kaplan_meier(durations: Sequence[float], observed: Sequence[bool]) -> list[d
     lifelines computes it), which stays between 0 and 1: (1, 1) before any
     event, (0, 0) once everyone had it.
     """
-    key = _durations_key(durations, observed)
-    return _KAPLAN_MEIER.get(key, len(durations), lambda: _kaplan_meier(*key))
+    d, o = _arrays(durations, observed)
+    return _KAPLAN_MEIER.get(_durations_key(d, o), len(d), lambda: _kaplan_meier(d, o))
 
 
-def _kaplan_meier(durations: Sequence[float], observed: Sequence[bool]) -> list[dict[str, Any]]:
+def _kaplan_meier(durations: np.ndarray, observed: np.ndarray) -> list[dict[str, Any]]:
     """Over arrays, with the very floats of the loop over the sorted pairs it replaces
     (``tests/projections/test_statistics.py`` keeps that loop and compares): each factor
     ``1 - events / at_risk`` and Greenwood term ``events / (at_risk * (at_risk - events))``
@@ -390,14 +428,7 @@ def _kaplan_meier(durations: Sequence[float], observed: Sequence[bool]) -> list[
             (events > 0) & (events < at_risk), events / (at_risk * (at_risk - events)), 0.0
         )
     greenwood = np.cumsum(terms)
-    low = np.empty(len(times))
-    high = np.empty(len(times))
-    last: tuple[float, float] | None = None
-    interval = (1.0, 1.0)
-    for i, pair in enumerate(zip(survival.tolist(), greenwood.tolist(), strict=True)):
-        if pair != last:
-            interval, last = _log_log_interval(*pair), pair
-        low[i], high[i] = interval
+    low, high = _intervals(survival, greenwood)
     columns = zip(
         round_half_even(times, 6).tolist(),
         at_risk.tolist(),
@@ -414,8 +445,26 @@ def _kaplan_meier(durations: Sequence[float], observed: Sequence[bool]) -> list[
     ]
 
 
+def _intervals(survival: np.ndarray, greenwood: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Each row's 95% interval (``_log_log_interval``), computed by ``math`` once per
+    distinct estimate: where neither the estimate nor Greenwood's sum changed from the row
+    before (a time with censored records only), the row before's interval is repeated."""
+    changed = np.ones(len(survival), dtype=bool)
+    changed[1:] = (survival[1:] != survival[:-1]) | (greenwood[1:] != greenwood[:-1])
+    at = np.flatnonzero(changed)
+    bounds = np.array(
+        [
+            _log_log_interval(s, g)
+            for s, g in zip(survival[at].tolist(), greenwood[at].tolist(), strict=True)
+        ],
+        dtype=float,
+    ).reshape(-1, 2)
+    row = np.cumsum(changed) - 1
+    return bounds[row, 0], bounds[row, 1]
+
+
 def _product_limit(
-    durations: Sequence[float], observed: Sequence[bool]
+    durations: Durations, observed: Durations | Sequence[bool]
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """The Kaplan–Meier product over the distinct times in order, as arrays: the times, how
     many leave the risk set at each, how many of them had the event, how many were at risk
@@ -460,7 +509,7 @@ def _log_log_interval(survival: float, greenwood: float, z: float = Z95) -> tupl
 
 
 def logrank(
-    durations: Sequence[float], observed: Sequence[bool], groups: Sequence[str]
+    durations: Durations, observed: Durations | Sequence[bool], groups: Sequence[str]
 ) -> dict[str, Any]:
     """Log-rank test that time-to-event is the same in every group (statsmodels ``survdiff``).
 
@@ -469,31 +518,45 @@ def logrank(
     the reason, never an exception: ``survdiff`` inverts the variance matrix,
     which is singular on such data.
     """
-    key = (*_durations_key(durations, observed), tuple(groups))
-    return _LOGRANK.get(key, len(durations), lambda: _logrank(*key))
+    labels = sorted(set(groups))
+    index = {label: n for n, label in enumerate(labels)}
+    codes = np.fromiter(map(index.__getitem__, groups), dtype=np.intp, count=len(groups))
+    return logrank_coded(durations, observed, codes, labels)
 
 
-def _logrank(
-    durations: Sequence[float], observed: Sequence[bool], groups: Sequence[str]
+def logrank_coded(
+    durations: Durations,
+    observed: Durations | Sequence[bool],
+    codes: np.ndarray,
+    labels: Sequence[str],
 ) -> dict[str, Any]:
+    """``logrank`` with each duration's group given as its place in ``labels`` (which are in
+    order), so that no label is read per duration."""
+    if list(labels) != sorted(labels):
+        raise ValueError("the labels of a log-rank test must be in order")
+    d, o = _arrays(durations, observed)
+    codes = np.asarray(codes, dtype=np.intp)
+    key = (*_durations_key(d, o), codes.tobytes(), tuple(labels))
+    return _LOGRANK.get(key, len(d), lambda: _logrank(d, o, codes, list(labels)))
+
+
+def _logrank(t: np.ndarray, o: np.ndarray, g: np.ndarray, labels: list[str]) -> dict[str, Any]:
     from statsmodels.duration.survfunc import survdiff
 
-    labels = sorted(set(groups))
-    if len(labels) < 2:
+    if np.unique(g).size < 2:
         return not_testable("fewer than two groups with cases")
-    if not any(observed):
+    if not o.any():
         return not_testable("no event yet: every case is still open (censored)")
-    t = np.asarray(durations, dtype=float)
-    e = np.asarray(observed, dtype=int)
-    g = np.asarray(groups)
-    informative = _informative_groups(t, e, g)
+    e = o.astype(int)
+    informative = [labels[n] for n in _informative_groups(t, e, g)]
     if len(informative) < 2:
         return not_testable(
             "no variation to compare: at every event time at most one group was at"
             " risk, or every case at risk had the event at once"
         )
-    left_out = [label for label in labels if label not in informative]
-    keep = np.isin(g, informative)
+    present = {labels[n] for n in np.unique(g).tolist()}
+    left_out = [label for label in labels if label in present and label not in informative]
+    keep = np.isin(g, [labels.index(label) for label in informative])
     try:
         with np.errstate(all="ignore"):
             chi2, p = survdiff(t[keep], e[keep], g[keep])
@@ -514,7 +577,7 @@ def _logrank(
     )
 
 
-def _informative_groups(t: np.ndarray, e: np.ndarray, g: np.ndarray) -> list[str]:
+def _informative_groups(t: np.ndarray, e: np.ndarray, g: np.ndarray) -> list[Any]:
     """Groups at risk at some event time where the log-rank variance is not zero.
 
     At an event time with n at risk and d events the variance term is zero when
@@ -541,33 +604,34 @@ def _informative_groups(t: np.ndarray, e: np.ndarray, g: np.ndarray) -> list[str
     return sorted(labels[latest >= times[usable][0]].tolist())
 
 
-def survival_summary(durations: Sequence[float], observed: Sequence[bool]) -> dict[str, Any]:
+def survival_summary(durations: Durations, observed: Durations | Sequence[bool]) -> dict[str, Any]:
     """Kaplan–Meier summary of one group: n, events, censored (still open) and the median.
 
     The median is the first time the curve falls to 0.5 or below, or None
     ("not reached") while more than half are still without the event.
     """
-    events = sum(1 for o in observed if o)
+    d, o = _arrays(durations, observed)
+    events = int(np.count_nonzero(o))
     return {
-        "n": len(durations),
+        "n": len(d),
         "events": events,
-        "censored": len(durations) - events,
-        "median": km_median(durations, observed),
+        "censored": len(d) - events,
+        "median": km_median(d, o),
     }
 
 
-def km_median(durations: Sequence[float], observed: Sequence[bool]) -> float | None:
+def km_median(durations: Durations, observed: Durations | Sequence[bool]) -> float | None:
     """The first time the Kaplan–Meier curve is at or below one half (lifelines' convention).
 
     Computed from the unrounded product, with a tolerance of 1e-9 so that a
     curve that is exactly one half in exact arithmetic counts as reaching it
     whatever the floating-point order of the factors.
     """
-    key = _durations_key(durations, observed)
-    return _MEDIANS.get(key, len(durations), lambda: _km_median(*key))
+    d, o = _arrays(durations, observed)
+    return _MEDIANS.get(_durations_key(d, o), len(d), lambda: _km_median(d, o))
 
 
-def _km_median(durations: Sequence[float], observed: Sequence[bool]) -> float | None:
+def _km_median(durations: np.ndarray, observed: np.ndarray) -> float | None:
     """The first time with events at which the product (``_product_limit``) is at or below
     one half."""
     if len(durations) == 0:

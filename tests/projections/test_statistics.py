@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import csv
 import io
+import math
 from functools import partial
 from typing import Any
 
+import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -247,8 +249,8 @@ def test_results_kept_by_their_inputs_equal_results_computed_anew_and_no_caller_
         (compare_rates, ([(3, 10), (7, 10), (5, 12)],), statistics._compare_rates),
         (kaplan_meier, (durations, observed), statistics._kaplan_meier),
         (kaplan_meier, (durations, others), statistics._kaplan_meier),
-        (logrank, (durations, observed, groups), statistics._logrank),
-        (logrank, (durations, others, groups), statistics._logrank),
+        (logrank, (durations, observed, groups), _logrank_anew),
+        (logrank, (durations, others, groups), _logrank_anew),
         (km_median, (durations, observed), statistics._km_median),
         (km_median, (durations, others), statistics._km_median),
     ]
@@ -265,6 +267,17 @@ def test_results_kept_by_their_inputs_equal_results_computed_anew_and_no_caller_
             first.clear()
         assert function(*args) == anew(*args), function.__name__
     assert sum(memo.computed for memo in statistics.MEMOS) - before == len(asked)
+
+
+def _logrank_anew(
+    durations: list[float], observed: list[bool], groups: list[str]
+) -> dict[str, Any]:
+    """The log-rank test computed anew, each group given by its place among the labels."""
+    from ledger.projections import statistics
+
+    labels = sorted(set(groups))
+    codes = np.array([labels.index(g) for g in groups], dtype=np.intp)
+    return statistics._logrank(np.array(durations), np.array(observed), codes, labels)
 
 
 def _median_by_loop(durations: list[float], observed: list[bool]) -> float | None:
@@ -494,3 +507,29 @@ def test_the_reports_load_without_scipy_stats_until_a_test_is_computed() -> None
         [sys.executable, "-c", program], capture_output=True, text=True, check=True
     ).stdout.split()
     assert found == ["False", "True"]
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.integers(0, 30), min_size=1, max_size=7), st.integers(0, 120))
+def test_tables_counted_by_inclusion_and_exclusion_are_the_tables_counted_by_convolution(
+    sizes: list[int], successes: int
+) -> None:
+    """Every count of r×2 tables with given margins is the convolution's, which is exact at
+    these sizes, and both are the tables ``_allocations`` lists."""
+    from ledger.projections import statistics
+
+    successes = min(successes, sum(sizes))
+    counted = statistics._table_count(sizes, successes)
+    assert counted == statistics._table_count_by_convolution(sizes, successes)
+    assert counted == len(statistics._allocations(sizes, successes))
+
+
+def test_tables_beyond_the_exact_limit_are_counted_at_once_at_a_million_records() -> None:
+    from ledger.projections import statistics
+
+    sizes = [14_000, 16_000, 12_500, 15_000, 13_000, 17_000, 11_000]
+    counted = statistics._table_count(sizes, 60_000)
+    assert counted > statistics.EXACT_LIMIT
+    assert math.isclose(
+        counted, statistics._table_count_by_convolution(sizes, 60_000), rel_tol=1e-9
+    )
