@@ -23,11 +23,14 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
+import numpy as np
+
 from ledger.projections.casework import CaseFile, Spell
 from ledger.projections.facts import DAY, HOUR, Event, Facts, seconds
 from ledger.projections.flagging import Flag
 from ledger.projections.law import ATA_REMAND_DAYS, S344_REMAND_DAYS, is_ata_case, police_remand
 from ledger.projections.reuse import SharedRow, shared
+from ledger.projections.statistics import round_half_even
 from ledger.statements import format_time
 
 
@@ -251,6 +254,10 @@ class Held:
     row: dict[str, Any]
     since: float
 
+    def counted(self, hours: float, past: bool) -> dict[str, Any]:
+        """The row with its hours in custody and whether they passed the limit unproduced."""
+        return SharedRow(self.row, hours_in_custody=hours, past_limit_unproduced=past)
+
 
 def case_held(facts: Facts, case: CaseFile) -> list[Held]:
     """A case's spells still in custody, each as a ``Held``."""
@@ -287,17 +294,42 @@ def case_held(facts: Facts, case: CaseFile) -> list[Held]:
 def holdings_at(held: Sequence[Held], as_of: str, limit_h: float) -> list[dict[str, Any]]:
     """The rows of ``current_holdings`` for the spells ``held``, counted to ``as_of`` (the time
     of the latest event); read-only, sharing their lists with the rows kept in ``held``."""
-    if not held:
-        return []
-    now = seconds(as_of)
-    rows: list[dict[str, Any]] = []
-    for spell in held:
-        hours = (now - spell.since) / HOUR
-        rows.append(
-            SharedRow(
-                spell.row,
-                hours_in_custody=round(hours, 1),
-                past_limit_unproduced=not spell.row["produced"] and hours > limit_h,
-            )
-        )
-    return rows
+    return list(Counted.of(held, as_of, limit_h).rows)
+
+
+@dataclass(frozen=True)
+class Counted:
+    """The people ``held`` counted to a time: each one's hours in custody and whether they
+    are past the limit unproduced (arrays, the floats ``round((as_of - arrest) / HOUR, 1)``
+    gives, by ``round_half_even``), and their rows."""
+
+    at: tuple[str, float]
+    hours: np.ndarray
+    past: np.ndarray
+    rows: tuple[dict[str, Any], ...]
+
+    @classmethod
+    def of(
+        cls, held: Sequence[Held], as_of: str, limit_h: float, before: Counted | None = None
+    ) -> Counted:
+        """Counted to ``as_of`` under ``limit_h``; with ``before`` (the same ``held`` counted
+        to another time), a row whose hours and flag did not change is the row before."""
+        if not held:
+            return cls((as_of, limit_h), np.empty(0), np.empty(0, dtype=bool), ())
+        since = np.fromiter((spell.since for spell in held), dtype=float, count=len(held))
+        produced = np.fromiter((s.row["produced"] for s in held), dtype=bool, count=len(held))
+        exact = (seconds(as_of) - since) / HOUR
+        hours = round_half_even(exact, 1)
+        past = ~produced & (exact > limit_h)
+        if before is not None and len(before.rows) == len(held):
+            rows = list(before.rows)
+            moved = np.flatnonzero((hours != before.hours) | (past != before.past))
+            for i, h, p in zip(
+                moved.tolist(), hours[moved].tolist(), past[moved].tolist(), strict=True
+            ):
+                rows[i] = held[i].counted(h, p)
+        else:
+            rows = [
+                s.counted(h, p) for s, h, p in zip(held, hours.tolist(), past.tolist(), strict=True)
+            ]
+        return cls((as_of, limit_h), hours, past, tuple(rows))

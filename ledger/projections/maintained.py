@@ -318,18 +318,14 @@ class CaseTables:
     cases: tuple[dict[str, Any], ...]
     durations: tuple[dict[str, Any], ...]
     held: tuple[custody.Held, ...]
-    _holdings: tuple[tuple[str, float], tuple[dict[str, Any], ...]] | None = field(
-        default=None, compare=False, repr=False
-    )
+    _counted: custody.Counted | None = field(default=None, compare=False, repr=False)
 
     def holdings_at(self, as_of: str, limit_h: float) -> tuple[dict[str, Any], ...]:
-        """Everyone in custody, counted to ``as_of`` under the limit ``limit_h`` (hours)."""
-        if self._holdings is None or self._holdings[0] != (as_of, limit_h):
-            self._holdings = (
-                (as_of, limit_h),
-                tuple(custody.holdings_at(self.held, as_of, limit_h)),
-            )
-        return self._holdings[1]
+        """Everyone in custody, counted to ``as_of`` under the limit ``limit_h`` (hours): once
+        per time, and a row whose hours and flag stayed is the row counted before."""
+        if self._counted is None or self._counted.at != (as_of, limit_h):
+            self._counted = custody.Counted.of(self.held, as_of, limit_h, self._counted)
+        return self._counted.rows
 
 
 class CaseRows:

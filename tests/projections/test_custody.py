@@ -2,8 +2,16 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
+from hypothesis import example, given, settings
+from hypothesis import strategies as st
+
 from ledger.projections.analysis import Analysis
-from ledger.projections.custody import current_holdings
+from ledger.projections.custody import Counted, Held, current_holdings, holdings_at
+from ledger.projections.facts import HOUR, seconds
+from ledger.projections.reuse import shared
+from ledger.statements import format_time
 from tests.projections.builders import CityLog, at
 
 
@@ -166,3 +174,61 @@ def test_anti_terrorism_remand_over_30_days_at_once_is_flagged() -> None:
     log.produce("FIR-1", "P-1", at(hours=10), remand_days=31)
     log.tick(at(days=31))
     assert custody_rules(log) == [("custody.remand_order_too_long", arrest)]
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    st.lists(st.tuples(st.integers(0, 400 * 86400), st.booleans()), min_size=1, max_size=30),
+    st.integers(0, 400 * 86400),
+)
+@example([(180, False), (540, True), (86400 + 180, False), (0, False)], 0)
+def test_hours_in_custody_over_arrays_are_the_hours_each_row_gives(
+    arrests: list[tuple[int, bool]], later: int
+) -> None:
+    """Each person held is counted to the latest event as ``round(hours, 1)`` of that row's
+    own subtraction and division would count them, and is past the limit unproduced exactly
+    when those hours are above it."""
+    start = 1_767_225_600  # 2026-01-01T00:00:00Z
+    as_of = format_time(datetime.fromtimestamp(start + 400 * 86400 + later, UTC))
+    held = [
+        Held(
+            shared({"hours_in_custody": None, "produced": produced, "past_limit_unproduced": None}),
+            float(start + offset),
+        )
+        for offset, produced in arrests
+    ]
+    rows = holdings_at(held, as_of, 24.0)
+    for spell, row in zip(held, rows, strict=True):
+        hours = (seconds(as_of) - spell.since) / HOUR
+        assert row["hours_in_custody"] == round(hours, 1)
+        assert row["past_limit_unproduced"] == (not spell.row["produced"] and hours > 24.0)
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    st.lists(st.tuples(st.integers(0, 40 * 86400), st.booleans()), min_size=1, max_size=30),
+    st.integers(0, 3 * 86400),
+    st.integers(0, 3600),
+)
+def test_holdings_counted_again_from_the_time_before_are_counted_anew(
+    arrests: list[tuple[int, bool]], first: int, moved: int
+) -> None:
+    """Counted from the count at an earlier time, every row is the row a count from nothing
+    gives; a row whose hours and flag stayed is the very row counted before."""
+    start = 1_767_225_600  # 2026-01-01T00:00:00Z
+    held = [
+        Held(
+            shared({"hours_in_custody": None, "produced": produced, "past_limit_unproduced": None}),
+            float(start + offset),
+        )
+        for offset, produced in arrests
+    ]
+    earlier, later = (
+        format_time(datetime.fromtimestamp(start + 40 * 86400 + t, UTC))
+        for t in (first, first + moved)
+    )
+    before = Counted.of(held, earlier, 24.0)
+    again = Counted.of(held, later, 24.0, before)
+    assert again.rows == Counted.of(held, later, 24.0).rows
+    for old, new in zip(before.rows, again.rows, strict=True):
+        assert (new is old) == (new == old)

@@ -674,7 +674,7 @@ def test_holdings_blind_to_the_latest_event_are_found(monkeypatch: pytest.Monkey
     counted = maintained.CaseTables.holdings_at
 
     def first_time_only(tables: maintained.CaseTables, as_of: str, limit_h: float) -> Any:
-        first = tables._holdings[0][0] if tables._holdings is not None else as_of
+        first = tables._counted.at[0] if tables._counted is not None else as_of
         return counted(tables, first, limit_h)
 
     monkeypatch.setattr(maintained.CaseTables, "holdings_at", first_time_only)
