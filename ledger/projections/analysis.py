@@ -21,7 +21,7 @@ from ledger.projections.facts import Facts, bulk, seconds
 from ledger.projections.flagging import Flag
 from ledger.projections.maintained import CaseTables, JudgedTriggers, Maintained
 from ledger.projections.report_names import REPORT_NAMES
-from ledger.projections.reuse import fresh, shared_rows, table_copy
+from ledger.projections.reuse import fresh, shared, shared_rows, table_copy, unchanged
 from ledger.projections.tables import ReportTable
 
 SUPPRESSION_NOTE = (
@@ -377,8 +377,29 @@ def _flag_counts(rows: list[dict[str, Any]]) -> dict[str, dict[str, int]]:
     return out
 
 
+def flag_table(a: Analysis, kind: str) -> tuple[list[dict[str, Any]], dict[str, dict[str, int]]]:
+    """The rows of the flags whose rule begins with ``kind`` and their counts, kept while the
+    flags are the very flags they came from (a new status is a new flag): the rows
+    read-only, in a list of the caller's, the counts a copy."""
+    found = a.records.reused.get(
+        ("flag_table", kind),
+        (a.flags,),
+        None,
+        partial(_flag_table, a.flags, kind),
+        lambda table: (shared_rows(table[0]), fresh(table[1])),
+    )
+    return found[0], found[1]
+
+
+def _flag_table(
+    flags: Sequence[Flag], kind: str
+) -> tuple[list[dict[str, Any]], dict[str, dict[str, int]]]:
+    rows = [shared(f.to_row()) for f in flags if f.rule.startswith(kind)]
+    return rows, _flag_counts(rows)
+
+
 def releases_report(a: Analysis) -> ReportTable:
-    rows = [f.to_row() for f in a.flags if f.rule.startswith("release.")]
+    rows, counts = flag_table(a, "release.")
     released = a.records.reused.get("released", (a.spells,), None, partial(_released, a.spells))
     return a.table(
         "releases",
@@ -389,7 +410,12 @@ def releases_report(a: Analysis) -> ReportTable:
             f"{released} releases recorded; {len(a.unexplained)} unexplained (a basis rule raised and no finding"
             " that it was explained).",
         ],
-        {"counts": _flag_counts(rows), "unexplained_releases": fresh(a.unexplained)},
+        {
+            "counts": counts,
+            "unexplained_releases": a.records.reused.get(
+                "unexplained_releases", (a.flags,), None, partial(shared, a.unexplained), unchanged
+            ),
+        },
     )
 
 
@@ -398,7 +424,7 @@ def _released(spells: Sequence[dict[str, Any]]) -> int:
 
 
 def custody_report(a: Analysis) -> ReportTable:
-    rows = [f.to_row() for f in a.flags if f.rule.startswith("custody.")]
+    rows, counts = flag_table(a, "custody.")
     limits = a.facts.policy
     return a.table(
         "custody",
@@ -409,7 +435,7 @@ def custody_report(a: Analysis) -> ReportTable:
             f" total remand limit {limits['remand_limit_days']} days (s.167 CrPC), from the charter's policy.",
             "extra.holdings lists everyone in custody at as_of.",
         ],
-        {"counts": _flag_counts(rows), "holdings": shared_rows(a.holdings)},
+        {"counts": counts, "holdings": shared_rows(a.holdings)},
     )
 
 

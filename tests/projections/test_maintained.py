@@ -827,8 +827,9 @@ def test_a_loaded_snapshot_holds_the_states_a_fold_gives_and_reports_the_same_by
 def test_rows_kept_are_handed_to_every_reader_as_they_are_and_no_reader_changes_them(
     statements: list[dict[str, Any]],
 ) -> None:
-    """The promises table, the custody holdings and the curves of time to arrest are
-    handed out without a copy: a second reader gets the very rows, and a reader that
+    """The promises table, the custody holdings, the release and custody flags and the
+    curves of time to arrest are handed out without a copy: a second reader gets the
+    very rows, and a reader that
     tries to change one (or a list in it) is refused, so what later readers get and what
     a fresh fold computes stay the same."""
     facts = Facts().apply_all(statements)
@@ -839,7 +840,13 @@ def test_rows_kept_are_handed_to_every_reader_as_they_are_and_no_reader_changes_
     handed = {
         "promises": (first["promises"].rows, again["promises"].rows),
         "holdings": (first["custody"].extra["holdings"], again["custody"].extra["holdings"]),
+        "release flags": (first["releases"].rows, again["releases"].rows),
+        "custody flags": (first["custody"].rows, again["custody"].rows),
     }
+    unexplained = first["releases"].extra["unexplained_releases"]
+    assert unexplained is again["releases"].extra["unexplained_releases"]
+    with pytest.raises(TypeError, match="cannot be changed"):
+        unexplained.clear()
     curves = first["groups"].extra["km_time_to_arrest_hours"]
     for group, curve in curves.items():
         handed[group] = (curve, again["groups"].extra["km_time_to_arrest_hours"][group])
