@@ -21,7 +21,7 @@ from ledger.projections.facts import Facts, bulk, seconds
 from ledger.projections.flagging import Flag
 from ledger.projections.maintained import CaseTables, JudgedTriggers, Maintained
 from ledger.projections.report_names import REPORT_NAMES
-from ledger.projections.reuse import fresh, shared, shared_rows, table_copy, unchanged
+from ledger.projections.reuse import Reused, fresh, shared, shared_rows, table_copy, unchanged
 from ledger.projections.tables import ReportTable
 
 SUPPRESSION_NOTE = (
@@ -380,22 +380,49 @@ def _flag_counts(rows: list[dict[str, Any]]) -> dict[str, dict[str, int]]:
 def flag_table(a: Analysis, kind: str) -> tuple[list[dict[str, Any]], dict[str, dict[str, int]]]:
     """The rows of the flags whose rule begins with ``kind`` and their counts, kept while the
     flags are the very flags they came from (a new status is a new flag): the rows
-    read-only, in a list of the caller's, the counts a copy."""
-    found = a.records.reused.get(
+    read-only, in a list of the caller's, the counts a copy. When some flags changed, only
+    theirs are made again (``FlagRows``)."""
+    reused = a.records.reused
+    found = reused.get(
         ("flag_table", kind),
         (a.flags,),
         None,
-        partial(_flag_table, a.flags, kind),
+        partial(_flag_table, a.flags, kind, reused),
         lambda table: (shared_rows(table[0]), fresh(table[1])),
     )
     return found[0], found[1]
 
 
 def _flag_table(
-    flags: Sequence[Flag], kind: str
+    flags: Sequence[Flag], kind: str, reused: Reused
 ) -> tuple[list[dict[str, Any]], dict[str, dict[str, int]]]:
-    rows = [shared(f.to_row()) for f in flags if f.rule.startswith(kind)]
+    mine = [f for f in flags if f.rule.startswith(kind)]
+    kept = reused.evolve(("flag_rows", kind), (mine,), FlagRows, FlagRows.step)
+    rows = [kept.row(flag) for flag in mine]
     return rows, _flag_counts(rows)
+
+
+class FlagRows:
+    """Each flag's row of a report (read-only), by the flag's id, with the very flag it was
+    made from; changed by the flags that went and came (``Reused.evolve``)."""
+
+    __slots__ = ("rows",)
+
+    def __init__(self, inputs: tuple[Sequence[Flag], ...]) -> None:
+        self.rows: dict[str, tuple[Flag, dict[str, Any]]] = {}
+        self.step(0, [], list(inputs[0]))
+
+    def step(self, _input: int, gone: list[Flag], new: list[Flag]) -> None:
+        for flag in gone:
+            if self.rows.get(flag.flag_id, (None,))[0] is flag:
+                del self.rows[flag.flag_id]
+        for flag in new:
+            self.rows[flag.flag_id] = (flag, shared(flag.to_row()))
+
+    def row(self, flag: Flag) -> dict[str, Any]:
+        """The flag's row: the one kept, or made now if another flag holds its id."""
+        kept = self.rows.get(flag.flag_id)
+        return kept[1] if kept is not None and kept[0] is flag else shared(flag.to_row())
 
 
 def releases_report(a: Analysis) -> ReportTable:

@@ -434,7 +434,7 @@ def from_nothing(analysis: Analysis, facts: Facts) -> Any:
     return everything(analysis, facts)
 
 
-TABLES_REUSED = ("promises", "groups", "custody", "officers", "court", "interruption")
+TABLES_REUSED = ("promises", "groups", "releases", "custody", "officers", "court", "interruption")
 """The reports whose rows, counts and curves are kept while the records they come from are
 the same (``ledger.projections.reuse``)."""
 
