@@ -301,9 +301,12 @@ def holdings_at(held: Sequence[Held], as_of: str, limit_h: float) -> list[dict[s
 class Counted:
     """The people ``held`` counted to a time: each one's hours in custody and whether they
     are past the limit unproduced (arrays, the floats ``round((as_of - arrest) / HOUR, 1)``
-    gives, by ``round_half_even``), and their rows."""
+    gives, by ``round_half_even``), and their rows; with what does not depend on the time
+    (each arrest's time and whether the person was produced), read once."""
 
     at: tuple[str, float]
+    since: np.ndarray
+    produced: np.ndarray
     hours: np.ndarray
     past: np.ndarray
     rows: tuple[dict[str, Any], ...]
@@ -315,13 +318,19 @@ class Counted:
         """Counted to ``as_of`` under ``limit_h``; with ``before`` (the same ``held`` counted
         to another time), a row whose hours and flag did not change is the row before."""
         if not held:
-            return cls((as_of, limit_h), np.empty(0), np.empty(0, dtype=bool), ())
-        since = np.fromiter((spell.since for spell in held), dtype=float, count=len(held))
-        produced = np.fromiter((s.row["produced"] for s in held), dtype=bool, count=len(held))
+            empty = np.empty(0)
+            return cls((as_of, limit_h), empty, empty.astype(bool), empty, empty.astype(bool), ())
+        if before is not None and len(before.rows) != len(held):
+            before = None
+        if before is not None:
+            since, produced = before.since, before.produced
+        else:
+            since = np.fromiter((spell.since for spell in held), dtype=float, count=len(held))
+            produced = np.fromiter((s.row["produced"] for s in held), dtype=bool, count=len(held))
         exact = (seconds(as_of) - since) / HOUR
         hours = round_half_even(exact, 1)
         past = ~produced & (exact > limit_h)
-        if before is not None and len(before.rows) == len(held):
+        if before is not None:
             rows = list(before.rows)
             moved = np.flatnonzero((hours != before.hours) | (past != before.past))
             for i, h, p in zip(
@@ -332,4 +341,4 @@ class Counted:
             rows = [
                 s.counted(h, p) for s, h, p in zip(held, hours.tolist(), past.tolist(), strict=True)
             ]
-        return cls((as_of, limit_h), hours, past, tuple(rows))
+        return cls((as_of, limit_h), since, produced, hours, past, tuple(rows))

@@ -543,20 +543,21 @@ def logrank_coded(
 def _logrank(t: np.ndarray, o: np.ndarray, g: np.ndarray, labels: list[str]) -> dict[str, Any]:
     from statsmodels.duration.survfunc import survdiff
 
-    if np.unique(g).size < 2:
+    present = np.unique(g)
+    if present.size < 2:
         return not_testable("fewer than two groups with cases")
     if not o.any():
         return not_testable("no event yet: every case is still open (censored)")
     e = o.astype(int)
-    informative = [labels[n] for n in _informative_groups(t, e, g)]
+    coded = _informative_groups(t, e, g)
+    informative = [labels[n] for n in coded]
     if len(informative) < 2:
         return not_testable(
             "no variation to compare: at every event time at most one group was at"
             " risk, or every case at risk had the event at once"
         )
-    present = {labels[n] for n in np.unique(g).tolist()}
-    left_out = [label for label in labels if label in present and label not in informative]
-    keep = np.isin(g, [labels.index(label) for label in informative])
+    left_out = [labels[n] for n in present.tolist() if n not in coded]
+    keep = np.isin(g, coded)
     try:
         with np.errstate(all="ignore"):
             chi2, p = survdiff(t[keep], e[keep], g[keep])
