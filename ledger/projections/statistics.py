@@ -6,8 +6,8 @@
   feasible (``compare_rates``: Fisher, Freeman–Halton by enumeration, then
   Pearson or a Monte Carlo Freeman–Halton with its floor stated); the method
   used is named;
-* Kaplan–Meier estimates and medians (computed here) and the log-rank test
-  (statsmodels), with degenerate data reported "not testable: <reason>";
+* Kaplan–Meier estimates and medians and the log-rank test (computed here;
+  the tests compare them with lifelines and statsmodels), with degenerate data reported "not testable: <reason>";
 * Holm's step-down correction across a family of tests;
 * rate ratios of one group against all others with Katz's log interval;
 * p-values printed so that none reads 0 (``format_p``).
@@ -419,7 +419,7 @@ def _kaplan_meier(durations: np.ndarray, observed: np.ndarray) -> list[dict[str,
     is the same IEEE division of the same integers, the running product and sum take them
     one after the other (a time without events multiplies by exactly 1 and adds exactly
     0), every rounding is Python's (``round_half_even``), and the interval is computed by
-    ``math`` as before, once per distinct estimate."""
+    the same ufuncs for one estimate as for many (``_intervals``)."""
     if len(durations) == 0:
         return []
     times, leaving, events, at_risk, survival = _product_limit(durations, observed)
@@ -446,21 +446,19 @@ def _kaplan_meier(durations: np.ndarray, observed: np.ndarray) -> list[dict[str,
 
 
 def _intervals(survival: np.ndarray, greenwood: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Each row's 95% interval (``_log_log_interval``), computed by ``math`` once per
-    distinct estimate: where neither the estimate nor Greenwood's sum changed from the row
-    before (a time with censored records only), the row before's interval is repeated."""
-    changed = np.ones(len(survival), dtype=bool)
-    changed[1:] = (survival[1:] != survival[:-1]) | (greenwood[1:] != greenwood[:-1])
-    at = np.flatnonzero(changed)
-    bounds = np.array(
-        [
-            _log_log_interval(s, g)
-            for s, g in zip(survival[at].tolist(), greenwood[at].tolist(), strict=True)
-        ],
-        dtype=float,
-    ).reshape(-1, 2)
-    row = np.cumsum(changed) - 1
-    return bounds[row, 0], bounds[row, 1]
+    """Each row's 95% interval from Greenwood's sum, on the log(-log) scale, over arrays:
+    (1, 1) before any event, (0, 0) once everyone had it. ``_log_log_interval`` is the
+    same for one estimate (the same ufuncs, so the same floats)."""
+    low = np.where(survival <= 0.0, 0.0, 1.0)
+    high = low.copy()
+    between = np.flatnonzero((survival > 0.0) & (survival < 1.0))
+    if between.size:
+        log_s = np.log(survival[between])
+        spread = Z95 * np.sqrt(greenwood[between]) / log_s
+        centre = np.log(-log_s)
+        low[between] = np.exp(-np.exp(centre - spread))
+        high[between] = np.exp(-np.exp(centre + spread))
+    return low, high
 
 
 def _product_limit(
@@ -496,26 +494,20 @@ def round_half_even(values: np.ndarray, places: int) -> np.ndarray:
     return out
 
 
-def _log_log_interval(survival: float, greenwood: float, z: float = Z95) -> tuple[float, float]:
-    """The 95% interval of a survival estimate from Greenwood's sum, on the log(-log) scale."""
-    if survival >= 1.0:
-        return 1.0, 1.0
-    if survival <= 0.0:
-        return 0.0, 0.0
-    log_s = math.log(survival)
-    spread = z * math.sqrt(greenwood) / log_s
-    centre = math.log(-log_s)
-    return math.exp(-math.exp(centre - spread)), math.exp(-math.exp(centre + spread))
+def _log_log_interval(survival: float, greenwood: float) -> tuple[float, float]:
+    """The 95% interval of one survival estimate from Greenwood's sum (``_intervals``)."""
+    low, high = _intervals(np.array([survival], dtype=float), np.array([greenwood], dtype=float))
+    return float(low[0]), float(high[0])
 
 
 def logrank(
     durations: Durations, observed: Durations | Sequence[bool], groups: Sequence[str]
 ) -> dict[str, Any]:
-    """Log-rank test that time-to-event is the same in every group (statsmodels ``survdiff``).
+    """Log-rank test that time-to-event is the same in every group (``_logrank_statistic``).
 
     Degenerate data (one group, no event yet, every time tied so no group's
     observed count can differ from its expected one) is "not testable" with
-    the reason, never an exception: ``survdiff`` inverts the variance matrix,
+    the reason, never an exception: the test inverts the covariance matrix,
     which is singular on such data.
     """
     labels = sorted(set(groups))
@@ -541,15 +533,12 @@ def logrank_coded(
 
 
 def _logrank(t: np.ndarray, o: np.ndarray, g: np.ndarray, labels: list[str]) -> dict[str, Any]:
-    from statsmodels.duration.survfunc import survdiff
-
     present = np.unique(g)
     if present.size < 2:
         return not_testable("fewer than two groups with cases")
     if not o.any():
         return not_testable("no event yet: every case is still open (censored)")
-    e = o.astype(int)
-    coded = _informative_groups(t, e, g)
+    coded = _informative_groups(t, o.astype(int), g)
     informative = [labels[n] for n in coded]
     if len(informative) < 2:
         return not_testable(
@@ -558,11 +547,15 @@ def _logrank(t: np.ndarray, o: np.ndarray, g: np.ndarray, labels: list[str]) -> 
         )
     left_out = [labels[n] for n in present.tolist() if n not in coded]
     keep = np.isin(g, coded)
+    places = np.searchsorted(np.asarray(coded, dtype=np.intp), g[keep])
     try:
         with np.errstate(all="ignore"):
-            chi2, p = survdiff(t[keep], e[keep], g[keep])
-    except (np.linalg.LinAlgError, ValueError, ZeroDivisionError):
+            chi2 = _logrank_statistic(t[keep], o[keep], places, len(coded))
+    except np.linalg.LinAlgError:
         return not_testable("the log-rank variance cannot be inverted on these data")
+    from scipy.stats import chi2 as chi2_distribution
+
+    p = float(chi2_distribution.sf(chi2, len(coded) - 1))
     if not np.isfinite(chi2) or not np.isfinite(p):
         return not_testable("the log-rank statistic is undefined on these data")
     note = (
@@ -571,11 +564,38 @@ def _logrank(t: np.ndarray, o: np.ndarray, g: np.ndarray, labels: list[str]) -> 
         else ""
     )
     return tested(
-        f"log-rank test ({len(informative) - 1} df; statsmodels survdiff{note})",
-        float(p),
-        float(chi2),
+        f"log-rank test ({len(informative) - 1} df{note})",
+        p,
+        chi2,
         groups_tested=informative,
     )
+
+
+def _logrank_statistic(t: np.ndarray, o: np.ndarray, g: np.ndarray, k: int) -> float:
+    """The log-rank chi-square over ``k`` groups (``g``: each duration's group, 0 to k-1):
+    at each distinct event time with more than one at risk, each group's events observed
+    less expected (its share of those at risk times the events) and the hypergeometric
+    covariance of its count, summed over the times; the statistic is the quadratic form of
+    the first k-1 groups' differences in the inverse of their covariance. Only the event
+    times are visited, each group's risk sets read from its sorted durations."""
+    times, deaths = np.unique(t[o], return_counts=True)
+    at_risk = np.empty((k, times.size))
+    died = np.empty((k, times.size))
+    for j in range(k):
+        mine = g == j
+        durations = np.sort(t[mine])
+        at_risk[j] = durations.size - np.searchsorted(durations, times, side="left")
+        died[j] = np.bincount(np.searchsorted(times, t[mine & o]), minlength=times.size)
+    total = at_risk.sum(axis=0)
+    usable = total > 1
+    share = at_risk[:, usable] / total[usable]
+    d = deaths[usable].astype(float)
+    n = total[usable]
+    difference = died[:, usable].sum(axis=1) - share @ d
+    spread = d * (n - d) / (n - 1)
+    covariance = np.diag(share @ spread) - (share * spread) @ share.T
+    rest = difference[1:]
+    return float(rest @ np.linalg.solve(covariance[1:, 1:], rest))
 
 
 def _informative_groups(t: np.ndarray, e: np.ndarray, g: np.ndarray) -> list[Any]:

@@ -533,3 +533,40 @@ def test_tables_beyond_the_exact_limit_are_counted_at_once_at_a_million_records(
     assert math.isclose(
         counted, statistics._table_count_by_convolution(sizes, 60_000), rel_tol=1e-9
     )
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.lists(
+        st.tuples(
+            st.one_of(
+                st.sampled_from([0.0, 1.0, 2.0, 2.5, 7.0]),
+                st.floats(min_value=0, max_value=1_000, allow_nan=False),
+            ),
+            st.booleans(),
+            st.sampled_from("abcde"),
+        ),
+        min_size=2,
+        max_size=80,
+    )
+)
+def test_the_log_rank_test_equals_statsmodels_survdiff(
+    records: list[tuple[float, bool, str]],
+) -> None:
+    """Ties, censoring at event times, groups without events and groups left out: the
+    statistic and p-value statsmodels' ``survdiff`` gives over the groups tested, and "not
+    testable" exactly where it cannot give one."""
+    from statsmodels.duration.survfunc import survdiff
+
+    durations = np.array([d for d, _, _ in records])
+    observed = np.array([o for _, o, _ in records])
+    groups = np.array([g for _, _, g in records])
+    result = logrank(durations, observed, groups.tolist())
+    if result["p_value"] is None:
+        assert result["method"].startswith("not testable: ")
+        return
+    kept = np.isin(groups, result["groups_tested"])
+    with np.errstate(all="ignore"):
+        chi2, p = survdiff(durations[kept], observed[kept].astype(int), groups[kept])
+    assert result["statistic"] == pytest.approx(chi2, rel=1e-6, abs=1e-6)
+    assert result["p_value"] == pytest.approx(p, abs=1e-9)
