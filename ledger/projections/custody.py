@@ -27,7 +27,7 @@ import numpy as np
 
 from ledger.projections.casework import CaseFile, Spell
 from ledger.projections.facts import DAY, HOUR, Event, Facts, seconds
-from ledger.projections.flagging import Flag
+from ledger.projections.flagging import Flag, Waits
 from ledger.projections.law import ATA_REMAND_DAYS, S344_REMAND_DAYS, is_ata_case, police_remand
 from ledger.projections.reuse import SharedRow, shared
 from ledger.projections.statistics import round_half_even
@@ -54,13 +54,20 @@ def _custody_flag(
     )
 
 
-def _production_flag(facts: Facts, case: CaseFile, spell: Spell, limit_h: float) -> list[Flag]:
+def _production_flag(
+    facts: Facts, case: CaseFile, spell: Spell, limit_h: float, waits: Waits
+) -> list[Flag]:
     first = spell.productions[0] if spell.productions else None
     held_until = first["occurred_at"] if first else spell.end or facts.as_of
     journey = _journey_hours(first)
     held_hours = (seconds(held_until) - seconds(spell.start)) / HOUR - journey
+    running = first is None and spell.end is None
     if held_hours <= limit_h:
+        if running:
+            waits.until(seconds(spell.start) + limit_h * HOUR)
         return []
+    if running:
+        waits.running()
     return [
         _custody_flag(
             "custody.past_24h",
@@ -117,7 +124,9 @@ def _order_length_flags(case: CaseFile, spell: Spell, ata: bool) -> list[Flag]:
     return flags
 
 
-def _past_remand_flag(facts: Facts, case: CaseFile, spell: Spell, grace_h: float) -> list[Flag]:
+def _past_remand_flag(
+    facts: Facts, case: CaseFile, spell: Spell, grace_h: float, waits: Waits
+) -> list[Flag]:
     """After each production, police custody is authorised until the remand expires
     (none if refused); judicial custody is the court's, not checked here. The next
     production or the release must come within the grace after that."""
@@ -133,8 +142,13 @@ def _past_remand_flag(facts: Facts, case: CaseFile, spell: Spell, grace_h: float
         following = productions[n + 1]["occurred_at"] if n + 1 < len(productions) else None
         ended = following or spell.end or facts.as_of
         over = (seconds(ended) - authorised) / HOUR
+        running = not (following or spell.end)
         if over <= grace_h:
+            if running:
+                waits.until(authorised + grace_h * HOUR)
             continue
+        if running:
+            waits.running()
         refused = not data.get("remand_granted")
         return [
             _custody_flag(
@@ -170,9 +184,10 @@ def custody_flags(facts: Facts, files: dict[str, CaseFile]) -> list[Flag]:
     return [flag for case in files.values() for flag in case_custody_flags(facts, case)]
 
 
-def case_custody_flags(facts: Facts, case: CaseFile) -> list[Flag]:
+def case_custody_flags(facts: Facts, case: CaseFile, waits: Waits | None = None) -> list[Flag]:
     """The custody flags of one case. While a spell is open they depend on the time of the
-    latest event (``facts.as_of``): the person is still held."""
+    latest event (``facts.as_of``): the person is still held; ``waits`` is told how."""
+    waits = Waits() if waits is None else waits
     limit_h = custody_limit_hours(facts)
     limit_days = int(facts.policy["remand_limit_days"])
     flags: list[Flag] = []
@@ -180,9 +195,9 @@ def case_custody_flags(facts: Facts, case: CaseFile) -> list[Flag]:
     remand_total = 0
     remand_flagged = ata  # the ATA's remand is judged per order (s.21-E), not in total
     for spell in case.spells:
-        flags += _production_flag(facts, case, spell, limit_h)
+        flags += _production_flag(facts, case, spell, limit_h, waits)
         flags += _order_length_flags(case, spell, ata)
-        flags += _past_remand_flag(facts, case, spell, limit_h)
+        flags += _past_remand_flag(facts, case, spell, limit_h, waits)
         for produced in spell.productions:
             if police_remand(produced):
                 remand_total += int(produced["data"].get("remand_days", 0))
@@ -211,22 +226,6 @@ def case_custody_flags(facts: Facts, case: CaseFile) -> list[Flag]:
                     )
                 )
     return flags
-
-
-def waits_on_time(case: CaseFile) -> bool:
-    """True while a custody flag of the case could change with the time of the latest event
-    alone: someone still held unproduced, or held on a police remand (or after a refusal)
-    that the next production or a release must follow in time. Held on a judicial remand,
-    the custody is the court's and nothing here waits."""
-    for spell in case.spells:
-        if spell.release is not None:
-            continue
-        if not spell.productions:
-            return True
-        last = spell.productions[-1]
-        if not last["data"].get("remand_granted") or police_remand(last):
-            return True
-    return False
 
 
 def current_holdings(facts: Facts, files: dict[str, CaseFile]) -> list[dict[str, Any]]:

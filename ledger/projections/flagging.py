@@ -9,6 +9,7 @@ subject event id): ``open`` → ``explanation_requested`` → ``explanation_give
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field, replace
 from typing import Any
 
@@ -33,6 +34,29 @@ BASIS_RULES = frozenset(
 )
 """Rules that say a release's lawful basis is missing: a release raising one is *unexplained*
 unless the committee finds it explained."""
+
+
+class Waits:
+    """How a case's flags wait on the time of the latest event, found while they are raised:
+    ``moment`` is the earliest such time (seconds) at which they may differ from the flags
+    raised now; ``math.inf`` when the time alone changes nothing, ``-math.inf`` when every
+    move of it changes them (a flag counts the hours of a spell still running). A rule that
+    compares a running time with a limit names the moment the limit is crossed
+    (``until``); the moment is taken a second early, since the rules compare the times, in
+    whole seconds, as floats."""
+
+    __slots__ = ("moment",)
+
+    def __init__(self) -> None:
+        self.moment = math.inf
+
+    def until(self, crossed: float) -> None:
+        """A flag is raised once the time of the latest event passes ``crossed``."""
+        self.moment = min(self.moment, crossed - 1.0)
+
+    def running(self) -> None:
+        """A flag raised counts to the time of the latest event."""
+        self.moment = -math.inf
 
 
 @dataclass

@@ -8,9 +8,10 @@ subjects each statement names (``Facts.touched_since``), and each case
 remembers what it read beyond its own steps (``releases.reads_beyond_case``:
 the orders its releases cite, later arrests of the same person and their
 shootings). Cases whose flags depend on the time of the latest event (someone
-held unproduced or on a police remand, an s.169 bond in its grace:
-``custody.waits_on_time``, ``releases.bond_waits_on_time``) are recomputed
-whenever that time moves;
+held unproduced or on a police remand, an s.169 bond in its grace) are
+recomputed when that time reaches the moment one of their flags could change
+(``flagging.Waits``, found while the flags are raised: a limit crossed, or at
+every move while a flag counts the hours of a spell still running);
 a statement about the ledger itself (its policy) recomputes everything. The
 flags are kept with the committee's status attached (``flagging.statused``),
 in order (``flagging.flag_order``): a case's flags are statused again when
@@ -74,9 +75,9 @@ from ledger.aggregates.mediation import Mediation
 from ledger.aggregates.warning import Warning
 from ledger.projections import court, custody, equality, promises
 from ledger.projections.casework import CaseFile, case_file
-from ledger.projections.custody import case_custody_flags, waits_on_time
-from ledger.projections.facts import Event, Facts
-from ledger.projections.flagging import Flag, flag_order, statused
+from ledger.projections.custody import case_custody_flags
+from ledger.projections.facts import Event, Facts, seconds
+from ledger.projections.flagging import Flag, Waits, flag_order, statused
 from ledger.projections.indexes import LIFECYCLE, REGISTRY
 from ledger.projections.interruption import Areas, interruption_areas
 from ledger.projections.promises import (
@@ -86,7 +87,6 @@ from ledger.projections.promises import (
     reported_shootings,
 )
 from ledger.projections.releases import (
-    bond_waits_on_time,
     case_release_flags,
     reads_beyond_case,
     unexplained_releases,
@@ -156,7 +156,9 @@ class CaseRecords:
         self._release: dict[str, list[Flag]] = {}
         self._custody: dict[str, list[Flag]] = {}
         self._readers = Readers()
-        self._timed: set[str] = set()
+        self._timed: dict[str, float] = {}
+        """Each case whose flags wait on the time of the latest event, with the moment
+        (seconds) from which they may change (``flagging.Waits``)."""
         self._statused: dict[str, list[Flag]] = {}
         self._flags: list[Flag] = []
         self._ties = False
@@ -176,7 +178,7 @@ class CaseRecords:
         touched = facts.touched_since(self._count) if facts is self._facts else None
         if touched is None or REGISTRY in touched:
             self.files, self._release, self._custody = {}, {}, {}
-            self._readers, self._timed = Readers(), set()
+            self._readers, self._timed = Readers(), {}
             stale = set(facts.cases)
         else:
             stale = {key[len(CASE) :] for key in touched if key.startswith(CASE)}
@@ -192,7 +194,7 @@ class CaseRecords:
             self.files = {case: self.files[case] for case in facts.cases if case in self.files}
         redo = changed_files | self._readers.of(touched or set())
         if facts.as_of != self._as_of:
-            redo |= self._timed
+            redo |= self._time_passed(facts.as_of)
         for case in redo:
             self._forget(case)
             found = self.files.get(case)
@@ -204,6 +206,14 @@ class CaseRecords:
         else:
             self._status_cases(facts, redo | self._inquired(facts, touched))
         self._facts, self._count, self._as_of = facts, facts.count, facts.as_of
+
+    def _time_passed(self, as_of: str) -> set[str]:
+        """The cases whose flags may differ at ``as_of`` from the flags raised at the time
+        they were computed: every waiting one if the time went back."""
+        if as_of < self._as_of:
+            return set(self._timed)
+        now = seconds(as_of)
+        return {case for case, moment in self._timed.items() if now >= moment}
 
     def flags(self) -> list[Flag]:
         """Every flag with the committee's status attached, in ``flag_order`` (the list is
@@ -284,15 +294,16 @@ class CaseRecords:
         self._readers.forget(case)
         self._release.pop(case, None)
         self._custody.pop(case, None)
-        self._timed.discard(case)
+        self._timed.pop(case, None)
 
     def _compute(self, facts: Facts, found: CaseFile) -> None:
         case = found.case
-        self._release[case] = case_release_flags(facts, self.files, found)
-        self._custody[case] = case_custody_flags(facts, found)
+        waits = Waits()
+        self._release[case] = case_release_flags(facts, self.files, found, waits)
+        self._custody[case] = case_custody_flags(facts, found, waits)
         self._readers.record(case, reads_beyond_case(facts, self.files, found))
-        if waits_on_time(found) or bond_waits_on_time(facts, found):
-            self._timed.add(case)
+        if waits.moment < math.inf:
+            self._timed[case] = waits.moment
 
 
 @dataclass

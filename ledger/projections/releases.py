@@ -11,7 +11,7 @@ from typing import Any
 
 from ledger.projections.casework import CaseFile, Spell
 from ledger.projections.facts import DAY, ORDER_TYPES, Event, Facts, seconds
-from ledger.projections.flagging import BASIS_RULES, Flag
+from ledger.projections.flagging import BASIS_RULES, Flag, Waits
 from ledger.projections.law import (
     NO_ORDER_BEFORE_PRODUCTION,
     ORDER_FOR_BASIS,
@@ -261,12 +261,15 @@ def _instruction_rule(case: CaseFile, spell: Spell, release: Event) -> list[Flag
     ]
 
 
-def _s169_rule(facts: Facts, case: CaseFile, spell: Spell, release: Event) -> list[Flag]:
+def _s169_rule(
+    facts: Facts, case: CaseFile, spell: Spell, release: Event, waits: Waits
+) -> list[Flag]:
     if release["data"].get("legal_basis") != "s169_bond":
         return []
     start = seconds(release["occurred_at"])
     deadline = start + S169_GRACE_DAYS * DAY
     if seconds(facts.as_of) <= deadline:
+        waits.until(deadline)
         return []  # the magistrate may still be informed
     orders = [
         o
@@ -350,8 +353,12 @@ def release_flags(facts: Facts, files: dict[str, CaseFile]) -> list[Flag]:
     return [flag for case in files.values() for flag in case_release_flags(facts, files, case)]
 
 
-def case_release_flags(facts: Facts, files: dict[str, CaseFile], case: CaseFile) -> list[Flag]:
-    """The release flags one case raises; ``files`` are every case (a re-arrest is on another)."""
+def case_release_flags(
+    facts: Facts, files: dict[str, CaseFile], case: CaseFile, waits: Waits | None = None
+) -> list[Flag]:
+    """The release flags one case raises; ``files`` are every case (a re-arrest is on another).
+    An s.169 bond in its grace waits on the time of the latest event (``waits`` is told)."""
+    waits = Waits() if waits is None else waits
     flags: list[Flag] = []
     for spell in case.spells:
         release = spell.release
@@ -372,7 +379,7 @@ def case_release_flags(facts: Facts, files: dict[str, CaseFile], case: CaseFile)
             )
         flags += _instruction_rule(case, spell, release)
         flags += _order_rules(facts, spell, release)
-        flags += _s169_rule(facts, case, spell, release)
+        flags += _s169_rule(facts, case, spell, release, waits)
         flags += _sentence_rule(case, spell, release)
         flags += _bail_rules(facts, case, spell, release)
         flags += _before_production_rule(facts, spell, release)
@@ -394,17 +401,6 @@ def reads_beyond_case(facts: Facts, files: dict[str, CaseFile], case: CaseFile) 
             for arrest in other.arrests if other else []:
                 out.update(f"incident:{i}" for i in arrest["data"].get("incidents", []))
     return out
-
-
-def bond_waits_on_time(facts: Facts, case: CaseFile) -> bool:
-    """True while a flag of the case could change with the time of the latest event alone:
-    a release on an s.169 bond within its grace (``_s169_rule``)."""
-    return any(
-        spell.release is not None
-        and spell.release["data"].get("legal_basis") == "s169_bond"
-        and seconds(facts.as_of) <= seconds(spell.release["occurred_at"]) + S169_GRACE_DAYS * DAY
-        for spell in case.spells
-    )
 
 
 def unexplained_releases(flags: list[Flag]) -> dict[str, list[str]]:

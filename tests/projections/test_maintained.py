@@ -398,7 +398,7 @@ def test_shootings_only_ever_appended_are_found(monkeypatch: pytest.MonkeyPatch)
 def _untimed(compute: Callable[..., None]) -> Callable[..., None]:
     def without_timing(self: CaseRecords, facts: Facts, found: Any) -> None:
         compute(self, facts, found)
-        self._timed.discard(found.case)
+        self._timed.pop(found.case, None)
 
     return without_timing
 
@@ -889,3 +889,60 @@ def test_a_shared_row_reads_as_a_dict_and_survives_pickling_shared() -> None:
     assert both[0] is both[1] and both[0] == row
     with pytest.raises(TypeError, match="cannot be changed"):
         both[0]["groups"].append("c")
+
+
+def _waiting_story() -> tuple[list[dict[str, Any]], list[str]]:
+    """Three cases whose flags wait on the time of the latest event, and statements about
+    none of them that move it up to each limit, a second past it and on: someone held
+    unproduced (24 hours), someone held after a police remand expired (its 2 days and the
+    24 hours of grace), a release on an s.169 bond (7 days for the magistrate's order).
+    Also the times of the ticks, in order."""
+    log = CityLog()
+    log.group("g1")
+    for person in ("P-1", "P-2", "P-3"):
+        log.person(person, "g1")
+    log.arrest("FIR-1", "P-1", at(hours=0))
+    log.arrest("FIR-2", "P-2", at(hours=0))
+    log.produce("FIR-2", "P-2", at(hours=5), remand_days=2)
+    log.arrest("FIR-3", "P-3", at(hours=0))
+    log.produce("FIR-3", "P-3", at(hours=2), remand_days=1)
+    log.release("FIR-3", "P-3", at(hours=10), "s169_bond")
+    ticks = [
+        at(hours=hours, seconds=extra) for hours in (12, 24, 77, 178) for extra in (-1, 0, 1, 3600)
+    ]
+    for when in ticks:
+        log.tick(when)
+    return log.statements, ticks
+
+
+def test_a_case_waiting_on_the_time_is_computed_again_once_a_limit_is_crossed() -> None:
+    """Equal to the records from nothing at every statement, each flag raised the second
+    after its limit, and a tick before every limit recomputes no case (every waiting case
+    was computed again at every move of the time before)."""
+    statements, ticks = _waiting_story()
+    assert first_difference(statements) is None
+    facts, kept = Facts(), Maintained()
+    ticked = len(statements) - len(ticks)
+    raised: dict[str, str] = {}
+    for n, statement in enumerate(statements, start=1):
+        facts.apply(statement)
+        analysis = Analysis(facts, n, "00", None, kept)
+        for flag in analysis.flags:
+            raised.setdefault(flag.rule, facts.as_of)
+        if n == ticked + 1:
+            assert kept.cases.recomputed == 0
+    assert raised == {
+        "custody.past_24h": at(hours=24, seconds=1),
+        "custody.held_past_remand": at(hours=77, seconds=1),
+        "release.s169_no_magistrate_order": at(hours=178, seconds=1),
+    }
+
+
+def test_a_case_waiting_past_the_moment_its_flag_changes_is_found(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from ledger.projections.flagging import Waits
+
+    original = Waits.until
+    monkeypatch.setattr(Waits, "until", lambda self, crossed: original(self, crossed + 60))
+    assert first_difference(_waiting_story()[0]) is not None
