@@ -577,15 +577,17 @@ def _logrank_statistic(t: np.ndarray, o: np.ndarray, g: np.ndarray, k: int) -> f
     less expected (its share of those at risk times the events) and the hypergeometric
     covariance of its count, summed over the times; the statistic is the quadratic form of
     the first k-1 groups' differences in the inverse of their covariance. Only the event
-    times are visited, each group's risk sets read from its sorted durations."""
+    times are visited: each duration is placed among them once, and each group's risk sets
+    are the counts of durations reaching each event time, summed from the last."""
+    order = np.argsort(t)  # needles in order make the searches cheap
+    t, o, g = t[order], o[order], g[order]
     times, deaths = np.unique(t[o], return_counts=True)
-    at_risk = np.empty((k, times.size))
-    died = np.empty((k, times.size))
-    for j in range(k):
-        mine = g == j
-        durations = np.sort(t[mine])
-        at_risk[j] = durations.size - np.searchsorted(durations, times, side="left")
-        died[j] = np.bincount(np.searchsorted(times, t[mine & o]), minlength=times.size)
+    m = times.size
+    # a duration is at risk at the event times up to its own: at the first ``reach`` of them
+    reach = np.searchsorted(times, t, side="right")
+    leaving = np.bincount(g * (m + 1) + reach, minlength=k * (m + 1)).reshape(k, m + 1)
+    at_risk = np.cumsum(leaving[:, ::-1], axis=1)[:, ::-1][:, 1:].astype(float)
+    died = np.bincount(g[o] * m + reach[o] - 1, minlength=k * m).reshape(k, m)
     total = at_risk.sum(axis=0)
     usable = total > 1
     share = at_risk[:, usable] / total[usable]
