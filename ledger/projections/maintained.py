@@ -77,7 +77,7 @@ from ledger.projections import court, custody, equality, promises
 from ledger.projections.casework import CaseFile, case_file
 from ledger.projections.custody import case_custody_flags
 from ledger.projections.facts import Event, Facts, seconds
-from ledger.projections.flagging import Flag, Waits, flag_order, statused
+from ledger.projections.flagging import BASIS_RULES, Flag, Waits, flag_order, statused
 from ledger.projections.indexes import LIFECYCLE, REGISTRY
 from ledger.projections.interruption import Areas, interruption_areas
 from ledger.projections.promises import (
@@ -169,6 +169,9 @@ class CaseRecords:
         """Counts the syncs that replaced, added or removed a case file."""
         self.flag_generation = 0
         """Counts the syncs that changed a flag or its status."""
+        self._basis_generation = 0
+        """Counts the syncs that may have changed a flag saying a release's basis is missing
+        (``BASIS_RULES``) or its status: the unexplained releases are read from those."""
 
     def sync(self, facts: Facts) -> None:
         """Recompute the cases the statements since the last sync touched."""
@@ -221,10 +224,12 @@ class CaseRecords:
         return list(self._flags)
 
     def unexplained(self) -> dict[str, list[str]]:
-        """``releases.unexplained_releases`` of the flags, read again only after a flag or
-        its status changed (the caller may not change it)."""
-        if self._unexplained[0] != self.flag_generation:
-            self._unexplained = (self.flag_generation, unexplained_releases(self._flags))
+        """``releases.unexplained_releases`` of the flags, read again only after a flag saying
+        a release's basis is missing, or its status, may have changed (the caller may not
+        change it): the custody flags counting the hours of someone still held change at
+        every new event, and leave it as it was."""
+        if self._unexplained[0] != self._basis_generation:
+            self._unexplained = (self._basis_generation, unexplained_releases(self._flags))
         return self._unexplained[1]
 
     def _status_all(self, facts: Facts) -> None:
@@ -241,6 +246,7 @@ class CaseRecords:
         keys = [flag_order(f) for f in self._flags]
         self._ties = any(a == b for a, b in zip(keys, keys[1:], strict=False))
         self.flag_generation += 1
+        self._basis_generation += 1
 
     def _inquired(self, facts: Facts, touched: set[str]) -> set[str]:
         """The cases with a flag whose inquiry the statements since moved: only read when
@@ -266,6 +272,8 @@ class CaseRecords:
         self.flag_generation += 1
         for case in cases:
             for flag in self._statused.pop(case, []):
+                if flag.rule in BASIS_RULES:
+                    self._basis_generation += 1
                 at = bisect_left(self._flags, flag_order(flag), key=flag_order)
                 while self._flags[at] is not flag:
                     at += 1
@@ -276,6 +284,8 @@ class CaseRecords:
             mine = [statused(facts, f) for f in self._release[case] + self._custody[case]]
             self._statused[case] = mine
             for flag in mine:
+                if flag.rule in BASIS_RULES:
+                    self._basis_generation += 1
                 key = flag_order(flag)
                 at = bisect_left(self._flags, key, key=flag_order)
                 if at < len(self._flags) and flag_order(self._flags[at]) == key:

@@ -946,3 +946,13 @@ def test_a_case_waiting_past_the_moment_its_flag_changes_is_found(
     original = Waits.until
     monkeypatch.setattr(Waits, "until", lambda self, crossed: original(self, crossed + 60))
     assert first_difference(_waiting_story()[0]) is not None
+
+
+def test_unexplained_releases_kept_past_a_change_to_a_basis_flag_are_found(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The unexplained releases are read again only when a flag saying a release's basis is
+    missing may have changed: a finding that explains one must reach them."""
+    assert first_difference(_explained_story()) is None
+    monkeypatch.setattr(maintained, "BASIS_RULES", frozenset())
+    assert first_difference(_explained_story()) is not None
