@@ -8,7 +8,6 @@ builders turn them into ``ReportTable``s that carry the tree size and root.
 
 from __future__ import annotations
 
-from collections import Counter
 from collections.abc import Callable, Sequence
 from functools import cached_property, partial
 from typing import Any
@@ -287,29 +286,13 @@ def promise_row(t: dict[str, Any]) -> dict[str, Any]:
     )
 
 
-def _outcome_counts(inputs: tuple[Sequence[dict[str, Any]], ...]) -> Counter[str]:
-    """How many of the triggers have each outcome (``reuse.Reused.evolve``'s start)."""
-    return Counter(t["outcome"] for t in inputs[0])
-
-
-def _count_outcomes(
-    counts: Counter[str], _: int, gone: list[dict[str, Any]], new: list[dict[str, Any]]
-) -> None:
-    """The outcomes counted brought up to the triggers that went and came."""
-    counts.subtract(t["outcome"] for t in gone)
-    counts.update(t["outcome"] for t in new)
-
-
 def promises_report(a: Analysis) -> ReportTable:
     judged = a.judged
     rows = shared_rows(judged.rows)
     warnings = []
     for key, event_id in a.facts.warnings.items():
         mine = judged.by_warning.get(key, ())
-        counts = a.records.reused.evolve(
-            ("warning_outcomes", key), (mine,), _outcome_counts, _count_outcomes
-        )
-        summary = promises.outcome_summary(counts, len(mine))
+        summary = promises.outcome_summary(judged.warning_outcomes.get(key, {}), len(mine))
         warnings.append(
             {
                 "warning": key,

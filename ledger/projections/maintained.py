@@ -62,7 +62,7 @@ from __future__ import annotations
 import math
 from bisect import bisect_left
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field, replace
 from operator import is_
 from typing import Any
@@ -463,7 +463,8 @@ Bucket = tuple[dict[str, Any], ...]
 class JudgedTriggers:
     """Every trigger judged at one time, in shooting order, each one's row of the promises
     table, the same triggers by group (``equality.by_group``) and by warning (in the order
-    of each trigger's ``warnings``), and how many have each outcome. The lists and dicts
+    of each trigger's ``warnings``), and how many have each outcome, in all and under each
+    warning. The lists and dicts
     are the caller's; the triggers, the rows and the tuples are kept, not to be changed: a
     group's or a warning's tuple is the very same object while its triggers are, and the
     rows are read-only (``reuse.SharedRow``), handed to every reader as they are."""
@@ -473,6 +474,8 @@ class JudgedTriggers:
     by_group: dict[str, Bucket]
     by_warning: dict[str, Bucket]
     outcomes: dict[str, int]
+    warning_outcomes: dict[str, dict[str, int]]
+    """How many of each warning's triggers have each outcome."""
 
 
 class TriggerRecords:
@@ -503,7 +506,8 @@ class TriggerRecords:
         self._rows: list[dict[str, Any]] = []
         self._by_group: dict[str, Bucket] = {}
         self._by_warning: dict[str, Bucket] = {}
-        self._outcomes: Counter[str] = Counter()
+        self._outcomes: dict[str | None, Counter[str]] = {}
+        """How many triggers have each outcome, in all (None) and under each warning."""
         self.recomputed = 0
         """How many shootings the last ``sync`` recomputed."""
         self.rejudged = 0
@@ -567,7 +571,8 @@ class TriggerRecords:
             list(self._rows),
             dict(self._by_group),
             dict(self._by_warning),
-            dict(self._outcomes),
+            dict(+self._outcomes.get(None, Counter())),
+            {key: dict(+found) for key, found in self._outcomes.items() if key is not None},
         )
 
     def _suffix(self, stale: set[str], judged: float) -> int | None:
@@ -639,9 +644,8 @@ class TriggerRecords:
             self._rows[start:end] = new.rows
             self._lows[at], self._highs[at] = new.alike
             swaps += zip(old, new.triggers, strict=True)
-        self._outcomes.subtract(old["outcome"] for old, _ in swaps)
-        self._outcomes.update(new["outcome"] for _, new in swaps)
-        self._outcomes = +self._outcomes
+        _tally(self._outcomes, (old for old, _ in swaps), -1)
+        _tally(self._outcomes, (new for _, new in swaps), 1)
         self._by_group = _swapped(self._by_group, swaps, _groups_of)
         self._by_warning = _swapped(self._by_warning, swaps, _warnings_of)
         return True
@@ -656,7 +660,8 @@ class TriggerRecords:
         self._sizes = [len(e.triggers) for e in entries]
         self._flat = [t for e in entries for t in e.triggers]
         self._rows = [r for e in entries for r in e.rows]
-        self._outcomes = Counter(t["outcome"] for t in self._flat)
+        self._outcomes = {}
+        _tally(self._outcomes, self._flat, 1)
         self._by_group = _kept_buckets(self._by_group, _buckets(self._flat, _groups_of))
         self._by_warning = _kept_buckets(self._by_warning, _buckets(self._flat, _warnings_of))
 
@@ -685,9 +690,8 @@ class TriggerRecords:
         self._lows += [e.alike[0] for e in entries]
         self._highs += [e.alike[1] for e in entries]
         self._sizes += [len(e.triggers) for e in entries]
-        self._outcomes.subtract(t["outcome"] for t in old)
-        self._outcomes.update(t["outcome"] for t in new)
-        self._outcomes = +self._outcomes
+        _tally(self._outcomes, old, -1)
+        _tally(self._outcomes, new, 1)
         self._by_group = _replace_tail(self._by_group, old, new, _groups_of)
         self._by_warning = _replace_tail(self._by_warning, old, new, _warnings_of)
 
@@ -836,6 +840,20 @@ def _groups_of(trigger: dict[str, Any]) -> list[str]:
 
 def _warnings_of(trigger: dict[str, Any]) -> list[str]:
     return list(trigger["warnings"])
+
+
+def _tally(
+    counts: dict[str | None, Counter[str]], triggers: Iterable[dict[str, Any]], sign: int
+) -> None:
+    """Each trigger's outcome counted (``sign`` 1) or taken back (-1), in all (None) and
+    under each of its warnings."""
+    for trigger in triggers:
+        outcome = trigger["outcome"]
+        for key in (None, *trigger["warnings"]):
+            found = counts.get(key)
+            if found is None:
+                found = counts[key] = Counter()
+            found[outcome] += sign
 
 
 def _buckets(
