@@ -464,10 +464,10 @@ class JudgedTriggers:
     """Every trigger judged at one time, in shooting order, each one's row of the promises
     table, the same triggers by group (``equality.by_group``) and by warning (in the order
     of each trigger's ``warnings``), and how many have each outcome, in all and under each
-    warning. The lists and dicts
-    are the caller's; the triggers, the rows and the tuples are kept, not to be changed: a
-    group's or a warning's tuple is the very same object while its triggers are, and the
-    rows are read-only (``reuse.SharedRow``), handed to every reader as they are."""
+    warning. The lists and dicts are the caller's; the triggers, the rows and the tuples
+    are kept, not to be changed: a group's or a warning's tuple is the very same object
+    while its triggers are, and the rows are read-only (``reuse.SharedRow``), handed to
+    every reader as they are."""
 
     triggers: list[dict[str, Any]]
     rows: list[dict[str, Any]]
