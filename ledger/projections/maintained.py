@@ -167,8 +167,6 @@ class CaseRecords:
         """How many cases the last ``sync`` recomputed (the benchmark and tests read it)."""
         self.generation = 0
         """Counts the syncs that replaced, added or removed a case file."""
-        self.flag_generation = 0
-        """Counts the syncs that changed a flag or its status."""
         self._basis_generation = 0
         """Counts the syncs that may have changed a flag saying a release's basis is missing
         (``BASIS_RULES``) or its status: the unexplained releases are read from those."""
@@ -245,7 +243,6 @@ class CaseRecords:
         self._flags = sorted(raised, key=flag_order)
         keys = [flag_order(f) for f in self._flags]
         self._ties = any(a == b for a, b in zip(keys, keys[1:], strict=False))
-        self.flag_generation += 1
         self._basis_generation += 1
 
     def _inquired(self, facts: Facts, touched: set[str]) -> set[str]:
@@ -269,7 +266,6 @@ class CaseRecords:
         read again; every flag sorted anew if two would sort alike."""
         if not cases:
             return
-        self.flag_generation += 1
         for case in cases:
             for flag in self._statused.pop(case, []):
                 if flag.rule in BASIS_RULES:

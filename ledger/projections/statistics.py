@@ -7,7 +7,8 @@
   Pearson or a Monte Carlo Freeman–Halton with its floor stated); the method
   used is named;
 * Kaplan–Meier estimates and medians and the log-rank test (computed here;
-  the tests compare them with lifelines and statsmodels), with degenerate data reported "not testable: <reason>";
+  the tests compare them with lifelines and statsmodels), with degenerate
+  data reported "not testable: <reason>";
 * Holm's step-down correction across a family of tests;
 * rate ratios of one group against all others with Katz's log interval;
 * p-values printed so that none reads 0 (``format_p``).
@@ -447,8 +448,8 @@ def _kaplan_meier(durations: np.ndarray, observed: np.ndarray) -> list[dict[str,
 
 def _intervals(survival: np.ndarray, greenwood: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Each row's 95% interval from Greenwood's sum, on the log(-log) scale, over arrays:
-    (1, 1) before any event, (0, 0) once everyone had it. ``_log_log_interval`` is the
-    same for one estimate (the same ufuncs, so the same floats)."""
+    (1, 1) before any event, (0, 0) once everyone had it; one estimate's interval is the
+    same as among many (the same ufuncs, so the same floats)."""
     low = np.where(survival <= 0.0, 0.0, 1.0)
     high = low.copy()
     between = np.flatnonzero((survival > 0.0) & (survival < 1.0))
@@ -492,12 +493,6 @@ def round_half_even(values: np.ndarray, places: int) -> np.ndarray:
     for i in np.flatnonzero(near | ~np.isfinite(scaled)).tolist():
         out[i] = round(float(values[i]), places)
     return out
-
-
-def _log_log_interval(survival: float, greenwood: float) -> tuple[float, float]:
-    """The 95% interval of one survival estimate from Greenwood's sum (``_intervals``)."""
-    low, high = _intervals(np.array([survival], dtype=float), np.array([greenwood], dtype=float))
-    return float(low[0]), float(high[0])
 
 
 def logrank(

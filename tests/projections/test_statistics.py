@@ -414,9 +414,23 @@ def test_exposure_kept_apart_from_the_time_equals_clipping_at_each_time(
         assert exposure.to(hi) == _exposure_by_clipping(lo, hi, arrests)
 
 
+def _interval_by_math(survival: float, greenwood: float) -> tuple[float, float]:
+    """The exponential Greenwood interval of one estimate, computed by ``math``."""
+    from ledger.projections.statistics import Z95
+
+    if survival >= 1.0:
+        return 1.0, 1.0
+    if survival <= 0.0:
+        return 0.0, 0.0
+    log_s = math.log(survival)
+    spread = Z95 * math.sqrt(greenwood) / log_s
+    centre = math.log(-log_s)
+    return math.exp(-math.exp(centre - spread)), math.exp(-math.exp(centre + spread))
+
+
 def _kaplan_meier_by_loop(durations: list[float], observed: list[bool]) -> list[dict[str, Any]]:
     """The Kaplan–Meier curve as the plain loop over the sorted pairs computes it."""
-    from ledger.projections.statistics import _log_log_interval
+    from ledger.projections.statistics import _intervals
 
     pairs = sorted(zip(durations, observed, strict=True))
     at_risk, survival, greenwood, out, i = len(pairs), 1.0, 0.0, [], 0
@@ -429,7 +443,9 @@ def _kaplan_meier_by_loop(durations: list[float], observed: list[bool]) -> list[
             survival *= 1 - events / at_risk
             if events < at_risk:
                 greenwood += events / (at_risk * (at_risk - events))
-        low, high = _log_log_interval(survival, greenwood)
+        lows, highs = _intervals(np.array([survival]), np.array([greenwood]))
+        low, high = float(lows[0]), float(highs[0])
+        assert (low, high) == pytest.approx(_interval_by_math(survival, greenwood), rel=1e-12)
         out.append(
             {
                 "time": round(float(t), 6),
