@@ -238,8 +238,18 @@ class LogStore(Protocol):
         """Store the mark, replacing the one before in one transaction; False if refused."""
         ...
 
-    def event_rows(self, upto: int) -> Iterator[tuple[int, str, int, str, bytes]]:
-        """(notification id, originator id as text, version, topic, state) of each event row up to ``upto``."""
+    def event_rows(self, upto: int, after: int = 0) -> Iterator[tuple[int, str, int, str, bytes]]:
+        """(notification id, originator id as text, version, topic, state) of each event row
+        after ``after`` up to ``upto``."""
+        ...
+
+    def event_row_bound(self, upto: int, every: int) -> tuple[int, int]:
+        """(rows, id): the largest multiple of ``every`` event rows up to ``upto``, and the
+        notification id of the last of them (0 when there are fewer than ``every``)."""
+        ...
+
+    def reading_elsewhere(self) -> None:
+        """In a forked process: leave the parent's connections alone and open its own."""
         ...
 
     def leaf_rows_below(self, size: int) -> Iterator[LeafRow]:

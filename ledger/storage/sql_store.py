@@ -411,8 +411,9 @@ class Store:
                 for row in conn.execute(stmt)
             ]
 
-    def event_rows(self, upto: int) -> Iterator[tuple[int, str, int, str, bytes]]:
-        """(notification id, originator id, version, topic, state) of every event row up to ``upto``.
+    def event_rows(self, upto: int, after: int = 0) -> Iterator[tuple[int, str, int, str, bytes]]:
+        """(notification id, originator id, version, topic, state) of every event row after
+        ``after`` up to ``upto``.
 
         One streamed query whose columns are read as the driver gives them
         (no per-row objects, no column type conversion) for the check from a
@@ -423,14 +424,39 @@ class Store:
         table = self.app.recorder.events_record_cls.__table__  # type: ignore[attr-defined]
         query = (
             f"SELECT id, originator_id, originator_version, topic, state FROM {table.name}"
-            " WHERE id <= :upto ORDER BY id"
+            " WHERE id > :after AND id <= :upto ORDER BY id"
         )
         ids: dict[Any, str] = {}
-        for number, raw_id, version, topic, state in self._stream(query, {"upto": upto}):
+        params = {"after": after, "upto": upto}
+        for number, raw_id, version, topic, state in self._stream(query, params):
             oid = ids.get(raw_id)
             if oid is None:
                 oid = ids[raw_id] = _uuid_text(raw_id)
             yield number, oid, version, topic, bytes(state)
+
+    def event_row_bound(self, upto: int, every: int) -> tuple[int, int]:
+        """(rows, id): the largest multiple of ``every`` event rows up to ``upto``, and the
+        notification id of the last of them (0 when there are fewer than ``every``)."""
+        table = self.app.recorder.events_record_cls.__table__  # type: ignore[attr-defined]
+        with self.engine.connect() as conn:
+            count = conn.execute(
+                text(f"SELECT count(*) FROM {table.name} WHERE id <= :upto"), {"upto": upto}
+            ).scalar_one()
+            rows = count - count % every
+            if rows == 0:
+                return 0, 0
+            last = conn.execute(
+                text(
+                    f"SELECT id FROM {table.name} WHERE id <= :upto ORDER BY id"
+                    " LIMIT 1 OFFSET :skip"
+                ),
+                {"upto": upto, "skip": rows - 1},
+            ).scalar_one()
+        return rows, int(last)
+
+    def reading_elsewhere(self) -> None:
+        """In a forked process: leave the parent's connections alone and open its own."""
+        self.engine.dispose(close=False)
 
     def leaf_rows_below(self, size: int) -> Iterator[LeafRow]:
         """Every leaf index row at positions below ``size``, in order, in one streamed query."""

@@ -9,7 +9,11 @@ so the digest is of the very values that were checked, never of a second read.
 
 Each row is hashed as a header line of its numbers and the lengths of its
 other values, then those values: no two different row sets give the same
-bytes by shifting bytes from one column or row to the next.
+bytes by shifting bytes from one column or row to the next. The event rows are
+hashed in segments of ``SEGMENT_ROWS`` rows, and their digest is the hash of
+the segments' digests in order (the segment under way last, even empty), so
+that whole segments can be hashed by another process and taken in
+(``RowDigest.take_segments``) while this one reads the leaf index.
 """
 
 from __future__ import annotations
@@ -20,7 +24,12 @@ from typing import Any
 
 from ledger.storage.port import CheckpointRow, LeafRow, StoredLeaf, StoredReportSnapshot
 
-DIGEST_VERSION = b"ceasefire-ledger stored rows v1\n"
+DIGEST_VERSION = b"ceasefire-ledger stored rows v2\n"
+
+SEGMENT_ROWS = 16_384
+"""Event rows in each segment of the events' digest."""
+
+_SEGMENT = b"ledger_events segment\n"
 
 
 def _framed(*values: bytes) -> bytes:
@@ -39,7 +48,14 @@ class RowDigest:
     """
 
     def __init__(self, *, keep_versions: bool = False) -> None:
-        self._events = hashlib.sha256(b"ledger_events\n")
+        self._segment_digests: list[bytes] = []
+        """The digests of the event rows' whole segments, in order."""
+        self._segment = hashlib.sha256(_SEGMENT)
+        self.segment_rows = SEGMENT_ROWS
+        """Event rows in each segment (the module's ``SEGMENT_ROWS`` when made)."""
+        self._in_segment = 0
+        self.events_hashed = 0
+        """How many event rows were hashed (here or in segments taken in)."""
         self._leaves = hashlib.sha256(b"ledger_leaves\n")
         self.last_event = 0
         """The notification id of the last event row hashed."""
@@ -66,14 +82,40 @@ class RowDigest:
         self, notification_id: int, originator_id: str, version: int, topic: str, state: bytes
     ) -> None:
         oid, kind = originator_id.encode("utf-8"), topic.encode("utf-8")
-        self._events.update(
+        self._segment.update(
             b"%d %d %d %d %d\n%s%s%s"
             % (notification_id, version, len(oid), len(kind), len(state), oid, kind, state)
         )
         self.last_event = notification_id
+        self.events_hashed += 1
+        self._in_segment += 1
+        if self._in_segment == self.segment_rows:
+            self._segment_digests.append(self._segment.digest())
+            self._segment = hashlib.sha256(_SEGMENT)
+            self._in_segment = 0
         versions = self.versions
         if versions is not None and version > versions.get(originator_id, -1):
             versions[originator_id] = version
+
+    def segments(self) -> list[bytes]:
+        """The digests of the whole segments of event rows hashed so far, in order."""
+        return list(self._segment_digests)
+
+    def take_segments(
+        self, digests: Sequence[bytes], last_event: int, versions: dict[str, int] | None
+    ) -> None:
+        """Take in whole segments hashed elsewhere: the first event rows, up to ``last_event``.
+
+        Only before any event row was hashed here; ``versions``: the highest
+        version of each originator id among those rows, when kept.
+        """
+        if self.events_hashed:
+            raise ValueError("segments are taken in before any event row is hashed")
+        self._segment_digests.extend(digests)
+        self.events_hashed = len(digests) * self.segment_rows
+        self.last_event = last_event
+        if self.versions is not None and versions is not None:
+            self.versions.update(versions)
 
     def leaf(self, row: LeafRow) -> None:
         # one formatting of the header and every value (this runs for every row of the log)
@@ -111,11 +153,18 @@ class RowDigest:
             DIGEST_VERSION
             + _framed(
                 _text(self.last_event),
+                _text(self.events_hashed),
                 _text(self.leaves),
-                self._events.copy().digest(),
+                self._events_digest(),
                 self._leaves.copy().digest(),
                 signed.digest(),
             )
+        ).digest()
+
+    def _events_digest(self) -> bytes:
+        segments = b"".join(self._segment_digests)
+        return hashlib.sha256(
+            b"ledger_events\n" + segments + self._segment.copy().digest()
         ).digest()
 
     def take_snapshot(self, row: StoredReportSnapshot | None) -> bool:

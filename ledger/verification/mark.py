@@ -75,6 +75,7 @@ from ledger.verification.replay import (
     check_checkpoints,
     check_published_and_snapshot,
 )
+from ledger.verification.segments import SegmentsElsewhere
 
 MARK_FIRST_LINE = "ceasefire-ledger verified-through mark"
 _FIELDS = ("origin", "size", "root", "events", "rows", "snapshot")
@@ -415,20 +416,26 @@ def _hash_rows_up_to(
 ) -> tuple[list[bytes], list[str | None]]:
     """Hash the event rows and leaf index rows the mark covers; the leaf hashes read.
 
-    The content ids of the positions below the mark are not kept (None each):
-    they would only name the event of a problem there, and any problem makes
-    this check give way to the full one, which names it.
+    The event rows' whole segments are hashed by a second process where one
+    may be forked (``ledger.verification.segments``), while this one reads the
+    leaf index. The content ids of the positions below the mark are not kept
+    (None each): they would only name the event of a problem there, and any
+    problem makes this check give way to the full one, which names it.
     """
-    event_row = digest.event_row
-    for number, originator_id, version, topic, state in store.event_rows(mark.events):
-        event_row(number, originator_id, version, topic, state)
-        if progress is not None and number % PAGE == 0:
-            progress(number, total)
+    elsewhere = SegmentsElsewhere.start(store, mark.events, digest)
     hashes: list[bytes] = []
     leaf = digest.leaf
     for row in store.leaf_rows_below(mark.size):
         leaf(row)
         hashes.append(row.leaf_hash)
+        if progress is not None and row.notification_id % PAGE == 0:
+            progress(row.notification_id, total)
+    after = elsewhere.take_into(digest) if elsewhere is not None else 0
+    event_row = digest.event_row
+    for number, originator_id, version, topic, state in store.event_rows(mark.events, after):
+        event_row(number, originator_id, version, topic, state)
+        if progress is not None and number % PAGE == 0:
+            progress(number, total)
     return hashes, [None] * len(hashes)
 
 

@@ -18,7 +18,10 @@ Each case runs three times: with no verified-through mark, with a mark over
 the whole ledger, and with a mark at the last checkpoint (so the statements
 after it are checked in full from the mark on). A mark names what a check
 already compared; every change made after it must still be detected and
-named, the check before acting then falling back to the full check.
+named, the check before acting then falling back to the full check. The
+event rows are hashed in segments of four rows here, so that the check from
+a mark hands the rows below it to a second process where it may fork one
+(``ledger.verification.segments``).
 
 The changes that cannot be detected from the database alone are listed in
 ``UNDETECTABLE`` with the reason; each is asserted to be exactly that (so the
@@ -39,6 +42,7 @@ from sqlalchemy.exc import IntegrityError
 from ledger.errors import TamperDetected
 from ledger.keyring import Keyring
 from ledger.service import Ledger
+from ledger.verification import digest
 from ledger.verification.mark import check_with_mark
 from ledger.verification.replay import VerifyReport, verify_store
 from tests.conftest import Clock, Recorder, chartered_ledger
@@ -82,6 +86,11 @@ UNDETECTABLE: dict[tuple[str, str], str] = {
         " the next checkpoint is checked by witnesses against the one they cosigned"
     ),
 }
+
+
+@pytest.fixture(autouse=True)
+def four_row_segments(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(digest, "SEGMENT_ROWS", 4)
 
 
 def leave_mark(db: str, keyring: Keyring, size: int) -> None:
@@ -130,6 +139,7 @@ def build(
         leave_mark(db, keyring, 12)
     assert (ledger.store.verified_mark() is None) == (mark == "no-mark")
     assert verify_store(ledger.store).ok
+    ledger.checker.close()  # its pool's threads would keep this process from forking
     return ledger
 
 

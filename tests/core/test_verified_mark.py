@@ -17,14 +17,16 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from sqlalchemy import text
 from sqlalchemy.engine import Engine
 
-from ledger.errors import ProofError
+from ledger.errors import ProofError, StorageUnavailable, TamperDetected
 from ledger.keyring import Keyring
 from ledger.log.checkpoint import Checkpoint
 from ledger.log.note import NoteSigner, parse_note, sign_note
 from ledger.projections.service import Reports
 from ledger.service import Ledger
 from ledger.storage.sql_store import Store
-from ledger.verification import before_acting
+from ledger.verification import before_acting, segments
+from ledger.verification import digest as digest_module
+from ledger.verification.digest import RowDigest
 from ledger.verification.mark import Mark, check_with_mark
 from ledger.verification.replay import VerifyReport, verify_store
 from tests.conftest import Clock, Recorder
@@ -222,3 +224,109 @@ def test_a_removed_or_doubled_mark_row_only_costs_a_full_check(
     assert check_with_mark(ledger.store, keyring.log_key()) is None
     same(check_by_key_holder(ledger, keyring, clock), verify_store(ledger.store))
     assert stored_mark(ledger).size == ledger.size
+
+
+def hashed_here(store: Store, upto: int) -> RowDigest:
+    """The event rows up to ``upto`` hashed in this process alone."""
+    digest = RowDigest(keep_versions=True)
+    for row in store.event_rows(upto):
+        digest.event_row(*row)
+    return digest
+
+
+@pytest.fixture
+def two_row_segments(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Segments of two event rows, so that a small ledger has several to hand to a second process."""
+    monkeypatch.setattr(digest_module, "SEGMENT_ROWS", 2)
+
+
+def marked_seven_rows(ledger: Ledger, keyring: Keyring, recorder: Recorder, clock: Clock) -> Store:
+    """Seven event rows (three whole segments of two and one row) under a mark, in a process
+    that may fork: the ledger's signature checking workers are stopped, since their pool runs
+    threads in this process."""
+    grow(ledger, recorder, clock, 6)
+    check_by_key_holder(ledger, keyring, clock)
+    ledger.checker.close()
+    assert segments.may_fork(), "this test must run in a process that may fork"
+    store = ledger.store
+    assert isinstance(store, Store)
+    return store
+
+
+@pytest.mark.postgres
+@pytest.mark.usefixtures("two_row_segments")
+def test_a_second_process_hashes_whole_segments_and_the_digest_is_the_same(
+    ledger: Ledger, keyring: Keyring, recorder: Recorder, clock: Clock
+) -> None:
+    store = marked_seven_rows(ledger, keyring, recorder, clock)
+    upto = store.max_notification_id()
+    alone = hashed_here(store, upto)
+    taken = RowDigest(keep_versions=True)
+    elsewhere = segments.SegmentsElsewhere.start(store, upto, taken)
+    assert elsewhere is not None and elsewhere.rows == 6
+    after = elsewhere.take_into(taken)
+    assert 0 < after < upto
+    for row in store.event_rows(upto, after):
+        taken.event_row(*row)
+    assert (taken.rows(), taken.events_hashed, taken.last_event, taken.versions) == (
+        alone.rows(),
+        7,
+        upto,
+        alone.versions,
+    )
+    assert taken.segments() == alone.segments() and len(alone.segments()) == 3
+    shifted = RowDigest()  # the same rows in segments of another size: another digest
+    shifted.segment_rows = 3
+    for row in store.event_rows(upto):
+        shifted.event_row(*row)
+    assert shifted.rows() != alone.rows()
+    found = check_with_mark(store, keyring.log_key())  # from the mark, forking
+    assert found is not None
+    same(found[0], verify_store(store))
+
+
+@pytest.mark.postgres
+@pytest.mark.usefixtures("two_row_segments")
+@pytest.mark.parametrize("where", ["second-process", "this-process"])
+def test_an_event_row_edited_below_the_mark_is_caught_by_either_process(
+    ledger: Ledger, keyring: Keyring, recorder: Recorder, clock: Clock, where: str
+) -> None:
+    store = marked_seven_rows(ledger, keyring, recorder, clock)
+    rows, last = store.event_row_bound(store.max_notification_id(), 2)
+    assert rows == 6
+    with engine(ledger).connect() as conn:
+        ids = [r[0] for r in conn.execute(text("SELECT id FROM ledger_events ORDER BY id"))]
+    edited = ids[1] if where == "second-process" else ids[-1]
+    assert (edited <= last) == (where == "second-process")
+    with engine(ledger).begin() as conn:
+        conn.execute(
+            text("UPDATE ledger_events SET topic = topic || ' ' WHERE id = :id"), {"id": edited}
+        )
+    assert check_with_mark(store, keyring.log_key()) is None
+    with pytest.raises(TamperDetected):
+        check_by_key_holder(ledger, keyring, clock)
+
+
+@pytest.mark.postgres
+@pytest.mark.usefixtures("two_row_segments")
+def test_a_second_process_that_fails_leaves_every_row_to_this_one(
+    ledger: Ledger,
+    keyring: Keyring,
+    recorder: Recorder,
+    clock: Clock,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    store = marked_seven_rows(ledger, keyring, recorder, clock)
+
+    def unreachable() -> None:  # the second process cannot open the database
+        raise StorageUnavailable("cannot open the database")
+
+    monkeypatch.setattr(store, "reading_elsewhere", unreachable)
+    upto = store.max_notification_id()
+    taken = RowDigest(keep_versions=True)
+    elsewhere = segments.SegmentsElsewhere.start(store, upto, taken)
+    assert elsewhere is not None
+    assert elsewhere.take_into(taken) == 0 and taken.events_hashed == 0
+    found = check_with_mark(store, keyring.log_key())
+    assert found is not None
+    same(found[0], verify_store(store))
