@@ -114,8 +114,9 @@ def register(app: typer.Typer) -> None:
 
         with open_ledger(db, keys, passphrase_env) as ledger:
             computed = None
-            with _bars(progress, ledger.size) as bar:
-                checking = bar.add_task("checking the stored log", total=ledger.size)
+            stored = ledger.store.max_notification_id()  # the check counts event rows
+            with _bars(progress, stored) as bar:
+                checking = bar.add_task("checking the stored log", total=stored)
                 with collector_paused():  # the check's tree lives as long as the command
                     ledger.verify_before_acting(  # figures are published only from a verified log
                         progress=lambda n, total: bar.update(checking, completed=n, total=total)

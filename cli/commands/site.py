@@ -107,7 +107,9 @@ def register(app: typer.Typer) -> None:
                 from cli.shell import keep_state, open_ledger
 
                 with open_ledger(db, keys, passphrase_env) as ledger:
-                    checking = bar.add_task("checking the stored log", total=ledger.size)
+                    checking = bar.add_task(  # the check counts event rows
+                        "checking the stored log", total=ledger.store.max_notification_id()
+                    )
                     ledger.verify_before_acting(  # nothing unverified is published
                         progress=lambda n, total: bar.update(checking, completed=n, total=total)
                     )

@@ -40,6 +40,10 @@ class AlreadyStored(Exception):
     """
 
 
+LeafValues = tuple[int, str, bytes, str, str, str, str, int]
+"""A leaf index row's values in the order of ``LeafRow``'s fields."""
+
+
 @dataclass(frozen=True)
 class LeafRow:
     """One row of the leaf index: what the rules look up, derived from the leaf at a position."""
@@ -243,17 +247,12 @@ class LogStore(Protocol):
         after ``after`` up to ``upto``."""
         ...
 
-    def event_row_bound(self, upto: int, every: int) -> tuple[int, int]:
-        """(rows, id): the largest multiple of ``every`` event rows up to ``upto``, and the
-        notification id of the last of them (0 when there are fewer than ``every``)."""
-        ...
-
     def reading_elsewhere(self) -> None:
         """In a forked process: leave the parent's connections alone and open its own."""
         ...
 
-    def leaf_rows_below(self, size: int) -> Iterator[LeafRow]:
-        """Every leaf index row at positions below ``size``, in order."""
+    def leaf_values_below(self, size: int) -> Iterator[LeafValues]:
+        """Every leaf index row at positions below ``size``, in order, as ``LeafValues``."""
         ...
 
     def leaf_states(self, start: int, end: int) -> Iterator[tuple[int, bytes]]:

@@ -45,6 +45,7 @@ from ledger.storage.port import (
     AlreadyStored,
     CheckpointRow,
     LeafRow,
+    LeafValues,
     StoredReportSnapshot,
 )
 from ledger.storage.recorder import insert_rows
@@ -434,32 +435,13 @@ class Store:
                 oid = ids[raw_id] = _uuid_text(raw_id)
             yield number, oid, version, topic, bytes(state)
 
-    def event_row_bound(self, upto: int, every: int) -> tuple[int, int]:
-        """(rows, id): the largest multiple of ``every`` event rows up to ``upto``, and the
-        notification id of the last of them (0 when there are fewer than ``every``)."""
-        table = self.app.recorder.events_record_cls.__table__  # type: ignore[attr-defined]
-        with self.engine.connect() as conn:
-            count = conn.execute(
-                text(f"SELECT count(*) FROM {table.name} WHERE id <= :upto"), {"upto": upto}
-            ).scalar_one()
-            rows = count - count % every
-            if rows == 0:
-                return 0, 0
-            last = conn.execute(
-                text(
-                    f"SELECT id FROM {table.name} WHERE id <= :upto ORDER BY id"
-                    " LIMIT 1 OFFSET :skip"
-                ),
-                {"upto": upto, "skip": rows - 1},
-            ).scalar_one()
-        return rows, int(last)
-
     def reading_elsewhere(self) -> None:
         """In a forked process: leave the parent's connections alone and open its own."""
         self.engine.dispose(close=False)
 
-    def leaf_rows_below(self, size: int) -> Iterator[LeafRow]:
-        """Every leaf index row at positions below ``size``, in order, in one streamed query."""
+    def leaf_values_below(self, size: int) -> Iterator[LeafValues]:
+        """Every leaf index row at positions below ``size``, in order, in one streamed query:
+        its values in the order of ``LeafRow``'s fields, the hash as bytes."""
         c = leaves_table.c
         query = (
             f"SELECT {c.leaf_index.name}, {c.event_id.name}, {c.leaf_hash.name}, {c.type.name},"
@@ -467,12 +449,12 @@ class Store:
             f" {c.notification_id.name} FROM {leaves_table.name}"
             f" WHERE {c.leaf_index.name} < :size ORDER BY {c.leaf_index.name}"
         )
-        for index, event_id, digest, kind, recorder, occurred, aggregate, number in self._stream(
-            query, {"size": size}
-        ):
-            yield LeafRow(
-                index, event_id, bytes(digest), kind, recorder, occurred, aggregate, number
-            )
+        rows = self._stream(query, {"size": size})
+        if self.is_sqlite:  # its driver gives a blob as bytes: the rows are yielded as read
+            yield from rows
+            return
+        for index, event_id, digest, kind, recorder, occurred, aggregate, number in rows:
+            yield index, event_id, bytes(digest), kind, recorder, occurred, aggregate, number
 
     def leaf_states(self, start: int, end: int) -> Iterator[tuple[int, bytes]]:
         """(log position, stored event state) of the leaves at positions ``start`` to ``end - 1``,

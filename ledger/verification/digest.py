@@ -118,25 +118,48 @@ class RowDigest:
             self.versions.update(versions)
 
     def leaf(self, row: LeafRow) -> None:
+        self.leaf_values(
+            row.leaf_index,
+            row.event_id,
+            row.leaf_hash,
+            row.type,
+            row.recorder,
+            row.occurred_at,
+            row.aggregate_id,
+            row.notification_id,
+        )
+
+    def leaf_values(
+        self,
+        leaf_index: int,
+        event_id: str,
+        leaf_hash: bytes,
+        kind: str,
+        recorder: str,
+        occurred_at: str,
+        aggregate_id: str,
+        notification_id: int,
+    ) -> None:
+        """A leaf index row, given as its values (``LeafValues``)."""
         # one formatting of the header and every value (this runs for every row of the log)
-        event_id, kind = row.event_id.encode("utf-8"), row.type.encode("utf-8")
-        recorder, occurred = row.recorder.encode("utf-8"), row.occurred_at.encode("utf-8")
-        aggregate, digest = row.aggregate_id.encode("utf-8"), row.leaf_hash
+        event, kind_b = event_id.encode("utf-8"), kind.encode("utf-8")
+        by, occurred = recorder.encode("utf-8"), occurred_at.encode("utf-8")
+        aggregate = aggregate_id.encode("utf-8")
         self._leaves.update(
             b"%d %d %d %d %d %d %d %d\n%s%s%s%s%s%s"
             % (
-                row.leaf_index,
-                row.notification_id,
-                len(digest),
-                len(event_id),
-                len(kind),
-                len(recorder),
+                leaf_index,
+                notification_id,
+                len(leaf_hash),
+                len(event),
+                len(kind_b),
+                len(by),
                 len(occurred),
                 len(aggregate),
-                digest,
-                event_id,
-                kind,
-                recorder,
+                leaf_hash,
+                event,
+                kind_b,
+                by,
                 occurred,
                 aggregate,
             )

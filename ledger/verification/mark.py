@@ -397,10 +397,9 @@ def check_with_mark(
     digest = RowDigest(keep_versions=True)
     digest.checkpoint_rows = checkpoint_rows
     digest.trusted_snapshot = mark.snapshot
-    hashes, event_ids = _hash_rows_up_to(store, mark, digest, progress, upto)
+    tree, hashes, event_ids = _hash_rows_up_to(store, mark, digest, progress, upto)
     if (digest.leaves, digest.last_event, digest.rows()) != (mark.size, mark.events, mark.rows):
         return None
-    tree = MerkleTree.over(hashes)
     if tree.root() != mark.root:
         return None
     try:
@@ -413,30 +412,32 @@ def check_with_mark(
 
 def _hash_rows_up_to(
     store: Store, mark: Mark, digest: RowDigest, progress: Progress | None, total: int
-) -> tuple[list[bytes], list[str | None]]:
-    """Hash the event rows and leaf index rows the mark covers; the leaf hashes read.
+) -> tuple[MerkleTree, list[bytes], list[str | None]]:
+    """Hash the event rows and leaf index rows the mark covers; the tree of the leaf hashes
+    read, and those hashes.
 
     The event rows' whole segments are hashed by a second process where one
     may be forked (``ledger.verification.segments``), while this one reads the
-    leaf index. The content ids of the positions below the mark are not kept
+    leaf index and builds the tree. The content ids of the positions below the mark are not kept
     (None each): they would only name the event of a problem there, and any
     problem makes this check give way to the full one, which names it.
     """
     elsewhere = SegmentsElsewhere.start(store, mark.events, digest)
     hashes: list[bytes] = []
-    leaf = digest.leaf
-    for row in store.leaf_rows_below(mark.size):
-        leaf(row)
-        hashes.append(row.leaf_hash)
-        if progress is not None and row.notification_id % PAGE == 0:
-            progress(row.notification_id, total)
+    leaf_values, keep = digest.leaf_values, hashes.append
+    for row in store.leaf_values_below(mark.size):
+        leaf_values(*row)
+        keep(row[2])  # the leaf hash
+        if progress is not None and row[7] % PAGE == 0:  # the notification id
+            progress(row[7], total)
+    tree = MerkleTree.over(hashes)
     after = elsewhere.take_into(digest) if elsewhere is not None else 0
     event_row = digest.event_row
     for number, originator_id, version, topic, state in store.event_rows(mark.events, after):
         event_row(number, originator_id, version, topic, state)
         if progress is not None and number % PAGE == 0:
             progress(number, total)
-    return hashes, [None] * len(hashes)
+    return tree, hashes, [None] * len(hashes)
 
 
 def _check_after(

@@ -12,8 +12,8 @@ digest of the very values read.
 A process is forked only where that is safe and worth it: where the platform
 forks, from a process running one thread (a lock another thread held at the
 fork would stay held in the child), not from a pool's worker, and for two
-segments or more. Otherwise, and whenever the second process fails or finds
-other rows than counted, this process hashes every row itself.
+segments or more. Otherwise, and whenever the second process fails, this
+process hashes every row itself.
 """
 
 from __future__ import annotations
@@ -42,31 +42,27 @@ def may_fork() -> bool:
 class SegmentsElsewhere:
     """The whole segments of the event rows up to a bound, hashed by a forked process."""
 
-    def __init__(self, process: BaseProcess, reader: Connection, rows: int, last: int) -> None:
+    def __init__(self, process: BaseProcess, reader: Connection) -> None:
         self._process = process
         self._reader = reader
-        self.rows = rows
-        self.last = last
 
     @classmethod
     def start(cls, store: Store, upto: int, digest: RowDigest) -> SegmentsElsewhere | None:
         """Start hashing the whole segments (of ``digest``'s size) of the event rows up to
-        ``upto``; None: they are to be hashed here."""
-        if not may_fork():
-            return None
-        rows, last = store.event_row_bound(upto, digest.segment_rows)
-        if rows < MIN_SEGMENTS * digest.segment_rows:
+        ``upto``; None: they are to be hashed here.
+
+        Notification ids count up from 1, so there are at most ``upto`` rows.
+        """
+        if upto < MIN_SEGMENTS * digest.segment_rows or not may_fork():
             return None
         context = multiprocessing.get_context("fork")
         reader, writer = context.Pipe(duplex=False)
         process = context.Process(
-            target=_hash_segments,
-            args=(store, last, rows, digest.segment_rows, writer),
-            daemon=True,
+            target=_hash_segments, args=(store, upto, digest.segment_rows, writer), daemon=True
         )
         process.start()
         writer.close()
-        return cls(process, reader, rows, last)
+        return cls(process, reader)
 
     def take_into(self, digest: RowDigest) -> int:
         """Wait for the segments and take them into ``digest``.
@@ -84,25 +80,37 @@ class SegmentsElsewhere:
             self._process.join()
         if found is None:
             return 0
-        segments, versions = found
-        digest.take_segments(segments, self.last, versions)
-        return self.last
+        segments, last, versions = found
+        digest.take_segments(segments, last, versions)
+        return int(last)
 
 
-def _hash_segments(
-    store: Store, last: int, rows: int, segment_rows: int, writer: Connection
-) -> None:
-    """In the forked process: hash the event rows up to ``last``; send the segments' digests
-    and the rows' highest versions, or None if the rows are not the ``rows`` counted."""
+def _hash_segments(store: Store, upto: int, segment_rows: int, writer: Connection) -> None:
+    """In the forked process: hash the event rows up to ``upto``; send the digests of the
+    whole segments, the notification id of their last row and the highest version of each
+    originator id among their rows (the rows after the last whole segment left out).
+
+    The version kept is an originator's last: in the rows a mark vouches for, each
+    originator's versions rise in notification order (each was appended after the one
+    before, and the full check compared them); rows that differ from those change the
+    digest, and the versions are then never used.
+    """
     try:
         store.reading_elsewhere()
-        digest = RowDigest(keep_versions=True)
+        digest = RowDigest()
         digest.segment_rows = segment_rows
         event_row = digest.event_row
-        for number, originator_id, version, topic, state in store.event_rows(last):
+        versions: dict[str, int] = {}
+        pending: list[tuple[str, int]] = []  # the rows of the segment under way
+        last = 0
+        for number, originator_id, version, topic, state in store.event_rows(upto):
             event_row(number, originator_id, version, topic, state)
-        whole = digest.events_hashed == rows and digest.last_event == last
-        writer.send((digest.segments(), digest.versions) if whole else None)
+            pending.append((originator_id, version))
+            if len(pending) == segment_rows:  # a whole segment: its rows count
+                versions.update(pending)  # an originator's versions rise with the rows
+                pending.clear()
+                last = number
+        writer.send((digest.segments(), last, versions))
     except BaseException:  # noqa: BLE001 - the parent hashes the rows itself and names any error
         pass
     finally:
