@@ -57,6 +57,18 @@ class LeafRow:
     aggregate_id: str
     notification_id: int
 
+    def values(self) -> LeafValues:
+        return (
+            self.leaf_index,
+            self.event_id,
+            self.leaf_hash,
+            self.type,
+            self.recorder,
+            self.occurred_at,
+            self.aggregate_id,
+            self.notification_id,
+        )
+
     def info(self) -> EventInfo:
         return EventInfo(
             event_id=self.event_id,

@@ -118,16 +118,7 @@ class RowDigest:
             self.versions.update(versions)
 
     def leaf(self, row: LeafRow) -> None:
-        self.leaf_values(
-            row.leaf_index,
-            row.event_id,
-            row.leaf_hash,
-            row.type,
-            row.recorder,
-            row.occurred_at,
-            row.aggregate_id,
-            row.notification_id,
-        )
+        self.leaf_values(*row.values())
 
     def leaf_values(
         self,

@@ -319,16 +319,7 @@ class StoredColumns:
         if (
             st is not None
             and info is not None
-            and (
-                row.leaf_index,
-                row.event_id,
-                row.leaf_hash,
-                row.type,
-                row.recorder,
-                row.occurred_at,
-                row.aggregate_id,
-                row.notification_id,
-            )
+            and row.values()
             == (
                 position,
                 event_id,
