@@ -9,6 +9,7 @@ reported in one place (``handles_errors``): a LedgerError prints its message
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable, Iterable
 from datetime import UTC, datetime
 from pathlib import Path
@@ -16,7 +17,14 @@ from typing import Any, TypeVar
 
 import typer
 from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+from rich.progress import (
+    BarColumn,
+    MofNCompleteColumn,
+    Progress,
+    TaskID,
+    TextColumn,
+    TimeRemainingColumn,
+)
 
 from ledger import errors as e
 from ledger.errors import (
@@ -309,6 +317,29 @@ def keep_state(reports: Any) -> bool:
     return kept
 
 
+class _Bars(Progress):
+    """Bars redrawn as their tasks move, at most ten times a second, with no thread of their
+    own: a command showing them may still fork (the check from a verified-through mark hands
+    rows to a second process only from a process running one thread,
+    ``ledger.verification.segments``)."""
+
+    _drawn = 0.0
+
+    def update(self, task_id: TaskID, **changes: Any) -> None:
+        super().update(task_id, **changes)
+        self._redraw()
+
+    def advance(self, task_id: TaskID, advance: float = 1) -> None:
+        super().advance(task_id, advance)
+        self._redraw()
+
+    def _redraw(self) -> None:
+        now = time.monotonic()
+        if now - self._drawn >= 0.1:
+            self._drawn = now
+            self.refresh()
+
+
 def progress_bar(description: str = "", show: bool | None = None, *counter: Any) -> Progress:
     """Progress bars on stderr: shown on a terminal, or anywhere when ``show`` asks for them.
 
@@ -320,12 +351,13 @@ def progress_bar(description: str = "", show: bool | None = None, *counter: Any)
     console = err_console
     if shown and not err_console.is_terminal:
         console = Console(stderr=True, force_terminal=True)
-    return Progress(
+    return _Bars(
         TextColumn("[progress.description]{task.description}"),
         BarColumn(),
         *(counter or (MofNCompleteColumn(),)),
         TimeRemainingColumn(),
         console=console,
+        auto_refresh=False,
         transient=False,
         disable=not shown,
     )

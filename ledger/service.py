@@ -80,10 +80,9 @@ class Ledger:
         self.clock = clock
         self.checker = checker or Checker()
         self._log_key = log_key
-        self._held: list[bytes] | None = None
+        self._hashes: list[bytes] = self.store.leaf_hashes()
         """The leaf index's hashes (the baseline: what other writers append later is caught up
-        with), read when first needed unless a check before acting hands over the ones it
-        compared; the list object is only ever extended, so a tree reading it stays current."""
+        with); the list object is only ever extended, so a tree reading it stays current."""
         self._tree: MerkleTree | None = None
         """Built over ``_hashes`` when first needed (``tree``), or taken from the check."""
         self._verified: VerifyReport | None = None
@@ -98,12 +97,12 @@ class Ledger:
         ones are appended: the subtrees over the same leaf hashes are the same.
         """
         hashes = self.store.leaf_hashes()
-        held = len(self._held) if self._held is not None else 0
-        if held and len(hashes) >= held and hashes[:held] == self._held:
+        held = len(self._hashes)
+        if held and len(hashes) >= held and hashes[:held] == self._hashes:
             for h in hashes[held:]:
                 self._append_hash(h)
             return
-        self._held = hashes
+        self._hashes = hashes
         self._tree = None
 
     def _append_hash(self, leaf_hash: bytes) -> None:
@@ -120,16 +119,10 @@ class Ledger:
         """
         if tree is None or tree.size != len(hashes):
             tree = None
-        self._held = hashes
+        self._hashes = hashes
         self._tree = tree
         for h in self.store.leaf_hashes(len(hashes)):
             self._append_hash(h)
-
-    @property
-    def _hashes(self) -> list[bytes]:
-        if self._held is None:
-            self._held = self.store.leaf_hashes()
-        return self._held
 
     @property
     def tree(self) -> MerkleTree:

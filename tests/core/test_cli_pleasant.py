@@ -7,6 +7,8 @@ import os
 import re
 import subprocess
 import sys
+import threading
+import time
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
@@ -19,10 +21,11 @@ from rich.table import Table
 from typer.testing import CliRunner
 
 from cli.commands.report import HIDDEN, _print_table, _short
-from cli.shell import INTERNAL_ERROR, handles_errors
+from cli.shell import INTERNAL_ERROR, handles_errors, progress_bar
 from ledger.keyring import Keyring
 from ledger.projections.tables import cell_text
 from ledger.simulation import CityConfig, simulate
+from ledger.verification import segments
 from tests.conftest import Clock, chartered_ledger
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -198,6 +201,22 @@ def test_no_bar_unless_stderr_is_a_terminal_or_it_is_asked_for(
     quiet = ledger("export", "export", "--db", "city.db", "--keys", "keys", cwd=city)
     assert quiet.returncode == 0 and quiet.stderr == "", quiet.stderr
     assert "recording the city" in simulated.stderr, "asked for with --progress"
+
+
+def test_bars_run_no_thread_of_their_own_so_the_check_may_fork_and_still_move() -> None:
+    """The check from a mark forks a second process only from a process running one thread;
+    a bar that refreshed itself would keep every command showing one from it."""
+    out = io.StringIO()
+    with progress_bar("check", True) as bar:
+        bar.console.file = out
+        task = bar.add_task("checking the stored log", total=300)
+        for done in range(1, 301):
+            bar.update(task, completed=done)
+            if done in (1, 150):
+                time.sleep(0.11)  # long enough for the next update to be drawn
+        assert segments.may_fork(), [t.name for t in threading.enumerate()]
+    drawn = [int(n) for n in re.findall(r"(\d+)/300", out.getvalue())]
+    assert len(set(drawn)) >= 3 and drawn[-1] == 300, drawn
 
 
 # --- tables at 80 and 120 columns -----------------------------------------------------------

@@ -11,6 +11,11 @@ a mark present).
 from __future__ import annotations
 
 import base64
+import multiprocessing
+import traceback
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
 
 import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
@@ -240,25 +245,45 @@ def two_row_segments(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(digest_module, "SEGMENT_ROWS", 2)
 
 
-def marked_seven_rows(ledger: Ledger, keyring: Keyring, recorder: Recorder, clock: Clock) -> Store:
-    """Seven event rows (three whole segments of two and one row) under a mark, in a process
-    that may fork: the ledger's signature checking workers are stopped, since their pool runs
-    threads in this process."""
+def marked_seven_rows(ledger: Ledger, keyring: Keyring, recorder: Recorder, clock: Clock) -> None:
+    """Seven event rows (three whole segments of two and one row) under a mark."""
     grow(ledger, recorder, clock, 6)
     check_by_key_holder(ledger, keyring, clock)
-    ledger.checker.close()
-    assert segments.may_fork(), "this test must run in a process that may fork"
-    store = ledger.store
-    assert isinstance(store, Store)
-    return store
 
 
-@pytest.mark.postgres
-@pytest.mark.usefixtures("two_row_segments")
-def test_a_second_process_hashes_whole_segments_and_the_digest_is_the_same(
-    ledger: Ledger, keyring: Keyring, recorder: Recorder, clock: Clock
-) -> None:
-    store = marked_seven_rows(ledger, keyring, recorder, clock)
+def in_a_fresh_process(check: Callable[[str, str], None], ledger: Ledger, keyring: Keyring) -> None:
+    """Run ``check`` (url, keys directory) in a new interpreter: its one thread may fork, where
+    this test process may run threads other tests left (the check then hashes in one process).
+    An assertion that fails there fails here."""
+    context = multiprocessing.get_context("spawn")
+    reader, writer = context.Pipe(duplex=False)
+    process = context.Process(
+        target=run_and_tell, args=(check, ledger.store.url, str(keyring.directory), writer)
+    )
+    process.start()
+    writer.close()
+    failure = reader.recv()
+    process.join()
+    assert failure is None, failure
+
+
+def run_and_tell(check: Callable[[str, str], None], url: str, keys: str, writer: Any) -> None:
+    """In the new interpreter (not a pool's worker, which may not fork): None, or the failure."""
+    try:
+        check(url, keys)
+        writer.send(None)
+    except BaseException:  # noqa: BLE001 - told to the test, which fails with it
+        writer.send(traceback.format_exc())
+
+
+def forkable_store(url: str) -> Store:
+    digest_module.SEGMENT_ROWS = 2  # as the mark was made in the test's process
+    assert segments.may_fork(), "a new interpreter runs one thread"
+    return Store(url)
+
+
+def digest_taken_in_is_the_one_hashed_here(url: str, keys: str) -> None:
+    store = forkable_store(url)
     upto = store.max_notification_id()
     alone = hashed_here(store, upto)
     taken = RowDigest(keep_versions=True)
@@ -280,9 +305,39 @@ def test_a_second_process_hashes_whole_segments_and_the_digest_is_the_same(
     for row in store.event_rows(upto):
         shifted.event_row(*row)
     assert shifted.rows() != alone.rows()
-    found = check_with_mark(store, keyring.log_key())  # from the mark, forking
+    found = check_with_mark(store, Keyring(Path(keys)).log_key())  # from the mark, forking
     assert found is not None
     same(found[0], verify_store(store))
+
+
+def mark_refused(url: str, keys: str) -> None:
+    assert check_with_mark(forkable_store(url), Keyring(Path(keys)).log_key()) is None
+
+
+def unreachable() -> None:  # the second process cannot open the database
+    raise StorageUnavailable("cannot open the database")
+
+
+def second_process_failing(url: str, keys: str) -> None:
+    store = forkable_store(url)
+    store.reading_elsewhere = unreachable  # type: ignore[method-assign]
+    upto = store.max_notification_id()
+    taken = RowDigest(keep_versions=True)
+    elsewhere = segments.SegmentsElsewhere.start(store, upto, taken)
+    assert elsewhere is not None
+    assert elsewhere.take_into(taken) == 0 and taken.events_hashed == 0
+    found = check_with_mark(store, Keyring(Path(keys)).log_key())
+    assert found is not None
+    same(found[0], verify_store(store))
+
+
+@pytest.mark.postgres
+@pytest.mark.usefixtures("two_row_segments")
+def test_a_second_process_hashes_whole_segments_and_the_digest_is_the_same(
+    ledger: Ledger, keyring: Keyring, recorder: Recorder, clock: Clock
+) -> None:
+    marked_seven_rows(ledger, keyring, recorder, clock)
+    in_a_fresh_process(digest_taken_in_is_the_one_hashed_here, ledger, keyring)
 
 
 @pytest.mark.postgres
@@ -291,7 +346,7 @@ def test_a_second_process_hashes_whole_segments_and_the_digest_is_the_same(
 def test_an_event_row_edited_below_the_mark_is_caught_by_either_process(
     ledger: Ledger, keyring: Keyring, recorder: Recorder, clock: Clock, where: str
 ) -> None:
-    store = marked_seven_rows(ledger, keyring, recorder, clock)
+    marked_seven_rows(ledger, keyring, recorder, clock)
     with engine(ledger).connect() as conn:
         ids = [r[0] for r in conn.execute(text("SELECT id FROM ledger_events ORDER BY id"))]
     assert len(ids) == 7  # the first six in three whole segments, the seventh after them
@@ -300,7 +355,7 @@ def test_an_event_row_edited_below_the_mark_is_caught_by_either_process(
         conn.execute(
             text("UPDATE ledger_events SET topic = topic || ' ' WHERE id = :id"), {"id": edited}
         )
-    assert check_with_mark(store, keyring.log_key()) is None
+    in_a_fresh_process(mark_refused, ledger, keyring)
     with pytest.raises(TamperDetected):
         check_by_key_holder(ledger, keyring, clock)
 
@@ -308,23 +363,7 @@ def test_an_event_row_edited_below_the_mark_is_caught_by_either_process(
 @pytest.mark.postgres
 @pytest.mark.usefixtures("two_row_segments")
 def test_a_second_process_that_fails_leaves_every_row_to_this_one(
-    ledger: Ledger,
-    keyring: Keyring,
-    recorder: Recorder,
-    clock: Clock,
-    monkeypatch: pytest.MonkeyPatch,
+    ledger: Ledger, keyring: Keyring, recorder: Recorder, clock: Clock
 ) -> None:
-    store = marked_seven_rows(ledger, keyring, recorder, clock)
-
-    def unreachable() -> None:  # the second process cannot open the database
-        raise StorageUnavailable("cannot open the database")
-
-    monkeypatch.setattr(store, "reading_elsewhere", unreachable)
-    upto = store.max_notification_id()
-    taken = RowDigest(keep_versions=True)
-    elsewhere = segments.SegmentsElsewhere.start(store, upto, taken)
-    assert elsewhere is not None
-    assert elsewhere.take_into(taken) == 0 and taken.events_hashed == 0
-    found = check_with_mark(store, keyring.log_key())
-    assert found is not None
-    same(found[0], verify_store(store))
+    marked_seven_rows(ledger, keyring, recorder, clock)
+    in_a_fresh_process(second_process_failing, ledger, keyring)
