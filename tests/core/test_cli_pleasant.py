@@ -25,7 +25,6 @@ from cli.shell import INTERNAL_ERROR, handles_errors, progress_bar
 from ledger.keyring import Keyring
 from ledger.projections.tables import cell_text
 from ledger.simulation import CityConfig, simulate
-from ledger.verification import segments
 from tests.conftest import Clock, chartered_ledger
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -204,9 +203,11 @@ def test_no_bar_unless_stderr_is_a_terminal_or_it_is_asked_for(
 
 
 def test_bars_run_no_thread_of_their_own_so_the_check_may_fork_and_still_move() -> None:
-    """The check from a mark forks a second process only from a process running one thread;
-    a bar that refreshed itself would keep every command showing one from it."""
+    """The check from a mark forks a second process only from a process running one thread
+    (``ledger.verification.segments.may_fork``); a bar that refreshed itself would keep every
+    command showing one from it."""
     out = io.StringIO()
+    before = set(threading.enumerate())  # other tests may have left threads of their own
     with progress_bar("check", True) as bar:
         bar.console.file = out
         task = bar.add_task("checking the stored log", total=300)
@@ -214,7 +215,7 @@ def test_bars_run_no_thread_of_their_own_so_the_check_may_fork_and_still_move() 
             bar.update(task, completed=done)
             if done in (1, 150):
                 time.sleep(0.11)  # long enough for the next update to be drawn
-        assert segments.may_fork(), [t.name for t in threading.enumerate()]
+        assert set(threading.enumerate()) == before, "the bars started a thread"
     drawn = [int(n) for n in re.findall(r"(\d+)/300", out.getvalue())]
     assert len(set(drawn)) >= 3 and drawn[-1] == 300, drawn
 
