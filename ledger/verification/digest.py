@@ -53,9 +53,9 @@ class RowDigest:
         self._segment = hashlib.sha256(_SEGMENT)
         self.segment_rows = SEGMENT_ROWS
         """Event rows in each segment (the module's ``SEGMENT_ROWS`` when made)."""
-        self._in_segment = 0
         self.events_hashed = 0
-        """How many event rows were hashed (here or in segments taken in)."""
+        """How many event rows were hashed (here or in segments taken in); a segment ends
+        at each multiple of ``segment_rows``."""
         self._leaves = hashlib.sha256(b"ledger_leaves\n")
         self.last_event = 0
         """The notification id of the last event row hashed."""
@@ -88,11 +88,9 @@ class RowDigest:
         )
         self.last_event = notification_id
         self.events_hashed += 1
-        self._in_segment += 1
-        if self._in_segment == self.segment_rows:
+        if self.events_hashed % self.segment_rows == 0:
             self._segment_digests.append(self._segment.digest())
             self._segment = hashlib.sha256(_SEGMENT)
-            self._in_segment = 0
         versions = self.versions
         if versions is not None and version > versions.get(originator_id, -1):
             versions[originator_id] = version
