@@ -101,6 +101,33 @@ _NAMED = {
 """Data fields naming a subject, and the kind of subject they name."""
 
 
+SHARED_TEXT = 64
+"""Texts up to this length in an event's data are held once however many events repeat them."""
+
+
+def _shared(value: Any) -> Any:
+    if type(value) is str and len(value) <= SHARED_TEXT:
+        return sys.intern(value)
+    if type(value) is list:
+        return [_shared(item) for item in value]
+    if type(value) is dict:
+        return {sys.intern(field): _shared(item) for field, item in value.items()}
+    return value
+
+
+def hold_shared(event: Event) -> None:
+    """Intern ``event``'s type, recorder, key id and the field names and short texts of its data.
+
+    Each statement is decoded on its own, so every one brought its own copy of
+    ``"person"``, ``"police"`` or a case id; held once, the facts take less memory
+    and the kept state (``ledger.projections.kept``), which pickles a shared object
+    once, is smaller and loads faster.
+    """
+    for field in ("type", "recorder", "key_id", "data", "original_data"):
+        if field in event:
+            event[field] = _shared(event[field])
+
+
 def named_subjects(event: Event) -> set[str]:
     """``kind:id`` of every subject an event names in its data (as signed and as corrected)."""
     out = {f"event:{event['id']}"}
@@ -159,6 +186,7 @@ class Facts:
         with bulk():
             for event_id in facts.order:
                 event = facts.events[event_id]
+                hold_shared(event)
                 facts._fold(event, issubclass(spec_for(event["type"]).data, Amendment))
         return facts
 
@@ -178,6 +206,7 @@ class Facts:
             "refs": list(statement.get("refs") or []),
             "sealed": statement.get("sealed") is not None,
         }
+        hold_shared(event)
         if event["i"] != len(self.order):
             raise ValueError(
                 f"statement at log position {event['i']} applied after {len(self.order)} statements:"

@@ -23,7 +23,7 @@ from ledger.aggregates.group import Group
 from ledger.aggregates.registry import REGISTRY_KEY, Registry
 from ledger.crypto import generate_signing_key, key_id, public_key_text
 from ledger.keyring import Keyring
-from ledger.projections.facts import Facts
+from ledger.projections.facts import SHARED_TEXT, Facts
 from ledger.service import Ledger
 from ledger.simulation import CityConfig, simulate
 from ledger.vocabulary.base import VOCABULARY
@@ -220,3 +220,20 @@ def test_a_state_that_differs_from_its_aggregate_is_seen(city: Ledger, facts: Fa
     vars(moved).update(public_state(group))
     moved.memberships = {**group.memberships, "P-EPI-1": group.memberships["P-EPI-2"]}
     assert public_state(aggregate) != public_state(moved)
+
+
+def test_each_text_the_statements_repeat_is_held_once(facts: Facts) -> None:
+    """A type, a recorder, a field name or a short value (a person, a case, an offence) that many
+    statements repeat is one object in the facts, however many times it was decoded."""
+    held: dict[str, set[int]] = {}
+    uses = 0
+    for event in facts.events.values():
+        for data in (event["data"], event.get("original_data") or {}):
+            values = [v for v in data.values() if isinstance(v, str) and len(v) <= SHARED_TEXT]
+            values += [v for v in data.values() if isinstance(v, list) for v in v]
+            for text in [event["type"], event["recorder"], *data, *values]:
+                if isinstance(text, str) and len(text) <= SHARED_TEXT:
+                    held.setdefault(text, set()).add(id(text))
+                    uses += 1
+    assert uses > 2 * len(held) > 0  # texts are repeated: the test has something to find
+    assert {text: len(ids) for text, ids in held.items() if len(ids) > 1} == {}
