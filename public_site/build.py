@@ -58,7 +58,7 @@ from public_site.i18n import LANGUAGES, Formatter, Language, translations
 from public_site.labels import N_
 from public_site.log_download import LeafHashes, write_compressed_log
 from public_site.methodology import METHODOLOGY, render_methodology, translation_of
-from public_site.output import SiteWriter, WrittenPart, inputs_digest
+from public_site.output import SiteWriter, WrittenPart, inputs_digest, lined_json
 from public_site.pages import SiteData, file_slug, iter_group_ids
 from public_site.source import SiteSource
 
@@ -465,9 +465,7 @@ class SiteBuilder:
         """Every report as JSON and CSV, the flags, and the manifest that lists them with their digests."""
         cp = self.checkpoint
         files = self.write_reports()
-        self.writer.write(
-            "data/flags.json", json.dumps(self.data.flags, ensure_ascii=False, indent=1)
-        )
+        self.writer.write("data/flags.json", lined_json(self.data.flags))
         self.writer.write(
             "data/manifest.json",
             json.dumps(
@@ -517,7 +515,7 @@ class SiteBuilder:
             table = self.data.tables[name]
             publish(
                 f"data/reports/{name}.json",
-                json.dumps(table.to_json(), ensure_ascii=False, indent=1),
+                lined_json(table.to_json()),
                 None,
             )
             for tidy in tidy_tables(table):

@@ -254,3 +254,28 @@ def inputs_digest(value: Any) -> str:
     """The digest of what a page renders (JSON, keys sorted: equal data, equal digest), for ``write_keyed``."""
     text = json.dumps(value, sort_keys=True, ensure_ascii=False, separators=(",", ":"), default=str)
     return hashlib.blake2b(text.encode("utf-8"), digest_size=16).hexdigest()
+
+
+def lined_json(value: Any) -> str:
+    """``value`` as JSON for a download: each member of an object and each item of a list on a
+    line of its own (so each row of a report's ``rows``), each written compactly on its line.
+
+    Readable in an editor and diffable line by line, like an indented file, but each
+    line is written by the encoder's C path (``indent`` sends every value through the
+    Python one, several times slower on the rows of a million events), and smaller.
+    """
+    if isinstance(value, dict):
+        members = [f"{_compact(str(k))}:{_one_deep(v)}" for k, v in value.items()]
+        return "{\n" + ",\n".join(members) + "\n}\n" if members else "{}\n"
+    return _one_deep(value) + "\n"
+
+
+def _one_deep(value: Any) -> str:
+    """A list one item per line; anything else on one line."""
+    if isinstance(value, list) and value:
+        return "[\n" + ",\n".join(_compact(item) for item in value) + "\n]"
+    return _compact(value)
+
+
+def _compact(value: Any) -> str:
+    return json.dumps(value, ensure_ascii=False, separators=(",", ":"))

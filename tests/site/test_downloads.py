@@ -126,3 +126,25 @@ def test_the_downloads_page_lists_each_file_with_its_columns_explained(
             assert "<" not in explained and explained in page, (d.name, column)
     for column in PROVENANCE:
         assert f'<code dir="ltr">{column}</code>' in page
+
+
+def test_each_report_json_is_the_report_with_each_row_on_a_line(
+    simulated_site: dict[str, Any],
+) -> None:
+    with Ledger.open(simulated_site["db"]) as ledger:
+        reports = Reports(ledger)
+        tables = {name: reports.report(name).to_json() for name in REPORT_NAMES}
+    lined = 0
+    for name, table in tables.items():
+        text = (simulated_site["out"] / "data" / "reports" / f"{name}.json").read_text("utf-8")
+        assert json.dumps(json.loads(text), sort_keys=True) == json.dumps(table, sort_keys=True)
+        lines = text.splitlines()
+        if table["rows"]:
+            first = lines.index('"rows":[') + 1
+            rows = lines[first : first + len(table["rows"])]
+            assert [json.loads(line.removesuffix(",")) for line in rows] == json.loads(
+                json.dumps(table["rows"])
+            ), name
+            assert lines[first + len(table["rows"])].startswith("]"), name
+            lined += 1
+    assert lined == len(REPORT_NAMES)
