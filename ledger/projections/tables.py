@@ -65,9 +65,14 @@ def spreadsheet_safe(value: Any) -> str:
     recorder's string ``"-1.5"`` is quoted while the number ``-1.5`` is not:
     the decision follows the cell's type, never its look.
     """
-    if value.__class__ is str:  # most cells, read as they are
+    kind = value.__class__
+    if kind is str:  # most cells, read as they are
         text: str = value
         return "'" + text if text.startswith(FORMULA_TRIGGERS) else text
+    if kind is int or kind is float:  # the next commonest, as cell_text writes them
+        return str(value)
+    if value is None:
+        return ""
     if isinstance(value, (int, float)) and not isinstance(value, bool):
         return cell_text(value)
     text = cell_text(value)

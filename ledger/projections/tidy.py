@@ -180,7 +180,8 @@ class TidyTable:
         stamp = [spreadsheet_safe(v) for v in (self.tree_size, self.root, self.as_of)]
         name, columns = self.name, self.download.columns
         for row in self.rows:
-            writer.writerow([*(_cell(name, c, row.get(c)) for c in columns), *stamp])
+            get = row.get
+            writer.writerow([_cell(name, c, get(c)) for c in columns] + stamp)
         return out.getvalue()
 
 
