@@ -304,6 +304,57 @@ def _points(curve: Sequence[dict[str, Any]]) -> list[tuple[float, float, bool]]:
     return sorted(points, key=lambda p: p[0])
 
 
+STEP_COLUMN = 0.25
+"""Width in units of the drawing (CSS pixels) within which a step curve's drops are drawn as one."""
+
+
+def _step_path(
+    points: Sequence[tuple[float, float, bool]],
+    x: Callable[[float], float],
+    y: Callable[[float], float],
+    last_tick: float,
+    right: float,
+) -> str:
+    """The SVG path of a step curve from (0, 1) through ``points`` (time, survival), cut at the
+    axis's last tick.
+
+    A curve of a million events' triggers has thousands of steps, most of them
+    within a pixel of another; the drops that fall in one column of
+    ``STEP_COLUMN`` are drawn as one drop, at the column's first step, to its
+    last height, and a step that does not change the height (a censored time)
+    only carries the line on. So the path has at most two commands a column and
+    runs within a quarter of a pixel of every step; the report's rows hold the
+    exact steps.
+    """
+    drawn_x, drawn = coordinate(x(0)), coordinate(y(1))  # where the path is
+    path = [f"M{drawn_x} {drawn}"]
+    reached, run_to = 1.0, x(0)  # the share the curve has reached, and how far it runs
+    column: int | None = None
+    for time, survival, _ in points:
+        if time > last_tick:
+            run_to = right
+            break
+        run_to = x(time)
+        if survival == reached:
+            continue  # a step that keeps the height: the line runs on
+        here = math.floor(run_to / STEP_COLUMN)
+        if here != column:  # the first drop in a column: the last column's drop, then across
+            drawn = _draw(path, "V", coordinate(y(reached)), drawn)
+            drawn_x = _draw(path, "H", coordinate(run_to), drawn_x)
+            column = here
+        reached = survival  # drawn as the column is left
+    _draw(path, "V", coordinate(y(reached)), drawn)
+    _draw(path, "H", coordinate(run_to), drawn_x)
+    return "".join(path)
+
+
+def _draw(path: list[str], command: str, to: str, at: str) -> str:
+    """``command`` to ``to`` unless the path is there already; where the path is then."""
+    if to != at:
+        path.append(f"{command}{to}")
+    return to
+
+
 def time_to_arrest(
     name: str,
     curves: Sequence[tuple[str, list[dict[str, Any]]]],
@@ -345,15 +396,9 @@ def time_to_arrest(
         for index, label, points in drawn:
             colour = LINE_COLOURS[index % len(LINE_COLOURS)]
             dash = LINE_DASHES[index % len(LINE_DASHES)]
-            path = [f"M{coordinate(x(0))} {coordinate(y(1))}"]
-            for time, survival, _ in points:
-                if time > x_ticks[-1]:
-                    path.append(f"H{coordinate(d.plot.right)}")
-                    break
-                path.append(f"H{coordinate(x(time))}V{coordinate(y(survival))}")
             d.mark(
                 "path",
-                d="".join(path),
+                d=_step_path(points, x, y, x_ticks[-1], d.plot.right),
                 fill="none",
                 stroke=colour,
                 stroke_width=2,

@@ -411,3 +411,51 @@ def test_any_curves_make_lines_inside_the_plot_and_labels_that_fit(
     curves: list[tuple[str, list[dict[str, Any]]]], title: str
 ) -> None:
     check_chart(arrests(curves, title), "t")
+
+
+def _vertices(path: str) -> list[tuple[float, float]]:
+    """The corners of a path of ``M``, ``H`` and ``V`` commands, in order."""
+    commands = re.findall(r"([MHV])([-\d. ]+)", path)
+    assert "".join(c + a for c, a in commands) == path
+    x, y = (float(v) for v in commands[0][1].split())
+    corners = [(x, y)]
+    for command, argument in commands[1:]:
+        x, y = (float(argument), y) if command == "H" else (x, float(argument))
+        corners.append((x, y))
+    return corners
+
+
+def _height_at(corners: list[tuple[float, float]], at: float) -> float:
+    """The height a step path has reached at ``at`` (after any drop there)."""
+    return [y for x, y in corners if x <= at][-1]
+
+
+@given(
+    st.lists(st.tuples(st.floats(0, 1), st.integers(0, 3)), max_size=300),
+    st.floats(1, 200),
+    st.sampled_from([1.0, 0.3, 7.0]),
+)
+def test_a_step_curve_is_drawn_within_a_column_of_every_step_and_ends_where_it_does(
+    steps: list[tuple[float, int]], last_tick: float, pixels: float
+) -> None:
+    time, survival, points = 0.0, 1.0, []
+    for gap, drop in steps:  # hours after the step before, and arrests (in 40ths)
+        time, survival = time + gap, max(0.0, survival - drop / 40)
+        points.append((time, survival, drop > 0))
+    x = lambda t: 10 + t * pixels  # noqa: E731
+    y = lambda s: 200 - s * 150  # noqa: E731
+    right = x(last_tick)
+    every = [f"M{charts.coordinate(x(0))} {charts.coordinate(y(1))}"]
+    for time, share, _ in points:  # every step drawn: the path before thinning
+        if time > last_tick:
+            every.append(f"H{charts.coordinate(right)}")
+            break
+        every.append(f"H{charts.coordinate(x(time))}V{charts.coordinate(y(share))}")
+    full = _vertices("".join(every))
+    thin = _vertices(charts._step_path(points, x, y, last_tick, right))
+    assert (thin[0], thin[-1]) == (full[0], full[-1])
+    column = charts.STEP_COLUMN + 0.011  # coordinates are written to two decimals
+    for at in sorted({a for a, _ in full + thin} | {a + 0.1 for a, _ in full}):
+        assert _height_at(full, at) <= _height_at(thin, at) <= _height_at(full, at + column)
+    columns = {math.floor(a / charts.STEP_COLUMN) for a, _ in full}
+    assert len(thin) <= 2 * len(columns) + 2
