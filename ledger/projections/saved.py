@@ -25,7 +25,7 @@ import json
 import zlib
 from typing import TYPE_CHECKING, Any
 
-from ledger.projections.program import code_digest
+from ledger.projections.program import code_digest, sources_unchanged
 from ledger.projections.tables import ReportTable
 
 if TYPE_CHECKING:
@@ -80,6 +80,8 @@ def save_report(ledger: Ledger, reports: Reports, table: ReportTable) -> bool:
     when they were brought up to date (``Reports.checkpoint_note``).
     """
     if table.tree_size != reports.tree_size or table.as_of != reports.as_of:
+        return False
+    if not sources_unchanged():  # the key would name a program other than the one that ran
         return False
     key = report_key(table.name, reports.requested_as_of, reports.checkpoint_note)
     return ledger.vouch_report(table.tree_size, table.name, key, encode(table))

@@ -171,7 +171,7 @@ class Reports:
         reflect exactly the tree this process verified and the state it started from is
         not recent (``ledger.projections.kept``). False when nothing was kept."""
         from ledger.projections.kept import encode_state, worth_keeping
-        from ledger.projections.program import code_digest
+        from ledger.projections.program import code_digest, sources_unchanged
 
         ledger, runner = self._ledger, self._runner
         if ledger is None or runner is None or self._facts.count != ledger.verified_size:
@@ -179,6 +179,9 @@ class Reports:
         if not worth_keeping(self.kept_size, self._facts.count):
             return False
         self.keep_failure = None
+        if not sources_unchanged():
+            self.keep_failure = "the program's sources changed while this command ran"
+            return False
         try:
             state = encode_state(self._facts, self._records)
         except (pickle.PicklingError, TypeError, AttributeError, RecursionError) as exc:

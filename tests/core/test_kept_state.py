@@ -357,3 +357,41 @@ def test_a_state_the_database_will_not_store_is_said_and_the_figures_stand(
     assert "the state for the next run was not kept" in said and "the disk is full" in said
     assert holder.store.saved_report(kept_state.STATE_NAME) is None
     assert reports.report("groups").to_json() == figures
+
+
+def test_nothing_is_kept_or_saved_once_the_sources_changed_while_the_command_ran(
+    held: tuple[Ledger, Reports],
+    capsys: pytest.CaptureFixture[str],
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The program is named by its sources as the process loaded them; a new version
+    installed while a command ran (a check can take minutes) must not have the figures of
+    the one that ran kept or saved under either name."""
+    from cli.shell import keep_state
+    from ledger.projections import program, saved
+
+    holder, reports = held
+    installed = tmp_path / "ledger"
+    shutil.copytree(program._PACKAGE, installed, ignore=shutil.ignore_patterns("__pycache__"))
+    monkeypatch.setattr(program, "_PACKAGE", installed)
+    monkeypatch.setattr(program, "_LOADED", program._sources_digest())  # loaded from there
+    assert program.sources_unchanged()
+    rules = installed / "projections" / "promises.py"
+    rules.write_text(rules.read_text() + "\n# the next version\n")  # installed meanwhile
+    assert not program.sources_unchanged()
+    assert program.code_digest() == program._LOADED  # still the program that runs
+
+    table = reports.report("groups")
+    assert saved.save_report(holder, reports, table) is False
+    assert keep_state(reports) is False
+    assert reports.keep_failure == "the program's sources changed while this command ran"
+    said = " ".join(capsys.readouterr().err.split())
+    assert "the state for the next run was not kept" in said and "sources changed" in said
+    assert holder.store.saved_report(kept_state.STATE_NAME) is None
+    assert holder.store.saved_report("groups") is None
+
+    rules.write_text(rules.read_text().removesuffix("\n# the next version\n"))  # put back
+    assert saved.save_report(holder, reports, table) is True
+    assert keep_state(reports) is True
+    assert holder.store.saved_report(kept_state.STATE_NAME) is not None
