@@ -44,6 +44,7 @@ from ledger.projections.reuse import (
     with_times,
 )
 from ledger.projections.statistics import (
+    Curve,
     compare_rates,
     format_p,
     holm,
@@ -577,7 +578,11 @@ def km_curves(
 def _km_of_arrests(
     triggers: Sequence[Record], judged: float, reused: Reused | None, group: str
 ) -> list[dict[str, Any]]:
-    return kaplan_meier(*_time_to("arrest", triggers, judged, reused, group))
+    """The curve, taking the rows that stayed the same from the group's curve kept (most
+    of them when only the time judged at moved: the open triggers' durations grow)."""
+    earlier = None if reused is None else reused.kept(("km", group))
+    like = earlier if isinstance(earlier, Curve) else None
+    return kaplan_meier(*_time_to("arrest", triggers, judged, reused, group), like)
 
 
 def _decided(triggers: Sequence[Record]) -> tuple[Record, ...]:

@@ -47,6 +47,11 @@ class Reused:
         self._kept[name] = (tuple(tuple(i) for i in inputs), also, value)
         return copied(value)
 
+    def kept(self, name: Hashable) -> Any:
+        """The value kept under ``name`` (not a copy: to read, never to change), or None."""
+        found = self._kept.get(name)
+        return None if found is None else found[2]
+
     def evolve(
         self,
         name: Hashable,

@@ -29,7 +29,7 @@ from typing import Any, Generic, TypeVar
 
 import numpy as np
 
-from ledger.projections.reuse import SharedRow, shared_rows
+from ledger.projections.reuse import SharedRow
 
 SUPPRESS_BELOW = 5
 Z95 = 1.959963984540054
@@ -92,11 +92,28 @@ def _test_copy(result: dict[str, Any]) -> dict[str, Any]:
     return {k: list(v) if isinstance(v, list) else v for k, v in result.items()}
 
 
+class Curve(list[dict[str, Any]]):
+    """A Kaplan–Meier curve's rows (read-only, ``SharedRow``), with the values they hold as
+    one array: ``columns``, one line each of time, at risk, events, censored, survival and
+    the interval's two ends, as the rows hold them (counts as floats, exact). The next
+    curve of the same records at a later time (``kaplan_meier``'s ``like``) takes from it
+    every row whose values are the very same floats, instead of making it again: a move of
+    the time judged at changes only the rows near the open records' durations."""
+
+    def __init__(self, rows: Sequence[dict[str, Any]] = (), columns: np.ndarray | None = None):
+        super().__init__(rows)
+        self.columns = np.zeros((7, 0)) if columns is None else columns
+
+    def copy(self) -> Curve:
+        """The reader's list (of the same rows), with the same columns."""
+        return Curve(self, self.columns)
+
+
 DURATIONS_KEPT = 4_000_000
 """How many durations (summed over the kept keys) each memo of survival results may hold."""
 _RATES: Memo[dict[str, Any]] = Memo(4096, _test_copy)
 _LOGRANK: Memo[dict[str, Any]] = Memo(DURATIONS_KEPT, _test_copy)
-_KAPLAN_MEIER: Memo[list[dict[str, Any]]] = Memo(DURATIONS_KEPT, shared_rows)
+_KAPLAN_MEIER: Memo[Curve] = Memo(DURATIONS_KEPT, lambda curve: curve.copy())
 _MEDIANS: Memo[float | None] = Memo(DURATIONS_KEPT, _same)
 MEMOS: tuple[Memo[Any], ...] = (_RATES, _LOGRANK, _KAPLAN_MEIER, _MEDIANS)
 """Every memo of this module (the tests clear them to compute from nothing)."""
@@ -397,8 +414,8 @@ def _freeman_halton_monte_carlo(sizes: list[int], observed: list[int]) -> dict[s
 
 
 def kaplan_meier(
-    durations: Durations, observed: Durations | Sequence[bool]
-) -> list[dict[str, Any]]:
+    durations: Durations, observed: Durations | Sequence[bool], like: Curve | None = None
+) -> Curve:
     """Kaplan–Meier survival estimate, one row per distinct time, with its 95% interval.
 
     Each row is ``{time, at_risk, events, censored, survival, ci_low, ci_high}``.
@@ -408,12 +425,15 @@ def kaplan_meier(
     variance on the log(-log) scale (the "exponential Greenwood" interval, as
     lifelines computes it), which stays between 0 and 1: (1, 1) before any
     event, (0, 0) once everyone had it.
+
+    ``like``: an earlier curve, whose rows are taken wherever this one's are the same
+    (a curve equals the one made without it; the rows are the same objects).
     """
     d, o = _arrays(durations, observed)
-    return _KAPLAN_MEIER.get(_durations_key(d, o), len(d), lambda: _kaplan_meier(d, o))
+    return _KAPLAN_MEIER.get(_durations_key(d, o), len(d), lambda: _kaplan_meier(d, o, like))
 
 
-def _kaplan_meier(durations: np.ndarray, observed: np.ndarray) -> list[dict[str, Any]]:
+def _kaplan_meier(durations: np.ndarray, observed: np.ndarray, like: Curve | None = None) -> Curve:
     """Over arrays, with the very floats of the loop over the sorted pairs it replaces
     (``tests/projections/test_statistics.py`` keeps that loop and compares): each factor
     ``1 - events / at_risk`` and Greenwood term ``events / (at_risk * (at_risk - events))``
@@ -422,7 +442,7 @@ def _kaplan_meier(durations: np.ndarray, observed: np.ndarray) -> list[dict[str,
     0), every rounding is Python's (``round_half_even``), and the interval is computed by
     the same ufuncs for one estimate as for many (``_intervals``)."""
     if len(durations) == 0:
-        return []
+        return Curve()
     times, leaving, events, at_risk, survival = _product_limit(durations, observed)
     with np.errstate(divide="ignore", invalid="ignore"):
         terms = np.where(
@@ -430,20 +450,35 @@ def _kaplan_meier(durations: np.ndarray, observed: np.ndarray) -> list[dict[str,
         )
     greenwood = np.cumsum(terms)
     low, high = _intervals(survival, greenwood)
-    columns = zip(
-        round_half_even(times, 6).tolist(),
-        at_risk.tolist(),
-        events.tolist(),
-        (leaving - events).tolist(),
-        round_half_even(survival, 6).tolist(),
-        round_half_even(low, 6).tolist(),
-        round_half_even(high, 6).tolist(),
-        strict=True,
-    )
+    counts = (at_risk, events, leaving - events)
+    rounded = [round_half_even(v, 6) for v in (times, survival, low, high)]
+    values = (rounded[0], *counts, *rounded[1:])
+    columns = np.vstack(values).astype(float)
+    columns.flags.writeable = False
+    if not like:
+        return Curve(_rows(values), columns)
+    same, at = _same_rows(columns, like)
+    made = iter(_rows(tuple(v[~same] for v in values)))
+    rows = [like[j] if s else next(made) for s, j in zip(same.tolist(), at.tolist(), strict=True)]
+    return Curve(rows, columns)
+
+
+def _rows(values: tuple[np.ndarray, ...]) -> list[dict[str, Any]]:
+    """A read-only row for each place of the columns (time, at risk, events, censored,
+    survival, the interval's two ends)."""
     return [
         SharedRow(time=t, at_risk=n, events=d, censored=c, survival=s, ci_low=lo, ci_high=hi)
-        for t, n, d, c, s, lo, hi in columns
+        for t, n, d, c, s, lo, hi in zip(*(v.tolist() for v in values), strict=True)
     ]
+
+
+def _same_rows(columns: np.ndarray, like: Curve) -> tuple[np.ndarray, np.ndarray]:
+    """For each row of ``columns``: whether ``like`` holds a row of the same time and values,
+    the very floats bit for bit, and where in ``like`` that row is."""
+    earlier = like.columns
+    at = np.minimum(np.searchsorted(earlier[0], columns[0]), earlier.shape[1] - 1)
+    same = (earlier[:, at].view(np.int64) == columns.view(np.int64)).all(axis=0)
+    return same, at
 
 
 def _intervals(survival: np.ndarray, greenwood: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

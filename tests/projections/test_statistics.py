@@ -486,6 +486,36 @@ def test_the_curve_equals_the_plain_loop_exactly(pairs: list[tuple[float, bool]]
     )
 
 
+@settings(max_examples=300, deadline=None)
+@given(
+    st.lists(
+        st.tuples(
+            st.sampled_from([0.0, 0.5, 1.0, 1.5, 2.25, 3.0, 7.0, 11.0]),
+            st.booleans(),
+            st.sampled_from([0.0, 0.0, 0.25, 0.5, 1.0, 4.0]),
+        ),
+        max_size=60,
+    )
+)
+def test_a_curve_made_from_the_earlier_one_is_the_curve_made_anew(
+    records: list[tuple[float, bool, float]],
+) -> None:
+    """The time judged at moves: each open record's duration grows (some by nothing). The
+    curve that takes the rows that stayed the same from the earlier curve equals the plain
+    loop's, float for float, and each row whose values an earlier row holds is that row."""
+    from ledger.projections import statistics
+
+    observed = [o for _, o, _ in records]
+    earlier = statistics._kaplan_meier([d for d, _, _ in records], observed)
+    durations = [d if o else d + grown for d, o, grown in records]
+    later = statistics._kaplan_meier(durations, observed, like=earlier)
+    assert later == _kaplan_meier_by_loop(durations, observed)
+    before = {repr(sorted(row.items())): row for row in earlier}
+    for row in later:
+        same = before.get(repr(sorted(row.items())))
+        assert same is None or row is same
+
+
 @settings(max_examples=500, deadline=None)
 @given(
     st.lists(st.floats(min_value=-1e6, max_value=1e9, allow_nan=False), max_size=50),
