@@ -25,6 +25,7 @@ from __future__ import annotations
 import math
 from collections import OrderedDict
 from collections.abc import Callable, Hashable, Sequence
+from operator import itemgetter
 from typing import Any, Generic, TypeVar
 
 import numpy as np
@@ -458,8 +459,10 @@ def _kaplan_meier(durations: np.ndarray, observed: np.ndarray, like: Curve | Non
     if not like:
         return Curve(_rows(values), columns)
     same, at = _same_rows(columns, like)
-    made = iter(_rows(tuple(v[~same] for v in values)))
-    rows = [like[j] if s else next(made) for s, j in zip(same.tolist(), at.tolist(), strict=True)]
+    rows = list(itemgetter(*at.tolist())(like)) if len(at) > 1 else [like[at[0]]]
+    made = _rows(tuple(v[~same] for v in values))
+    for i, row in zip(np.flatnonzero(~same).tolist(), made, strict=True):
+        rows[i] = row  # in the place of the row of ``like`` found nearest its time
     return Curve(rows, columns)
 
 
