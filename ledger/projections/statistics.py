@@ -456,7 +456,7 @@ def _kaplan_meier(durations: np.ndarray, observed: np.ndarray, like: Curve | Non
     values = (rounded[0], *counts, *rounded[1:])
     columns = np.vstack(values).astype(float)
     columns.flags.writeable = False
-    if not like:
+    if not like or like.columns.shape[1] != len(like):
         return Curve(_rows(values), columns)
     same, at = _same_rows(columns, like)
     rows = list(itemgetter(*at.tolist())(like)) if len(at) > 1 else [like[at[0]]]

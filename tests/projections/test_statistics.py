@@ -510,6 +510,8 @@ def test_a_curve_made_from_the_earlier_one_is_the_curve_made_anew(
     durations = [d if o else d + grown for d, o, grown in records]
     later = statistics._kaplan_meier(durations, observed, like=earlier)
     assert later == _kaplan_meier_by_loop(durations, observed)
+    rows_alone = statistics.Curve(list(earlier))  # no values beside them: nothing is taken
+    assert statistics._kaplan_meier(durations, observed, like=rows_alone) == later
     before = {repr(sorted(row.items())): row for row in earlier}
     for row in later:
         same = before.get(repr(sorted(row.items())))
