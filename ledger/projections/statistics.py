@@ -454,7 +454,7 @@ def _kaplan_meier(durations: np.ndarray, observed: np.ndarray, like: Curve | Non
     counts = (at_risk, events, leaving - events)
     rounded = [round_half_even(v, 6) for v in (times, survival, low, high)]
     values = (rounded[0], *counts, *rounded[1:])
-    columns = np.vstack(values).astype(float)
+    columns = np.vstack(values).astype(float, copy=False)  # float64 already: no second copy
     columns.flags.writeable = False
     if not like or like.columns.shape[1] != len(like):
         return Curve(_rows(values), columns)
