@@ -45,6 +45,8 @@ from ledger.projections.reuse import (
 )
 from ledger.projections.statistics import (
     Curve,
+    OpenLogrank,
+    OpenSummary,
     compare_rates,
     format_p,
     holm,
@@ -254,6 +256,21 @@ class Column:
             out[self.running] = rounded_since(self.since, judged, self.unit, self.places)
         return out
 
+    def running_at(self, judged: float) -> np.ndarray:
+        """The durations of the ones still running, counted to ``judged`` (seconds), in the
+        order of ``running`` (what ``at`` puts in their places)."""
+        return rounded_since(self.since, judged, self.unit, self.places)
+
+    def closed(self) -> tuple[np.ndarray, np.ndarray] | None:
+        """The ended records' durations and events, apart from the running ones (for
+        ``OpenLogrank`` and ``OpenSummary``); None if a running record is an event, whose
+        time would then move with the time judged at."""
+        if self.observed[self.running].any():
+            return None
+        stays = np.ones(self.ended.size, dtype=bool)
+        stays[self.running] = False
+        return self.ended[stays], self.observed[stays]
+
 
 def arrest_durations(triggers: Sequence[Record], judged: float) -> tuple[list[float], list[bool]]:
     """Hours from shooting to the first arrest; open triggers censored at ``judged`` (the
@@ -309,16 +326,37 @@ def _time_to(
     """The durations of ``name`` over a group's ``records`` censored at ``judged``, and
     whether each ended in the event; with ``reused``, the column is made again only when
     the records changed (``Column``: it does not depend on the time)."""
-    column = per_records(
+    column = _column_of(name, records, reused, group)
+    return column.at(judged), column.observed
+
+
+def _column_of(name: str, records: Sequence[Record], reused: Reused | None, group: str) -> Column:
+    """The group's column of ``name`` (``_column``), made again only when its records
+    changed."""
+    return per_records(
         reused, ("column", name, group), records, partial(_column, name, records), unchanged
     )
-    return column.at(judged), column.observed
 
 
 def _summary(
     name: str, records: Sequence[Record], judged: float, reused: Reused | None, group: str
 ) -> dict[str, Any]:
+    """The group's ``survival_summary`` of ``name``; with ``reused``, the closed records are
+    counted once while the group's records stay the same (``OpenSummary``), and each time
+    judged at places only the open ones."""
+    if reused is not None:
+        column = _column_of(name, records, reused, group)
+        split = per_records(
+            reused, ("summary", name, group), records, partial(_open_summary, column), unchanged
+        )
+        if split is not None:
+            return split.at(column.running_at(judged))
     return survival_summary(*_time_to(name, records, judged, reused, group))
+
+
+def _open_summary(column: Column) -> OpenSummary | None:
+    ended = column.closed()
+    return None if ended is None else OpenSummary(ended, column.running.size)
 
 
 def _groups_in(facts: Facts, families: Families) -> list[str]:
@@ -621,14 +659,63 @@ def _logrank_across(
     reused: Reused | None,
 ) -> dict[str, Any]:
     """The log-rank test of ``name`` across ``groups``: their durations one after the other,
-    each group given by its place among the groups in order (``logrank_coded``)."""
+    each group given by its place among the groups in order (``logrank_coded``). With
+    ``reused``, the closed records are placed among the event times once while the groups'
+    records stay the same (``OpenLogrank``), and each time judged at places only the open
+    ones."""
     labels = sorted(groups)
-    parts = [_time_to(name, buckets.get(g, []), judged, reused, g) for g in groups]
+    mine = tuple(buckets.get(g, ()) for g in groups)
+    if reused is not None:
+        split = reused.get(
+            ("logrank", name),
+            mine,
+            tuple(groups),
+            partial(_open_logrank, name, mine, groups, reused),
+            unchanged,
+        )
+        if split is not None:
+            columns = [
+                _column_of(name, records, reused, g)
+                for g, records in zip(groups, mine, strict=True)
+            ]
+            return split.at(np.concatenate([c.running_at(judged) for c in columns]))
+    parts = [
+        _time_to(name, records, judged, reused, g) for g, records in zip(groups, mine, strict=True)
+    ]
     codes = np.repeat([labels.index(g) for g in groups], [len(d) for d, _ in parts])
     return logrank_coded(
         np.concatenate([d for d, _ in parts]) if parts else np.empty(0),
         np.concatenate([o for _, o in parts]) if parts else np.empty(0, dtype=bool),
         codes,
+        labels,
+    )
+
+
+def _open_logrank(
+    name: str, mine: tuple[Sequence[Record], ...], groups: list[str], reused: Reused
+) -> OpenLogrank | None:
+    """The groups' records of ``name`` split into the closed and the open ones for
+    ``OpenLogrank``; None if an open record is an event (then its time would move)."""
+    labels = sorted(groups)
+    closed: list[tuple[np.ndarray, np.ndarray, np.ndarray]] = []
+    open_groups = []
+    for g, records in zip(groups, mine, strict=True):
+        column = _column_of(name, records, reused, g)
+        ended = column.closed()
+        if ended is None:
+            return None
+        code = labels.index(g)
+        closed.append((*ended, np.full(ended[0].size, code, np.intp)))
+        open_groups.append(np.full(column.running.size, code, np.intp))
+    if not closed:
+        return None
+    return OpenLogrank(
+        (
+            np.concatenate([t for t, _, _ in closed]),
+            np.concatenate([o for _, o, _ in closed]),
+            np.concatenate([c for _, _, c in closed]),
+        ),
+        np.concatenate(open_groups),
         labels,
     )
 

@@ -570,25 +570,38 @@ def _logrank(t: np.ndarray, o: np.ndarray, g: np.ndarray, labels: list[str]) -> 
     if present.size < 2:
         return not_testable("fewer than two groups with cases")
     if not o.any():
-        return not_testable("no event yet: every case is still open (censored)")
+        return not_testable(_NO_EVENT)
     coded = _informative_groups(t, o.astype(int), g)
-    informative = [labels[n] for n in coded]
+    keep = np.isin(g, coded)
+    places = np.searchsorted(np.asarray(coded, dtype=np.intp), g[keep])
+    return _logrank_result(
+        lambda: _logrank_statistic(t[keep], o[keep], places, len(coded)),
+        [labels[n] for n in coded],
+        [labels[n] for n in present.tolist() if n not in coded],
+    )
+
+
+_NO_EVENT = "no event yet: every case is still open (censored)"
+
+
+def _logrank_result(
+    statistic: Callable[[], float], informative: list[str], left_out: list[str]
+) -> dict[str, Any]:
+    """The test's result over the ``informative`` groups (``_informative_groups``; the others
+    named as ``left_out``), its chi-square given by ``statistic``."""
     if len(informative) < 2:
         return not_testable(
             "no variation to compare: at every event time at most one group was at"
             " risk, or every case at risk had the event at once"
         )
-    left_out = [labels[n] for n in present.tolist() if n not in coded]
-    keep = np.isin(g, coded)
-    places = np.searchsorted(np.asarray(coded, dtype=np.intp), g[keep])
     try:
         with np.errstate(all="ignore"):
-            chi2 = _logrank_statistic(t[keep], o[keep], places, len(coded))
+            chi2 = statistic()
     except np.linalg.LinAlgError:
         return not_testable("the log-rank variance cannot be inverted on these data")
     from scipy.stats import chi2 as chi2_distribution
 
-    p = float(chi2_distribution.sf(chi2, len(coded) - 1))
+    p = float(chi2_distribution.sf(chi2, len(informative) - 1))
     if not np.isfinite(chi2) or not np.isfinite(p):
         return not_testable("the log-rank statistic is undefined on these data")
     note = (
@@ -605,22 +618,35 @@ def _logrank(t: np.ndarray, o: np.ndarray, g: np.ndarray, labels: list[str]) -> 
 
 
 def _logrank_statistic(t: np.ndarray, o: np.ndarray, g: np.ndarray, k: int) -> float:
-    """The log-rank chi-square over ``k`` groups (``g``: each duration's group, 0 to k-1):
-    at each distinct event time with more than one at risk, each group's events observed
-    less expected (its share of those at risk times the events) and the hypergeometric
-    covariance of its count, summed over the times; the statistic is the quadratic form of
-    the first k-1 groups' differences in the inverse of their covariance. Only the event
-    times are visited: each duration is placed among them once, and each group's risk sets
-    are the counts of durations reaching each event time, summed from the last."""
-    order = np.argsort(t)  # needles in order make the searches cheap
+    """The log-rank chi-square over ``k`` groups (``g``: each duration's group, 0 to k-1),
+    from their tables (``_statistic_of_tables``). Each duration is placed among the event
+    times once (needles in order make the searches cheap)."""
+    order = np.argsort(t)
     t, o, g = t[order], o[order], g[order]
     times, deaths = np.unique(t[o], return_counts=True)
     m = times.size
-    # a duration is at risk at the event times up to its own: at the first ``reach`` of them
     reach = np.searchsorted(times, t, side="right")
     leaving = np.bincount(g * (m + 1) + reach, minlength=k * (m + 1)).reshape(k, m + 1)
-    at_risk = np.cumsum(leaving[:, ::-1], axis=1)[:, ::-1][:, 1:].astype(float)
     died = np.bincount(g[o] * m + reach[o] - 1, minlength=k * m).reshape(k, m)
+    return _statistic_of_tables(_at_risk(leaving), died, deaths)
+
+
+def _at_risk(leaving: np.ndarray) -> np.ndarray:
+    """Each group's risk set at each event time (``at_risk[g, j]``, its durations at or after
+    the j-th) from ``leaving[g, j]``, how many of them reach the first j event times and no
+    further (j from 0 to m): the counts summed from the last."""
+    return np.cumsum(leaving[:, ::-1], axis=1)[:, ::-1][:, 1:]
+
+
+def _statistic_of_tables(at_risk: np.ndarray, died: np.ndarray, deaths: np.ndarray) -> float:
+    """The log-rank chi-square from integer tables over the distinct event times in order:
+    ``at_risk[g, j]``, group g's risk set at the j-th (``_at_risk``); ``died[g, j]``, its
+    events there; ``deaths[j]``, every group's. At each event time with more than one at risk, each group's events
+    observed less expected (its share of those at risk times the events) and the
+    hypergeometric covariance of its count, summed over the times; the statistic is the
+    quadratic form of the first k-1 groups' differences in the inverse of their covariance.
+    Equal tables give the very same float, however they were counted."""
+    at_risk = at_risk.astype(float)
     total = at_risk.sum(axis=0)
     usable = total > 1
     share = at_risk[:, usable] / total[usable]
@@ -631,6 +657,89 @@ def _logrank_statistic(t: np.ndarray, o: np.ndarray, g: np.ndarray, k: int) -> f
     covariance = np.diag(share @ spread) - (share * spread) @ share.T
     rest = difference[1:]
     return float(rest @ np.linalg.solve(covariance[1:, 1:], rest))
+
+
+class OpenLogrank:
+    """The log-rank test of fixed records, some still open, at any time judged at: the
+    closed records' durations (ended, with or without the event) never change, and the
+    open ones are censored at the time judged at, so that a move of that time changes only
+    where the open ones fall among the event times, which are the closed records' own.
+    The closed records are placed among the event times once, here; ``at`` places the open
+    ones and gives what ``logrank_coded`` gives over all the durations, float for float
+    (``_statistic_of_tables``): the same tables, counted in two parts. While no open
+    record crossed an event time the tables are the same and so is the result, kept.
+
+    ``closed`` are the closed records' durations, events and groups (places in
+    ``labels``, which are in order), ``open_groups`` the open ones' groups, in the order
+    ``at`` will be given their durations. An open record is never an event."""
+
+    def __init__(
+        self,
+        closed: tuple[np.ndarray, np.ndarray, np.ndarray],
+        open_groups: np.ndarray,
+        labels: Sequence[str],
+    ) -> None:
+        t, o, g = (np.asarray(closed[0], dtype=float), *closed[1:])
+        o = np.asarray(o, dtype=bool)
+        g = np.asarray(g, dtype=np.intp)
+        self.labels = list(labels)
+        self.closed = (t, o, g)
+        self.open_groups = np.asarray(open_groups, dtype=np.intp)
+        self.present = np.unique(np.concatenate([g, self.open_groups]))
+        k = len(self.labels)
+        self.times, self.deaths = np.unique(t[o], return_counts=True)
+        m = self.times.size
+        reach = np.searchsorted(self.times, t, side="right")
+        self._leaving = np.bincount(g * (m + 1) + reach, minlength=k * (m + 1))
+        self._died = np.bincount(g[o] * m + reach[o] - 1, minlength=k * m).reshape(k, m)
+        self._open_base = self.open_groups * (m + 1)
+        self._last: tuple[bytes, dict[str, Any]] | None = None
+        self.computed = 0
+        """How many results were computed rather than kept (the tests read it)."""
+
+    def at(self, open_durations: np.ndarray) -> dict[str, Any]:
+        """The test with the open records' durations ``open_durations`` (their order as
+        their groups were given)."""
+        if self.present.size < 2:
+            return not_testable("fewer than two groups with cases")
+        if not self.times.size:
+            return not_testable(_NO_EVENT)
+        durations = np.asarray(open_durations, dtype=float)
+        reach = np.searchsorted(self.times, durations, "right")
+        key = reach.tobytes()
+        if self._last is not None and self._last[0] == key:
+            return _test_copy(self._last[1])
+        self.computed += 1
+        result = self._at(durations, reach)
+        self._last = (key, result)
+        return _test_copy(result)
+
+    def _at(self, open_durations: np.ndarray, open_reach: np.ndarray) -> dict[str, Any]:
+        m = self.times.size
+        k = len(self.labels)
+        leaving = self._leaving + np.bincount(self._open_base + open_reach, minlength=k * (m + 1))
+        at_risk = _at_risk(leaving.reshape(k, m + 1)[self.present])
+        died = self._died[self.present]
+        total = at_risk.sum(axis=0)
+        # every group is informative (``_informative_groups``) when every group is at risk
+        # at the first event time whose variance term is not zero (the groups at risk only
+        # shrink as time goes on)
+        usable = np.flatnonzero((total > 1) & (self.deaths < total))
+        if usable.size and bool(np.all(at_risk[:, usable[0]] > 0)):
+            return _logrank_result(
+                lambda: _statistic_of_tables(at_risk, died, self.deaths),
+                [self.labels[n] for n in self.present.tolist()],
+                [],
+            )
+        # some group carries no information (or none does): the test is over the others
+        # alone, with their own event times (rare; computed from every duration)
+        t, o, g = self.closed
+        return _logrank(
+            np.concatenate([t, open_durations]),
+            np.concatenate([o, np.zeros(open_durations.size, dtype=bool)]),
+            np.concatenate([g, self.open_groups]),
+            self.labels,
+        )
 
 
 def _informative_groups(t: np.ndarray, e: np.ndarray, g: np.ndarray) -> list[Any]:
@@ -667,13 +776,53 @@ def survival_summary(durations: Durations, observed: Durations | Sequence[bool])
     ("not reached") while more than half are still without the event.
     """
     d, o = _arrays(durations, observed)
-    events = int(np.count_nonzero(o))
-    return {
-        "n": len(d),
-        "events": events,
-        "censored": len(d) - events,
-        "median": km_median(d, o),
-    }
+    return _summary_of(len(d), int(np.count_nonzero(o)), km_median(d, o))
+
+
+_HALF = 0.5 + 1e-9
+"""At or below this the curve has reached one half (``km_median``)."""
+
+
+def _summary_of(n: int, events: int, median: float | None) -> dict[str, Any]:
+    return {"n": n, "events": events, "censored": n - events, "median": median}
+
+
+class OpenSummary:
+    """``survival_summary`` of fixed records, some still open, at any time judged at (as
+    ``OpenLogrank``): the closed records' durations never change and the event times are
+    theirs, so the closed ones are counted at each event time once, here, and ``at``
+    counts only where the open ones fall. The median is the same float as ``km_median``'s:
+    each factor of the product is the same division of the same counts, and the factors
+    of the times without events, which this leaves out, are exactly 1. While no open
+    record crossed an event time the median is the one kept."""
+
+    def __init__(self, closed: tuple[np.ndarray, np.ndarray], opened: int) -> None:
+        t, o = _arrays(*closed)
+        self.times, self.events = np.unique(t[o], return_counts=True)
+        self._n, self._events = t.size + opened, int(np.count_nonzero(o))
+        # how many closed durations are at or after each event time (at risk just before)
+        self._closed_at_risk = t.size - np.searchsorted(np.sort(t), self.times, side="left")
+        self._last: tuple[bytes, float | None] | None = None
+
+    def at(self, open_durations: np.ndarray) -> dict[str, Any]:
+        """The summary with the open records' durations ``open_durations``."""
+        return _summary_of(self._n, self._events, self._median(open_durations))
+
+    def _median(self, open_durations: np.ndarray) -> float | None:
+        if not self.times.size:
+            return None
+        reach = np.searchsorted(self.times, np.asarray(open_durations, dtype=float), "right")
+        key = reach.tobytes()
+        if self._last is not None and self._last[0] == key:
+            return self._last[1]
+        # an open duration is at risk at the event times before its ``reach``
+        reaching = np.bincount(reach, minlength=self.times.size + 1)
+        at_risk = self._closed_at_risk + np.cumsum(reaching[::-1])[::-1][1:]
+        value = np.cumprod(1.0 - self.events / at_risk)
+        reached = np.flatnonzero(value <= _HALF)
+        median = float(self.times[reached[0]]) if reached.size else None
+        self._last = (key, median)
+        return median
 
 
 def km_median(durations: Durations, observed: Durations | Sequence[bool]) -> float | None:
@@ -693,5 +842,5 @@ def _km_median(durations: np.ndarray, observed: np.ndarray) -> float | None:
     if len(durations) == 0:
         return None
     times, _, events, _, value = _product_limit(durations, observed)
-    reached = np.flatnonzero((events > 0) & (value <= 0.5 + 1e-9))
+    reached = np.flatnonzero((events > 0) & (value <= _HALF))
     return float(times[reached[0]]) if reached.size else None

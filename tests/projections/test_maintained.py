@@ -27,6 +27,7 @@ from datetime import UTC, datetime
 from functools import partial
 from typing import Any
 
+import numpy as np
 import pytest
 
 from ledger.aggregates.incident import Incident
@@ -333,19 +334,22 @@ def test_time_summaries_kept_when_the_time_moved_are_found(
     assert first_table_difference(statements) is not None
 
 
+@pytest.mark.parametrize("durations", ["at", "running_at"])
 def test_durations_counted_to_the_first_time_asked_are_found(
-    statements: list[dict[str, Any]], monkeypatch: pytest.MonkeyPatch
+    statements: list[dict[str, Any]], monkeypatch: pytest.MonkeyPatch, durations: str
 ) -> None:
     """A column of durations kept with its records (``equality.Column``) counts the ones
-    still running to each time asked: one that gives the durations of the first time it
+    still running to each time asked, both where every duration is read (the curves) and
+    where only the running ones are (the log-rank tests and the survival summaries, whose
+    closed records are counted once): one that gives the durations of the first time it
     was asked must show."""
-    at = equality.Column.at
-    first: dict[int, tuple[equality.Column, list[float]]] = {}
+    at = getattr(equality.Column, durations)
+    first: dict[int, tuple[equality.Column, np.ndarray]] = {}
 
-    def at_first(self: equality.Column, judged: float) -> list[float]:
-        return list(first.setdefault(id(self), (self, at(self, judged)))[1])
+    def at_first(self: equality.Column, judged: float) -> np.ndarray:
+        return first.setdefault(id(self), (self, at(self, judged)))[1].copy()
 
-    monkeypatch.setattr(equality.Column, "at", at_first)
+    monkeypatch.setattr(equality.Column, durations, at_first)
     assert first_table_difference(statements) is not None
 
 
@@ -462,6 +466,35 @@ def test_tables_kept_current_equal_tables_from_nothing_after_every_statement(
     statements: list[dict[str, Any]], judged_at: str | None
 ) -> None:
     assert first_table_difference(statements, judged_at) is None
+
+
+@pytest.mark.parametrize("judged_at", [None, "2027-01-01T00:00:00Z"])
+def test_group_times_and_tests_kept_across_times_equal_those_from_every_duration(
+    statements: list[dict[str, Any]], judged_at: str | None
+) -> None:
+    """Every report counts a time-to-event's closed records once and places only the open
+    ones at each time judged at (``statistics.OpenSummary``, ``statistics.OpenLogrank``).
+    After every statement (the time judged at moving with the latest event, or fixed), the
+    groups' survival summaries and log-rank tests equal, float for float, the ones computed
+    from every duration with nothing kept."""
+    facts = Facts()
+    kept = Maintained()
+    tested = 0
+    for n, statement in enumerate(statements, start=1):
+        facts.apply(statement)
+        evaluation = None if judged_at is None else choose(facts.as_of, requested=judged_at)
+        a = Analysis(facts, n, "00", evaluation, kept)
+        rows = a.group_rows
+        groups = [r["group"] for r in rows]
+        args = (a.triggers, a.spells, a.cases, groups, a.judged_seconds)
+        tests = equality.group_tests(*args, a.families, kept.reused)
+        plain = equality.group_rows(facts, a.triggers, a.spells, a.cases, a.judged_seconds)
+        assert [{k: r[k] for k in r if k.startswith("time_to_")} for r in rows] == [
+            {k: r[k] for k in r if k.startswith("time_to_")} for r in plain
+        ], n
+        assert tests == equality.group_tests(*args), n
+        tested += sum(t["p_value"] is not None for t in tests if t["metric"].startswith("time_"))
+    assert tested > len(statements)  # the log-rank tests were computed, not "not testable"
 
 
 def test_an_interruption_table_blind_to_incidents_is_found(

@@ -518,6 +518,103 @@ def test_a_curve_made_from_the_earlier_one_is_the_curve_made_anew(
         assert same is None or row is same
 
 
+@settings(max_examples=400, deadline=None)
+@given(
+    st.lists(
+        st.tuples(
+            st.sampled_from([0.0, 0.5, 1.0, 1.5, 2.25, 3.0, 7.0, 11.0]),
+            st.sampled_from(["closed", "event", "open"]),
+            st.sampled_from(["a", "b", "c", "d"]),
+        ),
+        max_size=60,
+    ),
+    st.lists(st.sampled_from([0.0, 0.25, 0.5, 1.0, 4.0, 9.0]), min_size=1, max_size=4),
+)
+def test_the_log_rank_test_of_open_records_at_each_time_is_the_test_computed_anew(
+    records: list[tuple[float, str, str]], moves: list[float]
+) -> None:
+    """The time judged at moves, and the open records' durations grow with it. The test
+    whose closed records were placed among the event times once gives, at each time, what
+    the test of every duration computed anew gives, float for float: with ties, groups left
+    out for carrying no information, one group, or no event. At a move that carries no open
+    record past an event time the result is the one kept."""
+    from ledger.projections import statistics
+
+    labels = sorted({g for _, _, g in records} | {"a"})
+    code = {g: n for n, g in enumerate(labels)}
+    shut = [(d, kind == "event", code[g]) for d, kind, g in records if kind != "open"]
+    still = [(d, code[g]) for d, kind, g in records if kind == "open"]
+    split = statistics.OpenLogrank(
+        (
+            np.array([d for d, _, _ in shut], dtype=float),
+            np.array([o for _, o, _ in shut], dtype=bool),
+            np.array([g for _, _, g in shut], dtype=np.intp),
+        ),
+        np.array([g for _, g in still], dtype=np.intp),
+        labels,
+    )
+    times = np.unique([d for d, o, _ in shut if o])
+    testable = len({g for _, _, g in records}) > 1 and times.size > 0
+    grown, placed = 0.0, None
+    for move in moves:
+        grown += move
+        opened = np.array([d + grown for d, _ in still], dtype=float)
+        before = split.computed
+        got = split.at(opened)
+        expected = statistics._logrank(
+            np.array([d for d, _, _ in shut] + opened.tolist(), dtype=float),
+            np.array([o for _, o, _ in shut] + [False] * len(still), dtype=bool),
+            np.array([g for _, _, g in shut] + [g for _, g in still], dtype=np.intp),
+            labels,
+        )
+        assert got == expected
+        got["reason"] = "changed by its reader"
+        assert split.at(opened) == expected
+        reach = np.searchsorted(times, opened, side="right").tobytes()
+        assert split.computed - before == int(testable and reach != placed)
+        placed = reach if testable else None
+
+
+@settings(max_examples=400, deadline=None)
+@given(
+    st.lists(
+        st.tuples(
+            st.sampled_from([0.0, 0.5, 1.0, 1.5, 2.25, 3.0, 7.0, 11.0]),
+            st.sampled_from(["closed", "event", "event", "open"]),
+        ),
+        max_size=60,
+    ),
+    st.lists(st.sampled_from([0.0, 0.25, 0.5, 1.0, 4.0, 9.0]), min_size=1, max_size=4),
+)
+def test_the_summary_of_open_records_at_each_time_is_the_summary_computed_anew(
+    records: list[tuple[float, str]], moves: list[float]
+) -> None:
+    """As the open records' durations grow, the summary whose closed records were counted
+    once gives what the plain loop gives over every duration: the same counts and the very
+    same median (or none), with ties and every record open or none."""
+    from ledger.projections import statistics
+
+    shut = [(d, kind == "event") for d, kind in records if kind != "open"]
+    still = [d for d, kind in records if kind == "open"]
+    summary = statistics.OpenSummary(
+        (np.array([d for d, _ in shut], dtype=float), np.array([o for _, o in shut], dtype=bool)),
+        len(still),
+    )
+    grown = 0.0
+    for move in moves:
+        grown += move
+        opened = [d + grown for d in still]
+        events = sum(o for _, o in shut)
+        assert summary.at(np.array(opened, dtype=float)) == {
+            "n": len(records),
+            "events": events,
+            "censored": len(records) - events,
+            "median": _median_by_loop(
+                [d for d, _ in shut] + opened, [o for _, o in shut] + [False] * len(still)
+            ),
+        }
+
+
 @settings(max_examples=500, deadline=None)
 @given(
     st.lists(st.floats(min_value=-1e6, max_value=1e9, allow_nan=False), max_size=50),
