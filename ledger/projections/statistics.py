@@ -641,11 +641,11 @@ def _at_risk(leaving: np.ndarray) -> np.ndarray:
 def _statistic_of_tables(at_risk: np.ndarray, died: np.ndarray, deaths: np.ndarray) -> float:
     """The log-rank chi-square from integer tables over the distinct event times in order:
     ``at_risk[g, j]``, group g's risk set at the j-th (``_at_risk``); ``died[g, j]``, its
-    events there; ``deaths[j]``, every group's. At each event time with more than one at risk, each group's events
-    observed less expected (its share of those at risk times the events) and the
-    hypergeometric covariance of its count, summed over the times; the statistic is the
-    quadratic form of the first k-1 groups' differences in the inverse of their covariance.
-    Equal tables give the very same float, however they were counted."""
+    events there; ``deaths[j]``, every group's. At each event time with more than one at
+    risk, each group's events observed less expected (its share of those at risk times the
+    events) and the hypergeometric covariance of its count, summed over the times; the
+    statistic is the quadratic form of the first k-1 groups' differences in the inverse of
+    their covariance. Equal tables give the very same float, however they were counted."""
     at_risk = at_risk.astype(float)
     total = at_risk.sum(axis=0)
     usable = total > 1
