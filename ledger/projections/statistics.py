@@ -645,14 +645,17 @@ def _statistic_of_tables(at_risk: np.ndarray, died: np.ndarray, deaths: np.ndarr
     risk, each group's events observed less expected (its share of those at risk times the
     events) and the hypergeometric covariance of its count, summed over the times; the
     statistic is the quadratic form of the first k-1 groups' differences in the inverse of
-    their covariance. Equal tables give the very same float, however they were counted."""
+    their covariance. Equal tables give the very same float, however they were counted.
+
+    The risk sets only shrink as time goes on, so the times with more than one at risk are
+    the first ``usable`` ones: they are read through slices, not copied out."""
     at_risk = at_risk.astype(float)
     total = at_risk.sum(axis=0)
-    usable = total > 1
-    share = at_risk[:, usable] / total[usable]
-    d = deaths[usable].astype(float)
-    n = total[usable]
-    difference = died[:, usable].sum(axis=1) - share @ d
+    usable = int(np.count_nonzero(total > 1))
+    share = at_risk[:, :usable] / total[:usable]
+    d = deaths[:usable].astype(float)
+    n = total[:usable]
+    difference = died[:, :usable].sum(axis=1) - share @ d
     spread = d * (n - d) / (n - 1)
     covariance = np.diag(share @ spread) - (share * spread) @ share.T
     rest = difference[1:]
