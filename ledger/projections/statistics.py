@@ -568,7 +568,7 @@ def logrank_coded(
 def _logrank(t: np.ndarray, o: np.ndarray, g: np.ndarray, labels: list[str]) -> dict[str, Any]:
     present = np.unique(g)
     if present.size < 2:
-        return not_testable("fewer than two groups with cases")
+        return not_testable(_FEWER_THAN_TWO)
     if not o.any():
         return not_testable(_NO_EVENT)
     coded = _informative_groups(t, o.astype(int), g)
@@ -581,6 +581,7 @@ def _logrank(t: np.ndarray, o: np.ndarray, g: np.ndarray, labels: list[str]) -> 
     )
 
 
+_FEWER_THAN_TWO = "fewer than two groups with cases"
 _NO_EVENT = "no event yet: every case is still open (censored)"
 
 
@@ -621,6 +622,16 @@ def _logrank_statistic(t: np.ndarray, o: np.ndarray, g: np.ndarray, k: int) -> f
     """The log-rank chi-square over ``k`` groups (``g``: each duration's group, 0 to k-1),
     from their tables (``_statistic_of_tables``). Each duration is placed among the event
     times once (needles in order make the searches cheap)."""
+    _, deaths, leaving, died = _tables(t, o, g, k)
+    return _statistic_of_tables(_at_risk(leaving), died, deaths)
+
+
+def _tables(
+    t: np.ndarray, o: np.ndarray, g: np.ndarray, k: int
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """The distinct event times in order and every group's events at each (``deaths``), and
+    for each of ``k`` groups: ``leaving[g, j]``, how many of its durations reach the first j
+    event times and no further (j from 0 to m), and ``died[g, j]``, its events at the j-th."""
     order = np.argsort(t)
     t, o, g = t[order], o[order], g[order]
     times, deaths = np.unique(t[o], return_counts=True)
@@ -628,7 +639,7 @@ def _logrank_statistic(t: np.ndarray, o: np.ndarray, g: np.ndarray, k: int) -> f
     reach = np.searchsorted(times, t, side="right")
     leaving = np.bincount(g * (m + 1) + reach, minlength=k * (m + 1)).reshape(k, m + 1)
     died = np.bincount(g[o] * m + reach[o] - 1, minlength=k * m).reshape(k, m)
-    return _statistic_of_tables(_at_risk(leaving), died, deaths)
+    return times, deaths, leaving, died
 
 
 def _at_risk(leaving: np.ndarray) -> np.ndarray:
@@ -689,13 +700,8 @@ class OpenLogrank:
         self.closed = (t, o, g)
         self.open_groups = np.asarray(open_groups, dtype=np.intp)
         self.present = np.unique(np.concatenate([g, self.open_groups]))
-        k = len(self.labels)
-        self.times, self.deaths = np.unique(t[o], return_counts=True)
-        m = self.times.size
-        reach = np.searchsorted(self.times, t, side="right")
-        self._leaving = np.bincount(g * (m + 1) + reach, minlength=k * (m + 1))
-        self._died = np.bincount(g[o] * m + reach[o] - 1, minlength=k * m).reshape(k, m)
-        self._open_base = self.open_groups * (m + 1)
+        self.times, self.deaths, self._leaving, self._died = _tables(t, o, g, len(self.labels))
+        self._open_base = self.open_groups * (self.times.size + 1)
         self._last: tuple[bytes, dict[str, Any]] | None = None
         self.computed = 0
         """How many results were computed rather than kept (the tests read it)."""
@@ -704,7 +710,7 @@ class OpenLogrank:
         """The test with the open records' durations ``open_durations`` (their order as
         their groups were given)."""
         if self.present.size < 2:
-            return not_testable("fewer than two groups with cases")
+            return not_testable(_FEWER_THAN_TWO)
         if not self.times.size:
             return not_testable(_NO_EVENT)
         durations = np.asarray(open_durations, dtype=float)
@@ -720,8 +726,8 @@ class OpenLogrank:
     def _at(self, open_durations: np.ndarray, open_reach: np.ndarray) -> dict[str, Any]:
         m = self.times.size
         k = len(self.labels)
-        leaving = self._leaving + np.bincount(self._open_base + open_reach, minlength=k * (m + 1))
-        at_risk = _at_risk(leaving.reshape(k, m + 1)[self.present])
+        opened = np.bincount(self._open_base + open_reach, minlength=k * (m + 1))
+        at_risk = _at_risk((self._leaving + opened.reshape(k, m + 1))[self.present])
         died = self._died[self.present]
         total = at_risk.sum(axis=0)
         # every group is informative (``_informative_groups``) when every group is at risk
