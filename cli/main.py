@@ -158,7 +158,7 @@ def record(
         sealed=_load_json_option(sealed, "--sealed") if sealed else None,
     )
     statement = kr.sign(draft, now=now)
-    with open_ledger(db) as ledger:
+    with open_ledger(db, keys, passphrase_env) as ledger:
         (appended,) = ledger.append([statement])
     console.print(
         f"Recorded {appended.type} as event [bold]{appended.event_id}[/] at position {appended.leaf_index}"
@@ -197,7 +197,7 @@ def import_command(
 
     kr = open_keyring(keys, passphrase_env) if sign_drafts else None
     total_lines = sum(1 for _ in _read_lines(file))
-    with open_ledger(db) as ledger, progress_bar("import") as bar:
+    with open_ledger(db, keys, passphrase_env) as ledger, progress_bar("import") as bar:
         task = bar.add_task(f"importing {file.name}", total=total_lines)
         before = ledger.size
         try:

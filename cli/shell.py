@@ -263,7 +263,12 @@ def open_ledger(db: str, keys: Path | None = None, passphrase_env: str | None = 
     """Open an existing ledger; with ``keys``, holding the log key to sign checkpoints.
 
     Anything that writes or signs through it first verifies what is stored
-    (``Ledger.verify_before_acting``, invoked by the ledger itself).
+    (``Ledger.verify_before_acting``, invoked by the ledger itself). Holding the
+    log key, that check starts from the verified-through mark the last one left
+    and leaves a new one (docs/verify.md); without it, every stored row is
+    checked in full, which at a million events takes minutes: so the commands
+    that write (``record``, ``import``, ``checkpoint``) pass the keys directory
+    they sign with, and the log key is used when it holds one.
     """
     from ledger.service import Ledger
 

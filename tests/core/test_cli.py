@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import stat
 from pathlib import Path
 from typing import Any
@@ -13,9 +14,11 @@ from typer.testing import CliRunner
 
 from cli.main import app
 from ledger.log.merkle import leaf_hash
-from ledger.log.note import NoteVerifier
+from ledger.log.note import NoteVerifier, parse_note
 from ledger.log.proof_format import parse_proof, verify_tlog_proof
 from ledger.service import Ledger
+from ledger.verification import before_acting
+from ledger.verification.mark import Mark
 
 runner = CliRunner()
 HEAD = {"head": "H-1", "term_start": "2026-03-01T00:00:00Z", "reason": "appointed"}
@@ -118,6 +121,68 @@ def test_import_signs_drafts_with_local_keys_when_told_to(workdir: tuple[Path, s
     result = ledger_cli(path, db, "import", str(file), "--sign-drafts", "--batch-size", "64")
     assert result.exit_code == 0, result.output
     assert size_of(db) == 301
+
+
+def group(name: str) -> dict[str, str]:
+    return {"group": name, "name": name.upper(), "kind": "other", "area": "Lyari"}
+
+
+def mark_size(db: str) -> int | None:
+    """The tree size the stored verified-through mark names (None: no mark)."""
+    with Ledger.open(db) as lg:
+        note = lg.store.verified_mark()
+    mark = None if note is None else Mark.parse(parse_note(note).text)
+    return None if mark is None else mark.size
+
+
+@pytest.fixture
+def marks_taken(monkeypatch: pytest.MonkeyPatch) -> list[bool]:
+    """Whether each check before acting started from the stored mark (the real check runs)."""
+    taken: list[bool] = []
+    real = before_acting.check_with_mark
+
+    def watched(*args: Any, **kwargs: Any) -> Any:
+        found = real(*args, **kwargs)
+        taken.append(found is not None)
+        return found
+
+    monkeypatch.setattr(before_acting, "check_with_mark", watched)
+    return taken
+
+
+def test_record_and_import_by_the_log_key_holder_check_from_the_mark_and_leave_a_new_one(
+    workdir: tuple[Path, str], marks_taken: list[bool]
+) -> None:
+    path, db = workdir
+    record = ("record", "group.registered", "--as", "police", "--data")
+    assert ledger_cli(path, db, *record, json.dumps(group("g-1"))).exit_code == 0
+    assert mark_size(db) == 1  # the charter, checked before the group was appended
+    file = write_jsonl(path / "drafts.jsonl", drafts(2))
+    result = ledger_cli(path, db, "import", str(file), "--sign-drafts")
+    assert result.exit_code == 0, result.output
+    assert mark_size(db) == 2
+    assert ledger_cli(path, db, *record, json.dumps(group("g-2"))).exit_code == 0
+    assert mark_size(db) == size_of(db) - 1 == 6
+    assert marks_taken == [False, True, True]  # `init` left no mark: the charter was new
+
+
+def test_a_recorder_without_the_log_key_checks_everything_and_reads_no_mark(
+    workdir: tuple[Path, str], marks_taken: list[bool]
+) -> None:
+    path, db = workdir
+    mine = path / "committee-keys"
+    shutil.copytree(path / "keys", mine)
+    (mine / "log.key").unlink()
+    result = runner.invoke(
+        app,
+        ["record", "head.appointed", "--as", "committee", "--data", json.dumps(HEAD)]
+        + ["--db", db, "--keys", str(mine)],
+        catch_exceptions=False,
+    )
+    assert result.exit_code == 0, result.output
+    assert size_of(db) == 2
+    assert marks_taken == []
+    assert mark_size(db) is None  # none left by `init`, and none written
 
 
 def test_import_reports_the_first_bad_line_and_stores_nothing_of_its_batch(
