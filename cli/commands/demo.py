@@ -206,7 +206,7 @@ def _serve(db: str, keys: Path, site: Path, host: str, port: int) -> None:
         f"Serving the public site at http://{host}:{port}/ and the API at http://{host}:{port}/docs"
         " (Ctrl-C to stop)"
     )
-    refresher = keep_site_current(site, db, 5.0)  # new checkpoints reach the site too
+    refresher = keep_site_current(site, db, 5.0, keys, None)  # new checkpoints reach the site too
     try:
         uvicorn.run("api.app:app_from_env", factory=True, host=host, port=port, log_level="warning")
     finally:

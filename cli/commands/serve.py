@@ -71,7 +71,7 @@ def register(app: typer.Typer) -> None:
         check_served_files(settings)
         refresher = None
         if site is not None and site_refresh > 0:
-            refresher = keep_site_current(site, db, site_refresh)
+            refresher = keep_site_current(site, db, site_refresh, keys, passphrase_env)
         try:
             uvicorn.run(
                 "api.app:app_from_env",
@@ -89,8 +89,11 @@ def register(app: typer.Typer) -> None:
                 refresher.stop()
 
 
-def keep_site_current(site: Path, db: str, interval: float) -> SiteRefresher:
-    """Rebuild ``site`` in the background whenever the ledger signs a checkpoint the site does not state."""
+def keep_site_current(
+    site: Path, db: str, interval: float, keys: Path, passphrase_env: str | None
+) -> SiteRefresher:
+    """Rebuild ``site`` in the background whenever the ledger signs a checkpoint the site does
+    not state; with the log key when ``keys`` holds it, as the server itself checks."""
     from cli.commands.site import DEFAULT_PROCESSES
     from cli.shell import err_console
     from cli.site_refresh import SiteRefresher
@@ -113,6 +116,8 @@ def keep_site_current(site: Path, db: str, interval: float) -> SiteRefresher:
         interval,
         DEFAULT_PROCESSES,
         lambda text: err_console.print(text, markup=False),
+        keys.resolve() if keys.is_dir() else None,
+        passphrase_env,
     )
     refresher.start()
     return refresher

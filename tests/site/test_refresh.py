@@ -10,6 +10,8 @@ from typer.testing import CliRunner
 from cli.main import app
 from cli.site_refresh import BUILD_OPTIONS, SiteRefresher, build_command
 from ledger.keyring import Keyring
+from ledger.log.note import parse_note
+from ledger.verification.mark import Mark
 from tests.conftest import Clock, Recorder, chartered_ledger
 from tests.site.city import record_hostile_city
 
@@ -34,7 +36,9 @@ def test_a_new_checkpoint_rebuilds_the_served_site_and_an_unchanged_one_does_not
         latest = ledger.latest_checkpoint()
         return latest.note if latest is not None else None
 
-    refresher = SiteRefresher(site, db, latest_note, report=reports.append)
+    refresher = SiteRefresher(
+        site, db, latest_note, report=reports.append, keys=shared_keyring.directory
+    )
     try:
         assert not refresher.refresh_once()  # the site states the latest checkpoint already
         city.record(
@@ -46,6 +50,11 @@ def test_a_new_checkpoint_rebuilds_the_served_site_and_an_unchanged_one_does_not
         assert not refresher.refresh_once()  # recorded, but not yet under a signed checkpoint
         checkpoint = ledger.sign_checkpoint()
         assert refresher.refresh_once(), reports
+        # the rebuild held the log key: it checked as the key holder does and left its mark
+        mark = ledger.store.verified_mark()
+        assert mark is not None
+        marked = Mark.parse(parse_note(mark).text)
+        assert marked is not None and marked.size == ledger.size
     finally:
         ledger.close()
     assert refresher.builds == 1 and reports == []
@@ -79,3 +88,14 @@ def test_the_rebuild_keeps_the_witnesses_and_address_the_site_was_built_with(
     assert command[-4:] == ["--base-url", "https://x.example/", "--witness", "w+1+AA"]
     assert command[command.index("--processes") + 1] == "2"
     assert "--base-url" not in build_command(tmp_path / "never-built", "ledger.db", 1)
+
+
+def test_the_rebuild_holds_the_log_key_only_where_the_keys_directory_holds_it(
+    tmp_path: Path, shared_keyring: Keyring
+) -> None:
+    keys = shared_keyring.directory
+    command = build_command(tmp_path, "ledger.db", 1, keys, "LEDGER_PASS")
+    assert command[command.index("--keys") + 1] == str(keys)
+    assert command[command.index("--passphrase-env") + 1] == "LEDGER_PASS"
+    assert "--keys" not in build_command(tmp_path, "ledger.db", 1, tmp_path, "LEDGER_PASS")
+    assert "--keys" not in build_command(tmp_path, "ledger.db", 1)
