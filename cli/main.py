@@ -219,12 +219,13 @@ def export(
     out: Path = typer.Argument(..., help="Directory to write the public log into"),
     db: str = DbOption,
     keys: Path = KeysOption,
+    passphrase_env: str | None = PassphraseOption,
 ) -> None:
     """Write the whole public log (JSON Lines) with its latest checkpoint and log key."""
     from ledger.export_layout import export_ledger
 
     output_directory(out, "OUT")
-    with open_ledger(db) as ledger, progress_bar("export") as bar:
+    with open_ledger(db, keys, passphrase_env) as ledger, progress_bar("export") as bar:
         task = bar.add_task("exporting", total=ledger.size)
         manifest = export_ledger(
             ledger, out, on_progress=lambda n: bar.update(task, completed=n), keys_dir=keys

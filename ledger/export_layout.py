@@ -73,19 +73,32 @@ def export_ledger(
     on_progress: Callable[[int], None] | None = None,
     keys_dir: Path | None = None,
 ) -> dict[str, Any]:
+    """Write the public log into ``out``: every leaf, the checkpoints, the log key, the
+    manifest, and the published checkpoints and witness policy where there are any.
+
+    What is written is what the check before acting verified (run here if this process
+    has not verified the whole log yet), each leaf checked again as it is read
+    (``Ledger.verified_leaves``): an edited database is refused, naming the cause,
+    before anything is written, and a row edited after the check leaves no log behind.
+    """
     out = Path(out)
+    ledger.refresh()
+    if ledger.verified_size < ledger.size:  # the copy published is only what the check verified
+        ledger.verify_before_acting()
+    size = ledger.verified_size
     out.mkdir(parents=True, exist_ok=True)
     for name in (CHECKPOINT_FILE, VKEY_FILE, *OPTIONAL_FILES):
         (out / name).unlink(missing_ok=True)  # written below only when there is one: none stale
-    ledger.refresh()
-    size = ledger.size
-    with (out / LOG_FILE).open("w", encoding="utf-8") as handle:
-        for n, stored in enumerate(ledger.events(), start=1):
-            if n > size:
-                break
-            handle.write(stored.leaf + "\n")
-            if on_progress and n % 1000 == 0:
-                on_progress(n)
+    log = out / LOG_FILE
+    try:
+        with log.open("wb") as handle:
+            for n, leaf in enumerate(ledger.verified_leaves(0, size), start=1):
+                handle.write(leaf + b"\n")
+                if on_progress and n % 1000 == 0:
+                    on_progress(n)
+    except BaseException:
+        log.unlink(missing_ok=True)  # no log but a whole, verified one
+        raise
     notes = [row[2] for row in ledger.store.checkpoints() if row[0] <= size]
     (out / CHECKPOINTS_FILE).write_text("\n".join(notes), "utf-8")
     latest = ledger.latest_checkpoint()

@@ -9,11 +9,14 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 import pytest
 from sqlalchemy import text
 
+from ledger.errors import TamperDetected
+from ledger.export_layout import LOG_FILE, export_ledger
 from ledger.service import Ledger
 from ledger.verification.replay import VerifyReport, verify_store
 from tests.conftest import Clock, Recorder
@@ -91,6 +94,13 @@ def edit_state(
     return str(event_id)
 
 
+def reason_rewritten(state: dict[str, Any]) -> None:
+    """A stored statement's reason changed, its signature left as it was."""
+    statement = json.loads(state["leaf"])
+    statement["data"]["reason"] = "resigned voluntarily"
+    state["leaf"] = json.dumps(statement, separators=(",", ":"), sort_keys=True)
+
+
 def verify(ledger: Ledger) -> VerifyReport:
     return verify_store(ledger.store)
 
@@ -104,16 +114,40 @@ def named(report: VerifyReport, event_id: str) -> bool:
 
 
 def test_an_edited_field_is_detected_and_the_event_named(filled: Ledger) -> None:
-    def change(state: dict[str, Any]) -> None:
-        statement = json.loads(state["leaf"])
-        statement["data"]["reason"] = "resigned voluntarily"
-        state["leaf"] = json.dumps(statement, separators=(",", ":"), sort_keys=True)
-
-    event_id = edit_state(filled, 3, change)
+    event_id = edit_state(filled, 3, reason_rewritten)
     report = verify(filled)
     assert not report.ok
     assert {"content-id", "invalid_signature", "checkpoint"} <= kinds(report)
     assert named(report, event_id)
+
+
+def test_an_export_of_an_edited_ledger_is_refused_naming_the_event_and_writes_no_log(
+    filled: Ledger, tmp_path: Path
+) -> None:
+    event_id = edit_state(filled, 3, reason_rewritten)
+    fresh = Ledger.open(filled.store.url)  # as `ledger export` opens it, in a new process
+    try:
+        with pytest.raises(TamperDetected) as refused:
+            export_ledger(fresh, tmp_path / "export")
+    finally:
+        fresh.close()
+    assert refused.value.event_id == event_id
+    assert not (tmp_path / "export" / LOG_FILE).exists()
+
+
+def test_a_row_edited_after_the_check_before_an_export_leaves_no_log(
+    filled: Ledger, tmp_path: Path
+) -> None:
+    fresh = Ledger.open(filled.store.url)
+    try:
+        fresh.verify_before_acting()
+
+        edit_state(filled, 7, reason_rewritten)
+        with pytest.raises(TamperDetected, match="log position 6"):
+            export_ledger(fresh, tmp_path / "export")
+    finally:
+        fresh.close()
+    assert not (tmp_path / "export" / LOG_FILE).exists()
 
 
 def test_an_edited_signature_is_detected(filled: Ledger) -> None:
