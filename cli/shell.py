@@ -267,8 +267,8 @@ def open_ledger(db: str, keys: Path | None = None, passphrase_env: str | None = 
     log key, that check starts from the verified-through mark the last one left
     and leaves a new one (docs/verify.md); without it, every stored row is
     checked in full, which at a million events takes minutes: so the commands
-    that write (``record``, ``import``, ``checkpoint``) pass the keys directory
-    they sign with, and the log key is used when it holds one.
+    that write or publish (``record``, ``import``, ``export``, ``checkpoint``)
+    pass their keys directory, and the log key is used when it holds one.
     """
     from ledger.service import Ledger
 
