@@ -251,7 +251,9 @@ def require_mark_keys(keys: Path | None) -> None:
     """``--keys`` on a command that only reads must name a directory holding the log key:
     without it the check would start from nothing, and no mark, report or state would be
     kept, while the operator believes they were."""
-    if keys is not None and not (keys / "log.key").is_file():
+    from ledger.keyring import holds_log_key
+
+    if keys is not None and not holds_log_key(keys):
         raise InvalidArgument(
             f"--keys {keys} holds no log key ({keys / 'log.key'} is missing): give the keys"
             " directory `ledger init` made, or leave --keys out to read without the log key",

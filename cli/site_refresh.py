@@ -23,6 +23,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from ledger.keyring import holds_log_key
+
 BUILD_OPTIONS = ".site-build.json"
 """The options ``ledger site build`` was last given for a directory: its base address and witness keys."""
 
@@ -50,7 +52,7 @@ def build_command(
     inherits."""
     command = [sys.executable, "-m", "cli.main", "site", "build", str(site), "--db", db]
     command += ["--no-progress", "--processes", str(processes)]
-    if keys is not None and (keys / "log.key").is_file():
+    if keys is not None and holds_log_key(keys):
         command += ["--keys", str(keys)]
         if passphrase_env:
             command += ["--passphrase-env", passphrase_env]

@@ -65,6 +65,12 @@ class InstitutionKeys:
     sealing_key_id: str
 
 
+def holds_log_key(directory: Path) -> bool:
+    """Whether a keys directory holds the log's private key: the operator's does, an
+    institution's own does not."""
+    return (Path(directory) / "log.key").is_file()
+
+
 class Keyring:
     """Private keys held in a directory, with the public facts about them."""
 
