@@ -826,7 +826,7 @@ class OpenSummary:
             return self._last[1]
         # an open duration is at risk at the event times before its ``reach``
         reaching = np.bincount(reach, minlength=self.times.size + 1)
-        at_risk = self._closed_at_risk + np.cumsum(reaching[::-1])[::-1][1:]
+        at_risk = self._closed_at_risk + _at_risk(reaching[np.newaxis])[0]
         value = np.cumprod(1.0 - self.events / at_risk)
         reached = np.flatnonzero(value <= _HALF)
         median = float(self.times[reached[0]]) if reached.size else None
