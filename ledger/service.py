@@ -80,15 +80,28 @@ class Ledger:
         self.clock = clock
         self.checker = checker or Checker()
         self._log_key = log_key
-        self._hashes: list[bytes] = self.store.leaf_hashes()
-        """The leaf index's hashes (the baseline: what other writers append later is caught up
-        with); the list object is only ever extended, so a tree reading it stays current."""
+        self._baseline = self.store.leaf_count()
+        """How many leaves the ledger holds while it has read none of their hashes: those the
+        leaf index held when it was opened (what other writers append later is caught up
+        with), and those caught up with or appended since."""
+        self._held: list[bytes] | None = None
+        """The leaf index's hashes: the baseline's, read when first needed (a check before
+        acting hands over the ones it compared instead), then what follows; the list object
+        is only ever extended, so a tree reading it stays current."""
         self._tree: MerkleTree | None = None
         """Built over ``_hashes`` when first needed (``tree``), or taken from the check."""
         self._verified: VerifyReport | None = None
         self.verified_size = 0
         """How much of the log this process has verified (by ``verify_before_acting`` or
         by deciding it itself); nothing beyond it is acted on, served or signed over."""
+
+    @property
+    def _hashes(self) -> list[bytes]:
+        """The hashes held; the baseline's are read at first use, and only they: what
+        other writers stored since is caught up with, as if they had been read at opening."""
+        if self._held is None:
+            self._held = self.store.leaf_hashes(0, self._baseline)
+        return self._held
 
     def _load_tree(self) -> None:
         """Read the leaf index's hashes again.
@@ -97,16 +110,22 @@ class Ledger:
         ones are appended: the subtrees over the same leaf hashes are the same.
         """
         hashes = self.store.leaf_hashes()
+        if self._held is None:  # none read yet: these are the hashes, and no tree was built
+            self._held = hashes
+            return
         held = len(self._hashes)
         if held and len(hashes) >= held and hashes[:held] == self._hashes:
             for h in hashes[held:]:
                 self._append_hash(h)
             return
-        self._hashes = hashes
+        self._held = hashes
         self._tree = None
 
     def _append_hash(self, leaf_hash: bytes) -> None:
-        self._hashes.append(leaf_hash)
+        if self._held is None:  # none read yet: this one is read with the others
+            self._baseline += 1
+            return
+        self._held.append(leaf_hash)
         if self._tree is not None:
             self._tree.append(leaf_hash)
 
@@ -119,7 +138,7 @@ class Ledger:
         """
         if tree is None or tree.size != len(hashes):
             tree = None
-        self._hashes = hashes
+        self._held = hashes
         self._tree = tree
         for h in self.store.leaf_hashes(len(hashes)):
             self._append_hash(h)
@@ -153,7 +172,7 @@ class Ledger:
     # --- state ----------------------------------------------------------------
     @property
     def size(self) -> int:
-        return len(self._hashes)
+        return self._baseline if self._held is None else len(self._held)
 
     def root(self) -> bytes:
         return self.tree.root()

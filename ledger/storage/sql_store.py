@@ -258,15 +258,17 @@ class Store:
         with self.engine.connect() as conn:
             return [LeafRow(*row) for row in conn.execute(stmt)]
 
-    def leaf_hashes(self, start: int = 0) -> list[bytes]:
-        """The leaf index's hashes from position ``start`` on, read plainly (no type conversion)."""
+    def leaf_hashes(self, start: int = 0, end: int | None = None) -> list[bytes]:
+        """The leaf index's hashes at positions ``start`` to ``end - 1`` (default: every one
+        from ``start`` on), read plainly (no type conversion)."""
         c = leaves_table.c
-        query = text(
+        query = (
             f"SELECT {c.leaf_hash.name} FROM {leaves_table.name}"
-            f" WHERE {c.leaf_index.name} >= :start ORDER BY {c.leaf_index.name}"
+            f" WHERE {c.leaf_index.name} >= :start"
+            + ("" if end is None else f" AND {c.leaf_index.name} < :end")
+            + f" ORDER BY {c.leaf_index.name}"
         )
-        with self.engine.connect() as conn:
-            return [bytes(r[0]) for r in conn.execute(query, {"start": start})]
+        return [bytes(r[0]) for r in self._stream(query, {"start": start, "end": end})]
 
     def leaf_by_event_id(self, event_id: str) -> LeafRow | None:
         with self.engine.connect() as conn:

@@ -231,6 +231,43 @@ def test_a_removed_or_doubled_mark_row_only_costs_a_full_check(
     assert stored_mark(ledger).size == ledger.size
 
 
+@pytest.mark.postgres
+def test_a_key_holder_reads_the_leaf_hashes_in_its_check_only_and_a_reader_once(
+    ledger: Ledger,
+    keyring: Keyring,
+    recorder: Recorder,
+    clock: Clock,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    grow(ledger, recorder, clock, 3)
+    ledger.sign_checkpoint()
+    check_by_key_holder(ledger, keyring, clock)
+    read: list[tuple[int, int]] = []  # (first position, how many) of every read of the hashes
+    plain = Store.leaf_hashes
+
+    def counted(store: Store, start: int = 0, end: int | None = None) -> list[bytes]:
+        hashes = plain(store, start, end)
+        read.append((start, len(hashes)))
+        return hashes
+
+    monkeypatch.setattr(Store, "leaf_hashes", counted)
+    writer = Ledger.open(ledger.store.url, log_key=keyring.log_key(), clock=clock)
+    try:
+        assert writer.size == 4 and read == []  # opening counts the leaves, reads no hash
+        grow(ledger, recorder, clock, 2, start=3)  # another writer, after the opening
+        grow(writer, recorder, clock, 1, start=5)  # checks from the mark, catches up, appends
+        assert read == [(6, 0)]  # none but after the six its check compared (the other's too)
+        assert (writer.size, writer.root()) == (7, verify_store(ledger.store).root)
+    finally:
+        writer.close()
+    read.clear()
+    reader = Ledger.open(ledger.store.url, clock=clock)  # holds no log key: no check here
+    try:
+        assert reader.root() == verify_store(ledger.store).root and read == [(0, 7)]
+    finally:
+        reader.close()
+
+
 def hashed_here(store: Store, upto: int) -> RowDigest:
     """The event rows up to ``upto`` hashed in this process alone."""
     digest = RowDigest(keep_versions=True)
