@@ -119,6 +119,10 @@ class Decision:
         self.world = world
         self.envelopes = envelopes
         self.touched: dict[UUID, LedgerAggregate] = {}
+        self._absent: set[tuple[type[LedgerAggregate], UUID]] = set()
+        """Lifecycles looked up (as a kind) and not found: none is opened but by this decision
+        (a writer decides under the writer lock, a replay one statement at a time), so each is
+        one query."""
         self.new_events: dict[str, EventInfo] = {}
         self._entry: Entry | None = None
         self._typed: EventData | None = None
@@ -128,24 +132,24 @@ class Decision:
 
     # --- lookups -------------------------------------------------------------
     def get(self, cls: type[A], key: str) -> A | None:
-        agg_id = cls.id_for(key)
-        agg = self.touched.get(agg_id)
-        if agg is None:
-            agg = self.world.load(cls, agg_id)
-            if agg is not None:
-                self.touched[agg_id] = agg
+        agg = self._lookup(cls, cls.id_for(key))
         if agg is not None and not isinstance(agg, cls):
             return None
         return agg
 
+    def _lookup(self, cls: type[LedgerAggregate], agg_id: UUID) -> LedgerAggregate | None:
+        agg = self.touched.get(agg_id)
+        if agg is None and (cls, agg_id) not in self._absent:
+            agg = self.world.load(cls, agg_id)
+            if agg is None:
+                self._absent.add((cls, agg_id))
+            else:
+                self.touched[agg_id] = agg
+        return agg
+
     def get_by_id(self, aggregate_id: UUID) -> LedgerAggregate | None:
         """The lifecycle with this id, whatever its kind (to correct an earlier event)."""
-        agg = self.touched.get(aggregate_id)
-        if agg is None:
-            agg = self.world.load(LedgerAggregate, aggregate_id)
-            if agg is not None:
-                self.touched[aggregate_id] = agg
-        return agg
+        return self._lookup(LedgerAggregate, aggregate_id)
 
     def require(self, cls: type[A], key: str, *, field: str, what: str) -> A:
         agg = self.get(cls, key)

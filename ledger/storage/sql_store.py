@@ -69,6 +69,11 @@ __all__ = ["LeafRow", "Store", "database_url", "storage_available"]
 PAGE_ROWS = 5000
 """Rows fetched at a time by the streamed reads of every row."""
 
+MISSES_BEFORE_KNOWN = 64
+"""Subjects looked up in vain, one query each, before the ids of every subject are read
+(``Store._read_known``): at 1M events that read costs about as much as a thousand such
+queries, which a command recording a few statements never makes."""
+
 
 def _uuid_text(raw: Any) -> str:
     """A stored originator id as text: 16 bytes (SQLite), a UUID (PostgreSQL), or text."""
@@ -189,6 +194,8 @@ class Store:
             raise StorageUnavailable(f"cannot open the database {self._safe_url()}: {exc}") from exc
         self._info_cache: OrderedDict[str, EventInfo | None] = OrderedDict()
         self._known_aggregates: set[str] | None = None
+        self._misses = 0
+        """Subjects looked up and not found while the ids of every one were not read yet."""
         self._witnessing_tables = False
         self._mark_table = False
         self.application_name: str = self.app.name
@@ -321,23 +328,32 @@ class Store:
     def forget_event_infos(self) -> None:
         self._info_cache.clear()
 
-    def _known(self) -> set[str]:
+    def _read_known(self) -> set[str]:
         """Ids of every aggregate in the log, as the leaf index stores them (``str`` of the
-        UUID), so a new subject costs no query; kept as text, not parsed (200k ids at 1M events)."""
-        if self._known_aggregates is None:
-            # every row read plainly, the set keeping each id once: at 1M events 0.8 s,
-            # where SELECT DISTINCT through the library's rows took 1.8 s
-            column = leaves_table.c.aggregate_id.name
-            rows = self._stream(f"SELECT {column} FROM {leaves_table.name}", {})
-            self._known_aggregates = {r[0] for r in rows}
+        UUID), so a new subject costs no query; kept as text, not parsed (200k ids at 1M events).
+
+        Read once a process has looked up ``MISSES_BEFORE_KNOWN`` subjects in vain (an
+        import, many of whose statements open a new lifecycle): before that, each lookup
+        is one query, and a command that records a few statements reads none of them.
+        """
+        # every row read plainly, the set keeping each id once: at 1M events 0.8 s,
+        # where SELECT DISTINCT through the library's rows took 1.8 s
+        column = leaves_table.c.aggregate_id.name
+        rows = self._stream(f"SELECT {column} FROM {leaves_table.name}", {})
+        self._known_aggregates = {r[0] for r in rows}
         return self._known_aggregates
 
     def load(self, cls: type[A], aggregate_id: UUID) -> A | None:
-        if str(aggregate_id) not in self._known():
+        known = self._known_aggregates
+        if known is not None and str(aggregate_id) not in known:
             return None
         try:
             agg: LedgerAggregate = self.app.repository.get(aggregate_id)
         except AggregateNotFoundError:
+            if known is None:
+                self._misses += 1
+                if self._misses >= MISSES_BEFORE_KNOWN:
+                    self._read_known()
             return None
         return agg if isinstance(agg, cls) else None
 
@@ -363,7 +379,8 @@ class Store:
         # The event store directly: Application.save() would only re-collect
         # these events, checking each against a runtime Protocol on the way.
         recordings = self.app.events.put(events)
-        self._known().update(str(agg.id) for agg in aggregates)
+        if self._known_aggregates is not None:
+            self._known_aggregates.update(str(agg.id) for agg in aggregates)
         cache = self.app.repository.cache
         if cache is not None:
             for agg in aggregates:
@@ -371,11 +388,12 @@ class Store:
         return [r.notification.id for r in recordings]
 
     def evict(self, aggregate_ids: Sequence[UUID | str]) -> None:
-        known = self._known()
+        known = self._known_aggregates
         cache = self.app.repository.cache
         for agg_id in aggregate_ids:
             key = agg_id if isinstance(agg_id, UUID) else UUID(agg_id)
-            known.add(str(key))  # written by another writer, or by a batch that failed: look it up
+            if known is not None:  # written by another writer, or by a batch that failed
+                known.add(str(key))  # look it up
             if cache is None:
                 continue
             try:

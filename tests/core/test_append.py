@@ -26,6 +26,7 @@ from ledger.errors import (
 )
 from ledger.service import Ledger
 from ledger.statements import Draft, parse_statement
+from ledger.storage import sql_store
 from tests.conftest import Clock, Recorder
 
 HEAD = {"head": "H-1", "term_start": "2026-03-01T00:00:00Z", "reason": "appointed by the committee"}
@@ -273,5 +274,42 @@ def test_a_second_writer_sees_and_continues_the_first_writers_log(
             ledger.append(
                 [recorder.sign("head.removed", "committee", {"head": "H-1", "reason": "term over"})]
             )
+    finally:
+        other.close()
+
+
+def test_a_writer_finds_what_another_stored_before_and_after_it_reads_every_subject_id(
+    ledger: Ledger, recorder: Recorder, clock: Clock, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(sql_store, "MISSES_BEFORE_KNOWN", 3)
+    reads: list[sql_store.Store] = []  # the stores that read every subject's id
+    read_known = sql_store.Store._read_known
+
+    def counted(store: sql_store.Store) -> set[str]:
+        reads.append(store)
+        return read_known(store)
+
+    monkeypatch.setattr(sql_store.Store, "_read_known", counted)
+
+    def group(slug: str) -> Any:
+        clock.advance(seconds=1)
+        data = {"group": slug, "name": slug.upper(), "kind": "other", "area": "Lyari"}
+        return recorder.sign("group.registered", "police", data)
+
+    other = Ledger.open(ledger.store.url, clock=clock)
+    try:
+        ledger.append([group("g-a")])
+        other.append([group("g-b")])  # a new subject: looked up in vain, one query
+        with pytest.raises(CaseRuleViolation, match="already recorded"):
+            other.append([group("g-a")])  # the first writer's subject, found by its query
+        assert other.store not in reads  # recording a few statements reads no list of ids
+        other.append([group("g-c"), group("g-d"), group("g-e")])  # many new: the ids are read
+        assert reads.count(other.store) == 1
+        ledger.append([group("g-f")])
+        with pytest.raises(CaseRuleViolation, match="already recorded"):
+            other.append([group("g-f")])  # stored since the ids were read: still found
+        other.append([group("g-g")])
+        assert reads.count(other.store) == 1
+        assert other.root() == Ledger.open(ledger.store.url).root()
     finally:
         other.close()
