@@ -87,7 +87,8 @@ class SiteRefresher:
     processes: int = 1
     report: Callable[[str], None] = print
     keys: Path | None = None
-    """The keys directory the server holds the log key in (``build_command``)."""
+    """The server's keys directory: the rebuild holds the log key when it holds one
+    (``build_command``)."""
     passphrase_env: str | None = None
     builds: int = 0
     _failed: str | None = None

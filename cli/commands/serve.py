@@ -116,7 +116,7 @@ def keep_site_current(
         interval,
         DEFAULT_PROCESSES,
         lambda text: err_console.print(text, markup=False),
-        keys.resolve() if keys.is_dir() else None,
+        keys.resolve(),
         passphrase_env,
     )
     refresher.start()
