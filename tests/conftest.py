@@ -21,8 +21,10 @@ import pytest
 from hypothesis import settings
 
 from ledger.keyring import Keyring
+from ledger.log.note import parse_note
 from ledger.service import Ledger
 from ledger.statements import Draft, Statement
+from ledger.verification.mark import Mark
 
 GO_SOURCE = Path(__file__).resolve().parent / "go" / "verifier"
 GOPATH = "/usr/share/gocode"
@@ -153,6 +155,13 @@ class Recorder:
 @pytest.fixture
 def recorder(keyring: Keyring, clock: Clock) -> Recorder:
     return Recorder(keyring, clock)
+
+
+def mark_stored(ledger: Ledger) -> Mark | None:
+    """The verified-through mark the ledger's database stores, as its text reads (unverified);
+    None when there is none."""
+    note = ledger.store.verified_mark()
+    return None if note is None else Mark.parse(parse_note(note).text)
 
 
 def chartered_ledger(db: str, keyring: Keyring, clock: Clock) -> Ledger:

@@ -14,11 +14,11 @@ from typer.testing import CliRunner
 
 from cli.main import app
 from ledger.log.merkle import leaf_hash
-from ledger.log.note import NoteVerifier, parse_note
+from ledger.log.note import NoteVerifier
 from ledger.log.proof_format import parse_proof, verify_tlog_proof
 from ledger.service import Ledger
 from ledger.verification import before_acting
-from ledger.verification.mark import Mark
+from tests.conftest import mark_stored
 
 runner = CliRunner()
 HEAD = {"head": "H-1", "term_start": "2026-03-01T00:00:00Z", "reason": "appointed"}
@@ -130,8 +130,7 @@ def group(name: str) -> dict[str, str]:
 def mark_size(db: str) -> int | None:
     """The tree size the stored verified-through mark names (None: no mark)."""
     with Ledger.open(db) as lg:
-        note = lg.store.verified_mark()
-    mark = None if note is None else Mark.parse(parse_note(note).text)
+        mark = mark_stored(lg)
     return None if mark is None else mark.size
 
 

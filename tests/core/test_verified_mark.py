@@ -34,7 +34,7 @@ from ledger.verification import digest as digest_module
 from ledger.verification.digest import RowDigest
 from ledger.verification.mark import Mark, check_with_mark
 from ledger.verification.replay import VerifyReport, verify_store
-from tests.conftest import Clock, Recorder
+from tests.conftest import Clock, Recorder, mark_stored
 
 
 def grow(ledger: Ledger, recorder: Recorder, clock: Clock, n: int, start: int = 0) -> None:
@@ -79,9 +79,7 @@ def same(marked: VerifyReport, full: VerifyReport) -> None:
 
 
 def stored_mark(ledger: Ledger) -> Mark:
-    note = ledger.store.verified_mark()
-    assert note is not None
-    mark = Mark.parse(parse_note(note).text)
+    mark = mark_stored(ledger)
     assert mark is not None
     return mark
 

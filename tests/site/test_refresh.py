@@ -10,9 +10,7 @@ from typer.testing import CliRunner
 from cli.main import app
 from cli.site_refresh import BUILD_OPTIONS, SiteRefresher, build_command
 from ledger.keyring import Keyring
-from ledger.log.note import parse_note
-from ledger.verification.mark import Mark
-from tests.conftest import Clock, Recorder, chartered_ledger
+from tests.conftest import Clock, Recorder, chartered_ledger, mark_stored
 from tests.site.city import record_hostile_city
 
 
@@ -51,9 +49,7 @@ def test_a_new_checkpoint_rebuilds_the_served_site_and_an_unchanged_one_does_not
         checkpoint = ledger.sign_checkpoint()
         assert refresher.refresh_once(), reports
         # the rebuild held the log key: it checked as the key holder does and left its mark
-        mark = ledger.store.verified_mark()
-        assert mark is not None
-        marked = Mark.parse(parse_note(mark).text)
+        marked = mark_stored(ledger)
         assert marked is not None and marked.size == ledger.size
     finally:
         ledger.close()
