@@ -644,14 +644,57 @@ def test_the_reports_load_without_scipy_stats_until_a_test_is_computed() -> None
         "import sys\n"
         "import ledger.projections.service, ledger.projections.officers\n"
         "print('scipy.stats' in sys.modules)\n"
-        "from ledger.projections.statistics import compare_rates\n"
+        "from ledger.projections.statistics import compare_rates, logrank\n"
+        "pearson = compare_rates([(300 + 10 * i, 1000) for i in range(8)])\n"
+        "assert pearson['method'].startswith('Pearson'), pearson\n"
+        "ranked = logrank([1.0, 2.0, 3.0, 4.0], [True, True, True, False], list('abab'))\n"
+        "assert ranked['p_value'] is not None, ranked\n"
+        "print('scipy.stats' in sys.modules)\n"
         "compare_rates([(3, 10), (7, 10)])\n"
         "print('scipy.stats' in sys.modules)\n"
     )
     found = subprocess.run(
         [sys.executable, "-c", program], capture_output=True, text=True, check=True
     ).stdout.split()
-    assert found == ["False", "True"]
+    assert found == ["False", "False", "True"]
+
+
+@settings(max_examples=500, deadline=None)
+@given(
+    st.lists(
+        st.tuples(st.integers(0, 10**6), st.integers(0, 10**6)).filter(lambda row: sum(row) > 0),
+        min_size=2,
+        max_size=9,
+    ).filter(lambda rows: all(sum(column) > 0 for column in zip(*rows, strict=True)))
+)
+def test_pearson_s_chi_square_is_scipy_s_exactly(rows: list[tuple[int, int]]) -> None:
+    """The statistic, degrees of freedom and p-value ``compare_rates`` computes without
+    ``scipy.stats`` are the very floats ``chi2_contingency`` gives."""
+    from scipy.stats import chi2_contingency
+
+    from ledger.projections.statistics import chi2_sf, pearson_statistic
+
+    table = np.array(rows, dtype=np.int64)
+    statistic, dof = pearson_statistic(table)
+    expected = chi2_contingency(table.astype(float), correction=False)
+    assert (statistic, dof) == (float(expected.statistic), expected.dof)
+    assert chi2_sf(statistic, dof) == float(expected.pvalue)
+
+
+@pytest.mark.parametrize("df", [1, 2, 3, 7])
+@pytest.mark.parametrize(
+    "statistic", [-1.0, -1e-16, 0.0, 1e-300, 0.5, 3.3, 17.2, 1e4, math.inf, math.nan]
+)
+def test_the_chi_square_tail_is_scipy_s_exactly(statistic: float, df: int) -> None:
+    """Over the whole line, a log-rank statistic a rounding below 0 included (1), and
+    where no p-value exists (nan)."""
+    from scipy.stats import chi2
+
+    from ledger.projections.statistics import chi2_sf
+
+    expected = float(chi2.sf(statistic, df))
+    found = chi2_sf(statistic, df)
+    assert found == expected or (math.isnan(found) and math.isnan(expected))
 
 
 @settings(max_examples=300, deadline=None)
