@@ -43,6 +43,10 @@ class AlreadyStored(Exception):
 LeafValues = tuple[int, str, bytes, str, str, str, str, int]
 """A leaf index row's values in the order of ``LeafRow``'s fields."""
 
+EventRow = tuple[int, bytes, int, str, bytes]
+"""An event row's values as stored: notification id, originator id (its 16 bytes), version,
+topic and state."""
+
 
 @dataclass(frozen=True)
 class LeafRow:
@@ -256,17 +260,18 @@ class LogStore(Protocol):
         """Store the mark, replacing the one before in one transaction; False if refused."""
         ...
 
-    def event_rows(self, upto: int, after: int = 0) -> Iterator[tuple[int, str, int, str, bytes]]:
-        """(notification id, originator id as text, version, topic, state) of each event row
-        after ``after`` up to ``upto``."""
+    def event_row_pages(self, upto: int, after: int = 0) -> Iterator[list[EventRow]]:
+        """Every event row after ``after`` up to ``upto``, in order, a page of ``EventRow``
+        at a time."""
         ...
 
     def reading_elsewhere(self) -> None:
         """In a forked process: leave the parent's connections alone and open its own."""
         ...
 
-    def leaf_values_below(self, size: int) -> Iterator[LeafValues]:
-        """Every leaf index row at positions below ``size``, in order, as ``LeafValues``."""
+    def leaf_value_pages(self, size: int) -> Iterator[list[LeafValues]]:
+        """Every leaf index row at positions below ``size``, in order, a page of
+        ``LeafValues`` at a time."""
         ...
 
     def leaf_states(self, start: int, end: int) -> Iterator[tuple[int, bytes]]:

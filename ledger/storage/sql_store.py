@@ -23,7 +23,7 @@ from collections.abc import Iterable, Iterator, Sequence
 from contextlib import AbstractContextManager, contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 from urllib.parse import urlencode, urlsplit, urlunsplit
 from uuid import UUID
 
@@ -44,6 +44,7 @@ from ledger.storage.change_token import ensure_change_notices
 from ledger.storage.port import (
     AlreadyStored,
     CheckpointRow,
+    EventRow,
     LeafRow,
     LeafValues,
     StoredReportSnapshot,
@@ -75,11 +76,11 @@ MISSES_BEFORE_KNOWN = 64
 queries, which a command recording a few statements never makes."""
 
 
-def _uuid_text(raw: Any) -> str:
-    """A stored originator id as text: 16 bytes (SQLite), a UUID (PostgreSQL), or text."""
+def _uuid_bytes(raw: Any) -> bytes:
+    """A stored originator id as its 16 bytes: as SQLite stores it, or of a UUID or its text."""
     if isinstance(raw, (bytes, memoryview)):
-        return str(UUID(bytes=bytes(raw)))
-    return str(UUID(str(raw)))
+        return bytes(raw)
+    return raw.bytes if isinstance(raw, UUID) else UUID(str(raw)).bytes
 
 
 DISK_FULL = "the database's disk is full, nothing was stored; retry once it has room"
@@ -434,36 +435,36 @@ class Store:
                 for row in conn.execute(stmt)
             ]
 
-    def event_rows(self, upto: int, after: int = 0) -> Iterator[tuple[int, str, int, str, bytes]]:
-        """(notification id, originator id, version, topic, state) of every event row after
-        ``after`` up to ``upto``.
+    def event_row_pages(self, upto: int, after: int = 0) -> Iterator[list[EventRow]]:
+        """Every event row after ``after`` up to ``upto``, a page of ``EventRow`` at a time.
 
-        One streamed query whose columns are read as the driver gives them
-        (no per-row objects, no column type conversion) for the check from a
-        verified-through mark, which hashes every row; the originator id is
-        given in the same text form ``notifications`` yields (``str`` of the
-        UUID), whichever way the database stores it.
+        One streamed query for the check from a verified-through mark, which
+        hashes every row: SQLite's pages are handed over as its driver gives
+        them (the originator id's 16 bytes and the state as bytes), with no
+        per-row work; another database's originator id is given as its 16 bytes.
         """
         table = self.app.recorder.events_record_cls.__table__  # type: ignore[attr-defined]
         query = (
             f"SELECT id, originator_id, originator_version, topic, state FROM {table.name}"
             " WHERE id > :after AND id <= :upto ORDER BY id"
         )
-        ids: dict[Any, str] = {}
-        params = {"after": after, "upto": upto}
-        for number, raw_id, version, topic, state in self._stream(query, params):
-            oid = ids.get(raw_id)
-            if oid is None:
-                oid = ids[raw_id] = _uuid_text(raw_id)
-            yield number, oid, version, topic, bytes(state)
+        pages = self._pages(query, {"after": after, "upto": upto})
+        if self.is_sqlite:
+            yield from pages
+            return
+        for page in pages:
+            yield [
+                (number, _uuid_bytes(raw_id), version, topic, bytes(state))
+                for number, raw_id, version, topic, state in page
+            ]
 
     def reading_elsewhere(self) -> None:
         """In a forked process: leave the parent's connections alone and open its own."""
         self.engine.dispose(close=False)
 
-    def leaf_values_below(self, size: int) -> Iterator[LeafValues]:
-        """Every leaf index row at positions below ``size``, in order, in one streamed query:
-        its values in the order of ``LeafRow``'s fields, the hash as bytes."""
+    def leaf_value_pages(self, size: int) -> Iterator[list[LeafValues]]:
+        """Every leaf index row at positions below ``size``, in order, in one streamed query,
+        a page at a time: its values in the order of ``LeafRow``'s fields, the hash as bytes."""
         c = leaves_table.c
         query = (
             f"SELECT {c.leaf_index.name}, {c.event_id.name}, {c.leaf_hash.name}, {c.type.name},"
@@ -471,12 +472,15 @@ class Store:
             f" {c.notification_id.name} FROM {leaves_table.name}"
             f" WHERE {c.leaf_index.name} < :size ORDER BY {c.leaf_index.name}"
         )
-        rows = self._stream(query, {"size": size})
-        if self.is_sqlite:  # its driver gives a blob as bytes: the rows are yielded as read
-            yield from rows
+        pages = self._pages(query, {"size": size})
+        if self.is_sqlite:  # its driver gives a blob as bytes: the pages are yielded as read
+            yield from pages
             return
-        for index, event_id, digest, kind, recorder, occurred, aggregate, number in rows:
-            yield index, event_id, bytes(digest), kind, recorder, occurred, aggregate, number
+        for page in pages:
+            yield [
+                (index, event_id, bytes(digest), kind, recorder, occurred, aggregate, number)
+                for index, event_id, digest, kind, recorder, occurred, aggregate, number in page
+            ]
 
     def leaf_states(self, start: int, end: int) -> Iterator[tuple[int, bytes]]:
         """(log position, stored event state) of the leaves at positions ``start`` to ``end - 1``,
@@ -525,6 +529,11 @@ class Store:
         return leaf.encode("utf-8") if isinstance(leaf, str) else None
 
     def _stream(self, query: str, params: dict[str, Any]) -> Iterator[Any]:
+        """The rows of a plain query, as the driver returns them (``_pages``)."""
+        for page in self._pages(query, params):
+            yield from page
+
+    def _pages(self, query: str, params: dict[str, Any]) -> Iterator[list[Any]]:
         """The rows of a plain query, a page at a time, as the driver returns them.
 
         SQLite's own cursor already steps through the result lazily, and is
@@ -538,14 +547,15 @@ class Store:
                 try:
                     cursor.execute(query, params)
                     while rows := cursor.fetchmany(PAGE_ROWS):
-                        yield from rows
+                        yield cast(list[Any], rows)  # sqlite3's fetchmany gives a list
                 finally:
                     cursor.close()
                 return
             result = conn.execution_options(stream_results=True, yield_per=PAGE_ROWS).execute(
                 text(query), params
             )
-            yield from result
+            for page in result.partitions():
+                yield [tuple(row) for row in page]
 
     def decode(self, notification: Notification) -> Any:
         return self.app.mapper.to_domain_event(notification)

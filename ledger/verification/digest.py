@@ -7,24 +7,49 @@ every checkpoint row up to the mark's size, and the report snapshot row with
 its tracking position. ``RowDigest`` computes it from the rows a check reads,
 so the digest is of the very values that were checked, never of a second read.
 
-Each row is hashed as a header line of its numbers and the lengths of its
-other values, then those values: no two different row sets give the same
-bytes by shifting bytes from one column or row to the next. The event rows are
-hashed in segments of ``SEGMENT_ROWS`` rows, and their digest is the hash of
-the segments' digests in order (the segment under way last, even empty), so
-that whole segments can be hashed by another process and taken in
-(``RowDigest.take_segments``) while this one reads the leaf index.
+Each row is hashed as the tuple of its values written by ``marshal`` in its
+format 2 (``ROW_FORMAT``): every value is tagged with its type and every
+string, byte string and tuple with its length, so no two different row sets
+give the same bytes by shifting bytes from one column or row to the next, and
+a value of another type (a number stored as text) gives other bytes. The
+format has no references between objects (those came with format 3), so a
+row's bytes depend on its values alone, and a page of rows written as one list
+is its rows' bytes one after the other behind the list's own five-byte header:
+a page is hashed in one call, with no work per row in Python (at a million
+events that halved the time of hashing the rows). A test pins the bytes of a
+row, so an interpreter that wrote them otherwise would fail it; a mark whose
+digest then differs is only unusable, and the full check runs instead.
+
+The event rows are hashed in segments of ``SEGMENT_ROWS`` rows, and their
+digest is the hash of the segments' digests in order (the segment under way
+last, even empty), so that whole segments can be hashed by another process
+and taken in (``RowDigest.take_segments``) while this one reads the leaf index.
 """
 
 from __future__ import annotations
 
 import hashlib
+import marshal
 from collections.abc import Sequence
+from operator import itemgetter
 from typing import Any
+from uuid import UUID
 
-from ledger.storage.port import CheckpointRow, LeafRow, StoredLeaf, StoredReportSnapshot
+from ledger.storage.port import (
+    CheckpointRow,
+    EventRow,
+    LeafRow,
+    LeafValues,
+    StoredLeaf,
+    StoredReportSnapshot,
+)
 
-DIGEST_VERSION = b"ceasefire-ledger stored rows v2\n"
+DIGEST_VERSION = b"ceasefire-ledger stored rows v3\n"
+
+ROW_FORMAT = 2
+"""The ``marshal`` format rows are written in to be hashed (see the module)."""
+_LIST_HEADER = 5
+"""The bytes ``marshal`` writes before a list's items: its type and its length."""
 
 SEGMENT_ROWS = 16_384
 """Event rows in each segment of the events' digest."""
@@ -40,11 +65,29 @@ def _text(value: Any) -> bytes:
     return str(value).encode("utf-8")
 
 
+def rows_bytes(rows: Sequence[tuple[Any, ...]]) -> memoryview:
+    """The bytes ``rows`` are hashed as: each row's ``marshal`` bytes, one after the other."""
+    return memoryview(marshal.dumps(list(rows), ROW_FORMAT))[_LIST_HEADER:]
+
+
+def originator_bytes(originator_id: Any) -> bytes:
+    """An originator id (a UUID or its text) as the 16 bytes an event row holds."""
+    if isinstance(originator_id, UUID):
+        return originator_id.bytes
+    return UUID(str(originator_id)).bytes
+
+
+_ORIGINATOR, _VERSION = itemgetter(1), itemgetter(2)
+
+
 class RowDigest:
     """Hashes stored rows table by table, in order; a copy can be taken at any point.
 
-    ``versions``: when kept, the highest ``originator_version`` hashed for each
-    ``originator_id`` (the lifecycles as of the last row hashed).
+    ``versions``: when kept, the last ``originator_version`` hashed for each
+    originator id (its 16 bytes): the lifecycles as of the last row hashed, since in the
+    rows a verified mark vouches for each originator's versions rise in notification
+    order (each was appended after the one before, and the full check compared them);
+    rows that differ from those change the digest, and the versions are then never used.
     """
 
     def __init__(self, *, keep_versions: bool = False) -> None:
@@ -61,7 +104,7 @@ class RowDigest:
         """The notification id of the last event row hashed."""
         self.leaves = 0
         """How many leaf index rows were hashed."""
-        self.versions: dict[str, int] | None = {} if keep_versions else None
+        self.versions: dict[bytes, int] | None = {} if keep_versions else None
         self.trusted_snapshot: bytes | None = None
         """The snapshot digest a verified mark names: that row needs no refold."""
         self.snapshot: bytes | None = None
@@ -70,37 +113,42 @@ class RowDigest:
         """The checkpoint rows as the check read them."""
 
     def event(self, stored: StoredLeaf) -> None:
-        self.event_row(
-            stored.notification_id,
-            stored.originator_id,
-            stored.originator_version,
-            stored.topic,
-            stored.state,
+        """An event row, as the full check read it."""
+        self.event_rows(
+            [
+                (
+                    int(stored.notification_id),
+                    originator_bytes(stored.originator_id),
+                    int(stored.originator_version),
+                    str(stored.topic),
+                    bytes(stored.state),
+                )
+            ]
         )
 
-    def event_row(
-        self, notification_id: int, originator_id: str, version: int, topic: str, state: bytes
-    ) -> None:
-        oid, kind = originator_id.encode("utf-8"), topic.encode("utf-8")
-        self._segment.update(
-            b"%d %d %d %d %d\n%s%s%s"
-            % (notification_id, version, len(oid), len(kind), len(state), oid, kind, state)
-        )
-        self.last_event = notification_id
-        self.events_hashed += 1
-        if self.events_hashed % self.segment_rows == 0:
-            self._segment_digests.append(self._segment.digest())
-            self._segment = hashlib.sha256(_SEGMENT)
-        versions = self.versions
-        if versions is not None and version > versions.get(originator_id, -1):
-            versions[originator_id] = version
+    def event_rows(self, rows: Sequence[EventRow]) -> None:
+        """Event rows, in notification order, each as the store holds it (``EventRow``)."""
+        done, count = 0, len(rows)
+        while done < count:
+            room = self.segment_rows - self.events_hashed % self.segment_rows
+            part = rows[done : done + room]
+            self._segment.update(rows_bytes(part))
+            done += len(part)
+            self.events_hashed += len(part)
+            if self.events_hashed % self.segment_rows == 0:
+                self._segment_digests.append(self._segment.digest())
+                self._segment = hashlib.sha256(_SEGMENT)
+        if count:
+            self.last_event = rows[-1][0]
+            if self.versions is not None:
+                self.versions.update(zip(map(_ORIGINATOR, rows), map(_VERSION, rows), strict=True))
 
     def segments(self) -> list[bytes]:
         """The digests of the whole segments of event rows hashed so far, in order."""
         return list(self._segment_digests)
 
     def take_segments(
-        self, digests: Sequence[bytes], last_event: int, versions: dict[str, int] | None
+        self, digests: Sequence[bytes], last_event: int, versions: dict[bytes, int] | None
     ) -> None:
         """Take in whole segments hashed elsewhere: the first event rows, up to ``last_event``.
 
@@ -116,44 +164,27 @@ class RowDigest:
             self.versions.update(versions)
 
     def leaf(self, row: LeafRow) -> None:
-        self.leaf_values(*row.values())
-
-    def leaf_values(
-        self,
-        leaf_index: int,
-        event_id: str,
-        leaf_hash: bytes,
-        kind: str,
-        recorder: str,
-        occurred_at: str,
-        aggregate_id: str,
-        notification_id: int,
-    ) -> None:
-        """A leaf index row, given as its values (``LeafValues``)."""
-        # one formatting of the header and every value (this runs for every row of the log)
-        event, kind_b = event_id.encode("utf-8"), kind.encode("utf-8")
-        by, occurred = recorder.encode("utf-8"), occurred_at.encode("utf-8")
-        aggregate = aggregate_id.encode("utf-8")
-        self._leaves.update(
-            b"%d %d %d %d %d %d %d %d\n%s%s%s%s%s%s"
-            % (
-                leaf_index,
-                notification_id,
-                len(leaf_hash),
-                len(event),
-                len(kind_b),
-                len(by),
-                len(occurred),
-                len(aggregate),
-                leaf_hash,
-                event,
-                kind_b,
-                by,
-                occurred,
-                aggregate,
-            )
+        """A leaf index row, as the full check read it."""
+        index, event_id, leaf_hash, kind, recorder, occurred_at, aggregate_id, number = row.values()
+        self.leaf_rows(
+            [
+                (
+                    int(index),
+                    str(event_id),
+                    bytes(leaf_hash),
+                    str(kind),
+                    str(recorder),
+                    str(occurred_at),
+                    str(aggregate_id),
+                    int(number),
+                )
+            ]
         )
-        self.leaves += 1
+
+    def leaf_rows(self, rows: Sequence[LeafValues]) -> None:
+        """Leaf index rows, in log order, each as its values (``LeafValues``)."""
+        self._leaves.update(rows_bytes(rows))
+        self.leaves += len(rows)
 
     def rows(self) -> bytes:
         """The digest of the rows hashed so far and of the checkpoint rows up to ``leaves``."""

@@ -34,7 +34,7 @@ that passes is followed by a new mark over what it checked
 Why this is sound: the log key signs a mark only over values a check just
 compared with the signed leaves, so a mark that verifies says "these exact
 bytes were verified". A stored value the program acts on up to N that differs
-from them changes the digest (SHA-256, each value framed by its length). A
+from them changes the digest (SHA-256, each value tagged with its type and length). A
 mark can only be forged with the log key itself, and whoever holds it can
 already sign checkpoints over anything. What it does not cover: a process
 without the log key (a reader, or ``ledger verify``) cannot tell a mark from a
@@ -52,6 +52,7 @@ import re
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, replace
 from itertools import takewhile
+from operator import itemgetter
 from uuid import UUID
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
@@ -62,10 +63,10 @@ from ledger.log.checkpoint import Checkpoint
 from ledger.log.merkle import MerkleTree
 from ledger.log.note import NoteSigner, NoteVerifier, open_note, parse_note, sign_note
 from ledger.signature_pool import Checker
-from ledger.storage.log_reader import PAGE, StoredLeaf, walk_notifications
+from ledger.storage.log_reader import StoredLeaf, walk_notifications
 from ledger.storage.port import CheckpointRow
 from ledger.storage.port import LogStore as Store
-from ledger.verification.digest import RowDigest, snapshot_digest
+from ledger.verification.digest import RowDigest, originator_bytes, snapshot_digest
 from ledger.verification.replay import (
     MemoryWorld,
     Progress,
@@ -345,7 +346,7 @@ class MarkedWorld(MemoryWorld):
     replay after the mark decides is kept in memory, as ``MemoryWorld`` does.
     """
 
-    def __init__(self, store: Store, versions: dict[str, int], size: int) -> None:
+    def __init__(self, store: Store, versions: dict[bytes, int], size: int) -> None:
         super().__init__()
         self.store = store
         self.versions = versions
@@ -354,7 +355,7 @@ class MarkedWorld(MemoryWorld):
     def load(self, cls: type[A], aggregate_id: UUID) -> A | None:
         agg = self.aggregates.get(aggregate_id)
         if agg is None:
-            version = self.versions.get(str(aggregate_id))
+            version = self.versions.get(originator_bytes(aggregate_id))
             if version is None:
                 return None
             try:
@@ -424,20 +425,21 @@ def _hash_rows_up_to(
     """
     elsewhere = SegmentsElsewhere.start(store, mark.events, digest)
     hashes: list[bytes] = []
-    leaf_values, keep = digest.leaf_values, hashes.append
-    for row in store.leaf_values_below(mark.size):
-        leaf_values(*row)
-        keep(row[2])  # the leaf hash
-        if progress is not None and row[7] % PAGE == 0:  # the notification id
-            progress(row[7], total)
+    for page in store.leaf_value_pages(mark.size):
+        digest.leaf_rows(page)
+        hashes.extend(map(_LEAF_HASH, page))
+        if progress is not None:
+            progress(page[-1][7], total)  # the notification id
     tree = MerkleTree.over(hashes)
     after = elsewhere.take_into(digest) if elsewhere is not None else 0
-    event_row = digest.event_row
-    for number, originator_id, version, topic, state in store.event_rows(mark.events, after):
-        event_row(number, originator_id, version, topic, state)
-        if progress is not None and number % PAGE == 0:
-            progress(number, total)
+    for rows in store.event_row_pages(mark.events, after):
+        digest.event_rows(rows)
+        if progress is not None:
+            progress(rows[-1][0], total)
     return tree, hashes, [None] * len(hashes)
+
+
+_LEAF_HASH = itemgetter(2)
 
 
 def _check_after(

@@ -22,9 +22,13 @@ import multiprocessing
 import threading
 from multiprocessing.connection import Connection
 from multiprocessing.process import BaseProcess
+from operator import itemgetter
 
+from ledger.storage.port import EventRow
 from ledger.storage.port import LogStore as Store
 from ledger.verification.digest import RowDigest
+
+_ORIGINATOR, _VERSION = itemgetter(1), itemgetter(2)
 
 MIN_SEGMENTS = 2
 """Fewer segments than this are hashed here: a fork would cost about what it saves."""
@@ -99,17 +103,18 @@ def _hash_segments(store: Store, upto: int, segment_rows: int, writer: Connectio
         store.reading_elsewhere()
         digest = RowDigest()
         digest.segment_rows = segment_rows
-        event_row = digest.event_row
-        versions: dict[str, int] = {}
-        pending: list[tuple[str, int]] = []  # the rows of the segment under way
+        versions: dict[bytes, int] = {}
+        pending: list[EventRow] = []  # the rows of the segment under way
         last = 0
-        for number, originator_id, version, topic, state in store.event_rows(upto):
-            event_row(number, originator_id, version, topic, state)
-            pending.append((originator_id, version))
-            if len(pending) == segment_rows:  # a whole segment: its rows count
-                versions.update(pending)  # an originator's versions rise with the rows
-                pending.clear()
-                last = number
+        for rows in store.event_row_pages(upto):
+            digest.event_rows(rows)
+            pending.extend(rows)
+            whole = len(pending) - digest.events_hashed % segment_rows
+            if whole > 0:  # whole segments: their rows count
+                ended, pending = pending[:whole], pending[whole:]
+                # an originator's versions rise with the rows
+                versions.update(zip(map(_ORIGINATOR, ended), map(_VERSION, ended), strict=True))
+                last = ended[-1][0]
         writer.send((digest.segments(), last, versions))
     except BaseException:  # noqa: BLE001 - the parent hashes the rows itself and names any error
         pass

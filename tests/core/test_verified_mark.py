@@ -267,10 +267,11 @@ def test_a_key_holder_reads_the_leaf_hashes_in_its_check_only_and_a_reader_once(
 
 
 def hashed_here(store: Store, upto: int) -> RowDigest:
-    """The event rows up to ``upto`` hashed in this process alone."""
+    """The event rows up to ``upto`` hashed in this process alone, one row at a time."""
     digest = RowDigest(keep_versions=True)
-    for row in store.event_rows(upto):
-        digest.event_row(*row)
+    for page in store.event_row_pages(upto):
+        for row in page:
+            digest.event_rows([row])
     return digest
 
 
@@ -326,8 +327,8 @@ def digest_taken_in_is_the_one_hashed_here(url: str, keys: str) -> None:
     assert elsewhere is not None
     after = elsewhere.take_into(taken)
     assert (taken.events_hashed, taken.last_event) == (6, after) and 0 < after < upto
-    for row in store.event_rows(upto, after):
-        taken.event_row(*row)
+    for rows in store.event_row_pages(upto, after):
+        taken.event_rows(rows)
     assert (taken.rows(), taken.events_hashed, taken.last_event, taken.versions) == (
         alone.rows(),
         7,
@@ -337,8 +338,8 @@ def digest_taken_in_is_the_one_hashed_here(url: str, keys: str) -> None:
     assert taken.segments() == alone.segments() and len(alone.segments()) == 3
     shifted = RowDigest()  # the same rows in segments of another size: another digest
     shifted.segment_rows = 3
-    for row in store.event_rows(upto):
-        shifted.event_row(*row)
+    for rows in store.event_row_pages(upto):
+        shifted.event_rows(rows)
     assert shifted.rows() != alone.rows()
     found = check_with_mark(store, Keyring(Path(keys)).log_key())  # from the mark, forking
     assert found is not None
