@@ -43,9 +43,11 @@ def report_key(name: str, requested_as_of: str | None, checkpoint: str | None) -
 
 
 def encode(table: ReportTable) -> bytes:
-    """The report as saved: its JSON in the order of its own keys (the CSV columns follow it), compressed."""
+    """The report as saved: its JSON in the order of its own keys (the CSV columns follow it),
+    compressed at zlib's fastest level (at a million events the groups report's 31 MB of
+    JSON took 1.19 s at level 6 and 0.32 s at level 1, for 4 per cent more bytes)."""
     text = json.dumps(table.to_json(), separators=(",", ":"), ensure_ascii=False)
-    return zlib.compress(text.encode("utf-8"), 6)
+    return zlib.compress(text.encode("utf-8"), 1)
 
 
 def decode(body: bytes) -> ReportTable:
