@@ -48,6 +48,16 @@ EventRow = tuple[int, bytes, int, str, bytes]
 topic and state."""
 
 
+def originator_bytes(originator_id: Any) -> bytes:
+    """An originator id as the 16 bytes an event row holds: as SQLite stores them, or from a
+    UUID (PostgreSQL's driver, the event store's notifications) or its text."""
+    if isinstance(originator_id, (bytes, memoryview)):
+        return bytes(originator_id)
+    if isinstance(originator_id, UUID):
+        return originator_id.bytes
+    return UUID(str(originator_id)).bytes
+
+
 @dataclass(frozen=True)
 class LeafRow:
     """One row of the leaf index: what the rules look up, derived from the leaf at a position."""

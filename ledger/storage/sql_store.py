@@ -48,6 +48,7 @@ from ledger.storage.port import (
     LeafRow,
     LeafValues,
     StoredReportSnapshot,
+    originator_bytes,
 )
 from ledger.storage.recorder import insert_rows
 from ledger.storage.schema import (
@@ -74,13 +75,6 @@ MISSES_BEFORE_KNOWN = 64
 """Subjects looked up in vain, one query each, before the ids of every subject are read
 (``Store._read_known``): at 1M events that read costs about as much as a thousand such
 queries, which a command recording a few statements never makes."""
-
-
-def _uuid_bytes(raw: Any) -> bytes:
-    """A stored originator id as its 16 bytes: as SQLite stores it, or of a UUID or its text."""
-    if isinstance(raw, (bytes, memoryview)):
-        return bytes(raw)
-    return raw.bytes if isinstance(raw, UUID) else UUID(str(raw)).bytes
 
 
 DISK_FULL = "the database's disk is full, nothing was stored; retry once it has room"
@@ -454,7 +448,7 @@ class Store:
             return
         for page in pages:
             yield [
-                (number, _uuid_bytes(raw_id), version, topic, bytes(state))
+                (number, originator_bytes(raw_id), version, topic, bytes(state))
                 for number, raw_id, version, topic, state in page
             ]
 

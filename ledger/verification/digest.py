@@ -33,7 +33,6 @@ import marshal
 from collections.abc import Sequence
 from operator import itemgetter
 from typing import Any
-from uuid import UUID
 
 from ledger.storage.port import (
     CheckpointRow,
@@ -42,6 +41,7 @@ from ledger.storage.port import (
     LeafValues,
     StoredLeaf,
     StoredReportSnapshot,
+    originator_bytes,
 )
 
 DIGEST_VERSION = b"ceasefire-ledger stored rows v3\n"
@@ -68,13 +68,6 @@ def _text(value: Any) -> bytes:
 def rows_bytes(rows: Sequence[tuple[Any, ...]]) -> memoryview:
     """The bytes ``rows`` are hashed as: each row's ``marshal`` bytes, one after the other."""
     return memoryview(marshal.dumps(list(rows), ROW_FORMAT))[_LIST_HEADER:]
-
-
-def originator_bytes(originator_id: Any) -> bytes:
-    """An originator id (a UUID or its text) as the 16 bytes an event row holds."""
-    if isinstance(originator_id, UUID):
-        return originator_id.bytes
-    return UUID(str(originator_id)).bytes
 
 
 _ORIGINATOR, _VERSION = itemgetter(1), itemgetter(2)

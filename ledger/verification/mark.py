@@ -64,9 +64,9 @@ from ledger.log.merkle import MerkleTree
 from ledger.log.note import NoteSigner, NoteVerifier, open_note, parse_note, sign_note
 from ledger.signature_pool import Checker
 from ledger.storage.log_reader import StoredLeaf, walk_notifications
-from ledger.storage.port import CheckpointRow
+from ledger.storage.port import CheckpointRow, originator_bytes
 from ledger.storage.port import LogStore as Store
-from ledger.verification.digest import RowDigest, originator_bytes, snapshot_digest
+from ledger.verification.digest import RowDigest, snapshot_digest
 from ledger.verification.replay import (
     MemoryWorld,
     Progress,
