@@ -213,7 +213,15 @@ def snapshot_digest(row: StoredReportSnapshot | None) -> bytes:
     """The digest of the report snapshot row and its tracking position (or of its absence)."""
     if row is None:
         return hashlib.sha256(b"reports_facts_snapshot none\n").digest()
-    return hashlib.sha256(
-        b"reports_facts_snapshot\n"
-        + _framed(row.state, _text(row.notification_id), _text(row.tree_size), _text(row.tracked))
-    ).digest()
+    digest = hashlib.sha256(b"reports_facts_snapshot\n")
+    # each value framed by its length, as ``_framed`` frames it, without copying the state
+    # (about 140 MB at a million events) into the framed bytes first
+    for value in (
+        row.state,
+        _text(row.notification_id),
+        _text(row.tree_size),
+        _text(row.tracked),
+    ):
+        digest.update(len(value).to_bytes(8, "big"))
+        digest.update(value)
+    return digest.digest()

@@ -127,3 +127,26 @@ def test_bytes_moved_between_columns_or_rows_change_the_digest() -> None:
         [(1, 1, b"h", "c", "r", "o", "a", 2)],  # type: ignore[list-item]
         [],
     )
+
+
+@settings(max_examples=100, deadline=None)
+@given(
+    st.binary(max_size=2000),
+    st.integers(0, 2**40),
+    st.integers(0, 2**40),
+    st.none() | st.integers(0, 2**40),
+)
+def test_the_snapshot_row_is_hashed_as_its_values_framed_by_their_lengths(
+    state: bytes, notification_id: int, tree_size: int, tracked: int | None
+) -> None:
+    """Hashed a value at a time, never copied into one framed string: the very digest of
+    the framed string, which marks already name."""
+    import hashlib
+
+    from ledger.storage.port import StoredReportSnapshot
+    from ledger.verification.digest import snapshot_digest
+
+    values = [state, *(str(v).encode("utf-8") for v in (notification_id, tree_size, tracked))]
+    framed = b"".join(len(v).to_bytes(8, "big") + v for v in values)
+    row = StoredReportSnapshot(state, notification_id, tree_size, tracked)
+    assert snapshot_digest(row) == hashlib.sha256(b"reports_facts_snapshot\n" + framed).digest()

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Sequence
+from typing import Any
 
 import pytest
 from hypothesis import given, settings
@@ -366,3 +367,14 @@ def test_a_tree_built_level_by_level_is_the_tree_appended_leaf_by_leaf(size: int
 def test_a_tree_is_not_built_over_a_hash_of_the_wrong_length() -> None:
     with pytest.raises(ProofError, match="leaf hash 2"):
         MerkleTree.over([leaf_hash(b"a"), leaf_hash(b"b"), b"short", leaf_hash(b"d")])
+
+
+@pytest.mark.parametrize(
+    ("bad", "position"), [(b"\x00" * 31, 2), (None, 1), ("a" * 32, 0), (b"\x00" * 33, 3)]
+)
+def test_a_tree_built_over_a_hash_that_is_not_32_bytes_names_it(bad: Any, position: int) -> None:
+    hashes: list[Any] = [bytes([i]) * 32 for i in range(4)]
+    hashes[position] = bad
+    with pytest.raises(ProofError, match=f"leaf hash {position} must be a 32-byte hash"):
+        MerkleTree.over(hashes)
+    assert MerkleTree.over([bytearray(h) for h in hashes[:position]]).size == position
