@@ -14,6 +14,7 @@ import multiprocessing
 import time
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -28,10 +29,13 @@ WRITERS = 3
 BATCHES_EACH = 8
 
 
-def writer(db: str, keys_dir: str, number: int) -> list[tuple[str, int]]:
+def writer(db: str, keys_dir: str, number: int, signing: Any) -> list[tuple[str, int]]:
+    """Append this writer's batches once the checkpointer signs (``signing`` set), so that
+    its checkpoints and the appends overlap however late a process of the pool starts."""
     keyring = Keyring(Path(keys_dir))
     now = datetime.now(UTC).replace(microsecond=0)
     acknowledged = []
+    assert signing.wait(timeout=120), "the checkpointer never began"
     with Ledger.open(db) as ledger:
         for b in range(BATCHES_EACH):
             batch = [
@@ -42,15 +46,19 @@ def writer(db: str, keys_dir: str, number: int) -> list[tuple[str, int]]:
     return acknowledged
 
 
-def checkpointer(db: str, keys_dir: str, rounds: int) -> int:
+def checkpointer(db: str, keys_dir: str, signing: Any, written: Any) -> int:
+    """Sign a checkpoint, let the writers begin, and keep signing until they are done."""
     keyring = Keyring(Path(keys_dir))
     signed = 0
     with Ledger.open(db, log_key=keyring.log_key()) as ledger:
-        for _ in range(rounds):
+        while True:
+            done = written.is_set()
             ledger.sign_checkpoint()
             signed += 1
+            signing.set()
+            if done:
+                return signed
             time.sleep(0.01)
-    return signed
 
 
 @pytest.mark.postgres
@@ -59,12 +67,14 @@ def test_processes_appending_and_checkpointing_at_once_make_one_provable_log(
 ) -> None:
     chartered_ledger(db_url, keyring, Clock()).close()
     context = multiprocessing.get_context("spawn")
-    with context.Pool(WRITERS + 1) as pool:
-        signing = pool.apply_async(checkpointer, (db_url, str(keyring.directory), 30))
+    with context.Manager() as manager, context.Pool(WRITERS + 1) as pool:
+        began, written = manager.Event(), manager.Event()
+        signing = pool.apply_async(checkpointer, (db_url, str(keyring.directory), began, written))
         results = pool.starmap(
-            writer, [(db_url, str(keyring.directory), w) for w in range(WRITERS)]
+            writer, [(db_url, str(keyring.directory), w, began) for w in range(WRITERS)]
         )
-        signing.get(timeout=120)
+        written.set()
+        assert signing.get(timeout=120) >= 2
     acknowledged = [ack for result in results for ack in result]
     size, root = assert_log_intact(db_url, acknowledged=[e for e, _ in acknowledged])
     assert size == 1 + len(acknowledged)
