@@ -57,8 +57,13 @@ SEGMENT_ROWS = 16_384
 _SEGMENT = b"ledger_events segment\n"
 
 
-def _framed(*values: bytes) -> bytes:
-    return b"".join(len(v).to_bytes(8, "big") + v for v in values)
+def _hash_framed(digest: Any, *values: bytes) -> None:
+    """Feed ``digest`` each value framed by its length (8 bytes, big-endian), one value at a
+    time, so that no value (the report snapshot's row is about 140 MB at a million events)
+    is copied into a framed string first."""
+    for value in values:
+        digest.update(len(value).to_bytes(8, "big"))
+        digest.update(value)
 
 
 def _text(value: Any) -> bytes:
@@ -68,6 +73,12 @@ def _text(value: Any) -> bytes:
 def rows_bytes(rows: Sequence[tuple[Any, ...]]) -> memoryview:
     """The bytes ``rows`` are hashed as: each row's ``marshal`` bytes, one after the other."""
     return memoryview(marshal.dumps(list(rows), ROW_FORMAT))[_LIST_HEADER:]
+
+
+def note_versions(versions: dict[bytes, int], rows: Sequence[EventRow]) -> None:
+    """Keep in ``versions`` each originator's version in ``rows``, the last one read: in the
+    rows a verified mark vouches for, an originator's versions rise with the rows."""
+    versions.update(zip(map(_ORIGINATOR, rows), map(_VERSION, rows), strict=True))
 
 
 _ORIGINATOR, _VERSION = itemgetter(1), itemgetter(2)
@@ -134,7 +145,7 @@ class RowDigest:
         if count:
             self.last_event = rows[-1][0]
             if self.versions is not None:
-                self.versions.update(zip(map(_ORIGINATOR, rows), map(_VERSION, rows), strict=True))
+                note_versions(self.versions, rows)
 
     def segments(self) -> list[bytes]:
         """The digests of the whole segments of event rows hashed so far, in order."""
@@ -184,18 +195,18 @@ class RowDigest:
         signed = hashlib.sha256(b"ledger_checkpoints\n")
         for size, root, note, signed_at in self.checkpoint_rows:
             if size <= self.leaves:
-                signed.update(_framed(_text(size), root, _text(note), _text(signed_at)))
-        return hashlib.sha256(
-            DIGEST_VERSION
-            + _framed(
-                _text(self.last_event),
-                _text(self.events_hashed),
-                _text(self.leaves),
-                self._events_digest(),
-                self._leaves.copy().digest(),
-                signed.digest(),
-            )
-        ).digest()
+                _hash_framed(signed, _text(size), root, _text(note), _text(signed_at))
+        whole = hashlib.sha256(DIGEST_VERSION)
+        _hash_framed(
+            whole,
+            _text(self.last_event),
+            _text(self.events_hashed),
+            _text(self.leaves),
+            self._events_digest(),
+            self._leaves.copy().digest(),
+            signed.digest(),
+        )
+        return whole.digest()
 
     def _events_digest(self) -> bytes:
         segments = b"".join(self._segment_digests)
@@ -214,14 +225,7 @@ def snapshot_digest(row: StoredReportSnapshot | None) -> bytes:
     if row is None:
         return hashlib.sha256(b"reports_facts_snapshot none\n").digest()
     digest = hashlib.sha256(b"reports_facts_snapshot\n")
-    # each value framed by its length, as ``_framed`` frames it, without copying the state
-    # (about 140 MB at a million events) into the framed bytes first
-    for value in (
-        row.state,
-        _text(row.notification_id),
-        _text(row.tree_size),
-        _text(row.tracked),
-    ):
-        digest.update(len(value).to_bytes(8, "big"))
-        digest.update(value)
+    _hash_framed(
+        digest, row.state, _text(row.notification_id), _text(row.tree_size), _text(row.tracked)
+    )
     return digest.digest()

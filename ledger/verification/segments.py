@@ -22,13 +22,10 @@ import multiprocessing
 import threading
 from multiprocessing.connection import Connection
 from multiprocessing.process import BaseProcess
-from operator import itemgetter
 
 from ledger.storage.port import EventRow
 from ledger.storage.port import LogStore as Store
-from ledger.verification.digest import RowDigest
-
-_ORIGINATOR, _VERSION = itemgetter(1), itemgetter(2)
+from ledger.verification.digest import RowDigest, note_versions
 
 MIN_SEGMENTS = 2
 """Fewer segments than this are hashed here: a fork would cost about what it saves."""
@@ -112,8 +109,7 @@ def _hash_segments(store: Store, upto: int, segment_rows: int, writer: Connectio
             whole = len(pending) - digest.events_hashed % segment_rows
             if whole > 0:  # whole segments: their rows count
                 ended, pending = pending[:whole], pending[whole:]
-                # an originator's versions rise with the rows
-                versions.update(zip(map(_ORIGINATOR, ended), map(_VERSION, ended), strict=True))
+                note_versions(versions, ended)
                 last = ended[-1][0]
         writer.send((digest.segments(), last, versions))
     except BaseException:  # noqa: BLE001 - the parent hashes the rows itself and names any error

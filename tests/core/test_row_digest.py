@@ -4,6 +4,9 @@ elsewhere) never changes it, while any change to a value does."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from typing import TypeVar
+
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -11,6 +14,8 @@ from ledger.storage.port import EventRow, LeafValues
 from ledger.verification.digest import RowDigest, rows_bytes
 
 EVENT = (7, bytes(range(16)), 2, "shooting.reported", b"{}")
+T = TypeVar("T")
+
 LEAF = (70_000, "e", b"h", "k", "r", "o", "a", 2**40)
 
 
@@ -29,22 +34,26 @@ def test_a_row_is_hashed_as_marshal_s_format_2_writes_it() -> None:
     assert bytes(rows_bytes([EVENT, EVENT])) == bytes(rows_bytes([EVENT])) * 2
 
 
+def in_pages(rows: list[T], pages: list[int]) -> Iterator[list[T]]:
+    """``rows`` cut into pages of the sizes ``pages`` (empty ones too), the rest last."""
+    at = 0
+    for size in [*pages, len(rows)]:
+        yield rows[at : at + size]
+        at = min(at + size, len(rows))
+
+
 def event_digest(rows: list[EventRow], pages: list[int], segment_rows: int) -> bytes:
     digest = RowDigest()
     digest.segment_rows = segment_rows
-    at = 0
-    for size in [*pages, len(rows)]:
-        digest.event_rows(rows[at : at + size])
-        at += len(rows[at : at + size])
+    for page in in_pages(rows, pages):
+        digest.event_rows(page)
     return digest.rows()
 
 
 def leaf_digest(rows: list[LeafValues], pages: list[int]) -> bytes:
     digest = RowDigest()
-    at = 0
-    for size in [*pages, len(rows)]:
-        digest.leaf_rows(rows[at : at + size])
-        at += len(rows[at : at + size])
+    for page in in_pages(rows, pages):
+        digest.leaf_rows(page)
     return digest.rows()
 
 
