@@ -5,17 +5,25 @@ city through the signed path (``ledger simulate``), then measures each step the
 way its users meet it, each in a process of its own so that its peak memory is
 its own:
 
-* ``report after one new event``: a warm process records one attributed
-  shooting and asks for every report as the API does (the cyclic collector
-  paused while they are computed, what is alive then frozen out of its
-  sight: ``ledger.collector.collector_paused``); the slowest report is shown;
+* ``report after one new event``: a warm process records a shooting and its
+  attribution to a group and asks for every report as the API does (the
+  cyclic collector paused while they are computed, what is alive then frozen
+  out of its sight: ``ledger.collector.collector_paused``); each statement
+  comes after the latest one by the city's mean interval between statements,
+  as they reach a served ledger, so the time of the latest event moves;
 * ``report after the checkpoint over it``: the same process then signs a
   checkpoint over the new statements, a minute after them, as ``ledger serve``
   signs one after every append: the time deadlines are judged at moves, so
   the triggers whose open deadlines it passed are judged again, every
   duration still running is counted to the new time, and every report is
   asked again;
-* ``fold of one new event``: the same, catching the facts up only;
+* ``fold of one new event``: the same, catching the facts up with the
+  shooting alone;
+
+  each of these three is measured in rounds, one for each group in turn (at
+  least 3, at most 8), after a first round that is not counted, since what a
+  new trigger costs follows the size of its group: the table shows the median
+  round, the slowest round and the slowest single report of any round;
 * ``cold report``: ``ledger report groups --keys keys`` in a new process, the
   report snapshot, the saved report and the verified-through mark of the run
   before present (nothing recorded since); and again one statement later,
@@ -74,7 +82,8 @@ from ledger.keyring import Keyring
 from ledger.projections.report_names import REPORT_NAMES
 from ledger.projections.service import Reports
 from ledger.service import Ledger
-from ledger.statements import Draft, format_time
+from ledger.statements import Draft, format_time, parse_time
+from statistics import median
 
 db, keys, count = sys.argv[1], Path(sys.argv[2]), int(sys.argv[3])
 keyring = Keyring(keys)
@@ -86,19 +95,24 @@ with collector_paused():
     for name in REPORT_NAMES:
         reports.report(name)
 groups = sorted(reports.facts.groups)
-now = datetime.now(UTC).replace(microsecond=0)
 base = ledger.size
+# each new statement comes after the latest one by this city's mean interval between
+# statements (and not before this machine's clock), as statements reach a served ledger
+times = [event["occurred_at"] for event in reports.facts.events.values()]
+earliest, latest = parse_time(min(times), field="occurred_at"), parse_time(max(times), field="occurred_at")
+pace = max(timedelta(seconds=1), (latest - earliest) / max(1, base))
+now = max(datetime.now(UTC).replace(microsecond=0), latest + pace)
 
-def shooting(n):
+def shooting(n, when):
     incident = f"INC-GROWTH-{base}-{n}"
-    stamp = format_time(now)
+    stamp = format_time(when)
     reported = Draft(type="shooting.reported", recorder="police", occurred_at=stamp, data={
         "incident": incident, "area": "Lyari", "killed": 0, "injured": 1, "source": "police",
         "description": "Shots fired in a market street."})
     attributed = Draft(type="shooting.attributed", recorder="police", occurred_at=stamp, data={
         "incident": incident, "suspects": [], "groups": [groups[n % len(groups)]],
         "target_groups": [], "basis": "Witness statements.", "confidence": "probable"})
-    return [keyring.sign(reported, now=now), keyring.sign(attributed, now=now)]
+    return [keyring.sign(reported, now=when), keyring.sign(attributed, now=when)]
 
 def every_report():
     # catch up and ask every report: (seconds in all, the slowest report's seconds)
@@ -111,23 +125,47 @@ def every_report():
             slowest = max(slowest, time.perf_counter() - started)
         return time.perf_counter() - began, slowest
 
-out = {}
-if count == 1:
-    ledger.append(shooting(0)[:1])
+def one_round(n, when):
+    # a shooting (its report folded alone), then its attribution to the n-th group and
+    # every report; then, as `ledger serve` does, a checkpoint signed over them a minute
+    # later: the time deadlines are judged at moves, and every report is asked again
+    ledger.clock = lambda: when
+    reported, attributed = shooting(n, when)
+    ledger.append([reported])
     with collector_paused():
-        began = time.perf_counter(); reports.refresh(); out["fold"] = time.perf_counter() - began
+        began = time.perf_counter(); reports.refresh(); fold = time.perf_counter() - began
         for name in REPORT_NAMES:
             reports.report(name)
-    ledger.append(shooting(0)[1:])
-    out["report"], out["slowest_report"] = every_report()
-    # as `ledger serve` does, a checkpoint is signed over the new statements, a minute
-    # after them: the time deadlines are judged at moves, and every report reads it
-    ledger.clock = lambda: now + timedelta(minutes=1)
+    ledger.append([attributed])
+    after = every_report()
+    ledger.clock = lambda: when + timedelta(minutes=1)
     ledger.sign_checkpoint()
-    out["report_checkpoint"], out["slowest_report_checkpoint"] = every_report()
+    return fold, after, every_report()
+
+out = {}
+if count == 1:
+    # the first round is not counted (the first move of the time after the first
+    # reports); then one round for each group in turn, each attributed to that group,
+    # since what a new trigger costs follows the size of its group
+    rounds = min(8, max(3, len(groups)))
+    when = now
+    one_round(0, when)
+    figures = []
+    for n in range(1, rounds + 1):
+        when += timedelta(minutes=1) + pace
+        figures.append(one_round(n, when))
+    folds = [fold for fold, _, _ in figures]
+    for key, at in (("report", 1), ("report_checkpoint", 2)):
+        totals = [round_[at][0] for round_ in figures]
+        out[key] = median(totals)
+        out[f"slowest_round_{key}"] = max(totals)
+        out[f"slowest_{key}"] = max(round_[at][1] for round_ in figures)
+    out["fold"] = median(folds)
+    out["rounds"] = rounds
 else:
+    ledger.clock = lambda: now
     for start in range(0, count, 2):
-        ledger.append(shooting(start))
+        ledger.append(shooting(start, now))
     ledger.sign_checkpoint()
 print(json.dumps(out))
 """
@@ -292,11 +330,16 @@ def measure(
     # one statement later the saved report no longer applies: the facts are loaded
     # from the snapshot, the new statement folded and the report computed
     steps["cold_report_one_new"] = timed([*report, "--no-progress"], here, limit=limit)
-    steps["fold_one"] = Step(figures["fold"])
-    steps["report_one"] = Step(figures["report"], extra={"slowest": figures["slowest_report"]})
-    steps["report_one_checkpoint"] = Step(
-        figures["report_checkpoint"], extra={"slowest": figures["slowest_report_checkpoint"]}
-    )
+    steps["fold_one"] = Step(figures["fold"], extra={"rounds": figures["rounds"]})
+    for step, key in (("report_one", "report"), ("report_one_checkpoint", "report_checkpoint")):
+        steps[step] = Step(
+            figures[key],
+            extra={
+                "rounds": figures["rounds"],
+                "slowest_round": figures[f"slowest_round_{key}"],
+                "slowest": figures[f"slowest_{key}"],
+            },
+        )
     build = ledger_cmd(
         "site", "build", "site", "--db", "ledger.db", "--keys", "keys", "--no-progress"
     )
@@ -318,11 +361,11 @@ def measure(
 
 ROWS = [
     ("simulate", "record the city through the signed path (`ledger simulate`)"),
-    ("fold_one", "fold of one new event (warm)"),
-    ("report_one", "every report after one new event (warm)"),
+    ("fold_one", "fold of one new event (warm; median round)"),
+    ("report_one", "every report after one new event (warm; median round)"),
     (
         "report_one_checkpoint",
-        "every report after the checkpoint over it (warm; the time judged at moves)",
+        "every report after the checkpoint over it (warm; the time judged at moves; median round)",
     ),
     ("cold_report", "cold `ledger report groups`, nothing new since the last one"),
     ("cold_report_one_new", "cold `ledger report groups`, one statement after the last one"),
@@ -342,11 +385,15 @@ def cell(step: Step, ref: float) -> str:
     if step.rss_mb is not None:
         text += f", {step.rss_mb:.0f} MB"
     text += f" ({step.seconds / ref:.3g}× ref)"
+    if "slowest_round" in step.extra:
+        text += f"; slowest round {_shown(step.extra['slowest_round'])}"
     if "slowest" in step.extra:
-        slowest = step.extra["slowest"]
-        shown = f"{slowest:.3g} s" if slowest >= 1 else f"{slowest * 1000:.3g} ms"
-        text += f"; slowest report {shown}"
+        text += f"; slowest report {_shown(step.extra['slowest'])}"
     return text
+
+
+def _shown(seconds: float) -> str:
+    return f"{seconds:.3g} s" if seconds >= 1 else f"{seconds * 1000:.3g} ms"
 
 
 def table(results: list[Result]) -> str:
