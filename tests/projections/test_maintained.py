@@ -37,6 +37,7 @@ from ledger.projections.analysis import Analysis, group_detail
 from ledger.projections.cases import case_history, person_history
 from ledger.projections.evaluation import choose
 from ledger.projections.facts import Facts
+from ledger.projections.flagging import Flag
 from ledger.projections.indexes import LIFECYCLE, Indexes, read_indexes
 from ledger.projections.maintained import (
     CaseRecords,
@@ -989,3 +990,40 @@ def test_unexplained_releases_kept_past_a_change_to_a_basis_flag_are_found(
     assert first_difference(_explained_story()) is None
     monkeypatch.setattr(maintained, "BASIS_RULES", frozenset())
     assert first_difference(_explained_story()) is not None
+
+
+def test_a_flag_put_back_that_sorts_alike_another_is_sorted_as_from_nothing() -> None:
+    """Two people held on one arrest are flagged alike (the same time, rule and subject):
+    when a case's flags are put back in place and one of them sorts alike a flag already
+    in the list, every flag is sorted anew, in the order the flags raised from nothing
+    have (release flags, then custody flags, in case order), not at the place found."""
+    facts: Any = type("NoInquiries", (), {"inquiries": {}})()
+
+    def held_past_limit(case: str, person: str, subject: str) -> Flag:
+        return Flag(
+            rule="custody.past_24h",
+            subject=subject,
+            case=case,
+            person=person,
+            occurred_at="2026-03-01T10:00:00Z",
+            evidence={},
+            derived_from=[subject],
+        )
+
+    records = CaseRecords()
+    records.files = dict.fromkeys(["A", "B"])  # type: ignore[arg-type]
+    records._release = {"A": [], "B": []}
+    records._custody = {
+        "A": [held_past_limit("A", "P-1", "arrest-1")],
+        "B": [held_past_limit("B", "P-3", "arrest-2")],
+    }
+    records._status_all(facts)
+    assert not records._ties
+    records._custody["B"] = [held_past_limit("B", "P-2", "arrest-1")]  # now alike A's
+    records._status_cases(facts, {"B"})
+    assert [(f.case, f.person) for f in records.flags()] == [("A", "P-1"), ("B", "P-2")]
+    assert records._ties
+    again = CaseRecords()
+    again.files, again._release, again._custody = records.files, records._release, records._custody
+    again._status_all(facts)
+    assert [(f.case, f.person) for f in again.flags()] == [("A", "P-1"), ("B", "P-2")]
