@@ -381,7 +381,7 @@ def cell(step: Step, ref: float) -> str:
         return step.why_not
     if not step.finished:
         return f"did not finish in {step.seconds:.0f} s (> {step.seconds / ref:.3g}× ref)"
-    text = f"{step.seconds:.3g} s" if step.seconds >= 0.1 else f"{step.seconds * 1000:.3g} ms"
+    text = _shown(step.seconds, seconds_from=0.1)
     if step.rss_mb is not None:
         text += f", {step.rss_mb:.0f} MB"
     text += f" ({step.seconds / ref:.3g}× ref)"
@@ -392,8 +392,9 @@ def cell(step: Step, ref: float) -> str:
     return text
 
 
-def _shown(seconds: float) -> str:
-    return f"{seconds:.3g} s" if seconds >= 1 else f"{seconds * 1000:.3g} ms"
+def _shown(seconds: float, seconds_from: float = 1.0) -> str:
+    """A time in seconds from ``seconds_from`` on, in milliseconds below it."""
+    return f"{seconds:.3g} s" if seconds >= seconds_from else f"{seconds * 1000:.3g} ms"
 
 
 def table(results: list[Result]) -> str:

@@ -4,18 +4,19 @@ elsewhere) never changes it, while any change to a value does."""
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Iterator
 from typing import TypeVar
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from ledger.storage.port import EventRow, LeafValues
-from ledger.verification.digest import RowDigest, rows_bytes
+from ledger.storage.port import EventRow, LeafValues, StoredReportSnapshot
+from ledger.verification.digest import RowDigest, rows_bytes, snapshot_digest
 
-EVENT = (7, bytes(range(16)), 2, "shooting.reported", b"{}")
 T = TypeVar("T")
 
+EVENT = (7, bytes(range(16)), 2, "shooting.reported", b"{}")
 LEAF = (70_000, "e", b"h", "k", "r", "o", "a", 2**40)
 
 
@@ -150,11 +151,6 @@ def test_the_snapshot_row_is_hashed_as_its_values_framed_by_their_lengths(
 ) -> None:
     """Hashed a value at a time, never copied into one framed string: the very digest of
     the framed string, which marks already name."""
-    import hashlib
-
-    from ledger.storage.port import StoredReportSnapshot
-    from ledger.verification.digest import snapshot_digest
-
     values = [state, *(str(v).encode("utf-8") for v in (notification_id, tree_size, tracked))]
     framed = b"".join(len(v).to_bytes(8, "big") + v for v in values)
     row = StoredReportSnapshot(state, notification_id, tree_size, tracked)
