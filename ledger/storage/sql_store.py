@@ -27,7 +27,7 @@ from typing import Any, cast
 from urllib.parse import urlencode, urlsplit, urlunsplit
 from uuid import UUID
 
-from eventsourcing.application import AggregateNotFoundError, Application
+from eventsourcing.application import AggregateNotFoundError, Application, Cache, LRUCache
 from eventsourcing.persistence import InterfaceError as EsInterfaceError
 from eventsourcing.persistence import Notification
 from eventsourcing.persistence import OperationalError as EsOperationalError
@@ -397,9 +397,15 @@ class Store:
                 pass
 
     def evict_all(self) -> None:
-        cache = self.app.repository.cache
-        if cache is not None:
-            cache.clear()  # type: ignore[attr-defined]
+        """Forget every cached lifecycle (after the check before acting: each is read again
+        from the rows just verified). The library's ``LRUCache.clear`` only resets its
+        recency list and keeps every entry, which later reads still found; a new cache of
+        the same size holds none."""
+        repository = self.app.repository
+        if isinstance(repository.cache, LRUCache):
+            repository.cache = LRUCache(maxsize=repository.cache.maxsize)
+        elif repository.cache is not None:
+            repository.cache = Cache()
 
     # --- stored aggregate events in log order -------------------------------------
     def notifications(self, start: int = 1, limit: int = 1000) -> list[Notification]:
