@@ -39,6 +39,7 @@ from sqlalchemy.orm import Session
 
 from ledger.admission import A, EventInfo
 from ledger.aggregates.base import LedgerAggregate
+from ledger.collector import bulk
 from ledger.errors import LedgerError, StorageUnavailable
 from ledger.storage.change_token import ensure_change_notices
 from ledger.storage.port import (
@@ -168,6 +169,17 @@ _LEAF_MEMBER = '"leaf":"'
 """Where a stored event state's canonical leaf begins (see ``Store.leaf_of_state``)."""
 _scanstring: Any = json.decoder.scanstring  # type: ignore[attr-defined]
 """The JSON decoder's own reader of one string, which starts after its opening quote."""
+
+
+def _project(aggregate: Any, events: Iterable[Any]) -> Any:
+    """A lifecycle from its stored events, each applied in turn, as the library's own
+    projector does, but without asserting each event against a runtime-checkable protocol
+    (``typing``'s walk of its attributes, 40 per cent of loading a lifecycle that holds
+    thousands of events, such as a group's memberships and actions; every event the
+    mapper decodes is of the aggregate's own ``Event`` class)."""
+    for event in events:
+        aggregate = event.mutate(aggregate)
+    return aggregate
 
 
 class Store:
@@ -343,7 +355,10 @@ class Store:
         if known is not None and str(aggregate_id) not in known:
             return None
         try:
-            agg: LedgerAggregate = self.app.repository.get(aggregate_id)
+            with bulk():  # the rows read and the lifecycle built only grow: ledger.collector
+                agg: LedgerAggregate = self.app.repository.get(
+                    aggregate_id, projector_func=_project
+                )
         except AggregateNotFoundError:
             if known is None:
                 self._misses += 1
@@ -354,7 +369,10 @@ class Store:
 
     def load_version(self, aggregate_id: UUID, version: int) -> LedgerAggregate | None:
         try:
-            agg: LedgerAggregate = self.app.repository.get(aggregate_id, version=version)
+            with bulk():
+                agg: LedgerAggregate = self.app.repository.get(
+                    aggregate_id, version=version, projector_func=_project
+                )
         except AggregateNotFoundError:
             return None
         return agg
