@@ -195,7 +195,10 @@ class Store:
             self.engine: Engine = self.app.factory.datastore.engine  # type: ignore[attr-defined]
             metadata.create_all(self.engine)
             ensure_change_notices(self.engine)
-            if not sqlalchemy_events.contains(self.engine, "handle_error", _connection_lost):
+            # the engine's own listeners, not ``event.contains``: that asks a registry keyed
+            # by object ids, which an engine freed before may have left behind under the id
+            # this one now has, and the hook was then taken as installed when it was not
+            if _connection_lost not in list(self.engine.dialect.dispatch.handle_error):
                 sqlalchemy_events.listen(self.engine, "handle_error", _connection_lost)
         except Exception as exc:  # driver errors differ by backend
             raise StorageUnavailable(f"cannot open the database {self._safe_url()}: {exc}") from exc

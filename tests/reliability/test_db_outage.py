@@ -103,3 +103,26 @@ def test_a_database_outage_answers_503_then_recovers_losing_and_duplicating_noth
         f" accepted again after restart; {replays} retries of acknowledged statements answered 200"
         " with the same id and position; no loss, no duplicate, verify_store clean",
     )
+
+
+def test_the_outage_hook_is_on_every_engine_whatever_the_event_registry_says(
+    monkeypatch: pytest.MonkeyPatch, sqlite_url: str
+) -> None:
+    """SQLAlchemy's ``event.contains`` answers from a registry keyed by object ids, which an
+    engine freed before can leave behind under the id a new one gets. An outage once escaped
+    the API as a driver error, the hook that turns a lost connection into a 503 absent from
+    its engine; trusting that registry is the one way found for a store to skip the hook.
+    Here the registry says the hook is on every engine: the store must install it all the
+    same, and only once."""
+    from sqlalchemy import event
+
+    from ledger.storage import open_store
+    from ledger.storage.sql_store import _connection_lost
+
+    monkeypatch.setattr(event, "contains", lambda *_args, **_kw: True)
+    store = open_store(sqlite_url)
+    try:
+        hooks = list(store.engine.dialect.dispatch.handle_error)
+        assert hooks.count(_connection_lost) == 1
+    finally:
+        store.close()
