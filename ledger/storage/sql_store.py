@@ -358,10 +358,7 @@ class Store:
         if known is not None and str(aggregate_id) not in known:
             return None
         try:
-            with bulk():  # the rows read and the lifecycle built only grow: ledger.collector
-                agg: LedgerAggregate = self.app.repository.get(
-                    aggregate_id, projector_func=_project
-                )
+            agg = self._rebuilt(aggregate_id)
         except AggregateNotFoundError:
             if known is None:
                 self._misses += 1
@@ -372,12 +369,18 @@ class Store:
 
     def load_version(self, aggregate_id: UUID, version: int) -> LedgerAggregate | None:
         try:
-            with bulk():
-                agg: LedgerAggregate = self.app.repository.get(
-                    aggregate_id, version=version, projector_func=_project
-                )
+            return self._rebuilt(aggregate_id, version)
         except AggregateNotFoundError:
             return None
+
+    def _rebuilt(self, aggregate_id: UUID, version: int | None = None) -> LedgerAggregate:
+        """The lifecycle from the repository (its cache when ``version`` is None), built by
+        ``_project`` with the collector paused: the rows read and the lifecycle built only
+        grow (``ledger.collector``)."""
+        with bulk():
+            agg: LedgerAggregate = self.app.repository.get(
+                aggregate_id, version=version, projector_func=_project
+            )
         return agg
 
     def _save_in_log_order(self, aggregates: Iterable[LedgerAggregate]) -> list[int]:

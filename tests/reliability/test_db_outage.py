@@ -16,11 +16,14 @@ from datetime import UTC, datetime
 
 import pytest
 from fastapi.testclient import TestClient
+from sqlalchemy import event
 
 from api.app import create_app
 from api.settings import Settings
 from ledger.keyring import Keyring
 from ledger.service import Ledger
+from ledger.storage import open_store
+from ledger.storage.sql_store import _connection_lost
 from tests.reliability.clusters import Node, new_primary
 from tests.reliability.conftest import FaultLog
 from tests.reliability.support import assert_log_intact, key_registration
@@ -114,11 +117,6 @@ def test_the_outage_hook_is_on_every_engine_whatever_the_event_registry_says(
     its engine; trusting that registry is the one way found for a store to skip the hook.
     Here the registry says the hook is on every engine: the store must install it all the
     same, and only once."""
-    from sqlalchemy import event
-
-    from ledger.storage import open_store
-    from ledger.storage.sql_store import _connection_lost
-
     monkeypatch.setattr(event, "contains", lambda *_args, **_kw: True)
     store = open_store(sqlite_url)
     try:
