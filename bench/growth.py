@@ -74,7 +74,7 @@ BEGIN = "<!-- growth table: written by bench/growth.py --write-docs -->"
 END = "<!-- end of growth table -->"
 
 WARM_SCRIPT = r"""
-import json, sys, time
+import json, os, sys, time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from ledger.collector import collector_paused
@@ -167,7 +167,12 @@ else:
     for start in range(0, count, 2):
         ledger.append(shooting(start, now))
     ledger.sign_checkpoint()
-print(json.dumps(out))
+print(json.dumps(out), flush=True)
+# the database and the signature checkers' workers closed; what was built is left to the
+# operating system (at exit the interpreter would free the frozen reports after the modules
+# they use, and print what their finalizers raised)
+ledger.close()
+os._exit(0)
 """
 
 
