@@ -15,6 +15,7 @@ next checkpoint, not at every look.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import subprocess
 import sys
@@ -30,9 +31,15 @@ BUILD_OPTIONS = ".site-build.json"
 
 
 def save_build_options(site: Path, base_url: str, witnesses: list[str]) -> None:
-    (Path(site) / BUILD_OPTIONS).write_text(
-        json.dumps({"base_url": base_url, "witness": witnesses}, indent=1), "utf-8"
+    """Record the options (the file is left as it is when it already holds them)."""
+    path, text = (
+        Path(site) / BUILD_OPTIONS,
+        json.dumps({"base_url": base_url, "witness": witnesses}, indent=1),
     )
+    with contextlib.suppress(OSError, UnicodeDecodeError):
+        if path.read_text("utf-8") == text:
+            return
+    path.write_text(text, "utf-8")
 
 
 def build_command(

@@ -135,6 +135,10 @@ class SiteWriter:
         self._record(relative, f"key:{key}", path)
         return True
 
+    def all_as_last_written(self) -> bool:
+        """Whether the last build wrote files here, each still as it wrote it."""
+        return bool(self._previous) and all(map(self.as_last_written, self._previous))
+
     def last_written_under(self, folder: str) -> list[str]:
         """The files under ``folder`` the last build wrote that are still as it wrote them."""
         return [

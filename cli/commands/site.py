@@ -83,6 +83,7 @@ def register(app: typer.Typer) -> None:
         from cli.shell import progress_bar
         from cli.site_refresh import save_build_options
         from public_site.feeds import parse_base_url
+        from public_site.inputs import forget, record
         from public_site.source import open_export_source, open_ledger_source
 
         base_url = parse_base_url(base_url)  # refused before anything is opened or written
@@ -94,6 +95,7 @@ def register(app: typer.Typer) -> None:
             as_of = parse_as_of(as_of)
         with progress_bar("site build", progress) as bar:
             if from_export is not None:
+                forget(out)  # a site built from an export is not one this command skips
                 reading = bar.add_task("reading the export", total=None)
                 source = open_export_source(
                     from_export,
@@ -113,12 +115,23 @@ def register(app: typer.Typer) -> None:
                     ledger.verify_before_acting(  # nothing unverified is published
                         progress=lambda n, total: bar.update(checking, completed=n, total=total)
                     )
+                    held = _held(ledger, out, list(witness), as_of, base_url)
+                    if held is not None:
+                        save_build_options(out, base_url, list(witness))
+                        console.print(
+                            f"The site in {out}/ already states the checkpoint at tree size"
+                            f" {held} as this program builds it: nothing written",
+                            highlight=False,
+                        )
+                        return
+                    forget(out)  # until this build finishes
                     reading = bar.add_task("bringing the figures up to date", total=ledger.size)
                     source = open_ledger_source(
                         ledger, list(witness), as_of, lambda n: bar.update(reading, completed=n)
                     )
                     bar.update(reading, completed=ledger.size)
                     result = _build(source, out, base_url, bar, processes)
+                    record(out, _inputs(source, list(witness), as_of, base_url))
                     _save_reports(ledger, source.reports)
                     # the next build folds only what is stored after this
                     keep_state(source.reports)
@@ -130,6 +143,29 @@ def register(app: typer.Typer) -> None:
         )
 
     app.add_typer(site_app, name="site")
+
+
+def _held(
+    ledger: Any, out: Path, witness: list[str], as_of: str | None, base_url: str
+) -> int | None:
+    """The tree size of the latest checkpoint if ``out`` already holds the site a build from
+    this verified ledger would write (``public_site.inputs``); else None."""
+    from public_site.inputs import build_inputs, holds
+
+    latest, registry = ledger.latest_checkpoint(), ledger.registry()
+    if latest is None or registry is None:
+        return None
+    inputs = build_inputs(latest.note, latest.signed_at, registry.log_key, witness, as_of, base_url)
+    return int(latest.size) if holds(out, inputs) else None
+
+
+def _inputs(source: SiteSource, witness: list[str], as_of: str | None, base_url: str) -> str:
+    """The inputs of the site just built from ``source`` (``public_site.inputs``)."""
+    from public_site.inputs import build_inputs
+
+    return build_inputs(
+        source.checkpoint_note, source.signed_at, source.log_vkey, witness, as_of, base_url
+    )
 
 
 def _save_reports(ledger: Any, reports: Any) -> None:
