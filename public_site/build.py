@@ -55,6 +55,7 @@ from public_site.feeds import DEFAULT_BASE_URL, FEED, feed_id, parse_base_url
 from public_site.filters import Filters, View, by_group_outcome_month
 from public_site.fonts import font_files, stylesheet
 from public_site.i18n import LANGUAGES, Formatter, Language, translations
+from public_site.inputs import PROOF_MODULE
 from public_site.labels import N_
 from public_site.log_download import LeafHashes, write_compressed_log
 from public_site.methodology import METHODOLOGY, render_methodology, translation_of
@@ -65,9 +66,6 @@ from public_site.source import SiteSource
 HERE = Path(__file__).resolve().parent
 TEMPLATES = HERE / "templates"
 STATIC = HERE / "static"
-PROOF_MODULE = HERE.parent / "api" / "desk" / "js" / "proof.js"
-"""The browser's checks of inclusion and checkpoint signatures, one home for the court's desk
-and the verify page: shipped with the site as ``static/proof.js``."""
 KM_HOURS = (12, 24, 48, 72, 168)
 """Hours at which the tables beside the time-to-arrest charts read the curves."""
 

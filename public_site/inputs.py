@@ -38,11 +38,13 @@ from importlib.metadata import version
 from pathlib import Path
 
 from ledger.projections.program import code_digest
-from public_site.build import PROOF_MODULE
 from public_site.fonts import font_files
 from public_site.methodology import METHODOLOGY
 from public_site.output import SiteWriter
 
+PROOF_MODULE = Path(__file__).resolve().parent.parent / "api" / "desk" / "js" / "proof.js"
+"""The browser's checks of inclusion and checkpoint signatures, one home for the court's desk
+and the verify page: shipped with the site as ``static/proof.js``."""
 INPUTS_FILE = ".site-inputs"
 _FORMAT = "ceasefire-ledger site inputs v1"
 _HERE = Path(__file__).resolve().parent

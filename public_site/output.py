@@ -136,8 +136,21 @@ class SiteWriter:
         return True
 
     def all_as_last_written(self) -> bool:
-        """Whether the last build wrote files here, each still as it wrote it."""
-        return bool(self._previous) and all(map(self.as_last_written, self._previous))
+        """Whether the last build wrote files here, each still as it wrote it (read a folder at
+        a time: a million events' site is 131,000 files)."""
+        folders: dict[str, dict[str, str]] = {}
+        for relative, recorded in self._previous.items():
+            folder, _, name = relative.rpartition("/")
+            folders.setdefault(folder, {})[name] = recorded.partition(" ")[2]
+        for folder, stamps in folders.items():
+            try:
+                with os.scandir(os.path.join(self.root, folder)) as entries:
+                    found = {e.name: _stamp(e.stat()) for e in entries if e.name in stamps}
+            except OSError:  # the folder is gone, or is not one
+                return False
+            if found != stamps:
+                return False
+        return bool(folders)
 
     def last_written_under(self, folder: str) -> list[str]:
         """The files under ``folder`` the last build wrote that are still as it wrote them."""

@@ -3,6 +3,7 @@ not built again; any change to what it states, to a file in it, or to the progra
 
 from __future__ import annotations
 
+import shutil
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -96,6 +97,11 @@ def test_a_file_changed_or_removed_in_the_site_is_written_again(built: Built) ->
     assert not held(built.again())
     assert page.read_text("utf-8") == written and removed.is_file()
     assert held(built.again())
+    cases = built.site / "ur" / "cases"
+    pages = sorted(p.name for p in cases.iterdir())
+    shutil.rmtree(cases)
+    assert not held(built.again())
+    assert sorted(p.name for p in cases.iterdir()) == pages
 
 
 def test_another_program_builds_the_site_again(
