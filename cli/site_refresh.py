@@ -32,10 +32,8 @@ BUILD_OPTIONS = ".site-build.json"
 
 def save_build_options(site: Path, base_url: str, witnesses: list[str]) -> None:
     """Record the options (the file is left as it is when it already holds them)."""
-    path, text = (
-        Path(site) / BUILD_OPTIONS,
-        json.dumps({"base_url": base_url, "witness": witnesses}, indent=1),
-    )
+    path = Path(site) / BUILD_OPTIONS
+    text = json.dumps({"base_url": base_url, "witness": witnesses}, indent=1)
     with contextlib.suppress(OSError, UnicodeDecodeError):
         if path.read_text("utf-8") == text:
             return
