@@ -51,16 +51,10 @@ _HERE = Path(__file__).resolve().parent
 _LIBRARIES = ("babel", "jinja2", "markdown-it-py", "markupsafe")
 
 
-def build_inputs(
-    checkpoint_note: str,
-    signed_at: str | None,
-    log_vkey: str,
-    witness_vkeys: list[str],
-    as_of: str | None,
-    base_url: str,
-) -> str:
-    """The digest of everything a build of the site at this checkpoint depends on (see the
-    module)."""
+def program_digest() -> str:
+    """The digest of the program a build runs (see the module). Taken once, before the build:
+    files changed while it runs make the next build's digest another, so the site is built
+    again instead of being taken as the work of either program."""
     program = hashlib.sha256()
     files = [
         path
@@ -74,6 +68,23 @@ def build_inputs(
         _framed(program, name.encode("utf-8"), source.read_bytes())
     _framed(program, fonts.css().encode("utf-8"), PROOF_MODULE.read_bytes())
     _framed(program, METHODOLOGY.read_bytes(), code_digest())
+    libraries = {name: version(name) for name in _LIBRARIES}
+    runtime = json.dumps([sys.version, zlib.ZLIB_RUNTIME_VERSION, libraries], sort_keys=True)
+    _framed(program, runtime.encode("utf-8"))
+    return program.hexdigest()
+
+
+def build_inputs(
+    program: str,
+    checkpoint_note: str,
+    signed_at: str | None,
+    log_vkey: str,
+    witness_vkeys: list[str],
+    as_of: str | None,
+    base_url: str,
+) -> str:
+    """The digest of everything a build of the site at this checkpoint by ``program``
+    (``program_digest``) depends on (see the module)."""
     inputs = {
         "format": _FORMAT,
         "checkpoint": checkpoint_note,
@@ -82,10 +93,7 @@ def build_inputs(
         "witnesses": witness_vkeys,
         "as_of": as_of,
         "base_url": base_url,
-        "program": program.hexdigest(),
-        "python": sys.version,
-        "zlib": zlib.ZLIB_RUNTIME_VERSION,
-        "libraries": {name: version(name) for name in _LIBRARIES},
+        "program": program,
     }
     return hashlib.sha256(json.dumps(inputs, sort_keys=True).encode("utf-8")).hexdigest()
 

@@ -83,7 +83,7 @@ def register(app: typer.Typer) -> None:
         from cli.shell import progress_bar
         from cli.site_refresh import save_build_options
         from public_site.feeds import parse_base_url
-        from public_site.inputs import forget, record
+        from public_site.inputs import build_inputs, forget, program_digest, record
         from public_site.source import open_export_source, open_ledger_source
 
         base_url = parse_base_url(base_url)  # refused before anything is opened or written
@@ -115,7 +115,8 @@ def register(app: typer.Typer) -> None:
                     ledger.verify_before_acting(  # nothing unverified is published
                         progress=lambda n, total: bar.update(checking, completed=n, total=total)
                     )
-                    held = _held(ledger, out, list(witness), as_of, base_url)
+                    program = program_digest()  # once, of the program that builds
+                    held = _held(ledger, out, program, list(witness), as_of, base_url)
                     if held is not None:
                         save_build_options(out, base_url, list(witness))
                         console.print(
@@ -131,7 +132,16 @@ def register(app: typer.Typer) -> None:
                     )
                     bar.update(reading, completed=ledger.size)
                     result = _build(source, out, base_url, bar, processes)
-                    record(out, _inputs(source, list(witness), as_of, base_url))
+                    inputs = build_inputs(
+                        program,
+                        source.checkpoint_note,
+                        source.signed_at,
+                        source.log_vkey,
+                        list(witness),
+                        as_of,
+                        base_url,
+                    )
+                    record(out, inputs)  # what was built, at the checkpoint the source pinned
                     _save_reports(ledger, source.reports)
                     # the next build folds only what is stored after this
                     keep_state(source.reports)
@@ -146,26 +156,24 @@ def register(app: typer.Typer) -> None:
 
 
 def _held(
-    ledger: Any, out: Path, witness: list[str], as_of: str | None, base_url: str
+    ledger: Any,
+    out: Path,
+    program: str,
+    witness: list[str],
+    as_of: str | None,
+    base_url: str,
 ) -> int | None:
-    """The tree size of the latest checkpoint if ``out`` already holds the site a build from
-    this verified ledger would write (``public_site.inputs``); else None."""
+    """The tree size of the latest checkpoint if ``out`` already holds the site ``program``
+    would build from this verified ledger (``public_site.inputs``); else None."""
     from public_site.inputs import build_inputs, holds
 
     latest, registry = ledger.latest_checkpoint(), ledger.registry()
     if latest is None or registry is None:
         return None
-    inputs = build_inputs(latest.note, latest.signed_at, registry.log_key, witness, as_of, base_url)
-    return int(latest.size) if holds(out, inputs) else None
-
-
-def _inputs(source: SiteSource, witness: list[str], as_of: str | None, base_url: str) -> str:
-    """The inputs of the site just built from ``source`` (``public_site.inputs``)."""
-    from public_site.inputs import build_inputs
-
-    return build_inputs(
-        source.checkpoint_note, source.signed_at, source.log_vkey, witness, as_of, base_url
+    inputs = build_inputs(
+        program, latest.note, latest.signed_at, registry.log_key, witness, as_of, base_url
     )
+    return int(latest.size) if holds(out, inputs) else None
 
 
 def _save_reports(ledger: Any, reports: Any) -> None:
