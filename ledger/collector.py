@@ -13,8 +13,9 @@ counts as usual.
 A process that builds long-lived state and then works over it (the API
 server, ``ledger report``) also freezes what it built (``collector_paused``):
 the collections that run later, while answers are computed and encoded, then
-walk only what was made since. ``ledger site build`` does not: with it, a full
-build at a million events held 1.2 GB more (docs/performance.md).
+walk only what was made since. ``ledger site build`` freezes only the maintained
+state it reads (``ledger.projections.kept.decode_state``): freezing everything it
+built, a full build at a million events held 1.2 GB more (docs/performance.md).
 """
 
 from __future__ import annotations

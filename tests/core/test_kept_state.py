@@ -133,6 +133,73 @@ def test_a_process_starting_from_the_kept_state_reports_what_computing_from_noth
     third.close()
 
 
+def reference_cycle(root: Any) -> list[str] | None:
+    """The types along a reference cycle among the containers and ``ledger`` objects reachable
+    from ``root`` (classes, functions and modules are not followed); None if there is none."""
+    import gc
+
+    def followed(thing: Any) -> bool:
+        kind = type(thing)
+        return gc.is_tracked(thing) and (
+            kind in (dict, list, tuple, set, frozenset)
+            or kind.__module__.startswith(("ledger.", "numpy"))
+        )
+
+    state: dict[int, int] = {}  # 1: on the path being followed, 2: done
+    path: list[Any] = [root]
+    pending = [iter(gc.get_referents(root))]
+    state[id(root)] = 1
+    while pending:
+        child = next(pending[-1], None)
+        if child is None:
+            state[id(path.pop())] = 2
+            pending.pop()
+            continue
+        if not followed(child) or state.get(id(child)) == 2:
+            continue
+        if state.get(id(child)) == 1:
+            start = next(n for n, thing in enumerate(path) if thing is child)
+            return [type(thing).__name__ for thing in path[start:]]
+        state[id(child)] = 1
+        path.append(child)
+        pending.append(iter(gc.get_referents(child)))
+    return None
+
+
+def test_a_read_state_holds_no_reference_cycle_and_the_collector_does_not_walk_it(
+    city_leaves: list[str], shared_keyring: Keyring, tmp_path: Path
+) -> None:
+    """A read state lasts as long as its process and is moved out of the cyclic collector's
+    sight, so that its collections do not walk millions of objects to find nothing. That is
+    sound only while no part of it is in a reference cycle: a part replaced later is then
+    freed by its reference count."""
+    import gc
+
+    url, clock = str(tmp_path / "city.db"), Clock(NOW)
+    ledger = Ledger.open(url, log_key=shared_keyring.log_key(), clock=clock)
+    append(ledger, city_leaves)
+    ledger.close()
+    holder = key_holder(url, shared_keyring, clock)
+    reports = Reports(holder)
+    everything(reports)  # every record computed, as a kept state holds them
+    body = kept.encode_state(reports.facts, reports._records)
+    holder.close()
+
+    decoded = kept.decode_state(body)
+    assert decoded is not None
+    facts, records = decoded
+    assert facts.count == len(city_leaves) and facts.cases
+    assert records.cases.files  # the records were computed before they were kept
+    assert gc.is_tracked(facts.events)
+    young = {id(thing) for thing in gc.get_objects()}  # what the collector still walks
+    assert id(facts.events) not in young and id(records.cases.files) not in young
+    assert reference_cycle(decoded) is None
+
+    cycle: dict[str, Any] = {"facts": facts}
+    cycle["itself"] = [cycle]
+    assert reference_cycle(cycle) == ["dict", "list"]  # the search finds one where there is
+
+
 def test_a_state_is_kept_again_only_after_the_log_grew_by_its_share() -> None:
     assert kept.worth_keeping(None, 10)
     assert not kept.worth_keeping(1000, 1000)
