@@ -95,6 +95,7 @@ def names_checkpoint(journalist: dict[str, Any], site: dict[str, Any]) -> None:
 @when("she switches the language to Urdu")
 def switch(journalist: dict[str, Any]) -> None:
     journalist["page"].click("a.switch-to-ur")
+    journalist["page"].wait_for_load_state()  # the click returns once the page is committed
 
 
 @then("the page is in Urdu and reads right to left")

@@ -61,12 +61,14 @@ def test_language_switch_leads_to_the_same_page_in_urdu_right_to_left(
 ) -> None:
     page.goto(served + "en/groups.html")
     page.click("a.switch-to-ur")
+    page.wait_for_load_state()  # the click returns once the new page is committed, not loaded
     assert page.url.endswith("/ur/groups.html")
     assert page.evaluate("document.documentElement.dir") == "rtl"
     assert page.evaluate("document.documentElement.lang") == "ur"
     assert page.evaluate("getComputedStyle(document.body).direction") == "rtl"
     assert "تمام گروہوں سے یکساں سلوک" in page.inner_text("h1")
     page.click("a.switch-to-en")
+    page.wait_for_load_state()
     assert (
         page.url.endswith("/en/groups.html")
         and page.evaluate("document.documentElement.dir") == "ltr"
