@@ -38,6 +38,7 @@ from importlib.metadata import version
 from pathlib import Path
 
 from ledger.projections.program import code_digest
+from ledger.verification.digest import hash_framed
 from public_site.fonts import font_files
 from public_site.methodology import METHODOLOGY
 from public_site.output import SiteWriter
@@ -62,15 +63,15 @@ def program_digest() -> str:
         if path.is_file() and "__pycache__" not in path.relative_to(_HERE).parts
     ]
     for path in sorted(files):
-        _framed(program, path.relative_to(_HERE).as_posix().encode("utf-8"), path.read_bytes())
+        hash_framed(program, path.relative_to(_HERE).as_posix().encode("utf-8"), path.read_bytes())
     fonts = font_files()
     for name, source in sorted(fonts.files.items()):
-        _framed(program, name.encode("utf-8"), source.read_bytes())
-    _framed(program, fonts.css().encode("utf-8"), PROOF_MODULE.read_bytes())
-    _framed(program, METHODOLOGY.read_bytes(), code_digest())
+        hash_framed(program, name.encode("utf-8"), source.read_bytes())
+    hash_framed(program, fonts.css().encode("utf-8"), PROOF_MODULE.read_bytes())
+    hash_framed(program, METHODOLOGY.read_bytes(), code_digest())
     libraries = {name: version(name) for name in _LIBRARIES}
     runtime = json.dumps([sys.version, zlib.ZLIB_RUNTIME_VERSION, libraries], sort_keys=True)
-    _framed(program, runtime.encode("utf-8"))
+    hash_framed(program, runtime.encode("utf-8"))
     return program.hexdigest()
 
 
@@ -96,12 +97,6 @@ def build_inputs(
         "program": program,
     }
     return hashlib.sha256(json.dumps(inputs, sort_keys=True).encode("utf-8")).hexdigest()
-
-
-def _framed(digest: hashlib._Hash, *values: bytes) -> None:
-    for value in values:
-        digest.update(len(value).to_bytes(8, "big"))
-        digest.update(value)
 
 
 def holds(site: Path, digest: str) -> bool:

@@ -57,7 +57,7 @@ SEGMENT_ROWS = 16_384
 _SEGMENT = b"ledger_events segment\n"
 
 
-def _hash_framed(digest: Any, *values: bytes) -> None:
+def hash_framed(digest: Any, *values: bytes) -> None:
     """Feed ``digest`` each value framed by its length (8 bytes, big-endian), one value at a
     time, so that no value (the report snapshot's row is about 140 MB at a million events)
     is copied into a framed string first."""
@@ -195,9 +195,9 @@ class RowDigest:
         signed = hashlib.sha256(b"ledger_checkpoints\n")
         for size, root, note, signed_at in self.checkpoint_rows:
             if size <= self.leaves:
-                _hash_framed(signed, _text(size), root, _text(note), _text(signed_at))
+                hash_framed(signed, _text(size), root, _text(note), _text(signed_at))
         whole = hashlib.sha256(DIGEST_VERSION)
-        _hash_framed(
+        hash_framed(
             whole,
             _text(self.last_event),
             _text(self.events_hashed),
@@ -225,7 +225,7 @@ def snapshot_digest(row: StoredReportSnapshot | None) -> bytes:
     if row is None:
         return hashlib.sha256(b"reports_facts_snapshot none\n").digest()
     digest = hashlib.sha256(b"reports_facts_snapshot\n")
-    _hash_framed(
+    hash_framed(
         digest, row.state, _text(row.notification_id), _text(row.tree_size), _text(row.tracked)
     )
     return digest.digest()
