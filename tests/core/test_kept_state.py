@@ -11,6 +11,7 @@ else is ignored, and the figures are computed as without it.
 
 from __future__ import annotations
 
+import gc
 import hashlib
 import json
 import shutil
@@ -136,7 +137,6 @@ def test_a_process_starting_from_the_kept_state_reports_what_computing_from_noth
 def reference_cycle(root: Any) -> list[str] | None:
     """The types along a reference cycle among the containers and ``ledger`` objects reachable
     from ``root`` (classes, functions and modules are not followed); None if there is none."""
-    import gc
 
     def followed(thing: Any) -> bool:
         kind = type(thing)
@@ -173,8 +173,6 @@ def test_a_read_state_holds_no_reference_cycle_and_the_collector_does_not_walk_i
     sight, so that its collections do not walk millions of objects to find nothing. That is
     sound only while no part of it is in a reference cycle: a part replaced later is then
     freed by its reference count."""
-    import gc
-
     url, clock = str(tmp_path / "city.db"), Clock(NOW)
     ledger = Ledger.open(url, log_key=shared_keyring.log_key(), clock=clock)
     append(ledger, city_leaves)
