@@ -51,6 +51,7 @@ from ledger.projections.officers import WINDOW_DAYS
 from ledger.projections.report_names import REPORT_NAMES
 from public_site import charts, downloads, labels
 from public_site.case_pages import CasePages
+from public_site.cells import Cells
 from public_site.feeds import DEFAULT_BASE_URL, FEED, feed_id, parse_base_url
 from public_site.filters import Filters, View, by_group_outcome_month
 from public_site.fonts import font_files, stylesheet
@@ -242,9 +243,9 @@ class SiteBuilder:
         depth = path.count("/")
         fmt = Formatter(language)
         gettext: Callable[[str], str] = translations(language.code).gettext
-
-        def label(table: dict[str, str], code: Any) -> str:
-            return gettext(table[code]) if code in table else str(code)
+        base = "../" * depth if base is None else base
+        group_name = self.group_namer(gettext)
+        cells = Cells(base, language.code, gettext, fmt, self.group_pages, group_name)
 
         def rule_words(rule: str) -> dict[str, str]:
             """What a flag's rule says happened, and the law it breaks, in the page's language."""
@@ -254,16 +255,17 @@ class SiteBuilder:
         return dict(
             lang=language,
             languages=LANGUAGES,
-            base="../" * depth if base is None else base,
+            base=base,
             path=path.split("/", 1)[1] if "/" in path else path,
             fmt=fmt,
-            label=label,
+            label=cells.label,
+            cells=cells,
             rule_words=rule_words,
             L=labels,
             sections=SECTIONS,
             cp=self.checkpoint,
             file_slug=file_slug,
-            group_name=self.group_namer(gettext),
+            group_name=group_name,
             group_pages=self.group_pages,
             survival_at=survival_at,
             km_hours=KM_HOURS,

@@ -20,6 +20,7 @@ from jinja2 import Environment, Template
 from markupsafe import Markup, escape
 
 from public_site import labels
+from public_site.cells import text as _text
 from public_site.i18n import Formatter, Language, translations
 from public_site.labels import N_
 from public_site.pages import file_slug
@@ -157,20 +158,6 @@ class CasePages:
         }
         parts = self.frame
         return "".join(part if i % 2 == 0 else values[part] for i, part in enumerate(parts))
-
-
-def _text(value: Any) -> str:
-    """``markupsafe.escape`` for plain values, without building a Markup per value (the hot path of a build)."""
-    if isinstance(value, Markup):
-        return str(value)
-    return (
-        str(value)
-        .replace("&", "&amp;")
-        .replace(">", "&gt;")
-        .replace("<", "&lt;")
-        .replace("'", "&#39;")
-        .replace('"', "&#34;")
-    )
 
 
 def _key_order(item: tuple[Any, Any]) -> Any:
