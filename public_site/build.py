@@ -55,7 +55,7 @@ from public_site.cells import Cells
 from public_site.feeds import DEFAULT_BASE_URL, FEED, feed_id, parse_base_url
 from public_site.filters import Filters, View, by_group_outcome_month
 from public_site.fonts import font_files, stylesheet
-from public_site.i18n import LANGUAGES, Formatter, Language, translations
+from public_site.i18n import LANGUAGES, Language, formatter, translations
 from public_site.inputs import PROOF_MODULE
 from public_site.labels import N_
 from public_site.log_download import LeafHashes, write_compressed_log
@@ -241,7 +241,7 @@ class SiteBuilder:
         Links are relative to the page unless ``base`` says where the site's root is.
         """
         depth = path.count("/")
-        fmt = Formatter(language)
+        fmt = formatter(language)
         gettext: Callable[[str], str] = translations(language.code).gettext
         base = "../" * depth if base is None else base
         group_name = self.group_namer(gettext)
@@ -539,7 +539,7 @@ class SiteBuilder:
         write_compressed_log(self.writer, path, read, cp["size"], hashes)
 
     def write_charts(self, language: Language, env: Environment) -> None:
-        fmt = Formatter(language)
+        fmt = formatter(language)
         _ = translations(language.code).gettext
         outcome_labels = {k: _(v) for k, v in labels.OUTCOMES.items()}
         rows = self.data.tables["groups"].rows

@@ -21,7 +21,7 @@ from markupsafe import Markup, escape
 
 from public_site import labels
 from public_site.cells import text as _text
-from public_site.i18n import Formatter, Language, translations
+from public_site.i18n import Language, formatter, translations
 from public_site.labels import N_
 from public_site.pages import file_slug
 
@@ -40,8 +40,8 @@ WORDS = {
     ),
 }
 MARKERS = re.compile(r"@@(TITLE|SLUG|CONTENT)@@")
-TIME = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$")
-"""A ledger time, shown as a date and time in the page's language."""
+TIME = re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ")
+"""A ledger time, shown as a date and time in the page's language (the whole value: ``fullmatch``)."""
 
 
 class CasePages:
@@ -49,7 +49,7 @@ class CasePages:
 
     def __init__(self, env: Environment, language: Language, frame: str) -> None:
         gettext: Callable[[str], str] = translations(language.code).gettext
-        fmt = Formatter(language)
+        fmt = formatter(language)
         self.case_word = gettext(WORDS["case"])
         self.frame = MARKERS.split(frame)  # static text at even positions, marker names at odd ones
         self.body: Template = env.get_template("case_body.html")
@@ -133,10 +133,17 @@ class CasePages:
         )
 
     def value(self, field: str, value: Any) -> str:
+        if isinstance(value, str):  # most values: tried first, before the slower check of a Mapping
+            if len(value) == 20 and TIME.fullmatch(value):
+                return _text(self.fmt.moment(value))
+            codes = self.values.get(field)
+            return _text(codes.get(value, value) if codes is not None else value)
         if isinstance(value, bool):
             return _text(self.booleans[value])
         if value is None:
             return "–"
+        if isinstance(value, (int, float)):
+            return _text(value)
         if isinstance(value, Mapping):
             return "; ".join(
                 f"{_text(self.fields.get(k, k))}: {self.value(k, v)}"
@@ -144,10 +151,6 @@ class CasePages:
             )
         if isinstance(value, (list, tuple)):
             return _text(self.list_comma).join(self.value(field, v) for v in value)
-        if isinstance(value, str):
-            if TIME.match(value):
-                return _text(self.fmt.moment(value))
-            return _text(self.values.get(field, {}).get(value, value))
         return _text(value)
 
     def page(self, detail: dict[str, Any]) -> str:

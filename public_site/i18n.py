@@ -187,3 +187,11 @@ class Formatter:
                 locale=self.locale,
             )
         )
+
+
+@cache
+def formatter(language: Language) -> Formatter:
+    """The formatter of a language, one per process: its caches of the days and times printed
+    (a ledger time's clock is one of 86,400) are shared by every page it formats, where a
+    formatter per page, or per batch of case pages, would format most times afresh."""
+    return Formatter(language)
