@@ -20,6 +20,7 @@ from jinja2 import Environment, Template
 from markupsafe import Markup, escape
 
 from public_site import labels
+from public_site.cells import Cells
 from public_site.cells import text as _text
 from public_site.i18n import Language, formatter, translations
 from public_site.labels import N_
@@ -34,7 +35,6 @@ WORDS = {
     "recorded_by": N_("recorded by"),
     "event": N_("Event"),
     "log_position": N_("log position"),
-    "verify_event": N_("Verify event"),
     "sealed": N_(
         "This event also carries personal details sealed to the court and the committee; they are not published."
     ),
@@ -67,21 +67,15 @@ class CasePages:
         self.values = {field: translated(codes) for field, codes in labels.VALUES.items()}
         self.booleans = {flag: gettext(word) for flag, word in labels.BOOLEANS.items()}
         self.list_comma = fmt.comma + " "
-        self.lang = language.code
+        self.cells = Cells("../../", language.code, gettext, fmt)
         self.context: dict[str, Any] = {
             "entries": self.entries,
+            "cells": self.cells,
             "base": "../../",
             "lang": language.code,
-            "t": translated(WORDS),
-            "moment": fmt.moment,
+            "t": self.words,
             "day": fmt.day,
-            "number": fmt.number,
-            "types": translated(labels.EVENT_TYPES),
-            "entry_status": translated(labels.ENTRY_STATUS),
-            "rules": translated(labels.RULES),
-            "severity": translated(labels.SEVERITY),
-            "flag_status": translated(labels.FLAG_STATUS),
-            "findings": translated(labels.FINDINGS),
+            "rules": self.rules,
             "comma": fmt.comma,
             "stop": fmt.stop,
         }
@@ -90,7 +84,7 @@ class CasePages:
         """The timeline's entries as HTML: every value escaped, as the template would (kept in Python for speed)."""
         t, out = self.words, []
         for e in events:
-            event_id, status = _text(e["event_id"]), _text(e["status"])
+            status = _text(e["status"])
             badges = (
                 ""
                 if e["status"] == "counted"
@@ -110,8 +104,7 @@ class CasePages:
                 f' — {_text(t["recorded_by"])} <span class="recorder">{_text(self.recorder(e))}</span>'
                 f"{' ' if badges else ''}{badges}</div>\n"
                 f'<dl class="data">{data}</dl>{sealed}\n'
-                f'<p class="verify-link">{_text(t["event"])} <a class="event" href="../../{self.lang}/verify.html#'
-                f'{event_id}" title="{_text(t["verify_event"])}"><code>{event_id[:10]}</code></a>'
+                f'<p class="verify-link">{_text(t["event"])} {self.cells.event(e["event_id"])}'
                 f" · {_text(t['log_position'])} {_text(self.fmt.number(e['leaf_index']))}</p></li>\n"
             )
         return Markup("".join(out))

@@ -37,7 +37,10 @@ def text(value: Any) -> str:
 
 
 class Cells:
-    """The cells of one page: its links are relative to ``base`` (the site's root as seen from the page)."""
+    """The cells of one page: its links are relative to ``base`` (the site's root as seen from the page).
+
+    ``group_pages`` are the groups that have a page of their own, and ``group_name`` names a
+    group; a page that shows no group (a case page) leaves them out."""
 
     def __init__(
         self,
@@ -45,8 +48,8 @@ class Cells:
         lang: str,
         gettext: Callable[[str], str],
         fmt: Formatter,
-        group_pages: Collection[str],
-        group_name: Callable[[str], str],
+        group_pages: Collection[str] = (),
+        group_name: Callable[[str], str] = str,
     ) -> None:
         self.gettext = gettext
         self.root = f"{base}{lang}/"
