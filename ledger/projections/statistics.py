@@ -667,8 +667,11 @@ def _tables(
 def _at_risk(leaving: np.ndarray) -> np.ndarray:
     """Each group's risk set at each event time (``at_risk[g, j]``, its durations at or after
     the j-th) from ``leaving[g, j]``, how many of them reach the first j event times and no
-    further (j from 0 to m): the counts summed from the last."""
-    return np.cumsum(leaving[:, ::-1], axis=1)[:, ::-1][:, 1:]
+    further (j from 0 to m): the counts summed from the last, as floats (each sum of whole
+    numbers below 2**53 is exact, so these are the integers' very values). Summed straight
+    into floats, the statistic reads them without a copy: at a million events a table is
+    megabytes, and each new array of that size is pages the kernel must supply afresh."""
+    return np.cumsum(leaving[:, ::-1], axis=1, dtype=float)[:, ::-1][:, 1:]
 
 
 def _statistic_of_tables(at_risk: np.ndarray, died: np.ndarray, deaths: np.ndarray) -> float:
@@ -682,7 +685,7 @@ def _statistic_of_tables(at_risk: np.ndarray, died: np.ndarray, deaths: np.ndarr
 
     The risk sets only shrink as time goes on, so the times with more than one at risk are
     the first ``usable`` ones: they are read through slices, not copied out."""
-    at_risk = at_risk.astype(float)
+    at_risk = np.asarray(at_risk, dtype=float)  # read, never changed: no copy of floats
     total = at_risk.sum(axis=0)
     usable = int(np.count_nonzero(total > 1))
     share = at_risk[:, :usable] / total[:usable]
@@ -748,9 +751,11 @@ class OpenLogrank:
     def _at(self, open_durations: np.ndarray, open_reach: np.ndarray) -> dict[str, Any]:
         m = self.times.size
         k = len(self.labels)
-        opened = np.bincount(self._open_base + open_reach, minlength=k * (m + 1))
-        at_risk = _at_risk((self._leaving + opened.reshape(k, m + 1))[self.present])
-        died = self._died[self.present]
+        leaving = np.bincount(self._open_base + open_reach, minlength=k * (m + 1)).reshape(k, m + 1)
+        leaving += self._leaving
+        rows = slice(None) if self.present.size == k else self.present  # no copy when all are
+        at_risk = _at_risk(leaving[rows])
+        died = self._died[rows]
         total = at_risk.sum(axis=0)
         # every group is informative (``_informative_groups``) when every group is at risk
         # at the first event time whose variance term is not zero (the groups at risk only
