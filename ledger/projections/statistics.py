@@ -675,7 +675,7 @@ def _at_risk(leaving: np.ndarray) -> np.ndarray:
 
 
 def _statistic_of_tables(at_risk: np.ndarray, died: np.ndarray, deaths: np.ndarray) -> float:
-    """The log-rank chi-square from integer tables over the distinct event times in order:
+    """The log-rank chi-square from tables of counts over the distinct event times in order:
     ``at_risk[g, j]``, group g's risk set at the j-th (``_at_risk``); ``died[g, j]``, its
     events there; ``deaths[j]``, every group's. At each event time with more than one at
     risk, each group's events observed less expected (its share of those at risk times the
