@@ -66,12 +66,12 @@ class CasePages:
         self.fields = translated(labels.FIELDS)
         self.values = {field: translated(codes) for field, codes in labels.VALUES.items()}
         self.booleans = {flag: gettext(word) for flag, word in labels.BOOLEANS.items()}
-        self.list_comma = fmt.comma + " "
-        self.cells = Cells("../../", language.code, gettext, fmt)
+        base = "../../"  # a case page's root, as seen from <lang>/cases/
+        self.cells = Cells(base, language.code, gettext, fmt)
         self.context: dict[str, Any] = {
             "entries": self.entries,
             "cells": self.cells,
-            "base": "../../",
+            "base": base,
             "lang": language.code,
             "t": self.words,
             "day": fmt.day,
@@ -143,7 +143,7 @@ class CasePages:
                 for k, v in sorted(value.items(), key=_key_order)
             )
         if isinstance(value, (list, tuple)):
-            return _text(self.list_comma).join(self.value(field, v) for v in value)
+            return self.cells.list_comma.join(self.value(field, v) for v in value)
         return _text(value)
 
     def page(self, detail: dict[str, Any]) -> str:
