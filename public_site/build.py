@@ -53,7 +53,12 @@ from public_site import charts, downloads, labels
 from public_site.case_pages import CasePages
 from public_site.cells import Cells
 from public_site.feeds import DEFAULT_BASE_URL, FEED, feed_id, parse_base_url
-from public_site.filters import Filters, View, by_group_outcome_month
+from public_site.filters import (
+    Filters,
+    View,
+    by_group_outcome_month,
+    flags_by_group_rule_month,
+)
 from public_site.fonts import font_files, stylesheet
 from public_site.i18n import LANGUAGES, Language, formatter, translations
 from public_site.inputs import PROOF_MODULE
@@ -97,6 +102,8 @@ SECTIONS = (
 )
 """The sections menu in order: each main page and its link text. The menu and the tests read it."""
 SECTION_PAGES = tuple(page for page, _ in SECTIONS)
+FLAG_TABLES = ("releases", "custody")
+"""The section pages that list flags (``flags.html``), each with its month pages (public_site.filters)."""
 FIGURE_PAGES = frozenset(SECTION_PAGES) - {"methodology", "verify", "downloads"}
 """Pages whose content is figures: their banner names the checkpoint (the others link to its page)."""
 CASES_PER_TASK = 500
@@ -321,21 +328,24 @@ class SiteBuilder:
         filters: Filters,
         rows: list[dict[str, Any]],
         row_macro: str,
+        template: str | None = None,
         **context: Any,
     ) -> None:
         """The table's pages: the month pages that hold its rows, and the pages that count them by month.
 
         A month page is keyed by the digest of its rows and of everything else
-        it shows (the lists of months, groups and outcomes, the renderer): it
-        names no checkpoint, so a month whose rows did not change is neither
-        rendered nor written again.
+        it shows (the lists of months, groups and outcomes, the renderer, the
+        words of the flags' rules): it names no checkpoint, so a month whose
+        rows did not change is neither rendered nor written again. Every page
+        of the table is rendered by ``template`` (the table's name by default).
         """
         code, name = language.code, filters.table
+        template = template or f"{name}.html"
         for view in filters.summaries:
             self.render(
                 env,
                 language,
-                f"{name}.html",
+                template,
                 f"{code}/{view.page}",
                 page=name,
                 filters=filters,
@@ -348,15 +358,16 @@ class SiteBuilder:
             "pages": sorted(self.group_pages),
             "months": [month.value for month in filters.months],
             "values": {d: [v.value for v in views] for d, views in filters.by_dimension.items()},
+            "rules": {rule: [spec.happened, spec.law] for rule, spec in RULES.items()},
         }
-        frame = inputs_digest([self.version, code, name, row_macro, shown])
+        frame = inputs_digest([self.version, code, name, template, row_macro, shown])
         for month in filters.months:
             month_rows = [rows[i] for i in month.rows]
             self.writer.write_keyed(
                 f"{code}/{month.page}",
                 f"{frame}.{inputs_digest(month_rows)}",
                 lambda m=month, r=month_rows: self.month_page(  # type: ignore[misc]
-                    env, language, filters, m, r, row_macro
+                    env, language, filters, m, r, row_macro, template
                 ),
             )
             self.pages += 1
@@ -369,8 +380,9 @@ class SiteBuilder:
         month: View,
         rows: list[dict[str, Any]],
         row_macro: str,
+        template: str,
     ) -> str:
-        """One month of a table: its rows, each rendered once, with the in-page filter by group and outcome."""
+        """One month of a table: its rows, each rendered once, with the in-page filter by its other dimensions."""
         path = f"{language.code}/{month.page}"
         render_row = getattr(
             env.get_template("rows.html").make_module(self.page_context(language, path)), row_macro
@@ -378,13 +390,14 @@ class SiteBuilder:
         return self.render_html(
             env,
             language,
-            f"{filters.table}.html",
+            template,
             path,
             page=filters.table,
             figures=False,
             filters=filters,
             view=month,
             months=[],
+            rows=rows,
             rows_html=Markup("".join(str(render_row(row)) for row in rows)),
         )
 
@@ -633,8 +646,17 @@ class SiteBuilder:
             env, language, "groups.html", f"{code}/groups.html", page="groups", **d.groups()
         )
         promise_groups = {v.value: v for v in self.promise_filters.by_dimension["group"]}
+        flag_groups = {
+            name: {v.value: v for v in filters.by_dimension["group"]}
+            for name, filters in self.flag_filters.items()
+        }
         for group in iter_group_ids(d):
             triggers = promise_groups.get(group)  # the promises table's rows of this group
+            flagged = [  # each flag table's rows of this group
+                (filters, view, filters.by_month(view))
+                for name, filters in self.flag_filters.items()
+                if (view := flag_groups[name].get(group))
+            ]
             self.render(
                 env,
                 language,
@@ -645,27 +667,24 @@ class SiteBuilder:
                 promise_filters=self.promise_filters,
                 triggers=triggers,
                 trigger_months=self.promise_filters.by_month(triggers) if triggers else [],
+                flag_counts=flagged,
             )
         promises = d.promises()
         self.write_filtered(
             env, language, self.promise_filters, promises.pop("rows"), "promise_row", **promises
         )
-        self.render(
-            env,
-            language,
-            "flags.html",
-            f"{code}/releases.html",
-            page="releases",
-            **d.flag_page("releases"),
-        )
-        self.render(
-            env,
-            language,
-            "flags.html",
-            f"{code}/custody.html",
-            page="custody",
-            **d.flag_page("custody"),
-        )
+        for name, filters in self.flag_filters.items():
+            page = self.flag_pages[name]
+            self.write_filtered(
+                env,
+                language,
+                filters,
+                page["rows"],
+                "flag_row",
+                "flags.html",
+                by_rule=page["by_rule"],
+                holdings=page["holdings"],
+            )
         self.render(
             env, language, "officers.html", f"{code}/officers.html", page="officers", **d.officers()
         )
@@ -796,11 +815,21 @@ class SiteBuilder:
         self.case_list = [row["case"] for row in self.case_rows]
         groups = [row["group"] for row in self.data.tables["groups"].rows]
         self.promise_filters = by_group_outcome_month(
-            "promises", self.data.tables["promises"].rows, groups, list(labels.OUTCOMES), "shot_at"
+            "promises",
+            self.data.tables["promises"].rows,
+            groups,
+            list(labels.OUTCOMES),
+            "OUTCOMES",
+            "shot_at",
         )
         self.case_filters = by_group_outcome_month(
-            "cases", self.case_rows, groups, list(labels.CASE_OUTCOMES), "opened"
+            "cases", self.case_rows, groups, list(labels.CASE_OUTCOMES), "CASE_OUTCOMES", "opened"
         )
+        self.flag_pages = {name: self.data.flag_page(name) for name in FLAG_TABLES}
+        self.flag_filters = {
+            name: flags_by_group_rule_month(name, page["rows"], groups, list(labels.RULES))
+            for name, page in self.flag_pages.items()
+        }
         self.steps = 4 + len(LANGUAGES) + len(self.case_rows)
         self.write_static()
         self.step("static files")

@@ -1,12 +1,13 @@
 """Filtered views of a long table, with every row published once per language.
 
 The site is static files, so a filter is a link. A table's rows are split by
-the month of their time (the shooting, the case's first event) into one page
-per month, ``promises-by-month-2026-03.html``: the month pages partition the
-table, and they are the only pages that hold its rows. The table's own page
-and the page of each group and each outcome (``promises-by-group-<g>.html``,
-``promises-by-outcome-broken.html``) list, month by month, how many rows have
-that value, each a link to the month's page asking it for that value
+the month of their time (the shooting, the case's first event, what raised a
+flag) into one page per month, ``promises-by-month-2026-03.html``: the month
+pages partition the table, and they are the only pages that hold its rows. The
+table's own page and the page of each group and each outcome or rule
+(``promises-by-group-<g>.html``, ``promises-by-outcome-broken.html``,
+``releases-by-rule-release.no_basis.html``) list, month by month, how many rows
+have that value, each a link to the month's page asking it for that value
 (``?group=<g>`` or ``?outcome=broken``); there a script shows only those rows,
 and without a script the whole month is shown, each row naming its group and
 outcome. So a city with r rows publishes r rows per language, not one copy
@@ -37,6 +38,9 @@ class Dimension:
     order: Sequence[str] = ()
     """Values listed first, in this order (groups as the groups table lists them, outcomes as
     the labels do); any other value follows, sorted (months, chronologically)."""
+    labels: str | None = None
+    """The table of ``public_site.labels`` that names a value (``OUTCOMES``, ``RULES``); a group
+    is named by its name and a month by its date."""
 
 
 @dataclass(frozen=True)
@@ -59,6 +63,9 @@ class Filters:
     dimensions: tuple[Dimension, ...]
     everything: View
     by_dimension: dict[str, tuple[View, ...]]
+
+    def dimension(self, key: str) -> Dimension:
+        return next(d for d in self.dimensions if d.key == key)
 
     @property
     def views(self) -> list[View]:
@@ -116,7 +123,12 @@ def month_of(moment: str) -> list[str]:
 
 
 def by_group_outcome_month(
-    table: str, rows: Sequence[Row], groups: Sequence[str], outcomes: Sequence[str], moment: str
+    table: str,
+    rows: Sequence[Row],
+    groups: Sequence[str],
+    outcomes: Sequence[str],
+    labels: str,
+    moment: str,
 ) -> Filters:
     """The filters of the promises and the cases: each row's ``groups``, its ``outcome`` and the
     month of its ``moment`` field (the shooting, the case's first event)."""
@@ -125,7 +137,25 @@ def by_group_outcome_month(
         rows,
         [
             Dimension("group", N_("Group"), lambda r: r["groups"], groups),
-            Dimension("outcome", N_("Outcome"), lambda r: [r["outcome"]], outcomes),
+            Dimension("outcome", N_("Outcome"), lambda r: [r["outcome"]], outcomes, labels),
             Dimension("month", N_("Month"), lambda r: month_of(r[moment])),
+        ],
+    )
+
+
+def flags_by_group_rule_month(
+    table: str, rows: Sequence[Row], groups: Sequence[str], rules: Sequence[str]
+) -> Filters:
+    """The filters of a table of flags (the flagged releases, the custody flags): the groups the
+    person belonged to when it happened, the flag's rule and the month it happened in. The area,
+    the severity and the status are chosen on the month page itself: an area is recorded text,
+    which no file name is made of."""
+    return filters_for(
+        table,
+        rows,
+        [
+            Dimension("group", N_("Group"), lambda r: r["groups"], groups),
+            Dimension("rule", N_("Rule"), lambda r: [r["rule"]], rules, "RULES"),
+            Dimension("month", N_("Month"), lambda r: month_of(r["occurred_at"])),
         ],
     )

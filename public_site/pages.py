@@ -118,8 +118,7 @@ class SiteData:
     def group(self, group: str) -> dict[str, Any]:
         detail = self.group_detail(group)
         releases = [self._release_row(s) for s in detail["releases"]]
-        flags = [self._place(f) for f in detail["flags"]]
-        return {**detail, "releases": releases, "flags": flags, "name": self.group_name(group)}
+        return {**detail, "releases": releases, "name": self.group_name(group)}
 
     def _release_row(self, spell: dict[str, Any]) -> dict[str, Any]:
         release = self.facts.events.get(spell["release"] or "")
@@ -143,6 +142,8 @@ class SiteData:
         }
 
     def flag_page(self, name: str) -> dict[str, Any]:
+        """A table of flags (``releases``, ``custody``): its rows, newest first, their counts by rule
+        and status, and who is held in custody now."""
         table = self.tables[name]
         prefix = "release." if name == "releases" else "custody."
         rows = [f for f in self.flags if f["rule"].startswith(prefix)]
@@ -153,9 +154,6 @@ class SiteData:
             "rows": rows,
             "by_rule": {k: dict(v) for k, v in sorted(by_rule.items())},
             "holdings": table.extra.get("holdings", []),
-            "rules": sorted({f["rule"] for f in rows}),
-            "areas": sorted({f["area"] for f in rows if f["area"]}),
-            "flag_groups": sorted({g for f in rows for g in f["groups"]}),
         }
 
     def officers(self) -> dict[str, Any]:

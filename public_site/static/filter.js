@@ -1,9 +1,8 @@
 /* Client-side filtering of tables. Without JavaScript each form stays hidden and the whole table is shown.
  *
- * The flag table (releases, custody): its summary by rule and status is on the page, the form filters rows.
- * A month of the promises or the cases: the form starts with the group or outcome the page was asked for
- * (?group=…, ?outcome=…, as the pages that count them link to it); without JavaScript the whole month is
- * shown, each row naming its groups and outcome. */
+ * A month of the promises, the cases or a table of flags: the form starts with the values the page was asked
+ * for (?group=…, ?outcome=…, ?rule=…, as the pages that count them link to it); without JavaScript
+ * the whole month is shown, each row naming its groups and the rest. */
 (function () {
   "use strict";
   /* Show the rows whose data attributes match every chosen value (a row's groups are a list); call
@@ -31,14 +30,6 @@
     apply();
   }
 
-  var flags = document.getElementById("flag-filters");
-  var flagTable = document.getElementById("flag-table");
-  if (flags && flagTable) {
-    var flagRows = flagTable.tBodies[0].querySelectorAll("tr[data-rule]");
-    var flagCount = document.getElementById("flag-count");
-    filter(flags, flagRows, function (count) { flagCount.textContent = count + " / " + flagRows.length; });
-  }
-
   var month = document.getElementById("row-filters");
   var monthTable = document.getElementById("row-table");
   if (month && monthTable) {
@@ -48,7 +39,7 @@
       if (want && select.querySelector("option[value='" + CSS.escape(want) + "']")) { select.value = want; }
     });
     var rowsShown = document.getElementById("rows-shown");
-    filter(month, monthTable.tBodies[0].querySelectorAll("tr[data-outcome]"), function (count) {
+    filter(month, monthTable.tBodies[0].querySelectorAll("tr[data-group]"), function (count) {
       rowsShown.textContent = String(count).replace(/\B(?=(\d{3})+(?!\d))/g, rowsShown.dataset.separator || "");
     });
   }

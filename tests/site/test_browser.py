@@ -9,6 +9,7 @@ from typing import Any
 from urllib.parse import urldefrag
 
 import pytest
+from playwright.sync_api import expect
 
 from public_site.build import SECTION_PAGES
 from tests.site.browser import (
@@ -75,14 +76,19 @@ def test_language_switch_leads_to_the_same_page_in_urdu_right_to_left(
     )
 
 
-def test_hostile_group_name_shows_as_text_and_runs_nothing(page: Any, served: str) -> None:
+def test_hostile_group_name_shows_as_text_and_runs_nothing(
+    page: Any, served: str, hostile_site: dict[str, Any]
+) -> None:
     watch = PageWatch(page, served)
+    flagged = sorted((hostile_site["out"] / "en").glob("releases-by-month-*.html"))
+    assert flagged
     for path in (
         "en/groups/lyari-front.html",
         "en/index.html",
         "ur/groups.html",
         "en/cases/FIR-1.html",
         "en/releases.html",
+        *(f"en/{month.name}" for month in flagged),
     ):
         page.goto(served + path)
         page.mouse.move(300, 300)
@@ -159,38 +165,50 @@ def test_verify_page_says_invalid_for_an_altered_checkpoint_signature(
     assert "signature" in page.inner_text("#verify-result")
 
 
-def test_flag_filters_work_with_script_and_the_table_is_complete_without(
+def test_flag_filters_work_with_script_and_the_month_is_complete_without(
     browser: Any, served: str
 ) -> None:
+    """From the flagged releases to a rule's page, then to a month: with a script the month shows
+    that rule's flags and the other selects narrow them; without one, every flag of the month."""
     with_js = browser.new_context()
     page = with_js.new_page()
-    page.goto(served + "en/releases.html")
-    rows = page.locator("#flag-table tbody tr[data-rule]")
+    page.goto(served + "en/releases-by-rule-release.on_instructions.html")
+    page.locator("table.month-counts tbody a").first.click()
+    assert "?rule=release.on_instructions#rows" in page.url and page.is_visible("#row-filters")
+    rows = page.locator("#row-table tbody tr[data-rule]")
     total = rows.count()
-    assert total >= 2 and page.is_visible("#flag-filters")
+    asked = [r for r in rows.all() if r.get_attribute("data-rule") == "release.on_instructions"]
+    assert 0 < len(asked) < total, "the month must hold flags of other rules too"
+    expect(page.locator("#row-table tbody tr:visible")).to_have_count(len(asked))
+    page.select_option("select[data-filter='rule']", "")
+    expect(page.locator("#row-table tbody tr:visible")).to_have_count(total)
     page.select_option("select[data-filter='severity']", "critical")
     visible = [r for r in rows.all() if r.is_visible()]
     assert 0 < len(visible) < total and all(
         r.get_attribute("data-severity") == "critical" for r in visible
     )
+    month = page.url.split("?")[0]
     with_js.close()
     without_js = browser.new_context(java_script_enabled=False)
     page = without_js.new_page()
-    page.goto(served + "en/releases.html")
-    assert not page.is_visible("#flag-filters")
-    assert (
-        sum(1 for r in page.locator("#flag-table tbody tr[data-rule]").all() if r.is_visible())
-        == total
-    )
+    page.goto(month + "?rule=release.on_instructions")
+    assert not page.is_visible("#row-filters")
+    assert sum(
+        1 for r in page.locator("#row-table tbody tr[data-rule]").all() if r.is_visible()
+    ) == (total)
     without_js.close()
 
 
 @pytest.mark.parametrize("lang", ["en", "ur"])
 def test_main_pages_have_no_serious_accessibility_violations(
-    page: Any, served: str, lang: str
+    page: Any, served: str, lang: str, hostile_site: dict[str, Any]
 ) -> None:
     problems = {}
-    for name in (*SECTION_PAGES, "groups/lyari-front", "cases/FIR-1"):
+    months = [  # the first month page of each filtered table, its filter form shown
+        min((hostile_site["out"] / lang).glob(f"{table}-by-month-*.html")).stem
+        for table in ("promises", "cases", "releases")
+    ]
+    for name in (*SECTION_PAGES, "groups/lyari-front", "cases/FIR-1", *months):
         page.goto(served + f"{lang}/{name}.html")
         found = axe_violations(page)
         if found:

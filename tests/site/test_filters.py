@@ -28,6 +28,7 @@ DIMENSIONS = ("group", "outcome", "month")
 TABLE_BODY = re.compile(r'id="row-table".*?<tbody>(.*?)</tbody>', re.S)
 ROW = re.compile(r'<tr data-group="([^"]*)" data-outcome="([^"]*)">(.*?)</tr>', re.S)
 MONTH_COUNTS = re.compile(r'<table class="month-counts">.*?<tbody>(.*?)</tbody>', re.S)
+"""A page's tables of rows counted by month (the body of each)."""
 MONTH_LINK = re.compile(
     r'<tr><th scope="row"><a href="([^"]+)">[^<]*</a></th><td class="num">([^<]+)</td></tr>'
 )
@@ -43,12 +44,19 @@ def table_rows(page: Path) -> list[tuple[list[str], str, str]]:
     return rows
 
 
-def month_counts(page: Path) -> dict[str, tuple[str, str | None, int]]:
-    """A counting page's months: month page name -> (dimension asked, value asked, rows counted)."""
-    found = MONTH_COUNTS.search(page.read_text("utf-8"))
-    assert found, page
+def month_counts(page: Path, table: str = "") -> dict[str, tuple[str, str | None, int]]:
+    """A counting page's months: month page name -> (dimension asked, value asked, rows counted).
+
+    A page that counts the rows of several tables (a group's triggers and flags) is asked for
+    one: the table whose month pages the links lead to."""
+    found = [
+        body
+        for body in MONTH_COUNTS.findall(page.read_text("utf-8"))
+        if f"/{table}-by-month-" in body or not table
+    ]
+    assert found, (page, table)
     out: dict[str, tuple[str, str | None, int]] = {}
-    for href, count in MONTH_LINK.findall(found.group(1)):
+    for href, count in MONTH_LINK.findall(found[0]):
         parts = urlsplit(href)
         assert parts.fragment == "rows" and (page.parent / parts.path).is_file(), (page, href)
         asked = {k: v[0] for k, v in parse_qs(parts.query).items()}
@@ -157,9 +165,9 @@ def test_a_group_page_counts_its_triggers_by_month_and_lists_none_of_them(
             text = page.read_text("utf-8")
             assert 'id="row-table"' not in text and "data-outcome=" not in text, page
             if group not in per_group:
-                assert "month-counts" not in text, page
+                assert "/promises-by-month-" not in text, page
                 continue
-            counted = month_counts(page)  # each month links to the month page asking for the group
+            counted = month_counts(page, "promises")  # each month asks its page for the group
             assert {(d, v) for d, v, _ in counted.values()} == {("group", group)}, page
             assert {name: n for name, (_, _, n) in counted.items()} == per_group[group], page
 
@@ -343,3 +351,131 @@ def test_filters_work_with_and_without_javascript_in_both_languages(
                 assert page.locator("#row-filters").is_visible() == script
     finally:
         context.close()
+
+
+FLAG_ROW = re.compile(
+    r'<tr data-group="([^"]*)" data-rule="([^"]*)" data-area="([^"]*)" '
+    r'data-severity="([^"]*)" data-status="([^"]*)">(.*?)</tr>',
+    re.S,
+)
+FLAG_VALUES = {"group": lambda r: r["groups"], "rule": lambda r: [r["rule"]]}
+
+
+def flag_rows(page: Path) -> list[dict[str, Any]]:
+    """The rows of a flags month page as its filter reads them, each with the flag it shows
+    (its rule and the event that raised it) and the case it links to."""
+    found = TABLE_BODY.search(page.read_text("utf-8"))
+    assert found, page
+    rows = []
+    for groups, rule, area, severity, status, html in FLAG_ROW.findall(found.group(1)):
+        event = re.search(r'verify\.html#([0-9a-f]{64})"', html)
+        case = re.search(r'/cases/([^"]+)\.html"', html)
+        assert event and case, html
+        rows.append(
+            {
+                "flag": f"{rule}:{event.group(1)}",
+                "groups": [group_of_link(g) for g in groups.split()],
+                "rule": rule,
+                "area": area,
+                "severity": severity,
+                "status": status,
+                "case": group_of_link(case.group(1)),
+            }
+        )
+    assert len(rows) == found.group(1).count("<tr"), page  # every row names what it is filtered by
+    return rows
+
+
+@pytest.mark.parametrize("table", ["releases", "custody"])
+@pytest.mark.parametrize("site", ["hostile_site", "simulated_site"])
+def test_each_flag_is_on_its_months_page_once_and_counted_on_the_page_of_its_group_and_rule(
+    site: str, table: str, request: pytest.FixtureRequest
+) -> None:
+    out: Path = request.getfixturevalue(site)["out"]
+    published = json.loads((out / "data" / "reports" / f"{table}.json").read_text("utf-8"))
+    flags = {f["flag"]: f for f in published["rows"]}
+    if (site, table) != ("hostile_site", "custody"):
+        assert flags, "the city must raise flags of this kind"
+    for lang in ("en", "ur"):
+        months = filter_pages(out, lang, table, "month")
+        shown: dict[str, tuple[str, dict[str, Any]]] = {}
+        for month, page in months.items():
+            for row in flag_rows(page):
+                assert row["flag"] not in shown, (lang, row["flag"])  # on one month page only
+                shown[row["flag"]] = (month, row)
+        assert set(shown) == set(flags), (lang, table)
+        for flag, (month, row) in shown.items():
+            f = flags[flag]
+            assert month == f["occurred_at"][:7] and row["case"] == f["case"], flag
+            assert (row["severity"], row["status"]) == (f["severity"], f["status"]), flag
+        pages: dict[tuple[str, str | None], Path] = {("", None): out / lang / f"{table}.html"}
+        for dimension, values in FLAG_VALUES.items():
+            found = filter_pages(out, lang, table, dimension)
+            assert set(found) == {v for _, r in shown.values() for v in values(r)}, dimension
+            pages.update({(dimension, value): page for value, page in found.items()})
+        for (dimension, value), page in pages.items():
+            counted = Counter(
+                m for m, r in shown.values() if value is None or value in FLAG_VALUES[dimension](r)
+            )
+            listed = month_counts(page)
+            assert {name: n for name, (_, _, n) in listed.items()} == {
+                months[m].name: n for m, n in counted.items()
+            }, page
+            assert {(d, v) for d, v, _ in listed.values()} <= {(dimension, value)}, page
+        assert not list((out / lang).glob(f"{table}-by-area-*")), "an area names no file"
+
+
+def test_the_hostile_citys_release_on_instructions_is_under_its_group_rule_and_area(
+    hostile_site: dict[str, Any],
+) -> None:
+    """What the city recorded: FIR-1, a Lyari Front member, released on instructions."""
+    out: Path = hostile_site["out"]
+    for lang in ("en", "ur"):
+        rows = [r for p in (out / lang).glob("releases-by-month-*.html") for r in flag_rows(p)]
+        fir1 = [r for r in rows if r["case"] == "FIR-1" and r["rule"] == "release.on_instructions"]
+        assert len(fir1) == 1 and fir1[0]["groups"] == ["lyari-front"], rows
+        assert fir1[0]["severity"] == "critical" and fir1[0]["area"], fir1
+        assert fir1[0]["flag"] in month_counts_asking(
+            out / lang, "releases", "group", "lyari-front"
+        )
+
+
+def month_counts_asking(directory: Path, table: str, dimension: str, value: str) -> set[str]:
+    """The flags on the month pages that the page of one value links to."""
+    page = directory / f"{table}-by-{dimension}-{value.replace(':', '~')}.html"
+    return {
+        r["flag"]
+        for name in month_counts(page)
+        for r in flag_rows(directory / name)
+        if value in FLAG_VALUES[dimension](r)
+    }
+
+
+@pytest.mark.parametrize("site", ["hostile_site", "simulated_site"])
+def test_a_group_page_counts_its_flags_by_month_and_lists_none_of_them(
+    site: str, request: pytest.FixtureRequest
+) -> None:
+    """Its members' flags are counted month by month, once for each table of flags, each month
+    a link asking the month page for the group's flags; the flags themselves are not listed."""
+    out: Path = request.getfixturevalue(site)["out"]
+    for lang in ("en", "ur"):
+        pages = {group_of_link(p.stem): p for p in (out / lang / "groups").glob("*.html")}
+        counted_any = 0
+        for table in ("releases", "custody"):
+            per_group: dict[str, Counter[str]] = {}
+            for page in (out / lang).glob(f"{table}-by-month-*.html"):
+                for row in flag_rows(page):
+                    for group in row["groups"]:
+                        per_group.setdefault(group, Counter())[page.name] += 1
+            assert set(per_group) <= set(pages), (lang, table)
+            for group, page in pages.items():
+                text = page.read_text("utf-8")
+                assert "data-rule=" not in text and 'class="flag-list"' not in text, page
+                if group not in per_group:
+                    assert f"/{table}-by-month-" not in text, page
+                    continue
+                counted = month_counts(page, table)
+                assert {(d, v) for d, v, _ in counted.values()} == {("group", group)}, page
+                assert {name: n for name, (_, _, n) in counted.items()} == per_group[group], page
+                counted_any += 1
+        assert counted_any, "the city must flag a group's member"
