@@ -28,6 +28,23 @@ def file_slug(ref: str) -> str:
     return ref.replace(":", "~")
 
 
+FLAG_SHOWN = (
+    "rule",
+    "severity",
+    "status",
+    "finding",
+    "case",
+    "person",
+    "groups",
+    "area",
+    "occurred_at",
+    "subject_event",
+)
+"""What a flag's row on its month page shows, and all that the page is keyed by. The rest of the
+report's row (its evidence and inquiry, which the downloads hold) can change while the row shows
+the same: the evidence of a person still not produced counts the hours up to the time judged at."""
+
+
 class SiteData:
     """The reports once, and the derived lookups every page shares."""
 
@@ -146,7 +163,7 @@ class SiteData:
         and status, and who is held in custody now."""
         table = self.tables[name]
         prefix = "release." if name == "releases" else "custody."
-        rows = [f for f in self.flags if f["rule"].startswith(prefix)]
+        rows = [{k: f[k] for k in FLAG_SHOWN} for f in self.flags if f["rule"].startswith(prefix)]
         by_rule: dict[str, Counter[str]] = {}
         for f in rows:
             by_rule.setdefault(f["rule"], Counter())[f["status"]] += 1

@@ -156,6 +156,36 @@ def test_a_month_page_is_rendered_again_only_when_its_rows_or_its_lists_change(
     assert all("FIR-3" not in p.read_text("utf-8") for p in months if p not in changed)
 
 
+def test_a_flags_month_page_is_rendered_again_when_the_committee_changes_a_flags_status(
+    tmp_path: Path, shared_keyring: Keyring
+) -> None:
+    """A flag's row shows its status: the committee's finding on the release flagged on instructions
+    rewrites the month page that holds the flag, in each language, and no other month of flags."""
+    with hostile_city(tmp_path, shared_keyring) as (ledger, city):
+        site = tmp_path / "site"
+        build(ledger, site, processes=1)
+        months = sorted(site.glob("*/releases-by-month-*.html")) + sorted(
+            site.glob("*/custody-by-month-*.html")
+        )
+        release = city.ids["release1"]
+        holding = [p for p in months if release in p.read_text("utf-8")]
+        assert len(holding) == 2 and len(months) > 2  # its month in each language, and others
+        before = {p: (p.stat().st_ino, p.read_text("utf-8")) for p in months}
+        city.record(
+            "finding",
+            "audit.finding_recorded",
+            "committee",
+            {"subject": release, "finding": "unlawful", "summary": "No order was found."},
+        )
+        ledger.sign_checkpoint()
+        build(ledger, site, processes=1)
+    changed = [p for p in months if p.stat().st_ino != before[p][0]]
+    assert sorted(changed) == sorted(holding)
+    for page in changed:
+        assert 'data-status="finding_recorded"' in page.read_text("utf-8")
+        assert 'data-status="finding_recorded"' not in before[page][1]
+
+
 def test_a_file_changed_since_the_last_build_is_not_trusted(
     tmp_path: Path, shared_keyring: Keyring
 ) -> None:
