@@ -130,8 +130,9 @@ def by_group_outcome_month(
     labels: str,
     moment: str,
 ) -> Filters:
-    """The filters of the promises and the cases: each row's ``groups``, its ``outcome`` and the
-    month of its ``moment`` field (the shooting, the case's first event)."""
+    """The filters of the promises and the cases: each row's ``groups``, its ``outcome`` (named by
+    the ``labels`` table of ``public_site.labels``) and the month of its ``moment`` field (the
+    shooting, the case's first event)."""
     return filters_for(
         table,
         rows,
