@@ -58,6 +58,7 @@ from public_site.filters import (
     View,
     by_group_outcome_month,
     flags_by_group_rule_month,
+    releases_by_group_explained_month,
 )
 from public_site.fonts import font_files, stylesheet
 from public_site.i18n import LANGUAGES, Language, formatter, translations
@@ -104,8 +105,10 @@ SECTIONS = (
 SECTION_PAGES = tuple(page for page, _ in SECTIONS)
 FLAG_TABLES = ("releases", "custody")
 """The section pages that list flags (``flags.html``), each with its month pages (public_site.filters)."""
-FIGURE_PAGES = frozenset(SECTION_PAGES) - {"methodology", "verify", "downloads"}
+FIGURE_PAGES = frozenset(SECTION_PAGES) - {"methodology", "verify", "downloads"} | {"released"}
 """Pages whose content is figures: their banner names the checkpoint (the others link to its page)."""
+SECTION_OF = {"released": "releases"}
+"""The section a page that is not in the menu belongs to (every release, under the releases)."""
 CASES_PER_TASK = 500
 """Case pages rendered by one task of a parallel build: small enough to share the work out evenly."""
 
@@ -293,7 +296,9 @@ class SiteBuilder:
     ) -> str:
         """The page at ``path``; its links are relative to it unless ``base`` says where the site's root is."""
         values = self.page_context(language, path, base)
-        values["figures"] = context.get("page") in FIGURE_PAGES
+        page = str(context.get("page"))
+        values["figures"] = page in FIGURE_PAGES
+        values["section"] = SECTION_OF.get(page, page)
         values.update(context)
         return env.get_template(template).render(values)
 
@@ -650,8 +655,10 @@ class SiteBuilder:
             name: {v.value: v for v in filters.by_dimension["group"]}
             for name, filters in self.flag_filters.items()
         }
+        release_groups = {v.value: v for v in self.release_filters.by_dimension["group"]}
         for group in iter_group_ids(d):
             triggers = promise_groups.get(group)  # the promises table's rows of this group
+            released = release_groups.get(group)  # the releases of its members
             flagged = [  # each flag table's rows of this group
                 (filters, view, filters.by_month(view))
                 for name, filters in self.flag_filters.items()
@@ -668,6 +675,9 @@ class SiteBuilder:
                 triggers=triggers,
                 trigger_months=self.promise_filters.by_month(triggers) if triggers else [],
                 flag_counts=flagged,
+                release_filters=self.release_filters,
+                released=released,
+                release_months=self.release_filters.by_month(released) if released else [],
             )
         promises = d.promises()
         self.write_filtered(
@@ -685,6 +695,7 @@ class SiteBuilder:
                 by_rule=page["by_rule"],
                 holdings=page["holdings"],
             )
+        self.write_filtered(env, language, self.release_filters, self.release_rows, "release_row")
         self.render(
             env, language, "officers.html", f"{code}/officers.html", page="officers", **d.officers()
         )
@@ -824,6 +835,10 @@ class SiteBuilder:
         )
         self.case_filters = by_group_outcome_month(
             "cases", self.case_rows, groups, list(labels.CASE_OUTCOMES), "CASE_OUTCOMES", "opened"
+        )
+        self.release_rows = self.data.releases()
+        self.release_filters = releases_by_group_explained_month(
+            "released", self.release_rows, groups, list(labels.RELEASE_EXPLAINED)
         )
         self.flag_pages = {name: self.data.flag_page(name) for name in FLAG_TABLES}
         self.flag_filters = {

@@ -160,3 +160,31 @@ def flags_by_group_rule_month(
             Dimension("month", N_("Month"), lambda r: month_of(r["occurred_at"])),
         ],
     )
+
+
+def releases_by_group_explained_month(
+    table: str, rows: Sequence[Row], groups: Sequence[str], explained: Sequence[str]
+) -> Filters:
+    """The filters of every release: the groups of the spell of custody it ended, whether it is
+    explained (``unexplained`` while a rule finds no lawful basis for it and the committee has
+    not found it explained) and the month it happened in."""
+    return filters_for(
+        table,
+        rows,
+        [
+            Dimension("group", N_("Group"), lambda r: r["groups"], groups),
+            Dimension(
+                "explained",
+                N_("Explained?"),
+                lambda r: [explanation(r)],
+                explained,
+                "RELEASE_EXPLAINED",
+            ),
+            Dimension("month", N_("Month"), lambda r: month_of(r["at"])),
+        ],
+    )
+
+
+def explanation(release: Row) -> str:
+    """A code of ``labels.RELEASE_EXPLAINED``."""
+    return "unexplained" if release["unexplained"] else "explained"

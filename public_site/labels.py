@@ -474,5 +474,10 @@ CASE_OUTCOMES = {
 }
 """Where a case stands (``pages.case_outcome``), in the order the cases page's filter lists them."""
 
+RELEASE_EXPLAINED = {
+    "unexplained": N_("unexplained"),
+    "explained": N_("no basis rule raised, or found explained by the committee"),
+}
+"""Whether a release is explained (``public_site.filters.releases_by_group_explained_month``)."""
 SCROLL_HINT = N_("Scroll sideways to see every column")
 """Shown above a table while it is wider than its region (templates' ``table_wrap`` and the methodology's tables)."""

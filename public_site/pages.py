@@ -133,19 +133,24 @@ class SiteData:
         }
 
     def group(self, group: str) -> dict[str, Any]:
-        detail = self.group_detail(group)
-        releases = [self._release_row(s) for s in detail["releases"]]
-        return {**detail, "releases": releases, "name": self.group_name(group)}
+        return {**self.group_detail(group), "name": self.group_name(group)}
+
+    def releases(self) -> list[dict[str, Any]]:
+        """Every release of a person from custody, newest first, with the groups of the spell it
+        ended (the rows of the releases' month pages, and all that those pages are keyed by)."""
+        rows = [self._release_row(s) for s in self.reports.analysis().spells if s["released"]]
+        rows.sort(key=lambda r: (r["at"], r["event"]), reverse=True)
+        return rows
 
     def _release_row(self, spell: dict[str, Any]) -> dict[str, Any]:
-        release = self.facts.events.get(spell["release"] or "")
-        data = release["data"] if release else {}
+        release = self.facts.events[spell["release"]]
         return {
             "case": spell["case"],
             "person": spell["person"],
+            "groups": list(spell["groups"]),
             "event": spell["release"],
-            "at": release["occurred_at"] if release else None,
-            "legal_basis": data.get("legal_basis"),
+            "at": release["occurred_at"],
+            "legal_basis": release["data"].get("legal_basis"),
             "officer": spell.get("authorising_officer"),
             "unexplained": spell["unexplained_release"],
         }

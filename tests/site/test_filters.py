@@ -6,6 +6,7 @@ where a script shows the rows asked for (the whole month without one)."""
 
 from __future__ import annotations
 
+import gzip
 import json
 import re
 from collections import Counter
@@ -121,6 +122,43 @@ def check_table(
             months[m].name: n for m, n in counted.items()
         }, page
         assert {(d, v) for d, v, _ in listed.values()} == {(dimension, value)}, page
+
+
+def check_counting_pages(
+    out: Path,
+    lang: str,
+    table: str,
+    rows: dict[str, list[dict[str, Any]]],
+    values: dict[str, Any],
+) -> None:
+    """The table's page and the page of each value of each dimension (``values`` gives a row's)
+    count, month by month, the rows of the month pages (``rows``, by month) that have it, each
+    month a link asking its page for that value; there is a page for each value a row has."""
+    months = filter_pages(out, lang, table, "month")
+    assert set(months) == set(rows), (lang, table)
+    pages: dict[tuple[str, str | None], Path] = {("", None): out / lang / f"{table}.html"}
+    for dimension, of in values.items():
+        found = filter_pages(out, lang, table, dimension)
+        assert set(found) == {v for month in rows.values() for r in month for v in of(r)}, (
+            lang,
+            table,
+            dimension,
+        )
+        pages.update({(dimension, value): page for value, page in found.items()})
+    for (dimension, value), page in pages.items():
+        counted = Counter(
+            m
+            for m, month in rows.items()
+            for r in month
+            if value is None or value in values[dimension](r)
+        )
+        listed = month_counts(page)
+        assert {name: n for name, (_, _, n) in listed.items()} == {
+            months[m].name: n for m, n in counted.items()
+        }, page
+        assert {(d, v) for d, v, _ in listed.values()} == (
+            {(dimension, value)} if counted else set()
+        ), page
 
 
 @pytest.mark.parametrize("site", ["hostile_site", "simulated_site"])
@@ -408,20 +446,10 @@ def test_each_flag_is_on_its_months_page_once_and_counted_on_the_page_of_its_gro
             f = flags[flag]
             assert month == f["occurred_at"][:7] and row["case"] == f["case"], flag
             assert (row["severity"], row["status"]) == (f["severity"], f["status"]), flag
-        pages: dict[tuple[str, str | None], Path] = {("", None): out / lang / f"{table}.html"}
-        for dimension, values in FLAG_VALUES.items():
-            found = filter_pages(out, lang, table, dimension)
-            assert set(found) == {v for _, r in shown.values() for v in values(r)}, dimension
-            pages.update({(dimension, value): page for value, page in found.items()})
-        for (dimension, value), page in pages.items():
-            counted = Counter(
-                m for m, r in shown.values() if value is None or value in FLAG_VALUES[dimension](r)
-            )
-            listed = month_counts(page)
-            assert {name: n for name, (_, _, n) in listed.items()} == {
-                months[m].name: n for m, n in counted.items()
-            }, page
-            assert {(d, v) for d, v, _ in listed.values()} <= {(dimension, value)}, page
+        by_month: dict[str, list[dict[str, Any]]] = {}
+        for month, row in shown.values():
+            by_month.setdefault(month, []).append(row)
+        check_counting_pages(out, lang, table, by_month, FLAG_VALUES)
         assert not list((out / lang).glob(f"{table}-by-area-*")), "an area names no file"
 
 
@@ -479,3 +507,81 @@ def test_a_group_page_counts_its_flags_by_month_and_lists_none_of_them(
                 assert {name: n for name, (_, _, n) in counted.items()} == per_group[group], page
                 counted_any += 1
         assert counted_any, "the city must flag a group's member"
+
+
+RELEASE_ROW = re.compile(r'<tr data-group="([^"]*)" data-explained="([^"]*)">(.*?)</tr>', re.S)
+RELEASE_VALUES = {"group": lambda r: r["groups"], "explained": lambda r: [r["explained"]]}
+
+
+def release_rows(page: Path) -> list[dict[str, Any]]:
+    """The rows of a month page of every release, as its filter reads them, with the case and the
+    person each shows."""
+    found = TABLE_BODY.search(page.read_text("utf-8"))
+    assert found, page
+    rows = []
+    for groups, explained, html in RELEASE_ROW.findall(found.group(1)):
+        case = re.search(r'/cases/([^"]+)\.html"', html)
+        person = re.search(r"</th><td>([^<]*)</td>", html)
+        assert case and person, html
+        rows.append(
+            {
+                "groups": [group_of_link(g) for g in groups.split()],
+                "explained": explained,
+                "case": group_of_link(case.group(1)),
+                "person": person.group(1),
+            }
+        )
+    assert len(rows) == found.group(1).count("<tr"), page
+    return rows
+
+
+@pytest.mark.parametrize("site", ["hostile_site", "simulated_site"])
+def test_every_release_in_the_log_is_on_its_months_page_once_and_counted_by_group_and_explanation(
+    site: str, request: pytest.FixtureRequest
+) -> None:
+    """The log's releases, read from the published export, are the rows of the month pages: each
+    on the page of the month it happened in; the pages of each group and of explained and
+    unexplained releases count them month by month."""
+    out: Path = request.getfixturevalue(site)["out"]
+    log = gzip.decompress((out / "data" / "export" / "log.jsonl.gz").read_bytes())
+    statements = [json.loads(line) for line in log.splitlines()]
+    released = Counter(
+        (s["data"]["case"], s["data"]["person"], s["occurred_at"][:7])
+        for s in statements
+        if s["type"] == "release.recorded"
+    )
+    assert released, "the city must release someone"
+    for lang in ("en", "ur"):
+        months = filter_pages(out, lang, "released", "month")
+        rows = {month: release_rows(page) for month, page in months.items()}
+        shown = Counter((r["case"], r["person"], m) for m, found in rows.items() for r in found)
+        assert shown == released, lang
+        assert {r["explained"] for found in rows.values() for r in found} <= {
+            "explained",
+            "unexplained",
+        }
+        check_counting_pages(out, lang, "released", rows, RELEASE_VALUES)
+
+
+@pytest.mark.parametrize("site", ["hostile_site", "simulated_site"])
+def test_a_group_page_counts_its_members_releases_by_month_and_lists_none_of_them(
+    site: str, request: pytest.FixtureRequest
+) -> None:
+    out: Path = request.getfixturevalue(site)["out"]
+    for lang in ("en", "ur"):
+        per_group: dict[str, Counter[str]] = {}
+        for page in (out / lang).glob("released-by-month-*.html"):
+            for row in release_rows(page):
+                for group in row["groups"]:
+                    per_group.setdefault(group, Counter())[page.name] += 1
+        assert per_group, "the city must release a group's member"
+        for group_page in (out / lang / "groups").glob("*.html"):
+            group = group_of_link(group_page.stem)
+            text = group_page.read_text("utf-8")
+            assert "data-explained=" not in text, group_page
+            if group not in per_group:
+                assert "/released-by-month-" not in text, group_page
+                continue
+            counted = month_counts(group_page, "released")
+            assert {(d, v) for d, v, _ in counted.values()} == {("group", group)}, group_page
+            assert {n: c for n, (_, _, c) in counted.items()} == per_group[group], group_page
