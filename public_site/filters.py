@@ -176,15 +176,10 @@ def releases_by_group_explained_month(
             Dimension(
                 "explained",
                 N_("Explained?"),
-                lambda r: [explanation(r)],
+                lambda r: [r["explained"]],
                 explained,
                 "RELEASE_EXPLAINED",
             ),
             Dimension("month", N_("Month"), lambda r: month_of(r["at"])),
         ],
     )
-
-
-def explanation(release: Row) -> str:
-    """A code of ``labels.RELEASE_EXPLAINED``."""
-    return "unexplained" if release["unexplained"] else "explained"

@@ -478,6 +478,7 @@ RELEASE_EXPLAINED = {
     "unexplained": N_("unexplained"),
     "explained": N_("no basis rule raised, or found explained by the committee"),
 }
-"""Whether a release is explained (``public_site.filters.releases_by_group_explained_month``)."""
+"""Whether a release is explained: ``unexplained`` while a rule found no lawful basis for it and
+the committee has not found it explained (a release's row on the site, ``SiteData.releases``)."""
 SCROLL_HINT = N_("Scroll sideways to see every column")
 """Shown above a table while it is wider than its region (templates' ``table_wrap`` and the methodology's tables)."""

@@ -152,7 +152,7 @@ class SiteData:
             "at": release["occurred_at"],
             "legal_basis": release["data"].get("legal_basis"),
             "officer": spell.get("authorising_officer"),
-            "unexplained": spell["unexplained_release"],
+            "explained": "unexplained" if spell["unexplained_release"] else "explained",
         }
 
     def promises(self) -> dict[str, Any]:
