@@ -175,7 +175,7 @@ def releases_by_group_explained_month(
             Dimension("group", N_("Group"), lambda r: r["groups"], groups),
             Dimension(
                 "explained",
-                N_("Explained?"),
+                N_("Explanation"),
                 lambda r: [r["explained"]],
                 explained,
                 "RELEASE_EXPLAINED",
