@@ -18,6 +18,12 @@ Feature: The public website tells a journalist whether promises were kept, equal
     And she switches the language to Urdu
     Then the page is in Urdu and reads right to left
 
+  Scenario: A journalist on her phone finds the Lyari front's flagged releases, in Urdu
+    When she opens the Lyari front's page in Urdu on her phone
+    And she follows the first month its flagged releases are counted in
+    Then the month's page is set to the Lyari front and shows its flags, each with the law it breaks in Urdu
+    And the page is no wider than her phone's screen
+
   Scenario: A journalist verifies a release in her browser
     When she opens the verify page for the release of the Lyari front's member
     Then the page says the event is valid

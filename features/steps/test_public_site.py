@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from playwright.sync_api import expect
 from pytest_bdd import given, scenarios, then, when
 from typer.testing import CliRunner
 
@@ -106,6 +107,46 @@ def in_urdu(journalist: dict[str, Any]) -> None:
         "[document.documentElement.lang, getComputedStyle(document.body).direction]"
     ) == ["ur", "rtl"]
     assert "وعدے" in page.inner_text("h1")
+
+
+@when("she opens the Lyari front's page in Urdu on her phone")
+def open_group_on_phone(journalist: dict[str, Any], site: dict[str, Any]) -> None:
+    page = journalist["page"]
+    page.set_viewport_size({"width": 390, "height": 844})
+    page.goto(site["url"] + "ur/groups/lyari-front.html")
+
+
+@when("she follows the first month its flagged releases are counted in")
+def follow_flag_month(journalist: dict[str, Any]) -> None:
+    page = journalist["page"]
+    page.locator("a[href*='/releases-by-month-']").first.click()
+    page.wait_for_load_state()
+    assert "/ur/releases-by-month-" in page.url and "?group=lyari-front" in page.url
+
+
+@then(
+    "the month's page is set to the Lyari front and shows its flags, each with the law it breaks in Urdu"
+)
+def only_the_groups_flags(journalist: dict[str, Any]) -> None:
+    page = journalist["page"]
+    expect(page.locator("#row-filters select[data-filter='group']")).to_have_value("lyari-front")
+    shown = page.locator("#row-table tbody tr:visible")
+    rows = page.locator("#row-table tbody tr")
+    # the script hides the other groups' rows once the page has loaded: wait for it
+    expect(shown).to_have_count(
+        sum(1 for r in rows.all() if "lyari-front" in str(r.get_attribute("data-group")).split())
+    )
+    assert shown.count() >= 1
+    for row in shown.all():
+        assert "lyari-front" in str(row.get_attribute("data-group")).split()
+        assert "ضابطۂ فوجداری 1898" in row.locator(".flag-law small").inner_text()
+
+
+@then("the page is no wider than her phone's screen")
+def fits_the_phone(journalist: dict[str, Any]) -> None:
+    page = journalist["page"]
+    assert page.evaluate("document.documentElement.dir") == "rtl"
+    assert page.evaluate("document.documentElement.scrollWidth") <= 390
 
 
 @when("she opens the verify page for the release of the Lyari front's member")
