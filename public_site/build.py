@@ -650,20 +650,7 @@ class SiteBuilder:
         self.render(
             env, language, "groups.html", f"{code}/groups.html", page="groups", **d.groups()
         )
-        promise_groups = {v.value: v for v in self.promise_filters.by_dimension["group"]}
-        flag_groups = {
-            name: {v.value: v for v in filters.by_dimension["group"]}
-            for name, filters in self.flag_filters.items()
-        }
-        release_groups = {v.value: v for v in self.release_filters.by_dimension["group"]}
         for group in iter_group_ids(d):
-            triggers = promise_groups.get(group)  # the promises table's rows of this group
-            released = release_groups.get(group)  # the releases of its members
-            flagged = [  # each flag table's rows of this group
-                (filters, view, filters.by_month(view))
-                for name, filters in self.flag_filters.items()
-                if (view := flag_groups[name].get(group))
-            ]
             self.render(
                 env,
                 language,
@@ -671,13 +658,14 @@ class SiteBuilder:
                 f"{code}/groups/{file_slug(group)}.html",
                 page="groups",
                 g=d.group(group),
-                promise_filters=self.promise_filters,
-                triggers=triggers,
-                trigger_months=self.promise_filters.by_month(triggers) if triggers else [],
-                flag_counts=flagged,
-                release_filters=self.release_filters,
-                released=released,
-                release_months=self.release_filters.by_month(released) if released else [],
+                # the rows of this group in each table, counted by month, each month a link
+                triggers=self.promise_filters.counted("group", group),
+                released=self.release_filters.counted("group", group),
+                flagged=[
+                    counted
+                    for filters in self.flag_filters.values()
+                    if (counted := filters.counted("group", group))
+                ],
             )
         promises = d.promises()
         self.write_filtered(

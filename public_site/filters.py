@@ -90,6 +90,21 @@ class Filters:
         counted = [(month, sum(1 for i in month.rows if i in shown)) for month in self.months]
         return [(month, count) for month, count in counted if count]
 
+    def counted(self, key: str, value: str) -> Counted | None:
+        """The rows with one value of a dimension, month by month, as a page that counts them
+        without listing them shows them (a group's page); None when no row has the value."""
+        view = next((v for v in self.by_dimension[key] if v.value == value), None)
+        return Counted(self, view, self.by_month(view)) if view else None
+
+
+@dataclass(frozen=True)
+class Counted:
+    """One value's rows of a table, counted month by month (``Filters.counted``)."""
+
+    filters: Filters
+    view: View
+    months: list[tuple[View, int]]
+
 
 PAGES_BY = "month"
 """The dimension whose pages hold the rows: every row has exactly one month."""
