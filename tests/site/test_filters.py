@@ -10,6 +10,7 @@ import gzip
 import json
 import re
 from collections import Counter
+from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -161,6 +162,37 @@ def check_counting_pages(
         ), page
 
 
+def check_group_pages(
+    out: Path, lang: str, table: str, per_group: dict[str, Counter[str]], listed: tuple[str, ...]
+) -> None:
+    """Each group page counts its rows of ``table`` month by month (``per_group``: group -> month
+    page -> rows), each month a link asking its page for the group; a group with none links to no
+    month of the table; and no group page holds any of the marks in ``listed`` a row carries."""
+    pages = {group_of_link(p.stem): p for p in (out / lang / "groups").glob("*.html")}
+    assert set(per_group) <= set(pages), (lang, table)
+    for group, page in pages.items():
+        text = page.read_text("utf-8")
+        assert not [mark for mark in listed if mark in text], page
+        if group not in per_group:
+            assert f"/{table}-by-month-" not in text, page
+            continue
+        counted = month_counts(page, table)  # each month asks its page for the group
+        assert {(d, v) for d, v, _ in counted.values()} == {("group", group)}, page
+        assert {name: n for name, (_, _, n) in counted.items()} == per_group[group], page
+
+
+def rows_by_group(
+    out: Path, lang: str, table: str, read: Callable[[Path], list[dict[str, Any]]]
+) -> dict[str, Counter[str]]:
+    """How many rows of each group each month page of ``table`` holds (``read`` gives its rows)."""
+    per_group: dict[str, Counter[str]] = {}
+    for page in (out / lang).glob(f"{table}-by-month-*.html"):
+        for row in read(page):
+            for group in row["groups"]:
+                per_group.setdefault(group, Counter())[page.name] += 1
+    return per_group
+
+
 @pytest.mark.parametrize("site", ["hostile_site", "simulated_site"])
 def test_each_promises_filter_counts_and_shows_exactly_the_projections_triggers(
     site: str, request: pytest.FixtureRequest
@@ -197,17 +229,7 @@ def test_a_group_page_counts_its_triggers_by_month_and_lists_none_of_them(
             per_group.setdefault(g, Counter())[f"promises-by-month-{t['shot_at'][:7]}.html"] += 1
     assert per_group, "the city must have triggers"
     for lang in ("en", "ur"):
-        pages = {group_of_link(p.stem): p for p in (out / lang / "groups").glob("*.html")}
-        assert set(per_group) <= set(pages)
-        for group, page in pages.items():
-            text = page.read_text("utf-8")
-            assert 'id="row-table"' not in text and "data-outcome=" not in text, page
-            if group not in per_group:
-                assert "/promises-by-month-" not in text, page
-                continue
-            counted = month_counts(page, "promises")  # each month asks its page for the group
-            assert {(d, v) for d, v, _ in counted.values()} == {("group", group)}, page
-            assert {name: n for name, (_, _, n) in counted.items()} == per_group[group], page
+        check_group_pages(out, lang, "promises", per_group, ('id="row-table"', "data-outcome="))
 
 
 def test_each_cases_filter_counts_and_shows_exactly_the_cases_with_that_value(
@@ -487,25 +509,11 @@ def test_a_group_page_counts_its_flags_by_month_and_lists_none_of_them(
     a link asking the month page for the group's flags; the flags themselves are not listed."""
     out: Path = request.getfixturevalue(site)["out"]
     for lang in ("en", "ur"):
-        pages = {group_of_link(p.stem): p for p in (out / lang / "groups").glob("*.html")}
         counted_any = 0
         for table in ("releases", "custody"):
-            per_group: dict[str, Counter[str]] = {}
-            for page in (out / lang).glob(f"{table}-by-month-*.html"):
-                for row in flag_rows(page):
-                    for group in row["groups"]:
-                        per_group.setdefault(group, Counter())[page.name] += 1
-            assert set(per_group) <= set(pages), (lang, table)
-            for group, page in pages.items():
-                text = page.read_text("utf-8")
-                assert "data-rule=" not in text and 'class="flag-list"' not in text, page
-                if group not in per_group:
-                    assert f"/{table}-by-month-" not in text, page
-                    continue
-                counted = month_counts(page, table)
-                assert {(d, v) for d, v, _ in counted.values()} == {("group", group)}, page
-                assert {name: n for name, (_, _, n) in counted.items()} == per_group[group], page
-                counted_any += 1
+            per_group = rows_by_group(out, lang, table, flag_rows)
+            check_group_pages(out, lang, table, per_group, ("data-rule=", 'class="flag-list"'))
+            counted_any += len(per_group)
         assert counted_any, "the city must flag a group's member"
 
 
@@ -569,19 +577,6 @@ def test_a_group_page_counts_its_members_releases_by_month_and_lists_none_of_the
 ) -> None:
     out: Path = request.getfixturevalue(site)["out"]
     for lang in ("en", "ur"):
-        per_group: dict[str, Counter[str]] = {}
-        for page in (out / lang).glob("released-by-month-*.html"):
-            for row in release_rows(page):
-                for group in row["groups"]:
-                    per_group.setdefault(group, Counter())[page.name] += 1
+        per_group = rows_by_group(out, lang, "released", release_rows)
         assert per_group, "the city must release a group's member"
-        for group_page in (out / lang / "groups").glob("*.html"):
-            group = group_of_link(group_page.stem)
-            text = group_page.read_text("utf-8")
-            assert "data-explained=" not in text, group_page
-            if group not in per_group:
-                assert "/released-by-month-" not in text, group_page
-                continue
-            counted = month_counts(group_page, "released")
-            assert {(d, v) for d, v, _ in counted.values()} == {("group", group)}, group_page
-            assert {n: c for n, (_, _, c) in counted.items()} == per_group[group], group_page
+        check_group_pages(out, lang, "released", per_group, ("data-explained=",))
