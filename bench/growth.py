@@ -88,8 +88,14 @@ from statistics import median
 db, keys, count = sys.argv[1], Path(sys.argv[2]), int(sys.argv[3])
 keyring = Keyring(keys)
 ledger = Ledger.open(db, log_key=keyring.log_key())
-# the reports are asked as the API asks them: with the collector paused, and what is
-# alive afterwards frozen out of its sight (ledger.collector.collector_paused)
+# the reports are asked as the API asks them: after the ledger was verified, as the
+# server does when it starts (the check may fork processes, and a fork from a process
+# already holding the reports write-protects every page it holds: each page written
+# afterwards would fault once, a cost that is the fork's and not the reports'); with
+# the collector paused, and what is alive afterwards frozen out of its sight
+# (ledger.collector.collector_paused)
+with collector_paused():
+    ledger.verify_before_acting()
 with collector_paused():
     reports = Reports(ledger)
     for name in REPORT_NAMES:
