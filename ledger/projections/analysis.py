@@ -21,7 +21,7 @@ from ledger.projections.facts import Facts, bulk, seconds
 from ledger.projections.flagging import Flag
 from ledger.projections.maintained import CaseTables, JudgedTriggers, Maintained
 from ledger.projections.report_names import REPORT_NAMES
-from ledger.projections.reuse import Reused, fresh, shared, shared_rows, table_copy, unchanged
+from ledger.projections.reuse import Reused, fresh, shared, shared_rows, unchanged
 from ledger.projections.tables import ReportTable
 
 SUPPRESSION_NOTE = (
@@ -469,8 +469,8 @@ def officers_report(a: Analysis) -> ReportTable:
         "release_authorisations",
         (a.spells,),
         None,
-        partial(officers.release_authorisations, a.spells),
-        table_copy,
+        lambda: [shared(row) for row in officers.release_authorisations(a.spells)],
+        shared_rows,
     )
     return a.table(
         "officers",
