@@ -695,7 +695,9 @@ def _open_logrank(
     name: str, mine: tuple[Sequence[Record], ...], groups: list[str], reused: Reused
 ) -> OpenLogrank | None:
     """The groups' records of ``name`` split into the closed and the open ones for
-    ``OpenLogrank``; None if an open record is an event (then its time would move)."""
+    ``OpenLogrank``; None if an open record is an event (then its time would move). The
+    tables of the test kept are taken when its closed records are the same (after a
+    new shooting, say, whose trigger is open)."""
     labels = sorted(groups)
     closed: list[tuple[np.ndarray, np.ndarray, np.ndarray]] = []
     open_groups = []
@@ -709,6 +711,7 @@ def _open_logrank(
         open_groups.append(np.full(column.running.size, code, np.intp))
     if not closed:
         return None
+    earlier = reused.kept(("logrank", name))
     return OpenLogrank(
         (
             np.concatenate([t for t, _, _ in closed]),
@@ -717,6 +720,7 @@ def _open_logrank(
         ),
         np.concatenate(open_groups),
         labels,
+        earlier if isinstance(earlier, OpenLogrank) else None,
     )
 
 

@@ -674,7 +674,12 @@ def _at_risk(leaving: np.ndarray) -> np.ndarray:
     return np.cumsum(leaving[:, ::-1], axis=1, dtype=float)[:, ::-1][:, 1:]
 
 
-def _statistic_of_tables(at_risk: np.ndarray, died: np.ndarray, deaths: np.ndarray) -> float:
+def _statistic_of_tables(
+    at_risk: np.ndarray,
+    died: np.ndarray,
+    deaths: np.ndarray,
+    blocks: dict[int, tuple[int, np.ndarray, np.ndarray, np.ndarray]] | None = None,
+) -> float:
     """The log-rank chi-square from tables of counts over the distinct event times in order:
     ``at_risk[g, j]``, group g's risk set at the j-th (``_at_risk``); ``died[g, j]``, its
     events there; ``deaths[j]``, every group's. At each event time with more than one at
@@ -684,18 +689,54 @@ def _statistic_of_tables(at_risk: np.ndarray, died: np.ndarray, deaths: np.ndarr
     their covariance. Equal tables give the very same float, however they were counted.
 
     The risk sets only shrink as time goes on, so the times with more than one at risk are
-    the first ``usable`` ones: they are read through slices, not copied out."""
+    the first ``usable`` ones. They are summed in blocks of ``BLOCK`` times
+    (``_block_terms``), and the blocks' sums added in order: ``blocks`` keeps each block's
+    sums with the risk sets they came from, for the next tables of the same ``died`` and
+    ``deaths`` (``OpenLogrank``), and a block whose risk sets are the very same is not
+    summed again. The sums are the same floats either way."""
     at_risk = np.asarray(at_risk, dtype=float)  # read, never changed: no copy of floats
     total = at_risk.sum(axis=0)
     usable = int(np.count_nonzero(total > 1))
-    share = at_risk[:, :usable] / total[:usable]
-    d = deaths[:usable].astype(float)
-    n = total[:usable]
-    difference = died[:, :usable].sum(axis=1) - share @ d
-    spread = d * (n - d) / (n - 1)
-    covariance = np.diag(share @ spread) - (share * spread) @ share.T
+    differences, covariances = [], []
+    for start in range(0, usable, BLOCK):
+        end = min(start + BLOCK, usable)
+        kept = None if blocks is None else blocks.get(start)
+        if kept is not None and kept[0] == end and np.array_equal(kept[1], at_risk[:, start:end]):
+            difference, covariance = kept[2], kept[3]
+        else:
+            difference, covariance = _block_terms(at_risk, died, deaths, total, start, end)
+            if blocks is not None:
+                blocks[start] = (end, at_risk[:, start:end].copy(), difference, covariance)
+        differences.append(difference)
+        covariances.append(covariance)
+    k = at_risk.shape[0]
+    difference = np.add.reduce(differences) if differences else np.zeros(k)
+    covariance = np.add.reduce(covariances) if covariances else np.zeros((k, k))
     rest = difference[1:]
     return float(rest @ np.linalg.solve(covariance[1:, 1:], rest))
+
+
+BLOCK = 2048
+"""How many event times the log-rank sums take at once (``_statistic_of_tables``)."""
+
+
+def _block_terms(
+    at_risk: np.ndarray,
+    died: np.ndarray,
+    deaths: np.ndarray,
+    total: np.ndarray,
+    start: int,
+    end: int,
+) -> tuple[np.ndarray, np.ndarray]:
+    """Each group's events observed less expected, and their covariance, summed over the
+    event times from ``start`` to ``end`` (every group's risk set ``total``)."""
+    share = at_risk[:, start:end] / total[start:end]
+    d = deaths[start:end].astype(float)
+    n = total[start:end]
+    difference = died[:, start:end].sum(axis=1) - share @ d
+    spread = d * (n - d) / (n - 1)
+    covariance = np.diag(share @ spread) - (share * spread) @ share.T
+    return difference, covariance
 
 
 class OpenLogrank:
@@ -717,7 +758,10 @@ class OpenLogrank:
         closed: tuple[np.ndarray, np.ndarray, np.ndarray],
         open_groups: np.ndarray,
         labels: Sequence[str],
+        like: OpenLogrank | None = None,
     ) -> None:
+        """``like``: the test of the same closed records with other open ones (a record
+        opened since, say), whose tables and sums are taken instead of counted again."""
         t, o, g = (np.asarray(closed[0], dtype=float), *closed[1:])
         o = np.asarray(o, dtype=bool)
         g = np.asarray(g, dtype=np.intp)
@@ -725,11 +769,34 @@ class OpenLogrank:
         self.closed = (t, o, g)
         self.open_groups = np.asarray(open_groups, dtype=np.intp)
         self.present = np.unique(np.concatenate([g, self.open_groups]))
-        self.times, self.deaths, self._leaving, self._died = _tables(t, o, g, len(self.labels))
+        self._blocks: dict[int, tuple[int, np.ndarray, np.ndarray, np.ndarray]] = {}
+        if (
+            like is not None
+            and like.labels == self.labels
+            and _same_arrays(like.closed, self.closed)
+        ):
+            self.times, self.deaths, self._leaving, self._died = like.tables()
+            if np.array_equal(like.present, self.present):
+                self._blocks = like._blocks  # the same rows of the same tables
+        else:
+            self.times, self.deaths, self._leaving, self._died = _tables(t, o, g, len(labels))
         self._open_base = self.open_groups * (self.times.size + 1)
+        self._open_rows = np.searchsorted(self.present, self.open_groups)
+        self._reach: np.ndarray | None = None
+        self._risk: np.ndarray | None = None
         self._last: tuple[bytes, dict[str, Any]] | None = None
         self.computed = 0
         """How many results were computed rather than kept (the tests read it)."""
+
+    def tables(self) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+        """The closed records' tables: the event times, the events at each, and each
+        group's ``leaving`` and ``died`` (``_tables``); read, never changed."""
+        return self.times, self.deaths, self._leaving, self._died
+
+    def __getstate__(self) -> dict[str, Any]:
+        # what is kept between two calls is made again by the next one: it is not kept
+        # with the maintained state (``ledger.projections.kept``)
+        return {**self.__dict__, "_blocks": {}, "_reach": None, "_risk": None}
 
     def at(self, open_durations: np.ndarray) -> dict[str, Any]:
         """The test with the open records' durations ``open_durations`` (their order as
@@ -751,10 +818,8 @@ class OpenLogrank:
     def _at(self, open_durations: np.ndarray, open_reach: np.ndarray) -> dict[str, Any]:
         m = self.times.size
         k = len(self.labels)
-        leaving = np.bincount(self._open_base + open_reach, minlength=k * (m + 1)).reshape(k, m + 1)
-        leaving += self._leaving
         rows = slice(None) if self.present.size == k else self.present  # no copy when all are
-        at_risk = _at_risk(leaving[rows])
+        at_risk = self._risk_sets(open_reach, m, k, rows)
         died = self._died[rows]
         total = at_risk.sum(axis=0)
         # every group is informative (``_informative_groups``) when every group is at risk
@@ -763,7 +828,7 @@ class OpenLogrank:
         usable = np.flatnonzero((total > 1) & (self.deaths < total))
         if usable.size and bool(np.all(at_risk[:, usable[0]] > 0)):
             return _logrank_result(
-                lambda: _statistic_of_tables(at_risk, died, self.deaths),
+                lambda: _statistic_of_tables(at_risk, died, self.deaths, self._blocks),
                 [self.labels[n] for n in self.present.tolist()],
                 [],
             )
@@ -776,6 +841,39 @@ class OpenLogrank:
             np.concatenate([g, self.open_groups]),
             self.labels,
         )
+
+    def _risk_sets(self, open_reach: np.ndarray, m: int, k: int, rows: Any) -> np.ndarray:
+        """The present groups' risk sets at each event time (``_at_risk``) with the open
+        records placed at ``open_reach``. They are kept for the next call and changed in
+        place: an open record whose place moved from r to s is at risk at the event times
+        between the two, one more or one fewer (whole numbers, exact as floats), so a few
+        records moved change a few columns instead of every count."""
+        before, risk = self._reach, self._risk
+        if before is not None and risk is not None:
+            moved = np.flatnonzero(before != open_reach)
+            if moved.size <= MOVES_FOLLOWED:
+                for i in moved.tolist():
+                    was, now, row = int(before[i]), int(open_reach[i]), self._open_rows[i]
+                    if now > was:
+                        risk[row, was:now] += 1.0
+                    else:
+                        risk[row, now:was] -= 1.0
+                self._reach = open_reach
+                return risk
+        leaving = np.bincount(self._open_base + open_reach, minlength=k * (m + 1)).reshape(k, m + 1)
+        leaving += self._leaving
+        self._risk = np.ascontiguousarray(_at_risk(leaving[rows]))
+        self._reach = open_reach
+        return self._risk
+
+
+MOVES_FOLLOWED = 256
+"""Up to how many open records moved among the event times the risk sets are changed in
+place (``OpenLogrank._risk_sets``); beyond, they are counted again."""
+
+
+def _same_arrays(a: tuple[np.ndarray, ...], b: tuple[np.ndarray, ...]) -> bool:
+    return len(a) == len(b) and all(np.array_equal(x, y) for x, y in zip(a, b, strict=True))
 
 
 def _informative_groups(t: np.ndarray, e: np.ndarray, g: np.ndarray) -> list[Any]:

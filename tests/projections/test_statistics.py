@@ -529,50 +529,72 @@ def test_a_curve_made_from_the_earlier_one_is_the_curve_made_anew(
         max_size=60,
     ),
     st.lists(st.sampled_from([0.0, 0.25, 0.5, 1.0, 4.0, 9.0]), min_size=1, max_size=4),
+    st.sampled_from([1, 2, 3, 2048]),
+    st.sampled_from([0, 1, 256]),
+    st.sampled_from(["a", "b", "e"]),
 )
 def test_the_log_rank_test_of_open_records_at_each_time_is_the_test_computed_anew(
-    records: list[tuple[float, str, str]], moves: list[float]
+    records: list[tuple[float, str, str]],
+    moves: list[float],
+    block: int,
+    followed: int,
+    opened_since: str,
 ) -> None:
     """The time judged at moves, and the open records' durations grow with it. The test
     whose closed records were placed among the event times once gives, at each time, what
     the test of every duration computed anew gives, float for float: with ties, groups left
-    out for carrying no information, one group, or no event. At a move that carries no open
-    record past an event time the result is the one kept."""
+    out for carrying no information, one group, or no event; whatever the blocks of event
+    times its sums are taken in, and whether its risk sets were changed in place for the
+    records that moved or counted again. At a move that carries no open record past an
+    event time the result is the one kept. A test made from it once a record opened since
+    (of group ``opened_since``) gives what that test computed anew gives too."""
+    from unittest import mock
+
     from ledger.projections import statistics
 
-    labels = sorted({g for _, _, g in records} | {"a"})
+    labels = sorted({g for _, _, g in records} | {"a", opened_since})
     code = {g: n for n, g in enumerate(labels)}
     shut = [(d, kind == "event", code[g]) for d, kind, g in records if kind != "open"]
     still = [(d, code[g]) for d, kind, g in records if kind == "open"]
-    split = statistics.OpenLogrank(
-        (
-            np.array([d for d, _, _ in shut], dtype=float),
-            np.array([o for _, o, _ in shut], dtype=bool),
-            np.array([g for _, _, g in shut], dtype=np.intp),
-        ),
-        np.array([g for _, g in still], dtype=np.intp),
-        labels,
+    closed = (
+        np.array([d for d, _, _ in shut], dtype=float),
+        np.array([o for _, o, _ in shut], dtype=bool),
+        np.array([g for _, _, g in shut], dtype=np.intp),
     )
-    times = np.unique([d for d, o, _ in shut if o])
-    testable = len({g for _, _, g in records}) > 1 and times.size > 0
-    grown, placed = 0.0, None
-    for move in moves:
-        grown += move
-        opened = np.array([d + grown for d, _ in still], dtype=float)
-        before = split.computed
-        got = split.at(opened)
-        expected = statistics._logrank(
+
+    def anew(opened: np.ndarray, groups: list[int]) -> dict[str, Any]:
+        return statistics._logrank(
             np.array([d for d, _, _ in shut] + opened.tolist(), dtype=float),
-            np.array([o for _, o, _ in shut] + [False] * len(still), dtype=bool),
-            np.array([g for _, _, g in shut] + [g for _, g in still], dtype=np.intp),
+            np.array([o for _, o, _ in shut] + [False] * len(groups), dtype=bool),
+            np.array([g for _, _, g in shut] + groups, dtype=np.intp),
             labels,
         )
-        assert got == expected
-        got["reason"] = "changed by its reader"
-        assert split.at(opened) == expected
-        reach = np.searchsorted(times, opened, side="right").tobytes()
-        assert split.computed - before == int(testable and reach != placed)
-        placed = reach if testable else None
+
+    with (
+        mock.patch.object(statistics, "BLOCK", block),
+        mock.patch.object(statistics, "MOVES_FOLLOWED", followed),
+    ):
+        split = statistics.OpenLogrank(closed, np.array([g for _, g in still], np.intp), labels)
+        times = np.unique([d for d, o, _ in shut if o])
+        testable = len({g for _, _, g in records}) > 1 and times.size > 0
+        grown, placed = 0.0, None
+        for move in moves:
+            grown += move
+            opened = np.array([d + grown for d, _ in still], dtype=float)
+            before = split.computed
+            got = split.at(opened)
+            expected = anew(opened, [g for _, g in still])
+            assert got == expected
+            got["reason"] = "changed by its reader"
+            assert split.at(opened) == expected
+            reach = np.searchsorted(times, opened, side="right").tobytes()
+            assert split.computed - before == int(testable and reach != placed)
+            placed = reach if testable else None
+        groups = [g for _, g in still] + [code[opened_since]]
+        later = statistics.OpenLogrank(closed, np.array(groups, np.intp), labels, like=split)
+        assert all(a is b for a, b in zip(later.tables(), split.tables(), strict=True))
+        opened = np.array([d + grown for d, _ in still] + [0.0], dtype=float)
+        assert later.at(opened) == anew(opened, groups)
 
 
 @settings(max_examples=400, deadline=None)
