@@ -263,24 +263,34 @@ class CaseRecords:
 
     def _status_cases(self, facts: Facts, cases: set[str]) -> None:
         """The flags of ``cases`` taken out of the sorted list and put back with their status
-        read again; every flag sorted anew if two would sort alike."""
+        read again; every flag sorted anew if two would sort alike. A flag equal to the one
+        taken out is put back as that very flag, so that what was made from it (a row of
+        the flags' tables) is known to still hold: a case's flags are computed again at
+        each time of the latest event while someone's custody hours run, and most of them
+        come out the same. The unexplained releases are read again only when a flag saying a
+        release's basis is missing was not put back as it was."""
         if not cases:
             return
+        out: dict[str, Flag] = {}
         for case in cases:
             for flag in self._statused.pop(case, []):
-                if flag.rule in BASIS_RULES:
-                    self._basis_generation += 1
                 at = bisect_left(self._flags, flag_order(flag), key=flag_order)
                 while self._flags[at] is not flag:
                     at += 1
                 del self._flags[at]
+                out[flag.flag_id] = flag
         for case in cases:
             if case not in self.files:
                 continue
-            mine = [statused(facts, f) for f in self._release[case] + self._custody[case]]
+            mine = [
+                _as_before(statused(facts, f), out)
+                for f in self._release[case] + self._custody[case]
+            ]
             self._statused[case] = mine
             for flag in mine:
-                if flag.rule in BASIS_RULES:
+                if out.get(flag.flag_id) is flag:
+                    del out[flag.flag_id]  # put back as it was
+                elif flag.rule in BASIS_RULES:
                     self._basis_generation += 1
                 key = flag_order(flag)
                 at = bisect_left(self._flags, key, key=flag_order)
@@ -288,6 +298,8 @@ class CaseRecords:
                     self._status_all(facts)
                     return
                 self._flags.insert(at, flag)
+        if any(flag.rule in BASIS_RULES for flag in out.values()):
+            self._basis_generation += 1  # one taken out and not put back as it was
 
     def raised(self) -> list[Flag]:
         """Every flag raised, release flags then custody flags, in case order; fresh copies
@@ -310,6 +322,12 @@ class CaseRecords:
         self._readers.record(case, reads_beyond_case(facts, self.files, found))
         if waits.moment < math.inf:
             self._timed[case] = waits.moment
+
+
+def _as_before(flag: Flag, before: dict[str, Flag]) -> Flag:
+    """The flag taken out under the same id if it is equal to ``flag``, else ``flag``."""
+    earlier = before.get(flag.flag_id)
+    return earlier if earlier is not None and earlier == flag else flag
 
 
 @dataclass

@@ -235,6 +235,29 @@ def test_a_finding_retracted_is_followed() -> None:
     assert first_difference(statements) is None
 
 
+def test_the_unexplained_releases_follow_a_release_retracted() -> None:
+    """A release with no legal basis, then retracted: its flag is taken out of the case's
+    flags and not put back, and the unexplained releases kept across statements lose it as
+    those read anew do."""
+    log = CityLog()
+    log.group("g1")
+    log.person("P-1", "g1")
+    log.arrest("FIR-1", "P-1", at(hours=0))
+    release = log.release("FIR-1", "P-1", at(hours=5), "none")
+    log.tick(at(hours=6))
+    log.add(
+        "event.retracted", "police", {"original": release, "reason": "entered twice"}, at(hours=7)
+    )
+    facts, kept = Facts(), Maintained()
+    unexplained = []
+    for n, statement in enumerate(log.statements, start=1):
+        facts.apply(statement)
+        mine = Analysis(facts, n, "00", records=kept).unexplained
+        assert mine == Analysis(Facts().apply_all(log.statements[:n]), n, "00").unexplained, n
+        unexplained.append(bool(mine))
+    assert unexplained[-2:] == [True, False]
+
+
 @pytest.mark.parametrize("story", [_explained_story, _finding_retracted_story])
 def test_flags_blind_to_the_committee_are_found(
     story: Callable[[], list[dict[str, Any]]], monkeypatch: pytest.MonkeyPatch
@@ -694,6 +717,41 @@ def test_flags_that_wait_on_time_alone_follow_it() -> None:
         "release.s169_no_magistrate_order",
     } <= rules
     assert first_difference(statements) is None
+
+
+def test_a_flag_computed_again_and_found_the_same_is_the_flag_kept() -> None:
+    """While someone's custody hours run, their case's flags are computed again at each
+    time of the latest event: here P-1 is held unproduced, and P-2, of the same case, was
+    released on an s.169 bond with no magistrate's order. A flag that comes out equal to
+    the one kept is the one kept, so the rows made from it are known to hold; one that
+    changed is a new flag."""
+    log = CityLog()
+    log.arrest("FIR-1", "P-1", at(hours=0))
+    log.arrest("FIR-1", "P-2", at(hours=1))
+    log.produce("FIR-1", "P-2", at(hours=10), remand_days=2)
+    log.release("FIR-1", "P-2", at(hours=20), "s169_bond")
+    for hours in range(30, 24 * 12, 6):
+        log.tick(at(hours=hours))
+    facts, kept = Facts(), Maintained()
+    before: dict[str, Any] = {}
+    kept_beside_a_change = 0
+    for n, statement in enumerate(log.statements, start=1):
+        facts.apply(statement)
+        flags = Analysis(facts, n, "00", records=kept).flags
+        moved = set()
+        for flag in flags:
+            earlier = before.get(flag.flag_id)
+            if earlier is not None:
+                assert (flag is earlier) == (flag == earlier), (n, flag.flag_id)
+                if flag is not earlier:
+                    moved.add(flag.case)
+        kept_beside_a_change += sum(
+            flag.case in moved and flag is before.get(flag.flag_id) for flag in flags
+        )
+        before = {flag.flag_id: flag for flag in flags}
+    assert {"custody.past_24h", "release.s169_no_magistrate_order"} <= {f.rule for f in flags}
+    assert kept_beside_a_change > 0
+    assert first_difference(log.statements) is None
 
 
 LATER = "2027-01-01T00:00:00Z"
