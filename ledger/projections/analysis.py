@@ -385,16 +385,27 @@ def flag_table(a: Analysis, kind: str) -> tuple[list[dict[str, Any]], dict[str, 
         ("flag_table", kind),
         (a.flags,),
         None,
-        partial(_flag_table, a.flags, kind, reused),
+        partial(_kind_table, a.flags, kind, reused),
         lambda table: (shared_rows(table[0]), fresh(table[1])),
     )
     return found[0], found[1]
 
 
-def _flag_table(
-    flags: Sequence[Flag], kind: str, reused: Reused
+def _kind_table(
+    flags: list[Flag], kind: str, reused: Reused
 ) -> tuple[list[dict[str, Any]], dict[str, dict[str, int]]]:
+    """``_flag_table`` of the flags of ``kind``, kept while they are the very same flags:
+    when only the other kind's flags changed (the custody flags counting the hours of
+    someone still held, at each time of the latest event), the table is the one kept."""
     mine = [f for f in flags if f.rule.startswith(kind)]
+    return reused.get(
+        ("flag_table_of", kind), (mine,), None, partial(_flag_table, mine, kind, reused), unchanged
+    )
+
+
+def _flag_table(
+    mine: list[Flag], kind: str, reused: Reused
+) -> tuple[list[dict[str, Any]], dict[str, dict[str, int]]]:
     kept = reused.evolve(("flag_rows", kind), (mine,), FlagRows, FlagRows.step)
     rows = [kept.row(flag) for flag in mine]
     return rows, _flag_counts(rows)
@@ -438,7 +449,11 @@ def releases_report(a: Analysis) -> ReportTable:
         {
             "counts": counts,
             "unexplained_releases": a.records.reused.get(
-                "unexplained_releases", (a.flags,), None, partial(shared, a.unexplained), unchanged
+                "unexplained_releases",
+                ((a.unexplained,),),
+                None,
+                partial(shared, a.unexplained),
+                unchanged,
             ),
         },
     )
