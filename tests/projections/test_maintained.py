@@ -240,11 +240,8 @@ def test_the_unexplained_releases_follow_a_release_retracted() -> None:
     flags and not put back, and the unexplained releases kept across statements lose it as
     those read anew do."""
     log = CityLog()
-    log.group("g1")
-    log.person("P-1", "g1")
-    log.arrest("FIR-1", "P-1", at(hours=0))
-    release = log.release("FIR-1", "P-1", at(hours=5), "none")
-    log.tick(at(hours=6))
+    log.statements = _explained_story()[:-1]  # the release, before any finding
+    (release,) = [s["event_id"] for s in log.statements if s["type"] == "release.recorded"]
     log.add(
         "event.retracted", "police", {"original": release, "reason": "entered twice"}, at(hours=7)
     )
