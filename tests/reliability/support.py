@@ -18,6 +18,7 @@ import subprocess
 import sys
 import threading
 import time
+import uuid
 from collections import Counter
 from collections.abc import Iterator, Sequence
 from datetime import datetime
@@ -108,8 +109,11 @@ def free_port() -> int:
         return int(s.getsockname()[1])
 
 
-def start_server(db: str, keys: Path, port: int, *extra: str) -> subprocess.Popen[bytes]:
-    """``ledger serve`` in its own process group, so SIGKILL takes the whole server."""
+def start_server(
+    db: str, keys: Path, port: int, *extra: str, sessions: str | None = None
+) -> subprocess.Popen[bytes]:
+    """``ledger serve`` in its own process group, so SIGKILL takes the whole server; its
+    database sessions named ``sessions`` (``writer_env``; a name of its own by default)."""
     return subprocess.Popen(
         [
             LEDGER_CMD,
@@ -124,7 +128,7 @@ def start_server(db: str, keys: Path, port: int, *extra: str) -> subprocess.Pope
             "0.2",
             *extra,
         ],
-        env={**os.environ, "PYTHONUNBUFFERED": "1"},
+        env=writer_env(sessions or session_name("ledger-serve"), PYTHONUNBUFFERED="1"),
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         start_new_session=True,
@@ -171,6 +175,50 @@ def wait_until_serving(base: str, server: subprocess.Popen[bytes], timeout: floa
         except httpx.HTTPError:
             time.sleep(0.1)
     raise AssertionError(f"ledger serve did not start within {timeout} s")
+
+
+def session_name(writer: str) -> str:
+    """A name for one writer's database sessions that no other test's writer carries (the
+    tests run side by side on one PostgreSQL)."""
+    return f"{writer}-{uuid.uuid4().hex}"
+
+
+def writer_env(sessions: str, **extra: str) -> dict[str, str]:
+    """The environment of a writer started as a process of its own, whose PostgreSQL
+    sessions carry the name ``sessions`` (libpq reads it from ``PGAPPNAME``), so that
+    ``wait_for_sessions_to_end`` can tell them apart from every other test's."""
+    return {**os.environ, "PGAPPNAME": sessions, **extra}
+
+
+def wait_for_sessions_to_end(db: str, sessions: str, timeout: float = 30) -> None:
+    """After a writer was killed, wait until PostgreSQL has ended its sessions (named
+    ``sessions`` by ``writer_env``). A COMMIT the writer sent before it died is carried out
+    by its session all the same: a check that read the log meanwhile would see it change
+    between two of its reads. SQLite has no such session."""
+    if not db.startswith("postgresql"):
+        return
+    from sqlalchemy import create_engine, text
+
+    engine = create_engine(db)
+    deadline = time.monotonic() + timeout
+    try:
+        with engine.connect() as conn:
+            while True:
+                left = conn.execute(
+                    text("SELECT count(*) FROM pg_stat_activity WHERE application_name = :n"),
+                    {"n": sessions},
+                ).scalar_one()
+                conn.rollback()  # the next read takes a new snapshot of the activity
+                if left == 0:
+                    return
+                if time.monotonic() > deadline:
+                    raise AssertionError(
+                        f"{left} database sessions of the killed writer ({sessions}) were"
+                        f" still open after {timeout} s"
+                    )
+                time.sleep(0.01)
+    finally:
+        engine.dispose()
 
 
 def kill_hard(process: subprocess.Popen[bytes]) -> None:

@@ -34,9 +34,12 @@ from tests.reliability.support import (
     key_registration,
     kill_hard,
     present_ids,
+    session_name,
     signed_batches,
     start_server,
+    wait_for_sessions_to_end,
     wait_until_serving,
+    writer_env,
 )
 
 KILLS = 5
@@ -46,9 +49,11 @@ SEED = 20260301
 
 def run_driver_until_killed(db: str, file: Path, rng: random.Random) -> tuple[int, list[int], bool]:
     """Start the import driver; SIGKILL it after a random number of acks and a random pause."""
+    sessions = session_name("import-driver")
     driver = subprocess.Popen(
         [sys.executable, "-m", "tests.reliability.import_driver", db, str(file), str(BATCH)],
         cwd=ROOT,
+        env=writer_env(sessions),
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         start_new_session=True,
@@ -67,6 +72,7 @@ def run_driver_until_killed(db: str, file: Path, rng: random.Random) -> tuple[in
             break
     time.sleep(rng.uniform(0, 0.02))
     kill_hard(driver)
+    wait_for_sessions_to_end(db, sessions)
     return start, acked, finished
 
 
@@ -117,6 +123,7 @@ def test_a_killed_ledger_import_command_leaves_whole_batches_only(
                 handle.write(json.dumps(draft) + "\n")
         with Ledger.open(db_url) as ledger:
             before = ledger.size
+        sessions = session_name("import-command")
         command = subprocess.Popen(
             [
                 LEDGER_CMD,
@@ -130,6 +137,7 @@ def test_a_killed_ledger_import_command_leaves_whole_batches_only(
                 "--keys",
                 str(keyring.directory),
             ],
+            env=writer_env(sessions),
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,
             start_new_session=True,
@@ -145,6 +153,7 @@ def test_a_killed_ledger_import_command_leaves_whole_batches_only(
         time.sleep(rng.uniform(0, 0.03))
         still_running = command.poll() is None
         kill_hard(command)
+        wait_for_sessions_to_end(db_url, sessions)
         kills += 1 if still_running else 0
         size, _ = assert_log_intact(db_url)
         assert (size - before) % BATCH == 0, "a batch of the import is half stored"
@@ -218,11 +227,13 @@ def test_a_killed_api_server_keeps_every_acknowledged_append(
     kills = 0
     for run in range(2):
         port = free_port()
-        server = start_server(db_url, keyring.directory, port)
+        sessions = session_name("ledger-serve")
+        server = start_server(db_url, keyring.directory, port, sessions=sessions)
         wait_until_serving(f"http://127.0.0.1:{port}", server)
         acked, sent = post_load(
             f"http://127.0.0.1:{port}", keyring, f"api run {run}", rng.randint(5, 25), server, rng
         )
+        wait_for_sessions_to_end(db_url, sessions)
         kills += 1
         assert acked, "the server acknowledged nothing before it was killed"
         all_acked += acked
