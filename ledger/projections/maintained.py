@@ -91,7 +91,7 @@ from ledger.projections.releases import (
     reads_beyond_case,
     unexplained_releases,
 )
-from ledger.projections.reuse import Reused, shared, table_copy
+from ledger.projections.reuse import Reused, shared, shared_rows
 from ledger.vocabulary.base import spec_for
 
 CASE = "case:"
@@ -774,18 +774,22 @@ class TriggerRecords:
 
 class InterruptionRows:
     """The interruption table, read again only after a statement about what it counts; a
-    shooting reported after every one counted is added to its area's row."""
+    shooting reported after every one counted is added to its area's row. Each area's row
+    is handed out read-only (``reuse.SharedRow``) and kept while nothing was added to the
+    area: every addition lists one more event in its ``derived_from``."""
 
     def __init__(self) -> None:
         self._facts: Facts | None = None
         self._count = 0
         self._areas: Areas | None = None
         self._interruption: list[str] = []
+        self._shared: dict[str, tuple[int, dict[str, Any]]] = {}
+        """Each area's read-only row, with the number of events it was derived from."""
         self.recomputed = False
         """Whether the last ``rows`` read every incident and response again."""
 
     def rows(self, facts: Facts) -> list[dict[str, Any]]:
-        """The table's rows, copied (the caller may change them)."""
+        """The table's rows, read-only (``reuse.shared_rows``), in a list of the caller's."""
         touched = facts.touched_since(self._count) if facts is self._facts else None
         self.recomputed = False
         if (
@@ -797,9 +801,17 @@ class InterruptionRows:
         ):
             self._areas = interruption_areas(facts)
             self._interruption = list(facts.interruption)
+            self._shared = {}
             self.recomputed = True
         self._facts, self._count = facts, facts.count
-        return table_copy(self._areas.table())
+        rows = []
+        for row in self._areas.table():
+            events = len(row["derived_from"])
+            held = self._shared.get(row["area"])
+            if held is None or held[0] != events:
+                held = self._shared[row["area"]] = (events, shared(row))
+            rows.append(held[1])
+        return shared_rows(rows)
 
     def _add_shootings(self, facts: Facts, areas: Areas, touched: set[str]) -> bool:
         """Count the shootings first reported since, when that is all that changed and they

@@ -213,11 +213,6 @@ def row_copy(row: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-def table_copy(rows: Sequence[dict[str, Any]]) -> list[dict[str, Any]]:
-    """A copy of a table's rows (each copied by ``row_copy``)."""
-    return [row_copy(row) for row in rows]
-
-
 def _copy(value: Any) -> Any:
     kind = type(value)
     if kind is dict:
