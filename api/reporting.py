@@ -17,12 +17,12 @@ request (two small queries), never assumed.
 
 from __future__ import annotations
 
+import json
 import threading
 from collections.abc import Callable, Hashable
 from typing import Any, TypeVar
 
 from fastapi.encoders import jsonable_encoder
-from fastapi.responses import JSONResponse
 
 from api.caches import LRU, Encoded
 from api.gate import LedgerGate
@@ -95,10 +95,28 @@ def report_key(name: str, as_of: str | None, as_csv: bool, state: LogState) -> R
 def encode(table: ReportTable, as_csv: bool) -> Encoded:
     """The report as JSON, or as CSV with headers naming the state it reflects."""
     if not as_csv:
-        return Encoded(
-            "application/json", bytes(JSONResponse(jsonable_encoder(table.to_json())).body)
-        )
+        return Encoded("application/json", report_json(table))
     return encode_csv(tidy_table(table), table.name, table.as_of_source)
+
+
+def report_json(table: ReportTable) -> bytes:
+    """The report's JSON, byte for byte what FastAPI's ``JSONResponse`` of
+    ``jsonable_encoder(table.to_json())`` is, written in one pass of the C encoder.
+
+    FastAPI's encoder walks every value in Python before the C encoder writes
+    it: 0.3 to 0.5 s for the promises report at 100k events, four times the
+    writing itself. A report holds JSON's own values (dicts, lists, tuples,
+    strings, numbers, booleans, None), which both write alike; anything else
+    is handed to FastAPI's encoder (``default``), as it would have been.
+    """
+    return json.dumps(
+        table.to_json(),
+        ensure_ascii=False,
+        allow_nan=False,
+        indent=None,
+        separators=(",", ":"),
+        default=jsonable_encoder,
+    ).encode("utf-8")
 
 
 def encode_csv(tidy: TidyTable, name: str, as_of_source: str) -> Encoded:
