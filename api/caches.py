@@ -38,6 +38,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Generic, TypeVar
 
+from ledger.projections.tidy import TidyMemo
 from ledger.storage.change_token import DatabaseVersion
 
 V = TypeVar("V")
@@ -288,6 +289,9 @@ class ReadCaches:
         self.report_pages: LRU[Encoded] = LRU(4096, max_weight=64 * 1024 * 1024)
         """Pages of a report's tables and their indexes: kilobytes each."""
         self.report_tables: LRU[object] = LRU(16, max_weight=768 * 1024 * 1024)
+        self.tidy = TidyMemo()
+        """The cells of the rows the reports keep across tree sizes, as the tables were last
+        cut (``ledger.projections.tidy.TidyMemo``): after a new event, only new rows are cut."""
         self.tiles = TileStore(max_memory=96 * 1024 * 1024, max_disk=4 * 1024**3)
         self.pages: LRU[tuple[bytes, int | None]] = LRU(1024, max_weight=32 * 1024 * 1024)
         self.leaf_count: Versioned[int] = Versioned()

@@ -23,7 +23,8 @@ are judged, as in the whole report, at the time signed in the latest checkpoint
 unless ``as_of`` asks for another; each page names that time.
 
 The tables are computed once for a state of the log (``Tables``, remembered in
-``ReadCaches.report_tables``), and each page's encoded answer is remembered with
+``ReadCaches.report_tables``), the rows the reports keep across states cut only
+once (``ReadCaches.tidy``), and each page's encoded answer is remembered with
 the pages' (``ReadCaches.report_pages``; a whole table as CSV with the whole
 reports, in ``ReadCaches.reports``), where ``api.hot`` serves it from.
 """
@@ -107,7 +108,7 @@ def report_tables(gate: LedgerGate, name: str, as_of: str | None) -> Tables:
 
     def compute() -> tuple[int, Tables, int]:
         report = with_reports(gate, lambda reports: reports.report(name, as_of))
-        tables = tuple(tidy_tables(report))
+        tables = tuple(tidy_tables(report, gate.caches.tidy))
         found = Tables(
             name, report.tree_size, report.root, report.as_of, report.as_of_source, tables
         )

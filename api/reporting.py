@@ -29,7 +29,7 @@ from api.gate import LedgerGate
 from ledger.collector import collector_paused
 from ledger.errors import NotFound
 from ledger.projections.tables import ReportTable
-from ledger.projections.tidy import TidyTable, tidy_table
+from ledger.projections.tidy import TidyMemo, TidyTable, tidy_table
 
 T = TypeVar("T")
 V = TypeVar("V")
@@ -92,11 +92,12 @@ def report_key(name: str, as_of: str | None, as_csv: bool, state: LogState) -> R
     return (name, as_of, as_csv, *state)
 
 
-def encode(table: ReportTable, as_csv: bool) -> Encoded:
-    """The report as JSON, or as CSV with headers naming the state it reflects."""
+def encode(table: ReportTable, as_csv: bool, memo: TidyMemo | None = None) -> Encoded:
+    """The report as JSON, or as CSV with headers naming the state it reflects (its rows cut
+    with ``memo``, ``ledger.projections.tidy.TidyMemo``)."""
     if not as_csv:
         return Encoded("application/json", report_json(table))
-    return encode_csv(tidy_table(table), table.name, table.as_of_source)
+    return encode_csv(tidy_table(table, memo=memo), table.name, table.as_of_source)
 
 
 def report_json(table: ReportTable) -> bytes:
@@ -172,7 +173,7 @@ def report_answer(gate: LedgerGate, name: str, as_of: str | None, as_csv: bool) 
 
     def compute() -> tuple[int, Encoded, int]:
         table = with_reports(gate, lambda reports: reports.report(name, as_of))
-        answer = encode(table, as_csv).compressed()
+        answer = encode(table, as_csv, gate.caches.tidy).compressed()
         return table.tree_size, answer, answer.weight
 
     return for_state(

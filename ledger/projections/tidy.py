@@ -29,15 +29,20 @@ with its SHA-256 for the verifier who wants to check the bytes.
 ``tidy_tables(report)`` is the one CSV writer of the ledger (the CLI's
 ``--csv``, the API's ``text/csv`` and the site's downloads all call it), and
 every cell goes through :func:`ledger.projections.tables.spreadsheet_safe`.
+The API, which cuts the tables again after every new event, passes a
+``TidyMemo``: the rows a report keeps read-only across tree sizes are cut once.
 """
 
 from __future__ import annotations
 
 import csv
 import io
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Hashable, Iterator, Sequence
 from dataclasses import dataclass, field
+from operator import is_
 from typing import Any, Final, Literal
+
+import numpy as np
 
 from ledger.projections.analysis import (
     COURT_COLUMNS,
@@ -48,6 +53,7 @@ from ledger.projections.analysis import (
     PROMISE_COLUMNS,
 )
 from ledger.projections.court import STAGES
+from ledger.projections.reuse import SharedList, SharedRow
 from ledger.projections.tables import ReportTable, spreadsheet_safe
 
 PROVENANCE: Final = ("tree_size", "root", "as_of")
@@ -255,15 +261,16 @@ TEST_FIELDS = value(
     "result",
 )
 
-RowSource = Callable[[ReportTable], list[dict[str, Any]]]
+RowSource = Callable[[ReportTable, "_Writing | None"], list[dict[str, Any]]]
+"""Where a table's rows come from, given the table's writing with a memo (or None)."""
 
 
-def _rows(table: ReportTable) -> list[dict[str, Any]]:
+def _rows(table: ReportTable, _: _Writing | None) -> list[dict[str, Any]]:
     return table.rows
 
 
 def _extra(key: str) -> RowSource:
-    def rows(table: ReportTable) -> list[dict[str, Any]]:
+    def rows(table: ReportTable, _: _Writing | None) -> list[dict[str, Any]]:
         found = table.extra.get(key, [])
         return list(found)
 
@@ -277,7 +284,7 @@ def result_text(test: dict[str, Any]) -> str:
     return f"p {test['p_text']}" if test["p_text"].startswith("<") else f"p = {test['p_text']}"
 
 
-def _tests(table: ReportTable) -> list[dict[str, Any]]:
+def _tests(table: ReportTable, _: _Writing | None) -> list[dict[str, Any]]:
     return [
         {
             **t,
@@ -289,16 +296,32 @@ def _tests(table: ReportTable) -> list[dict[str, Any]]:
     ]
 
 
-def _survival(table: ReportTable) -> list[dict[str, Any]]:
+def _survival(table: ReportTable, writing: _Writing | None) -> list[dict[str, Any]]:
+    """A row for each point of each group's curve. A curve's points are kept read-only across
+    tree sizes (``statistics``), so with a memo each point's row is made once, kept
+    read-only too, and taken again while its point is kept."""
     curves: dict[str, list[dict[str, Any]]] = table.extra.get("km_time_to_arrest_hours", {})
-    return [
-        {"group": group, "time_hours": point["time"], **point}
-        for group, curve in curves.items()
-        for point in curve
-    ]
+    rows: list[dict[str, Any]] = []
+    for group, curve in curves.items():
+        if writing is None:
+            rows.extend({"group": group, "time_hours": p["time"], **p} for p in curve)
+            continue
+        points = _kept_only(curve) or [object() for _ in curve]
+        last: tuple[list[Any], list[dict[str, Any]]] = writing.last(("curve", group)) or ([], [])
+        made: list[dict[str, Any]] = []
+        for i, j, k in _runs(last[0], points):
+            if j >= 0:
+                made.extend(last[1][j : j + k])
+                continue
+            point = curve[i]
+            row = {"group": group, "time_hours": point["time"], **point}
+            made.append(SharedRow(row) if point.__class__ is SharedRow else row)
+        writing.keep(("curve", group), (points, made))
+        rows.extend(made)
+    return rows
 
 
-def _retaliation(table: ReportTable) -> list[dict[str, Any]]:
+def _retaliation(table: ReportTable, _: _Writing | None) -> list[dict[str, Any]]:
     return [
         {**s, "method": s["test"], "result": result_text(s)}
         for s in table.extra.get("retaliation_signals", [])
@@ -452,41 +475,231 @@ def _flatten(value: Any, prefix: str) -> Iterator[tuple[str, Scalar]]:
         yield prefix, value
 
 
+Written = tuple[dict[str, Scalar], tuple[tuple[str, list[dict[str, Scalar]]], ...]]
+"""A row's cells as written: its flat row, and the rows it adds to each linked table."""
+
+RUN_STEP = 256
+"""Rows compared at once, by identity, when following a run of rows kept in order."""
+
+
+class TidyMemo:
+    """The cells of the rows a report keeps read-only across tree sizes, as written last.
+
+    A ``SharedRow`` (``ledger.projections.reuse``) never changes while it is
+    kept, and neither does a tuple or a ``SharedList``, so what they write is
+    the same at every size: a reader that asks for the tables at each new size
+    (the API's pages, cut again after every new event) writes only the rows
+    that are new, and takes the others' cells as they were. A run of rows that
+    are, in order, the very rows of a run written last is taken whole (its
+    flat rows and its linked rows are slices of the last writing's), so the
+    cost follows the rows that changed more than the rows there are. The rows
+    are kept with their cells, so an id is never taken for another object's
+    while remembered. Each table remembers what its last writing met, and
+    nothing else. The tables written are shared with the memo: their rows are
+    read, never changed.
+    """
+
+    def __init__(self) -> None:
+        self._tables: dict[str, dict[Hashable, tuple[object, Any]]] = {}
+
+    def writing(self, table: str) -> _Writing:
+        return _Writing(self, table, self._tables.get(table, {}))
+
+
+class _Writing:
+    """One table being written: what its last writing met, and what this one meets."""
+
+    def __init__(
+        self, memo: TidyMemo, table: str, before: dict[Hashable, tuple[object, Any]]
+    ) -> None:
+        self.memo, self.table, self.before = memo, table, before
+        self.met: dict[Hashable, tuple[object, Any]] = {}
+
+    def get(self, key: Hashable, kept: object) -> Any:
+        """What was written for ``kept`` (the very object) under ``key``, or None."""
+        found = self.before.get(key)
+        if found is None or found[0] is not kept:
+            return None
+        self.met[key] = found
+        return found[1]
+
+    def put(self, key: Hashable, kept: object, written: Any) -> None:
+        self.met[key] = (kept, written)
+
+    def last(self, key: Hashable) -> Any:
+        """What the last writing kept under ``key`` (``keep``), or None."""
+        found = self.before.get(key)
+        return None if found is None else found[1]
+
+    def keep(self, key: Hashable, value: Any) -> None:
+        self.met[key] = (None, value)
+
+    def done(self) -> None:
+        self.memo._tables[self.table] = self.met
+
+
+def _kept(value: Any) -> bool:
+    """Whether ``value`` never changes while a report keeps it (so its cells can be kept)."""
+    return value.__class__ in (SharedRow, SharedList, tuple)
+
+
+def _kept_only(rows: Sequence[Any]) -> list[Any] | None:
+    """``rows`` as a run may follow them: each row kept read-only as it is, any other as an
+    object of its own, which no other row is (None when no row is kept)."""
+    kinds = set(map(type, rows))
+    if SharedRow not in kinds:
+        return None
+    if len(kinds) == 1:
+        return list(rows)
+    return [row if row.__class__ is SharedRow else object() for row in rows]
+
+
+def _runs(before: Sequence[object], rows: Sequence[object]) -> Iterator[tuple[int, int, int]]:
+    """(start, start in ``before``, length) of each run of ``rows`` that are, in order, the
+    very objects of a run of ``before``; a row not in ``before`` is a run of its own that
+    starts nowhere (-1). Runs are compared ``RUN_STEP`` rows at a time, so each row is
+    looked at about once."""
+    where: dict[int, int] | None = None
+    i, n, m = 0, len(rows), len(before)
+    while i < n:
+        row = rows[i]
+        j = i if i < m and before[i] is row else -1
+        if j < 0:
+            if where is None:
+                where = dict(zip(map(id, before), range(m), strict=True))
+            j = where.get(id(row), -1)
+            if j >= 0 and before[j] is not row:
+                j = -1
+        if j < 0:
+            yield i, -1, 1
+            i += 1
+            continue
+        k = 1
+        while i + k < n and j + k < m:
+            size = min(RUN_STEP, n - i - k, m - j - k)
+            mine, theirs = rows[i + k : i + k + size], before[j + k : j + k + size]
+            if all(map(is_, mine, theirs)):
+                k += size
+                continue
+            k += next(t for t, (a, b) in enumerate(zip(mine, theirs, strict=True)) if a is not b)
+            break
+        yield i, j, k
+        i += k
+
+
+class _Run:
+    """A table as its last writing left it: the rows it was written from (those kept
+    read-only; None for the others), its flat rows, each linked table's rows, and where
+    each row's linked rows start in them (with the end after the last row)."""
+
+    def __init__(
+        self,
+        sources: list[Any],
+        flats: list[dict[str, Scalar]],
+        linked: dict[str, list[dict[str, Scalar]]],
+        starts: dict[str, np.ndarray],
+    ) -> None:
+        self.sources, self.flats, self.linked, self.starts = sources, flats, linked, starts
+
+
 def _fill(
-    name: str, shape: Shape, rows: list[dict[str, Any]], out: dict[str, list[dict[str, Scalar]]]
+    name: str,
+    shape: Shape,
+    rows: list[dict[str, Any]],
+    out: dict[str, list[dict[str, Scalar]]],
+    writing: _Writing | None = None,
 ) -> None:
     main = out.setdefault(name, [])
-    for row in rows:
-        key = {k: row.get(k) for k in shape.key}
-        flat: dict[str, Scalar] = {}
-        for f in shape.fields:
-            cell = row.get(f.name)
-            if f.kind == "value":
-                flat[f.name] = cell
-            elif f.kind == "parts":
-                whole = cell or {}
-                for part, column in zip(PART_KINDS[f.parts], f.part_columns(), strict=True):
-                    flat[column] = whole.get(part)
-            elif f.kind == "list":
-                linked = out.setdefault(_linked_name(name, f), [])
-                linked.extend({**key, f.columns[0]: item} for item in cell or [])
-            elif f.kind == "mapping":
-                linked = out.setdefault(_linked_name(name, f), [])
-                for k, v in (cell or {}).items():
-                    for field_name, item in _flatten(v, str(k)):
-                        linked.append({**key, f.columns[0]: field_name, f.columns[1]: item})
-            else:
-                _fill(
-                    _linked_name(name, f), _inner(shape, f), [{**r, **key} for r in cell or []], out
-                )
+    sources = None if writing is None else _kept_only(rows)
+    if writing is None or sources is None:
+        for row in rows:
+            flat, linked = _written(name, shape, row, writing)
+            main.append(flat)
+            for table, items in linked:
+                if items:
+                    out.setdefault(table, []).extend(items)
+        return
+    tables = [d.name for d in _downloads_of(name, shape)][1:]
+    lists = {t: out.setdefault(t, []) for t in tables}
+    starts = {t: np.zeros(len(rows) + 1, dtype=np.int64) for t in tables}
+    last: _Run | None = writing.last("rows")
+    for i, j, k in _runs([] if last is None else last.sources, sources):
+        if j >= 0 and last is not None:
+            main.extend(last.flats[j : j + k])
+            for t in tables:
+                was, into = last.starts[t], lists[t]
+                first, end = int(was[j]), int(was[j + k])
+                starts[t][i : i + k] = was[j : j + k] - first + len(into)
+                into.extend(last.linked[t][first:end])
+            continue
+        flat, linked = _written(name, shape, rows[i], writing)
         main.append(flat)
+        for t in tables:
+            starts[t][i] = len(lists[t])
+        for table, items in linked:
+            lists[table].extend(items)
+    for t in tables:
+        starts[t][len(rows)] = len(lists[t])
+    writing.keep("rows", _Run(sources, main, lists, starts))
 
 
-def tidy_tables(report: ReportTable) -> list[TidyTable]:
-    """Every CSV file of ``report``, the main table first, each row stamped with the checkpoint."""
+def _written(name: str, shape: Shape, row: dict[str, Any], writing: _Writing | None) -> Written:
+    """The row's flat cells, and the rows it adds to each linked table."""
+    key = {k: row.get(k) for k in shape.key}
+    flat: dict[str, Scalar] = {}
+    linked: list[tuple[str, list[dict[str, Scalar]]]] = []
+    for f in shape.fields:
+        cell = row.get(f.name)
+        if f.kind == "value":
+            flat[f.name] = cell
+        elif f.kind == "parts":
+            whole = cell or {}
+            for part, column in zip(PART_KINDS[f.parts], f.part_columns(), strict=True):
+                flat[column] = whole.get(part)
+        elif f.kind == "list":
+            linked.append((_linked_name(name, f), _items(name, f, key, cell, writing)))
+        elif f.kind == "mapping":
+            items: list[dict[str, Scalar]] = []
+            for k, v in (cell or {}).items():
+                for field_name, item in _flatten(v, str(k)):
+                    items.append({**key, f.columns[0]: field_name, f.columns[1]: item})
+            linked.append((_linked_name(name, f), items))
+        else:
+            inner: dict[str, list[dict[str, Scalar]]] = {}
+            _fill(
+                _linked_name(name, f), _inner(shape, f), [{**r, **key} for r in cell or []], inner
+            )
+            linked.extend(inner.items())
+    return flat, tuple(linked)
+
+
+def _items(
+    name: str, f: Field, key: dict[str, Any], cell: Any, writing: _Writing | None
+) -> list[dict[str, Scalar]]:
+    """A list's rows in its linked table; those of a list that never changes (a group's
+    events, a tuple) are remembered with the row's key, outside a kept row too."""
+    column = f.columns[0]
+    if writing is None or not _kept(cell):
+        return [{**key, column: item} for item in cell or []]
+    remembered = (f.name, id(cell), *key.values())
+    found = writing.get(remembered, cell)
+    if found is None:
+        found = [{**key, column: item} for item in cell]
+        writing.put(remembered, cell, found)
+    return found  # type: ignore[no-any-return]
+
+
+def tidy_tables(report: ReportTable, memo: TidyMemo | None = None) -> list[TidyTable]:
+    """Every CSV file of ``report``, the main table first, each row stamped with the checkpoint.
+
+    With ``memo``, the cells of the rows kept across tree sizes are taken as
+    the memo's last writing of the same table left them (``TidyMemo``)."""
     filled: dict[str, list[dict[str, Scalar]]] = {}
     for name, shape, source in SHAPES[report.name]:
-        _fill(name, shape, source(report), filled)
+        writing = None if memo is None else memo.writing(name)
+        _fill(name, shape, source(report, writing), filled, writing)
+        if writing is not None:
+            writing.done()
     return [
         TidyTable(d, report.tree_size, report.root, report.as_of, filled.get(d.name, []))
         for d in downloads(report.name)
@@ -505,9 +718,11 @@ def require_table(report: str, name: str) -> None:
         )
 
 
-def tidy_table(report: ReportTable, name: str | None = None) -> TidyTable:
+def tidy_table(
+    report: ReportTable, name: str | None = None, memo: TidyMemo | None = None
+) -> TidyTable:
     """One CSV file of ``report`` (by default the main table); a name it does not have is refused."""
     if name is not None:
         require_table(report.name, name)
-    tables = tidy_tables(report)
+    tables = tidy_tables(report, memo)
     return next(t for t in tables if t.name == name) if name is not None else tables[0]

@@ -13,14 +13,31 @@ from __future__ import annotations
 
 import hashlib
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from typing import Any
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from ledger.crypto import public_key_text
+from ledger.keyring import Keyring
 from ledger.projections.facts import Facts
+from ledger.projections.service import statements_from_ledger
+from ledger.simulation import CityConfig, simulate
+from tests.conftest import Clock, chartered_ledger
 
 T0 = datetime(2026, 3, 1, 0, 0, tzinfo=UTC)
+
+
+def simulated_statements(
+    keyring: Keyring, path: Path, city: CityConfig, now: datetime
+) -> list[dict[str, Any]]:
+    """The statements of ``city`` simulated through the signed path into a ledger at
+    ``path``, in log order."""
+    ledger = chartered_ledger(str(path), keyring, Clock(now))
+    simulate(ledger, keyring.directory, city, workers=1, batch_size=500)
+    out = list(statements_from_ledger(ledger))
+    ledger.close()
+    return out
 
 
 def at(**delta: float) -> str:

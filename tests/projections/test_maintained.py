@@ -21,9 +21,8 @@ import json
 import math
 import operator
 import pickle
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import fields
-from datetime import UTC, datetime
 from functools import partial
 from typing import Any
 
@@ -31,7 +30,6 @@ import numpy as np
 import pytest
 
 from ledger.aggregates.incident import Incident
-from ledger.keyring import Keyring
 from ledger.projections import equality, indexes, maintained, officers, promises, reuse
 from ledger.projections.analysis import Analysis, group_detail
 from ledger.projections.cases import case_history, person_history
@@ -47,26 +45,8 @@ from ledger.projections.maintained import (
     TriggerRecords,
 )
 from ledger.projections.report_names import REPORT_NAMES
-from ledger.projections.service import statements_from_ledger
 from ledger.projections.statistics import MEMOS
-from ledger.simulation import CityConfig, simulate
-from tests.conftest import Clock, chartered_ledger
 from tests.projections.builders import CityLog, at, public_key_of
-
-CITY = CityConfig(start=datetime(2025, 9, 1, tzinfo=UTC), seed=5, months=3, groups=3)
-NOW = datetime(2026, 1, 20, tzinfo=UTC)
-
-
-@pytest.fixture(scope="module")
-def statements(
-    shared_keyring: Keyring, tmp_path_factory: pytest.TempPathFactory
-) -> Iterator[list[dict[str, Any]]]:
-    folder = tmp_path_factory.mktemp("maintained")
-    ledger = chartered_ledger(str(folder / "city.db"), shared_keyring, Clock(NOW))
-    simulate(ledger, shared_keyring.directory, CITY, workers=1, batch_size=500)
-    out = list(statements_from_ledger(ledger))
-    ledger.close()
-    yield out
 
 
 def _records(analysis: Analysis) -> Any:
