@@ -22,8 +22,12 @@ its own:
   asked again;
 * ``fold of one new event``: the same, catching the facts up with the
   shooting alone;
+* ``tables after one new event``: in each pass after a statement, every
+  report's tables cut again as the API cuts them for its pages
+  (``/v1/reports/NAME/tables``), with a memo kept across passes (the rows the
+  reports keep read-only are cut once: ``ledger.projections.tidy.TidyMemo``);
 
-  each of these three is measured in rounds, one for each group in turn (at
+  each of these four is measured in rounds, one for each group in turn (at
   least 3, at most 8), after a first round that is not counted, since what a
   new trigger costs follows the size of its group: the table shows the median
   pass, the slowest pass and the slowest single report of any pass;
@@ -84,6 +88,7 @@ from ledger.collector import collector_paused
 from ledger.keyring import Keyring
 from ledger.projections.report_names import REPORT_NAMES
 from ledger.projections.service import Reports
+from ledger.projections.tidy import TidyMemo, tidy_tables
 from ledger.service import Ledger
 from ledger.statements import Draft, format_time, parse_time
 from statistics import median
@@ -99,10 +104,13 @@ ledger = Ledger.open(db, log_key=keyring.log_key())
 # (ledger.collector.collector_paused)
 with collector_paused():
     ledger.verify_before_acting()
+# and each report's tables cut as the API cuts them for its pages, with a memo of the rows
+# kept across sizes (api.report_pages, ledger.projections.tidy.TidyMemo)
+memo = TidyMemo()
 with collector_paused():
     reports = Reports(ledger)
     for name in REPORT_NAMES:
-        reports.report(name)
+        tidy_tables(reports.report(name), memo)
 groups = sorted(reports.facts.groups)
 base = ledger.size
 # each new statement comes after the latest one by this city's mean interval between
@@ -124,7 +132,8 @@ def shooting(n, when):
     return [keyring.sign(reported, now=when), keyring.sign(attributed, now=when)]
 
 def every_report():
-    # catch up and ask every report: (seconds in all, the slowest report's seconds)
+    # catch up and ask every report: (seconds in all, the slowest report's seconds); then
+    # cut every report's tables for the API: (seconds in all, the slowest report's)
     with collector_paused():
         began = time.perf_counter()
         reports.refresh()
@@ -132,7 +141,14 @@ def every_report():
         for name in REPORT_NAMES:
             started = time.perf_counter(); reports.report(name)
             slowest = max(slowest, time.perf_counter() - started)
-        return time.perf_counter() - began, slowest
+        total = time.perf_counter() - began
+        cut = slowest_cut = 0.0
+        for name in REPORT_NAMES:
+            table = reports.report(name)  # computed above for this state
+            started = time.perf_counter(); tidy_tables(table, memo)
+            took = time.perf_counter() - started
+            cut += took; slowest_cut = max(slowest_cut, took)
+        return total, slowest, cut, slowest_cut
 
 def one_round(n, when):
     # a shooting (its report folded alone, then every report asked: the latest event is
@@ -170,10 +186,14 @@ if count == 1:
     passes = {"report": [p for _, both, _ in figures for p in both],
               "report_checkpoint": [after for _, _, after in figures]}
     for key, measured in passes.items():
-        totals = [total for total, _ in measured]
+        totals = [total for total, _, _, _ in measured]
         out[key] = median(totals)
         out[f"slowest_round_{key}"] = max(totals)
-        out[f"slowest_{key}"] = max(slowest for _, slowest in measured)
+        out[f"slowest_{key}"] = max(slowest for _, slowest, _, _ in measured)
+    cuts = [m[2] for m in passes["report"]]
+    out["tables"] = median(cuts)
+    out["slowest_round_tables"] = max(cuts)
+    out["slowest_tables"] = max(m[3] for m in passes["report"])
     out["fold"] = median(folds)
     out["rounds"] = rounds
 else:
@@ -367,7 +387,11 @@ def measure(
     # from the snapshot, the new statement folded and the report computed
     steps["cold_report_one_new"] = timed([*report, "--no-progress"], here, limit=limit)
     steps["fold_one"] = Step(figures["fold"], extra={"rounds": figures["rounds"]})
-    for step, key in (("report_one", "report"), ("report_one_checkpoint", "report_checkpoint")):
+    for step, key in (
+        ("report_one", "report"),
+        ("report_one_checkpoint", "report_checkpoint"),
+        ("tables_one", "tables"),
+    ):
         steps[step] = Step(
             figures[key],
             extra={
@@ -406,6 +430,11 @@ ROWS = [
     (
         "report_one_checkpoint",
         "every report after the checkpoint over it (warm; the time judged at moves; median pass)",
+    ),
+    (
+        "tables_one",
+        "every report's tables cut again for the API's pages after one new event (warm; the"
+        " rows the reports keep cut once; median pass, both statements)",
     ),
     ("cold_report", "cold `ledger report groups`, nothing new since the last one"),
     ("cold_report_one_new", "cold `ledger report groups`, one statement after the last one"),
