@@ -182,18 +182,16 @@ if count == 1:
         figures.append(one_round(n, when))
     folds = [fold for fold, _, _ in figures]
     # after one new event: both statements of each round, the shooting's report and its
-    # attribution; after the checkpoint: the one pass
-    passes = {"report": [p for _, both, _ in figures for p in both],
-              "report_checkpoint": [after for _, _, after in figures]}
-    for key, measured in passes.items():
-        totals = [total for total, _, _, _ in measured]
+    # attribution; after the checkpoint: the one pass. Each pass gives the reports' seconds
+    # in all and the slowest report's (at 0), then the tables' (at 2)
+    after_one = [p for _, both, _ in figures for p in both]
+    after_checkpoint = [after for _, _, after in figures]
+    for key, measured, at in (("report", after_one, 0), ("report_checkpoint", after_checkpoint, 0),
+                              ("tables", after_one, 2)):
+        totals = [m[at] for m in measured]
         out[key] = median(totals)
         out[f"slowest_round_{key}"] = max(totals)
-        out[f"slowest_{key}"] = max(slowest for _, slowest, _, _ in measured)
-    cuts = [m[2] for m in passes["report"]]
-    out["tables"] = median(cuts)
-    out["slowest_round_tables"] = max(cuts)
-    out["slowest_tables"] = max(m[3] for m in passes["report"])
+        out[f"slowest_{key}"] = max(m[at + 1] for m in measured)
     out["fold"] = median(folds)
     out["rounds"] = rounds
 else:

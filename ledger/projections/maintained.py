@@ -91,7 +91,7 @@ from ledger.projections.releases import (
     reads_beyond_case,
     unexplained_releases,
 )
-from ledger.projections.reuse import Reused, shared, shared_rows
+from ledger.projections.reuse import Reused, shared
 from ledger.vocabulary.base import spec_for
 
 CASE = "case:"
@@ -789,7 +789,7 @@ class InterruptionRows:
         """Whether the last ``rows`` read every incident and response again."""
 
     def rows(self, facts: Facts) -> list[dict[str, Any]]:
-        """The table's rows, read-only (``reuse.shared_rows``), in a list of the caller's."""
+        """The table's rows, read-only (``reuse.SharedRow``), in a list of the caller's."""
         touched = facts.touched_since(self._count) if facts is self._facts else None
         self.recomputed = False
         if (
@@ -811,7 +811,7 @@ class InterruptionRows:
             if held is None or held[0] != events:
                 held = self._shared[row["area"]] = (events, shared(row))
             rows.append(held[1])
-        return shared_rows(rows)
+        return rows
 
     def _add_shootings(self, facts: Facts, areas: Areas, touched: set[str]) -> bool:
         """Count the shootings first reported since, when that is all that changed and they
