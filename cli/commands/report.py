@@ -242,12 +242,11 @@ def print_fitted(console: Any, title: str, headers: list[str], rows: list[list[s
     has to be cut to fit. (Left to itself, rich shrinks every column alike and
     folds words mid-letter.)
     """
-    from rich.cells import cell_len
-    from rich.table import Table
+    from cli.fitted import Drawn, cells
 
     texts = [[h] + [r[i] for r in rows] for i, h in enumerate(headers)]
-    shortest = [max((cell_len(w) for t in col for w in t.split()), default=1) for col in texts]
-    natural = [max((cell_len(t) for t in col), default=1) for col in texts]
+    shortest = [max((cells(w) for t in col for w in t.split()), default=1) for col in texts]
+    natural = [max(map(cells, col), default=1) for col in texts]
     budget = console.width - 1  # each column adds its padding and one border; then the last border
 
     def width(columns: list[int]) -> int:
@@ -269,12 +268,13 @@ def print_fitted(console: Any, title: str, headers: list[str], rows: list[list[s
                     widths[j] += 1
                     spare -= 1
         part = f" ({n}/{len(groups)})" if len(groups) > 1 else ""
-        out = Table(title=title + part, show_lines=False)
-        for j in shown:
-            out.add_column(headers[j], width=widths[j], overflow="fold")
-        for row in rows:
-            out.add_row(*[row[j] for j in shown])
-        console.print(out)
+        Drawn(
+            console,
+            title + part,
+            [headers[j] for j in shown],
+            [[row[j] for j in shown] for row in rows],
+            [widths[j] for j in shown],
+        ).print(console)
 
 
 def _p(text: str) -> str:
@@ -283,6 +283,8 @@ def _p(text: str) -> str:
 
 def _short(text: str) -> str:
     """Event ids shortened for reading; --csv/--json carry them whole."""
+    if len(text) < 64:
+        return text
     words = text.split(" ")
     return " ".join(
         w[:12] + "…" if len(w) == 64 and all(c in "0123456789abcdef" for c in w) else w
