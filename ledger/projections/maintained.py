@@ -161,6 +161,9 @@ class CaseRecords:
         (seconds) from which they may change (``flagging.Waits``)."""
         self._statused: dict[str, list[Flag]] = {}
         self._flags: list[Flag] = []
+        self._keys: list[tuple[str, int, str, str]] = []
+        """Each flag's ``flag_order``, in the places of ``_flags`` (searched in place of
+        calling it at each step of a search)."""
         self._ties = False
         self._unexplained: tuple[int, dict[str, list[str]]] = (-1, {})
         self.recomputed = 0
@@ -241,7 +244,7 @@ class CaseRecords:
         raised = [f for case, n in cut.items() for f in self._statused[case][:n]]
         raised += [f for case, n in cut.items() for f in self._statused[case][n:]]
         self._flags = sorted(raised, key=flag_order)
-        keys = [flag_order(f) for f in self._flags]
+        self._keys = keys = [flag_order(f) for f in self._flags]
         self._ties = any(a == b for a, b in zip(keys, keys[1:], strict=False))
         self._basis_generation += 1
 
@@ -274,10 +277,11 @@ class CaseRecords:
         out: dict[str, Flag] = {}
         for case in cases:
             for flag in self._statused.pop(case, []):
-                at = bisect_left(self._flags, flag_order(flag), key=flag_order)
+                at = bisect_left(self._keys, flag_order(flag))
                 while self._flags[at] is not flag:
                     at += 1
                 del self._flags[at]
+                del self._keys[at]
                 out[flag.flag_id] = flag
         for case in cases:
             if case not in self.files:
@@ -293,11 +297,12 @@ class CaseRecords:
                 elif flag.rule in BASIS_RULES:
                     self._basis_generation += 1
                 key = flag_order(flag)
-                at = bisect_left(self._flags, key, key=flag_order)
-                if at < len(self._flags) and flag_order(self._flags[at]) == key:
+                at = bisect_left(self._keys, key)
+                if at < len(self._keys) and self._keys[at] == key:
                     self._status_all(facts)
                     return
                 self._flags.insert(at, flag)
+                self._keys.insert(at, key)
         if any(flag.rule in BASIS_RULES for flag in out.values()):
             self._basis_generation += 1  # one taken out and not put back as it was
 

@@ -547,12 +547,20 @@ def round_half_even(values: np.ndarray, places: int) -> np.ndarray:
     the double nearest that decimal; ``rint(v * 10**places) / 10**places`` is that double
     too (an integer over an exact power of ten, divided once) except where ``v *
     10**places`` lies so near half an integer that its own rounding may have moved it
-    across: those few are rounded by Python itself."""
+    across: those few are rounded by Python itself. "Near" is within one bound for the
+    whole array, the largest of each value's own (``max(1e-6, 8 * spacing)``, spacing
+    growing with the magnitude), so that no value near half is missed; a value that is
+    not a finite number is never within it, and is rounded by Python too."""
     scale = 10.0**places
     scaled = values * scale
     out = np.rint(scaled) / scale
-    near = np.abs(scaled - np.floor(scaled) - 0.5) <= np.maximum(1e-6, 8 * np.spacing(scaled))
-    for i in np.flatnonzero(near | ~np.isfinite(scaled)).tolist():
+    if not scaled.size:
+        return out
+    off = scaled - np.floor(scaled)
+    off -= 0.5
+    np.abs(off, out=off)
+    bound = max(1e-6, 8 * float(np.spacing(max(float(scaled.max()), -float(scaled.min())))))
+    for i in np.flatnonzero(~(off > bound)).tolist():
         out[i] = round(float(values[i]), places)
     return out
 
