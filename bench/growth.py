@@ -36,6 +36,8 @@ its own:
   before present (nothing recorded since); and again one statement later,
   when the saved report no longer applies and the report is computed from
   the snapshot;
+* ``cold table``: ``ledger report promises --keys keys`` printed as the readable
+  table (every trigger a row, at 120 columns), after a first run that saved it;
 * ``rebuild from zero``: ``ledger report groups --from-export``, every fact and
   report recomputed from the export's leaves with no database;
 * ``site, full``: ``ledger site build`` into an empty directory;
@@ -379,6 +381,10 @@ def measure(
     report = ledger_cmd("report", "groups", "--json", "--db", "ledger.db", "--keys", "keys")
     timed([*report, "--no-progress"], here)
     steps["cold_report"] = timed([*report, "--no-progress"], here, limit=limit)
+    # the longest report, printed as the readable table: the same, its rows drawn
+    table = ledger_cmd("report", "promises", "--db", "ledger.db", "--keys", "keys", "--no-progress")
+    timed(table, here)
+    steps["cold_table"] = timed(table, here, limit=limit)
     timed([sys.executable, "-c", WARM_SCRIPT, "ledger.db", "keys", "1"], here, here / "warm.json")
     figures = json.loads((here / "warm.json").read_text().strip().splitlines()[-1])
     # one statement later the saved report no longer applies: the facts are loaded
@@ -436,6 +442,11 @@ ROWS = [
     ),
     ("cold_report", "cold `ledger report groups`, nothing new since the last one"),
     ("cold_report_one_new", "cold `ledger report groups`, one statement after the last one"),
+    (
+        "cold_table",
+        "cold `ledger report promises` printed as a table (every trigger a row, 120 columns),"
+        " nothing new since the last one",
+    ),
     ("rebuild", "rebuild from zero (`report --from-export`)"),
     ("site_full", "site build, full"),
     ("site_unchanged", "site build, nothing changed"),
