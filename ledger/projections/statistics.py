@@ -548,9 +548,10 @@ def round_half_even(values: np.ndarray, places: int) -> np.ndarray:
     too (an integer over an exact power of ten, divided once) except where ``v *
     10**places`` lies so near half an integer that its own rounding may have moved it
     across: those few are rounded by Python itself. "Near" is within one bound for the
-    whole array, the largest of each value's own (``max(1e-6, 8 * spacing)``, spacing
-    growing with the magnitude), so that no value near half is missed; a value that is
-    not a finite number is never within it, and is rounded by Python too."""
+    whole array, the largest of each value's own (``max(1e-6, 8 * spacing)``, the spacing
+    growing with the magnitude), so that no value near a half is missed. A value that is
+    not a finite number is rounded by Python too, and then each finite value is held to
+    its own bound (the largest magnitude is not a number)."""
     scale = 10.0**places
     scaled = values * scale
     out = np.rint(scaled) / scale
@@ -559,8 +560,12 @@ def round_half_even(values: np.ndarray, places: int) -> np.ndarray:
     off = scaled - np.floor(scaled)
     off -= 0.5
     np.abs(off, out=off)
-    bound = max(1e-6, 8 * float(np.spacing(max(float(scaled.max()), -float(scaled.min())))))
-    for i in np.flatnonzero(~(off > bound)).tolist():
+    top = max(float(scaled.max()), -float(scaled.min()))
+    if math.isfinite(top):
+        near = off <= max(1e-6, 8 * float(np.spacing(top)))
+    else:
+        near = ~np.isfinite(scaled) | (off <= np.maximum(1e-6, 8 * np.spacing(scaled)))
+    for i in np.flatnonzero(near).tolist():
         out[i] = round(float(values[i]), places)
     return out
 

@@ -656,6 +656,27 @@ def test_rounding_over_arrays_is_python_s_exactly(values: list[float], places: i
     assert got == [round(v, places) for v in every]
 
 
+def test_rounding_an_array_with_values_that_are_not_numbers_is_python_s_too() -> None:
+    """A NaN or an infinity among the values is rounded as Python rounds it, and the values
+    beside it are still held to their own bounds: the halves of every magnitude come out
+    as Python's."""
+    import warnings
+
+    import numpy as np
+
+    from ledger.projections.statistics import round_half_even
+
+    halves = [m + k / 1e4 + 0.5e-4 for m in (0.0, 3e5, 2e7, 1e9) for k in range(-50, 50)]
+    for odd in (math.nan, math.inf, -math.inf):
+        every = [odd, *halves, odd]
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", RuntimeWarning)  # inf - inf, on the way
+            got = round_half_even(np.array(every), 4).tolist()
+        expected = [round(v, 4) for v in every]
+        assert got[1:-1] == expected[1:-1]
+        assert [str(v) for v in (got[0], got[-1])] == [str(odd)] * 2
+
+
 def test_the_reports_load_without_scipy_stats_until_a_test_is_computed() -> None:
     """Importing scipy.stats takes most of a second; a command that computes no test (a case
     history, ``ledger report case``) should not pay it. It is imported on first use."""
