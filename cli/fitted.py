@@ -127,3 +127,26 @@ class Drawn:
         console.print(Text(self.rule), soft_wrap=True)
         console.file.write("\n".join(self.body) + "\n")
         console.file.flush()
+
+
+def print_table(
+    console: Any,
+    title: str,
+    headers: Sequence[str],
+    rows: Sequence[Sequence[str]],
+    widths: Sequence[int],
+) -> None:
+    """Print the table drawn line by line (``Drawn``); or, when its columns are wider
+    than the console (a word longer than the console is wide), by rich itself, which
+    shrinks every column to fit and folds the words that no longer do."""
+    if sum(widths) + 3 * len(widths) + 1 <= console.width:
+        Drawn(console, title, headers, rows, widths).print(console)
+        return
+    from rich.table import Table
+
+    table = Table(title=Text(title))
+    for header, width in zip(headers, widths, strict=True):
+        table.add_column(Text(header), width=width, overflow="fold")
+    for row in rows:
+        table.add_row(*map(Text, row))
+    console.print(table)

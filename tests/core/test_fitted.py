@@ -11,7 +11,7 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
-from cli.fitted import Drawn
+from cli.fitted import Drawn, print_table
 
 WORDS = st.lists(
     st.sampled_from(
@@ -23,11 +23,12 @@ WORDS = st.lists(
 
 
 def rich_lines(
-    title: str, headers: list[str], rows: list[list[str]], widths: list[int]
+    title: str, headers: list[str], rows: list[list[str]], widths: list[int], wide: int = 0
 ) -> list[str]:
-    """The table as rich itself draws it (each text taken literally), unstyled."""
+    """The table as rich itself draws it (each text taken literally), unstyled, on a
+    console ``wide`` cells wide (by default wider than the table)."""
     total = sum(widths) + 3 * len(widths) + 1
-    console = Console(width=total + 5, file=io.StringIO(), color_system=None)
+    console = Console(width=wide or total + 5, file=io.StringIO(), color_system=None)
     table = Table(title=Text(title))
     for header, width in zip(headers, widths, strict=True):
         table.add_column(Text(header), width=width, overflow="fold")
@@ -104,3 +105,19 @@ def test_a_text_takes_the_cells_rich_counts(text: str) -> None:
     from cli.fitted import cells
 
     assert cells(text) == cell_len(text)
+
+
+def test_a_table_wider_than_the_console_is_left_to_rich_which_shrinks_it() -> None:
+    """A word longer than the console is wide makes the table wider than the console: rich
+    then shrinks every column and folds the words that no longer fit, as it always did."""
+    title, headers, widths = "case C-1", ["when", "grounds"], [20, 40]
+    rows = [["2026-01-01T00:00:00Z", "x" * 40], ["2026-01-02T00:00:00Z", "[kept] as written"]]
+    console = Console(width=50, file=io.StringIO(), color_system=None)
+    print_table(console, title, headers, rows, widths)
+    printed = console.file.getvalue().splitlines()  # type: ignore[attr-defined]
+    assert printed == rich_lines(title, headers, rows, widths, wide=50)
+    assert max(map(len, printed)) <= 50 and any("[kept]" in line for line in printed)
+    fits = Console(width=80, file=io.StringIO(), color_system=None)
+    print_table(fits, title, headers, rows, widths)
+    drawn = fits.file.getvalue().splitlines()  # type: ignore[attr-defined]
+    assert drawn == Drawn(fits, title, headers, rows, widths).lines()
