@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Any
 
 from rich.cells import cell_len
@@ -76,22 +77,46 @@ def _rule(widths: Sequence[int], left: str, bar: str, joint: str, right: str) ->
     return left + joint.join(bar * (w + 2) for w in widths) + right
 
 
-class Drawn:
-    """A table's lines as rich draws it with its heavy-headed box, its columns of these
-    ``widths``: the title's lines, centred; the head (the top edge, the headers' lines
-    as cells, the headers' rule); the body (rows and the bottom edge)."""
+@dataclass(frozen=True)
+class Fitted:
+    """A table whose columns have fixed widths: its title, headers, rows and widths."""
 
-    def __init__(
-        self,
-        console: Any,
-        title: str,
-        headers: Sequence[str],
-        rows: Sequence[Sequence[str]],
-        widths: Sequence[int],
-    ) -> None:
+    title: str
+    headers: Sequence[str]
+    rows: Sequence[Sequence[str]]
+    widths: Sequence[int]
+
+    def width(self) -> int:
+        """The cells a line of the table takes: each column, its padding and its border,
+        then the last border."""
+        return sum(self.widths) + 3 * len(self.widths) + 1
+
+    def print(self, console: Any) -> None:
+        """Print the table drawn line by line (``Drawn``); or, when it is wider than the
+        console (a word longer than the console is wide), by rich itself, which shrinks
+        every column to fit and folds the words that no longer do."""
+        if self.width() <= console.width:
+            Drawn(console, self).print(console)
+            return
+        from rich.table import Table
+
+        table = Table(title=Text(self.title))
+        for header, width in zip(self.headers, self.widths, strict=True):
+            table.add_column(Text(header), width=width, overflow="fold")
+        for row in self.rows:
+            table.add_row(*map(Text, row))
+        console.print(table)
+
+
+class Drawn:
+    """A table's lines as rich draws it with its heavy-headed box: the title's lines,
+    centred; the head (the top edge, the headers' lines as cells, the headers' rule);
+    the body (rows and the bottom edge)."""
+
+    def __init__(self, console: Any, table: Fitted) -> None:
         wrap = Wrapped(console)
-        total = sum(widths) + 3 * len(widths) + 1
-        centred = Text(title).wrap(console, total, justify="center", overflow="fold")
+        title, headers, rows, widths = table.title, table.headers, table.rows, table.widths
+        centred = Text(title).wrap(console, table.width(), justify="center", overflow="fold")
         self.title = [line.plain for line in centred] if title else []
         self.top = _rule(widths, "┏", "━", "┳", "┓")
         self.headers = _row(
@@ -127,26 +152,3 @@ class Drawn:
         console.print(Text(self.rule), soft_wrap=True)
         console.file.write("\n".join(self.body) + "\n")
         console.file.flush()
-
-
-def print_table(
-    console: Any,
-    title: str,
-    headers: Sequence[str],
-    rows: Sequence[Sequence[str]],
-    widths: Sequence[int],
-) -> None:
-    """Print the table drawn line by line (``Drawn``); or, when its columns are wider
-    than the console (a word longer than the console is wide), by rich itself, which
-    shrinks every column to fit and folds the words that no longer do."""
-    if sum(widths) + 3 * len(widths) + 1 <= console.width:
-        Drawn(console, title, headers, rows, widths).print(console)
-        return
-    from rich.table import Table
-
-    table = Table(title=Text(title))
-    for header, width in zip(headers, widths, strict=True):
-        table.add_column(Text(header), width=width, overflow="fold")
-    for row in rows:
-        table.add_row(*map(Text, row))
-    console.print(table)

@@ -242,7 +242,7 @@ def print_fitted(console: Any, title: str, headers: list[str], rows: list[list[s
     has to be cut to fit. (Left to itself, rich shrinks every column alike and
     folds words mid-letter.)
     """
-    from cli.fitted import cells, print_table
+    from cli.fitted import Fitted, cells
 
     texts = [[h] + [r[i] for r in rows] for i, h in enumerate(headers)]
     shortest = [max((cells(w) for t in col for w in t.split()), default=1) for col in texts]
@@ -268,13 +268,12 @@ def print_fitted(console: Any, title: str, headers: list[str], rows: list[list[s
                     widths[j] += 1
                     spare -= 1
         part = f" ({n}/{len(groups)})" if len(groups) > 1 else ""
-        print_table(
-            console,
+        Fitted(
             title + part,
             [headers[j] for j in shown],
             [[row[j] for j in shown] for row in rows],
             [widths[j] for j in shown],
-        )
+        ).print(console)
 
 
 def _p(text: str) -> str:

@@ -11,7 +11,7 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
-from cli.fitted import Drawn, print_table
+from cli.fitted import Drawn, Fitted
 
 WORDS = st.lists(
     st.sampled_from(
@@ -42,9 +42,10 @@ def drawn_lines(
     title: str, headers: list[str], rows: list[list[str]], widths: list[int]
 ) -> list[str]:
     console = Console(width=200, file=io.StringIO(), color_system=None)
-    Drawn(console, title, headers, rows, widths).print(console)
+    table = Fitted(title, headers, rows, widths)
+    Drawn(console, table).print(console)
     printed = console.file.getvalue().splitlines()  # type: ignore[attr-defined]
-    assert printed == Drawn(console, title, headers, rows, widths).lines()
+    assert printed == Drawn(console, table).lines()
     return printed
 
 
@@ -82,7 +83,7 @@ def test_a_report_like_table_is_drawn_as_rich_draws_it() -> None:
 
 def test_a_cell_is_printed_as_written_never_as_markup() -> None:
     console = Console(width=80, file=io.StringIO(), color_system=None)
-    Drawn(console, "[b]t[/b]", ["[red]h"], [["[bold]x[/bold] :fire:"]], [24]).print(console)
+    Drawn(console, Fitted("[b]t[/b]", ["[red]h"], [["[bold]x[/bold] :fire:"]], [24])).print(console)
     printed = console.file.getvalue()  # type: ignore[attr-defined]
     assert "[b]t[/b]" in printed and "[red]h" in printed
     assert "[bold]x[/bold] :fire:" in printed
@@ -90,7 +91,7 @@ def test_a_cell_is_printed_as_written_never_as_markup() -> None:
 
 def test_on_a_terminal_the_title_is_italic_and_the_headers_bold() -> None:
     console = Console(width=80, file=io.StringIO(), force_terminal=True, color_system="standard")
-    Drawn(console, "title", ["head"], [["cell"]], [6]).print(console)
+    Drawn(console, Fitted("title", ["head"], [["cell"]], [6])).print(console)
     printed = console.file.getvalue()  # type: ignore[attr-defined]
     assert "\x1b[3m" in printed and "\x1b[1m" in printed
     body = printed.split("┩", 1)[1]
@@ -113,11 +114,12 @@ def test_a_table_wider_than_the_console_is_left_to_rich_which_shrinks_it() -> No
     title, headers, widths = "case C-1", ["when", "grounds"], [20, 40]
     rows = [["2026-01-01T00:00:00Z", "x" * 40], ["2026-01-02T00:00:00Z", "[kept] as written"]]
     console = Console(width=50, file=io.StringIO(), color_system=None)
-    print_table(console, title, headers, rows, widths)
+    table = Fitted(title, headers, rows, widths)
+    table.print(console)
     printed = console.file.getvalue().splitlines()  # type: ignore[attr-defined]
     assert printed == rich_lines(title, headers, rows, widths, wide=50)
     assert max(map(len, printed)) <= 50 and any("[kept]" in line for line in printed)
     fits = Console(width=80, file=io.StringIO(), color_system=None)
-    print_table(fits, title, headers, rows, widths)
+    table.print(fits)
     drawn = fits.file.getvalue().splitlines()  # type: ignore[attr-defined]
-    assert drawn == Drawn(fits, title, headers, rows, widths).lines()
+    assert drawn == Drawn(fits, table).lines()
