@@ -9,6 +9,7 @@ reported in one place (``handles_errors``): a LedgerError prints its message
 
 from __future__ import annotations
 
+import sys
 import time
 from collections.abc import Callable, Iterable
 from datetime import UTC, datetime
@@ -121,6 +122,10 @@ def exit_code_of(exc: LedgerError) -> int:
 
 INTERNAL_ERROR = 70
 """EX_SOFTWARE: the program failed on something it should have handled, a defect."""
+READER_GONE = 1
+"""The reader of standard output closed it (``ledger report promises | head``): nothing is
+printed, and the code is the one rich's console exits with when it meets a closed pipe
+(``Console.on_broken_pipe``), so that every way of printing stops alike."""
 _show_tracebacks = False
 
 
@@ -181,11 +186,39 @@ def handles_errors(func: F) -> F:
         except (typer.Exit, typer.Abort, click.exceptions.Exit, click.ClickException):
             raise
         except Exception as exc:
+            if isinstance(exc, BrokenPipeError) and stdout_reader_gone():
+                stop_writing()
+                raise typer.Exit(READER_GONE) from None
             if _show_tracebacks and not isinstance(exc, LedgerError):
                 raise
             raise typer.Exit(report_failure(exc)) from None
 
     return wrapper  # type: ignore[return-value]
+
+
+def stdout_reader_gone() -> bool:
+    """Whether standard output is a pipe whose reader has closed it: a pipe's write end
+    polls as an error once no reader holds it. A broken pipe anywhere else (a worker
+    process, a socket) is a failure and is reported as one."""
+    import select
+
+    try:
+        fd = sys.stdout.fileno()
+    except (AttributeError, OSError, ValueError):
+        return False
+    poller = select.poll()
+    poller.register(fd, select.POLLOUT)
+    return any(events & select.POLLERR for _, events in poller.poll(0))
+
+
+def stop_writing() -> None:
+    """Point standard output at nothing, so that what is still buffered, flushed as the
+    interpreter exits, meets no closed pipe either."""
+    import os
+
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, sys.stdout.fileno())
+    os.close(devnull)
 
 
 def output_directory(path: Path, option: str) -> Path:

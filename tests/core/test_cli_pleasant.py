@@ -276,6 +276,44 @@ def test_report_tables_wrap_whole_words(reports: Any, name: str, columns: int) -
     assert table_lines and max(len(line) for line in table_lines) <= columns
 
 
+@pytest.mark.parametrize("form", [[], ["--json"], ["--csv"]])
+def test_a_report_whose_reader_stops_reading_stops_quietly(
+    city: Path, simulated: subprocess.CompletedProcess[str], form: list[str]
+) -> None:
+    """``ledger report promises | head``: the reader closes the pipe before the report is
+    printed. The command stops with no message and exits 1, the code rich's console
+    exits with on a closed pipe (it prints a table's title and headers): a plain write
+    meeting it (the JSON, the CSV, a table's rows) stops the same way."""
+    env = {**os.environ, "PYTHONPATH": str(ROOT), "COLUMNS": "100"}
+    process = subprocess.Popen(
+        [sys.executable, "-m", "cli.main", "report", "promises", "--db", "city.db", *form],
+        cwd=city,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+    )
+    assert process.stdout is not None and process.stderr is not None
+    process.stdout.close()  # before the command has printed anything
+    error = process.stderr.read().decode()
+    assert process.wait(timeout=600) == 1
+    assert error == ""
+
+
+def test_a_broken_pipe_that_is_not_standard_output_is_reported() -> None:
+    """A pipe other than standard output (a worker's, a socket) breaking is a failure."""
+
+    @handles_errors
+    def command() -> None:
+        raise BrokenPipeError(32, "Broken pipe")
+
+    runner = CliRunner()
+    app = typer.Typer()
+    app.command()(command)
+    result = runner.invoke(app, [])
+    assert result.exit_code == 2
+    assert "Broken pipe" in result.output
+
+
 def test_a_report_at_80_columns_keeps_its_words_and_its_bars_off_standard_output(
     city: Path, reports: Any
 ) -> None:
