@@ -122,10 +122,6 @@ def exit_code_of(exc: LedgerError) -> int:
 
 INTERNAL_ERROR = 70
 """EX_SOFTWARE: the program failed on something it should have handled, a defect."""
-READER_GONE = 1
-"""The reader of standard output closed it (``ledger report promises | head``): nothing is
-printed, and the code is the one rich's console exits with when it meets a closed pipe
-(``Console.on_broken_pipe``), so that every way of printing stops alike."""
 _show_tracebacks = False
 
 
@@ -187,8 +183,9 @@ def handles_errors(func: F) -> F:
             raise
         except Exception as exc:
             if isinstance(exc, BrokenPipeError) and stdout_reader_gone():
-                stop_writing()
-                raise typer.Exit(READER_GONE) from None
+                # the reader stopped reading (``ledger report promises | head``): stop as the
+                # console does when it meets the closed pipe itself, silently, exit code 1
+                console.on_broken_pipe()
             if _show_tracebacks and not isinstance(exc, LedgerError):
                 raise
             raise typer.Exit(report_failure(exc)) from None
@@ -209,16 +206,6 @@ def stdout_reader_gone() -> bool:
     poller = select.poll()
     poller.register(fd, select.POLLOUT)
     return any(events & select.POLLERR for _, events in poller.poll(0))
-
-
-def stop_writing() -> None:
-    """Point standard output at nothing, so that what is still buffered, flushed as the
-    interpreter exits, meets no closed pipe either."""
-    import os
-
-    devnull = os.open(os.devnull, os.O_WRONLY)
-    os.dup2(devnull, sys.stdout.fileno())
-    os.close(devnull)
 
 
 def output_directory(path: Path, option: str) -> Path:
