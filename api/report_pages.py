@@ -40,7 +40,7 @@ from urllib.parse import urlencode
 from api.caches import LRU, Encoded, ReadCaches
 from api.errors import ReportMovedOn
 from api.gate import LedgerGate
-from api.reporting import LogState, encode_csv, for_state, with_reports
+from api.reporting import LogState, encode_csv, for_state, report_table
 from ledger import errors as e
 from ledger.projections.tidy import TidyTable, tidy_tables
 
@@ -107,7 +107,7 @@ def report_tables(gate: LedgerGate, name: str, as_of: str | None) -> Tables:
     """The report's tables for the log's current state (blocking; remembered)."""
 
     def compute() -> tuple[int, Tables, int]:
-        report = with_reports(gate, lambda reports: reports.report(name, as_of))
+        report = report_table(gate, name, as_of)
         tables = tuple(tidy_tables(report, gate.caches.tidy))
         found = Tables(
             name, report.tree_size, report.root, report.as_of, report.as_of_source, tables

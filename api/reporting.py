@@ -63,6 +63,35 @@ def with_reports(gate: LedgerGate, read: Callable[[Any], T]) -> T:
         return read(reports)
 
 
+def report_table(gate: LedgerGate, name: str, as_of: str | None) -> ReportTable:
+    """Report ``name`` for the log's current state (blocking).
+
+    Until this process has built its figures (``with_reports``), a report
+    saved from exactly the tree it verified and vouched for by the
+    verified-through mark (``ledger.projections.saved``: a process holding the
+    log key, such as ``ledger site build``, computed it) is read instead: at a
+    million events that is a second where building the figures takes the
+    first request 12 s and 3.7 GB. Anything the mark does not vouch for (no
+    log key, a statement since, another checkpoint or program, an edited
+    body) is computed as before; once the figures are built, they answer.
+    """
+    if getattr(gate, "reports", None) is None:
+        found = saved_table(gate, name, as_of)
+        if found is not None:
+            return found
+    table: ReportTable = with_reports(gate, lambda reports: reports.report(name, as_of))
+    return table
+
+
+def saved_table(gate: LedgerGate, name: str, as_of: str | None) -> ReportTable | None:
+    """Report ``name`` as saved from exactly this process's verified tree, now the log's, or None."""
+    from ledger.projections.saved import saved_report
+
+    with gate.use() as ledger:
+        ledger.refresh()  # a statement another process stored since: the mark no longer covers it
+        return saved_report(ledger, name, as_of)
+
+
 def cached_state(gate: LedgerGate) -> LogState | None:
     """The log's state if known to be current without a query or a wait, else None."""
     from api.routes.checkpoints import cached_latest
@@ -172,7 +201,7 @@ def report_answer(gate: LedgerGate, name: str, as_of: str | None, as_csv: bool) 
     """The report's encoded answer, remembered for the state it was computed from (blocking)."""
 
     def compute() -> tuple[int, Encoded, int]:
-        table = with_reports(gate, lambda reports: reports.report(name, as_of))
+        table = report_table(gate, name, as_of)
         answer = encode(table, as_csv, gate.caches.tidy).compressed()
         return table.tree_size, answer, answer.weight
 

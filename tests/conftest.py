@@ -23,6 +23,7 @@ from hypothesis import settings
 from ledger.keyring import Keyring
 from ledger.log.note import parse_note
 from ledger.service import Ledger
+from ledger.simulation import CityConfig, simulate
 from ledger.statements import Draft, Statement
 from ledger.verification.mark import Mark
 
@@ -168,6 +169,16 @@ def chartered_ledger(db: str, keyring: Keyring, clock: Clock) -> Ledger:
     ledger = Ledger.open(db, log_key=keyring.log_key(), clock=clock)
     ledger.append([keyring.sign(keyring.charter_draft(clock.stamp()), now=clock())])
     return ledger
+
+
+def simulated_city(path: Path, keyring: Keyring, city: CityConfig, now: datetime) -> Path:
+    """A SQLite ledger at ``path`` holding ``city`` simulated through the signed path, signed
+    over by a checkpoint at ``now``."""
+    ledger = chartered_ledger(str(path), keyring, Clock(now))
+    simulate(ledger, keyring.directory, city, workers=1, batch_size=500)
+    ledger.sign_checkpoint()
+    ledger.close()
+    return path
 
 
 @pytest.fixture

@@ -17,24 +17,21 @@ from ledger.projections.report_names import REPORT_NAMES
 from ledger.projections.service import Reports
 from ledger.projections.tidy import tidy_tables
 from ledger.service import Ledger
-from ledger.simulation import CityConfig, simulate
+from ledger.simulation import CityConfig
 from tests.api.conftest import api_settings, key_registration
 from tests.api.test_hot_reads import wire
-from tests.conftest import Clock, Recorder, chartered_ledger
+from tests.conftest import Clock, Recorder, simulated_city
 
 CITY = CityConfig(start=datetime(2025, 11, 1, tzinfo=UTC), seed=5, months=2, groups=3)
 
 
 @pytest.fixture(scope="module")
-def city(shared_keyring: Keyring, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Ledger]:
+def city(shared_keyring: Keyring, tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A small simulated city, signed over by a checkpoint, and copied for each test."""
     folder = tmp_path_factory.mktemp("paged")
-    clock = Clock(datetime(2026, 1, 20, tzinfo=UTC))
-    ledger = chartered_ledger(str(folder / "city.db"), shared_keyring, clock)
-    simulate(ledger, shared_keyring.directory, CITY, workers=1, batch_size=500)
-    ledger.sign_checkpoint()
-    ledger.close()
-    yield folder / "city.db"
+    return simulated_city(
+        folder / "city.db", shared_keyring, CITY, datetime(2026, 1, 20, tzinfo=UTC)
+    )
 
 
 @pytest.fixture

@@ -15,7 +15,6 @@ from __future__ import annotations
 import base64
 import json
 import shutil
-from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -33,11 +32,11 @@ from ledger.projections.report_names import REPORT_NAMES
 from ledger.projections.service import Reports
 from ledger.projections.tidy import downloads
 from ledger.service import Ledger
-from ledger.simulation import CityConfig, simulate
+from ledger.simulation import CityConfig
 from ledger.storage.sql_store import Store
 from ledger.verification.digest import snapshot_digest
 from ledger.verification.mark import Mark, check_with_mark, renew_snapshot
-from tests.conftest import Clock, Recorder, chartered_ledger
+from tests.conftest import Clock, Recorder, simulated_city
 from tests.core.test_verified_mark import grow, set_mark, stored_mark
 
 CITY = CityConfig(start=datetime(2025, 9, 1, tzinfo=UTC), seed=11, months=3, groups=3)
@@ -222,13 +221,8 @@ def test_a_snapshot_is_named_only_when_folded_from_what_the_mark_vouches_for(
 
 
 @pytest.fixture(scope="module")
-def city(shared_keyring: Keyring, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
-    folder = tmp_path_factory.mktemp("saved")
-    ledger = chartered_ledger(str(folder / "city.db"), shared_keyring, Clock(NOW))
-    simulate(ledger, shared_keyring.directory, CITY, workers=1, batch_size=500)
-    ledger.sign_checkpoint()
-    ledger.close()
-    yield folder / "city.db"
+def city(shared_keyring: Keyring, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return simulated_city(tmp_path_factory.mktemp("saved") / "city.db", shared_keyring, CITY, NOW)
 
 
 def report(db: Path, keys: Path | None, *args: str) -> str:
