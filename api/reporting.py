@@ -67,13 +67,14 @@ def report_table(gate: LedgerGate, name: str, as_of: str | None) -> ReportTable:
     """Report ``name`` for the log's current state (blocking).
 
     Until this process has built its figures (``with_reports``), a report
-    saved from exactly the tree it verified and vouched for by the
-    verified-through mark (``ledger.projections.saved``: a process holding the
-    log key, such as ``ledger site build``, computed it) is read instead: at a
-    million events the first groups report took 1.75 s and 287 MB so, where
-    building the figures took 23 s and 3.6 GB. Anything the mark does not vouch for (no
-    log key, a statement since, another checkpoint or program, an edited
-    body) is computed as before; once the figures are built, they answer.
+    saved from exactly the tree it verified, and vouched for by the
+    verified-through mark, is read instead (``ledger.projections.saved``: a
+    process holding the log key computed it, such as ``ledger site build``).
+    At a million events the first groups report took 1.75 s and 287 MB that
+    way, against 23 s and 3.6 GB to build the figures. Anything the mark does
+    not vouch for (no log key, a statement since, another checkpoint or
+    program, an edited body) is computed as before; once the figures are
+    built, they answer.
     """
     if getattr(gate, "reports", None) is None:
         found = saved_table(gate, name, as_of)
