@@ -38,6 +38,10 @@ its own:
   the snapshot;
 * ``cold table``: ``ledger report promises --keys keys`` printed as the readable
   table (every trigger a row, at 120 columns), after a first run that saved it;
+* ``served first``: ``ledger serve --keys keys`` started anew on the same
+  ledger (one worker, SQLite), and the first ``/v1/reports/groups`` it answers
+  once it is up, timed from the request to the last byte, with the server's
+  peak RSS then;
 * ``rebuild from zero``: ``ledger report groups --from-export``, every fact and
   report recomputed from the export's leaves with no database;
 * ``site, full``: ``ledger site build`` into an empty directory;
@@ -68,10 +72,13 @@ import json
 import math
 import os
 import shutil
+import signal
+import socket
 import subprocess
 import sys
 import threading
 import time
+import urllib.request
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
@@ -285,6 +292,59 @@ def timed(
     return Step(seconds, usage.ru_maxrss / 1024)
 
 
+def first_served_report(here: Path, limit: float | None = None) -> Step:
+    """The first ``/v1/reports/groups`` a new ``ledger serve --keys`` answers once it is up:
+    seconds from the request to its last byte, and the server's peak RSS then (one worker,
+    so the server is the process started). With ``limit`` an answer that takes longer is
+    not waited for, and the step is unfinished."""
+    with socket.socket() as probe:  # a port free now, on the loopback only
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    args = ledger_cmd("serve", "--db", "ledger.db", "--keys", "keys", "--port", str(port))
+    server = subprocess.Popen(
+        args, cwd=here, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE
+    )
+    base = f"http://127.0.0.1:{port}"
+    try:
+        while True:  # up once it answers; it checks the stored log first
+            if server.poll() is not None:
+                assert server.stderr is not None
+                raise SystemExit(f"{' '.join(args)} stopped: {server.stderr.read().decode()}")
+            try:
+                with urllib.request.urlopen(f"{base}/v1/checkpoint", timeout=5) as answer:
+                    answer.read()
+                break
+            except OSError:
+                time.sleep(0.2)
+        began = time.perf_counter()
+        try:
+            with urllib.request.urlopen(f"{base}/v1/reports/groups", timeout=limit) as answer:
+                answer.read()
+        except TimeoutError:
+            return Step(time.perf_counter() - began, peak_rss_mb(server.pid), finished=False)
+        return Step(time.perf_counter() - began, peak_rss_mb(server.pid))
+    finally:
+        server.send_signal(signal.SIGINT)
+        try:
+            server.wait(timeout=60)
+        except subprocess.TimeoutExpired:
+            server.kill()
+            server.wait()
+
+
+def peak_rss_mb(pid: int) -> float | None:
+    """A running process's peak resident set (``VmHWM``), in MB; None where not reported."""
+    try:
+        status = Path(f"/proc/{pid}/status").read_text("utf-8")
+    except OSError:
+        return None
+    for line in status.splitlines():
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1]) / 1024
+    return None
+
+
 def ledger_cmd(*args: str) -> list[str]:
     return [sys.executable, "-m", "cli.main", *args]
 
@@ -385,6 +445,7 @@ def measure(
     table = ledger_cmd("report", "promises", "--db", "ledger.db", "--keys", "keys", "--no-progress")
     timed(table, here)
     steps["cold_table"] = timed(table, here, limit=limit)
+    steps["served_first"] = first_served_report(here, limit)
     timed([sys.executable, "-c", WARM_SCRIPT, "ledger.db", "keys", "1"], here, here / "warm.json")
     figures = json.loads((here / "warm.json").read_text().strip().splitlines()[-1])
     # one statement later the saved report no longer applies: the facts are loaded
@@ -446,6 +507,11 @@ ROWS = [
         "cold_table",
         "cold `ledger report promises` printed as a table (every trigger a row, 120 columns),"
         " nothing new since the last one",
+    ),
+    (
+        "served_first",
+        "the first `/v1/reports/groups` a new `ledger serve --keys` answers once it is up"
+        " (nothing new since the last report)",
     ),
     ("rebuild", "rebuild from zero (`report --from-export`)"),
     ("site_full", "site build, full"),
