@@ -302,15 +302,15 @@ def first_served_report(here: Path, limit: float | None = None) -> Step:
         port = probe.getsockname()[1]
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
     args = ledger_cmd("serve", "--db", "ledger.db", "--keys", "keys", "--port", str(port))
-    server = subprocess.Popen(
-        args, cwd=here, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE
-    )
+    errors = here / "serve.err"  # a file, so the server never waits on a pipe nobody reads
+    with open(errors, "wb") as sink:
+        server = subprocess.Popen(args, cwd=here, env=env, stdout=subprocess.DEVNULL, stderr=sink)
     base = f"http://127.0.0.1:{port}"
     try:
         while True:  # up once it answers; it checks the stored log first
             if server.poll() is not None:
-                assert server.stderr is not None
-                raise SystemExit(f"{' '.join(args)} stopped: {server.stderr.read().decode()}")
+                said = errors.read_text("utf-8", errors="replace")[-2000:]
+                raise SystemExit(f"{' '.join(args)} stopped: {said}")
             try:
                 with urllib.request.urlopen(f"{base}/v1/checkpoint", timeout=5) as answer:
                     answer.read()
