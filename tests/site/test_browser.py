@@ -174,7 +174,8 @@ def test_flag_filters_work_with_script_and_the_month_is_complete_without(
     page = with_js.new_page()
     page.goto(served + "en/releases-by-rule-release.on_instructions.html")
     page.locator("table.month-counts tbody a").first.click()
-    assert "?rule=release.on_instructions#rows" in page.url and page.is_visible("#row-filters")
+    page.wait_for_url("**?rule=release.on_instructions#rows")
+    expect(page.locator("#row-filters")).to_be_visible()  # shown by the month page's script
     rows = page.locator("#row-table tbody tr[data-rule]")
     total = rows.count()
     asked = [r for r in rows.all() if r.get_attribute("data-rule") == "release.on_instructions"]
