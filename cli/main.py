@@ -37,6 +37,7 @@ from cli.shell import (
     show_tracebacks,
     utc_now,
 )
+from ledger.collector import exit_leaving, leaving_at_exit, let_go
 from ledger.errors import (
     AlreadyExists,
     InvalidArgument,
@@ -415,8 +416,13 @@ def main() -> None:
     if debug:
         sys.argv.remove("--debug")
         show_tracebacks()
+    leaving_at_exit()
     try:
         app()
+    except SystemExit as done:
+        if done.code is None or isinstance(done.code, int):
+            exit_leaving(done.code)  # ends here, if a command left its state to the end
+        raise
     except KeyboardInterrupt:
         err_console.print("interrupted; nothing half-stored (each batch is all-or-nothing)")
         raise SystemExit(130) from None
@@ -425,6 +431,7 @@ def main() -> None:
             raise
         raise SystemExit(report_failure(exc)) from None
     finally:
+        let_go()  # unless the process ended above
         # What the command built is left to the operating system: the interpreter's last
         # cyclic collection at exit walked every object still alive, about 11 s after a
         # site build at a million events. Files and databases are closed by then.

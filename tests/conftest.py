@@ -11,6 +11,7 @@ from __future__ import annotations
 import os
 import shutil
 import subprocess
+import sys
 import uuid
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
@@ -169,6 +170,24 @@ def chartered_ledger(db: str, keyring: Keyring, clock: Clock) -> Ledger:
     ledger = Ledger.open(db, log_key=keyring.log_key(), clock=clock)
     ledger.append([keyring.sign(keyring.charter_draft(clock.stamp()), now=clock())])
     return ledger
+
+
+def ledger_process(
+    *args: str, cwd: Path, columns: int | None = None
+) -> subprocess.CompletedProcess[str]:
+    """``ledger ARGS`` in a process of its own, as a person runs it (stderr is not a terminal)."""
+    env = {**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[1])}
+    env.pop("COLUMNS", None)
+    if columns is not None:
+        env["COLUMNS"] = str(columns)
+    return subprocess.run(
+        [sys.executable, "-m", "cli.main", *args],
+        cwd=cwd,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
 
 
 def simulated_city(path: Path, keyring: Keyring, city: CityConfig, now: datetime) -> Path:

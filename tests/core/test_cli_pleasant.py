@@ -26,25 +26,10 @@ from ledger.keyring import Keyring
 from ledger.projections.tables import cell_text
 from ledger.simulation import CityConfig, simulate
 from tests.conftest import Clock, chartered_ledger
+from tests.conftest import ledger_process as ledger
 
 ROOT = Path(__file__).resolve().parents[2]
 START = "2025-10-01"
-
-
-def ledger(*args: str, cwd: Path, columns: int | None = None) -> subprocess.CompletedProcess[str]:
-    """``ledger ARGS`` in a process of its own, as a person runs it (stderr is not a terminal)."""
-    env = {**os.environ, "PYTHONPATH": str(ROOT)}
-    env.pop("COLUMNS", None)
-    if columns is not None:
-        env["COLUMNS"] = str(columns)
-    return subprocess.run(
-        [sys.executable, "-m", "cli.main", *args],
-        cwd=cwd,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=600,
-    )
 
 
 @pytest.fixture(scope="module")
