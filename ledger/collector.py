@@ -91,12 +91,16 @@ def exit_leaving(code: int | None) -> None:
     """End the process with ``code`` without freeing what was left to its end, once its
     output is flushed and its exit handlers have run; return (for the usual exit) when
     nothing was left, when a thread of its own is still running (the usual exit joins
-    it), or when standard output or error cannot be flushed (the usual exit reports it)."""
+    it), when a profiler or tracer runs, or when standard output or error cannot be flushed
+    (the usual exit reports it)."""
     if not _left:
         return
     main = threading.main_thread()
     if any(t is not main and not t.daemon and t.is_alive() for t in threading.enumerate()):
         let_go()
+        return
+    if sys.getprofile() is not None or sys.gettrace() is not None:
+        let_go()  # a profiler or a tracer reports at the usual exit (``python -m cProfile``)
         return
     try:
         sys.stdout.flush()

@@ -43,6 +43,8 @@ if "console" in sys.argv:
     collector.leaving_at_exit()
 atexit.register(lambda: (here / "handlers").write_text("ran"))
 collector.leave_at_exit(Marked())
+if "profiled" in sys.argv:
+    sys.setprofile(lambda *called: None)
 if "thread" in sys.argv:
     threading.Thread(target=lambda: (time.sleep(0.5), (here / "joined").write_text("joined"))).start()
 sys.stdout.write("x" * 200_000 + "\\n")
@@ -115,3 +117,12 @@ def test_a_report_computed_by_the_key_holder_is_printed_whole(
     assert saved.returncode == 0, saved.stderr
     assert computed.stdout == saved.stdout
     assert json.loads(computed.stdout)["rows"], "the city must have triggers to print"
+
+
+def test_a_profiled_process_ends_the_usual_way(tmp_path: Path) -> None:
+    """A profiler (``python -m cProfile -m cli.main …``) writes what it measured at the
+    usual exit, so the process ends that way."""
+    ended = end(tmp_path, "console", "profiled")
+    assert ended.returncode == 3
+    assert ended.stderr == ""
+    assert (tmp_path / "returned").read_text() == "True"
