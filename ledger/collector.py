@@ -89,23 +89,11 @@ def leave_at_exit(*objects: object) -> None:
 
 def exit_leaving(code: int | None) -> None:
     """End the process with ``code`` without freeing what was left to its end, once its
-    output is flushed and its exit handlers have run; return (for the usual exit) when
-    nothing was left, when a thread of its own is still running (the usual exit joins
-    it), when a profiler or tracer runs, or when standard output or error cannot be flushed
-    (the usual exit reports it)."""
+    output is flushed and its exit handlers have run; return, for the usual exit, when
+    nothing was left or the process may not end here (``_may_end_here``)."""
     if not _left:
         return
-    main = threading.main_thread()
-    if any(t is not main and not t.daemon and t.is_alive() for t in threading.enumerate()):
-        let_go()
-        return
-    if sys.getprofile() is not None or sys.gettrace() is not None:
-        let_go()  # a profiler or a tracer reports at the usual exit (``python -m cProfile``)
-        return
-    try:
-        sys.stdout.flush()
-        sys.stderr.flush()
-    except (OSError, ValueError):
+    if not _may_end_here():
         let_go()
         return
     atexit._run_exitfuncs()  # temporary files, worker processes, logging: as at any exit
@@ -115,6 +103,24 @@ def exit_leaving(code: int | None) -> None:
     except (OSError, ValueError):
         code = code or 120  # what Python's own exit gives when its last flush fails
     os._exit(code or 0)
+
+
+def _may_end_here() -> bool:
+    """Whether the process may end without the interpreter's own exit: not while a thread
+    of its own runs (the usual exit joins it) or a profiler or tracer is on (it reports
+    at the usual exit: ``python -m cProfile``), nor when its output cannot be flushed
+    (the usual exit says so)."""
+    main = threading.main_thread()
+    if any(t is not main and not t.daemon and t.is_alive() for t in threading.enumerate()):
+        return False
+    if sys.getprofile() is not None or sys.gettrace() is not None:
+        return False
+    try:
+        sys.stdout.flush()
+        sys.stderr.flush()
+    except (OSError, ValueError):
+        return False
+    return True
 
 
 def let_go() -> None:
