@@ -98,13 +98,7 @@ def stage_column(records: Sequence[dict[str, Any]], stage: str) -> Column:
     """One stage's days over the cases that reached its start, apart from the time judged
     at (``equality.Column``)."""
     started = [r[stage] for r in records if r[stage] is not None]
-    return Column.of(
-        [s["days"] for s in started],
-        [s["since"] for s in started],
-        [s["reached"] for s in started],
-        DAY,
-        6,
-    )
+    return Column.over(started, "days", "since", "reached", DAY, 6)
 
 
 def court_rows(

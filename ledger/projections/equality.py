@@ -230,21 +230,32 @@ class Column:
     places: int
 
     @classmethod
-    def of(
+    def over(
         cls,
-        durations: Sequence[float | None],
-        since: Sequence[float],
-        observed: Sequence[bool],
+        records: Sequence[Record],
+        duration: str,
+        since: str,
+        happened: str | None,
         unit: float,
         places: int,
     ) -> Column:
-        """From each record's duration (None while it runs), its start and its event."""
-        running = [i for i, d in enumerate(durations) if d is None]
+        """From each record's ``duration`` (None while it runs), its start ``since`` (in
+        seconds) and whether the event ended it: its ``happened``, or with None, whether its
+        duration is known. The passes over the records are numpy's and ``map``'s, since a
+        group's column is made again whenever one of its records changed: None becomes
+        NaN in a float array (a duration is never NaN), which marks the running ones."""
+        ended = np.array(list(map(itemgetter(duration), records)), dtype=float)
+        runs = np.isnan(ended)
+        running = np.flatnonzero(runs)
+        ended[runs] = 0.0
+        start = itemgetter(since)
         return cls(
-            np.array([0.0 if d is None else float(d) for d in durations], dtype=float),
-            np.array(running, dtype=np.intp),
-            np.array([since[i] for i in running], dtype=float),
-            np.array([bool(o) for o in observed], dtype=bool),
+            ended,
+            running,
+            np.array([start(records[i]) for i in running.tolist()], dtype=float),
+            ~runs
+            if happened is None
+            else np.fromiter(map(itemgetter(happened), records), dtype=bool, count=len(records)),
             unit,
             places,
         )
@@ -284,22 +295,10 @@ def _column(name: str, records: Sequence[Record]) -> Column:
     hours to an arrest from each shooting, rounded to 4 decimals as ``hours_to_arrest`` is,
     days to a charge, verdict or release from each first arrest (``days_since``)."""
     if name == "arrest":
-        return Column.of(
-            [t["hours_to_arrest"] for t in records],
-            [t["shot_seconds"] for t in records],
-            [t["hours_to_arrest"] is not None for t in records],
-            HOUR,
-            4,
-        )
+        return Column.over(records, "hours_to_arrest", "shot_seconds", None, HOUR, 4)
     _, _, days, happened = TIME_TO[name]
     assert days is not None and happened is not None
-    return Column.of(
-        [r[days] for r in records],
-        [r["arrested_seconds"] for r in records],
-        [r[happened] for r in records],
-        DAY,
-        6,
-    )
+    return Column.over(records, days, "arrested_seconds", happened, DAY, 6)
 
 
 TIME_TO = {
@@ -363,7 +362,7 @@ def _groups_in(facts: Facts, families: Families) -> list[str]:
     """The registered groups, then the others in the order the records first name them
     (triggers, then spells, then cases): ``by_group`` keeps that order."""
     groups = dict.fromkeys(facts.groups)
-    for kind in ("triggers", "spells", "cases"):
+    for kind in KINDS:
         groups.update(dict.fromkeys(families[kind]))
     return list(groups)
 
@@ -399,11 +398,7 @@ def group_rows(
             else group
         )
         records = (mine, my_spells, my_cases)
-        tally = (
-            GroupTally(records)
-            if reused is None
-            else reused.evolve(("group_tally", group), records, GroupTally, GroupTally.step)
-        )
+        tally = group_tally(group, records, reused)
         row = with_times(
             reused,
             (("group_row", group), ("group_times", group)),
@@ -484,6 +479,21 @@ def _case_marks(case: Record) -> tuple[list[str], Sequence[str]]:
 RELEASE_KEYS = ("released", "unexplained_release")
 MARKS = (_trigger_marks, _spell_marks, _case_marks)
 """What a trigger, a custody spell and a case each add to their group's ``GroupTally``."""
+
+
+def group_tally(
+    group: str, records: tuple[Sequence[Record], ...], reused: Reused | None
+) -> GroupTally:
+    """The group's ``GroupTally`` over its triggers, spells and cases (``records``); with
+    ``reused``, the one kept changed by the records that came and went, shared by the
+    group's row and the tests across groups."""
+    if reused is None:
+        return GroupTally(records)
+    return reused.evolve(("group_tally", group), records, GroupTally, GroupTally.step)
+
+
+KINDS = ("triggers", "spells", "cases")
+"""The kinds of record a group's tally counts, in the order of ``MARKS``."""
 
 
 class GroupTally:
@@ -623,32 +633,61 @@ def _km_of_arrests(
     return kaplan_meier(*_time_to("arrest", triggers, judged, reused, group), like)
 
 
-def _decided(triggers: Sequence[Record]) -> tuple[Record, ...]:
-    """The triggers whose outcome is decided (not pending)."""
-    return tuple(t for t in triggers if t["outcome"] != "pending")
+def _kept_count(counts: Counter[str]) -> tuple[int, int]:
+    """(triggers kept or kept late, triggers decided: not pending) in a group's tally."""
+    kept = counts["outcome:kept"] + counts["outcome:kept_late"]
+    return kept, counts["triggers"] - counts["outcome:pending"]
 
 
-def _kept(trigger: Record) -> bool:
-    return trigger["outcome"] in ("kept", "kept_late")
+def _marked(decided: str, key: str) -> Callable[[Counter[str]], tuple[int, int]]:
+    """(records where ``decided`` and ``key`` hold, records where ``decided`` holds), read
+    from the marks a group's tally counts (``MARKS``)."""
+    return lambda counts: (counts[key], counts[decided])
 
 
 def _rate_test(
-    buckets: Mapping[str, Sequence[Record]],
+    tallies: Mapping[str, GroupTally],
     groups: list[str],
-    success: Callable[[Record], Any],
-    decided: str | None,
-    reused: Reused | None,
-    metric: str,
+    count: Callable[[Counter[str]], tuple[int, int]],
 ) -> dict[str, Any]:
-    def count(records: Sequence[Record]) -> tuple[int, int]:
-        mine = [r for r in records if decided is None or r[decided]]
-        return sum(1 for r in mine if success(r)), len(mine)
+    """The test across ``groups`` of one rate, its counts read from each group's tally."""
+    return compare_rates([count(tallies[g].counts) for g in groups])
 
-    counts = []
-    for g in groups:
-        records = buckets.get(g, [])
-        counts.append(per_records(reused, (metric, g), records, partial(count, records)))
-    return compare_rates(counts)
+
+RATES: tuple[tuple[str, str, Callable[[Counter[str]], tuple[int, int]]], ...] = (
+    (
+        "promise_kept",
+        "kept or kept late, of decided triggers (pending left out)",
+        _kept_count,
+    ),
+    (
+        "arrest_on_time",
+        "arrested by the deadline, of triggers whose arrest deadline passed or were arrested",
+        _marked("arrest_due", "arrest_on_time"),
+    ),
+    (
+        "release",
+        "released, of custody spells released or held to a verdict (in custody left out)",
+        _marked("release_decided", "release_decided:released"),
+    ),
+    (
+        "unexplained_release",
+        "ended by an unexplained release, of custody spells released or held to a verdict",
+        _marked("release_decided", "release_decided:unexplained_release"),
+    ),
+    (
+        "charge",
+        "charged, of cases charged or released uncharged (held uncharged left out)",
+        _marked("charge_decided", "charge_decided:charged"),
+    ),
+    (
+        "conviction",
+        "convicted, of cases with a verdict",
+        _marked("decided", "decided:convicted"),
+    ),
+)
+"""Each rate tested across groups: its name, what it counts, and its (count, denominator)
+read from a group's tally."""
 
 
 def _logrank_across(
@@ -745,71 +784,12 @@ def group_tests(
     tested = [g for g in groups if g != NO_GROUP]
     if families is None:
         families = families_by_group(triggers, spells, cases)
-    decided = {
-        g: per_records(reused, ("decided", g), mine, partial(_decided, mine))
-        for g, mine in families["triggers"].items()
+    tallies = {
+        g: group_tally(g, tuple(families[kind].get(g, []) for kind in KINDS), reused)
+        for g in tested
     }
     family: list[tuple[str, str, Callable[[], dict[str, Any]]]] = [
-        (
-            "promise_kept",
-            "kept or kept late, of decided triggers (pending left out)",
-            lambda: _rate_test(decided, tested, _kept, None, reused, "promise_kept"),
-        ),
-        (
-            "arrest_on_time",
-            "arrested by the deadline, of triggers whose arrest deadline passed or were arrested",
-            lambda: _rate_test(
-                families["triggers"],
-                tested,
-                itemgetter("arrest_on_time"),
-                "arrest_due",
-                reused,
-                "arrest_on_time",
-            ),
-        ),
-        (
-            "release",
-            "released, of custody spells released or held to a verdict (in custody left out)",
-            lambda: _rate_test(
-                families["spells"],
-                tested,
-                itemgetter("released"),
-                "release_decided",
-                reused,
-                "released",
-            ),
-        ),
-        (
-            "unexplained_release",
-            "ended by an unexplained release, of custody spells released or held to a verdict",
-            lambda: _rate_test(
-                families["spells"],
-                tested,
-                itemgetter("unexplained_release"),
-                "release_decided",
-                reused,
-                "unexplained_release",
-            ),
-        ),
-        (
-            "charge",
-            "charged, of cases charged or released uncharged (held uncharged left out)",
-            lambda: _rate_test(
-                families["cases"],
-                tested,
-                itemgetter("charged"),
-                "charge_decided",
-                reused,
-                "charged",
-            ),
-        ),
-        (
-            "conviction",
-            "convicted, of cases with a verdict",
-            lambda: _rate_test(
-                families["cases"], tested, itemgetter("convicted"), "decided", reused, "convicted"
-            ),
-        ),
+        (metric, what, partial(_rate_test, tallies, tested, count)) for metric, what, count in RATES
     ]
     for name, (unit, what, _, _) in TIME_TO.items():
         records = families[unit]

@@ -8,12 +8,13 @@ counts taken over the records themselves by the passes the row was first written
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from ledger.projections.equality import GroupTally, _group_counts
+from ledger.projections.equality import RATES, GroupTally, _group_counts
 from ledger.projections.reuse import Reused, changed
 
 IDS = [f"{n:064x}" for n in range(12)]
@@ -154,3 +155,43 @@ def test_lists_that_cannot_be_followed_are_counted_again() -> None:
     assert changed([record, record], [record]) is None
     assert changed([record], [{"a": 1}, {"a": 2}, {"a": 3}]) is None
     assert changed([record], [record, {"a": 2}]) == ([], [{"a": 2}])
+
+
+def records_count(
+    decided: str, key: str, kind: int
+) -> Callable[[tuple[list[Any], ...]], tuple[int, int]]:
+    """(records of ``kind`` where ``decided`` and ``key`` hold, those where ``decided`` holds),
+    counted over the records."""
+
+    def count(records: tuple[list[Any], ...]) -> tuple[int, int]:
+        done = [r for r in records[kind] if r[decided]]
+        return sum(1 for r in done if r[key]), len(done)
+
+    return count
+
+
+def promises_kept(records: tuple[list[Any], ...]) -> tuple[int, int]:
+    decided = [t for t in records[0] if t["outcome"] != "pending"]
+    return sum(1 for t in decided if t["outcome"] in ("kept", "kept_late")), len(decided)
+
+
+COUNTED = {
+    "promise_kept": promises_kept,
+    "arrest_on_time": records_count("arrest_due", "arrest_on_time", 0),
+    "release": records_count("release_decided", "released", 1),
+    "unexplained_release": records_count("release_decided", "unexplained_release", 1),
+    "charge": records_count("charge_decided", "charged", 2),
+    "conviction": records_count("decided", "convicted", 2),
+}
+"""Each rate the groups are tested on, counted over a group's records."""
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.tuples(*(st.lists(kind, max_size=8) for kind in KINDS)))
+def test_each_rate_tested_across_groups_reads_from_the_tally_what_the_records_count(
+    records: tuple[list[Any], ...],
+) -> None:
+    tally = GroupTally(records)
+    assert [metric for metric, _, _ in RATES] == list(COUNTED)
+    for metric, _, count in RATES:
+        assert count(tally.counts) == COUNTED[metric](records), metric

@@ -379,6 +379,39 @@ def test_durations_over_arrays_find_the_halves_python_rounds_to_even() -> None:
     assert rounded_since(starts, judged, 86_400.0, 6).tolist() == expected
 
 
+@settings(max_examples=300, deadline=None)
+@given(
+    st.lists(
+        st.tuples(
+            st.one_of(st.none(), st.integers(0, 10_000), st.floats(0, 1e4, allow_nan=False)),
+            st.integers(1_700_000_000, 1_800_000_000),
+            st.booleans(),
+        ),
+        max_size=40,
+    ),
+    st.integers(1_700_000_000, 1_800_000_000),
+    st.booleans(),
+)
+def test_a_column_of_durations_gives_each_record_s_duration_and_event(
+    drawn: list[tuple[float | None, int, bool]], judged: int, known_is_event: bool
+) -> None:
+    """A time-to-event column (``equality.Column.over``), made in numpy's passes, gives
+    each record its own duration, or counted to the time judged at while it runs, and
+    its event: its own flag, or whether its duration is known."""
+    from ledger.projections.equality import Column
+
+    records = tuple({"d": d, "s": float(s), "e": e} for d, s, e in drawn)
+    column = Column.over(records, "d", "s", None if known_is_event else "e", 3_600.0, 4)
+    assert column.at(float(judged)).tolist() == [
+        round(max(0.0, judged - r["s"]) / 3_600.0, 4) if r["d"] is None else float(r["d"])
+        for r in records
+    ]
+    assert column.observed.tolist() == [
+        r["d"] is not None if known_is_event else r["e"] for r in records
+    ]
+    assert column.running.tolist() == [i for i, r in enumerate(records) if r["d"] is None]
+
+
 def _exposure_by_clipping(lo: float, hi: float, arrests: list[float]) -> float:
     """An officer's time in the 30 days after each arrest, the windows clipped to the
     observed period ``[lo, hi]`` first and then merged: the sum as the signals first
