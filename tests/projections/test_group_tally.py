@@ -8,6 +8,7 @@ counts taken over the records themselves by the passes the row was first written
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Callable
 from typing import Any
 
@@ -151,10 +152,37 @@ def test_a_tally_follows_the_records_without_counting_them_again() -> None:
 
 
 def test_lists_that_cannot_be_followed_are_counted_again() -> None:
-    record = {"a": 1}
-    assert changed([record, record], [record]) is None
+    record, other = {"a": 1}, {"a": 2}
+    assert changed([record, other, record], [other]) is None
     assert changed([record], [{"a": 1}, {"a": 2}, {"a": 3}]) is None
     assert changed([record], [record, {"a": 2}]) == ([], [{"a": 2}])
+    # the same record at both ends is left out before the rest is compared
+    assert changed([record, record], [record]) == ([record], [])
+
+
+POOL = [{"n": n} for n in range(6)]
+
+
+@settings(max_examples=500, deadline=None)
+@given(
+    st.lists(st.sampled_from(range(len(POOL))), max_size=12),
+    st.lists(st.sampled_from(range(len(POOL))), max_size=12),
+)
+def test_what_came_and_went_turns_the_records_before_into_the_records_now(
+    before_at: list[int], now_at: list[int]
+) -> None:
+    """By identity and with each record counted as many times as a list holds it, the
+    records before, less the ones gone, with the new ones, are the records now."""
+    before, now = [POOL[n] for n in before_at], [POOL[n] for n in now_at]
+    found = changed(before, now)
+    if found is None:
+        return
+    gone, new = found
+    held = Counter(map(id, before))
+    held.subtract(map(id, gone))
+    assert min(held.values(), default=0) >= 0
+    held.update(map(id, new))
+    assert +held == Counter(map(id, now))
 
 
 def records_count(
