@@ -347,12 +347,13 @@ def test_a_state_holding_columns_larger_than_a_pickle_frame_is_kept_and_read_bac
     from ledger.projections.reuse import unchanged
 
     n = 200_000
-    column = Column.of([None] * n, [float(i) for i in range(n)], [False] * n, 86_400.0, 6)
+    records = tuple({"days": None, "since": float(i), "ended": False} for i in range(n))
+    column = Column.over(records, "days", "since", "ended", 86_400.0, 6)
     assert column.since.nbytes > 64 * 1024
-    records = Maintained()
+    kept_records = Maintained()
     name = ("column", "release", "g1")
-    records.reused.get(name, ((),), None, lambda: column, unchanged)
-    decoded = kept.decode_state(kept.encode_state(Facts(), records))
+    kept_records.reused.get(name, ((),), None, lambda: column, unchanged)
+    decoded = kept.decode_state(kept.encode_state(Facts(), kept_records))
     assert decoded is not None
     back = decoded[1].reused.get(name, ((),), None, lambda: None, unchanged)
     assert isinstance(back, Column)
