@@ -564,14 +564,13 @@ def _group_counts(
     for ``_group_times``."""
     counts = tally.counts
     outcomes = {o: counts[f"outcome:{o}"] for o in ("kept", "kept_late", "broken", "pending")}
-    decided = outcomes["kept"] + outcomes["kept_late"] + outcomes["broken"]
     return {
         "group": group,
         "name": name,
         "triggers": counts["triggers"],
         "protection_triggers": counts["protection_triggers"],
         **outcomes,
-        "kept_rate": rate(outcomes["kept"] + outcomes["kept_late"], decided),
+        "kept_rate": rate(*_kept_count(counts)),
         "arrest_on_time_rate": {
             **rate(counts["arrest_on_time"], counts["arrest_due"]),
             "pending": counts["triggers"] - counts["arrest_due"],
