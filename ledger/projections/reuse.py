@@ -96,8 +96,8 @@ def changed(before: Sequence[Any], now: Sequence[Any]) -> tuple[list[Any], list[
     The records the two hold at the same places at the start and at the end are left
     out first, each end in one pass in C (``map``): a record added, or one changed in
     place, is then found without a pass in Python over the whole list."""
-    head = _same_run(before, now)
-    tail = min(_same_run(reversed(before), reversed(now)), min(len(before), len(now)) - head)
+    head = same_run(before, now)
+    tail = min(same_run(reversed(before), reversed(now)), min(len(before), len(now)) - head)
     was, came = before[head : len(before) - tail], now[head : len(now) - tail]
     was_ids, came_ids = set(map(id, was)), set(map(id, came))
     if len(was_ids) != len(was) or len(came_ids) != len(came):
@@ -108,7 +108,7 @@ def changed(before: Sequence[Any], now: Sequence[Any]) -> tuple[list[Any], list[
     return [r for r in was if id(r) not in came_ids], new
 
 
-def _same_run(a: Iterable[Any], b: Iterable[Any]) -> int:
+def same_run(a: Iterable[Any], b: Iterable[Any]) -> int:
     """How many of the first records of ``a`` and ``b`` are the same objects, in order."""
     same = list(map(is_, a, b))
     try:

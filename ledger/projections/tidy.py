@@ -39,7 +39,6 @@ import csv
 import io
 from collections.abc import Callable, Hashable, Iterator, Sequence
 from dataclasses import dataclass, field
-from operator import is_
 from typing import Any, Final, Literal
 
 import numpy as np
@@ -53,7 +52,7 @@ from ledger.projections.analysis import (
     PROMISE_COLUMNS,
 )
 from ledger.projections.court import STAGES
-from ledger.projections.reuse import SharedList, SharedRow
+from ledger.projections.reuse import SharedList, SharedRow, same_run
 from ledger.projections.tables import ReportTable, spreadsheet_safe
 
 PROVENANCE: Final = ("tree_size", "root", "as_of")
@@ -578,11 +577,10 @@ def _runs(before: Sequence[object], rows: Sequence[object]) -> Iterator[tuple[in
         while i + k < n and j + k < m:
             size = min(RUN_STEP, n - i - k, m - j - k)
             mine, theirs = rows[i + k : i + k + size], before[j + k : j + k + size]
-            if all(map(is_, mine, theirs)):
-                k += size
-                continue
-            k += next(t for t, (a, b) in enumerate(zip(mine, theirs, strict=True)) if a is not b)
-            break
+            same = same_run(mine, theirs)
+            k += same
+            if same < size:
+                break
         yield i, j, k
         i += k
 
