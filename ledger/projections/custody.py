@@ -29,7 +29,7 @@ from ledger.projections.casework import CaseFile, Spell
 from ledger.projections.facts import DAY, HOUR, Event, Facts, seconds
 from ledger.projections.flagging import Flag, Waits
 from ledger.projections.law import ATA_REMAND_DAYS, S344_REMAND_DAYS, is_ata_case, police_remand
-from ledger.projections.reuse import SharedRow, shared
+from ledger.projections.reuse import VariedRow, shared
 from ledger.projections.statistics import round_half_even
 from ledger.statements import format_time
 
@@ -255,7 +255,7 @@ class Held:
 
     def counted(self, hours: float, past: bool) -> dict[str, Any]:
         """The row with its hours in custody and whether they passed the limit unproduced."""
-        return SharedRow(self.row, hours_in_custody=hours, past_limit_unproduced=past)
+        return VariedRow(self.row, hours_in_custody=hours, past_limit_unproduced=past)
 
 
 def case_held(facts: Facts, case: CaseFile) -> list[Held]:

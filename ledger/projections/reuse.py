@@ -187,8 +187,31 @@ class SharedRow(dict[str, Any]):
     __slots__ = ()
     __setitem__ = __delitem__ = __ior__ = clear = pop = popitem = setdefault = update = _refuse
 
-    def __reduce__(self) -> tuple[type[SharedRow], tuple[dict[str, Any]]]:
+    def __reduce__(self) -> tuple[Callable[..., SharedRow], tuple[Any, ...]]:
         return SharedRow, (dict(self),)
+
+
+class VariedRow(SharedRow):
+    """A kept row made from another kept row, ``base``, with a few plain values set anew
+    (``varied``, their names): every other entry is the base's very object. A reader
+    that wrote a row varied from the same base can write this one from it, with only
+    those values set (``ledger.projections.tidy``): the people held, whose hours in
+    custody move with the time judged at, are such rows."""
+
+    __slots__ = ("base", "varied")
+
+    def __init__(self, base: dict[str, Any], **values: Any) -> None:
+        dict.__init__(self, base, **values)
+        self.base = base
+        self.varied = tuple(values)
+
+    def __reduce__(self) -> tuple[Callable[..., SharedRow], tuple[Any, ...]]:
+        return _varied, (self.base, {name: self[name] for name in self.varied})
+
+
+def _varied(base: dict[str, Any], values: dict[str, Any]) -> VariedRow:
+    """A ``VariedRow`` again, as pickled (its base shared with whatever else holds it)."""
+    return VariedRow(base, **values)
 
 
 class SharedList(list[Any]):

@@ -37,8 +37,9 @@ from __future__ import annotations
 
 import csv
 import io
-from collections.abc import Callable, Hashable, Iterator, Sequence
+from collections.abc import Callable, Hashable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
+from operator import is_
 from typing import Any, Final, Literal
 
 import numpy as np
@@ -52,7 +53,7 @@ from ledger.projections.analysis import (
     PROMISE_COLUMNS,
 )
 from ledger.projections.court import STAGES
-from ledger.projections.reuse import SharedList, SharedRow, same_run
+from ledger.projections.reuse import SharedList, SharedRow, VariedRow, same_run
 from ledger.projections.tables import ReportTable, spreadsheet_safe
 
 PROVENANCE: Final = ("tree_size", "root", "as_of")
@@ -537,27 +538,69 @@ class _Writing:
         self.memo._tables[self.table] = self.met
 
 
+KEPT_ROWS: Final = (SharedRow, VariedRow)
+"""The kinds of row a report keeps read-only across tree sizes."""
+
+
 def _kept(value: Any) -> bool:
     """Whether ``value`` never changes while a report keeps it (so its cells can be kept)."""
-    return value.__class__ in (SharedRow, SharedList, tuple)
+    return value.__class__ in (SharedRow, VariedRow, SharedList, tuple)
 
 
 def _kept_only(rows: Sequence[Any]) -> list[Any] | None:
     """``rows`` as a run may follow them: each row kept read-only as it is, any other as an
     object of its own, which no other row is (None when no row is kept)."""
     kinds = set(map(type, rows))
-    if SharedRow not in kinds:
+    if kinds.isdisjoint(KEPT_ROWS):
         return None
-    if len(kinds) == 1:
+    if kinds.issubset(KEPT_ROWS):
         return list(rows)
-    return [row if row.__class__ is SharedRow else object() for row in rows]
+    return [row if row.__class__ in KEPT_ROWS else object() for row in rows]
 
 
-def _runs(before: Sequence[object], rows: Sequence[object]) -> Iterator[tuple[int, int, int]]:
+def _runs(before: Sequence[object], rows: Sequence[object]) -> Iterable[tuple[int, int, int]]:
     """(start, start in ``before``, length) of each run of ``rows`` that are, in order, the
     very objects of a run of ``before``; a row not in ``before`` is a run of its own that
-    starts nowhere (-1). Runs are compared ``RUN_STEP`` rows at a time, so each row is
+    starts nowhere (-1). Lists of one length whose rows are either in their places or
+    not in ``before`` at all (rows replaced in their places, as when a move of the time
+    changes the hours of some of the people held) are compared place by place in one
+    pass (``_aligned_runs``); other lists ``RUN_STEP`` rows at a time, so each row is
     looked at about once."""
+    if len(before) == len(rows):
+        aligned = _aligned_runs(before, rows)
+        if aligned is not None:
+            return aligned
+    return _followed_runs(before, rows)
+
+
+def _aligned_runs(
+    before: Sequence[object], rows: Sequence[object]
+) -> list[tuple[int, int, int]] | None:
+    """``_runs`` of two lists of one length, by one pass of identity tests in C; None if a
+    row not in its place is elsewhere in ``before``."""
+    differ = np.flatnonzero(~np.fromiter(map(is_, rows, before), dtype=bool, count=len(rows)))
+    if not differ.size:
+        return [(0, 0, len(rows))] if rows else []
+    places = differ.tolist()
+    there = set(map(id, before))
+    if any(id(rows[at]) in there for at in places):
+        return None
+    runs: list[tuple[int, int, int]] = []
+    i = 0
+    for at in places:
+        if at > i:
+            runs.append((i, i, at - i))
+        runs.append((at, -1, 1))
+        i = at + 1
+    if i < len(rows):
+        runs.append((i, i, len(rows) - i))
+    return runs
+
+
+def _followed_runs(
+    before: Sequence[object], rows: Sequence[object]
+) -> Iterator[tuple[int, int, int]]:
+    """``_runs``, each run followed from its first row, ``RUN_STEP`` rows at a time."""
     where: dict[int, int] | None = None
     i, n, m = 0, len(rows), len(before)
     while i < n:
@@ -619,26 +662,109 @@ def _fill(
         return
     tables = [d.name for d in _downloads_of(name, shape)][1:]
     lists = {t: out.setdefault(t, []) for t in tables}
-    starts = {t: np.zeros(len(rows) + 1, dtype=np.int64) for t in tables}
     last: _Run | None = writing.last("rows")
+    varied = _Varied(shape, last)
+    # the runs of rows whose linked rows are the last writing's (start, start there,
+    # length); the rows written here, and how many linked rows each wrote to each table
+    taken: list[tuple[int, int, int]] = []
+    written: list[int] = []
+    counts: dict[str, list[int]] = {t: [] for t in tables}
     for i, j, k in _runs([] if last is None else last.sources, sources):
-        if j >= 0 and last is not None:
+        if j < 0:
+            j = varied.written_at(rows[i], i)
+            if j >= 0:
+                main.append(varied.flat(j, rows[i]))
+        elif last is not None:
             main.extend(last.flats[j : j + k])
+        if j >= 0 and last is not None:
+            taken.append((i, j, k))
             for t in tables:
-                was, into = last.starts[t], lists[t]
-                first, end = int(was[j]), int(was[j + k])
-                starts[t][i : i + k] = was[j : j + k] - first + len(into)
-                into.extend(last.linked[t][first:end])
+                was = last.starts[t]
+                lists[t].extend(last.linked[t][was.item(j) : was.item(j + k)])
             continue
         flat, linked = _written(name, shape, rows[i], writing)
         main.append(flat)
-        for t in tables:
-            starts[t][i] = len(lists[t])
+        written.append(i)
+        wrote = dict.fromkeys(tables, 0)
         for table, items in linked:
             lists[table].extend(items)
+            wrote[table] += len(items)
+        for t in tables:
+            counts[t].append(wrote[t])
+    starts = _starts(len(rows), taken, last, written, counts)
     for t in tables:
-        starts[t][len(rows)] = len(lists[t])
+        assert starts[t][-1] == len(lists[t]), f"{t}: linked rows miscounted"
     writing.keep("rows", _Run(sources, main, lists, starts))
+
+
+def _starts(
+    size: int,
+    taken: list[tuple[int, int, int]],
+    last: _Run | None,
+    written: list[int],
+    counts: dict[str, list[int]],
+) -> dict[str, np.ndarray]:
+    """Where each of ``size`` rows' linked rows start in each table (with the end after the
+    last row), over arrays: a row of a run ``taken`` from the last writing has as many as it
+    had there, a row ``written`` here as many as ``counts`` says."""
+    if taken and last is not None:
+        at, was, length = (np.array(column, dtype=np.int64) for column in zip(*taken, strict=True))
+        step = np.arange(int(length.sum())) - np.repeat(np.cumsum(length) - length, length)
+        places, before = np.repeat(at, length) + step, np.repeat(was, length) + step
+    out: dict[str, np.ndarray] = {}
+    for t, wrote in counts.items():
+        each = np.zeros(size, dtype=np.int64)
+        if taken and last is not None:
+            each[places] = np.diff(last.starts[t])[before]
+        each[written] = wrote
+        out[t] = np.concatenate(([0], np.cumsum(each)))
+    return out
+
+
+class _Varied:
+    """Where the last writing of a table wrote a row varied from the same base as a row
+    (``VariedRow``), with the same names varied, so that the row is written from that
+    one: its flat row with the varied values set, its linked rows the very same. Only
+    where the varied values are plain values of the shape, none of them a key (which the
+    linked rows repeat)."""
+
+    def __init__(self, shape: Shape, last: _Run | None) -> None:
+        self.last = last
+        self.values = {f.name for f in shape.fields if f.kind == "value"} - set(shape.key)
+        self.others = ({f.name for f in shape.fields} | set(shape.key)) - self.values
+        self._at: dict[int, int] | None = None
+
+    def written_at(self, row: Any, place: int) -> int:
+        """The place in the last writing of a row varied like ``row`` from its base, or -1:
+        first ``place``, where ``row`` is, since a row varied again mostly stays where it
+        was."""
+        last = self.last
+        if last is None or row.__class__ is not VariedRow or not self.others.isdisjoint(row.varied):
+            return -1
+        if not (place < len(last.sources) and self._alike(last.sources[place], row)):
+            if self._at is None:
+                self._at = {
+                    id(source.base): n
+                    for n, source in enumerate(last.sources)
+                    if source.__class__ is VariedRow
+                }
+            place = self._at.get(id(row.base), -1)
+        return place if place >= 0 and self._alike(last.sources[place], row) else -1
+
+    @staticmethod
+    def _alike(there: Any, row: VariedRow) -> bool:
+        return (
+            there.__class__ is VariedRow and there.base is row.base and there.varied == row.varied
+        )
+
+    def flat(self, at: int, row: dict[str, Any]) -> dict[str, Scalar]:
+        """The flat row written at ``at``, with the varied values of ``row`` (found there by
+        ``written_at``)."""
+        assert self.last is not None and isinstance(row, VariedRow)
+        flat = dict(self.last.flats[at])
+        for name in self.values.intersection(row.varied):
+            flat[name] = row[name]
+        return flat
 
 
 def _written(name: str, shape: Shape, row: dict[str, Any], writing: _Writing | None) -> Written:
