@@ -515,13 +515,9 @@ class _Writing:
         self.memo, self.table, self.before = memo, table, before
         self.met: dict[Hashable, tuple[object, Any]] = {}
 
-    def get(self, key: Hashable, kept: object) -> Any:
-        """What was written for ``kept`` (the very object) under ``key``, or None."""
-        found = self.before.get(key)
-        if found is None or found[0] is not kept:
-            return None
-        self.met[key] = found
-        return found[1]
+    def was(self, key: Hashable) -> tuple[Any, Any] | None:
+        """What the last writing wrote under ``key``: the object kept, and what it wrote."""
+        return self.before.get(key)
 
     def put(self, key: Hashable, kept: object, written: Any) -> None:
         self.met[key] = (kept, written)
@@ -801,16 +797,27 @@ def _items(
     name: str, f: Field, key: dict[str, Any], cell: Any, writing: _Writing | None
 ) -> list[dict[str, Scalar]]:
     """A list's rows in its linked table; those of a list that never changes (a group's
-    events, a tuple) are remembered with the row's key, outside a kept row too."""
+    events, a tuple) are remembered with the row's key, outside a kept row too. A list
+    remembered under the same key that is not this one (the last version of a group's
+    events, before one more shooting) gives its rows for the items that begin and end
+    both lists alike."""
     column = f.columns[0]
     if writing is None or not _kept(cell):
         return [{**key, column: item} for item in cell or []]
-    remembered = (f.name, id(cell), *key.values())
-    found = writing.get(remembered, cell)
-    if found is None:
-        found = [{**key, column: item} for item in cell]
-        writing.put(remembered, cell, found)
-    return found  # type: ignore[no-any-return]
+    remembered = (f.name, *key.values())
+    found = writing.was(remembered)
+    if found is not None and found[0] is cell:
+        items: list[dict[str, Scalar]] = found[1]
+    elif found is not None:
+        was, rows = found
+        head = same_run(cell, was)
+        tail = min(same_run(reversed(cell), reversed(was)), min(len(cell), len(was)) - head)
+        middle = [{**key, column: item} for item in cell[head : len(cell) - tail]]
+        items = [*rows[:head], *middle, *rows[len(was) - tail :]]
+    else:
+        items = [{**key, column: item} for item in cell]
+    writing.put(remembered, cell, items)
+    return items
 
 
 def tidy_tables(report: ReportTable, memo: TidyMemo | None = None) -> list[TidyTable]:
