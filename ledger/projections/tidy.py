@@ -536,11 +536,13 @@ class _Writing:
 
 KEPT_ROWS: Final = (SharedRow, VariedRow)
 """The kinds of row a report keeps read-only across tree sizes."""
+KEPT_VALUES: Final = (*KEPT_ROWS, SharedList, tuple)
+"""The kinds of value a report keeps read-only across tree sizes."""
 
 
 def _kept(value: Any) -> bool:
     """Whether ``value`` never changes while a report keeps it (so its cells can be kept)."""
-    return value.__class__ in (SharedRow, VariedRow, SharedList, tuple)
+    return value.__class__ in KEPT_VALUES
 
 
 def _kept_only(rows: Sequence[Any]) -> list[Any] | None:
