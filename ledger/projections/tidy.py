@@ -695,6 +695,11 @@ def _fill(
     writing.keep("rows", _Run(sources, main, lists, starts))
 
 
+FEW_PIECES = 64
+"""Up to how many pieces (runs taken from the last writing, rows written) the starts of
+the rows' linked rows are laid a piece at a time; beyond, over arrays (``_starts``)."""
+
+
 def _starts(
     size: int,
     taken: list[tuple[int, int, int]],
@@ -703,19 +708,48 @@ def _starts(
     counts: dict[str, list[int]],
 ) -> dict[str, np.ndarray]:
     """Where each of ``size`` rows' linked rows start in each table (with the end after the
-    last row), over arrays: a row of a run ``taken`` from the last writing has as many as it
-    had there, a row ``written`` here as many as ``counts`` says."""
+    last row): a row of a run ``taken`` from the last writing has as many as it had there,
+    a row ``written`` here as many as ``counts`` says."""
+    if last is not None and len(taken) + len(written) <= FEW_PIECES:
+        return _laid(size, taken, last, written, counts)
+    gather = None
     if taken and last is not None:
         at, was, length = (np.array(column, dtype=np.int64) for column in zip(*taken, strict=True))
         step = np.arange(int(length.sum())) - np.repeat(np.cumsum(length) - length, length)
-        places, before = np.repeat(at, length) + step, np.repeat(was, length) + step
+        gather = np.repeat(at, length) + step, np.repeat(was, length) + step
     out: dict[str, np.ndarray] = {}
     for t, wrote in counts.items():
         each = np.zeros(size, dtype=np.int64)
-        if taken and last is not None:
-            each[places] = np.diff(last.starts[t])[before]
+        if gather is not None and last is not None:
+            each[gather[0]] = np.diff(last.starts[t])[gather[1]]
         each[written] = wrote
         out[t] = np.concatenate(([0], np.cumsum(each)))
+    return out
+
+
+def _laid(
+    size: int,
+    taken: list[tuple[int, int, int]],
+    last: _Run,
+    written: list[int],
+    counts: dict[str, list[int]],
+) -> dict[str, np.ndarray]:
+    """``_starts`` a piece at a time, in the rows' order: a run's starts are its starts
+    in the last writing, moved to where its linked rows now begin."""
+    pieces = sorted([*taken, *((i, -1 - n, 1) for n, i in enumerate(written))])
+    out: dict[str, np.ndarray] = {}
+    for t, wrote in counts.items():
+        was, starts, at = last.starts[t], np.empty(size + 1, dtype=np.int64), 0
+        for i, j, k in pieces:
+            if j >= 0:
+                first = was.item(j)
+                starts[i : i + k] = was[j : j + k] + (at - first)
+                at += was.item(j + k) - first
+            else:
+                starts[i] = at
+                at += wrote[-1 - j]
+        starts[size] = at
+        out[t] = starts
     return out
 
 

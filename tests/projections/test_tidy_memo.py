@@ -173,29 +173,36 @@ def _varied(base: dict[str, Any], how: str, n: int) -> dict[str, Any]:
         st.lists(st.tuples(st.integers(0, 5), VARIATIONS, st.booleans()), max_size=8),
         min_size=1,
         max_size=6,
-    )
+    ),
+    pieces=st.sampled_from([0, tidy.FEW_PIECES]),
 )
 def test_rows_varied_from_their_base_are_cut_as_if_cut_anew(
-    steps: list[list[tuple[int, str, bool]]],
+    steps: list[list[tuple[int, str, bool]]], pieces: int
 ) -> None:
     """Rows varied from a kept base (``VariedRow``: the people held, whose hours move with
     the time) are written from the row varied from the same base that the last cut wrote,
     with the varied values set. Whatever is varied (a value, a key, a list), kept, dropped
-    or added between cuts, the tables equal those cut anew."""
+    or added between cuts, the tables equal those cut anew, whether the starts of the
+    linked rows are laid a piece at a time or over arrays (``FEW_PIECES``)."""
     bases = [
         shared({"area": f"A{n}", "shootings": n, "killed": 0, "derived_from": [f"e{n}", "e9"]})
         for n in range(6)
     ]
     held: dict[int, dict[str, Any]] = {}
     memo = TidyMemo()
-    for number, step in enumerate(steps):
-        for slot, how, present in step:
-            if present:
-                held[slot] = _varied(bases[slot], how, number + slot)
-            else:
-                held.pop(slot, None)
-        rows = [held[slot] for slot in sorted(held)]
-        assert cut(interruption(rows), memo) == cut(interruption(rows))
+    original = tidy.FEW_PIECES
+    tidy.FEW_PIECES = pieces
+    try:
+        for number, step in enumerate(steps):
+            for slot, how, present in step:
+                if present:
+                    held[slot] = _varied(bases[slot], how, number + slot)
+                else:
+                    held.pop(slot, None)
+            rows = [held[slot] for slot in sorted(held)]
+            assert cut(interruption(rows), memo) == cut(interruption(rows))
+    finally:
+        tidy.FEW_PIECES = original
 
 
 def test_a_varied_row_is_pickled_with_its_base_shared() -> None:
