@@ -96,8 +96,7 @@ def changed(before: Sequence[Any], now: Sequence[Any]) -> tuple[list[Any], list[
     The records the two hold at the same places at the start and at the end are left
     out first, each end in one pass in C (``map``): a record added, or one changed in
     place, is then found without a pass in Python over the whole list."""
-    head = same_run(before, now)
-    tail = min(same_run(reversed(before), reversed(now)), min(len(before), len(now)) - head)
+    head, tail = same_ends(before, now)
     was, came = before[head : len(before) - tail], now[head : len(now) - tail]
     was_ids, came_ids = set(map(id, was)), set(map(id, came))
     if len(was_ids) != len(was) or len(came_ids) != len(came):
@@ -106,6 +105,14 @@ def changed(before: Sequence[Any], now: Sequence[Any]) -> tuple[list[Any], list[
     if 2 * len(new) > len(now):
         return None
     return [r for r in was if id(r) not in came_ids], new
+
+
+def same_ends(a: Sequence[Any], b: Sequence[Any]) -> tuple[int, int]:
+    """How many records ``a`` and ``b`` hold as the same objects at the start, in order, and
+    then at the end (never counting a place twice): what two versions of a list share
+    around what changed."""
+    head = same_run(a, b)
+    return head, min(same_run(reversed(a), reversed(b)), min(len(a), len(b)) - head)
 
 
 def same_run(a: Iterable[Any], b: Iterable[Any]) -> int:

@@ -53,7 +53,7 @@ from ledger.projections.analysis import (
     PROMISE_COLUMNS,
 )
 from ledger.projections.court import STAGES
-from ledger.projections.reuse import SharedList, SharedRow, VariedRow, same_run
+from ledger.projections.reuse import SharedList, SharedRow, VariedRow, same_ends, same_run
 from ledger.projections.tables import ReportTable, spreadsheet_safe
 
 PROVENANCE: Final = ("tree_size", "root", "as_of")
@@ -846,8 +846,7 @@ def _items(
         items: list[dict[str, Scalar]] = found[1]
     elif found is not None:
         was, rows = found
-        head = same_run(cell, was)
-        tail = min(same_run(reversed(cell), reversed(was)), min(len(cell), len(was)) - head)
+        head, tail = same_ends(cell, was)
         middle = [{**key, column: item} for item in cell[head : len(cell) - tail]]
         items = [*rows[:head], *middle, *rows[len(was) - tail :]]
     else:
