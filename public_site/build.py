@@ -54,6 +54,7 @@ from public_site.case_pages import CasePages
 from public_site.cells import Cells
 from public_site.feeds import DEFAULT_BASE_URL, FEED, feed_id, parse_base_url
 from public_site.filters import (
+    PAGES_BY,
     Filters,
     View,
     by_group_outcome_month,
@@ -339,10 +340,11 @@ class SiteBuilder:
         """The table's pages: the month pages that hold its rows, and the pages that count them by month.
 
         A month page is keyed by the digest of its rows and of everything else
-        it shows (the lists of months, groups and outcomes, the renderer, the
-        words of the flags' rules): it names no checkpoint, so a month whose
-        rows did not change is neither rendered nor written again. Every page
-        of the table is rendered by ``template`` (the table's name by default).
+        it shows (the months next to it, the lists of groups and outcomes, the
+        renderer, the words of the flags' rules): it names no checkpoint, so a
+        month whose rows did not change is neither rendered nor written again,
+        and a new month is written with the page before it alone. Every page of
+        the table is rendered by ``template`` (the table's name by default).
         """
         code, name = language.code, filters.table
         template = template or f"{name}.html"
@@ -361,16 +363,20 @@ class SiteBuilder:
         shown = {
             "groups": self.data.group_names,
             "pages": sorted(self.group_pages),
-            "months": [month.value for month in filters.months],
-            "values": {d: [v.value for v in views] for d, views in filters.by_dimension.items()},
+            "values": {
+                d: [v.value for v in views]
+                for d, views in filters.by_dimension.items()
+                if d != PAGES_BY
+            },
             "rules": {rule: [spec.happened, spec.law] for rule, spec in RULES.items()},
         }
         frame = inputs_digest([self.version, code, name, template, row_macro, shown])
         for month in filters.months:
             month_rows = [rows[i] for i in month.rows]
+            around = [m.value for m in filters.around(month)]
             self.writer.write_keyed(
                 f"{code}/{month.page}",
-                f"{frame}.{inputs_digest(month_rows)}",
+                f"{frame}.{inputs_digest([around, month_rows])}",
                 lambda m=month, r=month_rows: self.month_page(  # type: ignore[misc]
                     env, language, filters, m, r, row_macro, template
                 ),

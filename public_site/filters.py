@@ -84,6 +84,14 @@ class Filters:
             v for key, views in self.by_dimension.items() if key != PAGES_BY for v in views
         ]
 
+    def around(self, month: View) -> tuple[View, ...]:
+        """The month pages a month page's filter lists: the month before it, itself and the month
+        after it (the table's own page counts every month). Listing every month on each would
+        change every month page when a month is added; so only the page before the new one is
+        written again with it."""
+        at = self.months.index(month)
+        return self.months[max(0, at - 1) : at + 2]
+
     def by_month(self, view: View) -> list[tuple[View, int]]:
         """Each month page with how many of ``view``'s rows it holds (months with none left out)."""
         shown = set(view.rows)

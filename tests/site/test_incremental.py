@@ -4,6 +4,7 @@ the site a fresh build at the same tree size would give, byte for byte."""
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -103,13 +104,13 @@ def test_a_case_whose_history_changed_is_rendered_again(
     assert "PPC 302" not in old and "PPC 302" in new
 
 
-def arrest_in_a_new_case(city: SignedCity) -> None:
+def arrest_in_a_new_case(city: SignedCity, case: str = "FIR-3") -> None:
     city.record(
-        "arrest3",
+        f"arrest-{case}",
         "arrest.made",
         "police",
         {
-            "case": "FIR-3",
+            "case": case,
             "person": "P-2",
             "incidents": ["INC-2"],
             "grounds": "g",
@@ -154,6 +155,49 @@ def test_a_month_page_is_rendered_again_only_when_its_rows_or_its_lists_change(
     assert changed and all("FIR-3" in p.read_text("utf-8") for p in changed)
     assert all("FIR-3" not in before[p][1] for p in changed)
     assert all("FIR-3" not in p.read_text("utf-8") for p in months if p not in changed)
+
+
+def test_a_new_month_rewrites_the_month_before_it_and_no_other(
+    tmp_path: Path, shared_keyring: Keyring
+) -> None:
+    """A month page lists the months next to its own, not every month: a case opened in a new
+    month writes that month's page and the page before it, in each language, and leaves every
+    other month's page as it was."""
+    with hostile_city(tmp_path, shared_keyring) as (ledger, city):
+        for case in ("FIR-4", "FIR-5"):  # cases opened in two later months
+            city.clock.advance(days=40)
+            arrest_in_a_new_case(city, case)
+        ledger.sign_checkpoint()
+        site = tmp_path / "site"
+        build(ledger, site, processes=1)
+        before = month_pages(site)
+        city.clock.advance(days=40)
+        arrest_in_a_new_case(city)
+        ledger.sign_checkpoint()
+        build(ledger, site, processes=1)
+    after = month_pages(site)
+    for code in ("en", "ur"):
+        old = [name for name in before if name.startswith(f"{code}/")]
+        pages = [name for name in after if name.startswith(f"{code}/")]
+        assert pages[:-1] == old and len(old) >= 3  # one new month, after every other
+        latest, previous, others = pages[-1], pages[-2], pages[:-2]
+        assert after[previous] != before[previous]
+        assert all(after[name] == before[name] for name in others)
+        assert neighbours(site / latest) == [previous, latest]
+        assert neighbours(site / previous) == [others[-1], previous, latest]
+        assert "FIR-3" in (site / latest).read_text("utf-8")
+
+
+def month_pages(site: Path) -> dict[str, int]:
+    """The cases' month pages in month order, each with its inode."""
+    return {name: ino for name, ino in sorted(inodes(site).items()) if "/cases-by-month-" in name}
+
+
+def neighbours(page: Path) -> list[str]:
+    """The month pages a month page's filter bar links to."""
+    bar = page.read_text("utf-8").split('<nav class="filter-bar"', 1)[1].split("</nav>", 1)[0]
+    code = page.parent.name
+    return [f"{code}/{name}" for name in re.findall(r'/(cases-by-month-[^/"#]+)#rows"', bar)]
 
 
 def test_a_flags_month_page_is_rendered_again_when_the_committee_changes_a_flags_status(
