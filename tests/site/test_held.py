@@ -129,3 +129,26 @@ def test_a_build_that_stops_leaves_no_inputs_recorded(
     monkeypatch.undo()
     assert not held(built.again())  # built again, not taken as current
     assert held(built.again())
+
+
+def test_the_key_holders_build_saves_every_report_it_was_built_from(
+    built: Built, shared_keyring: Keyring
+) -> None:
+    """A later `ledger report --keys` prints each from its saved body: the very report the
+    site's download holds."""
+    import json
+
+    from ledger.projections.report_names import REPORT_NAMES
+    from ledger.projections.saved import saved_report
+
+    assert not held(built.first)
+    reader = Ledger.open(built.ledger.store.url, log_key=shared_keyring.log_key())
+    try:
+        reader.verify_before_acting()
+        for name in REPORT_NAMES:
+            table = saved_report(reader, name, None)
+            assert table is not None, name
+            download = built.site / "data" / "reports" / f"{name}.json"
+            assert table.to_json() == json.loads(download.read_text("utf-8")), name
+    finally:
+        reader.close()
