@@ -3,6 +3,7 @@ not built again; any change to what it states, to a file in it, or to the progra
 
 from __future__ import annotations
 
+import json
 import shutil
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -15,6 +16,8 @@ import cli.commands.site as site_command
 import public_site.inputs as site_inputs
 from cli.main import app
 from ledger.keyring import Keyring
+from ledger.projections.report_names import REPORT_NAMES
+from ledger.projections.saved import saved_report
 from ledger.service import Ledger
 from public_site.inputs import INPUTS_FILE
 from tests.conftest import Clock, Recorder, chartered_ledger
@@ -136,11 +139,6 @@ def test_the_key_holders_build_saves_every_report_it_was_built_from(
 ) -> None:
     """A later `ledger report --keys` prints each from its saved body: the very report the
     site's download holds."""
-    import json
-
-    from ledger.projections.report_names import REPORT_NAMES
-    from ledger.projections.saved import saved_report
-
     assert not held(built.first)
     reader = Ledger.open(built.ledger.store.url, log_key=shared_keyring.log_key())
     try:

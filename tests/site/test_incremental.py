@@ -21,6 +21,7 @@ from public_site.source import open_ledger_source
 from tests.conftest import Clock, Recorder, chartered_ledger
 from tests.projections.signed_city import SignedCity
 from tests.site.city import record_hostile_city, site_files
+from tests.site.test_filters import FILTER_BAR
 
 
 def build(ledger: Ledger, out: Path, processes: int) -> BuildResult:
@@ -195,9 +196,12 @@ def month_pages(site: Path) -> dict[str, int]:
 
 def neighbours(page: Path) -> list[str]:
     """The month pages a month page's filter bar links to."""
-    bar = page.read_text("utf-8").split('<nav class="filter-bar"', 1)[1].split("</nav>", 1)[0]
+    bar = FILTER_BAR.search(page.read_text("utf-8"))
+    assert bar is not None, page
     code = page.parent.name
-    return [f"{code}/{name}" for name in re.findall(r'/(cases-by-month-[^/"#]+)#rows"', bar)]
+    return [
+        f"{code}/{name}" for name in re.findall(r'/(cases-by-month-[^/"#]+)#rows"', bar.group())
+    ]
 
 
 def test_a_flags_month_page_is_rendered_again_when_the_committee_changes_a_flags_status(
