@@ -11,6 +11,8 @@ from datetime import UTC, datetime
 from typing import Any
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from ledger.keyring import Keyring
 from ledger.projections.report_names import REPORT_NAMES
@@ -78,6 +80,50 @@ def test_ordinary_text_is_written_as_it_is(text: str) -> None:
 def test_booleans_are_words_not_numbers() -> None:
     assert spreadsheet_safe(True) == "yes"
     assert spreadsheet_safe(None) == ""
+
+
+def written_row_by_row(table: TidyTable) -> str:
+    """The CSV as ``csv.writer`` writes it a row at a time, each row with its stamp."""
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\r\n")
+    writer.writerow(table.columns)
+    stamp = [spreadsheet_safe(v) for v in (table.tree_size, table.root, table.as_of)]
+    for row in table.rows:
+        writer.writerow([spreadsheet_safe(row.get(c)) for c in table.download.columns] + stamp)
+    return out.getvalue()
+
+
+CELLS = st.one_of(
+    st.none(),
+    st.booleans(),
+    st.integers(),
+    st.floats(allow_nan=True),
+    st.text(
+        alphabet=st.sampled_from(["a", " ", ",", '"', "\r", "\n", "\x1e", "=", "-", "@", "\t", "é"])
+    ),
+    st.text(),
+)
+
+
+@given(
+    columns=st.lists(st.sampled_from("abcd"), min_size=1, max_size=4, unique=True),
+    rows=st.lists(st.dictionaries(st.sampled_from("abcde"), CELLS), max_size=6),
+    as_of=st.sampled_from(["2026-01-01T00:00:00Z", "=1+1", 'a "quoted", time']),
+)
+@settings(max_examples=300, deadline=None)
+def test_a_table_is_written_as_the_csv_module_writes_it_row_by_row(
+    columns: list[str], rows: list[dict[str, Any]], as_of: str
+) -> None:
+    table = TidyTable(Download("t", (columns[0],), tuple(columns)), 7, "ab", as_of, rows)
+    assert table.to_csv() == written_row_by_row(table)
+
+
+def test_a_mapping_is_never_packed_into_a_cell_whatever_the_column_holds_besides() -> None:
+    table = TidyTable(
+        Download("t", ("k",), ("k", "cell")), 1, "00", "x", [{"cell": "ok"}, {"cell": {"a": 1}}]
+    )
+    with pytest.raises(TypeError, match="t.csv column 'cell' holds a dict"):
+        table.to_csv()
 
 
 # --- the reports of a small simulated city, as tidy tables -----------------------------------
