@@ -21,8 +21,10 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
+import io
 import json
 import os
+import pickle
 import shutil
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -268,9 +270,22 @@ def file_digest(source: Path) -> str:
 
 
 def inputs_digest(value: Any) -> str:
-    """The digest of what a page renders (JSON, keys sorted: equal data, equal digest), for ``write_keyed``."""
-    text = json.dumps(value, sort_keys=True, ensure_ascii=False, separators=(",", ":"), default=str)
-    return hashlib.blake2b(text.encode("utf-8"), digest_size=16).hexdigest()
+    """The digest of what a page renders, for ``write_keyed``: of its pickle.
+
+    A pickle holds the whole value (unpickled, it gives an equal value), so
+    equal digests mean equal inputs: a changed input always changes the key.
+    It is written without the pickler's memo, so a part met twice is written
+    twice, and a state read back, which shares its parts otherwise than one
+    just computed, gives the same bytes. Equal inputs built in another order
+    would give other bytes; that only renders the page again. JSON with
+    sorted keys took three times as long on the case pages' histories, which
+    at a million events are hashed at every build (``docs/performance.md``).
+    """
+    out = io.BytesIO()
+    pickler = pickle.Pickler(out, protocol=5)
+    pickler.fast = True  # no memo: a part met twice is written twice, as JSON would write it
+    pickler.dump(value)
+    return hashlib.blake2b(out.getbuffer(), digest_size=16).hexdigest()
 
 
 def lined_json(value: Any) -> str:

@@ -3,20 +3,24 @@ the site a fresh build at the same tree size would give, byte for byte."""
 
 from __future__ import annotations
 
+import copy
 import json
 import re
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 import pytest
+from hypothesis import assume, given, settings
+from hypothesis import strategies as st
 from sqlalchemy import text
 
 from ledger.errors import TamperDetected
 from ledger.keyring import Keyring
 from ledger.service import Ledger
 from public_site.build import BuildResult, build_site
-from public_site.output import STATE_FILE
+from public_site.output import STATE_FILE, inputs_digest
 from public_site.source import open_ledger_source
 from tests.conftest import Clock, Recorder, chartered_ledger
 from tests.projections.signed_city import SignedCity
@@ -283,3 +287,59 @@ def test_a_stored_statement_edited_after_the_check_is_named_and_never_published(
             source.close()
     published = b"".join(p.read_bytes() for p in site_files(tmp_path / "site"))
     assert b'"recorder":"x' not in published
+
+
+# --- a page's key and its inputs -----------------------------------------------------------------
+LEAVES = st.one_of(
+    st.none(), st.booleans(), st.integers(), st.floats(allow_nan=False), st.text(max_size=4)
+)
+INPUTS = st.recursive(
+    LEAVES,
+    lambda inner: st.one_of(
+        st.lists(inner, max_size=3), st.dictionaries(st.text(max_size=2), inner, max_size=3)
+    ),
+    max_leaves=10,
+)
+
+
+def leaf_paths(value: Any, path: tuple[Any, ...] = ()) -> Iterator[tuple[Any, ...]]:
+    if isinstance(value, dict):
+        for key, item in value.items():
+            yield from leaf_paths(item, (*path, key))
+    elif isinstance(value, list):
+        for index, item in enumerate(value):
+            yield from leaf_paths(item, (*path, index))
+    else:
+        yield path
+
+
+def with_leaf(value: Any, path: tuple[Any, ...], leaf: Any) -> Any:
+    """A copy of ``value`` with the leaf at ``path`` replaced."""
+    if not path:
+        return leaf
+    changed = copy.deepcopy(value)
+    parent = changed
+    for step in path[:-1]:
+        parent = parent[step]
+    parent[path[-1]] = leaf
+    return changed
+
+
+@given(INPUTS, LEAVES | st.just([]) | st.just({}), st.data())
+@settings(max_examples=300, deadline=None)
+def test_a_page_key_changes_with_any_change_to_what_the_page_shows(
+    inputs: Any, leaf: Any, data: st.DataObject
+) -> None:
+    """Equal inputs, equal key, whether or not their parts are the same objects (a state read
+    back shares them otherwise than one just computed); a leaf changed (``True`` for ``1``, ``1.0`` for ``1``, ``-0.0``
+    for ``0.0`` are changes: the page shows them otherwise), another key."""
+    assert inputs_digest(copy.deepcopy(inputs)) == inputs_digest(inputs)
+    assert inputs_digest([inputs, inputs]) == inputs_digest([inputs, copy.deepcopy(inputs)])
+    paths = list(leaf_paths(inputs))
+    assume(paths)
+    path = data.draw(st.sampled_from(paths))
+    old = inputs
+    for step in path:
+        old = old[step]
+    assume(repr(old) != repr(leaf))
+    assert inputs_digest(with_leaf(inputs, path, leaf)) != inputs_digest(inputs)
