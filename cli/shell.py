@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import sys
 import time
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, TypeVar
@@ -310,18 +310,15 @@ BIG_LEDGER = 20_000
 """Events from which ``report`` shows its bars on a terminal unasked: below, it is done at once."""
 
 
-def save_reports(
-    ledger: Any, reports: Any, tables: Iterable[Any], bodies: Mapping[str, bytes] | None = None
-) -> None:
-    """Save reports just computed for the next run (``ledger.projections.saved``), each from
-    its body in ``bodies`` if it is there (already encoded); if the database could not store
-    them, say so on standard error and go on: the figures are right, and the next run
-    computes them again."""
+def save_reports(ledger: Any, reports: Any, tables: Iterable[Any]) -> None:
+    """Save reports just computed for the next run (``ledger.projections.saved``); if the
+    database could not store them, say so on standard error and go on: the figures are
+    right, and the next run computes them again."""
     from ledger.projections.saved import save_report
 
     for table in tables:
         try:
-            save_report(ledger, reports, table, (bodies or {}).get(table.name))
+            save_report(ledger, reports, table)
         except e.StorageUnavailable as exc:
             err_console.print(
                 f"note: the {table.name} report was not saved for the next run ({exc.message});"

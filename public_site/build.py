@@ -49,7 +49,6 @@ from ledger.projections.equality import NO_GROUP
 from ledger.projections.flag_rules import RULES
 from ledger.projections.officers import WINDOW_DAYS
 from ledger.projections.report_names import REPORT_NAMES
-from ledger.projections.saved import saved_body
 from public_site import charts, downloads, labels
 from public_site.case_pages import CasePages
 from public_site.cells import Cells
@@ -141,9 +140,6 @@ class BuildResult:
     """Seconds spent in each part: ``setup`` and ``figures`` (the reports, the case rows and the groups'
     details read from the projections), ``prepare``, ``tasks`` (wall clock of the rendering), and each
     kind of task (``log``, ``data``, ``pages``, ``cases``: summed over processes)."""
-    saved_reports: dict[str, bytes] = field(default_factory=dict)
-    """With ``save_reports``: each report's JSON as the site publishes it, as
-    ``ledger.projections.saved`` keeps a report for `ledger report` (by name)."""
 
 
 UNSEEN = [*range(0x00, 0x09), 0x0B, 0x0C, *range(0x0E, 0x20), *range(0x7F, 0xA0)]
@@ -201,12 +197,9 @@ class SiteBuilder:
         base_url: str = DEFAULT_BASE_URL,
         progress: BuildProgress | None = None,
         processes: int = 1,
-        save_reports: bool = False,
     ) -> None:
         self.created = time.perf_counter()
         self.processes = max(1, processes)
-        self.save_reports = save_reports
-        self.saved_reports: dict[str, bytes] = {}
         self.site_url = parse_base_url(base_url)
         self.source = source
         self.progress = progress
@@ -530,25 +523,25 @@ class SiteBuilder:
 
         files: list[dict[str, Any]] = []
 
-        def publish(path: str, text: str, rows: int | None) -> bytes:
-            data = text.encode("utf-8")
-            self.writer.write(path, data)
+        def publish(path: str, text: str, rows: int | None) -> None:
+            self.writer.write(path, text)
             files.append(
                 {
                     "path": path,
-                    "sha256": hashlib.sha256(data).hexdigest(),
+                    "sha256": hashlib.sha256(text.encode("utf-8")).hexdigest(),
                     "rows": rows,
                     "tree_size": self.source.size,
                     "root": self.checkpoint["root_hex"],
                 }
             )
-            return data
 
         for name in REPORT_NAMES:
             table = self.data.tables[name]
-            data = publish(f"data/reports/{name}.json", lined_json(table.to_json()), None)
-            if self.save_reports:  # compressed beside the other tasks, not after the build
-                self.saved_reports[name] = saved_body(data)
+            publish(
+                f"data/reports/{name}.json",
+                lined_json(table.to_json()),
+                None,
+            )
             for tidy in tidy_tables(table):
                 publish(f"data/reports/{tidy.name}.csv", tidy.to_csv(), len(tidy.rows))
         return files
@@ -801,7 +794,6 @@ class SiteBuilder:
                     self.writer.merge(part)
                     self.pages += done.pages
                     self.proofs += done.proofs
-                    self.saved_reports.update(done.saved_reports)
                     self.task_done(task, cases, done.seconds)
         finally:
             _FORKED_BUILDER = None
@@ -888,7 +880,6 @@ class SiteBuilder:
             self.proofs,
             time.perf_counter() - started,
             self.phases,
-            self.saved_reports,
         )
 
 
@@ -901,7 +892,6 @@ class TaskDone:
     pages: int
     proofs: int
     seconds: float
-    saved_reports: dict[str, bytes]
 
 
 def _run_forked_task(
@@ -912,11 +902,8 @@ def _run_forked_task(
     started = time.perf_counter()
     builder.writer.begin_part()
     builder.pages = builder.proofs = 0
-    builder.saved_reports = {}
     cases = builder.run_task(task)
-    done = TaskDone(
-        builder.pages, builder.proofs, time.perf_counter() - started, builder.saved_reports
-    )
+    done = TaskDone(builder.pages, builder.proofs, time.perf_counter() - started)
     return task, cases, builder.writer.part(), done
 
 
@@ -956,14 +943,9 @@ def build_site(
     base_url: str = DEFAULT_BASE_URL,
     progress: BuildProgress | None = None,
     processes: int = 1,
-    save_reports: bool = False,
 ) -> BuildResult:
     """Build the whole site from ``source`` into ``out`` (incrementally); the feeds link to ``base_url``.
 
     ``processes`` worker processes render the pages (1: all in this process).
-    With ``save_reports``, the result holds each report as `ledger report` keeps it
-    (``BuildResult.saved_reports``), made from the JSON the site publishes.
     """
-    return SiteBuilder(
-        source, Path(out), methodology, base_url, progress, processes, save_reports
-    ).build()
+    return SiteBuilder(source, Path(out), methodology, base_url, progress, processes).build()

@@ -133,7 +133,7 @@ def register(app: typer.Typer) -> None:
                         ledger, list(witness), as_of, lambda n: bar.update(reading, completed=n)
                     )
                     bar.update(reading, completed=ledger.size)
-                    result = _build(source, out, base_url, bar, processes, save_reports=True)
+                    result = _build(source, out, base_url, bar, processes)
                     inputs = build_inputs(
                         program,
                         source.checkpoint_note,
@@ -144,7 +144,7 @@ def register(app: typer.Typer) -> None:
                         base_url,
                     )
                     record(out, inputs)  # what was built, at the checkpoint the source pinned
-                    _save_reports(ledger, source.reports, result.saved_reports)
+                    _save_reports(ledger, source.reports)
                     # the next build folds only what is stored after this
                     keep_state(source.reports)
                     # what the build read, the operating system takes back at exit: freeing
@@ -181,29 +181,22 @@ def _held(
     return int(latest.size) if holds(out, inputs) else None
 
 
-def _save_reports(ledger: Any, reports: Any, bodies: dict[str, bytes]) -> None:
+def _save_reports(ledger: Any, reports: Any) -> None:
     """Keep the reports the site was built from, so `ledger report --keys` prints them at once.
 
     Saved only by a process holding the log key, and only for the tree it
-    verified (``ledger.projections.saved``); the site computed each already,
-    and encoded each as it published it (``bodies``).
+    verified (``ledger.projections.saved``); the site computed each already.
     """
     from cli.shell import save_reports
     from ledger.projections.report_names import REPORT_NAMES
 
-    save_reports(ledger, reports, (reports.report(name) for name in REPORT_NAMES), bodies)
+    save_reports(ledger, reports, (reports.report(name) for name in REPORT_NAMES))
 
 
 def _build(
-    source: SiteSource,
-    out: Path,
-    base_url: str,
-    bar: Progress,
-    processes: int,
-    save_reports: bool = False,
+    source: SiteSource, out: Path, base_url: str, bar: Progress, processes: int
 ) -> BuildResult:
-    """Build, and always remove the source's scratch copy of the log; with ``save_reports``,
-    the result holds the reports encoded for saving (``BuildResult.saved_reports``)."""
+    """Build, and always remove the source's scratch copy of the log."""
     from public_site.build import build_site
 
     task = bar.add_task("writing the site", total=None)
@@ -212,13 +205,6 @@ def _build(
         bar.update(task, description=f"writing the site: {what}", completed=done, total=total)
 
     try:
-        return build_site(
-            source,
-            out,
-            base_url=base_url,
-            progress=advance,
-            processes=processes,
-            save_reports=save_reports,
-        )
+        return build_site(source, out, base_url=base_url, progress=advance, processes=processes)
     finally:
         source.close()
