@@ -330,9 +330,10 @@ def with_leaf(value: Any, path: tuple[Any, ...], leaf: Any) -> Any:
 def test_a_page_key_changes_with_any_change_to_what_the_page_shows(
     inputs: Any, leaf: Any, data: st.DataObject
 ) -> None:
-    """Equal inputs, equal key, whether or not their parts are the same objects (a state read
-    back shares them otherwise than one just computed); a leaf changed (``True`` for ``1``, ``1.0`` for ``1``, ``-0.0``
-    for ``0.0`` are changes: the page shows them otherwise), another key."""
+    """Equal inputs, equal key, whether or not their parts are the same objects (a state
+    read back shares them otherwise than one just computed); a leaf changed, another key
+    (``True`` for ``1``, ``1.0`` for ``1``, ``-0.0`` for ``0.0`` are changes: the page shows
+    them otherwise)."""
     assert inputs_digest(copy.deepcopy(inputs)) == inputs_digest(inputs)
     assert inputs_digest([inputs, inputs]) == inputs_digest([inputs, copy.deepcopy(inputs)])
     paths = list(leaf_paths(inputs))
