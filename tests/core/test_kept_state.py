@@ -318,6 +318,50 @@ def test_a_state_of_another_format_is_ignored() -> None:
     assert kept.decode_state(zlib.compress(pickle.dumps(("something else", 1, 2, 3)))) is None
 
 
+def inflating_threads() -> list[str]:
+    import threading
+
+    return [t.name for t in threading.enumerate() if t.name == "kept state inflating"]
+
+
+@pytest.mark.parametrize("piece", [7, 64, 1 << 20])
+def test_a_state_inflated_ahead_of_its_reader_is_read_whole(
+    piece: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The inflating thread hands over pieces of any size, waits while ``AHEAD`` of them are
+    unread, and the reader gets every byte in order; the thread is gone once it is closed."""
+    import io
+    import os
+    import zlib
+
+    monkeypatch.setattr(kept._Inflating, "PIECE", piece)
+    monkeypatch.setattr(kept._Inflating, "AHEAD", 2)
+    data = os.urandom(5_000) + b"x" * 200_000 + os.urandom(3_000)
+    with io.BufferedReader(kept._Inflating(zlib.compress(data, 1)), buffer_size=1000) as read:
+        assert read.read() == data
+        assert read.read() == b""
+    assert inflating_threads() == []
+
+
+def test_a_state_that_does_not_inflate_or_unpickle_is_ignored_and_its_thread_stopped(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    import pickle
+    import zlib
+
+    monkeypatch.setattr(kept._Inflating, "PIECE", 64)
+    monkeypatch.setattr(kept._Inflating, "AHEAD", 1)
+    body = zlib.compress(pickle.dumps(("something else", list(range(50_000)))))
+    broken = body[:200] + bytes(b ^ 0xFF for b in body[200:400]) + body[400:]
+    assert kept.decode_state(broken) is None  # zlib finds it wrong, in the thread
+    assert kept.decode_state(body[:-300]) is None  # the pickle ends early
+    # the pickle stops at a wrong opcode with most of the body not yet read: the thread,
+    # waiting to hand over its next piece, is stopped
+    wrong = zlib.compress(b"\xff" + pickle.dumps(list(range(50_000))))
+    assert kept.decode_state(wrong) is None
+    assert inflating_threads() == []
+
+
 def test_copying_the_database_elsewhere_keeps_the_state_usable(
     city_leaves: list[str], shared_keyring: Keyring, tmp_path: Path
 ) -> None:
