@@ -31,6 +31,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from xml.sax.saxutils import escape
 
+import numpy as np
+
 from public_site.chart_text import baseline, fit, is_rtl, line_height, text_width
 
 INK = "#222222"
@@ -108,6 +110,15 @@ class Linear:
     def __call__(self, value: float) -> float:
         share = (value - self.d0) / (self.d1 - self.d0) if self.d1 != self.d0 else 0.0
         return self.r0 + min(1.0, max(0.0, share)) * (self.r1 - self.r0)
+
+    def many(self, values: np.ndarray) -> np.ndarray:
+        """Each of ``values`` mapped, by the same arithmetic as one at a time."""
+        if self.d1 == self.d0:
+            share = np.zeros_like(values)
+        else:
+            share = (values - self.d0) / (self.d1 - self.d0)
+        mapped: np.ndarray = self.r0 + np.minimum(1.0, np.maximum(0.0, share)) * (self.r1 - self.r0)
+        return mapped
 
 
 def n(value: float) -> str:

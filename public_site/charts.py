@@ -35,6 +35,8 @@ from dataclasses import dataclass, replace
 from typing import Any
 from xml.sax.saxutils import escape
 
+import numpy as np
+
 from public_site.chart_drawing import (
     Box,
     Drawing,
@@ -291,30 +293,55 @@ def monthly_outcomes(
     )
 
 
-def _points(curve: Sequence[dict[str, Any]]) -> list[tuple[float, float, bool]]:
-    """A curve's (time, survival, arrest) points in time order; points that are not numbers are left out."""
-    points = []
-    for p in curve:
-        try:
-            time, survival = float(p["time"]), float(p["survival"])
-        except (KeyError, TypeError, ValueError):
-            continue
-        if math.isfinite(time) and math.isfinite(survival):
-            points.append((time, survival, bool(p.get("events"))))
-    return sorted(points, key=lambda p: p[0])
+@dataclass(frozen=True)
+class Steps:
+    """A curve's points in time order: the hours, the share with no arrest yet, and whether
+    the point is an arrest."""
+
+    time: np.ndarray
+    survival: np.ndarray
+    arrest: np.ndarray
+
+
+def _points(curve: Sequence[dict[str, Any]]) -> Steps:
+    """A curve's points in time order; points that are not numbers are left out.
+
+    A curve of a million events' triggers has thousands of points: when every
+    time and share is a number, as the reports write them, they are read a
+    column at a time; otherwise each point is read by itself."""
+    try:
+        times = [p["time"] for p in curve]
+        shares = [p["survival"] for p in curve]
+    except (KeyError, TypeError):
+        times = shares = []
+        numbers = False
+    else:
+        numbers = {type(v) for v in times} | {type(v) for v in shares} <= {int, float}
+    if numbers:
+        arrest = [bool(p.get("events")) for p in curve]
+    else:
+        times, shares, arrest = [], [], []
+        for p in curve:
+            try:
+                hours, share = float(p["time"]), float(p["survival"])
+            except (KeyError, TypeError, ValueError):
+                continue
+            times.append(hours)
+            shares.append(share)
+            arrest.append(bool(p.get("events")))
+    time, survival = np.array(times, dtype=float), np.array(shares, dtype=float)
+    finite = np.isfinite(time) & np.isfinite(survival)
+    order = np.argsort(time[finite], kind="stable")
+    return Steps(
+        time[finite][order], survival[finite][order], np.array(arrest, dtype=bool)[finite][order]
+    )
 
 
 STEP_COLUMN = 0.25
 """Width in units of the drawing (CSS pixels) within which a step curve's drops are drawn as one."""
 
 
-def _step_path(
-    points: Sequence[tuple[float, float, bool]],
-    x: Callable[[float], float],
-    y: Callable[[float], float],
-    last_tick: float,
-    right: float,
-) -> str:
+def _step_path(points: Steps, x: Linear, y: Linear, last_tick: float, right: float) -> str:
     """The SVG path of a step curve from (0, 1) through ``points`` (time, survival), cut at the
     axis's last tick.
 
@@ -324,27 +351,29 @@ def _step_path(
     last height, and a step that does not change the height (a censored time)
     only carries the line on. So the path has at most two commands a column and
     runs within a quarter of a pixel of every step; the report's rows hold the
-    exact steps.
+    exact steps. The steps are sorted into columns a column of numbers at a
+    time; only the columns' first drops are written one by one.
     """
     drawn_x, drawn = coordinate(x(0)), coordinate(y(1))  # where the path is
     path = [f"M{drawn_x} {drawn}"]
-    reached, run_to = 1.0, x(0)  # the share the curve has reached, and how far it runs
-    column: int | None = None
-    for time, survival, _ in points:
-        if time > last_tick:
-            run_to = right
-            break
-        run_to = x(time)
-        if survival == reached:
-            continue  # a step that keeps the height: the line runs on
-        here = math.floor(run_to / STEP_COLUMN)
-        if here != column:  # the first drop in a column: the last column's drop, then across
-            drawn = _draw(path, "V", coordinate(y(reached)), drawn)
-            drawn_x = _draw(path, "H", coordinate(run_to), drawn_x)
-            column = here
-        reached = survival  # drawn as the column is left
+    shown = int(np.searchsorted(points.time, last_tick, side="right"))  # up to the last tick
+    survival = points.survival[:shown]
+    before = np.concatenate(([1.0], survival[:-1]))  # the share each step starts from
+    drops = np.flatnonzero(survival != before)  # a step at the same height carries the line on
+    at = x.many(points.time[drops])
+    column = np.floor(at / STEP_COLUMN)
+    first = np.ones(len(drops), dtype=bool)  # a column's first drop
+    first[1:] = column[1:] != column[:-1]
+    for reached, run_to in zip(before[drops[first]].tolist(), at[first].tolist(), strict=True):
+        drawn = _draw(path, "V", coordinate(y(reached)), drawn)  # the last column's drop
+        drawn_x = _draw(path, "H", coordinate(run_to), drawn_x)  # then across
+    reached = float(survival[-1]) if shown else 1.0
+    if shown < len(points.time):
+        end = right
+    else:
+        end = x(float(points.time[shown - 1])) if shown else x(0)
     _draw(path, "V", coordinate(y(reached)), drawn)
-    _draw(path, "H", coordinate(run_to), drawn_x)
+    _draw(path, "H", coordinate(end), drawn_x)
     return "".join(path)
 
 
@@ -372,9 +401,10 @@ def time_to_arrest(
     the curves tell groups apart.
     """
     numbered = [(i, label, _points(curve)) for i, (label, curve) in enumerate(curves)]
-    drawn = [curve for curve in numbered if curve[2]]  # the colour stays with the curve's place
-    arrests = [t for _, _, points in drawn for t, _, arrest in points if arrest]
-    times = [t for _, _, points in drawn for t, _, _ in points]
+    # the colour stays with the curve's place
+    drawn = [curve for curve in numbered if len(curve[2].time)]
+    arrests = [float(p.time[p.arrest].max()) for _, _, p in drawn if p.arrest.any()]
+    times = [float(p.time.max()) for _, _, p in drawn]
     end = max(arrests) * 1.15 + 1 if arrests else max(times, default=1.0)
     end = end if end > 0 else 1.0
 

@@ -12,12 +12,13 @@ import re
 import xml.etree.ElementTree as ET
 from typing import Any
 
+import numpy as np
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
 from public_site import charts
-from public_site.chart_drawing import nice_ticks
+from public_site.chart_drawing import Linear, nice_ticks
 from public_site.chart_text import baseline, fit, is_rtl, line_height, text_width
 
 SVG = "{http://www.w3.org/2000/svg}"
@@ -442,8 +443,8 @@ def test_a_step_curve_is_drawn_within_a_column_of_every_step_and_ends_where_it_d
     for gap, drop in steps:  # hours after the step before, and arrests (in 40ths)
         time, survival = time + gap, max(0.0, survival - drop / 40)
         points.append((time, survival, drop > 0))
-    x = lambda t: 10 + t * pixels  # noqa: E731
-    y = lambda s: 200 - s * 150  # noqa: E731
+    x = Linear(0, last_tick, 10, 10 + last_tick * pixels)  # a step past the last tick is cut
+    y = Linear(0, 1, 200, 50)
     right = x(last_tick)
     every = [f"M{charts.coordinate(x(0))} {charts.coordinate(y(1))}"]
     placed = [x(0)]  # where each step is, before its coordinates are rounded
@@ -455,7 +456,7 @@ def test_a_step_curve_is_drawn_within_a_column_of_every_step_and_ends_where_it_d
         every.append(f"H{charts.coordinate(x(time))}V{charts.coordinate(y(share))}")
         placed.append(x(time))
     full = _vertices("".join(every))
-    thin = _vertices(charts._step_path(points, x, y, last_tick, right))
+    thin = _vertices(charts._step_path(steps_of(points), x, y, last_tick, right))
     assert (thin[0], thin[-1]) == (full[0], full[-1])
     column = charts.STEP_COLUMN + 0.011  # coordinates are written to two decimals
     for at in sorted({a for a, _ in full + thin} | {a + 0.1 for a, _ in full}):
@@ -464,3 +465,91 @@ def test_a_step_curve_is_drawn_within_a_column_of_every_step_and_ends_where_it_d
     # can move into the next column (11.746 is written 11.75)
     columns = {math.floor(a / charts.STEP_COLUMN) for a in placed}
     assert len(thin) <= 2 * len(columns) + 2
+
+
+def steps_of(points: list[tuple[float, float, bool]]) -> charts.Steps:
+    time, survival, arrest = zip(*points, strict=True) if points else ((), (), ())
+    return charts.Steps(np.array(time, float), np.array(survival, float), np.array(arrest, bool))
+
+
+def points_one_at_a_time(curve: list[dict[str, Any]]) -> list[tuple[float, float, bool]]:
+    """A curve's points as they were read before: each point by itself (the reference)."""
+    points = []
+    for p in curve:
+        try:
+            time, survival = float(p["time"]), float(p["survival"])
+        except (KeyError, TypeError, ValueError):
+            continue
+        if math.isfinite(time) and math.isfinite(survival):
+            points.append((time, survival, bool(p.get("events"))))
+    return sorted(points, key=lambda p: p[0])
+
+
+def stepped_one_at_a_time(
+    points: list[tuple[float, float, bool]],
+    x: Linear,
+    y: Linear,
+    last_tick: float,
+    right: float,
+) -> str:
+    """A step curve's path as it was drawn before: a step at a time (the reference)."""
+    drawn_x, drawn = charts.coordinate(x(0)), charts.coordinate(y(1))
+    path = [f"M{drawn_x} {drawn}"]
+    reached, run_to = 1.0, x(0)
+    column: int | None = None
+    for time, survival, _ in points:
+        if time > last_tick:
+            run_to = right
+            break
+        run_to = x(time)
+        if survival == reached:
+            continue
+        here = math.floor(run_to / charts.STEP_COLUMN)
+        if here != column:
+            drawn = charts._draw(path, "V", charts.coordinate(y(reached)), drawn)
+            drawn_x = charts._draw(path, "H", charts.coordinate(run_to), drawn_x)
+            column = here
+        reached = survival
+    charts._draw(path, "V", charts.coordinate(y(reached)), drawn)
+    charts._draw(path, "H", charts.coordinate(run_to), drawn_x)
+    return "".join(path)
+
+
+TIMES = st.floats(0, 2000) | st.integers(0, 2000) | st.sampled_from([0.0, 1.0, 1.5, 2.5])
+ANY_VALUE = TIMES | ODD | st.sampled_from(["1.5", " 7 ", "x", None, True, [], {}])
+
+
+@given(
+    st.lists(
+        st.dictionaries(
+            st.sampled_from(["time", "survival", "events"]), ANY_VALUE | st.integers(0, 2)
+        ),
+        max_size=40,
+    )
+    | st.lists(
+        st.fixed_dictionaries(
+            {"time": TIMES, "survival": st.sampled_from([1.0, 0.9, 0.75, 0.5, 0.0]) | TIMES},
+            optional={"events": st.integers(0, 2)},
+        ),
+        max_size=200,
+    ),
+    st.floats(0.5, 2500),
+    st.floats(1, 2000),
+)
+def test_a_curve_is_read_and_stepped_as_one_point_at_a_time_read_and_stepped_it(
+    curve: list[dict[str, Any]], last_tick: float, width: float
+) -> None:
+    """The points of a curve are read, sorted and stepped a column of numbers at a time; the
+    points and the path are those of reading and stepping them one by one, whatever the
+    curve holds (numbers, text, nothing, keys missing) and wherever the axis is cut."""
+    expected = points_one_at_a_time(curve)
+    read = charts._points(curve)
+    assert (
+        list(zip(read.time.tolist(), read.survival.tolist(), read.arrest.tolist(), strict=True))
+        == expected
+    )
+    x, y = Linear(0, last_tick, 40, 40 + width), Linear(0, 1.04, 300, 20)
+    right = x(last_tick)
+    assert charts._step_path(read, x, y, last_tick, right) == stepped_one_at_a_time(
+        expected, x, y, last_tick, right
+    )
