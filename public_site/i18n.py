@@ -15,6 +15,7 @@ from __future__ import annotations
 import io
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
+from decimal import Decimal
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -95,6 +96,10 @@ def parse_moment(value: str) -> datetime:
     return datetime.fromisoformat(value.replace("Z", "+00:00"))
 
 
+_WHOLE = Decimal(1)
+"""The quantum a number shown without decimals is rounded to."""
+
+
 class Formatter:
     """Numbers, percentages and dates in one language, for templates and charts."""
 
@@ -121,6 +126,11 @@ class Formatter:
             not digits and type(value) is int and value >= 0
         ):  # the common case, without Babel's pattern parser
             return format(value, ",").replace(",", self._group)
+        if not digits and type(value) is float and 0 < value < 1e15:
+            # hours and days in custody: Babel's rounding (the decimal context's, of the
+            # number as ``str`` writes it), without its pattern parser
+            whole = int(Decimal(str(value)).quantize(_WHOLE))
+            return format(whole, ",").replace(",", self._group)
         pattern = "#,##0" + ("." + "0" * digits if digits else "")
         return str(format_decimal(value, format=pattern, locale=self.locale))
 

@@ -12,12 +12,17 @@ browser's own fonts, neither overlap nor leave their chart.
 
 from __future__ import annotations
 
+import math
 import re
 import shutil
 from pathlib import Path
 from typing import Any
 
 import pytest
+from babel import Locale
+from babel.numbers import format_decimal
+from hypothesis import given
+from hypothesis import strategies as st
 
 from ledger.errors import FontMissing
 from public_site.fonts import font_files
@@ -279,3 +284,17 @@ def test_urdu_sentences_the_site_writes_use_urdu_punctuation(hostile_site: dict[
             found[page.name] = hits[:3]
     assert not found, found
     assert LATIN_BETWEEN_URDU.search("ہفتے; گروہ") and not LATIN_BETWEEN_URDU.search("ہفتے؛ گروہ")
+
+
+@given(
+    st.floats(0, 1e15, allow_nan=False, exclude_min=True, exclude_max=True)
+    | st.integers(0, 10**9).map(lambda n: n + 0.5)
+    | st.integers(0, 10**6).map(lambda n: n / 8)
+    | st.sampled_from([0.0, -0.0, 0.5, 1.5, 2.5, 1e15, 1e16, -2.5, math.inf, 1e-300]),
+    st.sampled_from(LANGUAGES),
+)
+def test_a_number_shown_whole_is_written_as_babel_writes_it(value: float, language: Any) -> None:
+    """A non-negative float shown without decimals (hours and days in custody) is written
+    without Babel's pattern parser: its text is Babel's, ties rounded to even included."""
+    expected = format_decimal(value, format="#,##0", locale=Locale.parse(language.babel))
+    assert Formatter(language).number(value) == expected
