@@ -123,7 +123,7 @@ class _Inflating(io.RawIOBase):
     it asks for more bytes: so the pieces are large, or the thread waits on the
     lock more than it inflates. At most ``AHEAD`` pieces wait to be read.
     ``close`` stops the thread and waits for it, whether or not everything was
-    read; what zlib finds wrong is raised to the reader."""
+    read; what went wrong in it (zlib's error, memory) is raised to the reader."""
 
     PIECE = 16 << 20
     AHEAD = 2
@@ -131,7 +131,7 @@ class _Inflating(io.RawIOBase):
     """What the unpickler's buffer asks for at a time."""
 
     def __init__(self, body: bytes) -> None:
-        self._pieces: queue.Queue[bytes | zlib.error | None] = queue.Queue(self.AHEAD)
+        self._pieces: queue.Queue[bytes | Exception | None] = queue.Queue(self.AHEAD)
         self._stop = threading.Event()
         self._left = memoryview(b"")
         self._ended = False
@@ -153,11 +153,12 @@ class _Inflating(io.RawIOBase):
                     self._put(inflate.flush())
                     break
                 self._put(data)
-        except zlib.error as error:
+        except Exception as error:  # zlib's, or none left to inflate into: the reader's to raise
             self._put(error)
-        self._put(None)  # the end, after any error
+        finally:
+            self._put(None)  # the end, after any error: the reader never waits for nothing
 
-    def _put(self, data: bytes | zlib.error | None) -> None:
+    def _put(self, data: bytes | Exception | None) -> None:
         """Hand ``data`` to the reader (nothing for empty bytes), unless it has stopped."""
         while data != b"" and not self._stop.is_set():
             try:
@@ -177,7 +178,7 @@ class _Inflating(io.RawIOBase):
             if piece is None:
                 self._ended = True
                 return 0
-            if isinstance(piece, zlib.error):
+            if isinstance(piece, Exception):
                 self._ended = True
                 raise piece
             self._left = memoryview(piece)

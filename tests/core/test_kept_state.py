@@ -362,6 +362,27 @@ def test_a_state_that_does_not_inflate_or_unpickle_is_ignored_and_its_thread_sto
     assert inflating_threads() == []
 
 
+def test_what_goes_wrong_in_the_inflating_thread_is_raised_to_the_reader(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Memory running out while inflating is the reader's error, not a thread that dies while
+    the reader waits for it."""
+    import pickle
+    import zlib
+
+    class OutOfMemory:
+        unconsumed_tail = b""
+
+        def decompress(self, data: Any, limit: int = 0) -> bytes:
+            raise MemoryError
+
+    body = zlib.compress(pickle.dumps(("something else", 1, 2, 3)))
+    monkeypatch.setattr(kept.zlib, "decompressobj", OutOfMemory)
+    with pytest.raises(MemoryError):
+        kept.decode_state(body)
+    assert inflating_threads() == []
+
+
 def test_copying_the_database_elsewhere_keeps_the_state_usable(
     city_leaves: list[str], shared_keyring: Keyring, tmp_path: Path
 ) -> None:
