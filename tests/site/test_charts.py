@@ -553,3 +553,18 @@ def test_a_curve_is_read_and_stepped_as_one_point_at_a_time_read_and_stepped_it(
     assert charts._step_path(read, x, y, last_tick, right) == stepped_one_at_a_time(
         expected, x, y, last_tick, right
     )
+
+
+@given(
+    st.lists(st.floats(-1e6, 1e6), max_size=20),
+    st.floats(-100, 100),
+    st.floats(-100, 100) | st.just(None),
+    st.floats(0, 900),
+    st.floats(0, 900),
+)
+def test_a_scale_maps_many_values_as_it_maps_each(
+    values: list[float], d0: float, d1: float | None, r0: float, r1: float
+) -> None:
+    """The same floats a value at a time and a column at a time, an empty domain included."""
+    scale = Linear(d0, d0 if d1 is None else d1, r0, r1)
+    assert scale.many(np.array(values, float)).tolist() == [scale(v) for v in values]
