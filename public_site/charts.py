@@ -312,11 +312,9 @@ def _points(curve: Sequence[dict[str, Any]]) -> Steps:
     try:
         times = [p["time"] for p in curve]
         shares = [p["survival"] for p in curve]
-    except (KeyError, TypeError):
-        times = shares = []
-        numbers = False
-    else:
         numbers = {type(v) for v in times} | {type(v) for v in shares} <= {int, float}
+    except (KeyError, TypeError):
+        numbers = False
     if numbers:
         arrest = [bool(p.get("events")) for p in curve]
     else:

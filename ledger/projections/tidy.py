@@ -233,10 +233,8 @@ def _column(table: str, column: str, values: list[Any]) -> list[str]:
     for kind in kinds:
         if issubclass(kind, _NEVER_A_CELL):
             raise TypeError(f"{table}.csv column {column!r} holds a {kind.__name__}, not a value")
-    if kinds <= _TEXT:
-        if not any(map(str.startswith, values, repeat(FORMULA_TRIGGERS))):
-            return values
-        return [("'" + v) if v.startswith(FORMULA_TRIGGERS) else v for v in values]
+    if kinds <= _TEXT and not any(map(str.startswith, values, repeat(FORMULA_TRIGGERS))):
+        return values  # text that no spreadsheet would run, as it is
     if kinds <= _NUMBERS:
         return list(map(str, values))
     return list(map(spreadsheet_safe, values))
