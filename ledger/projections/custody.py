@@ -27,7 +27,7 @@ import numpy as np
 
 from ledger.projections.casework import CaseFile, Spell
 from ledger.projections.facts import DAY, HOUR, Event, Facts, seconds
-from ledger.projections.flagging import Flag, Waits
+from ledger.projections.flagging import Count, Flag, Waits
 from ledger.projections.law import ATA_REMAND_DAYS, S344_REMAND_DAYS, is_ata_case, police_remand
 from ledger.projections.reuse import VariedRow, shared
 from ledger.projections.statistics import round_half_even
@@ -59,35 +59,32 @@ def _production_flag(
 ) -> list[Flag]:
     first = spell.productions[0] if spell.productions else None
     held_until = first["occurred_at"] if first else spell.end or facts.as_of
-    journey = _journey_hours(first)
-    held_hours = (seconds(held_until) - seconds(spell.start)) / HOUR - journey
+    count = Count("hours_without_production", seconds(spell.start), _journey_hours(first))
+    held_hours = count.hours(seconds(held_until))
     running = first is None and spell.end is None
     if held_hours <= limit_h:
         if running:
             waits.until(seconds(spell.start) + limit_h * HOUR)
         return []
-    if running:
-        waits.running()
-    return [
-        _custody_flag(
-            "custody.past_24h",
-            case,
-            spell,
-            spell.start,
-            {
-                "arrested_at": spell.start,
-                "produced_at": first["occurred_at"] if first else None,
-                "released_at": spell.end,
-                "journey_hours_excluded": round(journey, 2),
-                "hours_without_production": round(held_hours, 2),
-                "limit_hours": limit_h,
-                "missing": "custody.produced within the limit"
-                if first is None
-                else "production within the limit (it came late)",
-            },
-            ([first["id"]] if first else []) + ([spell.release["id"]] if spell.release else []),
-        )
-    ]
+    flag = _custody_flag(
+        "custody.past_24h",
+        case,
+        spell,
+        spell.start,
+        {
+            "arrested_at": spell.start,
+            "produced_at": first["occurred_at"] if first else None,
+            "released_at": spell.end,
+            "journey_hours_excluded": round(count.less, 2),
+            count.field: count.evidence(seconds(held_until)),
+            "limit_hours": limit_h,
+            "missing": "custody.produced within the limit"
+            if first is None
+            else "production within the limit (it came late)",
+        },
+        ([first["id"]] if first else []) + ([spell.release["id"]] if spell.release else []),
+    )
+    return [waits.counting(flag, count) if running else flag]
 
 
 def _order_length_flags(case: CaseFile, spell: Spell, ata: bool) -> list[Flag]:
@@ -141,36 +138,34 @@ def _past_remand_flag(
         )
         following = productions[n + 1]["occurred_at"] if n + 1 < len(productions) else None
         ended = following or spell.end or facts.as_of
-        over = (seconds(ended) - authorised) / HOUR
+        count = Count("hours_past_authority", authorised)
+        over = count.hours(seconds(ended))
         running = not (following or spell.end)
         if over <= grace_h:
             if running:
                 waits.until(authorised + grace_h * HOUR)
             continue
-        if running:
-            waits.running()
         refused = not data.get("remand_granted")
-        return [
-            _custody_flag(
-                "custody.held_past_remand",
-                case,
-                spell,
-                produced["occurred_at"],
-                {
-                    "production": produced["id"],
-                    "remand": "refused"
-                    if refused
-                    else f"{data.get('remand_days')} days of police remand",
-                    "authority_ended_at": produced["occurred_at"] if refused else _time(authorised),
-                    "held_until": ended if following or spell.end else None,
-                    "hours_past_authority": round(over, 2),
-                    "grace_hours": grace_h,
-                    "missing": "a new production or the release within the grace after the remand "
-                    + ("was refused" if refused else "expired"),
-                },
-                [produced["id"]] + ([spell.release["id"]] if spell.release else []),
-            )
-        ]
+        flag = _custody_flag(
+            "custody.held_past_remand",
+            case,
+            spell,
+            produced["occurred_at"],
+            {
+                "production": produced["id"],
+                "remand": "refused"
+                if refused
+                else f"{data.get('remand_days')} days of police remand",
+                "authority_ended_at": produced["occurred_at"] if refused else _time(authorised),
+                "held_until": ended if following or spell.end else None,
+                count.field: count.evidence(seconds(ended)),
+                "grace_hours": grace_h,
+                "missing": "a new production or the release within the grace after the remand "
+                + ("was refused" if refused else "expired"),
+            },
+            [produced["id"]] + ([spell.release["id"]] if spell.release else []),
+        )
+        return [waits.counting(flag, count) if running else flag]
     return []
 
 

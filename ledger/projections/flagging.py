@@ -11,9 +11,9 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field, replace
-from typing import Any
+from typing import Any, NamedTuple
 
-from ledger.projections.facts import Facts
+from ledger.projections.facts import HOUR, Facts
 from ledger.projections.flag_rules import RULES
 
 SEVERITY_ORDER = {"critical": 0, "high": 1, "medium": 2, "low": 3}
@@ -38,25 +38,49 @@ unless the committee finds it explained."""
 
 class Waits:
     """How a case's flags wait on the time of the latest event, found while they are raised:
-    ``moment`` is the earliest such time (seconds) at which they may differ from the flags
-    raised now; ``math.inf`` when the time alone changes nothing, ``-math.inf`` when every
-    move of it changes them (a flag counts the hours of a spell still running). A rule that
-    compares a running time with a limit names the moment the limit is crossed
+    ``moment`` is the earliest such time (seconds) at which a flag may be raised, or change
+    otherwise than in its count of hours; ``math.inf`` when the time alone raises nothing.
+    A rule that compares a running time with a limit names the moment the limit is crossed
     (``until``); the moment is taken a second early, since the rules compare the times, in
-    whole seconds, as floats."""
+    whole seconds, as floats. A flag raised that counts the hours of a spell still running
+    is named with what it counts (``counting``): a later time changes that count alone, and
+    the flag stays raised (the hours only grow)."""
 
-    __slots__ = ("moment",)
+    __slots__ = ("moment", "counts")
 
     def __init__(self) -> None:
         self.moment = math.inf
+        self.counts: list[Count] = []
 
     def until(self, crossed: float) -> None:
         """A flag is raised once the time of the latest event passes ``crossed``."""
         self.moment = min(self.moment, crossed - 1.0)
 
-    def running(self) -> None:
-        """A flag raised counts to the time of the latest event."""
-        self.moment = -math.inf
+    def counting(self, flag: Flag, count: Count) -> Flag:
+        """``flag``, raised, counts in its evidence the hours to the time of the latest
+        event (``count``); the flag itself is handed back."""
+        self.counts.append(count._replace(flag=flag))
+        return flag
+
+
+class Count(NamedTuple):
+    """What a flag counts to the time of the latest event: in its evidence's ``field``,
+    the hours from ``since`` (seconds) less ``less`` hours, to hundredths (``hours``)."""
+
+    field: str
+    since: float
+    less: float = 0.0
+    flag: Any = None
+    """The flag counting (``Waits.counting`` names it)."""
+
+    def hours(self, now: float) -> float:
+        """The hours from ``since`` to ``now`` (seconds), less ``less``: unrounded, as the
+        rules compare them with their limits."""
+        return (now - self.since) / HOUR - self.less
+
+    def evidence(self, now: float) -> float:
+        """The count the flag's evidence shows at ``now``."""
+        return round(self.hours(now), 2)
 
 
 @dataclass

@@ -9,10 +9,12 @@ remembers what it read beyond its own steps (``releases.reads_beyond_case``:
 the orders its releases cite, later arrests of the same person and their
 shootings). Cases whose flags depend on the time of the latest event (someone
 held unproduced or on a police remand, an s.169 bond in its grace) are
-recomputed when that time reaches the moment one of their flags could change
-(``flagging.Waits``, found while the flags are raised: a limit crossed, or at
-every move while a flag counts the hours of a spell still running);
-a statement about the ledger itself (its policy) recomputes everything. The
+recomputed when that time reaches the moment one of their flags could be raised
+(``flagging.Waits``, found while the flags are raised: a limit crossed); a flag
+that counts the hours of a spell still running has only that count set again at
+each move of the time (``CaseRecords._recount``, ``flagging.Count``), since
+nothing else of the case changed. A statement about the ledger itself (its
+policy) recomputes everything. The
 flags are kept with the committee's status attached (``flagging.statused``),
 in order (``flagging.flag_order``): a case's flags are statused again when
 they were recomputed or a statement about an inquiry moved the inquiry into
@@ -77,7 +79,7 @@ from ledger.projections import court, custody, equality, promises
 from ledger.projections.casework import CaseFile, case_file
 from ledger.projections.custody import case_custody_flags
 from ledger.projections.facts import Event, Facts, seconds
-from ledger.projections.flagging import BASIS_RULES, Flag, Waits, flag_order, statused
+from ledger.projections.flagging import BASIS_RULES, Count, Flag, Waits, flag_order, statused
 from ledger.projections.indexes import LIFECYCLE, REGISTRY
 from ledger.projections.interruption import Areas, interruption_areas
 from ledger.projections.promises import (
@@ -158,7 +160,11 @@ class CaseRecords:
         self._readers = Readers()
         self._timed: dict[str, float] = {}
         """Each case whose flags wait on the time of the latest event, with the moment
-        (seconds) from which they may change (``flagging.Waits``)."""
+        (seconds) from which they may change otherwise than in their counts of hours
+        (``flagging.Waits``)."""
+        self._counting: dict[str, list[tuple[int, Count]]] = {}
+        """Each case with a flag counting the hours of a spell still running: the flag's
+        place among the case's custody flags, and what it counts (``flagging.Count``)."""
         self._statused: dict[str, list[Flag]] = {}
         self._flags: list[Flag] = []
         self._keys: list[tuple[str, int, str, str]] = []
@@ -197,7 +203,8 @@ class CaseRecords:
                     self.files[case] = found
             self.files = {case: self.files[case] for case in facts.cases if case in self.files}
         redo = changed_files | self._readers.of(touched or set())
-        if facts.as_of != self._as_of:
+        moved = facts.as_of != self._as_of
+        if moved:
             redo |= self._time_passed(facts.as_of)
         for case in redo:
             self._forget(case)
@@ -205,17 +212,53 @@ class CaseRecords:
             if found is not None:
                 self._compute(facts, found)
         self.recomputed = len(redo)
-        if touched is None or REGISTRY in touched or self._ties:
+        every = touched is None or REGISTRY in touched or self._ties
+        restatus = set() if every else redo | self._inquired(facts, touched or set())
+        if moved:
+            self._recount(seconds(facts.as_of), self._counting.keys() - redo, every, restatus)
+        if every:
             self._status_all(facts)
         else:
-            self._status_cases(facts, redo | self._inquired(facts, touched))
+            self._status_cases(facts, restatus)
         self._facts, self._count, self._as_of = facts, facts.count, facts.as_of
+
+    def _recount(self, now: float, cases: Iterable[str], every: bool, restatus: set[str]) -> None:
+        """The hours the flags of ``cases`` count, to ``now`` (seconds, later than the time
+        they were counted to): nothing else of those cases changed. A flag whose count is
+        the same stays the very flag. The flags with their status are changed in their
+        places in the sorted list (their order does not read the count), unless every
+        flag, or the case's, is statused again."""
+        for case in cases:
+            custody = self._custody[case]
+            first = len(self._release[case])
+            statused = None if every or case in restatus else self._statused[case]
+            for at, count in self._counting[case]:
+                hours = count.evidence(now)
+                raw = custody[at]
+                if raw.evidence[count.field] == hours:
+                    continue
+                if custody is self._custody[case]:
+                    custody = self._custody[case] = list(custody)
+                evidence = {**raw.evidence, count.field: hours}
+                custody[at] = replace(raw, evidence=evidence)
+                if statused is None:
+                    continue
+                if statused is self._statused[case]:
+                    statused = self._statused[case] = list(statused)
+                old = statused[first + at]
+                statused[first + at] = new = replace(old, evidence=evidence)
+                place = bisect_left(self._keys, flag_order(old))
+                while self._flags[place] is not old:
+                    place += 1
+                self._flags[place] = new
+                if new.rule in BASIS_RULES:
+                    self._basis_generation += 1
 
     def _time_passed(self, as_of: str) -> set[str]:
         """The cases whose flags may differ at ``as_of`` from the flags raised at the time
         they were computed: every waiting one if the time went back."""
         if as_of < self._as_of:
-            return set(self._timed)
+            return set(self._timed) | set(self._counting)  # a count may fall below its limit
         now = seconds(as_of)
         return {case for case, moment in self._timed.items() if now >= moment}
 
@@ -318,15 +361,21 @@ class CaseRecords:
         self._release.pop(case, None)
         self._custody.pop(case, None)
         self._timed.pop(case, None)
+        self._counting.pop(case, None)
 
     def _compute(self, facts: Facts, found: CaseFile) -> None:
         case = found.case
         waits = Waits()
         self._release[case] = case_release_flags(facts, self.files, found, waits)
-        self._custody[case] = case_custody_flags(facts, found, waits)
+        self._custody[case] = custody = case_custody_flags(facts, found, waits)
         self._readers.record(case, reads_beyond_case(facts, self.files, found))
         if waits.moment < math.inf:
             self._timed[case] = waits.moment
+        if waits.counts:
+            places = {id(flag): at for at, flag in enumerate(custody)}
+            self._counting[case] = [
+                (places[id(count.flag)], count._replace(flag=None)) for count in waits.counts
+            ]
 
 
 def _as_before(flag: Flag, before: dict[str, Flag]) -> Flag:

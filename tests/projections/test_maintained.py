@@ -1007,6 +1007,108 @@ def test_a_case_waiting_on_the_time_is_computed_again_once_a_limit_is_crossed() 
     }
 
 
+def _counting_story() -> list[dict[str, Any]]:
+    """Two people held and flagged while their spells run: one unproduced past the 24
+    hours, one past a police remand of a day and its 24 hours of grace (and unproduced
+    nowhere else); then statements about neither that move the time of the latest event on,
+    by less than a hundredth of an hour too. Between them the committee asks about the
+    first arrest, then records its finding, so that flag counts on with its inquiry."""
+    log = CityLog()
+    log.group("g1")
+    for person in ("P-1", "P-2"):
+        log.person(person, "g1")
+    arrest = log.arrest("FIR-1", "P-1", at(hours=0))
+    log.arrest("FIR-2", "P-2", at(hours=0))
+    log.produce("FIR-2", "P-2", at(hours=5), remand_days=1)
+    for hours, extra in ((30, 0), (30, 10), (31, 0), (40, 0), (54, 0)):
+        log.tick(at(hours=hours, seconds=extra))
+    log.add(
+        "explanation.requested",
+        "committee",
+        {
+            "subject": arrest,
+            "addressed_to": "police",
+            "questions": "Why was P-1 not produced within 24 hours?",
+            "due": at(hours=200),
+        },
+        at(hours=55),
+    )
+    for hours in (56, 57, 80):
+        log.tick(at(hours=hours))
+    log.add(
+        "audit.finding_recorded",
+        "committee",
+        {"subject": arrest, "finding": "unlawful", "summary": "Held unproduced."},
+        at(hours=81),
+    )
+    for hours in (82, 90):
+        log.tick(at(hours=hours))
+    return log.statements
+
+
+def test_a_flag_counting_the_hours_of_someone_held_counts_them_to_each_new_time() -> None:
+    """The flags equal the flags raised from nothing after every statement, their hours
+    counted to each new time with no case computed again (but where a flag is raised),
+    and a flag whose count did not move (ten seconds later) stays the very flag."""
+    statements = _counting_story()
+    assert first_difference(statements) is None
+    facts, kept = Facts(), Maintained()
+    counted: list[tuple[str, float, float, str]] = []
+    before: list[Flag] = []
+    for n, statement in enumerate(statements, start=1):
+        facts.apply(statement)
+        flags = Analysis(facts, n, "00", None, kept).flags
+        if statement["type"] == "community.response" and len(flags) == len(before) > 0:
+            assert kept.cases.recomputed == 0, statement["occurred_at"]
+        by_rule = {f.rule: f for f in flags}
+        if "custody.held_past_remand" in by_rule:
+            unproduced = by_rule["custody.past_24h"]
+            counted.append(
+                (
+                    facts.as_of,
+                    unproduced.evidence["hours_without_production"],
+                    by_rule["custody.held_past_remand"].evidence["hours_past_authority"],
+                    unproduced.status,
+                )
+            )
+        if statement["occurred_at"] == at(hours=30, seconds=10):
+            assert [a is b for a, b in zip(flags, before, strict=True)] == [True]
+        before = flags
+    assert counted == [
+        (at(hours=54), 54.0, 25.0, "open"),
+        (at(hours=55), 55.0, 26.0, "explanation_requested"),
+        (at(hours=56), 56.0, 27.0, "explanation_requested"),
+        (at(hours=57), 57.0, 28.0, "explanation_requested"),
+        (at(hours=80), 80.0, 51.0, "explanation_requested"),
+        (at(hours=81), 81.0, 52.0, "finding_recorded"),
+        (at(hours=82), 82.0, 53.0, "finding_recorded"),
+        (at(hours=90), 90.0, 61.0, "finding_recorded"),
+    ]
+
+
+@pytest.mark.parametrize("mistake", ["no count", "the statused flags left", "the list left"])
+def test_flags_whose_counts_are_not_followed_are_found(
+    mistake: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Counts left as they were, counted only in the flags before the committee's status is
+    attached (which the next inquiry would read), or in the flags with their status but
+    not in the sorted list the reports read: each is found."""
+    original = CaseRecords._recount
+
+    def recount(self: CaseRecords, now: float, cases: Any, every: bool, restatus: set[str]) -> None:
+        if mistake == "no count":
+            return
+        if mistake == "the statused flags left":
+            original(self, now, cases, True, restatus)
+            return
+        listed = list(self._flags)
+        original(self, now, cases, every, restatus)
+        self._flags[:] = listed
+
+    monkeypatch.setattr(CaseRecords, "_recount", recount)
+    assert first_difference(_counting_story()) is not None
+
+
 def test_a_case_waiting_past_the_moment_its_flag_changes_is_found(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
