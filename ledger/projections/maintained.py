@@ -188,7 +188,7 @@ class CaseRecords:
         touched = facts.touched_since(self._count) if facts is self._facts else None
         if touched is None or REGISTRY in touched:
             self.files, self._release, self._custody = {}, {}, {}
-            self._readers, self._timed = Readers(), {}
+            self._readers, self._timed, self._counting = Readers(), {}, {}
             stale = set(facts.cases)
         else:
             stale = {key[len(CASE) :] for key in touched if key.startswith(CASE)}

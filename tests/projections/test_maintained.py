@@ -1086,6 +1086,26 @@ def test_a_flag_counting_the_hours_of_someone_held_counts_them_to_each_new_time(
     ]
 
 
+def test_records_kept_for_other_facts_keep_no_count_from_them() -> None:
+    """Records kept while a flag counted someone's hours, then brought to the facts of
+    another log (where that case is not, and someone else is held past the limit): whole,
+    equal to the records from nothing, with no count left from the first log."""
+    kept = Maintained()
+    story = _counting_story()
+    thirty = next(n for n, s in enumerate(story, start=1) if s["occurred_at"] == at(hours=30))
+    first = Facts().apply_all(story[:thirty])  # P-1 held 30 hours, unproduced
+    assert [f.case for f in Analysis(first, first.count, "00", records=kept).flags] == ["FIR-1"]
+    other = CityLog()
+    other.group("g1")
+    other.person("P-9", "g1")
+    other.arrest("FIR-9", "P-9", at(hours=0))
+    other.tick(at(hours=100))
+    later = Facts().apply_all(other.statements)
+    assert _records(Analysis(later, later.count, "00", records=kept)) == _records(
+        Analysis(later, later.count, "00")
+    )
+
+
 @pytest.mark.parametrize("mistake", ["no count", "the statused flags left", "the list left"])
 def test_flags_whose_counts_are_not_followed_are_found(
     mistake: str, monkeypatch: pytest.MonkeyPatch
