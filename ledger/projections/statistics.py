@@ -680,11 +680,21 @@ def _tables(
 def _at_risk(leaving: np.ndarray) -> np.ndarray:
     """Each group's risk set at each event time (``at_risk[g, j]``, its durations at or after
     the j-th) from ``leaving[g, j]``, how many of them reach the first j event times and no
-    further (j from 0 to m): the counts summed from the last, as floats (each sum of whole
-    numbers below 2**53 is exact, so these are the integers' very values). Summed straight
-    into floats, the statistic reads them without a copy: at a million events a table is
-    megabytes, and each new array of that size is pages the kernel must supply afresh."""
-    return np.cumsum(leaving[:, ::-1], axis=1, dtype=float)[:, ::-1][:, 1:]
+    further (j from 0 to m): the counts summed from the last, as floats (``_at_risk_reversed``
+    of a copy with the columns reversed)."""
+    return _at_risk_reversed(leaving[:, ::-1].copy())
+
+
+def _at_risk_reversed(reversed_leaving: np.ndarray) -> np.ndarray:
+    """``_at_risk`` from ``leaving`` with its columns in reverse order (from the last event
+    time to the first), an integer array of the caller's which this sums in place. Whole
+    numbers summed in the order they lie in memory, then written as floats once (each sum
+    below 2**53, so the integers' very values), C-contiguous: the statistic reads them
+    without a copy. At a million events a table is megabytes; summed straight into floats
+    over the columns reversed (numpy casts them in small buffers) it took about six times
+    as long, and each new array of that size is pages the kernel must supply afresh."""
+    np.cumsum(reversed_leaving, axis=1, out=reversed_leaving)
+    return np.ascontiguousarray(reversed_leaving[:, ::-1][:, 1:], dtype=float)
 
 
 def _statistic_of_tables(
@@ -793,7 +803,9 @@ class OpenLogrank:
                 self._blocks = like._blocks  # the same rows of the same tables
         else:
             self.times, self.deaths, self._leaving, self._died = _tables(t, o, g, len(labels))
-        self._open_base = self.open_groups * (self.times.size + 1)
+        self._closed_reversed: np.ndarray | None = None
+        """The closed records' ``leaving`` with its columns reversed, contiguous
+        (``_risk_sets``), made at the first count."""
         self._open_rows = np.searchsorted(self.present, self.open_groups)
         self._reach: np.ndarray | None = None
         self._risk: np.ndarray | None = None
@@ -809,7 +821,13 @@ class OpenLogrank:
     def __getstate__(self) -> dict[str, Any]:
         # what is kept between two calls is made again by the next one: it is not kept
         # with the maintained state (``ledger.projections.kept``)
-        return {**self.__dict__, "_blocks": {}, "_reach": None, "_risk": None}
+        return {
+            **self.__dict__,
+            "_blocks": {},
+            "_reach": None,
+            "_risk": None,
+            "_closed_reversed": None,
+        }
 
     def at(self, open_durations: np.ndarray) -> dict[str, Any]:
         """The test with the open records' durations ``open_durations`` (their order as
@@ -873,9 +891,15 @@ class OpenLogrank:
                         risk[row, now:was] -= 1.0
                 self._reach = open_reach
                 return risk
-        leaving = np.bincount(self._open_base + open_reach, minlength=k * (m + 1)).reshape(k, m + 1)
-        leaving += self._leaving
-        self._risk = np.ascontiguousarray(_at_risk(leaving[rows]))
+        if self._closed_reversed is None:
+            self._closed_reversed = np.ascontiguousarray(self._leaving[:, ::-1])
+        # each group's ``leaving`` counted with its columns reversed (an open record that
+        # reaches the first r event times at column m - r), to be summed in place
+        reversed_leaving = np.bincount(
+            self.open_groups * (m + 1) + (m - open_reach), minlength=k * (m + 1)
+        ).reshape(k, m + 1)
+        reversed_leaving += self._closed_reversed
+        self._risk = _at_risk_reversed(reversed_leaving[rows])
         self._reach = open_reach
         return self._risk
 
@@ -962,9 +986,11 @@ class OpenSummary:
         key = reach.tobytes()
         if self._last is not None and self._last[0] == key:
             return self._last[1]
-        # an open duration is at risk at the event times before its ``reach``
-        reaching = np.bincount(reach, minlength=self.times.size + 1)
-        at_risk = self._closed_at_risk + _at_risk(reaching[np.newaxis])[0]
+        # an open duration is at risk at the event times before its ``reach``; counted with
+        # the event times reversed (``_at_risk_reversed``)
+        m = self.times.size
+        reaching = np.bincount(m - reach, minlength=m + 1)
+        at_risk = self._closed_at_risk + _at_risk_reversed(reaching[np.newaxis])[0]
         value = np.cumprod(1.0 - self.events / at_risk)
         reached = np.flatnonzero(value <= _HALF)
         median = float(self.times[reached[0]]) if reached.size else None
