@@ -70,7 +70,7 @@ class Count(NamedTuple):
     field: str
     since: float
     less: float = 0.0
-    flag: Any = None
+    flag: Flag | None = None
     """The flag counting (``Waits.counting`` names it)."""
 
     def hours(self, now: float) -> float:

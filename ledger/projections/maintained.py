@@ -227,7 +227,8 @@ class CaseRecords:
         they were counted to): nothing else of those cases changed. A flag whose count is
         the same stays the very flag. The flags with their status are changed in their
         places in the sorted list (their order does not read the count), unless every
-        flag, or the case's, is statused again."""
+        flag, or the case's, is statused again. The unexplained releases stay: they read
+        which flags are raised and their status, never a count."""
         for case in cases:
             custody = self._custody[case]
             first = len(self._release[case])
@@ -251,8 +252,6 @@ class CaseRecords:
                 while self._flags[place] is not old:
                     place += 1
                 self._flags[place] = new
-                if new.rule in BASIS_RULES:
-                    self._basis_generation += 1
 
     def _time_passed(self, as_of: str) -> set[str]:
         """The cases whose flags may differ at ``as_of`` from the flags raised at the time
