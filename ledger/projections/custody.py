@@ -64,7 +64,7 @@ def _production_flag(
     running = first is None and spell.end is None
     if held_hours <= limit_h:
         if running:
-            waits.until(seconds(spell.start) + limit_h * HOUR)
+            waits.until(count.since + limit_h * HOUR)
         return []
     flag = _custody_flag(
         "custody.past_24h",

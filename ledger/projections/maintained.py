@@ -310,9 +310,9 @@ class CaseRecords:
         """The flags of ``cases`` taken out of the sorted list and put back with their status
         read again; every flag sorted anew if two would sort alike. A flag equal to the one
         taken out is put back as that very flag, so that what was made from it (a row of
-        the flags' tables) is known to still hold: a case's flags are computed again at
-        each time of the latest event while someone's custody hours run, and most of them
-        come out the same. The unexplained releases are read again only when a flag saying a
+        the flags' tables) is known to still hold: a case's flags are computed again after
+        any statement that names the case or what it read, or once a limit is crossed, and
+        most of them come out the same. The unexplained releases are read again only when a flag saying a
         release's basis is missing was not put back as it was."""
         if not cases:
             return
